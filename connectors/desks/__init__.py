@@ -1,0 +1,101 @@
+"""
+The desk kind: where tickets live (Jira Service Management, Zendesk, ServiceNow, Salesforce).
+
+A desk connector does two things: it fetches what changed (polling, for when webhooks are not
+allowed or were missed) as raw deliveries, exactly as a webhook would have carried them, and it
+writes back (notes, replies, status). Normalising raw JSON into a ``Ticket`` is ``intake``'s job,
+so the same code path serves webhooks and polls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RawDelivery:
+    """One event as the desk sent it (webhook) or as we fetched it (poll), not yet understood."""
+
+    desk_type: str
+    body: bytes
+    dedupe_key: str
+    """The desk's own id for this event (webhook identifier, ticket key + update time, …)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    source: str = "poll"
+
+
+@dataclass(frozen=True)
+class PollPage:
+    """What one poll returned, and where the next poll starts."""
+
+    deliveries: tuple[RawDelivery, ...]
+    cursor: str | None
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    """A comment deskpilot wrote (or found already written) on a ticket."""
+
+    comment_id: str
+    created: bool
+    """False when a comment carrying the same marker was already there (nothing was posted)."""
+
+
+class DeskClient(Protocol):
+    """A desk instance (one Jira site, one Zendesk subdomain, …) deskpilot writes back to."""
+
+    name: str
+    """The configured instance name, e.g. ``jira-it``; appears in ``/hooks/{name}``."""
+
+    def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
+        """
+        Add an internal note (``public=False``) or a public reply to ticket ``key``, exactly once.
+
+        ``body`` is Markdown; the connector renders it the way the desk shows comments (ADF, HTML,
+        plain text). ``marker`` is an idempotency key: if a comment carrying it is already on the
+        ticket, nothing is posted and that comment is returned with ``created=False``.
+        """
+        ...
+
+    def transition(self, key: str, status: str) -> None:
+        """
+        Move ticket ``key`` to the desk status the admin mapped to ``status``.
+
+        ``status`` is a deskpilot status category (``resolved``, ``pending_requester``,
+        ``in_progress``…). Moving a ticket to the state it is already in is success.
+        """
+        ...
+
+    def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
+        """
+        Fetch the changes after ``cursor`` (or updated since ``since`` on a first poll).
+
+        Returns raw deliveries whose ``dedupe_key`` matches what the desk's webhook would carry for
+        the same change, so a change seen both ways is stored once.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class WrittenComment:
+    """A comment as recorded by ``MemoryDesk`` (and shown by the demo)."""
+
+    key: str
+    body: str
+    public: bool
+    marker: str
+    comment_id: str
+    at: datetime | None = None
+
+
+__all__ = [
+    "DeskClient",
+    "PollPage",
+    "PostedComment",
+    "RawDelivery",
+    "WrittenComment",
+]

@@ -1,0 +1,63 @@
+"""An in-memory desk: the demo's and the fast tests' stand-in for a real desk instance."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import defaultdict
+from datetime import datetime
+
+from connectors.desks import PollPage, PostedComment, RawDelivery, WrittenComment
+from connectors.errors import NotFoundError
+
+
+class MemoryDesk:
+    """
+    Keeps comments and statuses in memory, with the same exactly-once rules as a real desk.
+
+    Tickets exist once ``register`` has seen them (the webhook intake registers every ticket it
+    accepts) or a comment was written to them; ``strict=True`` makes unknown keys a NotFoundError.
+    """
+
+    def __init__(self, name: str, *, strict: bool = False) -> None:
+        self.name = name
+        self.strict = strict
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._known: set[str] = set()
+        self.comments: dict[str, list[WrittenComment]] = defaultdict(list)
+        self.statuses: dict[str, str] = {}
+        self.pending: list[RawDelivery] = []
+        self.post_calls = 0
+
+    def register(self, key: str) -> None:
+        """Make ``key`` a ticket this desk knows about."""
+        with self._lock:
+            self._known.add(key)
+
+    def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
+        with self._lock:
+            self.post_calls += 1
+            self._check(key)
+            for comment in self.comments[key]:
+                if comment.marker == marker:
+                    return PostedComment(comment.comment_id, created=False)
+            comment_id = str(next(self._ids))
+            self.comments[key].append(WrittenComment(key, body, public, marker, comment_id))
+            return PostedComment(comment_id, created=True)
+
+    def transition(self, key: str, status: str) -> None:
+        with self._lock:
+            self._check(key)
+            self.statuses[key] = status
+
+    def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
+        with self._lock:
+            start = int(cursor or 0)
+            page = tuple(self.pending[start : start + 100])
+            end = start + len(page)
+            return PollPage(page, cursor=str(end), more=end < len(self.pending))
+
+    def _check(self, key: str) -> None:
+        if self.strict and key not in self._known:
+            raise NotFoundError(f"no ticket {key}", system=self.name)
