@@ -1,0 +1,21 @@
+"""The result of verifying one webhook delivery, before it is stored in the inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VerifiedDelivery:
+    """A delivery whose origin was checked and whose envelope was parsed."""
+
+    dedupe_key: str
+    """Unique per delivery; the sender's retries of the same delivery share it."""
+    event_type: str
+    """``jira:issue_created``, ``zen:event-type:ticket.created``, ``trigger``,
+    ``servicenow:incident.updated``, ``salesforce:outbound`` …"""
+    ticket_ref: str | None
+    """The ticket key or id when the envelope shows it."""
+    response_body: bytes | None = None
+    """What to answer instead of the default 202 JSON (Salesforce wants a SOAP ack)."""
+    response_media_type: str | None = None

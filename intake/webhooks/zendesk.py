@@ -1,0 +1,77 @@
+"""
+Zendesk webhooks, both connection methods.
+
+* Event subscriptions: a fixed envelope ``{"type": "zen:event-type:…", "id", "subject",
+  "detail", "event"}``; the event ``id`` is the dedupe key.
+* Trigger/automation webhooks: whatever JSON body the admin templated. We recommend the body in
+  ``docs/webhooks.md`` (``{"deskpilot": "zendesk.trigger/1", "ticket": {…}}``); other bodies are
+  accepted when they show a ticket id (``ticket.id``, ``ticketID``, ``ticket_id`` or ``id``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+
+from intake.webhooks.delivery import VerifiedDelivery
+from intake.webhooks.errors import MalformedPayloadError
+from intake.webhooks.node import Node, parse_json
+from intake.webhooks.signing import replay_window_s, verify_zendesk
+
+EVENT_PREFIX = "zen:event-type:"
+TRIGGER_EVENT = "trigger"
+
+
+def verify_zendesk_delivery(
+    *,
+    secret: bytes | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    options: Mapping[str, str],
+) -> VerifiedDelivery:
+    """Verify and parse one Zendesk delivery (see :func:`intake.webhooks.verify_delivery`)."""
+    if secret is not None:
+        verify_zendesk(secret, headers, body, now, replay_window_s(options))
+    doc = parse_json(body)
+    if not doc.is_object():
+        raise MalformedPayloadError("expected a JSON object at $")
+    event_type = doc.get("type").text() or ""
+    if event_type.startswith(EVENT_PREFIX):
+        return VerifiedDelivery(
+            dedupe_key="event:" + doc.req("id").req_text(),
+            event_type=event_type,
+            ticket_ref=event_ticket_id(doc),
+        )
+    ticket_id = trigger_ticket_id(doc)
+    updated = doc.get("ticket").get("updated_at").text() if doc.get("ticket").is_object() else None
+    material = f"{ticket_id}|{updated}".encode() if updated else body
+    return VerifiedDelivery(
+        dedupe_key="trigger:" + hashlib.sha256(material).hexdigest(),
+        event_type=TRIGGER_EVENT,
+        ticket_ref=ticket_id,
+    )
+
+
+def event_ticket_id(doc: Node) -> str | None:
+    """The ticket id of an event-subscription envelope (``subject: zen:ticket:<id>``)."""
+    subject = doc.get("subject").text() or ""
+    if subject.startswith("zen:ticket:"):
+        return subject.removeprefix("zen:ticket:")
+    return None
+
+
+def trigger_ticket_id(doc: Node) -> str:
+    """The ticket id a trigger body carries; MalformedPayloadError when it shows none."""
+    ticket = doc.get("ticket")
+    candidates = [doc.get("ticketID"), doc.get("ticket_id"), doc.get("id")]
+    if ticket.is_object():
+        candidates.insert(0, ticket.get("id"))
+    for node in candidates:
+        if (text := node.text()) is not None:
+            return text
+    raise MalformedPayloadError(
+        "missing required field $.ticket.id (trigger body shows no ticket id; "
+        "see docs/webhooks.md for the recommended template)"
+    )
