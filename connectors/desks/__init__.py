@@ -9,7 +9,7 @@ so the same code path serves webhooks and polls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -76,6 +76,21 @@ class DeskClient(Protocol):
 
         Returns raw deliveries whose ``dedupe_key`` matches what the desk's webhook would carry for
         the same change, so a change seen both ways is stored once.
+        """
+        ...
+
+    def assign(self, key: str, assignee: str) -> None:
+        """
+        Make ``assignee`` the ticket's assignee (Jira account id, Zendesk user id, ServiceNow user
+        sys_id, Salesforce user or queue id). Assigning to the current assignee is success.
+        """
+        ...
+
+    def add_labels(self, key: str, labels: Sequence[str]) -> None:
+        """
+        Add ``labels`` (Jira labels, Zendesk tags) to ticket ``key``, keeping the ones it has.
+
+        Labels already present are success. Desks without labels raise ``NotSupportedError``.
         """
         ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from connectors.desks import PollPage, PostedComment, RawDelivery, WrittenComment
@@ -27,6 +28,8 @@ class MemoryDesk:
         self._known: set[str] = set()
         self.comments: dict[str, list[WrittenComment]] = defaultdict(list)
         self.statuses: dict[str, str] = {}
+        self.assignees: dict[str, str] = {}
+        self.labels: dict[str, list[str]] = defaultdict(list)
         self.pending: list[RawDelivery] = []
         self.post_calls = 0
 
@@ -50,6 +53,17 @@ class MemoryDesk:
         with self._lock:
             self._check(key)
             self.statuses[key] = status
+
+    def assign(self, key: str, assignee: str) -> None:
+        with self._lock:
+            self._check(key)
+            self.assignees[key] = assignee
+
+    def add_labels(self, key: str, labels: Sequence[str]) -> None:
+        with self._lock:
+            self._check(key)
+            have = self.labels[key]
+            have.extend(label for label in dict.fromkeys(labels) if label not in have)
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         with self._lock:
