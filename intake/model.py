@@ -145,3 +145,6 @@ class NormalizedDelivery:
 
     ticket: Ticket
     events: tuple[TicketEvent, ...]
+    partial: bool = False
+    """True when the desk sent an abbreviated ticket (Jira comment events carry no reporter,
+    description or dates): merge the known fields into the stored ticket instead of replacing it."""
