@@ -1,0 +1,198 @@
+"""
+The planner: a playbook plus a request plus what the directory says now → a ``Plan`` (dry run).
+
+Pure: reads the directory through ``DirectoryReader``, changes nothing, takes ``now`` as a
+parameter. Missing inputs become ``Plan.ask``, anything a machine should not guess becomes
+``Plan.escalate``, and a request that needs no change becomes ``Plan.note_only``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from playbooks.config import PolicySettings
+from playbooks.duration import parse_duration
+from playbooks.expand import StepContext, expand_steps
+from playbooks.load import Library
+from playbooks.model import Playbook
+from playbooks.planned import Account, Plan, PlannedStep
+from playbooks.request import DirectoryReader, PlanRequest
+from playbooks.resolve import (
+    Ask,
+    Escalate,
+    display_value,
+    resolve_inputs,
+    resolve_target,
+    ticket_facts,
+    user_facts,
+)
+from playbooks.template import evaluate
+
+__all__ = ["Plan", "PlanRequest", "PlannedStep", "build_plan", "select_playbook"]
+
+
+def select_playbook(library: Library, request: PlanRequest) -> Playbook | None:
+    """
+    The playbook that answers the request's intent.
+
+    Among the playbooks answering the intent, one whose ``applies_when`` holds wins over one
+    without ``applies_when``; one whose ``applies_when`` is false is never chosen.
+
+    Args:
+        library: the loaded playbooks.
+        request: the request (its intent, ticket and fields).
+    """
+    context = {"ticket": ticket_facts(request), "request": dataclasses.asdict(request)}
+    general: list[Playbook] = []
+    for playbook in library.for_intent(request.intent):
+        if playbook.applies_when is None:
+            general.append(playbook)
+        elif evaluate(playbook.applies_when, context, where=f"{playbook.name}.applies_when"):
+            return playbook
+    return general[0] if general else None
+
+
+def build_plan(
+    playbook: Playbook,
+    request: PlanRequest,
+    directory: DirectoryReader,
+    *,
+    now: datetime,
+    settings: PolicySettings,
+    directories: Mapping[str, DirectoryReader] | None = None,
+) -> Plan:
+    """
+    Plan a playbook run without changing anything.
+
+    Args:
+        playbook: what to do.
+        request: for whom, what, until when — as the worker understood the ticket.
+        directory: the requester's directory (steps without ``directory:`` act here).
+        now: the planning time (time-bound access counts from here).
+        settings: guardrails, catalogues and role templates.
+        directories: every configured directory by name, for steps naming one.
+
+    Returns:
+        The plan: changes with before → after, or an ask, an escalation or a note.
+    """
+    base = _header(playbook, request, directory, now)
+    target = resolve_target(playbook, request, directory)
+    if isinstance(target, Ask):
+        return Plan.ask(base, target.question, target.missing)
+    if isinstance(target, Escalate):
+        return Plan.escalate(base, target.reason)
+    if target is not None:
+        base = dataclasses.replace(
+            base,
+            target=Account.of(target, directory.name),
+            target_groups=tuple(directory.groups_of(target.id)),
+            target_manager_id=target.manager_id,
+        )
+    values = resolve_inputs(playbook, request, target, directory, settings)
+    if isinstance(values, Ask):
+        return Plan.ask(base, values.question, values.missing)
+    if isinstance(values, Escalate):
+        return Plan.escalate(base, values.reason)
+    until = _until(playbook, request, values, now)
+    if isinstance(until, Ask):
+        return Plan.ask(base, until.question, until.missing)
+    base = dataclasses.replace(
+        base,
+        until=until,
+        not_before=values.get(playbook.apply_at) if playbook.apply_at else None,
+        inputs={k: display_value(v) for k, v in values.items()},
+        application=(values.get("application") or {}).get("name"),
+    )
+    context = _context(request, target, values, directory, settings, until=until, now=now)
+    return _finish(
+        playbook, base, StepContext(context, target, directory, directories or {}, settings, until)
+    )
+
+
+def _header(
+    playbook: Playbook, request: PlanRequest, directory: DirectoryReader, now: datetime
+) -> Plan:
+    requester = request.requester
+    return Plan(
+        playbook=playbook.name,
+        title=playbook.title,
+        kind="apply",
+        created_at=now,
+        ticket=request.ticket.key,
+        intent=request.intent,
+        risk=playbook.risk,
+        requester=None if requester is None else Account.of(requester, directory.name),
+        requester_groups=() if requester is None else tuple(directory.groups_of(requester.id)),
+    )
+
+
+def _finish(playbook: Playbook, base: Plan, ctx: StepContext) -> Plan:
+    expanded = expand_steps(playbook, ctx)
+    if isinstance(expanded, Escalate):
+        return Plan.escalate(base, expanded.reason)
+    steps, notes = expanded
+    if base.target is None:
+        created = next((s.target for s in steps if s.kind == "create_user"), None)
+        base = dataclasses.replace(base, target=created)
+    plan = dataclasses.replace(base, steps=steps, notes=notes)
+    if any(s.changed or s.manual for s in steps):
+        return plan
+    if playbook.ask_when_nothing:
+        return Plan.ask(plan, playbook.ask_when_nothing)
+    return Plan.note_only(plan, _nothing_message(steps))
+
+
+def _nothing_message(steps: tuple[PlannedStep, ...]) -> str:
+    if not steps:
+        return "Nothing to do: no step applies to this request."
+    done = "; ".join(s.description for s in steps)
+    return f"Already in the wanted state, nothing changed ({done})."
+
+
+def _until(
+    playbook: Playbook, request: PlanRequest, values: Mapping[str, Any], now: datetime
+) -> datetime | Ask | None:
+    spec = playbook.duration
+    if spec is None:
+        return None
+    until = values.get("until") or request.until
+    if until is None and request.duration_s:
+        until = now + timedelta(seconds=request.duration_s)
+    if until is None and spec.default and not spec.required:
+        until = now + timedelta(seconds=parse_duration(spec.default))
+    if until is None:
+        return Ask(spec.ask, ("until",))
+    if until <= now:
+        return Ask(f"The end date {until:%Y-%m-%d} is already past. {spec.ask}", ("until",))
+    if spec.max and until - now > timedelta(seconds=parse_duration(spec.max)):
+        until = now + timedelta(seconds=parse_duration(spec.max))
+    assert isinstance(until, datetime)
+    return until
+
+
+def _context(
+    request: PlanRequest,
+    target: Any,
+    values: Mapping[str, Any],
+    directory: DirectoryReader,
+    settings: PolicySettings,
+    *,
+    until: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    department, title = values.get("department"), values.get("title")
+    role = settings.role_for(department, title) if isinstance(department, str) else None
+    return {
+        "inputs": dict(values),
+        "target": user_facts(target),
+        "target_groups": [] if target is None else directory.groups_of(target.id),
+        "target_licenses": [] if target is None else directory.licenses_of(target.id),
+        "requester": user_facts(request.requester),
+        "ticket": ticket_facts(request),
+        "role": None if role is None else role.model_dump(),
+        "until": until,
+        "now": now,
+    }

@@ -1,0 +1,91 @@
+"""Markdown renderings of plans for agents (internal notes, the review page, ``deskpilot plan``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from playbooks.planned import Plan, PlannedStep
+
+
+def render_plan(plan: Plan) -> str:
+    """
+    Render a plan as Markdown: who, what, where, until when, and every change with before → after.
+
+    Args:
+        plan: the plan to show.
+    """
+    lines = [f"### Plan: {plan.title} (`{plan.playbook}`)", "", *_header(plan), ""]
+    if plan.kind == "ask":
+        lines.append(f"**Waiting for the requester.** Asked: {plan.question}")
+    elif plan.kind == "escalate":
+        lines.append(f"**Needs a person:** {plan.reason}")
+    elif plan.kind == "note_only":
+        lines.append(f"**Nothing to change:** {plan.message}")
+    if plan.steps:
+        lines.extend(["", *_steps_table(plan.steps)])
+    if plan.notes:
+        lines.extend(["", "Notes:", *(f"- {note}" for note in plan.notes)])
+    if plan.warnings:
+        lines.extend(["", "Warnings:", *(f"- ⚠ {warning}" for warning in plan.warnings)])
+    return "\n".join(lines).strip() + "\n"
+
+
+def describe_until(until: datetime | None) -> str:
+    """
+    ``until 2026-12-31 17:00 UTC`` or ``permanent``.
+
+    Args:
+        until: when access ends, if it does.
+    """
+    return (
+        "permanent"
+        if until is None
+        else f"until {until:%Y-%m-%d %H:%M} {until.tzname() or ''}".strip()
+    )
+
+
+def format_state(state: Mapping[str, str | None]) -> str:
+    """
+    ``key: value`` pairs for a table cell (``—`` when empty).
+
+    Args:
+        state: before or after values.
+    """
+    if not state:
+        return "—"
+    return ", ".join(f"{key}: {'—' if value is None else value}" for key, value in state.items())
+
+
+def _header(plan: Plan) -> list[str]:
+    rows = [f"- Ticket: {plan.ticket} · intent `{plan.intent}` · risk **{plan.risk}**"]
+    if plan.target is not None:
+        rows.append(f"- For: **{plan.target.label}** on `{plan.target.directory}`")
+    if plan.requester is not None:
+        rows.append(f"- Requested by: {plan.requester.label}")
+    if plan.application:
+        rows.append(f"- Application: {plan.application}")
+    if plan.steps:
+        rows.append(f"- Access: {describe_until(plan.until)}")
+        changes = len(plan.changes)
+        rows.append(
+            f"- Changes: {changes} of {len(plan.steps)} steps ({len(plan.steps) - changes} no change)"
+        )
+    return rows
+
+
+def _steps_table(steps: tuple[PlannedStep, ...]) -> list[str]:
+    rows = ["| # | Step | System | Before | After | |", "|---|---|---|---|---|---|"]
+    for step in steps:
+        status = "manual task" if step.manual else ("" if step.changed else "no change")
+        if step.until is not None:
+            status = f"{status} {describe_until(step.until)}".strip()
+        rows.append(
+            f"| {step.index} | {_cell(step.description)} | `{step.directory}` | "
+            f"{_cell(format_state(step.before))} | {_cell(format_state(step.after))} | {status} |"
+        )
+    return rows
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

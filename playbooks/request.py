@@ -1,0 +1,79 @@
+"""
+What the planner is asked to do, and the read-only view of a directory it plans against.
+
+The worker fills ``PlanRequest`` from the classifier's result and the ticket; the planner never
+sees the classifier's own types, so the two can change independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from connectors.identity import Capability, DirectoryUser, License
+from intake.model import Ticket
+
+
+class DirectoryReader(Protocol):
+    """The read-only part of ``DirectoryClient`` that planning needs."""
+
+    name: str
+    capabilities: frozenset[Capability]
+
+    def find_user(
+        self,
+        *,
+        email: str | None = None,
+        login: str | None = None,
+        employee_id: str | None = None,
+    ) -> DirectoryUser | None:
+        """Return the one account matching every given key, None if none does."""
+        ...
+
+    def get_user(self, user_id: str) -> DirectoryUser:
+        """Read an account with its status; NotFoundError if it does not exist."""
+        ...
+
+    def groups_of(self, user_id: str) -> list[str]:
+        """The names of the groups the account is a direct member of, sorted."""
+        ...
+
+    def licenses_of(self, user_id: str) -> list[str]:
+        """The ids of the licences assigned to the account, sorted."""
+        ...
+
+    def list_licenses(self) -> list[License]:
+        """The licences this system can assign, with seat counts where known."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """One ask, as the worker understood it from the ticket and the classifier."""
+
+    intent: str
+    ticket: Ticket
+    requester: DirectoryUser | None
+    """The requester's account, looked up by the worker from the desk e-mail; None if unknown."""
+    target_text: str | None = None
+    target_email: str | None = None
+    target_login: str | None = None
+    target_name: str | None = None
+    target_is_requester: bool = False
+    application: str | None = None
+    application_text: str | None = None
+    group: str | None = None
+    until: datetime | None = None
+    duration_s: int | None = None
+    effective_date: datetime | None = None
+    manager_text: str | None = None
+    desk_fields: Mapping[str, str] = field(default_factory=dict)
+    """Desk form fields (merged over ``ticket.custom_fields``)."""
+    confidence: float | None = None
+
+    @property
+    def fields(self) -> Mapping[str, str]:
+        """The ticket's custom fields with ``desk_fields`` on top."""
+        return {**self.ticket.custom_fields, **self.desk_fields}
