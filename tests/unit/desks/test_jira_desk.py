@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,13 +12,9 @@ from responses import matchers
 
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.transport import RetryPolicy
-from connectors.errors import (
-    AuthError,
-    NotFoundError,
-    RateLimitedError,
-    RejectedError,
-    UnavailableError,
-)
+from connectors.errors import RateLimitedError, RejectedError
+
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
 
 BASE = "https://your-domain.atlassian.net"
 SD_COMMENTS = f"{BASE}/rest/servicedeskapi/request/IT-7/comment"
@@ -305,27 +299,10 @@ def test_poll_jql_uses_the_api_users_time_zone(jira_http, limiter, clock) -> Non
     )
 
 
-def _http_date(seconds_from_now: float) -> str:
-    return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
-
-
-ERROR_TABLE = [
-    (429, {"Retry-After": "45"}, None, RateLimitedError, 45.0),
-    (429, {"Retry-After": _http_date(120)}, None, RateLimitedError, 120.0),
-    (500, {}, None, UnavailableError, None),
-    (503, {"Retry-After": "20"}, None, UnavailableError, None),
-    (None, {}, requests.exceptions.ReadTimeout("read timed out"), UnavailableError, None),
-    (401, {}, None, AuthError, None),
-    (403, {}, None, AuthError, None),
-    (404, {}, None, NotFoundError, None),
-    (400, {}, None, RejectedError, None),
-]
-
-
 @pytest.mark.parametrize(
     ("status", "headers", "exc", "expected", "retry_after"),
     ERROR_TABLE,
-    ids=["429-seconds", "429-http-date", "500", "503", "timeout", "401", "403", "404", "400"],
+    ids=ERROR_IDS,
 )
 def test_status_to_error_class(
     jira_http, limiter, clock, payload, status, headers, exc, expected, retry_after
@@ -351,7 +328,7 @@ def test_status_to_error_class(
 
     if retry_after is not None:
         assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
-    if issubclass(expected, (AuthError, NotFoundError, RejectedError)):
+    if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("jira:jira-it: jira.add_labels: ")
 
 

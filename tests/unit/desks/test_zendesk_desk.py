@@ -1,0 +1,254 @@
+"""ZendeskDesk at the HTTP boundary, with payloads shaped like Zendesk's API reference."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from connectors.desks import PostedComment
+from connectors.desks.transport import RetryPolicy
+from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
+from connectors.errors import NotSupportedError, RateLimitedError, RejectedError
+
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+
+BASE = "https://example.zendesk.com"
+TICKET = f"{BASE}/api/v2/tickets/35436.json"
+COMMENTS = f"{BASE}/api/v2/tickets/35436/comments.json"
+EXPORT = f"{BASE}/api/v2/incremental/tickets/cursor.json"
+
+
+@pytest.fixture
+def http() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+def make_desk(limiter: Any, clock: Any, **options: Any) -> ZendeskDesk:
+    status_map = {"resolved": "solved", "pending_requester": "pending", "in_progress": "12345"}
+    return ZendeskDesk(
+        "zendesk-it",
+        BASE,
+        email="deskpilot@example.com",
+        api_token="not-a-real-token",
+        limiter=limiter,
+        options=ZendeskOptions(status_map=status_map, **options),
+        sleep=clock.sleep,
+    )
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["internal-note", "public-reply"])
+def test_comment_is_html_with_public_flag(http, limiter, clock, payload, public) -> None:
+    """The note goes in a ticket update as html_body, public only when asked."""
+    http.get(
+        COMMENTS,
+        json=payload("zendesk", "api_ticket_comments"),
+        match=[matchers.query_param_matcher({"page[size]": "100"})],
+    )
+    html = "<p>Account <strong>unlocked</strong>.</p>\n<p>[deskpilot:run-42.result]</p>"
+    http.put(
+        TICKET,
+        json=payload("zendesk", "api_ticket_update"),
+        match=[
+            matchers.json_params_matcher(
+                {"ticket": {"comment": {"html_body": html, "public": public}}}
+            )
+        ],
+    )
+
+    posted = make_desk(limiter, clock).post_comment(
+        "35436", "Account **unlocked**.", public=public, marker="run-42.result"
+    )
+
+    assert posted == PostedComment("1301", created=True)
+    assert http.calls[1].request.headers["Authorization"].startswith("Basic ")
+
+
+def test_marker_on_a_later_comment_page_prevents_second_post(http, limiter, clock, payload) -> None:
+    """The marker check follows links.next; nothing is PUT."""
+    http.get(
+        COMMENTS,
+        json=payload("zendesk", "api_ticket_comments_page1"),
+        match=[matchers.query_param_matcher({"page[size]": "100"})],
+    )
+    http.get(
+        COMMENTS,
+        json=payload("zendesk", "api_ticket_comments_page2_with_marker"),
+        match=[matchers.query_param_matcher({"page[after]": "xxx", "page[size]": "100"})],
+    )
+
+    posted = make_desk(limiter, clock).post_comment(
+        "35436", "Plan", public=False, marker="run-42.plan"
+    )
+
+    assert posted == PostedComment("1290", created=False)
+
+
+def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> None:
+    """Each retry re-checks the marker before writing; the first wait is the Retry-After."""
+    http.get(COMMENTS, json=payload("zendesk", "api_ticket_comments"))
+    http.put(TICKET, status=429, headers={"Retry-After": "2"}, json={"error": "TooManyRequests"})
+    http.put(TICKET, status=500, json={"error": "InternalError"})
+    http.put(TICKET, json=payload("zendesk", "api_ticket_update"))
+
+    posted = make_desk(limiter, clock).post_comment(
+        "35436", "Done.", public=False, marker="run-42.r"
+    )
+
+    assert posted.created
+    puts = [c.response.status_code for c in http.calls if c.request.method == "PUT"]
+    assert puts == [429, 500, 200]
+    assert clock.sleeps[0] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("category", "change"),
+    [
+        ("resolved", {"status": "solved"}),
+        ("pending_requester", {"status": "pending"}),
+        ("in_progress", {"custom_status_id": 12345}),
+    ],
+    ids=["solved", "pending", "custom-status"],
+)
+def test_transition_maps_category_to_status(
+    http, limiter, clock, payload, category, change
+) -> None:
+    http.put(
+        TICKET,
+        json=payload("zendesk", "api_ticket_update"),
+        match=[matchers.json_params_matcher({"ticket": change})],
+    )
+
+    make_desk(limiter, clock).transition("35436", category)
+
+
+def test_unmapped_category_is_not_supported(limiter, clock) -> None:
+    with pytest.raises(NotSupportedError, match=r"options\.status_map\.pending_approval"):
+        make_desk(limiter, clock).transition("35436", "pending_approval")
+
+
+@pytest.mark.parametrize(
+    ("assignee", "change"),
+    [
+        ("366729", {"assignee_id": 366729}),
+        ("bob@example.com", {"assignee_email": "bob@example.com"}),
+    ],
+    ids=["by-id", "by-email"],
+)
+def test_assign(http, limiter, clock, payload, assignee, change) -> None:
+    http.put(
+        TICKET,
+        json=payload("zendesk", "api_ticket_update"),
+        match=[matchers.json_params_matcher({"ticket": change})],
+    )
+
+    make_desk(limiter, clock).assign("35436", assignee)
+
+
+def test_add_labels_adds_tags(http, limiter, clock) -> None:
+    http.put(
+        f"{BASE}/api/v2/tickets/35436/tags.json",
+        json={"tags": ["account", "deskpilot"]},
+        match=[matchers.json_params_matcher({"tags": ["deskpilot"]})],
+    )
+
+    make_desk(limiter, clock).add_labels("35436", ["deskpilot", "deskpilot"])
+
+
+def test_non_numeric_key_is_rejected(limiter, clock) -> None:
+    with pytest.raises(RejectedError, match="numeric id"):
+        make_desk(limiter, clock).assign("../users/1", "1")
+
+
+def test_poll_start_time_then_cursor_until_end_of_stream(http, limiter, clock, payload) -> None:
+    """start_time = since - 2 min on the first call, then the after_cursor, which is kept at the end."""
+    since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    start = int(since.timestamp()) - 120
+    http.get(
+        EXPORT,
+        json=payload("zendesk", "api_incremental_cursor_page1"),
+        match=[matchers.query_param_matcher({"start_time": str(start), "per_page": "100"})],
+    )
+    http.get(COMMENTS, json=payload("zendesk", "api_ticket_comments"))
+    http.get(
+        EXPORT,
+        json=payload("zendesk", "api_incremental_cursor_page2"),
+        match=[
+            matchers.query_param_matcher({"cursor": "MTU3NjYxMzUzOS4wfHw0Njd8", "per_page": "100"})
+        ],
+    )
+    http.get(
+        f"{BASE}/api/v2/tickets/35440/comments.json",
+        json={"comments": [], "meta": {"has_more": False}},
+    )
+    http.get(
+        EXPORT,
+        json={"tickets": [], "after_cursor": "MTU3NjYxMzUzOS4wfHw0NzB8", "end_of_stream": True},
+        match=[
+            matchers.query_param_matcher({"cursor": "MTU3NjYxMzUzOS4wfHw0NzB8", "per_page": "100"})
+        ],
+    )
+    desk = make_desk(limiter, clock)
+
+    page1 = desk.poll(None, since=since)
+    page2 = desk.poll(page1.cursor, since=since)
+    page3 = desk.poll(page2.cursor, since=since)
+
+    assert (page1.more, page2.more, page3.more) == (True, False, False)
+    keys = [d.dedupe_key for d in (*page1.deliveries, *page2.deliveries)]
+    assert keys == [
+        "poll:35436:2026-11-25T10:03:12Z",
+        "poll:35440:2026-11-25T10:06:45Z",
+        "poll:35401:2026-11-25T10:07:00Z",
+    ]
+    first = json.loads(page1.deliveries[0].body)
+    assert (first["kind"], first["record"]["id"], [c["id"] for c in first["comments"]]) == (
+        "deskpilot.poll",
+        35436,
+        [1274],
+    )
+    assert json.loads(page2.deliveries[1].body)["comments"] == []  # deleted: no comment fetch
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
+)
+def test_status_to_error_class(
+    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+) -> None:
+    if exc is not None:
+        http.put(TICKET, body=exc)
+    else:
+        http.put(TICKET, status=status, headers=headers, json=payload("zendesk", "api_error_422"))
+    desk = ZendeskDesk(
+        "zendesk-it",
+        BASE,
+        oauth_token="not-a-real-token",
+        limiter=limiter,
+        sleep=clock.sleep,
+        policy=RetryPolicy(attempts=1),
+    )
+
+    with pytest.raises(expected) as caught:
+        desk.assign("35436", "366729")
+
+    assert http.calls[0].request.headers["Authorization"] == "Bearer not-a-real-token"
+    if retry_after is not None:
+        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+    if issubclass(expected, PERMANENT):
+        assert str(caught.value).startswith("zendesk:zendesk-it: zendesk.assign: ")
+
+
+def test_long_retry_after_is_not_slept(http, limiter, clock) -> None:
+    http.put(TICKET, status=429, headers={"Retry-After": "60"})
+
+    with pytest.raises(RateLimitedError):
+        make_desk(limiter, clock).assign("35436", "366729")
+
+    assert clock.sleeps == []
