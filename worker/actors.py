@@ -1,0 +1,53 @@
+"""
+The Dramatiq actors: thin wrappers that hand a row id to the pipeline function that owns it.
+
+Queues are per workload (``intake``, ``playbooks``, ``writeback``, ``periodic``) so a burst of
+webhooks never starves approvals or notes. Retries follow the broker's one rule
+(``worker.broker.should_retry``): transient errors only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+
+from worker import ingest, periodic, pipeline, writeback
+from worker.runtime import Runtime
+
+TIME_LIMIT_MS = 5 * 60 * 1000
+
+
+def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
+    """Declare every actor on ``rt.broker``, bound to ``rt``; also stored in ``rt.actors``."""
+    table: dict[str, tuple[str, Callable[..., Any]]] = {
+        "ingest": ("intake", lambda inbox_id: ingest.ingest(rt, inbox_id)),
+        "update_sla": ("intake", lambda ticket_id: pipeline.update_sla(rt, ticket_id)),
+        "process_ticket": ("playbooks", lambda ticket_id: pipeline.process_ticket(rt, ticket_id)),
+        "handle_comments": ("playbooks", lambda ticket_id: pipeline.handle_comments(rt, ticket_id)),
+        "apply_run": ("playbooks", lambda run_id: pipeline.apply_run(rt, run_id)),
+        "writeback": ("writeback", lambda outbox_id: writeback.writeback(rt, outbox_id)),
+        "sweep": ("periodic", lambda: periodic.sweep(rt)),
+        "fire_timers": ("periodic", lambda: pipeline.fire_timers(rt)),
+        "poll_desk": ("periodic", lambda desk: pipeline.poll_desk(rt, desk)),
+    }
+    actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+    for name, (queue, fn) in table.items():
+        actors[name] = dramatiq.actor(
+            _named(fn, name),
+            actor_name=name,
+            queue_name=queue,
+            broker=rt.broker,
+            time_limit=TIME_LIMIT_MS,
+        )
+    rt.actors = actors
+    return actors
+
+
+def _named(fn: Callable[..., Any], name: str) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        fn(*args)
+
+    run.__name__ = run.__qualname__ = name
+    return run

@@ -1,0 +1,315 @@
+"""
+Applying a run exactly once: steps in order, each recorded before and after, verified, and
+compensated in reverse if one fails.
+
+The run is claimed (approved → applying, with a lease). Each step has an idempotency key
+``desk:ticket:run:step:phase``; a step recorded ``done`` is never run again, and a step recorded
+``started`` by a worker that died is run again — directory operations are idempotent, so the
+directory reports "already so" instead of changing anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as pysecrets
+from collections.abc import Sequence
+
+import structlog
+from sqlalchemy import select
+
+from connectors.errors import PermanentError, TransientError
+from connectors.identity import Change, DirectoryUser
+from playbooks.planned import Plan, PlannedStep
+from playbooks.steps import compensations_for, execute_step, verify_step
+from worker import audit
+from worker.db import RunRow, StepRow, TicketRow, TimerRow
+from worker.metrics import STEPS
+from worker.runtime import Runtime
+from worker.store import compare_and_set, insert_ignore, older_than
+from worker.writeback import pending_outbox_ids, queue_writeback
+
+log = structlog.get_logger("deskpilot.apply")
+
+
+class StepFailedError(Exception):
+    """A step failed for good; carries the step and the error for the notes."""
+
+    def __init__(self, step: PlannedStep, error: Exception) -> None:
+        super().__init__(f"step {step.index} ({step.kind}) failed: {error}")
+        self.step = step
+        self.error = error
+
+
+def apply_run(rt: Runtime, run_id: int) -> str | None:
+    """Apply run ``run_id`` if it is approved (or resume it); returns the run's new state."""
+    claimed = _claim(rt, run_id)
+    if claimed is None:
+        return None
+    run, ticket, plan = claimed
+    done: list[PlannedStep] = []
+    try:
+        for step in plan.changes:
+            _run_step(rt, run, ticket, step, "apply")
+            done.append(step)
+    except TransientError:
+        _release(rt, run_id)
+        raise
+    except StepFailedError as failure:
+        return _fail(rt, run, ticket, plan, done, failure)
+    failures = _verify(rt, run, plan)
+    return _succeed(rt, run, ticket, plan, failures)
+
+
+def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        won = compare_and_set(
+            session,
+            RunRow,
+            run_id,
+            (RunRow.state == "approved")
+            | (
+                (RunRow.state == "applying")
+                & (RunRow.updated_at < older_than(now, rt.settings.runtime.lease_s))
+            ),
+            state="applying",
+            updated_at=now,
+        )
+        if not won:
+            return None
+        run = session.get(RunRow, run_id)
+        assert run is not None
+        ticket = session.get(TicketRow, run.ticket_id)
+        assert ticket is not None
+        if ticket.stage != "applying":
+            ticket.stage, ticket.stage_at, ticket.outcome = "applying", now, "applying"
+        return run, ticket, Plan.from_json(str(run.plan["json"]))
+
+
+def _release(rt: Runtime, run_id: int) -> None:
+    with rt.db.session() as session:
+        compare_and_set(
+            session,
+            RunRow,
+            run_id,
+            RunRow.state == "applying",
+            state="approved",
+            updated_at=rt.clock(),
+        )
+
+
+def step_key(ticket: TicketRow, run: RunRow, step: PlannedStep, phase: str) -> str:
+    """The idempotency key of one step of one run (the unique key of its record)."""
+    return f"{ticket.desk}:{ticket.key}:run{run.id}:step{step.index}:{phase}"
+
+
+def _run_step(
+    rt: Runtime, run: RunRow, ticket: TicketRow, step: PlannedStep, phase: str
+) -> Change | None:
+    key = step_key(ticket, run, step, phase)
+    now = rt.clock()
+    with rt.db.session() as session:
+        insert_ignore(
+            session,
+            StepRow,
+            {
+                "run_id": run.id,
+                "idx": step.index,
+                "phase": phase,
+                "idempotency_key": key,
+                "operation": step.kind,
+                "system": step.directory,
+                "target": step.target.login,
+                "state": "started",
+                "started_at": now,
+            },
+            ("idempotency_key",),
+        )
+        record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
+        if record.state == "done":
+            return None
+        session.get(RunRow, run.id).updated_at = now  # type: ignore[union-attr]
+    try:
+        change = execute_step(step, rt.directories, secrets=SecretLinks(rt))
+    except TransientError:
+        STEPS.labels(step.kind, "retry").inc()
+        raise
+    except (PermanentError, ValueError) as exc:
+        _record_step(rt, run, key, step, None, str(exc))
+        STEPS.labels(step.kind, "failed").inc()
+        raise StepFailedError(step, exc) from exc
+    _record_step(rt, run, key, step, change, None)
+    STEPS.labels(step.kind, "changed" if change.changed else "unchanged").inc()
+    return change
+
+
+def _record_step(
+    rt: Runtime, run: RunRow, key: str, step: PlannedStep, change: Change | None, error: str | None
+) -> None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
+        record.state = "done" if error is None else "failed"
+        record.finished_at, record.error = now, error
+        if change is not None:
+            record.changed, record.before, record.after = (
+                change.changed,
+                dict(change.before),
+                dict(change.after),
+            )
+        audit.append(
+            session,
+            "step.applied" if error is None else "step.failed",
+            actor="deskpilot",
+            ticket_id=run.ticket_id,
+            run_id=run.id,
+            data={
+                "key": key,
+                "operation": step.kind,
+                "system": step.directory,
+                "target": step.target.login,
+                "changed": change.changed if change else None,
+                "before": dict(change.before) if change else None,
+                "after": _public_after(change),
+                "error": error,
+            },
+        )
+
+
+def _public_after(change: Change | None) -> dict[str, str | None] | None:
+    if change is None:
+        return None
+    # The one-time link is for the account's owner only: the audit keeps that one was issued.
+    return {k: ("(issued)" if k == "one_time_link" else v) for k, v in change.after.items()}
+
+
+def _verify(rt: Runtime, run: RunRow, plan: Plan) -> list[str]:
+    failures = []
+    for step in plan.changes:
+        result = verify_step(step, rt.directories)
+        if not result.ok:
+            failures.append(f"step {step.index} ({step.kind}): {result.detail}")
+        with rt.db.session() as session:
+            record = session.scalars(
+                select(StepRow).where(
+                    StepRow.run_id == run.id, StepRow.idx == step.index, StepRow.phase == "apply"
+                )
+            ).first()
+            if record is not None:
+                record.verified = result.ok
+    return failures
+
+
+def _succeed(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, failures: list[str]) -> str:
+    from worker.notes import result_notes
+
+    state = "applied" if not failures else "unverified"
+    outcome = "resolved" if not failures else "escalated"
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(RunRow, run.id)
+        trow = session.get(TicketRow, ticket.id)
+        assert row is not None and trow is not None
+        row.state, row.updated_at, row.result = state, now, {"verification_failures": failures}
+        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
+        for kind, body, purpose in result_notes(rt, session, row, plan, failures):
+            queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
+        if plan.until is not None and not failures:
+            _schedule_expiry(session, row, plan.until)
+        audit.append(
+            session,
+            f"run.{state}",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=row.id,
+            data={"verification_failures": failures},
+        )
+        outbox = pending_outbox_ids(session, trow.id)
+    for outbox_id in outbox:
+        rt.send("writeback", outbox_id)
+    return state
+
+
+def _schedule_expiry(session: object, run: RunRow, until: dt.datetime) -> None:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    insert_ignore(
+        session,
+        TimerRow,
+        {
+            "kind": "access_expiry",
+            "ref": f"run:{run.id}",
+            "ticket_id": run.ticket_id,
+            "run_id": run.id,
+            "due_at": until,
+            "state": "pending",
+            "payload": {},
+        },
+        ("kind", "ref"),
+    )
+
+
+def _fail(
+    rt: Runtime,
+    run: RunRow,
+    ticket: TicketRow,
+    plan: Plan,
+    done: Sequence[PlannedStep],
+    failure: StepFailedError,
+) -> str:
+    from worker.notes import failure_notes
+
+    compensation_errors = []
+    for step in compensations_for(done):
+        try:
+            _run_step(rt, run, ticket, step, "compensate")
+        except (StepFailedError, TransientError) as exc:
+            compensation_errors.append(str(exc))
+    state = "compensated" if not compensation_errors else "failed"
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(RunRow, run.id)
+        trow = session.get(TicketRow, ticket.id)
+        assert row is not None and trow is not None
+        row.state, row.updated_at = state, now
+        row.result = {
+            "failed_step": failure.step.index,
+            "error": str(failure.error),
+            "compensation_errors": compensation_errors,
+        }
+        trow.outcome, trow.stage, trow.stage_at, trow.done_at = "escalated", "done", now, now
+        for kind, body, purpose in failure_notes(rt, plan, failure, done, compensation_errors):
+            queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
+        audit.append(
+            session,
+            f"run.{state}",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=row.id,
+            data=row.result,
+        )
+        outbox = pending_outbox_ids(session, trow.id)
+    for outbox_id in outbox:
+        rt.send("writeback", outbox_id)
+    log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
+    return state
+
+
+class SecretLinks:
+    """Issues one-time passwords and the one-time links through which their owner reads them."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def issue_password_link(self, user: DirectoryUser) -> tuple[str, str]:
+        """A fresh password for the directory and a link (shown once) for its owner."""
+        from worker.secretlinks import store_secret
+
+        password = pysecrets.token_urlsafe(12) + "!9a"
+        token = store_secret(self.rt, user.login, password)
+        base = (
+            self.rt.settings.web.public_url
+            or f"http://{self.rt.settings.web.host}:{self.rt.settings.web.port}"
+        )
+        return password, f"{base}/secret/{token}"

@@ -1,0 +1,198 @@
+"""
+Building a running deskpilot: runtime, workers, ticker, web server.
+
+``deskpilot run`` uses all of it in one process; ``web`` and ``worker`` split it across
+processes and machines (they share the database and, in production, Redis).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+import structlog
+import uvicorn
+from dramatiq.brokers.redis import RedisBroker
+
+from connectors.desks import DeskClient
+from connectors.desks.memory import MemoryDesk
+from connectors.identity import DirectoryClient
+from connectors.identity.memory import MemoryDirectory
+from intake.classify import Classifier
+from playbooks.load import load_library
+from worker import migrate
+from worker.actors import declare_actors
+from worker.broker import DeadLetters, RedisJanitor, make_broker
+from worker.config import AppSettings
+from worker.db import Database, DeadLetterRow, utcnow
+from worker.periodic import Ticker
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.boot")
+
+
+def build_runtime(
+    settings: AppSettings,
+    *,
+    desks: Mapping[str, DeskClient] | None = None,
+    directories: Mapping[str, DirectoryClient] | None = None,
+    upgrade_schema: bool = True,
+) -> Runtime:
+    """Open the database (migrated), build broker, connectors and models, declare the actors."""
+    db = Database(settings.database_url)
+    if upgrade_schema:
+        migrate.upgrade(db)
+    broker = make_broker(settings.broker)
+    rt = Runtime(
+        settings=settings,
+        db=db,
+        broker=broker,
+        desks=dict(desks) if desks is not None else build_desks(settings),
+        directories=dict(directories) if directories is not None else build_directories(settings),
+        webhook_secrets=_webhook_secrets(settings),
+        classifier=Classifier.load(settings.classifier),
+        library=load_library([*settings.playbook_dirs]),
+        node=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    broker.add_middleware(DeadLetters(lambda message, error: _record_dead(rt, message, error)))
+    declare_actors(rt)
+    for desk in settings.desks:
+        if desk.unsigned:
+            log.warning(
+                "desk.unsigned_webhooks",
+                desk=desk.name,
+                detail="webhooks to this desk are accepted without a signature",
+            )
+    return rt
+
+
+def build_desks(settings: AppSettings) -> dict[str, DeskClient]:
+    """One desk client per configured desk (in-memory where the config says so)."""
+    from worker.desk_factory import build_desk, build_limiter
+
+    desks: dict[str, DeskClient] = {}
+    for desk in settings.desks:
+        if desk.connector == "memory" or desk.type == "memory":
+            desks[desk.name] = MemoryDesk(desk.name)
+        else:
+            desks[desk.name] = build_desk(desk, limiter=build_limiter(settings.broker.url))
+    return desks
+
+
+def build_directories(settings: AppSettings) -> dict[str, DirectoryClient]:
+    """One directory client per configured directory."""
+    from worker.directory_factory import build_directory
+
+    built: dict[str, DirectoryClient] = {}
+    for directory in settings.directories:
+        if directory.type == "memory":
+            built[directory.name] = MemoryDirectory(directory.name)
+        else:
+            built[directory.name] = build_directory(directory)
+    return built
+
+
+def _webhook_secrets(settings: AppSettings) -> dict[str, bytes | None]:
+    return {
+        d.name: d.webhook_secret.resolve().encode() if d.webhook_secret is not None else None
+        for d in settings.desks
+    }
+
+
+def _record_dead(rt: Runtime, message: dramatiq.Message[Any], error: str) -> None:
+    with rt.db.session() as session:
+        session.add(
+            DeadLetterRow(
+                message_id=message.message_id,
+                actor=message.actor_name,
+                args=list(message.args),
+                error=error,
+                at=utcnow(),
+            )
+        )
+
+
+@dataclass
+class Workers:
+    """In-process Dramatiq workers plus the ticker and, on Redis, the janitor."""
+
+    rt: Runtime
+    threads: int
+    worker: dramatiq.Worker | None = None
+    ticker: Ticker | None = None
+    janitor: RedisJanitor | None = None
+    extras: list[Any] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start consuming every queue, ticking and (on Redis) forcing maintenance."""
+        broker = self.rt.broker
+        broker.emit_after("process_boot")
+        self.worker = dramatiq.Worker(
+            broker, worker_threads=self.threads, worker_timeout=self.rt.settings.broker.idle_poll_ms
+        )
+        self.worker.queue_prefetch = self.rt.settings.broker.prefetch
+        self.worker.start()
+        self.ticker = Ticker(self.rt)
+        self.ticker.start()
+        if isinstance(broker, RedisBroker):
+            self.janitor = RedisJanitor(broker, self.rt.settings.broker.janitor_interval_s)
+            self.janitor.start()
+
+    def stop(self) -> None:
+        """Stop everything; in-flight messages finish first."""
+        if self.ticker:
+            self.ticker.stop()
+        if self.janitor:
+            self.janitor.stop()
+        if self.worker:
+            self.worker.stop(timeout=10_000)
+        self.rt.broker.emit_before("process_stop")
+
+
+class WebServer:
+    """uvicorn serving the app in a background thread (for ``run`` and ``demo``)."""
+
+    def __init__(self, rt: Runtime, host: str, port: int) -> None:
+        from worker.web.app import create_app
+
+        config = uvicorn.Config(
+            create_app(rt),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, name="deskpilot-web", daemon=True)
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Start serving and wait until the socket is bound."""
+        self._thread.start()
+        ready = threading.Event()
+        for _ in range(int(timeout_s * 50)):
+            if self.server.started:
+                ready.set()
+                break
+            threading.Event().wait(0.02)
+        if not ready.is_set():
+            raise RuntimeError("the web server did not start")
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when 0 was asked for)."""
+        servers = getattr(self.server, "servers", [])
+        for server in servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return int(self.server.config.port)
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.should_exit = True
+        self._thread.join(timeout=10)

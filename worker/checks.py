@@ -1,0 +1,45 @@
+"""``deskpilot check``: every problem in a configuration and the playbooks it loads, with where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playbooks.load import check_library
+from sla.config import check_sla_settings
+from worker.config import AppSettings, ConfigError, load_config
+
+
+def check_everything(path: Path) -> list[str]:
+    """All problems found in the config at ``path``: schema, references, SLA, playbooks, secrets."""
+    try:
+        settings = load_config(path)
+    except ConfigError as exc:
+        return list(exc.problems)
+    problems = [f"{path}: {p}" for p in check_sla_settings(settings.sla)]
+    problems += check_library([*settings.playbook_dirs])
+    problems += [f"{path}: {p}" for p in _secrets(settings)]
+    return problems
+
+
+def _secrets(settings: AppSettings) -> list[str]:
+    problems = []
+    refs = [(f"desks.{d.name}.webhook_secret", d.webhook_secret) for d in settings.desks]
+    refs += [
+        (f"desks.{d.name}.credentials.{k}", ref)
+        for d in settings.desks
+        for k, ref in d.credentials.items()
+    ]
+    refs += [
+        (f"directories.{d.name}.credentials.{k}", ref)
+        for d in settings.directories
+        for k, ref in d.credentials.items()
+    ]
+    refs += [(f"web.api_tokens.{t.name}", t.token) for t in settings.web.api_tokens]
+    for where, ref in refs:
+        if ref is None:
+            continue
+        try:
+            ref.resolve()
+        except ConfigError as exc:
+            problems.append(f"{where}: {exc.problems[0]}")
+    return problems

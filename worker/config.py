@@ -1,0 +1,305 @@
+"""
+deskpilot's configuration: one YAML file, validated with pydantic, secrets only by reference.
+
+A secret is never written in the file: it is named as ``{env: VAR}`` or ``{file: /path}`` and read
+when a connector is built. ``load_config`` collects every problem with its location
+(``desks[1].secret: ...``, line numbers where the YAML parser knows them) instead of stopping at
+the first one, so ``deskpilot check`` can print them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from intake.config import ClassifierSettings
+from playbooks.config import PolicySettings
+from sla.config import SlaSettings
+
+DESK_TYPES = ("jira", "zendesk", "servicenow", "salesforce", "memory")
+DIRECTORY_TYPES = (
+    "ldap",
+    "active_directory",
+    "scim",
+    "okta",
+    "entra",
+    "google",
+    "salesforce",
+    "memory",
+)
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; ``problems`` lists each one with its location."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Strict(BaseModel):
+    """Base for config sections: unknown keys are errors (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(Strict):
+    """Where a secret lives: an environment variable or a file (e.g. a mounted Kubernetes secret)."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("name exactly one of `env` or `file`")
+        return self
+
+    def resolve(self, environ: Mapping[str, str] | None = None) -> str:
+        """Read the secret now; raise ConfigError if it is not there."""
+        env = os.environ if environ is None else environ
+        if self.env is not None:
+            value = env.get(self.env)
+            if not value:
+                raise ConfigError([f"environment variable {self.env} is not set"])
+            return value
+        assert self.file is not None
+        try:
+            return self.file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError([f"cannot read secret file {self.file}: {exc.strerror}"]) from exc
+
+
+class DeskSettings(Strict):
+    """One desk instance; its webhooks arrive at ``/hooks/{name}``."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    type: Literal["jira", "zendesk", "servicenow", "salesforce", "memory"]
+    base_url: str | None = None
+    webhook_secret: SecretRef | None = None
+    unsigned: bool = False
+    """Accept unsigned webhooks. Only for desks that cannot sign; a warning is logged at start."""
+    credentials: dict[str, SecretRef] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Vendor options (status mapping, field ids, budgets…); checked when the desk is built."""
+    directory: str | None = None
+    """The directory whose accounts this desk's requesters have (default: the first one)."""
+    poll_interval_s: float | None = Field(default=None, gt=0)
+    """Poll every N seconds in addition to webhooks; None disables polling."""
+    connector: Literal["api", "memory"] = "api"
+    """``memory`` keeps writeback in process (demo, trials) while webhooks keep the desk's shape."""
+
+    @model_validator(mode="after")
+    def _signed_or_explicitly_not(self) -> DeskSettings:
+        if self.type != "memory" and self.webhook_secret is None and not self.unsigned:
+            raise ValueError(
+                "set `webhook_secret`, or `unsigned: true` to accept unsigned webhooks"
+            )
+        return self
+
+
+class DirectorySettings(Strict):
+    """One directory deskpilot reads and changes."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    type: Literal[
+        "ldap", "active_directory", "scim", "okta", "entra", "google", "salesforce", "memory"
+    ]
+    url: str | None = None
+    credentials: dict[str, SecretRef] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class BrokerSettings(Strict):
+    """Where messages go: ``stub`` (embedded, in-process) or a ``redis://`` URL."""
+
+    url: str = "stub"
+    processes: int = Field(default=1, ge=1)
+    threads: int = Field(default=8, ge=1)
+    prefetch: int = Field(default=64, ge=1)
+    idle_poll_ms: int = Field(default=100, ge=10)
+    janitor_interval_s: float = Field(default=5.0, gt=0)
+    heartbeat_timeout_s: float = Field(default=15.0, ge=5)
+    """A worker silent this long is dead and its unacked messages go back to the queue."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value != "stub" and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use `stub` or a redis:// URL")
+        return value
+
+
+class ApiToken(Strict):
+    """A named credential for the dashboard and the review page."""
+
+    name: str
+    role: Literal["viewer", "agent", "admin"] = "viewer"
+    """viewer: dashboard; agent: also the review page (approve, confirm, mark wrong); admin: all."""
+    token: SecretRef
+    desk_identity: str | None = None
+    """For agents: their identity on the desk (email), so review-page approvals are checked
+    against the same rules as ``/approve`` comments."""
+
+
+class WebSettings(Strict):
+    """The web app: webhooks, dashboard, review page, metrics."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    public_url: str | None = None
+    """How people reach deskpilot (for links in notes); defaults to http://host:port."""
+    secret_key: SecretRef | None = None
+    """Encrypts one-time secrets (32+ random characters); every node must share it. Without one,
+    each process makes its own and a one-time link only opens on the node that issued it."""
+    api_tokens: list[ApiToken] = Field(default_factory=list)
+    """Who may open the dashboard and the review page. None configured: both are closed."""
+
+
+class RuntimeSettings(Strict):
+    """Timers, sweeps and leases."""
+
+    sweep_interval_s: float = Field(default=30.0, gt=0)
+    lease_s: float = Field(default=120.0, gt=0)
+    """Work not finished this long after it was last touched is re-enqueued by the sweeper."""
+    timer_tick_s: float = Field(default=15.0, gt=0)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Line and column of a key in the YAML file, for error messages."""
+
+    line: int
+    column: int
+
+
+def yaml_locations(text: str) -> dict[tuple[str | int, ...], Location]:
+    """Map each key path in a YAML document to where it is written (1-based line, column)."""
+    locations: dict[tuple[str | int, ...], Location] = {}
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        locations.setdefault(path, Location(node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                locations[(*path, key)] = Location(
+                    key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                )
+                walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return locations
+
+
+def format_validation_error(
+    error: ValidationError, locations: Mapping[tuple[str | int, ...], Location], source: str
+) -> list[str]:
+    """One line per pydantic error: ``file:line:col: path.to.key: message``."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
+        where = _nearest(loc, locations)
+        dotted = _dotted(loc) or "(top level)"
+        prefix = f"{source}:{where.line}:{where.column}" if where else source
+        problems.append(f"{prefix}: {dotted}: {item['msg']}")
+    return problems
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic inserts the chosen model or function name into locations of unions/validators.
+    return isinstance(part, str) and (part.startswith("function-") or part[:1].isupper())
+
+
+def _nearest(
+    loc: tuple[str | int, ...], locations: Mapping[tuple[str | int, ...], Location]
+) -> Location | None:
+    for end in range(len(loc), -1, -1):
+        found = locations.get(loc[:end])
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class AppSettings(Strict):
+    """The whole configuration file."""
+
+    database_url: str = "sqlite:///deskpilot.sqlite3"
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    desks: list[DeskSettings] = Field(default_factory=list)
+    directories: list[DirectorySettings] = Field(default_factory=list)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    playbooks: PolicySettings = Field(default_factory=PolicySettings)
+    playbook_dirs: list[Path] = Field(default_factory=list)
+    """Directories of the admin's own playbooks; a playbook there overrides the library's."""
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+
+    @model_validator(mode="after")
+    def _names_unique_and_references_known(self) -> AppSettings:
+        problems = []
+        for kind, names in (
+            ("desks", [d.name for d in self.desks]),
+            ("directories", [d.name for d in self.directories]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                problems.append(f"{kind}: duplicate names {dupes}")
+        known = {d.name for d in self.directories}
+        for i, desk in enumerate(self.desks):
+            if desk.directory is not None and desk.directory not in known:
+                problems.append(f"desks[{i}].directory: unknown directory {desk.directory!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def desk(self, name: str) -> DeskSettings | None:
+        """The desk called ``name``, if configured."""
+        return next((d for d in self.desks if d.name == name), None)
+
+
+def parse_config(text: str, *, source: str = "<config>") -> AppSettings:
+    """Validate a YAML document; ConfigError lists every problem with file:line:column."""
+    try:
+        data = yaml.safe_load(text)
+        locations = yaml_locations(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}:1:1: the configuration must be a mapping of sections"])
+    try:
+        return AppSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, locations, source)) from exc
+
+
+def load_config(path: Path) -> AppSettings:
+    """Read and validate the configuration file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from exc
+    return parse_config(text, source=str(path))

@@ -1,0 +1,144 @@
+"""
+Ingest: turn a stored delivery into the ticket and its events, once.
+
+Runs for every inbox row (webhook or poll). The ticket snapshot only moves forward (an older
+delivery arriving late never overwrites a newer one), events are unique per the desk's own event
+id, and what follows (processing a new ticket, running a command from a comment, recomputing the
+SLA clocks) is decided from what was new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
+from intake.normalize import normalize_delivery
+from intake.webhooks import WebhookError
+from worker.db import InboxItem, TicketEventRow, TicketRow
+from worker.runtime import Runtime
+from worker.store import event_to_json, insert_ignore, ticket_to_json
+
+log = structlog.get_logger("deskpilot.ingest")
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What one ingestion found new."""
+
+    ticket_id: int
+    new_ticket: bool
+    new_events: tuple[TicketEvent, ...]
+
+
+def ingest(rt: Runtime, inbox_id: int) -> Ingested | None:
+    """Normalise inbox row ``inbox_id`` into its ticket and events; None if already done."""
+    with rt.db.session() as session:
+        item = session.get(InboxItem, inbox_id, with_for_update=not rt.db.is_sqlite)
+        if item is None or item.state != "received":
+            return None
+        desk = rt.desk_settings(item.desk)
+        try:
+            delivery = normalize_delivery(
+                desk.type,
+                desk.name,
+                item.body,
+                base_url=desk.base_url,
+                options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
+            )
+        except WebhookError as exc:
+            item.state, item.error, item.updated_at = "failed", str(exc)[:2000], rt.clock()
+            log.error("inbox.unreadable", inbox_id=inbox_id, desk=item.desk, reason=str(exc))
+            return None
+        result = _store(rt, session, delivery)
+        item.state, item.ticket_id, item.updated_at = "ingested", result.ticket_id, rt.clock()
+    _follow_up(rt, result)
+    return result
+
+
+def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Ingested:
+    ticket = delivery.ticket
+    now = rt.clock()
+    new_ticket = insert_ignore(session, TicketRow, _ticket_values(ticket, now), ("desk", "key"))
+    row = session.scalars(
+        select(TicketRow).where(TicketRow.desk == ticket.desk, TicketRow.key == ticket.key)
+    ).one()
+    if not new_ticket and _is_newer(ticket, row):
+        _refresh(row, ticket)
+    new_events = _store_events(session, row.id, delivery.events)
+    return Ingested(row.id, new_ticket, new_events)
+
+
+def _ticket_values(ticket: Ticket, now: object) -> dict[str, object]:
+    return {
+        "desk": ticket.desk,
+        "desk_type": ticket.desk_type,
+        "key": ticket.key,
+        "url": ticket.url,
+        "subject": ticket.subject[:2000],
+        "requester": ticket.requester.email or ticket.requester.id,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "team": ticket.team,
+        "request_type": ticket.request_type,
+        "snapshot": ticket_to_json(ticket),
+        "desk_created_at": ticket.created_at,
+        "desk_updated_at": ticket.updated_at,
+        "first_seen_at": now,
+        "stage": "received",
+        "stage_at": now,
+    }
+
+
+def _is_newer(ticket: Ticket, row: TicketRow) -> bool:
+    if ticket.updated_at is None or row.desk_updated_at is None:
+        return True
+    return ticket.updated_at >= row.desk_updated_at
+
+
+def _refresh(row: TicketRow, ticket: Ticket) -> None:
+    row.snapshot = ticket_to_json(ticket)
+    row.subject = ticket.subject[:2000]
+    row.status = ticket.status.value
+    row.priority = ticket.priority.value
+    row.team = ticket.team
+    row.url = ticket.url or row.url
+    row.request_type = ticket.request_type
+    row.desk_updated_at = ticket.updated_at
+
+
+def _store_events(
+    session: Session, ticket_id: int, events: Sequence[TicketEvent]
+) -> tuple[TicketEvent, ...]:
+    new: list[TicketEvent] = []
+    for event in events:
+        inserted = insert_ignore(
+            session,
+            TicketEventRow,
+            {
+                "ticket_id": ticket_id,
+                "desk_event_id": event.desk_event_id[:255],
+                "kind": event.kind.value,
+                "at": event.at,
+                "seq": event.seq,
+                "data": event_to_json(event),
+                "handled": False,
+            },
+            ("ticket_id", "desk_event_id"),
+        )
+        if inserted:
+            new.append(event)
+    return tuple(new)
+
+
+def _follow_up(rt: Runtime, result: Ingested) -> None:
+    if result.new_events:
+        rt.send("update_sla", result.ticket_id)
+    if result.new_ticket:
+        rt.send("process_ticket", result.ticket_id)
+    if any(e.kind is EventKind.COMMENT for e in result.new_events) and not result.new_ticket:
+        rt.send("handle_comments", result.ticket_id)

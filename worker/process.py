@@ -1,0 +1,318 @@
+"""
+Processing a new ticket: classify, gate, plan, decide — then apply, wait or hand over.
+
+The decisions are pure functions from ``intake`` and ``playbooks``; this module reads their
+inputs (the ticket, the requester in the directory, recent resets), records their outputs (the
+classification, the run with its plan and decision, the notes to write, the audit entries) in one
+transaction, and enqueues what follows after it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connectors.identity import DirectoryUser
+from intake.classify import Classification, gate, suggestion_note
+from intake.model import Ticket
+from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
+from playbooks.policy import Decision, decide
+from worker import audit
+from worker.db import ClassificationRow, RunRow, TicketRow
+from worker.runtime import Runtime
+from worker.store import compare_and_set, insert_ignore, older_than, ticket_from_json
+from worker.writeback import pending_outbox_ids, queue_writeback
+
+log = structlog.get_logger("deskpilot.process")
+
+RESET_INTENTS = ("password_reset", "mfa_reset", "account_unlock")
+
+
+@dataclass
+class Verdict:
+    """What processing decided, ready to record."""
+
+    outcome: str
+    stage: str = "done"
+    playbook: str | None = None
+    plan: Plan | None = None
+    decision: Decision | None = None
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, body, purpose) writebacks to queue."""
+    reason: str | None = None
+
+
+def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
+    """Classify and plan ticket ``ticket_id`` once; returns the outcome, None if not ours now."""
+    ticket = _claim(rt, ticket_id)
+    if ticket is None:
+        return None
+    now = rt.clock()
+    classification: Classification = rt.classifier.classify(ticket, now=now)
+    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+    verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
+    run_id = _record(rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict)
+    _dispatch(rt, ticket_id, run_id, verdict)
+    log.info(
+        "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
+    )
+    return verdict.outcome
+
+
+def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        won = compare_and_set(
+            session,
+            TicketRow,
+            ticket_id,
+            (TicketRow.stage == "received")
+            | (
+                (TicketRow.stage == "processing")
+                & (TicketRow.stage_at < older_than(now, rt.settings.runtime.lease_s))
+            ),
+            stage="processing",
+            stage_at=now,
+        )
+        if not won:
+            return None
+        row = session.get(TicketRow, ticket_id)
+        assert row is not None
+        return ticket_from_json(row.snapshot)
+
+
+def _decide(
+    rt: Runtime,
+    ticket: Ticket,
+    ticket_id: int,
+    classification: Classification,
+    auto: bool,
+    gate_reason: str,
+    now: dt.datetime,
+) -> Verdict:
+    if classification.intent == "not_account":
+        return Verdict("not_account")
+    if not auto:
+        note = suggestion_note(classification)
+        return Verdict(
+            "escalated", notes=[("internal_note", note, "suggestion")], reason=gate_reason
+        )
+    directory = rt.directory_for(ticket.desk)
+    requester = _find_requester(rt, ticket)
+    request = _plan_request(ticket, classification, requester)
+    playbook = select_playbook(rt.library, request)
+    if playbook is None:
+        note = (
+            f"deskpilot understood this as **{classification.intent}**, but no playbook "
+            "answers that intent here. Handing it to an agent."
+        )
+        return Verdict(
+            "escalated", notes=[("internal_note", note, "no-playbook")], reason="no playbook"
+        )
+    plan = build_plan(
+        playbook,
+        request,
+        directory,
+        now=now,
+        settings=rt.settings.playbooks,
+        directories=rt.directories,
+    )
+    return _verdict_for(rt, playbook.name, plan, request, ticket_id, now)
+
+
+def _verdict_for(
+    rt: Runtime, playbook: str, plan: Plan, request: PlanRequest, ticket_id: int, now: dt.datetime
+) -> Verdict:
+    from worker.notes import plan_notes
+
+    if plan.kind != "apply":
+        outcome = {"ask": "waiting_requester", "escalate": "escalated", "note_only": "resolved"}[
+            plan.kind
+        ]
+        return Verdict(outcome, playbook=playbook, plan=plan, notes=plan_notes(rt, plan, None))
+    recent = _recent_resets(rt, request, now)
+    decision = decide(
+        rt.library.get(playbook),
+        plan,
+        request,
+        rt.settings.playbooks,
+        recent_resets=recent,
+        now=now,
+    )
+    if decision.outcome == "auto":
+        return Verdict("applying", "applying", playbook, plan, decision)
+    if decision.outcome == "needs_approval":
+        return Verdict(
+            "waiting_approval",
+            "waiting_approval",
+            playbook,
+            plan,
+            decision,
+            plan_notes(rt, plan, decision),
+        )
+    return Verdict(
+        "escalated",
+        "done",
+        playbook,
+        plan,
+        decision,
+        plan_notes(rt, plan, decision),
+        reason="; ".join(decision.reasons),
+    )
+
+
+def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
+    email = ticket.requester.email
+    if not email:
+        return None
+    return rt.directory_for(ticket.desk).find_user(email=email)
+
+
+def _plan_request(
+    ticket: Ticket, classification: Classification, requester: DirectoryUser | None
+) -> PlanRequest:
+    e = classification.entities
+    return PlanRequest(
+        intent=classification.intent,
+        ticket=ticket,
+        requester=requester,
+        target_text=e.target_text,
+        target_email=e.target_email,
+        target_login=e.target_login,
+        target_name=e.target_name,
+        target_is_requester=e.target_is_requester,
+        application=e.application,
+        application_text=e.application_text,
+        group=e.group,
+        until=e.until,
+        duration_s=e.duration_s,
+        effective_date=e.effective_date,
+        manager_text=e.manager_text,
+        desk_fields=dict(ticket.custom_fields),
+    )
+
+
+def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
+    if request.requester is None or request.intent not in RESET_INTENTS:
+        return ()
+    with rt.db.session() as session:
+        rows = session.scalars(
+            select(RunRow.created_at)
+            .join(TicketRow, TicketRow.id == RunRow.ticket_id)
+            .where(
+                TicketRow.requester == request.ticket.requester.email,
+                RunRow.intent.in_(RESET_INTENTS),
+                RunRow.created_at > now - dt.timedelta(days=1),
+            )
+        ).all()
+    return tuple(rows)
+
+
+def _record(
+    rt: Runtime,
+    ticket_id: int,
+    ticket: Ticket,
+    classification: Classification,
+    auto: bool,
+    gate_reason: str,
+    verdict: Verdict,
+) -> int | None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(TicketRow, ticket_id)
+        assert row is not None
+        _store_classification(session, ticket_id, classification, auto, gate_reason, now)
+        run_id = _store_run(session, ticket_id, classification.intent, verdict, now)
+        for kind, body, purpose in verdict.notes:
+            queue_writeback(rt, session, row, kind, body, f"{purpose}-{run_id or 0}")
+        row.intent, row.outcome = classification.intent, verdict.outcome
+        row.stage, row.stage_at = verdict.stage, now
+        if verdict.stage == "done":
+            row.done_at = now
+        audit.append(
+            session,
+            "ticket.decided",
+            actor="deskpilot",
+            ticket_id=ticket_id,
+            run_id=run_id,
+            data={
+                "intent": classification.intent,
+                "confidence": round(classification.confidence, 4),
+                "route": classification.route,
+                "auto": auto,
+                "outcome": verdict.outcome,
+                "playbook": verdict.playbook,
+                "reason": verdict.reason or gate_reason,
+                "plan": verdict.plan.to_json() if verdict.plan else None,
+            },
+        )
+    return run_id
+
+
+def _store_classification(
+    session: Session, ticket_id: int, c: Classification, auto: bool, reason: str, now: dt.datetime
+) -> None:
+    insert_ignore(
+        session,
+        ClassificationRow,
+        {
+            "ticket_id": ticket_id,
+            "intent": c.intent,
+            "confidence": c.confidence,
+            "top": [list(pair) for pair in c.top],
+            "entities": c.entities.as_dict(),
+            "route": c.route,
+            "auto": auto,
+            "gate_reason": reason,
+            "created_at": now,
+        },
+        ("ticket_id",),
+    )
+
+
+def _store_run(
+    session: Session, ticket_id: int, intent: str, verdict: Verdict, now: dt.datetime
+) -> int | None:
+    if verdict.plan is None or verdict.playbook is None:
+        return None
+    attempt = (
+        session.scalar(select(func.max(RunRow.attempt)).where(RunRow.ticket_id == ticket_id)) or 0
+    ) + 1
+    state = {"applying": "approved", "waiting_approval": "waiting_approval"}.get(
+        verdict.outcome, "closed"
+    )
+    run = RunRow(
+        ticket_id=ticket_id,
+        attempt=attempt,
+        playbook=verdict.playbook,
+        intent=intent,
+        state=state,
+        plan={"json": verdict.plan.to_json()},
+        decision=_decision_json(verdict.decision),
+        result=None,
+        expires_at=verdict.plan.until,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def _decision_json(decision: Decision | None) -> dict[str, object]:
+    if decision is None:
+        return {}
+    return decision.to_dict()
+
+
+def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict) -> None:
+    if verdict.outcome == "applying" and run_id is not None:
+        rt.send("apply_run", run_id)
+    with rt.db.session() as session:
+        outbox = pending_outbox_ids(session, ticket_id)
+    for outbox_id in outbox:
+        rt.send("writeback", outbox_id)

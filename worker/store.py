@@ -1,0 +1,73 @@
+"""Small database idioms shared by the pipeline: insert-if-absent and compare-and-set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from intake.model import Ticket, TicketEvent
+from worker.db import Base
+
+TICKET_JSON: TypeAdapter[Ticket] = TypeAdapter(Ticket)
+EVENT_JSON: TypeAdapter[TicketEvent] = TypeAdapter(TicketEvent)
+
+
+def insert_ignore(
+    session: Session, model: type[Base], values: Mapping[str, Any], conflict: tuple[str, ...]
+) -> bool:
+    """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
+    dialect = session.get_bind().dialect.name
+    table = model.__table__
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = (
+            postgresql.insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=conflict)
+        )
+    else:
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    result = session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def compare_and_set(
+    session: Session, model: type[Base], row_id: int, condition: ColumnElement[bool], **values: Any
+) -> bool:
+    """Update row ``row_id`` only if ``condition`` holds; True if this caller won."""
+    table = model.__table__
+    stmt = update(table).where(table.c.id == row_id, condition).values(**values)
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def ticket_to_json(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as JSON-ready data (for the snapshot column)."""
+    data: dict[str, Any] = TICKET_JSON.dump_python(ticket, mode="json")
+    return data
+
+
+def ticket_from_json(data: Mapping[str, Any]) -> Ticket:
+    """The ticket a snapshot column holds."""
+    return TICKET_JSON.validate_python(data)
+
+
+def event_to_json(event: TicketEvent) -> dict[str, Any]:
+    """An event as JSON-ready data."""
+    data: dict[str, Any] = EVENT_JSON.dump_python(event, mode="json")
+    return data
+
+
+def event_from_json(data: Mapping[str, Any]) -> TicketEvent:
+    """The event a row's data column holds."""
+    return EVENT_JSON.validate_python(data)
+
+
+def older_than(now: dt.datetime, seconds: float) -> dt.datetime:
+    """The instant ``seconds`` before ``now`` (lease arithmetic)."""
+    return now - dt.timedelta(seconds=seconds)

@@ -1,0 +1,1 @@
+"""The web app: webhooks, health, metrics, the dashboard and the review page."""

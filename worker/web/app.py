@@ -1,0 +1,107 @@
+"""
+The ASGI app: ``/hooks/{desk}``, ``/healthz``, ``/metrics``, the dashboard and the review page.
+
+Handlers hold no business rules: they read the request, call ``worker.receive`` (which verifies
+with the pure functions from ``intake``), and answer. Database work runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
+from worker.receive import Outcome, Receipt, receive_webhook
+from worker import secretlinks
+from worker.runtime import Runtime
+from worker.web import auth, dashboard
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    """Build the app around a runtime."""
+    app = FastAPI(
+        title="deskpilot",
+        version="0.1.0",
+        description="Webhooks from the desks, health, metrics, the SLA dashboard and the review queue.",
+    )
+    app.state.runtime = rt
+
+    @app.post("/hooks/{desk}", summary="Receive a desk's webhook delivery")
+    async def hooks(desk: str, request: Request) -> Response:
+        started = time.perf_counter()
+        body = await _read_limited(request, rt.settings.web.max_body_bytes)
+        if body is None:
+            receipt = Receipt(Outcome.TOO_LARGE, "request body too large")
+        else:
+            receipt = await run_in_threadpool(
+                receive_webhook, rt, desk, dict(request.headers), body
+            )
+        known = rt.settings.desk(desk) is not None
+        label = desk if known else "(unknown)"
+        WEBHOOKS.labels(label, str(receipt.outcome.value)).inc()
+        ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
+        return _answer(receipt)
+
+    @app.get("/healthz", summary="Liveness and readiness")
+    def healthz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            with rt.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 (health reports failures, it does not raise)
+            checks["database"] = f"error: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "checks": checks},
+            status_code=200 if healthy else 503,
+        )
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/dashboard")
+
+    auth.install(app, rt)
+    secretlinks.install(app, rt)
+    dashboard.install(app, rt)
+    return app
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(receipt: Receipt) -> Response:
+    if receipt.response_body is not None and receipt.outcome in (
+        Outcome.ACCEPTED,
+        Outcome.DUPLICATE,
+    ):
+        return Response(
+            receipt.response_body,
+            status_code=receipt.outcome.value,
+            media_type=receipt.response_media_type or "application/octet-stream",
+        )
+    payload: dict[str, Any] = {"status": receipt.outcome.name.lower(), "detail": receipt.detail}
+    if receipt.inbox_id is not None:
+        payload["id"] = receipt.inbox_id
+    return JSONResponse(payload, status_code=receipt.outcome.value)

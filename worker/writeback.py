@@ -1,0 +1,144 @@
+"""
+Writeback: notes, replies and status changes go to the desk through the outbox, exactly once.
+
+A row is queued in the same transaction as the decision that produced it. Sending claims the row
+(pending → sending, with a lease), posts with the row's marker — the desk connector checks for a
+comment carrying it before posting — and records the result. A crash between the post and the
+record leaves the row "sending"; after the lease it is claimed again and the marker check finds
+the comment already there, so nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from connectors.errors import PermanentError
+from worker import audit
+from worker.db import OutboxRow, TicketRow
+from worker.runtime import Runtime
+from worker.store import compare_and_set, insert_ignore, older_than
+
+log = structlog.get_logger("deskpilot.writeback")
+
+KINDS = ("internal_note", "public_reply", "transition")
+
+
+def queue_writeback(
+    rt: Runtime, session: Session, ticket: TicketRow, kind: str, body: str, purpose: str
+) -> None:
+    """Queue one writeback for ``ticket``; the same ``purpose`` is only ever queued once."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown writeback kind {kind!r}")
+    now = rt.clock()
+    insert_ignore(
+        session,
+        OutboxRow,
+        {
+            "ticket_id": ticket.id,
+            "desk": ticket.desk,
+            "kind": kind,
+            "body": body,
+            "marker": f"deskpilot:{ticket.desk}:{ticket.key}:{purpose}"[:255],
+            "state": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+        ("marker",),
+    )
+
+
+def pending_outbox_ids(session: Session, ticket_id: int) -> list[int]:
+    """The outbox rows of a ticket still to send (to enqueue after the transaction commits)."""
+    return list(
+        session.scalars(
+            select(OutboxRow.id).where(
+                OutboxRow.ticket_id == ticket_id, OutboxRow.state == "pending"
+            )
+        )
+    )
+
+
+def writeback(rt: Runtime, outbox_id: int) -> bool:
+    """Send outbox row ``outbox_id`` if nobody else is; True if it is sent now or already."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        claimed = compare_and_set(
+            session,
+            OutboxRow,
+            outbox_id,
+            or_(
+                OutboxRow.state == "pending",
+                (OutboxRow.state == "sending")
+                & (OutboxRow.updated_at < older_than(now, rt.settings.runtime.lease_s)),
+            ),
+            state="sending",
+            updated_at=now,
+            attempts=OutboxRow.attempts + 1,
+        )
+        row = session.get(OutboxRow, outbox_id)
+        if row is None or not claimed:
+            return row is not None and row.state == "sent"
+        ticket = session.get(TicketRow, row.ticket_id)
+        assert ticket is not None
+        kind, body, marker, key = row.kind, row.body, row.marker, ticket.key
+    try:
+        desk_ref = _send(rt, row.desk, key, kind, body, marker)
+    except PermanentError as exc:
+        _finish(rt, outbox_id, "failed", error=str(exc))
+        log.error("writeback.failed", outbox_id=outbox_id, kind=kind, error=str(exc))
+        return False
+    except Exception:
+        _release(rt, outbox_id)
+        raise
+    _finish(rt, outbox_id, "sent", desk_ref=desk_ref)
+    return True
+
+
+def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
+    desk = rt.desks[desk_name]
+    if kind == "transition":
+        desk.transition(key, body)
+        return None
+    posted = desk.post_comment(key, body, public=kind == "public_reply", marker=marker)
+    log.info("writeback.posted", kind=kind, created=posted.created)
+    return posted.comment_id
+
+
+def _finish(
+    rt: Runtime,
+    outbox_id: int,
+    state: str,
+    *,
+    desk_ref: str | None = None,
+    error: str | None = None,
+) -> None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(OutboxRow, outbox_id)
+        assert row is not None
+        row.state, row.updated_at, row.desk_ref, row.error = state, now, desk_ref, error
+        if state == "sent":
+            row.sent_at = now
+        audit.append(
+            session,
+            f"writeback.{state}",
+            actor="deskpilot",
+            ticket_id=row.ticket_id,
+            data={"kind": row.kind, "marker": row.marker, "desk_ref": desk_ref, "error": error},
+        )
+
+
+def _release(rt: Runtime, outbox_id: int) -> None:
+    # A transient failure: give the row back so the retry (or the sweeper) can claim it at once.
+    with rt.db.session() as session:
+        compare_and_set(
+            session,
+            OutboxRow,
+            outbox_id,
+            OutboxRow.state == "sending",
+            state="pending",
+            updated_at=rt.clock(),
+        )
