@@ -1,0 +1,233 @@
+"""
+ServiceNow (incident or another task table), over the Table API.
+
+Why ``requests`` and not ``pysnow``: pysnow's ``Resource`` carries query parameters over from
+one call to the next (a PATCH after a lookup still sends the lookup's ``sysparm_query``), it has
+no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
+``pytz==2019.3``. The Table API is small enough to speak directly, through ``DeskTransport``.
+
+* Comments: ``PATCH /api/now/table/{table}/{sys_id}`` with ``work_notes`` (internal, fulfillers
+  only) or ``comments`` (Additional comments, customer-visible), as plain text. Journal fields
+  read back empty from the table, so the marker is looked for in ``sys_journal_field``
+  (``element_id=<sys_id>``): the API user needs read access to that table.
+* Status: ``status_map`` maps a deskpilot category to the fields to set, e.g.
+  ``{state: "6", close_code: "Solved (Permanently)", close_notes: "Resolved by deskpilot"}``.
+  Setting the state a record already has is a no-op, hence success.
+* Keys: a record's ``sys_id`` (32 hex digits) or its ``number`` (looked up once, cached).
+* Polling: ``sys_updated_on>=<watermark - overlap>^ORDERBYsys_updated_on^ORDERBYsys_id`` with
+  ``sysparm_offset``/``sysparm_limit`` paging, following the ``Link: rel="next"`` header (a page
+  may come back short after ACL filtering while later pages still hold records). Query times
+  are UTC (``sysparm_display_value=false``). Comments come from ``sys_journal_field``.
+* Labels: incidents have no tags in the Table API; ``add_labels`` raises NotSupportedError.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+
+from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.errors import NotFoundError, NotSupportedError, RejectedError
+from connectors.http import BoundedSession
+from connectors.ratelimit import Budget, RateLimiter
+from connectors.render import marker_text, to_plain
+
+_SYS_ID = re.compile(r"^[0-9a-f]{32}$")
+_NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
+JOURNAL = "/api/now/table/sys_journal_field"
+JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
+
+
+@dataclass(frozen=True)
+class ServiceNowOptions:
+    """What the ServiceNow admin maps and tunes (``desks[].options`` in the configuration)."""
+
+    table: str = "incident"
+    status_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """deskpilot category → fields to set, e.g. ``{state: "6", close_code: …, close_notes: …}``."""
+    query: str | None = None
+    """Extra encoded query ANDed into polling, e.g. ``assignment_group=<sys_id>``."""
+    poll_comments: bool = True
+    overlap_s: float = 120.0
+    page_size: int = 100
+    budget: Budget = field(default_factory=lambda: Budget(requests=300, per_s=60.0, burst=20))
+
+
+class ServiceNowDesk:
+    """One ServiceNow instance, with basic auth (integration user) or an OAuth bearer token."""
+
+    desk_type = "servicenow"
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        limiter: RateLimiter,
+        username: str | None = None,
+        password: str | None = None,
+        oauth_token: str | None = None,
+        options: ServiceNowOptions | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.options = options or ServiceNowOptions()
+        session = session or BoundedSession()
+        if oauth_token:
+            session.headers["Authorization"] = f"Bearer {oauth_token}"
+        elif username and password:
+            session.auth = (username, password)
+        else:
+            raise ValueError("servicenow needs `username` and `password`, or `oauth_token`")
+        session.headers["Accept"] = "application/json"
+        self._t = DeskTransport(
+            system=f"servicenow:{name}",
+            base_url=base_url,
+            session=session,
+            limiter=limiter,
+            budget=self.options.budget,
+            sleep=sleep,
+            policy=policy,
+        )
+        self._table = f"/api/now/table/{self.options.table}"
+        self._sys_ids: dict[str, str] = {}
+
+    def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
+        footer = marker_text(marker)
+        sys_id = self._sys_id(key, "servicenow.post_comment")
+        element = "comments" if public else "work_notes"
+
+        def once() -> PostedComment:
+            query = f"element_id={sys_id}^elementINcomments,work_notes^valueLIKE[deskpilot:"
+            params = {
+                "sysparm_query": query,
+                "sysparm_fields": "sys_id,value",
+                "sysparm_limit": 1000,
+            }
+            found = self._t.send("GET", JOURNAL, call="servicenow.post_comment", params=params)
+            for entry in found.json().get("result") or []:
+                if footer in str(entry.get("value") or ""):
+                    return PostedComment(str(entry["sys_id"]), created=False)
+            record = self._t.send(
+                "PATCH",
+                f"{self._table}/{sys_id}",
+                call="servicenow.post_comment",
+                params={"sysparm_fields": "sys_id,sys_updated_on"},
+                json={element: f"{to_plain(body)}\n\n{footer}"},
+            ).json()["result"]
+            return PostedComment(f"{sys_id}@{record.get('sys_updated_on', '')}", created=True)
+
+        return self._t.retrying(once)
+
+    def transition(self, key: str, status: str) -> None:
+        try:
+            change = dict(self.options.status_map[status])
+        except KeyError:
+            raise NotSupportedError(
+                f"no ServiceNow state mapped to deskpilot status {status!r}; set options.status_map.{status}",
+                system=self._t.system,
+            ) from None
+        self._patch(key, change, "servicenow.transition")
+
+    def assign(self, key: str, assignee: str) -> None:
+        self._patch(key, {"assigned_to": assignee}, "servicenow.assign")
+
+    def add_labels(self, key: str, labels: Sequence[str]) -> None:
+        raise NotSupportedError(
+            "ServiceNow task records have no labels in the Table API; map labels to a field instead",
+            system=self._t.system,
+        )
+
+    def _patch(self, key: str, change: Mapping[str, str], call: str) -> None:
+        sys_id = self._sys_id(key, call)
+        params = {"sysparm_fields": "sys_id"}
+        self._t.call(
+            "PATCH", f"{self._table}/{sys_id}", call=call, params=params, json=dict(change)
+        )
+
+    def _sys_id(self, key: str, call: str) -> str:
+        if _SYS_ID.fullmatch(key):
+            return key
+        if not _NUMBER.fullmatch(key):
+            raise RejectedError(
+                f"{call}: {key[:40]!r} is neither a sys_id nor a record number",
+                system=self._t.system,
+            )
+        if key not in self._sys_ids:
+            params = {
+                "sysparm_query": f"number={key}",
+                "sysparm_fields": "sys_id",
+                "sysparm_limit": 1,
+            }
+            found = self._t.json("GET", self._table, call=call, params=params).get("result") or []
+            if not found:
+                raise NotFoundError(f"{call}: no {self.options.table} {key}", system=self._t.system)
+            self._sys_ids[key] = str(found[0]["sys_id"])
+        return self._sys_ids[key]
+
+    def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
+        state = PollCursor.load(cursor, since=since)
+        offset = int(state.token or 0)
+        params: dict[str, str | int] = {
+            "sysparm_query": self._poll_query(state.watermark),
+            "sysparm_limit": self.options.page_size,
+            "sysparm_offset": offset,
+            "sysparm_display_value": "false",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_no_count": "true",
+        }
+        response = self._t.call("GET", self._table, call="servicenow.poll", params=params)
+        records = response.json().get("result") or []
+        deliveries: list[RawDelivery] = []
+        for record in records:
+            updated = str(record.get("sys_updated_on") or "")
+            state = state.seen(parse_time(updated) if updated else None)
+            deliveries.append(self._delivery(record, updated))
+        more = (
+            "next" in response.links
+            if "Link" in response.headers
+            else len(records) == params["sysparm_limit"]
+        )
+        if more:
+            return PollPage(
+                tuple(deliveries), state.next_page(str(offset + len(records))).dump(), more=True
+            )
+        return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+
+    def _poll_query(self, watermark: datetime) -> str:
+        start = watermark - timedelta(seconds=self.options.overlap_s)
+        scope = f"^{self.options.query}" if self.options.query else ""
+        return (
+            f"sys_updated_on>={start:%Y-%m-%d %H:%M:%S}{scope}^ORDERBYsys_updated_on^ORDERBYsys_id"
+        )
+
+    def _delivery(self, record: Any, updated: str) -> RawDelivery:
+        comments: list[Any] = []
+        if self.options.poll_comments:
+            query = (
+                f"element_id={record['sys_id']}^elementINcomments,work_notes^ORDERBYsys_created_on"
+            )
+            params = {
+                "sysparm_query": query,
+                "sysparm_fields": JOURNAL_FIELDS,
+                "sysparm_limit": 1000,
+            }
+            comments = (
+                self._t.json("GET", JOURNAL, call="servicenow.poll", params=params).get("result")
+                or []
+            )
+        key = str(record.get("number") or record["sys_id"])
+        return poll_delivery(self.desk_type, key, updated, record, comments)
+
+
+__all__ = ["ServiceNowDesk", "ServiceNowOptions"]

@@ -1,0 +1,257 @@
+"""ServiceNowDesk at the HTTP boundary, with payloads shaped like the Table API documentation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from connectors.desks import PostedComment
+from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
+from connectors.desks.transport import RetryPolicy
+from connectors.errors import NotSupportedError
+
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+
+BASE = "https://example.service-now.com"
+SYS_ID = "9d385017c611228701d22104cc95c371"
+TABLE = f"{BASE}/api/now/table/incident"
+RECORD = f"{TABLE}/{SYS_ID}"
+JOURNAL = f"{BASE}/api/now/table/sys_journal_field"
+RESOLVED = {
+    "state": "6",
+    "close_code": "Solved (Permanently)",
+    "close_notes": "Resolved by deskpilot",
+}
+
+
+@pytest.fixture
+def http() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+def make_desk(limiter: Any, clock: Any, **options: Any) -> ServiceNowDesk:
+    return ServiceNowDesk(
+        "snow-it",
+        BASE,
+        username="svc_deskpilot",
+        password="not-a-real-password",
+        limiter=limiter,
+        options=ServiceNowOptions(
+            status_map={"resolved": RESOLVED, "in_progress": {"state": "2"}}, **options
+        ),
+        sleep=clock.sleep,
+    )
+
+
+def marker_query() -> Any:
+    query = f"element_id={SYS_ID}^elementINcomments,work_notes^valueLIKE[deskpilot:"
+    return matchers.query_param_matcher(
+        {"sysparm_query": query, "sysparm_fields": "sys_id,value", "sysparm_limit": "1000"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("public", "element"),
+    [(False, "work_notes"), (True, "comments")],
+    ids=["internal-note", "public-reply"],
+)
+def test_comment_goes_to_work_notes_or_comments(
+    http, limiter, clock, payload, public, element
+) -> None:
+    """Internal notes are work_notes, public replies are (additional) comments; plain text."""
+    http.get(JOURNAL, json={"result": []}, match=[marker_query()])
+    text = "Account unlocked.\n\n[deskpilot:run-42.result]"
+    http.patch(
+        RECORD,
+        json=payload("servicenow", "api_incident_patch"),
+        match=[matchers.json_params_matcher({element: text})],
+    )
+
+    posted = make_desk(limiter, clock).post_comment(
+        SYS_ID, "Account **unlocked**.", public=public, marker="run-42.result"
+    )
+
+    assert posted == PostedComment(f"{SYS_ID}@2026-11-25 10:06:00", created=True)
+
+
+def test_marker_found_in_journal_prevents_second_post(http, limiter, clock, payload) -> None:
+    """The journal holds the marker (and a look-alike): no PATCH, the exact match is returned."""
+    http.get(
+        TABLE,
+        json=payload("servicenow", "api_incident_lookup"),
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "sysparm_query": "number=INC0010042",
+                    "sysparm_fields": "sys_id",
+                    "sysparm_limit": "1",
+                }
+            )
+        ],
+    )
+    http.get(JOURNAL, json=payload("servicenow", "api_journal_with_marker"), match=[marker_query()])
+
+    posted = make_desk(limiter, clock).post_comment(
+        "INC0010042", "Plan", public=False, marker="run-42.plan"
+    )
+
+    assert posted == PostedComment("3f741bd70b2322007518478d83673c02", created=False)
+
+
+def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -> None:
+    http.get(JOURNAL, json={"result": []})
+    http.patch(
+        RECORD,
+        status=429,
+        headers={"Retry-After": "4", "X-RateLimit-Rule": "deskpilot"},
+        json={"error": {"message": "Rate limit exceeded"}, "status": "failure"},
+    )
+    http.patch(RECORD, status=500, json={"error": {"message": "Internal"}, "status": "failure"})
+    http.patch(RECORD, json=payload("servicenow", "api_incident_patch"))
+
+    posted = make_desk(limiter, clock).post_comment(
+        SYS_ID, "Done.", public=False, marker="run-42.r"
+    )
+
+    assert posted.created
+    assert [c.response.status_code for c in http.calls if c.request.method == "PATCH"] == [
+        429,
+        500,
+        200,
+    ]
+    assert clock.sleeps[0] == 4.0
+
+
+def test_transition_sets_the_mapped_fields(http, limiter, clock, payload) -> None:
+    http.patch(
+        RECORD,
+        json=payload("servicenow", "api_incident_patch"),
+        match=[
+            matchers.json_params_matcher(RESOLVED),
+            matchers.query_param_matcher({"sysparm_fields": "sys_id"}),
+        ],
+    )
+
+    make_desk(limiter, clock).transition(SYS_ID, "resolved")
+
+
+def test_assign_and_labels(http, limiter, clock, payload) -> None:
+    http.patch(
+        RECORD,
+        json=payload("servicenow", "api_incident_patch"),
+        match=[matchers.json_params_matcher({"assigned_to": "46d44a5dc611227a0003f4ffa8c9b6f3"})],
+    )
+    desk = make_desk(limiter, clock)
+
+    desk.assign(SYS_ID, "46d44a5dc611227a0003f4ffa8c9b6f3")
+    with pytest.raises(NotSupportedError):
+        desk.add_labels(SYS_ID, ["deskpilot"])
+
+
+def test_poll_pages_by_offset_following_link_then_moves_watermark(
+    http, limiter, clock, payload
+) -> None:
+    """Offset paging follows Link rel=next; the next scan starts at the newest update - 2 min."""
+    common = {
+        "sysparm_limit": "2",
+        "sysparm_display_value": "false",
+        "sysparm_exclude_reference_link": "true",
+        "sysparm_no_count": "true",
+    }
+    first = "sys_updated_on>=2026-11-25 09:58:00^assignment_group=287ebd7da9fe198100f92cc8d1d2154e^ORDERBYsys_updated_on^ORDERBYsys_id"
+    link = f'<{TABLE}?sysparm_offset=2&sysparm_limit=2>;rel="next"'
+    http.get(
+        TABLE,
+        json=payload("servicenow", "api_incident_page1"),
+        headers={"Link": link},
+        match=[
+            matchers.query_param_matcher({**common, "sysparm_query": first, "sysparm_offset": "0"})
+        ],
+    )
+    http.get(
+        TABLE,
+        json=payload("servicenow", "api_incident_page2"),
+        headers={"Link": f'<{TABLE}?sysparm_offset=0>;rel="first"'},
+        match=[
+            matchers.query_param_matcher({**common, "sysparm_query": first, "sysparm_offset": "2"})
+        ],
+    )
+    again = "sys_updated_on>=2026-11-25 10:05:31^assignment_group=287ebd7da9fe198100f92cc8d1d2154e^ORDERBYsys_updated_on^ORDERBYsys_id"
+    http.get(
+        TABLE,
+        json={"result": []},
+        match=[
+            matchers.query_param_matcher({**common, "sysparm_query": again, "sysparm_offset": "0"})
+        ],
+    )
+    desk = make_desk(
+        limiter,
+        clock,
+        page_size=2,
+        poll_comments=False,
+        query="assignment_group=287ebd7da9fe198100f92cc8d1d2154e",
+    )
+    since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+    page1 = desk.poll(None, since=since)
+    page2 = desk.poll(page1.cursor, since=since)
+    page3 = desk.poll(page2.cursor, since=since)
+
+    assert (page1.more, page2.more, page3.more) == (True, False, False)
+    assert [d.dedupe_key for d in (*page1.deliveries, *page2.deliveries)] == [
+        "poll:INC0010042:2026-11-25 10:03:12",
+        "poll:INC0010043:2026-11-25 10:04:30",
+        "poll:INC0010044:2026-11-25 10:07:31",
+    ]
+
+
+def test_poll_reads_comments_from_the_journal(http, limiter, clock, payload) -> None:
+    page = payload("servicenow", "api_incident_page1")
+    page["result"] = page["result"][:1]
+    http.get(TABLE, json=page)
+    http.get(JOURNAL, json=payload("servicenow", "api_journal_entries"))
+
+    polled = make_desk(limiter, clock).poll(None, since=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+
+    body = json.loads(polled.deliveries[0].body)
+    assert (body["kind"], body["record"]["number"]) == ("deskpilot.poll", "INC0010042")
+    assert [c["value"] for c in body["comments"]] == ["Still locked, please help."]
+    assert polled.more is False
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
+)
+def test_status_to_error_class(
+    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+) -> None:
+    if exc is not None:
+        http.patch(RECORD, body=exc)
+    else:
+        http.patch(
+            RECORD, status=status, headers=headers, json=payload("servicenow", "api_error_400")
+        )
+    desk = ServiceNowDesk(
+        "snow-it",
+        BASE,
+        oauth_token="not-a-real-token",
+        limiter=limiter,
+        options=ServiceNowOptions(status_map={"resolved": RESOLVED}),
+        sleep=clock.sleep,
+        policy=RetryPolicy(attempts=1),
+    )
+
+    with pytest.raises(expected) as caught:
+        desk.transition(SYS_ID, "resolved")
+
+    if retry_after is not None:
+        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+    if issubclass(expected, PERMANENT):
+        assert str(caught.value).startswith("servicenow:snow-it: servicenow.transition: ")
