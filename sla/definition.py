@@ -1,0 +1,303 @@
+"""
+Compiled SLA definitions: metrics with their conditions, goal policies, calendars.
+
+Conditions are *triggers* (something happened in an update) or *states* (``pause_while``: the
+ticket's status category). Trigger vocabulary, on normalised ``TicketEvent``s:
+
+* ``created``; ``reopened`` (a done status becomes a not-done one); ``status:<category>``
+  (entered that ``StatusCategory``);
+* ``comment:public_agent``, ``comment:public_requester``, ``comment:internal``;
+* ``assigned`` (from nobody), ``unassigned``, ``assignee_changed``; ``priority_changed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from intake.model import Priority, StatusCategory
+from sla.calendar import Calendar, HolidaySource, make_calendar
+from sla.clock import CyclePolicy, GoalChange
+from sla.config import (
+    CalendarSettings,
+    HolidaySettings,
+    MetricKind,
+    MetricSettings,
+    SlaSettings,
+    parse_goal_duration,
+)
+from sla.timer import Threshold
+
+EVENT_TRIGGERS = frozenset(
+    {
+        "created",
+        "reopened",
+        "comment:public_agent",
+        "comment:public_requester",
+        "comment:internal",
+        "assigned",
+        "unassigned",
+        "assignee_changed",
+        "priority_changed",
+    }
+)
+_DONE = ["status:resolved", "status:closed"]
+_CANCEL = ["status:cancelled"]
+_DEFAULTS: dict[MetricKind, dict[str, list[str] | str]] = {
+    MetricKind.FIRST_RESPONSE: {"start": ["created"], "stop": ["comment:public_agent"], "cycles": "first_only"},
+    MetricKind.RESOLUTION: {
+        "start": ["created", "reopened"],
+        "stop": _DONE,
+        "pause_while": ["pending_requester", "pending_approval"],
+        "cycles": "every",
+    },
+    MetricKind.NEXT_REPLY: {
+        "start": ["comment:public_requester"],
+        "stop": ["comment:public_agent", *_DONE],
+        "cycles": "every",
+    },
+    MetricKind.PERIODIC_UPDATE: {
+        "start": ["comment:public_agent"],
+        "reset": ["comment:public_agent"],
+        "stop": _DONE,
+        "cycles": "every",
+    },
+    MetricKind.REQUESTER_WAIT: {
+        "start": ["created"],
+        "stop": _DONE,
+        "pause_while": ["pending_requester"],
+        "cycles": "first_only",
+    },
+    MetricKind.AGENT_WORK: {
+        "start": ["created"],
+        "stop": _DONE,
+        "pause_while": ["pending_requester", "pending_approval", "pending_other"],
+        "cycles": "first_only",
+    },
+}  # fmt: skip
+
+
+class SlaConfigError(ValueError):
+    """The SLA settings are invalid; ``problems`` lists each one with its location."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """One metric's clock behaviour."""
+
+    name: str
+    kind: MetricKind
+    start: frozenset[str]
+    stop: frozenset[str]
+    pause_while: frozenset[StatusCategory]
+    resume: frozenset[str]
+    cancel: frozenset[str]
+    reset: frozenset[str]
+    cycles: CyclePolicy
+    goal_change: GoalChange
+    count_automation_replies: bool = True
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A metric's target under a policy; ``calendar`` is None for a calendar-hours clock."""
+
+    metric: str
+    seconds: float
+    clock: str
+    calendar: Calendar | None
+
+
+@dataclass(frozen=True)
+class BreachAction:
+    """A declared breach action (``internal_note``, ``priority_bump``, ``reassign``, ``notify``)."""
+
+    action: str
+    note: str | None = None
+    team: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Goals for matching tickets (empty match sets match anything)."""
+
+    name: str
+    desks: frozenset[str]
+    intents: frozenset[str]
+    priorities: frozenset[Priority]
+    goals: tuple[Goal, ...]
+    thresholds: tuple[Threshold, ...]
+    on_breach: tuple[BreachAction, ...]
+
+    def matches(self, desk: str, intent: str | None, priority: Priority | None) -> bool:
+        """Whether a ticket of this desk, intent and priority falls under the policy."""
+        return (
+            (not self.desks or desk in self.desks)
+            and (not self.intents or intent in self.intents)
+            and (not self.priorities or priority in self.priorities)
+        )
+
+    def goal(self, metric: str) -> Goal | None:
+        """The goal for ``metric``, if this policy sets one."""
+        return next((g for g in self.goals if g.metric == metric), None)
+
+
+@dataclass(frozen=True)
+class SlaDefinitions:
+    """Everything the engine needs from the ``sla:`` section."""
+
+    calendars: Mapping[str, Calendar]
+    metrics: tuple[MetricDefinition, ...]
+    policies: tuple[Policy, ...]
+
+    def select_policy(
+        self, desk: str, intent: str | None, priority: Priority | None
+    ) -> Policy | None:
+        """
+        The first policy matching the ticket (first match wins), or None.
+
+        Args:
+            desk: configured desk name.
+            intent: classified intent, if any.
+            priority: current priority.
+        """
+        return next((p for p in self.policies if p.matches(desk, intent, priority)), None)
+
+
+def metric_setting(name: str, settings: MetricSettings, field: str) -> list[str] | str | None:
+    """
+    A metric's field, falling back to its kind's default.
+
+    Args:
+        name: the metric's name in the configuration.
+        settings: its settings.
+        field: ``start``, ``stop``, ``pause_while``, ``resume``, ``cancel``, ``reset``, ``cycles``.
+    """
+    value = getattr(settings, field)
+    if value is not None:
+        return value  # type: ignore[no-any-return]
+    kind = metric_kind(name, settings)
+    default = _DEFAULTS.get(kind, {}).get(field) if kind else None
+    if default is None:
+        return _CANCEL if field == "cancel" else ([] if field != "cycles" else "every")
+    return default
+
+
+def metric_kind(name: str, settings: MetricSettings) -> MetricKind | None:
+    """The metric's kind: explicit, else its name when that is a kind, else None."""
+    if settings.kind is not None:
+        return settings.kind
+    return MetricKind(name) if name in MetricKind.__members__.values() else None
+
+
+def effective_metrics(settings: SlaSettings) -> dict[str, MetricSettings]:
+    """The configured metrics, or the six built-in ones when none are configured."""
+    return dict(settings.metrics) or {kind.value: MetricSettings() for kind in MetricKind}
+
+
+def holiday_source(value: HolidaySettings | Sequence[date]) -> HolidaySource:
+    """Turn holiday settings (or a plain list of dates) into a ``HolidaySource``."""
+    if isinstance(value, HolidaySettings):
+        return HolidaySource(value.country, value.subdivision, frozenset(value.dates))
+    return HolidaySource(dates=frozenset(value))
+
+
+def build_calendar(name: str, settings: CalendarSettings) -> Calendar:
+    """
+    Build one calendar from its settings.
+
+    Args:
+        name: the calendar's name.
+        settings: its settings.
+
+    Raises:
+        CalendarError: a window or label is malformed.
+    """
+    versions = [
+        (v.effective_from, v.weekly, None if v.holidays is None else holiday_source(v.holidays))
+        for v in settings.versions
+    ]
+    return make_calendar(
+        name, settings.timezone, settings.weekly, holiday_source(settings.holidays), versions
+    )
+
+
+def _metric(name: str, settings: MetricSettings) -> MetricDefinition:
+    def triggers(field: str) -> frozenset[str]:
+        return frozenset(metric_setting(name, settings, field) or ())
+
+    kind = metric_kind(name, settings)
+    assert kind is not None
+    return MetricDefinition(
+        name=name,
+        kind=kind,
+        start=triggers("start"),
+        stop=triggers("stop"),
+        pause_while=frozenset(StatusCategory(s) for s in triggers("pause_while")),
+        resume=triggers("resume"),
+        cancel=triggers("cancel"),
+        reset=triggers("reset"),
+        cycles=CyclePolicy(str(metric_setting(name, settings, "cycles"))),
+        goal_change=GoalChange(settings.goal_change),
+        count_automation_replies=settings.count_automation_replies,
+    )
+
+
+def _threshold(percent: float | None, time_left: int | str | None) -> Threshold:
+    if percent is not None:
+        return Threshold(percent=percent)
+    assert time_left is not None
+    return Threshold(time_left_seconds=parse_goal_duration(time_left))
+
+
+def compile_sla(settings: SlaSettings) -> SlaDefinitions:
+    """
+    Check the settings and compile them into definitions.
+
+    Args:
+        settings: the validated ``sla:`` section.
+
+    Raises:
+        SlaConfigError: with every problem ``check_sla_settings`` finds.
+    """
+    from sla.check import check_sla_settings  # check imports this module for the defaults
+
+    problems = check_sla_settings(settings)
+    if problems:
+        raise SlaConfigError(problems)
+    calendars = {name: build_calendar(name, c) for name, c in settings.calendars.items()}
+    metrics = tuple(_metric(n, m) for n, m in effective_metrics(settings).items())
+    policies = []
+    for policy in settings.policies:
+        goals = tuple(
+            Goal(
+                metric=metric,
+                seconds=parse_goal_duration(g.goal),
+                clock=g.clock,
+                calendar=calendars[g.calendar or settings.default_calendar or ""]
+                if g.clock == "business"
+                else None,
+            )
+            for metric, g in policy.goals.items()
+        )
+        risk = policy.at_risk if policy.at_risk is not None else settings.at_risk
+        policies.append(
+            Policy(
+                name=policy.name,
+                desks=frozenset(policy.match.desk),
+                intents=frozenset(policy.match.intent),
+                priorities=frozenset(policy.match.priority),
+                goals=goals,
+                thresholds=tuple(_threshold(r.percent, r.time_left) for r in risk),
+                on_breach=tuple(
+                    BreachAction(a.action, a.note, a.team, a.url) for a in policy.on_breach
+                ),
+            )
+        )
+    return SlaDefinitions(calendars, metrics, tuple(policies))
