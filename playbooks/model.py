@@ -282,6 +282,8 @@ class Playbook(Strict):
     duration: DurationSpec | None = None
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     notes: NotesSpec = Field(default_factory=NotesSpec)
+    bulk: bool = False
+    """Planned once per good row of a CSV attachment (``playbooks.bulk``), inputs from its columns."""
     apply_at: str | None = None
     """The name of a ``date`` input: the worker applies the plan on that date (a leaver's last day)."""
     ask_when_nothing: str | None = None

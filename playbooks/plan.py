@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from connectors.identity import DirectoryUser
 from playbooks.config import PolicySettings
 from playbooks.duration import parse_duration
 from playbooks.expand import StepContext, expand_steps
@@ -135,8 +136,10 @@ def _finish(playbook: Playbook, base: Plan, ctx: StepContext) -> Plan:
         return Plan.escalate(base, expanded.reason)
     steps, notes = expanded
     if base.target is None:
-        created = next((s.target for s in steps if s.kind == "create_user"), None)
-        base = dataclasses.replace(base, target=created)
+        create = next((s for s in steps if s.kind == "create_user"), None)
+        if create is not None:
+            manager = create.params.get("manager_id")
+            base = dataclasses.replace(base, target=create.target, target_manager_id=manager)
     plan = dataclasses.replace(base, steps=steps, notes=notes)
     if any(s.changed or s.manual for s in steps):
         return plan
@@ -164,7 +167,7 @@ def _until(
     if until is None and spec.default and not spec.required:
         until = now + timedelta(seconds=parse_duration(spec.default))
     if until is None:
-        return Ask(spec.ask, ("until",))
+        return Ask(spec.ask, ("until",)) if spec.required else None
     if until <= now:
         return Ask(f"The end date {until:%Y-%m-%d} is already past. {spec.ask}", ("until",))
     if spec.max and until - now > timedelta(seconds=parse_duration(spec.max)):
@@ -175,7 +178,7 @@ def _until(
 
 def _context(
     request: PlanRequest,
-    target: Any,
+    target: DirectoryUser | None,
     values: Mapping[str, Any],
     directory: DirectoryReader,
     settings: PolicySettings,
@@ -190,9 +193,16 @@ def _context(
         "target": user_facts(target),
         "target_groups": [] if target is None else directory.groups_of(target.id),
         "target_licenses": [] if target is None else directory.licenses_of(target.id),
+        "manager": _manager(target, directory),
         "requester": user_facts(request.requester),
         "ticket": ticket_facts(request),
         "role": None if role is None else role.model_dump(),
         "until": until,
         "now": now,
     }
+
+
+def _manager(target: DirectoryUser | None, directory: DirectoryReader) -> dict[str, Any] | None:
+    if target is None or target.manager_id is None:
+        return None
+    return user_facts(directory.get_user(target.manager_id))

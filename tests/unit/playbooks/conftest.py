@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from playbook_builders import corp, library, policy
+from tests.unit.playbooks.playbook_builders import corp, library, policy
 
 __all__ = ["corp", "library", "policy"]

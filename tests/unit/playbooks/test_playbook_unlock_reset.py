@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from playbook_builders import NOW, FakeSecrets, company, request, user
 
 from connectors.identity import Capability
 from connectors.identity.memory import MemoryDirectory
@@ -13,6 +12,7 @@ from playbooks.config import PolicySettings
 from playbooks.load import Library
 from playbooks.plan import Plan, build_plan, select_playbook
 from playbooks.steps import execute_step, verify_step
+from tests.unit.playbooks.playbook_builders import NOW, FakeSecrets, company, request, user
 
 
 def plan_for(

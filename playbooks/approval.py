@@ -1,0 +1,160 @@
+"""
+Approval requirements and the check of one approval against them.
+
+A requirement has stages (the playbook's rule, and the security group's when policy adds it);
+every stage must reach its count. Nobody approves their own request or access for themself,
+only the named people or group members count, N of M counts distinct people, and an approval
+older than ``expires_after_s`` no longer counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from connectors.identity import DirectoryUser
+
+StageKind = Literal["manager", "app_owner", "group", "n_of_m", "security"]
+
+
+@dataclass(frozen=True)
+class ApprovalStage:
+    """One set of people who must approve, and how many of them."""
+
+    kind: StageKind
+    label: str
+    """Who, for people: ``the manager of alice (maria)``, ``a member of security-approvers``."""
+    approvers: tuple[str, ...] = ()
+    """Ids, logins or e-mail addresses of the people who may approve (for manager/app_owner/n_of_m)."""
+    group: str | None = None
+    """The group whose members may approve (for group/security)."""
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class ApprovalRequirement:
+    """All stages must be complete before the plan runs."""
+
+    stages: tuple[ApprovalStage, ...]
+    expires_after_s: int | None = None
+
+    def describe(self) -> str:
+        """``2 of olivia, oscar; and a member of security-approvers`` for notes."""
+        parts = [f"{s.count} of {s.label}" if s.count > 1 else s.label for s in self.stages]
+        return "; and ".join(parts)
+
+
+@dataclass(frozen=True)
+class RecordedApproval:
+    """An approval the worker recorded (who, for which stage, when)."""
+
+    approver_id: str
+    approver_login: str
+    stage: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ApprovalVerdict:
+    """Whether an approval counts, whether the requirement is now complete, and why."""
+
+    accepted: bool
+    complete: bool
+    reason: str
+    stage: int | None = None
+    """The stage the approval counts for (record it with the approval)."""
+
+
+def check_approval(
+    requirement: ApprovalRequirement,
+    approver: DirectoryUser | None,
+    *,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    approver_groups: Sequence[str],
+    existing: Sequence[RecordedApproval],
+    now: datetime,
+) -> ApprovalVerdict:
+    """
+    Decide whether ``approver``'s approval counts towards ``requirement``.
+
+    Args:
+        requirement: the stages the plan needs.
+        approver: the approver's directory account (None: not found in the directory).
+        requester: the requester's account.
+        target: the account the plan acts on.
+        approver_groups: the approver's groups, as the directory reports them.
+        existing: approvals recorded so far for this plan.
+        now: the time of this approval.
+    """
+    valid = _unexpired(requirement, existing, now)
+    counts = [sum(1 for a in valid if a.stage == i) for i in range(len(requirement.stages))]
+    refusal = _refusal(approver, requester, target, valid)
+    if refusal is not None:
+        return ApprovalVerdict(False, _complete(requirement, counts), refusal)
+    assert approver is not None
+    eligible = [
+        i for i, s in enumerate(requirement.stages) if _may_approve(s, approver, approver_groups)
+    ]
+    if not eligible:
+        needed = requirement.describe()
+        return ApprovalVerdict(
+            False,
+            _complete(requirement, counts),
+            f"{approver.login} may not approve this: it needs {needed}",
+        )
+    open_stages = [i for i in eligible if counts[i] < requirement.stages[i].count]
+    if not open_stages:
+        return ApprovalVerdict(
+            False,
+            _complete(requirement, counts),
+            f"the approval {approver.login} may give is already complete",
+        )
+    stage = open_stages[0]
+    counts[stage] += 1
+    spec = requirement.stages[stage]
+    reason = f"approved by {approver.login} ({counts[stage]} of {spec.count} from {spec.label})"
+    return ApprovalVerdict(True, _complete(requirement, counts), reason, stage)
+
+
+def _refusal(
+    approver: DirectoryUser | None,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    valid: Sequence[RecordedApproval],
+) -> str | None:
+    if approver is None:
+        return "the approver is not in the directory, so the approval cannot be verified"
+    if not approver.enabled:
+        return f"{approver.login} is disabled in the directory"
+    if requester is not None and approver.id == requester.id:
+        return f"{approver.login} asked for this and cannot approve their own request"
+    if target is not None and approver.id == target.id:
+        return f"{approver.login} cannot approve a change to their own account"
+    if any(a.approver_id == approver.id for a in valid):
+        return f"{approver.login} has already approved this; each person counts once"
+    return None
+
+
+def _unexpired(
+    requirement: ApprovalRequirement, existing: Sequence[RecordedApproval], now: datetime
+) -> list[RecordedApproval]:
+    if requirement.expires_after_s is None:
+        return list(existing)
+    oldest = now - timedelta(seconds=requirement.expires_after_s)
+    return [a for a in existing if a.at > oldest]
+
+
+def _may_approve(stage: ApprovalStage, approver: DirectoryUser, groups: Sequence[str]) -> bool:
+    if stage.group is not None:
+        return stage.group.casefold() in {g.casefold() for g in groups}
+    names = {approver.id.casefold(), approver.login.casefold(), (approver.email or "").casefold()}
+    return any(a.casefold() in names for a in stage.approvers)
+
+
+def _complete(requirement: ApprovalRequirement, counts: Sequence[int]) -> bool:
+    return all(
+        count >= stage.count for count, stage in zip(counts, requirement.stages, strict=True)
+    )
