@@ -1,0 +1,63 @@
+"""Commands in desk comments: found at the start of the commenter's own lines, never in quotes or code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from playbooks.commands import Command, CommandError, parse_command
+
+CASES: list[tuple[str, str, Command | None]] = [
+    ("approve", "/approve", Command("approve")),
+    ("approve-with-text", "Looks fine.\n/approve thanks", Command("approve")),
+    ("approve-uppercase", "/APPROVE", Command("approve")),
+    (
+        "reject-with-reason",
+        "/reject not in budget this quarter",
+        Command("reject", reason="not in budget this quarter"),
+    ),
+    ("extend-short", "/extend 2w", Command("extend", duration_s=14 * 86400)),
+    ("extend-words", "/extend 3 days", Command("extend", duration_s=3 * 86400)),
+    ("extend-iso", "/extend P1D", Command("extend", duration_s=86400)),
+    (
+        "extend-until",
+        "/extend until 2026-12-31",
+        Command("extend", until=datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ),
+    ("revoke-now", "done with it, /revoke-now\n/revoke-now", Command("revoke-now")),
+    ("intent", "/intent password_reset", Command("intent", intent="password_reset")),
+    ("retry", "<p>/retry</p>", Command("retry")),
+    ("ordinary-comment", "Thanks, I will approve tomorrow.", None),
+    ("mid-line-slash", "please /approve this", None),
+    ("unknown-command", "/approved", None),
+    ("markdown-quote", "> /approve\nI agree with the above", None),
+    ("jira-quote", "{quote}/approve{quote}\nok", None),
+    ("jira-bq", "bq. /approve", None),
+    ("html-blockquote", "<blockquote><p>/approve</p></blockquote><p>seen</p>", None),
+    ("fenced-code", "```\n/approve\n```", None),
+    ("jira-code", "{code:bash}\n/approve\n{code}", None),
+    ("inline-code", "type `/approve` to approve", None),
+    ("quote-then-command", "> /reject no\n/approve", Command("approve")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_parse_command(text: str, expected: Command | None) -> None:
+    """The first command on the commenter's own lines, or None."""
+    assert parse_command(text) == expected
+
+
+BAD = [
+    ("reject-without-reason", "/reject", "needs a reason"),
+    ("extend-unreadable", "/extend soon", "needs a duration"),
+    ("extend-bad-date", "/extend until 2026-02-30", "is not a date"),
+    ("intent-unknown", "/intent make_coffee", "needs one of"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_command_argument_is_an_error(text: str, message: str) -> None:
+    """A recognised command with a wrong argument raises CommandError with a helpful message."""
+    with pytest.raises(CommandError, match=message):
+        parse_command(text)
