@@ -67,8 +67,17 @@ class _Spec:
         return parts.path
 
     def _match(self, path: str) -> dict[str, Operation] | None:
+        # The most specific template wins, as in a router: fewest catch-all and plain
+        # parameters, then the most literal text.
         candidates = [
-            (template.count("{"), ops)
+            (
+                (
+                    template.count("{+"),
+                    template.count("{"),
+                    -len(re.sub(r"\{[^}]+\}", "", template)),
+                ),
+                ops,
+            )
             for template, ops in self.operations.items()
             if next(iter(ops.values())).pattern.fullmatch(path)
         ]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import googleapiclient
 import pytest
 
-from .spec_check import OpenApiSpec
+from .spec_check import OpenApiSpec, load_discovery
+
+SHIPPED = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 
 ORG = "https://acme.okta.com"
 
@@ -79,3 +83,56 @@ def test_okta_checker_allows_a_valid_request(spec: OpenApiSpec) -> None:
     )
 
     assert spec.problems("POST", f"{ORG}/api/v1/users?activate=true", body) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "problem"),
+    [
+        (
+            "POST",
+            "https://admin.googleapis.com/admin/directory/v1/users/u1/resetPassword",
+            None,
+            "no such path",
+        ),
+        (
+            "PATCH",
+            "https://admin.googleapis.com/admin/directory/v1/groups/g/hasMember/u",
+            None,
+            "method not allowed",
+        ),
+        (
+            "GET",
+            "https://admin.googleapis.com/admin/directory/v1/users?limit=5",
+            None,
+            "'limit' is not declared",
+        ),
+        (
+            "POST",
+            "https://admin.googleapis.com/admin/directory/v1/groups/g/members",
+            json.dumps({"mail": "x"}),
+            "body.mail",
+        ),
+        (
+            "GET",
+            "https://www.googleapis.com/admin/directory/v1/users/u1",
+            None,
+            "host not described",
+        ),
+    ],
+    ids=["unknown-path", "unknown-method", "undeclared-query", "unknown-body-key", "other-host"],
+)
+def test_discovery_checker_refuses(method: str, url: str, body: str | None, problem: str) -> None:
+    spec = load_discovery(SHIPPED / "admin.directory_v1.json")
+    assert spec is not None
+
+    assert any(problem in p for p in spec.problems(method, url, body))
+
+
+def test_discovery_checker_allows_a_valid_request() -> None:
+    spec = load_discovery(SHIPPED / "licensing.v1.json")
+    assert spec is not None
+    url = (
+        "https://licensing.googleapis.com/apps/licensing/v1/product/Google-Apps/sku/1010020027/user"
+    )
+
+    assert spec.problems("POST", url, json.dumps({"userId": "a@example.com"})) == []
