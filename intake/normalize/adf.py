@@ -43,5 +43,5 @@ def _render(node: Node, parts: list[str]) -> None:
         parts.append("- ")
     for child in node.get("content").items():
         _render(child, parts)
-    if kind in _BLOCKS:
+    if kind in _BLOCKS and not (parts and parts[-1].endswith("\n")):
         parts.append("\n")

@@ -70,7 +70,7 @@ class Node:
             raise MalformedPayloadError(f"missing required field {node.path}")
         return node
 
-    def keys(self) -> list[str]:
+    def member_names(self) -> list[str]:
         """The member names of an object (empty for null)."""
         if self.value is None:
             return []
