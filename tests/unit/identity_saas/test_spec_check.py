@@ -90,7 +90,7 @@ def test_okta_checker_allows_a_valid_request(spec: OpenApiSpec) -> None:
     [
         (
             "POST",
-            "https://admin.googleapis.com/admin/directory/v1/users/u1/resetPassword",
+            "https://admin.googleapis.com/admin/directory/v2/users/u1/resetPassword",
             None,
             "no such path",
         ),
