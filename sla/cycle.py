@@ -98,11 +98,17 @@ class ClockSpec:
             return max(end - start, _ZERO)
         return business_between(self.calendar, start, end)
 
-    def advance(self, start: datetime, amount: timedelta) -> datetime:
-        """The first instant at which ``amount`` of clock time has passed since ``start``."""
+    def advance(self, start: datetime, amount: timedelta) -> datetime | None:
+        """The first instant at which ``amount`` of clock time has passed since ``start``.
+
+        None when the calendar has too little business time ahead (ten years) to get there.
+        """
         if self.calendar is None:
             return start + max(amount, _ZERO)
-        return add_business(self.calendar, start, amount)
+        try:
+            return add_business(self.calendar, start, amount)
+        except CalendarError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,9 @@ def _reached_at(
     for a, b in running:
         span = spec.measure(a, b)
         if used + span >= goal:
-            return spec.advance(a, goal - used)
+            reached = spec.advance(a, goal - used)
+            assert reached is not None  # the segment itself holds enough business time
+            return reached
         used += span
     return None
 

@@ -89,5 +89,6 @@ def next_instants(result: ClockResult, thresholds: Sequence[Threshold], now: dat
         mark = threshold.used_at(goal)
         if mark > used and not result.spec.due_date:
             at = result.spec.advance(result.now, mark - used)
-            dues.append(Due(f"at_risk:{threshold.label}", at + skew))
+            if at is not None:
+                dues.append(Due(f"at_risk:{threshold.label}", at + skew))
     return sorted((d for d in dues if d.at >= utc(now)), key=lambda d: d.at)
