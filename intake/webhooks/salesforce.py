@@ -9,6 +9,7 @@ Salesforce needs the SOAP ack as the answer, so the delivery carries it as ``res
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
@@ -38,15 +39,22 @@ def verify_salesforce_delivery(
     message = parse_outbound_message(body)
     if not _same_org(message.organization_id, expected):
         raise SignatureError("OrganizationId does not match options.organization_id")
-    ids = sorted(n.id for n in message.notifications)
     first = message.notifications[0].sobject.fields
     return VerifiedDelivery(
-        dedupe_key="notification:" + ",".join(ids),
+        dedupe_key=_dedupe_key([n.id for n in message.notifications]),
         event_type=OUTBOUND_EVENT,
         ticket_ref=first.get("CaseNumber") or first.get("Id"),
         response_body=ACK_RESPONSE,
         response_media_type="text/xml",
     )
+
+
+def _dedupe_key(ids: list[str]) -> str:
+    """``notification:<id>``; a batch (up to 100 ids) is hashed to stay a short key."""
+    if len(ids) == 1:
+        return f"notification:{ids[0]}"
+    digest = hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()
+    return f"notifications:{len(ids)}:{digest}"
 
 
 def _same_org(got: str, expected: str) -> bool:

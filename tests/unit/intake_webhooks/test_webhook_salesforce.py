@@ -23,7 +23,16 @@ def test_outbound_message_is_acknowledged() -> None:
     )
 
     assert (delivery.event_type, delivery.ticket_ref) == ("salesforce:outbound", "00001042")
-    assert delivery.dedupe_key == "notification:04lHs00000N0tif1AAA,04lHs00000N0tif2AAA"
+    assert delivery.dedupe_key.startswith("notifications:2:")
+    swapped = (
+        BODY.replace(b"N0tif1", b"N0tifX")
+        .replace(b"N0tif2", b"N0tif1")
+        .replace(b"N0tifX", b"N0tif2")
+    )
+    again = verify_delivery(
+        "salesforce", secret=None, headers={}, body=swapped, now=NOW, options=ORG
+    )
+    assert again.dedupe_key == delivery.dedupe_key  # the same notifications, in another order
     assert (
         delivery.response_media_type,
         b"<Ack>true</Ack>" in (delivery.response_body or b""),
