@@ -1,0 +1,144 @@
+"""Bulk CSV: bad rows reported by row and column, the plan built from the good rows only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from connectors.identity.memory import MemoryDirectory
+from intake.model import Attachment
+from playbooks.bulk import (
+    BulkFileError,
+    build_bulk_plan,
+    chunk_steps,
+    parse_csv,
+    render_bulk_result,
+    validate_rows,
+)
+from playbooks.config import PolicySettings
+from playbooks.load import Library
+from playbooks.plan import select_playbook
+from playbooks.policy import decide
+from tests.unit.playbooks.playbook_builders import NOW, request, settings, ticket, user
+
+FILE = """\
+First Name;Last Name;Email;Department;Start Date;Title;Manager;Groups
+Nina;Newman;nina@example.com;Sales;2026-12-01;;maria@example.com;
+Omar;Ortiz;omar(at)example.com;Sales;2026-12-01;;;
+Paula;Park;paula@example.com;Finance;2026-12-01;;;
+Quinn;Quest;quinn@example.com;Engineering;01/12/2026;;;
+Nora;Newman;nora@example.com;Engineering;2026-12-01;;;
+Ravi;Rao;ravi@example.com;Engineering;2026-12-01;;;no-such-group
+Sara;Søndergaard;sara@example.com;Engineering;2026-12-01;;nobody@example.com;
+Tom;Tan;tom@example.com;Sales;2026-12-03;Sales Engineer;;app-salesforce
+"""
+
+EXPECTED_BAD = [
+    (3, "email", "“omar(at)example.com” is not an e-mail address"),
+    (4, "department", "no role template for department “Finance”"),
+    (5, "start_date", "“01/12/2026” is not a date (use YYYY-MM-DD)"),
+    (6, "login", "login nnewman is also on row 2"),
+    (7, "groups", "unknown group “no-such-group”"),
+    (8, "", "input `manager`: no account nobody@example.com in directory `corp`"),
+]
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8", "utf-8-sig", "cp1252", "latin-1"],
+    ids=["utf8", "utf8-bom", "windows-1252", "latin1"],
+)
+def test_encodings_and_delimiter_are_sniffed(encoding: str) -> None:
+    """The same file reads the same whatever Excel saved it as."""
+    table = parse_csv(FILE.encode(encoding))
+
+    assert table.delimiter == ";"
+    assert table.columns[:5] == ("given_name", "family_name", "email", "department", "start_date")
+    assert table.rows[6][1]["family_name"] == "Søndergaard"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"given_name,email\nA,a@example.com\n", "required column(s) missing: family_name"),
+    ],
+    ids=["empty", "missing-columns"],
+)
+def test_unusable_file(data: bytes, message: str) -> None:
+    """A file without the required columns is refused as a whole."""
+    with pytest.raises(BulkFileError, match=re.escape(message)):
+        parse_csv(data)
+
+
+def test_bad_rows_are_reported_and_only_good_rows_planned(
+    library: Library, corp: MemoryDirectory
+) -> None:
+    """Each bad row is reported with row number, column and reason; the plan has only the good rows."""
+    policy = settings(applications=[*settings().applications])
+    req = request("account_create", corp, "maria")
+    req = req.__class__(
+        **{**req.__dict__, "ticket": ticket(attachments=(Attachment("a1", "starters.csv"),))}
+    )
+    playbook = select_playbook(library, req)
+    assert playbook is not None
+    assert playbook.name == "bulk-onboarding"
+
+    report = validate_rows(parse_csv(FILE.encode()), policy)
+    plan, final = build_bulk_plan(playbook, report, req, corp, now=NOW, settings=policy)
+
+    assert [(p.row, p.column, p.reason) for p in final.bad_rows] == EXPECTED_BAD
+    assert [n for n, _ in final.good_rows] == [2, 9]
+    assert {s.group_key for s in plan.steps} == {"row 2", "row 9"}
+    assert [
+        s.params.get("group")
+        for s in plan.steps
+        if s.group_key == "row 9" and s.kind == "add_to_group"
+    ] == [
+        "all-staff",
+        "sales",
+        "app-github",
+        "app-salesforce",
+    ]
+    assert (
+        "| 4 | department | no role template for department “Finance” |" in final.render_markdown()
+    )
+    assert (
+        final.render_csv().splitlines()[1]
+        == "3,email,“omar(at)example.com” is not an e-mail address"
+    )
+    assert decide(playbook, plan, req, policy, recent_resets=[]).outcome == "auto"
+
+
+def test_chunks_never_split_a_person(
+    library: Library, corp: MemoryDirectory, policy: PolicySettings
+) -> None:
+    """Batches hold whole people; a large plan exceeding the blast radius needs security approval."""
+    rows = "\n".join(f"P{i};Person{i};p{i}@example.com;Engineering;2026-12-01" for i in range(12))
+    data = ("given_name;family_name;email;department;start_date\n" + rows).encode()
+    req = request("account_create", corp, "maria")
+    playbook = library.get("bulk-onboarding")
+
+    plan, _ = build_bulk_plan(
+        playbook, validate_rows(parse_csv(data), policy), req, corp, now=NOW, settings=policy
+    )
+    batches = chunk_steps(plan, 10)
+
+    assert [len(b) for b in batches] == [10] * 6
+    assert all(len({s.group_key for s in b}) == 2 for b in batches)
+    decision = decide(playbook, plan, req, policy, recent_resets=[])
+    assert decision.outcome == "needs_approval"
+    assert "60 changes exceed the blast radius of 50" in decision.reasons
+
+
+def test_partial_success_report(corp: MemoryDirectory, policy: PolicySettings) -> None:
+    """After applying, each row says created, failed with why, or not planned."""
+    report = validate_rows(parse_csv(FILE.encode()), policy)
+
+    text = render_bulk_result(report, {9: "no seats left on m365-e3"}, applied=[2])
+
+    assert text.startswith("**1 created, 1 failed, 5 not planned.**")
+    assert "| 9 | failed: no seats left on m365-e3 |" in text
+    assert "| 3 | not planned: email “omar(at)example.com” is not an e-mail address |" in text
+    assert user(corp, "maria").login == "maria"
