@@ -13,7 +13,8 @@ from typing import Any
 
 import dramatiq
 
-from worker import ingest, periodic, pipeline, writeback
+from worker import commands, ingest, periodic, poll, process, slaclock, timers, writeback
+from worker.apply import apply_run
 from worker.runtime import Runtime
 
 TIME_LIMIT_MS = 5 * 60 * 1000
@@ -23,24 +24,21 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
     """Declare every actor on ``rt.broker``, bound to ``rt``; also stored in ``rt.actors``."""
     table: dict[str, tuple[str, Callable[..., Any]]] = {
         "ingest": ("intake", lambda inbox_id: ingest.ingest(rt, inbox_id)),
-        "update_sla": ("intake", lambda ticket_id: pipeline.update_sla(rt, ticket_id)),
-        "process_ticket": ("playbooks", lambda ticket_id: pipeline.process_ticket(rt, ticket_id)),
-        "handle_comments": ("playbooks", lambda ticket_id: pipeline.handle_comments(rt, ticket_id)),
-        "apply_run": ("playbooks", lambda run_id: pipeline.apply_run(rt, run_id)),
+        "update_sla": ("intake", lambda ticket_id: slaclock.update_sla(rt, ticket_id)),
+        "process_ticket": ("playbooks", lambda ticket_id: process.process_ticket(rt, ticket_id)),
+        "handle_comments": ("playbooks", lambda ticket_id: commands.handle_comments(rt, ticket_id)),
+        "apply_run": ("playbooks", lambda run_id: apply_run(rt, run_id)),
         "writeback": ("writeback", lambda outbox_id: writeback.writeback(rt, outbox_id)),
         "sweep": ("periodic", lambda: periodic.sweep(rt)),
-        "fire_timers": ("periodic", lambda: pipeline.fire_timers(rt)),
-        "poll_desk": ("periodic", lambda desk: pipeline.poll_desk(rt, desk)),
+        "fire_timers": ("periodic", lambda: timers.fire_timers(rt)),
+        "poll_desk": ("periodic", lambda desk: poll.poll_desk(rt, desk)),
     }
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
     for name, (queue, fn) in table.items():
-        actors[name] = dramatiq.actor(
-            _named(fn, name),
-            actor_name=name,
-            queue_name=queue,
-            broker=rt.broker,
-            time_limit=TIME_LIMIT_MS,
+        declare = dramatiq.actor(
+            actor_name=name, queue_name=queue, broker=rt.broker, time_limit=TIME_LIMIT_MS
         )
+        actors[name] = declare(_named(fn, name))
     rt.actors = actors
     return actors
 

@@ -17,6 +17,7 @@ from typing import Any
 import dramatiq
 import structlog
 import uvicorn
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker
 
 from connectors.desks import DeskClient
@@ -104,7 +105,7 @@ def _webhook_secrets(settings: AppSettings) -> dict[str, bytes | None]:
     }
 
 
-def _record_dead(rt: Runtime, message: dramatiq.Message[Any], error: str) -> None:
+def _record_dead(rt: Runtime, message: MessageProxy, error: str) -> None:
     with rt.db.session() as session:
         session.add(
             DeadLetterRow(

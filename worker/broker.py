@@ -22,6 +22,7 @@ from typing import Any
 
 import dramatiq
 import structlog
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
@@ -35,7 +36,6 @@ MAX_RETRIES = 8
 MIN_BACKOFF_MS = 500
 MAX_BACKOFF_MS = 5 * 60 * 1000
 QUEUES = ("intake", "playbooks", "writeback", "periodic")
-HEARTBEAT_TIMEOUT_MS = 15_000
 
 
 def should_retry(retries: int, exc: BaseException) -> bool:
@@ -49,7 +49,7 @@ class RateLimitToRetry(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message[Any],
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,
@@ -66,7 +66,7 @@ class MessageLogging(Middleware):
         self._started: dict[str, float] = {}
 
     def before_process_message(
-        self, broker: dramatiq.Broker, message: dramatiq.Message[Any]
+        self, broker: dramatiq.Broker, message: MessageProxy
     ) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
@@ -77,7 +77,7 @@ class MessageLogging(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message[Any],
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,
@@ -93,16 +93,17 @@ class MessageLogging(Middleware):
             log.error(event, outcome="failed", error=repr(exception), duration_ms=duration_ms)
         structlog.contextvars.clear_contextvars()
 
-    after_skip_message = after_process_message
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        self.after_process_message(broker, message)
 
 
 class DeadLetters(Middleware):
     """Hand every message that failed for good to ``record`` (the runtime stores it)."""
 
-    def __init__(self, record: Callable[[dramatiq.Message[Any], str], None]) -> None:
+    def __init__(self, record: Callable[[MessageProxy, str], None]) -> None:
         self.record = record
 
-    def after_nack(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> None:
+    def after_nack(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         error = str(message.options.get("traceback") or "failed after retries")
         try:
             self.record(message, error[-4000:])
@@ -116,7 +117,9 @@ def make_broker(settings: BrokerSettings) -> dramatiq.Broker:
     if settings.url == "stub":
         broker = StubBroker()
     else:
-        broker = RedisBroker(url=settings.url, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS)
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=settings.url, heartbeat_timeout=int(settings.heartbeat_timeout_s * 1000)
+        )
     for middleware in broker.middleware:
         if isinstance(middleware, dramatiq.middleware.Retries):
             middleware.retry_when = should_retry
@@ -140,7 +143,7 @@ class RedisJanitor:
     """
 
     def __init__(self, broker: RedisBroker, interval_s: float) -> None:
-        self._janitor = RedisBroker(
+        self._janitor = RedisBroker(  # type: ignore[no-untyped-call]
             client=broker.client,
             namespace=broker.namespace,
             heartbeat_timeout=broker.heartbeat_timeout,
@@ -162,7 +165,7 @@ class RedisJanitor:
 
     def sweep_once(self) -> None:
         """Run maintenance on every queue now."""
-        dispatch = self._janitor._dispatch("qsize")
+        dispatch = self._janitor._dispatch("qsize")  # type: ignore[no-untyped-call]
         for queue in self._queues:
             dispatch(queue)
 

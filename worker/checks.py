@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playbooks.load import check_library
-from sla.config import check_sla_settings
+from sla.check import check_sla_settings
 from worker.config import AppSettings, ConfigError, load_config
 
 

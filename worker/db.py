@@ -245,6 +245,9 @@ class ApprovalRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id", ondelete="CASCADE"))
     approver: Mapped[str] = mapped_column(String(320))
     directory_user: Mapped[str | None] = mapped_column(String(320))
+    directory_login: Mapped[str | None] = mapped_column(String(320))
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    """Which approval stage this approval counts for (N of M, manager then security…)."""
     verdict: Mapped[str] = mapped_column(String(16))
     """approved | rejected | refused (not allowed to approve)."""
     reason: Mapped[str | None] = mapped_column(Text)

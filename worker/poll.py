@@ -52,9 +52,8 @@ def poll_desk(rt: Runtime, desk_name: str) -> int:
 
 def _lease(rt: Runtime, desk_name: str) -> tuple[str | None, dt.datetime] | None:
     now = rt.clock()
-    lease_s = max(
-        rt.settings.runtime.lease_s, (rt.settings.desk(desk_name).poll_interval_s or 60) * 2
-    )  # type: ignore[union-attr]
+    interval = rt.desk_settings(desk_name).poll_interval_s or 60.0
+    lease_s = max(rt.settings.runtime.lease_s, interval * 2)
     with rt.db.session() as session:
         insert_ignore(
             session,

@@ -135,14 +135,9 @@ def _verdict_for(
         ]
         return Verdict(outcome, playbook=playbook, plan=plan, notes=plan_notes(rt, plan, None))
     recent = _recent_resets(rt, request, now)
-    decision = decide(
-        rt.library.get(playbook),
-        plan,
-        request,
-        rt.settings.playbooks,
-        recent_resets=recent,
-        now=now,
-    )
+    playbook_spec = rt.library.get(playbook)
+    settings = rt.settings.playbooks
+    decision = decide(playbook_spec, plan, request, settings, recent_resets=recent)
     if decision.outcome == "auto":
         return Verdict("applying", "applying", playbook, plan, decision)
     if decision.outcome == "needs_approval":
@@ -304,9 +299,7 @@ def _store_run(
 
 
 def _decision_json(decision: Decision | None) -> dict[str, object]:
-    if decision is None:
-        return {}
-    return decision.to_dict()
+    return {} if decision is None else {"json": decision.to_json()}
 
 
 def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict) -> None:
@@ -316,3 +309,26 @@ def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict)
         outbox = pending_outbox_ids(session, ticket_id)
     for outbox_id in outbox:
         rt.send("writeback", outbox_id)
+
+
+def preview(rt: Runtime, ticket: Ticket) -> str:
+    """The classification and the plan for ``ticket`` as Markdown, changing nothing anywhere."""
+    from playbooks.render import render_plan
+
+    now = rt.clock()
+    classification: Classification = rt.classifier.classify(ticket, now=now)
+    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+    head = (f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
+            f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n")
+    if classification.intent == "not_account":
+        return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
+    request = _plan_request(ticket, classification, _find_requester(rt, ticket))
+    playbook = select_playbook(rt.library, request)
+    if playbook is None:
+        return head + f"No playbook answers {classification.intent}.\n"
+    plan = build_plan(playbook, request, rt.directory_for(ticket.desk), now=now,
+                      settings=rt.settings.playbooks, directories=rt.directories)
+    verdict = decide(playbook, plan, request, rt.settings.playbooks,
+                     recent_resets=_recent_resets(rt, request, now))
+    reasons = "; ".join(verdict.reasons)
+    return head + render_plan(plan) + f"\n**Policy:** {verdict.outcome} ({reasons})\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ def insert_ignore(
 ) -> bool:
     """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
-    table = model.__table__
+    table = cast(Table, model.__table__)
     stmt: Any
     if dialect == "postgresql":
         stmt = (
@@ -41,7 +41,7 @@ def compare_and_set(
     session: Session, model: type[Base], row_id: int, condition: ColumnElement[bool], **values: Any
 ) -> bool:
     """Update row ``row_id`` only if ``condition`` holds; True if this caller won."""
-    table = model.__table__
+    table = cast(Table, model.__table__)
     stmt = update(table).where(table.c.id == row_id, condition).values(**values)
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 

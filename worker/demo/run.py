@@ -119,7 +119,7 @@ def _send_all(console: Console, port: int, deliveries: list[DemoDelivery]) -> No
             )
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             progress.advance(task)
-    described = ", ".join(f"{count} × HTTP {code}" for code, count in sorted(statuses.items()))
+    described = ", ".join(f"{count} x HTTP {code}" for code, count in sorted(statuses.items()))
     console.print(f"Webhooks answered: {described}")
 
 

@@ -16,9 +16,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from worker import secretlinks
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.receive import Outcome, Receipt, receive_webhook
-from worker import secretlinks
 from worker.runtime import Runtime
 from worker.web import auth, dashboard
 

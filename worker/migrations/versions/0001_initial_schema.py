@@ -303,6 +303,8 @@ def upgrade() -> None:
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("approver", sa.String(length=320), nullable=False),
         sa.Column("directory_user", sa.String(length=320), nullable=True),
+        sa.Column("directory_login", sa.String(length=320), nullable=True),
+        sa.Column("stage", sa.Integer(), nullable=False),
         sa.Column("verdict", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=64), nullable=False),
