@@ -22,18 +22,19 @@ def http_date(seconds_from_now: float) -> str:
 
 
 ERROR_TABLE = [
-    (429, {"Retry-After": "45"}, None, RateLimitedError, 45.0),
-    (429, {"Retry-After": http_date(120)}, None, RateLimitedError, 120.0),
-    (500, {}, None, UnavailableError, None),
-    (503, {"Retry-After": "20"}, None, UnavailableError, None),
-    (None, {}, requests.exceptions.ReadTimeout("read timed out"), UnavailableError, None),
-    (None, {}, requests.exceptions.ConnectionError("connection reset"), UnavailableError, None),
-    (401, {}, None, AuthError, None),
-    (403, {}, None, AuthError, None),
-    (404, {}, None, NotFoundError, None),
-    (400, {}, None, RejectedError, None),
-    (422, {}, None, RejectedError, None),
+    (429, lambda: {"Retry-After": "45"}, None, RateLimitedError, 45.0),
+    (429, lambda: {"Retry-After": http_date(120)}, None, RateLimitedError, 120.0),
+    (500, dict, None, UnavailableError, None),
+    (503, lambda: {"Retry-After": "20"}, None, UnavailableError, None),
+    (None, dict, requests.exceptions.ReadTimeout("read timed out"), UnavailableError, None),
+    (None, dict, requests.exceptions.ConnectionError("connection reset"), UnavailableError, None),
+    (401, dict, None, AuthError, None),
+    (403, dict, None, AuthError, None),
+    (404, dict, None, NotFoundError, None),
+    (400, dict, None, RejectedError, None),
+    (422, dict, None, RejectedError, None),
 ]
+"""(status, headers factory (called in the test, so an HTTP-date is fresh), transport exception, error class, Retry-After)."""
 ERROR_IDS = [
     "429-seconds",
     "429-http-date",

@@ -57,6 +57,12 @@ def payload() -> Callable[[str, str], Any]:
     return _payload
 
 
+@pytest.fixture
+def payload_text() -> Callable[[str, str], str]:
+    """Reads one of our own non-JSON fixture files, ``tests/payloads/<vendor>/<file name>``."""
+    return lambda vendor, name: (PAYLOADS / vendor / name).read_text()
+
+
 class OpenApiContract:
     """Checks recorded requests against OpenAPI documents: path, method, query names, JSON body."""
 

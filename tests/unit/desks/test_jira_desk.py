@@ -312,7 +312,7 @@ def test_status_to_error_class(
     if exc is not None:
         jira_http.put(url, body=exc)
     else:
-        jira_http.put(url, status=status, headers=headers, json=payload("jira", "api_error_400"))
+        jira_http.put(url, status=status, headers=headers(), json=payload("jira", "api_error_400"))
     desk = JiraDesk(
         "jira-it",
         BASE,

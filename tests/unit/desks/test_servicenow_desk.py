@@ -236,7 +236,7 @@ def test_status_to_error_class(
         http.patch(RECORD, body=exc)
     else:
         http.patch(
-            RECORD, status=status, headers=headers, json=payload("servicenow", "api_error_400")
+            RECORD, status=status, headers=headers(), json=payload("servicenow", "api_error_400")
         )
     desk = ServiceNowDesk(
         "snow-it",

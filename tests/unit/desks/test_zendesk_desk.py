@@ -225,7 +225,7 @@ def test_status_to_error_class(
     if exc is not None:
         http.put(TICKET, body=exc)
     else:
-        http.put(TICKET, status=status, headers=headers, json=payload("zendesk", "api_error_422"))
+        http.put(TICKET, status=status, headers=headers(), json=payload("zendesk", "api_error_422"))
     desk = ZendeskDesk(
         "zendesk-it",
         BASE,

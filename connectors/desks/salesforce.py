@@ -1,0 +1,324 @@
+"""
+Salesforce Service Cloud cases, over the REST API.
+
+``simple-salesforce`` is used for what it does well, logging in (``PasswordLogin``, imported
+lazily so the core installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
+through ``DeskTransport`` with ``requests``: the library has no backoff for
+``REQUEST_LIMIT_EXCEEDED`` or 5xx, drops the caller's headers when it re-logs in, and retries a
+failing re-login without bound.
+
+* Salesforce signals an exhausted API allocation as **HTTP 403 ``REQUEST_LIMIT_EXCEEDED``**, not
+  429. ``_classify`` turns it into ``RateLimitedError`` (``request_limit_retry_s``, default 15
+  min) before ``check_response`` would call it an AuthError; every worker then waits.
+* A 401 (expired session) logs in again once and repeats the call.
+* Comments: ``POST /sobjects/CaseComment`` with ``IsPublished`` false (internal) or true
+  (public), plain text, at most 4,000 bytes (longer bodies are shortened, the marker kept).
+  The marker is looked for first in the case's comments (SOQL; ``CommentBody`` cannot be
+  filtered on, so the bodies are read).
+* Status: ``status_map`` maps a deskpilot category to a ``Status`` picklist value; the update is
+  sent with ``Sforce-Auto-Assign: FALSE`` so assignment rules do not re-run.
+* Polling: SOQL through ``queryAll`` (deleted cases come back with ``IsDeleted = true``) on
+  ``SystemModstamp >= <watermark - overlap>``, ordered by ``SystemModstamp, Id``, paged with
+  ``nextRecordsUrl``; each case's comments come in the same query (``CaseComments`` subquery).
+* Labels: cases have no labels; ``add_labels`` raises NotSupportedError.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+import requests
+
+from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.errors import (
+    AuthError,
+    NotFoundError,
+    NotSupportedError,
+    RateLimitedError,
+    RejectedError,
+)
+from connectors.http import BoundedSession
+from connectors.ratelimit import Budget, RateLimiter
+from connectors.render import marker_text, to_plain
+
+T = TypeVar("T")
+_CASE_ID = re.compile(r"^500[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
+_CASE_NUMBER = re.compile(r"^[0-9]{1,30}$")
+MAX_COMMENT_BYTES = 4000
+POLL_FIELDS = (
+    "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
+    "OwnerId", "ContactId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
+    "CreatedDate", "LastModifiedDate", "SystemModstamp",
+)  # fmt: skip
+COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"
+
+
+class SessionSource(Protocol):
+    """Where the Salesforce session id (OAuth access token) comes from."""
+
+    def token(self, *, refresh: bool = False) -> str:
+        """The current session id; ``refresh=True`` discards it and logs in again."""
+        ...
+
+
+@dataclass
+class StaticToken:
+    """A session id or access token obtained elsewhere; cannot be refreshed."""
+
+    value: str
+
+    def token(self, *, refresh: bool = False) -> str:
+        return self.value
+
+
+class PasswordLogin:
+    """Username + password + security token login, through ``simple_salesforce.SalesforceLogin``."""
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        security_token: str,
+        *,
+        domain: str = "login",
+        api_version: str = "61.0",
+        session: requests.Session | None = None,
+    ) -> None:
+        self._username, self._password, self._security_token = username, password, security_token
+        self._domain = domain
+        self._api_version = api_version
+        self._session = session or BoundedSession()
+        self._token: str | None = None
+
+    def token(self, *, refresh: bool = False) -> str:
+        if self._token is None or refresh:
+            # Imported here: simple-salesforce is the optional extra deskpilot[salesforce].
+            from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+            from simple_salesforce.login import SalesforceLogin
+
+            try:
+                session_id, _instance = SalesforceLogin(
+                    username=self._username,
+                    password=self._password,
+                    security_token=self._security_token,
+                    domain=self._domain,
+                    sf_version=self._api_version,
+                    session=self._session,
+                )
+            except SalesforceAuthenticationFailed as exc:
+                raise AuthError(f"login failed: {exc.code}", system="salesforce") from exc
+            self._token = str(session_id)
+        return self._token
+
+
+@dataclass(frozen=True)
+class SalesforceOptions:
+    """What the Salesforce admin maps and tunes (``desks[].options`` in the configuration)."""
+
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    """deskpilot category → Case ``Status`` picklist value."""
+    api_version: str = "61.0"
+    extra_fields: tuple[str, ...] = ()
+    where: str | None = None
+    """Extra SOQL condition ANDed into polling, e.g. ``RecordType.DeveloperName = 'IT'``."""
+    overlap_s: float = 120.0
+    request_limit_retry_s: float = 900.0
+    budget: Budget = field(default_factory=lambda: Budget(requests=60, per_s=60.0, burst=10))
+
+
+class SalesforceDesk:
+    """One Salesforce org (its My Domain URL), acting as an integration user."""
+
+    desk_type = "salesforce"
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        limiter: RateLimiter,
+        session_source: SessionSource,
+        options: SalesforceOptions | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.options = options or SalesforceOptions()
+        self._source = session_source
+        self._session = session or BoundedSession()
+        self._session.headers["Accept"] = "application/json"
+        self._t = DeskTransport(
+            system=f"salesforce:{name}",
+            base_url=base_url,
+            session=self._session,
+            limiter=limiter,
+            budget=self.options.budget,
+            sleep=sleep,
+            policy=policy,
+            classify=self._classify,
+        )
+        self._api = f"/services/data/v{self.options.api_version}"
+        self._ids: dict[str, str] = {}
+
+    def _classify(self, response: requests.Response) -> None:
+        if response.status_code != 403:
+            return
+        try:
+            errors = response.json()
+        except ValueError:
+            return
+        codes = (
+            {e.get("errorCode") for e in errors if isinstance(e, dict)}
+            if isinstance(errors, list)
+            else set()
+        )
+        if "REQUEST_LIMIT_EXCEEDED" in codes:
+            raise RateLimitedError(
+                "API request allocation exhausted (REQUEST_LIMIT_EXCEEDED)",
+                retry_after_s=self.options.request_limit_retry_s,
+                system=self._t.system,
+                status=403,
+            )
+
+    def _authorised(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` with the session id; after a 401, log in again once and repeat."""
+        self._session.headers["Authorization"] = f"Bearer {self._source.token()}"
+        try:
+            return fn()
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+        self._session.headers["Authorization"] = f"Bearer {self._source.token(refresh=True)}"
+        return fn()
+
+    def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
+        footer = marker_text(marker)
+        text = _fit(to_plain(body), footer)
+
+        def once() -> PostedComment:
+            case_id = self._case_id(key, "salesforce.post_comment", retry=False)
+            # case_id matched _CASE_ID (letters and digits only): nothing to escape.
+            soql = f"SELECT Id, CommentBody FROM CaseComment WHERE ParentId = '{case_id}' ORDER BY CreatedDate DESC"  # noqa: S608
+            for comment in self._query(soql, "salesforce.post_comment", retry=False):
+                if footer in str(comment.get("CommentBody") or ""):
+                    return PostedComment(str(comment["Id"]), created=False)
+            created = self._t.send(
+                "POST",
+                f"{self._api}/sobjects/CaseComment",
+                call="salesforce.post_comment",
+                json={"ParentId": case_id, "CommentBody": text, "IsPublished": public},
+            ).json()
+            return PostedComment(str(created["id"]), created=True)
+
+        return self._authorised(lambda: self._t.retrying(once))
+
+    def transition(self, key: str, status: str) -> None:
+        try:
+            target = self.options.status_map[status]
+        except KeyError:
+            raise NotSupportedError(
+                f"no Case Status mapped to deskpilot status {status!r}; set options.status_map.{status}",
+                system=self._t.system,
+            ) from None
+        self._update(key, {"Status": target}, "salesforce.transition")
+
+    def assign(self, key: str, assignee: str) -> None:
+        self._update(key, {"OwnerId": assignee}, "salesforce.assign")
+
+    def add_labels(self, key: str, labels: Sequence[str]) -> None:
+        raise NotSupportedError("Salesforce cases have no labels", system=self._t.system)
+
+    def _update(self, key: str, change: Mapping[str, str], call: str) -> None:
+        def once() -> None:
+            case_id = self._case_id(key, call)
+            headers = {"Sforce-Auto-Assign": "FALSE"}
+            path = f"{self._api}/sobjects/Case/{case_id}"
+            self._t.call("PATCH", path, call=call, json=dict(change), headers=headers)
+
+        self._authorised(once)
+
+    def _case_id(self, key: str, call: str, *, retry: bool = True) -> str:
+        if _CASE_ID.fullmatch(key):
+            return key
+        if not _CASE_NUMBER.fullmatch(key):
+            raise RejectedError(
+                f"{call}: {key[:40]!r} is neither a Case Id nor a CaseNumber", system=self._t.system
+            )
+        if key not in self._ids:
+            soql = f"SELECT Id FROM Case WHERE CaseNumber = '{key}'"  # noqa: S608 (digits only, checked above)
+            found = self._query(soql, call, retry=retry)
+            if not found:
+                raise NotFoundError(f"{call}: no case {key}", system=self._t.system)
+            self._ids[key] = str(found[0]["Id"])
+        return self._ids[key]
+
+    def _query(self, soql: str, call: str, *, retry: bool = True) -> list[Any]:
+        """All records of a SOQL query; ``retry=False`` = single attempts (inside an outer retry)."""
+        url: str | None = f"{self._api}/query"
+        params: dict[str, str] | None = {"q": soql}
+        records: list[Any] = []
+        while url:
+            if retry:
+                page = self._t.json("GET", url, call=call, params=params)
+            else:
+                page = self._t.send("GET", url, call=call, params=params).json()
+            records.extend(page.get("records") or [])
+            url, params = (None if page.get("done", True) else page.get("nextRecordsUrl")), None
+        return records
+
+    def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
+        state = PollCursor.load(cursor, since=since)
+        if state.token:
+            path, params = state.token, None
+        else:
+            path, params = f"{self._api}/queryAll", {"q": self._poll_soql(state.watermark)}
+        page = self._authorised(
+            lambda: self._t.json("GET", path, call="salesforce.poll", params=params)
+        )
+        deliveries: list[RawDelivery] = []
+        for record in page.get("records") or []:
+            updated = str(record.get("SystemModstamp") or "")
+            state = state.seen(parse_time(updated) if updated else None)
+            deliveries.append(self._delivery(record, updated))
+        next_url = page.get("nextRecordsUrl")
+        if next_url and not page.get("done", True):
+            return PollPage(tuple(deliveries), state.next_page(str(next_url)).dump(), more=True)
+        return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+
+    def _poll_soql(self, watermark: datetime) -> str:
+        start = watermark - timedelta(seconds=self.options.overlap_s)
+        fields = ", ".join((*POLL_FIELDS, *self.options.extra_fields))
+        scope = f" AND ({self.options.where})" if self.options.where else ""
+        # Field names and the condition come from the admin's configuration, the time is ours.
+        comments = f"(SELECT {COMMENT_FIELDS} FROM CaseComments ORDER BY CreatedDate)"  # noqa: S608
+        return (
+            f"SELECT {fields}, {comments} FROM Case WHERE SystemModstamp >= "  # noqa: S608
+            f"{start:%Y-%m-%dT%H:%M:%SZ}{scope} ORDER BY SystemModstamp, Id"
+        )
+
+    def _delivery(self, record: Any, updated: str) -> RawDelivery:
+        record = dict(record)
+        comments = list((record.pop("CaseComments", None) or {}).get("records") or [])
+        key = str(record.get("CaseNumber") or record["Id"])
+        return poll_delivery(self.desk_type, key, updated, record, comments)
+
+
+def _fit(text: str, footer: str) -> str:
+    """``text`` + footer within CommentBody's 4,000 bytes, shortening the text if needed."""
+    tail = f"\n\n{footer}"
+    room = MAX_COMMENT_BYTES - len(tail.encode())
+    raw = text.encode()
+    if len(raw) > room:
+        text = raw[: room - len("…".encode())].decode(errors="ignore") + "…"
+    return text + tail
+
+
+__all__ = ["PasswordLogin", "SalesforceDesk", "SalesforceOptions", "SessionSource", "StaticToken"]
