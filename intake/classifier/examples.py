@@ -1,0 +1,70 @@
+"""
+Labelled examples: our corpus, our labels joined to the Endava dev rows, agents' corrections.
+
+A correction is the same shape as any example: ``{id, subject, body, intent, source}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+CORPUS_FILE = "deskpilot_corpus.jsonl"
+ENDAVA_LABELS_FILE = "endava_dev_labels.jsonl"
+
+
+class ExampleError(ValueError):
+    """A labelled example is missing a field or has one of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One ticket with the intent a person gave it."""
+
+    id: str
+    subject: str
+    body: str
+    intent: str
+    source: str = "corpus"
+
+
+def parse_example(data: Mapping[str, object], *, source: str = "corpus") -> Example:
+    """Build an example from a JSON object; ``subject`` and ``body`` may be missing or null."""
+    ident, intent = data.get("id"), data.get("intent")
+    if not isinstance(ident, str | int) or not isinstance(intent, str) or not intent:
+        raise ExampleError("an example needs a string `id` and a non-empty string `intent`")
+    subject, body = data.get("subject") or "", data.get("body") or ""
+    if not isinstance(subject, str) or not isinstance(body, str):
+        raise ExampleError(f"example {ident}: `subject` and `body` must be strings")
+    given = data.get("source")
+    return Example(str(ident), subject, body, intent, given if isinstance(given, str) else source)
+
+
+def _package_lines(name: str) -> Iterator[Mapping[str, object]]:
+    text = resources.files("intake.corpus").joinpath(name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
+def corpus_examples() -> list[Example]:
+    """deskpilot's own training tickets, shipped with the package."""
+    return [parse_example(row, source="corpus") for row in _package_lines(CORPUS_FILE)]
+
+
+def endava_labels() -> dict[str, str]:
+    """Our labels for the Endava dev split: row id -> intent."""
+    return {str(row["id"]): str(row["intent"]) for row in _package_lines(ENDAVA_LABELS_FILE)}
+
+
+def join_endava(rows: Iterable[Mapping[str, object]], labels: Mapping[str, str]) -> list[Example]:
+    """The Endava rows we labelled, as examples (unlabelled and holdout rows are skipped)."""
+    out: list[Example] = []
+    for row in rows:
+        ident = str(row.get("id"))
+        if row.get("split") != "dev" or ident not in labels:
+            continue
+        out.append(parse_example({**row, "intent": labels[ident]}, source="endava"))
+    return out

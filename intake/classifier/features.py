@@ -1,0 +1,74 @@
+"""
+Features of a ticket for the linear model: the same function at training and at inference.
+
+Word unigrams and bigrams without stop words (the Endava tickets were published without them,
+so dropping ours makes the two sources speak alike), subject words once more with an ``s:``
+prefix (the subject carries the ask more often than the body), and character 3-5-grams of each
+content word so misspellings and inflections ("licence", "licenses") share evidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import Counter
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = _words(
+    "a an the and or but if of to in on at by for with from as is are was were be been being "
+    "i me my we our you your he him his she her they them their it its this that these those "
+    "am do does did have has had will would shall should can could may might must not no "
+    "so than too very just also please pls hi hello dear thanks thank regards kind best "
+    "there here what which who whom when where why how all any both each few more most other "
+    "some such only own same into about up down out over under again then once re fw fwd "
+    "us let know get got go"
+)
+_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:[-_'][a-z0-9]+)*")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"https?://\S+")
+CHAR_TEXT_CAP = 1200
+"""Characters of content words that char n-grams are taken from (they dominate the cost)."""
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _URL.sub(" zurl ", _EMAIL.sub(" zemail ", text))
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, accent-folded tokens without stop words; e-mails and URLs become markers."""
+    return [t for t in _TOKEN.findall(_fold(text)) if t not in STOP_WORDS and len(t) > 1]
+
+
+def _char_grams(words: list[str]) -> list[str]:
+    grams: list[str] = []
+    used = 0
+    for word in words:
+        used += len(word) + 1
+        if used > CHAR_TEXT_CAP:
+            break
+        padded = f" {word} "
+        for n in (3, 4):
+            grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def extract_features(subject: str, text: str) -> list[str]:
+    """The feature names of one ticket (with repeats: counts are term frequencies)."""
+    words = content_words(text)
+    feats = ["w:" + w for w in words]
+    feats.extend(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
+    feats.extend("s:" + w for w in content_words(subject))
+    feats.extend(_char_grams(words))
+    return feats
+
+
+def count_features(subject: str, text: str) -> Counter[str]:
+    """``extract_features`` as counts."""
+    return Counter(extract_features(subject, text))

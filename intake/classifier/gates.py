@@ -1,0 +1,102 @@
+"""
+When deskpilot may act on its own understanding, and the note it leaves when it may not.
+
+Each intent has a risk tier (low: unlock, password reset; medium; high: access grant, MFA
+reset, disable; never: nothing to run) and each tier a confidence threshold, all overridable in
+the ``classifier:`` config. Shadow mode (per desk or per intent) never acts, whatever the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from intake.config import ClassifierSettings
+
+if TYPE_CHECKING:
+    from intake.classify import Classification
+
+_LANGUAGES = {
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "it": "Italian",
+    "ro": "Romanian",
+}
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether to act without a person, and why (the reason goes into the note and the log)."""
+
+    auto: bool
+    reason: str
+
+
+def gate(
+    classification: Classification,
+    settings: ClassifierSettings,
+    *,
+    desk: str,
+    desk_type: str | None = None,
+) -> GateDecision:
+    """Decide whether the worker may run the intent's playbook without a person confirming.
+
+    ``desk`` is the desk instance name; shadow mode matches it or ``desk_type``.
+    """
+    intent, confidence = classification.intent, classification.confidence
+    if classification.route == "empty":
+        return GateDecision(False, "the ticket has no text to understand")
+    if intent not in settings.intents:
+        return GateDecision(False, f"{intent} is not a configured intent")
+    tier = settings.tier_of(intent)
+    if tier == "never":
+        return GateDecision(False, f"there is nothing to run automatically for {intent}")
+    if desk in settings.shadow_desks or (desk_type and desk_type in settings.shadow_desks):
+        return GateDecision(False, f"shadow mode is on for desk {desk}: suggest only")
+    if intent in settings.shadow_intents:
+        return GateDecision(False, f"shadow mode is on for {intent}: suggest only")
+    threshold = settings.threshold_of(tier)
+    if confidence < threshold:
+        return GateDecision(
+            False, f"confidence {confidence:.2f} is below the {tier}-risk threshold {threshold:.2f}"
+        )
+    return GateDecision(True, f"{intent} at {confidence:.2f} meets the {tier}-risk threshold")
+
+
+def _entity_lines(classification: Classification) -> list[str]:
+    shown = {k: v for k, v in classification.entities.as_dict().items() if v not in (None, "false")}
+    if not shown:
+        return ["- none found"]
+    return [f"- {key.replace('_', ' ')}: `{value}`" for key, value in shown.items()]
+
+
+def suggestion_note(classification: Classification) -> str:
+    """An internal note (Markdown) for agents when deskpilot will not act on its own."""
+    top = classification.top or ((classification.intent, classification.confidence),)
+    lines = [
+        f"**deskpilot suggests:** `{classification.intent}` "
+        f"(confidence {classification.confidence:.0%}, from {classification.route})",
+        "",
+        "| intent | score |",
+        "|---|---|",
+        *(f"| `{intent}` | {score:.0%} |" for intent, score in top[:3]),
+        "",
+        "**Extracted:**",
+        *_entity_lines(classification),
+    ]
+    if classification.language:
+        name = _LANGUAGES.get(classification.language, classification.language)
+        lines += [
+            "",
+            f"_The ticket looks {name}; the model was trained on English, so the "
+            "confidence was lowered. Please check the suggestion._",
+        ]
+    lines += [
+        "",
+        "To correct it, comment `/intent <name>` (for example `/intent access_grant`); "
+        "deskpilot learns from corrections at the next retrain.",
+    ]
+    return "\n".join(lines)

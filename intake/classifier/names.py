@@ -1,0 +1,172 @@
+"""
+Finding people, logins, applications and groups in ticket text, as written.
+
+Patterns are anchored on the cue words people use ("for my new hire", "username:", "add me to
+the … group", "line manager is …") so free text does not turn every capitalised pair into a
+person; the application is matched against the configured catalogue, exactly first and then
+fuzzily for misspellings ("confluance").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from intake.config import AppEntry
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NOT_NAMES = _words(
+    "hi hello dear team thanks thank please regards kind best the a an it is are was this that "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december today tomorrow access account "
+    "password new starter hire user admin manager group role it-support support helpdesk "
+    "service desk ad active directory microsoft google office vpn mfa my our her his their "
+    "i we you he she they"
+)
+_COMMON_WORDS = _words(
+    "is the a an for to of and or my me please locked unlocked expired disabled has have was "
+    "not no with on in at from that this it be been reset access account name id needs need "
+    "will can could would should as by"
+)
+_NAME_WORD = r"[A-Z][a-zà-ÿ'\u2019\-]+"
+_FULL_NAME = rf"({_NAME_WORD}(?:\s+(?:van|de|der|von|da|di|le|la|O')?\s*{_NAME_WORD}){{1,2}})"
+_TARGET_CUES = re.compile(
+    r"(?i:\bfor\s+(?:my|our|the|a)?\s*(?:new\s+)?(?:hire|starter|joiner|employee|colleague|"
+    r"team\s*member|intern|contractor|report|direct\s+report)?|\bon\s+behalf\s+of|"
+    r"\b(?:new\s+)?(?:hire|starter|joiner|leaver|employee|colleague|contractor|intern|user)"
+    r"(?:\s+name)?\s*:?|\bname\s*:|\b(?:add|give|grant|remove|unlock|reset|disable|offboard)"
+    r"(?:\s+user)?)"
+    rf"[\s,:]+{_FULL_NAME}"
+)
+_FORM_NAME = re.compile(
+    r"^\s*(?i:(?:employee|full|user|starter|leaver|display|new\s+user)?\s*name)\s*[:=]\s*"
+    r"([^\n,;]{3,60})$",
+    re.MULTILINE,
+)
+_LOGIN = re.compile(
+    r"(?i:\b(?:user\s*name|user\s*id|userid|login(?:\s+name)?|samaccountname|uid|"
+    r"account(?:\s+name)?)\s*(?:is|:|=|-)\s*|\b(?:user\s*name|login|user\s*id)\s+)"
+    r"[\"'`]?([A-Za-z][A-Za-z0-9._-]{1,39})",
+)
+_DOMAIN_LOGIN = re.compile(r"\b[A-Z][A-Z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{1,39})\b")
+_MANAGER = re.compile(
+    r"(?i:\b(?:line\s+|reporting\s+|new\s+)?manager(?:\s+is|\s+will\s+be|\s+to|\s+should\s+be)?"
+    r"\s*:?|\breports?\s+to|\bapproved\s+by)\s+"
+    rf"(?:{_FULL_NAME}|([A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}))"
+)
+_GROUP_AFTER = re.compile(
+    r"(?i:\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role|channel|"
+    r"shared\s+mailbox|team)\s*(?::|called|named)?)\s*[\"'“`]?"
+    r"([A-Za-z0-9][\w.\-&/]{1,60}(?:[ \t]+[A-Z][\w.\-&/]*){0,3})"
+)
+_GROUP_KIND = re.compile(
+    r"\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role)\b", re.IGNORECASE
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*[A-Za-z0-9+]|[A-Za-z]")
+FUZZY_CUTOFF = 86.0
+FUZZY_CHARS = 1500
+
+
+def _clean_name(candidate: str) -> str | None:
+    words = candidate.split()
+    while words and words[-1].lower() in _NOT_NAMES:
+        words.pop()
+    if len(words) < 2 or any(w.lower() in _NOT_NAMES for w in words):
+        return None
+    return " ".join(words)
+
+
+def find_target_name(text: str) -> str | None:
+    """A "First Last" name introduced as the person the ask is for, or a form's name field."""
+    for match in _FORM_NAME.finditer(text):
+        name = _clean_name(match.group(1).strip())
+        if name:
+            return name
+    for match in _TARGET_CUES.finditer(text):
+        name = _clean_name(match.group(1))
+        if name:
+            return name
+    return None
+
+
+def find_login(text: str) -> str | None:
+    """A login given after a cue ("username: jdoe", "CORP\\jdoe"), never a plain word."""
+    domain = _DOMAIN_LOGIN.search(text)
+    if domain:
+        return domain.group(1)
+    for match in _LOGIN.finditer(text):
+        token = match.group(1).rstrip(".-_")
+        if token.lower() not in _COMMON_WORDS and "@" not in token:
+            return token
+    return None
+
+
+def find_manager(text: str) -> str | None:
+    """The manager named after "manager is", "reports to", "approved by"… as written."""
+    for match in _MANAGER.finditer(text):
+        if match.group(2):
+            return match.group(2)
+        name = _clean_name(match.group(1))
+        if name:
+            return name
+    return None
+
+
+def find_group(text: str) -> str | None:
+    """A group, list or role named next to its kind ("the finance-reports group", "role: X")."""
+    for match in _GROUP_KIND.finditer(text):
+        if text[match.end() : match.end() + 2].lstrip().startswith(":"):
+            continue
+        kept: list[str] = []
+        before = text[max(0, match.start() - 80) : match.start()].split("\n")[-1]
+        for word in reversed([w.strip("\"'“”`") for w in before.split()[-4:]]):
+            if word.lower() in _COMMON_WORDS | _NOT_NAMES or word[-1:] in ",.:;!?)":
+                break
+            kept.insert(0, word)
+        if kept:
+            return " ".join(kept)
+    for match in _GROUP_AFTER.finditer(text):
+        token = match.group(1).rstrip(".,")
+        if token.lower() not in _COMMON_WORDS and len(token) > 1:
+            return token
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _catalogue_index(
+    applications: tuple[AppEntry, ...],
+) -> tuple[re.Pattern[str], dict[str, str], list[str]]:
+    names: dict[str, str] = {}
+    for app in applications:
+        for alias in (app.name, *app.aliases):
+            names[alias.lower()] = app.name
+    ordered = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(a) for a in ordered) + r")\b", re.IGNORECASE)
+    fuzzy_keys = [a for a in ordered if len(a) >= 5 and " " not in a]
+    return pattern, names, fuzzy_keys
+
+
+def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str | None, str | None]:
+    """The catalogue name and the text as written of the first application mentioned."""
+    if not applications:
+        return None, None
+    pattern, names, fuzzy_keys = _catalogue_index(tuple(applications))
+    exact = pattern.search(text)
+    if exact:
+        return names[exact.group(1).lower()], exact.group(1)
+    for word in _WORD.findall(text[:FUZZY_CHARS]):
+        if len(word) < 5 or word.lower() in _COMMON_WORDS:
+            continue
+        best = process.extractOne(
+            word.lower(), fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        if best is not None:
+            return names[best[0]], word
+    return None, None

@@ -1,0 +1,110 @@
+"""
+Ticket text cleaning: what the classifier and the entity extractor read.
+
+Desk bodies are e-mails more often than not: HTML, quoted threads, signatures, disclaimers and
+forwarded forms. ``clean_text`` keeps the newest message (and the oldest one when the newest is
+a bare "any update?", because the original ask sits at the bottom of a thread), drops quoting
+and signatures, keeps ``key: value`` form lines, and caps the length so a 1 MB body costs no
+more than a normal one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+RAW_CAP = 200_000
+"""Characters of the raw body looked at at all (before cleaning)."""
+CLEAN_CAP = 4_000
+"""Characters of cleaned text kept for classification."""
+SHORT_TOP_WORDS = 12
+"""A newest message shorter than this many words is a follow-up; the original ask is appended."""
+
+_TAG = re.compile(r"<[a-zA-Z/!][^>]{0,2000}>")
+_DROP_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h\d|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
+_LOOKS_HTML = re.compile(r"<(html|body|div|p|br|span|table|a)\b", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+_THREAD_MARKERS = (
+    re.compile(r"^\s*On\b.{0,200}\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*(Original|Forwarded) Message\s*-{2,}", re.IGNORECASE),
+    re.compile(r"^\s*_{10,}\s*$"),
+    re.compile(r"^\s*Begin forwarded message:", re.IGNORECASE),
+)
+_FROM_LINE = re.compile(r"^\s*\*?From:\*?\s", re.IGNORECASE)
+_SENT_LINE = re.compile(r"^\s*\*?(Sent|Date|To|Subject):\*?\s", re.IGNORECASE)
+_SIGNATURE = re.compile(
+    r"^\s*(--|—|(kind |best |warm )?regards|thanks( a lot| in advance)?|thank you|cheers|"
+    r"best|sincerely|br|sent from my \w+.*)\s*[,.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a body of unknown encoding: UTF-8 when valid, else Windows-1252, never raising."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def html_to_text(raw: str) -> str:
+    """Turn an HTML body into plain text with line breaks where blocks ended."""
+    if not _LOOKS_HTML.search(raw[:5000]):
+        return raw
+    text = _DROP_BLOCKS.sub(" ", raw)
+    text = _BLOCK_TAGS.sub("\n", text)
+    text = _TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+def _is_thread_start(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    if any(marker.match(line) for marker in _THREAD_MARKERS):
+        return True
+    if _FROM_LINE.match(line):
+        return any(_SENT_LINE.match(nxt) for nxt in lines[i + 1 : i + 5])
+    return False
+
+
+def split_thread(text: str) -> list[str]:
+    """Split an e-mail body into messages, newest first; quoted ``>`` lines are dropped."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith(">")]
+    messages: list[list[str]] = [[]]
+    for i, line in enumerate(lines):
+        if _is_thread_start(lines, i):
+            messages.append([])
+            continue
+        messages[-1].append(line)
+    return ["\n".join(m).strip() for m in messages if "\n".join(m).strip()]
+
+
+def strip_signature(message: str) -> str:
+    """Cut a message at its sign-off (``--``, "Regards", "Thanks,"…) once it has content."""
+    kept: list[str] = []
+    for line in message.splitlines():
+        if kept and _SIGNATURE.match(line):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _message_body(message: str) -> str:
+    """A quoted message without its header lines (From/Sent/To/Subject)."""
+    lines = [ln for ln in message.splitlines() if not _SENT_LINE.match(ln)]
+    return strip_signature("\n".join(lines))
+
+
+def clean_text(subject: str, body: str) -> str:
+    """Subject plus the meaningful part of the body, plain text, at most ``CLEAN_CAP`` chars."""
+    raw = _CONTROL.sub(" ", body[:RAW_CAP])
+    messages = split_thread(html_to_text(raw))
+    parts = [_message_body(messages[0])] if messages else []
+    if len(messages) > 1 and len(parts[0].split()) < SHORT_TOP_WORDS:
+        parts.append(_message_body(messages[-1]))
+    lines = (_SPACES.sub(" ", ln).strip() for ln in "\n".join(parts).splitlines())
+    text = "\n".join(ln for ln in lines if ln)
+    head = _SPACES.sub(" ", _CONTROL.sub(" ", subject[:1000])).strip()
+    return f"{head}\n{text}".strip()[:CLEAN_CAP]

@@ -1,0 +1,175 @@
+"""
+Ticket -> Classification: intent, confidence, top alternatives, entities, language.
+
+Order of evidence: (1) a desk field the admin mapped to an intent (JSM request type, SNOW
+catalog item, Zendesk form or tag, Salesforce case type) wins with confidence 1.0; (2) a custom
+intent's keyword rule; (3) the linear text model. Empty text is ``not_account`` with no
+confidence. Pure and offline: the model's JSON weights are read once by ``Classifier.load``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from intake.classifier.gates import GateDecision, gate, suggestion_note
+from intake.classifier.language import detect_language
+from intake.classifier.model import LinearModel, load_model
+from intake.classifier.text import clean_text
+from intake.config import ClassifierSettings, Route
+from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
+from intake.model import Ticket
+
+TOP_N = 3
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What deskpilot understood of a ticket and how sure it is."""
+
+    intent: str
+    confidence: float
+    top: tuple[tuple[str, float], ...]
+    """The best intents with their scores, highest first (at most three)."""
+    entities: Entities
+    route: str
+    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text`` or
+    ``empty``."""
+    language: str | None
+    """The language guessed when it is not English (``de``, ``fr``…), else None."""
+
+
+@dataclass(frozen=True)
+class _KeywordRule:
+    intent: str
+    pattern: re.Pattern[str]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Loads the weights once; ``classify`` is thread-safe (nothing is mutated) and cheap."""
+
+    settings: ClassifierSettings
+    model: LinearModel
+    keyword_rules: tuple[_KeywordRule, ...] = field(default=())
+
+    @classmethod
+    def load(cls, settings: ClassifierSettings) -> Classifier:
+        """Read the model (``settings.model_dir`` or the packaged one) and compile the rules."""
+        rules = tuple(
+            _KeywordRule(
+                custom.name,
+                re.compile(
+                    r"\b(" + "|".join(re.escape(k) for k in custom.keywords) + r")\b",
+                    re.IGNORECASE,
+                ),
+                custom.keyword_confidence,
+            )
+            for custom in settings.custom_intents
+            if custom.keywords
+        )
+        return cls(settings, load_model(settings.model_dir), rules)
+
+    def classify(self, ticket: Ticket, *, now: datetime) -> Classification:
+        """Classify a normalised ticket; its desk fields are matched against the routes."""
+        return self.classify_text(
+            ticket.subject,
+            ticket.description,
+            desk_fields=ticket_desk_fields(ticket),
+            now=now,
+            requester_email=ticket.requester.email,
+        )
+
+    def classify_text(
+        self,
+        subject: str,
+        body: str,
+        *,
+        desk_fields: Mapping[str, str] | None = None,
+        now: datetime,
+        requester_email: str | None = None,
+    ) -> Classification:
+        """Classify raw subject and body; ``desk_fields`` see ``ticket_desk_fields``."""
+        text = clean_text(subject or "", body or "")
+        if not text.strip():
+            return Classification(
+                "not_account", 0.0, (("not_account", 0.0),), EMPTY_ENTITIES, "empty", None
+            )
+        entities = extract_entities(
+            subject or "", text, now=now, applications=self.settings.applications,
+            requester_email=requester_email,
+        )  # fmt: skip
+        language = detect_language(text)
+        foreign = language if language not in (None, "en") else None
+        routed = match_route(self.settings.routes, desk_fields or {})
+        if routed is not None:
+            return Classification(routed, 1.0, ((routed, 1.0),), entities, "desk_field", foreign)
+        for rule in self.keyword_rules:
+            if rule.pattern.search(text):
+                top = ((rule.intent, rule.confidence),)
+                return Classification(
+                    rule.intent, rule.confidence, top, entities, "keyword", foreign
+                )
+        return self._by_text(subject or "", text, entities, foreign)
+
+    def _by_text(
+        self, subject: str, text: str, entities: Entities, foreign: str | None
+    ) -> Classification:
+        penalty = self.settings.non_english_penalty if foreign else 1.0
+        scores = self.model.scores(subject, text)
+        top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
+        intent, confidence = top[0]
+        return Classification(intent, confidence, top, entities, "text", foreign)
+
+
+def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:
+    """The desk fields routes can match: desk, desk_type, request_type, team, labels, custom.*.
+
+    Labels (Zendesk tags, Jira labels) are joined with newlines under ``labels``; custom fields
+    appear as ``custom.<key>``.
+    """
+    fields = {"desk": ticket.desk, "desk_type": ticket.desk_type}
+    if ticket.request_type:
+        fields["request_type"] = ticket.request_type
+    if ticket.team:
+        fields["team"] = ticket.team
+    if ticket.labels:
+        fields["labels"] = "\n".join(ticket.labels)
+    for key, value in ticket.custom_fields.items():
+        fields[f"custom.{key}"] = value
+    return fields
+
+
+def _route_value(route: Route, fields: Mapping[str, str]) -> list[str]:
+    if route.field in ("labels", "tags"):
+        raw = fields.get("labels") or fields.get("tags") or ""
+        return [v.strip() for v in re.split(r"[\n,]", raw) if v.strip()]
+    key = f"custom.{route.key}" if route.field == "custom" else route.field
+    value = fields.get(key)
+    return [value.strip()] if value else []
+
+
+def match_route(routes: tuple[Route, ...], fields: Mapping[str, str]) -> str | None:
+    """The intent of the first route whose desk and field value match (case-insensitive)."""
+    desks = {fields.get("desk", "").lower(), fields.get("desk_type", "").lower()}
+    for route in routes:
+        if route.desk != "*" and route.desk.lower() not in desks:
+            continue
+        wanted = route.value.strip().lower()
+        if any(v.lower() == wanted for v in _route_value(route, fields)):
+            return route.intent
+    return None
+
+
+__all__ = [
+    "Classification",
+    "Classifier",
+    "GateDecision",
+    "gate",
+    "match_route",
+    "suggestion_note",
+    "ticket_desk_fields",
+]

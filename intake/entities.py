@@ -1,0 +1,155 @@
+"""
+Who, what and until when a ticket is about: extracted from the text, pure and offline.
+
+The target is taken as written (an e-mail, a login, a "First Last" name); turning it into an
+account is the worker's job through ``resolve_target`` and a directory lookup callable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connectors.identity import DirectoryUser
+from intake.classifier.dates import extract_period
+from intake.classifier.names import (
+    find_application,
+    find_group,
+    find_login,
+    find_manager,
+    find_target_name,
+)
+from intake.config import DEFAULT_APPLICATIONS, AppEntry
+
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}\b")
+_SELF = re.compile(
+    r"\b(my|i|i'm|i am|me|myself)\b.{0,40}\b(password|account|login|access|locked|"
+    r"mfa|authenticator|phone|licen[cs]e|name)\b|\bfor (me|myself)\b|"
+    r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Entities:
+    """What the ticket says about whom, which application, which group and when."""
+
+    target_text: str | None = None
+    target_email: str | None = None
+    target_login: str | None = None
+    target_name: str | None = None
+    target_is_requester: bool = False
+    application: str | None = None
+    """The catalogue's name for the application (``Confluence``)."""
+    application_text: str | None = None
+    """The application as written (``confluance``, ``wiki``)."""
+    group: str | None = None
+    until: datetime | None = None
+    duration_s: int | None = None
+    effective_date: datetime | None = None
+    manager_text: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Every field as text (ISO 8601 dates, seconds as digits, booleans as true/false)."""
+        out: dict[str, str | None] = {}
+        for name, value in self.__dict__.items():
+            if isinstance(value, datetime):
+                out[name] = value.isoformat()
+            elif isinstance(value, bool):
+                out[name] = "true" if value else "false"
+            elif value is None:
+                out[name] = None
+            else:
+                out[name] = str(value)
+        return out
+
+
+EMPTY_ENTITIES = Entities()
+
+
+def _target_email(text: str, skip: set[str]) -> str | None:
+    for match in _EMAIL.finditer(text):
+        if match.group(0).lower() not in skip:
+            return match.group(0)
+    return None
+
+
+def extract_entities(
+    subject: str,
+    body: str,
+    *,
+    now: datetime,
+    applications: Sequence[AppEntry] = DEFAULT_APPLICATIONS,
+    requester_email: str | None = None,
+) -> Entities:
+    """Extract the target, application, group, dates and manager from cleaned ticket text.
+
+    ``body`` should already be cleaned (``intake.classifier.text.clean_text``); ``now`` anchors
+    relative dates. An e-mail equal to ``requester_email`` is not taken as the target.
+    """
+    text = f"{subject}\n{body}"
+    manager = find_manager(text)
+    email = _target_email(text, {(requester_email or "").lower(), (manager or "").lower()})
+    login = find_login(text)
+    name = find_target_name(text)
+    app_name, app_text = find_application(text, applications)
+    period = extract_period(text, now)
+    is_self = email is None and login is None and name is None and bool(_SELF.search(text))
+    return Entities(
+        target_text=login or email or name,
+        target_email=email,
+        target_login=login,
+        target_name=name,
+        target_is_requester=is_self,
+        application=app_name,
+        application_text=app_text,
+        group=find_group(text),
+        until=period.until,
+        duration_s=period.duration_s,
+        effective_date=period.effective_date,
+        manager_text=manager,
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """The account a ticket is about, and how it was found."""
+
+    user: DirectoryUser | None
+    source: str
+    """``login``, ``email``, ``name``, ``requester`` or ``none``."""
+    tried: tuple[str, ...]
+    """The keys looked up, in order, for the note when nothing matched."""
+
+
+def resolve_target(
+    entities: Entities,
+    requester_email: str | None,
+    lookup: Callable[[str], DirectoryUser | None],
+) -> ResolvedTarget:
+    """Find the target account: login, then e-mail, then name, then the requester.
+
+    ``lookup`` is given a login, an e-mail or a display name and returns the one matching
+    account or None (the worker wraps its directory's ``find_user``). The requester is used
+    only when the text names nobody else, so "for my new hire Jane Doe" never resolves to
+    the requester.
+    """
+    keys = [
+        ("login", entities.target_login),
+        ("email", entities.target_email),
+        ("name", entities.target_name),
+    ]
+    names_someone = any(value for _, value in keys)
+    if not names_someone and requester_email:
+        keys.append(("requester", requester_email))
+    tried: list[str] = []
+    for source, value in keys:
+        if not value:
+            continue
+        tried.append(value)
+        user = lookup(value)
+        if user is not None:
+            return ResolvedTarget(user=user, source=source, tried=tuple(tried))
+    return ResolvedTarget(user=None, source="none", tried=tuple(tried))
