@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from connectors.errors import NotFoundError, RejectedError
 from connectors.identity import (
@@ -44,8 +44,22 @@ class MemoryDirectory:
 
     capabilities = frozenset(Capability)
 
-    def __init__(self, name: str = "memory", licenses: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "memory",
+        licenses: Mapping[str, int] | None = None,
+        groups: Iterable[str] | None = None,
+    ) -> None:
+        """
+        Args:
+            name: the instance name.
+            licenses: licence id → seats.
+            groups: the groups that exist. None (the demo's default) accepts any group name,
+                as if every group existed; with a list, other names raise NotFoundError like a
+                real directory (``create_group`` adds one).
+        """
         self.name = name
+        self._known_groups: set[str] | None = None if groups is None else set(groups)
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._users: dict[str, DirectoryUser] = {}
@@ -121,7 +135,11 @@ class MemoryDirectory:
             existing = self.find_user(login=user.login)
             if existing is not None:
                 return self._change(
-                    "create_user", existing.id, {}, {"login": existing.login}, False
+                    "create_user",
+                    existing.id,
+                    {"exists": "true"},
+                    {"exists": "true", "login": existing.login},
+                    False,
                 )
             user_id = f"u{next(self._ids):05d}"
             self._users[user_id] = DirectoryUser(
@@ -172,9 +190,20 @@ class MemoryDirectory:
                 members.discard(user_id)
             return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
 
+    def create_group(self, group: str) -> None:
+        """Make ``group`` exist (for tests and the demo; groups are not a Protocol operation)."""
+        with self._lock:
+            if self._known_groups is not None:
+                self._known_groups.add(group)
+
+    def _check_group(self, group: str) -> None:
+        if self._known_groups is not None and group not in self._known_groups:
+            raise NotFoundError(f"no single group named {group!r}", system=self.name)
+
     def add_to_group(self, user_id: str, group: str) -> Change:
         with self._lock:
             self.get_user(user_id)
+            self._check_group(group)
             present = user_id in self._groups[group]
             self._groups[group].add(user_id)
             return self._membership("add_to_group", user_id, group, present, True)
@@ -182,6 +211,7 @@ class MemoryDirectory:
     def remove_from_group(self, user_id: str, group: str) -> Change:
         with self._lock:
             self.get_user(user_id)
+            self._check_group(group)
             present = user_id in self._groups.get(group, set())
             self._groups[group].discard(user_id)
             return self._membership("remove_from_group", user_id, group, present, False)
@@ -232,6 +262,12 @@ class MemoryDirectory:
         with self._lock:
             user = self.get_user(user_id)
             self._users[user_id] = dataclasses.replace(user, locked=True, status=UserStatus.LOCKED)
+
+    def set_mfa_factors(self, user_id: str, factors: tuple[str, ...]) -> None:
+        """Enrol the account in MFA factors, as the user would (for the demo and tests)."""
+        with self._lock:
+            user = self.get_user(user_id)
+            self._users[user_id] = dataclasses.replace(user, mfa_factors=tuple(factors))
 
     def reset_mfa(self, user_id: str) -> Change:
         with self._lock:

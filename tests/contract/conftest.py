@@ -1,0 +1,92 @@
+"""The ``directory`` under contract test, once per implementation (memory, OpenLDAP, Samba AD, SCIM)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from connectors.identity import DirectoryClient, DirectoryUser
+from connectors.identity.ldap import LdapOptions
+from connectors.identity.memory import MemoryDirectory
+from connectors.identity.openldap import LdapDirectory
+from tests.contract.backends import Backend
+from tests.services.fixtures import slapd_server
+from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, fail_logins, make_group
+
+__all__ = ["slapd_server"]
+
+BACKENDS = {
+    "memory": (),
+    "openldap": (pytest.mark.slapd,),
+}
+
+
+@pytest.fixture(params=[pytest.param(name, marks=marks) for name, marks in BACKENDS.items()])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The implementation under test and its helpers."""
+    found: Backend = request.getfixturevalue(f"{request.param}_backend")
+    return found
+
+
+@pytest.fixture
+def directory(backend: Backend) -> DirectoryClient:
+    """The DirectoryClient under test."""
+    return backend.directory
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix: tests share one server and isolate by names."""
+    return uuid.uuid4().hex[:8]
+
+
+# -- memory ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def memory_backend() -> Backend:
+    directory = MemoryDirectory("memory", groups=())
+
+    def lock(user: DirectoryUser) -> None:
+        directory.lock(user.id)
+
+    return Backend(directory, directory.create_group, lock, None)
+
+
+# -- OpenLDAP --------------------------------------------------------------------------------
+
+
+def openldap_options(server: SlapdServer, password: str | None = None) -> LdapOptions:
+    return LdapOptions(
+        url=server.url,
+        start_tls=True,
+        ca_file=server.ca_file,
+        bind_dn=server.service_dn,
+        bind_password=password or server.service_password,
+        base_dn=server.base_dn,
+        user_base=server.people,
+        group_base=server.groups,
+        timeout_s=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def openldap_directory(slapd_server: SlapdServer) -> Iterator[LdapDirectory]:
+    directory = LdapDirectory(
+        "openldap", openldap_options(slapd_server), empty_group_member=EMPTY_GROUP_MEMBER
+    )
+    yield directory
+    directory.close()
+
+
+@pytest.fixture
+def openldap_backend(slapd_server: SlapdServer, openldap_directory: LdapDirectory) -> Backend:
+    def lock(user: DirectoryUser) -> None:
+        fail_logins(slapd_server, user.attributes["dn"])
+
+    def bad() -> DirectoryClient:
+        return LdapDirectory("openldap", openldap_options(slapd_server, "wrong-password"))
+
+    return Backend(openldap_directory, lambda name: make_group(slapd_server, name), lock, bad)
