@@ -157,3 +157,54 @@ def corp() -> MemoryDirectory:
 @pytest.fixture
 def policy() -> PolicySettings:
     return settings()
+
+
+def run_scenario(
+    library: Library,
+    directory: MemoryDirectory,
+    policy: PolicySettings,
+    intent: str,
+    requester: str,
+    kw: Mapping[str, Any],
+    *,
+    approver: str | None = None,
+) -> tuple[Any, Any]:
+    """Plan, decide, approve (when needed and an approver is given), run and verify, as the worker does."""
+    from playbooks.approval import RecordedApproval, check_approval
+    from playbooks.notes import RunFacts, StepOutcome
+    from playbooks.plan import build_plan, select_playbook
+    from playbooks.policy import decide
+    from playbooks.steps import execute_step, verify_step
+
+    req = request(intent, directory, requester, **dict(kw))
+    playbook = select_playbook(library, req)
+    assert playbook is not None
+    plan = build_plan(playbook, req, directory, now=NOW, settings=policy)
+    decision = decide(playbook, plan, req, policy, recent_resets=[])
+    approvals: tuple[RecordedApproval, ...] = ()
+    if decision.outcome == "needs_approval" and approver is not None:
+        assert decision.approvals is not None
+        who = user(directory, approver)
+        verdict = check_approval(
+            decision.approvals,
+            who,
+            requester=req.requester,
+            target=None,
+            approver_groups=directory.groups_of(who.id),
+            existing=(),
+            now=NOW,
+        )
+        assert verdict.accepted, verdict.reason
+        approvals = (RecordedApproval(who.id, who.login, verdict.stage or 0, NOW),)
+    if (
+        decision.outcome == "refused"
+        or plan.kind != "apply"
+        or (decision.outcome == "needs_approval" and not approvals)
+    ):
+        return playbook, RunFacts(plan, decision, approvals)
+    directories = {directory.name: directory}
+    outcomes = []
+    for step in plan.steps:
+        change = execute_step(step, directories, secrets=FakeSecrets())
+        outcomes.append(StepOutcome(step, change, verify_step(step, directories)))
+    return playbook, RunFacts(plan, decision, approvals, tuple(outcomes))
