@@ -39,14 +39,12 @@ def test_every_playbook_writes_clean_notes(
     """After a full run each playbook says 'done' publicly, with evidence internally, and leaks nothing."""
     _prepare(corp)
     case_id = request.node.callspec.id
+    approver: str | None = APPROVERS.get(case_id)
     if case_id == "offboarding":
         corp.add_to_group(user(corp, "olivia").id, "hr-team")
         approver = "olivia"
-    else:
-        approver = APPROVERS.get(case_id)
-    if (
-        case_id == "account-update"
-    ):  # the manager cannot approve their own request: Bob asks, Maria approves
+    if case_id == "account-update":
+        # the manager cannot approve their own request: Bob asks, Maria approves
         requester, kw = "bob", {"fields": kw["fields"]}
 
     playbook, facts = run_scenario(library, corp, policy, intent, requester, kw, approver=approver)
