@@ -57,7 +57,7 @@ def records(*items: dict[str, Any]) -> dict[str, Any]:
 
 
 def login_state(frozen: bool = False, locked: bool = False) -> dict[str, Any]:
-    state = payload("user_login_query")
+    state: dict[str, Any] = payload("user_login_query")
     state["records"][0].update(IsFrozen=frozen, IsPasswordLocked=locked)
     return state
 
@@ -377,7 +377,7 @@ def test_licences(http: responses.RequestsMock, sf: SalesforceDirectory) -> None
 
 
 def test_unsupported_operations_are_honest(sf: SalesforceDirectory) -> None:
-    calls = {
+    calls: dict[Capability, Callable[[], object]] = {
         Capability.CREATE_USER: lambda: sf.create_user(NewUser("a@acme.com", "A", "B")),
         Capability.DELETE_USER: lambda: sf.delete_user(UID),
         Capability.ONE_TIME_PASSWORD: lambda: sf.set_one_time_password(UID, "x"),
