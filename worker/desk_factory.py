@@ -1,0 +1,257 @@
+"""
+Builds a desk connector from its configuration section, reporting every problem at once.
+
+``desks[].options`` is free-form in the file; here it is checked against one strict model per
+desk type (unknown keys are errors), credentials are resolved from their secret references,
+and the connector is constructed. All problems are raised together as a ``ConfigError`` whose
+lines read ``desks.<name>.options.<key>: <what is wrong>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from connectors.desks import DeskClient
+from connectors.desks.jira import JiraDesk, JiraOptions
+from connectors.desks.memory import MemoryDesk
+from connectors.desks.salesforce import (
+    PasswordLogin,
+    SalesforceDesk,
+    SalesforceOptions,
+    SessionSource,
+    StaticToken,
+)
+from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
+from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
+from connectors.ratelimit import Budget, RateLimiter
+from worker.config import ConfigError, DeskSettings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateLimitModel(_Strict):
+    """``rate_limit: {requests: 600, per_s: 60, burst: 20}``: this desk's share of the vendor budget."""
+
+    requests: int = Field(gt=0)
+    per_s: float = Field(default=60.0, gt=0)
+    burst: int = Field(default=10, gt=0)
+
+
+class _Common(_Strict):
+    overlap_s: float = Field(default=120.0, ge=0)
+    rate_limit: RateLimitModel | None = None
+
+
+class JiraModel(_Common):
+    status_map: dict[str, str] = Field(default_factory=dict)
+    transition_fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    comment_api: Literal["servicedesk", "platform"] = "servicedesk"
+    jql: str | None = None
+    extra_fields: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    page_size: int = Field(default=50, gt=0, le=5000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(
+                f"unknown time zone {value!r} (use the API user's profile zone, e.g. Europe/Berlin)"
+            )
+        return value
+
+
+class ZendeskModel(_Common):
+    status_map: dict[str, str] = Field(default_factory=dict)
+    poll_comments: bool = True
+    exclude_deleted: bool = False
+    page_size: int = Field(default=100, gt=0, le=1000)
+
+
+class ServiceNowModel(_Common):
+    table: str = Field(default="incident", pattern=r"^[a-z0-9_]+$")
+    status_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+    query: str | None = None
+    poll_comments: bool = True
+    page_size: int = Field(default=100, gt=0, le=10000)
+
+
+class SalesforceModel(_Common):
+    status_map: dict[str, str] = Field(default_factory=dict)
+    api_version: str = Field(default="61.0", pattern=r"^[0-9]{2}\.0$")
+    extra_fields: list[str] = Field(default_factory=list)
+    where: str | None = None
+    request_limit_retry_s: float = Field(default=900.0, gt=0)
+    login_domain: str = Field(default="login", pattern=r"^(login|test)$")
+
+
+_MODELS: dict[str, type[_Common]] = {
+    "jira": JiraModel,
+    "zendesk": ZendeskModel,
+    "servicenow": ServiceNowModel,
+    "salesforce": SalesforceModel,
+}
+_CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "jira": (("email", "api_token"),),
+    "zendesk": (("email", "api_token"), ("oauth_token",)),
+    "servicenow": (("username", "password"), ("oauth_token",)),
+    "salesforce": (("access_token",), ("username", "password", "security_token")),
+}
+
+
+def build_desk(
+    settings: DeskSettings, *, limiter: RateLimiter, environ: Mapping[str, str] | None = None
+) -> DeskClient:
+    """
+    The connector for one ``desks[]`` entry, sharing ``limiter`` with every other worker.
+
+    Raises ConfigError listing every problem (options, base URL, credentials) with its location.
+    """
+    if settings.type == "memory":
+        return MemoryDesk(settings.name)
+    where = f"desks.{settings.name}"
+    problems: list[str] = []
+    options = _options(settings, where, problems)
+    secrets = _credentials(settings, where, environ, problems)
+    if not settings.base_url:
+        problems.append(f"{where}.base_url: the {settings.type} URL is required")
+    if problems or options is None:
+        raise ConfigError(problems)
+    assert settings.base_url is not None
+    return _BUILDERS[settings.type](settings, options, secrets, limiter)
+
+
+def _options(settings: DeskSettings, where: str, problems: list[str]) -> _Common | None:
+    try:
+        return _MODELS[settings.type].model_validate(settings.options)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{where}.options.{loc}: {error['msg']}")
+        return None
+
+
+def _credentials(
+    settings: DeskSettings, where: str, environ: Mapping[str, str] | None, problems: list[str]
+) -> dict[str, str]:
+    choices = _CREDENTIALS[settings.type]
+    known = {key for choice in choices for key in choice}
+    for key in sorted(set(settings.credentials) - known):
+        problems.append(
+            f"{where}.credentials.{key}: not used by {settings.type} (use {sorted(known)})"
+        )
+    chosen = next((c for c in choices if all(k in settings.credentials for k in c)), None)
+    if chosen is None:
+        sets = " or ".join("+".join(choice) for choice in choices)
+        problems.append(f"{where}.credentials: {settings.type} needs {sets}")
+        return {}
+    secrets: dict[str, str] = {}
+    for key in chosen:
+        try:
+            secrets[key] = settings.credentials[key].resolve(environ)
+        except ConfigError as exc:
+            problems.extend(f"{where}.credentials.{key}: {problem}" for problem in exc.problems)
+    return secrets
+
+
+def _budget(model: _Common, default: Budget) -> Budget:
+    limit = model.rate_limit
+    return default if limit is None else Budget(limit.requests, limit.per_s, limit.burst)
+
+
+def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:
+    options = JiraOptions(
+        status_map=m.status_map,
+        transition_fields=m.transition_fields,
+        comment_api=m.comment_api,
+        jql=m.jql,
+        extra_fields=tuple(m.extra_fields),
+        timezone=m.timezone,
+        overlap_s=m.overlap_s,
+        page_size=m.page_size,
+        budget=_budget(m, JiraOptions().budget),
+    )
+    return JiraDesk(s.name, str(s.base_url), email=secrets["email"], api_token=secrets["api_token"],
+                    limiter=limiter, options=options)  # fmt: skip
+
+
+def _zendesk(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:
+    options = ZendeskOptions(
+        status_map=m.status_map,
+        poll_comments=m.poll_comments,
+        exclude_deleted=m.exclude_deleted,
+        overlap_s=m.overlap_s,
+        page_size=m.page_size,
+        budget=_budget(m, ZendeskOptions().budget),
+    )
+    return ZendeskDesk(
+        s.name,
+        str(s.base_url),
+        limiter=limiter,
+        options=options,
+        email=secrets.get("email"),
+        api_token=secrets.get("api_token"),
+        oauth_token=secrets.get("oauth_token"),
+    )
+
+
+def _servicenow(
+    s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
+) -> DeskClient:
+    options = ServiceNowOptions(
+        table=m.table,
+        status_map=m.status_map,
+        query=m.query,
+        poll_comments=m.poll_comments,
+        overlap_s=m.overlap_s,
+        page_size=m.page_size,
+        budget=_budget(m, ServiceNowOptions().budget),
+    )
+    return ServiceNowDesk(
+        s.name,
+        str(s.base_url),
+        limiter=limiter,
+        options=options,
+        username=secrets.get("username"),
+        password=secrets.get("password"),
+        oauth_token=secrets.get("oauth_token"),
+    )
+
+
+def _salesforce(
+    s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
+) -> DeskClient:
+    options = SalesforceOptions(
+        status_map=m.status_map,
+        api_version=m.api_version,
+        extra_fields=tuple(m.extra_fields),
+        where=m.where,
+        overlap_s=m.overlap_s,
+        request_limit_retry_s=m.request_limit_retry_s,
+        budget=_budget(m, SalesforceOptions().budget),
+    )
+    source: SessionSource
+    if "access_token" in secrets:
+        source = StaticToken(secrets["access_token"])
+    else:
+        source = PasswordLogin(secrets["username"], secrets["password"], secrets["security_token"],
+                               domain=m.login_domain, api_version=m.api_version)  # fmt: skip
+    return SalesforceDesk(
+        s.name, str(s.base_url), limiter=limiter, session_source=source, options=options
+    )
+
+
+_BUILDERS: dict[str, Callable[[DeskSettings, Any, dict[str, str], RateLimiter], DeskClient]] = {
+    "jira": _jira,
+    "zendesk": _zendesk,
+    "servicenow": _servicenow,
+    "salesforce": _salesforce,
+}
+
+__all__ = ["build_desk"]
