@@ -91,7 +91,7 @@ def test_response_resolution_percentiles_automation_and_approval_wait() -> None:
     figures = dashboard_figures(TICKETS, PERIOD, NOW)
 
     assert (figures.first_response.count, figures.first_response.p50) == (4, 4500.0)
-    # resolutions 2 h, 5 h, 30 h: p50 = 5 h; p90 at rank 1.8 = 5 h + 0.8 × 25 h = 25 h
+    # resolutions 2 h, 5 h, 30 h: p50 = 5 h; p90 at rank 1.8 = 5 h + 0.8 * 25 h = 25 h
     assert (
         figures.resolution.count, figures.resolution.p50, figures.resolution.p90
     ) == (3, 18000.0, 90000.0)  # fmt: skip
