@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -28,7 +29,7 @@ def render_plan(plan: Plan) -> str:
         lines.extend(["", "Notes:", *(f"- {note}" for note in plan.notes)])
     if plan.warnings:
         lines.extend(["", "Warnings:", *(f"- ⚠ {warning}" for warning in plan.warnings)])
-    return "\n".join(lines).strip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
 def describe_until(until: datetime | None) -> str:
