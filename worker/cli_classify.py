@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-import click
 import typer
 import yaml
 from pydantic import ValidationError
+from typer._click.core import Context  # typer vendors click; its Group takes this Context
 from typer.core import TyperGroup
 
 from intake.classifier.examples import (
@@ -47,7 +47,7 @@ _DESK_FIELDS = ("desk", "desk_type", "request_type", "team", "labels", "tags")
 class _DefaultRunGroup(TyperGroup):
     """Route ``classify FILE`` to ``classify run FILE``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
