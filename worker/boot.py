@@ -24,8 +24,9 @@ from connectors.desks import DeskClient
 from connectors.desks.memory import MemoryDesk
 from connectors.identity import DirectoryClient
 from connectors.identity.memory import MemoryDirectory
+from connectors.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from intake.classify import Classifier
-from playbooks.load import load_library
+from playbooks.load import builtin_library_dir, load_library
 from worker import migrate
 from worker.actors import declare_actors
 from worker.broker import DeadLetters, RedisJanitor, make_broker
@@ -57,7 +58,7 @@ def build_runtime(
         directories=dict(directories) if directories is not None else build_directories(settings),
         webhook_secrets=_webhook_secrets(settings),
         classifier=Classifier.load(settings.classifier),
-        library=load_library([*settings.playbook_dirs]),
+        library=load_library([builtin_library_dir(), *settings.playbook_dirs]),
         node=f"{socket.gethostname()}:{os.getpid()}",
     )
     broker.add_middleware(DeadLetters(lambda message, error: _record_dead(rt, message, error)))
@@ -74,15 +75,25 @@ def build_runtime(
 
 def build_desks(settings: AppSettings) -> dict[str, DeskClient]:
     """One desk client per configured desk (in-memory where the config says so)."""
-    from worker.desk_factory import build_desk, build_limiter
+    from worker.desk_factory import build_desk
 
+    limiter = build_limiter(settings.broker.url)
     desks: dict[str, DeskClient] = {}
     for desk in settings.desks:
         if desk.connector == "memory" or desk.type == "memory":
             desks[desk.name] = MemoryDesk(desk.name)
         else:
-            desks[desk.name] = build_desk(desk, limiter=build_limiter(settings.broker.url))
+            desks[desk.name] = build_desk(desk, limiter=limiter)
     return desks
+
+
+def build_limiter(broker_url: str) -> RateLimiter:
+    """One rate limiter shared by every desk: in Redis when the workers share Redis."""
+    if broker_url == "stub":
+        return LocalRateLimiter()
+    import redis
+
+    return RedisRateLimiter(redis.Redis.from_url(broker_url))
 
 
 def build_directories(settings: AppSettings) -> dict[str, DirectoryClient]:
@@ -152,7 +163,7 @@ class Workers:
             self.janitor.stop()
         if self.worker:
             self.worker.stop(timeout=10_000)
-        self.rt.broker.emit_before("process_stop")
+        self.rt.broker.close()
 
 
 class WebServer:

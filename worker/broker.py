@@ -65,9 +65,7 @@ class MessageLogging(Middleware):
     def __init__(self) -> None:
         self._started: dict[str, float] = {}
 
-    def before_process_message(
-        self, broker: dramatiq.Broker, message: MessageProxy
-    ) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             actor=message.actor_name, message_id=message.message_id

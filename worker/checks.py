@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playbooks.load import check_library
+from playbooks.load import builtin_library_dir, check_library
 from sla.check import check_sla_settings
 from worker.config import AppSettings, ConfigError, load_config
 
@@ -16,7 +16,7 @@ def check_everything(path: Path) -> list[str]:
     except ConfigError as exc:
         return list(exc.problems)
     problems = [f"{path}: {p}" for p in check_sla_settings(settings.sla)]
-    problems += check_library([*settings.playbook_dirs])
+    problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
     problems += [f"{path}: {p}" for p in _secrets(settings)]
     return problems
 

@@ -15,9 +15,12 @@ from worker.store import ticket_from_json
 
 def plan(
     ticket: Annotated[str, typer.Argument(help="The ticket key, e.g. IT-123.")],
-    desk: Annotated[str | None, typer.Option(help="The desk, when keys repeat across desks.")] = None,
+    desk: Annotated[
+        str | None, typer.Option(help="The desk, when keys repeat across desks.")
+    ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration.")
+        Path | None,
+        typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration."),
     ] = None,
 ) -> None:
     """Classify a stored ticket and plan its playbook as a dry run (reads the directory only)."""
@@ -36,6 +39,9 @@ def plan(
             query = query.where(TicketRow.desk == desk)
         rows = session.scalars(query).all()
     if len(rows) != 1:
-        typer.echo(f"{'no ticket' if not rows else 'several tickets (use --desk)'} with key {ticket}", err=True)
+        typer.echo(
+            f"{'no ticket' if not rows else 'several tickets (use --desk)'} with key {ticket}",
+            err=True,
+        )
         raise typer.Exit(1)
     typer.echo(preview(rt, ticket_from_json(rows[0].snapshot)))

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
-from intake.normalize import normalize_delivery
-from intake.webhooks import WebhookError
+from intake.normalize import normalize_deliveries
+from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import InboxItem, TicketEventRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import event_to_json, insert_ignore, ticket_to_json
@@ -35,29 +35,35 @@ class Ingested:
     new_events: tuple[TicketEvent, ...]
 
 
-def ingest(rt: Runtime, inbox_id: int) -> Ingested | None:
-    """Normalise inbox row ``inbox_id`` into its ticket and events; None if already done."""
+def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
+    """Normalise inbox row ``inbox_id`` into its tickets and events; empty if already done."""
     with rt.db.session() as session:
         item = session.get(InboxItem, inbox_id, with_for_update=not rt.db.is_sqlite)
         if item is None or item.state != "received":
-            return None
+            return []
         desk = rt.desk_settings(item.desk)
         try:
-            delivery = normalize_delivery(
+            deliveries = normalize_deliveries(
                 desk.type,
                 desk.name,
                 item.body,
                 base_url=desk.base_url,
                 options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
             )
+        except UnsupportedEventError as exc:
+            # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
+            item.state, item.error, item.updated_at = "ignored", str(exc)[:2000], rt.clock()
+            return []
         except WebhookError as exc:
             item.state, item.error, item.updated_at = "failed", str(exc)[:2000], rt.clock()
             log.error("inbox.unreadable", inbox_id=inbox_id, desk=item.desk, reason=str(exc))
-            return None
-        result = _store(rt, session, delivery)
-        item.state, item.ticket_id, item.updated_at = "ingested", result.ticket_id, rt.clock()
-    _follow_up(rt, result)
-    return result
+            return []
+        results = [_store(rt, session, delivery) for delivery in deliveries]
+        item.state, item.updated_at = "ingested", rt.clock()
+        item.ticket_id = results[0].ticket_id if results else None
+    for result in results:
+        _follow_up(rt, result)
+    return results
 
 
 def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Ingested:
@@ -67,7 +73,7 @@ def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Inges
     row = session.scalars(
         select(TicketRow).where(TicketRow.desk == ticket.desk, TicketRow.key == ticket.key)
     ).one()
-    if not new_ticket and _is_newer(ticket, row):
+    if not new_ticket and not delivery.partial and _is_newer(ticket, row):
         _refresh(row, ticket)
     new_events = _store_events(session, row.id, delivery.events)
     return Ingested(row.id, new_ticket, new_events)

@@ -303,6 +303,7 @@ def _decision_json(decision: Decision | None) -> dict[str, object]:
 
 
 def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict) -> None:
+    rt.send("update_sla", ticket_id)  # the intent is known now: it may select another SLA policy
     if verdict.outcome == "applying" and run_id is not None:
         rt.send("apply_run", run_id)
     with rt.db.session() as session:
@@ -318,17 +319,30 @@ def preview(rt: Runtime, ticket: Ticket) -> str:
     now = rt.clock()
     classification: Classification = rt.classifier.classify(ticket, now=now)
     decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
-    head = (f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
-            f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n")
+    head = (
+        f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
+        f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n"
+    )
     if classification.intent == "not_account":
         return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
     request = _plan_request(ticket, classification, _find_requester(rt, ticket))
     playbook = select_playbook(rt.library, request)
     if playbook is None:
         return head + f"No playbook answers {classification.intent}.\n"
-    plan = build_plan(playbook, request, rt.directory_for(ticket.desk), now=now,
-                      settings=rt.settings.playbooks, directories=rt.directories)
-    verdict = decide(playbook, plan, request, rt.settings.playbooks,
-                     recent_resets=_recent_resets(rt, request, now))
+    plan = build_plan(
+        playbook,
+        request,
+        rt.directory_for(ticket.desk),
+        now=now,
+        settings=rt.settings.playbooks,
+        directories=rt.directories,
+    )
+    verdict = decide(
+        playbook,
+        plan,
+        request,
+        rt.settings.playbooks,
+        recent_resets=_recent_resets(rt, request, now),
+    )
     reasons = "; ".join(verdict.reasons)
     return head + render_plan(plan) + f"\n**Policy:** {verdict.outcome} ({reasons})\n"

@@ -38,6 +38,8 @@ class Runtime:
     library: Any
     clock: Callable[[], dt.datetime] = utcnow
     actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
+    sla: Any = None
+    """The compiled SLA definitions (``worker.slaclock.definitions``)."""
     node: str = "deskpilot"
 
     def send(self, actor: str, *args: Any, delay_ms: int | None = None) -> None:

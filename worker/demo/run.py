@@ -31,7 +31,8 @@ from worker.logging import configure_logging
 from worker.runtime import Runtime
 
 WAIT_S = 120.0
-TERMINAL = ("done",)
+TERMINAL = ("done", "waiting_approval")
+"""Where the demo stops watching: done, or waiting for a person's approval."""
 
 
 @dataclass(frozen=True)

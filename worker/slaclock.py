@@ -1,0 +1,239 @@
+"""
+Keeping the SLA clocks: recompute a ticket's clocks from its events, store them, schedule timers.
+
+The arithmetic is ``sla`` (pure). Here: read the events, store each metric's state for the
+dashboard, and keep exactly the durable timers the clocks need now — a paused or re-targeted clock
+cancels the timers it no longer needs. A timer that fires re-evaluates the clock before acting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import requests
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from intake.model import Priority, TicketEvent
+from sla.clock import ClockResult
+from sla.definition import Policy, SlaDefinitions, compile_sla
+from sla.feed import evaluate_ticket
+from sla.timer import is_at_risk, next_instants
+from worker import audit
+from worker.db import SlaClockRow, TicketEventRow, TicketRow, TimerRow
+from worker.runtime import Runtime
+from worker.store import event_from_json, insert_ignore
+from worker.writeback import pending_outbox_ids, queue_writeback
+
+log = structlog.get_logger("deskpilot.sla")
+
+NOTIFY_TIMEOUT_S = 5.0
+
+
+def definitions(rt: Runtime) -> SlaDefinitions:
+    """The compiled SLA definitions of this runtime (compiled once, at first use)."""
+    if rt.sla is None:
+        rt.sla = compile_sla(rt.settings.sla)
+    compiled: SlaDefinitions = rt.sla
+    return compiled
+
+
+def evaluate(
+    rt: Runtime, session: Session, ticket: TicketRow, now: dt.datetime
+) -> tuple[Mapping[str, ClockResult], Policy | None]:
+    """Every metric's clock for ``ticket`` now, and the policy that sets its goals."""
+    rows = session.scalars(
+        select(TicketEventRow.data)
+        .where(TicketEventRow.ticket_id == ticket.id)
+        .order_by(TicketEventRow.at, TicketEventRow.seq)
+    ).all()
+    events: list[TicketEvent] = [event_from_json(data) for data in rows]
+    defs = definitions(rt)
+    priority = Priority(ticket.priority)
+    results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now)
+    return results, defs.select_policy(ticket.desk, ticket.intent, priority)
+
+
+def update_sla(rt: Runtime, ticket_id: int) -> int:
+    """Recompute ticket ``ticket_id``'s clocks and timers; returns the number of clocks kept."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        ticket = session.get(TicketRow, ticket_id)
+        if ticket is None:
+            return 0
+        results, policy = evaluate(rt, session, ticket, now)
+        kept = 0
+        for metric, result in results.items():
+            if result.last is None:
+                continue
+            _store_clock(session, ticket_id, metric, result, policy, now)
+            _reschedule(session, ticket_id, metric, result, policy, now)
+            kept += 1
+    return kept
+
+
+def _store_clock(
+    session: Session,
+    ticket_id: int,
+    metric: str,
+    result: ClockResult,
+    policy: Policy | None,
+    now: dt.datetime,
+) -> None:
+    last = result.last
+    assert last is not None
+    values = {
+        "policy": policy.name if policy else "",
+        "stage": str(last.stage),
+        "goal_s": int(last.goal_seconds) if last.goal_seconds is not None else None,
+        "elapsed_s": last.business_elapsed_seconds,
+        "remaining_s": last.remaining_seconds,
+        "breach_at": result.worker_breach_at,
+        "breached": last.breached,
+        "stopped_at": last.stopped_at,
+        "computed_at": now,
+    }
+    inserted = insert_ignore(
+        session,
+        SlaClockRow,
+        {"ticket_id": ticket_id, "metric": metric, **values},
+        ("ticket_id", "metric"),
+    )
+    if not inserted:
+        session.execute(
+            update(SlaClockRow)
+            .where(SlaClockRow.ticket_id == ticket_id, SlaClockRow.metric == metric)
+            .values(**values)
+        )
+
+
+def _reschedule(
+    session: Session,
+    ticket_id: int,
+    metric: str,
+    result: ClockResult,
+    policy: Policy | None,
+    now: dt.datetime,
+) -> None:
+    thresholds = policy.thresholds if policy else ()
+    wanted = {
+        f"{ticket_id}:{metric}:{due.kind}:{due.at.isoformat()}": due
+        for due in next_instants(result, thresholds, now)
+    }
+    prefix = f"{ticket_id}:{metric}:"
+    session.execute(
+        update(TimerRow)
+        .where(
+            TimerRow.kind == "sla",
+            TimerRow.ticket_id == ticket_id,
+            TimerRow.state == "pending",
+            TimerRow.ref.startswith(prefix),
+            TimerRow.ref.not_in(list(wanted) or [""]),
+        )
+        .values(state="cancelled")
+    )
+    for ref, due in wanted.items():
+        insert_ignore(
+            session,
+            TimerRow,
+            {
+                "kind": "sla",
+                "ref": ref,
+                "ticket_id": ticket_id,
+                "run_id": None,
+                "due_at": due.at,
+                "state": "pending",
+                "payload": {"metric": metric, "due": due.kind},
+            },
+            ("kind", "ref"),
+        )
+
+
+def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
+    """Re-check the clock behind a due SLA timer; if it really is at risk or breached, act."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        timer = session.get(TimerRow, timer_id)
+        assert timer is not None and timer.ticket_id is not None
+        ticket = session.get(TicketRow, timer.ticket_id)
+        assert ticket is not None
+        metric, due = str(timer.payload["metric"]), str(timer.payload["due"])
+        results, policy = evaluate(rt, session, ticket, now)
+        result = results.get(metric)
+        if result is None or result.last is None:
+            return
+        _store_clock(session, ticket.id, metric, result, policy, now)
+        if due == "breach" and result.breached:
+            _on_breach(rt, session, ticket, metric, result, policy)
+        elif due.startswith("at_risk") and is_at_risk(result, policy.thresholds if policy else ()):
+            left = dt.timedelta(seconds=int(result.last.remaining_seconds or 0))
+            queue_writeback(
+                rt,
+                session,
+                ticket,
+                "internal_note",
+                f"SLA at risk: **{metric.replace('_', ' ')}** has {left} of business time left "
+                f"(breach at {result.worker_breach_at:%Y-%m-%d %H:%M} UTC).",
+                f"sla-{timer.ref}",
+            )
+        else:
+            log.info("sla.timer_moot", ticket=ticket.key, metric=metric, due=due)
+            return
+        outbox = pending_outbox_ids(session, ticket.id)
+    for outbox_id in outbox:
+        rt.send("writeback", outbox_id)
+
+
+def _on_breach(
+    rt: Runtime,
+    session: Session,
+    ticket: TicketRow,
+    metric: str,
+    result: ClockResult,
+    policy: Policy | None,
+) -> None:
+    audit.append(
+        session,
+        "sla.breached",
+        actor="deskpilot",
+        ticket_id=ticket.id,
+        data={
+            "metric": metric,
+            "breach_at": str(result.breach_at),
+            "policy": policy.name if policy else None,
+        },
+    )
+    actions = policy.on_breach if policy else ()
+    body = f"SLA breached: **{metric.replace('_', ' ')}** (goal missed at {result.worker_breach_at:%Y-%m-%d %H:%M} UTC)."
+    queue_writeback(
+        rt,
+        session,
+        ticket,
+        "internal_note",
+        body,
+        f"sla-breach-{metric}-{result.last.number if result.last else 0}",
+    )
+    for action in actions:
+        if action.action == "internal_note" and action.note:
+            queue_writeback(
+                rt, session, ticket, "internal_note", action.note, f"sla-breach-note-{metric}"
+            )
+        elif action.action == "notify" and action.url:
+            _notify(action.url, ticket, metric, result)
+
+
+def _notify(url: str, ticket: TicketRow, metric: str, result: ClockResult) -> None:
+    payload = {
+        "event": "sla.breached",
+        "desk": ticket.desk,
+        "ticket": ticket.key,
+        "url": ticket.url,
+        "metric": metric,
+        "breach_at": result.breach_at.isoformat() if result.breach_at else None,
+    }
+    try:
+        requests.post(url, json=payload, timeout=NOTIFY_TIMEOUT_S).raise_for_status()
+    except requests.RequestException as exc:
+        log.warning("sla.notify_failed", ticket=ticket.key, error=str(exc))
