@@ -30,6 +30,7 @@ _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
 _ZERO = timedelta(0)
 _HORIZON_DAYS = 3660
+_DASH = "\u2013"  # an en dash, so a window reads as a time range
 _LABEL = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)(\+1)?$")
 
 
@@ -173,7 +174,7 @@ def _split(index: int, pair: Sequence[str]) -> list[tuple[int, Window]]:
         raise CalendarError(f"window {pair[0]}-{pair[1]} must start before 24:00 of its day")
     if not end_next:
         if end <= start:
-            raise CalendarError(f"window {pair[0]}–{pair[1]} is inverted")  # noqa: RUF001 -- an en dash reads as a time range
+            raise CalendarError(f"window {pair[0]}{_DASH}{pair[1]} is inverted")
         return [(index, Window(start, end))]
     if end == 0 or end > start:
         raise CalendarError(f"night shift {pair[0]}-{pair[1]} must end before it starts again")

@@ -175,9 +175,11 @@ def test_next_reply_measures_from_oldest_unanswered_and_periodic_update_resets()
     result = clocks(events, 9)
 
     assert [c.business_elapsed_seconds for c in result["next_reply"].cycles] == [6300.0]
-    assert [
-        c.business_elapsed_seconds for c in result["periodic_update"].cycles
-    ] == [9900.0, 15300.0, 3600.0]
+    assert [c.business_elapsed_seconds for c in result["periodic_update"].cycles] == [
+        9900.0,
+        15300.0,
+        3600.0,
+    ]
     assert [c.breached for c in result["periodic_update"].cycles] == [False, True, False]
 
 
