@@ -10,6 +10,7 @@ whole hours, so each UTC minute is wholly in or out of business time.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,8 @@ from sla.clock import ClockEvent, ClockEventKind, ClockSpec, Stage, evaluate_clo
 from sla.simulate import result_json
 
 MINUTE = timedelta(minutes=1)
+Business = Callable[[datetime], bool]
+World = tuple[Calendar, "WeekPlan", frozenset[date], datetime]
 # Each zone with an instant near one of its DST changes (Sao Paulo still had DST in 2018).
 ZONES = {
     "America/New_York": datetime(2025, 3, 9, 7, tzinfo=UTC),
@@ -97,7 +100,7 @@ def oracle_is_business(
 
 @FAST
 @given(calendars(), st.integers(0, 3 * 7 * 24 * 60))
-def test_business_seconds_between_matches_oracle(world, span_min: int) -> None:
+def test_business_seconds_between_matches_oracle(world: World, span_min: int) -> None:
     """Business seconds over spans up to three weeks equal the minute-by-minute count."""
     cal, plan, holidays, start = world
     expected = sum(
@@ -109,7 +112,7 @@ def test_business_seconds_between_matches_oracle(world, span_min: int) -> None:
 
 @FAST
 @given(calendars(), st.integers(1, 2500))
-def test_add_business_seconds_matches_oracle(world, goal_min: int) -> None:
+def test_add_business_seconds_matches_oracle(world: World, goal_min: int) -> None:
     """Adding business time lands where the oracle's running count first reaches it."""
     cal, plan, holidays, start = world
     if not plan.pieces:
@@ -133,7 +136,7 @@ class OracleCycle:
     breached: bool = False
 
 
-def oracle_forward(business, at: datetime, need: int) -> datetime | None:
+def oracle_forward(business: Business, at: datetime, need: int) -> datetime | None:
     """Step on from ``at`` as if running until ``need`` more business minutes have passed."""
     limit = at + timedelta(days=120)
     while need > 0 and at < limit:
@@ -167,8 +170,12 @@ def oracle_tick(cycle: OracleCycle, at: datetime, business: bool, goal: int | No
 
 
 def oracle_clock(
-    business, events: dict[datetime, str], start: datetime, now: datetime, goal: int | None
-):
+    business: Business,
+    events: dict[datetime, str],
+    start: datetime,
+    now: datetime,
+    goal: int | None,
+) -> list[OracleCycle]:
     cycles: list[OracleCycle] = []
     at = start
     while at <= now:
@@ -181,7 +188,7 @@ def oracle_clock(
 
 
 def oracle_breach_at(
-    business, cycle: OracleCycle, end: datetime, goal: int | None
+    business: Business, cycle: OracleCycle, end: datetime, goal: int | None
 ) -> datetime | None:
     if goal is None or cycle.reached is not None:
         return cycle.reached
@@ -201,7 +208,7 @@ KINDS = st.sampled_from(["start", "start", "pause", "resume", "stop"])
     st.one_of(st.none(), st.integers(1, 200).map(lambda q: q * 15)),
 )
 def test_clock_matches_oracle(
-    world, stream: dict[int, str], now_q: int, goal_min: int | None
+    world: World, stream: dict[int, str], now_q: int, goal_min: int | None
 ) -> None:
     """Per cycle: stage, business elapsed and pause, breach flag and breach_at match the oracle."""
     cal, plan, holidays, anchor = world
@@ -239,7 +246,7 @@ def test_clock_matches_oracle(
     st.randoms(use_true_random=False),
 )
 def test_arrival_order_and_duplicates_never_change_the_result(
-    world, stream, rnd: random.Random
+    world: World, stream: list[tuple[int, str]], rnd: random.Random
 ) -> None:
     """Shuffling deliveries and re-delivering some (same event id) gives the identical result."""
     cal, _plan, _holidays, anchor = world

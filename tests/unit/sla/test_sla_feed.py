@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
-from sla.clock import Stage
+from sla.clock import ClockResult, Stage
 from sla.config import SlaSettings
 from sla.definition import compile_sla
 from sla.feed import evaluate_ticket, waiting_breakdown
@@ -90,7 +91,7 @@ def comment(hours: float, who: Person, public: bool = True) -> TicketEvent:
 
 def clocks(
     events: list[TicketEvent], now_h: float, bots: frozenset[str] = frozenset({"deskpilot"})
-):
+) -> Mapping[str, ClockResult]:
     return evaluate_ticket(DEFS, "jira-it", None, events, at(now_h), automation_ids=bots)
 
 
@@ -108,7 +109,7 @@ def test_first_response_stops_on_first_public_agent_comment_only() -> None:
 
     assert (
         result.stage,
-        result.last.business_elapsed_seconds,
+        result.cycles[-1].business_elapsed_seconds,
         len(result.cycles),
     ) == (Stage.COMPLETED, 5400.0, 1)
 
@@ -122,7 +123,7 @@ def test_automation_replies_count_unless_configured_not_to(metric: str, elapsed:
     """deskpilot's own public reply answers the requester unless the metric says otherwise."""
     events = [created(), comment(1, BOT), comment(2, AGENT)]
 
-    assert elapsed == clocks(events, 5)[metric].last.business_elapsed_seconds
+    assert elapsed == clocks(events, 5)[metric].cycles[-1].business_elapsed_seconds
 
 
 def test_resolution_pauses_while_pending_and_opens_a_cycle_on_reopen() -> None:
@@ -156,8 +157,8 @@ def test_requester_wait_and_agent_work_pause_differently() -> None:
     result = clocks(events, 6)
 
     assert (
-        result["requester_wait"].last.business_elapsed_seconds,
-        result["agent_work"].last.business_elapsed_seconds,
+        result["requester_wait"].cycles[-1].business_elapsed_seconds,
+        result["agent_work"].cycles[-1].business_elapsed_seconds,
     ) == (14400.0, 7200.0)
 
 
@@ -189,7 +190,11 @@ def test_priority_change_retargets_keeping_elapsed() -> None:
 
     result = clocks(events, 3.5)["resolution"]
 
-    assert (7200.0, True, at(2)) == (result.last.goal_seconds, result.breached, result.breach_at)
+    assert (7200.0, True, at(2)) == (
+        result.cycles[-1].goal_seconds,
+        result.breached,
+        result.breach_at,
+    )
 
 
 def test_duplicate_and_out_of_order_ticket_events_are_harmless() -> None:
