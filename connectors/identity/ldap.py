@@ -49,9 +49,10 @@ with warnings.catch_warnings():
         LDAPException,
         LDAPOperationResult,
         LDAPResponseTimeoutError,
+        LDAPSocketOpenError,
         LDAPStartTLSError,
     )
-    from ldap3.utils.conv import escape_filter_chars
+    from ldap3.utils.conv import escape_bytes, escape_filter_chars
     from ldap3.utils.dn import escape_rdn, parse_dn
 
 T = TypeVar("T")
@@ -212,6 +213,9 @@ def close_quietly(conn: Connection) -> None:
     try:
         conn.unbind()
     except (LDAPException, OSError):
+        pass
+    finally:
+        # A connect that failed halfway leaves its socket behind, unbound but open.
         if conn.socket is not None:
             conn.socket.close()
 
@@ -414,6 +418,9 @@ __all__ = [
     "Connection",
     "Entry",
     "LDAPException",
+    "LDAPOperationResult",
+    "LDAPResponseTimeoutError",
+    "LDAPSocketOpenError",
     "LdapOptions",
     "LdapSession",
     "Server",
@@ -421,6 +428,7 @@ __all__ = [
     "VerifiedTls",
     "classify_ldap_error",
     "close_quietly",
+    "escape_bytes",
     "escape_filter_chars",
     "escape_rdn",
     "rc",

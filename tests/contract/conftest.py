@@ -8,18 +8,22 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.identity import DirectoryClient, DirectoryUser
+from connectors.identity.ad import ActiveDirectory
 from connectors.identity.ldap import LdapOptions
 from connectors.identity.memory import MemoryDirectory
 from connectors.identity.openldap import LdapDirectory
 from tests.contract.backends import Backend
-from tests.services.fixtures import slapd_server
+from tests.services import samba
+from tests.services.fixtures import samba_ad_server, slapd_server
+from tests.services.samba import SambaServer
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, fail_logins, make_group
 
-__all__ = ["slapd_server"]
+__all__ = ["samba_ad_server", "slapd_server"]
 
 BACKENDS = {
     "memory": (),
     "openldap": (pytest.mark.slapd,),
+    "samba_ad": (pytest.mark.samba,),
 }
 
 
@@ -90,3 +94,39 @@ def openldap_backend(slapd_server: SlapdServer, openldap_directory: LdapDirector
         return LdapDirectory("openldap", openldap_options(slapd_server, "wrong-password"))
 
     return Backend(openldap_directory, lambda name: make_group(slapd_server, name), lock, bad)
+
+
+# -- Samba AD --------------------------------------------------------------------------------
+
+
+def samba_options(server: SambaServer, password: str | None = None) -> LdapOptions:
+    return LdapOptions(
+        url=server.ldaps_url,
+        ca_file=server.ca_file,
+        bind_dn=server.admin_upn,
+        bind_password=password or server.admin_password,
+        base_dn=server.base_dn,
+        user_base=server.users,
+        group_base=server.users,
+        timeout_s=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def samba_ad_directory(samba_ad_server: SambaServer) -> Iterator[ActiveDirectory]:
+    directory = ActiveDirectory("samba-ad", samba_options(samba_ad_server))
+    yield directory
+    directory.close()
+
+
+@pytest.fixture
+def samba_ad_backend(samba_ad_server: SambaServer, samba_ad_directory: ActiveDirectory) -> Backend:
+    def lock(user: DirectoryUser) -> None:
+        samba.fail_logins(samba_ad_server, user.attributes["dn"])
+
+    def bad() -> DirectoryClient:
+        return ActiveDirectory("samba-ad", samba_options(samba_ad_server, "Wrong-Passw0rd!"))
+
+    return Backend(
+        samba_ad_directory, lambda name: samba.make_group(samba_ad_server, name), lock, bad
+    )

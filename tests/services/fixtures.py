@@ -7,13 +7,17 @@ A missing binary skips the tests locally and fails them when ``CI=true``.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.services.process import require_binary, unavailable
+from tests.services.samba import SambaServer, start_samba
 from tests.services.slapd import SlapdServer, start_slapd
+
+STARTUP_ERRORS = (OSError, RuntimeError, subprocess.SubprocessError)
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +27,24 @@ def slapd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServ
     workdir: Path = tmp_path_factory.mktemp("slapd")
     try:
         server = start_slapd(slapd, workdir)
-    except (OSError, RuntimeError) as exc:
+    except STARTUP_ERRORS as exc:
         unavailable(f"slapd did not start: {exc}")
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def samba_ad_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaServer]:
+    """A running Samba AD DC on 127.0.0.1:389/636 (lockout after 3 bad passwords)."""
+    samba = require_binary(
+        "/usr/sbin/samba", "samba samba-ad-dc samba-ad-provision samba-dsdb-modules"
+    )
+    require_binary("samba-tool", "samba-common-bin")
+    try:
+        server = start_samba(samba, tmp_path_factory.mktemp("samba"))
+    except STARTUP_ERRORS as exc:
+        unavailable(f"samba did not start: {exc}")
         raise
     yield server
     server.stop()
