@@ -16,11 +16,12 @@ from collections.abc import Sequence
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError, TransientError
 from connectors.identity import Change, DirectoryUser
 from playbooks.planned import Plan, PlannedStep
-from playbooks.steps import compensations_for, execute_step, verify_step
+from playbooks.steps import Verification, compensations_for, execute_step, verify_step
 from worker import audit
 from worker.db import RunRow, StepRow, TicketRow, TimerRow
 from worker.metrics import STEPS
@@ -56,8 +57,8 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
         raise
     except StepFailedError as failure:
         return _fail(rt, run, ticket, plan, done, failure)
-    failures = _verify(rt, run, plan)
-    return _succeed(rt, run, ticket, plan, failures)
+    verifications = _verify(rt, run, plan)
+    return _succeed(rt, run, ticket, plan, verifications)
 
 
 def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
@@ -183,12 +184,11 @@ def _public_after(change: Change | None) -> dict[str, str | None] | None:
     return {k: ("(issued)" if k == "one_time_link" else v) for k, v in change.after.items()}
 
 
-def _verify(rt: Runtime, run: RunRow, plan: Plan) -> list[str]:
-    failures = []
+def _verify(rt: Runtime, run: RunRow, plan: Plan) -> dict[int, Verification]:
+    results = {}
     for step in plan.changes:
         result = verify_step(step, rt.directories)
-        if not result.ok:
-            failures.append(f"step {step.index} ({step.kind}): {result.detail}")
+        results[step.index] = result
         with rt.db.session() as session:
             record = session.scalars(
                 select(StepRow).where(
@@ -197,12 +197,19 @@ def _verify(rt: Runtime, run: RunRow, plan: Plan) -> list[str]:
             ).first()
             if record is not None:
                 record.verified = result.ok
-    return failures
+    return results
 
 
-def _succeed(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, failures: list[str]) -> str:
-    from worker.notes import result_notes
+def _succeed(
+    rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, verifications: dict[int, Verification]
+) -> str:
+    from worker.notes import result_notes, run_facts
 
+    failures = [
+        f"step {step.index} ({step.kind}): {verifications[step.index].detail}"
+        for step in plan.changes
+        if not verifications[step.index].ok
+    ]
     state = "applied" if not failures else "unverified"
     outcome = "resolved" if not failures else "escalated"
     now = rt.clock()
@@ -212,7 +219,8 @@ def _succeed(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, failures: 
         assert row is not None and trow is not None
         row.state, row.updated_at, row.result = state, now, {"verification_failures": failures}
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
-        for kind, body, purpose in result_notes(rt, session, row, plan, failures):
+        facts = run_facts(session, row, plan, verifications)
+        for kind, body, purpose in result_notes(rt.library.get(row.playbook), facts):
             queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
         if plan.until is not None and not failures:
             _schedule_expiry(session, row, plan.until)
@@ -225,15 +233,16 @@ def _succeed(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, failures: 
             data={"verification_failures": failures},
         )
         outbox = pending_outbox_ids(session, trow.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    _send_outbox(rt, outbox)
     return state
 
 
-def _schedule_expiry(session: object, run: RunRow, until: dt.datetime) -> None:
-    from sqlalchemy.orm import Session
+def _send_outbox(rt: Runtime, outbox: list[int]) -> None:
+    for outbox_id in outbox:
+        rt.send("writeback", outbox_id)
 
-    assert isinstance(session, Session)
+
+def _schedule_expiry(session: Session, run: RunRow, until: dt.datetime) -> None:
     insert_ignore(
         session,
         TimerRow,
@@ -258,14 +267,9 @@ def _fail(
     done: Sequence[PlannedStep],
     failure: StepFailedError,
 ) -> str:
-    from worker.notes import failure_notes
+    from worker.notes import failure_notes, run_facts
 
-    compensation_errors = []
-    for step in compensations_for(done):
-        try:
-            _run_step(rt, run, ticket, step, "compensate")
-        except (StepFailedError, TransientError) as exc:
-            compensation_errors.append(str(exc))
+    compensation_errors = compensate(rt, run, ticket, done, "compensate")
     state = "compensated" if not compensation_errors else "failed"
     now = rt.clock()
     with rt.db.session() as session:
@@ -279,7 +283,9 @@ def _fail(
             "compensation_errors": compensation_errors,
         }
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = "escalated", "done", now, now
-        for kind, body, purpose in failure_notes(rt, plan, failure, done, compensation_errors):
+        facts = run_facts(session, row, plan, failed=(failure.step, str(failure.error)))
+        notes = failure_notes(rt.library.get(row.playbook), facts, compensation_errors)
+        for kind, body, purpose in notes:
             queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
         audit.append(
             session,
@@ -290,10 +296,22 @@ def _fail(
             data=row.result,
         )
         outbox = pending_outbox_ids(session, trow.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    _send_outbox(rt, outbox)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
     return state
+
+
+def compensate(
+    rt: Runtime, run: RunRow, ticket: TicketRow, done: Sequence[PlannedStep], phase: str
+) -> list[str]:
+    """Undo ``done`` in reverse, each undo recorded under ``phase``; returns what could not be."""
+    errors = []
+    for step in compensations_for(done):
+        try:
+            _run_step(rt, run, ticket, step, phase)
+        except (StepFailedError, TransientError) as exc:
+            errors.append(str(exc))
+    return errors
 
 
 class SecretLinks:

@@ -1,135 +1,190 @@
 """
 The notes deskpilot writes back: what the requester reads (public) and what agents read (internal).
 
-Wording comes from ``playbooks`` (the playbook's own templates where it has them); this module
-only decides which notes a moment needs and gives each a stable purpose (its idempotency key).
+Wording comes from the playbook's own templates (``playbooks.notes``): this module gathers the
+run's facts from the database (decision, approvals, each step's before → after, the read-back,
+any undo), decides which notes a moment needs and gives each a stable purpose (its idempotency
+key). A password never appears anywhere; a one-time link appears only in the public reply, and
+only when the requester is the account's verified owner — the internal note masks it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.identity import Change
+from playbooks.approval import RecordedApproval
+from playbooks.model import Playbook
+from playbooks.notes import (
+    LINK_KEY,
+    RunFacts,
+    StepOutcome,
+    render_internal_note,
+    render_public_reply,
+)
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
-from playbooks.render import render_plan
-from worker.db import RunRow, StepRow
+from playbooks.steps import Verification
+from worker.db import ApprovalRow, RunRow, StepRow
 from worker.runtime import Runtime
 
 Note = tuple[str, str, str]
 """(kind, body, purpose)."""
 
+APPROVAL_HELP = (
+    "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
+    "or use the review page."
+)
+
 
 def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]:
     """Notes for a plan that is not applied right away (ask, escalate, nothing to do, approval)."""
+    playbook = rt.library.get(plan.playbook)
+    facts = RunFacts(plan, decision)
+    public = render_public_reply(playbook, facts)
+    internal = render_internal_note(playbook, facts)
     if plan.kind == "ask":
-        return [
-            ("public_reply", plan.question or "Could you tell us more about what you need?", "ask")
-        ]
+        return [("public_reply", public, "ask")]
     if plan.kind == "note_only":
         return [
-            ("public_reply", plan.message or "Nothing needed changing.", "nothing-to-do"),
-            ("internal_note", render_plan(plan), "plan"),
+            ("public_reply", public, "nothing-to-do"),
+            ("internal_note", internal, "plan"),
             ("transition", "resolved", "resolve"),
         ]
     if plan.kind == "escalate":
         return [
-            (
-                "internal_note",
-                f"deskpilot needs a person here: {plan.reason}\n\n{render_plan(plan)}",
-                "escalated",
-            )
+            ("internal_note", internal, "escalated"),
+            ("public_reply", public, "escalated-public"),
         ]
     assert decision is not None
-    if decision.outcome == "needs_approval" and decision.approvals is not None:
-        body = (
-            f"{render_plan(plan)}\n**Approval needed:** {decision.approvals.describe()}\n\n"
-            "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
-            "or use the review page."
-        )
+    if decision.outcome == "needs_approval":
         return [
-            ("internal_note", body, "approval-request"),
-            (
-                "public_reply",
-                "Your request needs an approval; we will update this ticket once it is approved.",
-                "approval-pending",
-            ),
+            ("internal_note", f"{internal}\n{APPROVAL_HELP}\n", "approval-request"),
+            ("public_reply", public, "approval-pending"),
         ]
-    reasons = "\n".join(f"- {r}" for r in decision.reasons)
-    return [
-        (
-            "internal_note",
-            f"deskpilot will not do this automatically:\n{reasons}\n\n{render_plan(plan)}",
-            "refused",
-        )
-    ]
+    return [("internal_note", internal, "refused"), ("public_reply", public, "refused-public")]
 
 
-def result_notes(
-    rt: Runtime, session: Session, run: RunRow, plan: Plan, failures: Sequence[str]
-) -> list[Note]:
-    """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
+def run_facts(
+    session: Session,
+    run: RunRow,
+    plan: Plan,
+    verifications: Mapping[int, Verification] | None = None,
+    *,
+    failed: tuple[PlannedStep, str] | None = None,
+) -> RunFacts:
+    """Everything the notes of ``run`` are written from, as recorded in the database."""
+    decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
     steps = session.scalars(
-        select(StepRow)
-        .where(StepRow.run_id == run.id, StepRow.phase == "apply")
-        .order_by(StepRow.idx)
+        select(StepRow).where(StepRow.run_id == run.id).order_by(StepRow.started_at, StepRow.id)
     ).all()
-    evidence = "\n".join(
-        f"- {s.operation} on {s.system} for {s.target}: "
-        f"{'changed' if s.changed else 'already so'} ({_state(s.before)} → {_state(s.after)}), "
-        f"verified: {'yes' if s.verified else 'no'}"
-        for s in steps
+    applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == "done"}
+    outcomes = [
+        StepOutcome(step, _change(applied[step.index]), (verifications or {}).get(step.index))
+        for step in plan.changes
+        if step.index in applied
+    ]
+    if failed is not None:
+        outcomes.append(StepOutcome(failed[0], None, None, failed[1]))
+    return RunFacts(
+        plan,
+        decision,
+        recorded_approvals(session, run.id),
+        tuple(outcomes),
+        _compensations(plan, [s for s in steps if s.phase == "compensate"]),
     )
-    if failures:
-        body = "Applied, but reading back did not confirm:\n" + "\n".join(
-            f"- {f}" for f in failures
+
+
+def recorded_approvals(session: Session, run_id: int) -> tuple[RecordedApproval, ...]:
+    """The accepted approvals of a run, oldest first."""
+    rows = session.scalars(
+        select(ApprovalRow)
+        .where(ApprovalRow.run_id == run_id, ApprovalRow.verdict == "approved")
+        .order_by(ApprovalRow.at)
+    )
+    return tuple(
+        RecordedApproval(
+            a.directory_user or a.approver, a.directory_login or a.approver, a.stage, a.at
         )
-        return [("internal_note", f"{body}\n\n{evidence}", "unverified")]
-    link = next(
-        (
-            str(s.after.get("one_time_link"))
-            for s in steps
-            if s.after and s.after.get("one_time_link")
-        ),
-        None,
+        for a in rows
     )
-    public = f"Done: {plan.title}."
-    if link:
-        public += f" Open this one-time link to see your temporary password (it works once, for 24 hours): {link}"
+
+
+def _change(row: StepRow) -> Change:
+    return Change(
+        row.operation,
+        row.system,
+        row.target,
+        dict(row.before or {}),
+        dict(row.after or {}),
+        bool(row.changed),
+    )
+
+
+def _compensations(plan: Plan, rows: Sequence[StepRow]) -> tuple[StepOutcome, ...]:
+    from playbooks.steps import compensations_for
+
+    by_index = {s.index: s for s in compensations_for(plan.changes)}
+    return tuple(
+        StepOutcome(by_index[r.idx], _change(r) if r.state == "done" else None, None, r.error)
+        for r in rows
+        if r.idx in by_index
+    )
+
+
+def owner_only(facts: RunFacts) -> RunFacts:
+    """The facts for the public reply: a one-time link stays only if the requester owns the account."""
+    plan = facts.plan
+    owner = (
+        plan.requester is not None
+        and plan.target is not None
+        and plan.requester.login == plan.target.login
+    )
+    if owner:
+        return facts
+    outcomes = tuple(
+        dataclasses.replace(
+            o,
+            change=dataclasses.replace(
+                o.change, after={k: v for k, v in o.change.after.items() if k != LINK_KEY}
+            ),
+        )
+        if o.change is not None
+        else o
+        for o in facts.outcomes
+    )
+    return dataclasses.replace(facts, outcomes=outcomes)
+
+
+def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
+    """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
+    public = render_public_reply(playbook, owner_only(facts))
+    internal = render_internal_note(playbook, facts)
+    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
+        return [
+            ("internal_note", internal, "unverified"),
+            ("public_reply", public, "failed-public"),
+        ]
     return [
         ("public_reply", public, "done"),
-        ("internal_note", f"deskpilot applied `{plan.playbook}`:\n{evidence}", "evidence"),
+        ("internal_note", internal, "evidence"),
         ("transition", "resolved", "resolve"),
     ]
 
 
 def failure_notes(
-    rt: Runtime,
-    plan: Plan,
-    failure: Exception,
-    done: Sequence[PlannedStep],
-    compensation_errors: Sequence[str],
+    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
 ) -> list[Note]:
     """Notes after a step failed: what happened, what was undone, and that a person takes over."""
-    undone = (
-        "\n".join(f"- undone: {s.description}" for s in reversed(done))
-        or "- nothing had changed yet"
-    )
-    problems = "\n".join(f"- could not undo: {e}" for e in compensation_errors)
-    body = f"deskpilot stopped: {failure}\n{undone}\n{problems}\n\nHanding this ticket to an agent."
+    internal = render_internal_note(playbook, facts)
+    problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
+    tail = f"\n{problems}" if problems else ""
+    body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
     return [
-        ("internal_note", body.strip(), "failed"),
-        (
-            "public_reply",
-            "We could not complete this automatically; an agent will take it from here.",
-            "failed-public",
-        ),
+        ("internal_note", body, "failed"),
+        ("public_reply", render_public_reply(playbook, owner_only(facts)), "failed-public"),
     ]
-
-
-def _state(values: object) -> str:
-    if not isinstance(values, dict) or not values:
-        return "—"
-    return ", ".join(f"{k}={v}" for k, v in values.items() if k != "one_time_link")
