@@ -1,0 +1,132 @@
+"""Entity extraction on realistic phrasings, and resolving the target with a directory lookup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.identity import DirectoryUser
+from intake.entities import Entities, extract_entities, resolve_target
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+
+CASES = [
+    (
+        "New hire",
+        "Please create an account for my new hire Jane Doe, starting Monday. Her manager is Mark Smith.",
+        {"target_name": "Jane Doe", "target_is_requester": "false", "manager_text": "Mark Smith",
+         "effective_date": "2026-11-30T00:00:00+00:00"},
+    ),
+    (
+        "Access",
+        "Hi, please add me to the finance-reports group in Confluance until Friday.",
+        {"target_is_requester": "true", "group": "finance-reports", "application": "Confluence",
+         "application_text": "Confluance", "until": "2026-11-27T23:59:59+00:00"},
+    ),
+    (
+        "Locked",
+        "My colleague is locked out, username: jdoe42",
+        {"target_login": "jdoe42", "target_text": "jdoe42"},
+    ),
+    (
+        "Leaver form",
+        "Employee name: Peter Parker\nLast day is 12 March\nManager: mary.jane@corp.example",
+        {"target_name": "Peter Parker", "manager_text": "mary.jane@corp.example", "target_email": None,
+         "until": "2027-03-12T23:59:59+00:00"},
+    ),
+    (
+        "VPN",
+        "On behalf of John O'Neil: he needs VPN access for two weeks",
+        {"target_name": "John O'Neil", "application": "VPN", "duration_s": "1209600",
+         "until": "2026-12-09T10:00:00+00:00"},
+    ),
+    (
+        "",
+        "please reset the password for bob.smith@corp.example",
+        {"target_email": "bob.smith@corp.example", "target_text": "bob.smith@corp.example"},
+    ),
+    (
+        "Salesforce licence",
+        "CORP\\asmith needs a Salesforce licence, role: Sales Manager",
+        {"target_login": "asmith", "application": "Salesforce", "group": "Sales Manager"},
+    ),
+    (
+        "Jira admin",
+        "Please give Anna Kowalska access to the jira-admins group until 2026-12-31",
+        {"target_name": "Anna Kowalska", "application": "Jira", "group": "jira-admins",
+         "until": "2026-12-31T23:59:59+00:00"},
+    ),
+    (
+        "Contractor",
+        "Admin rights for the contractor until 31/12/2026 please",
+        {"until": "2026-12-31T23:59:59+00:00", "target_text": None},
+    ),
+    (
+        "Password",
+        "I forgot my password",
+        {"target_is_requester": "true", "target_text": None, "application": None},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "expected"),
+    CASES,
+    ids=["new-hire", "add-me-fuzzy-app", "login", "leaver-form", "on-behalf-duration",
+         "email", "domain-login-role", "name-group-iso", "numeric-date", "self"],
+)  # fmt: skip
+def test_extract_entities(subject: str, body: str, expected: dict[str, str | None]) -> None:
+    """Each phrasing yields the target, application, group, dates and manager as written."""
+    found = extract_entities(subject, body, now=NOW).as_dict()
+
+    assert expected == {key: found[key] for key in expected}
+
+
+def test_requester_email_is_not_the_target() -> None:
+    """The requester's own address in the body (a signature) is not taken as the target."""
+    found = extract_entities(
+        "Access", "Please give tom@corp.example access. me@corp.example", now=NOW,
+        requester_email="me@corp.example",
+    )  # fmt: skip
+
+    assert found.target_email == "tom@corp.example"
+
+
+def _lookup(users: dict[str, DirectoryUser]):  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def lookup(key: str) -> DirectoryUser | None:
+        seen.append(key)
+        return users.get(key)
+
+    return lookup, seen
+
+
+JANE = DirectoryUser(id="u1", login="jdoe", email="jane@corp.example", display_name="Jane Doe")
+ME = DirectoryUser(id="u2", login="me", email="me@corp.example")
+
+
+@pytest.mark.parametrize(
+    ("entities", "user", "source", "tried"),
+    [
+        (Entities(target_login="jdoe", target_email="x@corp.example"), JANE, "login", ["jdoe"]),
+        (Entities(target_login="nobody", target_email="jane@corp.example"), JANE, "email",
+         ["nobody", "jane@corp.example"]),
+        (Entities(target_name="Jane Doe"), JANE, "name", ["Jane Doe"]),
+        (Entities(target_is_requester=True), ME, "requester", ["me@corp.example"]),
+        (Entities(target_name="Someone Else"), None, "none", ["Someone Else"]),
+    ],
+    ids=["login-first", "email-after-login", "name", "requester", "named-other-never-requester"],
+)  # fmt: skip
+def test_resolve_target(
+    entities: Entities, user: DirectoryUser | None, source: str, tried: list[str]
+) -> None:
+    """Login, then e-mail, then name; the requester only when nobody else is named."""
+    lookup, seen = _lookup({"jdoe": JANE, "jane@corp.example": JANE, "Jane Doe": JANE,
+                            "me@corp.example": ME})  # fmt: skip
+
+    resolved = resolve_target(entities, "me@corp.example", lookup)
+
+    assert (user, source, tuple(tried)) == (resolved.user, resolved.source, resolved.tried)
+    assert tried == seen

@@ -1,0 +1,144 @@
+"""The packaged model on clear tickets, bad inputs that must never crash, the weights format."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from intake.classifier.metrics import evaluate
+from intake.classifier.model import LinearModel, ModelFormatError, load_model
+from intake.classify import Classifier
+from intake.config import BUILTIN_INTENTS, ClassifierSettings
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load(ClassifierSettings())
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "intent"),
+    [
+        ("Account locked", "I'm locked out of my Windows account after too many attempts, please unlock it.", "account_unlock"),
+        ("Forgot password", "I forgot my password and the reset email never arrived.", "password_reset"),
+        ("Leaver form", "Leaver form. Name: Peter Parker. Last day: 12 December. Please disable his accounts.", "account_disable"),
+        ("New phone", "I lost my phone and cannot get authenticator codes, please reset my MFA.", "mfa_reset"),
+        ("Monitor", "My second monitor flickers, can I get a replacement screen?", "not_account"),
+        ("Visual Studio licence", "Please assign me a Visual Studio Professional licence.", "license_request"),
+    ],
+    ids=["unlock", "password", "leaver", "mfa", "hardware", "licence"],
+)  # fmt: skip
+def test_clear_tickets(classifier: Classifier, subject: str, body: str, intent: str) -> None:
+    """Tickets that say plainly what they want get that intent from the text."""
+    result = classifier.classify_text(subject, body, now=NOW)
+
+    assert (intent, "text") == (result.intent, result.route)
+    assert [s for _, s in result.top] == sorted((s for _, s in result.top), reverse=True)
+    assert len(result.top) == 3
+
+
+def test_non_english_lowers_confidence_and_says_so(classifier: Classifier) -> None:
+    """A German ticket is flagged and its confidence scaled down."""
+    german = classifier.classify_text(
+        "Passwort", "Hallo, ich habe mein Passwort vergessen, bitte setzen Sie es zurück. Danke", now=NOW
+    )  # fmt: skip
+
+    assert german.language == "de"
+    assert german.confidence <= 0.8
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", ""),
+        ("   ", "\n\n \t"),
+        (None, None),
+    ],
+    ids=["empty", "whitespace", "none"],
+)
+def test_empty_ticket_is_not_account_with_no_confidence(
+    classifier: Classifier, subject: str, body: str
+) -> None:
+    """Nothing to read means nothing understood."""
+    result = classifier.classify_text(subject, body, now=NOW)
+
+    assert (result.intent, result.confidence, result.route) == ("not_account", 0.0, "empty")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "please unlock my account " * 45_000,
+        "<html><body>" + "<div><span>garbage</span></div>" * 30_000,
+        bytes(range(256)).decode("latin-1") * 2000,
+        "\ufffd\x00\x01" * 50_000,
+        "<" * 100_000,
+    ],
+    ids=["one-megabyte", "deep-html", "binary", "replacement-chars", "angle-brackets"],
+)
+def test_bad_input_never_crashes(classifier: Classifier, body: str) -> None:
+    """Huge, HTML, binary or broken bodies still produce a classification."""
+    result = classifier.classify_text("subject", body, now=NOW)
+
+    assert result.intent in BUILTIN_INTENTS
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_packaged_model_knows_every_builtin_intent() -> None:
+    """The shipped weights cover the twelve intents."""
+    assert set(BUILTIN_INTENTS) == set(load_model(None).classes)
+
+
+def test_model_round_trips_through_json(tmp_path: Path) -> None:
+    """to_dict/from_dict preserve the weights; a model dir overrides the packaged model."""
+    model = LinearModel(("a", "b"), (0.1, -0.1), {"w:unlock": (1.5, 2.0, -2.0)})
+    (tmp_path / "model.json").write_text(json.dumps(model.to_dict()))
+
+    loaded = load_model(tmp_path)
+
+    assert model.features == loaded.features
+    assert loaded.scores("unlock", "unlock")[0][0] == "a"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"format": "pickle"},
+        {
+            "format": "deskpilot-linear/1",
+            "classes": ["a"],
+            "intercept": [0.0],
+            "features": {"w:x": [1.0]},
+        },
+        {"format": "deskpilot-linear/1", "classes": [], "intercept": [], "features": {}},
+    ],
+    ids=["wrong-format", "short-row", "no-classes"],
+)
+def test_bad_weights_are_rejected(tmp_path: Path, data: dict[str, object]) -> None:
+    """A broken weights file is a clear error naming the file."""
+    (tmp_path / "model.json").write_text(json.dumps(data))
+
+    with pytest.raises(ModelFormatError, match=r"model\.json"):
+        load_model(tmp_path)
+
+
+def test_missing_model_dir_is_a_clear_error(tmp_path: Path) -> None:
+    """Pointing the config at an empty directory fails at load, not per ticket."""
+    with pytest.raises(ModelFormatError, match="cannot read"):
+        Classifier.load(ClassifierSettings(model_dir=tmp_path))
+
+
+def test_metrics() -> None:
+    """Per-intent and macro figures, account-vs-not F1."""
+    report = evaluate(["a", "a", "b", "not_account"], ["a", "b", "b", "not_account"])
+
+    assert report.accuracy == 0.75
+    assert {
+        s.intent: (s.precision, s.recall) for s in report.per_intent if s.intent != "not_account"
+    } == {"a": (1.0, 0.5), "b": (0.5, 1.0)}
+    assert report.account_f1 == 1.0
