@@ -12,18 +12,21 @@ from connectors.identity.ad import ActiveDirectory
 from connectors.identity.ldap import LdapOptions
 from connectors.identity.memory import MemoryDirectory
 from connectors.identity.openldap import LdapDirectory
+from connectors.identity.scim import ScimDirectory
 from tests.contract.backends import Backend
-from tests.services import samba
-from tests.services.fixtures import samba_ad_server, slapd_server
+from tests.services import samba, scim
+from tests.services.fixtures import samba_ad_server, scim_server, slapd_server
 from tests.services.samba import SambaServer
+from tests.services.scim import ScimServer
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, fail_logins, make_group
 
-__all__ = ["samba_ad_server", "slapd_server"]
+__all__ = ["samba_ad_server", "scim_server", "slapd_server"]
 
 BACKENDS = {
     "memory": (),
     "openldap": (pytest.mark.slapd,),
     "samba_ad": (pytest.mark.samba,),
+    "scim": (pytest.mark.scim,),
 }
 
 
@@ -130,3 +133,15 @@ def samba_ad_backend(samba_ad_server: SambaServer, samba_ad_directory: ActiveDir
     return Backend(
         samba_ad_directory, lambda name: samba.make_group(samba_ad_server, name), lock, bad
     )
+
+
+# -- SCIM ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scim_backend(scim_server: ScimServer) -> Iterator[Backend]:
+    directory = ScimDirectory("scim", scim_server.url, scim_server.token)
+    bad = ScimDirectory("scim", scim_server.url, "wrong-token")
+    yield Backend(directory, lambda name: scim.make_group(scim_server, name), None, lambda: bad)
+    directory.session.close()
+    bad.session.close()

@@ -15,6 +15,7 @@ import pytest
 
 from tests.services.process import require_binary, unavailable
 from tests.services.samba import SambaServer, start_samba
+from tests.services.scim import ScimServer, start_scim
 from tests.services.slapd import SlapdServer, start_slapd
 
 STARTUP_ERRORS = (OSError, RuntimeError, subprocess.SubprocessError)
@@ -45,6 +46,18 @@ def samba_ad_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaS
         server = start_samba(samba, tmp_path_factory.mktemp("samba"))
     except STARTUP_ERRORS as exc:
         unavailable(f"samba did not start: {exc}")
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def scim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScimServer]:
+    """A running scim2-server with a static bearer token."""
+    try:
+        server = start_scim(tmp_path_factory.mktemp("scim"))
+    except STARTUP_ERRORS as exc:
+        unavailable(f"scim2-server did not start: {exc}")
         raise
     yield server
     server.stop()
