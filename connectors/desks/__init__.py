@@ -94,6 +94,17 @@ class DeskClient(Protocol):
         """
         ...
 
+    def person_email(self, person_id: str) -> str | None:
+        """
+        The e-mail address of desk user ``person_id``; None when the desk does not show it.
+
+        ``person_id`` is what the normalised ticket carries as ``Person.id`` (Zendesk user id,
+        Jira account id, ServiceNow user sys_id, Salesforce Contact or User id). Answers are
+        cached in-process (a small LRU), as this is asked for every ticket whose delivery names
+        the requester only by id. An unknown user raises ``NotFoundError``.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class WrittenComment:
@@ -107,7 +118,12 @@ class WrittenComment:
     at: datetime | None = None
 
 
+PEOPLE_CACHE_SIZE = 512
+"""How many ``person_email`` answers each desk client keeps in memory."""
+
+
 __all__ = [
+    "PEOPLE_CACHE_SIZE",
     "DeskClient",
     "PollPage",
     "PostedComment",

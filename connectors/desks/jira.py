@@ -18,6 +18,9 @@ Status: the deskpilot category is mapped (``status_map``) to a Jira status or tr
 the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
 and a ticket already in that status counts as done.
 
+People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress``, which Atlassian hides unless
+the user's profile visibility shows it (then ``person_email`` answers None); cached in-process.
+
 Polling: ``GET /rest/api/3/search/jql`` with ``updated >= "<watermark - overlap>" ORDER BY
 updated ASC`` (minute precision, in the API user's time zone: set ``timezone`` to match the
 profile), ``nextPageToken`` paging, ``expand=changelog`` and the ``comment`` field.
@@ -29,13 +32,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, RejectedError
@@ -111,6 +115,19 @@ class JiraDesk:
             sleep=sleep,
             policy=policy,
         )
+        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+
+    # -- people -----------------------------------------------------------------------------
+
+    def person_email(self, person_id: str) -> str | None:
+        return self._emails(person_id)
+
+    def _fetch_email(self, person_id: str) -> str | None:
+        # emailAddress is left out unless the user's profile visibility allows it (or the API
+        # user has "Browse users and groups" on a site that shows it): then None.
+        found = self._get("/rest/api/3/user", "jira.person_email", {"accountId": person_id})
+        email = found.get("emailAddress")
+        return str(email) if email else None
 
     # -- comments -------------------------------------------------------------------------
 

@@ -31,12 +31,25 @@ class MemoryDesk:
         self.assignees: dict[str, str] = {}
         self.labels: dict[str, list[str]] = defaultdict(list)
         self.pending: list[RawDelivery] = []
+        self.people: dict[str, str] = {}
+        """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
         self.post_calls = 0
 
     def register(self, key: str) -> None:
         """Make ``key`` a ticket this desk knows about."""
         with self._lock:
             self._known.add(key)
+
+    def add_person(self, person_id: str, email: str) -> None:
+        """Make ``person_id`` a desk user whose e-mail address is ``email``."""
+        with self._lock:
+            self.people[person_id] = email
+
+    def person_email(self, person_id: str) -> str | None:
+        with self._lock:
+            if self.strict and person_id not in self.people:
+                raise NotFoundError(f"no user {person_id}", system=self.name)
+            return self.people.get(person_id)
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         with self._lock:

@@ -20,6 +20,8 @@ failing re-login without bound.
 * Polling: SOQL through ``queryAll`` (deleted cases come back with ``IsDeleted = true``) on
   ``SystemModstamp >= <watermark - overlap>``, ordered by ``SystemModstamp, Id``, paged with
   ``nextRecordsUrl``; each case's comments come in the same query (``CaseComments`` subquery).
+* People: the requester is the Case's ``ContactId`` (``003…``) or a User (``005…``):
+  ``GET /sobjects/Contact/{id}?fields=Email`` (or ``User``), cached in-process.
 * Labels: cases have no labels; ``add_labels`` raises NotSupportedError.
 """
 
@@ -30,11 +32,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 import requests
 
-from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
@@ -51,6 +54,9 @@ from connectors.render import marker_text, to_plain
 T = TypeVar("T")
 _CASE_ID = re.compile(r"^500[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
 _CASE_NUMBER = re.compile(r"^[0-9]{1,30}$")
+_RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+_PERSON_TYPES = {"003": "Contact", "005": "User"}
+"""Key prefixes of the records a Case's requester can be (``ContactId``, a web user's id)."""
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
@@ -167,6 +173,26 @@ class SalesforceDesk:
         )
         self._api = f"/services/data/v{self.options.api_version}"
         self._ids: dict[str, str] = {}
+        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+
+    def person_email(self, person_id: str) -> str | None:
+        return self._emails(person_id)
+
+    def _fetch_email(self, person_id: str) -> str | None:
+        sobject = _PERSON_TYPES.get(person_id[:3]) if _RECORD_ID.fullmatch(person_id) else None
+        if sobject is None:
+            raise RejectedError(
+                f"salesforce.person_email: {person_id[:40]!r} is neither a Contact nor a User id",
+                system=self._t.system,
+            )
+        path = f"{self._api}/sobjects/{sobject}/{person_id}"
+        found = self._authorised(
+            lambda: self._t.json(
+                "GET", path, call="salesforce.person_email", params={"fields": "Email"}
+            )
+        )
+        email = (found or {}).get("Email")
+        return str(email) if email else None
 
     def _classify(self, response: requests.Response) -> None:
         if response.status_code != 403:

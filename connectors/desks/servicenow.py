@@ -18,6 +18,8 @@ no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
   ``sysparm_offset``/``sysparm_limit`` paging, following the ``Link: rel="next"`` header (a page
   may come back short after ACL filtering while later pages still hold records). Query times
   are UTC (``sysparm_display_value=false``). Comments come from ``sys_journal_field``.
+* People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``) → ``email``; the API
+  user needs read access to ``sys_user.email``. Cached in-process.
 * Labels: incidents have no tags in the Table API; ``add_labels`` raises NotSupportedError.
 """
 
@@ -28,11 +30,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import requests
 
-from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
@@ -41,8 +44,10 @@ from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import marker_text, to_plain
 
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
+_USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
 JOURNAL = "/api/now/table/sys_journal_field"
+USERS = "/api/now/table/sys_user"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
 
@@ -101,6 +106,37 @@ class ServiceNowDesk:
         )
         self._table = f"/api/now/table/{self.options.table}"
         self._sys_ids: dict[str, str] = {}
+        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+
+    def person_email(self, person_id: str) -> str | None:
+        return self._emails(person_id)
+
+    def _fetch_email(self, person_id: str) -> str | None:
+        call = "servicenow.person_email"
+        if _SYS_ID.fullmatch(person_id):
+            found = self._t.json(
+                "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": "email"}
+            )
+            user = (found or {}).get("result") or {}
+        else:
+            if not _USER_NAME.fullmatch(person_id):
+                raise RejectedError(
+                    f"{call}: {person_id[:40]!r} is neither a sys_id nor a user name",
+                    system=self._t.system,
+                )
+            params: dict[str, str | int] = {
+                "sysparm_query": f"user_name={person_id}",
+                "sysparm_fields": "email",
+                "sysparm_limit": 1,
+            }
+            users = (self._t.json("GET", USERS, call=call, params=params) or {}).get("result")
+            if not users:
+                raise NotFoundError(
+                    f"{call}: no sys_user {person_id[:40]!r}", system=self._t.system
+                )
+            user = users[0]
+        email = user.get("email")
+        return str(email) if email else None
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         footer = marker_text(marker)

@@ -13,6 +13,8 @@ here goes through ``DeskTransport`` (shared budget, one classifier, bounded retr
   ``hold``, ``solved``) or, when numeric, a custom status id.
 * Assignee: ``assignee_id`` (numeric) or ``assignee_email``; labels are tags (``PUT …/tags``
   adds, keeping the existing ones).
+* People: ``GET /api/v2/users/{id}.json`` → ``user.email`` (event subscriptions name the
+  requester by ``requester_id`` only), cached in-process.
 * Polling: cursor-based incremental export ``/api/v2/incremental/tickets/cursor.json`` — the
   first call with ``start_time`` (since minus the overlap), then ``cursor=<after_cursor>``,
   until ``end_of_stream``. The after-cursor is kept even at the end of the stream: that is where
@@ -25,11 +27,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import requests
 
-from connectors.desks import PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, RejectedError
@@ -90,6 +93,20 @@ class ZendeskDesk:
             sleep=sleep,
             policy=policy,
         )
+        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+
+    def person_email(self, person_id: str) -> str | None:
+        return self._emails(person_id)
+
+    def _fetch_email(self, person_id: str) -> str | None:
+        if not person_id.isdigit():
+            raise RejectedError(
+                f"zendesk.person_email: a Zendesk user id is numeric, not {person_id[:40]!r}",
+                system=self._t.system,
+            )
+        found = self._t.json("GET", f"/api/v2/users/{person_id}.json", call="zendesk.person_email")
+        email = ((found or {}).get("user") or {}).get("email")
+        return str(email) if email else None
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         ticket_id = _ticket_id(key)
