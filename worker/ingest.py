@@ -10,18 +10,19 @@ SLA clocks) is decided from what was new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import InboxItem, TicketEventRow, TicketRow
 from worker.runtime import Runtime
-from worker.store import event_to_json, insert_ignore, ticket_to_json
+from worker.store import compare_and_set, event_to_json, insert_ignore, ticket_to_json
 
 log = structlog.get_logger("deskpilot.ingest")
 
@@ -38,25 +39,18 @@ class Ingested:
 def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
     """Normalise inbox row ``inbox_id`` into its tickets and events; empty if already done."""
     with rt.db.session() as session:
-        item = session.get(InboxItem, inbox_id, with_for_update=not rt.db.is_sqlite)
+        item = session.get(InboxItem, inbox_id)
         if item is None or item.state != "received":
             return []
-        desk = rt.desk_settings(item.desk)
-        try:
-            deliveries = normalize_deliveries(
-                desk.type,
-                desk.name,
-                item.body,
-                base_url=desk.base_url,
-                options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
-            )
-        except UnsupportedEventError as exc:
-            # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
-            item.state, item.error, item.updated_at = "ignored", str(exc)[:2000], rt.clock()
-            return []
-        except WebhookError as exc:
-            item.state, item.error, item.updated_at = "failed", str(exc)[:2000], rt.clock()
-            log.error("inbox.unreadable", inbox_id=inbox_id, desk=item.desk, reason=str(exc))
+        desk_name, body = item.desk, item.body
+    deliveries = _normalize(rt, inbox_id, desk_name, body)
+    if deliveries is None:
+        return []
+    # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
+    deliveries = [_with_requester_email(rt, desk_name, d) for d in deliveries]
+    with rt.db.session() as session:
+        item = session.get(InboxItem, inbox_id, with_for_update=not rt.db.is_sqlite)
+        if item is None or item.state != "received":
             return []
         results = [_store(rt, session, delivery) for delivery in deliveries]
         item.state, item.updated_at = "ingested", rt.clock()
@@ -64,6 +58,70 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
     for result in results:
         _follow_up(rt, result)
     return results
+
+
+def _normalize(
+    rt: Runtime, inbox_id: int, desk_name: str, body: bytes
+) -> list[NormalizedDelivery] | None:
+    """The deliveries a stored body holds; None (and the row marked) when there are none."""
+    desk = rt.desk_settings(desk_name)
+    try:
+        return list(
+            normalize_deliveries(
+                desk.type,
+                desk.name,
+                body,
+                base_url=desk.base_url,
+                options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
+            )
+        )
+    except UnsupportedEventError as exc:
+        # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
+        _mark(rt, inbox_id, "ignored", str(exc))
+    except WebhookError as exc:
+        _mark(rt, inbox_id, "failed", str(exc))
+        log.error("inbox.unreadable", inbox_id=inbox_id, desk=desk_name, reason=str(exc))
+    return None
+
+
+def _mark(rt: Runtime, inbox_id: int, state: str, error: str) -> None:
+    with rt.db.session() as session:
+        compare_and_set(
+            session,
+            InboxItem,
+            inbox_id,
+            InboxItem.state == "received",
+            state=state,
+            error=error[:2000],
+            updated_at=rt.clock(),
+        )
+
+
+def _with_requester_email(
+    rt: Runtime, desk_name: str, delivery: NormalizedDelivery
+) -> NormalizedDelivery:
+    """
+    ``delivery`` with its requester's e-mail filled in from the desk when the payload named
+    them by id only (Zendesk event subscriptions, some Jira deliveries).
+
+    A transient desk failure propagates (the message is retried); a permanent one keeps the
+    ticket without an address, which the playbooks then escalate.
+    """
+    person = delivery.ticket.requester
+    desk = rt.desks.get(desk_name)
+    if person.email or not person.id or desk is None:
+        return delivery
+    try:
+        email = desk.person_email(person.id)
+    except PermanentError as exc:
+        log.warning(
+            "requester.unresolved", desk=desk_name, key=delivery.ticket.key, reason=str(exc)
+        )
+        return delivery
+    if not email:
+        return delivery
+    ticket = replace(delivery.ticket, requester=replace(person, email=email))
+    return replace(delivery, ticket=ticket)
 
 
 def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Ingested:

@@ -58,17 +58,18 @@ def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int) -> int:
     for name, secret in secrets_by_desk.items():
         os.environ[_secret_env(name)] = secret.decode()
     settings = demo_settings(db_url, port, {n: _secret_env(n) for n in DEMO_DESKS})
-    rt = build_runtime(
-        settings,
-        desks={name: MemoryDesk(name) for name in DEMO_DESKS},
-        directories={"corp": seed_directory(demo)},
-    )
+    desks = {name: MemoryDesk(name) for name in DEMO_DESKS}
+    rt = build_runtime(settings, desks=desks, directories={"corp": seed_directory(demo)})
     workers = Workers(rt, threads=8)
     workers.start()
     web = WebServer(rt, "127.0.0.1", port)
     web.start()
     try:
         deliveries = build_deliveries(demo, secrets=secrets_by_desk, now=utcnow())
+        for delivery in deliveries:
+            # The desks know their users: deliveries that name the requester by id resolve.
+            if delivery.requester_id and delivery.requester_email:
+                desks[delivery.desk].add_person(delivery.requester_id, delivery.requester_email)
         _send_all(console, web.port, deliveries)
         handled = _wait(console, rt, {d.key for d in deliveries})
         console.print(_table(_rows(rt, {d.key for d in deliveries})))
