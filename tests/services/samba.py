@@ -8,10 +8,12 @@ machine and Samba version) and every run copies it (only ``smb.conf`` holds abso
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +43,20 @@ class SambaServer:
     admin_password: str
     users: str
     process: subprocess.Popen[bytes]
+    port_lock: int
+    """A file descriptor holding the machine-wide lock on Samba's fixed ports."""
 
     def stop(self) -> None:
-        """Stop the DC we started."""
+        """Stop the DC we started and let the next test run have the ports."""
         stop(self.process)
+        os.close(self.port_lock)
 
 
 def start_samba(samba: str, workdir: Path) -> SambaServer:
     """Copy the provisioned template into ``workdir`` and run ``samba`` in the foreground."""
+    port_lock = _lock_ports()
     if port_in_use(389) or port_in_use(636):
+        os.close(port_lock)
         unavailable("127.0.0.1:389/636 is already taken; Samba AD cannot choose its ports")
     template = _template(samba)
     domain = workdir / "domain"
@@ -70,8 +77,26 @@ def start_samba(samba: str, workdir: Path) -> SambaServer:
     wait_until(lambda: port_in_use(636) and port_in_use(389), proc, log, "samba")
     return SambaServer(
         "ldap://127.0.0.1:389", "ldaps://127.0.0.1:636", str(workdir / "cert.pem"), BASE_DN,
-        ADMIN_UPN, ADMIN_PASSWORD, USERS, proc,
+        ADMIN_UPN, ADMIN_PASSWORD, USERS, proc, port_lock,
     )  # fmt: skip
+
+
+def _lock_ports(wait_s: float = 60) -> int:
+    """
+    Take the machine-wide lock on 127.0.0.1:389/636 (Samba's ports are fixed), waiting for
+    another test run on this machine to finish with them.
+    """
+    fd = os.open(Path(tempfile.gettempdir()) / "deskpilot-samba-ad.lock", os.O_CREAT | os.O_RDWR)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                unavailable("another test run has held Samba AD's fixed ports for a minute")
+            time.sleep(0.2)
 
 
 def _template(samba: str) -> Path:
