@@ -147,7 +147,7 @@ def demo(
     ),
     port: Annotated[int, typer.Option(help="Port for the web app (0: any free port).")] = 8080,
 ) -> None:
-    """Run the whole pipeline on the embedded default with 36 bundled tickets."""
+    """Run the whole pipeline on the embedded default with 41 bundled tickets."""
     from worker.demo.run import run_demo
 
     raise typer.Exit(run_demo(once=once, keep=keep, data_dir=data_dir, port=port))

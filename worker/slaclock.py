@@ -30,6 +30,7 @@ from worker.writeback import pending_outbox_ids, queue_writeback
 log = structlog.get_logger("deskpilot.sla")
 
 NOTIFY_TIMEOUT_S = 5.0
+_GRACE = dt.timedelta(seconds=1)
 
 
 def definitions(rt: Runtime) -> SlaDefinitions:

@@ -33,8 +33,9 @@ def insert_ignore(
         )
     else:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    result = session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    result = session.execute(stmt.returning(*table.primary_key.columns))
+    return result.first() is not None
 
 
 def compare_and_set(

@@ -10,19 +10,24 @@ the comment already there, so nothing is posted twice.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
+from intake.model import Comment, EventKind, Person, StatusCategory, TicketEvent
 from worker import audit
-from worker.db import OutboxRow, TicketRow
+from worker.db import OutboxRow, TicketEventRow, TicketRow
 from worker.runtime import Runtime
-from worker.store import compare_and_set, insert_ignore, older_than
+from worker.store import compare_and_set, event_to_json, insert_ignore, older_than
 
 log = structlog.get_logger("deskpilot.writeback")
 
 KINDS = ("internal_note", "public_reply", "transition")
+AUTOMATION_ID = "deskpilot"
+"""The desk person id deskpilot's own notes and transitions are recorded under."""
 
 
 def queue_writeback(
@@ -83,7 +88,7 @@ def writeback(rt: Runtime, outbox_id: int) -> bool:
             return row is not None and row.state == "sent"
         ticket = session.get(TicketRow, row.ticket_id)
         assert ticket is not None
-        kind, body, marker, key = row.kind, row.body, row.marker, ticket.key
+        kind, body, marker, key, ticket_id = row.kind, row.body, row.marker, ticket.key, ticket.id
     try:
         desk_ref = _send(rt, row.desk, key, kind, body, marker)
     except PermanentError as exc:
@@ -94,6 +99,8 @@ def writeback(rt: Runtime, outbox_id: int) -> bool:
         _release(rt, outbox_id)
         raise
     _finish(rt, outbox_id, "sent", desk_ref=desk_ref)
+    if kind != "internal_note":
+        rt.send("update_sla", ticket_id)
     return True
 
 
@@ -122,6 +129,7 @@ def _finish(
         row.state, row.updated_at, row.desk_ref, row.error = state, now, desk_ref, error
         if state == "sent":
             row.sent_at = now
+            _record_as_event(session, row, now)
         audit.append(
             session,
             f"writeback.{state}",
@@ -129,6 +137,39 @@ def _finish(
             ticket_id=row.ticket_id,
             data={"kind": row.kind, "marker": row.marker, "desk_ref": desk_ref, "error": error},
         )
+
+
+def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None:
+    # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
+    # and resolves the ticket without waiting for the desk to echo it back by webhook.
+    author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
+    if row.kind == "transition":
+        try:
+            status = StatusCategory(row.body)
+        except ValueError:
+            return
+        event = TicketEvent(
+            EventKind.STATUS, now, f"deskpilot:{row.marker}", actor=author, status=status
+        )
+    else:
+        comment = Comment(f"deskpilot:{row.id}", row.body, row.kind == "public_reply", author, now)
+        event = TicketEvent(
+            EventKind.COMMENT, now, f"deskpilot:{row.marker}", actor=author, comment=comment
+        )
+    insert_ignore(
+        session,
+        TicketEventRow,
+        {
+            "ticket_id": row.ticket_id,
+            "desk_event_id": event.desk_event_id[:255],
+            "kind": event.kind.value,
+            "at": now,
+            "seq": 0,
+            "data": event_to_json(event),
+            "handled": True,
+        },
+        ("ticket_id", "desk_event_id"),
+    )
 
 
 def _release(rt: Runtime, outbox_id: int) -> None:

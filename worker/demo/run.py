@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from dramatiq.brokers.stub import StubBroker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -50,7 +51,7 @@ class Row:
 
 def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int) -> int:
     """Run the demo; returns the process exit code (0 when every ticket was handled)."""
-    console = Console()
+    console = Console() if Console().is_terminal else Console(width=150)
     configure_logging(level="WARNING")
     db_url = _prepare(console, data_dir, keep)
     demo = load_demo()
@@ -139,9 +140,17 @@ def _wait(console: Console, rt: Runtime, keys: set[str]) -> bool:
             done = _handled(rt, keys)
             progress.update(task, completed=done)
             if done >= len(keys):
+                _drain(rt)
                 return True
             time.sleep(0.1)
     return False
+
+
+def _drain(rt: Runtime) -> None:
+    # Let the last SLA recomputations (queued after the final notes) finish before printing.
+    if isinstance(rt.broker, StubBroker):
+        for queue in rt.broker.get_declared_queues():
+            rt.broker.join(queue, timeout=10_000)
 
 
 def _handled(rt: Runtime, keys: set[str]) -> int:
@@ -186,11 +195,34 @@ def _rows(rt: Runtime, keys: set[str]) -> list[Row]:
                     ticket.intent or "—",
                     run.playbook if run else "—",
                     (ticket.outcome or ticket.stage).replace("_", " "),
-                    ", ".join(f"{c.metric.replace('_', ' ')} {c.stage}" for c in clocks) or "—",
+                    _sla_cell(clocks),
                     seconds,
                 )
             )
     return rows
+
+
+def _sla_cell(clocks: list[SlaClockRow]) -> str:
+    parts = []
+    for clock in sorted(clocks, key=lambda c: c.metric):
+        if clock.goal_s is None:
+            continue
+        name = "".join(word[0] for word in clock.metric.split("_")).upper()
+        if clock.breached:
+            state = "breached"
+        elif clock.stage == "completed":
+            state = "met"
+        elif clock.remaining_s is not None:
+            state = f"{clock.stage} {_human(clock.remaining_s)} left"
+        else:
+            state = clock.stage
+        parts.append(f"{name} {state}")
+    return ", ".join(parts) or "—"
+
+
+def _human(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes}m"
 
 
 def _table(rows: list[Row]) -> Table:
