@@ -7,7 +7,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dramatiq import Worker
@@ -37,6 +37,21 @@ STATUS_MAP = {
 
 
 @dataclass
+class FakeClock:
+    """A monotonic clock that only moves when the desk sleeps on it; the sleeps are recorded."""
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
 class DeskRun:
     """A migrated runtime, its desks, the demo's signed deliveries and the webhook keys."""
 
@@ -44,38 +59,38 @@ class DeskRun:
     desks: dict[str, DeskClient]
     deliveries: list[DemoDelivery]
     keys: dict[str, bytes]
-    sleeps: list[float]
+    clock: FakeClock
 
     def delivery(self, key: str) -> DemoDelivery:
         """The demo's webhook delivery for ticket ``key``."""
         return next(d for d in self.deliveries if d.key == key)
 
 
-def jira_desk(sleeps: list[float], **options: Any) -> JiraDesk:
-    """The ``jira-it`` desk as a real JiraDesk; its waits are recorded in ``sleeps``."""
+def jira_desk(clock: FakeClock, **options: Any) -> JiraDesk:
+    """The ``jira-it`` desk as a real JiraDesk whose limiter and sleeps run on ``clock``."""
     return JiraDesk(
         "jira-it",
         JIRA,
         email="deskpilot@example.com",
         api_token="not-a-real-token",
-        limiter=LocalRateLimiter(),
+        limiter=LocalRateLimiter(clock=clock.monotonic),
         options=JiraOptions(status_map=STATUS_MAP, **options),
-        sleep=sleeps.append,
+        sleep=clock.sleep,
         policy=RetryPolicy(attempts=4, max_total_wait_s=60.0, max_inline_wait_s=10.0),
     )
 
 
 @contextmanager
 def desk_runtime(
-    database_url: str, make_jira: Callable[[list[float]], DeskClient] | None = None
+    database_url: str, make_jira: Callable[[FakeClock], DeskClient] | None = None
 ) -> Iterator[DeskRun]:
     """The demo's settings and directory on ``database_url``; ``jira-it`` from ``make_jira``."""
     settings, keys = demo_settings_for(database_url)
     demo = load_demo()
-    sleeps: list[float] = []
+    clock = FakeClock()
     desks: dict[str, DeskClient] = {name: MemoryDesk(name) for name in DEMO_DESKS}
     if make_jira is not None:
-        desks["jira-it"] = make_jira(sleeps)
+        desks["jira-it"] = make_jira(clock)
     rt = build_runtime(settings, desks=desks, directories={"corp": seed_directory(demo)})
     deliveries = build_deliveries(demo, secrets=keys, now=utcnow())
     for delivery in deliveries:
@@ -83,7 +98,7 @@ def desk_runtime(
         if isinstance(desk, MemoryDesk) and delivery.requester_id:
             desk.add_person(delivery.requester_id, delivery.requester_email)
     try:
-        yield DeskRun(rt, desks, deliveries, keys, sleeps)
+        yield DeskRun(rt, desks, deliveries, keys, clock)
     finally:
         rt.broker.close()
         rt.db.dispose()

@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def _rows(rt: Runtime, keys: set[str]) -> list[Row]:
     return rows
 
 
-def _sla_cell(clocks: list[SlaClockRow]) -> str:
+def _sla_cell(clocks: Sequence[SlaClockRow]) -> str:
     parts = []
     for clock in sorted(clocks, key=lambda c: c.metric):
         if clock.goal_s is None:
