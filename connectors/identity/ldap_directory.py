@@ -30,11 +30,11 @@ from connectors.identity.ldap import (
     MODIFY_REPLACE,
     Entry,
     LdapOptions,
-    LdapSession,
     escape_filter_chars,
     rc,
     rdn_value,
 )
+from connectors.identity.ldap_session import LdapSession
 
 LDAP_CAPABILITIES = frozenset(
     {

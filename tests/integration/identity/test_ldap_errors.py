@@ -16,10 +16,10 @@ from connectors.identity.ldap import (
     LDAPOperationResult,
     LdapOptions,
     LDAPResponseTimeoutError,
-    LdapSession,
     LDAPSocketOpenError,
     classify_ldap_error,
 )
+from connectors.identity.ldap_session import LdapSession
 from connectors.identity.openldap import LdapDirectory
 from tests.services.process import free_port
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.identity import NewUser
-from connectors.identity.ldap import LdapOptions, LdapSession
+from connectors.identity.ldap import LdapOptions
+from connectors.identity.ldap_session import LdapSession
 from connectors.identity.openldap import DISABLED_LOCK, LdapDirectory
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, make_group
 
