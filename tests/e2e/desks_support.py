@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,21 +82,29 @@ def jira_desk(clock: FakeClock, **options: Any) -> JiraDesk:
 
 @contextmanager
 def desk_runtime(
-    database_url: str, make_jira: Callable[[FakeClock], DeskClient] | None = None
+    database_url: str,
+    make_jira: Callable[[FakeClock], DeskClient] | None = None,
+    *,
+    make: Mapping[str, Callable[[FakeClock], DeskClient]] | None = None,
 ) -> Iterator[DeskRun]:
-    """The demo's settings and directory on ``database_url``; ``jira-it`` from ``make_jira``."""
+    """
+    The demo's settings and directory on ``database_url``; ``jira-it`` from ``make_jira`` and
+    any other desk from ``make`` (the rest are MemoryDesks that know the demo's requesters).
+    """
     settings, keys = demo_settings_for(database_url)
     demo = load_demo()
     clock = FakeClock()
-    desks: dict[str, DeskClient] = {name: MemoryDesk(name) for name in DEMO_DESKS}
+    deliveries = build_deliveries(demo, secrets=keys, now=utcnow())
+    memory = {name: MemoryDesk(name) for name in DEMO_DESKS}
+    for delivery in deliveries:
+        if delivery.requester_id:
+            memory[delivery.desk].add_person(delivery.requester_id, delivery.requester_email)
+    desks: dict[str, DeskClient] = dict(memory)
     if make_jira is not None:
         desks["jira-it"] = make_jira(clock)
+    for name, factory in (make or {}).items():
+        desks[name] = factory(clock)
     rt = build_runtime(settings, desks=desks, directories={"corp": seed_directory(demo)})
-    deliveries = build_deliveries(demo, secrets=keys, now=utcnow())
-    for delivery in deliveries:
-        desk = desks[delivery.desk]
-        if isinstance(desk, MemoryDesk) and delivery.requester_id:
-            desk.add_person(delivery.requester_id, delivery.requester_email)
     try:
         yield DeskRun(rt, desks, deliveries, keys, clock)
     finally:
