@@ -47,7 +47,7 @@ def _receive(run: DeskRun) -> int:
     return receipt.inbox_id
 
 
-def _stored(run: DeskRun) -> tuple[str, str | None]:
+def _stored(run: DeskRun) -> tuple[str | None, str | None]:
     with run.rt.db.session() as session:
         row = session.scalars(select(TicketRow).where(TicketRow.key == KEY)).one()
         return row.requester, ticket_from_json(row.snapshot).requester.email

@@ -11,11 +11,13 @@ from responses import matchers
 
 from connectors.desks.memory import MemoryDesk
 from connectors.errors import NotFoundError, RejectedError
+from connectors.ratelimit import LocalRateLimiter
 
 from . import test_jira_desk as jira
 from . import test_salesforce_desk as salesforce
 from . import test_servicenow_desk as servicenow
 from . import test_zendesk_desk as zendesk
+from .conftest import FakeClock
 
 ACCOUNT_ID = "5b10a2844c20165700ede21g"
 SNOW_USER = "62826bf03710200044e0bfc8bcbe5df1"
@@ -35,7 +37,12 @@ def http() -> Iterator[responses.RequestsMock]:
     ids=["visible", "hidden-by-profile-visibility"],
 )
 def test_jira_reads_email_address_of_account(
-    jira_http, limiter, clock, payload, fixture, email
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    fixture: str,
+    email: str | None,
 ) -> None:
     """Jira answers ``emailAddress`` when the profile shows it; a hidden address is None."""
     jira_http.get(
@@ -50,7 +57,9 @@ def test_jira_reads_email_address_of_account(
     assert desk.person_email(ACCOUNT_ID) == email  # cached: one request in all
 
 
-def test_jira_unknown_account_is_not_found(jira_http, limiter, clock) -> None:
+def test_jira_unknown_account_is_not_found(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     jira_http.get(
         f"{jira.BASE}/rest/api/3/user",
         status=404,
@@ -66,7 +75,9 @@ def test_jira_unknown_account_is_not_found(jira_http, limiter, clock) -> None:
         jira.make_desk(limiter, clock).person_email(ACCOUNT_ID)
 
 
-def test_zendesk_reads_user_email_once(http, limiter, clock, payload) -> None:
+def test_zendesk_reads_user_email_once(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock, payload: Payload
+) -> None:
     """Zendesk event subscriptions carry ``requester_id``: the address comes from the user."""
     http.get(f"{zendesk.BASE}/api/v2/users/35436.json", json=payload("zendesk", "api_user"))
 
@@ -76,7 +87,9 @@ def test_zendesk_reads_user_email_once(http, limiter, clock, payload) -> None:
     assert len(http.calls) == 1
 
 
-def test_zendesk_failure_is_not_cached(http, limiter, clock, payload) -> None:
+def test_zendesk_failure_is_not_cached(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock, payload: Payload
+) -> None:
     """A lookup that failed is asked again next time (only answers are cached)."""
     url = f"{zendesk.BASE}/api/v2/users/35436.json"
     http.get(url, status=404, json=payload("zendesk", "api_error_user_not_found"))
@@ -111,7 +124,14 @@ def test_zendesk_failure_is_not_cached(http, limiter, clock, payload) -> None:
     ids=["by-sys-id", "by-user-name"],
 )
 def test_servicenow_reads_sys_user_email(
-    http, limiter, clock, payload, person_id, url, query, fixture
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    person_id: str,
+    url: str,
+    query: dict[str, str],
+    fixture: str,
 ) -> None:
     http.get(
         servicenow.BASE + url,
@@ -122,7 +142,9 @@ def test_servicenow_reads_sys_user_email(
     assert servicenow.make_desk(limiter, clock).person_email(person_id) == "beth.anglin@example.com"
 
 
-def test_servicenow_unknown_user_name_is_not_found(http, limiter, clock) -> None:
+def test_servicenow_unknown_user_name_is_not_found(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.get(f"{servicenow.BASE}/api/now/table/sys_user", json={"result": []})
 
     with pytest.raises(NotFoundError, match="no sys_user"):
@@ -138,7 +160,14 @@ def test_servicenow_unknown_user_name_is_not_found(http, limiter, clock) -> None
     ids=["contact", "user"],
 )
 def test_salesforce_reads_contact_or_user_email(
-    http, limiter, clock, payload, person_id, sobject, fixture, email
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    person_id: str,
+    sobject: str,
+    fixture: str,
+    email: str | None,
 ) -> None:
     http.get(
         f"{salesforce.API}/sobjects/{sobject}/{person_id}",
@@ -150,6 +179,7 @@ def test_salesforce_reads_contact_or_user_email(
 
 
 Lookup = Callable[[Any, Any], Any]
+Payload = Callable[[str, str], Any]
 
 
 @pytest.mark.parametrize(
@@ -162,7 +192,12 @@ Lookup = Callable[[Any, Any], Any]
     ids=["zendesk-non-numeric", "servicenow-query-injection", "salesforce-case-id"],
 )
 def test_ids_the_desk_cannot_have_are_refused_without_a_request(
-    http, limiter, clock, make: Lookup, person_id, reason
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    make: Lookup,
+    person_id: str,
+    reason: str,
 ) -> None:
     with pytest.raises(RejectedError, match=reason):
         make(limiter, clock).person_email(person_id)
