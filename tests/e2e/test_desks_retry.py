@@ -109,13 +109,6 @@ class EnqueueRecorder(Middleware):
             self.retried.set()
 
 
-BROKER_RETRY = (
-    "worker.broker.RateLimitToRetry sets message.options['retry_delay_ms'], which dramatiq 2.2's "
-    "Retries never reads: it only honours Retry(delay=…) or its own exponential backoff."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=BROKER_RETRY)
 def test_a_long_retry_after_goes_back_to_the_queue_for_that_long(
     run: DeskRun, jira: responses.RequestsMock
 ) -> None:
