@@ -50,10 +50,13 @@ def poll_desk(rt: Runtime, desk_name: str) -> int:
     return stored
 
 
+def _lease_for(rt: Runtime, desk_name: str) -> dt.timedelta:
+    interval = rt.desk_settings(desk_name).poll_interval_s or 60.0
+    return dt.timedelta(seconds=max(rt.settings.runtime.lease_s, interval * 2))
+
+
 def _lease(rt: Runtime, desk_name: str) -> tuple[str | None, dt.datetime] | None:
     now = rt.clock()
-    interval = rt.desk_settings(desk_name).poll_interval_s or 60.0
-    lease_s = max(rt.settings.runtime.lease_s, interval * 2)
     with rt.db.session() as session:
         insert_ignore(
             session,
@@ -73,7 +76,7 @@ def _lease(rt: Runtime, desk_name: str) -> tuple[str | None, dt.datetime] | None
                 PollCursorRow.desk == desk_name,
                 or_(PollCursorRow.lease_until.is_(None), PollCursorRow.lease_until < now),
             )
-            .values(lease_until=now + dt.timedelta(seconds=lease_s))
+            .values(lease_until=now + _lease_for(rt, desk_name))
         ).rowcount  # type: ignore[attr-defined]
         if not won:
             return None
@@ -83,10 +86,13 @@ def _lease(rt: Runtime, desk_name: str) -> tuple[str | None, dt.datetime] | None
 
 
 def _advance(rt: Runtime, desk_name: str, cursor: str | None) -> None:
+    # Each stored page also renews the lease, so a long multi-page poll keeps it.
+    now = rt.clock()
     with rt.db.session() as session:
         row = session.get(PollCursorRow, desk_name)
         assert row is not None
-        row.cursor, row.updated_at = cursor, rt.clock()
+        row.cursor, row.updated_at = cursor, now
+        row.lease_until = now + _lease_for(rt, desk_name)
 
 
 def _unlease(rt: Runtime, desk_name: str) -> None:

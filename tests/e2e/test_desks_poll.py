@@ -164,3 +164,28 @@ def test_two_polls_of_one_desk_at_once_run_one(run: DeskRun, jira: responses.Req
     assert results == {"first": 1, "second": 0}
     assert len(jira.calls) == 1, "only one poll asked the desk"
     assert _cursor(run).lease_until is None
+
+
+@pytest.mark.parametrize(
+    ("lease_left_s", "stored"), [(-1.0, 1), (600.0, 0)], ids=["crashed-poll-expired", "held"]
+)
+def test_a_crashed_polls_lease_expires_and_the_next_poll_takes_over(
+    run: DeskRun, jira: responses.RequestsMock, lease_left_s: float, stored: int
+) -> None:
+    """A lease left by a poller that died is taken once it expires; a live one is respected."""
+    now = run.rt.clock()
+    with run.rt.db.session() as session:
+        session.add(
+            PollCursorRow(
+                desk="jira-it",
+                cursor=None,
+                since=now - dt.timedelta(hours=1),
+                updated_at=now,
+                lease_until=now + dt.timedelta(seconds=lease_left_s),
+            )
+        )
+    if stored:
+        jira.get(SEARCH, json=search_page(run.delivery(KEY)))
+
+    assert poll_desk(run.rt, "jira-it") == stored
+    assert len(jira.calls) == stored
