@@ -13,8 +13,10 @@ from typing import Any
 
 import dramatiq
 
+from connectors.errors import RateLimitedError
 from worker import commands, ingest, periodic, poll, process, slaclock, timers, writeback
 from worker.apply import apply_run
+from worker.broker import MAX_BACKOFF_MS
 from worker.runtime import Runtime
 
 TIME_LIMIT_MS = 5 * 60 * 1000
@@ -45,7 +47,12 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
 
 def _named(fn: Callable[..., Any], name: str) -> Callable[..., None]:
     def run(*args: Any) -> None:
-        fn(*args)
+        try:
+            fn(*args)
+        except RateLimitedError as exc:
+            # The vendor said when to come back: retry then, not on the generic backoff.
+            delay_ms = int(max(exc.retry_after_s, 0.1) * 1000)
+            raise dramatiq.Retry(str(exc), delay=min(delay_ms, MAX_BACKOFF_MS)) from exc
 
     run.__name__ = run.__qualname__ = name
     return run

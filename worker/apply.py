@@ -15,7 +15,7 @@ import secrets as pysecrets
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError, TransientError
@@ -41,6 +41,22 @@ class StepFailedError(Exception):
         self.error = error
 
 
+class StepUncertainError(Exception):
+    """A one-shot step was interrupted after it started: it may or may not have happened."""
+
+    def __init__(self, step: PlannedStep) -> None:
+        super().__init__(
+            f"step {step.index} ({step.kind}) was interrupted by a worker crash; it cannot be read "
+            "back, so it is not repeated automatically"
+        )
+        self.step = step
+
+
+ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
+"""Operations that are not idempotent: running one twice sends a second e-mail or password.
+Every other operation is idempotent in the directory, so an interrupted one is simply run again."""
+
+
 def apply_run(rt: Runtime, run_id: int) -> str | None:
     """Apply run ``run_id`` if it is approved (or resume it); returns the run's new state."""
     claimed = _claim(rt, run_id)
@@ -55,6 +71,8 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
     except TransientError:
         _release(rt, run_id)
         raise
+    except StepUncertainError as uncertain:
+        return _hand_over_uncertain(rt, run, ticket, uncertain)
     except StepFailedError as failure:
         return _fail(rt, run, ticket, plan, done, failure)
     verifications = _verify(rt, run, plan)
@@ -110,7 +128,7 @@ def _run_step(
     key = step_key(ticket, run, step, phase)
     now = rt.clock()
     with rt.db.session() as session:
-        insert_ignore(
+        fresh = insert_ignore(
             session,
             StepRow,
             {
@@ -129,11 +147,20 @@ def _run_step(
         record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
         if record.state == "done":
             return None
+        interrupted = not fresh and record.state == "started" and step.kind in ONE_SHOT
+        if interrupted:
+            record.state, record.error = "uncertain", "interrupted after it started"
+        else:
+            record.state = "started"
         session.get(RunRow, run.id).updated_at = now  # type: ignore[union-attr]
+    if interrupted:
+        raise StepUncertainError(step)
     try:
         change = execute_step(step, rt.directories, secrets=SecretLinks(rt))
-    except TransientError:
+    except TransientError as exc:
         STEPS.labels(step.kind, "retry").inc()
+        if exc.status is not None:
+            _mark_not_done(rt, key)  # the system answered "not now": nothing happened
         raise
     except (PermanentError, ValueError) as exc:
         _record_step(rt, run, key, step, None, str(exc))
@@ -142,6 +169,15 @@ def _run_step(
     _record_step(rt, run, key, step, change, None)
     STEPS.labels(step.kind, "changed" if change.changed else "unchanged").inc()
     return change
+
+
+def _mark_not_done(rt: Runtime, key: str) -> None:
+    with rt.db.session() as session:
+        session.execute(
+            update(StepRow)
+            .where(StepRow.idempotency_key == key, StepRow.state == "started")
+            .values(state="pending")
+        )
 
 
 def _record_step(
@@ -299,6 +335,37 @@ def _fail(
     _send_outbox(rt, outbox)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
     return state
+
+
+def _hand_over_uncertain(
+    rt: Runtime, run: RunRow, ticket: TicketRow, uncertain: StepUncertainError
+) -> str:
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(RunRow, run.id)
+        trow = session.get(TicketRow, ticket.id)
+        assert row is not None and trow is not None
+        row.state, row.updated_at = "uncertain", now
+        row.result = {"uncertain_step": uncertain.step.index, "error": str(uncertain)}
+        trow.outcome, trow.stage, trow.stage_at, trow.done_at = "escalated", "done", now, now
+        body = (
+            f"deskpilot stopped before finishing **{uncertain.step.description}**: a worker crashed "
+            "while it ran, and this operation cannot be read back. Check the account (and whether "
+            "the owner received a reset e-mail) before doing it again by hand."
+        )
+        queue_writeback(rt, session, trow, "internal_note", body, f"uncertain-{row.id}")
+        audit.append(
+            session,
+            "run.uncertain",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=row.id,
+            data=row.result,
+        )
+        outbox = pending_outbox_ids(session, trow.id)
+    _send_outbox(rt, outbox)
+    log.error("run.uncertain", run_id=run.id, step=uncertain.step.index)
+    return "uncertain"
 
 
 def compensate(

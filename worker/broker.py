@@ -3,8 +3,8 @@ The Dramatiq broker: an in-process StubBroker on the embedded default, Redis in 
 
 Messages only carry row ids; the database is the truth. What this module adds to Dramatiq:
 
-* one retry rule (``should_retry``): only transient errors are retried, and a vendor's
-  Retry-After becomes the retry delay;
+* one retry rule (``should_retry``): only transient errors are retried (a vendor's
+  Retry-After becomes the retry delay in ``worker.actors``);
 * a logging middleware that binds ``actor`` and ``message_id`` for every log line of a message
   and ends each message with one summary line;
 * a dead-letter middleware that records a message that failed for good in the database;
@@ -27,7 +27,7 @@ from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 
-from connectors.errors import RateLimitedError, TransientError
+from connectors.errors import TransientError
 from worker.config import BrokerSettings
 
 log = structlog.get_logger("deskpilot.broker")
@@ -41,22 +41,6 @@ QUEUES = ("intake", "playbooks", "writeback", "periodic")
 def should_retry(retries: int, exc: BaseException) -> bool:
     """The one retry rule: transient errors (and explicit ``dramatiq.Retry``) only."""
     return retries < MAX_RETRIES and isinstance(exc, TransientError | dramatiq.Retry)
-
-
-class RateLimitToRetry(Middleware):
-    """Turn a vendor's RateLimitedError into a Retry with the delay the vendor asked for."""
-
-    def after_process_message(
-        self,
-        broker: dramatiq.Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        if isinstance(exception, RateLimitedError):
-            delay_ms = int(max(exception.retry_after_s, 0.1) * 1000)
-            message.options["retry_delay_ms"] = min(delay_ms, MAX_BACKOFF_MS)
 
 
 class MessageLogging(Middleware):
@@ -124,7 +108,6 @@ def make_broker(settings: BrokerSettings) -> dramatiq.Broker:
             middleware.max_retries = MAX_RETRIES
             middleware.min_backoff = MIN_BACKOFF_MS
             middleware.max_backoff = MAX_BACKOFF_MS
-    broker.add_middleware(RateLimitToRetry(), before=dramatiq.middleware.Retries)
     broker.add_middleware(MessageLogging())
     for queue in QUEUES:
         broker.declare_queue(queue)
