@@ -26,6 +26,7 @@ from worker import audit
 from worker.db import RunRow, StepRow, TicketRow, TimerRow
 from worker.metrics import STEPS
 from worker.runtime import Runtime
+from worker.scheduled import due_later, schedule_run
 from worker.store import compare_and_set, insert_ignore, older_than
 from worker.writeback import pending_outbox_ids, queue_writeback
 
@@ -63,6 +64,8 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
     if claimed is None:
         return None
     run, ticket, plan = claimed
+    if (later := due_later(plan, rt.clock())) is not None:
+        return schedule_run(rt, run.id, ticket.id, later)
     done: list[PlannedStep] = []
     try:
         for step in plan.changes:

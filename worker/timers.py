@@ -23,6 +23,7 @@ from worker.apply import StepFailedError, _run_step
 from worker.db import RunRow, TicketRow, TimerRow
 from worker.metrics import TIMERS_FIRED
 from worker.runtime import Runtime
+from worker.scheduled import apply_when_due
 from worker.slaclock import fire_sla_timer
 from worker.store import compare_and_set
 from worker.writeback import pending_outbox_ids, queue_writeback
@@ -147,5 +148,6 @@ def _record_expiry(
 
 HANDLERS: dict[str, Callable[[Runtime, int], None]] = {
     "access_expiry": expire_access,
+    "apply_at": apply_when_due,
     "sla": fire_sla_timer,
 }
