@@ -1,47 +1,208 @@
-"""The team lead's first dashboard page: where every ticket is, and its SLA clocks."""
+"""
+The team lead's SLA dashboard: ``/dashboard``, its CSV exports, and its Prometheus figures.
+
+Figures come from ``worker.dashboard_data`` (a few set-based queries, then ``sla.report``). The
+page is one server-rendered HTML document with inline CSS, SVG and a few lines of JavaScript
+(countdowns); nothing is loaded from elsewhere. It reloads itself every 30 seconds.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
-from worker.db import SlaClockRow, TicketRow
+from sla.report import Compliance, Distribution, Period
+from worker.dashboard_data import GROUPS, DashboardView, dashboard_view
 from worker.runtime import Runtime
+from worker.web import dashboard_metrics
 from worker.web.auth import require
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
+PRESETS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
+REFRESH_S = 30
 
 
-def overview(rt: Runtime, limit: int = 200) -> dict[str, Any]:
-    """The figures the first page shows, straight from the database."""
-    with rt.db.session() as session:
-        tickets = session.scalars(
-            select(TicketRow).order_by(TicketRow.first_seen_at.desc()).limit(limit)
-        ).all()
-        clocks = session.scalars(
-            select(SlaClockRow).where(SlaClockRow.ticket_id.in_([t.id for t in tickets]))
-        ).all()
-    by_ticket: dict[int, list[SlaClockRow]] = {}
-    for clock in clocks:
-        by_ticket.setdefault(clock.ticket_id, []).append(clock)
-    outcomes = Counter(t.outcome or t.stage for t in tickets)
-    return {"tickets": tickets, "clocks": by_ticket, "outcomes": sorted(outcomes.items())}
+def parse_period(
+    now: dt.datetime, preset: str | None, start: str | None, end: str | None
+) -> tuple[Period, str]:
+    """
+    The period a request asks for, and its label.
+
+    ``?from=2026-11-01&to=2026-11-07`` (dates in UTC, both included) or ``?range=7d``
+    (1d, 7d, 30d, 90d back from now); nothing: the last 7 days.
+    """
+    if start or end:
+        try:
+            first = dt.date.fromisoformat(start) if start else (now - dt.timedelta(days=7)).date()
+            last = dt.date.fromisoformat(end) if end else now.date()
+        except ValueError as exc:
+            raise HTTPException(400, f"from/to must be dates like 2026-11-01: {exc}") from exc
+        if last < first:
+            raise HTTPException(400, f"the period ends ({last}) before it starts ({first})")
+        begin = dt.datetime.combine(first, dt.time(), dt.UTC)
+        stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return Period(begin, stop), f"{first} to {last}"
+    name = preset or "7d"
+    if name not in PRESETS:
+        raise HTTPException(400, f"range must be one of {', '.join(PRESETS)}")
+    return Period(now - dt.timedelta(days=PRESETS[name]), now), f"last {name}"
+
+
+def duration(seconds: float | None) -> str:
+    """``2h 05m``, ``3d 4h``, ``45s``: a duration a person reads at a glance."""
+    if seconds is None:
+        return "—"
+    sign, total = ("-" if seconds < 0 else ""), int(abs(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m {secs:02d}s" if minutes else f"{sign}{secs}s"
+
+
+def percent(value: float | None) -> str:
+    """``97.5 %`` or a dash when nothing counted."""
+    return "—" if value is None else f"{value:.1f} %"
+
+
+TEMPLATES.filters["duration"] = duration
+TEMPLATES.filters["percent"] = percent
+
+
+def _compliance_rows(rows: Iterable[Compliance]) -> list[list[object]]:
+    return [
+        [c.group, c.met, c.breached_completed, c.breached_open, c.cancelled,
+         "" if c.percent is None else round(c.percent, 2)]
+        for c in rows
+    ]  # fmt: skip
+
+
+def _distribution_row(name: str, d: Distribution) -> list[object]:
+    return [name, d.count, d.p50, d.p90, d.p95]
+
+
+def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Every table of the page as CSV header and rows, by export name."""
+    fig = view.figures
+    tables: dict[str, tuple[list[str], list[list[object]]]] = {
+        f"compliance-{group}": (
+            [group, "met", "breached_completed", "breached_open", "cancelled", "percent"],
+            _compliance_rows(view.compliance[group]),
+        )
+        for group in GROUPS
+    }
+    tables["at-risk"] = (
+        ["desk", "ticket", "url", "metric", "stage", "remaining_s", "breach_at", "percent_used"],
+        [
+            [r.desk, r.key, r.url or "", r.metric, str(r.stage), round(r.remaining_seconds),
+             r.breach_at.isoformat() if r.breach_at else "", round(r.percent, 1)]
+            for r in fig.at_risk
+        ],
+    )  # fmt: skip
+    tables["breach-trend"] = (
+        ["day", "breaches"],
+        [[d.isoformat(), n] for d, n in fig.breach_trend],
+    )
+    tables["durations"] = (
+        ["figure", "count", "p50_s", "p90_s", "p95_s"],
+        [
+            _distribution_row("first_response", fig.first_response),
+            _distribution_row("resolution", fig.resolution),
+            _distribution_row("approval_wait", fig.approval_wait),
+        ],
+    )
+    by_people = fig.resolved - fig.resolved_by_automation
+    tables["automation"] = (
+        ["resolved", "by_deskpilot", "by_people", "automation_percent"],
+        [[fig.resolved, fig.resolved_by_automation, by_people,
+          "" if fig.automation_rate is None else round(fig.automation_rate, 2)]],
+    )  # fmt: skip
+    return tables
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def _trend_bars(trend: tuple[tuple[dt.date, int], ...]) -> dict[str, Any]:
+    """Geometry of the breach-trend SVG: one bar per day, scaled to the busiest day."""
+    width, height = 640, 140
+    peak = max((n for _, n in trend), default=0)
+    step = width / max(len(trend), 1)
+    bars = []
+    for i, (day, n) in enumerate(trend):
+        bar_h = round((height - 20) * n / max(peak, 1), 1)
+        bars.append(
+            {"x": round(i * step + step * 0.1, 1), "w": round(step * 0.8, 1), "h": bar_h,
+             "y": round(height - 16 - bar_h, 1), "day": day.isoformat(), "n": n}
+        )  # fmt: skip
+    return {"width": width, "height": height, "bars": bars, "peak": peak}
+
+
+def render(view: DashboardView, label: str, query: str) -> str:
+    """The dashboard page for ``view``."""
+    return TEMPLATES.get_template("dashboard.html").render(
+        view=view,
+        fig=view.figures,
+        label=label,
+        query=query,
+        groups=GROUPS,
+        presets=PRESETS,
+        trend=_trend_bars(view.figures.breach_trend),
+        exports=list(csv_tables(view)),
+        refresh_s=REFRESH_S,
+    )
+
+
+def _view_for(rt: Runtime, request: Request) -> tuple[DashboardView, str]:
+    now = rt.clock()
+    params = request.query_params
+    period, label = parse_period(now, params.get("range"), params.get("from"), params.get("to"))
+    return dashboard_view(rt, period, now), label
 
 
 def install(app: FastAPI, rt: Runtime) -> None:
-    """Add ``/dashboard`` to ``app``."""
+    """Add ``/dashboard`` and ``/dashboard/export/{table}.csv``; expose the SLA gauges."""
+    dashboard_metrics.install(rt)
 
     @app.get("/dashboard", response_class=HTMLResponse, summary="SLA dashboard (viewer role)")
     def dashboard(request: Request) -> HTMLResponse:
         require(request, "viewer")
-        page = TEMPLATES.get_template("dashboard.html").render(**overview(rt), now=rt.clock())
-        return HTMLResponse(page)
+        view, label = _view_for(rt, request)
+        return HTMLResponse(render(view, label, request.url.query))
+
+    @app.get(
+        "/dashboard/export/{table}.csv",
+        summary="One dashboard table as CSV (viewer role)",
+        response_class=Response,
+    )
+    def export(table: str, request: Request) -> Response:
+        require(request, "viewer")
+        view, _ = _view_for(rt, request)
+        tables = csv_tables(view)
+        if table not in tables:
+            raise HTTPException(404, f"no table {table!r}; tables: {', '.join(tables)}")
+        header, rows = tables[table]
+        return Response(
+            _csv(header, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{table}.csv"'},
+        )

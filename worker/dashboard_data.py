@@ -1,0 +1,250 @@
+"""
+From the database to the dashboard's records (``sla.report``), with a few set-based queries.
+
+Only the rows that can change a figure of the period are read: tickets created or finished in
+it, and tickets with a clock that is still active, stopped in it, or breached in it. Each query
+selects only the columns the figures need; nothing is read ticket by ticket, so a page over
+100,000 tickets costs four queries. The arithmetic is ``sla.report.dashboard_figures`` (pure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from sla.clock import Stage
+from sla.config import parse_goal_duration
+from sla.report import (
+    ClockRecord,
+    Compliance,
+    Dashboard,
+    GroupBy,
+    Period,
+    TicketRecord,
+    dashboard_figures,
+)
+from sla.timer import Threshold
+from worker.db import ApprovalRow, RunRow, SlaClockRow, TicketRow
+from worker.runtime import Runtime
+
+GROUPS: tuple[GroupBy, ...] = ("desk", "intent", "priority", "team", "metric")
+ACTIVE = (str(Stage.RUNNING), str(Stage.PAUSED))
+AUTOMATED_RUN_STATES = ("applied", "expired", "expiry_failed")
+"""A run in one of these states changed the directory as planned: deskpilot did the work."""
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """The figures of one period: the main ``Dashboard`` and compliance for every grouping."""
+
+    period: Period
+    now: dt.datetime
+    figures: Dashboard
+    compliance: dict[GroupBy, tuple[Compliance, ...]]
+    tickets: int
+
+
+def thresholds(rt: Runtime) -> tuple[Threshold, ...]:
+    """The default at-risk thresholds of the ``sla.at_risk`` configuration."""
+    return tuple(
+        Threshold(percent=r.percent)
+        if r.percent is not None
+        else Threshold(time_left_seconds=parse_goal_duration(r.time_left or 0))
+        for r in rt.settings.sla.at_risk
+    )
+
+
+def _created() -> ColumnElement[Any]:
+    return func.coalesce(TicketRow.desk_created_at, TicketRow.first_seen_at)
+
+
+def _in(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def _relevant_tickets(period: Period) -> ColumnElement[bool]:
+    clocks = select(SlaClockRow.ticket_id).where(
+        or_(
+            SlaClockRow.stage.in_(ACTIVE),
+            _in(SlaClockRow.stopped_at, period),
+            and_(SlaClockRow.breached, _in(SlaClockRow.breach_at, period)),
+        )
+    )
+    return or_(_in(_created(), period), _in(TicketRow.done_at, period), TicketRow.id.in_(clocks))
+
+
+def _ticket_rows(session: Session, period: Period) -> Sequence[Any]:
+    automated = exists().where(
+        RunRow.ticket_id == TicketRow.id, RunRow.state.in_(AUTOMATED_RUN_STATES)
+    )
+    query = select(
+        TicketRow.id,
+        TicketRow.desk,
+        TicketRow.key,
+        TicketRow.url,
+        TicketRow.intent,
+        TicketRow.priority,
+        TicketRow.team,
+        TicketRow.desk_created_at,
+        TicketRow.first_seen_at,
+        TicketRow.outcome,
+        TicketRow.done_at,
+        automated.label("automated"),
+    ).where(_relevant_tickets(period))
+    return session.execute(query).all()
+
+
+def _clock_rows(session: Session, period: Period) -> Sequence[Any]:
+    ids = select(TicketRow.id).where(_relevant_tickets(period))
+    query = select(
+        SlaClockRow.ticket_id,
+        SlaClockRow.metric,
+        SlaClockRow.stage,
+        SlaClockRow.goal_s,
+        SlaClockRow.elapsed_s,
+        SlaClockRow.remaining_s,
+        SlaClockRow.breach_at,
+        SlaClockRow.breached,
+        SlaClockRow.stopped_at,
+    ).where(SlaClockRow.ticket_id.in_(ids))
+    return session.execute(query).all()
+
+
+def _approval_waits(session: Session, period: Period) -> dict[int, float]:
+    """Per ticket: the seconds its runs waited from planning to their last approval."""
+    ids = select(TicketRow.id).where(_relevant_tickets(period))
+    query = (
+        select(RunRow.ticket_id, RunRow.created_at, func.max(ApprovalRow.at))
+        .join(ApprovalRow, ApprovalRow.run_id == RunRow.id)
+        .where(ApprovalRow.verdict == "approved", RunRow.ticket_id.in_(ids))
+        .group_by(RunRow.id, RunRow.ticket_id, RunRow.created_at)
+    )
+    waits: dict[int, float] = defaultdict(float)
+    for ticket_id, created, approved in session.execute(query):
+        if approved is not None and created is not None:
+            waits[ticket_id] += max(0.0, (_aware(approved) - created).total_seconds())
+    return waits
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """``max()`` over a column bypasses the column type on SQLite: read naive values as UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _clock(row: Any, started: dt.datetime, now: dt.datetime) -> ClockRecord:
+    stage = Stage(row.stage)
+    breached, remaining = bool(row.breached), row.remaining_s
+    if stage is Stage.RUNNING and row.breach_at is not None and row.breach_at <= now:
+        breached = True  # its breach timer has not fired yet: the goal is gone all the same
+        remaining = -(now - row.breach_at).total_seconds()
+    return ClockRecord(
+        row.metric, stage, row.goal_s, row.elapsed_s, remaining, row.breach_at, breached,
+        started, row.stopped_at,
+    )  # fmt: skip
+
+
+def _ticket(row: Any, clocks: list[ClockRecord], wait: float) -> TicketRecord:
+    by_metric = {c.metric: c for c in clocks}
+    first = by_metric.get("first_response")
+    resolution = by_metric.get("resolution")
+    resolved_at = (
+        resolution.stopped_at if resolution and resolution.stage is Stage.COMPLETED else None
+    )
+    automated = bool(row.automated) and row.outcome == "resolved"
+    if resolved_at is None and row.outcome == "resolved":
+        resolved_at = row.done_at
+    return TicketRecord(
+        desk=row.desk,
+        key=row.key,
+        url=row.url,
+        intent=row.intent,
+        priority=row.priority,
+        team=row.team,
+        created_at=row.desk_created_at or row.first_seen_at,
+        first_response_at=first.stopped_at if first and first.stage is Stage.COMPLETED else None,
+        resolved_at=resolved_at,
+        resolved_by_automation=automated,
+        approval_wait_s=wait,
+        clocks=tuple(clocks),
+    )
+
+
+def load_records(rt: Runtime, period: Period, now: dt.datetime) -> list[TicketRecord]:
+    """Every ticket that can change a figure of ``period``, as ``sla.report`` records."""
+    with rt.db.session() as session:
+        tickets = _ticket_rows(session, period)
+        clock_rows = _clock_rows(session, period)
+        waits = _approval_waits(session, period)
+    created = {row.id: row.desk_created_at or row.first_seen_at for row in tickets}
+    clocks: dict[int, list[ClockRecord]] = defaultdict(list)
+    for row in clock_rows:
+        clocks[row.ticket_id].append(_clock(row, created[row.ticket_id], now))
+    return [_ticket(row, clocks.get(row.id, []), waits.get(row.id, 0.0)) for row in tickets]
+
+
+def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardView:
+    """Every figure of the dashboard for ``period`` as of ``now``."""
+    records = load_records(rt, period, now)
+    risk = thresholds(rt)
+    main = dashboard_figures(records, period, now, risk, group_by="desk")
+    compliance: dict[GroupBy, tuple[Compliance, ...]] = {"desk": main.compliance}
+    for group in GROUPS[1:]:
+        compliance[group] = dashboard_figures(records, period, now, risk, group).compliance
+    return DashboardView(period, now, main, compliance, len(records))
+
+
+@dataclass(frozen=True)
+class OpenStates:
+    """Open SLA clocks right now, for the Prometheus gauges."""
+
+    by_state: dict[str, int]
+    """``breached``, ``at_risk``, ``on_track``, ``paused`` → number of open tickets (worst clock)."""
+    breached_clocks: int
+    at_risk_clocks: int
+
+
+_ORDER = ("on_track", "paused", "at_risk", "breached")
+
+
+def _state(row: Any, now: dt.datetime, risk: tuple[Threshold, ...]) -> str:
+    if row.breached or (
+        row.stage == Stage.RUNNING and row.breach_at is not None and row.breach_at <= now
+    ):
+        return "breached"
+    if row.goal_s:
+        goal, used = dt.timedelta(seconds=row.goal_s), dt.timedelta(seconds=row.elapsed_s)
+        if any(used >= t.used_at(goal) for t in risk):
+            return "at_risk"
+    return "paused" if row.stage == Stage.PAUSED else "on_track"
+
+
+def open_states(rt: Runtime, now: dt.datetime) -> OpenStates:
+    """Open tickets by their worst active clock, and the breached and at-risk clock counts."""
+    query = select(
+        SlaClockRow.ticket_id,
+        SlaClockRow.stage,
+        SlaClockRow.goal_s,
+        SlaClockRow.elapsed_s,
+        SlaClockRow.breach_at,
+        SlaClockRow.breached,
+    ).where(SlaClockRow.stage.in_(ACTIVE))
+    with rt.db.session() as session:
+        rows = session.execute(query).all()
+    risk, worst = thresholds(rt), dict[int, int]()
+    counts = dict.fromkeys(_ORDER, 0)
+    for row in rows:
+        state = _state(row, now, risk)
+        counts[state] += 1
+        worst[row.ticket_id] = max(worst.get(row.ticket_id, 0), _ORDER.index(state))
+    tickets = dict.fromkeys(_ORDER, 0)
+    for rank in worst.values():
+        tickets[_ORDER[rank]] += 1
+    return OpenStates(tickets, counts["breached"], counts["at_risk"])
