@@ -66,6 +66,10 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
     run, ticket, plan = claimed
     if (later := due_later(plan, rt.clock())) is not None:
         return schedule_run(rt, run.id, ticket.id, later)
+    if rt.library.get(run.playbook).bulk:
+        from worker.bulk_apply import apply_bulk
+
+        return apply_bulk(rt, run, ticket, plan)
     done: list[PlannedStep] = []
     try:
         for step in plan.changes:

@@ -113,6 +113,10 @@ def _decide(
         return Verdict(
             "escalated", notes=[("internal_note", note, "no-playbook")], reason="no playbook"
         )
+    if playbook.bulk:
+        from worker.bulk import bulk_verdict
+
+        return bulk_verdict(rt, playbook, request, ticket_id, now)
     plan = build_plan(
         playbook,
         request,

@@ -94,6 +94,16 @@ class DeskClient(Protocol):
         """
         ...
 
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        """
+        The content of attachment ``attachment_id`` of ticket ``key`` (as ``Attachment.id``).
+
+        Files larger than the connector's cap raise ``RejectedError`` without being read whole;
+        an unknown attachment raises ``NotFoundError``; a desk that cannot serve file contents
+        raises ``NotSupportedError``.
+        """
+        ...
+
     def person_email(self, person_id: str) -> str | None:
         """
         The e-mail address of desk user ``person_id``; None when the desk does not show it.

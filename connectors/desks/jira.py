@@ -119,6 +119,13 @@ class JiraDesk:
 
     # -- people -----------------------------------------------------------------------------
 
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        raise NotSupportedError(
+            f"downloading attachment {attachment_id} of {key}: this Jira connector does "
+            "not fetch attachment contents yet",
+            system=self.name,
+        )
+
     def person_email(self, person_id: str) -> str | None:
         return self._emails(person_id)
 

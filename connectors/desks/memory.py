@@ -34,6 +34,7 @@ class MemoryDesk:
         self.people: dict[str, str] = {}
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
         self.post_calls = 0
+        self.attachments: dict[tuple[str, str], bytes] = {}
 
     def register(self, key: str) -> None:
         """Make ``key`` a ticket this desk knows about."""
@@ -44,6 +45,18 @@ class MemoryDesk:
         """Make ``person_id`` a desk user whose e-mail address is ``email``."""
         with self._lock:
             self.people[person_id] = email
+
+    def add_attachment(self, key: str, attachment_id: str, data: bytes) -> None:
+        """Make ``data`` the content of attachment ``attachment_id`` of ticket ``key``."""
+        with self._lock:
+            self.attachments[(key, attachment_id)] = data
+
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        with self._lock:
+            found = self.attachments.get((key, attachment_id))
+        if found is None:
+            raise NotFoundError(f"no attachment {attachment_id} on {key}", system=self.name)
+        return found
 
     def person_email(self, person_id: str) -> str | None:
         with self._lock:

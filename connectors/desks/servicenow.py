@@ -108,6 +108,13 @@ class ServiceNowDesk:
         self._sys_ids: dict[str, str] = {}
         self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
 
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        raise NotSupportedError(
+            f"downloading attachment {attachment_id} of {key}: this ServiceNow connector does "
+            "not fetch attachment contents yet",
+            system=self.name,
+        )
+
     def person_email(self, person_id: str) -> str | None:
         return self._emails(person_id)
 

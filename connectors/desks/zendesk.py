@@ -95,6 +95,13 @@ class ZendeskDesk:
         )
         self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
 
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        raise NotSupportedError(
+            f"downloading attachment {attachment_id} of {key}: this Zendesk connector does "
+            "not fetch attachment contents yet",
+            system=self.name,
+        )
+
     def person_email(self, person_id: str) -> str | None:
         return self._emails(person_id)
 

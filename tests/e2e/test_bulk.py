@@ -1,0 +1,134 @@
+"""Bulk onboarding from a CSV attachment, through the worker: report, approval, batches, result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.identity.memory import MemoryDirectory
+from tests.integration.playbooks.world import World, seed, world
+
+CSV = (
+    "First Name;Surname;Mail;Department;Start Date;Groups\n"
+    "Nina;Novak;nina@example.com;Sales;2026-12-01;\n"
+    "Omar;Odell;not-an-address;Sales;2026-12-01;\n"
+    "Pia;Park;pia@example.com;Underwater Basketry;2026-12-01;\n"
+    "Quinn;Quist;quinn@example.com;Engineering;2026-12-02;app-salesforce\n"
+    "Rita;Ruiz;rita@example.com;Sales;someday;\n"
+    "Sven;Stone;sven@example.com;Sales;2026-12-03;\n"
+)
+"""Rows 2, 5, 7 are good; 3 (e-mail), 4 (department) and 6 (date) are bad."""
+
+
+def _attachment(number: int = 31001) -> dict[str, object]:
+    return {
+        "self": f"https://acme-it.atlassian.net/rest/api/3/attachment/{number}",
+        "id": str(number),
+        "filename": "starters-december.csv",
+        "size": len(CSV.encode("cp1252")),
+        "mimeType": "text/csv",
+        "content": f"https://acme-it.atlassian.net/rest/api/3/attachment/content/{number}",
+    }
+
+
+def _directory(seats: int) -> MemoryDirectory:
+    directory = MemoryDirectory("corp", licenses={"m365-e3": seats, "sf-sales": 5})
+    seed(directory)  # alice holds one m365-e3 seat
+    return directory
+
+
+@pytest.fixture
+def w(tmp_path: Path) -> Iterator[World]:
+    # Two seats left: rows 2 and 5 get theirs, row 7's licence fails, so row 7 is undone.
+    with world(
+        f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", _directory(3), bulk_batch_size=4
+    ) as built:
+        yield built
+
+
+def _file_ticket(w: World, key: str = "IT-40") -> None:
+    w.desk.add_attachment(key, "31001", CSV.encode("cp1252"))
+    w.ticket(
+        key,
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+        attachments=[_attachment()],
+    )
+    w.drain()
+
+
+def test_bad_rows_are_reported_and_only_good_rows_are_applied_after_approval(w: World) -> None:
+    """Report first; after /approve the good rows are created batch by batch, one is undone."""
+    _file_ticket(w)
+    [run] = w.runs("IT-40")
+    assert (run.playbook, run.state) == ("bulk-onboarding", "waiting_approval")
+    internal = w.text("IT-40", public=False)
+    assert "3 row(s) ready, 3 row(s) with problems" in internal
+    assert "| 3 | email | “not-an-address” is not an e-mail address |" in internal
+    assert "| 4 | department | no role template for department “Underwater Basketry” |" in internal
+    assert "| 6 | start_date |" in internal
+    assert "```csv\nrow,column,problem\n3,email," in internal
+    assert "Add nnovak (Nina Novak) to group sales" in internal  # the preview is the plan
+    assert w.directory.find_user(login="nnovak") is None  # nothing before the approval
+
+    w.comment("IT-40", "olivia", "/approve")
+    w.drain()
+    [run] = w.runs("IT-40")
+    assert run.state == "partial"
+    nina, quinn = w.user("nnovak"), w.user("qquist")
+    assert w.groups("nnovak") == ["all-staff", "sales"]
+    assert w.groups("qquist") == ["all-staff", "app-github", "app-salesforce", "engineering"]
+    assert w.directory.licenses_of(nina.id) == ["m365-e3"]
+    assert w.directory.licenses_of(quinn.id) == ["m365-e3"]
+    assert w.directory.find_user(login="sstone") is None  # its licence failed: undone
+    for login in ("oodell", "ppark", "rruiz"):
+        assert w.directory.find_user(login=login) is None
+
+    public = w.text("IT-40", public=True)
+    assert "**2 created, 1 failed, 3 not planned.**" in public
+    assert "| 2 | created |" in public
+    assert "| 5 | created |" in public
+    assert "| 7 | failed: " in public
+    assert "undone" in public
+    assert "| 3 | not planned: email" in public
+    assert w.ticket_row("IT-40").outcome == "escalated"
+    assert "#### Rows" in w.text("IT-40", public=False)
+
+
+def test_batches_go_one_message_at_a_time(w: World) -> None:
+    """With batches of 4 steps, each person is one batch: the run re-enqueues itself per batch."""
+    _file_ticket(w)
+    w.comment("IT-40", "olivia", "/approve")
+    states = []
+    while w._step():
+        states.append(w.runs("IT-40")[0].state)
+    assert states.count("approved") >= 2  # back in the queue between batches
+    assert w.runs("IT-40")[0].state == "partial"
+
+
+def test_self_approval_of_a_bulk_file_is_refused(w: World) -> None:
+    """The bulk plan always waits for a person; the HR requester cannot approve her own file."""
+    _file_ticket(w)
+    w.comment("IT-40", "maria", "/approve")
+    w.drain()
+    assert [r.state for r in w.runs("IT-40")] == ["waiting_approval"]
+    assert w.directory.find_user(login="nnovak") is None
+
+
+def test_a_file_without_the_required_columns_is_sent_back_to_the_requester(w: World) -> None:
+    """No run is planned; the requester is told which columns are missing."""
+    w.desk.add_attachment("IT-41", "31001", b"name,mail\nNina Novak,nina@example.com\n")
+    w.ticket(
+        "IT-41",
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+        attachments=[_attachment()],
+    )
+    w.drain()
+    assert w.runs("IT-41") == []
+    public = w.text("IT-41", public=True)
+    assert "required column(s) missing: given_name, family_name, department, start_date" in public
