@@ -149,7 +149,7 @@ def _trend_bars(trend: tuple[tuple[dt.date, int], ...]) -> dict[str, Any]:
     step = width / max(len(trend), 1)
     bars = []
     for i, (day, n) in enumerate(trend):
-        bar_h = round((height - 20) * n / max(peak, 1), 1)
+        bar_h = round((height - 34) * n / max(peak, 1), 1)
         bars.append(
             {"x": round(i * step + step * 0.1, 1), "w": round(step * 0.8, 1), "h": bar_h,
              "y": round(height - 16 - bar_h, 1), "day": day.isoformat(), "n": n}
