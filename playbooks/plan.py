@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.identity import DirectoryUser
+from connectors.identity import Capability, DirectoryUser
 from playbooks.config import PolicySettings
 from playbooks.duration import parse_duration
 from playbooks.expand import StepContext, expand_steps
@@ -192,7 +192,9 @@ def _context(
         "inputs": dict(values),
         "target": user_facts(target),
         "target_groups": [] if target is None else directory.groups_of(target.id),
-        "target_licenses": [] if target is None else directory.licenses_of(target.id),
+        "target_licenses": []
+        if target is None or Capability.LICENSES not in directory.capabilities
+        else directory.licenses_of(target.id),
         "manager": _manager(target, directory),
         "requester": user_facts(request.requester),
         "ticket": ticket_facts(request),

@@ -393,7 +393,7 @@ class DeadLetterRow(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """Open the database at ``url``; SQLite gets WAL, full sync and a busy timeout."""
+    """Open the database at ``url``; SQLite gets WAL, normal sync and a busy timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -404,7 +404,11 @@ def make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    # WAL + NORMAL: a commit survives a crash of deskpilot itself; only a power loss or OS crash
+    # can roll back the last transactions (fsync at checkpoints). FULL costs an fsync per commit,
+    # which caps a single SQLite writer at tens of tickets per second. PostgreSQL is the choice
+    # where even that window matters (docs/operations.md).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from connectors.errors import NotSupportedError
 from connectors.identity import DirectoryClient, DirectoryUser, NewUser
 from connectors.identity.ad import ActiveDirectory
 from connectors.identity.openldap import LdapDirectory
@@ -23,6 +23,7 @@ from tests.integration.playbooks.world import World, world
 from tests.services import samba, slapd
 from tests.services.samba import SambaServer
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer
+from worker.db import SecretLinkRow
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,6 @@ def w(real: Real, tmp_path: Path) -> Iterator[tuple[World, Real, Company]]:
         yield built, real, c
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotSupportedError,
-    reason="playbooks/plan.py _context reads licenses_of for every target; LDAP/AD have no "
-    "licences (needs a Capability.LICENSES check there)",
-)
 def test_unlock_after_real_failed_binds(w: tuple[World, Real, Company]) -> None:
     """The server locked the account after bad passwords; the worker unlocks it."""
     world_, real, c = w
@@ -150,3 +145,23 @@ def test_unlock_after_real_failed_binds(w: tuple[World, Real, Company]) -> None:
     assert [r.state for r in world_.runs("IT-1")] == ["applied"]
     assert world_.user(c.login("alice")).locked is False
     assert "is unlocked" in world_.text("IT-1", public=True)
+
+
+def test_password_reset_uses_a_one_time_password(w: tuple[World, Real, Company]) -> None:
+    """LDAP and AD have no reset flow: a one-time password is set, and only a link is written."""
+    world_, real, c = w
+    world_.ticket(
+        "IT-2", c.login("alice"), "Forgot my password",
+        "I forgot my password and cannot sign in. Please reset it.",
+    )  # fmt: skip
+    world_.drain()
+
+    assert [r.state for r in world_.runs("IT-2")] == ["applied"]
+    assert world_.user(c.login("alice")).password_must_change is True
+    public, internal = world_.text("IT-2", public=True), world_.text("IT-2", public=False)
+    assert "/secret/" in public
+    assert "/secret/" not in internal
+    with world_.rt.db.session() as session:
+        stored = session.scalars(select(SecretLinkRow.ciphertext)).all()
+    assert len(stored) == 1
+    assert stored[0].decode(errors="ignore") not in public + internal
