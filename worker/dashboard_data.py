@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -68,61 +68,44 @@ def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def _relevant_tickets(period: Period) -> ColumnElement[bool]:
-    clocks = select(SlaClockRow.ticket_id).where(
-        or_(
-            SlaClockRow.stage.in_(ACTIVE),
-            _in(SlaClockRow.stopped_at, period),
-            and_(SlaClockRow.breached, _in(SlaClockRow.breach_at, period)),
-        )
+def _relevant(period: Period) -> ColumnElement[bool]:
+    """A ticket created or finished in the period, or a clock that can count in it."""
+    return or_(
+        _in(_created(), period),
+        _in(TicketRow.done_at, period),
+        SlaClockRow.stage.in_(ACTIVE),
+        _in(SlaClockRow.stopped_at, period),
+        and_(SlaClockRow.breached, _in(SlaClockRow.breach_at, period)),
     )
-    return or_(_in(_created(), period), _in(TicketRow.done_at, period), TicketRow.id.in_(clocks))
 
 
-def _ticket_rows(session: Session, period: Period) -> Sequence[Any]:
+def _rows(session: Session, period: Period) -> Sequence[Any]:
+    """One row per relevant clock (or per relevant ticket without clocks), ticket columns beside."""
     automated = exists().where(
         RunRow.ticket_id == TicketRow.id, RunRow.state.in_(AUTOMATED_RUN_STATES)
     )
-    query = select(
-        TicketRow.id,
-        TicketRow.desk,
-        TicketRow.key,
-        TicketRow.url,
-        TicketRow.intent,
-        TicketRow.priority,
-        TicketRow.team,
-        TicketRow.desk_created_at,
-        TicketRow.first_seen_at,
-        TicketRow.outcome,
-        TicketRow.done_at,
-        automated.label("automated"),
-    ).where(_relevant_tickets(period))
+    query = (
+        select(
+            TicketRow.id, TicketRow.desk, TicketRow.key, TicketRow.url, TicketRow.intent,
+            TicketRow.priority, TicketRow.team, TicketRow.desk_created_at,
+            TicketRow.first_seen_at, TicketRow.outcome, TicketRow.done_at,
+            automated.label("automated"), SlaClockRow.metric, SlaClockRow.stage,
+            SlaClockRow.goal_s, SlaClockRow.elapsed_s, SlaClockRow.remaining_s,
+            SlaClockRow.breach_at, SlaClockRow.breached, SlaClockRow.stopped_at,
+        )
+        .select_from(TicketRow)
+        .outerjoin(SlaClockRow, SlaClockRow.ticket_id == TicketRow.id)
+        .where(_relevant(period))
+    )  # fmt: skip
     return session.execute(query).all()
 
 
-def _clock_rows(session: Session, period: Period) -> Sequence[Any]:
-    ids = select(TicketRow.id).where(_relevant_tickets(period))
-    query = select(
-        SlaClockRow.ticket_id,
-        SlaClockRow.metric,
-        SlaClockRow.stage,
-        SlaClockRow.goal_s,
-        SlaClockRow.elapsed_s,
-        SlaClockRow.remaining_s,
-        SlaClockRow.breach_at,
-        SlaClockRow.breached,
-        SlaClockRow.stopped_at,
-    ).where(SlaClockRow.ticket_id.in_(ids))
-    return session.execute(query).all()
-
-
-def _approval_waits(session: Session, period: Period) -> dict[int, float]:
+def _approval_waits(session: Session) -> dict[int, float]:
     """Per ticket: the seconds its runs waited from planning to their last approval."""
-    ids = select(TicketRow.id).where(_relevant_tickets(period))
     query = (
         select(RunRow.ticket_id, RunRow.created_at, func.max(ApprovalRow.at))
         .join(ApprovalRow, ApprovalRow.run_id == RunRow.id)
-        .where(ApprovalRow.verdict == "approved", RunRow.ticket_id.in_(ids))
+        .where(ApprovalRow.verdict == "approved")
         .group_by(RunRow.id, RunRow.ticket_id, RunRow.created_at)
     )
     waits: dict[int, float] = defaultdict(float)
@@ -178,27 +161,74 @@ def _ticket(row: Any, clocks: list[ClockRecord], wait: float) -> TicketRecord:
 
 
 def load_records(rt: Runtime, period: Period, now: dt.datetime) -> list[TicketRecord]:
-    """Every ticket that can change a figure of ``period``, as ``sla.report`` records."""
+    """
+    Every ticket that can change a figure of ``period``, as ``sla.report`` records.
+
+    A clock that can count neither in the period nor for a ticket created in it (an old,
+    completed one) is left out: it changes no figure. Two queries, one scan each.
+    """
     with rt.db.session() as session:
-        tickets = _ticket_rows(session, period)
-        clock_rows = _clock_rows(session, period)
-        waits = _approval_waits(session, period)
-    created = {row.id: row.desk_created_at or row.first_seen_at for row in tickets}
+        rows = _rows(session, period)
+        waits = _approval_waits(session)
+    first: dict[int, Any] = {}
     clocks: dict[int, list[ClockRecord]] = defaultdict(list)
-    for row in clock_rows:
-        clocks[row.ticket_id].append(_clock(row, created[row.ticket_id], now))
-    return [_ticket(row, clocks.get(row.id, []), waits.get(row.id, 0.0)) for row in tickets]
+    for row in rows:
+        first.setdefault(row.id, row)
+        if row.metric is not None:
+            clocks[row.id].append(_clock(row, row.desk_created_at or row.first_seen_at, now))
+    return [_ticket(row, clocks.get(i, []), waits.get(i, 0.0)) for i, row in first.items()]
+
+
+_SEP = "\x1f"
+
+
+def _name(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def _per_clock(records: Sequence[TicketRecord]) -> list[TicketRecord]:
+    """
+    One record per clock, grouped under a key naming desk, intent, priority, team and metric.
+
+    The ticket-level figures (response and resolution times, automation, approval wait) stay on
+    the first piece only, so one pass of ``dashboard_figures`` yields every figure once and the
+    compliance of every combination, which ``_roll_up`` sums per dimension.
+    """
+    pieces = []
+    for r in records:
+        key = _SEP.join(_name(v) for v in (r.desk, r.intent, r.priority, r.team))
+        for i, clock in enumerate(r.clocks or (None,)):
+            group = f"{key}{_SEP}{clock.metric if clock else '(none)'}"
+            whole = i == 0
+            pieces.append(
+                replace(
+                    r, team=group, clocks=(clock,) if clock else (),
+                    first_response_at=r.first_response_at if whole else None,
+                    resolved_at=r.resolved_at if whole else None,
+                    resolved_by_automation=r.resolved_by_automation and whole,
+                    approval_wait_s=r.approval_wait_s if whole else 0.0,
+                )
+            )  # fmt: skip
+    return pieces
+
+
+def _roll_up(rows: Sequence[Compliance], index: int) -> tuple[Compliance, ...]:
+    sums: dict[str, list[int]] = {}
+    for c in rows:
+        total = sums.setdefault(c.group.split(_SEP)[index], [0, 0, 0, 0])
+        for i, n in enumerate((c.met, c.breached_completed, c.breached_open, c.cancelled)):
+            total[i] += n
+    return tuple(Compliance(g, *n) for g, n in sorted(sums.items()))
 
 
 def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardView:
-    """Every figure of the dashboard for ``period`` as of ``now``."""
+    """Every figure of the dashboard for ``period`` as of ``now`` (one pass over the records)."""
     records = load_records(rt, period, now)
-    risk = thresholds(rt)
-    main = dashboard_figures(records, period, now, risk, group_by="desk")
-    compliance: dict[GroupBy, tuple[Compliance, ...]] = {"desk": main.compliance}
-    for group in GROUPS[1:]:
-        compliance[group] = dashboard_figures(records, period, now, risk, group).compliance
-    return DashboardView(period, now, main, compliance, len(records))
+    combined = dashboard_figures(_per_clock(records), period, now, thresholds(rt), "team")
+    compliance = {group: _roll_up(combined.compliance, i) for i, group in enumerate(GROUPS)}
+    return DashboardView(
+        period, now, replace(combined, compliance=compliance["desk"]), compliance, len(records)
+    )
 
 
 @dataclass(frozen=True)
