@@ -29,6 +29,7 @@ from dramatiq.middleware import Middleware
 
 from connectors.errors import TransientError
 from worker.config import BrokerSettings
+from worker.metrics import MESSAGES, QUEUE_WAIT
 
 log = structlog.get_logger("deskpilot.broker")
 
@@ -55,6 +56,9 @@ class MessageLogging(Middleware):
             actor=message.actor_name, message_id=message.message_id
         )
         self._started[message.message_id] = time.perf_counter()
+        waited_s = max(0.0, time.time() - message.message_timestamp / 1000)
+        QUEUE_WAIT.labels(message.queue_name).observe(waited_s)
+        MESSAGES.labels(message.actor_name, "started").inc()
 
     def after_process_message(
         self,

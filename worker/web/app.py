@@ -20,7 +20,7 @@ from worker import secretlinks
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.receive import Outcome, Receipt, receive_webhook
 from worker.runtime import Runtime
-from worker.web import auth, dashboard
+from worker.web import auth, dashboard, review
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -74,6 +74,7 @@ def create_app(rt: Runtime) -> FastAPI:
     auth.install(app, rt)
     secretlinks.install(app, rt)
     dashboard.install(app, rt)
+    review.install(app, rt)
     return app
 
 

@@ -1,0 +1,28 @@
+"""The commented example configuration in docs/ stays valid as the schema evolves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from worker.checks import check_everything
+from worker.config import load_config
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "deskpilot.example.yaml"
+
+
+def test_example_config_is_valid() -> None:
+    settings = load_config(EXAMPLE)
+
+    assert [d.name for d in settings.desks] == ["jira-it"]
+    assert settings.broker.url == "redis://redis.internal:6379/0"
+
+
+def test_check_reports_only_the_missing_secrets(monkeypatch) -> None:
+    for name in ("JIRA_WEBHOOK_SECRET", "JIRA_API_EMAIL", "JIRA_API_TOKEN", "DESKPILOT_TOKEN_LEADS",
+                 "DESKPILOT_TOKEN_ALICE", "DESKPILOT_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+    problems = check_everything(EXAMPLE)
+
+    assert problems
+    assert all(("is not set" in p) or ("cannot read secret file" in p) for p in problems), problems
