@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sla.clock import Stage
@@ -35,6 +35,7 @@ from worker.runtime import Runtime
 
 GROUPS: tuple[GroupBy, ...] = ("desk", "intent", "priority", "team", "metric")
 ACTIVE = (str(Stage.RUNNING), str(Stage.PAUSED))
+_STAGES = {str(stage): stage for stage in Stage}
 AUTOMATED_RUN_STATES = ("applied", "expired", "expiry_failed")
 """A run in one of these states changed the directory as planned: deskpilot did the work."""
 
@@ -81,15 +82,12 @@ def _relevant(period: Period) -> ColumnElement[bool]:
 
 def _rows(session: Session, period: Period) -> Sequence[Any]:
     """One row per relevant clock (or per relevant ticket without clocks), ticket columns beside."""
-    automated = exists().where(
-        RunRow.ticket_id == TicketRow.id, RunRow.state.in_(AUTOMATED_RUN_STATES)
-    )
     query = (
         select(
             TicketRow.id, TicketRow.desk, TicketRow.key, TicketRow.url, TicketRow.intent,
             TicketRow.priority, TicketRow.team, TicketRow.desk_created_at,
             TicketRow.first_seen_at, TicketRow.outcome, TicketRow.done_at,
-            automated.label("automated"), SlaClockRow.metric, SlaClockRow.stage,
+            SlaClockRow.metric, SlaClockRow.stage,
             SlaClockRow.goal_s, SlaClockRow.elapsed_s, SlaClockRow.remaining_s,
             SlaClockRow.breach_at, SlaClockRow.breached, SlaClockRow.stopped_at,
         )
@@ -98,6 +96,17 @@ def _rows(session: Session, period: Period) -> Sequence[Any]:
         .where(_relevant(period))
     )  # fmt: skip
     return session.execute(query).all()
+
+
+def _automated(session: Session, period: Period) -> set[int]:
+    """Tickets resolved in the period whose playbook run was applied: deskpilot did the work."""
+    resolved = select(TicketRow.id).where(
+        TicketRow.outcome == "resolved", _in(TicketRow.done_at, period)
+    )
+    query = select(RunRow.ticket_id).where(
+        RunRow.ticket_id.in_(resolved), RunRow.state.in_(AUTOMATED_RUN_STATES)
+    )
+    return set(session.scalars(query))
 
 
 def _approval_waits(session: Session) -> dict[int, float]:
@@ -123,7 +132,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def _clock(row: Any, started: dt.datetime, now: dt.datetime) -> ClockRecord:
-    stage = Stage(row.stage)
+    stage = _STAGES[row.stage]
     breached, remaining = bool(row.breached), row.remaining_s
     if stage is Stage.RUNNING and row.breach_at is not None and row.breach_at <= now:
         breached = True  # its breach timer has not fired yet: the goal is gone all the same
@@ -134,14 +143,14 @@ def _clock(row: Any, started: dt.datetime, now: dt.datetime) -> ClockRecord:
     )  # fmt: skip
 
 
-def _ticket(row: Any, clocks: list[ClockRecord], wait: float) -> TicketRecord:
+def _ticket(row: Any, clocks: list[ClockRecord], wait: float, automated: bool) -> TicketRecord:
     by_metric = {c.metric: c for c in clocks}
     first = by_metric.get("first_response")
     resolution = by_metric.get("resolution")
     resolved_at = (
         resolution.stopped_at if resolution and resolution.stage is Stage.COMPLETED else None
     )
-    automated = bool(row.automated) and row.outcome == "resolved"
+    automated = automated and row.outcome == "resolved"
     if resolved_at is None and row.outcome == "resolved":
         resolved_at = row.done_at
     return TicketRecord(
@@ -170,13 +179,17 @@ def load_records(rt: Runtime, period: Period, now: dt.datetime) -> list[TicketRe
     with rt.db.session() as session:
         rows = _rows(session, period)
         waits = _approval_waits(session)
+        automated = _automated(session, period)
     first: dict[int, Any] = {}
     clocks: dict[int, list[ClockRecord]] = defaultdict(list)
     for row in rows:
         first.setdefault(row.id, row)
         if row.metric is not None:
             clocks[row.id].append(_clock(row, row.desk_created_at or row.first_seen_at, now))
-    return [_ticket(row, clocks.get(i, []), waits.get(i, 0.0)) for i, row in first.items()]
+    return [
+        _ticket(row, clocks.get(i, []), waits.get(i, 0.0), i in automated)
+        for i, row in first.items()
+    ]
 
 
 _SEP = "\x1f"
@@ -201,12 +214,11 @@ def _per_clock(records: Sequence[TicketRecord]) -> list[TicketRecord]:
             group = f"{key}{_SEP}{clock.metric if clock else '(none)'}"
             whole = i == 0
             pieces.append(
-                replace(
-                    r, team=group, clocks=(clock,) if clock else (),
-                    first_response_at=r.first_response_at if whole else None,
-                    resolved_at=r.resolved_at if whole else None,
-                    resolved_by_automation=r.resolved_by_automation and whole,
-                    approval_wait_s=r.approval_wait_s if whole else 0.0,
+                TicketRecord(
+                    r.desk, r.key, r.url, r.intent, r.priority, group, r.created_at,
+                    r.first_response_at if whole else None, r.resolved_at if whole else None,
+                    r.resolved_by_automation and whole, r.approval_wait_s if whole else 0.0,
+                    (clock,) if clock else (),
                 )
             )  # fmt: skip
     return pieces
