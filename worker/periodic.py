@@ -25,7 +25,7 @@ from worker.store import insert_ignore, older_than
 log = structlog.get_logger("deskpilot.periodic")
 
 OPEN_STAGES = ("received", "processing")
-APPLY_STATES = ("approved", "applying", "revoking")
+APPLY_STATES = ("approved", "applying")
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
 
@@ -140,9 +140,28 @@ def _stale(session: Session, model: type[Base], *conditions: ColumnElement[bool]
 
 
 def _touch(session: Session, found: dict[str, list[int]], now: dt.datetime) -> None:
-    # Re-enqueued inbox rows get a fresh lease so the next sweep does not send them again while
-    # they wait in the queue; claimed work (tickets, runs, outbox) keeps its own lease.
+    # Each stale row goes back to its claimable state with a fresh timestamp, so it is sent once
+    # per lease — never again every sweep while its message waits in a busy queue. A claim whose
+    # lease ran out is void: its worker died or stalled, and the row is up for grabs again.
     if found["ingest"]:
         session.execute(
             update(InboxItem).where(InboxItem.id.in_(found["ingest"])).values(updated_at=now)
+        )
+    if found["process_ticket"]:
+        session.execute(
+            update(TicketRow)
+            .where(TicketRow.id.in_(found["process_ticket"]))
+            .values(stage="received", stage_at=now)
+        )
+    if found["apply_run"]:
+        session.execute(
+            update(RunRow)
+            .where(RunRow.id.in_(found["apply_run"]))
+            .values(state="approved", updated_at=now)
+        )
+    if found["writeback"]:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(found["writeback"]))
+            .values(state="pending", updated_at=now)
         )

@@ -25,11 +25,11 @@ def test_chain_verifies_and_links(db: Database) -> None:
         first = audit.append(session, "ticket.decided", actor="deskpilot", data={"intent": "unlock"})
         second = audit.append(session, "step.applied", actor="deskpilot", data={"changed": True})
 
-    assert audit.GENESIS == first.prev_hash
+    assert first.prev_hash == audit.GENESIS
     assert first.hash == second.prev_hash
     with db.session() as session:
         report = audit.verify_chain(session)
-    assert (2, True) == (report.entries, report.ok)
+    assert (report.entries, report.ok) == (2, True)
 
 
 @pytest.mark.parametrize("verb", ["UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"])
@@ -56,4 +56,4 @@ def test_tampering_is_found(db: Database) -> None:
     with db.session() as session:
         report = audit.verify_chain(session)
 
-    assert (False, 2) == (report.ok, report.first_bad_id)
+    assert (report.ok, report.first_bad_id) == (False, 2)

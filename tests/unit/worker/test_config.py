@@ -24,8 +24,8 @@ directories:
 def test_a_good_config_loads() -> None:
     settings = parse_config(GOOD)
 
-    assert ["jira-it"] == [d.name for d in settings.desks]
-    assert "stub" == settings.broker.url
+    assert [d.name for d in settings.desks] == ["jira-it"]
+    assert settings.broker.url == "stub"
 
 
 @pytest.mark.parametrize(
@@ -55,15 +55,15 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text)
 
-    assert 2 == len(caught.value.problems)
+    assert len(caught.value.problems) == 2
 
 
 def test_secret_comes_from_env_or_file(tmp_path: Path) -> None:
     secret_file = tmp_path / "token"
     secret_file.write_text("s3cr3t\n")
 
-    assert "from-env" == SecretRef(env="X").resolve({"X": "from-env"})
-    assert "s3cr3t" == SecretRef(file=secret_file).resolve({})
+    assert SecretRef(env="X").resolve({"X": "from-env"}) == "from-env"
+    assert SecretRef(file=secret_file).resolve({}) == "s3cr3t"
     with pytest.raises(ConfigError, match="X is not set"):
         SecretRef(env="X").resolve({})
     with pytest.raises(ValueError, match="exactly one"):

@@ -5,7 +5,13 @@ from __future__ import annotations
 import dramatiq
 import pytest
 
-from connectors.errors import AuthError, NotFoundError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import (
+    AuthError,
+    NotFoundError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
 from worker.broker import MAX_RETRIES, should_retry
 
 
