@@ -39,11 +39,26 @@ def settings_for(db_url: str, broker: str, port: int) -> dict[str, Any]:
         "broker": {"url": broker, "threads": 8},
         "web": {"host": "127.0.0.1", "port": port},
         "runtime": {"sweep_interval_s": 30, "lease_s": 120, "timer_tick_s": 15},
-        "desks": [{"name": "jira-it", "type": "jira", "connector": "memory",
-                   "webhook_secret": {"env": "DESKPILOT_BENCH_SECRET"}, "directory": "corp"}],
+        "desks": [
+            {
+                "name": "jira-it",
+                "type": "jira",
+                "connector": "memory",
+                "webhook_secret": {"env": "DESKPILOT_BENCH_SECRET"},
+                "directory": "corp",
+            }
+        ],
         "directories": [{"name": "corp", "type": "memory"}],
-        "classifier": {"routes": [
-            {"desk": "jira", "field": "request_type", "value": "Unlock my account", "intent": "account_unlock"}]},
+        "classifier": {
+            "routes": [
+                {
+                    "desk": "jira",
+                    "field": "request_type",
+                    "value": "Unlock my account",
+                    "intent": "account_unlock",
+                }
+            ]
+        },
     }
 
 
@@ -61,17 +76,25 @@ def serve(config_path: str) -> None:
     settings = AppSettings.model_validate(data["settings"])
     directory = MemoryDirectory("corp")
     for n in range(data["users"]):
-        directory.create_user(NewUser(login=f"user{n:05d}", given_name="Bench", family_name=f"U{n}",
-                                      email=f"user{n:05d}@corp.example.com"))
+        directory.create_user(
+            NewUser(
+                login=f"user{n:05d}",
+                given_name="Bench",
+                family_name=f"U{n}",
+                email=f"user{n:05d}@corp.example.com",
+            )
+        )
         user = directory.find_user(login=f"user{n:05d}")
         assert user is not None
         directory.lock(user.id)
-    rt = build_runtime(settings, desks={"jira-it": MemoryDesk("jira-it")}, directories={"corp": directory})
+    rt = build_runtime(
+        settings, desks={"jira-it": MemoryDesk("jira-it")}, directories={"corp": directory}
+    )
     workers = Workers(rt, settings.broker.threads)
     workers.start()
     web = WebServer(rt, "127.0.0.1", settings.web.port)
     web.start()
-    print(f"ready {web.port}", flush=True)  # noqa: T201
+    print(f"ready {web.port}", flush=True)
     sys.stdin.read()  # the parent closes stdin to stop us
     web.stop()
     workers.stop()
@@ -84,23 +107,33 @@ def deliveries(count: int, offset: int = 0) -> list[tuple[bytes, dict[str, str]]
 
     desk = DemoDesk("jira-it", "jira", "https://acme-it.atlassian.net", "IT")
     tickets = tuple(
-        DemoTicket(desk="jira-it", key=f"IT-{100000 + offset + n}",
-                   requester=DemoPerson(f"user{offset + n:05d}@corp.example.com", f"Bench U{n}"),
-                   subject="Locked out", body="My account is locked after too many attempts.",
-                   priority="normal", created_minutes_ago=1, expect_intent="account_unlock",
-                   request_type="Unlock my account")
+        DemoTicket(
+            desk="jira-it",
+            key=f"IT-{100000 + offset + n}",
+            requester=DemoPerson(f"user{offset + n:05d}@corp.example.com", f"Bench U{n}"),
+            subject="Locked out",
+            body="My account is locked after too many attempts.",
+            priority="normal",
+            created_minutes_ago=1,
+            expect_intent="account_unlock",
+            request_type="Unlock my account",
+        )
         for n in range(count)
     )
-    built = build_deliveries(DemoSet({"jira-it": desk}, tickets, (), ()), secrets={"jira-it": SECRET}, now=utcnow())
+    built = build_deliveries(
+        DemoSet({"jira-it": desk}, tickets, (), ()), secrets={"jira-it": SECRET}, now=utcnow()
+    )
     return [(d.body, d.headers) for d in built]
 
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def send_unpaced(port: int, batch: list[tuple[bytes, dict[str, str]]], threads: int = 8) -> tuple[float, list[float]]:
+def send_unpaced(
+    port: int, batch: list[tuple[bytes, dict[str, str]]], threads: int = 8
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     lock = threading.Lock()
     chunks = [batch[i::threads] for i in range(threads)]
@@ -137,8 +170,9 @@ def send_paced(port: int, batch: list[tuple[bytes, dict[str, str]]], rate: float
             latencies.append(time.perf_counter() - t0)
         assert response.status_code == 202, response.text
 
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                      limits=httpx.Limits(max_connections=64)) as client:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=64)
+    ) as client:
         threads = []
         for i, (body, headers) in enumerate(batch):
             delay = start + i * interval - time.perf_counter()
@@ -152,7 +186,9 @@ def send_paced(port: int, batch: list[tuple[bytes, dict[str, str]]], rate: float
     return latencies
 
 
-def end_to_end(db_url: str, keys_prefix: str, count: int, timeout_s: float = 600) -> tuple[float, list[float]]:
+def end_to_end(
+    db_url: str, keys_prefix: str, count: int, timeout_s: float = 600
+) -> tuple[float, list[float]]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(db_url)
@@ -171,7 +207,11 @@ def end_to_end(db_url: str, keys_prefix: str, count: int, timeout_s: float = 600
         time.sleep(0.5)
     engine.dispose()
     latencies = [(_aware(sent) - _aware(received)).total_seconds() for received, sent in rows]
-    span = (max(_aware(s) for _, s in rows) - min(_aware(r) for r, _ in rows)).total_seconds() if rows else 0.0
+    span = (
+        (max(_aware(s) for _, s in rows) - min(_aware(r) for r, _ in rows)).total_seconds()
+        if rows
+        else 0.0
+    )
     return span, latencies
 
 
@@ -214,9 +254,13 @@ def noop_throughput(broker_url: str, messages: int = 20000) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tickets", type=int, default=2000, help="tickets for the end-to-end run")
-    parser.add_argument("--paced", type=int, default=1000, help="requests for the paced 200 req/s run")
+    parser.add_argument(
+        "--paced", type=int, default=1000, help="requests for the paced 200 req/s run"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--broker", choices=["stub", "redis"], default="stub")
     args = parser.parse_args()
@@ -232,9 +276,16 @@ def main() -> None:
     config = workdir / "config.json"
     config.write_text(json.dumps({"settings": settings_for(db_url, broker, 0), "users": total}))
     env = dict(os.environ, DESKPILOT_BENCH_SECRET=SECRET.decode())
-    server = subprocess.Popen([sys.executable, "-m", "benchmarks.pipeline", "--serve", str(config)],
-                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-    assert server.stdout is not None and server.stdin is not None
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.pipeline", "--serve", str(config)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert server.stdout is not None
+    assert server.stdin is not None
     port = int(server.stdout.readline().split()[1])
     try:
         e2e = deliveries(args.tickets)
@@ -247,13 +298,31 @@ def main() -> None:
     noop = noop_throughput(broker)
     tickets_per_s = len(note_latencies) / span if span else 0.0
     rows = [
-        ("webhook acks/s (8 client threads)", f"{len(ack_unpaced) / elapsed:,.0f}", f"{len(ack_unpaced) / elapsed / noop:.3f} of no-op"),
-        ("ack latency p50 / p99 at 200 req/s", f"{statistics.median(paced) * 1000:.1f} / {percentile(paced, 99) * 1000:.1f} ms", "target p99 ≤ 50 ms"),
-        ("end-to-end tickets/s (webhook → note)", f"{tickets_per_s:,.0f}", f"{tickets_per_s / noop:.4f} of no-op; target ≥ 100"),
-        ("webhook-to-note p50 / p99", f"{statistics.median(note_latencies) * 1000:.0f} / {percentile(note_latencies, 99) * 1000:.0f} ms", "target p50 ≤ 1 s"),
+        (
+            "webhook acks/s (8 client threads)",
+            f"{len(ack_unpaced) / elapsed:,.0f}",
+            f"{len(ack_unpaced) / elapsed / noop:.3f} of no-op",
+        ),
+        (
+            "ack latency p50 / p99 at 200 req/s",
+            f"{statistics.median(paced) * 1000:.1f} / {percentile(paced, 99) * 1000:.1f} ms",
+            "target p99 ≤ 50 ms",
+        ),
+        (
+            "end-to-end tickets/s (webhook → note)",
+            f"{tickets_per_s:,.0f}",
+            f"{tickets_per_s / noop:.4f} of no-op; target ≥ 100",
+        ),
+        (
+            "webhook-to-note p50 / p99",
+            f"{statistics.median(note_latencies) * 1000:.0f} / {percentile(note_latencies, 99) * 1000:.0f} ms",
+            "target p50 ≤ 1 s",
+        ),
         ("Dramatiq no-op messages/s (same broker, 8 threads)", f"{noop:,.0f}", "reference"),
     ]
-    print(f"deskpilot pipeline benchmark — db={args.db} broker={args.broker} tickets={args.tickets} (handled {len(note_latencies)})")
+    print(
+        f"deskpilot pipeline benchmark — db={args.db} broker={args.broker} tickets={args.tickets} (handled {len(note_latencies)})"
+    )
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"  {name:<{width}}  {value:>18}  {note}")

@@ -149,7 +149,7 @@ def test_unlock_after_real_failed_binds(w: tuple[World, Real, Company]) -> None:
 
 def test_password_reset_uses_a_one_time_password(w: tuple[World, Real, Company]) -> None:
     """LDAP and AD have no reset flow: a one-time password is set, and only a link is written."""
-    world_, real, c = w
+    world_, _real, c = w
     world_.ticket(
         "IT-2", c.login("alice"), "Forgot my password",
         "I forgot my password and cannot sign in. Please reset it.",

@@ -22,7 +22,9 @@ def db(database_url: str) -> Iterator[Database]:
 
 def test_chain_verifies_and_links(db: Database) -> None:
     with db.session() as session:
-        first = audit.append(session, "ticket.decided", actor="deskpilot", data={"intent": "unlock"})
+        first = audit.append(
+            session, "ticket.decided", actor="deskpilot", data={"intent": "unlock"}
+        )
         second = audit.append(session, "step.applied", actor="deskpilot", data={"changed": True})
 
     assert first.prev_hash == audit.GENESIS
@@ -32,7 +34,9 @@ def test_chain_verifies_and_links(db: Database) -> None:
     assert (report.entries, report.ok) == (2, True)
 
 
-@pytest.mark.parametrize("verb", ["UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"])
+@pytest.mark.parametrize(
+    "verb", ["UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"]
+)
 def test_database_refuses_edits(db: Database, verb: str) -> None:
     with db.session() as session:
         audit.append(session, "approval.recorded", actor="alice@example.com", data={})

@@ -32,15 +32,30 @@ def test_a_good_config_loads() -> None:
     ("text", "expected"),
     [
         ("desks:\n  - name: jira-it\n    type: jirra\n", "<config>:3:5: desks[0].type"),
-        ("desks:\n  - name: Jira IT\n    type: jira\n    unsigned: true\n", "<config>:2:5: desks[0].name"),
+        (
+            "desks:\n  - name: Jira IT\n    type: jira\n    unsigned: true\n",
+            "<config>:2:5: desks[0].name",
+        ),
         ("desks:\n  - name: j\n    type: jira\n", "set `webhook_secret`, or `unsigned: true`"),
         ("broker:\n  url: amqp://x\n", "<config>:2:3: broker.url"),
         ("web:\n  prot: 80\n", "<config>:2:3: web.prot: Extra inputs are not permitted"),
         ("desks: [\n", "not valid YAML"),
         ("- a\n- b\n", "must be a mapping"),
-        ("desks:\n  - {name: a, type: memory, directory: nowhere}\n", "unknown directory 'nowhere'"),
+        (
+            "desks:\n  - {name: a, type: memory, directory: nowhere}\n",
+            "unknown directory 'nowhere'",
+        ),
     ],
-    ids=["unknown-type", "bad-name", "unsigned-not-explicit", "bad-broker", "typo", "bad-yaml", "not-mapping", "unknown-ref"],
+    ids=[
+        "unknown-type",
+        "bad-name",
+        "unsigned-not-explicit",
+        "bad-broker",
+        "typo",
+        "bad-yaml",
+        "not-mapping",
+        "unknown-ref",
+    ],
 )
 def test_problems_name_their_location(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:

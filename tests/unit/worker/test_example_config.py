@@ -18,8 +18,14 @@ def test_example_config_is_valid() -> None:
 
 
 def test_check_reports_only_the_missing_secrets(monkeypatch) -> None:
-    for name in ("JIRA_WEBHOOK_SECRET", "JIRA_API_EMAIL", "JIRA_API_TOKEN", "DESKPILOT_TOKEN_LEADS",
-                 "DESKPILOT_TOKEN_ALICE", "DESKPILOT_SECRET_KEY"):
+    for name in (
+        "JIRA_WEBHOOK_SECRET",
+        "JIRA_API_EMAIL",
+        "JIRA_API_TOKEN",
+        "DESKPILOT_TOKEN_LEADS",
+        "DESKPILOT_TOKEN_ALICE",
+        "DESKPILOT_SECRET_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
     problems = check_everything(EXAMPLE)

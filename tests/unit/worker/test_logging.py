@@ -14,9 +14,18 @@ from worker.logging import MASK, SHARED_PROCESSORS, redact_secrets
     [
         ({"password": "hunter2"}, {"password": MASK}),
         ({"Authorization": "Bearer abc"}, {"Authorization": MASK}),
-        ({"request": {"headers": {"cookie": "c", "accept": "json"}}}, {"request": {"headers": {"cookie": MASK, "accept": "json"}}}),
-        ({"steps": [{"one_time_password": "x", "op": "reset"}]}, {"steps": [{"one_time_password": MASK, "op": "reset"}]}),
-        ({"client_assertion": "jwt", "ticket": "IT-1"}, {"client_assertion": MASK, "ticket": "IT-1"}),
+        (
+            {"request": {"headers": {"cookie": "c", "accept": "json"}}},
+            {"request": {"headers": {"cookie": MASK, "accept": "json"}}},
+        ),
+        (
+            {"steps": [{"one_time_password": "x", "op": "reset"}]},
+            {"steps": [{"one_time_password": MASK, "op": "reset"}]},
+        ),
+        (
+            {"client_assertion": "jwt", "ticket": "IT-1"},
+            {"client_assertion": MASK, "ticket": "IT-1"},
+        ),
     ],
     ids=["flat", "header-case", "nested", "in-list", "untouched-neighbours"],
 )
