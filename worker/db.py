@@ -103,6 +103,7 @@ class TicketRow(Base):
     __table_args__ = (
         UniqueConstraint("desk", "key", name="uq_tickets_desk_key"),
         Index("ix_tickets_stage", "stage", "stage_at"),
+        Index("ix_tickets_done", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -310,6 +311,8 @@ class SlaClockRow(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "metric", name="uq_sla_ticket_metric"),
         Index("ix_sla_breach", "breached", "breach_at"),
+        Index("ix_sla_stage", "stage"),
+        Index("ix_sla_stopped", "stopped_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
