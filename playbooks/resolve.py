@@ -189,7 +189,7 @@ def _convert(
     if spec.type == "user":
         return _user(name, text, directory)
     if spec.type == "license":
-        return _license(name, text, directory)
+        return _license(name, text, directory, settings)
     if spec.type == "application":
         app = settings.application(text)
         if app is None:
@@ -237,10 +237,14 @@ def _user(name: str, text: str, directory: DirectoryReader) -> dict[str, Any] | 
     return facts
 
 
-def _license(name: str, text: str, directory: DirectoryReader) -> str | Escalate:
+def _license(
+    name: str, text: str, directory: DirectoryReader, settings: PolicySettings
+) -> str | Escalate:
     wanted = text.strip().casefold()
+    app = settings.application(text)
+    aliases = {wanted} | ({app.license.casefold()} if app is not None and app.license else set())
     for lic in directory.list_licenses():
-        if wanted in (lic.id.casefold(), lic.name.casefold()):
+        if aliases & {lic.id.casefold(), lic.name.casefold()}:
             return lic.id
     return Escalate(f"input `{name}`: no licence `{text}` in directory `{directory.name}`")
 
