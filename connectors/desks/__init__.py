@@ -94,6 +94,16 @@ class DeskClient(Protocol):
         """
         ...
 
+    def set_field(self, key: str, field: str, value: str) -> None:
+        """
+        Set the custom field ``field`` of ticket ``key`` to ``value``.
+
+        ``field`` is the desk's own id for it: a Jira field id (``customfield_10099``), a Zendesk
+        ticket field id (digits), a ServiceNow column (``u_deskpilot_state``), a Salesforce Case
+        field API name (``Deskpilot_State__c``). Setting the value it already has is success.
+        """
+        ...
+
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         """
         The content of attachment ``attachment_id`` of ticket ``key`` (as ``Attachment.id``).

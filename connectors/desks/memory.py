@@ -30,6 +30,8 @@ class MemoryDesk:
         self.statuses: dict[str, str] = {}
         self.assignees: dict[str, str] = {}
         self.labels: dict[str, list[str]] = defaultdict(list)
+        self.fields: dict[str, dict[str, str]] = defaultdict(dict)
+        """Ticket key → custom field → value, as ``set_field`` wrote them."""
         self.pending: list[RawDelivery] = []
         self.people: dict[str, str] = {}
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
@@ -90,6 +92,11 @@ class MemoryDesk:
             self._check(key)
             have = self.labels[key]
             have.extend(label for label in dict.fromkeys(labels) if label not in have)
+
+    def set_field(self, key: str, field: str, value: str) -> None:
+        with self._lock:
+            self._check(key)
+            self.fields[key][field] = value
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         with self._lock:

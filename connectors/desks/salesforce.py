@@ -38,6 +38,7 @@ from typing import Any, Protocol, TypeVar
 import requests
 
 from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
@@ -57,6 +58,9 @@ _CASE_NUMBER = re.compile(r"^[0-9]{1,30}$")
 _RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _PERSON_TYPES = {"003": "Contact", "005": "User"}
 """Key prefixes of the records a Case's requester can be (``ContactId``, a web user's id)."""
+_BLOBS = {"068": "ContentVersion/{}/VersionData", "00P": "Attachment/{}/Body"}
+"""Key prefix of a file record → its content path (Salesforce Files, classic attachments)."""
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
@@ -136,6 +140,7 @@ class SalesforceOptions:
     """Extra SOQL condition ANDed into polling, e.g. ``RecordType.DeveloperName = 'IT'``."""
     overlap_s: float = 120.0
     request_limit_retry_s: float = 900.0
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
     budget: Budget = field(default_factory=lambda: Budget(requests=60, per_s=60.0, burst=10))
 
 
@@ -176,11 +181,23 @@ class SalesforceDesk:
         self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
-        raise NotSupportedError(
-            f"downloading attachment {attachment_id} of {key}: this Salesforce connector does "
-            "not fetch attachment contents yet",
-            system=self.name,
-        )
+        call, what = "salesforce.download_attachment", f"attachment {attachment_id} of {key}"
+        blob = _BLOBS.get(attachment_id[:3]) if _RECORD_ID.fullmatch(attachment_id) else None
+        if blob is None:
+            raise RejectedError(
+                f"{call}: {attachment_id[:40]!r} is neither a ContentVersion (068…) nor an "
+                "Attachment (00P…) id",
+                system=self._t.system,
+            )
+        path = f"{self._api}/sobjects/{blob.format(attachment_id)}"
+        cap = self.options.max_attachment_bytes
+
+        def once() -> bytes:
+            headers = {"Accept": "*/*"}
+            response = self._t.send("GET", path, call=call, stream=True, headers=headers)
+            return read_capped(response, cap=cap, what=what, system=self._t.system)
+
+        return self._authorised(lambda: self._t.retrying(once))
 
     def person_email(self, person_id: str) -> str | None:
         return self._emails(person_id)
@@ -268,6 +285,14 @@ class SalesforceDesk:
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         raise NotSupportedError("Salesforce cases have no labels", system=self._t.system)
+
+    def set_field(self, key: str, field: str, value: str) -> None:
+        if not _FIELD_NAME.fullmatch(field):
+            raise RejectedError(
+                f"salesforce.set_field: {field[:40]!r} is not a field API name (e.g. State__c)",
+                system=self._t.system,
+            )
+        self._update(key, {field: value}, "salesforce.set_field")
 
     def _update(self, key: str, change: Mapping[str, str], call: str) -> None:
         def once() -> None:

@@ -36,6 +36,7 @@ from typing import Any
 import requests
 
 from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
@@ -46,6 +47,7 @@ from connectors.render import marker_text, to_plain
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 _USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
+_COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
@@ -63,6 +65,7 @@ class ServiceNowOptions:
     poll_comments: bool = True
     overlap_s: float = 120.0
     page_size: int = 100
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
     budget: Budget = field(default_factory=lambda: Budget(requests=300, per_s=60.0, burst=20))
 
 
@@ -109,11 +112,20 @@ class ServiceNowDesk:
         self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
-        raise NotSupportedError(
-            f"downloading attachment {attachment_id} of {key}: this ServiceNow connector does "
-            "not fetch attachment contents yet",
-            system=self.name,
-        )
+        call, what = "servicenow.download_attachment", f"attachment {attachment_id} of {key}"
+        if not _SYS_ID.fullmatch(attachment_id):
+            raise RejectedError(
+                f"{call}: an attachment id is a sys_id, not {attachment_id[:40]!r}",
+                system=self._t.system,
+            )
+        path = f"/api/now/attachment/{attachment_id}/file"
+        cap = self.options.max_attachment_bytes
+
+        def once() -> bytes:
+            response = self._t.send("GET", path, call=call, stream=True, headers={"Accept": "*/*"})
+            return read_capped(response, cap=cap, what=what, system=self._t.system)
+
+        return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
         return self._emails(person_id)
@@ -190,6 +202,14 @@ class ServiceNowDesk:
             "ServiceNow task records have no labels in the Table API; map labels to a field instead",
             system=self._t.system,
         )
+
+    def set_field(self, key: str, field: str, value: str) -> None:
+        if not _COLUMN.fullmatch(field):
+            raise RejectedError(
+                f"servicenow.set_field: {field[:40]!r} is not a column name (e.g. u_deskpilot_state)",
+                system=self._t.system,
+            )
+        self._patch(key, {field: value}, "servicenow.set_field")
 
     def _patch(self, key: str, change: Mapping[str, str], call: str) -> None:
         sys_id = self._sys_id(key, call)

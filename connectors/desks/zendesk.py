@@ -29,16 +29,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, RejectedError
 from connectors.http import BoundedSession
 from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import marker_text, to_html
+
+ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
+"""Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class ZendeskOptions:
     exclude_deleted: bool = False
     overlap_s: float = 120.0
     page_size: int = 100
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
     budget: Budget = field(default_factory=lambda: Budget(requests=600, per_s=60.0, burst=20))
     """Default: ~85 % of the Suite Enterprise 700 requests/minute, shared by all workers."""
 
@@ -96,10 +102,36 @@ class ZendeskDesk:
         self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
-        raise NotSupportedError(
-            f"downloading attachment {attachment_id} of {key}: this Zendesk connector does "
-            "not fetch attachment contents yet",
-            system=self.name,
+        call, what = "zendesk.download_attachment", f"attachment {attachment_id} of {key}"
+        if not attachment_id.isdigit():
+            raise RejectedError(
+                f"{call}: a Zendesk attachment id is numeric, not {attachment_id[:40]!r}",
+                system=self._t.system,
+            )
+        found = self._t.json("GET", f"/api/v2/attachments/{attachment_id}.json", call=call)
+        attachment = (found or {}).get("attachment") or {}
+        cap = self.options.max_attachment_bytes
+        size = attachment.get("size")
+        check_size(
+            size if isinstance(size, int) else None, cap=cap, what=what, system=self._t.system
+        )
+        url = self._content_url(str(attachment.get("content_url") or ""), call)
+
+        def once() -> bytes:
+            response = self._t.send("GET", url, call=call, stream=True)
+            return read_capped(response, cap=cap, what=what, system=self._t.system)
+
+        return self._t.retrying(once)
+
+    def _content_url(self, url: str, call: str) -> str:
+        # The session carries the agent's credentials: send them to Zendesk hosts only.
+        host = urlsplit(url).hostname or ""
+        own = urlsplit(self._t.base_url).hostname or ""
+        if urlsplit(url).scheme == "https" and (host == own or host.endswith(ZENDESK_HOSTS)):
+            return url
+        raise RejectedError(
+            f"{call}: the attachment's content_url is not on a Zendesk host ({host[:60]!r})",
+            system=self._t.system,
         )
 
     def person_email(self, person_id: str) -> str | None:
@@ -164,6 +196,16 @@ class ZendeskDesk:
             call="zendesk.add_labels",
             json={"tags": list(dict.fromkeys(labels))},
         )
+
+    def set_field(self, key: str, field: str, value: str) -> None:
+        if not field.isdigit():
+            raise RejectedError(
+                f"zendesk.set_field: a Zendesk ticket field id is numeric, not {field[:40]!r}",
+                system=self._t.system,
+            )
+        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+        change = {"custom_fields": [{"id": int(field), "value": value}]}
+        self._t.call("PUT", path, call="zendesk.set_field", json={"ticket": change})
 
     def _update(self, key: str, change: Mapping[str, str | int], call: str) -> None:
         path = f"/api/v2/tickets/{_ticket_id(key)}.json"
