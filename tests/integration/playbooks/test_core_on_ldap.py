@@ -165,3 +165,76 @@ def test_password_reset_uses_a_one_time_password(w: tuple[World, Real, Company])
         stored = session.scalars(select(SecretLinkRow.ciphertext)).all()
     assert len(stored) == 1
     assert stored[0].decode(errors="ignore") not in public + internal
+
+
+def _grant_approved(world_: World, c: Company) -> None:
+    world_.ticket(
+        "IT-3", c.login("bob"), "Need access to Salesforce",
+        "Please give me access to Salesforce for 2 weeks.",
+    )  # fmt: skip
+    world_.drain()
+    assert [r.state for r in world_.runs("IT-3")] == ["waiting_approval"]
+    assert f"app-sf{c.u}" not in world_.groups(c.login("bob"))
+    world_.comment("IT-3", c.login("olivia"), "/approve")
+    world_.drain()
+
+
+def test_access_grant_is_approved_applied_and_removed_at_expiry(
+    w: tuple[World, Real, Company],
+) -> None:
+    """The owner approves; the server holds the membership until the end date, then not."""
+    world_, real, c = w
+    _grant_approved(world_, c)
+    bob = world_.user(c.login("bob"))
+    assert [r.state for r in world_.runs("IT-3")] == ["applied"]
+    assert f"app-sf{c.u}" in real.directory.groups_of(bob.id)
+    assert "until 2026-12-09" in world_.text("IT-3", public=True)
+
+    world_.advance(days=13)
+    assert world_.fire_timers() == 0
+    assert f"app-sf{c.u}" in real.directory.groups_of(bob.id)
+    world_.advance(days=1, minutes=1)
+    assert world_.fire_timers() == 1
+    assert f"app-sf{c.u}" not in real.directory.groups_of(bob.id)
+    assert world_.runs("IT-3")[0].state == "expired"
+    assert "has now ended" in world_.text("IT-3", public=True)
+
+
+def test_expiry_removes_access_added_back_by_hand(w: tuple[World, Real, Company]) -> None:
+    """Removed and re-added on the server before the end date: the expiry re-reads and removes it."""
+    world_, real, c = w
+    _grant_approved(world_, c)
+    bob = world_.user(c.login("bob"))
+    real.directory.remove_from_group(bob.id, f"app-sf{c.u}")
+    real.directory.add_to_group(bob.id, f"app-sf{c.u}")
+    world_.advance(days=14, minutes=1)
+    assert world_.fire_timers() == 1
+    assert f"app-sf{c.u}" not in real.directory.groups_of(bob.id)
+    assert "ended as planned" in world_.text("IT-3", public=False)
+
+
+def test_offboarding_disables_and_removes_every_group(w: tuple[World, Real, Company]) -> None:
+    """The manager files it, HR approves; the server shows the account disabled and groupless."""
+    world_, real, c = w
+    alice = world_.user(c.login("alice"))
+    assert real.directory.groups_of(alice.id) == sorted(["all-staff", f"sales{c.u}"])
+    world_.ticket(
+        "IT-4", c.login("maria"), "Offboarding: Alice Liddell leaving",
+        f"Alice Liddell ({c.email('alice')}) is leaving the company, her last day is "
+        "2026-11-25. Please disable her account.",
+    )  # fmt: skip
+    world_.drain()
+    assert [r.state for r in world_.runs("IT-4")] == ["waiting_approval"]
+    assert real.directory.get_user(alice.id).enabled is True
+    world_.comment("IT-4", c.login("olivia"), "/approve")
+    world_.drain()
+
+    assert [r.state for r in world_.runs("IT-4")] == ["applied"]
+    after = real.directory.get_user(alice.id)
+    assert after.enabled is False
+    assert real.directory.groups_of(alice.id) == []
+    public, internal = world_.text("IT-4", public=True), world_.text("IT-4", public=False)
+    assert "has been offboarded as of 2026-11-25" in public
+    assert "✅ read back" in internal
+    assert "password" not in (public + internal).lower()
+    assert "/secret/" not in public + internal
