@@ -25,7 +25,7 @@ from worker import audit
 from worker.db import ClassificationRow, RunRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set, insert_ignore, older_than, ticket_from_json
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
 
 log = structlog.get_logger("deskpilot.process")
 
@@ -229,6 +229,8 @@ def _record(
         for kind, body, purpose in verdict.notes:
             queue_writeback(rt, session, row, kind, body, f"{purpose}-{run_id or 0}")
         row.intent, row.outcome = classification.intent, verdict.outcome
+        if verdict.outcome != "applying":  # the run's end decides; see worker.apply
+            queue_state(rt, session, row, verdict.outcome)
         row.stage, row.stage_at = verdict.stage, now
         if verdict.stage == "done":
             row.done_at = now
@@ -307,7 +309,8 @@ def _decision_json(decision: Decision | None) -> dict[str, object]:
 
 
 def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict) -> None:
-    rt.send("update_sla", ticket_id)  # the intent is known now: it may select another SLA policy
+    if any(policy.match.intent for policy in rt.settings.sla.policies):
+        rt.send("update_sla", ticket_id)  # the intent is known now: it may select another policy
     if verdict.outcome == "applying" and run_id is not None:
         rt.send("apply_run", run_id)
     with rt.db.session() as session:

@@ -13,14 +13,14 @@ from collections.abc import Mapping
 
 import requests
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
 from sla.clock import ClockResult
 from sla.definition import Policy, SlaDefinitions, compile_sla
 from sla.feed import evaluate_ticket
-from sla.timer import is_at_risk, next_instants
+from sla.timer import Due, is_at_risk, next_instants
 from worker import audit
 from worker.db import SlaClockRow, TicketEventRow, TicketRow, TimerRow
 from worker.runtime import Runtime
@@ -65,13 +65,21 @@ def update_sla(rt: Runtime, ticket_id: int) -> int:
         if ticket is None:
             return 0
         results, policy = evaluate(rt, session, ticket, now)
+        clocks = {
+            row.metric: row
+            for row in session.scalars(
+                select(SlaClockRow).where(SlaClockRow.ticket_id == ticket_id)
+            )
+        }
+        wanted: dict[str, tuple[str, Due]] = {}
         kept = 0
         for metric, result in results.items():
             if result.last is None:
                 continue
-            _store_clock(session, ticket_id, metric, result, policy, now)
-            _reschedule(session, ticket_id, metric, result, policy, now)
+            _store_clock(session, ticket_id, metric, result, policy, now, clocks.get(metric))
+            wanted.update(_wanted_timers(ticket_id, metric, result, policy, now))
             kept += 1
+        _reschedule(session, ticket_id, wanted)
     return kept
 
 
@@ -82,6 +90,7 @@ def _store_clock(
     result: ClockResult,
     policy: Policy | None,
     now: dt.datetime,
+    row: SlaClockRow | None,
 ) -> None:
     last = result.last
     assert last is not None
@@ -96,46 +105,48 @@ def _store_clock(
         "stopped_at": last.stopped_at,
         "computed_at": now,
     }
-    inserted = insert_ignore(
-        session,
-        SlaClockRow,
-        {"ticket_id": ticket_id, "metric": metric, **values},
-        ("ticket_id", "metric"),
-    )
-    if not inserted:
-        session.execute(
-            update(SlaClockRow)
-            .where(SlaClockRow.ticket_id == ticket_id, SlaClockRow.metric == metric)
-            .values(**values)
+    if row is None:
+        insert_ignore(
+            session,
+            SlaClockRow,
+            {"ticket_id": ticket_id, "metric": metric, **values},
+            ("ticket_id", "metric"),
         )
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
 
 
-def _reschedule(
-    session: Session,
-    ticket_id: int,
-    metric: str,
-    result: ClockResult,
-    policy: Policy | None,
-    now: dt.datetime,
-) -> None:
+def _wanted_timers(
+    ticket_id: int, metric: str, result: ClockResult, policy: Policy | None, now: dt.datetime
+) -> dict[str, tuple[str, Due]]:
+    # A clock stopped exactly at its breach instant met its goal, so the timer looks just after.
     thresholds = policy.thresholds if policy else ()
-    wanted = {
-        f"{ticket_id}:{metric}:{due.kind}:{due.at.isoformat()}": due
+    return {
+        f"{ticket_id}:{metric}:{due.kind}:{due.at.isoformat()}": (
+            metric,
+            due._replace(at=due.at + _GRACE),
+        )
         for due in next_instants(result, thresholds, now)
     }
-    prefix = f"{ticket_id}:{metric}:"
-    session.execute(
-        update(TimerRow)
-        .where(
-            TimerRow.kind == "sla",
-            TimerRow.ticket_id == ticket_id,
-            TimerRow.state == "pending",
-            TimerRow.ref.startswith(prefix),
-            TimerRow.ref.not_in(list(wanted) or [""]),
+
+
+def _reschedule(session: Session, ticket_id: int, wanted: dict[str, tuple[str, Due]]) -> None:
+    """Keep exactly the wanted timers pending: cancel the others, add the missing ones."""
+    pending = {
+        timer.ref: timer
+        for timer in session.scalars(
+            select(TimerRow).where(
+                TimerRow.kind == "sla", TimerRow.ticket_id == ticket_id, TimerRow.state == "pending"
+            )
         )
-        .values(state="cancelled")
-    )
-    for ref, due in wanted.items():
+    }
+    for ref, timer in pending.items():
+        if ref not in wanted:
+            timer.state = "cancelled"
+    for ref, (metric, due) in wanted.items():
+        if ref in pending:
+            continue
         insert_ignore(
             session,
             TimerRow,
@@ -165,7 +176,12 @@ def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
         result = results.get(metric)
         if result is None or result.last is None:
             return
-        _store_clock(session, ticket.id, metric, result, policy, now)
+        row = session.scalars(
+            select(SlaClockRow).where(
+                SlaClockRow.ticket_id == ticket.id, SlaClockRow.metric == metric
+            )
+        ).first()
+        _store_clock(session, ticket.id, metric, result, policy, now, row)
         if due == "breach" and result.breached:
             _on_breach(rt, session, ticket, metric, result, policy)
         elif due.startswith("at_risk") and is_at_risk(result, policy.thresholds if policy else ()):

@@ -11,6 +11,7 @@ the comment already there, so nothing is posted twice.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import structlog
 from sqlalchemy import or_, select
@@ -20,12 +21,13 @@ from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, StatusCategory, TicketEvent
 from worker import audit
 from worker.db import OutboxRow, TicketEventRow, TicketRow
+from worker.desk_factory import state_field
 from worker.runtime import Runtime
 from worker.store import compare_and_set, event_to_json, insert_ignore, older_than
 
 log = structlog.get_logger("deskpilot.writeback")
 
-KINDS = ("internal_note", "public_reply", "transition")
+KINDS = ("internal_note", "public_reply", "transition", "field")
 AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
@@ -53,6 +55,20 @@ def queue_writeback(
         },
         ("marker",),
     )
+
+
+def queue_state(rt: Runtime, session: Session, ticket_row: TicketRow, state: str) -> None:
+    """
+    Queue writing ``state`` (the ticket's outcome) into the desk's ``state_field``, once per state.
+
+    Nothing is queued when the desk has no ``state_field`` option.
+    """
+    settings = rt.settings.desk(ticket_row.desk)
+    field = state_field(settings) if settings is not None else None
+    if field is None:
+        return
+    body = json.dumps({"field": field, "value": state})
+    queue_writeback(rt, session, ticket_row, "field", body, f"state-{state}")
 
 
 def pending_outbox_ids(session: Session, ticket_id: int) -> list[int]:
@@ -89,8 +105,9 @@ def writeback(rt: Runtime, outbox_id: int) -> bool:
         ticket = session.get(TicketRow, row.ticket_id)
         assert ticket is not None
         kind, body, marker, key, ticket_id = row.kind, row.body, row.marker, ticket.key, ticket.id
+        stale = kind == "field" and _superseded(session, row)
     try:
-        desk_ref = _send(rt, row.desk, key, kind, body, marker)
+        desk_ref = "superseded" if stale else _send(rt, row.desk, key, kind, body, marker)
     except PermanentError as exc:
         _finish(rt, outbox_id, "failed", error=str(exc))
         log.error("writeback.failed", outbox_id=outbox_id, kind=kind, error=str(exc))
@@ -99,15 +116,42 @@ def writeback(rt: Runtime, outbox_id: int) -> bool:
         _release(rt, outbox_id)
         raise
     _finish(rt, outbox_id, "sent", desk_ref=desk_ref)
-    if kind != "internal_note":
-        rt.send("update_sla", ticket_id)
+    if kind == "transition" or (kind == "public_reply" and not _transition_due(rt, ticket_id)):
+        rt.send("update_sla", ticket_id)  # once per batch of replies: after the status change
     return True
+
+
+def _transition_due(rt: Runtime, ticket_id: int) -> bool:
+    with rt.db.session() as session:
+        found = session.scalar(
+            select(OutboxRow.id).where(
+                OutboxRow.ticket_id == ticket_id,
+                OutboxRow.kind == "transition",
+                OutboxRow.state.in_(("pending", "sending")),
+            )
+        )
+    return found is not None
+
+
+def _superseded(session: Session, row: OutboxRow) -> bool:
+    # A state queued later is already on the desk: this older one must not overwrite it.
+    later = select(OutboxRow.id).where(
+        OutboxRow.ticket_id == row.ticket_id,
+        OutboxRow.kind == "field",
+        OutboxRow.id > row.id,
+        OutboxRow.state == "sent",
+    )
+    return session.scalar(later.limit(1)) is not None
 
 
 def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
     desk = rt.desks[desk_name]
     if kind == "transition":
         desk.transition(key, body)
+        return None
+    if kind == "field":
+        change = json.loads(body)
+        desk.set_field(key, str(change["field"]), str(change["value"]))
         return None
     posted = desk.post_comment(key, body, public=kind == "public_reply", marker=marker)
     log.info("writeback.posted", kind=kind, created=posted.created)
@@ -142,6 +186,8 @@ def _finish(
 def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
+    if row.kind == "field":
+        return  # a field deskpilot set is its own bookkeeping, not a ticket event
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
     if row.kind == "transition":
         try:
