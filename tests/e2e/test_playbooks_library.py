@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.playbooks.world import World, world
+from tests.integration.playbooks.world import POLICY, World, world
+
+M365 = {
+    "name": "Microsoft 365",
+    "aliases": ["M365", "Office 365"],
+    "group": "m365-users",
+    "owners": ["olivia"],
+    "license": "m365-e3",
+}
+CATALOGUE = {"applications": [*POLICY["applications"], M365]}
+"""The world's catalogue plus Microsoft 365, so a licence named as people write it is found."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,7 @@ class Case:
     prepare: Callable[[World], None] = lambda w: None
     public: tuple[str, ...] = ()
     internal: tuple[str, ...] = field(default=("✅ read back",))
+    policy: dict[str, object] = field(default_factory=dict)
 
 
 def _unlocked(w: World) -> None:
@@ -50,6 +61,14 @@ def _offboarded(w: World) -> None:
     alice = w.user("alice")
     assert str(alice.status.value) == "disabled"
     assert w.groups("alice") == []
+
+
+def _licensed(w: World) -> None:
+    assert w.directory.licenses_of(w.user("bob").id) == ["m365-e3"]
+
+
+def _reclaimed(w: World) -> None:
+    assert w.directory.licenses_of(w.user("alice").id) == []
 
 
 CASES = [
@@ -107,13 +126,33 @@ CASES = [
         approver="olivia",
         public=("has been offboarded",),
     ),
+    Case(
+        "license-request",
+        "bob",
+        "Need a Microsoft 365 licence",
+        "Please assign me a Microsoft 365 licence, I need Outlook and Teams.",
+        _licensed,
+        approver="maria",
+        public=("the licence m365-e3 is assigned to **bob**",),
+        policy=CATALOGUE,
+    ),
+    Case(
+        "license-reclaim",
+        "dave",
+        "Unused licence: remove Microsoft 365 from alice@example.com",
+        "The Microsoft 365 licence of alice@example.com is unused, please remove the license "
+        "and free the seat.",
+        _reclaimed,
+        public=("has been removed from **alice**",),
+        policy=CATALOGUE,
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.playbook for c in CASES])
 def test_playbook_runs_to_its_outcome(case: Case, tmp_path: Path) -> None:
     """The ticket is answered by its playbook, applied (after approval if needed) and resolved."""
-    with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}") as w:
+    with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", **case.policy) as w:
         case.prepare(w)
         w.ticket("IT-1", case.requester, case.subject, case.body)
         w.drain()
