@@ -104,6 +104,8 @@ class TicketRow(Base):
         UniqueConstraint("desk", "key", name="uq_tickets_desk_key"),
         Index("ix_tickets_stage", "stage", "stage_at"),
         Index("ix_tickets_done", "done_at"),
+        Index("ix_tickets_created", "desk_created_at"),
+        Index("ix_tickets_seen", "first_seen_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -327,6 +329,31 @@ class SlaClockRow(Base):
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
     stopped_at: Mapped[dt.datetime | None]
     computed_at: Mapped[dt.datetime]
+
+
+class SlaReconciliationRow(Base):
+    """The desk's own value of one SLA metric of a ticket beside ours, as last read."""
+
+    __tablename__ = "sla_reconciliation"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", name="uq_reconcile_ticket_metric"),
+        Index("ix_reconcile_drifted", "drifted", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(64))
+    desk_metric: Mapped[str] = mapped_column(String(255))
+    desk_breach_at: Mapped[dt.datetime | None]
+    desk_breached: Mapped[bool] = mapped_column(Boolean)
+    desk_remaining_s: Mapped[float | None] = mapped_column(Float)
+    ours_breach_at: Mapped[dt.datetime | None]
+    ours_breached: Mapped[bool | None] = mapped_column(Boolean)
+    drift_s: Mapped[float | None] = mapped_column(Float)
+    """Desk breach time minus ours, in seconds; None when either side has none."""
+    drifted: Mapped[bool] = mapped_column(Boolean)
+    """Breach times more than the tolerance apart, or the breached flags disagree."""
+    checked_at: Mapped[dt.datetime]
 
 
 class AuditRow(Base):
