@@ -28,7 +28,7 @@ from worker.metrics import STEPS
 from worker.runtime import Runtime
 from worker.scheduled import due_later, schedule_run
 from worker.store import compare_and_set, insert_ignore, older_than
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
 
 log = structlog.get_logger("deskpilot.apply")
 
@@ -265,6 +265,7 @@ def _succeed(
         facts = run_facts(session, row, plan, verifications)
         for kind, body, purpose in result_notes(rt.library.get(row.playbook), facts):
             queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
+        queue_state(rt, session, trow, outcome)
         if plan.until is not None and not failures:
             _schedule_expiry(session, row, plan.until)
         audit.append(
@@ -330,6 +331,7 @@ def _fail(
         notes = failure_notes(rt.library.get(row.playbook), facts, compensation_errors)
         for kind, body, purpose in notes:
             queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
+        queue_state(rt, session, trow, "escalated")
         audit.append(
             session,
             f"run.{state}",
@@ -361,6 +363,7 @@ def _hand_over_uncertain(
             "the owner received a reset e-mail) before doing it again by hand."
         )
         queue_writeback(rt, session, trow, "internal_note", body, f"uncertain-{row.id}")
+        queue_state(rt, session, trow, "escalated")
         audit.append(
             session,
             "run.uncertain",

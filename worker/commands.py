@@ -34,7 +34,7 @@ from worker.db import (
 )
 from worker.runtime import Runtime
 from worker.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
 
 log = structlog.get_logger("deskpilot.commands")
 
@@ -295,6 +295,7 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             f"Your request was reviewed and declined.{reason}",
             f"rejected-{run.id}",
         )
+        queue_state(rt, session, ticket, "rejected")
         audit.append(
             session,
             "run.rejected",

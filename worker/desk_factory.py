@@ -16,6 +16,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.desks import DeskClient
+from connectors.desks.download import MAX_ATTACHMENT_BYTES
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.desks.salesforce import (
@@ -46,6 +47,9 @@ class RateLimitModel(_Strict):
 class _Common(_Strict):
     overlap_s: float = Field(default=120.0, ge=0)
     rate_limit: RateLimitModel | None = None
+    state_field: str | None = Field(default=None, min_length=1, max_length=255)
+    """The desk field deskpilot writes its outcome into (absent: not written)."""
+    max_attachment_bytes: int = Field(default=MAX_ATTACHMENT_BYTES, gt=0)
 
 
 class JiraModel(_Common):
@@ -160,6 +164,12 @@ def _credentials(
     return secrets
 
 
+def state_field(settings: DeskSettings) -> str | None:
+    """The field desk ``settings`` has deskpilot write its state into; None when not configured."""
+    value = settings.options.get("state_field")
+    return value if isinstance(value, str) and value else None
+
+
 def _budget(model: _Common, default: Budget) -> Budget:
     limit = model.rate_limit
     return default if limit is None else Budget(limit.requests, limit.per_s, limit.burst)
@@ -175,6 +185,7 @@ def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
         timezone=m.timezone,
         overlap_s=m.overlap_s,
         page_size=m.page_size,
+        max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, JiraOptions().budget),
     )
     return JiraDesk(s.name, str(s.base_url), email=secrets["email"], api_token=secrets["api_token"],
@@ -188,6 +199,7 @@ def _zendesk(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimi
         exclude_deleted=m.exclude_deleted,
         overlap_s=m.overlap_s,
         page_size=m.page_size,
+        max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, ZendeskOptions().budget),
     )
     return ZendeskDesk(
@@ -211,6 +223,7 @@ def _servicenow(
         poll_comments=m.poll_comments,
         overlap_s=m.overlap_s,
         page_size=m.page_size,
+        max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, ServiceNowOptions().budget),
     )
     return ServiceNowDesk(
@@ -234,6 +247,7 @@ def _salesforce(
         where=m.where,
         overlap_s=m.overlap_s,
         request_limit_retry_s=m.request_limit_retry_s,
+        max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, SalesforceOptions().budget),
     )
     source: SessionSource
@@ -254,4 +268,4 @@ _BUILDERS: dict[str, Callable[[DeskSettings, Any, dict[str, str], RateLimiter], 
     "salesforce": _salesforce,
 }
 
-__all__ = ["build_desk"]
+__all__ = ["build_desk", "state_field"]

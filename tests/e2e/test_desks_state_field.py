@@ -1,0 +1,121 @@
+"""
+deskpilot's state in a desk field: a Jira desk with ``state_field: customfield_10099`` gets the
+ticket's outcome written into that field — ``waiting_approval`` while the plan waits, then
+``resolved`` once the approved run is applied — each value once, in that order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
+from typing import Any
+
+import responses
+from sqlalchemy import select
+
+from connectors.desks.memory import MemoryDesk
+from tests.e2e.desks_support import JIRA, FakeClock, jira_desk
+from tests.integration.playbooks.world import DESK, World, company, settings_for
+from worker.boot import build_runtime
+from worker.config import AppSettings
+from worker.db import OutboxRow
+
+FIELD = "customfield_10099"
+ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")
+COMMENTS = re.compile(re.escape(JIRA) + r"/rest/servicedeskapi/request/IT-[0-9]+/comment(\?.*)?$")
+TRANSITIONS = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/transitions(\?.*)?$")
+
+
+@contextmanager
+def jira_world(database_url: str) -> Iterator[World]:
+    """The playbooks World, but ``jira-it`` is a real JiraDesk configured with ``state_field``."""
+    data = settings_for(database_url).model_dump(mode="json")
+    data["desks"][0]["options"] = {"state_field": FIELD}
+    settings = AppSettings.model_validate(data)
+    directory = company()
+    rt = build_runtime(
+        settings, desks={DESK: jira_desk(FakeClock())}, directories={"corp": directory}
+    )
+    secret = rt.webhook_secrets[DESK]
+    assert secret is not None
+    # World.desk only registers keys here: every writeback goes to the JiraDesk in rt.desks.
+    w = World(rt, MemoryDesk(DESK), directory, secret)
+    rt.clock = w.clock
+    try:
+        yield w
+    finally:
+        rt.broker.close()
+        rt.db.dispose()
+
+
+def _jira_site(rsps: responses.RequestsMock) -> list[tuple[str, Any]]:
+    """Answers comments and transitions like JSM; returns the recorded field PUTs."""
+    ids = count(10200)
+    puts: list[tuple[str, Any]] = []
+    empty = {"size": 0, "start": 0, "limit": 100, "isLastPage": True, "values": []}
+    offered = {"transitions": [{"id": "761", "name": "Resolve", "to": {"name": "Resolved"}}]}
+
+    def put(request: Any) -> tuple[int, dict[str, str], str]:
+        match = ISSUE.match(str(request.url))
+        assert match is not None
+        puts.append((match.group(1), json.loads(request.body)))
+        return 204, {}, ""
+
+    def created(request: Any) -> tuple[int, dict[str, str], str]:
+        return 201, {}, json.dumps({"id": str(next(ids)), **json.loads(request.body)})
+
+    rsps.add_callback(responses.PUT, ISSUE, callback=put)
+    rsps.add(responses.GET, COMMENTS, json=empty)
+    rsps.add_callback(responses.POST, COMMENTS, callback=created)
+    rsps.add(responses.GET, TRANSITIONS, json=offered)
+    rsps.add(responses.POST, TRANSITIONS, status=204)
+    return puts
+
+
+def test_jira_state_field_follows_the_ticket_outcome(database_url: str) -> None:
+    with (
+        jira_world(database_url) as w,
+        responses.RequestsMock(assert_all_requests_are_fired=True) as rsps,
+    ):
+        puts = _jira_site(rsps)
+        w.ticket("IT-3", "bob", "Need access to Salesforce", "Please give me access for 2 weeks.")
+        w.drain()
+        assert puts == [("IT-3", {"fields": {FIELD: "waiting_approval"}})]
+
+        w.comment("IT-3", "olivia", "/approve")
+        w.drain()
+
+        assert w.ticket_row("IT-3").outcome == "resolved"
+        assert puts == [
+            ("IT-3", {"fields": {FIELD: "waiting_approval"}}),
+            ("IT-3", {"fields": {FIELD: "resolved"}}),
+        ]
+        with w.rt.db.session() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "field")).all()
+            assert [(r.marker, r.state) for r in rows] == [
+                ("deskpilot:jira-it:IT-3:state-waiting_approval", "sent"),
+                ("deskpilot:jira-it:IT-3:state-resolved", "sent"),
+            ]
+
+
+def test_without_state_field_nothing_is_queued(database_url: str) -> None:
+    """The option absent: no field rows, no PUT to the issue."""
+    data = settings_for(database_url).model_dump(mode="json")
+    assert "state_field" not in data["desks"][0]["options"]
+    with (
+        jira_world(database_url) as w,
+        responses.RequestsMock(assert_all_requests_are_fired=True) as rsps,
+    ):
+        w.rt.settings = AppSettings.model_validate(data)
+        # Only the plan's notes are answered: a PUT to the issue would fail the drain.
+        rsps.add(responses.GET, COMMENTS, json={"isLastPage": True, "values": []})
+        rsps.add(responses.POST, COMMENTS, status=201, json={"id": "10200"})
+        w.ticket("IT-3", "bob", "Need access to Salesforce", "Please give me access for 2 weeks.")
+        w.drain()
+
+        assert w.ticket_row("IT-3").outcome == "waiting_approval"
+        with w.rt.db.session() as session:
+            assert session.scalars(select(OutboxRow).where(OutboxRow.kind == "field")).all() == []
