@@ -8,6 +8,7 @@ validate it with the rest; the planner and the policy only read it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -109,6 +110,8 @@ class PolicySettings(_Section):
     role_templates: tuple[RoleTemplate, ...] = ()
     handover: HandoverSettings = Field(default_factory=HandoverSettings)
     bulk_batch_size: int = Field(default=20, ge=1)
+    field_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Form-field names the playbooks read → the desk's own field keys (``customfield_10101``)."""
 
     @field_validator("privileged_accounts")
     @classmethod
@@ -148,6 +151,20 @@ class PolicySettings(_Section):
         general = [r for r in dept if r.title is None]
         found = exact or general
         return found[0] if found else None
+
+    def named_fields(self, fields: Mapping[str, str]) -> dict[str, str]:
+        """
+        A ticket's fields with ``field_names`` added: each name gets its first non-empty key's value.
+
+        Args:
+            fields: the desk's fields by their own keys (a value already under a name wins).
+        """
+        named = dict(fields)
+        for name, keys in self.field_names.items():
+            found = next((fields[k] for k in keys if fields.get(k)), None)
+            if found is not None and not named.get(name):
+                named[name] = found
+        return named
 
     def is_privileged_login(self, login: str) -> bool:
         """

@@ -35,7 +35,9 @@ from playbooks.template import evaluate
 __all__ = ["Plan", "PlanRequest", "PlannedStep", "build_plan", "select_playbook"]
 
 
-def select_playbook(library: Library, request: PlanRequest) -> Playbook | None:
+def select_playbook(
+    library: Library, request: PlanRequest, settings: PolicySettings | None = None
+) -> Playbook | None:
     """
     The playbook that answers the request's intent.
 
@@ -45,8 +47,9 @@ def select_playbook(library: Library, request: PlanRequest) -> Playbook | None:
     Args:
         library: the loaded playbooks.
         request: the request (its intent, ticket and fields).
+        settings: its ``field_names`` name the desk's fields that ``applies_when`` reads.
     """
-    context = {"ticket": ticket_facts(request), "request": dataclasses.asdict(request)}
+    context = {"ticket": ticket_facts(request, settings), "request": dataclasses.asdict(request)}
     general: list[Playbook] = []
     for playbook in library.for_intent(request.intent):
         if playbook.applies_when is None:
@@ -197,7 +200,7 @@ def _context(
         else directory.licenses_of(target.id),
         "manager": _manager(target, directory),
         "requester": user_facts(request.requester),
-        "ticket": ticket_facts(request),
+        "ticket": ticket_facts(request, settings),
         "role": None if role is None else role.model_dump(),
         "until": until,
         "now": now,

@@ -127,7 +127,7 @@ def resolve_inputs(
     values: dict[str, Any] = {}
     missing: list[tuple[str, InputSpec]] = []
     for name, spec in playbook.inputs.items():
-        raw = _first_value(spec, request, target)
+        raw = _first_value(spec, request, target, settings)
         if raw is None:
             if spec.required:
                 missing.append((name, spec))
@@ -137,15 +137,20 @@ def resolve_inputs(
         if isinstance(converted, Ask | Escalate):
             return converted
         values[name] = converted
-    return _missing_problem(missing, request) if missing else values
+    return _missing_problem(missing, request, settings) if missing else values
 
 
-def _missing_problem(missing: list[tuple[str, InputSpec]], request: PlanRequest) -> Problem:
+def _missing_problem(
+    missing: list[tuple[str, InputSpec]], request: PlanRequest, settings: PolicySettings
+) -> Problem:
     questions = [spec.ask for _, spec in missing if spec.ask]
     names = tuple(name for name, _ in missing)
     if len(questions) < len(missing):
         return Escalate(f"required input(s) missing and no question to ask: {', '.join(names)}")
-    context = {"requester": user_facts(request.requester), "ticket": ticket_facts(request)}
+    context = {
+        "requester": user_facts(request.requester),
+        "ticket": ticket_facts(request, settings),
+    }
     text = " ".join(
         render(q, context, where=f"ask of {n}")
         for q, (n, _) in zip(questions, missing, strict=True)
@@ -153,14 +158,16 @@ def _missing_problem(missing: list[tuple[str, InputSpec]], request: PlanRequest)
     return Ask(text, names)
 
 
-def _first_value(spec: InputSpec, request: PlanRequest, target: DirectoryUser | None) -> object:
+def _first_value(
+    spec: InputSpec, request: PlanRequest, target: DirectoryUser | None, settings: PolicySettings
+) -> object:
+    fields = {k.casefold(): v for k, v in settings.named_fields(request.fields).items()}
     for item in spec.from_:
         source, _, name = item.partition(".")
         value: object = None
         if source == "entity":
             value = getattr(request, name)
         elif source == "desk_field":
-            fields = {k.casefold(): v for k, v in request.fields.items()}
             value = fields.get(name.casefold())
         elif source in ("requester", "target"):
             user = request.requester if source == "requester" else target
@@ -253,12 +260,13 @@ def _app_facts(app: Application) -> dict[str, Any]:
     return app.model_dump()
 
 
-def ticket_facts(request: PlanRequest) -> dict[str, Any]:
+def ticket_facts(request: PlanRequest, settings: PolicySettings | None = None) -> dict[str, Any]:
     """
     The ticket as a template sees it.
 
     Args:
         request: whose ticket.
+        settings: its ``field_names`` name the desk's fields in ``fields``; None: keys as given.
     """
     ticket = request.ticket
     csv = [a.filename for a in ticket.attachments if a.filename.lower().endswith(".csv")]
@@ -269,7 +277,9 @@ def ticket_facts(request: PlanRequest) -> dict[str, Any]:
         "url": ticket.url,
         "requester_name": ticket.requester.name,
         "csv_attachments": csv,
-        "fields": dict(request.fields),
+        "fields": dict(request.fields)
+        if settings is None
+        else settings.named_fields(request.fields),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ M365 = {
     "owners": ["olivia"],
     "license": "m365-e3",
 }
-CATALOGUE = {"applications": [*POLICY["applications"], M365]}
+CATALOGUE: dict[str, Any] = {"applications": [*POLICY["applications"], M365]}
 """The world's catalogue plus Microsoft 365, so a licence named as people write it is found."""
 
 
@@ -31,10 +32,10 @@ class Case:
     body: str
     check: Callable[[World], None]
     approver: str | None = None
-    prepare: Callable[[World], None] = lambda w: None
+    prepare: Callable[[World], object] = lambda w: None
     public: tuple[str, ...] = ()
     internal: tuple[str, ...] = field(default=("✅ read back",))
-    policy: dict[str, object] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
 
 
 def _unlocked(w: World) -> None:

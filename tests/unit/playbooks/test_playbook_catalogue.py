@@ -70,3 +70,56 @@ def test_offboarding_plans_on_a_directory_without_sessions_or_licences(
         "remove_from_group",
         "handover",
     ]
+
+
+JIRA_FORM = {
+    "customfield_10101": "Nina",
+    "customfield_10102": "Newman",
+    "customfield_10103": "Sales",
+    "customfield_10104": "2026-12-01",
+    "customfield_10105": "Contractor",
+    "customfield_10106": "2027-02-28",
+}
+FIELD_NAMES = {
+    "given_name": ("customfield_10101",),
+    "family_name": ("customfield_10102",),
+    "department": ("customfield_10199", "customfield_10103"),
+    "start_date": ("customfield_10104",),
+    "employment_type": ("customfield_10105",),
+    "end_date": ("customfield_10106",),
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "playbook_name", "login"),
+    [
+        ({k: v for k, v in JIRA_FORM.items() if k != "customfield_10105"}, "onboarding", "nnewman"),
+        (JIRA_FORM, "contractor-access", "ext-nnewman"),
+    ],
+    ids=["employee", "contractor"],
+)
+def test_desk_field_keys_are_read_under_their_configured_names(
+    library: Library, corp: MemoryDirectory, form: dict[str, str], playbook_name: str, login: str
+) -> None:
+    """Jira sends form fields as ``customfield_*``; ``field_names`` says which name each one is."""
+    policy = settings(field_names=FIELD_NAMES)
+    req = request("account_create", corp, "maria", fields=form)
+    playbook = select_playbook(library, req, policy)
+    assert playbook is not None
+    assert playbook.name == playbook_name
+    plan = build_plan(playbook, req, corp, now=NOW, settings=policy)
+    assert plan.kind == "apply", plan.reason or plan.question
+    assert plan.steps[0].params["login"] == login
+
+
+def test_without_field_names_the_form_is_not_understood(
+    library: Library, corp: MemoryDirectory
+) -> None:
+    """Unnamed desk keys are not guessed: the requester is asked."""
+    req = request("account_create", corp, "maria", fields=JIRA_FORM)
+    playbook = select_playbook(library, req, settings())
+    assert playbook is not None
+    assert playbook.name == "onboarding"
+    plan = build_plan(playbook, req, corp, now=NOW, settings=settings())
+    assert plan.kind == "ask"
+    assert "first name" in (plan.question or "")
