@@ -86,6 +86,13 @@ class DeskClient(Protocol):
         """
         ...
 
+    def set_priority(self, key: str, priority: str) -> None:
+        """
+        Set ticket ``key``'s priority to deskpilot priority ``priority`` (low, normal, high,
+        urgent), mapped onto the desk's own names or numbers. Setting the current one is success.
+        """
+        ...
+
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         """
         Add ``labels`` (Jira labels, Zendesk tags) to ticket ``key``, keeping the ones it has.

@@ -48,6 +48,8 @@ from connectors.http import BoundedSession
 from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plain
 
+JIRA_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
+"""deskpilot priority → the name of Jira's default priority scheme."""
 POLL_FIELDS = (
     "summary",
     "description",
@@ -252,6 +254,19 @@ class JiraDesk:
             f"/rest/api/3/issue/{_q(key)}/assignee",
             call="jira.assign",
             json={"accountId": assignee},
+        )
+
+    def set_priority(self, key: str, priority: str) -> None:
+        name = JIRA_PRIORITIES.get(priority)
+        if name is None:
+            raise RejectedError(
+                f"jira.set_priority: unknown priority {priority!r}", system=self._t.system
+            )
+        self._t.call(
+            "PUT",
+            f"/rest/api/3/issue/{_q(key)}",
+            call="jira.set_priority",
+            json={"fields": {"priority": {"name": name}}},
         )
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:

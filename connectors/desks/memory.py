@@ -29,6 +29,7 @@ class MemoryDesk:
         self.comments: dict[str, list[WrittenComment]] = defaultdict(list)
         self.statuses: dict[str, str] = {}
         self.assignees: dict[str, str] = {}
+        self.priorities: dict[str, str] = {}
         self.labels: dict[str, list[str]] = defaultdict(list)
         self.fields: dict[str, dict[str, str]] = defaultdict(dict)
         """Ticket key → custom field → value, as ``set_field`` wrote them."""
@@ -86,6 +87,11 @@ class MemoryDesk:
         with self._lock:
             self._check(key)
             self.assignees[key] = assignee
+
+    def set_priority(self, key: str, priority: str) -> None:
+        with self._lock:
+            self._check(key)
+            self.priorities[key] = priority
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         with self._lock:

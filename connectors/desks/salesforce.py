@@ -61,6 +61,8 @@ _PERSON_TYPES = {"003": "Contact", "005": "User"}
 _BLOBS = {"068": "ContentVersion/{}/VersionData", "00P": "Attachment/{}/Body"}
 """Key prefix of a file record → its content path (Salesforce Files, classic attachments)."""
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+SALESFORCE_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "High"}
+"""deskpilot priority → the Case Priority picklist's default values (it has no "urgent")."""
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
@@ -282,6 +284,14 @@ class SalesforceDesk:
 
     def assign(self, key: str, assignee: str) -> None:
         self._update(key, {"OwnerId": assignee}, "salesforce.assign")
+
+    def set_priority(self, key: str, priority: str) -> None:
+        value = SALESFORCE_PRIORITIES.get(priority)
+        if value is None:
+            raise RejectedError(
+                f"salesforce.set_priority: unknown priority {priority!r}", system=self._t.system
+            )
+        self._update(key, {"Priority": value}, "salesforce.set_priority")
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         raise NotSupportedError("Salesforce cases have no labels", system=self._t.system)

@@ -48,6 +48,13 @@ _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 _USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+SERVICENOW_IMPACT_URGENCY = {
+    "urgent": ("1", "1"),
+    "high": ("1", "2"),
+    "normal": ("2", "2"),
+    "low": ("3", "2"),
+}
+"""deskpilot priority → (impact, urgency): P1, P2, P3, P4 under the default priority lookup."""
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
@@ -196,6 +203,16 @@ class ServiceNowDesk:
 
     def assign(self, key: str, assignee: str) -> None:
         self._patch(key, {"assigned_to": assignee}, "servicenow.assign")
+
+    def set_priority(self, key: str, priority: str) -> None:
+        # Priority is computed from impact and urgency (the default lookup rules): set both.
+        pair = SERVICENOW_IMPACT_URGENCY.get(priority)
+        if pair is None:
+            raise RejectedError(
+                f"servicenow.set_priority: unknown priority {priority!r}", system=self._t.system
+            )
+        change = {"impact": pair[0], "urgency": pair[1]}
+        self._patch(key, change, "servicenow.set_priority")
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         raise NotSupportedError(

@@ -187,6 +187,13 @@ class ZendeskDesk:
         )
         self._update(key, change, "zendesk.assign")
 
+    def set_priority(self, key: str, priority: str) -> None:
+        if priority not in ("low", "normal", "high", "urgent"):
+            raise RejectedError(
+                f"zendesk.set_priority: unknown priority {priority!r}", system=self._t.system
+            )
+        self._update(key, {"priority": priority}, "zendesk.set_priority")
+
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         if not labels:
             return
