@@ -18,6 +18,26 @@ M365 = {
     "owners": ["olivia"],
     "license": "m365-e3",
 }
+FIELD_NAMES = {
+    "given_name": ["customfield_10101"],
+    "family_name": ["customfield_10102"],
+    "department": ["customfield_10103"],
+    "start_date": ["customfield_10104"],
+    "new_title": ["customfield_10110"],
+}
+"""How the Jira form's custom fields are named for the playbooks (``playbooks.field_names``)."""
+STARTER = {
+    "customfield_10101": "Nina",
+    "customfield_10102": "Novak",
+    "customfield_10103": {"id": "10301", "value": "Sales"},
+    "customfield_10104": "2026-12-01",
+}
+"""A JSM onboarding form: text fields, a select list for the department, a date picker."""
+BULK_CSV = (
+    "given_name,family_name,email,department,start_date\n"
+    "Nina,Novak,nina@example.com,Sales,2026-12-01\n"
+    "Quinn,Quist,quinn@example.com,Engineering,2026-12-02\n"
+)
 CATALOGUE: dict[str, Any] = {"applications": [*POLICY["applications"], M365]}
 """The world's catalogue plus Microsoft 365, so a licence named as people write it is found."""
 
@@ -36,6 +56,8 @@ class Case:
     public: tuple[str, ...] = ()
     internal: tuple[str, ...] = field(default=("✅ read back",))
     policy: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _unlocked(w: World) -> None:
@@ -71,6 +93,36 @@ def _licensed(w: World) -> None:
 def _reclaimed(w: World) -> None:
     assert w.directory.licenses_of(w.user("alice").id) == []
 
+
+def _onboarded(w: World) -> None:
+    nina = w.user("nnovak")
+    assert (nina.given_name, nina.family_name, nina.department) == ("Nina", "Novak", "Sales")
+    assert nina.manager_id == w.user("maria").id
+    assert w.groups("nnovak") == ["all-staff", "sales"]
+    assert w.directory.licenses_of(nina.id) == ["m365-e3"]
+
+
+def _retitled(w: World) -> None:
+    assert w.user("bob").title == "Senior Account Executive"
+
+
+def _bulk_onboarded(w: World) -> None:
+    assert w.groups("nnovak") == ["all-staff", "sales"]
+    assert w.groups("qquist") == ["all-staff", "app-github", "engineering"]
+
+
+def _csv(w: World) -> None:
+    w.desk.add_attachment("IT-1", "31001", BULK_CSV.encode())
+
+
+CSV_ATTACHMENT = {
+    "self": "https://acme-it.atlassian.net/rest/api/3/attachment/31001",
+    "id": "31001",
+    "filename": "starters.csv",
+    "size": len(BULK_CSV),
+    "mimeType": "text/csv",
+    "content": "https://acme-it.atlassian.net/rest/api/3/attachment/content/31001",
+}
 
 CASES = [
     Case(
@@ -147,6 +199,38 @@ CASES = [
         public=("has been removed from **alice**",),
         policy=CATALOGUE,
     ),
+    Case(
+        "onboarding",
+        "maria",
+        "New starter: Nina Novak",
+        "Please create an account for our new starter Nina Novak, who joins Sales on 2026-12-01.",
+        _onboarded,
+        public=("sign-in name\n**nnovak**",),
+        policy={"field_names": FIELD_NAMES},
+        fields=STARTER,
+    ),
+    Case(
+        "account-update",
+        "bob",
+        "Update my job title",
+        "I was promoted, please update my job title in the directory to Senior Account Executive.",
+        _retitled,
+        approver="maria",
+        public=("the details of **bob** are updated",),
+        policy={"field_names": FIELD_NAMES},
+        fields={"customfield_10110": "Senior Account Executive"},
+    ),
+    Case(
+        "bulk-onboarding",
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+        _bulk_onboarded,
+        approver="olivia",
+        prepare=_csv,
+        attachments=[CSV_ATTACHMENT],
+        internal=("2 row(s) ready",),
+    ),
 ]
 
 
@@ -155,7 +239,14 @@ def test_playbook_runs_to_its_outcome(case: Case, tmp_path: Path) -> None:
     """The ticket is answered by its playbook, applied (after approval if needed) and resolved."""
     with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", **case.policy) as w:
         case.prepare(w)
-        w.ticket("IT-1", case.requester, case.subject, case.body)
+        w.ticket(
+            "IT-1",
+            case.requester,
+            case.subject,
+            case.body,
+            fields=case.fields,
+            attachments=case.attachments,
+        )
         w.drain()
         runs = w.runs("IT-1")
         assert [r.playbook for r in runs] == [case.playbook]

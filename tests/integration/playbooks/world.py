@@ -196,7 +196,7 @@ class World:
         subject: str,
         description: str = "",
         *,
-        fields: dict[str, str] | None = None,
+        fields: dict[str, Any] | None = None,
         attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         """A ``jira:issue_created`` from ``requester`` (a login of the company)."""
