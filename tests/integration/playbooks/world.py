@@ -346,7 +346,7 @@ class World:
         try:
             for _ in range(10):
                 for queue in sorted(broker.get_declared_queues()):
-                    broker.join(queue, timeout=int(timeout_s * 1000), fail_fast=True)  # type: ignore[attr-defined]
+                    broker.join(queue, timeout=int(timeout_s * 1000), fail_fast=True)  # type: ignore[call-arg]
                 worker.join()
         finally:
             worker.stop()
