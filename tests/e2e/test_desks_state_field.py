@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 
 import responses
+from responses import matchers
 from sqlalchemy import select
 
 from connectors.desks.memory import MemoryDesk
@@ -21,7 +22,9 @@ from tests.e2e.desks_support import JIRA, FakeClock, jira_desk
 from tests.integration.playbooks.world import DESK, World, company, settings_for
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db import OutboxRow
+from worker.db import InboxItem, OutboxRow, TicketRow
+from worker.ingest import ingest
+from worker.writeback import queue_state, writeback
 
 FIELD = "customfield_10099"
 ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")
@@ -119,3 +122,40 @@ def test_without_state_field_nothing_is_queued(database_url: str) -> None:
         assert w.ticket_row("IT-3").outcome == "waiting_approval"
         with w.rt.db.session() as session:
             assert session.scalars(select(OutboxRow).where(OutboxRow.kind == "field")).all() == []
+
+
+def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
+    """``waiting_approval`` retried after ``resolved`` was written is recorded, not sent."""
+    with (
+        jira_world(database_url) as w,
+        responses.RequestsMock(assert_all_requests_are_fired=True) as rsps,
+    ):
+        w.ticket("IT-3", "bob", "Need access to Salesforce", "Please give me access for 2 weeks.")
+        for inbox_id in _pending(w, InboxItem):
+            ingest(w.rt, inbox_id)
+        with w.rt.db.session() as session:
+            ticket = session.scalars(select(TicketRow).where(TicketRow.key == "IT-3")).one()
+            queue_state(w.rt, session, ticket, "waiting_approval")
+            queue_state(w.rt, session, ticket, "resolved")
+        older, newer = _pending(w, OutboxRow)
+        rsps.add(
+            responses.PUT,
+            JIRA + "/rest/api/3/issue/IT-3",
+            status=204,
+            match=[matchers.json_params_matcher({"fields": {FIELD: "resolved"}})],
+        )
+
+        assert writeback(w.rt, newer) is True
+        assert writeback(w.rt, older) is True
+
+        with w.rt.db.session() as session:
+            row = session.get(OutboxRow, older)
+            assert row is not None
+            assert (row.state, row.desk_ref) == ("sent", "superseded")
+        assert [c.request.method for c in rsps.calls] == ["PUT"]
+
+
+def _pending(w: World, table: Any) -> list[int]:
+    with w.rt.db.session() as session:
+        found = session.scalars(select(table.id).where(table.state.in_(("received", "pending"))))
+        return list(found)

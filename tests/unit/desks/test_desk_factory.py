@@ -13,7 +13,7 @@ from connectors.desks.servicenow import ServiceNowDesk
 from connectors.desks.zendesk import ZendeskDesk
 from connectors.ratelimit import Budget, LocalRateLimiter
 from worker.config import ConfigError, DeskSettings
-from worker.desk_factory import build_desk
+from worker.desk_factory import build_desk, state_field
 
 ENV = {
     "DESK_USER": "deskpilot@example.com",
@@ -158,3 +158,40 @@ def test_missing_credentials_name_the_accepted_sets() -> None:
             limiter=LocalRateLimiter(),
             environ=ENV,
         )
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "cap"),
+    [
+        ({}, None, 2 * 1024 * 1024),
+        (
+            {"state_field": "customfield_10099", "max_attachment_bytes": 1000},
+            "customfield_10099",
+            1000,
+        ),
+    ],
+    ids=["defaults", "configured"],
+)
+def test_state_field_and_attachment_cap_options(options, field, cap) -> None:
+    desk_settings = settings("jira", {"email": "DESK_USER", "api_token": "DESK_TOKEN"}, options)
+    desk = build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
+
+    assert isinstance(desk, JiraDesk)
+    assert (state_field(desk_settings), desk.options.max_attachment_bytes) == (field, cap)
+
+
+@pytest.mark.parametrize(
+    ("options", "location"),
+    [
+        ({"state_field": ""}, "desks.zendesk-it.options.state_field"),
+        ({"max_attachment_bytes": 0}, "desks.zendesk-it.options.max_attachment_bytes"),
+    ],
+    ids=["empty-state-field", "zero-cap"],
+)
+def test_bad_state_field_and_cap_are_reported(options, location) -> None:
+    desk_settings = settings("zendesk", {"oauth_token": "DESK_TOKEN"}, options)
+
+    with pytest.raises(ConfigError) as raised:
+        build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
+
+    assert [p.split(":")[0] for p in raised.value.problems] == [location]
