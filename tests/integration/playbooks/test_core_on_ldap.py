@@ -117,6 +117,13 @@ def _policy(c: Company) -> dict[str, object]:
             {"name": "Salesforce", "group": f"app-sf{c.u}", "owners": [c.login("olivia")]}
         ],
         "role_templates": [{"department": "Sales", "groups": ["all-staff", f"sales{c.u}"]}],
+        "field_names": {
+            "given_name": ["customfield_10101"],
+            "family_name": ["customfield_10102"],
+            "department": ["customfield_10103"],
+            "start_date": ["customfield_10104"],
+            "email": ["customfield_10105"],
+        },
     }
 
 
@@ -238,3 +245,33 @@ def test_offboarding_disables_and_removes_every_group(w: tuple[World, Real, Comp
     assert "✅ read back" in internal
     assert "password" not in (public + internal).lower()
     assert "/secret/" not in public + internal
+
+
+def test_onboarding_creates_the_account_from_the_role_template(
+    w: tuple[World, Real, Company],
+) -> None:
+    """A JSM form names the starter; the server holds the account, its manager and role groups."""
+    world_, real, c = w
+    world_.ticket(
+        "IT-5", c.login("maria"), "New starter: Nina Novak",
+        "Please create an account for our new starter Nina Novak, who joins Sales on 2026-12-01.",
+        fields={
+            "customfield_10101": "Nina",
+            "customfield_10102": f"Novak{c.u}",
+            "customfield_10103": {"id": "10301", "value": "Sales"},
+            "customfield_10104": "2026-12-01",
+            "customfield_10105": c.email("nina"),
+        },
+    )  # fmt: skip
+    world_.drain()
+
+    assert [r.state for r in world_.runs("IT-5")] == ["applied"]
+    nina = real.directory.find_user(login=f"nnovak{c.u}")
+    assert nina is not None
+    assert (nina.given_name, nina.email, nina.department) == ("Nina", c.email("nina"), "Sales")
+    assert nina.manager_id == world_.user(c.login("maria")).id
+    assert real.directory.groups_of(nina.id) == sorted(["all-staff", f"sales{c.u}"])
+    public, internal = world_.text("IT-5", public=True), world_.text("IT-5", public=False)
+    assert f"**nnovak{c.u}**" in public
+    assert "Start date 2026-12-01" in internal
+    assert "✅ read back" in internal
