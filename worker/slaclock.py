@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
 from sla.clock import ClockResult
-from sla.definition import Policy, SlaDefinitions, compile_sla
+from sla.definition import BreachAction, Policy, SlaDefinitions, compile_sla
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker import audit
@@ -232,6 +232,7 @@ def _on_breach(
         body,
         f"sla-breach-{metric}-{result.last.number if result.last else 0}",
     )
+    cycle = result.last.number if result.last else 0
     for action in actions:
         if action.action == "internal_note" and action.note:
             queue_writeback(
@@ -239,6 +240,22 @@ def _on_breach(
             )
         elif action.action == "notify" and action.url:
             _notify(action.url, ticket, metric, result)
+        else:
+            _desk_action(rt, session, ticket, action, f"{metric}-{cycle}")
+
+
+_PRIORITY_STEPS = ("low", "normal", "high", "urgent")
+
+
+def _desk_action(
+    rt: Runtime, session: Session, ticket: TicketRow, action: BreachAction, breach: str
+) -> None:
+    """``priority_bump`` (one step up) and ``reassign`` through the outbox, once per breach."""
+    if action.action == "reassign" and action.team:
+        queue_writeback(rt, session, ticket, "assign", action.team, f"sla-breach-assign-{breach}")
+    elif action.action == "priority_bump" and ticket.priority in _PRIORITY_STEPS[:-1]:
+        higher = _PRIORITY_STEPS[_PRIORITY_STEPS.index(ticket.priority) + 1]
+        queue_writeback(rt, session, ticket, "priority", higher, f"sla-breach-priority-{breach}")
 
 
 def _notify(url: str, ticket: TicketRow, metric: str, result: ClockResult) -> None:

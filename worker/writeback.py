@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
-from intake.model import Comment, EventKind, Person, StatusCategory, TicketEvent
+from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
 from worker import audit
 from worker.db import OutboxRow, TicketEventRow, TicketRow
 from worker.desk_factory import state_field
@@ -27,7 +27,7 @@ from worker.store import compare_and_set, event_to_json, insert_ignore, older_th
 
 log = structlog.get_logger("deskpilot.writeback")
 
-KINDS = ("internal_note", "public_reply", "transition", "field")
+KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
@@ -153,6 +153,12 @@ def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: s
         change = json.loads(body)
         desk.set_field(key, str(change["field"]), str(change["value"]))
         return None
+    if kind == "priority":
+        desk.set_priority(key, body)
+        return None
+    if kind == "assign":
+        desk.assign(key, body)
+        return None
     posted = desk.post_comment(key, body, public=kind == "public_reply", marker=marker)
     log.info("writeback.posted", kind=kind, created=posted.created)
     return posted.comment_id
@@ -186,10 +192,15 @@ def _finish(
 def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
-    if row.kind == "field":
-        return  # a field deskpilot set is its own bookkeeping, not a ticket event
+    if row.kind in ("field", "assign"):
+        return  # bookkeeping, or an assignee the desk's own echo reports: not our ticket event
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
-    if row.kind == "transition":
+    if row.kind == "priority":
+        event = TicketEvent(
+            EventKind.PRIORITY, now, f"deskpilot:{row.marker}", actor=author,
+            priority=Priority(row.body),
+        )  # fmt: skip
+    elif row.kind == "transition":
         try:
             status = StatusCategory(row.body)
         except ValueError:

@@ -1,0 +1,51 @@
+"""SLA breach actions through the outbox: priority one step up and reassignment, once per breach."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sla.config import SlaSettings
+from sla.definition import compile_sla
+from tests.integration.playbooks.world import world
+from worker.db import OutboxRow, TicketEventRow
+from worker.slaclock import update_sla
+
+SLA = {
+    "policies": [
+        {
+            "name": "tight",
+            "goals": {"resolution": {"goal": "1h", "clock": "calendar"}},
+            "on_breach": [
+                {"action": "priority_bump"},
+                {"action": "reassign", "team": "l2-queue"},
+            ],
+        }
+    ]
+}
+
+
+def test_breach_bumps_priority_and_reassigns_exactly_once(database_url: str) -> None:
+    with world(database_url) as w:
+        w.rt.sla = compile_sla(SlaSettings.model_validate(SLA))
+        w.ticket("IT-31", "maria", "The coffee machine in room 4 is leaking", "Water everywhere.")
+        w.drain()
+        assert update_sla(w.rt, w.ticket_row("IT-31").id) >= 1  # the ingest actor's SLA step
+        assert w.desk.priorities == {}
+
+        w.advance(hours=1, minutes=1)
+        assert w.fire_timers() >= 1
+        assert w.desk.priorities == {"IT-31": "high"}  # Jira "Medium" is normal: one step up
+        assert w.desk.assignees == {"IT-31": "l2-queue"}
+        assert "SLA breached" in w.text("IT-31", public=False)
+
+        w.advance(minutes=30)
+        w.fire_timers()
+        with w.rt.db.session() as session:
+            kinds = session.scalars(
+                select(OutboxRow.kind).where(OutboxRow.kind.in_(("priority", "assign")))
+            ).all()
+            recorded = session.scalars(
+                select(TicketEventRow.data).where(TicketEventRow.kind == "priority")
+            ).all()
+        assert sorted(kinds) == ["assign", "priority"]
+        assert [event["priority"] for event in recorded] == ["high"]  # re-targets our clocks
