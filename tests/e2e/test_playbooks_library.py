@@ -263,3 +263,37 @@ def test_playbook_runs_to_its_outcome(case: Case, tmp_path: Path) -> None:
         assert all(p in public for p in case.public), public
         assert all(i in internal for i in case.internal), internal
         assert f"(`{case.playbook}`)" in internal
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="worker/process.py calls select_playbook(rt.library, request) without "
+    "settings=rt.settings.playbooks, so applies_when never sees employment_type named "
+    "through field_names and a contractor is onboarded as an employee",
+)
+def test_contractor_access_ends_on_its_end_date(tmp_path: Path) -> None:
+    """Security approves; at the end date the groups are removed and the account is disabled."""
+    names = {
+        **FIELD_NAMES,
+        "employment_type": ["customfield_10120"],
+        "end_date": ["customfield_10121"],
+    }
+    form = {**STARTER, "customfield_10120": {"id": "10401", "value": "Contractor"}}
+    with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", field_names=names) as w:
+        w.ticket(
+            "IT-1", "maria", "New starter: Nina Novak",
+            "Please create an account for our new starter Nina Novak, who joins Sales on 2026-12-01.",
+            fields={**form, "customfield_10121": "2027-01-31"},
+        )  # fmt: skip
+        w.drain()
+        assert [(r.playbook, r.state) for r in w.runs("IT-1")] == [
+            ("contractor-access", "waiting_approval")
+        ]
+        w.comment("IT-1", "sam", "/approve")
+        w.drain()
+        assert w.groups("ext-nnovak") == ["all-staff", "sales"]
+        assert "until 2027-01-31" in w.text("IT-1", public=True)
+        w.now = w.now.replace(year=2027, month=1, day=31, hour=9, minute=1)
+        assert w.fire_timers() == 1
+        assert w.groups("ext-nnovak") == []
+        assert str(w.user("ext-nnovak").status.value) == "disabled"
