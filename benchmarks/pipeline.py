@@ -9,7 +9,10 @@ process, sends signed Jira webhooks to it over HTTP from this process, and repor
   with the in-memory desk and directory (every ticket is a real unlock, applied and noted);
 * the same Dramatiq setup's no-op message throughput, so each figure is also a ratio.
 
-    uv run python benchmarks/pipeline.py [--tickets 2000] [--db sqlite|postgres] [--broker stub|redis]
+    uv run python -m benchmarks.pipeline [--tickets 2000] [--db sqlite|postgres] [--broker stub|redis]
+
+Environment knobs for experiments: BENCH_THREADS (worker threads in the server, default 8) and
+BENCH_SWITCH_MS (the server's interpreter switch interval).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def settings_for(db_url: str, broker: str, port: int) -> dict[str, Any]:
     return {
         "database_url": db_url,
-        "broker": {"url": broker, "threads": 8},
+        "broker": {"url": broker, "threads": int(os.environ.get("BENCH_THREADS", "8"))},
         "web": {"host": "127.0.0.1", "port": port},
         "runtime": {"sweep_interval_s": 30, "lease_s": 120, "timer_tick_s": 15},
         "desks": [
@@ -72,6 +75,8 @@ def serve(config_path: str) -> None:
     from worker.logging import configure_logging
 
     configure_logging(json_output=True, level="ERROR")
+    if os.environ.get("BENCH_SWITCH_MS"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_MS"]) / 1000)
     data = json.loads(Path(config_path).read_text())
     settings = AppSettings.model_validate(data["settings"])
     directory = MemoryDirectory("corp")

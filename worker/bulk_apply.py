@@ -27,7 +27,7 @@ from worker.bulk import kept_report
 from worker.db import RunRow, StepRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
 
 log = structlog.get_logger("deskpilot.bulk")
 
@@ -141,6 +141,7 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
         row.state, row.updated_at = state, now
         row.result = {"created": applied, "failed": {str(k): v for k, v in failures.items()}}
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
+        queue_state(rt, session, trow, outcome)
         playbook = rt.library.get(row.playbook)
         facts = run_facts(session, row, plan, verifications)
         public = _public(render_public_reply(playbook, owner_only(facts)), table, outcome)
