@@ -104,7 +104,7 @@ def _decide(
     directory = rt.directory_for(ticket.desk)
     requester = _find_requester(rt, ticket)
     request = _plan_request(ticket, classification, requester)
-    playbook = select_playbook(rt.library, request)
+    playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:
         note = (
             f"deskpilot understood this as **{classification.intent}**, but no playbook "
@@ -333,7 +333,7 @@ def preview(rt: Runtime, ticket: Ticket) -> str:
     if classification.intent == "not_account":
         return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
     request = _plan_request(ticket, classification, _find_requester(rt, ticket))
-    playbook = select_playbook(rt.library, request)
+    playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:
         return head + f"No playbook answers {classification.intent}.\n"
     plan = build_plan(

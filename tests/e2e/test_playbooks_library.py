@@ -265,12 +265,6 @@ def test_playbook_runs_to_its_outcome(case: Case, tmp_path: Path) -> None:
         assert f"(`{case.playbook}`)" in internal
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="worker/process.py calls select_playbook(rt.library, request) without "
-    "settings=rt.settings.playbooks, so applies_when never sees employment_type named "
-    "through field_names and a contractor is onboarded as an employee",
-)
 def test_contractor_access_ends_on_its_end_date(tmp_path: Path) -> None:
     """Security approves; at the end date the groups are removed and the account is disabled."""
     names = {
