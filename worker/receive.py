@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy import select
 
-from intake.webhooks import SignatureError, VerifiedDelivery, WebhookError, verify_delivery
+from intake.webhooks import (
+    DESK_TYPES,
+    SignatureError,
+    VerifiedDelivery,
+    WebhookError,
+    verify_delivery,
+)
 from worker.db import InboxItem
 from worker.runtime import Runtime
 from worker.store import insert_ignore
@@ -51,6 +57,8 @@ def receive_webhook(
     desk = rt.settings.desk(desk_name)
     if desk is None:
         return Receipt(Outcome.UNKNOWN_DESK, f"no desk named {desk_name!r} is configured")
+    if desk.type not in DESK_TYPES:
+        return Receipt(Outcome.UNKNOWN_DESK, f"desk {desk_name!r} ({desk.type}) takes no webhooks")
     if len(body) > rt.settings.web.max_body_bytes:
         return Receipt(Outcome.TOO_LARGE, f"body over {rt.settings.web.max_body_bytes} bytes")
     lowered = {k.lower(): v for k, v in headers.items()}
