@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from worker import migrate
 from worker.audit import verify_chain
 from worker.config import AppSettings, ConfigError, load_config
 from worker.db import Database
@@ -27,7 +28,11 @@ def _db(config: Path | None) -> Database:
     except ConfigError as exc:
         typer.echo("\n".join(exc.problems), err=True)
         raise typer.Exit(2) from exc
-    return Database(settings.database_url)
+    db = Database(settings.database_url)
+    if migrate.current_revision(db) is None:
+        typer.echo(f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True)
+        raise typer.Exit(2)
+    return db
 
 
 @app.command()
