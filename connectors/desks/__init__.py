@@ -45,6 +45,22 @@ class PostedComment:
     """False when a comment carrying the same marker was already there (nothing was posted)."""
 
 
+@dataclass(frozen=True)
+class DeskSlaValue:
+    """One SLA as the desk itself computes it for a ticket (its latest cycle)."""
+
+    metric: str
+    """The desk's own name for the SLA, e.g. ``Time to first response``."""
+    goal_s: float | None
+    elapsed_s: float | None
+    remaining_s: float | None
+    """Negative once breached, when the desk reports it that way."""
+    breached: bool
+    breach_at: datetime | None
+    """When the desk says the goal is (or was) due; None when it does not say."""
+    paused: bool
+
+
 class DeskClient(Protocol):
     """A desk instance (one Jira site, one Zendesk subdomain, …) deskpilot writes back to."""
 
@@ -132,6 +148,16 @@ class DeskClient(Protocol):
         """
         ...
 
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        """
+        The desk's own SLA figures for ticket ``key``, one per SLA (its ongoing or last cycle).
+
+        Read-only: deskpilot shows where the desk and its own clocks disagree, it never copies
+        these values. Desks whose SLAs are not readable this way raise ``NotSupportedError``; an
+        unknown ticket raises ``NotFoundError``.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class WrittenComment:
@@ -152,6 +178,7 @@ PEOPLE_CACHE_SIZE = 512
 __all__ = [
     "PEOPLE_CACHE_SIZE",
     "DeskClient",
+    "DeskSlaValue",
     "PollPage",
     "PostedComment",
     "RawDelivery",

@@ -39,8 +39,9 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, RejectedError
@@ -284,6 +285,21 @@ class JiraDesk:
             call="jira.set_field",
             json={"fields": {field: value}},
         )
+
+    # -- SLA (read only) ---------------------------------------------------------------------
+
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        path = f"/rest/servicedeskapi/request/{_q(key)}/sla"
+        values: list[DeskSlaValue] = []
+        start = 0
+        while True:
+            params = {"start": start, "limit": 50}
+            page = self._get(path, "jira.sla_values", params)
+            records = list(page.get("values") or [])
+            values.extend(v for v in map(parse_jira_sla, records) if v is not None)
+            if page.get("isLastPage", True) or not records:
+                return values
+            start += len(records)
 
     # -- polling ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from connectors.desks import PollPage, PostedComment, RawDelivery, WrittenComment
+from connectors.desks import DeskSlaValue, PollPage, PostedComment, RawDelivery, WrittenComment
 from connectors.errors import NotFoundError
 
 
@@ -38,6 +38,8 @@ class MemoryDesk:
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
         self.post_calls = 0
         self.attachments: dict[tuple[str, str], bytes] = {}
+        self.sla: dict[str, list[DeskSlaValue]] = {}
+        """Ticket key → the desk's own SLA figures, as ``set_sla_values`` stored them."""
 
     def register(self, key: str) -> None:
         """Make ``key`` a ticket this desk knows about."""
@@ -66,6 +68,17 @@ class MemoryDesk:
             if self.strict and person_id not in self.people:
                 raise NotFoundError(f"no user {person_id}", system=self.name)
             return self.people.get(person_id)
+
+    def set_sla_values(self, key: str, values: Sequence[DeskSlaValue]) -> None:
+        """Make ``values`` what the desk reports as the SLAs of ticket ``key``."""
+        with self._lock:
+            self._known.add(key)
+            self.sla[key] = list(values)
+
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        with self._lock:
+            self._check(key)
+            return list(self.sla.get(key, ()))
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         with self._lock:

@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -341,6 +341,13 @@ class SalesforceDesk:
             records.extend(page.get("records") or [])
             url, params = (None if page.get("done", True) else page.get("nextRecordsUrl")), None
         return records
+
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        raise NotSupportedError(
+            "salesforce.sla_values: entitlement milestones (CaseMilestone) are out of scope; "
+            "SLA reconciliation is not available for Salesforce",
+            system=self._t.system,
+        )
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)

@@ -35,9 +35,10 @@ from typing import Any
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
@@ -57,6 +58,7 @@ SERVICENOW_IMPACT_URGENCY = {
 """deskpilot priority → (impact, urgency): P1, P2, P3, P4 under the default priority lookup."""
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
+TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
 
@@ -254,6 +256,17 @@ class ServiceNowDesk:
                 raise NotFoundError(f"{call}: no {self.options.table} {key}", system=self._t.system)
             self._sys_ids[key] = str(found[0]["sys_id"])
         return self._sys_ids[key]
+
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        sys_id = self._sys_id(key, "servicenow.sla_values")
+        params = {
+            "sysparm_query": f"task={sys_id}^stage!=cancelled^ORDERBYstart_time",
+            "sysparm_fields": TASK_SLA_FIELDS,
+            "sysparm_display_value": "all",
+            "sysparm_limit": 100,
+        }
+        found = self._t.json("GET", TASK_SLA, call="servicenow.sla_values", params=params)
+        return parse_servicenow_slas(list((found or {}).get("result") or []))
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)

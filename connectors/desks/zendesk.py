@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, PollPage, PostedComment, RawDelivery
+from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -217,6 +217,13 @@ class ZendeskDesk:
     def _update(self, key: str, change: Mapping[str, str | int], call: str) -> None:
         path = f"/api/v2/tickets/{_ticket_id(key)}.json"
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
+
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
+        raise NotSupportedError(
+            "zendesk.sla_values: Zendesk exposes SLA policies only as ticket metric events "
+            "(GET /api/v2/tickets/{id}/metric_events); reading them is not implemented",
+            system=self._t.system,
+        )
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)
