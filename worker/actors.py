@@ -14,7 +14,17 @@ from typing import Any
 import dramatiq
 
 from connectors.errors import RateLimitedError
-from worker import commands, ingest, periodic, poll, process, slaclock, timers, writeback
+from worker import (
+    commands,
+    ingest,
+    periodic,
+    poll,
+    process,
+    reconcile,
+    slaclock,
+    timers,
+    writeback,
+)
 from worker.apply import apply_run
 from worker.broker import MAX_BACKOFF_MS
 from worker.runtime import Runtime
@@ -34,6 +44,7 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
         "sweep": ("periodic", lambda: periodic.sweep(rt)),
         "fire_timers": ("periodic", lambda: timers.fire_timers(rt)),
         "poll_desk": ("periodic", lambda desk: poll.poll_desk(rt, desk)),
+        "reconcile_desk": ("periodic", lambda desk: reconcile.reconcile_desk(rt, desk)),
     }
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
     for name, (queue, fn) in table.items():

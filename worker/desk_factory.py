@@ -44,12 +44,37 @@ class RateLimitModel(_Strict):
     burst: int = Field(default=10, gt=0)
 
 
+class ReconcileSlaModel(_Strict):
+    """
+    ``reconcile_sla: {metric_map: {"Time to resolution": resolution}, interval_s: 300}``.
+
+    Reads the desk's own SLA figures every ``interval_s`` and records where they differ from
+    deskpilot's clocks (shown, never copied). ``metric_map`` maps the desk's SLA name to ours.
+    """
+
+    metric_map: dict[str, str] = Field(min_length=1)
+    interval_s: float = Field(default=300.0, ge=30)
+    tolerance_s: float = Field(default=300.0, ge=0)
+    """Breach times further apart than this count as drift."""
+    batch: int = Field(default=100, gt=0, le=1000)
+    """Tickets read per run, least recently checked first."""
+
+    @field_validator("metric_map")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        for desk_name, ours in value.items():
+            if not desk_name.strip() or not ours.strip() or len(ours) > 64:
+                raise ValueError(f"{desk_name!r}: {ours!r} must be a metric name (1-64 chars)")
+        return value
+
+
 class _Common(_Strict):
     overlap_s: float = Field(default=120.0, ge=0)
     rate_limit: RateLimitModel | None = None
     state_field: str | None = Field(default=None, min_length=1, max_length=255)
     """The desk field deskpilot writes its outcome into (absent: not written)."""
     max_attachment_bytes: int = Field(default=MAX_ATTACHMENT_BYTES, gt=0)
+    reconcile_sla: ReconcileSlaModel | None = None
 
 
 class JiraModel(_Common):
@@ -170,6 +195,25 @@ def state_field(settings: DeskSettings) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def reconcile_settings(settings: DeskSettings) -> ReconcileSlaModel | None:
+    """
+    Desk ``settings``' ``reconcile_sla`` option, validated; None when not set.
+
+    Raises ConfigError (``desks.<name>.options.reconcile_sla.<key>: …``) when it is malformed;
+    memory desks are checked here too, as ``build_desk`` does not look at their options.
+    """
+    raw = settings.options.get("reconcile_sla")
+    if raw is None:
+        return None
+    try:
+        return ReconcileSlaModel.model_validate(raw)
+    except ValidationError as exc:
+        where = f"desks.{settings.name}.options.reconcile_sla"
+        raise ConfigError(
+            [f"{where}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
+
+
 def _budget(model: _Common, default: Budget) -> Budget:
     limit = model.rate_limit
     return default if limit is None else Budget(limit.requests, limit.per_s, limit.burst)
@@ -268,4 +312,4 @@ _BUILDERS: dict[str, Callable[[DeskSettings, Any, dict[str, str], RateLimiter], 
     "salesforce": _salesforce,
 }
 
-__all__ = ["build_desk", "state_field"]
+__all__ = ["ReconcileSlaModel", "build_desk", "reconcile_settings", "state_field"]

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from worker.db import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
+from worker.desk_factory import reconcile_settings
 from worker.metrics import SWEEP_REQUEUED
 from worker.runtime import Runtime
 from worker.store import insert_ignore, older_than
@@ -50,6 +51,11 @@ def jobs_for(rt: Runtime) -> list[Job]:
     for desk in rt.settings.desks:
         if desk.poll_interval_s is not None:
             jobs.append(Job(f"poll:{desk.name}", desk.poll_interval_s, "poll_desk", (desk.name,)))
+        reconcile = reconcile_settings(desk)
+        if reconcile is not None:
+            jobs.append(
+                Job(f"reconcile:{desk.name}", reconcile.interval_s, "reconcile_desk", (desk.name,))
+            )
     return jobs
 
 

@@ -20,7 +20,7 @@ from worker import secretlinks
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.receive import Outcome, Receipt, receive_webhook
 from worker.runtime import Runtime
-from worker.web import auth, dashboard, review
+from worker.web import auth, dashboard, drift, review
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -73,6 +73,7 @@ def create_app(rt: Runtime) -> FastAPI:
 
     auth.install(app, rt)
     secretlinks.install(app, rt)
+    drift.install(app, rt)  # before dashboard: its /dashboard/export/{table}.csv would match
     dashboard.install(app, rt)
     review.install(app, rt)
     return app
