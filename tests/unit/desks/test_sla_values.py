@@ -31,7 +31,7 @@ def http() -> Iterator[responses.RequestsMock]:
 
 
 def test_jira_reads_ongoing_or_last_completed_cycle_over_pages(
-    jira_http, limiter, clock, payload
+    jira_http: responses.RequestsMock, limiter: Any, clock: Any, payload: Any
 ) -> None:
     """Paged by start/limit; ongoing cycle wins, else the last completed; unstarted SLAs drop."""
     jira_http.get(
@@ -69,7 +69,9 @@ def test_jira_reads_ongoing_or_last_completed_cycle_over_pages(
     ] == values
 
 
-def test_jira_sla_server_error_is_transient(jira_http, limiter, clock) -> None:
+def test_jira_sla_server_error_is_transient(
+    jira_http: responses.RequestsMock, limiter: Any, clock: Any
+) -> None:
     """A 503 on every try ends as UnavailableError, which the worker retries."""
     jira_http.get(JIRA_SLA, status=503)
     desk = jira_cases.make_desk(limiter, clock)
@@ -78,7 +80,9 @@ def test_jira_sla_server_error_is_transient(jira_http, limiter, clock) -> None:
         desk.sla_values("IT-7")
 
 
-def test_servicenow_reads_task_sla_by_sys_id(http, limiter, clock, payload) -> None:
+def test_servicenow_reads_task_sla_by_sys_id(
+    http: responses.RequestsMock, limiter: Any, clock: Any, payload: Any
+) -> None:
     """task_sla rows of the task, display_value=all: names, UTC due times, paused stage."""
     http.get(
         TASK_SLA,
@@ -127,7 +131,9 @@ def test_servicenow_reads_task_sla_by_sys_id(http, limiter, clock, payload) -> N
     ],
     ids=["zendesk", "salesforce"],
 )
-def test_desks_without_readable_slas_say_so(http, limiter, clock, make: Any, message) -> None:
+def test_desks_without_readable_slas_say_so(
+    http: responses.RequestsMock, limiter: Any, clock: Any, make: Any, message: str
+) -> None:
     """No HTTP call; a NotSupportedError naming why."""
     with pytest.raises(NotSupportedError, match=message):
         make(limiter, clock).sla_values("42")
