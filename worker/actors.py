@@ -16,6 +16,7 @@ import dramatiq
 from connectors.errors import RateLimitedError
 from worker import (
     commands,
+    digest,
     ingest,
     periodic,
     poll,
@@ -44,6 +45,7 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
         "sweep": ("periodic", lambda: periodic.sweep(rt)),
         "fire_timers": ("periodic", lambda: timers.fire_timers(rt)),
         "poll_desk": ("periodic", lambda desk: poll.poll_desk(rt, desk)),
+        "post_digest": ("periodic", lambda: digest.post_daily_digest(rt)),
         "reconcile_desk": ("periodic", lambda desk: reconcile.reconcile_desk(rt, desk)),
     }
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}

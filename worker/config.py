@@ -170,6 +170,9 @@ class RuntimeSettings(Strict):
     lease_s: float = Field(default=120.0, gt=0)
     """Work not finished this long after it was last touched is re-enqueued by the sweeper."""
     timer_tick_s: float = Field(default=15.0, gt=0)
+    digest_ticket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}:.+$")
+    """``desk:KEY`` of a ticket that receives the daily digest of automated resolutions as an
+    internal note (e.g. ``jira-it:IT-1``); None: no digest is posted."""
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,12 @@ def post_digest(rt: Runtime, desk: str, key: str, since: dt.datetime) -> str:
     for outbox_id in outbox:
         rt.send("writeback", outbox_id)
     return body
+
+
+def post_daily_digest(rt: Runtime) -> str | None:
+    """Post the last day's digest on the configured ticket (``runtime.digest_ticket``), if any."""
+    target = rt.settings.runtime.digest_ticket
+    if target is None:
+        return None
+    desk, key = target.split(":", 1)
+    return post_digest(rt, desk, key, rt.clock() - dt.timedelta(days=1))

@@ -29,6 +29,7 @@ OPEN_STAGES = ("received", "processing")
 APPLY_STATES = ("approved", "applying")
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
+DIGEST_INTERVAL_S = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def jobs_for(rt: Runtime) -> list[Job]:
         Job("sweep", settings.sweep_interval_s, "sweep"),
         Job("timers", settings.timer_tick_s, "fire_timers"),
     ]
+    if settings.digest_ticket is not None:
+        jobs.append(Job("digest", DIGEST_INTERVAL_S, "post_digest"))
     for desk in rt.settings.desks:
         if desk.poll_interval_s is not None:
             jobs.append(Job(f"poll:{desk.name}", desk.poll_interval_s, "poll_desk", (desk.name,)))

@@ -160,3 +160,32 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
     w.drain()
     digests = [n for n in w.notes("IT-2", public=False) if n.body.startswith("# deskpilot digest")]
     assert len(digests) == 1
+
+
+def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) -> None:
+    """With runtime.digest_ticket set, a daily job posts the digest there, once per day."""
+    from tests.e2e.pipeline_support import demo_runtime
+    from worker.db import OutboxRow
+    from worker.digest import post_daily_digest
+    from worker.ingest import ingest
+    from worker.periodic import jobs_for
+    from worker.receive import receive_webhook
+
+    with demo_runtime(f"sqlite:///{tmp_path / 'd.sqlite3'}") as demo:
+        rt = demo.rt
+        assert "digest" not in [job.name for job in jobs_for(rt)]
+        delivery = next(d for d in demo.deliveries if d.key == "IT-101")
+        ingest(rt, receive_webhook(rt, delivery.desk, delivery.headers, delivery.body).inbox_id)
+        runtime = rt.settings.runtime.model_copy(update={"digest_ticket": "jira-it:IT-101"})
+        rt.settings = rt.settings.model_copy(update={"runtime": runtime})
+
+        assert "digest" in [job.name for job in jobs_for(rt)]
+        first, second = post_daily_digest(rt), post_daily_digest(rt)
+
+        assert first is not None
+        assert first == second
+        with rt.db.session() as session:
+            markers = session.scalars(
+                select(OutboxRow.marker).where(OutboxRow.marker.contains("digest"))
+            ).all()
+        assert 1 == len(markers)
