@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -212,18 +212,58 @@ class _Accumulator:
             self._risk(ticket, clock)
 
     def _risk(self, ticket: TicketRecord, clock: ClockRecord) -> None:
-        if not clock.goal_seconds or clock.remaining_seconds is None:
-            return
-        goal, used = (
-            timedelta(seconds=clock.goal_seconds),
-            timedelta(seconds=clock.business_elapsed_seconds),
-        )
-        if any(used >= t.used_at(goal) for t in self.thresholds):
-            percent = 100.0 * clock.business_elapsed_seconds / clock.goal_seconds
+        percent = at_risk_percent(
+            clock.goal_seconds, clock.business_elapsed_seconds, clock.remaining_seconds,
+            self.thresholds,
+        )  # fmt: skip
+        if percent is not None and clock.remaining_seconds is not None:
             self.at_risk.append(
                 AtRisk(ticket.desk, ticket.key, ticket.url, clock.metric, clock.stage,
                        clock.remaining_seconds, clock.breach_at, percent)
             )  # fmt: skip
+
+
+def at_risk_percent(
+    goal_seconds: float | None,
+    elapsed_seconds: float,
+    remaining_seconds: float | None,
+    thresholds: Sequence[Threshold],
+) -> float | None:
+    """
+    The percent of its goal an active, unbreached clock has used, if it is past a threshold.
+
+    Args:
+        goal_seconds: the clock's goal (None or 0: no goal, never at risk).
+        elapsed_seconds: business time used.
+        remaining_seconds: business time left (None: unknown, never at risk).
+        thresholds: at-risk thresholds; crossing any one of them is enough.
+
+    Returns:
+        The percent used when the clock is at risk, otherwise None.
+    """
+    if not goal_seconds or remaining_seconds is None:
+        return None
+    goal, used = timedelta(seconds=goal_seconds), timedelta(seconds=elapsed_seconds)
+    if any(used >= t.used_at(goal) for t in thresholds):
+        return 100.0 * elapsed_seconds / goal_seconds
+    return None
+
+
+def breach_trend(period: Period, per_day: Mapping[date, int]) -> tuple[tuple[date, int], ...]:
+    """
+    One ``(day, breaches)`` pair per UTC day the period touches, zero where nothing breached.
+
+    Args:
+        period: the reporting period (aware instants).
+        per_day: breaches counted by the UTC day of their breach instant.
+    """
+    start, end = utc(period.start), utc(period.end)
+    days = (end - start).days + 1
+    return tuple(
+        (day, per_day.get(day, 0))
+        for day in (start.date() + timedelta(days=i) for i in range(days))
+        if day <= end.date()
+    )
 
 
 def _group(ticket: TicketRecord, clock: ClockRecord, group_by: GroupBy) -> str:
@@ -252,12 +292,7 @@ def dashboard_figures(
     acc = _Accumulator(Period(utc(period.start), utc(period.end)), utc(now), thresholds, group_by)
     for ticket in tickets:
         acc.add(ticket)
-    days = (acc.period.end - acc.period.start).days + 1
-    trend = tuple(
-        (day, acc.trend.get(day, 0))
-        for day in (acc.period.start.date() + timedelta(days=i) for i in range(days))
-        if day <= acc.period.end.date()
-    )
+    trend = breach_trend(acc.period, acc.trend)
     return Dashboard(
         compliance=tuple(
             Compliance(g, t.met, t.breached_completed, t.breached_open, t.cancelled)

@@ -1,40 +1,54 @@
 """
-From the database to the dashboard's records (``sla.report``), with a few set-based queries.
+From the database to the dashboard's figures, with a few set-based queries.
 
-Only the rows that can change a figure of the period are read: tickets created or finished in
-it, and tickets with a clock that is still active, stopped in it, or breached in it. Each query
-selects only the columns the figures need; nothing is read ticket by ticket, so a page over
-100,000 tickets costs four queries. The arithmetic is ``sla.report.dashboard_figures`` (pure).
+Only the rows that can change a figure of the period are considered: tickets created or
+finished in it, and tickets with a clock that is still active, stopped in it, or breached in it.
+Compliance is counted by the database (``worker.dashboard_queries``); Python sees only the active
+clocks (at-risk list), the breach instants of the period (trend) and one short row per relevant
+ticket (percentiles, automation). The rules are those of ``sla.report`` (pure), whose helpers
+build the figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, type_coerce, union
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sla.clock import Stage
 from sla.config import parse_goal_duration
+from sla.cycle import utc
 from sla.report import (
-    ClockRecord,
+    AtRisk,
     Compliance,
     Dashboard,
     GroupBy,
     Period,
-    TicketRecord,
-    dashboard_figures,
+    at_risk_percent,
+    breach_trend,
+    distribution,
 )
 from sla.timer import Threshold
-from worker.db import ApprovalRow, RunRow, SlaClockRow, TicketRow, UTCDateTime
+from worker.dashboard_queries import (
+    ACTIVE,
+    active_rows,
+    breach_instants,
+    compliance_rows,
+    instant,
+    raw,
+    relevant_ids,
+    ticket_times,
+    within,
+)
+from worker.db import ApprovalRow, RunRow, SlaClockRow, TicketRow
 from worker.runtime import Runtime
 
 GROUPS: tuple[GroupBy, ...] = ("desk", "intent", "priority", "team", "metric")
-ACTIVE = (str(Stage.RUNNING), str(Stage.PAUSED))
 _STAGES = {str(stage): stage for stage in Stage}
 AUTOMATED_RUN_STATES = ("applied", "expired", "expiry_failed")
 """A run in one of these states changed the directory as planned: deskpilot did the work."""
@@ -61,76 +75,10 @@ def thresholds(rt: Runtime) -> tuple[Threshold, ...]:
     )
 
 
-def _created() -> ColumnElement[Any]:
-    return func.coalesce(TicketRow.desk_created_at, TicketRow.first_seen_at)
-
-
-def _in(column: Any, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.start, column < period.end)
-
-
-def _relevant(period: Period) -> ColumnElement[bool]:
-    """A ticket created or finished in the period, or a clock that can count in it."""
-    return or_(
-        _in(_created(), period),
-        _in(TicketRow.done_at, period),
-        SlaClockRow.stage.in_(ACTIVE),
-        _in(SlaClockRow.stopped_at, period),
-        and_(SlaClockRow.breached, _in(SlaClockRow.breach_at, period)),
-    )
-
-
-def _relevant_ids(period: Period) -> Any:
-    """
-    The ids of relevant tickets, each part answered by an index (no scan of every clock).
-
-    Tickets created in the period (``ix_tickets_created``, ``ix_tickets_seen``), finished in it
-    (``ix_tickets_done``), with a clock still active (``ix_sla_stage``), stopped in it
-    (``ix_sla_stopped``) or breached in it (``ix_sla_breach``).
-    """
-    created = or_(
-        _in(TicketRow.desk_created_at, period),
-        and_(TicketRow.desk_created_at.is_(None), _in(TicketRow.first_seen_at, period)),
-    )
-    return union(
-        select(TicketRow.id).where(created),
-        select(TicketRow.id).where(_in(TicketRow.done_at, period)),
-        select(SlaClockRow.ticket_id).where(SlaClockRow.stage.in_(ACTIVE)),
-        select(SlaClockRow.ticket_id).where(_in(SlaClockRow.stopped_at, period)),
-        select(SlaClockRow.ticket_id).where(
-            SlaClockRow.breached.is_(True), _in(SlaClockRow.breach_at, period)
-        ),
-    )
-
-
-def _ticket_rows(session: Session, ids: Any) -> Sequence[Any]:
-    """The relevant tickets' columns, with their creation time read once (one typed column)."""
-    query = select(
-        TicketRow.id, TicketRow.desk, TicketRow.key, TicketRow.url, TicketRow.intent,
-        TicketRow.priority, TicketRow.team,
-        type_coerce(_created(), UTCDateTime()), TicketRow.outcome, TicketRow.done_at,
-    ).where(TicketRow.id.in_(ids))  # fmt: skip
-    return session.execute(query).all()
-
-
-def _clock_rows(session: Session, period: Period, ids: Any) -> Sequence[Any]:
-    """The clocks of the relevant tickets that can count in the period (or for a ticket of it)."""
-    query = (
-        select(
-            SlaClockRow.ticket_id, SlaClockRow.metric, SlaClockRow.stage, SlaClockRow.goal_s,
-            SlaClockRow.elapsed_s, SlaClockRow.remaining_s, SlaClockRow.breach_at,
-            SlaClockRow.breached, SlaClockRow.stopped_at,
-        )
-        .join(TicketRow, TicketRow.id == SlaClockRow.ticket_id)
-        .where(SlaClockRow.ticket_id.in_(ids), _relevant(period))
-    )  # fmt: skip
-    return session.execute(query).all()
-
-
 def _automated(session: Session, period: Period) -> set[int]:
     """Tickets resolved in the period whose playbook run was applied: deskpilot did the work."""
     resolved = select(TicketRow.id).where(
-        TicketRow.outcome == "resolved", _in(TicketRow.done_at, period)
+        TicketRow.outcome == "resolved", within(TicketRow.done_at, period)
     )
     query = select(RunRow.ticket_id).where(
         RunRow.ticket_id.in_(resolved), RunRow.state.in_(AUTOMATED_RUN_STATES)
@@ -138,132 +86,108 @@ def _automated(session: Session, period: Period) -> set[int]:
     return set(session.scalars(query))
 
 
-def _approval_waits(session: Session) -> dict[int, float]:
-    """Per ticket: the seconds its runs waited from planning to their last approval."""
+def _approval_waits(session: Session, ids: Any) -> dict[int, float]:
+    """Per relevant ticket: the seconds its runs waited from planning to their last approval."""
     query = (
-        select(RunRow.ticket_id, RunRow.created_at, func.max(ApprovalRow.at))
+        select(RunRow.ticket_id, raw(RunRow.created_at), raw(func.max(ApprovalRow.at)))
         .join(ApprovalRow, ApprovalRow.run_id == RunRow.id)
-        .where(ApprovalRow.verdict == "approved")
+        .where(ApprovalRow.verdict == "approved", RunRow.ticket_id.in_(ids))
         .group_by(RunRow.id, RunRow.ticket_id, RunRow.created_at)
     )
     waits: dict[int, float] = defaultdict(float)
-    for ticket_id, created, approved in session.execute(query):
-        if approved is not None and created is not None:
-            waits[ticket_id] += max(0.0, (_aware(approved) - created).total_seconds())
+    for ticket_id, made, approved in session.execute(query):
+        start, end = instant(made), instant(approved)
+        if start is not None and end is not None:
+            waits[ticket_id] += max(0.0, (end - start).total_seconds())
     return waits
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """``max()`` over a column bypasses the column type on SQLite: read naive values as UTC."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+@dataclass
+class _Durations:
+    """The ticket-level figures of a period, filled by ``_durations``."""
+
+    first_response: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
+    approval_wait: list[float] = field(default_factory=list)
+    resolved: int = 0
+    by_automation: int = 0
 
 
-def _clock(row: Any, started: dt.datetime, now: dt.datetime) -> ClockRecord:
-    _, metric, stage, goal, elapsed, remaining, breach_at, breached, stopped = row
-    stage = _STAGES[stage]
-    if stage is Stage.RUNNING and breach_at is not None and breach_at <= now:
-        breached = True  # its breach timer has not fired yet: the goal is gone all the same
-        remaining = -(now - breach_at).total_seconds()
-    return ClockRecord(
-        metric, stage, goal, elapsed, remaining, breach_at, bool(breached), started, stopped
-    )
-
-
-def _ticket(row: Any, clocks: list[ClockRecord], wait: float, automated: bool) -> TicketRecord:
-    _, desk, key, url, intent, priority, team, created, outcome, done_at = row
-    first_response_at = resolved_at = None
-    for clock in clocks:
-        if clock.stage is Stage.COMPLETED and clock.metric == "first_response":
-            first_response_at = clock.stopped_at
-        elif clock.stage is Stage.COMPLETED and clock.metric == "resolution":
-            resolved_at = clock.stopped_at
-    if resolved_at is None and outcome == "resolved":
-        resolved_at = done_at
-    return TicketRecord(
-        desk, key, url, intent, priority, team, created, first_response_at, resolved_at,
-        automated and outcome == "resolved", wait, tuple(clocks),
-    )  # fmt: skip
-
-
-def load_records(rt: Runtime, period: Period, now: dt.datetime) -> list[TicketRecord]:
-    """
-    Every ticket that can change a figure of ``period``, as ``sla.report`` records.
-
-    A clock that can count neither in the period nor for a ticket created in it (an old,
-    completed one) is left out: it changes no figure. The relevant tickets are found through
-    indexes (``_relevant_ids``); tickets and clocks are then read once each.
-    """
-    ids = _relevant_ids(period)
-    with rt.db.session() as session:
-        tickets = _ticket_rows(session, ids)
-        rows = _clock_rows(session, period, ids)
-        waits = _approval_waits(session)
-        automated = _automated(session, period)
-    started = {t[0]: t[7] for t in tickets}
-    clocks: dict[int, list[ClockRecord]] = defaultdict(list)
-    for row in rows:
-        clocks[row[0]].append(_clock(row, started[row[0]], now))
-    return [
-        _ticket(t, clocks.get(t[0], []), waits.get(t[0], 0.0), t[0] in automated)
-        for t in tickets
-    ]
-
-
-_SEP = "\x1f"
+def _durations(
+    rows: Sequence[Any], period: Period, waits: dict[int, float], automated: set[int]
+) -> _Durations:
+    """Response and resolution times, automation and approval waits (as ``sla.report`` does)."""
+    out = _Durations()
+    for ticket_id, made, outcome, done, response, resolution in rows:
+        start = instant(made)
+        assert start is not None  # first_seen_at is never NULL
+        if start in period and response is not None:
+            out.first_response.append((instant(response) - start).total_seconds())  # type: ignore[operator]
+        end = instant(resolution) or (instant(done) if outcome == "resolved" else None)
+        if end is not None and end in period:
+            out.resolution.append((end - start).total_seconds())
+            out.resolved += 1
+            out.by_automation += outcome == "resolved" and ticket_id in automated
+            if waits.get(ticket_id, 0.0) > 0:
+                out.approval_wait.append(waits[ticket_id])
+    return out
 
 
 def _name(value: str | None) -> str:
     return "(none)" if value is None else value
 
 
-def _per_clock(records: Sequence[TicketRecord]) -> list[TicketRecord]:
-    """
-    One record per clock, grouped under a key naming desk, intent, priority, team and metric.
+def _roll_up(rows: Sequence[Any]) -> dict[GroupBy, tuple[Compliance, ...]]:
+    """Compliance per desk, intent, priority, team and metric from the combined groups."""
+    sums: dict[GroupBy, dict[str, list[int]]] = {group: {} for group in GROUPS}
+    for row in rows:
+        for i, group in enumerate(GROUPS):
+            total = sums[group].setdefault(_name(row[i]), [0, 0, 0, 0])
+            for j in range(4):
+                total[j] += int(row[5 + j])
+    return {
+        group: tuple(Compliance(g, *n) for g, n in sorted(sums[group].items())) for group in GROUPS
+    }
 
-    The ticket-level figures (response and resolution times, automation, approval wait) stay on
-    the first piece only, so one pass of ``dashboard_figures`` yields every figure once and the
-    compliance of every combination, which ``_roll_up`` sums per dimension.
-    """
-    pieces = []
-    for r in records:
-        key = _SEP.join(_name(v) for v in (r.desk, r.intent, r.priority, r.team)) + _SEP
-        clocks = r.clocks or (None,)
-        first = clocks[0]
-        pieces.append(
-            TicketRecord(
-                r.desk, r.key, r.url, r.intent, r.priority,
-                key + (first.metric if first else "(none)"), r.created_at, r.first_response_at,
-                r.resolved_at, r.resolved_by_automation, r.approval_wait_s,
-                (first,) if first else (),
+
+def _active(rows: Sequence[Any], risk: tuple[Threshold, ...]) -> tuple[int, tuple[AtRisk, ...]]:
+    """The number of active clocks past their goal, and the at-risk list (soonest first)."""
+    breached, at_risk = 0, []
+    for desk, key, url, metric, stage, goal, elapsed, left, breach_at, late in rows:
+        if late:
+            breached += 1
+            continue
+        percent = at_risk_percent(goal, elapsed, left, risk)
+        if percent is not None:
+            at_risk.append(
+                AtRisk(desk, key, url, metric, _STAGES[stage], left, instant(breach_at), percent)
             )
-        )  # fmt: skip
-        pieces.extend(
-            TicketRecord(r.desk, r.key, r.url, r.intent, r.priority, key + c.metric,
-                         r.created_at, clocks=(c,))
-            for c in r.clocks[1:]
-        )  # fmt: skip
-    return pieces
-
-
-def _roll_up(rows: Sequence[Compliance], index: int) -> tuple[Compliance, ...]:
-    sums: dict[str, list[int]] = {}
-    for c in rows:
-        total = sums.setdefault(c.group.split(_SEP)[index], [0, 0, 0, 0])
-        for i, n in enumerate((c.met, c.breached_completed, c.breached_open, c.cancelled)):
-            total[i] += n
-    return tuple(Compliance(g, *n) for g, n in sorted(sums.items()))
+    return breached, tuple(sorted(at_risk, key=lambda r: (r.remaining_seconds, r.desk, r.key)))
 
 
 def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardView:
-    """Every figure of the dashboard for ``period`` as of ``now`` (one pass over the records)."""
-    records = load_records(rt, period, now)
-    combined = dashboard_figures(_per_clock(records), period, now, thresholds(rt), "team")
-    compliance = {group: _roll_up(combined.compliance, i) for i, group in enumerate(GROUPS)}
-    return DashboardView(
-        period, now, replace(combined, compliance=compliance["desk"]), compliance, len(records)
-    )
+    """
+    Every figure of the dashboard for ``period`` as of ``now``.
+
+    Compliance is counted by the database (``worker.dashboard_queries``); the at-risk list, the
+    breach trend and the percentiles come from the few rows they need, through ``sla.report``.
+    """
+    span, now = Period(utc(period.start), utc(period.end)), utc(now)
+    ids = relevant_ids(span)
+    with rt.db.session() as session:
+        groups = compliance_rows(session, span, now, ids)
+        active = active_rows(session, now)
+        trend = Counter(instant(at).date() for at in breach_instants(session, span, now))  # type: ignore[union-attr]
+        times = ticket_times(session, ids)
+        spans = _durations(times, span, _approval_waits(session, ids), _automated(session, span))
+    compliance = _roll_up(groups)
+    breached, at_risk = _active(active, thresholds(rt))
+    figures = Dashboard(
+        compliance["desk"], breached, at_risk, breach_trend(span, trend),
+        distribution(spans.first_response), distribution(spans.resolution), spans.resolved,
+        spans.by_automation, distribution(spans.approval_wait),
+    )  # fmt: skip
+    return DashboardView(period, now, figures, compliance, len(times))
 
 
 @dataclass(frozen=True)
