@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from sla.clock import Stage
@@ -86,8 +86,17 @@ def _automated(session: Session, period: Period) -> set[int]:
     return set(session.scalars(query))
 
 
-def _approval_waits(session: Session, ids: Any) -> dict[int, float]:
-    """Per relevant ticket: the seconds its runs waited from planning to their last approval."""
+def _approval_waits(session: Session, period: Period) -> dict[int, float]:
+    """
+    Per ticket that can be resolved in the period (finished in it, or its resolution clock
+    stopped in it): the seconds its runs waited from planning to their last approval.
+    """
+    ids = union(
+        select(TicketRow.id).where(within(TicketRow.done_at, period)),
+        select(SlaClockRow.ticket_id).where(
+            SlaClockRow.metric == "resolution", within(SlaClockRow.stopped_at, period)
+        ),
+    )
     query = (
         select(RunRow.ticket_id, raw(RunRow.created_at), raw(func.max(ApprovalRow.at)))
         .join(ApprovalRow, ApprovalRow.run_id == RunRow.id)
@@ -179,7 +188,7 @@ def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardVi
         active = active_rows(session, now)
         trend = Counter(instant(at).date() for at in breach_instants(session, span, now))  # type: ignore[union-attr]
         times = ticket_times(session, ids)
-        spans = _durations(times, span, _approval_waits(session, ids), _automated(session, span))
+        spans = _durations(times, span, _approval_waits(session, span), _automated(session, span))
     compliance = _roll_up(groups)
     breached, at_risk = _active(active, thresholds(rt))
     figures = Dashboard(
