@@ -244,5 +244,17 @@ class SharedDesk:
     def person_email(self, person_id: str) -> str | None:
         return None
 
+    def set_field(self, key: str, field: str, value: str) -> None:
+        raise NotSupportedError("no custom fields on the shared test desk", system=self.name)
+
+    def set_priority(self, key: str, priority: str) -> None:
+        raise NotSupportedError("no priorities on the shared test desk", system=self.name)
+
+    def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        raise NotSupportedError("no attachments on the shared test desk", system=self.name)
+
+    def sla_values(self, key: str) -> list[object]:
+        raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
+
     def poll(self, cursor: str | None, *, since: dt.datetime) -> PollPage:
         return PollPage((), cursor)
