@@ -75,17 +75,6 @@ def thresholds(rt: Runtime) -> tuple[Threshold, ...]:
     )
 
 
-def _automated(session: Session, period: Period) -> set[int]:
-    """Tickets resolved in the period whose playbook run was applied: deskpilot did the work."""
-    resolved = select(TicketRow.id).where(
-        TicketRow.outcome == "resolved", within(TicketRow.done_at, period)
-    )
-    query = select(RunRow.ticket_id).where(
-        RunRow.ticket_id.in_(resolved), RunRow.state.in_(AUTOMATED_RUN_STATES)
-    )
-    return set(session.scalars(query))
-
-
 def _approval_waits(session: Session, period: Period) -> dict[int, float]:
     """
     Per ticket that can be resolved in the period (finished in it, or its resolution clock
@@ -122,21 +111,24 @@ class _Durations:
     by_automation: int = 0
 
 
-def _durations(
-    rows: Sequence[Any], period: Period, waits: dict[int, float], automated: set[int]
-) -> _Durations:
-    """Response and resolution times, automation and approval waits (as ``sla.report`` does)."""
+def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> _Durations:
+    """
+    Response and resolution times, automation and approval waits (as ``sla.report`` does).
+
+    A ticket counts as resolved by deskpilot when its outcome is *resolved*, it finished in the
+    period, and one of its runs reached an ``AUTOMATED_RUN_STATES`` state.
+    """
     out = _Durations()
-    for ticket_id, made, outcome, done, response, resolution in rows:
-        start = instant(made)
+    for ticket_id, made, outcome, done, response, resolution, ran in rows:
+        start, finished = instant(made), instant(done)
         assert start is not None  # first_seen_at is never NULL
         if start in period and response is not None:
             out.first_response.append((instant(response) - start).total_seconds())  # type: ignore[operator]
-        end = instant(resolution) or (instant(done) if outcome == "resolved" else None)
+        end = instant(resolution) or (finished if outcome == "resolved" else None)
         if end is not None and end in period:
             out.resolution.append((end - start).total_seconds())
             out.resolved += 1
-            out.by_automation += outcome == "resolved" and ticket_id in automated
+            out.by_automation += bool(ran) and outcome == "resolved" and finished in period
             if waits.get(ticket_id, 0.0) > 0:
                 out.approval_wait.append(waits[ticket_id])
     return out
@@ -184,11 +176,11 @@ def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardVi
     span, now = Period(utc(period.start), utc(period.end)), utc(now)
     ids = relevant_ids(span)
     with rt.db.session() as session:
-        groups = compliance_rows(session, span, now, ids)
+        times = ticket_times(session, ids, AUTOMATED_RUN_STATES)
+        groups = compliance_rows(session, span, now, [row[0] for row in times])
         active = active_rows(session, now)
         trend = Counter(instant(at).date() for at in breach_instants(session, span, now))  # type: ignore[union-attr]
-        times = ticket_times(session, ids)
-        spans = _durations(times, span, _approval_waits(session, span), _automated(session, span))
+        spans = _durations(times, span, _approval_waits(session, span))
     compliance = _roll_up(groups)
     breached, at_risk = _active(active, thresholds(rt))
     figures = Dashboard(

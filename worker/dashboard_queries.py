@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sla.clock import Stage
 from sla.report import Period
-from worker.db import SlaClockRow, TicketRow
+from worker.db import RunRow, SlaClockRow, TicketRow
 
 ACTIVE = (str(Stage.RUNNING), str(Stage.PAUSED))
 
@@ -96,8 +96,19 @@ def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def compliance_rows(session: Session, period: Period, now: dt.datetime, ids: Any) -> Sequence[Any]:
-    """(desk, intent, priority, team, metric, met, breached_completed, breached_open, cancelled)."""
+CHUNK = 5_000
+"""Ticket ids per compliance query: well under every driver's limit of bound parameters."""
+
+
+def compliance_rows(
+    session: Session, period: Period, now: dt.datetime, ids: Sequence[int]
+) -> list[Any]:
+    """
+    (desk, intent, priority, team, metric, met, breached_completed, breached_open, cancelled).
+
+    ``ids`` are the relevant tickets, already read once (``ticket_times``); they are passed in
+    chunks, so a group can come back once per chunk (``_roll_up`` sums them).
+    """
     stopped = within(SlaClockRow.stopped_at, period)
     done = and_(
         SlaClockRow.stage == str(Stage.COMPLETED), stopped,
@@ -114,10 +125,14 @@ def compliance_rows(session: Session, period: Period, now: dt.datetime, ids: Any
             _count(and_(SlaClockRow.stage == str(Stage.CANCELLED), stopped)),
         )
         .join(TicketRow, TicketRow.id == SlaClockRow.ticket_id)
-        .where(SlaClockRow.ticket_id.in_(ids), _relevant_clock(period))
+        .where(_relevant_clock(period))
         .group_by(*keys, SlaClockRow.metric)
     )  # fmt: skip
-    return session.execute(query).all()
+    rows: list[Any] = []
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first : first + CHUNK]
+        rows.extend(session.execute(query.where(SlaClockRow.ticket_id.in_(chunk))).all())
+    return rows
 
 
 def active_rows(session: Session, now: dt.datetime) -> Sequence[Any]:
@@ -140,8 +155,16 @@ def breach_instants(session: Session, period: Period, now: dt.datetime) -> list[
     return list(session.scalars(query))
 
 
-def ticket_times(session: Session, ids: Any) -> Sequence[Any]:
-    """Per relevant ticket: id, created, outcome, done_at, first response and resolution stops."""
+def ticket_times(session: Session, ids: Any, automated: Sequence[str]) -> Sequence[Any]:
+    """
+    Per relevant ticket: id, created, outcome, done_at, first response and resolution stops,
+    and whether a run of the ticket reached one of the ``automated`` states.
+    """
+    ran = (
+        select(RunRow.id)
+        .where(RunRow.ticket_id == TicketRow.id, RunRow.state.in_(automated))
+        .exists()
+    )
     response, resolution = aliased(SlaClockRow), aliased(SlaClockRow)
 
     def stop(clock: Any, metric: str) -> ColumnElement[bool]:
@@ -154,7 +177,7 @@ def ticket_times(session: Session, ids: Any) -> Sequence[Any]:
         select(
             TicketRow.id, raw(created()).label("created"), TicketRow.outcome,
             raw(TicketRow.done_at).label("done"), raw(response.stopped_at).label("response"),
-            raw(resolution.stopped_at).label("resolution"),
+            raw(resolution.stopped_at).label("resolution"), ran,
         )
         .outerjoin(response, stop(response, "first_response"))
         .outerjoin(resolution, stop(resolution, "resolution"))
