@@ -40,6 +40,7 @@ from worker.dashboard_queries import (
     breach_instants,
     compliance_rows,
     instant,
+    naive,
     raw,
     relevant_ids,
     ticket_times,
@@ -116,19 +117,22 @@ def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> 
     Response and resolution times, automation and approval waits (as ``sla.report`` does).
 
     A ticket counts as resolved by deskpilot when its outcome is *resolved*, it finished in the
-    period, and one of its runs reached an ``AUTOMATED_RUN_STATES`` state.
+    period, and one of its runs reached an ``AUTOMATED_RUN_STATES`` state. Instants are compared
+    as naive UTC datetimes: the same figures, without a time zone on every value.
     """
-    out = _Durations()
+    out, begin, end = _Durations(), naive(period.start), naive(period.end)
+    assert begin is not None and end is not None
     for ticket_id, made, outcome, done, response, resolution, ran in rows:
-        start, finished = instant(made), instant(done)
+        start, finished = naive(made), naive(done)
         assert start is not None  # first_seen_at is never NULL
-        if start in period and response is not None:
-            out.first_response.append((instant(response) - start).total_seconds())  # type: ignore[operator]
-        end = instant(resolution) or (finished if outcome == "resolved" else None)
-        if end is not None and end in period:
-            out.resolution.append((end - start).total_seconds())
+        if begin <= start < end and response is not None:
+            out.first_response.append((naive(response) - start).total_seconds())  # type: ignore[operator]
+        stop = naive(resolution) or (finished if outcome == "resolved" else None)
+        if stop is not None and begin <= stop < end:
+            out.resolution.append((stop - start).total_seconds())
             out.resolved += 1
-            out.by_automation += bool(ran) and outcome == "resolved" and finished in period
+            in_period = finished is not None and begin <= finished < end
+            out.by_automation += bool(ran) and outcome == "resolved" and in_period
             if waits.get(ticket_id, 0.0) > 0:
                 out.approval_wait.append(waits[ticket_id])
     return out

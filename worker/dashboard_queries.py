@@ -35,6 +35,15 @@ def instant(value: str | dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def naive(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A raw timestamp as a naive UTC datetime: ``instant`` without the time zone, for sums."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def raw(column: Any) -> ColumnElement[Any]:
     """``column`` read without its type's result conversion (see ``instant``)."""
     return type_coerce(column, String())
