@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
-POSTGRES_URL = os.environ.get("DESKPILOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "DESKPILOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("DESKPILOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 

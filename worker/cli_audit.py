@@ -30,7 +30,9 @@ def _db(config: Path | None) -> Database:
         raise typer.Exit(2) from exc
     db = Database(settings.database_url)
     if migrate.current_revision(db) is None:
-        typer.echo(f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True)
+        typer.echo(
+            f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True
+        )
         raise typer.Exit(2)
     return db
 
