@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sla.feed import waiting_breakdown
 from worker.audit import verify_chain
 from worker.db import (
     ApprovalRow,
@@ -18,14 +20,19 @@ from worker.db import (
     StepRow,
     TicketEventRow,
     TicketRow,
+    utcnow,
 )
+from worker.store import event_from_json
+from worker.writeback import AUTOMATION_ID
 
 
 class UnknownTicketError(LookupError):
     """No ticket with that key (on that desk)."""
 
 
-def evidence_pack(session: Session, key: str, desk: str | None = None) -> dict[str, Any]:
+def evidence_pack(
+    session: Session, key: str, desk: str | None = None, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Request, classification, plans, approvals, changes with before/after, notes, audit entries."""
     query = select(TicketRow).where(TicketRow.key == key)
     if desk is not None:
@@ -36,6 +43,7 @@ def evidence_pack(session: Session, key: str, desk: str | None = None) -> dict[s
         problem = "no ticket" if not tickets else "several tickets (name the desk)"
         raise UnknownTicketError(f"{problem} with key {key}{where}")
     ticket = tickets[0]
+    now = now or utcnow()
     chain = verify_chain(session)
     return {
         "format": "deskpilot-evidence/1",
@@ -70,6 +78,7 @@ def evidence_pack(session: Session, key: str, desk: str | None = None) -> dict[s
             )
         ],
         "classification": _classification(session, ticket.id),
+        "waiting": _waiting(session, ticket.id, now),
         "runs": [
             _run(session, run)
             for run in session.scalars(
@@ -108,6 +117,23 @@ def evidence_pack(session: Session, key: str, desk: str | None = None) -> dict[s
             "ok": chain.ok,
             "first_bad_id": chain.first_bad_id,
         },
+    }
+
+
+def _waiting(session: Session, ticket_id: int, now: dt.datetime) -> dict[str, float]:
+    """Seconds the ticket waited on the requester, an approver, deskpilot, an agent, a third party."""
+    rows = session.scalars(
+        select(TicketEventRow.data).where(TicketEventRow.ticket_id == ticket_id)
+    ).all()
+    breakdown = waiting_breakdown(
+        [event_from_json(data) for data in rows], now, automation_ids=frozenset({AUTOMATION_ID})
+    )
+    return {
+        "requester_s": breakdown.requester_seconds,
+        "approver_s": breakdown.approver_seconds,
+        "deskpilot_s": breakdown.system_seconds,
+        "agent_s": breakdown.agent_seconds,
+        "third_party_s": breakdown.third_party_seconds,
     }
 
 
