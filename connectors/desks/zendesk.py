@@ -19,6 +19,8 @@ here goes through ``DeskTransport`` (shared budget, one classifier, bounded retr
   first call with ``start_time`` (since minus the overlap), then ``cursor=<after_cursor>``,
   until ``end_of_stream``. The after-cursor is kept even at the end of the stream: that is where
   the next poll resumes. Comments come from the ticket comments endpoint (``poll_comments``).
+* SLAs: ``GET /api/v2/tickets/{id}/metric_events.json`` (every page), read by ``zendesk_sla``;
+  the response's ``Date`` is the desk's "now" for deciding whether an open SLA is breached.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +40,7 @@ from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedCo
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.desks.zendesk_sla import MetricEvent, parse_metric_event, zendesk_sla_values
 from connectors.errors import NotSupportedError, RejectedError
 from connectors.http import BoundedSession
 from connectors.ratelimit import Budget, RateLimiter
@@ -44,6 +48,8 @@ from connectors.render import marker_text, to_html
 
 ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
 """Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
+MAX_METRIC_EVENT_PAGES = 20
+"""Pages of one ticket's metric events read at most (a guard against a looping next link)."""
 
 
 @dataclass(frozen=True)
@@ -219,11 +225,33 @@ class ZendeskDesk:
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
-        raise NotSupportedError(
-            "zendesk.sla_values: Zendesk exposes SLA policies only as ticket metric events "
-            "(GET /api/v2/tickets/{id}/metric_events); reading them is not implemented",
-            system=self._t.system,
-        )
+        url: str | None = f"/api/v2/tickets/{_ticket_id(key)}/metric_events.json"
+        events: list[MetricEvent] = []
+        as_of: datetime | None = None
+        for _ in range(MAX_METRIC_EVENT_PAGES):
+            if url is None:
+                break
+            response = self._t.call("GET", url, call="zendesk.sla_values")
+            page = response.json() or {}
+            events.extend(map(parse_metric_event, page.get("ticket_metric_events") or []))
+            as_of = _response_date(response) or as_of
+            url = self._next_page(page)
+        return zendesk_sla_values(events, as_of=as_of)
+
+    def _next_page(self, page: Any) -> str | None:
+        """Cursor paging (``meta.has_more`` + ``links.next``) or offset paging (``next_page``)."""
+        if (page.get("meta") or {}).get("has_more"):
+            url = (page.get("links") or {}).get("next")
+        else:
+            url = page.get("next_page")
+        if not url:
+            return None
+        if urlsplit(str(url)).hostname != urlsplit(self._t.base_url).hostname:
+            raise RejectedError(
+                "zendesk.sla_values: the next page is not on this Zendesk host",
+                system=self._t.system,
+            )
+        return str(url)
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)
@@ -273,6 +301,15 @@ def _ticket_id(key: str) -> str:
     if not key.isdigit():
         raise RejectedError(f"a Zendesk ticket key is its numeric id, not {key[:40]!r}")
     return key
+
+
+def _response_date(response: requests.Response) -> datetime | None:
+    """When Zendesk answered (HTTP ``Date``): the desk's "now" for open SLA instances."""
+    try:
+        date = parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return None
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
 
 
 def _comment_id(update: Any) -> str:

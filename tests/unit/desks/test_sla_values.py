@@ -12,7 +12,13 @@ from responses import matchers
 
 from connectors.desks import DeskSlaValue
 from connectors.desks.memory import MemoryDesk
-from connectors.errors import NotFoundError, NotSupportedError, UnavailableError
+from connectors.errors import (
+    NotFoundError,
+    NotSupportedError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
 
 from . import test_jira_desk as jira_cases
 from . import test_salesforce_desk as salesforce_cases
@@ -22,6 +28,8 @@ from . import test_zendesk_desk as zendesk_cases
 JIRA_SLA = f"{jira_cases.BASE}/rest/servicedeskapi/request/IT-7/sla"
 TASK_SLA = f"{servicenow_cases.BASE}/api/now/table/task_sla"
 SYS_ID = "9d385017c611228701d22104cc95c371"
+ZENDESK_EVENTS = f"{zendesk_cases.BASE}/api/v2/tickets/35436/metric_events.json"
+DESK_DATE = {"Date": "Wed, 25 Nov 2026 11:00:00 GMT"}
 
 
 @pytest.fixture
@@ -123,20 +131,12 @@ def test_servicenow_reads_task_sla_by_sys_id(
     ] == values
 
 
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda lim, clk: zendesk_cases.make_desk(lim, clk), "metric events"),
-        (lambda lim, clk: salesforce_cases.make_desk(lim, clk), "milestones"),
-    ],
-    ids=["zendesk", "salesforce"],
-)
-def test_desks_without_readable_slas_say_so(
-    http: responses.RequestsMock, limiter: Any, clock: Any, make: Any, message: str
+def test_salesforce_without_readable_slas_says_so(
+    http: responses.RequestsMock, limiter: Any, clock: Any
 ) -> None:
     """No HTTP call; a NotSupportedError naming why."""
-    with pytest.raises(NotSupportedError, match=message):
-        make(limiter, clock).sla_values("42")
+    with pytest.raises(NotSupportedError, match="milestones"):
+        salesforce_cases.make_desk(limiter, clock).sla_values("42")
 
 
 def test_memory_desk_returns_what_was_set() -> None:
@@ -148,3 +148,111 @@ def test_memory_desk_returns_what_was_set() -> None:
     assert [value] == desk.sla_values("T-1")
     with pytest.raises(NotFoundError):
         desk.sla_values("T-2")
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 25, hour, minute, tzinfo=UTC)
+
+
+def _zendesk_values(agent_work_breached: bool) -> list[DeskSlaValue]:
+    return [
+        DeskSlaValue("reply_time", 7200.0, None, None, False, _at(12), paused=False),
+        DeskSlaValue("periodic_update_time", 3600.0, 3000.0, 600.0, False, _at(9, 40), False),
+        DeskSlaValue("agent_work_time", 7200.0, None, None, agent_work_breached, _at(10), False),
+        DeskSlaValue("requester_wait_time", 14400.0, None, None, False, None, paused=True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [(DESK_DATE, _zendesk_values(True)), ({}, _zendesk_values(False))],
+    ids=["desk-date-after-breach", "no-date-header"],
+)
+def test_zendesk_reads_latest_sla_instance_per_metric_over_pages(
+    http: responses.RequestsMock,
+    limiter: Any,
+    clock: Any,
+    payload: Any,
+    headers: dict[str, str],
+    expected: list[DeskSlaValue],
+) -> None:
+    """
+    next_page followed; per metric the latest instance with an SLA applied: a breach due later
+    (reply_time #2), fulfilled before its breach (periodic update), re-targeted and past its
+    live breach at the desk's Date (agent work; unknown without a Date), paused with the breach
+    withdrawn (requester wait). pausable_update_time never had an SLA and is left out.
+    """
+    http.get(
+        ZENDESK_EVENTS,
+        json=payload("zendesk", "api_ticket_metric_events_page1"),
+        headers=headers,
+        match=[matchers.query_string_matcher("")],
+    )
+    http.get(
+        ZENDESK_EVENTS,
+        json=payload("zendesk", "api_ticket_metric_events_page2"),
+        headers=headers,
+        match=[matchers.query_param_matcher({"page": "2"})],
+    )
+
+    assert expected == zendesk_cases.make_desk(limiter, clock).sla_values("35436")
+
+
+def test_zendesk_follows_cursor_links_and_reports_a_late_fulfilment_as_breached(
+    http: responses.RequestsMock, limiter: Any, clock: Any, payload: Any
+) -> None:
+    """meta.has_more + links.next; fulfilled after its breach time: breached, business minutes."""
+    http.get(
+        ZENDESK_EVENTS,
+        json=payload("zendesk", "api_ticket_metric_events_cursor_page1"),
+        match=[matchers.query_string_matcher("")],
+    )
+    http.get(
+        ZENDESK_EVENTS,
+        json=payload("zendesk", "api_ticket_metric_events_cursor_page2"),
+        match=[matchers.query_param_matcher({"page[size]": "100"}, strict_match=False)],
+    )
+
+    values = zendesk_cases.make_desk(limiter, clock).sla_values("35436")
+
+    assert [DeskSlaValue("reply_time", 1800.0, 3300.0, -1500.0, True, _at(8, 30), False)] == values
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [(404, {}, NotFoundError), (429, {"Retry-After": "45"}, RateLimitedError)],
+    ids=["404", "429"],
+)
+def test_zendesk_sla_errors_are_classified(
+    http: responses.RequestsMock,
+    limiter: Any,
+    clock: Any,
+    status: int,
+    headers: dict[str, str],
+    error: type[Exception],
+) -> None:
+    """An unknown ticket is NotFound; a long Retry-After is raised, not slept."""
+    http.get(ZENDESK_EVENTS, status=status, headers=headers, json={"error": "RecordNotFound"})
+
+    with pytest.raises(error):
+        zendesk_cases.make_desk(limiter, clock).sla_values("35436")
+    assert [] == clock.sleeps
+
+
+def test_zendesk_sla_refuses_a_next_page_on_another_host(
+    http: responses.RequestsMock, limiter: Any, clock: Any
+) -> None:
+    """The session carries the agent's credentials: a foreign next_page is not followed."""
+    page = {"ticket_metric_events": [], "next_page": "https://evil.example.net/steal"}
+    http.get(ZENDESK_EVENTS, json=page)
+
+    with pytest.raises(RejectedError, match="next page"):
+        zendesk_cases.make_desk(limiter, clock).sla_values("35436")
+
+
+def test_zendesk_sla_key_must_be_numeric(
+    http: responses.RequestsMock, limiter: Any, clock: Any
+) -> None:
+    """No HTTP call for a key that is not a Zendesk ticket id."""
+    with pytest.raises(RejectedError, match="numeric"):
+        zendesk_cases.make_desk(limiter, clock).sla_values("IT-7")
