@@ -36,6 +36,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 _FIELDS: Mapping[str, str] = {
     "email": "mail",
@@ -67,7 +68,7 @@ _AUTH_HINT = (
 )
 
 
-class EntraDirectory:
+class EntraDirectory(ChangeRecorder):
     """An Entra ID tenant reached as an app registration with a client secret."""
 
     capabilities = frozenset(Capability) - {Capability.RESET_PASSWORD_FLOW, Capability.UNLOCK}
@@ -275,10 +276,10 @@ class EntraDirectory:
         return self._change("revoke_sessions", user_id, {"sessions": None}, {"sessions": "revoked"})
 
     def assign_license(self, user_id: str, license_id: str) -> Change:
-        return self._license(user_id, license_id, assign=True)
+        return self._set_license(user_id, license_id, assign=True)
 
     def remove_license(self, user_id: str, license_id: str) -> Change:
-        return self._license(user_id, license_id, assign=False)
+        return self._set_license(user_id, license_id, assign=False)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -292,7 +293,7 @@ class EntraDirectory:
         )
         return self._change(operation, user_id, before, after, was != enabled)
 
-    def _license(self, user_id: str, license_id: str, *, assign: bool) -> Change:
+    def _set_license(self, user_id: str, license_id: str, *, assign: bool) -> Change:
         sku = license_id if _GUID.match(license_id) else self._sku_id(license_id)
         held = sku in self.licenses_of(user_id)
         op = "assign_license" if assign else "remove_license"
@@ -380,22 +381,6 @@ class EntraDirectory:
                 system=self.name,
             )
         return str(result["access_token"])
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
 
 def _user(item: Mapping[str, Any]) -> DirectoryUser:

@@ -38,6 +38,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 DIRECTORY_URL = "https://admin.googleapis.com/admin/directory/v1"
 LICENSING_URL = "https://licensing.googleapis.com/apps/licensing/v1"
@@ -66,7 +67,7 @@ def service_account_session(info: Mapping[str, Any], admin_email: str) -> Author
     return AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
 
 
-class GoogleDirectory:
+class GoogleDirectory(ChangeRecorder):
     """A Google Workspace customer reached through a delegated, authorised session."""
 
     def __init__(
@@ -367,28 +368,6 @@ class GoogleDirectory:
             raise AuthError(
                 f"{exc.args[0]}; {_AUTH_HINT}", system=self.name, status=exc.status
             ) from exc
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _license(self, op: str, user_id: str, sku: str, was: bool, now: bool) -> Change:
-        key = f"license:{sku}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
 
 def _user(item: Mapping[str, Any]) -> DirectoryUser:

@@ -22,6 +22,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 from connectors.identity.ldap import (
     ALREADY_ABSENT,
     ALREADY_PRESENT,
@@ -49,7 +50,7 @@ LDAP_CAPABILITIES = frozenset(
 )
 
 
-class LdapDirectoryBase(abc.ABC):
+class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     """Directory operations shared by every LDAP flavour; see the module docstring."""
 
     capabilities: frozenset[Capability] = LDAP_CAPABILITIES
@@ -339,22 +340,6 @@ class LdapDirectoryBase(abc.ABC):
             {"exists": "true", "login": user.login},
             False,
         )
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
     def _unsupported(self, operation: str) -> NotSupportedError:
         return NotSupportedError(f"{operation} is not supported by {self.KIND}", system=self.name)

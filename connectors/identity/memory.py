@@ -19,6 +19,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 _EDITABLE = frozenset(
     {
@@ -34,7 +35,7 @@ _EDITABLE = frozenset(
 )
 
 
-class MemoryDirectory:
+class MemoryDirectory(ChangeRecorder):
     """
     A directory in a dict. Every operation is idempotent and reports a ``Change``.
 
@@ -319,18 +320,6 @@ class MemoryDirectory:
                 )
             self._users[user_id] = dataclasses.replace(user, status=status)
             return self._change(operation, user_id, {"status": user.status}, {"status": status})
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _license(self, op: str, user_id: str, sku: str, was: bool, now: bool) -> Change:
-        key = f"license:{sku}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
 
     def _change(
         self,

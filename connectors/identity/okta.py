@@ -36,6 +36,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 DisableMode = Literal["suspend", "deactivate"]
 
@@ -74,7 +75,7 @@ class _Group:
     name: str
 
 
-class OktaDirectory:
+class OktaDirectory(ChangeRecorder):
     """An Okta org (``https://acme.okta.com``) reached with an SSWS API token."""
 
     capabilities = frozenset(Capability) - {Capability.LICENSES}
@@ -365,22 +366,6 @@ class OktaDirectory:
 
     def _status_change(self, op: str, user_id: str, was: str, now: str) -> Change:
         return self._change(op, user_id, {"status": was}, {"status": now}, was != now)
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
 
 def _user(item: Mapping[str, Any]) -> DirectoryUser:

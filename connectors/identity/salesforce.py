@@ -39,6 +39,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 DisableMode = Literal["deactivate", "freeze"]
 
@@ -59,7 +60,7 @@ _AUTH_HINT = (
 )
 
 
-class SalesforceDirectory:
+class SalesforceDirectory(ChangeRecorder):
     """The users of one Salesforce org."""
 
     capabilities = frozenset(
@@ -357,24 +358,6 @@ class SalesforceDirectory:
             raise AuthError(
                 f"{exc.args[0]}; {_AUTH_HINT}", system=self.name, status=exc.status
             ) from exc
-
-    def _flag_change(self, op: str, user_id: str, key: str, was: bool, now: bool) -> Change:
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        return self._flag_change(op, user_id, f"member_of:{group}", was, now)
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
 
 def _sobject(sf: Salesforce, name: str) -> SFType:

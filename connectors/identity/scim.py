@@ -29,6 +29,7 @@ from connectors.identity import (
     UserPage,
     UserStatus,
 )
+from connectors.identity.changes import ChangeRecorder
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -92,7 +93,7 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class ScimDirectory:
+class ScimDirectory(ChangeRecorder):
     """A SCIM 2.0 service provider."""
 
     capabilities = frozenset(
@@ -364,22 +365,6 @@ class ScimDirectory:
 
     def _unsupported(self, operation: str) -> NotSupportedError:
         return NotSupportedError(f"{operation} is not supported over SCIM", system=self.name)
-
-    def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
-        key = f"member_of:{group}"
-        return self._change(
-            op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
-        )
-
-    def _change(
-        self,
-        operation: str,
-        target: str,
-        before: Mapping[str, str | None],
-        after: Mapping[str, str | None],
-        changed: bool = True,
-    ) -> Change:
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
 
 
 def _operation(key: str, value: str | None) -> dict[str, Any]:
