@@ -42,6 +42,10 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
         "handle_comments": ("playbooks", lambda ticket_id: commands.handle_comments(rt, ticket_id)),
         "apply_run": ("playbooks", lambda run_id: apply_run(rt, run_id)),
         "writeback": ("writeback", lambda outbox_id: writeback.writeback(rt, outbox_id)),
+        "writeback_ticket": (
+            "writeback",
+            lambda ticket_id: writeback.writeback_ticket(rt, ticket_id),
+        ),
         "sweep": ("periodic", lambda: periodic.sweep(rt)),
         "fire_timers": ("periodic", lambda: timers.fire_timers(rt)),
         "poll_desk": ("periodic", lambda desk: poll.poll_desk(rt, desk)),

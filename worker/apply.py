@@ -28,7 +28,7 @@ from worker.metrics import STEPS
 from worker.runtime import Runtime
 from worker.scheduled import due_later, schedule_run
 from worker.store import compare_and_set, insert_ignore, older_than
-from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.apply")
 
@@ -277,13 +277,8 @@ def _succeed(
             data={"verification_failures": failures},
         )
         outbox = pending_outbox_ids(session, trow.id)
-    _send_outbox(rt, outbox)
+    send_outbox(rt, trow.id, outbox)
     return state
-
-
-def _send_outbox(rt: Runtime, outbox: list[int]) -> None:
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
 
 
 def _schedule_expiry(session: Session, run: RunRow, until: dt.datetime) -> None:
@@ -341,7 +336,7 @@ def _fail(
             data=row.result,
         )
         outbox = pending_outbox_ids(session, trow.id)
-    _send_outbox(rt, outbox)
+    send_outbox(rt, trow.id, outbox)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
     return state
 
@@ -373,7 +368,7 @@ def _hand_over_uncertain(
             data=row.result,
         )
         outbox = pending_outbox_ids(session, trow.id)
-    _send_outbox(rt, outbox)
+    send_outbox(rt, trow.id, outbox)
     log.error("run.uncertain", run_id=run.id, step=uncertain.step.index)
     return "uncertain"
 

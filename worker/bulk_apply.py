@@ -27,7 +27,7 @@ from worker.bulk import kept_report
 from worker.db import RunRow, StepRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set
-from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.bulk")
 
@@ -155,8 +155,7 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
             data=row.result,
         )  # fmt: skip
         outbox = pending_outbox_ids(session, trow.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, trow.id, outbox)
     return state
 
 

@@ -34,7 +34,7 @@ from worker.db import (
 )
 from worker.runtime import Runtime
 from worker.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
-from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.commands")
 
@@ -451,8 +451,7 @@ def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
 def _flush(rt: Runtime, ticket_id: int) -> None:
     with rt.db.session() as session:
         outbox = pending_outbox_ids(session, ticket_id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket_id, outbox)
 
 
 HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment], None]] = {

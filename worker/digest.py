@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from worker.db import RunRow, StepRow, TicketRow
 from worker.runtime import Runtime
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 
 def build_digest(rt: Runtime, since: dt.datetime) -> str:
@@ -73,8 +73,7 @@ def post_digest(rt: Runtime, desk: str, key: str, since: dt.datetime) -> str:
         purpose = f"digest-{rt.clock():%Y-%m-%d}"
         queue_writeback(rt, session, ticket, "internal_note", body, purpose)
         outbox = pending_outbox_ids(session, ticket.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket.id, outbox)
     return body
 
 

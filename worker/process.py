@@ -25,7 +25,7 @@ from worker import audit
 from worker.db import ClassificationRow, RunRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set, insert_ignore, older_than, ticket_from_json
-from worker.writeback import pending_outbox_ids, queue_state, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.process")
 
@@ -315,8 +315,7 @@ def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict)
         rt.send("apply_run", run_id)
     with rt.db.session() as session:
         outbox = pending_outbox_ids(session, ticket_id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket_id, outbox)
 
 
 def preview(rt: Runtime, ticket: Ticket) -> str:

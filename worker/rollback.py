@@ -23,7 +23,7 @@ from worker.apply import compensate
 from worker.db import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set, ticket_from_json
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 
 class ReviewError(ValueError):
@@ -166,5 +166,4 @@ def _completed(session: Session, run: RunRow) -> list[PlannedStep]:
 def _flush(rt: Runtime, ticket_id: int) -> None:
     with rt.db.session() as session:
         outbox = pending_outbox_ids(session, ticket_id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket_id, outbox)

@@ -19,7 +19,7 @@ from worker import audit
 from worker.db import RunRow, TicketRow, TimerRow
 from worker.runtime import Runtime
 from worker.store import compare_and_set, insert_ignore
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.scheduled")
 
@@ -77,8 +77,7 @@ def schedule_run(rt: Runtime, run_id: int, ticket_id: int, not_before: dt.dateti
             data={"not_before": not_before.isoformat()},
         )
         outbox = pending_outbox_ids(session, ticket_id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket_id, outbox)
     log.info("run.scheduled", run_id=run_id, not_before=not_before.isoformat())
     return "scheduled"
 

@@ -25,7 +25,7 @@ from worker import audit
 from worker.db import SlaClockRow, TicketEventRow, TicketRow, TimerRow
 from worker.runtime import Runtime
 from worker.store import event_from_json, insert_ignore
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.sla")
 
@@ -199,8 +199,7 @@ def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
             log.info("sla.timer_moot", ticket=ticket.key, metric=metric, due=due)
             return
         outbox = pending_outbox_ids(session, ticket.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, ticket.id, outbox)
 
 
 def _on_breach(

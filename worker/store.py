@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import TypeAdapter
@@ -22,20 +23,21 @@ def insert_ignore(
     session: Session, model: type[Base], values: Mapping[str, Any], conflict: tuple[str, ...]
 ) -> bool:
     """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, model.__table__)
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = (
-            postgresql.insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=conflict)
-        )
-    else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    stmt = _insert_ignore_stmt(session.get_bind().dialect.name, model, conflict)
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
-    result = session.execute(stmt.returning(*table.primary_key.columns))
-    return result.first() is not None
+    # The values are parameters of one cached statement, so SQLAlchemy compiles it once.
+    return session.execute(stmt, dict(values)).first() is not None
+
+
+@lru_cache(maxsize=256)
+def _insert_ignore_stmt(dialect: str, model: type[Base], conflict: tuple[str, ...]) -> Any:
+    table = cast(Table, model.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*table.primary_key.columns)
+    )
 
 
 def compare_and_set(

@@ -26,7 +26,7 @@ from worker.runtime import Runtime
 from worker.scheduled import apply_when_due
 from worker.slaclock import fire_sla_timer
 from worker.store import compare_and_set
-from worker.writeback import pending_outbox_ids, queue_writeback
+from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.timers")
 
@@ -142,8 +142,7 @@ def _record_expiry(
             data={"problems": problems},
         )
         outbox = pending_outbox_ids(session, trow.id)
-    for outbox_id in outbox:
-        rt.send("writeback", outbox_id)
+    send_outbox(rt, trow.id, outbox)
 
 
 HANDLERS: dict[str, Callable[[Runtime, int], None]] = {

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
@@ -23,7 +25,7 @@ from worker import audit
 from worker.db import OutboxRow, TicketEventRow, TicketRow
 from worker.desk_factory import state_field
 from worker.runtime import Runtime
-from worker.store import compare_and_set, event_to_json, insert_ignore, older_than
+from worker.store import event_to_json, insert_ignore, older_than
 
 log = structlog.get_logger("deskpilot.writeback")
 
@@ -82,43 +84,111 @@ def pending_outbox_ids(session: Session, ticket_id: int) -> list[int]:
     )
 
 
+def send_outbox(rt: Runtime, ticket_id: int, outbox_ids: Sequence[int]) -> None:
+    """After the transaction that queued ``outbox_ids`` commits: one message sends them all."""
+    if outbox_ids:
+        rt.send("writeback_ticket", ticket_id)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    desk: str
+    key: str
+    kind: str
+    body: str
+    marker: str
+    stale: bool
+
+
 def writeback(rt: Runtime, outbox_id: int) -> bool:
     """Send outbox row ``outbox_id`` if nobody else is; True if it is sent now or already."""
-    now = rt.clock()
     with rt.db.session() as session:
-        claimed = compare_and_set(
-            session,
-            OutboxRow,
-            outbox_id,
-            or_(
-                OutboxRow.state == "pending",
-                (OutboxRow.state == "sending")
-                & (OutboxRow.updated_at < older_than(now, rt.settings.runtime.lease_s)),
-            ),
-            state="sending",
-            updated_at=now,
-            attempts=OutboxRow.attempts + 1,
-        )
-        row = session.get(OutboxRow, outbox_id)
-        if row is None or not claimed:
-            return row is not None and row.state == "sent"
-        ticket = session.get(TicketRow, row.ticket_id)
-        assert ticket is not None
-        kind, body, marker, key, ticket_id = row.kind, row.body, row.marker, ticket.key, ticket.id
-        stale = kind == "field" and _superseded(session, row)
-    try:
-        desk_ref = "superseded" if stale else _send(rt, row.desk, key, kind, body, marker)
-    except PermanentError as exc:
-        _finish(rt, outbox_id, "failed", error=str(exc))
-        log.error("writeback.failed", outbox_id=outbox_id, kind=kind, error=str(exc))
+        ticket_id = session.scalar(select(OutboxRow.ticket_id).where(OutboxRow.id == outbox_id))
+    if ticket_id is None:
         return False
+    _deliver(rt, ticket_id, OutboxRow.id == outbox_id)
+    with rt.db.session() as session:
+        return session.scalar(select(OutboxRow.state).where(OutboxRow.id == outbox_id)) == "sent"
+
+
+def writeback_ticket(rt: Runtime, ticket_id: int) -> int:
+    """Send every claimable outbox row of ticket ``ticket_id`` in order; returns how many were sent."""
+    return _deliver(rt, ticket_id, OutboxRow.ticket_id == ticket_id)
+
+
+def _deliver(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> int:
+    """
+    Claim the rows ``which`` selects (pending, or sending past its lease) in one transaction,
+    send them in the order they were queued, and record every result in one transaction.
+
+    A transient failure records what was sent, gives the rest back and re-raises (the message
+    is retried); a permanent one marks that row failed and goes on with the next.
+    """
+    claimed = _claim(rt, ticket_id, which)
+    results: list[tuple[int, str, str | None, str | None]] = []
+    try:
+        for item in claimed:
+            try:
+                ref = (
+                    "superseded"
+                    if item.stale
+                    else _send(rt, item.desk, item.key, item.kind, item.body, item.marker)
+                )
+            except PermanentError as exc:
+                results.append((item.id, "failed", None, str(exc)))
+                log.error("writeback.failed", outbox_id=item.id, kind=item.kind, error=str(exc))
+                continue
+            results.append((item.id, "sent", ref, None))
     except Exception:
-        _release(rt, outbox_id)
+        _finish(rt, results)
+        _release(rt, [item.id for item in claimed[len(results) :]])
         raise
-    _finish(rt, outbox_id, "sent", desk_ref=desk_ref)
-    if kind == "transition" or (kind == "public_reply" and not _transition_due(rt, ticket_id)):
+    _finish(rt, results)
+    sent = {
+        item.kind
+        for item, (_, state, _, _) in zip(claimed, results, strict=True)
+        if state == "sent"
+    }
+    if "transition" in sent or ("public_reply" in sent and not _transition_due(rt, ticket_id)):
         rt.send("update_sla", ticket_id)  # once per batch of replies: after the status change
-    return True
+    return sum(1 for _, state, _, _ in results if state == "sent")
+
+
+def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Claimed]:
+    now = rt.clock()
+    claimable = or_(
+        OutboxRow.state == "pending",
+        (OutboxRow.state == "sending")
+        & (OutboxRow.updated_at < older_than(now, rt.settings.runtime.lease_s)),
+    )
+    with rt.db.session() as session:
+        # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
+        ids = session.scalars(
+            update(OutboxRow)
+            .where(which, claimable)
+            .values(state="sending", updated_at=now, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow.id)
+        ).all()
+        if not ids:
+            return []
+        ticket = session.get(TicketRow, ticket_id)
+        assert ticket is not None
+        rows = session.scalars(
+            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
+        ).all()
+        return [
+            _Claimed(
+                row.id,
+                row.desk,
+                ticket.key,
+                row.kind,
+                row.body,
+                row.marker,
+                row.kind == "field" and _superseded(session, row),
+            )
+            for row in rows
+        ]
 
 
 def _transition_due(rt: Runtime, ticket_id: int) -> bool:
@@ -164,29 +234,30 @@ def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: s
     return posted.comment_id
 
 
-def _finish(
-    rt: Runtime,
-    outbox_id: int,
-    state: str,
-    *,
-    desk_ref: str | None = None,
-    error: str | None = None,
-) -> None:
+def _finish(rt: Runtime, results: Sequence[tuple[int, str, str | None, str | None]]) -> None:
+    if not results:
+        return
     now = rt.clock()
     with rt.db.session() as session:
-        row = session.get(OutboxRow, outbox_id)
-        assert row is not None
-        row.state, row.updated_at, row.desk_ref, row.error = state, now, desk_ref, error
-        if state == "sent":
-            row.sent_at = now
-            _record_as_event(session, row, now)
-        audit.append(
-            session,
-            f"writeback.{state}",
-            actor="deskpilot",
-            ticket_id=row.ticket_id,
-            data={"kind": row.kind, "marker": row.marker, "desk_ref": desk_ref, "error": error},
-        )
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(OutboxRow).where(OutboxRow.id.in_([r[0] for r in results]))
+            )
+        }
+        for outbox_id, state, desk_ref, error in results:
+            row = rows[outbox_id]
+            row.state, row.updated_at, row.desk_ref, row.error = state, now, desk_ref, error
+            if state == "sent":
+                row.sent_at = now
+                _record_as_event(session, row, now)
+            audit.append(
+                session,
+                f"writeback.{state}",
+                actor="deskpilot",
+                ticket_id=row.ticket_id,
+                data={"kind": row.kind, "marker": row.marker, "desk_ref": desk_ref, "error": error},
+            )
 
 
 def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None:
@@ -229,14 +300,13 @@ def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None
     )
 
 
-def _release(rt: Runtime, outbox_id: int) -> None:
-    # A transient failure: give the row back so the retry (or the sweeper) can claim it at once.
+def _release(rt: Runtime, outbox_ids: Sequence[int]) -> None:
+    # A transient failure: give the rows back so the retry (or the sweeper) can claim them at once.
+    if not outbox_ids:
+        return
     with rt.db.session() as session:
-        compare_and_set(
-            session,
-            OutboxRow,
-            outbox_id,
-            OutboxRow.state == "sending",
-            state="pending",
-            updated_at=rt.clock(),
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == "sending")
+            .values(state="pending", updated_at=rt.clock())
         )
