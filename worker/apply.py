@@ -15,7 +15,7 @@ import secrets as pysecrets
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError, TransientError
@@ -52,6 +52,13 @@ class StepUncertainError(Exception):
         )
         self.step = step
 
+
+_TOUCH_RUN = (
+    update(RunRow.__table__)
+    .where(RunRow.__table__.c.id == bindparam("run_id"))
+    .values(updated_at=bindparam("now"))
+)
+"""Keeps a running run's lease fresh (a Core statement: the hot path of every step)."""
 
 ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
 """Operations that are not idempotent: running one twice sends a second e-mail or password.
@@ -151,15 +158,17 @@ def _run_step(
             },
             ("idempotency_key",),
         )
-        record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
-        if record.state == "done":
-            return None
-        interrupted = not fresh and record.state == "started" and step.kind in ONE_SHOT
-        if interrupted:
-            record.state, record.error = "uncertain", "interrupted after it started"
-        else:
-            record.state = "started"
-        session.get(RunRow, run.id).updated_at = now  # type: ignore[union-attr]
+        interrupted = False
+        if not fresh:  # a retry or a resumed run: what happened to this step before?
+            record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
+            if record.state == "done":
+                return None
+            interrupted = record.state == "started" and step.kind in ONE_SHOT
+            if interrupted:
+                record.state, record.error = "uncertain", "interrupted after it started"
+            else:
+                record.state = "started"
+        session.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
     if interrupted:
         raise StepUncertainError(step)
     try:
@@ -191,16 +200,15 @@ def _record_step(
     rt: Runtime, run: RunRow, key: str, step: PlannedStep, change: Change | None, error: str | None
 ) -> None:
     now = rt.clock()
+    values: dict[str, object] = {
+        "state": "done" if error is None else "failed",
+        "finished_at": now,
+        "error": error,
+    }
+    if change is not None:
+        values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
     with rt.db.session() as session:
-        record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
-        record.state = "done" if error is None else "failed"
-        record.finished_at, record.error = now, error
-        if change is not None:
-            record.changed, record.before, record.after = (
-                change.changed,
-                dict(change.before),
-                dict(change.after),
-            )
+        session.execute(update(StepRow).where(StepRow.idempotency_key == key).values(**values))
         audit.append(
             session,
             "step.applied" if error is None else "step.failed",
@@ -228,19 +236,8 @@ def _public_after(change: Change | None) -> dict[str, str | None] | None:
 
 
 def _verify(rt: Runtime, run: RunRow, plan: Plan) -> dict[int, Verification]:
-    results = {}
-    for step in plan.changes:
-        result = verify_step(step, rt.directories)
-        results[step.index] = result
-        with rt.db.session() as session:
-            record = session.scalars(
-                select(StepRow).where(
-                    StepRow.run_id == run.id, StepRow.idx == step.index, StepRow.phase == "apply"
-                )
-            ).first()
-            if record is not None:
-                record.verified = result.ok
-    return results
+    """Read every changed step back from its system (recorded with the run's result)."""
+    return {step.index: verify_step(step, rt.directories) for step in plan.changes}
 
 
 def _succeed(
@@ -261,6 +258,12 @@ def _succeed(
         trow = session.get(TicketRow, ticket.id)
         assert row is not None and trow is not None
         row.state, row.updated_at, row.result = state, now, {"verification_failures": failures}
+        for index, verification in verifications.items():
+            session.execute(
+                update(StepRow)
+                .where(StepRow.run_id == run.id, StepRow.idx == index, StepRow.phase == "apply")
+                .values(verified=verification.ok)
+            )
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
         facts = run_facts(session, row, plan, verifications)
         for kind, body, purpose in result_notes(rt.library.get(row.playbook), facts):

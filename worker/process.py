@@ -55,8 +55,10 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
     classification: Classification = rt.classifier.classify(ticket, now=now)
     decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
     verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
-    run_id = _record(rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict)
-    _dispatch(rt, ticket_id, run_id, verdict)
+    run_id, outbox = _record(
+        rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
+    )
+    _dispatch(rt, ticket_id, run_id, verdict, outbox)
     log.info(
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
     )
@@ -219,7 +221,7 @@ def _record(
     auto: bool,
     gate_reason: str,
     verdict: Verdict,
-) -> int | None:
+) -> tuple[int | None, list[int]]:
     now = rt.clock()
     with rt.db.session() as session:
         row = session.get(TicketRow, ticket_id)
@@ -251,7 +253,8 @@ def _record(
                 "plan": verdict.plan.to_json() if verdict.plan else None,
             },
         )
-    return run_id
+        outbox = pending_outbox_ids(session, ticket_id)
+    return run_id, outbox
 
 
 def _store_classification(
@@ -308,13 +311,13 @@ def _decision_json(decision: Decision | None) -> dict[str, object]:
     return {} if decision is None else {"json": decision.to_json()}
 
 
-def _dispatch(rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict) -> None:
+def _dispatch(
+    rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict, outbox: list[int]
+) -> None:
     if any(policy.match.intent for policy in rt.settings.sla.policies):
         rt.send("update_sla", ticket_id)  # the intent is known now: it may select another policy
     if verdict.outcome == "applying" and run_id is not None:
         rt.send("apply_run", run_id)
-    with rt.db.session() as session:
-        outbox = pending_outbox_ids(session, ticket_id)
     send_outbox(rt, ticket_id, outbox)
 
 

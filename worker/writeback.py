@@ -14,9 +14,10 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import structlog
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
@@ -28,6 +29,9 @@ from worker.runtime import Runtime
 from worker.store import event_to_json, insert_ignore, older_than
 
 log = structlog.get_logger("deskpilot.writeback")
+
+_OUTBOX = cast(Table, OutboxRow.__table__)
+"""The outbox as a Core table: claiming and recording run on every ticket."""
 
 KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
@@ -141,10 +145,10 @@ def _deliver(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> int:
                 continue
             results.append((item.id, "sent", ref, None))
     except Exception:
-        _finish(rt, results)
+        _finish(rt, ticket_id, claimed, results)
         _release(rt, [item.id for item in claimed[len(results) :]])
         raise
-    _finish(rt, results)
+    _finish(rt, ticket_id, claimed, results)
     sent = {
         item.kind
         for item, (_, state, _, _) in zip(claimed, results, strict=True)
@@ -164,30 +168,29 @@ def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Cla
     )
     with rt.db.session() as session:
         # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
-        ids = session.scalars(
-            update(OutboxRow)
+        rows = session.execute(
+            update(_OUTBOX)
             .where(which, claimable)
-            .values(state="sending", updated_at=now, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow.id)
+            .values(state="sending", updated_at=now, attempts=_OUTBOX.c.attempts + 1)
+            .returning(
+                _OUTBOX.c.id, _OUTBOX.c.desk, _OUTBOX.c.kind, _OUTBOX.c.body, _OUTBOX.c.marker
+            )
         ).all()
-        if not ids:
+        if not rows:
             return []
-        ticket = session.get(TicketRow, ticket_id)
-        assert ticket is not None
-        rows = session.scalars(
-            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
-        ).all()
+        key = session.scalar(select(TicketRow.key).where(TicketRow.id == ticket_id))
+        assert key is not None
         return [
             _Claimed(
                 row.id,
                 row.desk,
-                ticket.key,
+                key,
                 row.kind,
                 row.body,
                 row.marker,
-                row.kind == "field" and _superseded(session, row),
+                row.kind == "field" and _superseded(session, ticket_id, row.id),
             )
-            for row in rows
+            for row in sorted(rows, key=lambda r: int(r.id))
         ]
 
 
@@ -203,12 +206,12 @@ def _transition_due(rt: Runtime, ticket_id: int) -> bool:
     return found is not None
 
 
-def _superseded(session: Session, row: OutboxRow) -> bool:
+def _superseded(session: Session, ticket_id: int, outbox_id: int) -> bool:
     # A state queued later is already on the desk: this older one must not overwrite it.
     later = select(OutboxRow.id).where(
-        OutboxRow.ticket_id == row.ticket_id,
+        OutboxRow.ticket_id == ticket_id,
         OutboxRow.kind == "field",
-        OutboxRow.id > row.id,
+        OutboxRow.id > outbox_id,
         OutboxRow.state == "sent",
     )
     return session.scalar(later.limit(1)) is not None
@@ -234,33 +237,47 @@ def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: s
     return posted.comment_id
 
 
-def _finish(rt: Runtime, results: Sequence[tuple[int, str, str | None, str | None]]) -> None:
+def _finish(
+    rt: Runtime,
+    ticket_id: int,
+    claimed: Sequence[_Claimed],
+    results: Sequence[tuple[int, str, str | None, str | None]],
+) -> None:
     if not results:
         return
     now = rt.clock()
+    items = {item.id: item for item in claimed}
     with rt.db.session() as session:
-        rows = {
-            row.id: row
-            for row in session.scalars(
-                select(OutboxRow).where(OutboxRow.id.in_([r[0] for r in results]))
-            )
-        }
         for outbox_id, state, desk_ref, error in results:
-            row = rows[outbox_id]
-            row.state, row.updated_at, row.desk_ref, row.error = state, now, desk_ref, error
+            item = items[outbox_id]
+            session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == outbox_id)
+                .values(
+                    state=state,
+                    updated_at=now,
+                    desk_ref=desk_ref,
+                    error=error,
+                    sent_at=now if state == "sent" else None,
+                )
+            )
             if state == "sent":
-                row.sent_at = now
-                _record_as_event(session, row, now)
+                _record_as_event(session, ticket_id, item, now)
             audit.append(
                 session,
                 f"writeback.{state}",
                 actor="deskpilot",
-                ticket_id=row.ticket_id,
-                data={"kind": row.kind, "marker": row.marker, "desk_ref": desk_ref, "error": error},
+                ticket_id=ticket_id,
+                data={
+                    "kind": item.kind,
+                    "marker": item.marker,
+                    "desk_ref": desk_ref,
+                    "error": error,
+                },
             )
 
 
-def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None:
+def _record_as_event(session: Session, ticket_id: int, row: _Claimed, now: dt.datetime) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
     if row.kind in ("field", "assign"):
@@ -288,7 +305,7 @@ def _record_as_event(session: Session, row: OutboxRow, now: dt.datetime) -> None
         session,
         TicketEventRow,
         {
-            "ticket_id": row.ticket_id,
+            "ticket_id": ticket_id,
             "desk_event_id": event.desk_event_id[:255],
             "kind": event.kind.value,
             "at": now,
