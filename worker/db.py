@@ -444,6 +444,46 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class WriterTurn:
+    """
+    SQLite's one writer at a time, taken in turns inside the process: re-entrant per thread, and
+    a waiter marked urgent is served before every non-urgent waiter (a webhook's 2 ms insert
+    should not queue behind a worker's batch of transactions).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent = 0
+
+    @contextmanager
+    def hold(self, *, urgent: bool = False) -> Iterator[None]:
+        """Hold the turn for the block."""
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+            else:
+                if urgent:
+                    self._urgent += 1
+                try:
+                    while self._owner is not None or (not urgent and self._urgent):
+                        self._cond.wait()
+                finally:
+                    if urgent:
+                        self._urgent -= 1
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._cond.notify_all()
+
+
 class Database:
     """An engine and a session factory; ``session()`` is one transaction."""
 
@@ -454,7 +494,7 @@ class Database:
         # SQLite has one writer at a time and Python's driver waits for the lock by sleeping, in
         # steps of up to 100 ms; taking turns in-process instead keeps each transaction a few
         # milliseconds. (The embedded default is one process; PostgreSQL needs no such lock.)
-        self._turn: threading.RLock | None = threading.RLock() if url.startswith("sqlite") else None
+        self._turn: WriterTurn | None = WriterTurn() if url.startswith("sqlite") else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -462,13 +502,18 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+    def session(self, *, urgent: bool = False) -> Iterator[Session]:
+        """
+        A session that commits on success and rolls back on error.
+
+        ``urgent`` (a webhook being acknowledged) goes ahead of queued background work on the
+        embedded default, where transactions take turns.
+        """
         if self._turn is None:
             with self._sessions() as session, session.begin():
                 yield session
             return
-        with self._turn, self._sessions() as session, session.begin():
+        with self._turn.hold(urgent=urgent), self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -22,7 +22,13 @@ from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import InboxItem, TicketEventRow, TicketRow
 from worker.runtime import Runtime
-from worker.store import compare_and_set, event_to_json, insert_ignore, ticket_to_json
+from worker.store import (
+    compare_and_set,
+    event_to_json,
+    insert_ignore,
+    insert_ignore_id,
+    ticket_to_json,
+)
 
 log = structlog.get_logger("deskpilot.ingest")
 
@@ -127,14 +133,17 @@ def _with_requester_email(
 def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Ingested:
     ticket = delivery.ticket
     now = rt.clock()
-    new_ticket = insert_ignore(session, TicketRow, _ticket_values(ticket, now), ("desk", "key"))
-    row = session.scalars(
-        select(TicketRow).where(TicketRow.desk == ticket.desk, TicketRow.key == ticket.key)
-    ).one()
-    if not new_ticket and not delivery.partial and _is_newer(ticket, row):
-        _refresh(row, ticket)
-    new_events = _store_events(session, row.id, delivery.events)
-    return Ingested(row.id, new_ticket, new_events)
+    ticket_id = insert_ignore_id(session, TicketRow, _ticket_values(ticket, now), ("desk", "key"))
+    new_ticket = ticket_id is not None
+    if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
+        row = session.scalars(
+            select(TicketRow).where(TicketRow.desk == ticket.desk, TicketRow.key == ticket.key)
+        ).one()
+        if not delivery.partial and _is_newer(ticket, row):
+            _refresh(row, ticket)
+        ticket_id = row.id
+    new_events = _store_events(session, ticket_id, delivery.events)
+    return Ingested(ticket_id, new_ticket, new_events)
 
 
 def _ticket_values(ticket: Ticket, now: object) -> dict[str, object]:

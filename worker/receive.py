@@ -23,7 +23,7 @@ from intake.webhooks import (
 )
 from worker.db import InboxItem
 from worker.runtime import Runtime
-from worker.store import insert_ignore
+from worker.store import insert_ignore_id
 
 log = structlog.get_logger("deskpilot.receive")
 
@@ -86,8 +86,8 @@ def store_delivery(
 ) -> Receipt:
     """Keep a verified delivery in the inbox (once) and enqueue it; duplicates do nothing."""
     now = rt.clock()
-    with rt.db.session() as session:
-        inserted = insert_ignore(
+    with rt.db.session(urgent=source == "webhook") as session:
+        inbox_id = insert_ignore_id(
             session,
             InboxItem,
             {
@@ -103,11 +103,13 @@ def store_delivery(
             },
             ("desk", "dedupe_key"),
         )
-        inbox_id = session.scalar(
-            select(InboxItem.id).where(
-                InboxItem.desk == desk_name, InboxItem.dedupe_key == verified.dedupe_key[:255]
+        inserted = inbox_id is not None
+        if not inserted:
+            inbox_id = session.scalar(
+                select(InboxItem.id).where(
+                    InboxItem.desk == desk_name, InboxItem.dedupe_key == verified.dedupe_key[:255]
+                )
             )
-        )
     outcome = Outcome.ACCEPTED if inserted else Outcome.DUPLICATE
     if inserted and inbox_id is not None:
         rt.send("ingest", inbox_id)
