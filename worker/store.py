@@ -23,13 +23,14 @@ def insert_ignore(
     session: Session, model: type[Base], values: Mapping[str, Any], conflict: tuple[str, ...]
 ) -> bool:
     """Insert a row unless one with the same ``conflict`` columns exists; True if inserted."""
-    return insert_ignore_id(session, model, values, conflict) is not None
+    stmt = _insert_ignore_stmt(session.get_bind().dialect.name, model, conflict)
+    return session.execute(stmt, dict(values)).first() is not None
 
 
 def insert_ignore_id(
     session: Session, model: type[Base], values: Mapping[str, Any], conflict: tuple[str, ...]
 ) -> int | None:
-    """``insert_ignore`` that returns the new row's id (None when the row already existed)."""
+    """``insert_ignore`` for a table with an integer ``id``: the new row's id, None if it existed."""
     stmt = _insert_ignore_stmt(session.get_bind().dialect.name, model, conflict)
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
     # The values are parameters of one cached statement, so SQLAlchemy compiles it once.
