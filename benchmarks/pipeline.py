@@ -1,25 +1,44 @@
 """
 Pipeline benchmark: webhook acknowledgements, end-to-end tickets, and Dramatiq's own no-op speed.
 
-Runs the real runtime (web app + Dramatiq workers, embedded default by default) in a server
-process, sends signed Jira webhooks to it over HTTP from this process, and reports in one run:
+Runs the real runtime in server processes, sends signed Jira webhooks to it over HTTP from this
+process, and reports in one run:
 
 * webhook acks/s (unpaced, 8 client threads) and p50/p99 ack latency at a paced 200 requests/s;
 * end-to-end tickets/s and p50/p99 webhook-to-note latency (inbox received → public reply sent),
   with the in-memory desk and directory (every ticket is a real unlock, applied and noted);
 * the same Dramatiq setup's no-op message throughput, so each figure is also a ratio.
 
-    uv run python -m benchmarks.pipeline [--tickets 2000] [--db sqlite|postgres] [--broker stub|redis]
+Two setups:
 
-Environment knobs for experiments: BENCH_THREADS (worker threads in the server, default 8) and
-BENCH_SWITCH_MS (the server's interpreter switch interval).
+* ``embedded`` (default): ONE server process holds the web app and the Dramatiq workers, on
+  SQLite + StubBroker (or ``--db postgres --broker redis``), as ``deskpilot run`` does;
+* ``production``: the layout of ``deskpilot web`` + ``deskpilot worker``: one web process (web
+  app only; it enqueues to Redis) and ``--workers K`` worker processes (workers only), sharing
+  a fresh PostgreSQL schema and Redis db 13. The web process starts first and migrates; the
+  workers start once it is ready. Each process seeds the same in-memory directory (the
+  in-memory desk and directory are per process, which is all the benchmark needs).
+
+    uv run python -m benchmarks.pipeline [--setup embedded|production] [--workers 2]
+        [--tickets 2000] [--paced 1000] [--db sqlite|postgres] [--broker stub|redis] [--json]
+
+Environment knobs for experiments: BENCH_THREADS (worker threads per worker process; default 8
+embedded, 4 in production) and BENCH_SWITCH_MS (the servers' interpreter switch interval). The
+production default of 4 threads per process keeps the total at 8 with the default 2 workers, the
+same as the embedded run, so the two setups differ only in how the work is split across processes
+(and so GILs). More threads per process buy nothing on this 2-core machine: a ticket's steps are
+short transactions that hold the interpreter most of the time, and 2, 4 and 8 threads per worker
+process gave the same end-to-end rate within noise (about 20 tickets/s), and fewer threads
+hold fewer PostgreSQL connections.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -36,10 +55,22 @@ SECRET = b"benchmark-secret"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def settings_for(db_url: str, broker: str, port: int) -> dict[str, Any]:
+SETUPS = ("embedded", "production")
+ROLES = ("embedded", "web", "worker")
+REDIS = "redis://127.0.0.1:6379/13"
+
+
+def default_threads(setup: str) -> int:
+    """Worker threads per worker process: BENCH_THREADS, else 8 embedded and 4 in production."""
+    return int(os.environ.get("BENCH_THREADS", "8" if setup == "embedded" else "4"))
+
+
+def settings_for(
+    db_url: str, broker: str, port: int, threads: int = 8, processes: int = 1
+) -> dict[str, Any]:
     return {
         "database_url": db_url,
-        "broker": {"url": broker, "threads": int(os.environ.get("BENCH_THREADS", "8"))},
+        "broker": {"url": broker, "threads": threads, "processes": processes},
         "web": {"host": "127.0.0.1", "port": port},
         "runtime": {"sweep_interval_s": 30, "lease_s": 120, "timer_tick_s": 15},
         "desks": [
@@ -65,8 +96,13 @@ def settings_for(db_url: str, broker: str, port: int) -> dict[str, Any]:
     }
 
 
-def serve(config_path: str) -> None:
-    """The server process: runtime, workers and web app on a seeded in-memory directory."""
+def serve(role: str, config_path: str) -> None:
+    """
+    A server process on a seeded in-memory directory: ``embedded`` runs workers and the web app,
+    ``web`` only the web app (it enqueues to the shared broker), ``worker`` only the workers.
+
+    Prints ``ready PORT`` (0 for a worker) once serving, then runs until its stdin is closed.
+    """
     from connectors.desks.memory import MemoryDesk
     from connectors.identity import NewUser
     from connectors.identity.memory import MemoryDirectory
@@ -93,16 +129,92 @@ def serve(config_path: str) -> None:
         assert user is not None
         directory.lock(user.id)
     rt = build_runtime(
-        settings, desks={"jira-it": MemoryDesk("jira-it")}, directories={"corp": directory}
+        settings,
+        desks={"jira-it": MemoryDesk("jira-it")},
+        directories={"corp": directory},
+        upgrade_schema=role != "worker",
     )
-    workers = Workers(rt, settings.broker.threads)
-    workers.start()
-    web = WebServer(rt, "127.0.0.1", settings.web.port)
-    web.start()
-    print(f"ready {web.port}", flush=True)
-    sys.stdin.read()  # the parent closes stdin to stop us
-    web.stop()
-    workers.stop()
+    workers = Workers(rt, settings.broker.threads) if role != "web" else None
+    web = WebServer(rt, "127.0.0.1", settings.web.port) if role != "worker" else None
+    try:
+        if workers is not None:
+            workers.start()
+        if web is not None:
+            web.start()
+        print(f"ready {web.port if web is not None else 0}", flush=True)
+        os.dup2(2, 1)  # nothing reads our stdout any more: later output must not fill the pipe
+        sys.stdin.read()  # the parent closes stdin to stop us
+    finally:
+        if web is not None:
+            web.stop()
+        if workers is not None:
+            workers.stop()  # closes the broker too
+        else:
+            rt.broker.close()
+        rt.db.dispose()
+
+
+class Servers:
+    """The benchmark's server processes; stopping closes their stdin, then kills stragglers."""
+
+    def __init__(self, workdir: Path, settings: dict[str, Any], users: int) -> None:
+        self.config = workdir / "config.json"
+        self.config.write_text(json.dumps({"settings": settings, "users": users}))
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.env = dict(os.environ, DESKPILOT_BENCH_SECRET=SECRET.decode())
+
+    def spawn(self, role: str) -> subprocess.Popen[bytes]:
+        """Start one server process (not waiting for it to be ready)."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.pipeline", "--serve-role", role, str(self.config)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+            env=self.env,
+        )
+        self.processes.append((role, process))
+        return process
+
+    @staticmethod
+    def await_ready(role: str, process: subprocess.Popen[bytes], timeout_s: float = 300) -> int:
+        """Wait for the process's ``ready PORT`` line; return the port."""
+        assert process.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([process.stdout], [], [], left)
+            if not readable:
+                break
+            line = process.stdout.readline()
+            if not line:
+                break  # the process ended
+            if line.startswith(b"ready "):
+                return int(line.split()[1])
+        raise RuntimeError(
+            f"the {role} server process did not become ready (exit code {process.poll()});"
+            " its traceback, if any, is on stderr above"
+        )
+
+    def stop(self, timeout_s: float = 60) -> None:
+        """Close every process's stdin, wait for each; kill any that does not stop in time."""
+        for _, process in self.processes:
+            if process.stdin is not None and not process.stdin.closed:
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
+        deadline = time.monotonic() + timeout_s
+        for role, process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"the {role} server process did not stop: killing it", file=sys.stderr)
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        failed = [(role, p.returncode) for role, p in self.processes if p.returncode != 0]
+        self.processes.clear()
+        if failed:
+            print(f"server processes exited with errors: {failed}", file=sys.stderr)
 
 
 def deliveries(count: int, offset: int = 0) -> list[tuple[bytes, dict[str, str]]]:
@@ -192,8 +304,12 @@ def send_paced(port: int, batch: list[tuple[bytes, dict[str, str]]], rate: float
 
 
 def end_to_end(
-    db_url: str, keys_prefix: str, count: int, timeout_s: float = 600
+    db_url: str, keys_prefix: str, count: int, stall_timeout_s: float = 180
 ) -> tuple[float, list[float]]:
+    """
+    Wait until ``count`` tickets have a sent public reply; give up only when none completed for
+    ``stall_timeout_s`` (saying so on stderr), so a long run is never cut short.
+    """
     from sqlalchemy import create_engine, text
 
     engine = create_engine(db_url)
@@ -202,12 +318,22 @@ def end_to_end(
         "JOIN outbox o ON o.ticket_id = t.id AND o.kind = 'public_reply' AND o.state = 'sent' "
         "WHERE t.key LIKE :p GROUP BY t.id"
     )
-    deadline = time.monotonic() + timeout_s
     rows: list[Any] = []
-    while time.monotonic() < deadline:
+    last_progress = time.monotonic()
+    while True:
         with engine.connect() as connection:
-            rows = connection.execute(query, {"p": keys_prefix}).all()
+            latest = connection.execute(query, {"p": keys_prefix}).all()
+        if len(latest) > len(rows):
+            last_progress = time.monotonic()
+        rows = list(latest)
         if len(rows) >= count:
+            break
+        if time.monotonic() - last_progress > stall_timeout_s:
+            print(
+                f"end-to-end: only {len(rows)} of {count} tickets noted, none for"
+                f" {stall_timeout_s:.0f} s; reporting those",
+                file=sys.stderr,
+            )
             break
         time.sleep(0.5)
     engine.dispose()
@@ -235,6 +361,10 @@ def noop_throughput(broker_url: str, messages: int = 20000) -> float:
     from worker.broker import make_broker
     from worker.config import BrokerSettings
 
+    if broker_url != "stub":  # the servers are gone: drop what they left queued, or we'd consume it
+        import redis
+
+        redis.Redis.from_url(broker_url).flushdb()
     broker = make_broker(BrokerSettings(url=broker_url))
     counter = {"n": 0}
     lock = threading.Lock()
@@ -262,71 +392,152 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--setup",
+        choices=SETUPS,
+        default="embedded",
+        help="embedded: one process (web + workers); production: 1 web + K worker processes",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes (production setup only)"
+    )
     parser.add_argument("--tickets", type=int, default=2000, help="tickets for the end-to-end run")
     parser.add_argument(
         "--paced", type=int, default=1000, help="requests for the paced 200 req/s run"
     )
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--broker", choices=["stub", "redis"], default="stub")
+    parser.add_argument(
+        "--db", choices=["sqlite", "postgres"], help="embedded: sqlite (default) or postgres"
+    )
+    parser.add_argument(
+        "--broker", choices=["stub", "redis"], help="embedded: stub (default) or redis"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON dict")
     args = parser.parse_args()
+    if args.setup == "production":
+        if args.db not in (None, "postgres") or args.broker not in (None, "redis"):
+            parser.error("--setup production runs on PostgreSQL and Redis only")
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        args.db, args.broker = "postgres", "redis"
+    else:
+        args.db = args.db or "sqlite"
+        args.broker = args.broker or "stub"
+    if args.tickets < 1 or args.paced < 1:
+        parser.error("--tickets and --paced must be at least 1")
 
+    from worker.logging import configure_logging
+
+    configure_logging(json_output=True, level="ERROR")  # no per-message lines from the no-op run
+    figures = run(args)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print_table(figures)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the servers, measure, stop them (whatever happens), measure the no-op reference."""
+    production = args.setup == "production"
+    threads = default_threads(args.setup)
+    worker_processes = args.workers if production else 1
     workdir = Path(tempfile.mkdtemp(prefix="deskpilot-bench-"))
     db_url = f"sqlite:///{workdir / 'bench.sqlite3'}" if args.db == "sqlite" else _fresh_postgres()
-    broker = "stub" if args.broker == "stub" else "redis://127.0.0.1:6379/13"
+    broker = "stub" if args.broker == "stub" else REDIS
     if broker != "stub":
         import redis
 
         redis.Redis.from_url(broker).flushdb()
-    total = args.tickets + args.paced
-    config = workdir / "config.json"
-    config.write_text(json.dumps({"settings": settings_for(db_url, broker, 0), "users": total}))
-    env = dict(os.environ, DESKPILOT_BENCH_SECRET=SECRET.decode())
-    server = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.pipeline", "--serve", str(config)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+    servers = Servers(
+        workdir,
+        settings_for(db_url, broker, 0, threads=threads, processes=worker_processes),
+        users=args.tickets + args.paced,
     )
-    assert server.stdout is not None
-    assert server.stdin is not None
-    port = int(server.stdout.readline().split()[1])
     try:
+        first = servers.spawn("web" if production else "embedded")
+        port = servers.await_ready("web" if production else "embedded", first)
+        if production:  # the web process has migrated: now the workers, all at once
+            started = [servers.spawn("worker") for _ in range(args.workers)]
+            for process in started:
+                servers.await_ready("worker", process)
         e2e = deliveries(args.tickets)
         elapsed, ack_unpaced = send_unpaced(port, e2e)
         span, note_latencies = end_to_end(db_url, "IT-1%", args.tickets)
         paced = send_paced(port, deliveries(args.paced, offset=args.tickets), rate=200)
     finally:
-        server.stdin.close()
-        server.wait(timeout=60)
+        servers.stop()
     noop = noop_throughput(broker)
+    acks_per_s = len(ack_unpaced) / elapsed
     tickets_per_s = len(note_latencies) / span if span else 0.0
+    return {
+        "setup": args.setup,
+        "web_processes": 1,
+        "worker_processes": worker_processes,
+        "worker_threads_per_process": threads,
+        "server_processes": 1 + args.workers if production else 1,
+        "db": args.db,
+        "broker": args.broker,
+        "tickets": args.tickets,
+        "tickets_handled": len(note_latencies),
+        "paced_requests": args.paced,
+        "paced_rate_per_s": 200,
+        "webhook_acks_per_s": round(acks_per_s, 1),
+        "webhook_acks_of_noop": round(acks_per_s / noop, 4),
+        "ack_p50_ms": round(statistics.median(paced) * 1000, 1),
+        "ack_p99_ms": round(percentile(paced, 99) * 1000, 1),
+        "e2e_tickets_per_s": round(tickets_per_s, 1),
+        "e2e_tickets_of_noop": round(tickets_per_s / noop, 5),
+        "note_p50_ms": round(statistics.median(note_latencies) * 1000) if note_latencies else None,
+        "note_p99_ms": round(percentile(note_latencies, 99) * 1000) if note_latencies else None,
+        "noop_messages_per_s": round(noop),
+    }
+
+
+def describe(figures: dict[str, Any]) -> str:
+    """The setup in words: processes, threads, db, broker."""
+    threads = figures["worker_threads_per_process"]
+    if figures["setup"] == "production":
+        layout = (
+            f"1 web process + {figures['worker_processes']} worker processes x {threads} threads"
+        )
+    else:
+        layout = f"1 process (web + {threads} worker threads)"
+    return f"setup={figures['setup']}: {layout}, db={figures['db']} broker={figures['broker']}"
+
+
+def print_table(f: dict[str, Any]) -> None:
+    def ms(value: float | None, digits: int) -> str:
+        return "—" if value is None else f"{value:,.{digits}f}"
+
     rows = [
         (
             "webhook acks/s (8 client threads)",
-            f"{len(ack_unpaced) / elapsed:,.0f}",
-            f"{len(ack_unpaced) / elapsed / noop:.3f} of no-op",
+            f"{f['webhook_acks_per_s']:,.0f}",
+            f"{f['webhook_acks_of_noop']:.3f} of no-op",
         ),
         (
-            "ack latency p50 / p99 at 200 req/s",
-            f"{statistics.median(paced) * 1000:.1f} / {percentile(paced, 99) * 1000:.1f} ms",
+            f"ack latency p50 / p99 at {f['paced_rate_per_s']} req/s",
+            f"{f['ack_p50_ms']:.1f} / {f['ack_p99_ms']:.1f} ms",
             "target p99 ≤ 50 ms",
         ),
         (
             "end-to-end tickets/s (webhook → note)",
-            f"{tickets_per_s:,.0f}",
-            f"{tickets_per_s / noop:.4f} of no-op; target ≥ 100",
+            f"{f['e2e_tickets_per_s']:,.0f}",
+            f"{f['e2e_tickets_of_noop']:.4f} of no-op; target ≥ 100",
         ),
         (
             "webhook-to-note p50 / p99",
-            f"{statistics.median(note_latencies) * 1000:.0f} / {percentile(note_latencies, 99) * 1000:.0f} ms",
+            f"{ms(f['note_p50_ms'], 0)} / {ms(f['note_p99_ms'], 0)} ms",
             "target p50 ≤ 1 s",
         ),
-        ("Dramatiq no-op messages/s (same broker, 8 threads)", f"{noop:,.0f}", "reference"),
+        (
+            "Dramatiq no-op messages/s (same broker, 8 threads)",
+            f"{f['noop_messages_per_s']:,.0f}",
+            "reference",
+        ),
     ]
     print(
-        f"deskpilot pipeline benchmark — db={args.db} broker={args.broker} tickets={args.tickets} (handled {len(note_latencies)})"
+        f"deskpilot pipeline benchmark — {describe(f)} tickets={f['tickets']}"
+        f" (handled {f['tickets_handled']})"
     )
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
@@ -345,7 +556,7 @@ def _fresh_postgres() -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        serve(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-role" and sys.argv[2] in ROLES:
+        serve(sys.argv[2], sys.argv[3])
     else:
         main()
