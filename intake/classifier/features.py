@@ -3,7 +3,7 @@ Features of a ticket for the linear model: the same function at training and at 
 
 Word unigrams and bigrams without stop words (the Endava tickets were published without them,
 so dropping ours makes the two sources speak alike), subject words once more with an ``s:``
-prefix (the subject carries the ask more often than the body), and character 3-5-grams of each
+prefix (the subject carries the ask more often than the body), and character 3-4-grams of each
 content word so misspellings and inflections ("licence", "licenses") share evidence.
 """
 
