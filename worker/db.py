@@ -106,6 +106,7 @@ class TicketRow(Base):
         Index("ix_tickets_done", "done_at"),
         Index("ix_tickets_created", "desk_created_at"),
         Index("ix_tickets_seen", "first_seen_at"),
+        Index("ix_tickets_requester", "requester"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -217,7 +218,10 @@ class StepRow(Base):
     """One step of a run, recorded before (started) and after (done/failed) it touches a system."""
 
     __tablename__ = "run_steps"
-    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_steps_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_steps_idempotency"),
+        Index("ix_steps_run", "run_id", "idx", "phase"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id", ondelete="CASCADE"))
@@ -266,6 +270,7 @@ class OutboxRow(Base):
     __table_args__ = (
         UniqueConstraint("marker", name="uq_outbox_marker"),
         Index("ix_outbox_state", "state", "updated_at"),
+        Index("ix_outbox_ticket", "ticket_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -292,6 +297,7 @@ class TimerRow(Base):
     __table_args__ = (
         UniqueConstraint("kind", "ref", name="uq_timers_kind_ref"),
         Index("ix_timers_due", "state", "due_at"),
+        Index("ix_timers_ticket", "ticket_id", "kind", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
