@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets as pysecrets
 from collections.abc import Sequence
+from typing import cast
 
 import structlog
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError, TransientError
@@ -53,12 +54,30 @@ class StepUncertainError(Exception):
         self.step = step
 
 
+_RUNS = cast(Table, RunRow.__table__)
+_STEPS = cast(Table, StepRow.__table__)
 _TOUCH_RUN = (
-    update(RunRow.__table__)
-    .where(RunRow.__table__.c.id == bindparam("run_id"))
-    .values(updated_at=bindparam("now"))
+    update(_RUNS).where(_RUNS.c.id == bindparam("run_id")).values(updated_at=bindparam("now"))
 )
 """Keeps a running run's lease fresh (a Core statement: the hot path of every step)."""
+_RECORD_FAILURE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"))
+    .values({name: bindparam(name) for name in ("state", "finished_at", "error")})
+)
+_RECORD_CHANGE = _RECORD_FAILURE.values(
+    {name: bindparam(name) for name in ("changed", "before", "after")}
+)
+_RECORD_VERIFIED = (
+    update(_STEPS)
+    .where(
+        _STEPS.c.run_id == bindparam("b_run"),
+        _STEPS.c.idx == bindparam("b_idx"),
+        _STEPS.c.phase == "apply",
+    )
+    .values(verified=bindparam("verified"))
+)
+"""Statements built once: constructing one costs more than running it."""
 
 ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
 """Operations that are not idempotent: running one twice sends a second e-mail or password.
@@ -201,6 +220,7 @@ def _record_step(
 ) -> None:
     now = rt.clock()
     values: dict[str, object] = {
+        "b_key": key,
         "state": "done" if error is None else "failed",
         "finished_at": now,
         "error": error,
@@ -208,7 +228,7 @@ def _record_step(
     if change is not None:
         values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
     with rt.db.session() as session:
-        session.execute(update(StepRow).where(StepRow.idempotency_key == key).values(**values))
+        session.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
         audit.append(
             session,
             "step.applied" if error is None else "step.failed",
@@ -260,9 +280,7 @@ def _succeed(
         row.state, row.updated_at, row.result = state, now, {"verification_failures": failures}
         for index, verification in verifications.items():
             session.execute(
-                update(StepRow)
-                .where(StepRow.run_id == run.id, StepRow.idx == index, StepRow.phase == "apply")
-                .values(verified=verification.ok)
+                _RECORD_VERIFIED, {"b_run": run.id, "b_idx": index, "verified": verification.ok}
             )
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
         facts = run_facts(session, row, plan, verifications)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Protocol, cast
 
 import requests
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
@@ -29,6 +30,26 @@ from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.sla")
 
+_CLOCKS = cast(Table, SlaClockRow.__table__)
+_TIMERS = cast(Table, TimerRow.__table__)
+_CLOCK_VALUES = (
+    "policy",
+    "stage",
+    "goal_s",
+    "elapsed_s",
+    "remaining_s",
+    "breach_at",
+    "breached",
+    "stopped_at",
+    "computed_at",
+)
+_UPDATE_CLOCK = (
+    update(_CLOCKS)
+    .where(_CLOCKS.c.ticket_id == bindparam("b_ticket"), _CLOCKS.c.metric == bindparam("b_metric"))
+    .values({name: bindparam(name) for name in _CLOCK_VALUES})
+)
+"""Built once: constructing a statement costs more than running it."""
+
 NOTIFY_TIMEOUT_S = 5.0
 _GRACE = dt.timedelta(seconds=1)
 
@@ -41,8 +62,17 @@ def definitions(rt: Runtime) -> SlaDefinitions:
     return compiled
 
 
+class SlaSubject(Protocol):
+    """What the clocks need of a ticket row (a ``TicketRow`` or a Core row of these columns)."""
+
+    id: int
+    desk: str
+    intent: str | None
+    priority: str
+
+
 def evaluate(
-    rt: Runtime, session: Session, ticket: TicketRow, now: dt.datetime
+    rt: Runtime, session: Session, ticket: SlaSubject, now: dt.datetime
 ) -> tuple[Mapping[str, ClockResult], Policy | None]:
     """Every metric's clock for ``ticket`` now, and the policy that sets its goals."""
     rows = session.scalars(
@@ -61,22 +91,24 @@ def update_sla(rt: Runtime, ticket_id: int) -> int:
     """Recompute ticket ``ticket_id``'s clocks and timers; returns the number of clocks kept."""
     now = rt.clock()
     with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
+        # Core reads of the few columns needed: this runs after every change to every ticket.
+        ticket = session.execute(
+            select(TicketRow.id, TicketRow.desk, TicketRow.intent, TicketRow.priority).where(
+                TicketRow.id == ticket_id
+            )
+        ).first()
         if ticket is None:
             return 0
         results, policy = evaluate(rt, session, ticket, now)
-        clocks = {
-            row.metric: row
-            for row in session.scalars(
-                select(SlaClockRow).where(SlaClockRow.ticket_id == ticket_id)
-            )
-        }
+        stored = set(
+            session.scalars(select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == ticket_id))
+        )
         wanted: dict[str, tuple[str, Due]] = {}
         kept = 0
         for metric, result in results.items():
             if result.last is None:
                 continue
-            _store_clock(session, ticket_id, metric, result, policy, now, clocks.get(metric))
+            _store_clock(session, ticket_id, metric, result, policy, now, metric in stored)
             wanted.update(_wanted_timers(ticket_id, metric, result, policy, now))
             kept += 1
         _reschedule(session, ticket_id, wanted)
@@ -90,7 +122,7 @@ def _store_clock(
     result: ClockResult,
     policy: Policy | None,
     now: dt.datetime,
-    row: SlaClockRow | None,
+    exists: bool,
 ) -> None:
     last = result.last
     assert last is not None
@@ -105,7 +137,7 @@ def _store_clock(
         "stopped_at": last.stopped_at,
         "computed_at": now,
     }
-    if row is None:
+    if not exists:
         insert_ignore(
             session,
             SlaClockRow,
@@ -113,8 +145,7 @@ def _store_clock(
             ("ticket_id", "metric"),
         )
         return
-    for key, value in values.items():
-        setattr(row, key, value)
+    session.execute(_UPDATE_CLOCK, {"b_ticket": ticket_id, "b_metric": metric, **values})
 
 
 def _wanted_timers(
@@ -133,17 +164,19 @@ def _wanted_timers(
 
 def _reschedule(session: Session, ticket_id: int, wanted: dict[str, tuple[str, Due]]) -> None:
     """Keep exactly the wanted timers pending: cancel the others, add the missing ones."""
-    pending = {
-        timer.ref: timer
-        for timer in session.scalars(
-            select(TimerRow).where(
-                TimerRow.kind == "sla", TimerRow.ticket_id == ticket_id, TimerRow.state == "pending"
+    pending: dict[str, int] = {
+        ref: timer_id
+        for ref, timer_id in session.execute(
+            select(_TIMERS.c.ref, _TIMERS.c.id).where(
+                _TIMERS.c.ticket_id == ticket_id,
+                _TIMERS.c.kind == "sla",
+                _TIMERS.c.state == "pending",
             )
         )
     }
-    for ref, timer in pending.items():
-        if ref not in wanted:
-            timer.state = "cancelled"
+    moot = [timer_id for ref, timer_id in pending.items() if ref not in wanted]
+    if moot:
+        session.execute(update(_TIMERS).where(_TIMERS.c.id.in_(moot)).values(state="cancelled"))
     for ref, (metric, due) in wanted.items():
         if ref in pending:
             continue
@@ -176,12 +209,10 @@ def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
         result = results.get(metric)
         if result is None or result.last is None:
             return
-        row = session.scalars(
-            select(SlaClockRow).where(
-                SlaClockRow.ticket_id == ticket.id, SlaClockRow.metric == metric
-            )
-        ).first()
-        _store_clock(session, ticket.id, metric, result, policy, now, row)
+        exists = session.scalar(
+            select(_CLOCKS.c.id).where(_CLOCKS.c.ticket_id == ticket.id, _CLOCKS.c.metric == metric)
+        )
+        _store_clock(session, ticket.id, metric, result, policy, now, exists is not None)
         if due == "breach" and result.breached:
             _on_breach(rt, session, ticket, metric, result, policy)
         elif due.startswith("at_risk") and is_at_risk(result, policy.thresholds if policy else ()):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import structlog
-from sqlalchemy import ColumnElement, Table, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
@@ -32,6 +32,13 @@ log = structlog.get_logger("deskpilot.writeback")
 
 _OUTBOX = cast(Table, OutboxRow.__table__)
 """The outbox as a Core table: claiming and recording run on every ticket."""
+_RECORD = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"))
+    .values(
+        {name: bindparam(name) for name in ("state", "updated_at", "desk_ref", "error", "sent_at")}
+    )
+)
 
 KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
@@ -251,15 +258,15 @@ def _finish(
         for outbox_id, state, desk_ref, error in results:
             item = items[outbox_id]
             session.execute(
-                update(_OUTBOX)
-                .where(_OUTBOX.c.id == outbox_id)
-                .values(
-                    state=state,
-                    updated_at=now,
-                    desk_ref=desk_ref,
-                    error=error,
-                    sent_at=now if state == "sent" else None,
-                )
+                _RECORD,
+                {
+                    "b_id": outbox_id,
+                    "state": state,
+                    "updated_at": now,
+                    "desk_ref": desk_ref,
+                    "error": error,
+                    "sent_at": now if state == "sent" else None,
+                },
             )
             if state == "sent":
                 _record_as_event(session, ticket_id, item, now)
