@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.identity import DirectoryUser
@@ -24,7 +25,7 @@ from playbooks.policy import Decision, decide
 from worker import audit
 from worker.db import ClassificationRow, RunRow, TicketRow
 from worker.runtime import Runtime
-from worker.store import compare_and_set, insert_ignore, older_than, ticket_from_json
+from worker.store import insert_ignore, older_than, ticket_from_json
 from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.process")
@@ -68,23 +69,33 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
 def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
     now = rt.clock()
     with rt.db.session() as session:
-        won = compare_and_set(
-            session,
-            TicketRow,
-            ticket_id,
-            (TicketRow.stage == "received")
-            | (
-                (TicketRow.stage == "processing")
-                & (TicketRow.stage_at < older_than(now, rt.settings.runtime.lease_s))
-            ),
-            stage="processing",
-            stage_at=now,
-        )
+        won = session.execute(
+            _CLAIM,
+            {
+                "b_id": ticket_id,
+                "b_stale": older_than(now, rt.settings.runtime.lease_s),
+                "b_now": now,
+            },
+        ).rowcount  # type: ignore[attr-defined]
         if not won:
             return None
-        row = session.get(TicketRow, ticket_id)
-        assert row is not None
-        return ticket_from_json(row.snapshot)
+        snapshot = session.scalar(_SNAPSHOT, {"b_id": ticket_id})
+        assert snapshot is not None
+        return ticket_from_json(snapshot)
+
+
+_TICKETS = cast(Table, TicketRow.__table__)
+_CLAIM = (
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.id == bindparam("b_id"),
+        (_TICKETS.c.stage == "received")
+        | ((_TICKETS.c.stage == "processing") & (_TICKETS.c.stage_at < bindparam("b_stale"))),
+    )
+    .values(stage="processing", stage_at=bindparam("b_now"))
+)
+"""Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
+_SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
 
 
 def _decide(
