@@ -104,13 +104,16 @@ def update_sla(rt: Runtime, ticket_id: int) -> int:
             session.scalars(select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == ticket_id))
         )
         wanted: dict[str, tuple[str, Due]] = {}
+        updates: list[dict[str, object]] = []
         kept = 0
         for metric, result in results.items():
             if result.last is None:
                 continue
-            _store_clock(session, ticket_id, metric, result, policy, now, metric in stored)
+            _store_clock(session, ticket_id, metric, result, policy, now, metric in stored, updates)
             wanted.update(_wanted_timers(ticket_id, metric, result, policy, now))
             kept += 1
+        if updates:
+            session.execute(_UPDATE_CLOCK, updates)
         _reschedule(session, ticket_id, wanted)
     return kept
 
@@ -123,7 +126,9 @@ def _store_clock(
     policy: Policy | None,
     now: dt.datetime,
     exists: bool,
+    batch: list[dict[str, object]] | None = None,
 ) -> None:
+    """Insert or update one metric's row; updates go to ``batch`` (one executemany) if given."""
     last = result.last
     assert last is not None
     values = {
@@ -145,7 +150,11 @@ def _store_clock(
             ("ticket_id", "metric"),
         )
         return
-    session.execute(_UPDATE_CLOCK, {"b_ticket": ticket_id, "b_metric": metric, **values})
+    params: dict[str, object] = {"b_ticket": ticket_id, "b_metric": metric, **values}
+    if batch is None:
+        session.execute(_UPDATE_CLOCK, params)
+    else:
+        batch.append(params)
 
 
 def _wanted_timers(
