@@ -148,10 +148,18 @@ def _wait(console: Console, rt: Runtime, keys: set[str]) -> bool:
 
 
 def _drain(rt: Runtime) -> None:
-    # Let the last SLA recomputations (queued after the final notes) finish before printing.
-    if isinstance(rt.broker, StubBroker):
-        for queue in rt.broker.get_declared_queues():
-            rt.broker.join(queue, timeout=10_000)
+    # Let the last SLA recomputations (queued just after the final notes are recorded) finish
+    # before printing: join every queue until a pass finds them all still idle a moment later.
+    if not isinstance(rt.broker, StubBroker):
+        return
+    broker = rt.broker
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for queue in broker.get_declared_queues():
+            broker.join(queue, timeout=10_000)
+        time.sleep(0.2)
+        if not any(q.unfinished_tasks for q in broker.queues.values()):
+            return
 
 
 def _handled(rt: Runtime, keys: set[str]) -> int:
