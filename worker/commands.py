@@ -102,6 +102,21 @@ def _directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser 
     return rt.directory_for(desk).find_user(email=email)
 
 
+def _waiting_run_or_say(
+    rt: Runtime, ticket_id: int, comment: Comment
+) -> tuple[RunRow, TicketRow] | None:
+    """The run waiting for approval, or None after telling the commenter nothing is waiting."""
+    found = _waiting_run(rt, ticket_id)
+    if found is None:
+        _note(
+            rt,
+            ticket_id,
+            "Nothing on this ticket is waiting for an approval.",
+            f"noop-{comment.id}",
+        )
+    return found
+
+
 def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None:
     with rt.db.session() as session:
         run = session.scalars(
@@ -149,14 +164,8 @@ def _verdict(
 
 
 def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
-    found = _waiting_run(rt, ticket_id)
+    found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
-        _note(
-            rt,
-            ticket_id,
-            "Nothing on this ticket is waiting for an approval.",
-            f"noop-{comment.id}",
-        )
         return
     run, ticket = found
     now = rt.clock()
@@ -225,14 +234,8 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
 
 
 def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
-    found = _waiting_run(rt, ticket_id)
+    found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
-        _note(
-            rt,
-            ticket_id,
-            "Nothing on this ticket is waiting for an approval.",
-            f"noop-{comment.id}",
-        )
         return
     run, ticket = found
     now = rt.clock()
