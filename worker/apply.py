@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from typing import cast
 
 import structlog
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from connectors.errors import PermanentError, TransientError
 from connectors.identity import Change, DirectoryUser
@@ -28,7 +27,7 @@ from worker.db import RunRow, StepRow, TicketRow, TimerRow
 from worker.metrics import STEPS
 from worker.runtime import Runtime
 from worker.scheduled import due_later, schedule_run
-from worker.store import compare_and_set, insert_ignore, older_than
+from worker.store import compare_and_set, detached, insert_ignore, older_than
 from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.apply")
@@ -77,6 +76,27 @@ _RECORD_VERIFIED = (
     )
     .values(verified=bindparam("verified"))
 )
+_TICKETS = cast(Table, TicketRow.__table__)
+_RUN = select(_RUNS).where(_RUNS.c.id == bindparam("b_id"))
+_TICKET = select(_TICKETS).where(_TICKETS.c.id == bindparam("b_id"))
+_STEP_STATE = select(_STEPS.c.state).where(_STEPS.c.idempotency_key == bindparam("b_key"))
+_FINISH_RUN = (
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("state"), updated_at=bindparam("updated_at"), result=bindparam("result")
+    )
+)
+_FINISH_TICKET = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"))
+    .values(
+        outcome=bindparam("outcome"),
+        stage="done",
+        stage_at=bindparam("now"),
+        done_at=bindparam("now"),
+    )
+)
 """Statements built once: constructing one costs more than running it."""
 
 ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
@@ -114,9 +134,9 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
 
 def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
     now = rt.clock()
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         won = compare_and_set(
-            session,
+            connection,
             RunRow,
             run_id,
             (RunRow.state == "approved")
@@ -129,19 +149,22 @@ def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
         )
         if not won:
             return None
-        run = session.get(RunRow, run_id)
-        assert run is not None
-        ticket = session.get(TicketRow, run.ticket_id)
-        assert ticket is not None
+        run = detached(RunRow, connection.execute(_RUN, {"b_id": run_id}).one())
+        ticket = detached(TicketRow, connection.execute(_TICKET, {"b_id": run.ticket_id}).one())
         if ticket.stage != "applying":
             ticket.stage, ticket.stage_at, ticket.outcome = "applying", now, "applying"
+            connection.execute(
+                update(_TICKETS)
+                .where(_TICKETS.c.id == ticket.id)
+                .values(stage="applying", stage_at=now, outcome="applying")
+            )
         return run, ticket, Plan.from_json(str(run.plan["json"]))
 
 
 def _release(rt: Runtime, run_id: int) -> None:
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         compare_and_set(
-            session,
+            connection,
             RunRow,
             run_id,
             RunRow.state == "applying",
@@ -160,9 +183,9 @@ def _run_step(
 ) -> Change | None:
     key = step_key(ticket, run, step, phase)
     now = rt.clock()
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         fresh = insert_ignore(
-            session,
+            connection,
             StepRow,
             {
                 "run_id": run.id,
@@ -179,15 +202,20 @@ def _run_step(
         )
         interrupted = False
         if not fresh:  # a retry or a resumed run: what happened to this step before?
-            record = session.scalars(select(StepRow).where(StepRow.idempotency_key == key)).one()
-            if record.state == "done":
+            state = connection.scalar(_STEP_STATE, {"b_key": key})
+            if state == "done":
                 return None
-            interrupted = record.state == "started" and step.kind in ONE_SHOT
-            if interrupted:
-                record.state, record.error = "uncertain", "interrupted after it started"
-            else:
-                record.state = "started"
-        session.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
+            interrupted = state == "started" and step.kind in ONE_SHOT
+            connection.execute(
+                update(_STEPS)
+                .where(_STEPS.c.idempotency_key == key)
+                .values(
+                    {"state": "uncertain", "error": "interrupted after it started"}
+                    if interrupted
+                    else {"state": "started"}
+                )
+            )
+        connection.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
     if interrupted:
         raise StepUncertainError(step)
     try:
@@ -207,8 +235,8 @@ def _run_step(
 
 
 def _mark_not_done(rt: Runtime, key: str) -> None:
-    with rt.db.session() as session:
-        session.execute(
+    with rt.db.connect() as connection:
+        connection.execute(
             update(StepRow)
             .where(StepRow.idempotency_key == key, StepRow.state == "started")
             .values(state="pending")
@@ -227,10 +255,10 @@ def _record_step(
     }
     if change is not None:
         values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
-    with rt.db.session() as session:
-        session.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
+    with rt.db.connect() as connection:
+        connection.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
         audit.append(
-            session,
+            connection,
             "step.applied" if error is None else "step.failed",
             actor="deskpilot",
             ticket_id=run.ticket_id,
@@ -273,38 +301,42 @@ def _succeed(
     state = "applied" if not failures else "unverified"
     outcome = "resolved" if not failures else "escalated"
     now = rt.clock()
-    with rt.db.session() as session:
-        row = session.get(RunRow, run.id)
-        trow = session.get(TicketRow, ticket.id)
-        assert row is not None and trow is not None
-        row.state, row.updated_at, row.result = state, now, {"verification_failures": failures}
-        for index, verification in verifications.items():
-            session.execute(
-                _RECORD_VERIFIED, {"b_run": run.id, "b_idx": index, "verified": verification.ok}
+    result = {"verification_failures": failures}
+    with rt.db.connect() as connection:
+        connection.execute(
+            _FINISH_RUN, {"b_id": run.id, "state": state, "updated_at": now, "result": result}
+        )
+        if verifications:
+            connection.execute(
+                _RECORD_VERIFIED,
+                [
+                    {"b_run": run.id, "b_idx": index, "verified": verification.ok}
+                    for index, verification in verifications.items()
+                ],
             )
-        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
-        facts = run_facts(session, row, plan, verifications)
-        for kind, body, purpose in result_notes(rt.library.get(row.playbook), facts):
-            queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
-        queue_state(rt, session, trow, outcome)
+        connection.execute(_FINISH_TICKET, {"b_id": ticket.id, "outcome": outcome, "now": now})
+        facts = run_facts(connection, run, plan, verifications)
+        for kind, body, purpose in result_notes(rt.library.get(run.playbook), facts):
+            queue_writeback(rt, connection, ticket, kind, body, f"{purpose}-{run.id}")
+        queue_state(rt, connection, ticket, outcome)
         if plan.until is not None and not failures:
-            _schedule_expiry(session, row, plan.until)
+            _schedule_expiry(connection, run, plan.until)
         audit.append(
-            session,
+            connection,
             f"run.{state}",
             actor="deskpilot",
-            ticket_id=trow.id,
-            run_id=row.id,
-            data={"verification_failures": failures},
+            ticket_id=ticket.id,
+            run_id=run.id,
+            data=result,
         )
-        outbox = pending_outbox_ids(session, trow.id)
-    send_outbox(rt, trow.id, outbox)
+        outbox = pending_outbox_ids(connection, ticket.id)
+    send_outbox(rt, ticket.id, outbox)
     return state
 
 
-def _schedule_expiry(session: Session, run: RunRow, until: dt.datetime) -> None:
+def _schedule_expiry(connection: Connection, run: RunRow, until: dt.datetime) -> None:
     insert_ignore(
-        session,
+        connection,
         TimerRow,
         {
             "kind": "access_expiry",

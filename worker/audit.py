@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from worker.db import AuditRow, utcnow
+from worker.store import Executor, core
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x6465736B  # "desk": the advisory lock id that serialises appends on PostgreSQL
@@ -66,12 +67,13 @@ _TABLE = cast(Table, AuditRow.__table__)
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _TAIL = "deskpilot.audit_tail"
-"""Session info key: (transaction, hash) of the last entry this transaction appended, so a
-transaction appending several entries reads the chain's tail (and takes its lock) once."""
+"""Connection info key: (transaction, hash) of the last entry this transaction appended, so a
+transaction appending several entries reads the chain's tail (and takes its lock) once. The info
+outlives the transaction (it is the pooled connection's), hence the transaction in the key."""
 
 
 def append(
-    session: Session,
+    db: Executor,
     action: str,
     *,
     actor: str,
@@ -81,9 +83,9 @@ def append(
     at: dt.datetime | None = None,
 ) -> Entry:
     """Append one entry in the caller's transaction (it commits or rolls back with the work)."""
-    connection = session.connection()
-    transaction = session.get_transaction()
-    tail = session.info.get(_TAIL)
+    connection = core(db)
+    transaction = connection.get_transaction()
+    tail = connection.info.get(_TAIL)
     if tail is not None and tail[0] is transaction:
         prev = tail[1]  # this transaction holds the chain's lock and appended last
     else:
@@ -107,7 +109,7 @@ def append(
             "hash": digest,
         },
     ).scalar_one()
-    session.info[_TAIL] = (transaction, digest)
+    connection.info[_TAIL] = (transaction, digest)
     return Entry(entry_id, prev, digest)
 
 

@@ -9,12 +9,13 @@ SLA clocks) is decided from what was new.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
@@ -44,26 +45,46 @@ class Ingested:
 
 def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
     """Normalise inbox row ``inbox_id`` into its tickets and events; empty if already done."""
-    with rt.db.session() as session:
-        item = session.get(InboxItem, inbox_id)
-        if item is None or item.state != "received":
-            return []
-        desk_name, body = item.desk, item.body
-    deliveries = _normalize(rt, inbox_id, desk_name, body)
+    with rt.db.connect() as connection:
+        item = connection.execute(_ITEM, {"b_id": inbox_id}).first()
+    if item is None or item.state != "received":
+        return []
+    deliveries = _normalize(rt, inbox_id, item.desk, item.body)
     if deliveries is None:
         return []
     # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
-    deliveries = [_with_requester_email(rt, desk_name, d) for d in deliveries]
-    with rt.db.session() as session:
-        item = session.get(InboxItem, inbox_id, with_for_update=not rt.db.is_sqlite)
-        if item is None or item.state != "received":
+    deliveries = [_with_requester_email(rt, item.desk, d) for d in deliveries]
+    with rt.db.connect() as connection:
+        lock = _STATE if rt.db.is_sqlite else _STATE.with_for_update()
+        if connection.scalar(lock, {"b_id": inbox_id}) != "received":
             return []
-        results = [_store(rt, session, delivery) for delivery in deliveries]
-        item.state, item.updated_at = "ingested", rt.clock()
-        item.ticket_id = results[0].ticket_id if results else None
+        results = [_store(rt, connection, delivery) for delivery in deliveries]
+        connection.execute(
+            _INGESTED,
+            {
+                "b_id": inbox_id,
+                "updated_at": rt.clock(),
+                "ticket_id": results[0].ticket_id if results else None,
+            },
+        )
     for result in results:
         _follow_up(rt, result)
     return results
+
+
+_INBOX = cast(Table, InboxItem.__table__)
+_TICKETS = cast(Table, TicketRow.__table__)
+_ITEM = select(_INBOX.c.state, _INBOX.c.desk, _INBOX.c.body).where(_INBOX.c.id == bindparam("b_id"))
+_STATE = select(_INBOX.c.state).where(_INBOX.c.id == bindparam("b_id"))
+_INGESTED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("b_id"))
+    .values(state="ingested", updated_at=bindparam("updated_at"), ticket_id=bindparam("ticket_id"))
+)
+_KNOWN = select(_TICKETS.c.id, _TICKETS.c.url, _TICKETS.c.desk_updated_at).where(
+    _TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key")
+)
+"""Statements built once: ingestion runs for every delivery."""
 
 
 def _normalize(
@@ -91,9 +112,9 @@ def _normalize(
 
 
 def _mark(rt: Runtime, inbox_id: int, state: str, error: str) -> None:
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         compare_and_set(
-            session,
+            connection,
             InboxItem,
             inbox_id,
             InboxItem.state == "received",
@@ -130,19 +151,21 @@ def _with_requester_email(
     return replace(delivery, ticket=ticket)
 
 
-def _store(rt: Runtime, session: Session, delivery: NormalizedDelivery) -> Ingested:
+def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) -> Ingested:
     ticket = delivery.ticket
     now = rt.clock()
-    ticket_id = insert_ignore_id(session, TicketRow, _ticket_values(ticket, now), ("desk", "key"))
+    ticket_id = insert_ignore_id(
+        connection, TicketRow, _ticket_values(ticket, now), ("desk", "key")
+    )
     new_ticket = ticket_id is not None
     if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
-        row = session.scalars(
-            select(TicketRow).where(TicketRow.desk == ticket.desk, TicketRow.key == ticket.key)
-        ).one()
-        if not delivery.partial and _is_newer(ticket, row):
-            _refresh(row, ticket)
-        ticket_id = row.id
-    new_events = _store_events(session, ticket_id, delivery.events)
+        row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
+        if not delivery.partial and _is_newer(ticket, row.desk_updated_at):
+            connection.execute(
+                update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
+            )
+        ticket_id = int(row.id)
+    new_events = _store_events(connection, ticket_id, delivery.events)
     return Ingested(ticket_id, new_ticket, new_events)
 
 
@@ -167,30 +190,32 @@ def _ticket_values(ticket: Ticket, now: object) -> dict[str, object]:
     }
 
 
-def _is_newer(ticket: Ticket, row: TicketRow) -> bool:
-    if ticket.updated_at is None or row.desk_updated_at is None:
+def _is_newer(ticket: Ticket, stored_updated_at: dt.datetime | None) -> bool:
+    if ticket.updated_at is None or stored_updated_at is None:
         return True
-    return ticket.updated_at >= row.desk_updated_at
+    return ticket.updated_at >= stored_updated_at
 
 
-def _refresh(row: TicketRow, ticket: Ticket) -> None:
-    row.snapshot = ticket_to_json(ticket)
-    row.subject = ticket.subject[:2000]
-    row.status = ticket.status.value
-    row.priority = ticket.priority.value
-    row.team = ticket.team
-    row.url = ticket.url or row.url
-    row.request_type = ticket.request_type
-    row.desk_updated_at = ticket.updated_at
+def _refreshed(ticket: Ticket, url: str | None) -> dict[str, object]:
+    return {
+        "snapshot": ticket_to_json(ticket),
+        "subject": ticket.subject[:2000],
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "team": ticket.team,
+        "url": ticket.url or url,
+        "request_type": ticket.request_type,
+        "desk_updated_at": ticket.updated_at,
+    }
 
 
 def _store_events(
-    session: Session, ticket_id: int, events: Sequence[TicketEvent]
+    connection: Connection, ticket_id: int, events: Sequence[TicketEvent]
 ) -> tuple[TicketEvent, ...]:
     new: list[TicketEvent] = []
     for event in events:
         inserted = insert_ignore(
-            session,
+            connection,
             TicketEventRow,
             {
                 "ticket_id": ticket_id,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Table, bindparam, select
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
@@ -31,6 +31,7 @@ from playbooks.policy import Decision
 from playbooks.steps import Verification
 from worker.db import ApprovalRow, RunRow, StepRow
 from worker.runtime import Runtime
+from worker.store import Executor, core
 
 Note = tuple[str, str, str]
 """(kind, body, purpose)."""
@@ -70,7 +71,7 @@ def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]
 
 
 def run_facts(
-    session: Session,
+    db: Executor,
     run: RunRow,
     plan: Plan,
     verifications: Mapping[int, Verification] | None = None,
@@ -79,9 +80,8 @@ def run_facts(
 ) -> RunFacts:
     """Everything the notes of ``run`` are written from, as recorded in the database."""
     decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
-    steps = session.scalars(
-        select(StepRow).where(StepRow.run_id == run.id).order_by(StepRow.started_at, StepRow.id)
-    ).all()
+    connection = core(db)
+    steps = connection.execute(_STEPS_OF_RUN, {"b_run": run.id}).all()
     applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == "done"}
     outcomes = [
         StepOutcome(step, _change(applied[step.index]), (verifications or {}).get(step.index))
@@ -93,19 +93,15 @@ def run_facts(
     return RunFacts(
         plan,
         decision,
-        recorded_approvals(session, run.id),
+        recorded_approvals(connection, run.id),
         tuple(outcomes),
         _compensations(plan, [s for s in steps if s.phase == "compensate"]),
     )
 
 
-def recorded_approvals(session: Session, run_id: int) -> tuple[RecordedApproval, ...]:
+def recorded_approvals(db: Executor, run_id: int) -> tuple[RecordedApproval, ...]:
     """The accepted approvals of a run, oldest first."""
-    rows = session.scalars(
-        select(ApprovalRow)
-        .where(ApprovalRow.run_id == run_id, ApprovalRow.verdict == "approved")
-        .order_by(ApprovalRow.at)
-    )
+    rows = core(db).execute(_APPROVALS_OF_RUN, {"b_run": run_id})
     return tuple(
         RecordedApproval(
             a.directory_user or a.approver, a.directory_login or a.approver, a.stage, a.at
@@ -114,7 +110,23 @@ def recorded_approvals(session: Session, run_id: int) -> tuple[RecordedApproval,
     )
 
 
-def _change(row: StepRow) -> Change:
+_STEPS = cast(Table, StepRow.__table__)
+_STEPS_OF_RUN = (
+    select(_STEPS)
+    .where(_STEPS.c.run_id == bindparam("b_run"))
+    .order_by(_STEPS.c.started_at, _STEPS.c.id)
+)
+_APPROVALS = cast(Table, ApprovalRow.__table__)
+_APPROVALS_OF_RUN = (
+    select(_APPROVALS)
+    .where(_APPROVALS.c.run_id == bindparam("b_run"), _APPROVALS.c.verdict == "approved")
+    .order_by(_APPROVALS.c.at)
+)
+"""Core reads of whole rows (attribute access as on the ORM objects): notes are written for
+every run, and loading ORM objects cost more than the rest of the note."""
+
+
+def _change(row: Row[Any]) -> Change:
     return Change(
         row.operation,
         row.system,
@@ -125,7 +137,7 @@ def _change(row: StepRow) -> Change:
     )
 
 
-def _compensations(plan: Plan, rows: Sequence[StepRow]) -> tuple[StepOutcome, ...]:
+def _compensations(plan: Plan, rows: Sequence[Row[Any]]) -> tuple[StepOutcome, ...]:
     from playbooks.steps import compensations_for
 
     by_index = {s.index: s for s in compensations_for(plan.changes)}

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import structlog
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
@@ -68,18 +67,18 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
 
 def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
     now = rt.clock()
-    with rt.db.session() as session:
-        won = session.execute(
+    with rt.db.connect() as connection:
+        won = connection.execute(
             _CLAIM,
             {
                 "b_id": ticket_id,
                 "b_stale": older_than(now, rt.settings.runtime.lease_s),
                 "b_now": now,
             },
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount
         if not won:
             return None
-        snapshot = session.scalar(_SNAPSHOT, {"b_id": ticket_id})
+        snapshot = connection.scalar(_SNAPSHOT, {"b_id": ticket_id})
         assert snapshot is not None
         return ticket_from_json(snapshot)
 
@@ -96,6 +95,18 @@ _CLAIM = (
 )
 """Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
+_RUNS = cast(Table, RunRow.__table__)
+_RECENT_RESETS = (
+    select(_RUNS.c.created_at)
+    .join(_TICKETS, _TICKETS.c.id == _RUNS.c.ticket_id)
+    .where(
+        _TICKETS.c.requester == bindparam("b_requester"),
+        _RUNS.c.intent.in_(RESET_INTENTS),
+        _RUNS.c.created_at > bindparam("b_since"),
+    )
+)
+_LAST_ATTEMPT = select(func.max(_RUNS.c.attempt)).where(_RUNS.c.ticket_id == bindparam("b_ticket"))
+_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
 
 
 def _decide(
@@ -211,15 +222,13 @@ def _plan_request(
 def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
     if request.requester is None or request.intent not in RESET_INTENTS:
         return ()
-    with rt.db.session() as session:
-        rows = session.scalars(
-            select(RunRow.created_at)
-            .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-            .where(
-                TicketRow.requester == request.ticket.requester.email,
-                RunRow.intent.in_(RESET_INTENTS),
-                RunRow.created_at > now - dt.timedelta(days=1),
-            )
+    with rt.db.connect() as connection:
+        rows = connection.scalars(
+            _RECENT_RESETS,
+            {
+                "b_requester": request.ticket.requester.email,
+                "b_since": now - dt.timedelta(days=1),
+            },
         ).all()
     return tuple(rows)
 
@@ -234,21 +243,25 @@ def _record(
     verdict: Verdict,
 ) -> tuple[int | None, list[int]]:
     now = rt.clock()
-    with rt.db.session() as session:
-        row = session.get(TicketRow, ticket_id)
-        assert row is not None
-        _store_classification(session, ticket_id, classification, auto, gate_reason, now)
-        run_id = _store_run(session, ticket_id, classification.intent, verdict, now)
+    ref = Ref(ticket_id, ticket.desk, ticket.key)
+    with rt.db.connect() as connection:
+        _store_classification(connection, ticket_id, classification, auto, gate_reason, now)
+        run_id = _store_run(connection, ticket_id, classification.intent, verdict, now)
         for kind, body, purpose in verdict.notes:
-            queue_writeback(rt, session, row, kind, body, f"{purpose}-{run_id or 0}")
-        row.intent, row.outcome = classification.intent, verdict.outcome
+            queue_writeback(rt, connection, ref, kind, body, f"{purpose}-{run_id or 0}")
         if verdict.outcome != "applying":  # the run's end decides; see worker.apply
-            queue_state(rt, session, row, verdict.outcome)
-        row.stage, row.stage_at = verdict.stage, now
+            queue_state(rt, connection, ref, verdict.outcome)
+        decided: dict[str, object] = {
+            "intent": classification.intent,
+            "outcome": verdict.outcome,
+            "stage": verdict.stage,
+            "stage_at": now,
+        }
         if verdict.stage == "done":
-            row.done_at = now
+            decided["done_at"] = now
+        connection.execute(update(_TICKETS).where(_TICKETS.c.id == ticket_id).values(decided))
         audit.append(
-            session,
+            connection,
             "ticket.decided",
             actor="deskpilot",
             ticket_id=ticket_id,
@@ -264,15 +277,29 @@ def _record(
                 "plan": verdict.plan.to_json() if verdict.plan else None,
             },
         )
-        outbox = pending_outbox_ids(session, ticket_id)
+        outbox = pending_outbox_ids(connection, ticket_id)
     return run_id, outbox
 
 
+@dataclass(frozen=True)
+class Ref:
+    """A ticket as the outbox names it (``worker.writeback.TicketRef``)."""
+
+    id: int
+    desk: str
+    key: str
+
+
 def _store_classification(
-    session: Session, ticket_id: int, c: Classification, auto: bool, reason: str, now: dt.datetime
+    connection: Connection,
+    ticket_id: int,
+    c: Classification,
+    auto: bool,
+    reason: str,
+    now: dt.datetime,
 ) -> None:
     insert_ignore(
-        session,
+        connection,
         ClassificationRow,
         {
             "ticket_id": ticket_id,
@@ -290,32 +317,32 @@ def _store_classification(
 
 
 def _store_run(
-    session: Session, ticket_id: int, intent: str, verdict: Verdict, now: dt.datetime
+    connection: Connection, ticket_id: int, intent: str, verdict: Verdict, now: dt.datetime
 ) -> int | None:
     if verdict.plan is None or verdict.playbook is None:
         return None
-    attempt = (
-        session.scalar(select(func.max(RunRow.attempt)).where(RunRow.ticket_id == ticket_id)) or 0
-    ) + 1
+    attempt = (connection.scalar(_LAST_ATTEMPT, {"b_ticket": ticket_id}) or 0) + 1
     state = {"applying": "approved", "waiting_approval": "waiting_approval"}.get(
         verdict.outcome, "closed"
     )
-    run = RunRow(
-        ticket_id=ticket_id,
-        attempt=attempt,
-        playbook=verdict.playbook,
-        intent=intent,
-        state=state,
-        plan={"json": verdict.plan.to_json()},
-        decision=_decision_json(verdict.decision),
-        result=None,
-        expires_at=verdict.plan.until,
-        created_at=now,
-        updated_at=now,
+    run_id = connection.scalar(
+        _INSERT_RUN,
+        {
+            "ticket_id": ticket_id,
+            "attempt": attempt,
+            "playbook": verdict.playbook,
+            "intent": intent,
+            "state": state,
+            "plan": {"json": verdict.plan.to_json()},
+            "decision": _decision_json(verdict.decision),
+            "result": None,
+            "expires_at": verdict.plan.until,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(run)
-    session.flush()
-    return run.id
+    assert run_id is not None
+    return int(run_id)
 
 
 def _decision_json(decision: Decision | None) -> dict[str, object]:

@@ -14,7 +14,7 @@ from typing import Protocol, cast
 
 import requests
 import structlog
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
@@ -25,7 +25,7 @@ from sla.timer import Due, is_at_risk, next_instants
 from worker import audit
 from worker.db import SlaClockRow, TicketEventRow, TicketRow, TimerRow
 from worker.runtime import Runtime
-from worker.store import event_from_json, insert_ignore
+from worker.store import Executor, core, event_from_json, insert_ignore
 from worker.writeback import pending_outbox_ids, queue_writeback, send_outbox
 
 log = structlog.get_logger("deskpilot.sla")
@@ -50,6 +50,23 @@ _UPDATE_CLOCK = (
 )
 """Built once: constructing a statement costs more than running it."""
 
+_EVENTS_TABLE = cast(Table, TicketEventRow.__table__)
+_EVENTS = (
+    select(_EVENTS_TABLE.c.data)
+    .where(_EVENTS_TABLE.c.ticket_id == bindparam("b_ticket"))
+    .order_by(_EVENTS_TABLE.c.at, _EVENTS_TABLE.c.seq)
+)
+_TICKETS = cast(Table, TicketRow.__table__)
+_SUBJECT = select(_TICKETS.c.id, _TICKETS.c.desk, _TICKETS.c.intent, _TICKETS.c.priority).where(
+    _TICKETS.c.id == bindparam("b_ticket")
+)
+_STORED = select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == bindparam("b_ticket"))
+_PENDING_TIMERS = select(_TIMERS.c.ref, _TIMERS.c.id).where(
+    _TIMERS.c.ticket_id == bindparam("b_ticket"),
+    _TIMERS.c.kind == "sla",
+    _TIMERS.c.state == "pending",
+)
+
 NOTIFY_TIMEOUT_S = 5.0
 _GRACE = dt.timedelta(seconds=1)
 
@@ -72,14 +89,10 @@ class SlaSubject(Protocol):
 
 
 def evaluate(
-    rt: Runtime, session: Session, ticket: SlaSubject, now: dt.datetime
+    rt: Runtime, db: Executor, ticket: SlaSubject, now: dt.datetime
 ) -> tuple[Mapping[str, ClockResult], Policy | None]:
     """Every metric's clock for ``ticket`` now, and the policy that sets its goals."""
-    rows = session.scalars(
-        select(TicketEventRow.data)
-        .where(TicketEventRow.ticket_id == ticket.id)
-        .order_by(TicketEventRow.at, TicketEventRow.seq)
-    ).all()
+    rows = core(db).scalars(_EVENTS, {"b_ticket": ticket.id}).all()
     events: list[TicketEvent] = [event_from_json(data) for data in rows]
     defs = definitions(rt)
     priority = Priority(ticket.priority)
@@ -90,36 +103,32 @@ def evaluate(
 def update_sla(rt: Runtime, ticket_id: int) -> int:
     """Recompute ticket ``ticket_id``'s clocks and timers; returns the number of clocks kept."""
     now = rt.clock()
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         # Core reads of the few columns needed: this runs after every change to every ticket.
-        ticket = session.execute(
-            select(TicketRow.id, TicketRow.desk, TicketRow.intent, TicketRow.priority).where(
-                TicketRow.id == ticket_id
-            )
-        ).first()
+        ticket = connection.execute(_SUBJECT, {"b_ticket": ticket_id}).first()
         if ticket is None:
             return 0
-        results, policy = evaluate(rt, session, ticket, now)
-        stored = set(
-            session.scalars(select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == ticket_id))
-        )
+        results, policy = evaluate(rt, connection, ticket, now)
+        stored = set(connection.scalars(_STORED, {"b_ticket": ticket_id}))
         wanted: dict[str, tuple[str, Due]] = {}
         updates: list[dict[str, object]] = []
         kept = 0
         for metric, result in results.items():
             if result.last is None:
                 continue
-            _store_clock(session, ticket_id, metric, result, policy, now, metric in stored, updates)
+            _store_clock(
+                connection, ticket_id, metric, result, policy, now, metric in stored, updates
+            )
             wanted.update(_wanted_timers(ticket_id, metric, result, policy, now))
             kept += 1
         if updates:
-            session.execute(_UPDATE_CLOCK, updates)
-        _reschedule(session, ticket_id, wanted)
+            connection.execute(_UPDATE_CLOCK, updates)
+        _reschedule(connection, ticket_id, wanted)
     return kept
 
 
 def _store_clock(
-    session: Session,
+    db: Executor,
     ticket_id: int,
     metric: str,
     result: ClockResult,
@@ -142,9 +151,10 @@ def _store_clock(
         "stopped_at": last.stopped_at,
         "computed_at": now,
     }
+    connection = core(db)
     if not exists:
         insert_ignore(
-            session,
+            connection,
             SlaClockRow,
             {"ticket_id": ticket_id, "metric": metric, **values},
             ("ticket_id", "metric"),
@@ -152,7 +162,7 @@ def _store_clock(
         return
     params: dict[str, object] = {"b_ticket": ticket_id, "b_metric": metric, **values}
     if batch is None:
-        session.execute(_UPDATE_CLOCK, params)
+        connection.execute(_UPDATE_CLOCK, params)
     else:
         batch.append(params)
 
@@ -171,26 +181,20 @@ def _wanted_timers(
     }
 
 
-def _reschedule(session: Session, ticket_id: int, wanted: dict[str, tuple[str, Due]]) -> None:
+def _reschedule(connection: Connection, ticket_id: int, wanted: dict[str, tuple[str, Due]]) -> None:
     """Keep exactly the wanted timers pending: cancel the others, add the missing ones."""
     pending: dict[str, int] = {
         ref: timer_id
-        for ref, timer_id in session.execute(
-            select(_TIMERS.c.ref, _TIMERS.c.id).where(
-                _TIMERS.c.ticket_id == ticket_id,
-                _TIMERS.c.kind == "sla",
-                _TIMERS.c.state == "pending",
-            )
-        )
+        for ref, timer_id in connection.execute(_PENDING_TIMERS, {"b_ticket": ticket_id})
     }
     moot = [timer_id for ref, timer_id in pending.items() if ref not in wanted]
     if moot:
-        session.execute(update(_TIMERS).where(_TIMERS.c.id.in_(moot)).values(state="cancelled"))
+        connection.execute(update(_TIMERS).where(_TIMERS.c.id.in_(moot)).values(state="cancelled"))
     for ref, (metric, due) in wanted.items():
         if ref in pending:
             continue
         insert_ignore(
-            session,
+            connection,
             TimerRow,
             {
                 "kind": "sla",

@@ -14,11 +14,10 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast
 
 import structlog
-from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, or_, select, update
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
@@ -26,7 +25,7 @@ from worker import audit
 from worker.db import OutboxRow, TicketEventRow, TicketRow
 from worker.desk_factory import state_field
 from worker.runtime import Runtime
-from worker.store import event_to_json, insert_ignore, older_than
+from worker.store import Executor, core, event_to_json, insert_ignore, older_than
 
 log = structlog.get_logger("deskpilot.writeback")
 
@@ -40,20 +39,35 @@ _RECORD = (
     )
 )
 
+_PENDING = select(_OUTBOX.c.id).where(
+    _OUTBOX.c.ticket_id == bindparam("b_ticket"), _OUTBOX.c.state == "pending"
+)
+
 KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
 
+class TicketRef(Protocol):
+    """What queueing a writeback needs of its ticket: a ``TicketRow`` or a Core row of these."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def desk(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+
+
 def queue_writeback(
-    rt: Runtime, session: Session, ticket: TicketRow, kind: str, body: str, purpose: str
+    rt: Runtime, db: Executor, ticket: TicketRef, kind: str, body: str, purpose: str
 ) -> None:
     """Queue one writeback for ``ticket``; the same ``purpose`` is only ever queued once."""
     if kind not in KINDS:
         raise ValueError(f"unknown writeback kind {kind!r}")
     now = rt.clock()
     insert_ignore(
-        session,
+        db,
         OutboxRow,
         {
             "ticket_id": ticket.id,
@@ -70,7 +84,7 @@ def queue_writeback(
     )
 
 
-def queue_state(rt: Runtime, session: Session, ticket_row: TicketRow, state: str) -> None:
+def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: str) -> None:
     """
     Queue writing ``state`` (the ticket's outcome) into the desk's ``state_field``, once per state.
 
@@ -81,18 +95,12 @@ def queue_state(rt: Runtime, session: Session, ticket_row: TicketRow, state: str
     if field is None:
         return
     body = json.dumps({"field": field, "value": state})
-    queue_writeback(rt, session, ticket_row, "field", body, f"state-{state}")
+    queue_writeback(rt, db, ticket_row, "field", body, f"state-{state}")
 
 
-def pending_outbox_ids(session: Session, ticket_id: int) -> list[int]:
+def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
     """The outbox rows of a ticket still to send (to enqueue after the transaction commits)."""
-    return list(
-        session.scalars(
-            select(OutboxRow.id).where(
-                OutboxRow.ticket_id == ticket_id, OutboxRow.state == "pending"
-            )
-        )
-    )
+    return list(core(db).scalars(_PENDING, {"b_ticket": ticket_id}))
 
 
 def send_outbox(rt: Runtime, ticket_id: int, outbox_ids: Sequence[int]) -> None:
@@ -114,13 +122,13 @@ class _Claimed:
 
 def writeback(rt: Runtime, outbox_id: int) -> bool:
     """Send outbox row ``outbox_id`` if nobody else is; True if it is sent now or already."""
-    with rt.db.session() as session:
-        ticket_id = session.scalar(select(OutboxRow.ticket_id).where(OutboxRow.id == outbox_id))
+    with rt.db.connect() as connection:
+        ticket_id = connection.scalar(select(OutboxRow.ticket_id).where(OutboxRow.id == outbox_id))
     if ticket_id is None:
         return False
     _deliver(rt, ticket_id, OutboxRow.id == outbox_id)
-    with rt.db.session() as session:
-        return session.scalar(select(OutboxRow.state).where(OutboxRow.id == outbox_id)) == "sent"
+    with rt.db.connect() as connection:
+        return connection.scalar(select(OutboxRow.state).where(OutboxRow.id == outbox_id)) == "sent"
 
 
 def writeback_ticket(rt: Runtime, ticket_id: int) -> int:
@@ -173,9 +181,9 @@ def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Cla
         (OutboxRow.state == "sending")
         & (OutboxRow.updated_at < older_than(now, rt.settings.runtime.lease_s)),
     )
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
-        rows = session.execute(
+        rows = connection.execute(
             update(_OUTBOX)
             .where(which, claimable)
             .values(state="sending", updated_at=now, attempts=_OUTBOX.c.attempts + 1)
@@ -185,7 +193,7 @@ def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Cla
         ).all()
         if not rows:
             return []
-        key = session.scalar(select(TicketRow.key).where(TicketRow.id == ticket_id))
+        key = connection.scalar(select(TicketRow.key).where(TicketRow.id == ticket_id))
         assert key is not None
         return [
             _Claimed(
@@ -195,15 +203,15 @@ def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Cla
                 row.kind,
                 row.body,
                 row.marker,
-                row.kind == "field" and _superseded(session, ticket_id, row.id),
+                row.kind == "field" and _superseded(connection, ticket_id, row.id),
             )
             for row in sorted(rows, key=lambda r: int(r.id))
         ]
 
 
 def _transition_due(rt: Runtime, ticket_id: int) -> bool:
-    with rt.db.session() as session:
-        found = session.scalar(
+    with rt.db.connect() as connection:
+        found = connection.scalar(
             select(OutboxRow.id).where(
                 OutboxRow.ticket_id == ticket_id,
                 OutboxRow.kind == "transition",
@@ -213,7 +221,7 @@ def _transition_due(rt: Runtime, ticket_id: int) -> bool:
     return found is not None
 
 
-def _superseded(session: Session, ticket_id: int, outbox_id: int) -> bool:
+def _superseded(connection: Connection, ticket_id: int, outbox_id: int) -> bool:
     # A state queued later is already on the desk: this older one must not overwrite it.
     later = select(OutboxRow.id).where(
         OutboxRow.ticket_id == ticket_id,
@@ -221,7 +229,7 @@ def _superseded(session: Session, ticket_id: int, outbox_id: int) -> bool:
         OutboxRow.id > outbox_id,
         OutboxRow.state == "sent",
     )
-    return session.scalar(later.limit(1)) is not None
+    return connection.scalar(later.limit(1)) is not None
 
 
 def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
@@ -254,10 +262,10 @@ def _finish(
         return
     now = rt.clock()
     items = {item.id: item for item in claimed}
-    with rt.db.session() as session:
+    with rt.db.connect() as connection:
         for outbox_id, state, desk_ref, error in results:
             item = items[outbox_id]
-            session.execute(
+            connection.execute(
                 _RECORD,
                 {
                     "b_id": outbox_id,
@@ -269,9 +277,9 @@ def _finish(
                 },
             )
             if state == "sent":
-                _record_as_event(session, ticket_id, item, now)
+                _record_as_event(connection, ticket_id, item, now)
             audit.append(
-                session,
+                connection,
                 f"writeback.{state}",
                 actor="deskpilot",
                 ticket_id=ticket_id,
@@ -284,7 +292,9 @@ def _finish(
             )
 
 
-def _record_as_event(session: Session, ticket_id: int, row: _Claimed, now: dt.datetime) -> None:
+def _record_as_event(
+    connection: Connection, ticket_id: int, row: _Claimed, now: dt.datetime
+) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
     if row.kind in ("field", "assign"):
@@ -309,7 +319,7 @@ def _record_as_event(session: Session, ticket_id: int, row: _Claimed, now: dt.da
             EventKind.COMMENT, now, f"deskpilot:{row.marker}", actor=author, comment=comment
         )
     insert_ignore(
-        session,
+        connection,
         TicketEventRow,
         {
             "ticket_id": ticket_id,
@@ -328,8 +338,8 @@ def _release(rt: Runtime, outbox_ids: Sequence[int]) -> None:
     # A transient failure: give the rows back so the retry (or the sweeper) can claim them at once.
     if not outbox_ids:
         return
-    with rt.db.session() as session:
-        session.execute(
+    with rt.db.connect() as connection:
+        connection.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == "sending")
             .values(state="pending", updated_at=rt.clock())
