@@ -61,3 +61,29 @@ def test_tampering_is_found(db: Database) -> None:
         report = audit.verify_chain(session)
 
     assert (report.ok, report.first_bad_id) == (False, 2)
+
+
+def test_chain_holds_across_core_transactions_and_rollbacks(db: Database) -> None:
+    # The chain's tail is cached per transaction on the pooled connection, which outlives the
+    # transaction: a later transaction, or one after a rollback, must read the real tail again.
+    with db.connect() as connection:
+        first = audit.append(connection, "ticket.decided", actor="deskpilot", data={})
+    with pytest.raises(RuntimeError, match="the work failed"):
+        _append_then_fail(db)
+    with db.session() as session:
+        second = audit.append(session, "run.applied", actor="deskpilot", data={})
+    with db.connect() as connection:
+        third = audit.append(connection, "writeback.sent", actor="deskpilot", data={})
+        fourth = audit.append(connection, "writeback.sent", actor="deskpilot", data={"n": 2})
+
+    assert second.prev_hash == first.hash
+    assert (third.prev_hash, fourth.prev_hash) == (second.hash, third.hash)
+    with db.session() as session:
+        report = audit.verify_chain(session)
+    assert (report.entries, report.ok) == (4, True)
+
+
+def _append_then_fail(db: Database) -> None:
+    with db.connect() as connection:
+        audit.append(connection, "step.applied", actor="deskpilot", data={"lost": True})
+        raise RuntimeError("the work failed: the entry goes with it")
