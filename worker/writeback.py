@@ -49,7 +49,7 @@ AUTOMATION_ID = "deskpilot"
 
 
 class TicketRef(Protocol):
-    """What queueing a writeback needs of its ticket: a ``TicketRow`` or a Core row of these."""
+    """What queueing a writeback needs of its ticket: a ``TicketRow``, or ``process.Ref``."""
 
     @property
     def id(self) -> int: ...

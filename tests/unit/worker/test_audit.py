@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from worker import audit, migrate
+from worker import audit
 from worker.db import Database
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def test_chain_verifies_and_links(db: Database) -> None:

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, inspect, select
 
-from worker import migrate
 from worker.db import Database, InboxItem, TicketRow, WriterTurn, utcnow
 from worker.store import detached, insert_ignore_id
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _waiter(turn: WriterTurn, name: str, order: list[str], urgent: bool) -> threading.Thread:
