@@ -31,6 +31,19 @@ from worker.broker import MAX_BACKOFF_MS
 from worker.runtime import Runtime
 
 TIME_LIMIT_MS = 5 * 60 * 1000
+PRIORITY = {
+    "writeback": 0,
+    "writeback_ticket": 0,
+    "apply_run": 10,
+    "handle_comments": 10,
+    "process_ticket": 20,
+    "update_sla": 20,
+    "ingest": 30,
+}
+"""Among the messages a worker has fetched, later stages of a ticket go first (lower runs
+sooner): a burst then finishes tickets in the order they came instead of taking every ticket
+through each stage together. Later-stage work only comes from earlier stages, so nothing
+starves. Periodic jobs keep Dramatiq's default (0): a due timer should not wait behind a burst."""
 
 
 def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
@@ -55,7 +68,11 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
     for name, (queue, fn) in table.items():
         declare = dramatiq.actor(
-            actor_name=name, queue_name=queue, broker=rt.broker, time_limit=TIME_LIMIT_MS
+            actor_name=name,
+            queue_name=queue,
+            broker=rt.broker,
+            time_limit=TIME_LIMIT_MS,
+            priority=PRIORITY.get(name, 0),
         )
         actors[name] = declare(_named(fn, name))
     rt.actors = actors
