@@ -28,6 +28,16 @@ class ChangeRecorder:
             op, user_id, {key: str(was).lower()}, {key: str(now).lower()}, was != now
         )
 
+    def _deleted(self, user_id: str, *, existed: bool = True, **before: str | None) -> Change:
+        """``delete_user``'s record: gone now; unchanged when it was gone already (idempotent)."""
+        return self._change(
+            "delete_user",
+            user_id,
+            {"exists": str(existed).lower(), **before},
+            {"exists": "false"},
+            existed,
+        )
+
     def _membership(self, op: str, user_id: str, group: str, was: bool, now: bool) -> Change:
         return self._flag_change(op, user_id, f"member_of:{group}", was, now)
 

@@ -208,11 +208,9 @@ class EntraDirectory(ChangeRecorder):
         try:
             self._send("DELETE", f"/users/{_seg(user_id)}")
         except NotFoundError:
-            return self._change(
-                "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-            )
+            return self._deleted(user_id, existed=False)
         # Entra keeps deleted users restorable for 30 days.
-        return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
+        return self._deleted(user_id)
 
     def add_to_group(self, user_id: str, group: str) -> Change:
         group_id = self._group_id(group)

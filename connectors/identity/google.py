@@ -202,10 +202,8 @@ class GoogleDirectory(ChangeRecorder):
         try:
             self._send("DELETE", f"{DIRECTORY_URL}/users/{_seg(user_id)}")
         except NotFoundError:
-            return self._change(
-                "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-            )
-        return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
+            return self._deleted(user_id, existed=False)
+        return self._deleted(user_id)
 
     def add_to_group(self, user_id: str, group: str) -> Change:
         if self._is_member(user_id, group):

@@ -193,11 +193,9 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
         try:
             entry = self._entry(user_id)
         except NotFoundError:
-            return self._change(
-                "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-            )
+            return self._deleted(user_id, existed=False)
         self.session.delete(entry.dn)
-        return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
+        return self._deleted(user_id)
 
     def add_to_group(self, user_id: str, group: str) -> Change:
         """Add the account to ``group`` (``member`` on the group); already a member is success."""

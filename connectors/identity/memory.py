@@ -183,13 +183,11 @@ class MemoryDirectory(ChangeRecorder):
     def delete_user(self, user_id: str) -> Change:
         with self._lock:
             if user_id not in self._users:
-                return self._change(
-                    "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-                )
+                return self._deleted(user_id, existed=False)
             del self._users[user_id]
             for members in (*self._groups.values(), *self._licenses.values()):
                 members.discard(user_id)
-            return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
+            return self._deleted(user_id)
 
     def create_group(self, group: str) -> None:
         """Make ``group`` exist (for tests and the demo; groups are not a Protocol operation)."""

@@ -214,16 +214,12 @@ class OktaDirectory(ChangeRecorder):
         try:
             status = self._status(user_id)
         except NotFoundError:
-            return self._change(
-                "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-            )
+            return self._deleted(user_id, existed=False)
         path = f"/api/v1/users/{_seg(user_id)}"
         if status != "DEPROVISIONED":
             self._send("DELETE", path, params={"sendEmail": "false"})  # first DELETE deactivates
         self._send("DELETE", path, params={"sendEmail": "false"})
-        return self._change(
-            "delete_user", user_id, {"exists": "true", "status": status}, {"exists": "false"}
-        )
+        return self._deleted(user_id, status=status)
 
     def add_to_group(self, user_id: str, group: str) -> Change:
         target = self._group(group)

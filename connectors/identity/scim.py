@@ -276,10 +276,8 @@ class ScimDirectory(ChangeRecorder):
         try:
             self._send("DELETE", f"/Users/{user_id}")
         except NotFoundError:
-            return self._change(
-                "delete_user", user_id, {"exists": "false"}, {"exists": "false"}, False
-            )
-        return self._change("delete_user", user_id, {"exists": "true"}, {"exists": "false"})
+            return self._deleted(user_id, existed=False)
+        return self._deleted(user_id)
 
     def add_to_group(self, user_id: str, group: str) -> Change:
         """PATCH ``add members``; already a member is success."""
