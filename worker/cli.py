@@ -154,12 +154,17 @@ def demo(
 
 
 def _register_subcommands() -> None:
-    from worker import cli_audit, cli_classify, cli_plan, cli_sla
+    from worker import cli_audit, cli_classify, cli_inbox, cli_plan, cli_sla
 
     app.add_typer(cli_classify.app, name="classify")
     app.add_typer(cli_sla.app, name="sla", help="SLA clocks: simulate what-if scenarios.")
     app.add_typer(
         cli_audit.app, name="audit", help="The audit trail: export evidence, verify the chain."
+    )
+    app.add_typer(
+        cli_inbox.app,
+        name="inbox",
+        help="Refused and unreadable deliveries: see why, replay once fixed.",
     )
     app.command("plan")(cli_plan.plan)
 

@@ -154,6 +154,8 @@ class WebSettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    keep_rejected: int = Field(default=1000, ge=0)
+    """How many refused webhook deliveries to keep for ``deskpilot inbox`` (newest first); 0: none."""
     public_url: str | None = None
     """How people reach deskpilot (for links in notes); defaults to http://host:port."""
     secret_key: SecretRef | None = None

@@ -431,6 +431,32 @@ class DeadLetterRow(Base):
     at: Mapped[dt.datetime]
 
 
+class RejectedDeliveryRow(Base):
+    """
+    A webhook request that was refused (bad signature, unreadable, unknown desk, too large), kept
+    as received so an admin can see why and replay it once the cause is fixed. Never trusted:
+    a replay verifies it again. The newest ``web.keep_rejected`` rows are kept.
+    """
+
+    __tablename__ = "rejected_deliveries"
+    __table_args__ = (Index("ix_rejected_desk", "desk", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    desk: Mapped[str] = mapped_column(String(64))
+    """The desk name in the URL (``/hooks/{desk}``), configured or not."""
+    received_at: Mapped[dt.datetime]
+    status: Mapped[int] = mapped_column(Integer)
+    """What the sender was answered (401, 400, 404, 413)."""
+    reason: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict[str, Any]]
+    """As received, less credentials (Authorization, Cookie)."""
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_size: Mapped[int] = mapped_column(BigInteger)
+    """The size received; larger than ``body`` when the body was cut to ``KEEP_BODY_BYTES``."""
+    replayed_inbox_id: Mapped[int | None] = mapped_column(BigId)
+    """The inbox row a successful replay stored."""
+
+
 def make_engine(url: str) -> Engine:
     """Open the database at ``url``; SQLite gets WAL, normal sync and a busy timeout."""
     if url.startswith("sqlite"):

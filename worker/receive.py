@@ -7,12 +7,15 @@ Used by the webhook endpoint and by the poller, so a change seen both ways is st
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from intake.webhooks import (
     DESK_TYPES,
@@ -21,7 +24,7 @@ from intake.webhooks import (
     WebhookError,
     verify_delivery,
 )
-from worker.db import InboxItem
+from worker.db import InboxItem, RejectedDeliveryRow
 from worker.runtime import Runtime
 from worker.store import insert_ignore_id
 
@@ -51,9 +54,30 @@ class Receipt:
 
 
 def receive_webhook(
-    rt: Runtime, desk_name: str, headers: Mapping[str, str], body: bytes
+    rt: Runtime,
+    desk_name: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    received_at: dt.datetime | None = None,
+    keep_refused: bool = True,
 ) -> Receipt:
-    """Verify a webhook delivery for ``desk_name``, store it once and enqueue its ingestion."""
+    """
+    Verify a webhook delivery for ``desk_name``, store it once and enqueue its ingestion.
+
+    A refused delivery is kept in ``rejected_deliveries`` (``keep_refused``) so the admin can see
+    what came and replay it. ``received_at`` verifies as of that instant (a replay checks the
+    signature's timestamp against when the delivery came, not against now).
+    """
+    receipt = _verify_and_store(rt, desk_name, headers, body, received_at or rt.clock())
+    if keep_refused and receipt.outcome not in (Outcome.ACCEPTED, Outcome.DUPLICATE):
+        keep_refused_delivery(rt, desk_name, headers, body, receipt)
+    return receipt
+
+
+def _verify_and_store(
+    rt: Runtime, desk_name: str, headers: Mapping[str, str], body: bytes, now: dt.datetime
+) -> Receipt:
     desk = rt.settings.desk(desk_name)
     if desk is None:
         return Receipt(Outcome.UNKNOWN_DESK, f"no desk named {desk_name!r} is configured")
@@ -69,7 +93,7 @@ def receive_webhook(
             secret=rt.webhook_secrets.get(desk_name),
             headers=lowered,
             body=body,
-            now=rt.clock(),
+            now=now,
             options=options,
         )
     except SignatureError as exc:
@@ -79,6 +103,91 @@ def receive_webhook(
         log.warning("webhook.malformed", desk=desk_name, reason=str(exc))
         return Receipt(Outcome.MALFORMED, str(exc))
     return store_delivery(rt, desk_name, verified, body, source="webhook")
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Never kept with a refused delivery (a desk's signature header is not a credential: it is a
+hash of the body that proves nothing without the secret)."""
+_REJECTED = cast(Table, RejectedDeliveryRow.__table__)
+_KEEP_REJECTED = insert(_REJECTED).returning(_REJECTED.c.id)
+_PRUNE_REJECTED = delete(_REJECTED).where(_REJECTED.c.id <= bindparam("b_cut"))
+
+
+def keep_refused_delivery(
+    rt: Runtime,
+    desk_name: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    receipt: Receipt,
+    *,
+    body_size: int | None = None,
+) -> int | None:
+    """
+    Keep a refused delivery as received (less credentials), and only the newest
+    ``web.keep_rejected`` of them; returns its id. ``body`` may be only the start of what came
+    (``body_size`` then says how much did). Never raises: the sender's answer does not depend on it.
+    """
+    keep = rt.settings.web.keep_rejected
+    if keep == 0:
+        return None
+    kept_headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+    try:
+        # Not urgent: unauthenticated requests must not get ahead of the pipeline's own work.
+        with rt.db.connect() as connection:
+            rejected_id = connection.scalar(
+                _KEEP_REJECTED,
+                {
+                    "desk": desk_name[:64],
+                    "received_at": rt.clock(),
+                    "status": receipt.outcome.value,
+                    "reason": receipt.detail,
+                    "headers": kept_headers,
+                    "body": body,
+                    "body_size": len(body) if body_size is None else body_size,
+                    "replayed_inbox_id": None,
+                },
+            )
+            assert rejected_id is not None
+            connection.execute(_PRUNE_REJECTED, {"b_cut": int(rejected_id) - keep})
+    except SQLAlchemyError as exc:
+        log.error("webhook.refusal_not_kept", desk=desk_name, error=str(exc))
+        return None
+    log.info("webhook.refusal_kept", desk=desk_name, rejected_id=rejected_id)
+    return int(rejected_id)
+
+
+class ReplayError(LookupError):
+    """The refused delivery cannot be replayed (not kept, or only partly)."""
+
+
+def replay_refused(rt: Runtime, rejected_id: int) -> Receipt:
+    """
+    Verify kept refused delivery ``rejected_id`` again, as of when it came, with today's
+    configuration (a fixed secret or desk name); stored and enqueued like any delivery if it
+    passes now. Replaying one that passed before answers duplicate.
+    """
+    with rt.db.connect() as connection:
+        row = connection.execute(
+            select(_REJECTED).where(_REJECTED.c.id == rejected_id)
+        ).one_or_none()
+    if row is None:
+        raise ReplayError(f"no refused delivery {rejected_id} is kept")
+    if row.body_size > len(row.body):
+        raise ReplayError(
+            f"refused delivery {rejected_id} was too large ({row.body_size} bytes) and only its "
+            "start was kept: raise web.max_body_bytes and have the desk send it again"
+        )
+    receipt = receive_webhook(
+        rt, row.desk, row.headers, row.body, received_at=row.received_at, keep_refused=False
+    )
+    if receipt.inbox_id is not None:
+        with rt.db.connect() as connection:
+            connection.execute(
+                update(_REJECTED)
+                .where(_REJECTED.c.id == rejected_id)
+                .values(replayed_inbox_id=receipt.inbox_id)
+            )
+    return receipt
 
 
 def store_delivery(

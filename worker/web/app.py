@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from worker import secretlinks
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
-from worker.receive import Outcome, Receipt, receive_webhook
+from worker.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.runtime import Runtime
 from worker.web import auth, dashboard, drift, review
 
@@ -37,7 +37,7 @@ def create_app(rt: Runtime) -> FastAPI:
         started = time.perf_counter()
         body = await _read_limited(request, rt.settings.web.max_body_bytes)
         if body is None:
-            receipt = Receipt(Outcome.TOO_LARGE, "request body too large")
+            receipt = await run_in_threadpool(_too_large, rt, desk, dict(request.headers))
         else:
             receipt = await run_in_threadpool(
                 receive_webhook, rt, desk, dict(request.headers), body
@@ -77,6 +77,16 @@ def create_app(rt: Runtime) -> FastAPI:
     dashboard.install(app, rt)
     review.install(app, rt)
     return app
+
+
+def _too_large(rt: Runtime, desk: str, headers: dict[str, str]) -> Receipt:
+    """Refuse a body over the limit; keep its headers and size (not the body: it was not read)."""
+    limit = rt.settings.web.max_body_bytes
+    receipt = Receipt(Outcome.TOO_LARGE, f"request body too large (over {limit} bytes)")
+    declared = headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else limit + 1
+    keep_refused_delivery(rt, desk, headers, b"", receipt, body_size=size)
+    return receipt
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

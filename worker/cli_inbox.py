@@ -1,0 +1,225 @@
+"""
+``deskpilot inbox``: what came in and was refused or could not be read, and sending it again.
+
+Refused webhook deliveries (bad signature, unknown desk, unreadable, too large) are kept as
+received in ``rejected_deliveries``; deliveries that verified but could not be turned into a
+ticket are inbox rows in state ``failed``. Both can be sent through the pipeline again once the
+cause is fixed (a secret, a desk name, a deskpilot upgrade).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from sqlalchemy import Table, select, update
+
+from worker import migrate
+from worker.config import AppSettings, ConfigError, load_config
+from worker.db import Database, InboxItem, RejectedDeliveryRow
+from worker.receive import Outcome, ReplayError, replay_refused
+
+app = typer.Typer(no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration."),
+]
+_REJECTED = cast(Table, RejectedDeliveryRow.__table__)
+_INBOX = cast(Table, InboxItem.__table__)
+SHOW_BODY_CHARS = 4000
+
+
+def _settings(config: Path | None) -> AppSettings:
+    try:
+        return load_config(config) if config else AppSettings()
+    except ConfigError as exc:
+        typer.echo("\n".join(exc.problems), err=True)
+        raise typer.Exit(2) from exc
+
+
+def _db(settings: AppSettings) -> Database:
+    db = Database(settings.database_url)
+    if migrate.current_revision(db) is None:
+        typer.echo(
+            f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True
+        )
+        raise typer.Exit(2)
+    return db
+
+
+@app.command()
+def rejected(
+    desk: Annotated[str | None, typer.Option(help="Only this desk (the name in the URL).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    config: ConfigOption = None,
+) -> None:
+    """List refused webhook deliveries, newest first, with why each was refused."""
+    db = _db(_settings(config))
+    query = select(_REJECTED).order_by(_REJECTED.c.id.desc()).limit(limit)
+    if desk is not None:
+        query = query.where(_REJECTED.c.desk == desk)
+    with db.connect() as connection:
+        rows = connection.execute(query).all()
+    db.dispose()
+    if not rows:
+        typer.echo("no refused deliveries are kept")
+        return
+    _print(
+        ("id", "received (UTC)", "desk", "answer", "bytes", "replayed", "why"),
+        [
+            (
+                str(row.id),
+                f"{row.received_at:%Y-%m-%d %H:%M:%S}",
+                row.desk,
+                str(row.status),
+                f"{row.body_size:,}",
+                f"inbox {row.replayed_inbox_id}" if row.replayed_inbox_id else "-",
+                row.reason,
+            )
+            for row in rows
+        ],
+    )
+
+
+@app.command()
+def show(
+    rejected_id: Annotated[int, typer.Argument(help="The id `deskpilot inbox rejected` shows.")],
+    config: ConfigOption = None,
+) -> None:
+    """Print one refused delivery: why, its headers and (the start of) its body."""
+    db = _db(_settings(config))
+    with db.connect() as connection:
+        row = connection.execute(select(_REJECTED).where(_REJECTED.c.id == rejected_id)).first()
+    db.dispose()
+    if row is None:
+        typer.echo(f"no refused delivery {rejected_id} is kept", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"refused delivery {row.id} to /hooks/{row.desk} at {row.received_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    typer.echo(f"answered {row.status}: {row.reason}")
+    typer.echo("headers: " + json.dumps(row.headers, indent=2, sort_keys=True))
+    text = row.body.decode("utf-8", errors="replace")
+    cut = (
+        f"\n… ({len(text) - SHOW_BODY_CHARS:,} more characters)"
+        if len(text) > SHOW_BODY_CHARS
+        else ""
+    )
+    kept = (
+        ""
+        if row.body_size <= len(row.body)
+        else f" (only {len(row.body):,} of {row.body_size:,} bytes kept)"
+    )
+    typer.echo(f"body{kept}:\n{text[:SHOW_BODY_CHARS]}{cut}")
+
+
+@app.command()
+def replay(
+    rejected_id: Annotated[int, typer.Argument(help="The id `deskpilot inbox rejected` shows.")],
+    config: ConfigOption = None,
+) -> None:
+    """
+    Verify a refused delivery again, as of when it came, with today's configuration.
+
+    If it passes now (a fixed secret or desk name), it is stored and handled like any delivery.
+    Exit 1 if it is refused again.
+    """
+    from worker.boot import build_runtime
+
+    settings = _settings(config)
+    _db(settings).dispose()
+    rt = build_runtime(settings, upgrade_schema=False)
+    try:
+        receipt = replay_refused(rt, rejected_id)
+    except ReplayError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        rt.broker.close()
+        rt.db.dispose()
+    if receipt.outcome is Outcome.ACCEPTED:
+        typer.echo(f"accepted as inbox row {receipt.inbox_id}; {_pickup(settings)}")
+    elif receipt.outcome is Outcome.DUPLICATE:
+        typer.echo(f"already received as inbox row {receipt.inbox_id}: nothing to do")
+    else:
+        typer.echo(f"refused again ({receipt.outcome.value}): {receipt.detail}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def failed(
+    desk: Annotated[str | None, typer.Option(help="Only this desk.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    config: ConfigOption = None,
+) -> None:
+    """List deliveries that verified but could not be turned into tickets, with the error."""
+    db = _db(_settings(config))
+    query = (
+        select(
+            _INBOX.c.id, _INBOX.c.desk, _INBOX.c.event_type, _INBOX.c.received_at, _INBOX.c.error
+        )
+        .where(_INBOX.c.state == "failed")
+        .order_by(_INBOX.c.id.desc())
+        .limit(limit)
+    )
+    if desk is not None:
+        query = query.where(_INBOX.c.desk == desk)
+    with db.connect() as connection:
+        rows = connection.execute(query).all()
+    db.dispose()
+    if not rows:
+        typer.echo("no failed deliveries")
+        return
+    _print(
+        ("inbox id", "received (UTC)", "desk", "event", "error"),
+        [
+            (
+                str(row.id),
+                f"{row.received_at:%Y-%m-%d %H:%M:%S}",
+                row.desk,
+                row.event_type,
+                row.error or "",
+            )
+            for row in rows
+        ],
+    )
+
+
+@app.command()
+def retry(
+    inbox_id: Annotated[int, typer.Argument(help="The id `deskpilot inbox failed` shows.")],
+    config: ConfigOption = None,
+) -> None:
+    """Ingest a failed delivery again (after an upgrade or a configuration fix)."""
+    settings = _settings(config)
+    db = _db(settings)
+    with db.connect() as connection:
+        reopened = connection.execute(
+            update(_INBOX)
+            .where(_INBOX.c.id == inbox_id, _INBOX.c.state == "failed")
+            .values(state="received", error=None)
+        ).rowcount
+    db.dispose()
+    if not reopened:
+        typer.echo(f"inbox row {inbox_id} is not a failed delivery", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"inbox row {inbox_id} is received again; {_pickup(settings, queued=False)}")
+
+
+def _print(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Aligned columns, one line per row and never wrapped (the last column runs on): greppable."""
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
+    for row in (head, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]))
+
+
+def _pickup(settings: AppSettings, *, queued: bool = True) -> str:
+    """When the running service will ingest a row this command stored."""
+    if queued and settings.broker.url != "stub":
+        return "queued for the workers"
+    within = settings.runtime.lease_s + settings.runtime.sweep_interval_s
+    return f"the running service's sweeper ingests it within {within:g} s (lease + sweep interval)"
