@@ -8,33 +8,16 @@ from typing import Annotated
 
 import typer
 
-from worker import migrate
 from worker.audit import verify_chain
-from worker.config import AppSettings, ConfigError, load_config
+from worker.cli_common import ConfigOption, database_or_exit, settings_or_exit
 from worker.db import Database
 from worker.evidence import UnknownTicketError, evidence_pack
 
 app = typer.Typer(no_args_is_help=True)
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration."),
-]
-
 
 def _db(config: Path | None) -> Database:
-    try:
-        settings = load_config(config) if config else AppSettings()
-    except ConfigError as exc:
-        typer.echo("\n".join(exc.problems), err=True)
-        raise typer.Exit(2) from exc
-    db = Database(settings.database_url)
-    if migrate.current_revision(db) is None:
-        typer.echo(
-            f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True
-        )
-        raise typer.Exit(2)
-    return db
+    return database_or_exit(settings_or_exit(config))
 
 
 @app.command()

@@ -10,44 +10,23 @@ cause is fixed (a secret, a desk name, a deskpilot upgrade).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
-from sqlalchemy import Table, select, update
+from sqlalchemy import ColumnElement, Row, Table, select, update
 
-from worker import migrate
-from worker.config import AppSettings, ConfigError, load_config
-from worker.db import Database, InboxItem, RejectedDeliveryRow
+from worker.cli_common import ConfigOption, database_or_exit, settings_or_exit
+from worker.config import AppSettings
+from worker.db import InboxItem, RejectedDeliveryRow
 from worker.receive import Outcome, ReplayError, replay_refused
 
 app = typer.Typer(no_args_is_help=True)
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration."),
-]
 _REJECTED = cast(Table, RejectedDeliveryRow.__table__)
 _INBOX = cast(Table, InboxItem.__table__)
 SHOW_BODY_CHARS = 4000
-
-
-def _settings(config: Path | None) -> AppSettings:
-    try:
-        return load_config(config) if config else AppSettings()
-    except ConfigError as exc:
-        typer.echo("\n".join(exc.problems), err=True)
-        raise typer.Exit(2) from exc
-
-
-def _db(settings: AppSettings) -> Database:
-    db = Database(settings.database_url)
-    if migrate.current_revision(db) is None:
-        typer.echo(
-            f"no deskpilot database at {settings.database_url} (run `deskpilot migrate`)", err=True
-        )
-        raise typer.Exit(2)
-    return db
 
 
 @app.command()
@@ -57,13 +36,8 @@ def rejected(
     config: ConfigOption = None,
 ) -> None:
     """List refused webhook deliveries, newest first, with why each was refused."""
-    db = _db(_settings(config))
-    query = select(_REJECTED).order_by(_REJECTED.c.id.desc()).limit(limit)
-    if desk is not None:
-        query = query.where(_REJECTED.c.desk == desk)
-    with db.connect() as connection:
-        rows = connection.execute(query).all()
-    db.dispose()
+    listed = [c for c in _REJECTED.c if c.name != "body"]
+    rows = _newest(config, _REJECTED, listed, desk=desk, limit=limit)
     if not rows:
         typer.echo("no refused deliveries are kept")
         return
@@ -90,7 +64,7 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Print one refused delivery: why, its headers and (the start of) its body."""
-    db = _db(_settings(config))
+    db = database_or_exit(settings_or_exit(config))
     with db.connect() as connection:
         row = connection.execute(select(_REJECTED).where(_REJECTED.c.id == rejected_id)).first()
     db.dispose()
@@ -129,8 +103,8 @@ def replay(
     """
     from worker.boot import build_runtime
 
-    settings = _settings(config)
-    _db(settings).dispose()
+    settings = settings_or_exit(config)
+    database_or_exit(settings).dispose()
     rt = build_runtime(settings, upgrade_schema=False)
     try:
         receipt = replay_refused(rt, rejected_id)
@@ -156,20 +130,8 @@ def failed(
     config: ConfigOption = None,
 ) -> None:
     """List deliveries that verified but could not be turned into tickets, with the error."""
-    db = _db(_settings(config))
-    query = (
-        select(
-            _INBOX.c.id, _INBOX.c.desk, _INBOX.c.event_type, _INBOX.c.received_at, _INBOX.c.error
-        )
-        .where(_INBOX.c.state == "failed")
-        .order_by(_INBOX.c.id.desc())
-        .limit(limit)
-    )
-    if desk is not None:
-        query = query.where(_INBOX.c.desk == desk)
-    with db.connect() as connection:
-        rows = connection.execute(query).all()
-    db.dispose()
+    listed = [_INBOX.c[name] for name in ("id", "desk", "event_type", "received_at", "error")]
+    rows = _newest(config, _INBOX, listed, _INBOX.c.state == "failed", desk=desk, limit=limit)
     if not rows:
         typer.echo("no failed deliveries")
         return
@@ -194,8 +156,8 @@ def retry(
     config: ConfigOption = None,
 ) -> None:
     """Ingest a failed delivery again (after an upgrade or a configuration fix)."""
-    settings = _settings(config)
-    db = _db(settings)
+    settings = settings_or_exit(config)
+    db = database_or_exit(settings)
     with db.connect() as connection:
         reopened = connection.execute(
             update(_INBOX)
@@ -207,6 +169,26 @@ def retry(
         typer.echo(f"inbox row {inbox_id} is not a failed delivery", err=True)
         raise typer.Exit(1)
     typer.echo(f"inbox row {inbox_id} is received again; {_pickup(settings, queued=False)}")
+
+
+def _newest(
+    config: Path | None,
+    table: Table,
+    columns: Sequence[ColumnElement[Any]],
+    *where: ColumnElement[bool],
+    desk: str | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """The newest ``limit`` rows of ``table`` (of ``desk``, if given) matching ``where``."""
+    db = database_or_exit(settings_or_exit(config))
+    query = select(*columns).where(*where).order_by(table.c.id.desc()).limit(limit)
+    if desk is not None:
+        query = query.where(table.c.desk == desk)
+    try:
+        with db.connect() as connection:
+            return list(connection.execute(query).all())
+    finally:
+        db.dispose()
 
 
 def _print(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

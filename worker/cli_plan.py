@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
-from worker.config import AppSettings, ConfigError, load_config
+from worker.cli_common import ConfigOption, settings_or_exit
 from worker.db import TicketRow
 from worker.store import ticket_from_json
 
@@ -18,21 +17,13 @@ def plan(
     desk: Annotated[
         str | None, typer.Option(help="The desk, when keys repeat across desks.")
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", envvar="DESKPILOT_CONFIG", help="The YAML configuration."),
-    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Classify a stored ticket and plan its playbook as a dry run (reads the directory only)."""
     from worker.boot import build_runtime
     from worker.process import preview
 
-    try:
-        settings = load_config(config) if config else AppSettings()
-    except ConfigError as exc:
-        typer.echo("\n".join(exc.problems), err=True)
-        raise typer.Exit(2) from exc
-    rt = build_runtime(settings)
+    rt = build_runtime(settings_or_exit(config))
     with rt.db.session() as session:
         query = select(TicketRow).where(TicketRow.key == ticket)
         if desk:
