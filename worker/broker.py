@@ -15,6 +15,7 @@ Messages only carry row ids; the database is the truth. What this module adds to
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from connectors.errors import TransientError
 from worker.config import BrokerSettings
@@ -40,8 +43,32 @@ QUEUES = ("intake", "playbooks", "writeback", "periodic")
 
 
 def should_retry(retries: int, exc: BaseException) -> bool:
-    """The one retry rule: transient errors (and explicit ``dramatiq.Retry``) only."""
-    return retries < MAX_RETRIES and isinstance(exc, TransientError | dramatiq.Retry)
+    """
+    The one retry rule: transient errors (and explicit ``dramatiq.Retry``) only.
+
+    Transient: a connector's ``TransientError``, and the database being briefly unable to answer
+    (unreachable or restarting, a deadlock or lock timeout, no pooled connection free in time);
+    a constraint violation or a bad statement is a bug and is not retried.
+    """
+    if retries >= MAX_RETRIES:
+        return False
+    return isinstance(exc, TransientError | dramatiq.Retry) or _database_busy_or_down(exc)
+
+
+def _database_busy_or_down(exc: BaseException) -> bool:
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False  # IntegrityError, ProgrammingError, DataError…: the statement is wrong
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        # SQLite files every error under OperationalError, "no such column" included: only a
+        # lock held too long is worth waiting for.
+        return any(word in str(exc.orig) for word in ("locked", "busy"))
+    return True  # PostgreSQL: connection lost or refused, deadlock, serialization, timeout
 
 
 class MessageLogging(Middleware):
