@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 import structlog
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
-from playbooks.approval import ApprovalVerdict, RecordedApproval, check_approval
+from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.planned import Plan
 from playbooks.policy import Decision
@@ -32,6 +33,7 @@ from worker.db import (
     TicketRow,
     TimerRow,
 )
+from worker.notes import recorded_approvals
 from worker.runtime import Runtime
 from worker.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
@@ -139,17 +141,8 @@ def _verdict(
     requester = _directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
     target = directory.find_user(login=plan.target.login) if plan.target else None
     groups = directory.groups_of(approver.id) if approver else []
-    with rt.db.session() as session:
-        existing = [
-            RecordedApproval(
-                a.directory_user or a.approver, a.directory_login or a.approver, a.stage, a.at
-            )
-            for a in session.scalars(
-                select(ApprovalRow).where(
-                    ApprovalRow.run_id == run.id, ApprovalRow.verdict == "approved"
-                )
-            )
-        ]
+    with rt.db.connect() as connection:
+        existing = list(recorded_approvals(connection, run.id))
     assert decision.approvals is not None
     verdict = check_approval(
         decision.approvals,
@@ -172,21 +165,15 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
     verdict, approver = _verdict(rt, run, ticket, comment, now)
     approved = False
     with rt.db.session() as session:
-        insert_ignore(
+        _record_approval(
             session,
-            ApprovalRow,
-            {
-                "run_id": run.id,
-                "approver": _author(comment),
-                "directory_user": approver.id if approver else None,
-                "directory_login": approver.login if approver else None,
-                "stage": verdict.stage or 0,
-                "verdict": "approved" if verdict.accepted else "refused",
-                "reason": verdict.reason,
-                "source": f"comment:{comment.id}",
-                "at": now,
-            },
-            ("run_id", "approver"),
+            run.id,
+            comment,
+            approver,
+            verdict.stage,
+            "approved" if verdict.accepted else "refused",
+            verdict.reason,
+            now,
         )
         if verdict.accepted and verdict.complete:
             approved = compare_and_set(
@@ -233,6 +220,35 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
         rt.send("apply_run", run.id)
 
 
+def _record_approval(
+    session: Session,
+    run_id: int,
+    comment: Comment,
+    approver: DirectoryUser | None,
+    stage: int | None,
+    verdict: str,
+    reason: str | None,
+    now: dt.datetime,
+) -> None:
+    """One approver's answer on a run (once per approver: a repeat comment changes nothing)."""
+    insert_ignore(
+        session,
+        ApprovalRow,
+        {
+            "run_id": run_id,
+            "approver": _author(comment),
+            "directory_user": approver.id if approver else None,
+            "directory_login": approver.login if approver else None,
+            "stage": stage or 0,
+            "verdict": verdict,
+            "reason": reason,
+            "source": f"comment:{comment.id}",
+            "at": now,
+        },
+        ("run_id", "approver"),
+    )
+
+
 def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
     found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
@@ -268,21 +284,8 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             updated_at=now,
         ):
             return
-        insert_ignore(
-            session,
-            ApprovalRow,
-            {
-                "run_id": run.id,
-                "approver": _author(comment),
-                "directory_user": approver.id if approver else None,
-                "directory_login": approver.login if approver else None,
-                "stage": verdict.stage or 0,
-                "verdict": "rejected",
-                "reason": command.reason,
-                "source": f"comment:{comment.id}",
-                "at": now,
-            },
-            ("run_id", "approver"),
+        _record_approval(
+            session, run.id, comment, approver, verdict.stage, "rejected", command.reason, now
         )
         session.execute(
             update(TicketRow)
