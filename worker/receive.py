@@ -108,6 +108,7 @@ def _verify_and_store(
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 """Never kept with a refused delivery (a desk's signature header is not a credential: it is a
 hash of the body that proves nothing without the secret)."""
+_INBOX = cast(Table, InboxItem.__table__)
 _REJECTED = cast(Table, RejectedDeliveryRow.__table__)
 _KEEP_REJECTED = insert(_REJECTED).returning(_REJECTED.c.id)
 _PRUNE_REJECTED = delete(_REJECTED).where(_REJECTED.c.id <= bindparam("b_cut"))
@@ -174,8 +175,8 @@ def replay_refused(rt: Runtime, rejected_id: int) -> Receipt:
         raise ReplayError(f"no refused delivery {rejected_id} is kept")
     if row.body_size > len(row.body):
         raise ReplayError(
-            f"refused delivery {rejected_id} was too large ({row.body_size} bytes) and only its "
-            "start was kept: raise web.max_body_bytes and have the desk send it again"
+            f"refused delivery {rejected_id} was too large ({row.body_size:,} bytes), so its body "
+            "was not kept: raise web.max_body_bytes and have the desk send it again"
         )
     receipt = receive_webhook(
         rt, row.desk, row.headers, row.body, received_at=row.received_at, keep_refused=False
@@ -195,9 +196,9 @@ def store_delivery(
 ) -> Receipt:
     """Keep a verified delivery in the inbox (once) and enqueue it; duplicates do nothing."""
     now = rt.clock()
-    with rt.db.session(urgent=source == "webhook") as session:
+    with rt.db.connect(urgent=source == "webhook") as connection:
         inbox_id = insert_ignore_id(
-            session,
+            connection,
             InboxItem,
             {
                 "desk": desk_name,
@@ -214,9 +215,9 @@ def store_delivery(
         )
         inserted = inbox_id is not None
         if not inserted:
-            inbox_id = session.scalar(
-                select(InboxItem.id).where(
-                    InboxItem.desk == desk_name, InboxItem.dedupe_key == verified.dedupe_key[:255]
+            inbox_id = connection.scalar(
+                select(_INBOX.c.id).where(
+                    _INBOX.c.desk == desk_name, _INBOX.c.dedupe_key == verified.dedupe_key[:255]
                 )
             )
     outcome = Outcome.ACCEPTED if inserted else Outcome.DUPLICATE
