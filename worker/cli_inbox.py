@@ -71,12 +71,11 @@ def show(
     if row is None:
         typer.echo(f"no refused delivery {rejected_id} is kept", err=True)
         raise typer.Exit(1)
-    typer.echo(
-        f"refused delivery {row.id} to /hooks/{row.desk} at {row.received_at:%Y-%m-%d %H:%M:%S} UTC"
-    )
-    typer.echo(f"answered {row.status}: {row.reason}")
-    typer.echo("headers: " + json.dumps(row.headers, indent=2, sort_keys=True))
-    text = row.body.decode("utf-8", errors="replace")
+    when = f"{row.received_at:%Y-%m-%d %H:%M:%S}"
+    typer.echo(f"refused delivery {row.id} to /hooks/{_safe(row.desk)} at {when} UTC")
+    typer.echo(f"answered {row.status}: {_safe(row.reason)}")
+    typer.echo("headers: " + json.dumps(row.headers, indent=2, sort_keys=True))  # escapes all
+    text = _safe(row.body.decode("utf-8", errors="replace"), keep="\n\t")
     cut = (
         f"\n… ({len(text) - SHOW_BODY_CHARS:,} more characters)"
         if len(text) > SHOW_BODY_CHARS
@@ -191,8 +190,20 @@ def _newest(
         db.dispose()
 
 
+def _safe(text: str, keep: str = "") -> str:
+    """
+    ``text`` with control characters (but those in ``keep``) shown as escapes: what is printed
+    came from anyone who can reach the webhook URL, and must not drive the admin's terminal.
+    """
+    return "".join(
+        ch if ch.isprintable() or ch in keep else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
 def _print(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     """Aligned columns, one line per row and never wrapped (the last column runs on): greppable."""
+    rows = [tuple(_safe(cell) for cell in row) for row in rows]
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
     for row in (head, *rows):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]

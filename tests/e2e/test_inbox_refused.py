@@ -202,3 +202,18 @@ def test_unreadable_tickets_are_listed_and_retried(db_url: str, tmp_path: Path) 
     assert (state, error) == ("received", None)
     assert twice.exit_code == 1
     assert "not a failed delivery" in twice.output
+
+
+def test_what_anyone_sent_cannot_drive_the_admins_terminal(db_url: str, tmp_path: Path) -> None:
+    with demo_runtime(db_url) as demo:
+        hostile = b'{"x": "\x1b]0;owned\x07\x1b[2J"}\n'
+        TestClient(create_app(demo.rt)).post("/hooks/jira%1b%5b31m", content=hostile)
+        config = _config(tmp_path, demo.rt)
+        listed = CliRunner().invoke(cli, ["inbox", "rejected", "-c", str(config)])
+        shown = CliRunner().invoke(cli, ["inbox", "show", "1", "-c", str(config)])
+
+    assert listed.exit_code == 0
+    assert shown.exit_code == 0
+    assert "\x1b" not in listed.output
+    assert "\x1b" not in shown.output
+    assert "\\x1b[2J" in shown.output  # shown, as an escape
