@@ -64,6 +64,10 @@ class MemoryDirectory(ChangeRecorder):
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._users: dict[str, DirectoryUser] = {}
+        self._by_login: dict[str, list[str]] = {}
+        self._by_email: dict[str, list[str]] = {}
+        """Lower-cased login / e-mail → user ids (a look-up is a dict hit, not a scan)."""
+        self._position: dict[str, int] = {}
         self._groups: dict[str, set[str]] = defaultdict(set)
         self._licenses: dict[str, set[str]] = defaultdict(set)
         self._seats: dict[str, int] = dict(licenses or {})
@@ -85,7 +89,14 @@ class MemoryDirectory(ChangeRecorder):
                 "find_user needs an email, a login or an employee id", system=self.name
             )
         with self._lock:
-            for user in self._users.values():
+            if login is not None:
+                candidates = self._by_login.get(login.lower(), [])
+            elif email is not None:
+                candidates = self._by_email.get(email.lower(), [])
+            else:
+                candidates = list(self._users)
+            for user_id in sorted(candidates, key=self._position.__getitem__):
+                user = self._users[user_id]
                 if email is not None and (user.email or "").lower() != email.lower():
                     continue
                 if login is not None and user.login.lower() != login.lower():
@@ -143,19 +154,21 @@ class MemoryDirectory(ChangeRecorder):
                     False,
                 )
             user_id = f"u{next(self._ids):05d}"
-            self._users[user_id] = DirectoryUser(
-                id=user_id,
-                login=user.login,
-                email=user.email,
-                display_name=user.display_name or f"{user.given_name} {user.family_name}",
-                given_name=user.given_name,
-                family_name=user.family_name,
-                employee_id=user.employee_id,
-                title=user.title,
-                department=user.department,
-                manager_id=user.manager_id,
-                status=UserStatus.ACTIVE if user.enabled else UserStatus.DISABLED,
-                attributes=dict(user.attributes),
+            self._store(
+                DirectoryUser(
+                    id=user_id,
+                    login=user.login,
+                    email=user.email,
+                    display_name=user.display_name or f"{user.given_name} {user.family_name}",
+                    given_name=user.given_name,
+                    family_name=user.family_name,
+                    employee_id=user.employee_id,
+                    title=user.title,
+                    department=user.department,
+                    manager_id=user.manager_id,
+                    status=UserStatus.ACTIVE if user.enabled else UserStatus.DISABLED,
+                    attributes=dict(user.attributes),
+                )
             )
             return self._change(
                 "create_user", user_id, {"exists": "false"}, {"exists": "true", "login": user.login}
@@ -171,7 +184,7 @@ class MemoryDirectory(ChangeRecorder):
             wanted = dict(attributes)
             if before == wanted:
                 return self._change("update_user", user_id, before, wanted, False)
-            self._users[user_id] = dataclasses.replace(user, **wanted)  # type: ignore[arg-type]
+            self._store(dataclasses.replace(user, **wanted))  # type: ignore[arg-type]
             return self._change("update_user", user_id, before, wanted)
 
     def disable_user(self, user_id: str) -> Change:
@@ -184,10 +197,31 @@ class MemoryDirectory(ChangeRecorder):
         with self._lock:
             if user_id not in self._users:
                 return self._deleted(user_id, existed=False)
-            del self._users[user_id]
+            self._unindex(self._users.pop(user_id))
             for members in (*self._groups.values(), *self._licenses.values()):
                 members.discard(user_id)
             return self._deleted(user_id)
+
+    def _store(self, user: DirectoryUser) -> None:
+        """Put ``user`` (new or changed) in place, keeping the login and e-mail indexes."""
+        old = self._users.get(user.id)
+        if old is not None:
+            self._unindex(old)
+        self._position.setdefault(user.id, len(self._position))
+        self._users[user.id] = user
+        self._by_login.setdefault(user.login.lower(), []).append(user.id)
+        self._by_email.setdefault((user.email or "").lower(), []).append(user.id)
+
+    def _unindex(self, user: DirectoryUser) -> None:
+        for index, key in (
+            (self._by_login, user.login.lower()),
+            (self._by_email, (user.email or "").lower()),
+        ):
+            ids = index.get(key, [])
+            if user.id in ids:
+                ids.remove(user.id)
+            if not ids:
+                index.pop(key, None)
 
     def create_group(self, group: str) -> None:
         """Make ``group`` exist (for tests and the demo; groups are not a Protocol operation)."""
@@ -219,7 +253,7 @@ class MemoryDirectory(ChangeRecorder):
         with self._lock:
             user = self.get_user(user_id)
             self.reset_emails.append(user_id)
-            self._users[user_id] = dataclasses.replace(user, password_must_change=True)
+            self._store(dataclasses.replace(user, password_must_change=True))
             return self._change(
                 "send_password_reset",
                 user_id,
@@ -232,7 +266,7 @@ class MemoryDirectory(ChangeRecorder):
             user = self.get_user(user_id)
             # Keep only a digest, as a real directory would: the password itself goes nowhere.
             self._password_digests[user_id] = hashlib.sha256(password.encode()).hexdigest()
-            self._users[user_id] = dataclasses.replace(user, password_must_change=True)
+            self._store(dataclasses.replace(user, password_must_change=True))
             return self._change(
                 "set_one_time_password",
                 user_id,
@@ -253,20 +287,20 @@ class MemoryDirectory(ChangeRecorder):
                     "unlock", user_id, {"locked": "false"}, {"locked": "false"}, False
                 )
             status = UserStatus.ACTIVE if user.status is UserStatus.LOCKED else user.status
-            self._users[user_id] = dataclasses.replace(user, locked=False, status=status)
+            self._store(dataclasses.replace(user, locked=False, status=status))
             return self._change("unlock", user_id, {"locked": "true"}, {"locked": "false"})
 
     def lock(self, user_id: str) -> None:
         """Lock the account, as too many failed logins would (for the demo and tests)."""
         with self._lock:
             user = self.get_user(user_id)
-            self._users[user_id] = dataclasses.replace(user, locked=True, status=UserStatus.LOCKED)
+            self._store(dataclasses.replace(user, locked=True, status=UserStatus.LOCKED))
 
     def set_mfa_factors(self, user_id: str, factors: tuple[str, ...]) -> None:
         """Enrol the account in MFA factors, as the user would (for the demo and tests)."""
         with self._lock:
             user = self.get_user(user_id)
-            self._users[user_id] = dataclasses.replace(user, mfa_factors=tuple(factors))
+            self._store(dataclasses.replace(user, mfa_factors=tuple(factors)))
 
     def reset_mfa(self, user_id: str) -> Change:
         with self._lock:
@@ -276,7 +310,7 @@ class MemoryDirectory(ChangeRecorder):
                 return self._change(
                     "reset_mfa", user_id, {"mfa_factors": ""}, {"mfa_factors": ""}, False
                 )
-            self._users[user_id] = dataclasses.replace(user, mfa_factors=())
+            self._store(dataclasses.replace(user, mfa_factors=()))
             return self._change("reset_mfa", user_id, {"mfa_factors": before}, {"mfa_factors": ""})
 
     def revoke_sessions(self, user_id: str) -> Change:
@@ -316,7 +350,7 @@ class MemoryDirectory(ChangeRecorder):
                 return self._change(
                     operation, user_id, {"status": status}, {"status": status}, False
                 )
-            self._users[user_id] = dataclasses.replace(user, status=status)
+            self._store(dataclasses.replace(user, status=status))
             return self._change(operation, user_id, {"status": user.status}, {"status": status})
 
     def _change(
