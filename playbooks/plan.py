@@ -49,12 +49,18 @@ def select_playbook(
         request: the request (its intent, ticket and fields).
         settings: its ``field_names`` name the desk's fields that ``applies_when`` reads.
     """
-    context = {"ticket": ticket_facts(request, settings), "request": dataclasses.asdict(request)}
+    context: dict[str, object] | None = None  # built at the first applies_when: asdict is deep
     general: list[Playbook] = []
     for playbook in library.for_intent(request.intent):
         if playbook.applies_when is None:
             general.append(playbook)
-        elif evaluate(playbook.applies_when, context, where=f"{playbook.name}.applies_when"):
+            continue
+        if context is None:
+            context = {
+                "ticket": ticket_facts(request, settings),
+                "request": dataclasses.asdict(request),
+            }
+        if evaluate(playbook.applies_when, context, where=f"{playbook.name}.applies_when"):
             return playbook
     return general[0] if general else None
 

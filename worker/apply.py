@@ -79,6 +79,21 @@ _RECORD_VERIFIED = (
 _TICKETS = cast(Table, TicketRow.__table__)
 _RUN = select(_RUNS).where(_RUNS.c.id == bindparam("b_id"))
 _TICKET = select(_TICKETS).where(_TICKETS.c.id == bindparam("b_id"))
+_CLAIM = (
+    update(_RUNS)
+    .where(
+        _RUNS.c.id == bindparam("b_id"),
+        (_RUNS.c.state == "approved")
+        | ((_RUNS.c.state == "applying") & (_RUNS.c.updated_at < bindparam("b_stale"))),
+    )
+    .values(state="applying", updated_at=bindparam("b_now"))
+)
+"""Claim an approved run, or one whose claim outlived its lease."""
+_START_APPLYING = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"))
+    .values(stage="applying", stage_at=bindparam("b_now"), outcome="applying")
+)
 _STEP_STATE = select(_STEPS.c.state).where(_STEPS.c.idempotency_key == bindparam("b_key"))
 _FINISH_RUN = (
     update(_RUNS)
@@ -135,29 +150,15 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
 def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
     now = rt.clock()
     with rt.db.connect() as connection:
-        won = compare_and_set(
-            connection,
-            RunRow,
-            run_id,
-            (RunRow.state == "approved")
-            | (
-                (RunRow.state == "applying")
-                & (RunRow.updated_at < older_than(now, rt.settings.runtime.lease_s))
-            ),
-            state="applying",
-            updated_at=now,
-        )
-        if not won:
+        stale = older_than(now, rt.settings.runtime.lease_s)
+        won = connection.execute(_CLAIM, {"b_id": run_id, "b_now": now, "b_stale": stale})
+        if not won.rowcount:
             return None
         run = detached(RunRow, connection.execute(_RUN, {"b_id": run_id}).one())
         ticket = detached(TicketRow, connection.execute(_TICKET, {"b_id": run.ticket_id}).one())
         if ticket.stage != "applying":
             ticket.stage, ticket.stage_at, ticket.outcome = "applying", now, "applying"
-            connection.execute(
-                update(_TICKETS)
-                .where(_TICKETS.c.id == ticket.id)
-                .values(stage="applying", stage_at=now, outcome="applying")
-            )
+            connection.execute(_START_APPLYING, {"b_id": ticket.id, "b_now": now})
         return run, ticket, Plan.from_json(str(run.plan["json"]))
 
 

@@ -107,6 +107,18 @@ _RECENT_RESETS = (
 )
 _LAST_ATTEMPT = select(func.max(_RUNS.c.attempt)).where(_RUNS.c.ticket_id == bindparam("b_ticket"))
 _INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
+_DECIDED = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"))
+    .values(
+        intent=bindparam("b_intent"),
+        outcome=bindparam("b_outcome"),
+        stage=bindparam("b_stage"),
+        stage_at=bindparam("b_now"),
+    )
+)
+_DONE = _DECIDED.values(done_at=bindparam("b_now"))
+"""Record the decision on the ticket (and, when nothing follows, that it is done)."""
 
 
 def _decide(
@@ -251,15 +263,16 @@ def _record(
             queue_writeback(rt, connection, ref, kind, body, f"{purpose}-{run_id or 0}")
         if verdict.outcome != "applying":  # the run's end decides; see worker.apply
             queue_state(rt, connection, ref, verdict.outcome)
-        decided: dict[str, object] = {
-            "intent": classification.intent,
-            "outcome": verdict.outcome,
-            "stage": verdict.stage,
-            "stage_at": now,
-        }
-        if verdict.stage == "done":
-            decided["done_at"] = now
-        connection.execute(update(_TICKETS).where(_TICKETS.c.id == ticket_id).values(decided))
+        connection.execute(
+            _DONE if verdict.stage == "done" else _DECIDED,
+            {
+                "b_id": ticket_id,
+                "b_intent": classification.intent,
+                "b_outcome": verdict.outcome,
+                "b_stage": verdict.stage,
+                "b_now": now,
+            },
+        )
         audit.append(
             connection,
             "ticket.decided",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol, cast
 
 import structlog
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, Update, bindparam, or_, select, update
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
@@ -126,25 +126,26 @@ def writeback(rt: Runtime, outbox_id: int) -> bool:
         ticket_id = connection.scalar(select(OutboxRow.ticket_id).where(OutboxRow.id == outbox_id))
     if ticket_id is None:
         return False
-    _deliver(rt, ticket_id, OutboxRow.id == outbox_id)
+    _deliver(rt, ticket_id, "row", outbox_id)
     with rt.db.connect() as connection:
         return connection.scalar(select(OutboxRow.state).where(OutboxRow.id == outbox_id)) == "sent"
 
 
 def writeback_ticket(rt: Runtime, ticket_id: int) -> int:
     """Send every claimable outbox row of ticket ``ticket_id`` in order; returns how many were sent."""
-    return _deliver(rt, ticket_id, OutboxRow.ticket_id == ticket_id)
+    return _deliver(rt, ticket_id, "ticket", ticket_id)
 
 
-def _deliver(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> int:
+def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
     """
-    Claim the rows ``which`` selects (pending, or sending past its lease) in one transaction,
-    send them in the order they were queued, and record every result in one transaction.
+    Claim, in one transaction, the ticket's rows (``by="ticket"``) or the one row (``by="row"``)
+    whose id is ``key`` — pending, or sending past its lease — send them in the order they were
+    queued, and record every result in one transaction.
 
     A transient failure records what was sent, gives the rest back and re-raises (the message
     is retried); a permanent one marks that row failed and goes on with the next.
     """
-    claimed = _claim(rt, ticket_id, which)
+    claimed = _claim(rt, ticket_id, by, key)
     results: list[tuple[int, str, str | None, str | None]] = []
     try:
         for item in claimed:
@@ -174,32 +175,23 @@ def _deliver(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> int:
     return sum(1 for _, state, _, _ in results if state == "sent")
 
 
-def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Claimed]:
+def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
     now = rt.clock()
-    claimable = or_(
-        OutboxRow.state == "pending",
-        (OutboxRow.state == "sending")
-        & (OutboxRow.updated_at < older_than(now, rt.settings.runtime.lease_s)),
-    )
     with rt.db.connect() as connection:
         # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
         rows = connection.execute(
-            update(_OUTBOX)
-            .where(which, claimable)
-            .values(state="sending", updated_at=now, attempts=_OUTBOX.c.attempts + 1)
-            .returning(
-                _OUTBOX.c.id, _OUTBOX.c.desk, _OUTBOX.c.kind, _OUTBOX.c.body, _OUTBOX.c.marker
-            )
+            _CLAIM[by],
+            {"b_key": key, "b_now": now, "b_stale": older_than(now, rt.settings.runtime.lease_s)},
         ).all()
         if not rows:
             return []
-        key = connection.scalar(select(TicketRow.key).where(TicketRow.id == ticket_id))
-        assert key is not None
+        ticket_key = connection.scalar(_TICKET_KEY, {"b_ticket": ticket_id})
+        assert ticket_key is not None
         return [
             _Claimed(
                 row.id,
                 row.desk,
-                key,
+                ticket_key,
                 row.kind,
                 row.body,
                 row.marker,
@@ -211,25 +203,54 @@ def _claim(rt: Runtime, ticket_id: int, which: ColumnElement[bool]) -> list[_Cla
 
 def _transition_due(rt: Runtime, ticket_id: int) -> bool:
     with rt.db.connect() as connection:
-        found = connection.scalar(
-            select(OutboxRow.id).where(
-                OutboxRow.ticket_id == ticket_id,
-                OutboxRow.kind == "transition",
-                OutboxRow.state.in_(("pending", "sending")),
-            )
-        )
-    return found is not None
+        return connection.scalar(_TRANSITION_DUE, {"b_ticket": ticket_id}) is not None
 
 
 def _superseded(connection: Connection, ticket_id: int, outbox_id: int) -> bool:
     # A state queued later is already on the desk: this older one must not overwrite it.
-    later = select(OutboxRow.id).where(
-        OutboxRow.ticket_id == ticket_id,
-        OutboxRow.kind == "field",
-        OutboxRow.id > outbox_id,
-        OutboxRow.state == "sent",
+    later = connection.scalar(_LATER_STATE_SENT, {"b_ticket": ticket_id, "b_id": outbox_id})
+    return later is not None
+
+
+def _claim_by(column: ColumnElement[int]) -> Update:
+    """Claim the pending rows (or those sending past their lease) whose ``column`` is ``b_key``."""
+    return (
+        update(_OUTBOX)
+        .where(
+            column == bindparam("b_key"),
+            or_(
+                _OUTBOX.c.state == "pending",
+                (_OUTBOX.c.state == "sending") & (_OUTBOX.c.updated_at < bindparam("b_stale")),
+            ),
+        )
+        .values(state="sending", updated_at=bindparam("b_now"), attempts=_OUTBOX.c.attempts + 1)
+        .returning(_OUTBOX.c.id, _OUTBOX.c.desk, _OUTBOX.c.kind, _OUTBOX.c.body, _OUTBOX.c.marker)
     )
-    return connection.scalar(later.limit(1)) is not None
+
+
+_TICKETS = cast(Table, TicketRow.__table__)
+_CLAIM = {"ticket": _claim_by(_OUTBOX.c.ticket_id), "row": _claim_by(_OUTBOX.c.id)}
+_TICKET_KEY = select(_TICKETS.c.key).where(_TICKETS.c.id == bindparam("b_ticket"))
+_TRANSITION_DUE = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.ticket_id == bindparam("b_ticket"),
+        _OUTBOX.c.kind == "transition",
+        _OUTBOX.c.state.in_(("pending", "sending")),
+    )
+    .limit(1)
+)
+_LATER_STATE_SENT = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.ticket_id == bindparam("b_ticket"),
+        _OUTBOX.c.kind == "field",
+        _OUTBOX.c.id > bindparam("b_id"),
+        _OUTBOX.c.state == "sent",
+    )
+    .limit(1)
+)
+"""Statements built once: every ticket's writeback runs them."""
 
 
 def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
