@@ -149,6 +149,7 @@ def feed_metric(
     events: Iterable[TicketEvent],
     *,
     automation_ids: frozenset[str] = frozenset(),
+    updates: Sequence[list[TicketEvent]] | None = None,
 ) -> MetricFeed:
     """
     The clock events of one metric for one ticket.
@@ -160,6 +161,8 @@ def feed_metric(
         intent: the ticket's classified intent, if any.
         events: the ticket's normalised events, any order, duplicates allowed.
         automation_ids: desk person ids of deskpilot's own account(s).
+        updates: ``ordered_updates(events)`` when the caller has it already (one ticket's
+            metrics share it).
 
     Returns:
         The metric's clock spec (goal and calendar of the policy matched at creation) and events;
@@ -168,7 +171,7 @@ def feed_metric(
     state, clock_events = _TicketState(), []
     first_policy: Policy | None = None
     current_goal: float | None = None
-    for update in ordered_updates(events):
+    for update in ordered_updates(events) if updates is None else updates:
         was, fired = state.status, set[str]()
         for event in update:
             fired |= _triggers(event, state, metric, automation_ids)
@@ -232,8 +235,11 @@ def evaluate_ticket(
         Metric name to its evaluated clock.
     """
     out: dict[str, ClockResult] = {}
+    updates = ordered_updates(events)
     for metric in defs.metrics:
-        feed = feed_metric(defs, metric, desk, intent, events, automation_ids=automation_ids)
+        feed = feed_metric(
+            defs, metric, desk, intent, events, automation_ids=automation_ids, updates=updates
+        )
         out[metric.name] = evaluate_clock(feed.spec, feed.events, now, skew_seconds=skew_seconds)
     return out
 
