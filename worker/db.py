@@ -514,20 +514,39 @@ class WriterTurn:
                 wake.acquire()
                 (self._urgent if urgent else self._waiting).append((me, wake))
         if wake is not None:
-            wake.acquire()  # released by the previous holder, which made us the owner
+            self._wait(me, wake)
         try:
             yield
         finally:
             with self._lock:
                 self._depth -= 1
                 if self._depth == 0:
-                    queue = self._urgent or self._waiting
-                    if queue:
-                        self._owner, wake = queue.popleft()
-                        self._depth = 1
-                        wake.release()
-                    else:
-                        self._owner = None
+                    self._pass_on()
+
+    def _wait(self, me: int, wake: threading.Lock) -> None:
+        """Block until the previous holder hands us the turn; leave cleanly if interrupted."""
+        try:
+            wake.acquire()  # released by the previous holder, which made us the owner
+        except BaseException:
+            with self._lock:
+                for queue in (self._urgent, self._waiting):
+                    if (me, wake) in queue:
+                        queue.remove((me, wake))
+                        break
+                else:  # handed over meanwhile: a turn nobody will use must not stop the rest
+                    if self._owner == me:
+                        self._pass_on()
+            raise
+
+    def _pass_on(self) -> None:
+        """Give the turn to the next waiter (urgent ones first), or free it (lock held)."""
+        queue = self._urgent or self._waiting
+        if queue:
+            self._owner, wake = queue.popleft()
+            self._depth = 1
+            wake.release()
+        else:
+            self._owner, self._depth = None, 0
 
 
 class Database:

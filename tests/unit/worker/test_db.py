@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -17,7 +18,7 @@ def _waiter(turn: WriterTurn, name: str, order: list[str], urgent: bool) -> thre
         with turn.hold(urgent=urgent):
             order.append(name)
 
-    thread = threading.Thread(target=run, name=name)
+    thread = threading.Thread(target=run, name=name, daemon=True)  # a failure must not hang
     thread.start()
     return thread
 
@@ -53,6 +54,43 @@ def test_turn_is_reentrant_and_released_on_error() -> None:
     _waiter(turn, "next", order, urgent=False).join(5)
 
     assert order == ["next"]  # the failed holder gave the turn back, both levels of it
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
+def test_a_waiter_interrupted_in_the_queue_does_not_stop_the_rest() -> None:
+    # Ctrl-C reaches the main thread while it waits for the turn: the turn must not later be
+    # handed to it, or every other thread would wait forever.
+    turn, held, release = WriterTurn(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turn.hold():
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    held.wait(5)
+    previous = signal.signal(signal.SIGALRM, _interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        with pytest.raises(Interrupted), turn.hold():
+            pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    release.set()
+    holder.join(5)
+    order: list[str] = []
+    _waiter(turn, "next", order, urgent=False).join(5)
+
+    assert order == ["next"]
 
 
 def test_connect_commits_or_rolls_back_as_one_transaction(db: Database) -> None:
