@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets as pysecrets
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import structlog
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -25,6 +25,7 @@ from playbooks.steps import Verification, compensations_for, execute_step, verif
 from worker import audit
 from worker.db import RunRow, StepRow, TicketRow, TimerRow
 from worker.metrics import STEPS
+from worker.notes import Note, failure_notes, result_notes, run_facts
 from worker.runtime import Runtime
 from worker.scheduled import due_later, schedule_run
 from worker.store import compare_and_set, detached, insert_ignore, older_than
@@ -292,8 +293,6 @@ def _verify(rt: Runtime, run: RunRow, plan: Plan) -> dict[int, Verification]:
 def _succeed(
     rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, verifications: dict[int, Verification]
 ) -> str:
-    from worker.notes import result_notes, run_facts
-
     failures = [
         f"step {step.index} ({step.kind}): {verifications[step.index].detail}"
         for step in plan.changes
@@ -301,12 +300,8 @@ def _succeed(
     ]
     state = "applied" if not failures else "unverified"
     outcome = "resolved" if not failures else "escalated"
-    now = rt.clock()
-    result = {"verification_failures": failures}
-    with rt.db.connect() as connection:
-        connection.execute(
-            _FINISH_RUN, {"b_id": run.id, "state": state, "updated_at": now, "result": result}
-        )
+
+    def records_and_notes(connection: Connection) -> list[Note]:
         if verifications:
             connection.execute(
                 _RECORD_VERIFIED,
@@ -315,13 +310,40 @@ def _succeed(
                     for index, verification in verifications.items()
                 ],
             )
-        connection.execute(_FINISH_TICKET, {"b_id": ticket.id, "outcome": outcome, "now": now})
-        facts = run_facts(connection, run, plan, verifications)
-        for kind, body, purpose in result_notes(rt.library.get(run.playbook), facts):
-            queue_writeback(rt, connection, ticket, kind, body, f"{purpose}-{run.id}")
-        queue_state(rt, connection, ticket, outcome)
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
+        facts = run_facts(connection, run, plan, verifications)
+        return result_notes(rt.library.get(run.playbook), facts)
+
+    _end_run(
+        rt, run, ticket, state, outcome, {"verification_failures": failures}, records_and_notes
+    )
+    return state
+
+
+def _end_run(
+    rt: Runtime,
+    run: RunRow,
+    ticket: TicketRow,
+    state: str,
+    outcome: str,
+    result: dict[str, Any],
+    within: Callable[[Connection], Sequence[Note]],
+) -> None:
+    """
+    End ``run`` in one transaction: its ``state`` and ``result``, the ticket done with
+    ``outcome``, whatever ``within`` records in the same transaction and the notes it returns,
+    the outcome for the desk's state field and the audit entry; then send the notes.
+    """
+    now = rt.clock()
+    with rt.db.connect() as connection:
+        connection.execute(
+            _FINISH_RUN, {"b_id": run.id, "state": state, "updated_at": now, "result": result}
+        )
+        connection.execute(_FINISH_TICKET, {"b_id": ticket.id, "outcome": outcome, "now": now})
+        for kind, body, purpose in within(connection):
+            queue_writeback(rt, connection, ticket, kind, body, f"{purpose}-{run.id}")
+        queue_state(rt, connection, ticket, outcome)
         audit.append(
             connection,
             f"run.{state}",
@@ -332,7 +354,6 @@ def _succeed(
         )
         outbox = pending_outbox_ids(connection, ticket.id)
     send_outbox(rt, ticket.id, outbox)
-    return state
 
 
 def _schedule_expiry(connection: Connection, run: RunRow, until: dt.datetime) -> None:
@@ -360,37 +381,19 @@ def _fail(
     done: Sequence[PlannedStep],
     failure: StepFailedError,
 ) -> str:
-    from worker.notes import failure_notes, run_facts
-
     compensation_errors = compensate(rt, run, ticket, done, "compensate")
     state = "compensated" if not compensation_errors else "failed"
-    now = rt.clock()
-    with rt.db.session() as session:
-        row = session.get(RunRow, run.id)
-        trow = session.get(TicketRow, ticket.id)
-        assert row is not None and trow is not None
-        row.state, row.updated_at = state, now
-        row.result = {
-            "failed_step": failure.step.index,
-            "error": str(failure.error),
-            "compensation_errors": compensation_errors,
-        }
-        trow.outcome, trow.stage, trow.stage_at, trow.done_at = "escalated", "done", now, now
-        facts = run_facts(session, row, plan, failed=(failure.step, str(failure.error)))
-        notes = failure_notes(rt.library.get(row.playbook), facts, compensation_errors)
-        for kind, body, purpose in notes:
-            queue_writeback(rt, session, trow, kind, body, f"{purpose}-{row.id}")
-        queue_state(rt, session, trow, "escalated")
-        audit.append(
-            session,
-            f"run.{state}",
-            actor="deskpilot",
-            ticket_id=trow.id,
-            run_id=row.id,
-            data=row.result,
-        )
-        outbox = pending_outbox_ids(session, trow.id)
-    send_outbox(rt, trow.id, outbox)
+    result = {
+        "failed_step": failure.step.index,
+        "error": str(failure.error),
+        "compensation_errors": compensation_errors,
+    }
+
+    def notes(connection: Connection) -> list[Note]:
+        facts = run_facts(connection, run, plan, failed=(failure.step, str(failure.error)))
+        return failure_notes(rt.library.get(run.playbook), facts, compensation_errors)
+
+    _end_run(rt, run, ticket, state, "escalated", result, notes)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
     return state
 
@@ -398,31 +401,21 @@ def _fail(
 def _hand_over_uncertain(
     rt: Runtime, run: RunRow, ticket: TicketRow, uncertain: StepUncertainError
 ) -> str:
-    now = rt.clock()
-    with rt.db.session() as session:
-        row = session.get(RunRow, run.id)
-        trow = session.get(TicketRow, ticket.id)
-        assert row is not None and trow is not None
-        row.state, row.updated_at = "uncertain", now
-        row.result = {"uncertain_step": uncertain.step.index, "error": str(uncertain)}
-        trow.outcome, trow.stage, trow.stage_at, trow.done_at = "escalated", "done", now, now
-        body = (
-            f"deskpilot stopped before finishing **{uncertain.step.description}**: a worker crashed "
-            "while it ran, and this operation cannot be read back. Check the account (and whether "
-            "the owner received a reset e-mail) before doing it again by hand."
-        )
-        queue_writeback(rt, session, trow, "internal_note", body, f"uncertain-{row.id}")
-        queue_state(rt, session, trow, "escalated")
-        audit.append(
-            session,
-            "run.uncertain",
-            actor="deskpilot",
-            ticket_id=trow.id,
-            run_id=row.id,
-            data=row.result,
-        )
-        outbox = pending_outbox_ids(session, trow.id)
-    send_outbox(rt, trow.id, outbox)
+    body = (
+        f"deskpilot stopped before finishing **{uncertain.step.description}**: a worker crashed "
+        "while it ran, and this operation cannot be read back. Check the account (and whether "
+        "the owner received a reset e-mail) before doing it again by hand."
+    )
+    result = {"uncertain_step": uncertain.step.index, "error": str(uncertain)}
+    _end_run(
+        rt,
+        run,
+        ticket,
+        "uncertain",
+        "escalated",
+        result,
+        lambda _: [("internal_note", body, "uncertain")],
+    )
     log.error("run.uncertain", run_id=run.id, step=uncertain.step.index)
     return "uncertain"
 

@@ -361,6 +361,7 @@ class MemoryDirectory(ChangeRecorder):
         after: Mapping[str, str | None],
         changed: bool = True,
     ) -> Change:
+        """``ChangeRecorder._change``, counting every change applied (what tests of exactly-once read)."""
         if changed:
             self.apply_counts[(operation, target)] += 1
-        return Change(operation, self.name, target, dict(before), dict(after), changed)
+        return super()._change(operation, target, before, after, changed)
