@@ -28,7 +28,7 @@ from intake.classifier.model import load_model
 from intake.classifier.train import train_model
 from intake.classify import Classifier
 from intake.config import DEFAULT_THRESHOLDS, ClassifierSettings
-from worker.cli_classify import DEFAULT_ENDAVA, read_jsonl
+from worker.cli.classify import DEFAULT_ENDAVA, read_jsonl
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TARGET_PRECISION = 0.98

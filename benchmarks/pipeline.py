@@ -226,7 +226,7 @@ class Servers:
 def deliveries(
     count: int, offset: int = 0, key_prefix: str = "IT-1"
 ) -> list[tuple[bytes, dict[str, str]]]:
-    from worker.db import utcnow
+    from worker.db.database import utcnow
     from worker.demo.data import DemoDesk, DemoPerson, DemoSet, DemoTicket
     from worker.demo.deliveries import build_deliveries
 
@@ -366,8 +366,8 @@ def noop_throughput(broker_url: str, messages: int = 20000) -> float:
     """The same broker setup with a no-op actor: messages per second drained by one Worker."""
     import dramatiq
 
-    from worker.broker import make_broker
     from worker.config import BrokerSettings
+    from worker.queue.broker import make_broker
 
     if broker_url != "stub":  # the servers are gone: drop what they left queued, or we'd consume it
         import redis

@@ -4,7 +4,7 @@ SLA benchmark: the clock engine's ingest rate, one timer tick, and the dashboard
 * (a) events/s through ``sla.feed.evaluate_ticket`` over 100,000 tickets of 10 events each
   (1,000,000 events; the demo's business-hours calendar with English holidays);
 * (b) one timer tick with 1,000 SLA timers due among 100,000 pending: the real
-  ``worker.timers.fire_timers`` (claim each, re-evaluate its ticket's clock, store it), until
+  ``worker.queue.timers.fire_timers`` (claim each, re-evaluate its ticket's clock, store it), until
   nothing is due — and the due-selection query alone;
 * (c) ``GET /dashboard`` (last 7 and 30 days) with 100,000 tickets and 200,000 clocks stored.
 
@@ -39,7 +39,7 @@ from sla.definition import compile_sla
 from sla.feed import evaluate_ticket
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db import (
+from worker.db.database import (
     ApprovalRow,
     RunRow,
     SlaClockRow,
@@ -48,10 +48,10 @@ from worker.db import (
     TimerRow,
     utcnow,
 )
+from worker.db.store import compare_and_set, event_to_json
 from worker.logging import configure_logging
+from worker.queue.timers import fire_timers
 from worker.runtime import Runtime
-from worker.store import compare_and_set, event_to_json
-from worker.timers import fire_timers
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TOKEN_ENV = "DESKPILOT_BENCH_DASHBOARD_TOKEN"  # noqa: S105 (a variable name)

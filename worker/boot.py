@@ -27,12 +27,12 @@ from connectors.identity.memory import MemoryDirectory
 from connectors.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from intake.classify import Classifier
 from playbooks.load import builtin_library_dir, load_library
-from worker import migrate
-from worker.actors import declare_actors
-from worker.broker import DeadLetters, RedisJanitor, make_broker
 from worker.config import AppSettings
-from worker.db import Database, DeadLetterRow, utcnow
-from worker.periodic import Ticker
+from worker.db import migrate
+from worker.db.database import Database, DeadLetterRow, utcnow
+from worker.queue.actors import declare_actors
+from worker.queue.broker import DeadLetters, RedisJanitor, make_broker
+from worker.queue.periodic import Ticker
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.boot")
@@ -75,7 +75,7 @@ def build_runtime(
 
 def build_desks(settings: AppSettings) -> dict[str, DeskClient]:
     """One desk client per configured desk (in-memory where the config says so)."""
-    from worker.desk_factory import build_desk
+    from worker.wiring.desks import build_desk
 
     limiter = build_limiter(settings.broker.url)
     desks: dict[str, DeskClient] = {}
@@ -98,7 +98,7 @@ def build_limiter(broker_url: str) -> RateLimiter:
 
 def build_directories(settings: AppSettings) -> dict[str, DirectoryClient]:
     """One directory client per configured directory."""
-    from worker.directory_factory import build_directory
+    from worker.wiring.directories import build_directory
 
     built: dict[str, DirectoryClient] = {}
     for directory in settings.directories:

@@ -19,7 +19,7 @@ import structlog
 from connectors.desks import DeskClient
 from connectors.identity import DirectoryClient
 from worker.config import AppSettings, DeskSettings
-from worker.db import Database, utcnow
+from worker.db.database import Database, utcnow
 
 log = structlog.get_logger("deskpilot.runtime")
 
@@ -39,7 +39,7 @@ class Runtime:
     clock: Callable[[], dt.datetime] = utcnow
     actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
     sla: Any = None
-    """The compiled SLA definitions (``worker.slaclock.definitions``)."""
+    """The compiled SLA definitions (``worker.clocks.slaclock.definitions``)."""
     node: str = "deskpilot"
 
     def send(self, actor: str, *args: Any, delay_ms: int | None = None) -> None:

@@ -19,10 +19,10 @@ from connectors.desks.transport import RetryPolicy
 from connectors.ratelimit import LocalRateLimiter
 from tests.e2e.pipeline_support import demo_settings_for
 from worker.boot import build_runtime
-from worker.broker import QUEUES
-from worker.db import utcnow
+from worker.db.database import utcnow
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS, seed_directory
+from worker.queue.broker import QUEUES
 from worker.runtime import Runtime
 
 JIRA = "https://acme-it.atlassian.net"

@@ -29,8 +29,8 @@ from tests.e2e.desks_support import (
     jira_signed,
     search_page,
 )
-from worker.db import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
-from worker.poll import poll_desk
+from worker.db.database import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
+from worker.inbound.poll import poll_desk
 from worker.web.app import create_app
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "jira"

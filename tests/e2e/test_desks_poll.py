@@ -2,7 +2,7 @@
 Polling through the worker: same events as the webhook, a cursor that persists, one poll at a time.
 
 ``jira-it`` is a real ``JiraDesk`` whose ``/search/jql`` is faked with ``responses``; the poller
-stores what it fetches through the same inbox as webhooks (``worker.receive.store_delivery``).
+stores what it fetches through the same inbox as webhooks (``worker.inbound.receive.store_delivery``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from connectors.desks.polling import PollCursor, parse_time
 from connectors.errors import UnavailableError
 from intake.normalize import normalize_deliveries
 from tests.e2e.desks_support import SEARCH, DeskRun, desk_runtime, jira_desk, search_page
-from worker.db import InboxItem, PollCursorRow, TicketEventRow
-from worker.ingest import ingest
-from worker.poll import poll_desk
-from worker.receive import receive_webhook
+from worker.db.database import InboxItem, PollCursorRow, TicketEventRow
+from worker.inbound.ingest import ingest
+from worker.inbound.poll import poll_desk
+from worker.inbound.receive import receive_webhook
 
 KEY = "IT-106"
 

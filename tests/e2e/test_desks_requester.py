@@ -18,10 +18,10 @@ from connectors.desks.zendesk import ZendeskDesk
 from connectors.errors import UnavailableError
 from connectors.ratelimit import LocalRateLimiter
 from tests.e2e.desks_support import DeskRun, FakeClock, desk_runtime
-from worker.db import InboxItem, TicketRow
-from worker.ingest import ingest
-from worker.receive import receive_webhook
-from worker.store import ticket_from_json
+from worker.db.database import InboxItem, TicketRow
+from worker.db.store import ticket_from_json
+from worker.inbound.ingest import ingest
+from worker.inbound.receive import receive_webhook
 
 DESK = "zendesk-support"
 KEY = "4101"

@@ -23,10 +23,10 @@ from dramatiq.middleware import Middleware
 from sqlalchemy import select
 
 from tests.e2e.desks_support import SD_COMMENTS, DeskRun, desk_runtime, jira_desk
-from worker.db import OutboxRow, TicketRow
-from worker.ingest import ingest
-from worker.receive import receive_webhook
-from worker.writeback import queue_writeback, writeback
+from worker.db.database import OutboxRow, TicketRow
+from worker.inbound.ingest import ingest
+from worker.inbound.receive import receive_webhook
+from worker.outbound.writeback import queue_writeback, writeback
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "jira"
 KEY = "IT-106"

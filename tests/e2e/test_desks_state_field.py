@@ -22,9 +22,9 @@ from tests.e2e.desks_support import JIRA, FakeClock, jira_desk
 from tests.integration.playbooks.world import DESK, World, company, settings_for
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db import InboxItem, OutboxRow, TicketRow
-from worker.ingest import ingest
-from worker.writeback import queue_state, writeback
+from worker.db.database import InboxItem, OutboxRow, TicketRow
+from worker.inbound.ingest import ingest
+from worker.outbound.writeback import queue_state, writeback
 
 FIELD = "customfield_10099"
 ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")

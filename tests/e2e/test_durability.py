@@ -33,10 +33,10 @@ from tests.e2e.shared_systems import (
     create_tables,
     seed_users,
 )
-from worker import migrate
 from worker.boot import WebServer, build_runtime
 from worker.config import AppSettings
-from worker.db import Database, OutboxRow, TicketRow, utcnow
+from worker.db import migrate
+from worker.db.database import Database, OutboxRow, TicketRow, utcnow
 from worker.demo.data import DemoDesk, DemoPerson, DemoSet, DemoTicket
 from worker.demo.deliveries import build_deliveries
 

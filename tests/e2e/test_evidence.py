@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.e2e.pipeline_support import demo_runtime, running, wait_until_handled
-from worker.cli import app
-from worker.evidence import evidence_pack
+from worker.cli.app import app
+from worker.reports.evidence import evidence_pack
 from worker.web.app import create_app
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.e2e.pipeline_support import demo_runtime
-from worker.cli import app as cli
-from worker.db import InboxItem, RejectedDeliveryRow
+from worker.cli.app import app as cli
+from worker.db.database import InboxItem, RejectedDeliveryRow
 from worker.demo.deliveries import build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS
-from worker.ingest import ingest
-from worker.receive import Outcome, ReplayError, receive_webhook, replay_refused
+from worker.inbound.ingest import ingest
+from worker.inbound.receive import Outcome, ReplayError, receive_webhook, replay_refused
 from worker.runtime import Runtime
 from worker.web.app import create_app
 

@@ -17,10 +17,10 @@ from connectors.errors import RejectedError
 from connectors.identity import Change
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import World, company, seed, world
-from worker import commands
-from worker.apply import apply_run
-from worker.db import ApprovalRow, AuditRow, RunRow, StepRow
-from worker.periodic import sweep
+from worker.db.database import ApprovalRow, AuditRow, RunRow, StepRow
+from worker.queue.periodic import sweep
+from worker.runs import commands
+from worker.runs.apply import apply_run
 
 GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
 
@@ -78,8 +78,8 @@ def test_racing_approvals_apply_exactly_once(w: World) -> None:
     w.comment("IT-3", "olivia", "/approve")
     w.comment("IT-3", "olivia", "/approve\nlooks fine")
     ticket_id = w.ticket_row("IT-3").id
-    from worker import ingest
-    from worker.db import InboxItem
+    from worker.db.database import InboxItem
+    from worker.inbound import ingest
 
     with w.rt.db.session() as session:
         inbox = session.scalars(select(InboxItem.id).where(InboxItem.state == "received")).all()

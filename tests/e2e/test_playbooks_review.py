@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import AGENT_TOKEN, NOW, World, world
-from worker.db import AuditRow, ClassificationRow, CorrectionRow, StepRow
-from worker.digest import build_digest, post_digest
+from worker.db.database import AuditRow, ClassificationRow, CorrectionRow, StepRow
+from worker.outbound.digest import build_digest, post_digest
 from worker.web import auth, review
 
 GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
@@ -165,11 +165,11 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
 def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) -> None:
     """With runtime.digest_ticket set, a daily job posts the digest there, once per day."""
     from tests.e2e.pipeline_support import demo_runtime
-    from worker.db import OutboxRow
-    from worker.digest import post_daily_digest
-    from worker.ingest import ingest
-    from worker.periodic import jobs_for
-    from worker.receive import receive_webhook
+    from worker.db.database import OutboxRow
+    from worker.inbound.ingest import ingest
+    from worker.inbound.receive import receive_webhook
+    from worker.outbound.digest import post_daily_digest
+    from worker.queue.periodic import jobs_for
 
     with demo_runtime(f"sqlite:///{tmp_path / 'd.sqlite3'}") as demo:
         rt = demo.rt

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import world
-from worker.apply import apply_run
-from worker.db import TimerRow
+from worker.db.database import TimerRow
+from worker.runs.apply import apply_run
 
 LEAVER = (
     "Offboarding: Alice Liddell leaving",

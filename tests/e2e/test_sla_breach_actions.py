@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sla.config import SlaSettings
 from sla.definition import compile_sla
 from tests.integration.playbooks.world import world
-from worker.db import OutboxRow, TicketEventRow
-from worker.slaclock import update_sla
+from worker.clocks.slaclock import update_sla
+from worker.db.database import OutboxRow, TicketEventRow
 
 SLA = {
     "policies": [

@@ -17,10 +17,10 @@ from connectors.desks import DeskSlaValue
 from connectors.desks.memory import MemoryDesk
 from connectors.identity.memory import MemoryDirectory
 from worker.boot import build_runtime
+from worker.clocks.reconcile import reconcile_desk
 from worker.config import AppSettings
-from worker.db import SlaClockRow, SlaReconciliationRow, TicketRow
-from worker.periodic import Job, jobs_for
-from worker.reconcile import reconcile_desk
+from worker.db.database import SlaClockRow, SlaReconciliationRow, TicketRow
+from worker.queue.periodic import Job, jobs_for
 from worker.runtime import Runtime
 from worker.web.app import create_app
 

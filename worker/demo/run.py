@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from connectors.desks.memory import MemoryDesk
 from worker.boot import WebServer, Workers, build_runtime
 from worker.config import AppSettings
-from worker.db import InboxItem, OutboxRow, RunRow, SlaClockRow, TicketRow, utcnow
+from worker.db.database import InboxItem, OutboxRow, RunRow, SlaClockRow, TicketRow, utcnow
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
 from worker.logging import configure_logging
@@ -257,7 +257,7 @@ def _summary(rt: Runtime, deliveries: list[DemoDelivery], handled: bool) -> str:
 
 
 def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> None:
-    from worker.cli import _wait_for_signal
+    from worker.cli.app import _wait_for_signal
 
     token = os.environ[settings.web.api_tokens[0].token.env or ""]
     console.print(

@@ -1,7 +1,7 @@
 """
 The ASGI app: ``/hooks/{desk}``, ``/healthz``, ``/metrics``, the dashboard and the review page.
 
-Handlers hold no business rules: they read the request, call ``worker.receive`` (which verifies
+Handlers hold no business rules: they read the request, call ``worker.inbound.receive`` (which verifies
 with the pure functions from ``intake``), and answer. Database work runs in the thread pool.
 """
 
@@ -16,9 +16,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from worker import secretlinks
+from worker.inbound.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
-from worker.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
+from worker.runs import secretlinks
 from worker.runtime import Runtime
 from worker.web import auth, dashboard, drift, review
 

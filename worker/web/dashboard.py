@@ -1,7 +1,7 @@
 """
 The team lead's SLA dashboard: ``/dashboard``, its CSV exports, and its Prometheus figures.
 
-Figures come from ``worker.dashboard_data`` (a few set-based queries, then ``sla.report``). The
+Figures come from ``worker.reports.dashboard_data`` (a few set-based queries, then ``sla.report``). The
 page is one server-rendered HTML document with inline CSS, SVG and a few lines of JavaScript
 (countdowns); nothing is loaded from elsewhere. It reloads itself every 30 seconds.
 """
@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sla.report import Compliance, Distribution, Period
-from worker.dashboard_data import GROUPS, DashboardView, dashboard_view
+from worker.reports.dashboard_data import GROUPS, DashboardView, dashboard_view
 from worker.runtime import Runtime
 from worker.web import dashboard_metrics
 from worker.web.auth import require

@@ -19,8 +19,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from sla.report import Distribution, Period
-from worker.dashboard_data import DashboardView, dashboard_view, open_states
 from worker.metrics import REGISTRY
+from worker.reports.dashboard_data import DashboardView, dashboard_view, open_states
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.dashboard")

@@ -1,7 +1,7 @@
 """
 ``/dashboard/drift``: tickets whose SLA figures in the desk disagree with deskpilot's clocks.
 
-Reads ``sla_reconciliation`` (written by ``worker.reconcile``); shows both sides and never
+Reads ``sla_reconciliation`` (written by ``worker.clocks.reconcile``); shows both sides and never
 changes either. Also ``/dashboard/export/drift.csv`` with the same rows.
 """
 
@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from worker.db import SlaReconciliationRow, TicketRow
+from worker.db.database import SlaReconciliationRow, TicketRow
 from worker.runtime import Runtime
 from worker.web.auth import require
 from worker.web.dashboard import TEMPLATES, duration

@@ -4,7 +4,7 @@ The agents' review page: what deskpilot resolved on its own, what waits for an a
 Each run shows its evidence (plan, decision, each step before → after and its read-back). Agents
 (role ``agent``) approve or reject a waiting run, confirm a resolution, or mark it wrong — which
 records a classifier correction and offers the run's compensations as a rollback plan. Forms
-carry a per-session CSRF token; every action is audited (``worker.rollback``).
+carry a per-session CSRF token; every action is audited (``worker.runs.rollback``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from jinja2 import Environment, select_autoescape
 from sqlalchemy import select
 
 from playbooks.planned import Plan, PlannedStep
-from worker import rollback
-from worker.db import RunRow, StepRow, TicketRow
+from worker.db.database import RunRow, StepRow, TicketRow
+from worker.runs import rollback
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
 

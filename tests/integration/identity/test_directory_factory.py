@@ -12,7 +12,7 @@ from connectors.identity.openldap import LdapDirectory
 from connectors.identity.scim import ScimDirectory
 from tests.services.slapd import SlapdServer
 from worker.config import ConfigError, DirectorySettings
-from worker.directory_factory import build_directory
+from worker.wiring.directories import build_directory
 
 ENV = {"BIND_PW": "s3cret", "SCIM_TOKEN": "t0ken"}
 LDAP_OPTIONS = {

@@ -27,12 +27,15 @@ from connectors.desks.memory import MemoryDesk
 from connectors.identity import DirectoryClient, DirectoryUser, NewUser
 from connectors.identity.memory import MemoryDirectory
 from intake.webhooks import sign_jira
-from worker import commands, ingest, process, timers, writeback
-from worker.apply import apply_run
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
-from worker.receive import Outcome, receive_webhook
+from worker.db.database import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
+from worker.inbound import ingest
+from worker.inbound.receive import Outcome, receive_webhook
+from worker.outbound import writeback
+from worker.queue import timers
+from worker.runs import commands, process
+from worker.runs.apply import apply_run
 from worker.runtime import Runtime
 
 DESK = "jira-it"

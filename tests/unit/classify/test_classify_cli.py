@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from worker.cli_classify import app
+from worker.cli.classify import app
 
 runner = CliRunner()
 LINES = [

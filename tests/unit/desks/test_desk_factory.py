@@ -13,7 +13,7 @@ from connectors.desks.servicenow import ServiceNowDesk
 from connectors.desks.zendesk import ZendeskDesk
 from connectors.ratelimit import Budget, LocalRateLimiter
 from worker.config import ConfigError, DeskSettings
-from worker.desk_factory import build_desk, state_field
+from worker.wiring.desks import build_desk, state_field
 
 ENV = {
     "DESK_USER": "deskpilot@example.com",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from worker.config import ConfigError, DeskSettings
-from worker.desk_factory import reconcile_settings
+from worker.wiring.desks import reconcile_settings
 
 
 def desk(options: dict[str, Any]) -> DeskSettings:

@@ -15,7 +15,7 @@ from connectors.identity.google import GoogleDirectory
 from connectors.identity.okta import OktaDirectory
 from connectors.identity.salesforce import SalesforceDirectory
 from worker.config import ConfigError, DirectorySettings, SecretRef
-from worker.directory_factory_saas import build_saas_directory
+from worker.wiring.directories_saas import build_saas_directory
 
 
 def settings(

@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from worker.cli_sla import app
+from worker.cli.sla import app
 
 OWN = Path(__file__).resolve().parent / "own_vectors.json"
 WHAT_IF: dict[str, Any] = {

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from worker import migrate
-from worker.db import Database
+from worker.db import migrate
+from worker.db.database import Database
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from worker import audit
-from worker.db import Database
+from worker.db import audit
+from worker.db.database import Database
 
 
 def test_chain_verifies_and_links(db: Database) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from worker.checks import check_everything
+from worker.cli.check import check_everything
 from worker.config import load_config
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "deskpilot.example.yaml"

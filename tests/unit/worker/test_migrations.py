@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from worker import migrate
-from worker.db import Base, Database
+from worker.db import migrate
+from worker.db.database import Base, Database
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -17,7 +17,7 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from worker.broker import MAX_RETRIES, should_retry
+from worker.queue.broker import MAX_RETRIES, should_retry
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,242 @@
+"""
+Ingest: turn a stored delivery into the ticket and its events, once.
+
+Runs for every inbox row (webhook or poll). The ticket snapshot only moves forward (an older
+delivery arriving late never overwrites a newer one), events are unique per the desk's own event
+id, and what follows (processing a new ticket, running a command from a comment, recomputing the
+SLA clocks) is decided from what was new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import cast
+
+import structlog
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from connectors.errors import PermanentError
+from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
+from intake.normalize import normalize_deliveries
+from intake.webhooks import UnsupportedEventError, WebhookError
+from worker.db.database import InboxItem, TicketEventRow, TicketRow
+from worker.db.store import (
+    compare_and_set,
+    event_to_json,
+    insert_ignore,
+    insert_ignore_id,
+    ticket_to_json,
+)
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.ingest")
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What one ingestion found new."""
+
+    ticket_id: int
+    new_ticket: bool
+    new_events: tuple[TicketEvent, ...]
+
+
+def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
+    """Normalise inbox row ``inbox_id`` into its tickets and events; empty if already done."""
+    with rt.db.connect() as connection:
+        item = connection.execute(_ITEM, {"b_id": inbox_id}).first()
+    if item is None or item.state != "received":
+        return []
+    deliveries = _normalize(rt, inbox_id, item.desk, item.body)
+    if deliveries is None:
+        return []
+    # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
+    deliveries = [_with_requester_email(rt, item.desk, d) for d in deliveries]
+    with rt.db.connect() as connection:
+        lock = _STATE if rt.db.is_sqlite else _STATE.with_for_update()
+        if connection.scalar(lock, {"b_id": inbox_id}) != "received":
+            return []
+        results = [_store(rt, connection, delivery) for delivery in deliveries]
+        connection.execute(
+            _INGESTED,
+            {
+                "b_id": inbox_id,
+                "updated_at": rt.clock(),
+                "ticket_id": results[0].ticket_id if results else None,
+            },
+        )
+    for result in results:
+        _follow_up(rt, result)
+    return results
+
+
+_INBOX = cast(Table, InboxItem.__table__)
+_TICKETS = cast(Table, TicketRow.__table__)
+_ITEM = select(_INBOX.c.state, _INBOX.c.desk, _INBOX.c.body).where(_INBOX.c.id == bindparam("b_id"))
+_STATE = select(_INBOX.c.state).where(_INBOX.c.id == bindparam("b_id"))
+_INGESTED = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("b_id"))
+    .values(state="ingested", updated_at=bindparam("updated_at"), ticket_id=bindparam("ticket_id"))
+)
+_KNOWN = select(_TICKETS.c.id, _TICKETS.c.url, _TICKETS.c.desk_updated_at).where(
+    _TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key")
+)
+"""Statements built once: ingestion runs for every delivery."""
+
+
+def _normalize(
+    rt: Runtime, inbox_id: int, desk_name: str, body: bytes
+) -> list[NormalizedDelivery] | None:
+    """The deliveries a stored body holds; None (and the row marked) when there are none."""
+    desk = rt.desk_settings(desk_name)
+    try:
+        return list(
+            normalize_deliveries(
+                desk.type,
+                desk.name,
+                body,
+                base_url=desk.base_url,
+                options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
+            )
+        )
+    except UnsupportedEventError as exc:
+        # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
+        _mark(rt, inbox_id, "ignored", str(exc))
+    except WebhookError as exc:
+        _mark(rt, inbox_id, "failed", str(exc))
+        log.error("inbox.unreadable", inbox_id=inbox_id, desk=desk_name, reason=str(exc))
+    return None
+
+
+def _mark(rt: Runtime, inbox_id: int, state: str, error: str) -> None:
+    with rt.db.connect() as connection:
+        compare_and_set(
+            connection,
+            InboxItem,
+            inbox_id,
+            InboxItem.state == "received",
+            state=state,
+            error=error[:2000],
+            updated_at=rt.clock(),
+        )
+
+
+def _with_requester_email(
+    rt: Runtime, desk_name: str, delivery: NormalizedDelivery
+) -> NormalizedDelivery:
+    """
+    ``delivery`` with its requester's e-mail filled in from the desk when the payload named
+    them by id only (Zendesk event subscriptions, some Jira deliveries).
+
+    A transient desk failure propagates (the message is retried); a permanent one keeps the
+    ticket without an address, which the playbooks then escalate.
+    """
+    person = delivery.ticket.requester
+    desk = rt.desks.get(desk_name)
+    if person.email or not person.id or desk is None:
+        return delivery
+    try:
+        email = desk.person_email(person.id)
+    except PermanentError as exc:
+        log.warning(
+            "requester.unresolved", desk=desk_name, key=delivery.ticket.key, reason=str(exc)
+        )
+        return delivery
+    if not email:
+        return delivery
+    ticket = replace(delivery.ticket, requester=replace(person, email=email))
+    return replace(delivery, ticket=ticket)
+
+
+def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) -> Ingested:
+    ticket = delivery.ticket
+    now = rt.clock()
+    ticket_id = insert_ignore_id(
+        connection, TicketRow, _ticket_values(ticket, now), ("desk", "key")
+    )
+    new_ticket = ticket_id is not None
+    if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
+        row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
+        if not delivery.partial and _is_newer(ticket, row.desk_updated_at):
+            connection.execute(
+                update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
+            )
+        ticket_id = int(row.id)
+    new_events = _store_events(connection, ticket_id, delivery.events)
+    return Ingested(ticket_id, new_ticket, new_events)
+
+
+def _ticket_values(ticket: Ticket, now: object) -> dict[str, object]:
+    return {
+        "desk": ticket.desk,
+        "desk_type": ticket.desk_type,
+        "key": ticket.key,
+        "url": ticket.url,
+        "subject": ticket.subject[:2000],
+        "requester": ticket.requester.email or ticket.requester.id,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "team": ticket.team,
+        "request_type": ticket.request_type,
+        "snapshot": ticket_to_json(ticket),
+        "desk_created_at": ticket.created_at,
+        "desk_updated_at": ticket.updated_at,
+        "first_seen_at": now,
+        "stage": "received",
+        "stage_at": now,
+    }
+
+
+def _is_newer(ticket: Ticket, stored_updated_at: dt.datetime | None) -> bool:
+    if ticket.updated_at is None or stored_updated_at is None:
+        return True
+    return ticket.updated_at >= stored_updated_at
+
+
+def _refreshed(ticket: Ticket, url: str | None) -> dict[str, object]:
+    return {
+        "snapshot": ticket_to_json(ticket),
+        "subject": ticket.subject[:2000],
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "team": ticket.team,
+        "url": ticket.url or url,
+        "request_type": ticket.request_type,
+        "desk_updated_at": ticket.updated_at,
+    }
+
+
+def _store_events(
+    connection: Connection, ticket_id: int, events: Sequence[TicketEvent]
+) -> tuple[TicketEvent, ...]:
+    new: list[TicketEvent] = []
+    for event in events:
+        inserted = insert_ignore(
+            connection,
+            TicketEventRow,
+            {
+                "ticket_id": ticket_id,
+                "desk_event_id": event.desk_event_id[:255],
+                "kind": event.kind.value,
+                "at": event.at,
+                "seq": event.seq,
+                "data": event_to_json(event),
+                "handled": False,
+            },
+            ("ticket_id", "desk_event_id"),
+        )
+        if inserted:
+            new.append(event)
+    return tuple(new)
+
+
+def _follow_up(rt: Runtime, result: Ingested) -> None:
+    if result.new_events:
+        rt.send("update_sla", result.ticket_id)
+    if result.new_ticket:
+        rt.send("process_ticket", result.ticket_id)
+    if any(e.kind is EventKind.COMMENT for e in result.new_events) and not result.new_ticket:
+        rt.send("handle_comments", result.ticket_id)

@@ -1,0 +1,176 @@
+"""
+Periodic work on any number of machines: each slot of each job runs once.
+
+Every worker process runs a ticker thread. For each job and each time slot
+(``floor(now / interval)``) it tries to insert a row into ``periodic_slots``; the one insert that
+succeeds enqueues that slot's message. The message does catch-up work from the database (what is
+due now, what is stuck), so a missed or late slot is harmless. No leader, no lock to lose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from worker.db.database import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
+from worker.db.store import insert_ignore, older_than
+from worker.metrics import SWEEP_REQUEUED
+from worker.runtime import Runtime
+from worker.wiring.desks import reconcile_settings
+
+log = structlog.get_logger("deskpilot.periodic")
+
+OPEN_STAGES = ("received", "processing")
+APPLY_STATES = ("approved", "applying")
+SLOT_RETENTION_S = 86_400
+SWEEP_BATCH = 1000
+DIGEST_INTERVAL_S = 86_400.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: send ``actor(*args)`` once per ``interval_s`` slot."""
+
+    name: str
+    interval_s: float
+    actor: str
+    args: tuple[str, ...] = ()
+
+
+def jobs_for(rt: Runtime) -> list[Job]:
+    """The periodic jobs this configuration needs."""
+    settings = rt.settings.runtime
+    jobs = [
+        Job("sweep", settings.sweep_interval_s, "sweep"),
+        Job("timers", settings.timer_tick_s, "fire_timers"),
+    ]
+    if settings.digest_ticket is not None:
+        jobs.append(Job("digest", DIGEST_INTERVAL_S, "post_digest"))
+    for desk in rt.settings.desks:
+        if desk.poll_interval_s is not None:
+            jobs.append(Job(f"poll:{desk.name}", desk.poll_interval_s, "poll_desk", (desk.name,)))
+        reconcile = reconcile_settings(desk)
+        if reconcile is not None:
+            jobs.append(
+                Job(f"reconcile:{desk.name}", reconcile.interval_s, "reconcile_desk", (desk.name,))
+            )
+    return jobs
+
+
+def claim_slot(rt: Runtime, job: Job, now_s: float) -> bool:
+    """Claim this job's current slot; True for exactly one caller across all machines."""
+    slot = int(now_s // job.interval_s)
+    with rt.db.session() as session:
+        return insert_ignore(
+            session,
+            PeriodicSlotRow,
+            {"name": job.name, "slot": slot, "claimed_by": rt.node, "claimed_at": rt.clock()},
+            ("name", "slot"),
+        )
+
+
+class Ticker:
+    """The per-process thread that claims slots and enqueues their messages."""
+
+    def __init__(self, rt: Runtime, *, resolution_s: float = 1.0) -> None:
+        self.rt = rt
+        self.jobs = jobs_for(rt)
+        self.resolution_s = resolution_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="deskpilot-ticker", daemon=True)
+
+    def start(self) -> None:
+        """Start ticking."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop ticking and wait for the thread."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def tick(self) -> None:
+        """Claim and enqueue whatever slots are current now."""
+        now_s = self.rt.clock().timestamp()
+        for job in self.jobs:
+            if claim_slot(self.rt, job, now_s):
+                self.rt.send(job.actor, *job.args)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.resolution_s):
+            try:
+                self.tick()
+            except Exception as exc:  # noqa: BLE001 (a DB hiccup must not stop the ticker)
+                log.warning("ticker.failed", error=str(exc))
+
+
+def sweep(rt: Runtime) -> dict[str, int]:
+    """Re-enqueue work whose message was lost or whose worker died; returns counts per kind."""
+    lease = older_than(rt.clock(), rt.settings.runtime.lease_s)
+    found: dict[str, list[int]] = {}
+    with rt.db.session() as session:
+        found["ingest"] = _stale(
+            session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
+        )
+        found["process_ticket"] = _stale(
+            session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
+        )
+        found["apply_run"] = _stale(
+            session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
+        )
+        found["writeback"] = _stale(
+            session,
+            OutboxRow,
+            or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
+            OutboxRow.updated_at < lease,
+        )
+        _touch(session, found, rt.clock())
+        session.execute(
+            delete(PeriodicSlotRow).where(
+                PeriodicSlotRow.claimed_at < older_than(rt.clock(), SLOT_RETENTION_S)
+            )
+        )
+    for actor, ids in found.items():
+        for row_id in ids:
+            rt.send(actor, row_id)
+        if ids:
+            SWEEP_REQUEUED.labels(actor).inc(len(ids))
+            log.warning("sweeper.requeued", actor=actor, count=len(ids))
+    return {actor: len(ids) for actor, ids in found.items()}
+
+
+def _stale(session: Session, model: type[Base], *conditions: ColumnElement[bool]) -> list[int]:
+    column = model.__table__.c.id
+    return list(session.scalars(select(column).where(*conditions).limit(SWEEP_BATCH)))
+
+
+def _touch(session: Session, found: dict[str, list[int]], now: dt.datetime) -> None:
+    # Each stale row goes back to its claimable state with a fresh timestamp, so it is sent once
+    # per lease — never again every sweep while its message waits in a busy queue. A claim whose
+    # lease ran out is void: its worker died or stalled, and the row is up for grabs again.
+    if found["ingest"]:
+        session.execute(
+            update(InboxItem).where(InboxItem.id.in_(found["ingest"])).values(updated_at=now)
+        )
+    if found["process_ticket"]:
+        session.execute(
+            update(TicketRow)
+            .where(TicketRow.id.in_(found["process_ticket"]))
+            .values(stage="received", stage_at=now)
+        )
+    if found["apply_run"]:
+        session.execute(
+            update(RunRow)
+            .where(RunRow.id.in_(found["apply_run"]))
+            .values(state="approved", updated_at=now)
+        )
+    if found["writeback"]:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(found["writeback"]))
+            .values(state="pending", updated_at=now)
+        )

@@ -1,0 +1,152 @@
+"""
+Durable timers: SLA warnings and breaches, the end of time-bound access.
+
+A timer is a row with ``due_at``; the ``fire_timers`` tick (every ``runtime.timer_tick_s``, one
+process per slot) claims the rows that are due — the cost grows with the timers due, not with
+the open tickets — and re-checks each before acting: the ticket may have been paused, resolved or
+re-targeted, the access extended or already removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import structlog
+from sqlalchemy import select
+
+from connectors.errors import TransientError
+from playbooks.planned import Plan
+from playbooks.steps import revocation_steps, verify_step
+from worker.clocks.slaclock import fire_sla_timer
+from worker.db import audit
+from worker.db.database import RunRow, TicketRow, TimerRow
+from worker.db.store import compare_and_set
+from worker.metrics import TIMERS_FIRED
+from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs.apply import StepFailedError, _run_step
+from worker.runs.scheduled import apply_when_due
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.timers")
+
+BATCH = 500
+RETRY_AFTER = dt.timedelta(seconds=60)
+
+
+def fire_timers(rt: Runtime) -> int:
+    """Fire every timer that is due now; returns how many fired."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        query = (
+            select(TimerRow.id, TimerRow.kind)
+            .where(TimerRow.state == "pending", TimerRow.due_at <= now)
+            .order_by(TimerRow.due_at)
+            .limit(BATCH)
+        )
+        if not rt.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        due = session.execute(query).all()
+    fired = 0
+    for timer_id, kind in due:
+        with rt.db.session() as session:
+            if not compare_and_set(
+                session,
+                TimerRow,
+                timer_id,
+                TimerRow.state == "pending",
+                state="fired",
+                fired_at=now,
+            ):
+                continue
+        try:
+            HANDLERS[kind](rt, timer_id)
+        except TransientError as exc:
+            _reschedule(rt, timer_id, now + RETRY_AFTER)
+            log.warning("timer.retry", timer_id=timer_id, kind=kind, error=str(exc))
+            continue
+        TIMERS_FIRED.labels(kind).inc()
+        fired += 1
+    return fired
+
+
+def _reschedule(rt: Runtime, timer_id: int, due_at: dt.datetime) -> None:
+    with rt.db.session() as session:
+        compare_and_set(
+            session,
+            TimerRow,
+            timer_id,
+            TimerRow.state == "fired",
+            state="pending",
+            due_at=due_at,
+            fired_at=None,
+        )
+
+
+def expire_access(rt: Runtime, timer_id: int) -> None:
+    """End a time-bound grant: re-read the directory, remove what is there, verify, note the ticket."""
+    with rt.db.session() as session:
+        timer = session.get(TimerRow, timer_id)
+        assert timer is not None and timer.run_id is not None
+        run = session.get(RunRow, timer.run_id)
+        assert run is not None
+        ticket = session.get(TicketRow, run.ticket_id)
+        assert ticket is not None
+    plan = Plan.from_json(str(run.plan["json"]))
+    steps = revocation_steps(plan, rt.directories)
+    errors = []
+    for step in steps:
+        try:
+            _run_step(rt, run, ticket, step, "revoke")
+        except StepFailedError as exc:
+            errors.append(str(exc))
+    failures = [
+        f"{s.description}: {r.detail}"
+        for s in steps
+        if not (r := verify_step(s, rt.directories)).ok
+    ]
+    _record_expiry(rt, run, ticket, steps, errors + failures)
+
+
+def _record_expiry(
+    rt: Runtime, run: RunRow, ticket: TicketRow, steps: tuple[object, ...], problems: list[str]
+) -> None:
+    now = rt.clock()
+    with rt.db.session() as session:
+        row = session.get(RunRow, run.id)
+        trow = session.get(TicketRow, ticket.id)
+        assert row is not None and trow is not None
+        row.state, row.updated_at = ("expired" if not problems else "expiry_failed"), now
+        if problems:
+            body = "Time-bound access could not be fully removed; please check:\n" + "\n".join(
+                f"- {p}" for p in problems
+            )
+        else:
+            body = f"Time-bound access from this ticket ended as planned ({len(steps)} change(s) checked and removed)."
+        queue_writeback(rt, session, trow, "internal_note", body, f"expired-{row.id}")
+        if not problems:
+            queue_writeback(
+                rt,
+                session,
+                trow,
+                "public_reply",
+                "The temporary access granted on this ticket has now ended.",
+                f"expired-public-{row.id}",
+            )
+        audit.append(
+            session,
+            "access.expired" if not problems else "access.expiry_failed",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=row.id,
+            data={"problems": problems},
+        )
+        outbox = pending_outbox_ids(session, trow.id)
+    send_outbox(rt, trow.id, outbox)
+
+
+HANDLERS: dict[str, Callable[[Runtime, int], None]] = {
+    "access_expiry": expire_access,
+    "apply_at": apply_when_due,
+    "sla": fire_sla_timer,
+}

@@ -1,0 +1,189 @@
+"""
+Bulk provisioning, the planning half: a CSV attachment → a validation report → a plan to approve.
+
+``process_ticket`` hands a playbook with ``bulk: true`` here. The first CSV attachment of the
+ticket is downloaded through the desk (size-capped), read and checked row by row
+(``playbooks.bulk``); the report goes to the agents as an internal note (Markdown and CSV) and to
+the requester; the good rows become one plan, which always waits for a person's approval — a
+file can hold many people, and someone should read its report before accounts are created. The
+report is kept in the audit log (``bulk.report``) for the apply half (``worker.runs.bulk_apply``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import select
+
+from connectors.errors import NotFoundError, NotSupportedError, RejectedError
+from intake.model import Attachment, Ticket
+from playbooks.approval import ApprovalRequirement, ApprovalStage
+from playbooks.bulk import (
+    BulkFileError,
+    BulkReport,
+    RowProblem,
+    build_bulk_plan,
+    parse_csv,
+    validate_rows,
+)
+from playbooks.model import Playbook
+from playbooks.plan import PlanRequest
+from playbooks.planned import Plan
+from playbooks.policy import Decision, decide
+from worker.db import audit
+from worker.db.database import AuditRow
+from worker.runtime import Runtime
+
+if TYPE_CHECKING:
+    from worker.runs.process import Verdict
+
+log = structlog.get_logger("deskpilot.bulk")
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+"""A bigger attachment is not read: thousands of starters belong in an HR-system sync."""
+REPORT_ACTION = "bulk.report"
+
+
+class BulkInputError(ValueError):
+    """The ticket's file cannot be used; the message is for the requester."""
+
+
+def bulk_verdict(
+    rt: Runtime, playbook: Playbook, request: PlanRequest, ticket_id: int, now: dt.datetime
+) -> Verdict:
+    """Plan a bulk playbook from the ticket's CSV attachment: report, preview, approval."""
+    from worker.runs.process import Verdict
+
+    try:
+        attachment, data = _download(rt, request.ticket)
+        table = parse_csv(data)
+    except (BulkInputError, BulkFileError) as exc:
+        question = f"The file cannot be used: {exc}. Please attach a corrected CSV file."
+        return Verdict("waiting_requester", notes=[("public_reply", question, "bulk-file")])
+    except NotSupportedError as exc:
+        note = f"deskpilot cannot read attachments from this desk ({exc}); an agent takes over."
+        return Verdict("escalated", notes=[("internal_note", note, "bulk-file")], reason=str(exc))
+    directory = rt.directory_for(request.ticket.desk)
+    checked = validate_rows(table, rt.settings.playbooks)
+    plan, report = build_bulk_plan(
+        playbook,
+        checked,
+        request,
+        directory,
+        now=now,
+        settings=rt.settings.playbooks,
+        directories=rt.directories,
+    )
+    plan = dataclasses.replace(plan, inputs={"file": attachment.filename, **plan.inputs})
+    _keep_report(rt, ticket_id, attachment.filename, report)
+    notes = [report_note(attachment.filename, report, table.encoding, table.delimiter)]
+    if plan.kind != "apply":
+        return _not_applied(rt, playbook.name, plan, notes)
+    decision = _always_approved_by_a_person(
+        playbook, decide(playbook, plan, request, rt.settings.playbooks, recent_resets=()), rt
+    )
+    return _with_decision(rt, playbook.name, plan, decision, notes)
+
+
+def _not_applied(
+    rt: Runtime, playbook: str, plan: Plan, notes: list[tuple[str, str, str]]
+) -> Verdict:
+    from worker.outbound.notes import plan_notes
+    from worker.runs.process import Verdict
+
+    outcome = {"ask": "waiting_requester", "escalate": "escalated", "note_only": "resolved"}
+    return Verdict(
+        outcome[plan.kind], playbook=playbook, plan=plan, notes=notes + plan_notes(rt, plan, None)
+    )
+
+
+def _with_decision(
+    rt: Runtime,
+    playbook: str,
+    plan: Plan,
+    decision: Decision,
+    notes: list[tuple[str, str, str]],
+) -> Verdict:
+    from worker.outbound.notes import plan_notes
+    from worker.runs.process import Verdict
+
+    all_notes = notes + plan_notes(rt, plan, decision)
+    if decision.outcome == "needs_approval":
+        return Verdict("waiting_approval", "waiting_approval", playbook, plan, decision, all_notes)
+    return Verdict(
+        "escalated", "done", playbook, plan, decision, all_notes, reason="; ".join(decision.reasons)
+    )
+
+
+def _always_approved_by_a_person(playbook: Playbook, decision: Decision, rt: Runtime) -> Decision:
+    if decision.outcome != "auto":
+        return decision
+    group = next(iter(playbook.who_may_ask.groups), rt.settings.playbooks.security_group)
+    stage = ApprovalStage("group", f"a member of {group}", group=group)
+    reasons = (*decision.reasons, "a bulk import waits for a person to check the file's report")
+    return Decision("needs_approval", ApprovalRequirement((stage,)), reasons)
+
+
+def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
+    found = [a for a in ticket.attachments if a.filename.lower().endswith(".csv")]
+    if not found:
+        raise BulkInputError("no CSV file is attached to the ticket")
+    attachment = found[0]
+    if attachment.size is not None and attachment.size > MAX_CSV_BYTES:
+        raise BulkInputError(f"{attachment.filename} is larger than {MAX_CSV_BYTES} bytes")
+    try:
+        data = rt.desks[ticket.desk].download_attachment(ticket.key, attachment.id)
+    except (NotFoundError, RejectedError) as exc:
+        raise BulkInputError(f"{attachment.filename} could not be read ({exc})") from exc
+    if len(data) > MAX_CSV_BYTES:
+        raise BulkInputError(f"{attachment.filename} is larger than {MAX_CSV_BYTES} bytes")
+    return attachment, data
+
+
+def report_note(
+    filename: str, report: BulkReport, encoding: str, delimiter: str
+) -> tuple[str, str, str]:
+    """The validation report for the agents: Markdown table and the same problems as CSV."""
+    shown = {"\t": "tab"}.get(delimiter, f"`{delimiter}`")
+    body = (
+        f"**deskpilot · bulk file check · {filename}** (read as {encoding}, separator {shown})\n\n"
+        f"{report.render_markdown()}"
+    )
+    if report.bad_rows:
+        body += f"\nThe same problems as CSV, for the requester to fix:\n\n```csv\n{report.render_csv()}```\n"
+    return ("internal_note", body, "bulk-report")
+
+
+def _keep_report(rt: Runtime, ticket_id: int, filename: str, report: BulkReport) -> None:
+    with rt.db.session() as session:
+        audit.append(
+            session,
+            REPORT_ACTION,
+            actor="deskpilot",
+            ticket_id=ticket_id,
+            data={
+                "file": filename,
+                "good": [[number, dict(row)] for number, row in report.good_rows],
+                "bad": [[p.row, p.column, p.reason] for p in report.bad_rows],
+            },
+        )
+
+
+def kept_report(rt: Runtime, ticket_id: int) -> BulkReport:
+    """The latest validation report of ticket ``ticket_id`` (as the plan was built from it)."""
+    with rt.db.session() as session:
+        data = session.scalars(
+            select(AuditRow.data)
+            .where(AuditRow.ticket_id == ticket_id, AuditRow.action == REPORT_ACTION)
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        ).one()
+    good: tuple[tuple[int, Mapping[str, str]], ...] = tuple(
+        (int(number), {str(k): str(v) for k, v in row.items()}) for number, row in data["good"]
+    )
+    bad = tuple(RowProblem(int(r), str(c), str(why)) for r, c, why in data["bad"])
+    return BulkReport(good, bad)

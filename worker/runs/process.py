@@ -1,0 +1,408 @@
+"""
+Processing a new ticket: classify, gate, plan, decide — then apply, wait or hand over.
+
+The decisions are pure functions from ``intake`` and ``playbooks``; this module reads their
+inputs (the ticket, the requester in the directory, recent resets), records their outputs (the
+classification, the run with its plan and decision, the notes to write, the audit entries) in one
+transaction, and enqueues what follows after it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import cast
+
+import structlog
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+
+from connectors.identity import DirectoryUser
+from intake.classify import Classification, gate, suggestion_note
+from intake.model import Ticket
+from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
+from playbooks.policy import Decision, decide
+from worker.db import audit
+from worker.db.database import ClassificationRow, RunRow, TicketRow
+from worker.db.store import insert_ignore, older_than, ticket_from_json
+from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.process")
+
+RESET_INTENTS = ("password_reset", "mfa_reset", "account_unlock")
+
+
+@dataclass
+class Verdict:
+    """What processing decided, ready to record."""
+
+    outcome: str
+    stage: str = "done"
+    playbook: str | None = None
+    plan: Plan | None = None
+    decision: Decision | None = None
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, body, purpose) writebacks to queue."""
+    reason: str | None = None
+
+
+def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
+    """Classify and plan ticket ``ticket_id`` once; returns the outcome, None if not ours now."""
+    ticket = _claim(rt, ticket_id)
+    if ticket is None:
+        return None
+    now = rt.clock()
+    classification: Classification = rt.classifier.classify(ticket, now=now)
+    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+    verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
+    run_id, outbox = _record(
+        rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
+    )
+    _dispatch(rt, ticket_id, run_id, verdict, outbox)
+    log.info(
+        "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
+    )
+    return verdict.outcome
+
+
+def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
+    now = rt.clock()
+    with rt.db.connect() as connection:
+        won = connection.execute(
+            _CLAIM,
+            {
+                "b_id": ticket_id,
+                "b_stale": older_than(now, rt.settings.runtime.lease_s),
+                "b_now": now,
+            },
+        ).rowcount
+        if not won:
+            return None
+        snapshot = connection.scalar(_SNAPSHOT, {"b_id": ticket_id})
+        assert snapshot is not None
+        return ticket_from_json(snapshot)
+
+
+_TICKETS = cast(Table, TicketRow.__table__)
+_CLAIM = (
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.id == bindparam("b_id"),
+        (_TICKETS.c.stage == "received")
+        | ((_TICKETS.c.stage == "processing") & (_TICKETS.c.stage_at < bindparam("b_stale"))),
+    )
+    .values(stage="processing", stage_at=bindparam("b_now"))
+)
+"""Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
+_SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
+_RUNS = cast(Table, RunRow.__table__)
+_RECENT_RESETS = (
+    select(_RUNS.c.created_at)
+    .join(_TICKETS, _TICKETS.c.id == _RUNS.c.ticket_id)
+    .where(
+        _TICKETS.c.requester == bindparam("b_requester"),
+        _RUNS.c.intent.in_(RESET_INTENTS),
+        _RUNS.c.created_at > bindparam("b_since"),
+    )
+)
+_LAST_ATTEMPT = select(func.max(_RUNS.c.attempt)).where(_RUNS.c.ticket_id == bindparam("b_ticket"))
+_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
+_DECIDED = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"))
+    .values(
+        intent=bindparam("b_intent"),
+        outcome=bindparam("b_outcome"),
+        stage=bindparam("b_stage"),
+        stage_at=bindparam("b_now"),
+    )
+)
+_DONE = _DECIDED.values(done_at=bindparam("b_now"))
+"""Record the decision on the ticket (and, when nothing follows, that it is done)."""
+
+
+def _decide(
+    rt: Runtime,
+    ticket: Ticket,
+    ticket_id: int,
+    classification: Classification,
+    auto: bool,
+    gate_reason: str,
+    now: dt.datetime,
+) -> Verdict:
+    if classification.intent == "not_account":
+        return Verdict("not_account")
+    if not auto:
+        note = suggestion_note(classification)
+        return Verdict(
+            "escalated", notes=[("internal_note", note, "suggestion")], reason=gate_reason
+        )
+    directory = rt.directory_for(ticket.desk)
+    requester = _find_requester(rt, ticket)
+    request = _plan_request(ticket, classification, requester)
+    playbook = select_playbook(rt.library, request, rt.settings.playbooks)
+    if playbook is None:
+        note = (
+            f"deskpilot understood this as **{classification.intent}**, but no playbook "
+            "answers that intent here. Handing it to an agent."
+        )
+        return Verdict(
+            "escalated", notes=[("internal_note", note, "no-playbook")], reason="no playbook"
+        )
+    if playbook.bulk:
+        from worker.runs.bulk import bulk_verdict
+
+        return bulk_verdict(rt, playbook, request, ticket_id, now)
+    plan = build_plan(
+        playbook,
+        request,
+        directory,
+        now=now,
+        settings=rt.settings.playbooks,
+        directories=rt.directories,
+    )
+    return _verdict_for(rt, playbook.name, plan, request, ticket_id, now)
+
+
+def _verdict_for(
+    rt: Runtime, playbook: str, plan: Plan, request: PlanRequest, ticket_id: int, now: dt.datetime
+) -> Verdict:
+    from worker.outbound.notes import plan_notes
+
+    if plan.kind != "apply":
+        outcome = {"ask": "waiting_requester", "escalate": "escalated", "note_only": "resolved"}[
+            plan.kind
+        ]
+        return Verdict(outcome, playbook=playbook, plan=plan, notes=plan_notes(rt, plan, None))
+    recent = _recent_resets(rt, request, now)
+    playbook_spec = rt.library.get(playbook)
+    settings = rt.settings.playbooks
+    decision = decide(playbook_spec, plan, request, settings, recent_resets=recent)
+    if decision.outcome == "auto":
+        return Verdict("applying", "applying", playbook, plan, decision)
+    if decision.outcome == "needs_approval":
+        return Verdict(
+            "waiting_approval",
+            "waiting_approval",
+            playbook,
+            plan,
+            decision,
+            plan_notes(rt, plan, decision),
+        )
+    return Verdict(
+        "escalated",
+        "done",
+        playbook,
+        plan,
+        decision,
+        plan_notes(rt, plan, decision),
+        reason="; ".join(decision.reasons),
+    )
+
+
+def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
+    email = ticket.requester.email
+    if not email:
+        return None
+    return rt.directory_for(ticket.desk).find_user(email=email)
+
+
+def _plan_request(
+    ticket: Ticket, classification: Classification, requester: DirectoryUser | None
+) -> PlanRequest:
+    e = classification.entities
+    return PlanRequest(
+        intent=classification.intent,
+        ticket=ticket,
+        requester=requester,
+        target_text=e.target_text,
+        target_email=e.target_email,
+        target_login=e.target_login,
+        target_name=e.target_name,
+        target_is_requester=e.target_is_requester,
+        application=e.application,
+        application_text=e.application_text,
+        group=e.group,
+        until=e.until,
+        duration_s=e.duration_s,
+        effective_date=e.effective_date,
+        manager_text=e.manager_text,
+        desk_fields=dict(ticket.custom_fields),
+    )
+
+
+def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
+    if request.requester is None or request.intent not in RESET_INTENTS:
+        return ()
+    with rt.db.connect() as connection:
+        rows = connection.scalars(
+            _RECENT_RESETS,
+            {
+                "b_requester": request.ticket.requester.email,
+                "b_since": now - dt.timedelta(days=1),
+            },
+        ).all()
+    return tuple(rows)
+
+
+def _record(
+    rt: Runtime,
+    ticket_id: int,
+    ticket: Ticket,
+    classification: Classification,
+    auto: bool,
+    gate_reason: str,
+    verdict: Verdict,
+) -> tuple[int | None, list[int]]:
+    now = rt.clock()
+    ref = Ref(ticket_id, ticket.desk, ticket.key)
+    with rt.db.connect() as connection:
+        _store_classification(connection, ticket_id, classification, auto, gate_reason, now)
+        run_id = _store_run(connection, ticket_id, classification.intent, verdict, now)
+        for kind, body, purpose in verdict.notes:
+            queue_writeback(rt, connection, ref, kind, body, f"{purpose}-{run_id or 0}")
+        if verdict.outcome != "applying":  # the run's end decides; see worker.runs.apply
+            queue_state(rt, connection, ref, verdict.outcome)
+        connection.execute(
+            _DONE if verdict.stage == "done" else _DECIDED,
+            {
+                "b_id": ticket_id,
+                "b_intent": classification.intent,
+                "b_outcome": verdict.outcome,
+                "b_stage": verdict.stage,
+                "b_now": now,
+            },
+        )
+        audit.append(
+            connection,
+            "ticket.decided",
+            actor="deskpilot",
+            ticket_id=ticket_id,
+            run_id=run_id,
+            data={
+                "intent": classification.intent,
+                "confidence": round(classification.confidence, 4),
+                "route": classification.route,
+                "auto": auto,
+                "outcome": verdict.outcome,
+                "playbook": verdict.playbook,
+                "reason": verdict.reason or gate_reason,
+                "plan": verdict.plan.to_json() if verdict.plan else None,
+            },
+        )
+        outbox = pending_outbox_ids(connection, ticket_id)
+    return run_id, outbox
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A ticket as the outbox names it (``worker.outbound.writeback.TicketRef``)."""
+
+    id: int
+    desk: str
+    key: str
+
+
+def _store_classification(
+    connection: Connection,
+    ticket_id: int,
+    c: Classification,
+    auto: bool,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    insert_ignore(
+        connection,
+        ClassificationRow,
+        {
+            "ticket_id": ticket_id,
+            "intent": c.intent,
+            "confidence": c.confidence,
+            "top": [list(pair) for pair in c.top],
+            "entities": c.entities.as_dict(),
+            "route": c.route,
+            "auto": auto,
+            "gate_reason": reason,
+            "created_at": now,
+        },
+        ("ticket_id",),
+    )
+
+
+def _store_run(
+    connection: Connection, ticket_id: int, intent: str, verdict: Verdict, now: dt.datetime
+) -> int | None:
+    if verdict.plan is None or verdict.playbook is None:
+        return None
+    attempt = (connection.scalar(_LAST_ATTEMPT, {"b_ticket": ticket_id}) or 0) + 1
+    state = {"applying": "approved", "waiting_approval": "waiting_approval"}.get(
+        verdict.outcome, "closed"
+    )
+    run_id = connection.scalar(
+        _INSERT_RUN,
+        {
+            "ticket_id": ticket_id,
+            "attempt": attempt,
+            "playbook": verdict.playbook,
+            "intent": intent,
+            "state": state,
+            "plan": {"json": verdict.plan.to_json()},
+            "decision": _decision_json(verdict.decision),
+            "result": None,
+            "expires_at": verdict.plan.until,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    assert run_id is not None
+    return int(run_id)
+
+
+def _decision_json(decision: Decision | None) -> dict[str, object]:
+    return {} if decision is None else {"json": decision.to_json()}
+
+
+def _dispatch(
+    rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict, outbox: list[int]
+) -> None:
+    if any(policy.match.intent for policy in rt.settings.sla.policies):
+        rt.send("update_sla", ticket_id)  # the intent is known now: it may select another policy
+    if verdict.outcome == "applying" and run_id is not None:
+        rt.send("apply_run", run_id)
+    send_outbox(rt, ticket_id, outbox)
+
+
+def preview(rt: Runtime, ticket: Ticket) -> str:
+    """The classification and the plan for ``ticket`` as Markdown, changing nothing anywhere."""
+    from playbooks.render import render_plan
+
+    now = rt.clock()
+    classification: Classification = rt.classifier.classify(ticket, now=now)
+    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+    head = (
+        f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
+        f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n"
+    )
+    if classification.intent == "not_account":
+        return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
+    request = _plan_request(ticket, classification, _find_requester(rt, ticket))
+    playbook = select_playbook(rt.library, request, rt.settings.playbooks)
+    if playbook is None:
+        return head + f"No playbook answers {classification.intent}.\n"
+    plan = build_plan(
+        playbook,
+        request,
+        rt.directory_for(ticket.desk),
+        now=now,
+        settings=rt.settings.playbooks,
+        directories=rt.directories,
+    )
+    verdict = decide(
+        playbook,
+        plan,
+        request,
+        rt.settings.playbooks,
+        recent_resets=_recent_resets(rt, request, now),
+    )
+    reasons = "; ".join(verdict.reasons)
+    return head + render_plan(plan) + f"\n**Policy:** {verdict.outcome} ({reasons})\n"

@@ -1,0 +1,170 @@
+"""
+What agents do from the review page: confirm an automatic resolution, mark it wrong (a classifier
+correction), and roll a run back by applying its compensations as the run phase ``rollback``.
+
+Approve and reject go through the same code as the ``/approve`` and ``/reject`` comments
+(``worker.runs.commands``), with the agent's configured desk identity as the author, so the same
+checks hold: the identity maps to a directory user, nobody approves their own request.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from intake.model import Comment, Person
+from playbooks.commands import parse_command
+from playbooks.planned import Plan, PlannedStep
+from playbooks.steps import compensations_for
+from worker.db import audit
+from worker.db.database import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
+from worker.db.store import compare_and_set, ticket_from_json
+from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs import commands
+from worker.runs.apply import compensate
+from worker.runtime import Runtime
+
+
+class ReviewError(ValueError):
+    """An action the review page cannot take (unknown run, wrong state, no desk identity)."""
+
+
+def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text: str) -> None:
+    """Approve or reject run ``run_id`` as ``agent`` (``text`` is ``/approve`` or ``/reject …``)."""
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
+    command = parse_command(text)
+    if command is None or command.name not in ("approve", "reject"):
+        raise ReviewError(f"not an approval or rejection: {text!r}")
+    with rt.db.session() as session:
+        run = session.get(RunRow, run_id)
+        if run is None or run.state != "waiting_approval":
+            raise ReviewError(f"run {run_id} is not waiting for an approval")
+        ticket_id = run.ticket_id
+    comment = Comment(
+        id=f"review-{uuid.uuid4().hex[:12]}",
+        body=text,
+        public=False,
+        author=Person(id=agent, email=identity, name=agent, is_agent=True),
+    )
+    commands.HANDLERS[command.name](rt, ticket_id, command, comment)
+    _flush(rt, ticket_id)
+
+
+def confirm_run(rt: Runtime, run_id: int, agent: str) -> None:
+    """Record that an agent checked an automatic resolution and agrees with it."""
+    with rt.db.session() as session:
+        run = _applied(session.get(RunRow, run_id), run_id)
+        run.result = {**(run.result or {}), "confirmed_by": agent}
+        audit.append(
+            session,
+            "review.confirmed",
+            actor=agent,
+            ticket_id=run.ticket_id,
+            run_id=run.id,
+            data={"playbook": run.playbook},
+        )
+
+
+def mark_wrong(rt: Runtime, run_id: int, agent: str, intent: str) -> None:
+    """Record a classifier correction for the run's ticket (``intent`` is what it really was)."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        run = _applied(session.get(RunRow, run_id), run_id)
+        ticket = session.get(TicketRow, run.ticket_id)
+        assert ticket is not None
+        snapshot = ticket_from_json(ticket.snapshot)
+        session.add(
+            CorrectionRow(
+                ticket_id=ticket.id,
+                subject=snapshot.subject,
+                body=snapshot.description,
+                intent=intent,
+                corrected_by=agent,
+                source="review",
+                at=now,
+            )
+        )
+        session.execute(
+            update(ClassificationRow)
+            .where(ClassificationRow.ticket_id == ticket.id)
+            .values(corrected_intent=intent, corrected_by=agent)
+        )
+        run.result = {**(run.result or {}), "marked_wrong_by": agent, "intent": intent}
+        audit.append(
+            session,
+            "review.marked_wrong",
+            actor=agent,
+            ticket_id=ticket.id,
+            run_id=run.id,
+            data={"intent": intent, "was": run.intent},
+        )
+
+
+def rollback_plan(rt: Runtime, run_id: int) -> tuple[PlannedStep, ...]:
+    """The compensations that would undo run ``run_id``'s completed changes, last first."""
+    with rt.db.session() as session:
+        run = _applied(session.get(RunRow, run_id), run_id)
+        return compensations_for(_completed(session, run))
+
+
+def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
+    """Apply the compensations of run ``run_id`` once (phase ``rollback``); returns what failed."""
+    with rt.db.session() as session:
+        run = _applied(session.get(RunRow, run_id), run_id)
+        if not compare_and_set(
+            session, RunRow, run_id, RunRow.state == run.state, state="rolling_back"
+        ):
+            raise ReviewError(f"run {run_id} changed meanwhile")
+        ticket = session.get(TicketRow, run.ticket_id)
+        assert ticket is not None
+        done = _completed(session, run)
+    errors = compensate(rt, run, ticket, done, "rollback")
+    with rt.db.session() as session:
+        row = session.get(RunRow, run_id)
+        trow = session.get(TicketRow, ticket.id)
+        assert row is not None and trow is not None
+        row.state, row.updated_at = ("rolled_back" if not errors else "rollback_failed"), rt.clock()
+        undone = "\n".join(f"- {s.description}" for s in compensations_for(done))
+        problems = "".join(f"\n- could not undo: {e}" for e in errors)
+        body = f"**deskpilot · rolled back by {agent}**\n\n{undone}{problems}\n"
+        queue_writeback(rt, session, trow, "internal_note", body, f"rollback-{row.id}")
+        audit.append(
+            session,
+            f"run.{row.state}",
+            actor=agent,
+            ticket_id=trow.id,
+            run_id=row.id,
+            data={"errors": errors},
+        )
+    _flush(rt, ticket.id)
+    return errors
+
+
+def _applied(run: RunRow | None, run_id: int) -> RunRow:
+    if run is None or run.state not in ("applied", "unverified"):
+        raise ReviewError(f"run {run_id} was not applied automatically")
+    return run
+
+
+def _completed(session: Session, run: RunRow) -> list[PlannedStep]:
+    plan = Plan.from_json(str(run.plan["json"]))
+    done = set(
+        session.scalars(
+            select(StepRow.idx).where(
+                StepRow.run_id == run.id,
+                StepRow.phase == "apply",
+                StepRow.state == "done",
+                StepRow.changed.is_(True),
+            )
+        )
+    )
+    return [s for s in plan.changes if s.index in done]
+
+
+def _flush(rt: Runtime, ticket_id: int) -> None:
+    with rt.db.session() as session:
+        outbox = pending_outbox_ids(session, ticket_id)
+    send_outbox(rt, ticket_id, outbox)
