@@ -34,6 +34,8 @@ class Operation:
     body_required: bool
     takes_body: bool
     body_schema: Mapping[str, Any] | None
+    scopes: frozenset[str] = frozenset()
+    """OAuth scopes of which the caller needs any one (empty: the description names none)."""
 
 
 @dataclass
@@ -48,16 +50,26 @@ class _Spec:
         path = self._relative(parts)
         if path is None:
             return [f"{method} {url}: host not described by this spec"]
-        op_by_method = self._match(path)
-        if op_by_method is None:
-            return [f"{method} {path}: no such path in the spec"]
-        op = op_by_method.get(method.upper())
-        if op is None:
-            return [f"{method} {path}: method not allowed (spec has {sorted(op_by_method)})"]
+        op = self.operation(method, url)
+        if isinstance(op, str):
+            return [op]
         query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
         return [
             f"{method} {op.template}: {p}" for p in _query_problems(op, query, self.global_query)
         ] + [f"{method} {op.template}: {p}" for p in self._body_problems(op, body)]
+
+    def operation(self, method: str, url: str) -> Operation | str:
+        """The operation ``method url`` calls, or a sentence saying why there is none."""
+        path = self._relative(urllib.parse.urlsplit(url))
+        if path is None:
+            return f"{method} {url}: host not described by this spec"
+        op_by_method = self._match(path)
+        if op_by_method is None:
+            return f"{method} {path}: no such path in the spec"
+        op = op_by_method.get(method.upper())
+        if op is None:
+            return f"{method} {path}: method not allowed (spec has {sorted(op_by_method)})"
+        return op
 
     def describes(self, url: str) -> bool:
         """True if ``url`` is on the host this description covers."""
@@ -221,6 +233,7 @@ class DiscoverySpec(_Spec):
                     body_required="request" in method,
                     takes_body="request" in method,
                     body_schema=method.get("request"),
+                    scopes=frozenset(method.get("scopes", ())),
                 )
                 self.operations.setdefault(method["path"], {})[method["httpMethod"]] = op
             self._walk(resource.get("resources", {}))
@@ -248,6 +261,21 @@ def load_okta_spec() -> OpenApiSpec | None:
 def load_discovery(path: Path) -> DiscoverySpec | None:
     """A discovery document from ``path``, or None when it is not there."""
     return DiscoverySpec(json.loads(path.read_text())) if path.is_file() else None
+
+
+def assert_scopes_granted(
+    calls: Iterable[responses.Call], specs: Iterable[_Spec], granted: Iterable[str]
+) -> None:
+    """Fail unless each recorded request's operation accepts one of the ``granted`` scopes."""
+    have = set(granted)
+    missing: list[str] = []
+    for call in calls:
+        method, url = str(call.request.method), str(call.request.url)
+        for spec in (s for s in specs if s.describes(url)):
+            op = spec.operation(method, url)
+            if isinstance(op, Operation) and op.scopes and not op.scopes & have:
+                missing.append(f"{method} {op.template}: needs one of {sorted(op.scopes)}")
+    assert not missing, "requests the granted scopes do not cover:\n" + "\n".join(missing)
 
 
 def assert_calls_allowed(
