@@ -46,13 +46,10 @@ class _Spec:
     global_query: frozenset[str] = frozenset()
 
     def problems(self, method: str, url: str, body: bytes | str | None) -> list[str]:
-        parts = urllib.parse.urlsplit(url)
-        path = self._relative(parts)
-        if path is None:
-            return [f"{method} {url}: host not described by this spec"]
         op = self.operation(method, url)
         if isinstance(op, str):
             return [op]
+        parts = urllib.parse.urlsplit(url)
         query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
         return [
             f"{method} {op.template}: {p}" for p in _query_problems(op, query, self.global_query)
@@ -159,11 +156,17 @@ def _template_pattern(template: str, prefix: str = "") -> re.Pattern[str]:
 
 
 class OpenApiSpec(_Spec):
-    """An OpenAPI 3 document; requests are matched on their path alone (any host)."""
+    """
+    An OpenAPI 3 document.
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    Without ``base_url`` requests are matched on their path alone (any host); with one, only
+    requests under it are described, and its path (Graph's ``/v1.0``) is taken off first.
+    """
+
+    def __init__(self, document: Mapping[str, Any], base_url: str | None = None) -> None:
         super().__init__()
         self._doc = document
+        self._base = urllib.parse.urlsplit(base_url.rstrip("/")) if base_url else None
         for template, item in document["paths"].items():
             common = [self._resolve(p) or {} for p in item.get("parameters", [])]
             for method, raw in item.items():
@@ -172,6 +175,16 @@ class OpenApiSpec(_Spec):
                     self.operations.setdefault(template, {})[method.upper()] = self._operation(
                         template, params, raw.get("requestBody")
                     )
+
+    def _relative(self, parts: urllib.parse.SplitResult) -> str | None:
+        base = self._base
+        if base is None:
+            return parts.path
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            return None
+        if not parts.path.startswith(base.path + "/"):
+            return None
+        return parts.path[len(base.path) :]
 
     def _operation(self, template: str, params: list[Mapping[str, Any]], body: Any) -> Operation:
         request_body = self._resolve(body) or {}
@@ -256,6 +269,20 @@ def load_okta_spec() -> OpenApiSpec | None:
         return None
     with path.open() as handle:
         return OpenApiSpec(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))  # noqa: S506 (a safe loader)
+
+
+def load_openapi(name: str, base_url: str | None = None) -> OpenApiSpec | None:
+    """An OpenAPI document (JSON or YAML) from ``shared/specs``, or None when it is not there."""
+    path = SPECS / name
+    if not path.is_file():
+        return None
+    with path.open() as handle:
+        document = (
+            json.load(handle)
+            if path.suffix == ".json"
+            else yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+        )
+    return OpenApiSpec(document, base_url)
 
 
 def load_discovery(path: Path) -> DiscoverySpec | None:
