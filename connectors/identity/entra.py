@@ -135,8 +135,13 @@ class EntraDirectory(ChangeRecorder):
         return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
 
     def groups_containing(self, group: str) -> list[str]:
-        path = f"/groups/{_seg(self._group_id(group))}/transitiveMemberOf/microsoft.graph.group"
-        return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
+        # GET /groups/{id}/transitiveMemberOf (Graph v1.0); without the OData cast (which wants
+        # ConsistencyLevel: eventual there) and keeping only groups (not administrative units).
+        path = f"/groups/{_seg(self._group_id(group))}/transitiveMemberOf"
+        found = self._all(path, {"$select": "id,displayName"})
+        return sorted(
+            str(g["displayName"]) for g in found if g.get("@odata.type") == "#microsoft.graph.group"
+        )
 
     def list_licenses(self) -> list[License]:
         return [

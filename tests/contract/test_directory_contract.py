@@ -235,6 +235,7 @@ def test_nesting_cycle_ends_the_walk(backend: Backend, unique: str) -> None:
     """Groups nested in a circle (outer back in inner) are each reported once; nothing loops."""
     directory = backend.directory
     inner, middle, outer = _nested_chain(backend, unique)
+    assert backend.nest_group is not None
     backend.nest_group(outer, inner)
     ada = created(directory, new_user(unique))
     directory.add_to_group(ada.id, middle)
