@@ -291,7 +291,9 @@ def test_pages_hidden_by_acls_are_stepped_over_not_reread(
     desk = poll_desk(limiter, clock)
     since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
-    cursor, seen, mores = None, [], []
+    cursor: str | None = None
+    seen: list[str] = []
+    mores: list[bool] = []
     for _ in range(4):
         page = desk.poll(cursor, since=since)
         cursor, mores = page.cursor, [*mores, page.more]
