@@ -18,7 +18,7 @@ from sqlalchemy import Row, Table, bindparam, select
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
-from playbooks.model import Playbook
+from playbooks.model import NotesSpec, Playbook
 from playbooks.notes import (
     LINK_KEY,
     RunFacts,
@@ -29,6 +29,7 @@ from playbooks.notes import (
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.steps import Verification
+from playbooks.template import TemplateRenderError
 from worker.db.database import ApprovalRow, RunRow, StepRow
 from worker.db.store import Executor, core
 from worker.runtime import Runtime
@@ -42,12 +43,35 @@ APPROVAL_HELP = (
 )
 
 
+def _rendered(playbook: Playbook, facts: RunFacts, public_facts: RunFacts) -> tuple[str, str, bool]:
+    """
+    The public reply and the internal note; if the playbook's own templates fail, the default
+    reply and an internal note saying what failed (True: the ticket needs a person).
+    """
+    try:
+        return (
+            render_public_reply(playbook, public_facts),
+            render_internal_note(playbook, facts),
+            False,
+        )
+    except TemplateRenderError as exc:
+        plain = playbook.model_copy(update={"notes": NotesSpec()})
+        warning = (
+            f"⚠ The playbook's note template failed ({exc}); default notes were written instead "
+            "and the ticket is left for an agent. `deskpilot check` reports such templates.\n\n"
+        )
+        return (
+            render_public_reply(plain, public_facts),
+            warning + render_internal_note(plain, facts),
+            True,
+        )
+
+
 def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]:
     """Notes for a plan that is not applied right away (ask, escalate, nothing to do, approval)."""
     playbook = rt.library.get(plan.playbook)
     facts = RunFacts(plan, decision)
-    public = render_public_reply(playbook, facts)
-    internal = render_internal_note(playbook, facts)
+    public, internal, _ = _rendered(playbook, facts, facts)
     if plan.kind == "ask":
         return [("public_reply", public, "ask")]
     if plan.kind == "note_only":
@@ -183,9 +207,8 @@ def owner_only(facts: RunFacts) -> RunFacts:
 
 def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
     """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
-    public = render_public_reply(playbook, owner_only(facts))
-    internal = render_internal_note(playbook, facts)
-    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
+    public, internal, broken = _rendered(playbook, facts, owner_only(facts))
+    if broken or any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
         return [
             ("internal_note", internal, "unverified"),
             ("public_reply", public, "failed-public"),
@@ -201,11 +224,8 @@ def failure_notes(
     playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
 ) -> list[Note]:
     """Notes after a step failed: what happened, what was undone, and that a person takes over."""
-    internal = render_internal_note(playbook, facts)
+    public, internal, _ = _rendered(playbook, facts, owner_only(facts))
     problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
     tail = f"\n{problems}" if problems else ""
     body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    return [
-        ("internal_note", body, "failed"),
-        ("public_reply", render_public_reply(playbook, owner_only(facts)), "failed-public"),
-    ]
+    return [("internal_note", body, "failed"), ("public_reply", public, "failed-public")]

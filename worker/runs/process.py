@@ -21,6 +21,7 @@ from intake.classify import Classification, gate, suggestion_note
 from intake.model import Ticket
 from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
 from playbooks.policy import Decision, decide
+from playbooks.template import TemplateRenderError
 from worker.db import audit
 from worker.db.database import ClassificationRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than, ticket_from_json
@@ -154,15 +155,27 @@ def _decide(
         from worker.runs.bulk import bulk_verdict
 
         return bulk_verdict(rt, playbook, request, ticket_id, now)
-    plan = build_plan(
-        playbook,
-        request,
-        directory,
-        now=now,
-        settings=rt.settings.playbooks,
-        directories=rt.directories,
-    )
-    return _verdict_for(rt, playbook.name, plan, request, ticket_id, now)
+    try:
+        plan = build_plan(
+            playbook,
+            request,
+            directory,
+            now=now,
+            settings=rt.settings.playbooks,
+            directories=rt.directories,
+        )
+        return _verdict_for(rt, playbook.name, plan, request, ticket_id, now)
+    except TemplateRenderError as exc:
+        # A playbook bug, not a passing fault: retrying cannot help, so a person takes over now.
+        log.error("playbook.template_failed", playbook=playbook.name, error=str(exc))
+        note = (
+            f"deskpilot could not run the playbook `{playbook.name}`: a template failed "
+            f"({exc}). Nothing was changed. Handing this ticket to an agent; the playbook "
+            "needs fixing (`deskpilot check` shows such problems)."
+        )
+        return Verdict(
+            "escalated", notes=[("internal_note", note, "playbook-error")], reason=str(exc)
+        )
 
 
 def _verdict_for(
