@@ -317,6 +317,10 @@ class World:
         """Run every pipeline step that has work until nothing is left (one row at a time)."""
         settle(self.rt, rounds)
 
+    def step(self) -> bool:
+        """One round of every pipeline step that has work; False when there was none."""
+        return _step(self.rt, writeback_rows=True)
+
     def fire_timers(self) -> int:
         """Fire the timers due at the world's time, then settle."""
         fired = timers.fire_timers(self.rt)
