@@ -31,7 +31,7 @@ def jira_user(login: str, *, email: str | None = None, account: str | None = Non
 
 def jira_issue(key: str, requester: str, at: dt.datetime, **reporter: Any) -> dict[str, Any]:
     """A JSM issue asking for Salesforce access (``jsm_issue_created.json``'s shape)."""
-    issue = copy.deepcopy(_load("jira", "jsm_issue_created.json")["issue"])
+    issue: dict[str, Any] = copy.deepcopy(_load("jira", "jsm_issue_created.json")["issue"])
     number = int(key.rsplit("-", 1)[1])
     issue |= {"id": str(10000 + number), "key": key, "self": f"{JIRA}/rest/api/2/issue/{number}"}
     fields = issue["fields"]

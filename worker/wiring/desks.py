@@ -98,6 +98,8 @@ class JiraModel(_Common):
 
 class ZendeskModel(_Common):
     status_map: dict[str, str] = Field(default_factory=dict)
+    poll_api: Literal["search", "incremental"] = "search"
+    """``search``: agent-safe search export; ``incremental``: the admin-only incremental export."""
     poll_comments: bool = True
     exclude_deleted: bool = False
     page_size: int = Field(default=100, gt=0, le=1000)
@@ -239,6 +241,7 @@ def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
 def _zendesk(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:
     options = ZendeskOptions(
         status_map=m.status_map,
+        poll_api=m.poll_api,
         poll_comments=m.poll_comments,
         exclude_deleted=m.exclude_deleted,
         overlap_s=m.overlap_s,
