@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets as pysecrets
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, cast
 
 import structlog
@@ -29,6 +30,7 @@ from worker.metrics import STEPS
 from worker.outbound.notes import Note, failure_notes, result_notes, run_facts
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.runs.scheduled import due_later, schedule_run
+from worker.runs.secretlinks import LINK_KEY, public_after, seal_link, store_secret, unseal_link
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.apply")
@@ -256,7 +258,7 @@ def _record_step(
         "error": error,
     }
     if change is not None:
-        values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
+        values.update(changed=change.changed, before=dict(change.before), after=_sealed(rt, change))
     with rt.db.connect() as connection:
         connection.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
         audit.append(
@@ -272,17 +274,15 @@ def _record_step(
                 "target": step.target.login,
                 "changed": change.changed if change else None,
                 "before": dict(change.before) if change else None,
-                "after": _public_after(change),
+                "after": public_after(change.after) if change else None,
                 "error": error,
             },
         )
 
 
-def _public_after(change: Change | None) -> dict[str, str | None] | None:
-    if change is None:
-        return None
-    # The one-time link is for the account's owner only: the audit keeps that one was issued.
-    return {k: ("(issued)" if k == "one_time_link" else v) for k, v in change.after.items()}
+def _sealed(rt: Runtime, change: Change) -> dict[str, str | None]:
+    # The one-time link is for the account's owner only: the step record keeps it encrypted.
+    return {k: (seal_link(rt, v) if k == LINK_KEY and v else v) for k, v in change.after.items()}
 
 
 def _verify(rt: Runtime, run: RunRow, plan: Plan) -> dict[int, Verification]:
@@ -312,7 +312,7 @@ def _succeed(
             )
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
-        facts = run_facts(connection, run, plan, verifications)
+        facts = run_facts(connection, run, plan, verifications, unseal=partial(unseal_link, rt))
         return result_notes(rt.library.get(run.playbook), facts)
 
     _end_run(
@@ -390,7 +390,13 @@ def _fail(
     }
 
     def notes(connection: Connection) -> list[Note]:
-        facts = run_facts(connection, run, plan, failed=(failure.step, str(failure.error)))
+        facts = run_facts(
+            connection,
+            run,
+            plan,
+            failed=(failure.step, str(failure.error)),
+            unseal=partial(unseal_link, rt),
+        )
         return failure_notes(rt.library.get(run.playbook), facts, compensation_errors)
 
     _end_run(rt, run, ticket, state, "escalated", result, notes)
@@ -441,8 +447,6 @@ class SecretLinks:
 
     def issue_password_link(self, user: DirectoryUser) -> tuple[str, str]:
         """A fresh password for the directory and a link (shown once) for its owner."""
-        from worker.runs.secretlinks import store_secret
-
         password = pysecrets.token_urlsafe(12) + "!9a"
         token = store_secret(self.rt, user.login, password)
         base = (
