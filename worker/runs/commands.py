@@ -21,6 +21,8 @@ from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 from worker.db import audit
@@ -124,7 +126,7 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
     with rt.db.session() as session:
         run = session.scalars(
             select(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
             .order_by(RunRow.attempt.desc())
         ).first()
         ticket = session.get(TicketRow, ticket_id)
@@ -181,15 +183,17 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 session,
                 RunRow,
                 run.id,
-                RunRow.state == "waiting_approval",
-                state="approved",
+                RunRow.state == RunState.WAITING_APPROVAL,
+                state=RunState.APPROVED,
                 updated_at=now,
             )
             if approved:
                 session.execute(
                     update(TicketRow)
                     .where(TicketRow.id == ticket_id)
-                    .values(stage="applying", stage_at=now, outcome="applying")
+                    .values(
+                        stage=TicketStage.APPLYING, stage_at=now, outcome=TicketOutcome.APPLYING
+                    )
                 )
         audit.append(
             session,
@@ -204,7 +208,7 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Approval by {_author(comment)} not accepted: {verdict.reason}",
                 f"approval-refused-{comment.id}",
             )
@@ -213,7 +217,7 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Approval by {_author(comment)} recorded. {verdict.reason}",
                 f"approval-partial-{comment.id}",
             )
@@ -263,7 +267,7 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Rejection by {_author(comment)} not accepted: {verdict.reason}",
                 f"reject-refused-{comment.id}",
             )
@@ -280,8 +284,8 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             session,
             RunRow,
             run.id,
-            RunRow.state == "waiting_approval",
-            state="rejected",
+            RunRow.state == RunState.WAITING_APPROVAL,
+            state=RunState.REJECTED,
             updated_at=now,
         ):
             return
@@ -291,18 +295,20 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
         session.execute(
             update(TicketRow)
             .where(TicketRow.id == ticket_id)
-            .values(stage="done", stage_at=now, outcome="rejected", done_at=now)
+            .values(
+                stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
+            )
         )
         reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            "public_reply",
+            OutboxKind.PUBLIC_REPLY,
             f"Your request was reviewed and declined.{reason}",
             f"rejected-{run.id}",
         )
-        queue_state(rt, session, ticket, "rejected")
+        queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,
             "run.rejected",
@@ -318,12 +324,12 @@ def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None and command.intent is not None
-        if ticket.outcome in ("resolved", "applying"):
+        if ticket.outcome in (TicketOutcome.RESOLVED, TicketOutcome.APPLYING):
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "This ticket was already acted on; use the review page to mark the run wrong "
                 "and roll it back.",
                 f"intent-late-{comment.id}",
@@ -348,10 +354,11 @@ def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
         )
         session.execute(
             update(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
-            .values(state="superseded", updated_at=now)
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
+            .values(state=RunState.SUPERSEDED, updated_at=now)
         )
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
         audit.append(
             session,
             "classification.corrected",
@@ -367,17 +374,18 @@ def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> N
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        if ticket.outcome != "escalated":
+        if ticket.outcome != TicketOutcome.ESCALATED:
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "Only an escalated ticket can be retried.",
                 f"retry-noop-{comment.id}",
             )
             return
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
         audit.append(
             session, "ticket.retried", actor=_author(comment), ticket_id=ticket_id, data={}
         )
@@ -401,7 +409,7 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "No time-bound access from this ticket is active.",
                 f"expiry-noop-{comment.id}",
             )
@@ -413,7 +421,7 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"{_author(comment)} may not change this access's expiry.",
                 f"expiry-refused-{comment.id}",
             )
@@ -432,7 +440,7 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             rt,
             session,
             ticket,
-            "internal_note",
+            OutboxKind.INTERNAL_NOTE,
             f"Access {label} by {_author(comment)}.",
             f"expiry-{comment.id}",
         )
@@ -452,7 +460,7 @@ def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        queue_writeback(rt, session, ticket, "internal_note", body, purpose)
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, purpose)
 
 
 def _flush(rt: Runtime, ticket_id: int) -> None:
