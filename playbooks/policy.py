@@ -159,6 +159,9 @@ def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Privileged accounts and groups are never changed automatically.
 
+    Membership is transitive: a target in a group nested in a privileged group is privileged,
+    and adding someone to a group nested in a privileged group changes the privileged group.
+
     Args:
         plan: the accounts and groups it touches.
         settings: the privileged names.
@@ -186,12 +189,21 @@ def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
         problems.append(
             f"the plan changes privileged group(s) {', '.join(touched)}: a person must do this"
         )
+    for group, parents in sorted(plan.group_parents.items()):
+        above = [p for p in parents if settings.is_privileged_group(p)]
+        if above and group not in touched:
+            problems.append(
+                f"{group} is nested in privileged group(s) {', '.join(above)}: a person must do this"
+            )
     return problems
 
 
 def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Segregation-of-duties pairs someone would hold after the plan (current groups + planned adds).
+
+    Membership counts transitively: the target's groups include nested ones, and a planned add
+    brings every group the added group is nested in.
 
     Args:
         plan: current groups of the target and the planned group changes.
@@ -203,6 +215,7 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
         for step in plan.steps:
             if step.target.login == person and step.kind == "add_to_group":
                 groups.add(step.params["group"])
+                groups.update(plan.group_parents.get(step.params["group"], ()))
             if step.target.login == person and step.kind == "remove_from_group":
                 groups.discard(step.params["group"])
         folded = {g.casefold() for g in groups}

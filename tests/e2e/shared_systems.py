@@ -176,6 +176,12 @@ class SharedDirectory:
     def groups_of(self, user_id: str) -> list[str]:
         return []
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        return []
+
+    def groups_containing(self, group: str) -> list[str]:
+        return []
+
     def licenses_of(self, user_id: str) -> list[str]:
         return []
 

@@ -143,7 +143,7 @@ def _verdict(
     approver = _directory_user(rt, ticket.desk, comment.author.email if comment.author else None)
     requester = _directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
     target = directory.find_user(login=plan.target.login) if plan.target else None
-    groups = directory.groups_of(approver.id) if approver else []
+    groups = directory.transitive_groups_of(approver.id) if approver else []
     with rt.db.connect() as connection:
         existing = list(recorded_approvals(connection, run.id))
     assert decision.approvals is not None
