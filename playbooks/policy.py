@@ -101,6 +101,7 @@ def decide(
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
+        *secret_problems(plan),
     ]
     if refusals:
         return Decision("refused", None, tuple(refusals))
@@ -235,6 +236,26 @@ def counts_resets(request: PlanRequest) -> bool:
         request: the request being planned.
     """
     return request.requester is not None and request.intent in RESET_INTENTS
+
+
+def secret_problems(plan: Plan) -> list[str]:
+    """
+    A one-time password is handed out only to the owner of the account, who asked for it.
+
+    Its link goes in the reply to the requester, so anyone else asking would receive someone
+    else's password.
+
+    Args:
+        plan: its requester and the accounts its one-time-password steps act on.
+    """
+    requester = plan.requester
+    return [
+        f"a one-time password for {step.target.login} would reach {requester.login if requester else 'an unknown requester'}, "
+        "not the account's owner: a person must do this"
+        for step in plan.steps
+        if step.kind == "set_one_time_password"
+        and (requester is None or requester.id is None or step.target.id != requester.id)
+    ]
 
 
 def rate_problems(

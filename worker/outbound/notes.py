@@ -10,7 +10,7 @@ public reply, and only when the requester is the account's verified owner.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, select
@@ -18,7 +18,7 @@ from sqlalchemy import Row, Table, bindparam, select
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
 from playbooks.lifecycle import StepState
-from playbooks.notes import RunFacts, StepOutcome
+from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.steps import Verification
@@ -33,14 +33,22 @@ def run_facts(
     verifications: Mapping[int, Verification] | None = None,
     *,
     failed: tuple[PlannedStep, str] | None = None,
+    unseal: Callable[[str], str | None] | None = None,
 ) -> RunFacts:
-    """Everything the notes of ``run`` are written from, as recorded in the database."""
+    """
+    Everything the notes of ``run`` are written from, as recorded in the database.
+
+    ``unseal`` opens a one-time link the step record keeps sealed (only the owner's reply needs
+    it); without it the link stays out of the facts.
+    """
     decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
     connection = core(db)
     steps = connection.execute(_STEPS_OF_RUN, {"b_run": run.id}).all()
     applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == StepState.DONE}
     outcomes = [
-        StepOutcome(step, _change(applied[step.index]), (verifications or {}).get(step.index))
+        StepOutcome(
+            step, _change(applied[step.index], unseal), (verifications or {}).get(step.index)
+        )
         for step in plan.changes
         if step.index in applied
     ]
@@ -82,14 +90,15 @@ _APPROVALS_OF_RUN = (
 every run, and loading ORM objects cost more than the rest of the note."""
 
 
-def _change(row: Row[Any]) -> Change:
+def _change(row: Row[Any], unseal: Callable[[str], str | None] | None = None) -> Change:
+    after = dict(row.after or {})
+    if after.get(LINK_KEY):
+        link = unseal(after[LINK_KEY]) if unseal is not None else None
+        after[LINK_KEY] = link
+        if link is None:
+            del after[LINK_KEY]
     return Change(
-        row.operation,
-        row.system,
-        row.target,
-        dict(row.before or {}),
-        dict(row.after or {}),
-        bool(row.changed),
+        row.operation, row.system, row.target, dict(row.before or {}), after, bool(row.changed)
     )
 
 

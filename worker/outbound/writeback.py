@@ -10,6 +10,7 @@ the comment already there, so nothing is posted twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from worker.db import audit
 from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
 from worker.queue.names import ActorName
+from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime
 from worker.wiring.desks import state_field
 
@@ -302,6 +304,7 @@ def _finish(
                 },
             )
             if state == "sent":
+                item = _forget_links(connection, item)
                 _record_as_event(connection, ticket_id, item, now)
             audit.append(
                 connection,
@@ -315,6 +318,15 @@ def _finish(
                     "error": error,
                 },
             )
+
+
+def _forget_links(connection: Connection, item: _Claimed) -> _Claimed:
+    # Once the owner's reply is on the desk, the stored copy needs no live one-time link.
+    body = redact_links(item.body)
+    if body == item.body:
+        return item
+    connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == item.id).values(body=body))
+    return dataclasses.replace(item, body=body)
 
 
 def _record_as_event(

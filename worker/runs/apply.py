@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, cast
 
 import structlog
@@ -29,6 +30,7 @@ from worker.outbound.notes import run_facts
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.runs.bulk_apply import apply_bulk
 from worker.runs.scheduled import due_later, schedule_run
+from worker.runs.secretlinks import unseal_link
 from worker.runs.steps import (
     StepFailedError,
     StepUncertainError,
@@ -159,7 +161,7 @@ def _succeed(
             )
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
-        facts = run_facts(connection, run, plan, verifications)
+        facts = run_facts(connection, run, plan, verifications, unseal=partial(unseal_link, rt))
         return result_notes(rt.library.get(run.playbook), facts)
 
     _end_run(
@@ -237,7 +239,13 @@ def _fail(
     }
 
     def notes(connection: Connection) -> list[Note]:
-        facts = run_facts(connection, run, plan, failed=(failure.step, str(failure.error)))
+        facts = run_facts(
+            connection,
+            run,
+            plan,
+            failed=(failure.step, str(failure.error)),
+            unseal=partial(unseal_link, rt),
+        )
         return failure_notes(rt.library.get(run.playbook), facts, compensation_errors)
 
     _end_run(rt, run, ticket, state, TicketOutcome.ESCALATED, result, notes)
