@@ -103,7 +103,7 @@ def test_batches_go_one_message_at_a_time(w: World) -> None:
     _file_ticket(w)
     w.comment("IT-40", "olivia", "/approve")
     states = []
-    while w._step():
+    while w.step():
         states.append(w.runs("IT-40")[0].state)
     assert states.count("approved") >= 2  # back in the queue between batches
     assert w.runs("IT-40")[0].state == "partial"

@@ -25,6 +25,7 @@ from worker.db.database import ClassificationRow, CorrectionRow, RunRow, StepRow
 from worker.db.store import compare_and_set, ticket_from_json
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
+from worker.runs.authors import review_author
 from worker.runs.steps import compensate
 from worker.runtime import Runtime
 
@@ -45,13 +46,17 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
         if run is None or run.state != RunState.WAITING_APPROVAL:
             raise ReviewError(f"run {run_id} is not waiting for an approval")
         ticket_id = run.ticket_id
+        desk = session.get(TicketRow, ticket_id)
+        assert desk is not None
+        desk_name = desk.desk
     comment = Comment(
         id=f"review-{uuid.uuid4().hex[:12]}",
         body=text,
         public=False,
         author=Person(id=agent, email=identity, name=agent, is_agent=True),
     )
-    commands.HANDLERS[command.name](rt, ticket_id, command, comment)
+    author = review_author(rt, desk_name, identity)
+    commands.HANDLERS[command.name](rt, ticket_id, command, comment, author)
     _flush(rt, ticket_id)
 
 
