@@ -166,12 +166,6 @@ class Plan:
         """
         return _ADAPTER.validate_json(text)
 
-    def render_markdown(self) -> str:
-        """The plan as agents read it in the internal note and on the review page."""
-        from playbooks.render import render_plan
-
-        return render_plan(self)
-
 
 def plan_digest(plan: Plan) -> str:
     """

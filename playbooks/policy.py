@@ -30,17 +30,22 @@ from playbooks.planned import Plan
 from playbooks.request import PlanRequest
 
 __all__ = [
+    "RESET_INTENTS",
     "ApprovalRequirement",
     "ApprovalStage",
     "ApprovalVerdict",
     "Decision",
     "RecordedApproval",
     "check_approval",
+    "counts_resets",
     "decide",
 ]
 
 Outcome = Literal["auto", "needs_approval", "refused"]
 RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
+"""The step kinds that count against a requester's reset rate limit."""
+RESET_INTENTS = frozenset({"password_reset", "mfa_reset", "account_unlock"})
+"""The intents whose earlier runs are a requester's recent resets (``rate_problems``)."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,16 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
                     f"{person} would hold both {first} and {second} (segregation of duties)"
                 )
     return problems
+
+
+def counts_resets(request: PlanRequest) -> bool:
+    """
+    Whether deciding ``request`` needs the requester's recent resets (the shell reads them).
+
+    Args:
+        request: the request being planned.
+    """
+    return request.requester is not None and request.intent in RESET_INTENTS
 
 
 def secret_problems(plan: Plan) -> list[str]:
