@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from playbooks.approval import ApprovalRequirement, ApprovalStage
+from playbooks.bulk_rows import carries_access
 from playbooks.config import PolicySettings
 from playbooks.model import Playbook
 from playbooks.plan import build_plan
@@ -29,11 +30,13 @@ from playbooks.request import DirectoryReader, PlanRequest
 from playbooks.resolve import EMAIL
 
 REQUIRED_COLUMNS = ("given_name", "family_name", "email", "department", "start_date")
-OPTIONAL_COLUMNS = ("login", "title", "manager_email", "groups")
+OPTIONAL_COLUMNS = ("login", "title", "manager_email", "manager_login", "groups", "licenses")
 _ALIASES = {
     "first_name": "given_name", "firstname": "given_name", "last_name": "family_name",
     "lastname": "family_name", "surname": "family_name", "mail": "email", "e_mail": "email",
     "manager": "manager_email", "job_title": "title", "startdate": "start_date",
+    "licences": "licenses", "licence": "licenses", "license": "licenses",
+    "manager_uid": "manager_login", "manager_username": "manager_login",
 }  # fmt: skip
 
 
@@ -191,7 +194,11 @@ def _row_problems(
                 number, "start_date", f"“{row['start_date']}” is not a date (use YYYY-MM-DD)"
             )
         )
-    if row.get("department") and settings.role_for(row["department"], row.get("title")) is None:
+    if (
+        row.get("department")
+        and not carries_access(row)
+        and settings.role_for(row["department"], row.get("title")) is None
+    ):
         problems.append(
             RowProblem(
                 number, "department", f"no role template for department “{row['department']}”"

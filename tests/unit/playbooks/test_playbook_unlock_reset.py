@@ -35,8 +35,9 @@ UNLOCK_CASES = [
     ("own-locked-account", "alice", {}, "alice", "apply", 1),
     ("own-account-not-locked", "alice", {}, None, "note_only", 0),
     ("named-colleague", "maria", {"target_email": "bob@example.com"}, "bob", "apply", 1),
-    ("unknown-target", "maria", {"target_email": "nobody@example.com"}, None, "escalate", 0),
-    ("name-only-asks-for-email", "maria", {"target_name": "Bob"}, "bob", "ask", 0),
+    ("unknown-target-asks", "maria", {"target_email": "nobody@example.com"}, None, "ask", 0),
+    ("unique-given-name", "maria", {"target_name": "Bob"}, "bob", "apply", 1),
+    ("unknown-name-asks", "maria", {"target_name": "Robert Smith"}, "bob", "ask", 0),
     ("requester-not-in-directory", None, {}, None, "escalate", 0),
 ]
 
