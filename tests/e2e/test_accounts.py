@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import POLICY, World, world
-from worker.db.database import ApprovalRow
+from worker.db.tables import ApprovalRow
 
 TWO_APPS = {
     **POLICY,
