@@ -18,6 +18,7 @@ from responses import matchers
 from sqlalchemy import select
 
 from connectors.desks.memory import MemoryDesk
+from playbooks.lifecycle import TicketOutcome
 from tests.e2e.desks_support import JIRA, FakeClock, jira_desk
 from tests.integration.playbooks.world import (
     DESK,
@@ -169,8 +170,8 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             ingest(w.rt, inbox_id)
         with w.rt.db.session() as session:
             ticket = session.scalars(select(TicketRow).where(TicketRow.key == "IT-3")).one()
-            queue_state(w.rt, session, ticket, "waiting_approval")
-            queue_state(w.rt, session, ticket, "resolved")
+            queue_state(w.rt, session, ticket, TicketOutcome.WAITING_APPROVAL)
+            queue_state(w.rt, session, ticket, TicketOutcome.RESOLVED)
         older, newer = _pending(w, OutboxRow)
         rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
         rsps.add(

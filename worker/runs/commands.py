@@ -21,6 +21,8 @@ from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 from worker.db import audit
@@ -125,7 +127,7 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
     with rt.db.session() as session:
         run = session.scalars(
             select(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
             .order_by(RunRow.attempt.desc())
         ).first()
         ticket = session.get(TicketRow, ticket_id)
@@ -185,15 +187,17 @@ def _approve(
                 session,
                 RunRow,
                 run.id,
-                RunRow.state == "waiting_approval",
-                state="approved",
+                RunRow.state == RunState.WAITING_APPROVAL,
+                state=RunState.APPROVED,
                 updated_at=now,
             )
             if approved:
                 session.execute(
                     update(TicketRow)
                     .where(TicketRow.id == ticket_id)
-                    .values(stage="applying", stage_at=now, outcome="applying")
+                    .values(
+                        stage=TicketStage.APPLYING, stage_at=now, outcome=TicketOutcome.APPLYING
+                    )
                 )
         audit.append(
             session,
@@ -208,7 +212,7 @@ def _approve(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Approval by {author.label} not accepted: {verdict.reason}",
                 f"approval-refused-{comment.id}",
             )
@@ -217,7 +221,7 @@ def _approve(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Approval by {author.label} recorded. {verdict.reason}",
                 f"approval-partial-{comment.id}",
             )
@@ -269,7 +273,7 @@ def _reject(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"Rejection by {author.label} not accepted: {verdict.reason}",
                 f"reject-refused-{comment.id}",
             )
@@ -286,8 +290,8 @@ def _reject(
             session,
             RunRow,
             run.id,
-            RunRow.state == "waiting_approval",
-            state="rejected",
+            RunRow.state == RunState.WAITING_APPROVAL,
+            state=RunState.REJECTED,
             updated_at=now,
         ):
             return
@@ -297,18 +301,20 @@ def _reject(
         session.execute(
             update(TicketRow)
             .where(TicketRow.id == ticket_id)
-            .values(stage="done", stage_at=now, outcome="rejected", done_at=now)
+            .values(
+                stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
+            )
         )
         reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            "public_reply",
+            OutboxKind.PUBLIC_REPLY,
             f"Your request was reviewed and declined.{reason}",
             f"rejected-{run.id}",
         )
-        queue_state(rt, session, ticket, "rejected")
+        queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,
             "run.rejected",
@@ -326,12 +332,12 @@ def _intent(
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None and command.intent is not None
-        if ticket.outcome in ("resolved", "applying"):
+        if ticket.outcome in (TicketOutcome.RESOLVED, TicketOutcome.APPLYING):
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "This ticket was already acted on; use the review page to mark the run wrong "
                 "and roll it back.",
                 f"intent-late-{comment.id}",
@@ -356,10 +362,11 @@ def _intent(
         )
         session.execute(
             update(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
-            .values(state="superseded", updated_at=now)
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
+            .values(state=RunState.SUPERSEDED, updated_at=now)
         )
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
         audit.append(
             session,
             "classification.corrected",
@@ -375,17 +382,18 @@ def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment, auth
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        if ticket.outcome != "escalated":
+        if ticket.outcome != TicketOutcome.ESCALATED:
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "Only an escalated ticket can be retried.",
                 f"retry-noop-{comment.id}",
             )
             return
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
         audit.append(session, "ticket.retried", actor=author.label, ticket_id=ticket_id, data={})
     rt.send(ActorName.PROCESS_TICKET, ticket_id)
 
@@ -409,7 +417,7 @@ def _expiry(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "No time-bound access from this ticket is active.",
                 f"expiry-noop-{comment.id}",
             )
@@ -422,7 +430,7 @@ def _expiry(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"{author.label} may not change this access's expiry.",
                 f"expiry-refused-{comment.id}",
             )
@@ -441,7 +449,7 @@ def _expiry(
             rt,
             session,
             ticket,
-            "internal_note",
+            OutboxKind.INTERNAL_NOTE,
             f"Access {label} by {author.label}.",
             f"expiry-{comment.id}",
         )
@@ -461,7 +469,7 @@ def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        queue_writeback(rt, session, ticket, "internal_note", body, purpose)
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, purpose)
 
 
 def _flush(rt: Runtime, ticket_id: int) -> None:
