@@ -8,7 +8,8 @@ from sla.config import SlaSettings
 from sla.definition import compile_sla
 from tests.integration.playbooks.world import world
 from worker.clocks.slaclock import update_sla
-from worker.db.database import OutboxRow, SlaClockRow, TicketEventRow, TicketRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
 
 SLA = {
     "policies": [
@@ -70,7 +71,7 @@ def test_a_policy_matched_by_customer_sets_the_stored_clock(database_url: str) -
         for key in ("IT-32", "IT-33"):
             update_sla(w.rt, w.ticket_row(key).id)
         with w.rt.db.session() as session:
-            stored = dict(
+            stored: dict[str, str | None] = dict(
                 session.execute(
                     select(TicketRow.key, SlaClockRow.policy)
                     .join(SlaClockRow, SlaClockRow.ticket_id == TicketRow.id)

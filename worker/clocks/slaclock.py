@@ -24,8 +24,9 @@ from sla.definition import BreachAction, Policy, Routing, SlaDefinitions, compil
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker.db import audit
-from worker.db.database import SlaClockRow, TicketEventRow, TicketRow, TimerRow
+from worker.db.records import SlaClockRow
 from worker.db.store import Executor, core, event_from_json, insert_ignore
+from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runtime import Runtime
 
