@@ -124,6 +124,9 @@ class Ticket:
     attachments: tuple[Attachment, ...] = ()
     desk_id: str | None = None
     """The desk's internal id when it differs from ``key`` (Jira issue id, SNOW sys_id)."""
+    organisation: str | None = None
+    """The requester's organisation as the desk names it (Zendesk organization id, ServiceNow
+    company, Salesforce account id), for SLA policies that match on it."""
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ def build_ticket(
         updated_at=record.get("LastModifiedDate").instant()
         or record.get("SystemModstamp").instant(),
         desk_id=case_id,
+        organisation=record.get("AccountId").text(),
     )
 
 

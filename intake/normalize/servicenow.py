@@ -178,6 +178,7 @@ def build_ticket(
         created_at=instant(record.get("sys_created_on")),
         updated_at=instant(record.get("sys_updated_on")),
         desk_id=sys_id,
+        organisation=display(record.get("company")),
     )
 
 

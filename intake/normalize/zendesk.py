@@ -148,6 +148,7 @@ def build_ticket(
         created_at=node.get("created_at").instant(),
         updated_at=node.get("updated_at").instant(),
         desk_id=ticket_id,
+        organisation=node.get("organization_id").text(),
     )
 
 

@@ -30,7 +30,7 @@ from tests.integration.playbooks.world import (
 )
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, TicketRow
+from worker.db.tables import InboxItem, OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.outbound.writeback import queue_state, writeback
 

@@ -36,7 +36,7 @@ from playbooks.plan import PlanRequest
 from playbooks.policy import decide
 from playbooks.verdict import Verdict, verdict_for
 from worker.db import audit
-from worker.db.database import AuditRow
+from worker.db.records import AuditRow
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.bulk")
