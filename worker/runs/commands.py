@@ -71,7 +71,8 @@ def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEv
         _claim(rt, row_id)
         return 0
     try:
-        command, problem = parse_command(comment.body), None
+        text = comment.own_text if comment.own_text is not None else comment.body
+        command, problem = parse_command(text), None
     except CommandError as exc:
         command, problem = None, str(exc)
     # The author is looked up before the comment is claimed: a transient desk failure leaves
