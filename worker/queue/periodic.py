@@ -108,26 +108,38 @@ class Ticker:
                 log.warning("ticker.failed", error=str(exc))
 
 
-def sweep(rt: Runtime) -> dict[str, int]:
-    """Re-enqueue work whose message was lost or whose worker died; returns counts per kind."""
+def sweep(rt: Runtime, *, broker_lost: bool = False) -> dict[str, int]:
+    """
+    Re-enqueue work whose message was lost or whose worker died; returns counts per kind.
+
+    ``broker_lost``: the broker lost its data (Redis flushed or restarted empty), so no waiting
+    row has a message any more: every unclaimed row is sent again now, without waiting for its
+    lease (claimed rows are still leased to the worker handling them).
+    """
     lease = older_than(rt.clock(), rt.settings.runtime.lease_s)
     found: dict[str, list[int]] = {}
     with rt.db.session() as session:
-        found["ingest"] = _stale(
-            session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
-        )
-        found["process_ticket"] = _stale(
-            session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
-        )
-        found["apply_run"] = _stale(
-            session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
-        )
-        found["writeback"] = _stale(
-            session,
-            OutboxRow,
-            or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
-            OutboxRow.updated_at < lease,
-        )
+        if broker_lost:
+            found["ingest"] = _stale(session, InboxItem, InboxItem.state == "received")
+            found["process_ticket"] = _stale(session, TicketRow, TicketRow.stage == "received")
+            found["apply_run"] = _stale(session, RunRow, RunRow.state == "approved")
+            found["writeback"] = _stale(session, OutboxRow, OutboxRow.state == "pending")
+        else:
+            found["ingest"] = _stale(
+                session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
+            )
+            found["process_ticket"] = _stale(
+                session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
+            )
+            found["apply_run"] = _stale(
+                session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
+            )
+            found["writeback"] = _stale(
+                session,
+                OutboxRow,
+                or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
+                OutboxRow.updated_at < lease,
+            )
         _touch(session, found, rt.clock())
         session.execute(
             delete(PeriodicSlotRow).where(
@@ -160,17 +172,17 @@ def _touch(session: Session, found: dict[str, list[int]], now: dt.datetime) -> N
         session.execute(
             update(TicketRow)
             .where(TicketRow.id.in_(found["process_ticket"]))
-            .values(stage="received", stage_at=now)
+            .values(stage="received", stage_at=now, claimed_by=None)
         )
     if found["apply_run"]:
         session.execute(
             update(RunRow)
             .where(RunRow.id.in_(found["apply_run"]))
-            .values(state="approved", updated_at=now)
+            .values(state="approved", updated_at=now, claimed_by=None)
         )
     if found["writeback"]:
         session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(found["writeback"]))
-            .values(state="pending", updated_at=now)
+            .values(state="pending", updated_at=now, claimed_by=None)
         )

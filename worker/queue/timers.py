@@ -24,8 +24,8 @@ from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set
 from worker.metrics import TIMERS_FIRED
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
-from worker.runs.apply import StepFailedError, _run_step
 from worker.runs.scheduled import apply_when_due
+from worker.runs.step import StepFailedError, run_step
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.timers")
@@ -97,7 +97,7 @@ def expire_access(rt: Runtime, timer_id: int) -> None:
     errors = []
     for step in steps:
         try:
-            _run_step(rt, run, ticket, step, "revoke")
+            run_step(rt, run, ticket, step, "revoke")
         except StepFailedError as exc:
             errors.append(str(exc))
     failures = [

@@ -25,8 +25,9 @@ from worker.db import audit
 from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
-from worker.runs.apply import StepFailedError, _release, _run_step, compensate
+from worker.runs.apply import _release, compensate
 from worker.runs.bulk import kept_report
+from worker.runs.step import StepFailedError, run_step
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.bulk")
@@ -76,7 +77,7 @@ def _apply_person(rt: Runtime, run: RunRow, ticket: TicketRow, person: Person) -
     done: list[PlannedStep] = []
     try:
         for step in person:
-            _run_step(rt, run, ticket, step, "apply")
+            run_step(rt, run, ticket, step, "apply")
             done.append(step)
     except StepFailedError as failure:
         errors = compensate(rt, run, ticket, done, "compensate")

@@ -15,6 +15,7 @@ from typing import cast
 
 import structlog
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
@@ -25,6 +26,7 @@ from worker.db import audit
 from worker.db.database import ClassificationRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than, ticket_from_json
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.claim import claim_token
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.process")
@@ -52,12 +54,18 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
     if ticket is None:
         return None
     now = rt.clock()
-    classification: Classification = rt.classifier.classify(ticket, now=now)
-    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
-    verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
-    run_id, outbox = _record(
-        rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
-    )
+    try:
+        classification: Classification = rt.classifier.classify(ticket, now=now)
+        decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+        verdict = _decide(
+            rt, ticket, ticket_id, classification, decision.auto, decision.reason, now
+        )
+        run_id, outbox = _record(
+            rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
+        )
+    except Exception:
+        _release(rt, ticket_id)
+        raise
     _dispatch(rt, ticket_id, run_id, verdict, outbox)
     log.info(
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
@@ -74,6 +82,7 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
                 "b_id": ticket_id,
                 "b_stale": older_than(now, rt.settings.runtime.lease_s),
                 "b_now": now,
+                "b_token": claim_token(),
             },
         ).rowcount
         if not won:
@@ -83,17 +92,42 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
         return ticket_from_json(snapshot)
 
 
+def _release(rt: Runtime, ticket_id: int) -> None:
+    """
+    Give the ticket back after a failed attempt (classification, planning or recording), so any
+    message may take it. Best effort: when the database is what failed, the retry of the same
+    message takes its claim back anyway (``worker.queue.claim``).
+    """
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_RELEASE, {"b_id": ticket_id, "b_now": rt.clock()})
+    except SQLAlchemyError as exc:
+        log.warning("ticket.release_failed", ticket_id=ticket_id, error=type(exc).__name__)
+
+
 _TICKETS = cast(Table, TicketRow.__table__)
 _CLAIM = (
     update(_TICKETS)
     .where(
         _TICKETS.c.id == bindparam("b_id"),
         (_TICKETS.c.stage == "received")
-        | ((_TICKETS.c.stage == "processing") & (_TICKETS.c.stage_at < bindparam("b_stale"))),
+        | (
+            (_TICKETS.c.stage == "processing")
+            & (
+                (_TICKETS.c.stage_at < bindparam("b_stale"))
+                | (_TICKETS.c.claimed_by == bindparam("b_token"))
+            )
+        ),
     )
-    .values(stage="processing", stage_at=bindparam("b_now"))
+    .values(stage="processing", stage_at=bindparam("b_now"), claimed_by=bindparam("b_token"))
 )
-"""Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
+"""Claim a received ticket, one whose claim outlived its lease, or one this message holds:
+built once, run per ticket."""
+_RELEASE = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"), _TICKETS.c.stage == "processing")
+    .values(stage="received", stage_at=bindparam("b_now"), claimed_by=None)
+)
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
 _RUNS = cast(Table, RunRow.__table__)
 _RECENT_RESETS = (

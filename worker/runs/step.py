@@ -1,0 +1,271 @@
+"""
+One step of a run against its directory, recorded before and after, exactly once.
+
+Each step has an idempotency key ``desk:ticket:run:step:phase``. A step recorded ``done`` is never
+run again. Where a failure happened decides what the record says:
+
+* **before the directory call** (finding the account, issuing a one-time password, the database):
+  nothing changed. The step is only recorded ``started`` once everything before the call has
+  succeeded, so a failure here leaves no trace that a retry could mistake for an interruption.
+* **during the call**: the connectors' error tree says whether the system certainly did nothing
+  (``connectors.errors.changed_nothing``: it answered with an error, was never reached, or asked
+  us to slow down) — the step is recorded ``pending`` — or whether the request may have been acted
+  on (a timeout or reset while waiting for the answer): it stays ``started``.
+* **after the call** (recording the result): the change happened. A one-shot step's result is
+  recorded with retries while the database is unavailable; an idempotent step is simply run again
+  by the retry, and the directory answers "already so".
+
+A one-shot step (a reset e-mail, a one-time password) found ``started`` by a retry is the one
+truly unknown case: it is recorded ``uncertain`` and handed to a person, never repeated.
+"""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from typing import NoReturn, cast
+
+import structlog
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
+
+from connectors.errors import PermanentError, TransientError, changed_nothing
+from connectors.identity import Change, DirectoryUser
+from playbooks.planned import PlannedStep
+from playbooks.steps import prepare_step
+from worker.db import audit
+from worker.db.database import RunRow, StepRow, TicketRow
+from worker.db.outage import database_unavailable
+from worker.db.store import insert_ignore
+from worker.metrics import STEPS
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.apply")
+
+ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
+"""Operations that are not idempotent: running one twice sends a second e-mail or password.
+Every other operation is idempotent in the directory, so an interrupted one is simply run again."""
+RECORD_PATIENCE_S = 90.0
+"""How long a one-shot step's result is retried into an unavailable database."""
+
+
+class StepFailedError(Exception):
+    """A step failed for good; carries the step and the error for the notes."""
+
+    def __init__(self, step: PlannedStep, error: Exception) -> None:
+        super().__init__(f"step {step.index} ({step.kind}) failed: {error}")
+        self.step = step
+        self.error = error
+
+
+class StepUncertainError(Exception):
+    """A one-shot step was interrupted after it started: it may or may not have happened."""
+
+    def __init__(self, step: PlannedStep) -> None:
+        super().__init__(
+            f"step {step.index} ({step.kind}) was interrupted while the directory call was under "
+            "way; it cannot be read back, so it is not repeated automatically"
+        )
+        self.step = step
+
+
+_STEPS = cast(Table, StepRow.__table__)
+_RUNS = cast(Table, RunRow.__table__)
+_STEP_STATE = select(_STEPS.c.state).where(_STEPS.c.idempotency_key == bindparam("b_key"))
+_SET_STATE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"))
+    .values(state=bindparam("state"), error=bindparam("error"))
+)
+_TOUCH_RUN = (
+    update(_RUNS).where(_RUNS.c.id == bindparam("run_id")).values(updated_at=bindparam("now"))
+)
+"""Keeps a running run's lease fresh (a Core statement: the hot path of every step)."""
+_RECORD_FAILURE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"))
+    .values({name: bindparam(name) for name in ("state", "finished_at", "error")})
+)
+_RECORD_CHANGE = _RECORD_FAILURE.values(
+    {name: bindparam(name) for name in ("changed", "before", "after")}
+)
+_NOT_DONE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"), _STEPS.c.state == "started")
+    .values(state="pending")
+)
+
+
+def step_key(ticket: TicketRow, run: RunRow, step: PlannedStep, phase: str) -> str:
+    """The idempotency key of one step of one run (the unique key of its record)."""
+    return f"{ticket.desk}:{ticket.key}:run{run.id}:step{step.index}:{phase}"
+
+
+def run_step(
+    rt: Runtime, run: RunRow, ticket: TicketRow, step: PlannedStep, phase: str
+) -> Change | None:
+    """
+    Run ``step`` once under ``phase``; None when it was done before. Raises ``StepFailedError``
+    (for good), ``StepUncertainError`` (a one-shot step found interrupted) or the transient error.
+    """
+    key = step_key(ticket, run, step, phase)
+    with rt.db.connect() as connection:
+        before = connection.scalar(_STEP_STATE, {"b_key": key})
+    if before == "done":
+        return None
+    if before == "started" and step.kind in ONE_SHOT:
+        _set_state(rt, key, "uncertain", "interrupted while the directory call was under way")
+        raise StepUncertainError(step)
+    try:
+        perform = prepare_step(step, rt.directories, secrets=SecretLinks(rt))
+    except (PermanentError, ValueError) as exc:
+        _start(rt, run, key, step, phase, before)
+        _fail_step(rt, run, key, step, exc)
+    except TransientError:
+        STEPS.labels(step.kind, "retry").inc()
+        raise  # before the directory call: nothing changed, nothing recorded
+    _start(rt, run, key, step, phase, before)
+    try:
+        change = perform()
+    except TransientError as exc:
+        STEPS.labels(step.kind, "retry").inc()
+        if changed_nothing(exc):
+            _mark_not_done(rt, key)
+        raise
+    except (PermanentError, ValueError) as exc:
+        _fail_step(rt, run, key, step, exc)
+    _record_after(rt, run, key, step, change)
+    STEPS.labels(step.kind, "changed" if change.changed else "unchanged").inc()
+    return change
+
+
+def _start(
+    rt: Runtime, run: RunRow, key: str, step: PlannedStep, phase: str, before: str | None
+) -> None:
+    now = rt.clock()
+    with rt.db.connect() as connection:
+        fresh = before is None and insert_ignore(
+            connection,
+            StepRow,
+            {
+                "run_id": run.id,
+                "idx": step.index,
+                "phase": phase,
+                "idempotency_key": key,
+                "operation": step.kind,
+                "system": step.directory,
+                "target": step.target.login,
+                "state": "started",
+                "started_at": now,
+            },
+            ("idempotency_key",),
+        )
+        if not fresh:
+            connection.execute(_SET_STATE, {"b_key": key, "state": "started", "error": None})
+        connection.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
+
+
+def _set_state(rt: Runtime, key: str, state: str, error: str | None) -> None:
+    with rt.db.connect() as connection:
+        connection.execute(_SET_STATE, {"b_key": key, "state": state, "error": error})
+
+
+def _mark_not_done(rt: Runtime, key: str) -> None:
+    # The system answered "not now" (or was never reached): nothing happened. Best effort: if
+    # the database cannot take it, the step stays "started" and an idempotent one runs again.
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_NOT_DONE, {"b_key": key})
+    except SQLAlchemyError as exc:
+        log.warning("step.not_done_unrecorded", key=key, error=type(exc).__name__)
+
+
+def _fail_step(rt: Runtime, run: RunRow, key: str, step: PlannedStep, exc: Exception) -> NoReturn:
+    _record_step(rt, run, key, step, None, str(exc))
+    STEPS.labels(step.kind, "failed").inc()
+    raise StepFailedError(step, exc) from exc
+
+
+def _record_after(rt: Runtime, run: RunRow, key: str, step: PlannedStep, change: Change) -> None:
+    if step.kind not in ONE_SHOT:
+        _record_step(rt, run, key, step, change, None)
+        return
+    # Done, and not repeatable: keep trying to say so rather than leave it "started", which the
+    # retry could only read as "interrupted".
+    for attempt in Retrying(
+        retry=retry_if_exception(database_unavailable),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        stop=stop_after_delay(RECORD_PATIENCE_S),
+        reraise=True,
+    ):
+        with attempt:
+            _record_step(rt, run, key, step, change, None)
+
+
+def _record_step(
+    rt: Runtime, run: RunRow, key: str, step: PlannedStep, change: Change | None, error: str | None
+) -> None:
+    now = rt.clock()
+    values: dict[str, object] = {
+        "b_key": key,
+        "state": "done" if error is None else "failed",
+        "finished_at": now,
+        "error": error,
+    }
+    if change is not None:
+        values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
+    with rt.db.connect() as connection:
+        connection.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
+        audit.append(
+            connection,
+            "step.applied" if error is None else "step.failed",
+            actor="deskpilot",
+            ticket_id=run.ticket_id,
+            run_id=run.id,
+            data={
+                "key": key,
+                "operation": step.kind,
+                "system": step.directory,
+                "target": step.target.login,
+                "changed": change.changed if change else None,
+                "before": dict(change.before) if change else None,
+                "after": _public_after(change),
+                "error": error,
+            },
+        )
+
+
+def _public_after(change: Change | None) -> dict[str, str | None] | None:
+    if change is None:
+        return None
+    # The one-time link is for the account's owner only: the audit keeps that one was issued.
+    return {k: ("(issued)" if k == "one_time_link" else v) for k, v in change.after.items()}
+
+
+class SecretLinks:
+    """Issues one-time passwords and the one-time links through which their owner reads them."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def issue_password_link(self, user: DirectoryUser) -> tuple[str, str]:
+        """A fresh password for the directory and a link (shown once) for its owner."""
+        from worker.runs.secretlinks import store_secret
+
+        password = pysecrets.token_urlsafe(12) + "!9a"
+        token = store_secret(self.rt, user.login, password)
+        base = (
+            self.rt.settings.web.public_url
+            or f"http://{self.rt.settings.web.host}:{self.rt.settings.web.port}"
+        )
+        return password, f"{base}/secret/{token}"
+
+
+__all__ = [
+    "ONE_SHOT",
+    "SecretLinks",
+    "StepFailedError",
+    "StepUncertainError",
+    "run_step",
+    "step_key",
+]
