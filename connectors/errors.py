@@ -61,6 +61,19 @@ class RateLimitedError(TransientError):
 class UnavailableError(TransientError):
     """The system is down, overloaded or unreachable (5xx, timeout, connection reset, LDAP busy)."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        status: int | None = None,
+        retry_after_s: float | None = None,
+        answered: bool | None = None,
+    ) -> None:
+        super().__init__(message, system=system, status=status, answered=answered)
+        self.retry_after_s = retry_after_s
+        """How long the server said to stay away (a 503's ``Retry-After``), when it said."""
+
 
 class UnreachableError(UnavailableError):
     """The request never reached the system (refused, unresolved, bind failed): nothing changed."""

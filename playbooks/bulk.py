@@ -238,6 +238,7 @@ def build_bulk_plan(
     """
     steps: list[PlannedStep] = []
     good, bad = [], list(report.bad_rows)
+    parents: dict[str, tuple[str, ...]] = {}
     for number, row in report.good_rows:
         row_request = dataclasses.replace(
             request, desk_fields={**row, "manager_email": row.get("manager_email", "")}
@@ -250,9 +251,15 @@ def build_bulk_plan(
             continue
         good.append((number, row))
         steps += [dataclasses.replace(s, group_key=f"row {number}") for s in plan.steps]
+        parents.update(plan.group_parents)
     header = build_plan_header(playbook, request, now)
     numbered = tuple(dataclasses.replace(s, index=i) for i, s in enumerate(steps, start=1))
-    plan = dataclasses.replace(header, steps=numbered, requester_groups=_groups(request, directory))
+    plan = dataclasses.replace(
+        header,
+        steps=numbered,
+        requester_groups=_groups(request, directory),
+        group_parents=parents,
+    )
     if not numbered:
         plan = Plan.note_only(plan, "No row of the file can be planned; see the report.")
     return plan, BulkReport(tuple(good), tuple(sorted(bad, key=lambda p: p.row)))
@@ -281,7 +288,11 @@ def build_plan_header(playbook: Playbook, request: PlanRequest, now: datetime) -
 
 
 def _groups(request: PlanRequest, directory: DirectoryReader) -> tuple[str, ...]:
-    return () if request.requester is None else tuple(directory.groups_of(request.requester.id))
+    return (
+        ()
+        if request.requester is None
+        else tuple(directory.transitive_groups_of(request.requester.id))
+    )
 
 
 def chunk_steps(plan: Plan, size: int) -> tuple[tuple[PlannedStep, ...], ...]:

@@ -98,7 +98,7 @@ def build_plan(
         base = dataclasses.replace(
             base,
             target=Account.of(target, directory.name),
-            target_groups=tuple(directory.groups_of(target.id)),
+            target_groups=tuple(directory.transitive_groups_of(target.id)),
             target_manager_id=target.manager_id,
         )
     values = resolve_inputs(playbook, request, target, directory, settings)
@@ -135,7 +135,9 @@ def _header(
         intent=request.intent,
         risk=playbook.risk,
         requester=None if requester is None else Account.of(requester, directory.name),
-        requester_groups=() if requester is None else tuple(directory.groups_of(requester.id)),
+        requester_groups=()
+        if requester is None
+        else tuple(directory.transitive_groups_of(requester.id)),
     )
 
 
@@ -149,12 +151,32 @@ def _finish(playbook: Playbook, base: Plan, ctx: StepContext) -> Plan:
         if create is not None:
             manager = create.params.get("manager_id")
             base = dataclasses.replace(base, target=create.target, target_manager_id=manager)
-    plan = dataclasses.replace(base, steps=steps, notes=notes)
+    plan = dataclasses.replace(
+        base, steps=steps, notes=notes, group_parents=group_parents(steps, ctx)
+    )
     if any(s.changed or s.manual for s in steps):
         return plan
     if playbook.ask_when_nothing:
         return Plan.ask(plan, playbook.ask_when_nothing)
     return Plan.note_only(plan, _nothing_message(steps))
+
+
+def group_parents(steps: tuple[PlannedStep, ...], ctx: StepContext) -> dict[str, tuple[str, ...]]:
+    """
+    For every group a step adds someone to, the groups it is nested in (its members hold those).
+
+    Args:
+        steps: the planned steps.
+        ctx: the directories the steps act on.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for step in steps:
+        group = step.params.get("group")
+        if step.kind != "add_to_group" or not group or group in found:
+            continue
+        directory = ctx.directories.get(step.directory, ctx.directory)
+        found[group] = tuple(directory.groups_containing(group))
+    return found
 
 
 def _nothing_message(steps: tuple[PlannedStep, ...]) -> str:

@@ -89,6 +89,9 @@ class Plan:
     requester: Account | None = None
     requester_groups: tuple[str, ...] = ()
     target_groups: tuple[str, ...] = ()
+    """Every group the target belongs to, directly or through nested groups."""
+    group_parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each group a step adds someone to: the groups it is nested in (held with it)."""
     target_manager_id: str | None = None
     application: str | None = None
     until: datetime | None = None

@@ -96,6 +96,7 @@ def decide(
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
+        *secret_problems(plan),
     ]
     if refusals:
         return Decision("refused", None, tuple(refusals))
@@ -154,6 +155,9 @@ def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Privileged accounts and groups are never changed automatically.
 
+    Membership is transitive: a target in a group nested in a privileged group is privileged,
+    and adding someone to a group nested in a privileged group changes the privileged group.
+
     Args:
         plan: the accounts and groups it touches.
         settings: the privileged names.
@@ -181,12 +185,21 @@ def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
         problems.append(
             f"the plan changes privileged group(s) {', '.join(touched)}: a person must do this"
         )
+    for group, parents in sorted(plan.group_parents.items()):
+        above = [p for p in parents if settings.is_privileged_group(p)]
+        if above and group not in touched:
+            problems.append(
+                f"{group} is nested in privileged group(s) {', '.join(above)}: a person must do this"
+            )
     return problems
 
 
 def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Segregation-of-duties pairs someone would hold after the plan (current groups + planned adds).
+
+    Membership counts transitively: the target's groups include nested ones, and a planned add
+    brings every group the added group is nested in.
 
     Args:
         plan: current groups of the target and the planned group changes.
@@ -198,6 +211,7 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
         for step in plan.steps:
             if step.target.login == person and step.kind == "add_to_group":
                 groups.add(step.params["group"])
+                groups.update(plan.group_parents.get(step.params["group"], ()))
             if step.target.login == person and step.kind == "remove_from_group":
                 groups.discard(step.params["group"])
         folded = {g.casefold() for g in groups}
@@ -207,6 +221,26 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
                     f"{person} would hold both {first} and {second} (segregation of duties)"
                 )
     return problems
+
+
+def secret_problems(plan: Plan) -> list[str]:
+    """
+    A one-time password is handed out only to the owner of the account, who asked for it.
+
+    Its link goes in the reply to the requester, so anyone else asking would receive someone
+    else's password.
+
+    Args:
+        plan: its requester and the accounts its one-time-password steps act on.
+    """
+    requester = plan.requester
+    return [
+        f"a one-time password for {step.target.login} would reach {requester.login if requester else 'an unknown requester'}, "
+        "not the account's owner: a person must do this"
+        for step in plan.steps
+        if step.kind == "set_one_time_password"
+        and (requester is None or requester.id is None or step.target.id != requester.id)
+    ]
 
 
 def rate_problems(

@@ -40,6 +40,14 @@ class DirectoryReader(Protocol):
         """The names of the groups the account is a direct member of, sorted."""
         ...
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        """Every group the account belongs to, directly or through nested groups, sorted."""
+        ...
+
+    def groups_containing(self, group: str) -> list[str]:
+        """Every group ``group`` is nested in, directly or transitively, sorted."""
+        ...
+
     def licenses_of(self, user_id: str) -> list[str]:
         """The ids of the licences assigned to the account, sorted."""
         ...

@@ -14,6 +14,10 @@ Comments (``comment_api`` option):
 * ``platform`` (any Jira project): ``POST /rest/api/3/issue/{key}/comment`` with an ADF body;
   internal notes carry the ``sd.public.comment = {"internal": true}`` property.
 
+Fields: ``set_field`` reads ``GET …/editmeta`` first and sends the shape the field's type takes
+(``jira_fields``): a string, ``{"value": …}`` for a select list, ``{"accountId": …}`` for a user
+picker, ADF for a paragraph field.
+
 Status: the deskpilot category is mapped (``status_map``) to a Jira status or transition name;
 the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
 and a ticket already in that status counts as done.
@@ -41,6 +45,7 @@ import requests
 
 from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -297,11 +302,17 @@ class JiraDesk:
         )
 
     def set_field(self, key: str, field: str, value: str) -> None:
+        # The shape depends on the field's type: read it from the issue's edit metadata.
+        meta = self._get(f"/rest/api/3/issue/{_q(key)}/editmeta", "jira.set_field", {})
+        try:
+            wanted = field_value(meta, field, value)
+        except FieldValueError as exc:
+            raise RejectedError(f"jira.set_field: {key}: {exc}", system=self._t.system) from None
         self._t.call(
             "PUT",
             f"/rest/api/3/issue/{_q(key)}",
             call="jira.set_field",
-            json={"fields": {field: value}},
+            json={"fields": {field: wanted}},
         )
 
     # -- SLA (read only) ---------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """
 Salesforce Service Cloud cases, over the REST API.
 
-``simple-salesforce`` is used for what it does well, logging in (``PasswordLogin``, imported
-lazily so the core installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
+``simple-salesforce`` is used for what it does well, logging in (``salesforce_login``: the OAuth
+JWT bearer and client-credentials flows, and the legacy SOAP login; imported lazily so the core
+installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
 through ``DeskTransport`` with ``requests``: the library has no backoff for
 ``REQUEST_LIMIT_EXCEEDED`` or 5xx, drops the caller's headers when it re-logs in, and retries a
 failing re-login without bound.
@@ -40,6 +41,11 @@ import requests
 from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.salesforce_login import (
+    ClientCredentialsLogin,
+    JwtBearerLogin,
+    PasswordLogin,
+)
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
     AuthError,
@@ -88,46 +94,6 @@ class StaticToken:
 
     def token(self, *, refresh: bool = False) -> str:
         return self.value
-
-
-class PasswordLogin:
-    """Username + password + security token login, through ``simple_salesforce.SalesforceLogin``."""
-
-    def __init__(
-        self,
-        username: str,
-        password: str,
-        security_token: str,
-        *,
-        domain: str = "login",
-        api_version: str = "61.0",
-        session: requests.Session | None = None,
-    ) -> None:
-        self._username, self._password, self._security_token = username, password, security_token
-        self._domain = domain
-        self._api_version = api_version
-        self._session = session or BoundedSession()
-        self._token: str | None = None
-
-    def token(self, *, refresh: bool = False) -> str:
-        if self._token is None or refresh:
-            # Imported here: simple-salesforce is the optional extra deskpilot[salesforce].
-            from simple_salesforce.exceptions import SalesforceAuthenticationFailed
-            from simple_salesforce.login import SalesforceLogin
-
-            try:
-                session_id, _instance = SalesforceLogin(
-                    username=self._username,
-                    password=self._password,
-                    security_token=self._security_token,
-                    domain=self._domain,
-                    sf_version=self._api_version,
-                    session=self._session,
-                )
-            except SalesforceAuthenticationFailed as exc:
-                raise AuthError(f"login failed: {exc.code}", system="salesforce") from exc
-            self._token = str(session_id)
-        return self._token
 
 
 @dataclass(frozen=True)
@@ -408,4 +374,12 @@ def _fit(text: str, footer: str) -> str:
     return text + tail
 
 
-__all__ = ["PasswordLogin", "SalesforceDesk", "SalesforceOptions", "SessionSource", "StaticToken"]
+__all__ = [
+    "ClientCredentialsLogin",
+    "JwtBearerLogin",
+    "PasswordLogin",
+    "SalesforceDesk",
+    "SalesforceOptions",
+    "SessionSource",
+    "StaticToken",
+]

@@ -20,6 +20,7 @@ from tests.integration.playbooks.world import World, seed, world
 from worker.db.database import InboxItem, RunRow, StepRow
 from worker.inbound import ingest
 from worker.queue.broker import MAX_RETRIES
+from worker.queue.names import ActorName
 from worker.queue.periodic import sweep
 from worker.runs import commands
 
@@ -121,7 +122,7 @@ def test_the_same_message_takes_its_claim_back(database_url: str) -> None:
                 .where(RunRow.id == run.id)
                 .values(state="applying", updated_at=w.now, claimed_by="message-1")
             )
-        actor = w.rt.actors["apply_run"]
+        actor = w.rt.actors[ActorName.APPLY_RUN]
 
         actor.send_with_options(args=(run.id,))  # another message: must wait for the lease
         w.run_workers()
@@ -183,7 +184,7 @@ def test_a_step_still_failing_when_retries_are_spent_ends_the_run(database_url: 
         with w.rt.db.session() as session:  # its earlier attempts were retried and failed
             session.execute(update(RunRow).where(RunRow.id == run.id).values(updated_at=w.now))
 
-        w.rt.actors["apply_run"].send_with_options(args=(run.id,), retries=MAX_RETRIES)
+        w.rt.actors[ActorName.APPLY_RUN].send_with_options(args=(run.id,), retries=MAX_RETRIES)
         w.run_workers()
 
         ended = w.runs("IT-3")[0]

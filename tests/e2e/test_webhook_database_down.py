@@ -24,7 +24,7 @@ DOWN = "postgresql+psycopg://deskpilot@127.0.0.1:1/deskpilot"
 def _signed(w: World, key: str) -> tuple[bytes, dict[str, str]]:
     """A ticket's ``jira:issue_created`` delivery, signed as Jira signs it."""
     sent: list[dict[str, Any]] = []
-    w.deliver = sent.append  # type: ignore[method-assign]
+    w.deliver = sent.append  # type: ignore[method-assign,assignment]
     w.ticket(key, "alice", "Forgot my password", "I forgot my password, please reset it.")
     body = json.dumps(sent[0]).encode()
     headers = {

@@ -11,7 +11,7 @@ only when the requester is the account's verified owner — the internal note ma
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, select
@@ -77,14 +77,22 @@ def run_facts(
     verifications: Mapping[int, Verification] | None = None,
     *,
     failed: tuple[PlannedStep, str] | None = None,
+    unseal: Callable[[str], str | None] | None = None,
 ) -> RunFacts:
-    """Everything the notes of ``run`` are written from, as recorded in the database."""
+    """
+    Everything the notes of ``run`` are written from, as recorded in the database.
+
+    ``unseal`` opens a one-time link the step record keeps sealed (only the owner's reply needs
+    it); without it the link stays out of the facts.
+    """
     decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
     connection = core(db)
     steps = connection.execute(_STEPS_OF_RUN, {"b_run": run.id}).all()
     applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == "done"}
     outcomes = [
-        StepOutcome(step, _change(applied[step.index]), (verifications or {}).get(step.index))
+        StepOutcome(
+            step, _change(applied[step.index], unseal), (verifications or {}).get(step.index)
+        )
         for step in plan.changes
         if step.index in applied
     ]
@@ -126,14 +134,15 @@ _APPROVALS_OF_RUN = (
 every run, and loading ORM objects cost more than the rest of the note."""
 
 
-def _change(row: Row[Any]) -> Change:
+def _change(row: Row[Any], unseal: Callable[[str], str | None] | None = None) -> Change:
+    after = dict(row.after or {})
+    if after.get(LINK_KEY):
+        link = unseal(after[LINK_KEY]) if unseal is not None else None
+        after[LINK_KEY] = link
+        if link is None:
+            del after[LINK_KEY]
     return Change(
-        row.operation,
-        row.system,
-        row.target,
-        dict(row.before or {}),
-        dict(row.after or {}),
-        bool(row.changed),
+        row.operation, row.system, row.target, dict(row.before or {}), after, bool(row.changed)
     )
 
 

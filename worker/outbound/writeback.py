@@ -10,6 +10,7 @@ the comment already there, so nothing is posted twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ from worker.db import audit
 from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
 from worker.queue.claim import claim_token
+from worker.queue.names import ActorName
+from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime
 from worker.wiring.desks import state_field
 
@@ -108,7 +111,7 @@ def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
 def send_outbox(rt: Runtime, ticket_id: int, outbox_ids: Sequence[int]) -> None:
     """After the transaction that queued ``outbox_ids`` commits: one message sends them all."""
     if outbox_ids:
-        rt.send("writeback_ticket", ticket_id)
+        rt.send(ActorName.WRITEBACK_TICKET, ticket_id)
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,9 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
         if state == "sent"
     }
     if "transition" in sent or ("public_reply" in sent and not _transition_due(rt, ticket_id)):
-        rt.send("update_sla", ticket_id)  # once per batch of replies: after the status change
+        rt.send(
+            ActorName.UPDATE_SLA, ticket_id
+        )  # once per batch of replies: after the status change
     return sum(1 for _, state, _, _ in results if state == "sent")
 
 
@@ -322,6 +327,7 @@ def _finish(
                 },
             )
             if state == "sent":
+                item = _forget_links(connection, item)
                 _record_as_event(connection, ticket_id, item, now)
             audit.append(
                 connection,
@@ -335,6 +341,15 @@ def _finish(
                     "error": error,
                 },
             )
+
+
+def _forget_links(connection: Connection, item: _Claimed) -> _Claimed:
+    # Once the owner's reply is on the desk, the stored copy needs no live one-time link.
+    body = redact_links(item.body)
+    if body == item.body:
+        return item
+    connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == item.id).values(body=body))
+    return dataclasses.replace(item, body=body)
 
 
 def _record_as_event(

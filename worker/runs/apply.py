@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, cast
 
 import structlog
@@ -35,6 +36,7 @@ from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_wri
 from worker.queue.broker import MAX_RETRIES
 from worker.queue.claim import claim_token, last_attempt
 from worker.runs.scheduled import due_later, schedule_run
+from worker.runs.secretlinks import unseal_link
 from worker.runs.step import StepFailedError, StepUncertainError, run_step
 from worker.runtime import Runtime
 
@@ -211,7 +213,7 @@ def _succeed(
             )
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
-        facts = run_facts(connection, run, plan, verifications)
+        facts = run_facts(connection, run, plan, verifications, unseal=partial(unseal_link, rt))
         return result_notes(rt.library.get(run.playbook), facts)
 
     _end_run(
@@ -295,7 +297,13 @@ def _fail(
     }
 
     def notes(connection: Connection) -> list[Note]:
-        facts = run_facts(connection, run, plan, failed=(failure.step, str(failure.error)))
+        facts = run_facts(
+            connection,
+            run,
+            plan,
+            failed=(failure.step, str(failure.error)),
+            unseal=partial(unseal_link, rt),
+        )
         return failure_notes(rt.library.get(run.playbook), facts, [*compensation_errors, *kept])
 
     _end_run(rt, run, ticket, state, "escalated", result, notes)

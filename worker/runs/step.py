@@ -38,6 +38,7 @@ from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.outage import database_unavailable
 from worker.db.store import insert_ignore
 from worker.metrics import STEPS
+from worker.runs.secretlinks import LINK_KEY, public_after, seal_link, store_secret
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.apply")
@@ -213,7 +214,7 @@ def _record_step(
         "error": error,
     }
     if change is not None:
-        values.update(changed=change.changed, before=dict(change.before), after=dict(change.after))
+        values.update(changed=change.changed, before=dict(change.before), after=_sealed(rt, change))
     with rt.db.connect() as connection:
         connection.execute(_RECORD_CHANGE if change is not None else _RECORD_FAILURE, values)
         audit.append(
@@ -229,17 +230,15 @@ def _record_step(
                 "target": step.target.login,
                 "changed": change.changed if change else None,
                 "before": dict(change.before) if change else None,
-                "after": _public_after(change),
+                "after": public_after(change.after) if change else None,
                 "error": error,
             },
         )
 
 
-def _public_after(change: Change | None) -> dict[str, str | None] | None:
-    if change is None:
-        return None
-    # The one-time link is for the account's owner only: the audit keeps that one was issued.
-    return {k: ("(issued)" if k == "one_time_link" else v) for k, v in change.after.items()}
+def _sealed(rt: Runtime, change: Change) -> dict[str, str | None]:
+    # The one-time link is for the account's owner only: the step record keeps it encrypted.
+    return {k: (seal_link(rt, v) if k == LINK_KEY and v else v) for k, v in change.after.items()}
 
 
 class SecretLinks:
@@ -250,8 +249,6 @@ class SecretLinks:
 
     def issue_password_link(self, user: DirectoryUser) -> tuple[str, str]:
         """A fresh password for the directory and a link (shown once) for its owner."""
-        from worker.runs.secretlinks import store_secret
-
         password = pysecrets.token_urlsafe(12) + "!9a"
         token = store_secret(self.rt, user.login, password)
         base = (

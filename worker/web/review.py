@@ -23,6 +23,7 @@ from sqlalchemy import select
 from playbooks.planned import Plan, PlannedStep
 from worker.db.database import RunRow, StepRow, TicketRow
 from worker.runs import rollback
+from worker.runs.secretlinks import public_after
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
 
@@ -38,7 +39,7 @@ PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
 <details><summary>Plan and decision</summary><pre>{{ item.plan_md }}</pre></details>
 <table><tr><th>#</th><th>Step</th><th>Before</th><th>After</th><th>Verified</th></tr>
 {% for s in item.steps %}<tr><td>{{ s.idx }}</td><td>{{ s.phase }} {{ s.operation }} {{ s.target }}</td>
-<td>{{ s.before }}</td><td>{{ s.after }}</td><td>{{ s.verified }}</td></tr>{% endfor %}</table>
+<td>{{ s.before }}</td><td>{{ public_after(s.after) }}</td><td>{{ s.verified }}</td></tr>{% endfor %}</table>
 {% for action in item.actions %}<form method="post" action="/review/{{ item.run.id }}/{{ action }}">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 {% if action == 'reject' %}<input name="reason" placeholder="reason">{% endif %}
@@ -49,6 +50,7 @@ PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
 <button>apply the rollback</button></form>{% endif %}
 </section>{% endfor %}{% endfor %}</body></html>"""
 )
+PAGE.globals["public_after"] = public_after  # a one-time link shows as "(issued)", never itself
 
 
 @dataclass(frozen=True)
