@@ -22,8 +22,9 @@ Status: the deskpilot category is mapped (``status_map``) to a Jira status or tr
 the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
 and a ticket already in that status counts as done.
 
-People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress``, which Atlassian hides unless
-the user's profile visibility shows it (then ``person_email`` answers None); cached in-process.
+People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress`` (which Atlassian hides unless
+the user's profile visibility shows it: then None), ``accountType`` (``customer``/``app`` are
+never agents) and ``active``; cached in-process.
 
 Polling: ``GET /rest/api/3/search/jql`` with ``updated >= "<watermark - overlap>" ORDER BY
 updated ASC`` (minute precision, in the API user's time zone: set ``timezone`` to match the
@@ -43,7 +44,14 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_sla import parse_jira_sla
@@ -125,7 +133,7 @@ class JiraDesk:
             sleep=sleep,
             policy=policy,
         )
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     # -- people -----------------------------------------------------------------------------
 
@@ -148,14 +156,25 @@ class JiraDesk:
         return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         # emailAddress is left out unless the user's profile visibility allows it (or the API
         # user has "Browse users and groups" on a site that shows it): then None.
         found = self._get("/rest/api/3/user", "jira.person_email", {"accountId": person_id})
-        email = found.get("emailAddress")
-        return str(email) if email else None
+        email, kind = found.get("emailAddress"), found.get("accountType")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(found["displayName"]) if found.get("displayName") else None,
+            # A JSM portal customer or an app is never an agent; an Atlassian account may be
+            # either (agency is a licence, not a profile field), so the desk does not say.
+            is_agent=False if kind in ("customer", "app") else None,
+            active=found.get("active", True) is not False,
+        )
 
     # -- comments -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from connectors.errors import UnavailableError, UnreachableError
 from connectors.identity import Capability, Change, DirectoryUser
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import World, seed, world
-from worker.db.database import InboxItem, RunRow, StepRow
+from worker.db.tables import InboxItem, RunRow, StepRow
 from worker.inbound import ingest
 from worker.queue.broker import MAX_RETRIES
 from worker.queue.names import ActorName

@@ -1,12 +1,12 @@
 """
-Applying a run exactly once: steps in order, each recorded before and after, verified, and
-compensated in reverse if one fails.
+Applying a run exactly once: steps in order, verified by reading back, compensated in reverse if
+one fails, and the run ended — state, outcome, notes and audit — in one transaction.
 
-The run is claimed (approved → applying) by the message applying it, with a lease: the same
-message (its retry, or its redelivery after a worker died) takes the claim back at once
-(``worker.queue.claim``). Each step runs through ``worker.runs.step``: a step recorded ``done`` is
-never run again, and a step recorded ``started`` by an attempt that failed or died is run again —
-directory operations are idempotent, so the directory reports "already so".
+The run is claimed (approved → applying, with a lease) by the message applying it; the same
+message — its retry, or its redelivery after a worker died — takes the claim back at once
+(``worker.queue.claim``). Each step is recorded and run exactly once by ``worker.runs.steps``. A
+bulk run goes through ``worker.runs.bulk_apply``, a run due on a later date through
+``worker.runs.scheduled``.
 
 A failed attempt gives the claim back (best effort: the database may be what failed) and its
 message is retried. When the retries are spent and a step still fails, the run ends like a step
@@ -23,21 +23,30 @@ from typing import Any, cast
 
 import structlog
 from sqlalchemy import Connection, Table, bindparam, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import TransientError
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
-from playbooks.steps import Verification, compensation_of, compensations_for, verify_step
+from playbooks.run_notes import failure_notes, result_notes
+from playbooks.steps import Verification, compensation_of, verify_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow, TimerRow
 from worker.db.store import detached, insert_ignore, older_than
-from worker.outbound.notes import Note, failure_notes, result_notes, run_facts
+from worker.db.tables import RunRow, StepRow, TicketRow, TimerRow
+from worker.outbound.notes import run_facts
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.broker import MAX_RETRIES
 from worker.queue.claim import claim_token, last_attempt
+from worker.runs.bulk_apply import apply_bulk
 from worker.runs.scheduled import due_later, schedule_run
 from worker.runs.secretlinks import unseal_link
-from worker.runs.step import StepFailedError, StepUncertainError, run_step
+from worker.runs.steps import (
+    StepFailedError,
+    StepUncertainError,
+    compensate,
+    release_run,
+    run_step,
+)
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.apply")
@@ -61,27 +70,22 @@ _CLAIM = (
     update(_RUNS)
     .where(
         _RUNS.c.id == bindparam("b_id"),
-        (_RUNS.c.state == "approved")
+        (_RUNS.c.state == RunState.APPROVED)
         | (
-            (_RUNS.c.state == "applying")
+            (_RUNS.c.state == RunState.APPLYING)
             & (
                 (_RUNS.c.updated_at < bindparam("b_stale"))
                 | (_RUNS.c.claimed_by == bindparam("b_token"))
             )
         ),
     )
-    .values(state="applying", updated_at=bindparam("b_now"), claimed_by=bindparam("b_token"))
+    .values(state=RunState.APPLYING, updated_at=bindparam("b_now"), claimed_by=bindparam("b_token"))
 )
 """Claim an approved run, one whose claim outlived its lease, or one this message holds."""
-_RELEASE = (
-    update(_RUNS)
-    .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.state == "applying")
-    .values(state="approved", updated_at=bindparam("b_now"), claimed_by=None)
-)
 _START_APPLYING = (
     update(_TICKETS)
     .where(_TICKETS.c.id == bindparam("b_id"))
-    .values(stage="applying", stage_at=bindparam("b_now"), outcome="applying")
+    .values(stage=TicketStage.APPLYING, stage_at=bindparam("b_now"), outcome=TicketOutcome.APPLYING)
 )
 _FINISH_RUN = (
     update(_RUNS)
@@ -95,7 +99,7 @@ _FINISH_TICKET = (
     .where(_TICKETS.c.id == bindparam("b_id"))
     .values(
         outcome=bindparam("outcome"),
-        stage="done",
+        stage=TicketStage.DONE,
         stage_at=bindparam("now"),
         done_at=bindparam("now"),
     )
@@ -107,7 +111,7 @@ class RetriesSpentError(Exception):
     """A step still failed for a transient reason when its message's retries were spent."""
 
 
-def apply_run(rt: Runtime, run_id: int) -> str | None:
+def apply_run(rt: Runtime, run_id: int) -> RunState | None:
     """Apply run ``run_id`` if it is approved (or resume it); returns the run's new state."""
     claimed = _claim(rt, run_id)
     if claimed is None:
@@ -116,16 +120,14 @@ def apply_run(rt: Runtime, run_id: int) -> str | None:
     try:
         return _apply(rt, run, ticket, plan)
     except Exception:
-        _release(rt, run_id)
+        release_run(rt, run_id)
         raise
 
 
-def _apply(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
+def _apply(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
     if (later := due_later(plan, rt.clock())) is not None:
         return schedule_run(rt, run.id, ticket.id, later)
     if rt.library.get(run.playbook).bulk:
-        from worker.runs.bulk_apply import apply_bulk
-
         return apply_bulk(rt, run, ticket, plan)
     done: list[PlannedStep] = []
     try:
@@ -157,22 +159,11 @@ def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
             return None
         run = detached(RunRow, connection.execute(_RUN, {"b_id": run_id}).one())
         ticket = detached(TicketRow, connection.execute(_TICKET, {"b_id": run.ticket_id}).one())
-        if ticket.stage != "applying":
-            ticket.stage, ticket.stage_at, ticket.outcome = "applying", now, "applying"
+        if ticket.stage != TicketStage.APPLYING:
+            ticket.stage, ticket.stage_at = TicketStage.APPLYING, now
+            ticket.outcome = TicketOutcome.APPLYING
             connection.execute(_START_APPLYING, {"b_id": ticket.id, "b_now": now})
         return run, ticket, Plan.from_json(str(run.plan["json"]))
-
-
-def _release(rt: Runtime, run_id: int) -> None:
-    """
-    Give the run back after a failed attempt, so any message may take it. Best effort: when the
-    database is what failed, the retry of the same message takes its claim back anyway.
-    """
-    try:
-        with rt.db.connect() as connection:
-            connection.execute(_RELEASE, {"b_id": run_id, "b_now": rt.clock()})
-    except SQLAlchemyError as exc:
-        log.warning("run.release_failed", run_id=run_id, error=type(exc).__name__)
 
 
 def _verify(rt: Runtime, steps: Sequence[PlannedStep]) -> dict[int, Verification]:
@@ -193,14 +184,14 @@ def _verify(rt: Runtime, steps: Sequence[PlannedStep]) -> dict[int, Verification
 
 def _succeed(
     rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan, verifications: dict[int, Verification]
-) -> str:
+) -> RunState:
     failures = [
         f"step {step.index} ({step.kind}): {verifications[step.index].detail}"
         for step in plan.changes
         if not verifications[step.index].ok
     ]
-    state = "applied" if not failures else "unverified"
-    outcome = "resolved" if not failures else "escalated"
+    state = RunState.APPLIED if not failures else RunState.UNVERIFIED
+    outcome = TicketOutcome.RESOLVED if not failures else TicketOutcome.ESCALATED
 
     def records_and_notes(connection: Connection) -> list[Note]:
         if verifications:
@@ -226,8 +217,8 @@ def _end_run(
     rt: Runtime,
     run: RunRow,
     ticket: TicketRow,
-    state: str,
-    outcome: str,
+    state: RunState,
+    outcome: TicketOutcome,
     result: dict[str, Any],
     within: Callable[[Connection], Sequence[Note]],
 ) -> None:
@@ -281,9 +272,9 @@ def _fail(
     plan: Plan,
     done: Sequence[PlannedStep],
     failure: StepFailedError,
-) -> str:
+) -> RunState:
     compensation_errors = compensate(rt, run, ticket, done, "compensate")
-    state = "compensated" if not compensation_errors else "failed"
+    state = RunState.COMPENSATED if not compensation_errors else RunState.FAILED
     kept = [
         f"{step.description} (this cannot be undone automatically)"
         for step in done
@@ -306,14 +297,14 @@ def _fail(
         )
         return failure_notes(rt.library.get(run.playbook), facts, [*compensation_errors, *kept])
 
-    _end_run(rt, run, ticket, state, "escalated", result, notes)
+    _end_run(rt, run, ticket, state, TicketOutcome.ESCALATED, result, notes)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
     return state
 
 
 def _hand_over_uncertain(
     rt: Runtime, run: RunRow, ticket: TicketRow, uncertain: StepUncertainError
-) -> str:
+) -> RunState:
     body = (
         f"deskpilot stopped before finishing **{uncertain.step.description}**: the attempt was "
         "interrupted while the directory call was under way (a worker stopped, or the answer "
@@ -325,37 +316,10 @@ def _hand_over_uncertain(
         rt,
         run,
         ticket,
-        "uncertain",
-        "escalated",
+        RunState.UNCERTAIN,
+        TicketOutcome.ESCALATED,
         result,
-        lambda _: [("internal_note", body, "uncertain")],
+        lambda _: [Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.UNCERTAIN)],
     )
     log.error("run.uncertain", run_id=run.id, step=uncertain.step.index)
-    return "uncertain"
-
-
-def compensate(
-    rt: Runtime, run: RunRow, ticket: TicketRow, done: Sequence[PlannedStep], phase: str
-) -> list[str]:
-    """
-    Undo ``done`` in reverse, each undo recorded under ``phase``, then read every undo back;
-    returns what could not be undone or was not confirmed.
-    """
-    errors = []
-    undone = []
-    for step in compensations_for(done):
-        try:
-            run_step(rt, run, ticket, step, phase)
-        except (StepFailedError, StepUncertainError, TransientError) as exc:
-            errors.append(str(exc))
-            continue
-        undone.append(step)
-    for step in undone:
-        try:
-            check = verify_step(step, rt.directories)
-        except TransientError as exc:
-            errors.append(f"{step.description}: done, but could not be read back: {exc}")
-            continue
-        if not check.ok:
-            errors.append(f"{step.description}: done, but reading back shows {check.detail}")
-    return errors
+    return RunState.UNCERTAIN

@@ -22,6 +22,7 @@ truly unknown case: it is recorded ``uncertain`` and handed to a person, never r
 from __future__ import annotations
 
 import secrets as pysecrets
+from collections.abc import Sequence
 from typing import NoReturn, cast
 
 import structlog
@@ -31,12 +32,13 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 
 from connectors.errors import PermanentError, TransientError, changed_nothing
 from connectors.identity import Change, DirectoryUser
+from playbooks.lifecycle import RunState, StepState
 from playbooks.planned import PlannedStep
-from playbooks.steps import prepare_step
+from playbooks.steps import compensations_for, prepare_step, verify_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.outage import database_unavailable
 from worker.db.store import insert_ignore
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.metrics import STEPS
 from worker.runs.secretlinks import LINK_KEY, public_after, seal_link, store_secret
 from worker.runtime import Runtime
@@ -90,11 +92,29 @@ _RECORD_FAILURE = (
 _RECORD_CHANGE = _RECORD_FAILURE.values(
     {name: bindparam(name) for name in ("changed", "before", "after")}
 )
+_RELEASE = (
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.state == RunState.APPLYING)
+    .values(state=RunState.APPROVED, updated_at=bindparam("b_now"), claimed_by=None)
+)
 _NOT_DONE = (
     update(_STEPS)
-    .where(_STEPS.c.idempotency_key == bindparam("b_key"), _STEPS.c.state == "started")
-    .values(state="pending")
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"), _STEPS.c.state == StepState.STARTED)
+    .values(state=StepState.PENDING)
 )
+
+
+def release_run(rt: Runtime, run_id: int) -> None:
+    """
+    Give a claimed run back (applying → approved) after a failed attempt, so any message may
+    take it. Best effort: when the database is what failed, the retry of the same message takes
+    its claim back anyway (``worker.queue.claim``).
+    """
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_RELEASE, {"b_id": run_id, "b_now": rt.clock()})
+    except SQLAlchemyError as exc:
+        log.warning("run.release_failed", run_id=run_id, error=type(exc).__name__)
 
 
 def step_key(ticket: TicketRow, run: RunRow, step: PlannedStep, phase: str) -> str:
@@ -112,10 +132,12 @@ def run_step(
     key = step_key(ticket, run, step, phase)
     with rt.db.connect() as connection:
         before = connection.scalar(_STEP_STATE, {"b_key": key})
-    if before == "done":
+    if before == StepState.DONE:
         return None
-    if before == "started" and step.kind in ONE_SHOT:
-        _set_state(rt, key, "uncertain", "interrupted while the directory call was under way")
+    if before == StepState.STARTED and step.kind in ONE_SHOT:
+        _set_state(
+            rt, key, StepState.UNCERTAIN, "interrupted while the directory call was under way"
+        )
         raise StepUncertainError(step)
     try:
         perform = prepare_step(step, rt.directories, secrets=SecretLinks(rt))
@@ -156,13 +178,15 @@ def _start(
                 "operation": step.kind,
                 "system": step.directory,
                 "target": step.target.login,
-                "state": "started",
+                "state": StepState.STARTED,
                 "started_at": now,
             },
             ("idempotency_key",),
         )
         if not fresh:
-            connection.execute(_SET_STATE, {"b_key": key, "state": "started", "error": None})
+            connection.execute(
+                _SET_STATE, {"b_key": key, "state": StepState.STARTED, "error": None}
+            )
         connection.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
 
 
@@ -209,7 +233,7 @@ def _record_step(
     now = rt.clock()
     values: dict[str, object] = {
         "b_key": key,
-        "state": "done" if error is None else "failed",
+        "state": StepState.DONE if error is None else StepState.FAILED,
         "finished_at": now,
         "error": error,
     }
@@ -241,6 +265,33 @@ def _sealed(rt: Runtime, change: Change) -> dict[str, str | None]:
     return {k: (seal_link(rt, v) if k == LINK_KEY and v else v) for k, v in change.after.items()}
 
 
+def compensate(
+    rt: Runtime, run: RunRow, ticket: TicketRow, done: Sequence[PlannedStep], phase: str
+) -> list[str]:
+    """
+    Undo ``done`` in reverse, each undo recorded under ``phase``, then read every undo back;
+    returns what could not be undone or was not confirmed.
+    """
+    errors = []
+    undone = []
+    for step in compensations_for(done):
+        try:
+            run_step(rt, run, ticket, step, phase)
+        except (StepFailedError, StepUncertainError, TransientError) as exc:
+            errors.append(str(exc))
+            continue
+        undone.append(step)
+    for step in undone:
+        try:
+            check = verify_step(step, rt.directories)
+        except TransientError as exc:
+            errors.append(f"{step.description}: done, but could not be read back: {exc}")
+            continue
+        if not check.ok:
+            errors.append(f"{step.description}: done, but reading back shows {check.detail}")
+    return errors
+
+
 class SecretLinks:
     """Issues one-time passwords and the one-time links through which their owner reads them."""
 
@@ -263,6 +314,8 @@ __all__ = [
     "SecretLinks",
     "StepFailedError",
     "StepUncertainError",
+    "compensate",
+    "release_run",
     "run_step",
     "step_key",
 ]
