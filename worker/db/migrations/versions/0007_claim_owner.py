@@ -5,8 +5,8 @@ the retry of a failed attempt, or Redis redelivering a dead worker's message, fo
 taken and waited for the lease (two minutes) and the sweeper. The claim now records the id of the
 message that took it, and the same message takes it straight back.
 
-Revision ID: 0006_claim_owner
-Revises: 0005
+Revision ID: 0007_claim_owner
+Revises: 0006_approval_stages
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_claim_owner"
-down_revision = "0005"
+revision = "0007_claim_owner"
+down_revision = "0006_approval_stages"
 branch_labels = None
 depends_on = None
 
