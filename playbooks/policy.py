@@ -7,6 +7,7 @@ directory said), the request, the settings and the requester's recent resets.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,26 +20,32 @@ from playbooks.approval import (
     ApprovalStage,
     ApprovalVerdict,
     RecordedApproval,
+    StageKind,
     check_approval,
 )
-from playbooks.config import PolicySettings
+from playbooks.config import Application, PolicySettings
 from playbooks.duration import parse_duration
 from playbooks.model import Playbook
 from playbooks.planned import Plan
 from playbooks.request import PlanRequest
 
 __all__ = [
+    "RESET_INTENTS",
     "ApprovalRequirement",
     "ApprovalStage",
     "ApprovalVerdict",
     "Decision",
     "RecordedApproval",
     "check_approval",
+    "counts_resets",
     "decide",
 ]
 
 Outcome = Literal["auto", "needs_approval", "refused"]
 RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
+"""The step kinds that count against a requester's reset rate limit."""
+RESET_INTENTS = frozenset({"password_reset", "mfa_reset", "account_unlock"})
+"""The intents whose earlier runs are a requester's recent resets (``rate_problems``)."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +94,13 @@ def decide(
         settings: the guardrail settings.
         recent_resets: when the requester's earlier resets were (any age; the window is applied here).
     """
+    playbook = settings.effective(playbook)
     if plan.kind == "escalate":
         return Decision("refused", None, (plan.reason or "the plan needs a person",))
     if plan.kind in ("ask", "note_only"):
         return Decision("auto", None, ("nothing will change",))
     refusals = [
-        *requester_problems(playbook, plan, request),
+        *requester_problems(playbook, plan, request, settings),
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
@@ -107,7 +115,9 @@ def decide(
     return Decision("needs_approval", ApprovalRequirement(stages, expires), tuple(reasons))
 
 
-def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> list[str]:
+def requester_problems(
+    playbook: Playbook, plan: Plan, request: PlanRequest, settings: PolicySettings | None = None
+) -> list[str]:
     """
     Why the requester may not ask for this (empty when they may).
 
@@ -115,6 +125,7 @@ def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> 
         playbook: its ``who_may_ask`` rule.
         plan: the target and the requester's groups, as planned.
         request: the requester's account.
+        settings: ``group_names`` maps the playbook's groups to the deployment's.
     """
     requester = request.requester
     if requester is None:
@@ -131,23 +142,29 @@ def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> 
         rule.anyone
         or (rule.target and is_target)
         or (rule.manager and requester.id in manager_ids)
-        or {g.casefold() for g in rule.groups} & {g.casefold() for g in plan.requester_groups}
+        or {_group(g, settings).casefold() for g in rule.groups}
+        & {g.casefold() for g in plan.requester_groups}
     ):
         return []
     return [
-        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: only {_allowed(playbook)} may"
+        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: "
+        f"only {_allowed(playbook, settings)} may"
     ]
+
+
+def _group(name: str, settings: PolicySettings | None) -> str:
+    return settings.group_name(name) if settings is not None else name
 
 
 def _whom(plan: Plan) -> str:
     return "this account" if plan.target is None else plan.target.login
 
 
-def _allowed(playbook: Playbook) -> str:
+def _allowed(playbook: Playbook, settings: PolicySettings | None = None) -> str:
     rule = playbook.who_may_ask
     who = ["the account's owner"] if rule.target else []
     who += ["their manager"] if rule.manager else []
-    who += [f"members of {g}" for g in rule.groups]
+    who += [f"members of {_group(g, settings)}" for g in rule.groups]
     return " or ".join(who) or "nobody"
 
 
@@ -221,6 +238,16 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
                     f"{person} would hold both {first} and {second} (segregation of duties)"
                 )
     return problems
+
+
+def counts_resets(request: PlanRequest) -> bool:
+    """
+    Whether deciding ``request`` needs the requester's recent resets (the shell reads them).
+
+    Args:
+        request: the request being planned.
+    """
+    return request.requester is not None and request.intent in RESET_INTENTS
 
 
 def secret_problems(plan: Plan) -> list[str]:
@@ -298,33 +325,74 @@ def _rule_stage(
     playbook: Playbook, plan: Plan, settings: PolicySettings, reasons: list[str]
 ) -> list[ApprovalStage]:
     rule = playbook.approval
-    security = ApprovalStage(
-        "security", f"a member of {settings.security_group}", group=settings.security_group
-    )
     if rule.rule == "none":
         return []
     reasons.append(f"`{playbook.name}` needs approval by {rule.rule.replace('_', ' ')}")
-    if rule.rule == "manager":
-        if plan.target_manager_id is None:
-            reasons.append("no manager recorded: the security group approves instead")
-            return [security]
-        return [
-            ApprovalStage("manager", f"the manager of {_whom(plan)}", (plan.target_manager_id,))
-        ]
-    if rule.rule == "app_owner":
+    if rule.rule == "catalogue":
+        return item_stages(plan, settings, reasons, rule.fallback)
+    if rule.rule in ("manager", "owner_only", "manager_or_owner", "app_owner"):
+        kind = "owner_only" if rule.rule == "app_owner" else rule.rule
         app = settings.application(plan.application or "")
-        if app is None:
-            reasons.append("no application owner known: the security group approves instead")
-            return [security]
-        return [
-            ApprovalStage(
-                "app_owner", f"an owner of {app.name} ({', '.join(app.owners)})", app.owners
-            )
-        ]
+        stage = _people_stage(kind, plan, app, settings, reasons)
+        return [stage]
     if rule.rule == "group":
         assert rule.group is not None
-        return [ApprovalStage("group", f"a member of {rule.group}", group=rule.group)]
+        group = settings.group_name(rule.group)
+        return [ApprovalStage("group", f"a member of {group}", group=group)]
     return [ApprovalStage("n_of_m", ", ".join(rule.approvers), rule.approvers, count=rule.count)]
+
+
+def item_stages(
+    plan: Plan, settings: PolicySettings, reasons: list[str], fallback: str = "owner_only"
+) -> list[ApprovalStage]:
+    """
+    One stage per catalogue item of the plan, each by the item's own ``approval`` rule.
+
+    An item without a rule of its own (or one the catalogue does not list, or a plan without
+    items) is approved by ``fallback``; an item whose approvers cannot be named falls back to
+    the security group.
+
+    Args:
+        plan: its items and target.
+        settings: the catalogue.
+        reasons: where to explain fallbacks.
+        fallback: the rule for items without one.
+    """
+    names = plan.items or ((plan.application,) if plan.application else ())
+    if not names:
+        return [_people_stage(fallback, plan, None, settings, reasons)]
+    stages = []
+    for name in names:
+        app = settings.application(name)
+        rule = (app.approval if app is not None else None) or fallback
+        group = app.approval_group if app is not None else None
+        if group is not None:
+            stage = ApprovalStage("group", f"a member of {group}", group=group)
+        else:
+            stage = _people_stage(rule, plan, app, settings, reasons)
+        stages.append(dataclasses.replace(stage, kind="item", item=app.name if app else name))
+    return stages
+
+
+def _people_stage(
+    rule: str, plan: Plan, app: Application | None, settings: PolicySettings, reasons: list[str]
+) -> ApprovalStage:
+    manager = plan.target_manager_id if rule in ("manager", "manager_or_owner") else None
+    owners = app.owners if app is not None and rule in ("owner_only", "manager_or_owner") else ()
+    who = []
+    if manager is not None:
+        who.append(f"the manager of {_whom(plan)}")
+    if owners:
+        who.append(f"an owner of {app.name if app else 'it'} ({', '.join(owners)})")
+    if not who:
+        reasons.append(
+            f"nobody to approve by {rule.replace('_', ' ')}: the security group approves instead"
+        )
+        group = settings.security_group
+        return ApprovalStage("security", f"a member of {group}", group=group)
+    approvers = ((manager,) if manager else ()) + tuple(owners)
+    kind: StageKind = {"manager": "manager", "owner_only": "app_owner"}.get(rule, "item")  # type: ignore[assignment]
+    return ApprovalStage(kind, " or ".join(who), approvers)
 
 
 _ADAPTER: TypeAdapter[Decision] = TypeAdapter(Decision)

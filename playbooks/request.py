@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from connectors.identity import Capability, DirectoryUser, License
+from connectors.identity import Capability, DirectoryUser, License, UserPage
 from intake.model import Ticket
 
 
@@ -54,6 +54,10 @@ class DirectoryReader(Protocol):
 
     def list_licenses(self) -> list[License]:
         """The licences this system can assign, with seat counts where known."""
+        ...
+
+    def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
+        """One page of accounts (for finding people by name); ``cursor`` None is the first."""
         ...
 
 

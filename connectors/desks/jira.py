@@ -22,8 +22,9 @@ Status: the deskpilot category is mapped (``status_map``) to a Jira status or tr
 the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
 and a ticket already in that status counts as done.
 
-People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress``, which Atlassian hides unless
-the user's profile visibility shows it (then ``person_email`` answers None); cached in-process.
+People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress`` (which Atlassian hides unless
+the user's profile visibility shows it: then None), ``accountType`` (``customer``/``app`` are
+never agents) and ``active``; cached in-process.
 
 Polling: ``GET /rest/api/3/search/jql`` with ``updated >= "<watermark - overlap>" ORDER BY
 updated ASC`` (minute precision, in the API user's time zone: set ``timezone`` to match the
@@ -43,7 +44,14 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_sla import parse_jira_sla
@@ -125,7 +133,7 @@ class JiraDesk:
             sleep=sleep,
             policy=policy,
         )
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     # -- people -----------------------------------------------------------------------------
 
@@ -148,14 +156,25 @@ class JiraDesk:
         return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         # emailAddress is left out unless the user's profile visibility allows it (or the API
         # user has "Browse users and groups" on a site that shows it): then None.
         found = self._get("/rest/api/3/user", "jira.person_email", {"accountId": person_id})
-        email = found.get("emailAddress")
-        return str(email) if email else None
+        email, kind = found.get("emailAddress"), found.get("accountType")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(found["displayName"]) if found.get("displayName") else None,
+            # A JSM portal customer or an app is never an agent; an Atlassian account may be
+            # either (agency is a licence, not a profile field), so the desk does not say.
+            is_agent=False if kind in ("customer", "app") else None,
+            active=found.get("active", True) is not False,
+        )
 
     # -- comments -------------------------------------------------------------------------
 
@@ -219,27 +238,41 @@ class JiraDesk:
 
     # -- status, assignee, labels ---------------------------------------------------------
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         target = self._mapped_status(status)
         path = f"/rest/api/3/issue/{_q(key)}/transitions"
-        offered = self._get(path, "jira.transition", {}).get("transitions") or []
-        for candidate in offered:
-            names = (candidate.get("name"), (candidate.get("to") or {}).get("name"))
-            if target.casefold() in {str(n).casefold() for n in names if n}:
-                payload: JsonObject = {"transition": {"id": str(candidate["id"])}}
-                fields = self.options.transition_fields.get(status)
-                if fields:
-                    payload["fields"] = dict(fields)
-                self._t.call("POST", path, call="jira.transition", json=payload)
-                return
-        current = self._current_status(key)
-        if current.casefold() != target.casefold():
-            available = ", ".join(sorted(str(c.get("name")) for c in offered)) or "none"
-            raise RejectedError(
-                f"jira.transition: {key} is in {current!r}; no transition to {target!r} "
-                f"is available (offered: {available})",
-                system=self._t.system,
-            )
+        reached = {target.casefold()}
+
+        def there() -> bool:
+            return self._current_status(key, retry=False).casefold() in reached
+
+        def move() -> None:
+            offered = self._t.send("GET", path, call="jira.transition").json()
+            for candidate in offered.get("transitions") or []:
+                to = str((candidate.get("to") or {}).get("name") or "")
+                if target.casefold() in {
+                    str(candidate.get("name") or "").casefold(),
+                    to.casefold(),
+                }:
+                    payload: JsonObject = {"transition": {"id": str(candidate["id"])}}
+                    fields = self.options.transition_fields.get(status)
+                    if fields:
+                        payload["fields"] = dict(fields)
+                    if to:
+                        reached.add(to.casefold())  # a resend checks for where it leads
+                    self._t.send("POST", path, call="jira.transition", json=payload)
+                    return
+            current = self._current_status(key, retry=False)
+            if current.casefold() not in reached:
+                names = (str(c.get("name")) for c in offered.get("transitions") or [])
+                available = ", ".join(sorted(names)) or "none"
+                raise RejectedError(
+                    f"jira.transition: {key} is in {current!r}; no transition to {target!r} "
+                    f"is available (offered: {available})",
+                    system=self._t.system,
+                )
+
+        self._t.change_once(there, move, resend=resend)
 
     def _mapped_status(self, status: str) -> str:
         try:
@@ -250,8 +283,12 @@ class JiraDesk:
                 system=self._t.system,
             ) from None
 
-    def _current_status(self, key: str) -> str:
-        issue = self._get(f"/rest/api/3/issue/{_q(key)}", "jira.transition", {"fields": "status"})
+    def _current_status(self, key: str, *, retry: bool = True) -> str:
+        path, params = f"/rest/api/3/issue/{_q(key)}", {"fields": "status"}
+        if retry:
+            issue = self._get(path, "jira.transition", params)
+        else:
+            issue = self._t.send("GET", path, call="jira.transition", params=params).json() or {}
         return str(((issue.get("fields") or {}).get("status") or {}).get("name") or "")
 
     def assign(self, key: str, assignee: str) -> None:

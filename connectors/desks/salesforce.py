@@ -21,8 +21,10 @@ failing re-login without bound.
 * Polling: SOQL through ``queryAll`` (deleted cases come back with ``IsDeleted = true``) on
   ``SystemModstamp >= <watermark - overlap>``, ordered by ``SystemModstamp, Id``, paged with
   ``nextRecordsUrl``; each case's comments come in the same query (``CaseComments`` subquery).
-* People: the requester is the Case's ``ContactId`` (``003…``) or a User (``005…``):
-  ``GET /sobjects/Contact/{id}?fields=Email`` (or ``User``), cached in-process.
+* People: the requester is the Case's ``ContactId`` (``003…``) or a User (``005…``), a
+  comment's author its ``CreatedById`` (``005…``): ``GET /sobjects/Contact/{id}?fields=Email,Name``
+  or ``GET /sobjects/User/{id}?fields=Email,Name,IsActive,UserType`` (only a ``Standard`` user
+  is an agent), cached in-process.
 * Labels: cases have no labels; ``add_labels`` raises NotSupportedError.
 """
 
@@ -38,7 +40,14 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.salesforce_login import (
@@ -72,7 +81,7 @@ SALESFORCE_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urge
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
-    "OwnerId", "ContactId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
+    "OwnerId", "ContactId", "AccountId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
     "CreatedDate", "LastModifiedDate", "SystemModstamp",
 )  # fmt: skip
 COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"
@@ -146,7 +155,7 @@ class SalesforceDesk:
         )
         self._api = f"/services/data/v{self.options.api_version}"
         self._ids: dict[str, str] = {}
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "salesforce.download_attachment", f"attachment {attachment_id} of {key}"
@@ -168,9 +177,12 @@ class SalesforceDesk:
         return self._authorised(lambda: self._t.retrying(once))
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         sobject = _PERSON_TYPES.get(person_id[:3]) if _RECORD_ID.fullmatch(person_id) else None
         if sobject is None:
             raise RejectedError(
@@ -178,13 +190,22 @@ class SalesforceDesk:
                 system=self._t.system,
             )
         path = f"{self._api}/sobjects/{sobject}/{person_id}"
+        fields = "Email,Name,IsActive,UserType" if sobject == "User" else "Email,Name"
         found = self._authorised(
             lambda: self._t.json(
-                "GET", path, call="salesforce.person_email", params={"fields": "Email"}
+                "GET", path, call="salesforce.person_email", params={"fields": fields}
             )
         )
-        email = (found or {}).get("Email")
-        return str(email) if email else None
+        found = found or {}
+        email, name = found.get("Email"), found.get("Name")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(name) if name else None,
+            # Only a Standard user is staff; portal and community users are customers.
+            is_agent=sobject == "User" and found.get("UserType") == "Standard",
+            active=found.get("IsActive", True) is not False,
+        )
 
     def _classify(self, response: requests.Response) -> None:
         if response.status_code != 403:
@@ -238,7 +259,7 @@ class SalesforceDesk:
 
         return self._authorised(lambda: self._t.retrying(once))
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -246,7 +267,19 @@ class SalesforceDesk:
                 f"no Case Status mapped to deskpilot status {status!r}; set options.status_map.{status}",
                 system=self._t.system,
             ) from None
-        self._update(key, {"Status": target}, "salesforce.transition")
+        call = "salesforce.transition"
+
+        def there() -> bool:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            case = self._t.send("GET", path, call=call, params={"fields": "Status"}).json()
+            return str((case or {}).get("Status")) == target
+
+        def move() -> None:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            headers = {"Sforce-Auto-Assign": "FALSE"}
+            self._t.send("PATCH", path, call=call, json={"Status": target}, headers=headers)
+
+        self._authorised(lambda: self._t.change_once(there, move, resend=resend))
 
     def assign(self, key: str, assignee: str) -> None:
         self._update(key, {"OwnerId": assignee}, "salesforce.assign")

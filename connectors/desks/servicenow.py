@@ -26,8 +26,9 @@ no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
 * 429: ServiceNow's rate-limit rules are hourly and say when they reset (``X-RateLimit-Reset``,
   Unix time); that, measured against the response's ``Date``, is the wait when there is no
   ``Retry-After``.
-* People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``) → ``email``; the API
-  user needs read access to ``sys_user.email``. Cached in-process.
+* People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``, which is what a
+  journal entry's ``sys_created_by`` holds) → ``email``, ``name``, ``active``; the API user
+  needs read access to those ``sys_user`` fields. Cached in-process.
 * Labels: incidents have no tags in the Table API; ``add_labels`` raises NotSupportedError.
 """
 
@@ -45,7 +46,14 @@ from typing import Any
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
@@ -69,6 +77,7 @@ SERVICENOW_IMPACT_URGENCY = {
 """deskpilot priority → (impact, urgency): P1, P2, P3, P4 under the default priority lookup."""
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
+USER_FIELDS = "sys_id,user_name,email,name,active"
 TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
@@ -130,7 +139,7 @@ class ServiceNowDesk:
         )
         self._table = f"/api/now/table/{self.options.table}"
         self._sys_ids: dict[str, str] = {}
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "servicenow.download_attachment", f"attachment {attachment_id} of {key}"
@@ -149,13 +158,16 @@ class ServiceNowDesk:
         return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         call = "servicenow.person_email"
         if _SYS_ID.fullmatch(person_id):
             found = self._t.json(
-                "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": "email"}
+                "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": USER_FIELDS}
             )
             user = (found or {}).get("result") or {}
         else:
@@ -166,7 +178,7 @@ class ServiceNowDesk:
                 )
             params: dict[str, str | int] = {
                 "sysparm_query": f"user_name={person_id}",
-                "sysparm_fields": "email",
+                "sysparm_fields": USER_FIELDS,
                 "sysparm_limit": 1,
             }
             users = (self._t.json("GET", USERS, call=call, params=params) or {}).get("result")
@@ -175,8 +187,13 @@ class ServiceNowDesk:
                     f"{call}: no sys_user {person_id[:40]!r}", system=self._t.system
                 )
             user = users[0]
-        email = user.get("email")
-        return str(email) if email else None
+        email, name = user.get("email"), user.get("name")
+        return DeskPerson(
+            id=str(user.get("sys_id") or person_id),
+            email=str(email) if email else None,
+            name=str(name) if name else None,
+            active=str(user.get("active", "true")).lower() != "false",
+        )
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         footer = marker_text(marker)
@@ -216,7 +233,7 @@ class ServiceNowDesk:
                 return str(entry["sys_id"])
         return None
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             change = dict(self.options.status_map[status])
         except KeyError:
@@ -224,7 +241,19 @@ class ServiceNowDesk:
                 f"no ServiceNow state mapped to deskpilot status {status!r}; set options.status_map.{status}",
                 system=self._t.system,
             ) from None
-        self._patch(key, change, "servicenow.transition")
+        call = "servicenow.transition"
+        path = f"{self._table}/{self._sys_id(key, call)}"
+
+        def there() -> bool:
+            params = {"sysparm_fields": ",".join(change)}
+            record = self._t.send("GET", path, call=call, params=params).json().get("result") or {}
+            return all(str(record.get(k)) == str(v) for k, v in change.items())
+
+        def move() -> None:
+            params = {"sysparm_fields": "sys_id"}
+            self._t.send("PATCH", path, call=call, params=params, json=change)
+
+        self._t.change_once(there, move, resend=resend)
 
     def assign(self, key: str, assignee: str) -> None:
         self._patch(key, {"assigned_to": assignee}, "servicenow.assign")

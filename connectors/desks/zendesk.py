@@ -13,8 +13,9 @@ here goes through ``DeskTransport`` (shared budget, one classifier, bounded retr
   ``hold``, ``solved``) or, when numeric, a custom status id.
 * Assignee: ``assignee_id`` (numeric) or ``assignee_email``; labels are tags (``PUT …/tags``
   adds, keeping the existing ones).
-* People: ``GET /api/v2/users/{id}.json`` → ``user.email`` (event subscriptions name the
-  requester by ``requester_id`` only), cached in-process.
+* People: ``GET /api/v2/users/{id}.json`` → ``user.email``, ``role`` (agent/admin/end-user),
+  ``verified``, ``active``/``suspended`` (event subscriptions name the requester by
+  ``requester_id`` only, comments their author by ``author_id``), cached in-process.
 * Polling, two ways (``poll_api``):
 
   - ``search`` (default, works for an agent): the search export
@@ -50,7 +51,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -129,7 +137,7 @@ class ZendeskDesk:
             sleep=sleep,
             policy=policy,
         )
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     def check_scopes(self) -> None:
         """
@@ -189,9 +197,12 @@ class ZendeskDesk:
         )
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         self.check_scopes()
         if not person_id.isdigit():
             raise RejectedError(
@@ -199,8 +210,16 @@ class ZendeskDesk:
                 system=self._t.system,
             )
         found = self._t.json("GET", f"/api/v2/users/{person_id}.json", call="zendesk.person_email")
-        email = ((found or {}).get("user") or {}).get("email")
-        return str(email) if email else None
+        user = (found or {}).get("user") or {}
+        email, role = user.get("email"), user.get("role")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(user["name"]) if user.get("name") else None,
+            is_agent=role in ("agent", "admin") if role else None,
+            active=user.get("active", True) is not False and not user.get("suspended"),
+            email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
+        )
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         self.check_scopes()
@@ -224,7 +243,7 @@ class ZendeskDesk:
 
         return self._t.retrying(once)
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -235,7 +254,17 @@ class ZendeskDesk:
         change: dict[str, str | int] = (
             {"custom_status_id": int(target)} if target.isdigit() else {"status": target}
         )
-        self._update(key, change, "zendesk.transition")
+        self.check_scopes()
+        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+
+        def there() -> bool:
+            ticket = self._t.send("GET", path, call="zendesk.transition").json().get("ticket") or {}
+            return all(str(ticket.get(k)) == str(v) for k, v in change.items())
+
+        def move() -> None:
+            self._t.send("PUT", path, call="zendesk.transition", json={"ticket": change})
+
+        self._t.change_once(there, move, resend=resend)
 
     def assign(self, key: str, assignee: str) -> None:
         change: dict[str, str | int] = (

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from playbooks.load import builtin_library_dir, load_library
 from tests.integration.playbooks.world import world
-from worker.db.database import TicketRow
+from worker.db.tables import TicketRow
 
 BROKEN = """\
 name: account-unlock

@@ -19,7 +19,8 @@ from structlog.testing import capture_logs
 from intake.webhooks import sign_jira
 from tests.browser.dashboard_seed import TOKEN_ENV, seeded_runtime
 from tests.integration.playbooks.world import AGENT_TOKEN, DESK, World, world
-from worker.db.database import InboxItem, RejectedDeliveryRow
+from worker.db.records import RejectedDeliveryRow
+from worker.db.tables import InboxItem
 from worker.runtime import Runtime
 from worker.web.app import create_app
 from worker.web.auth import COOKIE, FAILURE_LIMIT

@@ -18,13 +18,15 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
+from playbooks.outbox import OutboxKind
 from sla.clock import ClockResult
-from sla.definition import BreachAction, Policy, SlaDefinitions, compile_sla
+from sla.definition import BreachAction, Policy, Routing, SlaDefinitions, compile_sla
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker.db import audit
-from worker.db.database import SlaClockRow, TicketEventRow, TicketRow, TimerRow
+from worker.db.records import SlaClockRow
 from worker.db.store import Executor, core, event_from_json, insert_ignore
+from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runtime import Runtime
 
@@ -57,9 +59,15 @@ _EVENTS = (
     .order_by(_EVENTS_TABLE.c.at, _EVENTS_TABLE.c.seq)
 )
 _TICKETS = cast(Table, TicketRow.__table__)
-_SUBJECT = select(_TICKETS.c.id, _TICKETS.c.desk, _TICKETS.c.intent, _TICKETS.c.priority).where(
-    _TICKETS.c.id == bindparam("b_ticket")
-)
+_SUBJECT = select(
+    _TICKETS.c.id,
+    _TICKETS.c.desk,
+    _TICKETS.c.intent,
+    _TICKETS.c.priority,
+    _TICKETS.c.team,
+    _TICKETS.c.requester,
+    _TICKETS.c.snapshot["organisation"].as_string().label("organisation"),
+).where(_TICKETS.c.id == bindparam("b_ticket"))
 _STORED = select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == bindparam("b_ticket"))
 _PENDING_TIMERS = select(_TIMERS.c.ref, _TIMERS.c.id).where(
     _TIMERS.c.ticket_id == bindparam("b_ticket"),
@@ -85,6 +93,16 @@ class SlaSubject(Protocol):
     desk: str
     intent: str | None
     priority: str
+    team: str | None
+    requester: str | None
+
+
+def routing_of(ticket: SlaSubject) -> Routing:
+    """The organisation, group and customer SLA policies may match on."""
+    organisation = getattr(ticket, "organisation", None)
+    if organisation is None and isinstance(getattr(ticket, "snapshot", None), dict):
+        organisation = ticket.snapshot.get("organisation")  # type: ignore[attr-defined]
+    return Routing.of(organisation=organisation, group=ticket.team, customer=[ticket.requester])
 
 
 def evaluate(
@@ -95,8 +113,9 @@ def evaluate(
     events: list[TicketEvent] = [event_from_json(data) for data in rows]
     defs = definitions(rt)
     priority = Priority(ticket.priority)
-    results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now)
-    return results, defs.select_policy(ticket.desk, ticket.intent, priority)
+    routing = routing_of(ticket)
+    results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now, routing=routing)
+    return results, defs.select_policy(ticket.desk, ticket.intent, priority, routing)
 
 
 def update_sla(rt: Runtime, ticket_id: int) -> int:
@@ -233,7 +252,7 @@ def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"SLA at risk: **{metric.replace('_', ' ')}** has {left} of business time left "
                 f"(breach at {result.worker_breach_at:%Y-%m-%d %H:%M} UTC).",
                 f"sla-{timer.ref}",
@@ -270,7 +289,7 @@ def _on_breach(
         rt,
         session,
         ticket,
-        "internal_note",
+        OutboxKind.INTERNAL_NOTE,
         body,
         f"sla-breach-{metric}-{result.last.number if result.last else 0}",
     )
@@ -278,7 +297,12 @@ def _on_breach(
     for action in actions:
         if action.action == "internal_note" and action.note:
             queue_writeback(
-                rt, session, ticket, "internal_note", action.note, f"sla-breach-note-{metric}"
+                rt,
+                session,
+                ticket,
+                OutboxKind.INTERNAL_NOTE,
+                action.note,
+                f"sla-breach-note-{metric}",
             )
         elif action.action == "notify" and action.url:
             _notify(action.url, ticket, metric, result)
@@ -294,10 +318,14 @@ def _desk_action(
 ) -> None:
     """``priority_bump`` (one step up) and ``reassign`` through the outbox, once per breach."""
     if action.action == "reassign" and action.team:
-        queue_writeback(rt, session, ticket, "assign", action.team, f"sla-breach-assign-{breach}")
+        queue_writeback(
+            rt, session, ticket, OutboxKind.ASSIGN, action.team, f"sla-breach-assign-{breach}"
+        )
     elif action.action == "priority_bump" and ticket.priority in _PRIORITY_STEPS[:-1]:
         higher = _PRIORITY_STEPS[_PRIORITY_STEPS.index(ticket.priority) + 1]
-        queue_writeback(rt, session, ticket, "priority", higher, f"sla-breach-priority-{breach}")
+        queue_writeback(
+            rt, session, ticket, OutboxKind.PRIORITY, higher, f"sla-breach-priority-{breach}"
+        )
 
 
 def _notify(url: str, ticket: TicketRow, metric: str, result: ClockResult) -> None:

@@ -1,16 +1,15 @@
 """
-The notes deskpilot writes back: what the requester reads (public) and what agents read (internal).
+The facts a run's notes are written from, read from the database: decision, approvals, each
+step's before → after, the read-back, any undo.
 
-Wording comes from the playbook's own templates (``playbooks.notes``): this module gathers the
-run's facts from the database (decision, approvals, each step's before → after, the read-back,
-any undo), decides which notes a moment needs and gives each a stable purpose (its idempotency
-key). A password never appears anywhere; a one-time link appears only in the public reply, and
-only when the requester is the account's verified owner — the internal note masks it.
+Which notes a moment needs, who sees them and their purposes (idempotency keys) are decided in
+the core (``playbooks.run_notes``); their wording comes from the playbook's templates
+(``playbooks.notes``). A password never appears anywhere; a one-time link appears only in the
+public reply, and only when the requester is the account's verified owner.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -18,80 +17,13 @@ from sqlalchemy import Row, Table, bindparam, select
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
-from playbooks.model import NotesSpec, Playbook
-from playbooks.notes import (
-    LINK_KEY,
-    RunFacts,
-    StepOutcome,
-    render_internal_note,
-    render_public_reply,
-)
+from playbooks.lifecycle import StepState
+from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.steps import Verification
-from playbooks.template import TemplateRenderError
-from worker.db.database import ApprovalRow, RunRow, StepRow
 from worker.db.store import Executor, core
-from worker.runtime import Runtime
-
-Note = tuple[str, str, str]
-"""(kind, body, purpose)."""
-
-APPROVAL_HELP = (
-    "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
-    "or use the review page."
-)
-
-
-def _rendered(playbook: Playbook, facts: RunFacts, public_facts: RunFacts) -> tuple[str, str, bool]:
-    """
-    The public reply and the internal note; if the playbook's own templates fail, the default
-    reply and an internal note saying what failed (True: the ticket needs a person).
-    """
-    try:
-        return (
-            render_public_reply(playbook, public_facts),
-            render_internal_note(playbook, facts),
-            False,
-        )
-    except TemplateRenderError as exc:
-        plain = playbook.model_copy(update={"notes": NotesSpec()})
-        warning = (
-            f"⚠ The playbook's note template failed ({exc}); default notes were written instead "
-            "and the ticket is left for an agent. `deskpilot check` reports such templates.\n\n"
-        )
-        return (
-            render_public_reply(plain, public_facts),
-            warning + render_internal_note(plain, facts),
-            True,
-        )
-
-
-def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]:
-    """Notes for a plan that is not applied right away (ask, escalate, nothing to do, approval)."""
-    playbook = rt.library.get(plan.playbook)
-    facts = RunFacts(plan, decision)
-    public, internal, _ = _rendered(playbook, facts, facts)
-    if plan.kind == "ask":
-        return [("public_reply", public, "ask")]
-    if plan.kind == "note_only":
-        return [
-            ("public_reply", public, "nothing-to-do"),
-            ("internal_note", internal, "plan"),
-            ("transition", "resolved", "resolve"),
-        ]
-    if plan.kind == "escalate":
-        return [
-            ("internal_note", internal, "escalated"),
-            ("public_reply", public, "escalated-public"),
-        ]
-    assert decision is not None
-    if decision.outcome == "needs_approval":
-        return [
-            ("internal_note", f"{internal}\n{APPROVAL_HELP}\n", "approval-request"),
-            ("public_reply", public, "approval-pending"),
-        ]
-    return [("internal_note", internal, "refused"), ("public_reply", public, "refused-public")]
+from worker.db.tables import ApprovalRow, RunRow, StepRow
 
 
 def run_facts(
@@ -112,7 +44,7 @@ def run_facts(
     decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
     connection = core(db)
     steps = connection.execute(_STEPS_OF_RUN, {"b_run": run.id}).all()
-    applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == "done"}
+    applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == StepState.DONE}
     outcomes = [
         StepOutcome(
             step, _change(applied[step.index], unseal), (verifications or {}).get(step.index)
@@ -136,7 +68,12 @@ def recorded_approvals(db: Executor, run_id: int) -> tuple[RecordedApproval, ...
     rows = core(db).execute(_APPROVALS_OF_RUN, {"b_run": run_id})
     return tuple(
         RecordedApproval(
-            a.directory_user or a.approver, a.directory_login or a.approver, a.stage, a.at
+            a.directory_user or a.approver,
+            a.directory_login or a.approver,
+            a.stage,
+            a.at,
+            tuple(a.stages or ()),
+            a.plan_digest,
         )
         for a in rows
     )
@@ -175,57 +112,9 @@ def _compensations(plan: Plan, rows: Sequence[Row[Any]]) -> tuple[StepOutcome, .
 
     by_index = {s.index: s for s in compensations_for(plan.changes)}
     return tuple(
-        StepOutcome(by_index[r.idx], _change(r) if r.state == "done" else None, None, r.error)
+        StepOutcome(
+            by_index[r.idx], _change(r) if r.state == StepState.DONE else None, None, r.error
+        )
         for r in rows
         if r.idx in by_index
     )
-
-
-def owner_only(facts: RunFacts) -> RunFacts:
-    """The facts for the public reply: a one-time link stays only if the requester owns the account."""
-    plan = facts.plan
-    owner = (
-        plan.requester is not None
-        and plan.target is not None
-        and plan.requester.login == plan.target.login
-    )
-    if owner:
-        return facts
-    outcomes = tuple(
-        dataclasses.replace(
-            o,
-            change=dataclasses.replace(
-                o.change, after={k: v for k, v in o.change.after.items() if k != LINK_KEY}
-            ),
-        )
-        if o.change is not None
-        else o
-        for o in facts.outcomes
-    )
-    return dataclasses.replace(facts, outcomes=outcomes)
-
-
-def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
-    """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
-    public, internal, broken = _rendered(playbook, facts, owner_only(facts))
-    if broken or any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
-        return [
-            ("internal_note", internal, "unverified"),
-            ("public_reply", public, "failed-public"),
-        ]
-    return [
-        ("public_reply", public, "done"),
-        ("internal_note", internal, "evidence"),
-        ("transition", "resolved", "resolve"),
-    ]
-
-
-def failure_notes(
-    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
-) -> list[Note]:
-    """Notes after a step failed: what happened, what was undone, and that a person takes over."""
-    public, internal, _ = _rendered(playbook, facts, owner_only(facts))
-    problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
-    tail = f"\n{problems}" if problems else ""
-    body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    return [("internal_note", body, "failed"), ("public_reply", public, "failed-public")]

@@ -19,12 +19,16 @@ from typing import Protocol, cast
 
 import structlog
 from sqlalchemy import ColumnElement, Connection, Table, Update, bindparam, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
+from playbooks.lifecycle import TicketOutcome
+from playbooks.outbox import OutboxKind
 from worker.db import audit
-from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
+from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
+from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime
@@ -46,7 +50,6 @@ _PENDING = select(_OUTBOX.c.id).where(
     _OUTBOX.c.ticket_id == bindparam("b_ticket"), _OUTBOX.c.state == "pending"
 )
 
-KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
@@ -63,11 +66,9 @@ class TicketRef(Protocol):
 
 
 def queue_writeback(
-    rt: Runtime, db: Executor, ticket: TicketRef, kind: str, body: str, purpose: str
+    rt: Runtime, db: Executor, ticket: TicketRef, kind: OutboxKind, body: str, purpose: str
 ) -> None:
     """Queue one writeback for ``ticket``; the same ``purpose`` is only ever queued once."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown writeback kind {kind!r}")
     now = rt.clock()
     insert_ignore(
         db,
@@ -87,7 +88,7 @@ def queue_writeback(
     )
 
 
-def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: str) -> None:
+def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: TicketOutcome) -> None:
     """
     Queue writing ``state`` (the ticket's outcome) into the desk's ``state_field``, once per state.
 
@@ -98,7 +99,7 @@ def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: str) ->
     if field is None:
         return
     body = json.dumps({"field": field, "value": state})
-    queue_writeback(rt, db, ticket_row, "field", body, f"state-{state}")
+    queue_writeback(rt, db, ticket_row, OutboxKind.FIELD, body, f"state-{state}")
 
 
 def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
@@ -121,6 +122,8 @@ class _Claimed:
     body: str
     marker: str
     stale: bool
+    resend: bool
+    """An earlier attempt claimed the row: what it sent may have been applied."""
 
 
 def writeback(rt: Runtime, outbox_id: int) -> bool:
@@ -153,19 +156,14 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
     try:
         for item in claimed:
             try:
-                ref = (
-                    "superseded"
-                    if item.stale
-                    else _send(rt, item.desk, item.key, item.kind, item.body, item.marker)
-                )
+                ref = "superseded" if item.stale else _send(rt, item)
             except PermanentError as exc:
                 results.append((item.id, "failed", None, str(exc)))
                 log.error("writeback.failed", outbox_id=item.id, kind=item.kind, error=str(exc))
                 continue
             results.append((item.id, "sent", ref, None))
     except Exception:
-        _finish(rt, ticket_id, claimed, results)
-        _release(rt, [item.id for item in claimed[len(results) :]])
+        _record_then_release(rt, ticket_id, claimed, results)
         raise
     _finish(rt, ticket_id, claimed, results)
     sent = {
@@ -173,7 +171,9 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
         for item, (_, state, _, _) in zip(claimed, results, strict=True)
         if state == "sent"
     }
-    if "transition" in sent or ("public_reply" in sent and not _transition_due(rt, ticket_id)):
+    if OutboxKind.TRANSITION in sent or (
+        OutboxKind.PUBLIC_REPLY in sent and not _transition_due(rt, ticket_id)
+    ):
         rt.send(
             ActorName.UPDATE_SLA, ticket_id
         )  # once per batch of replies: after the status change
@@ -186,7 +186,12 @@ def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
         # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
         rows = connection.execute(
             _CLAIM[by],
-            {"b_key": key, "b_now": now, "b_stale": older_than(now, rt.settings.runtime.lease_s)},
+            {
+                "b_key": key,
+                "b_now": now,
+                "b_stale": older_than(now, rt.settings.runtime.lease_s),
+                "b_token": claim_token(),
+            },
         ).all()
         if not rows:
             return []
@@ -200,7 +205,8 @@ def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
                 row.kind,
                 row.body,
                 row.marker,
-                row.kind == "field" and _superseded(connection, ticket_id, row.id),
+                row.kind == OutboxKind.FIELD and _superseded(connection, ticket_id, row.id),
+                row.attempts > 1,
             )
             for row in sorted(rows, key=lambda r: int(r.id))
         ]
@@ -218,18 +224,37 @@ def _superseded(connection: Connection, ticket_id: int, outbox_id: int) -> bool:
 
 
 def _claim_by(column: ColumnElement[int]) -> Update:
-    """Claim the pending rows (or those sending past their lease) whose ``column`` is ``b_key``."""
+    """
+    Claim the rows whose ``column`` is ``b_key``: pending, sending past their lease, or sending
+    under this message's own claim (its retry, or its redelivery after a worker died).
+    """
     return (
         update(_OUTBOX)
         .where(
             column == bindparam("b_key"),
             or_(
                 _OUTBOX.c.state == "pending",
-                (_OUTBOX.c.state == "sending") & (_OUTBOX.c.updated_at < bindparam("b_stale")),
+                (_OUTBOX.c.state == "sending")
+                & (
+                    (_OUTBOX.c.updated_at < bindparam("b_stale"))
+                    | (_OUTBOX.c.claimed_by == bindparam("b_token"))
+                ),
             ),
         )
-        .values(state="sending", updated_at=bindparam("b_now"), attempts=_OUTBOX.c.attempts + 1)
-        .returning(_OUTBOX.c.id, _OUTBOX.c.desk, _OUTBOX.c.kind, _OUTBOX.c.body, _OUTBOX.c.marker)
+        .values(
+            state="sending",
+            updated_at=bindparam("b_now"),
+            attempts=_OUTBOX.c.attempts + 1,
+            claimed_by=bindparam("b_token"),
+        )
+        .returning(
+            _OUTBOX.c.id,
+            _OUTBOX.c.desk,
+            _OUTBOX.c.kind,
+            _OUTBOX.c.body,
+            _OUTBOX.c.marker,
+            _OUTBOX.c.attempts,
+        )
     )
 
 
@@ -240,7 +265,7 @@ _TRANSITION_DUE = (
     select(_OUTBOX.c.id)
     .where(
         _OUTBOX.c.ticket_id == bindparam("b_ticket"),
-        _OUTBOX.c.kind == "transition",
+        _OUTBOX.c.kind == OutboxKind.TRANSITION,
         _OUTBOX.c.state.in_(("pending", "sending")),
     )
     .limit(1)
@@ -249,7 +274,7 @@ _LATER_STATE_SENT = (
     select(_OUTBOX.c.id)
     .where(
         _OUTBOX.c.ticket_id == bindparam("b_ticket"),
-        _OUTBOX.c.kind == "field",
+        _OUTBOX.c.kind == OutboxKind.FIELD,
         _OUTBOX.c.id > bindparam("b_id"),
         _OUTBOX.c.state == "sent",
     )
@@ -258,22 +283,24 @@ _LATER_STATE_SENT = (
 """Statements built once: every ticket's writeback runs them."""
 
 
-def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
-    desk = rt.desks[desk_name]
-    if kind == "transition":
-        desk.transition(key, body)
+def _send(rt: Runtime, item: _Claimed) -> str | None:
+    desk, key, kind, body = rt.desks[item.desk], item.key, item.kind, item.body
+    if kind == OutboxKind.TRANSITION:
+        desk.transition(key, body, resend=item.resend)
         return None
-    if kind == "field":
+    if kind == OutboxKind.FIELD:
         change = json.loads(body)
         desk.set_field(key, str(change["field"]), str(change["value"]))
         return None
-    if kind == "priority":
+    if kind == OutboxKind.PRIORITY:
         desk.set_priority(key, body)
         return None
-    if kind == "assign":
+    if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
-    posted = desk.post_comment(key, body, public=kind == "public_reply", marker=marker)
+    posted = desk.post_comment(
+        key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=item.marker
+    )
     log.info("writeback.posted", kind=kind, created=posted.created)
     return posted.comment_id
 
@@ -333,15 +360,15 @@ def _record_as_event(
 ) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
-    if row.kind in ("field", "assign"):
+    if row.kind in (OutboxKind.FIELD, OutboxKind.ASSIGN):
         return  # bookkeeping, or an assignee the desk's own echo reports: not our ticket event
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
-    if row.kind == "priority":
+    if row.kind == OutboxKind.PRIORITY:
         event = TicketEvent(
             EventKind.PRIORITY, now, f"deskpilot:{row.marker}", actor=author,
             priority=Priority(row.body),
         )  # fmt: skip
-    elif row.kind == "transition":
+    elif row.kind == OutboxKind.TRANSITION:
         try:
             status = StatusCategory(row.body)
         except ValueError:
@@ -350,7 +377,9 @@ def _record_as_event(
             EventKind.STATUS, now, f"deskpilot:{row.marker}", actor=author, status=status
         )
     else:
-        comment = Comment(f"deskpilot:{row.id}", row.body, row.kind == "public_reply", author, now)
+        comment = Comment(
+            f"deskpilot:{row.id}", row.body, row.kind == OutboxKind.PUBLIC_REPLY, author, now
+        )
         event = TicketEvent(
             EventKind.COMMENT, now, f"deskpilot:{row.marker}", actor=author, comment=comment
         )
@@ -370,13 +399,26 @@ def _record_as_event(
     )
 
 
-def _release(rt: Runtime, outbox_ids: Sequence[int]) -> None:
-    # A transient failure: give the rows back so the retry (or the sweeper) can claim them at once.
-    if not outbox_ids:
-        return
-    with rt.db.connect() as connection:
-        connection.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == "sending")
-            .values(state="pending", updated_at=rt.clock())
-        )
+def _record_then_release(
+    rt: Runtime,
+    ticket_id: int,
+    claimed: Sequence[_Claimed],
+    results: Sequence[tuple[int, str, str | None, str | None]],
+) -> None:
+    """
+    After a failure: record what was sent and give the rest back, so the retry (or the sweeper)
+    can claim them at once. Best effort: when the database is what failed, the retry of the same
+    message takes its claim back anyway, and the desk's marker check finds what was sent.
+    """
+    try:
+        _finish(rt, ticket_id, claimed, results)
+        unsent = [item.id for item in claimed[len(results) :]]
+        if unsent:
+            with rt.db.connect() as connection:
+                connection.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(unsent), OutboxRow.state == "sending")
+                    .values(state="pending", updated_at=rt.clock(), claimed_by=None)
+                )
+    except SQLAlchemyError as exc:
+        log.warning("writeback.release_failed", ticket_id=ticket_id, error=type(exc).__name__)

@@ -17,8 +17,11 @@ import structlog
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from worker.db.database import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
+from playbooks.lifecycle import RunState, TicketStage
+from worker.db.base import Base
+from worker.db.records import PeriodicSlotRow
 from worker.db.store import insert_ignore, older_than
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.metrics import SWEEP_REQUEUED
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
@@ -26,8 +29,8 @@ from worker.wiring.desks import reconcile_settings
 
 log = structlog.get_logger("deskpilot.periodic")
 
-OPEN_STAGES = ("received", "processing")
-APPLY_STATES = ("approved", "applying")
+OPEN_STAGES = (TicketStage.RECEIVED, TicketStage.PROCESSING)
+APPLY_STATES = (RunState.APPROVED, RunState.APPLYING)
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
 DIGEST_INTERVAL_S = 86_400.0
@@ -116,26 +119,40 @@ class Ticker:
                 log.warning("ticker.failed", error=str(exc))
 
 
-def sweep(rt: Runtime) -> dict[str, int]:
-    """Re-enqueue work whose message was lost or whose worker died; returns counts per kind."""
+def sweep(rt: Runtime, *, broker_lost: bool = False) -> dict[str, int]:
+    """
+    Re-enqueue work whose message was lost or whose worker died; returns counts per kind.
+
+    ``broker_lost``: the broker lost its data (Redis flushed or restarted empty), so no waiting
+    row has a message any more: every unclaimed row is sent again now, without waiting for its
+    lease (claimed rows are still leased to the worker handling them).
+    """
     lease = older_than(rt.clock(), rt.settings.runtime.lease_s)
     found: dict[ActorName, list[int]] = {}
     with rt.db.session() as session:
-        found[ActorName.INGEST] = _stale(
-            session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
-        )
-        found[ActorName.PROCESS_TICKET] = _stale(
-            session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
-        )
-        found[ActorName.APPLY_RUN] = _stale(
-            session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
-        )
-        found[ActorName.WRITEBACK] = _stale(
-            session,
-            OutboxRow,
-            or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
-            OutboxRow.updated_at < lease,
-        )
+        if broker_lost:
+            found[ActorName.INGEST] = _stale(session, InboxItem, InboxItem.state == "received")
+            found[ActorName.PROCESS_TICKET] = _stale(
+                session, TicketRow, TicketRow.stage == TicketStage.RECEIVED
+            )
+            found[ActorName.APPLY_RUN] = _stale(session, RunRow, RunRow.state == RunState.APPROVED)
+            found[ActorName.WRITEBACK] = _stale(session, OutboxRow, OutboxRow.state == "pending")
+        else:
+            found[ActorName.INGEST] = _stale(
+                session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
+            )
+            found[ActorName.PROCESS_TICKET] = _stale(
+                session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
+            )
+            found[ActorName.APPLY_RUN] = _stale(
+                session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
+            )
+            found[ActorName.WRITEBACK] = _stale(
+                session,
+                OutboxRow,
+                or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
+                OutboxRow.updated_at < lease,
+            )
         _touch(session, found, rt.clock())
         session.execute(
             delete(PeriodicSlotRow).where(
@@ -170,17 +187,17 @@ def _touch(session: Session, found: dict[ActorName, list[int]], now: dt.datetime
         session.execute(
             update(TicketRow)
             .where(TicketRow.id.in_(found[ActorName.PROCESS_TICKET]))
-            .values(stage="received", stage_at=now)
+            .values(stage=TicketStage.RECEIVED, stage_at=now, claimed_by=None)
         )
     if found[ActorName.APPLY_RUN]:
         session.execute(
             update(RunRow)
             .where(RunRow.id.in_(found[ActorName.APPLY_RUN]))
-            .values(state="approved", updated_at=now)
+            .values(state=RunState.APPROVED, updated_at=now, claimed_by=None)
         )
     if found[ActorName.WRITEBACK]:
         session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(found[ActorName.WRITEBACK]))
-            .values(state="pending", updated_at=now)
+            .values(state="pending", updated_at=now, claimed_by=None)
         )
