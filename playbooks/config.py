@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from playbooks.authority import CommandPolicy
 from playbooks.duration import parse_duration
 from playbooks.model import ApprovalRule, Playbook, RequesterRule
 
@@ -252,6 +253,8 @@ class PolicySettings(_Section):
     """The groups playbooks name (``hr-team``, ``change-approvers``) → this deployment's groups."""
     naming: NamingSettings = Field(default_factory=NamingSettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    commands: CommandPolicy = Field(default_factory=CommandPolicy)
+    """Who counts as an agent for ``/intent``, ``/retry``, ``/revoke-now`` and rollbacks."""
 
     @field_validator("privileged_accounts")
     @classmethod
