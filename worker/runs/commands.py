@@ -22,7 +22,7 @@ from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
-from playbooks.planned import Plan
+from playbooks.planned import Plan, plan_digest
 from playbooks.policy import Decision
 from worker.db import audit
 from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
@@ -149,6 +149,7 @@ def _verdict(
         approver_groups=groups,
         existing=existing,
         now=now,
+        plan_digest=plan_digest(plan),
     )
 
 
@@ -168,10 +169,10 @@ def _approve(
             run.id,
             comment,
             author,
-            verdict.stage,
+            verdict,
             "approved" if verdict.accepted else "refused",
-            verdict.reason,
             now,
+            plan_digest(Plan.from_json(str(run.plan["json"]))),
         )
         if verdict.accepted and verdict.complete:
             approved = compare_and_set(
@@ -196,7 +197,12 @@ def _approve(
             actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
-            data={"reason": verdict.reason, "complete": verdict.complete, "stage": verdict.stage},
+            data={
+                "reason": verdict.reason,
+                "complete": verdict.complete,
+                "stage": verdict.stage,
+                "stages": list(verdict.stages),
+            },
         )
         if not verdict.accepted:
             queue_writeback(
@@ -225,10 +231,11 @@ def _record_approval(
     run_id: int,
     comment: Comment,
     author: Author,
-    stage: int | None,
-    verdict: str,
-    reason: str | None,
+    verdict: ApprovalVerdict,
+    answer: str,
     now: dt.datetime,
+    digest: str | None,
+    reason: str | None = None,
 ) -> None:
     """
     One approver's answer on a run, once per approver: a repeat comment changes nothing, except
@@ -240,13 +247,15 @@ def _record_approval(
         "approver": author.label,
         "directory_user": author.user.id if author.user else None,
         "directory_login": author.user.login if author.user else None,
-        "stage": stage or 0,
-        "verdict": verdict,
-        "reason": reason,
+        "stage": verdict.stage or 0,
+        "stages": list(verdict.stages) or None,
+        "plan_digest": digest,
+        "verdict": answer,
+        "reason": reason if reason is not None else verdict.reason,
         "source": f"comment:{comment.id}",
         "at": now,
     }
-    if insert_ignore(session, ApprovalRow, values, ("run_id", "approver")) or verdict != "approved":
+    if insert_ignore(session, ApprovalRow, values, ("run_id", "approver")) or answer != "approved":
         return
     session.execute(
         update(ApprovalRow)
@@ -297,7 +306,7 @@ def _reject(
         ):
             return
         _record_approval(
-            session, run.id, comment, author, verdict.stage, "rejected", command.reason, now
+            session, run.id, comment, author, verdict, "rejected", now, None, command.reason
         )
         session.execute(
             update(TicketRow)
