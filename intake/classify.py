@@ -35,8 +35,8 @@ class Classification:
     """The best intents with their scores, highest first (at most three)."""
     entities: Entities
     route: str
-    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text`` or
-    ``empty``."""
+    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text``,
+    ``correction`` (an agent's ``/intent``) or ``empty``."""
     language: str | None
     """The language guessed when it is not English (``de``, ``fr``…), else None."""
 
@@ -82,6 +82,20 @@ class Classifier:
             now=now,
             requester_email=ticket.requester.email,
         )
+
+    def corrected(self, ticket: Ticket, intent: str, *, now: datetime) -> Classification:
+        """
+        ``ticket`` as an agent classified it (``/intent``): the intent as given, with confidence
+        1.0; the text model is not asked, only the entities are read from the text.
+        """
+        text = clean_text(ticket.subject or "", ticket.description or "")
+        entities = extract_entities(
+            ticket.subject or "", text, now=now, applications=self.settings.applications,
+            requester_email=ticket.requester.email,
+        )  # fmt: skip
+        language = detect_language(text)
+        foreign = language if language not in (None, "en") else None
+        return Classification(intent, 1.0, ((intent, 1.0),), entities, "correction", foreign)
 
     def classify_text(
         self,

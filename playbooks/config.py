@@ -49,11 +49,18 @@ class Application(_Section):
 
     name: str
     aliases: tuple[str, ...] = ()
-    group: str
+    group: str | None = None
+    """The group that grants it; None for an application that is only a licence."""
     owners: tuple[str, ...] = Field(min_length=1)
     """Logins or e-mail addresses of the people who approve access to it."""
     license: str | None = None
     directory: str | None = None
+
+    @model_validator(mode="after")
+    def _grants_something(self) -> Application:
+        if self.group is None and self.license is None:
+            raise ValueError("name the `group` that grants it, its `license`, or both")
+        return self
 
 
 class RoleTemplate(_Section):
@@ -187,4 +194,4 @@ class PolicySettings(_Section):
     def known_groups(self) -> frozenset[str]:
         """Every group named by the role templates and the application catalogue."""
         groups = {g for r in self.role_templates for g in r.groups}
-        return frozenset(groups | {a.group for a in self.applications})
+        return frozenset(groups | {a.group for a in self.applications if a.group is not None})

@@ -234,6 +234,26 @@ def training_examples(
     return [e for e in examples if e.id not in corrected] + list(corrections)
 
 
+def _stored(config: Path) -> list[Example]:
+    """The corrections kept in the database the configuration names (none: a classifier-only file)."""
+    from worker.cli.common import database_or_exit
+    from worker.cli.corrections import stored_corrections
+    from worker.config import ConfigError, load_config
+
+    try:
+        settings = load_config(config)
+    except ConfigError:
+        typer.echo(
+            f"{config} is not a whole deskpilot configuration: no stored corrections read", err=True
+        )
+        return []
+    db = database_or_exit(settings)
+    try:
+        return stored_corrections(db)
+    finally:
+        db.dispose()
+
+
 @app.command()
 def retrain(
     corrections: Annotated[
@@ -242,12 +262,22 @@ def retrain(
     out: Annotated[Path | None, typer.Option(help="Directory for model.json.")] = None,
     config: ConfigOption = None,
     endava: Annotated[Path | None, typer.Option(help="Endava tickets JSONL.")] = DEFAULT_ENDAVA,
+    stored: Annotated[
+        bool,
+        typer.Option(
+            "--stored/--no-stored",
+            help="Also learn from the corrections agents made on tickets (`/intent`, review "
+            "page), read from the database of --config.",
+        ),
+    ] = True,
 ) -> None:
     """Fold corrections and custom intents into the training data and write new weights."""
     from intake.classifier.train import TrainingUnavailableError, train_model
 
     settings = load_settings(config)
     fixes = read_examples(corrections, source="correction") if corrections else []
+    if stored and config is not None:
+        fixes = _stored(config) + fixes
     examples = training_examples(settings, fixes, endava)
     target = out or settings.model_dir or Path("classifier-model")
     meta = {"trained_at": datetime.now(UTC).isoformat(), "examples": str(len(examples))}

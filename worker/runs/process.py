@@ -52,7 +52,7 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
     if ticket is None:
         return None
     now = rt.clock()
-    classification: Classification = rt.classifier.classify(ticket, now=now)
+    classification = _classify(rt, ticket_id, ticket, now)
     decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
     verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
     run_id, outbox = _record(
@@ -63,6 +63,17 @@ def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
     )
     return verdict.outcome
+
+
+def _classify(rt: Runtime, ticket_id: int, ticket: Ticket, now: dt.datetime) -> Classification:
+    """The agent's correction (``/intent``) when there is one, else the classifier's reading."""
+    with rt.db.connect() as connection:
+        corrected = connection.scalar(_CORRECTED, {"b_id": ticket_id})
+    if corrected:
+        result: Classification = rt.classifier.corrected(ticket, corrected, now=now)
+    else:
+        result = rt.classifier.classify(ticket, now=now)
+    return result
 
 
 def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
@@ -95,6 +106,10 @@ _CLAIM = (
 )
 """Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
+_CLASSIFICATIONS = cast(Table, ClassificationRow.__table__)
+_CORRECTED = select(_CLASSIFICATIONS.c.corrected_intent).where(
+    _CLASSIFICATIONS.c.ticket_id == bindparam("b_id")
+)
 _RUNS = cast(Table, RunRow.__table__)
 _RECENT_RESETS = (
     select(_RUNS.c.created_at)
