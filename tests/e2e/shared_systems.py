@@ -13,13 +13,13 @@ so a duplicate post would show up as two rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 from sqlalchemy import (
     Boolean,
     Column,
     Integer,
     MetaData,
+    RowMapping,
     String,
     Table,
     Text,
@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.desks import PollPage, PostedComment
+from connectors.desks import DeskSlaValue, PollPage, PostedComment
 from connectors.errors import NotFoundError, NotSupportedError
 from connectors.identity import (
     Capability,
@@ -103,7 +103,7 @@ class SharedDirectory:
         self.name = name
         self.engine = create_engine(url, pool_size=4)
 
-    def _user(self, row: Mapping[str, object]) -> DirectoryUser:
+    def _user(self, row: RowMapping) -> DirectoryUser:
         locked = bool(row["locked"])
         return DirectoryUser(
             id=str(row["id"]),
@@ -253,7 +253,7 @@ class SharedDesk:
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         raise NotSupportedError("no attachments on the shared test desk", system=self.name)
 
-    def sla_values(self, key: str) -> list[object]:
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
 
     def poll(self, cursor: str | None, *, since: dt.datetime) -> PollPage:

@@ -27,6 +27,7 @@ from worker.db.database import OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.inbound.receive import receive_webhook
 from worker.outbound.writeback import queue_writeback, writeback
+from worker.queue.names import ActorName
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "jira"
 KEY = "IT-106"
@@ -122,7 +123,7 @@ def test_a_long_retry_after_goes_back_to_the_queue_for_that_long(
     worker = Worker(run.rt.broker, worker_timeout=100)
     worker.start()
     try:
-        run.rt.send("writeback", outbox_id)
+        run.rt.send(ActorName.WRITEBACK, outbox_id)
         assert recorder.retried.wait(30), "the rate-limited writeback was not retried"
     finally:
         worker.stop()

@@ -209,7 +209,7 @@ def test_kill_a_worker_and_flush_redis_mid_run(
     assert done == TICKETS
     engine = create_engine(settings.database_url)
     with engine.connect() as connection:
-        outcomes = dict(
+        outcomes: dict[str, int] = dict(
             connection.execute(text("SELECT outcome, count(*) FROM tickets GROUP BY outcome")).all()
         )
         effects = connection.execute(

@@ -46,7 +46,7 @@ def test_access_grant_waits_then_applies_once_after_the_owner_approves(database_
         w.drain()
         bob = w.user("bob")
         assert "app-salesforce" in w.groups("bob")
-        assert w.directory.licenses_of(bob.id) == ["sf-sales"]  # type: ignore[attr-defined]
+        assert w.directory.licenses_of(bob.id) == ["sf-sales"]
         assert w.ticket_row("IT-3").outcome == "resolved"
         assert w.desk.statuses["IT-3"] == "resolved"
         internal = w.text("IT-3", public=False)
@@ -202,7 +202,7 @@ def test_expiry_rechecks_the_directory_and_removes_readded_access(w: World) -> N
     w.advance(days=1, minutes=1)
     assert w.fire_timers() == 1
     assert "app-salesforce" not in w.groups("bob")
-    assert w.directory.licenses_of(bob.id) == []  # type: ignore[attr-defined]
+    assert w.directory.licenses_of(bob.id) == []
     assert w.runs("IT-3")[0].state == "expired"
     assert "ended as planned" in w.text("IT-3", public=False)
     assert "has now ended" in w.text("IT-3", public=True)

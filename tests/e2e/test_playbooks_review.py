@@ -162,7 +162,7 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
     assert len(digests) == 1
 
 
-def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) -> None:
+def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path: Path) -> None:
     """With runtime.digest_ticket set, a daily job posts the digest there, once per day."""
     from tests.e2e.pipeline_support import demo_runtime
     from worker.db.database import OutboxRow
@@ -175,7 +175,9 @@ def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) ->
         rt = demo.rt
         assert "digest" not in [job.name for job in jobs_for(rt)]
         delivery = next(d for d in demo.deliveries if d.key == "IT-101")
-        ingest(rt, receive_webhook(rt, delivery.desk, delivery.headers, delivery.body).inbox_id)
+        inbox_id = receive_webhook(rt, delivery.desk, delivery.headers, delivery.body).inbox_id
+        assert inbox_id is not None
+        ingest(rt, inbox_id)
         runtime = rt.settings.runtime.model_copy(update={"digest_ticket": "jira-it:IT-101"})
         rt.settings = rt.settings.model_copy(update={"runtime": runtime})
 

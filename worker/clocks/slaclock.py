@@ -75,8 +75,7 @@ def definitions(rt: Runtime) -> SlaDefinitions:
     """The compiled SLA definitions of this runtime (compiled once, at first use)."""
     if rt.sla is None:
         rt.sla = compile_sla(rt.settings.sla)
-    compiled: SlaDefinitions = rt.sla
-    return compiled
+    return rt.sla
 
 
 class SlaSubject(Protocol):

@@ -30,6 +30,7 @@ from worker.db.store import (
     insert_ignore_id,
     ticket_to_json,
 )
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.ingest")
@@ -244,8 +245,8 @@ def _store_events(
 
 def _follow_up(rt: Runtime, result: Ingested) -> None:
     if result.new_events:
-        rt.send("update_sla", result.ticket_id)
+        rt.send(ActorName.UPDATE_SLA, result.ticket_id)
     if result.new_ticket:
-        rt.send("process_ticket", result.ticket_id)
+        rt.send(ActorName.PROCESS_TICKET, result.ticket_id)
     if any(e.kind is EventKind.COMMENT for e in result.new_events) and not result.new_ticket:
-        rt.send("handle_comments", result.ticket_id)
+        rt.send(ActorName.HANDLE_COMMENTS, result.ticket_id)

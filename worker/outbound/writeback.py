@@ -24,6 +24,7 @@ from intake.model import Comment, EventKind, Person, Priority, StatusCategory, T
 from worker.db import audit
 from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 from worker.wiring.desks import state_field
 
@@ -106,7 +107,7 @@ def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
 def send_outbox(rt: Runtime, ticket_id: int, outbox_ids: Sequence[int]) -> None:
     """After the transaction that queued ``outbox_ids`` commits: one message sends them all."""
     if outbox_ids:
-        rt.send("writeback_ticket", ticket_id)
+        rt.send(ActorName.WRITEBACK_TICKET, ticket_id)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,9 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
         if state == "sent"
     }
     if "transition" in sent or ("public_reply" in sent and not _transition_due(rt, ticket_id)):
-        rt.send("update_sla", ticket_id)  # once per batch of replies: after the status change
+        rt.send(
+            ActorName.UPDATE_SLA, ticket_id
+        )  # once per batch of replies: after the status change
     return sum(1 for _, state, _, _ in results if state == "sent")
 
 

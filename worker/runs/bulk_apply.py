@@ -25,6 +25,7 @@ from worker.db import audit
 from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.names import ActorName
 from worker.runs.apply import StepFailedError, _release, _run_step, compensate
 from worker.runs.bulk import kept_report
 from worker.runtime import Runtime
@@ -92,7 +93,7 @@ def _next_batch(rt: Runtime, run_id: int) -> str:
             session, RunRow, run_id, RunRow.state == "applying", state="approved",
             updated_at=rt.clock(),
         )  # fmt: skip
-    rt.send("apply_run", run_id)
+    rt.send(ActorName.APPLY_RUN, run_id)
     return "approved"
 
 

@@ -36,6 +36,7 @@ from worker.db.database import (
 from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -217,7 +218,7 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 f"approval-partial-{comment.id}",
             )
     if approved:
-        rt.send("apply_run", run.id)
+        rt.send(ActorName.APPLY_RUN, run.id)
 
 
 def _record_approval(
@@ -358,7 +359,7 @@ def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             ticket_id=ticket_id,
             data={"intent": command.intent},
         )
-    rt.send("process_ticket", ticket_id)
+    rt.send(ActorName.PROCESS_TICKET, ticket_id)
 
 
 def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
@@ -380,7 +381,7 @@ def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> N
         audit.append(
             session, "ticket.retried", actor=_author(comment), ticket_id=ticket_id, data={}
         )
-    rt.send("process_ticket", ticket_id)
+    rt.send(ActorName.PROCESS_TICKET, ticket_id)
 
 
 def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
@@ -444,7 +445,7 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             data={"due_at": timer.due_at.isoformat(), "command": command.name},
         )
     if command.name == "revoke-now":
-        rt.send("fire_timers")
+        rt.send(ActorName.FIRE_TIMERS)
 
 
 def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:

@@ -25,6 +25,7 @@ from worker.db import audit
 from worker.db.database import ClassificationRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than, ticket_from_json
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.process")
@@ -381,9 +382,11 @@ def _dispatch(
     rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict, outbox: list[int]
 ) -> None:
     if any(policy.match.intent for policy in rt.settings.sla.policies):
-        rt.send("update_sla", ticket_id)  # the intent is known now: it may select another policy
+        rt.send(
+            ActorName.UPDATE_SLA, ticket_id
+        )  # the intent is known now: it may select another policy
     if verdict.outcome == "applying" and run_id is not None:
-        rt.send("apply_run", run_id)
+        rt.send(ActorName.APPLY_RUN, run_id)
     send_outbox(rt, ticket_id, outbox)
 
 

@@ -19,6 +19,7 @@ from worker.db import audit
 from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set, insert_ignore
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.scheduled")
@@ -99,6 +100,6 @@ def apply_when_due(rt: Runtime, timer_id: int) -> None:
                 .values(stage="applying", stage_at=now, outcome="applying")
             )
     if released:
-        rt.send("apply_run", run_id)
+        rt.send(ActorName.APPLY_RUN, run_id)
     else:
         log.info("timer.apply_at.skipped", run_id=run_id, reason="run is no longer scheduled")

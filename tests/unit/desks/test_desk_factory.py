@@ -26,14 +26,16 @@ ENV = {
 def settings(
     type_: str, credentials: dict[str, str], options: dict[str, Any] | None = None, **extra: Any
 ) -> DeskSettings:
-    return DeskSettings(
-        name=f"{type_}-it",
-        type=type_,
-        base_url=extra.pop("base_url", f"https://{type_}.example.com"),
-        unsigned=True,
-        credentials={key: {"env": var} for key, var in credentials.items()},
-        options=options or {},
-        **extra,
+    return DeskSettings.model_validate(
+        {
+            "name": f"{type_}-it",
+            "type": type_,
+            "base_url": extra.pop("base_url", f"https://{type_}.example.com"),
+            "unsigned": True,
+            "credentials": {key: {"env": var} for key, var in credentials.items()},
+            "options": options or {},
+            **extra,
+        }
     )
 
 
@@ -90,7 +92,9 @@ def settings(
         "salesforce-password",
     ],
 )
-def test_builds_each_desk_type(type_, credentials, options, expected) -> None:
+def test_builds_each_desk_type(
+    type_: str, credentials: dict[str, str], options: dict[str, Any], expected: type[object]
+) -> None:
     desk = build_desk(
         settings(type_, credentials, options), limiter=LocalRateLimiter(), environ=ENV
     )
@@ -172,7 +176,9 @@ def test_missing_credentials_name_the_accepted_sets() -> None:
     ],
     ids=["defaults", "configured"],
 )
-def test_state_field_and_attachment_cap_options(options, field, cap) -> None:
+def test_state_field_and_attachment_cap_options(
+    options: dict[str, Any], field: str | None, cap: int
+) -> None:
     desk_settings = settings("jira", {"email": "DESK_USER", "api_token": "DESK_TOKEN"}, options)
     desk = build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
 
@@ -188,7 +194,7 @@ def test_state_field_and_attachment_cap_options(options, field, cap) -> None:
     ],
     ids=["empty-state-field", "zero-cap"],
 )
-def test_bad_state_field_and_cap_are_reported(options, location) -> None:
+def test_bad_state_field_and_cap_are_reported(options: dict[str, Any], location: str) -> None:
     desk_settings = settings("zendesk", {"oauth_token": "DESK_TOKEN"}, options)
 
     with pytest.raises(ConfigError) as raised:

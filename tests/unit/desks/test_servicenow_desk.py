@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +15,10 @@ from connectors.desks import PostedComment
 from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.transport import RetryPolicy
 from connectors.errors import NotSupportedError
+from connectors.ratelimit import LocalRateLimiter
 
-from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT, retry_after_of, status_of
+from .conftest import FakeClock
 
 BASE = "https://example.service-now.com"
 SYS_ID = "9d385017c611228701d22104cc95c371"
@@ -63,7 +65,12 @@ def marker_query() -> Any:
     ids=["internal-note", "public-reply"],
 )
 def test_comment_goes_to_work_notes_or_comments(
-    http, limiter, clock, payload, public, element
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+    element: str,
 ) -> None:
     """Internal notes are work_notes, public replies are (additional) comments; plain text."""
     http.get(JOURNAL, json={"result": []}, match=[marker_query()])
@@ -81,7 +88,12 @@ def test_comment_goes_to_work_notes_or_comments(
     assert posted == PostedComment(f"{SYS_ID}@2026-11-25 10:06:00", created=True)
 
 
-def test_marker_found_in_journal_prevents_second_post(http, limiter, clock, payload) -> None:
+def test_marker_found_in_journal_prevents_second_post(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """The journal holds the marker (and a look-alike): no PATCH, the exact match is returned."""
     http.get(
         TABLE,
@@ -105,7 +117,12 @@ def test_marker_found_in_journal_prevents_second_post(http, limiter, clock, payl
     assert posted == PostedComment("3f741bd70b2322007518478d83673c02", created=False)
 
 
-def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -> None:
+def test_429_then_500_then_success_patches_once(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.get(JOURNAL, json={"result": []})
     http.patch(
         RECORD,
@@ -121,7 +138,7 @@ def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -
     )
 
     assert posted.created
-    assert [c.response.status_code for c in http.calls if c.request.method == "PATCH"] == [
+    assert [status_of(c) for c in http.calls if c.request.method == "PATCH"] == [
         429,
         500,
         200,
@@ -129,7 +146,12 @@ def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -
     assert clock.sleeps[0] == 4.0
 
 
-def test_transition_sets_the_mapped_fields(http, limiter, clock, payload) -> None:
+def test_transition_sets_the_mapped_fields(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(
         RECORD,
         json=payload("servicenow", "api_incident_patch"),
@@ -142,7 +164,12 @@ def test_transition_sets_the_mapped_fields(http, limiter, clock, payload) -> Non
     make_desk(limiter, clock).transition(SYS_ID, "resolved")
 
 
-def test_assign_and_labels(http, limiter, clock, payload) -> None:
+def test_assign_and_labels(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(
         RECORD,
         json=payload("servicenow", "api_incident_patch"),
@@ -156,7 +183,10 @@ def test_assign_and_labels(http, limiter, clock, payload) -> None:
 
 
 def test_poll_pages_by_offset_following_link_then_moves_watermark(
-    http, limiter, clock, payload
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
     """Offset paging follows Link rel=next; the next scan starts at the newest update - 2 min."""
     common = {
@@ -212,7 +242,12 @@ def test_poll_pages_by_offset_following_link_then_moves_watermark(
     ]
 
 
-def test_poll_reads_comments_from_the_journal(http, limiter, clock, payload) -> None:
+def test_poll_reads_comments_from_the_journal(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     page = payload("servicenow", "api_incident_page1")
     page["result"] = page["result"][:1]
     http.get(TABLE, json=page)
@@ -230,7 +265,15 @@ def test_poll_reads_comments_from_the_journal(http, limiter, clock, payload) -> 
     ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
 )
 def test_status_to_error_class(
-    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    status: int | None,
+    headers: Callable[[], dict[str, str]],
+    exc: Exception | None,
+    expected: type[Exception],
+    retry_after: float | None,
 ) -> None:
     if exc is not None:
         http.patch(RECORD, body=exc)
@@ -252,6 +295,6 @@ def test_status_to_error_class(
         desk.transition(SYS_ID, "resolved")
 
     if retry_after is not None:
-        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+        assert retry_after_of(caught.value) == pytest.approx(retry_after, abs=5)
     if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("servicenow:snow-it: servicenow.transition: ")

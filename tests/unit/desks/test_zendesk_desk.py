@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +15,10 @@ from connectors.desks import PostedComment
 from connectors.desks.transport import RetryPolicy
 from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
 from connectors.errors import NotSupportedError, RateLimitedError, RejectedError
+from connectors.ratelimit import LocalRateLimiter
 
-from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT, retry_after_of, status_of
+from .conftest import FakeClock
 
 BASE = "https://example.zendesk.com"
 TICKET = f"{BASE}/api/v2/tickets/35436.json"
@@ -44,7 +46,13 @@ def make_desk(limiter: Any, clock: Any, **options: Any) -> ZendeskDesk:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["internal-note", "public-reply"])
-def test_comment_is_html_with_public_flag(http, limiter, clock, payload, public) -> None:
+def test_comment_is_html_with_public_flag(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+) -> None:
     """The note goes in a ticket update as html_body, public only when asked."""
     http.get(
         COMMENTS,
@@ -70,7 +78,12 @@ def test_comment_is_html_with_public_flag(http, limiter, clock, payload, public)
     assert http.calls[1].request.headers["Authorization"].startswith("Basic ")
 
 
-def test_marker_on_a_later_comment_page_prevents_second_post(http, limiter, clock, payload) -> None:
+def test_marker_on_a_later_comment_page_prevents_second_post(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """The marker check follows links.next; nothing is PUT."""
     http.get(
         COMMENTS,
@@ -90,7 +103,12 @@ def test_marker_on_a_later_comment_page_prevents_second_post(http, limiter, cloc
     assert posted == PostedComment("1290", created=False)
 
 
-def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> None:
+def test_429_then_500_then_success_posts_once(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """Each retry re-checks the marker before writing; the first wait is the Retry-After."""
     http.get(COMMENTS, json=payload("zendesk", "api_ticket_comments"))
     http.put(TICKET, status=429, headers={"Retry-After": "2"}, json={"error": "TooManyRequests"})
@@ -102,7 +120,7 @@ def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> 
     )
 
     assert posted.created
-    puts = [c.response.status_code for c in http.calls if c.request.method == "PUT"]
+    puts = [status_of(c) for c in http.calls if c.request.method == "PUT"]
     assert puts == [429, 500, 200]
     assert clock.sleeps[0] == 2.0
 
@@ -117,7 +135,12 @@ def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> 
     ids=["solved", "pending", "custom-status"],
 )
 def test_transition_maps_category_to_status(
-    http, limiter, clock, payload, category, change
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    category: str,
+    change: dict[str, object],
 ) -> None:
     http.put(
         TICKET,
@@ -128,7 +151,7 @@ def test_transition_maps_category_to_status(
     make_desk(limiter, clock).transition("35436", category)
 
 
-def test_unmapped_category_is_not_supported(limiter, clock) -> None:
+def test_unmapped_category_is_not_supported(limiter: LocalRateLimiter, clock: FakeClock) -> None:
     with pytest.raises(NotSupportedError, match=r"options\.status_map\.pending_approval"):
         make_desk(limiter, clock).transition("35436", "pending_approval")
 
@@ -141,7 +164,14 @@ def test_unmapped_category_is_not_supported(limiter, clock) -> None:
     ],
     ids=["by-id", "by-email"],
 )
-def test_assign(http, limiter, clock, payload, assignee, change) -> None:
+def test_assign(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    assignee: str,
+    change: dict[str, object],
+) -> None:
     http.put(
         TICKET,
         json=payload("zendesk", "api_ticket_update"),
@@ -151,7 +181,9 @@ def test_assign(http, limiter, clock, payload, assignee, change) -> None:
     make_desk(limiter, clock).assign("35436", assignee)
 
 
-def test_add_labels_adds_tags(http, limiter, clock) -> None:
+def test_add_labels_adds_tags(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.put(
         f"{BASE}/api/v2/tickets/35436/tags.json",
         json={"tags": ["account", "deskpilot"]},
@@ -161,12 +193,17 @@ def test_add_labels_adds_tags(http, limiter, clock) -> None:
     make_desk(limiter, clock).add_labels("35436", ["deskpilot", "deskpilot"])
 
 
-def test_non_numeric_key_is_rejected(limiter, clock) -> None:
+def test_non_numeric_key_is_rejected(limiter: LocalRateLimiter, clock: FakeClock) -> None:
     with pytest.raises(RejectedError, match="numeric id"):
         make_desk(limiter, clock).assign("../users/1", "1")
 
 
-def test_poll_start_time_then_cursor_until_end_of_stream(http, limiter, clock, payload) -> None:
+def test_poll_start_time_then_cursor_until_end_of_stream(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """start_time = since - 2 min on the first call, then the after_cursor, which is kept at the end."""
     since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     start = int(since.timestamp()) - 120
@@ -220,7 +257,15 @@ def test_poll_start_time_then_cursor_until_end_of_stream(http, limiter, clock, p
     ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
 )
 def test_status_to_error_class(
-    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    status: int | None,
+    headers: Callable[[], dict[str, str]],
+    exc: Exception | None,
+    expected: type[Exception],
+    retry_after: float | None,
 ) -> None:
     if exc is not None:
         http.put(TICKET, body=exc)
@@ -240,12 +285,14 @@ def test_status_to_error_class(
 
     assert http.calls[0].request.headers["Authorization"] == "Bearer not-a-real-token"
     if retry_after is not None:
-        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+        assert retry_after_of(caught.value) == pytest.approx(retry_after, abs=5)
     if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("zendesk:zendesk-it: zendesk.assign: ")
 
 
-def test_long_retry_after_is_not_slept(http, limiter, clock) -> None:
+def test_long_retry_after_is_not_slept(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.put(TICKET, status=429, headers={"Retry-After": "60"})
 
     with pytest.raises(RateLimitedError):

@@ -31,7 +31,7 @@ def _wait_queued(turn: WriterTurn, count: int) -> None:
 
 
 def test_turn_goes_to_urgent_waiters_first_then_in_arrival_order() -> None:
-    turn, order = WriterTurn(), []
+    turn, order = WriterTurn(), list[str]()
     threads = []
     with turn.hold():
         for n, (name, urgent) in enumerate(
