@@ -33,11 +33,14 @@ __all__ = [
     "ApprovalVerdict",
     "Decision",
     "RecordedApproval",
+    "allowed_to_ask",
     "check_approval",
     "decide",
 ]
 
-Outcome = Literal["auto", "needs_approval", "refused"]
+Outcome = Literal["auto", "needs_approval", "refused", "rejected"]
+"""``refused``: a person must take over (escalated); ``rejected``: the requester may not ask
+for this, and is told who may (the ticket ends rejected)."""
 RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
 
 
@@ -75,7 +78,8 @@ def decide(
     """
     Apply the guardrails to a plan.
 
-    Refused (a person takes over): the requester is unknown, disabled or not allowed to ask;
+    Rejected: the requester is known but not allowed to ask (and nothing else needs a person).
+    Refused (a person takes over): the requester is unknown or disabled;
     a privileged account or group is involved; a segregation-of-duties pair would be held;
     the requester asked for too many resets lately. Otherwise the playbook's approval rule,
     its risk tier and the blast radius decide between ``auto`` and ``needs_approval``.
@@ -91,12 +95,16 @@ def decide(
         return Decision("refused", None, (plan.reason or "the plan needs a person",))
     if plan.kind in ("ask", "note_only"):
         return Decision("auto", None, ("nothing will change",))
-    refusals = [
-        *requester_problems(playbook, plan, request),
+    asker = requester_problems(playbook, plan, request)
+    guards = [
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
     ]
+    known = request.requester is not None and request.requester.enabled
+    if asker and known and not guards:
+        return Decision("rejected", None, tuple(asker))
+    refusals = [*asker, *guards]
     if refusals:
         return Decision("refused", None, tuple(refusals))
     stages, reasons = approval_stages(playbook, plan, settings)
@@ -134,7 +142,7 @@ def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> 
     ):
         return []
     return [
-        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: only {_allowed(playbook)} may"
+        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: only {allowed_to_ask(playbook)} may"
     ]
 
 
@@ -142,7 +150,13 @@ def _whom(plan: Plan) -> str:
     return "this account" if plan.target is None else plan.target.login
 
 
-def _allowed(playbook: Playbook) -> str:
+def allowed_to_ask(playbook: Playbook) -> str:
+    """
+    Who may ask for ``playbook``, in words (``the account's owner or their manager``).
+
+    Args:
+        playbook: its ``who_may_ask`` rule.
+    """
     rule = playbook.who_may_ask
     who = ["the account's owner"] if rule.target else []
     who += ["their manager"] if rule.manager else []

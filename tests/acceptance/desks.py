@@ -396,7 +396,7 @@ class ServiceNowShape(DeskShape):
         spec = t.spec
         sys_id = _hash("snow-record", self.key(t.index), length=32)
         priority = _PRIORITY["servicenow"][spec.get("priority", "normal")]
-        catalog = spec.get("catalog_item")
+        catalog = str(spec.get("catalog_item") or "")
         table = "sc_req_item" if catalog else "incident"
         owner = self.person_id(t.requester)
         record: dict[str, Any] = {

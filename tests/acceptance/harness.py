@@ -35,6 +35,7 @@ from worker.db.database import (
     TimerRow,
 )
 from worker.queue.broker import QUEUES
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 from worker.web.app import create_app
 
@@ -161,8 +162,8 @@ class Harness:
         for _ in range(MAX_ROUNDS):
             before = self._progress()
             if self.polled or self.desk.pending:
-                self.rt.send("poll_desk", self.desk.name)
-            self.rt.send("fire_timers")
+                self.rt.send(ActorName.POLL_DESK, self.desk.name)
+            self.rt.send(ActorName.FIRE_TIMERS)
             self._join()
             if self.echo and self.echo_writebacks():
                 continue

@@ -235,20 +235,30 @@ def training_examples(
 
 
 def _stored(config: Path) -> list[Example]:
-    """The corrections kept in the database the configuration names (none: a classifier-only file)."""
-    from worker.cli.common import database_or_exit
+    """The corrections kept in the database the configuration names (none when it has none)."""
+    from sqlalchemy.engine import make_url
+
     from worker.cli.corrections import stored_corrections
     from worker.config import ConfigError, load_config
+    from worker.db import migrate
+    from worker.db.database import Database
 
     try:
-        settings = load_config(config)
+        url = load_config(config).database_url
     except ConfigError:
         typer.echo(
-            f"{config} is not a whole deskpilot configuration: no stored corrections read", err=True
+            f"{config}: not a whole deskpilot configuration, no stored corrections", err=True
         )
         return []
-    db = database_or_exit(settings)
+    local = make_url(url)
+    if local.get_backend_name() == "sqlite" and not Path(local.database or "").is_file():
+        typer.echo(f"no deskpilot database at {url}: no stored corrections", err=True)
+        return []
+    db = Database(url)
     try:
+        if migrate.current_revision(db) is None:
+            typer.echo(f"no deskpilot database at {db.url}: no stored corrections", err=True)
+            return []
         return stored_corrections(db)
     finally:
         db.dispose()

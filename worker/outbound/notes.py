@@ -18,6 +18,7 @@ from sqlalchemy import Row, Table, bindparam, select
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
+from playbooks.config import ReplyEvent, ReplySettings
 from playbooks.model import Playbook
 from playbooks.notes import (
     LINK_KEY,
@@ -42,32 +43,46 @@ APPROVAL_HELP = (
 )
 
 
+def reply(replies: ReplySettings, event: ReplyEvent, body: str, purpose: str) -> list[Note]:
+    """A public reply for ``event`` when the reply model says so; nothing otherwise."""
+    return [("public_reply", body, purpose)] if replies.is_public(event) else []
+
+
 def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]:
     """Notes for a plan that is not applied right away (ask, escalate, nothing to do, approval)."""
     playbook = rt.library.get(plan.playbook)
+    replies = rt.settings.playbooks.replies
     facts = RunFacts(plan, decision)
-    public = render_public_reply(playbook, facts)
+    public = render_public_reply(playbook, facts, replies.templates)
     internal = render_internal_note(playbook, facts)
     if plan.kind == "ask":
-        return [("public_reply", public, "ask")]
+        return [("internal_note", internal, "ask-plan"), *reply(replies, "asked", public, "ask")]
     if plan.kind == "note_only":
         return [
-            ("public_reply", public, "nothing-to-do"),
+            *reply(replies, "nothing", public, "nothing-to-do"),
             ("internal_note", internal, "plan"),
             ("transition", "resolved", "resolve"),
         ]
     if plan.kind == "escalate":
         return [
             ("internal_note", internal, "escalated"),
-            ("public_reply", public, "escalated-public"),
+            *reply(replies, "escalated", public, "escalated-public"),
         ]
     assert decision is not None
     if decision.outcome == "needs_approval":
         return [
             ("internal_note", f"{internal}\n{APPROVAL_HELP}\n", "approval-request"),
-            ("public_reply", public, "approval-pending"),
+            *reply(replies, "pending_approval", public, "approval-pending"),
         ]
-    return [("internal_note", internal, "refused"), ("public_reply", public, "refused-public")]
+    if decision.outcome == "rejected":
+        return [
+            ("internal_note", internal, "rejected"),
+            *reply(replies, "rejected", public, "rejected-public"),
+        ]
+    return [
+        ("internal_note", internal, "refused"),
+        *reply(replies, "refused", public, "refused-public"),
+    ]
 
 
 def run_facts(
@@ -172,31 +187,36 @@ def owner_only(facts: RunFacts) -> RunFacts:
     return dataclasses.replace(facts, outcomes=outcomes)
 
 
-def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
+def result_notes(
+    playbook: Playbook, facts: RunFacts, replies: ReplySettings | None = None
+) -> list[Note]:
     """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
-    public = render_public_reply(playbook, owner_only(facts))
+    replies = replies or ReplySettings()
+    public = render_public_reply(playbook, owner_only(facts), replies.templates)
     internal = render_internal_note(playbook, facts)
     if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
         return [
             ("internal_note", internal, "unverified"),
-            ("public_reply", public, "failed-public"),
+            *reply(replies, "failed", public, "failed-public"),
         ]
     return [
-        ("public_reply", public, "done"),
+        *reply(replies, "done", public, "done"),
         ("internal_note", internal, "evidence"),
         ("transition", "resolved", "resolve"),
     ]
 
 
 def failure_notes(
-    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
+    playbook: Playbook,
+    facts: RunFacts,
+    compensation_errors: Sequence[str],
+    replies: ReplySettings | None = None,
 ) -> list[Note]:
     """Notes after a step failed: what happened, what was undone, and that a person takes over."""
+    replies = replies or ReplySettings()
     internal = render_internal_note(playbook, facts)
     problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
     tail = f"\n{problems}" if problems else ""
     body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    return [
-        ("internal_note", body, "failed"),
-        ("public_reply", render_public_reply(playbook, owner_only(facts)), "failed-public"),
-    ]
+    public = render_public_reply(playbook, owner_only(facts), replies.templates)
+    return [("internal_note", body, "failed"), *reply(replies, "failed", public, "failed-public")]

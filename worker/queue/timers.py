@@ -18,6 +18,7 @@ from sqlalchemy import select
 from connectors.errors import TransientError
 from playbooks.planned import Plan
 from playbooks.steps import revocation_steps, verify_step
+from playbooks.template import render
 from worker.clocks.slaclock import fire_sla_timer
 from worker.db import audit
 from worker.db.database import RunRow, TicketRow, TimerRow
@@ -31,6 +32,7 @@ from worker.runtime import Runtime
 log = structlog.get_logger("deskpilot.timers")
 
 BATCH = 500
+EXPIRED_REPLY = "The temporary access granted on this ticket has now ended."
 RETRY_AFTER = dt.timedelta(seconds=60)
 
 
@@ -124,15 +126,13 @@ def _record_expiry(
         else:
             body = f"Time-bound access from this ticket ended as planned ({len(steps)} change(s) checked and removed)."
         queue_writeback(rt, session, trow, "internal_note", body, f"expired-{row.id}")
-        if not problems:
-            queue_writeback(
-                rt,
-                session,
-                trow,
-                "public_reply",
-                "The temporary access granted on this ticket has now ended.",
-                f"expired-public-{row.id}",
+        replies = rt.settings.playbooks.replies
+        if not problems and replies.is_public("expired"):
+            template = replies.templates.get("expired", EXPIRED_REPLY)
+            text = render(
+                template, {"ticket": trow.key}, where="playbooks.replies.templates.expired"
             )
+            queue_writeback(rt, session, trow, "public_reply", text, f"expired-public-{row.id}")
         audit.append(
             session,
             "access.expired" if not problems else "access.expiry_failed",

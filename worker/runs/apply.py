@@ -313,7 +313,7 @@ def _succeed(
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
         facts = run_facts(connection, run, plan, verifications)
-        return result_notes(rt.library.get(run.playbook), facts)
+        return result_notes(rt.library.get(run.playbook), facts, rt.settings.playbooks.replies)
 
     _end_run(
         rt, run, ticket, state, outcome, {"verification_failures": failures}, records_and_notes
@@ -391,7 +391,9 @@ def _fail(
 
     def notes(connection: Connection) -> list[Note]:
         facts = run_facts(connection, run, plan, failed=(failure.step, str(failure.error)))
-        return failure_notes(rt.library.get(run.playbook), facts, compensation_errors)
+        return failure_notes(
+            rt.library.get(run.playbook), facts, compensation_errors, rt.settings.playbooks.replies
+        )
 
     _end_run(rt, run, ticket, state, "escalated", result, notes)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)

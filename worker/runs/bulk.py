@@ -63,7 +63,10 @@ def bulk_verdict(
         table = parse_csv(data)
     except (BulkInputError, BulkFileError) as exc:
         question = f"The file cannot be used: {exc}. Please attach a corrected CSV file."
-        return Verdict("waiting_requester", notes=[("public_reply", question, "bulk-file")])
+        notes = [("internal_note", question, "bulk-file-problem")]
+        if rt.settings.playbooks.replies.is_public("asked"):
+            notes.append(("public_reply", question, "bulk-file"))
+        return Verdict("waiting_requester", notes=notes)
     except NotSupportedError as exc:
         note = f"deskpilot cannot read attachments from this desk ({exc}); an agent takes over."
         return Verdict("escalated", notes=[("internal_note", note, "bulk-file")], reason=str(exc))

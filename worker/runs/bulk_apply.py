@@ -134,7 +134,8 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
     failures, applied, verifications = _outcomes(rt, run, plan)
     table = render_bulk_result(report, failures, applied)
     state = "applied" if not failures else "partial"
-    outcome = "resolved" if not failures and not report.bad_rows else "escalated"
+    # Rows the file got wrong were never planned: the reply tells the requester which to fix.
+    outcome = "resolved" if not failures else "escalated"
     now = rt.clock()
     with rt.db.session() as session:
         row, trow = session.get(RunRow, run.id), session.get(TicketRow, ticket.id)
@@ -145,9 +146,12 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
         queue_state(rt, session, trow, outcome)
         playbook = rt.library.get(row.playbook)
         facts = run_facts(session, row, plan, verifications)
-        public = _public(render_public_reply(playbook, owner_only(facts)), table, outcome)
+        replies = rt.settings.playbooks.replies
+        reply = render_public_reply(playbook, owner_only(facts), replies.templates)
+        public = _public(reply, table, outcome)
         internal = f"{render_internal_note(playbook, facts)}\n#### Rows\n\n{table}"
-        queue_writeback(rt, session, trow, "public_reply", public, f"bulk-result-{row.id}")
+        if replies.is_public("done" if outcome == "resolved" else "failed"):
+            queue_writeback(rt, session, trow, "public_reply", public, f"bulk-result-{row.id}")
         queue_writeback(rt, session, trow, "internal_note", internal, f"bulk-evidence-{row.id}")
         if outcome == "resolved":
             queue_writeback(rt, session, trow, "transition", "resolved", f"resolve-{row.id}")

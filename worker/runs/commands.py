@@ -23,6 +23,7 @@ from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.planned import Plan
 from playbooks.policy import Decision
+from playbooks.template import render
 from worker.db import audit
 from worker.db.database import (
     ApprovalRow,
@@ -293,15 +294,25 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             .where(TicketRow.id == ticket_id)
             .values(stage="done", stage_at=now, outcome="rejected", done_at=now)
         )
-        reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            "public_reply",
-            f"Your request was reviewed and declined.{reason}",
-            f"rejected-{run.id}",
+            "internal_note",
+            f"Rejected by {_author(comment)}."
+            + (f" Reason: {command.reason}" if command.reason else ""),
+            f"rejected-note-{run.id}",
         )
+        replies = rt.settings.playbooks.replies
+        if replies.is_public("declined"):
+            queue_writeback(
+                rt,
+                session,
+                ticket,
+                "public_reply",
+                declined_reply(replies.templates.get("declined"), command.reason),
+                f"rejected-{run.id}",
+            )
         queue_state(rt, session, ticket, "rejected")
         audit.append(
             session,
@@ -311,6 +322,14 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             run_id=run.id,
             data={"reason": command.reason},
         )
+
+
+def declined_reply(template: str | None, reason: str | None) -> str:
+    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
+    if template is None:
+        said = f" Reason: {reason}" if reason else ""
+        return f"Your request was reviewed and declined.{said}"
+    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
 
 
 def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:

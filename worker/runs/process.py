@@ -206,7 +206,7 @@ def _verdict_for(
             plan_notes(rt, plan, decision),
         )
     return Verdict(
-        "escalated",
+        "rejected" if decision.outcome == "rejected" else "escalated",
         "done",
         playbook,
         plan,

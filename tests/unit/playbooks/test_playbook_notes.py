@@ -75,11 +75,11 @@ def test_one_time_link_goes_to_the_owner_only(library: Library, policy: PolicySe
 STATUS_CASES = [
     ("asked", "access_grant", "alice", {}, "which application or system do you need access to?"),
     (
-        "refused",
+        "rejected",
         "password_reset",
         "bob",
         {"target_email": "alice@example.com"},
-        "passwords can only be reset at the request of the account's owner",
+        "passwords can only be reset at the request of the account's owner or their manager",
     ),
     ("pending", "mfa_reset", "alice", {}, "your manager has to confirm this request first"),
     ("nothing", "account_unlock", "alice", {}, "is not locked, so nothing needed changing"),
