@@ -17,28 +17,13 @@ from datetime import datetime
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.model import LinearModel, load_model
+from intake.classifier.result import Classification
 from intake.classifier.text import clean_text
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
 
 TOP_N = 3
-
-
-@dataclass(frozen=True)
-class Classification:
-    """What deskpilot understood of a ticket and how sure it is."""
-
-    intent: str
-    confidence: float
-    top: tuple[tuple[str, float], ...]
-    """The best intents with their scores, highest first (at most three)."""
-    entities: Entities
-    route: str
-    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text``,
-    ``correction`` (an agent's ``/intent``) or ``empty``."""
-    language: str | None
-    """The language guessed when it is not English (``de``, ``fr``…), else None."""
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from typing import Any
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
-from playbooks.config import ReplyEvent
+from playbooks.config import PolicySettings
 from playbooks.model import NoteStatus, Playbook
 from playbooks.planned import Account, Plan, PlannedStep
 from playbooks.policy import Decision, allowed_to_ask
-from playbooks.render import describe_until, format_state
+from playbooks.render import describe_until, format_state, render_plan
 from playbooks.steps import Verification
 from playbooks.template import render
 
@@ -80,7 +80,7 @@ def note_status(facts: RunFacts) -> NoteStatus:
 
 
 def render_public_reply(
-    playbook: Playbook, facts: RunFacts, templates: Mapping[ReplyEvent, str] | None = None
+    playbook: Playbook, facts: RunFacts, settings: PolicySettings | None = None
 ) -> str:
     """
     The reply for the requester, in the words configured for the run's status.
@@ -88,14 +88,16 @@ def render_public_reply(
     Args:
         playbook: its ``notes.public`` templates (defaults for statuses it does not cover).
         facts: the run.
-        templates: the deployment's wording per status (``playbooks.replies.templates``),
-            which wins over the playbook's.
+        settings: the deployment's reply model (``replies.templates`` win over the playbook's)
+            and its names for the groups who may ask.
     """
     status = note_status(facts)
-    template = (templates or {}).get(status) or playbook.notes.public.get(
-        status, DEFAULT_PUBLIC[status]
+    configured = settings.replies.templates.get(status) if settings is not None else None
+    template = configured or playbook.notes.public.get(status, DEFAULT_PUBLIC[status])
+    allowed = allowed_to_ask(
+        settings.effective(playbook) if settings is not None else playbook, settings
     )
-    context = {**_context(facts, status), "allowed": allowed_to_ask(playbook)}
+    context = {**_context(facts, status), "allowed": allowed}
     return render(template, context, where=f"{playbook.name}.notes.public.{status}") + "\n"
 
 
@@ -114,7 +116,7 @@ def render_internal_note(playbook: Playbook, facts: RunFacts) -> str:
         parts.append(
             render(playbook.notes.internal, context, where=f"{playbook.name}.notes.internal")
         )
-    parts.append(facts.plan.render_markdown().strip())
+    parts.append(render_plan(facts.plan).strip())
     parts += _decision(facts.decision, facts.approvals)
     parts += _outcomes("Changes", facts.outcomes)
     parts += _outcomes("Undone after the failure", facts.compensations)
@@ -136,7 +138,8 @@ def _context(facts: RunFacts, status: NoteStatus) -> dict[str, Any]:
         "requester": _person(plan.requester),
         "target": _person(plan.target),
         "inputs": dict(plan.inputs),
-        "application": plan.application,
+        "application": " and ".join(plan.items) if plan.items else plan.application,
+        "items": list(plan.items),
         "until": None if plan.until is None else f"{plan.until:%Y-%m-%d}",
         "question": plan.question,
         "one_time_link": link,

@@ -8,6 +8,7 @@ processes and machines (they share the database and, in production, Redis).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from collections.abc import Mapping
@@ -208,3 +209,12 @@ class WebServer:
         """Stop serving."""
         self.server.should_exit = True
         self._thread.join(timeout=10)
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (``deskpilot run``, ``worker`` and the demo's serve mode)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass

@@ -6,6 +6,7 @@ msgraph-sdk is async-only and very large; Graph's user surface is small REST. Pa
 ``displayName``; licences are SKUs (``skuId``, or ``skuPartNumber`` such as ``ENTERPRISEPACK``).
 Entra has no admin-triggered reset e-mail (self-service reset is the user's own flow) and no
 lockout an admin can clear (smart lockout expires by itself): those raise ``NotSupportedError``.
+Transitive membership is Graph's own ``transitiveMemberOf`` (nested groups expanded server-side).
 """
 
 from __future__ import annotations
@@ -128,6 +129,19 @@ class EntraDirectory(ChangeRecorder):
     def groups_of(self, user_id: str) -> list[str]:
         path = f"/users/{_seg(user_id)}/memberOf/microsoft.graph.group"
         return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        path = f"/users/{_seg(user_id)}/transitiveMemberOf/microsoft.graph.group"
+        return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
+
+    def groups_containing(self, group: str) -> list[str]:
+        # GET /groups/{id}/transitiveMemberOf (Graph v1.0); without the OData cast (which wants
+        # ConsistencyLevel: eventual there) and keeping only groups (not administrative units).
+        path = f"/groups/{_seg(self._group_id(group))}/transitiveMemberOf"
+        found = self._all(path, {"$select": "id,displayName"})
+        return sorted(
+            str(g["displayName"]) for g in found if g.get("@odata.type") == "#microsoft.graph.group"
+        )
 
     def list_licenses(self) -> list[License]:
         return [

@@ -4,7 +4,8 @@ Google Workspace as a directory: the Admin SDK Directory API and the Licensing A
 
 google-api-python-client brings httplib2 and 146 MB of discovery JSON; these are a dozen REST
 calls, so they go through ``requests`` (and ``responses`` can fake them). Groups are named by
-their e-mail address. Licences are ``productId/skuId`` pairs configured up front (the Licensing
+their e-mail address; the Directory API reports direct groups only (``members.hasMember`` is its
+one nested-aware call), so transitive membership is walked group by group. Licences are ``productId/skuId`` pairs configured up front (the Licensing
 API cannot list what a customer owns), e.g. ``Google-Apps/1010020027``. Workspace has no
 admin-sent reset link and no lockout to clear: those raise ``NotSupportedError``.
 
@@ -49,6 +50,7 @@ from connectors.identity import (
     UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.nesting import walk_up
 
 DIRECTORY_URL = "https://admin.googleapis.com/admin/directory/v1"
 LICENSING_URL = "https://licensing.googleapis.com/apps/licensing/v1"
@@ -146,6 +148,20 @@ class GoogleDirectory(ChangeRecorder):
         return sorted(
             str(g["email"]) for g in self._pages(f"{DIRECTORY_URL}/groups", params, "groups")
         )
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        direct = self.groups_of(user_id)
+        return sorted(set(direct) | walk_up(direct, self._holders))
+
+    def groups_containing(self, group: str) -> list[str]:
+        self._json("GET", f"{DIRECTORY_URL}/groups/{_seg(group)}")  # unknown: NotFoundError
+        return sorted(walk_up([group], self._holders))
+
+    def _holders(self, key: str) -> list[str]:
+        # groups.list?userKey= lists direct groups only; given a group's e-mail it lists the
+        # groups holding that group, so the walk climbs one level per call, each group once.
+        params = {"userKey": key, "maxResults": "200"}
+        return [str(g["email"]) for g in self._pages(f"{DIRECTORY_URL}/groups", params, "groups")]
 
     def list_licenses(self) -> list[License]:
         self._need_licences()

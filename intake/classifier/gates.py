@@ -9,12 +9,9 @@ the ``classifier:`` config. Shadow mode (per desk or per intent) never acts, wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
-
-if TYPE_CHECKING:
-    from intake.classify import Classification
 
 _LANGUAGES = {
     "de": "German",

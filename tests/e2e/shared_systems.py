@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.desks import DeskSlaValue, PollPage, PostedComment
+from connectors.desks import DeskPerson, DeskSlaValue, PollPage, PostedComment
 from connectors.errors import NotFoundError, NotSupportedError
 from connectors.identity import (
     Capability,
@@ -176,6 +176,12 @@ class SharedDirectory:
     def groups_of(self, user_id: str) -> list[str]:
         return []
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        return []
+
+    def groups_containing(self, group: str) -> list[str]:
+        return []
+
     def licenses_of(self, user_id: str) -> list[str]:
         return []
 
@@ -243,6 +249,9 @@ class SharedDesk:
 
     def person_email(self, person_id: str) -> str | None:
         return None
+
+    def find_person(self, person_id: str) -> DeskPerson:
+        raise NotFoundError(f"no user {person_id} on the shared test desk", system=self.name)
 
     def set_field(self, key: str, field: str, value: str) -> None:
         raise NotSupportedError("no custom fields on the shared test desk", system=self.name)

@@ -22,6 +22,7 @@ from dramatiq import Worker
 from dramatiq.middleware import Middleware
 from sqlalchemy import select
 
+from playbooks.outbox import OutboxKind
 from tests.e2e.desks_support import SD_COMMENTS, DeskRun, desk_runtime, jira_desk
 from worker.db.database import OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
@@ -59,7 +60,9 @@ def _outbox_row(run: DeskRun) -> int:
     run.rt.broker.flush_all()  # only the writeback below runs
     with run.rt.db.session() as session:
         ticket = session.scalars(select(TicketRow).where(TicketRow.key == KEY)).one()
-        queue_writeback(run.rt, session, ticket, "internal_note", "Unlocked **asmith**.", "retry")
+        queue_writeback(
+            run.rt, session, ticket, OutboxKind.INTERNAL_NOTE, "Unlocked **asmith**.", "retry"
+        )
     with run.rt.db.session() as session:
         return session.scalars(select(OutboxRow.id)).one()
 

@@ -9,10 +9,12 @@ production; the schema is created and upgraded by Alembic (``worker/db/migration
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    make_url,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -460,12 +463,29 @@ class RejectedDeliveryRow(Base):
 def make_engine(url: str) -> Engine:
     """Open the database at ``url``; SQLite gets WAL, normal sync and a busy timeout."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, pool_use_lifo=True
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _private_file(url: str) -> None:
+    """
+    Create the SQLite file readable by its owner only (0600), or narrow an existing one.
+
+    It holds tickets, requesters' details and sealed secrets; SQLite gives its -wal and -shm
+    files the main file's permissions.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

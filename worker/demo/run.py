@@ -24,6 +24,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from connectors.desks.memory import MemoryDesk
+from playbooks.lifecycle import TicketStage
 from worker.boot import WebServer, Workers, build_runtime
 from worker.config import AppSettings
 from worker.db.database import InboxItem, OutboxRow, RunRow, SlaClockRow, TicketRow, utcnow
@@ -33,7 +34,7 @@ from worker.logging import configure_logging
 from worker.runtime import Runtime
 
 WAIT_S = 120.0
-TERMINAL = ("done", "waiting_approval")
+TERMINAL = (TicketStage.DONE, TicketStage.WAITING_APPROVAL)
 """Where the demo stops watching: done, or waiting for a person's approval."""
 
 
@@ -257,7 +258,7 @@ def _summary(rt: Runtime, deliveries: list[DemoDelivery], handled: bool) -> str:
 
 
 def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> None:
-    from worker.cli.app import _wait_for_signal
+    from worker.boot import wait_for_signal
 
     token = os.environ[settings.web.api_tokens[0].token.env or ""]
     console.print(
@@ -266,4 +267,4 @@ def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> N
         + ", ".join(f"http://127.0.0.1:{port}/hooks/{d}" for d in DEMO_DESKS)
         + "\nPress Ctrl-C to stop."
     )
-    _wait_for_signal()
+    wait_for_signal()

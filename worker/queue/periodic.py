@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from playbooks.lifecycle import RunState, TicketStage
 from worker.db.database import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than
 from worker.metrics import SWEEP_REQUEUED
@@ -26,8 +27,8 @@ from worker.wiring.desks import reconcile_settings
 
 log = structlog.get_logger("deskpilot.periodic")
 
-OPEN_STAGES = ("received", "processing")
-APPLY_STATES = ("approved", "applying")
+OPEN_STAGES = (TicketStage.RECEIVED, TicketStage.PROCESSING)
+APPLY_STATES = (RunState.APPROVED, RunState.APPLYING)
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
 DIGEST_INTERVAL_S = 86_400.0
@@ -170,13 +171,13 @@ def _touch(session: Session, found: dict[ActorName, list[int]], now: dt.datetime
         session.execute(
             update(TicketRow)
             .where(TicketRow.id.in_(found[ActorName.PROCESS_TICKET]))
-            .values(stage="received", stage_at=now)
+            .values(stage=TicketStage.RECEIVED, stage_at=now)
         )
     if found[ActorName.APPLY_RUN]:
         session.execute(
             update(RunRow)
             .where(RunRow.id.in_(found[ActorName.APPLY_RUN]))
-            .values(state="approved", updated_at=now)
+            .values(state=RunState.APPROVED, updated_at=now)
         )
     if found[ActorName.WRITEBACK]:
         session.execute(

@@ -21,6 +21,8 @@ from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 from playbooks.template import render
@@ -38,6 +40,7 @@ from worker.db.store import compare_and_set, event_from_json, insert_ignore, tic
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
+from worker.runs.authors import Author, resolve_comment_author
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -58,12 +61,35 @@ def handle_comments(rt: Runtime, ticket_id: int) -> int:
             .order_by(TicketEventRow.at, TicketEventRow.seq)
         ).all()
         pending = [(row.id, event_from_json(row.data)) for row in rows]
-    handled = 0
-    for row_id, event in pending:
-        if _claim(rt, row_id):
-            handled += _handle(rt, ticket_id, event)
+        ticket = session.get(TicketRow, ticket_id)
+        desk = ticket.desk if ticket is not None else ""
+    handled = sum(_handle(rt, ticket_id, desk, row_id, event) for row_id, event in pending)
     _flush(rt, ticket_id)
     return handled
+
+
+def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEvent) -> int:
+    """Run the command in one comment event (once: its row is claimed); 1 if one ran."""
+    comment = event.comment
+    if comment is None or OWN_MARKER in comment.body:
+        _claim(rt, row_id)
+        return 0
+    try:
+        command, problem = parse_command(comment.body), None
+    except CommandError as exc:
+        command, problem = None, str(exc)
+    # The author is looked up before the comment is claimed: a transient desk failure leaves
+    # it unclaimed for the retried message.
+    author = resolve_comment_author(rt, desk, comment) if command is not None else None
+    if not _claim(rt, row_id):
+        return 0
+    if problem is not None:
+        message = f"deskpilot could not run that command: {problem}"
+        _note(rt, ticket_id, message, f"cmd-error-{comment.id}")
+    if command is None or author is None:
+        return 0
+    HANDLERS[command.name](rt, ticket_id, command, comment, author)
+    return 1
 
 
 def _claim(rt: Runtime, event_row_id: int) -> bool:
@@ -74,30 +100,6 @@ def _claim(rt: Runtime, event_row_id: int) -> bool:
             .values(handled=True)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _handle(rt: Runtime, ticket_id: int, event: TicketEvent) -> int:
-    comment = event.comment
-    if comment is None or OWN_MARKER in comment.body:
-        return 0
-    try:
-        command = parse_command(comment.body)
-    except CommandError as exc:
-        _note(
-            rt, ticket_id, f"deskpilot could not run that command: {exc}", f"cmd-error-{comment.id}"
-        )
-        return 0
-    if command is None:
-        return 0
-    handler = HANDLERS[command.name]
-    handler(rt, ticket_id, command, comment)
-    return 1
-
-
-def _author(comment: Comment) -> str:
-    if comment.author is None:
-        return "unknown"
-    return comment.author.email or comment.author.id
 
 
 def _directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser | None:
@@ -125,7 +127,7 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
     with rt.db.session() as session:
         run = session.scalars(
             select(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
             .order_by(RunRow.attempt.desc())
         ).first()
         ticket = session.get(TicketRow, ticket_id)
@@ -134,19 +136,21 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
 
 
 def _verdict(
-    rt: Runtime, run: RunRow, ticket: TicketRow, comment: Comment, now: dt.datetime
-) -> tuple[ApprovalVerdict, DirectoryUser | None]:
+    rt: Runtime, run: RunRow, ticket: TicketRow, author: Author, now: dt.datetime
+) -> ApprovalVerdict:
     plan = Plan.from_json(str(run.plan["json"]))
     decision = Decision.from_json(str(run.decision["json"]))
     directory = rt.directory_for(ticket.desk)
-    approver = _directory_user(rt, ticket.desk, comment.author.email if comment.author else None)
+    approver = author.user
     requester = _directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
     target = directory.find_user(login=plan.target.login) if plan.target else None
-    groups = directory.groups_of(approver.id) if approver else []
+    groups = directory.transitive_groups_of(approver.id) if approver else []
     with rt.db.connect() as connection:
         existing = list(recorded_approvals(connection, run.id))
     assert decision.approvals is not None
-    verdict = check_approval(
+    if author.problem is not None:
+        return ApprovalVerdict(False, False, author.problem)
+    return check_approval(
         decision.approvals,
         approver,
         requester=requester,
@@ -155,23 +159,24 @@ def _verdict(
         existing=existing,
         now=now,
     )
-    return verdict, approver
 
 
-def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _approve(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
         return
     run, ticket = found
     now = rt.clock()
-    verdict, approver = _verdict(rt, run, ticket, comment, now)
+    verdict = _verdict(rt, run, ticket, author, now)
     approved = False
     with rt.db.session() as session:
         _record_approval(
             session,
             run.id,
             comment,
-            approver,
+            author,
             verdict.stage,
             "approved" if verdict.accepted else "refused",
             verdict.reason,
@@ -182,20 +187,22 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 session,
                 RunRow,
                 run.id,
-                RunRow.state == "waiting_approval",
-                state="approved",
+                RunRow.state == RunState.WAITING_APPROVAL,
+                state=RunState.APPROVED,
                 updated_at=now,
             )
             if approved:
                 session.execute(
                     update(TicketRow)
                     .where(TicketRow.id == ticket_id)
-                    .values(stage="applying", stage_at=now, outcome="applying")
+                    .values(
+                        stage=TicketStage.APPLYING, stage_at=now, outcome=TicketOutcome.APPLYING
+                    )
                 )
         audit.append(
             session,
             "approval.recorded" if verdict.accepted else "approval.refused",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
             data={"reason": verdict.reason, "complete": verdict.complete, "stage": verdict.stage},
@@ -205,8 +212,8 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Approval by {_author(comment)} not accepted: {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Approval by {author.label} not accepted: {verdict.reason}",
                 f"approval-refused-{comment.id}",
             )
         elif not verdict.complete:
@@ -214,8 +221,8 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Approval by {_author(comment)} recorded. {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Approval by {author.label} recorded. {verdict.reason}",
                 f"approval-partial-{comment.id}",
             )
     if approved:
@@ -226,7 +233,7 @@ def _record_approval(
     session: Session,
     run_id: int,
     comment: Comment,
-    approver: DirectoryUser | None,
+    author: Author,
     stage: int | None,
     verdict: str,
     reason: str | None,
@@ -238,9 +245,9 @@ def _record_approval(
         ApprovalRow,
         {
             "run_id": run_id,
-            "approver": _author(comment),
-            "directory_user": approver.id if approver else None,
-            "directory_login": approver.login if approver else None,
+            "approver": author.label,
+            "directory_user": author.user.id if author.user else None,
+            "directory_login": author.user.login if author.user else None,
             "stage": stage or 0,
             "verdict": verdict,
             "reason": reason,
@@ -251,27 +258,29 @@ def _record_approval(
     )
 
 
-def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _reject(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
         return
     run, ticket = found
     now = rt.clock()
-    verdict, approver = _verdict(rt, run, ticket, comment, now)
+    verdict = _verdict(rt, run, ticket, author, now)
     with rt.db.session() as session:
         if not verdict.accepted:
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Rejection by {_author(comment)} not accepted: {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Rejection by {author.label} not accepted: {verdict.reason}",
                 f"reject-refused-{comment.id}",
             )
             audit.append(
                 session,
                 "rejection.refused",
-                actor=_author(comment),
+                actor=author.label,
                 ticket_id=ticket_id,
                 run_id=run.id,
                 data={"reason": verdict.reason},
@@ -281,25 +290,27 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             session,
             RunRow,
             run.id,
-            RunRow.state == "waiting_approval",
-            state="rejected",
+            RunRow.state == RunState.WAITING_APPROVAL,
+            state=RunState.REJECTED,
             updated_at=now,
         ):
             return
         _record_approval(
-            session, run.id, comment, approver, verdict.stage, "rejected", command.reason, now
+            session, run.id, comment, author, verdict.stage, "rejected", command.reason, now
         )
         session.execute(
             update(TicketRow)
             .where(TicketRow.id == ticket_id)
-            .values(stage="done", stage_at=now, outcome="rejected", done_at=now)
+            .values(
+                stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
+            )
         )
         queue_writeback(
             rt,
             session,
             ticket,
-            "internal_note",
-            f"Rejected by {_author(comment)}."
+            OutboxKind.INTERNAL_NOTE,
+            f"Rejected by {author.label}."
             + (f" Reason: {command.reason}" if command.reason else ""),
             f"rejected-note-{run.id}",
         )
@@ -309,15 +320,15 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 rt,
                 session,
                 ticket,
-                "public_reply",
+                OutboxKind.PUBLIC_REPLY,
                 declined_reply(replies.templates.get("declined"), command.reason),
                 f"rejected-{run.id}",
             )
-        queue_state(rt, session, ticket, "rejected")
+        queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,
             "run.rejected",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
             data={"reason": command.reason},
@@ -332,17 +343,19 @@ def declined_reply(template: str | None, reason: str | None) -> str:
     return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
 
 
-def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _intent(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     now = rt.clock()
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None and command.intent is not None
-        if ticket.outcome in ("resolved", "applying"):
+        if ticket.outcome in (TicketOutcome.RESOLVED, TicketOutcome.APPLYING):
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "This ticket was already acted on; use the review page to mark the run wrong "
                 "and roll it back.",
                 f"intent-late-{comment.id}",
@@ -355,7 +368,7 @@ def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 subject=snapshot.subject,
                 body=snapshot.description,
                 intent=command.intent,
-                corrected_by=_author(comment),
+                corrected_by=author.label,
                 source="comment",
                 at=now,
             )
@@ -363,47 +376,49 @@ def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
         session.execute(
             update(ClassificationRow)
             .where(ClassificationRow.ticket_id == ticket_id)
-            .values(corrected_intent=command.intent, corrected_by=_author(comment))
+            .values(corrected_intent=command.intent, corrected_by=author.label)
         )
         session.execute(
             update(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
-            .values(state="superseded", updated_at=now)
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
+            .values(state=RunState.SUPERSEDED, updated_at=now)
         )
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
         audit.append(
             session,
             "classification.corrected",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             data={"intent": command.intent},
         )
     rt.send(ActorName.PROCESS_TICKET, ticket_id)
 
 
-def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author) -> None:
     now = rt.clock()
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        if ticket.outcome != "escalated":
+        if ticket.outcome != TicketOutcome.ESCALATED:
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "Only an escalated ticket can be retried.",
                 f"retry-noop-{comment.id}",
             )
             return
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
-        audit.append(
-            session, "ticket.retried", actor=_author(comment), ticket_id=ticket_id, data={}
-        )
+        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
+        ticket.outcome, ticket.done_at = None, None
+        audit.append(session, "ticket.retried", actor=author.label, ticket_id=ticket_id, data={})
     rt.send(ActorName.PROCESS_TICKET, ticket_id)
 
 
-def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _expiry(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     now = rt.clock()
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
@@ -420,20 +435,21 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 "No time-bound access from this ticket is active.",
                 f"expiry-noop-{comment.id}",
             )
             return
-        agent = _directory_user(rt, ticket.desk, comment.author.email if comment.author else None)
-        requester = ticket_from_json(ticket.snapshot).requester.email
-        if agent is None or (comment.author is not None and comment.author.email == requester):
+        requester = _directory_user(
+            rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email
+        )
+        if author.user is None or (requester is not None and author.user.id == requester.id):
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"{_author(comment)} may not change this access's expiry.",
+                OutboxKind.INTERNAL_NOTE,
+                f"{author.label} may not change this access's expiry.",
                 f"expiry-refused-{comment.id}",
             )
             return
@@ -451,14 +467,14 @@ def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             rt,
             session,
             ticket,
-            "internal_note",
-            f"Access {label} by {_author(comment)}.",
+            OutboxKind.INTERNAL_NOTE,
+            f"Access {label} by {author.label}.",
             f"expiry-{comment.id}",
         )
         audit.append(
             session,
             "access.expiry_changed",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             run_id=timer.run_id,
             data={"due_at": timer.due_at.isoformat(), "command": command.name},
@@ -471,7 +487,7 @@ def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        queue_writeback(rt, session, ticket, "internal_note", body, purpose)
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, purpose)
 
 
 def _flush(rt: Runtime, ticket_id: int) -> None:
@@ -480,7 +496,7 @@ def _flush(rt: Runtime, ticket_id: int) -> None:
     send_outbox(rt, ticket_id, outbox)
 
 
-HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment], None]] = {
+HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment, Author], None]] = {
     "approve": _approve,
     "reject": _reject,
     "intent": _intent,

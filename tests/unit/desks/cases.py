@@ -34,7 +34,9 @@ ERROR_TABLE: list[ErrorCase] = [
     (429, lambda: {"Retry-After": "45"}, None, RateLimitedError, 45.0),
     (429, lambda: {"Retry-After": http_date(120)}, None, RateLimitedError, 120.0),
     (500, dict, None, UnavailableError, None),
-    (503, lambda: {"Retry-After": "20"}, None, UnavailableError, None),
+    (503, dict, None, UnavailableError, None),
+    # A 503 that says how long to stay away: longer than the inline wait, so the worker waits it.
+    (503, lambda: {"Retry-After": "20"}, None, RateLimitedError, 20.0),
     (None, dict, requests.exceptions.ReadTimeout("read timed out"), UnavailableError, None),
     (None, dict, requests.exceptions.ConnectionError("connection reset"), UnavailableError, None),
     (401, dict, None, AuthError, None),
@@ -49,6 +51,7 @@ ERROR_IDS = [
     "429-http-date",
     "500",
     "503",
+    "503-retry-after",
     "timeout",
     "connection-reset",
     "401",

@@ -201,3 +201,29 @@ def test_bad_state_field_and_cap_are_reported(options: dict[str, Any], location:
         build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
 
     assert [p.split(":")[0] for p in raised.value.problems] == [location]
+
+
+@pytest.mark.parametrize(
+    ("options", "poll_api"),
+    [({}, "search"), ({"poll_api": "incremental"}, "incremental")],
+    ids=["agent-safe-default", "admin-export"],
+)
+def test_zendesk_poll_api(options: dict[str, Any], poll_api: str) -> None:
+    """The search export (works for an agent) unless the admin-only export is asked for."""
+    desk = build_desk(
+        settings("zendesk", {"oauth_token": "DESK_TOKEN"}, options),
+        limiter=LocalRateLimiter(),
+        environ=ENV,
+    )
+
+    assert isinstance(desk, ZendeskDesk)
+    assert desk.options.poll_api == poll_api
+
+
+def test_zendesk_unknown_poll_api_is_reported() -> None:
+    desk_settings = settings("zendesk", {"oauth_token": "DESK_TOKEN"}, {"poll_api": "export"})
+
+    with pytest.raises(ConfigError) as raised:
+        build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
+
+    assert [p.split(":")[0] for p in raised.value.problems] == ["desks.zendesk-it.options.poll_api"]

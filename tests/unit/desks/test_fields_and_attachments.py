@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,16 +63,66 @@ def salesforce(limiter: Any, clock: Any, **options: Any) -> SalesforceDesk:
 # -- set_field --------------------------------------------------------------------------------
 
 
-def test_jira_set_field_puts_the_field(
-    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
-) -> None:
-    jira_http.put(
-        f"{JIRA}/rest/api/3/issue/IT-7",
-        status=204,
-        match=[matchers.json_params_matcher({"fields": {"customfield_10099": "resolved"}})],
-    )
+EDITMETA = f"{JIRA}/rest/api/3/issue/IT-7/editmeta"
+PARAGRAPH = {"version": 1, "type": "doc", "content": [
+    {"type": "paragraph", "content": [{"type": "text", "text": "Escalated to IAM"}]}]}  # fmt: skip
 
-    jira(limiter, clock).set_field("IT-7", "customfield_10099", "resolved")
+
+@pytest.mark.parametrize(
+    ("field", "value", "sent"),
+    [
+        ("customfield_10102", "run-42", "run-42"),
+        ("customfield_10099", "escalated", {"value": "Escalated"}),
+        ("customfield_10100", "557058:agent-bob", {"accountId": "557058:agent-bob"}),
+        ("customfield_10101", "Escalated to IAM", PARAGRAPH),
+        ("customfield_10103", "okta, Active Directory",
+         [{"value": "Okta"}, {"value": "Active Directory"}]),
+        ("customfield_10104", "3", 3.0),
+    ],
+    ids=["text", "select", "user-picker", "paragraph-adf", "checkboxes", "number"],
+)  # fmt: skip
+def test_jira_set_field_sends_the_shape_of_the_fields_type(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Any,
+    field: str,
+    value: str,
+    sent: Any,
+) -> None:
+    """editmeta says the field's type; the PUT carries what that type takes (not a bare string)."""
+    jira_http.get(EDITMETA, json=payload("jira", "api_editmeta"))
+    jira_http.put(f"{JIRA}/rest/api/3/issue/IT-7", status=204,
+                  match=[matchers.json_params_matcher({"fields": {field: sent}})])  # fmt: skip
+
+    jira(limiter, clock).set_field("IT-7", field, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("customfield_10099", "Pending", "not an allowed value of customfield_10099 (allowed: "
+         "Resolved, Escalated)"),
+        ("customfield_19999", "x", "customfield_19999 is not editable on this issue"),
+        ("customfield_10105", "x", "sd-customerrequesttype field, which deskpilot cannot set"),
+        ("customfield_10104", "three", "takes a number"),
+    ],
+    ids=["option-not-allowed", "not-on-screen", "unknown-type", "not-a-number"],
+)  # fmt: skip
+def test_jira_set_field_refuses_what_the_field_cannot_take(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Any,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    """Refused before the PUT, saying why."""
+    jira_http.get(EDITMETA, json=payload("jira", "api_editmeta"))
+
+    with pytest.raises(RejectedError, match=re.escape(message)):
+        jira(limiter, clock).set_field("IT-7", field, value)
 
 
 def test_zendesk_set_field_sends_custom_fields(

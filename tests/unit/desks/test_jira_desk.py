@@ -175,6 +175,21 @@ def test_429_then_500_then_success_posts_once_after_retry_after(
     assert len(clock.sleeps) == 2
 
 
+def test_503_with_retry_after_waits_that_long_then_retries(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
+    """Atlassian sends Retry-After on some transient 5xx: the wait is its, not our backoff."""
+    url = f"{BASE}/rest/api/3/issue/IT-7/assignee"
+    jira_http.put(url, status=503, headers={"Retry-After": "7"},
+                  json={"errorMessages": ["Service unavailable"]})  # fmt: skip
+    jira_http.put(url, status=204)
+
+    make_desk(limiter, clock).assign("IT-7", "557058:agent-bob")
+
+    assert [status_of(c) for c in jira_http.calls] == [503, 204]
+    assert clock.sleeps == [7.0]
+
+
 def test_long_retry_after_is_raised_and_blocks_the_next_call(
     jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
 ) -> None:

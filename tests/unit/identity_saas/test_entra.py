@@ -158,6 +158,39 @@ def test_groups_of_follows_next_link(http: responses.RequestsMock, entra: EntraD
     assert entra.groups_of(UID) == ["All Company", "vpn-users"]
 
 
+def test_transitive_groups_come_from_transitive_member_of(
+    http: responses.RequestsMock, entra: EntraDirectory
+) -> None:
+    """Nested groups are Graph's own transitiveMemberOf, cast to groups; memberOf stays direct."""
+    http.get(
+        f"{GRAPH}/users/{UID}/transitiveMemberOf/microsoft.graph.group",
+        json=payload("transitive_member_of.json"),
+        match=[matchers.query_param_matcher({"$select": "id,displayName"})],
+    )
+
+    assert entra.transitive_groups_of(UID) == ["Global Admins Group", "Tier0 Helpdesk", "vpn-users"]
+
+
+def test_groups_containing_asks_graph_for_the_group(entra: EntraDirectory) -> None:
+    """
+    The group is found by name, then its own transitiveMemberOf lists what it is nested in.
+
+    GET /groups/{id}/transitiveMemberOf is Graph v1.0 ("List group transitive memberOf") but not
+    in the shared subset description, so this test fakes the HTTP boundary without the spec check.
+    """
+    parents = payload("transitive_member_of.json")
+    parents["value"] = [
+        *parents["value"][1:],
+        {"@odata.type": "#microsoft.graph.administrativeUnit", "id": "au1", "displayName": "EU"},
+    ]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        fake_login(rsps)
+        rsps.get(f"{GRAPH}/groups", json=payload("groups_by_name.json"))
+        rsps.get(f"{GRAPH}/groups/{GID}/transitiveMemberOf", json=parents)
+
+        assert entra.groups_containing("vpn-users") == ["Global Admins Group", "Tier0 Helpdesk"]
+
+
 def test_create_user_sets_a_must_change_password(
     http: responses.RequestsMock, entra: EntraDirectory
 ) -> None:

@@ -255,6 +255,38 @@ def test_groups_of_pages(http: responses.RequestsMock, google: GoogleDirectory) 
     assert google.groups_of(UID) == ["all-staff@example.com", "vpn-users@example.com"]
 
 
+def _groups_listed(http: responses.RequestsMock, key: str, body: dict[str, Any]) -> None:
+    http.get(
+        f"{DIRECTORY_URL}/groups",
+        json=body,
+        match=[matchers.query_param_matcher({"userKey": key, "maxResults": "200"})],
+    )
+
+
+def test_transitive_groups_climb_group_by_group(
+    http: responses.RequestsMock, google: GoogleDirectory
+) -> None:
+    """groups.list is direct only: each group's own groups are listed in turn, each group once."""
+    _groups_listed(http, UID, payload("groups_page2.json"))
+    _groups_listed(http, "all-staff@example.com", payload("groups_of_group.json"))
+    looped = payload("groups_page2.json")  # super-admins holds all-staff back: a cycle
+    _groups_listed(http, "super-admins@example.com", looped)
+
+    assert google.transitive_groups_of(UID) == ["all-staff@example.com", "super-admins@example.com"]
+
+
+def test_groups_containing_checks_the_group_exists(
+    http: responses.RequestsMock, google: GoogleDirectory
+) -> None:
+    """An unknown group is NotFoundError, as for membership changes."""
+    http.get(
+        f"{DIRECTORY_URL}/groups/nobody@example.com", status=404, json=payload("error_404.json")
+    )
+
+    with pytest.raises(NotFoundError):
+        google.groups_containing("nobody@example.com")
+
+
 def test_create_user(http: responses.RequestsMock, google: GoogleDirectory) -> None:
     http.get(f"{DIRECTORY_URL}/users/new@example.com", status=404, json=payload("error_404.json"))
     http.post(

@@ -1,0 +1,25 @@
+"""What the classifier understood of a ticket: the value ``intake.classify`` returns and the gates read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.entities import Entities
+
+__all__ = ["Classification"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What deskpilot understood of a ticket and how sure it is."""
+
+    intent: str
+    confidence: float
+    top: tuple[tuple[str, float], ...]
+    """The best intents with their scores, highest first (at most three)."""
+    entities: Entities
+    route: str
+    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text``,
+    ``correction`` (an agent's ``/intent``) or ``empty``."""
+    language: str | None
+    """The language guessed when it is not English (``de``, ``fr``…), else None."""
