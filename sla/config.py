@@ -106,6 +106,13 @@ class MatchSettings(Strict):
     desk: list[str] = Field(default_factory=list)
     intent: list[str] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
+    organisation: list[str] = Field(default_factory=list)
+    """The requester's organisation as the desk names it (Zendesk organization id, ServiceNow
+    company, Salesforce account id)."""
+    group: list[str] = Field(default_factory=list)
+    """The ticket's group / assignment group / queue (as on the dashboard's teams)."""
+    customer: list[str] = Field(default_factory=list)
+    """The requester, by e-mail address (any case) or desk person id."""
 
 
 class GoalSettings(Strict):

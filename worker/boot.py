@@ -30,7 +30,8 @@ from intake.classify import Classifier
 from playbooks.load import builtin_library_dir, load_library
 from worker.config import AppSettings
 from worker.db import migrate
-from worker.db.database import Database, DeadLetterRow, utcnow
+from worker.db.database import Database, utcnow
+from worker.db.records import DeadLetterRow
 from worker.queue.actors import declare_actors
 from worker.queue.broker import DeadLetters, RedisJanitor, make_broker
 from worker.queue.periodic import Ticker

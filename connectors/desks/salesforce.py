@@ -81,7 +81,7 @@ SALESFORCE_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urge
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
-    "OwnerId", "ContactId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
+    "OwnerId", "ContactId", "AccountId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
     "CreatedDate", "LastModifiedDate", "SystemModstamp",
 )  # fmt: skip
 COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"

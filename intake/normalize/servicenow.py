@@ -29,6 +29,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_override, status_override
+from intake.normalize.own_text import own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
 from intake.webhooks.errors import MalformedPayloadError
@@ -177,6 +178,7 @@ def build_ticket(
         created_at=instant(record.get("sys_created_on")),
         updated_at=instant(record.get("sys_updated_on")),
         desk_id=sys_id,
+        organisation=display(record.get("company")),
     )
 
 
@@ -202,12 +204,14 @@ def journal_comment(node: Node) -> Comment:
     """A ``sys_journal_field`` row: ``comments`` are public, ``work_notes`` internal."""
     element = value(node.get("element")) or "comments"
     author = value(node.get("sys_created_by"))
+    body = display(node.get("value")) or ""
     return Comment(
         id=_required(node, "sys_id"),
-        body=display(node.get("value")) or "",
+        body=body,
         public=element == "comments",
         author=Person(id=author) if author else None,
         created_at=instant(node.get("sys_created_on")),
+        own_text=own_text_plain(body),
     )
 
 

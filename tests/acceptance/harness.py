@@ -25,7 +25,7 @@ from tests.acceptance.deployment import DESK_NAMES, DIRECTORY, settings_for
 from tests.acceptance.desks import SHAPES, DeskShape, DeskTicket, Who
 from tests.acceptance.directory import ScenarioDirectory, user_by_email
 from worker.boot import build_runtime
-from worker.db.database import (
+from worker.db.tables import (
     AuditRow,
     ClassificationRow,
     InboxItem,

@@ -40,7 +40,7 @@ from intake.webhooks import sign_jira, sign_servicenow, sign_zendesk
 from tests.integration.playbooks.world import POLICY, company, settle
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import ApprovalRow, RunRow, TicketRow
+from worker.db.tables import ApprovalRow, RunRow, TicketRow
 from worker.inbound.receive import Outcome, receive_webhook
 from worker.runtime import Runtime
 

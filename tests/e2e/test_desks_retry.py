@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from playbooks.outbox import OutboxKind
 from tests.e2e.desks_support import SD_COMMENTS, DeskRun, desk_runtime, jira_desk
-from worker.db.database import OutboxRow, TicketRow
+from worker.db.tables import OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.inbound.receive import receive_webhook
 from worker.outbound.writeback import queue_writeback, writeback

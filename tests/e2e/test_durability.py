@@ -36,7 +36,8 @@ from tests.e2e.shared_systems import (
 from worker.boot import WebServer, build_runtime
 from worker.config import AppSettings
 from worker.db import migrate
-from worker.db.database import Database, OutboxRow, TicketRow, utcnow
+from worker.db.database import Database, utcnow
+from worker.db.tables import OutboxRow, TicketRow
 from worker.demo.data import DemoDesk, DemoPerson, DemoSet, DemoTicket
 from worker.demo.deliveries import build_deliveries
 

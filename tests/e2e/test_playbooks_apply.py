@@ -17,7 +17,8 @@ from connectors.errors import RejectedError
 from connectors.identity import Change
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import World, company, seed, world
-from worker.db.database import ApprovalRow, AuditRow, RunRow, StepRow
+from worker.db.records import AuditRow
+from worker.db.tables import ApprovalRow, RunRow, StepRow
 from worker.queue.periodic import sweep
 from worker.runs import commands
 from worker.runs.apply import apply_run
@@ -79,7 +80,7 @@ def test_racing_approvals_apply_exactly_once(w: World) -> None:
     w.comment("IT-3", "olivia", "/approve")
     w.comment("IT-3", "olivia", "/approve\nlooks fine")
     ticket_id = w.ticket_row("IT-3").id
-    from worker.db.database import InboxItem
+    from worker.db.tables import InboxItem
     from worker.inbound import ingest
 
     with w.rt.db.session() as session:

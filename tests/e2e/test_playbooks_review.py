@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import AGENT_TOKEN, NOW, World, world
-from worker.db.database import AuditRow, ClassificationRow, CorrectionRow, StepRow
+from worker.db.records import AuditRow
+from worker.db.tables import ClassificationRow, CorrectionRow, StepRow
 from worker.outbound.digest import build_digest, post_digest
 from worker.web import auth, review
 
@@ -165,7 +166,7 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
 def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path: Path) -> None:
     """With runtime.digest_ticket set, a daily job posts the digest there, once per day."""
     from tests.e2e.pipeline_support import demo_runtime
-    from worker.db.database import OutboxRow
+    from worker.db.tables import OutboxRow
     from worker.inbound.ingest import ingest
     from worker.inbound.receive import receive_webhook
     from worker.outbound.digest import post_daily_digest

@@ -17,14 +17,8 @@ from sqlalchemy import select
 
 from connectors.identity import Capability
 from tests.integration.playbooks.world import AGENT_TOKEN, World, company, world
-from worker.db.database import (
-    AuditRow,
-    InboxItem,
-    OutboxRow,
-    SecretLinkRow,
-    StepRow,
-    TicketEventRow,
-)
+from worker.db.records import AuditRow, SecretLinkRow
+from worker.db.tables import InboxItem, OutboxRow, StepRow, TicketEventRow
 from worker.reports.evidence import evidence_pack
 from worker.web.app import create_app
 

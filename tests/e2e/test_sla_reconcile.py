@@ -19,7 +19,8 @@ from connectors.identity.memory import MemoryDirectory
 from worker.boot import build_runtime
 from worker.clocks.reconcile import reconcile_desk
 from worker.config import AppSettings
-from worker.db.database import SlaClockRow, SlaReconciliationRow, TicketRow
+from worker.db.records import SlaClockRow, SlaReconciliationRow
+from worker.db.tables import TicketRow
 from worker.queue.names import ActorName
 from worker.queue.periodic import Job, jobs_for
 from worker.runtime import Runtime

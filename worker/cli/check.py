@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playbooks.load import builtin_library_dir, check_library
-from sla.check import check_sla_settings
+from sla.check import check_sla_settings, sla_warnings
 from worker.config import AppSettings, ConfigError, load_config
 
 
@@ -19,6 +19,15 @@ def check_everything(path: Path) -> list[str]:
     problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
     problems += [f"{path}: {p}" for p in _secrets(settings)]
     return problems
+
+
+def warnings_for(path: Path) -> list[str]:
+    """What the config at ``path`` allows but an admin should look at (empty when it is invalid)."""
+    try:
+        settings = load_config(path)
+    except ConfigError:
+        return []
+    return [f"{path}: {w}" for w in sla_warnings(settings.sla)]
 
 
 def _secrets(settings: AppSettings) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from intake.classifier.examples import Example
-from worker.db.database import CorrectionRow, Database
+from worker.db.database import Database
+from worker.db.tables import CorrectionRow
 
 
 def stored_corrections(db: Database) -> list[Example]:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from connectors.desks import DeskSlaValue
 from connectors.errors import NotFoundError, NotSupportedError
 from playbooks.lifecycle import TicketStage
-from worker.db.database import SlaClockRow, SlaReconciliationRow, TicketRow
+from worker.db.records import SlaClockRow, SlaReconciliationRow
 from worker.db.store import insert_ignore
+from worker.db.tables import TicketRow
 from worker.runtime import Runtime
 from worker.wiring.desks import ReconcileSlaModel, reconcile_settings
 

@@ -27,7 +27,9 @@ from connectors.desks.memory import MemoryDesk
 from playbooks.lifecycle import TicketStage
 from worker.boot import WebServer, Workers, build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, RunRow, SlaClockRow, TicketRow, utcnow
+from worker.db.database import utcnow
+from worker.db.records import SlaClockRow
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
 from worker.logging import configure_logging

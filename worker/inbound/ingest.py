@@ -22,7 +22,6 @@ from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import audit
-from worker.db.database import InboxItem, TicketEventRow, TicketRow
 from worker.db.store import (
     compare_and_set,
     event_to_json,
@@ -30,6 +29,7 @@ from worker.db.store import (
     insert_ignore_id,
     ticket_to_json,
 )
+from worker.db.tables import InboxItem, TicketEventRow, TicketRow
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 

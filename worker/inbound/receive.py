@@ -24,8 +24,9 @@ from intake.webhooks import (
     WebhookError,
     verify_delivery,
 )
-from worker.db.database import InboxItem, RejectedDeliveryRow
+from worker.db.records import RejectedDeliveryRow
 from worker.db.store import insert_ignore_id
+from worker.db.tables import InboxItem
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 

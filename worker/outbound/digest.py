@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from playbooks.lifecycle import RunState
 from playbooks.outbox import OutboxKind
-from worker.db.database import RunRow, StepRow, TicketRow
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runtime import Runtime
 

@@ -22,8 +22,8 @@ from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.steps import Verification
-from worker.db.database import ApprovalRow, RunRow, StepRow
 from worker.db.store import Executor, core
+from worker.db.tables import ApprovalRow, RunRow, StepRow
 
 
 def run_facts(

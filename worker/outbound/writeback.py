@@ -25,8 +25,8 @@ from intake.model import Comment, EventKind, Person, Priority, StatusCategory, T
 from playbooks.lifecycle import TicketOutcome
 from playbooks.outbox import OutboxKind
 from worker.db import audit
-from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
+from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
 from worker.queue.names import ActorName
 from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime

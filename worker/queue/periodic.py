@@ -18,8 +18,10 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from playbooks.lifecycle import RunState, TicketStage
-from worker.db.database import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
+from worker.db.base import Base
+from worker.db.records import PeriodicSlotRow
 from worker.db.store import insert_ignore, older_than
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.metrics import SWEEP_REQUEUED
 from worker.queue.names import ActorName
 from worker.runtime import Runtime

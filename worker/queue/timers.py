@@ -23,8 +23,8 @@ from playbooks.steps import revocation_steps, verify_step
 from playbooks.template import render
 from worker.clocks.slaclock import fire_sla_timer
 from worker.db import audit
-from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set
+from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.metrics import TIMERS_FIRED
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.scheduled import apply_when_due

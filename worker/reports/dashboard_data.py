@@ -35,7 +35,8 @@ from sla.report import (
     distribution,
 )
 from sla.timer import Threshold
-from worker.db.database import ApprovalRow, RunRow, SlaClockRow, TicketRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import ApprovalRow, RunRow, TicketRow
 from worker.reports.dashboard_queries import (
     ACTIVE,
     active_rows,

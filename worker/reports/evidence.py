@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from sla.feed import waiting_breakdown
 from worker.db.audit import verify_chain
-from worker.db.database import (
+from worker.db.database import utcnow
+from worker.db.records import AuditRow
+from worker.db.store import event_from_json
+from worker.db.tables import (
     ApprovalRow,
-    AuditRow,
     ClassificationRow,
     InboxItem,
     OutboxRow,
@@ -20,9 +22,7 @@ from worker.db.database import (
     StepRow,
     TicketEventRow,
     TicketRow,
-    utcnow,
 )
-from worker.db.store import event_from_json
 from worker.outbound.writeback import AUTOMATION_ID
 from worker.runs.secretlinks import public_after, redact_links
 

@@ -24,8 +24,8 @@ from playbooks.planned import Plan, PlannedStep
 from playbooks.run_notes import failure_notes, result_notes
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow, TimerRow
 from worker.db.store import detached, insert_ignore, older_than
+from worker.db.tables import RunRow, StepRow, TicketRow, TimerRow
 from worker.outbound.notes import run_facts
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.runs.bulk_apply import apply_bulk

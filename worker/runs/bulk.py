@@ -37,7 +37,7 @@ from playbooks.policy import decide
 from playbooks.run_notes import reply
 from playbooks.verdict import Verdict, verdict_for
 from worker.db import audit
-from worker.db.database import AuditRow
+from worker.db.records import AuditRow
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.bulk")

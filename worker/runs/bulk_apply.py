@@ -25,8 +25,8 @@ from playbooks.outbox import NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
 from worker.runs.bulk import kept_report

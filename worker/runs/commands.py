@@ -1,6 +1,6 @@
 """
 Commands agents write in ticket comments: ``/approve``, ``/reject <reason>``, ``/extend <duration>``,
-``/revoke-now``, ``/intent <name>``, ``/retry``.
+``/revoke-now``, ``/intent <name>``, ``/retry`` (the last four in ``worker.runs.corrections``).
 
 Each comment event is handled once (its row is claimed with compare-and-set). The commenter's desk
 identity is mapped to a directory user and checked against the playbook's approver rule by the
@@ -17,7 +17,6 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
@@ -27,20 +26,18 @@ from playbooks.planned import Plan
 from playbooks.policy import Decision
 from playbooks.template import render
 from worker.db import audit
-from worker.db.database import (
+from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
+from worker.db.tables import (
     ApprovalRow,
-    ClassificationRow,
-    CorrectionRow,
     RunRow,
     TicketEventRow,
     TicketRow,
-    TimerRow,
 )
-from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
 from worker.runs.authors import Author, resolve_comment_author
+from worker.runs.corrections import change_expiry, correct_intent, directory_user, retry_ticket
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -75,7 +72,8 @@ def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEv
         _claim(rt, row_id)
         return 0
     try:
-        command, problem = parse_command(comment.body), None
+        text = comment.own_text if comment.own_text is not None else comment.body
+        command, problem = parse_command(text), None
     except CommandError as exc:
         command, problem = None, str(exc)
     # The author is looked up before the comment is claimed: a transient desk failure leaves
@@ -100,12 +98,6 @@ def _claim(rt: Runtime, event_row_id: int) -> bool:
             .values(handled=True)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser | None:
-    if not email:
-        return None
-    return rt.directory_for(desk).find_user(email=email)
 
 
 def _waiting_run_or_say(
@@ -142,7 +134,7 @@ def _verdict(
     decision = Decision.from_json(str(run.decision["json"]))
     directory = rt.directory_for(ticket.desk)
     approver = author.user
-    requester = _directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
+    requester = directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
     target = directory.find_user(login=plan.target.login) if plan.target else None
     groups = directory.transitive_groups_of(approver.id) if approver else []
     with rt.db.connect() as connection:
@@ -258,6 +250,14 @@ def _record_approval(
     )
 
 
+
+def declined_reply(template: str | None, reason: str | None) -> str:
+    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
+    if template is None:
+        said = f" Reason: {reason}" if reason else ""
+        return f"Your request was reviewed and declined.{said}"
+    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
+
 def _reject(
     rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
 ) -> None:
@@ -335,154 +335,6 @@ def _reject(
         )
 
 
-def declined_reply(template: str | None, reason: str | None) -> str:
-    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
-    if template is None:
-        said = f" Reason: {reason}" if reason else ""
-        return f"Your request was reviewed and declined.{said}"
-    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
-
-
-def _intent(
-    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
-) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        assert ticket is not None and command.intent is not None
-        if ticket.outcome in (TicketOutcome.RESOLVED, TicketOutcome.APPLYING):
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                OutboxKind.INTERNAL_NOTE,
-                "This ticket was already acted on; use the review page to mark the run wrong "
-                "and roll it back.",
-                f"intent-late-{comment.id}",
-            )
-            return
-        snapshot = ticket_from_json(ticket.snapshot)
-        session.add(
-            CorrectionRow(
-                ticket_id=ticket_id,
-                subject=snapshot.subject,
-                body=snapshot.description,
-                intent=command.intent,
-                corrected_by=author.label,
-                source="comment",
-                at=now,
-            )
-        )
-        session.execute(
-            update(ClassificationRow)
-            .where(ClassificationRow.ticket_id == ticket_id)
-            .values(corrected_intent=command.intent, corrected_by=author.label)
-        )
-        session.execute(
-            update(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
-            .values(state=RunState.SUPERSEDED, updated_at=now)
-        )
-        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
-        ticket.outcome, ticket.done_at = None, None
-        audit.append(
-            session,
-            "classification.corrected",
-            actor=author.label,
-            ticket_id=ticket_id,
-            data={"intent": command.intent},
-        )
-    rt.send(ActorName.PROCESS_TICKET, ticket_id)
-
-
-def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        assert ticket is not None
-        if ticket.outcome != TicketOutcome.ESCALATED:
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                OutboxKind.INTERNAL_NOTE,
-                "Only an escalated ticket can be retried.",
-                f"retry-noop-{comment.id}",
-            )
-            return
-        ticket.stage, ticket.stage_at = TicketStage.RECEIVED, now
-        ticket.outcome, ticket.done_at = None, None
-        audit.append(session, "ticket.retried", actor=author.label, ticket_id=ticket_id, data={})
-    rt.send(ActorName.PROCESS_TICKET, ticket_id)
-
-
-def _expiry(
-    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
-) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        timer = session.scalars(
-            select(TimerRow).where(
-                TimerRow.ticket_id == ticket_id,
-                TimerRow.kind == "access_expiry",
-                TimerRow.state == "pending",
-            )
-        ).first()
-        assert ticket is not None
-        if timer is None:
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                OutboxKind.INTERNAL_NOTE,
-                "No time-bound access from this ticket is active.",
-                f"expiry-noop-{comment.id}",
-            )
-            return
-        requester = _directory_user(
-            rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email
-        )
-        if author.user is None or (requester is not None and author.user.id == requester.id):
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                OutboxKind.INTERNAL_NOTE,
-                f"{author.label} may not change this access's expiry.",
-                f"expiry-refused-{comment.id}",
-            )
-            return
-        if command.name == "revoke-now":
-            timer.due_at, label = now, "revoked now"
-        else:
-            timer.due_at = command.until or timer.due_at + dt.timedelta(
-                seconds=command.duration_s or 0
-            )
-            label = f"extended until {timer.due_at:%Y-%m-%d %H:%M} UTC"
-        session.execute(
-            update(RunRow).where(RunRow.id == timer.run_id).values(expires_at=timer.due_at)
-        )
-        queue_writeback(
-            rt,
-            session,
-            ticket,
-            OutboxKind.INTERNAL_NOTE,
-            f"Access {label} by {author.label}.",
-            f"expiry-{comment.id}",
-        )
-        audit.append(
-            session,
-            "access.expiry_changed",
-            actor=author.label,
-            ticket_id=ticket_id,
-            run_id=timer.run_id,
-            data={"due_at": timer.due_at.isoformat(), "command": command.name},
-        )
-    if command.name == "revoke-now":
-        rt.send(ActorName.FIRE_TIMERS)
-
-
 def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
@@ -499,8 +351,8 @@ def _flush(rt: Runtime, ticket_id: int) -> None:
 HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment, Author], None]] = {
     "approve": _approve,
     "reject": _reject,
-    "intent": _intent,
-    "retry": _retry,
-    "extend": _expiry,
-    "revoke-now": _expiry,
+    "intent": correct_intent,
+    "retry": retry_ticket,
+    "extend": change_expiry,
+    "revoke-now": change_expiry,
 }

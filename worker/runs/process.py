@@ -26,8 +26,8 @@ from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
 from playbooks.policy import RESET_INTENTS, Decision, counts_resets, decide
 from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
-from worker.db.database import ClassificationRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than, ticket_from_json
+from worker.db.tables import ClassificationRow, RunRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
 from worker.runs.bulk import bulk_verdict

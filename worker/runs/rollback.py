@@ -21,8 +21,8 @@ from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import compensations_for
 from worker.db import audit
-from worker.db.database import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set, ticket_from_json
+from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
 from worker.runs.authors import review_author

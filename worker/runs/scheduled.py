@@ -18,8 +18,8 @@ from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from worker.db import audit
-from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set, insert_ignore
+from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.queue.names import ActorName
 from worker.runtime import Runtime

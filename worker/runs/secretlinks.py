@@ -22,7 +22,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete
 
-from worker.db.database import SecretLinkRow
+from worker.db.records import SecretLinkRow
 from worker.runtime import Runtime
 
 LIFETIME = dt.timedelta(hours=24)

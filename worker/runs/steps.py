@@ -23,8 +23,8 @@ from playbooks.lifecycle import RunState, StepState
 from playbooks.planned import PlannedStep
 from playbooks.steps import compensations_for, execute_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set, insert_ignore
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.metrics import STEPS
 from worker.runs.secretlinks import LINK_KEY, public_after, seal_link, store_secret
 from worker.runtime import Runtime

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from playbooks.lifecycle import RunState
 from playbooks.planned import Plan, PlannedStep
 from playbooks.render import render_plan
-from worker.db.database import RunRow, StepRow, TicketRow
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.runs import rollback
 from worker.runs.secretlinks import public_after
 from worker.runtime import Runtime

@@ -23,7 +23,7 @@ from tests.integration.playbooks.world import World, world
 from tests.services import samba, slapd
 from tests.services.samba import SambaServer
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer
-from worker.db.database import SecretLinkRow
+from worker.db.records import SecretLinkRow
 
 
 @dataclass(frozen=True)

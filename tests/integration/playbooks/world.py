@@ -29,7 +29,7 @@ from connectors.identity.memory import MemoryDirectory
 from intake.webhooks import sign_jira
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
 from worker.inbound import ingest
 from worker.inbound.receive import Outcome, receive_webhook
 from worker.outbound import writeback

@@ -9,8 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, inspect, select
 
-from worker.db.database import Database, InboxItem, TicketRow, WriterTurn, utcnow
+from worker.db.database import Database, WriterTurn, utcnow
 from worker.db.store import detached, insert_ignore_id
+from worker.db.tables import InboxItem, TicketRow
 
 
 def _waiter(turn: WriterTurn, name: str, order: list[str], urgent: bool) -> threading.Thread:
