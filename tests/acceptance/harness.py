@@ -25,8 +25,8 @@ from tests.acceptance.deployment import DESK_NAMES, DIRECTORY, settings_for
 from tests.acceptance.desks import SHAPES, DeskShape, DeskTicket, Who
 from tests.acceptance.directory import ScenarioDirectory, user_by_email
 from worker.boot import build_runtime
+from worker.db.records import AuditRow
 from worker.db.tables import (
-    AuditRow,
     ClassificationRow,
     InboxItem,
     OutboxRow,

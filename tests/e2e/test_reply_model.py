@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.integration.playbooks.world import World, world
 from worker.cli.corrections import stored_corrections
-from worker.db.tables import AuditRow
+from worker.db.records import AuditRow
 
 GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
 

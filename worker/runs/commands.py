@@ -250,13 +250,13 @@ def _record_approval(
     )
 
 
-
 def declined_reply(template: str | None, reason: str | None) -> str:
     """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
     if template is None:
         said = f" Reason: {reason}" if reason else ""
         return f"Your request was reviewed and declined.{said}"
     return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
+
 
 def _reject(
     rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
