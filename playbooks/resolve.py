@@ -87,9 +87,10 @@ def resolve_target(
         return None
     if playbook.target == "requester":
         return _requester(request)
-    people = (settings or PolicySettings()).people
+    policy = settings or PolicySettings()
+    people = policy.people
     clues = TargetClues(
-        fields=request.fields,
+        fields=policy.named_fields(request.fields),
         text=f"{request.ticket.subject}\n{request.ticket.description}",
         login=request.target_login,
         email=request.target_email,

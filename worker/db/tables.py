@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -212,6 +213,10 @@ class ApprovalRow(Base):
     directory_login: Mapped[str | None] = mapped_column(String(320))
     stage: Mapped[int] = mapped_column(Integer, default=0)
     """Which approval stage this approval counts for (N of M, manager then security…)."""
+    stages: Mapped[list[int] | None] = mapped_column(JSON)
+    """Every stage it counts for (one per catalogue item its approver may approve)."""
+    plan_digest: Mapped[str | None] = mapped_column(String(64))
+    """The plan version approved (``playbooks.planned.plan_digest``)."""
     verdict: Mapped[str] = mapped_column(String(16))
     """approved | rejected | refused (not allowed to approve)."""
     reason: Mapped[str | None] = mapped_column(Text)

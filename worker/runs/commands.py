@@ -22,7 +22,7 @@ from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
-from playbooks.planned import Plan
+from playbooks.planned import Plan, plan_digest
 from playbooks.policy import Decision
 from playbooks.template import render
 from worker.db import audit
@@ -150,6 +150,7 @@ def _verdict(
         approver_groups=groups,
         existing=existing,
         now=now,
+        plan_digest=plan_digest(plan),
     )
 
 
@@ -169,10 +170,10 @@ def _approve(
             run.id,
             comment,
             author,
-            verdict.stage,
+            verdict,
             "approved" if verdict.accepted else "refused",
-            verdict.reason,
             now,
+            plan_digest(Plan.from_json(str(run.plan["json"]))),
         )
         if verdict.accepted and verdict.complete:
             approved = compare_and_set(
@@ -197,7 +198,12 @@ def _approve(
             actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
-            data={"reason": verdict.reason, "complete": verdict.complete, "stage": verdict.stage},
+            data={
+                "reason": verdict.reason,
+                "complete": verdict.complete,
+                "stage": verdict.stage,
+                "stages": list(verdict.stages),
+            },
         )
         if not verdict.accepted:
             queue_writeback(
@@ -226,10 +232,11 @@ def _record_approval(
     run_id: int,
     comment: Comment,
     author: Author,
-    stage: int | None,
-    verdict: str,
-    reason: str | None,
+    verdict: ApprovalVerdict,
+    answer: str,
     now: dt.datetime,
+    digest: str | None,
+    reason: str | None = None,
 ) -> None:
     """One approver's answer on a run (once per approver: a repeat comment changes nothing)."""
     insert_ignore(
@@ -240,9 +247,11 @@ def _record_approval(
             "approver": author.label,
             "directory_user": author.user.id if author.user else None,
             "directory_login": author.user.login if author.user else None,
-            "stage": stage or 0,
-            "verdict": verdict,
-            "reason": reason,
+            "stage": verdict.stage or 0,
+            "stages": list(verdict.stages) or None,
+            "plan_digest": digest,
+            "verdict": answer,
+            "reason": reason if reason is not None else verdict.reason,
             "source": f"comment:{comment.id}",
             "at": now,
         },
@@ -296,7 +305,7 @@ def _reject(
         ):
             return
         _record_approval(
-            session, run.id, comment, author, verdict.stage, "rejected", command.reason, now
+            session, run.id, comment, author, verdict, "rejected", now, None, command.reason
         )
         session.execute(
             update(TicketRow)
