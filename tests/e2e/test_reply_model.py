@@ -34,7 +34,7 @@ def test_a_requester_who_may_not_ask_is_rejected_with_who_may(w: World) -> None:
 
     assert w.ticket_row("IT-1").outcome == "rejected"
     [reply] = w.notes("IT-1", public=True)
-    assert "the account's owner or their manager" in reply.body
+    assert "at the request of the account's owner" in reply.body
     assert "may not ask" in w.text("IT-1", public=False)
     assert dict(w.directory.apply_counts) == {}  # type: ignore[attr-defined]
 

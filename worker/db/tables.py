@@ -84,6 +84,8 @@ class TicketRow(Base):
     stage: Mapped[str] = mapped_column(String(24), default="received")
     """received → classified → planned → waiting_approval/applying → done (see pipeline.STAGES)."""
     stage_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message processing the ticket (``worker.queue.claim``); its retry takes it back."""
     intent: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     """resolved | waiting_approval | escalated | not_account | suggested | refused."""
@@ -169,6 +171,8 @@ class RunRow(Base):
     """For time-bound access: when the grant is revoked."""
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message applying the run (``worker.queue.claim``); its retry takes it back."""
 
 
 class StepRow(Base):
@@ -249,6 +253,8 @@ class OutboxRow(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message sending the row (``worker.queue.claim``); its retry takes it back."""
 
 
 class TimerRow(Base):

@@ -15,6 +15,7 @@ from typing import cast
 
 import structlog
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
@@ -29,6 +30,7 @@ from worker.db import audit
 from worker.db.store import insert_ignore, older_than, ticket_from_json
 from worker.db.tables import ClassificationRow, RunRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.bulk import bulk_verdict
 from worker.runtime import Runtime
@@ -42,12 +44,18 @@ def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
     if ticket is None:
         return None
     now = rt.clock()
-    classification = _classify(rt, ticket_id, ticket, now)
-    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
-    verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
-    run_id, outbox = _record(
-        rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
-    )
+    try:
+        classification = _classify(rt, ticket_id, ticket, now)
+        decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+        verdict = _decide(
+            rt, ticket, ticket_id, classification, decision.auto, decision.reason, now
+        )
+        run_id, outbox = _record(
+            rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
+        )
+    except Exception:
+        _release(rt, ticket_id)
+        raise
     _dispatch(rt, ticket_id, run_id, verdict, outbox)
     log.info(
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
@@ -73,6 +81,7 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
                 "b_id": ticket_id,
                 "b_stale": older_than(now, rt.settings.runtime.lease_s),
                 "b_now": now,
+                "b_token": claim_token(),
             },
         ).rowcount
         if not won:
@@ -80,6 +89,19 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
         snapshot = connection.scalar(_SNAPSHOT, {"b_id": ticket_id})
         assert snapshot is not None
         return ticket_from_json(snapshot)
+
+
+def _release(rt: Runtime, ticket_id: int) -> None:
+    """
+    Give the ticket back after a failed attempt (classification, planning or recording), so any
+    message may take it. Best effort: when the database is what failed, the retry of the same
+    message takes its claim back anyway (``worker.queue.claim``).
+    """
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_RELEASE, {"b_id": ticket_id, "b_now": rt.clock()})
+    except SQLAlchemyError as exc:
+        log.warning("ticket.release_failed", ticket_id=ticket_id, error=type(exc).__name__)
 
 
 _TICKETS = cast(Table, TicketRow.__table__)
@@ -90,12 +112,23 @@ _CLAIM = (
         (_TICKETS.c.stage == TicketStage.RECEIVED)
         | (
             (_TICKETS.c.stage == TicketStage.PROCESSING)
-            & (_TICKETS.c.stage_at < bindparam("b_stale"))
+            & (
+                (_TICKETS.c.stage_at < bindparam("b_stale"))
+                | (_TICKETS.c.claimed_by == bindparam("b_token"))
+            )
         ),
     )
-    .values(stage=TicketStage.PROCESSING, stage_at=bindparam("b_now"))
+    .values(
+        stage=TicketStage.PROCESSING, stage_at=bindparam("b_now"), claimed_by=bindparam("b_token")
+    )
 )
-"""Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
+"""Claim a received ticket, one whose claim outlived its lease, or one this message holds:
+built once, run per ticket."""
+_RELEASE = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"), _TICKETS.c.stage == TicketStage.PROCESSING)
+    .values(stage=TicketStage.RECEIVED, stage_at=bindparam("b_now"), claimed_by=None)
+)
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
 _CLASSIFICATIONS = cast(Table, ClassificationRow.__table__)
 _CORRECTED = select(_CLASSIFICATIONS.c.corrected_intent).where(

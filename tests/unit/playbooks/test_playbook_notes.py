@@ -79,7 +79,7 @@ STATUS_CASES = [
         "password_reset",
         "bob",
         {"target_email": "alice@example.com"},
-        "passwords can only be reset at the request of the account's owner or their manager",
+        "passwords can only be reset at the request of the account's owner",
     ),
     ("pending", "mfa_reset", "alice", {}, "your manager has to confirm this request first"),
     ("nothing", "account_unlock", "alice", {}, "is not locked, so nothing needed changing"),
