@@ -238,27 +238,41 @@ class JiraDesk:
 
     # -- status, assignee, labels ---------------------------------------------------------
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         target = self._mapped_status(status)
         path = f"/rest/api/3/issue/{_q(key)}/transitions"
-        offered = self._get(path, "jira.transition", {}).get("transitions") or []
-        for candidate in offered:
-            names = (candidate.get("name"), (candidate.get("to") or {}).get("name"))
-            if target.casefold() in {str(n).casefold() for n in names if n}:
-                payload: JsonObject = {"transition": {"id": str(candidate["id"])}}
-                fields = self.options.transition_fields.get(status)
-                if fields:
-                    payload["fields"] = dict(fields)
-                self._t.call("POST", path, call="jira.transition", json=payload)
-                return
-        current = self._current_status(key)
-        if current.casefold() != target.casefold():
-            available = ", ".join(sorted(str(c.get("name")) for c in offered)) or "none"
-            raise RejectedError(
-                f"jira.transition: {key} is in {current!r}; no transition to {target!r} "
-                f"is available (offered: {available})",
-                system=self._t.system,
-            )
+        reached = {target.casefold()}
+
+        def there() -> bool:
+            return self._current_status(key, retry=False).casefold() in reached
+
+        def move() -> None:
+            offered = self._t.send("GET", path, call="jira.transition").json()
+            for candidate in offered.get("transitions") or []:
+                to = str((candidate.get("to") or {}).get("name") or "")
+                if target.casefold() in {
+                    str(candidate.get("name") or "").casefold(),
+                    to.casefold(),
+                }:
+                    payload: JsonObject = {"transition": {"id": str(candidate["id"])}}
+                    fields = self.options.transition_fields.get(status)
+                    if fields:
+                        payload["fields"] = dict(fields)
+                    if to:
+                        reached.add(to.casefold())  # a resend checks for where it leads
+                    self._t.send("POST", path, call="jira.transition", json=payload)
+                    return
+            current = self._current_status(key, retry=False)
+            if current.casefold() not in reached:
+                names = (str(c.get("name")) for c in offered.get("transitions") or [])
+                available = ", ".join(sorted(names)) or "none"
+                raise RejectedError(
+                    f"jira.transition: {key} is in {current!r}; no transition to {target!r} "
+                    f"is available (offered: {available})",
+                    system=self._t.system,
+                )
+
+        self._t.change_once(there, move, resend=resend)
 
     def _mapped_status(self, status: str) -> str:
         try:
@@ -269,8 +283,12 @@ class JiraDesk:
                 system=self._t.system,
             ) from None
 
-    def _current_status(self, key: str) -> str:
-        issue = self._get(f"/rest/api/3/issue/{_q(key)}", "jira.transition", {"fields": "status"})
+    def _current_status(self, key: str, *, retry: bool = True) -> str:
+        path, params = f"/rest/api/3/issue/{_q(key)}", {"fields": "status"}
+        if retry:
+            issue = self._get(path, "jira.transition", params)
+        else:
+            issue = self._t.send("GET", path, call="jira.transition", params=params).json() or {}
         return str(((issue.get("fields") or {}).get("status") or {}).get("name") or "")
 
     def assign(self, key: str, assignee: str) -> None:

@@ -114,7 +114,7 @@ class MemoryDesk:
             self.comments[key].append(WrittenComment(key, body, public, marker, comment_id))
             return PostedComment(comment_id, created=True)
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         with self._lock:
             self._check(key)
             self.statuses[key] = status

@@ -259,7 +259,7 @@ class SalesforceDesk:
 
         return self._authorised(lambda: self._t.retrying(once))
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -267,7 +267,19 @@ class SalesforceDesk:
                 f"no Case Status mapped to deskpilot status {status!r}; set options.status_map.{status}",
                 system=self._t.system,
             ) from None
-        self._update(key, {"Status": target}, "salesforce.transition")
+        call = "salesforce.transition"
+
+        def there() -> bool:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            case = self._t.send("GET", path, call=call, params={"fields": "Status"}).json()
+            return str((case or {}).get("Status")) == target
+
+        def move() -> None:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            headers = {"Sforce-Auto-Assign": "FALSE"}
+            self._t.send("PATCH", path, call=call, json={"Status": target}, headers=headers)
+
+        self._authorised(lambda: self._t.change_once(there, move, resend=resend))
 
     def assign(self, key: str, assignee: str) -> None:
         self._update(key, {"OwnerId": assignee}, "salesforce.assign")

@@ -233,7 +233,7 @@ class ServiceNowDesk:
                 return str(entry["sys_id"])
         return None
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             change = dict(self.options.status_map[status])
         except KeyError:
@@ -241,7 +241,19 @@ class ServiceNowDesk:
                 f"no ServiceNow state mapped to deskpilot status {status!r}; set options.status_map.{status}",
                 system=self._t.system,
             ) from None
-        self._patch(key, change, "servicenow.transition")
+        call = "servicenow.transition"
+        path = f"{self._table}/{self._sys_id(key, call)}"
+
+        def there() -> bool:
+            params = {"sysparm_fields": ",".join(change)}
+            record = self._t.send("GET", path, call=call, params=params).json().get("result") or {}
+            return all(str(record.get(k)) == str(v) for k, v in change.items())
+
+        def move() -> None:
+            params = {"sysparm_fields": "sys_id"}
+            self._t.send("PATCH", path, call=call, params=params, json=change)
+
+        self._t.change_once(there, move, resend=resend)
 
     def assign(self, key: str, assignee: str) -> None:
         self._patch(key, {"assigned_to": assignee}, "servicenow.assign")

@@ -102,6 +102,25 @@ class DeskTransport:
         )
         return retrying(fn)
 
+    def change_once(
+        self, done: Callable[[], bool], write: Callable[[], object], *, resend: bool = False
+    ) -> None:
+        """
+        Send a state change at most once: before any resend — a retry here after an error or a
+        timeout, or ``resend`` when an earlier attempt may have applied it — ``done`` reads the
+        desk, and nothing is sent when the ticket is already so. Both use ``send`` (one attempt).
+        """
+        attempts = 0
+
+        def once() -> None:
+            nonlocal attempts
+            attempts += 1
+            if (resend or attempts > 1) and done():
+                return
+            write()
+
+        self.retrying(once)
+
     def send(
         self,
         method: str,

@@ -243,7 +243,7 @@ class ZendeskDesk:
 
         return self._t.retrying(once)
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -254,7 +254,17 @@ class ZendeskDesk:
         change: dict[str, str | int] = (
             {"custom_status_id": int(target)} if target.isdigit() else {"status": target}
         )
-        self._update(key, change, "zendesk.transition")
+        self.check_scopes()
+        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+
+        def there() -> bool:
+            ticket = self._t.send("GET", path, call="zendesk.transition").json().get("ticket") or {}
+            return all(str(ticket.get(k)) == str(v) for k, v in change.items())
+
+        def move() -> None:
+            self._t.send("PUT", path, call="zendesk.transition", json={"ticket": change})
+
+        self._t.change_once(there, move, resend=resend)
 
     def assign(self, key: str, assignee: str) -> None:
         change: dict[str, str | int] = (

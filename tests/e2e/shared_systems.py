@@ -238,7 +238,7 @@ class SharedDesk:
             ).scalar_one()
         return PostedComment(str(n), created=True)
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         return None
 
     def assign(self, key: str, assignee: str) -> None:

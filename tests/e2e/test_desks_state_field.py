@@ -38,24 +38,19 @@ FIELD = "customfield_10099"
 ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")
 COMMENTS = re.compile(re.escape(JIRA) + r"/rest/servicedeskapi/request/IT-[0-9]+/comment(\?.*)?$")
 TRANSITIONS = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/transitions(\?.*)?$")
+USERS = {account_id(login): login for login, *_ in PEOPLE}
 EDITMETA = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/editmeta$")
 TEXT_FIELD = {
-    "fields": {
-        "customfield_10099": {
-            "required": False,
-            "schema": {
-                "type": "string",
-                "custom": "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
-                "customId": 10099,
-            },
-            "name": "deskpilot state",
-            "key": "customfield_10099",
-            "operations": ["set"],
-        }
-    }
+    "required": False,
+    "schema": {
+        "type": "string",
+        "custom": "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
+        "customId": 10099,
+    },
+    "name": "deskpilot state",
+    "key": FIELD,
+    "operations": ["set"],
 }
-"""The issue's edit metadata: the state field is a short text field (what docs/desks.md asks)."""
-USERS = {account_id(login): login for login, *_ in PEOPLE}
 
 
 @contextmanager
@@ -96,13 +91,13 @@ def _jira_site(rsps: responses.RequestsMock) -> list[tuple[str, Any]]:
     def created(request: Any) -> tuple[int, dict[str, str], str]:
         return 201, {}, json.dumps({"id": str(next(ids)), **json.loads(request.body)})
 
-    rsps.add(responses.GET, EDITMETA, json=TEXT_FIELD)
     rsps.add_callback(responses.PUT, ISSUE, callback=put)
     rsps.add(responses.GET, COMMENTS, json=empty)
     rsps.add_callback(responses.POST, COMMENTS, callback=created)
     rsps.add(responses.GET, TRANSITIONS, json=offered)
     rsps.add(responses.POST, TRANSITIONS, status=204)
     rsps.add_callback(responses.GET, f"{JIRA}/rest/api/3/user", callback=_user)
+    rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
     return puts
 
 
@@ -178,7 +173,7 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             queue_state(w.rt, session, ticket, TicketOutcome.WAITING_APPROVAL)
             queue_state(w.rt, session, ticket, TicketOutcome.RESOLVED)
         older, newer = _pending(w, OutboxRow)
-        rsps.add(responses.GET, EDITMETA, json=TEXT_FIELD)
+        rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
         rsps.add(
             responses.PUT,
             JIRA + "/rest/api/3/issue/IT-3",
@@ -193,7 +188,7 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             row = session.get(OutboxRow, older)
             assert row is not None
             assert (row.state, row.desk_ref) == ("sent", "superseded")
-        assert [c.request.method for c in rsps.calls] == ["GET", "PUT"]  # editmeta, then the field
+        assert [c.request.method for c in rsps.calls] == ["GET", "PUT"]
 
 
 def _pending(w: World, table: Any) -> list[int]:

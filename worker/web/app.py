@@ -14,12 +14,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from worker.db.outage import database_unavailable
 from worker.inbound.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.runtime import Runtime
 from worker.web import auth, dashboard, drift, review, secretpage
+from worker.web.unavailable import OutageLog, unavailable_answer
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -31,18 +34,28 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
 
+    outage = OutageLog()
+
     @app.post("/hooks/{desk}", summary="Receive a desk's webhook delivery")
     async def hooks(desk: str, request: Request) -> Response:
         started = time.perf_counter()
-        body = await _read_limited(request, rt.settings.web.max_body_bytes)
-        if body is None:
-            receipt = await run_in_threadpool(_too_large, rt, desk, dict(request.headers))
-        else:
-            receipt = await run_in_threadpool(
-                receive_webhook, rt, desk, dict(request.headers), body
-            )
         known = rt.settings.desk(desk) is not None
         label = desk if known else "(unknown)"
+        body = await _read_limited(request, rt.settings.web.max_body_bytes)
+        try:
+            if body is None:
+                receipt = await run_in_threadpool(_too_large, rt, desk, dict(request.headers))
+            else:
+                receipt = await run_in_threadpool(
+                    receive_webhook, rt, desk, dict(request.headers), body
+                )
+        except SQLAlchemyError as exc:
+            if not database_unavailable(exc):
+                raise
+            WEBHOOKS.labels(label, "503").inc()
+            outage.refused(label, exc)
+            return unavailable_answer()
+        outage.stored()
         WEBHOOKS.labels(label, str(receipt.outcome.value)).inc()
         ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
         return _answer(receipt)
