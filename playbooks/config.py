@@ -58,6 +58,52 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ReplyEvent = Literal[
+    "done",
+    "nothing",
+    "asked",
+    "rejected",
+    "declined",
+    "pending_approval",
+    "refused",
+    "escalated",
+    "failed",
+    "expired",
+]
+"""What can happen on a ticket that the requester might be told about publicly."""
+DEFAULT_PUBLIC_REPLIES: tuple[ReplyEvent, ...] = (
+    "done",
+    "nothing",
+    "asked",
+    "rejected",
+    "declined",
+)
+"""A public reply only when the requester must act or learn an outcome: fulfilled (``done``,
+``nothing`` to change), refused by policy (``rejected``) or by an approver's ``/reject``
+(``declined``), or information is needed (``asked``)."""
+
+
+class ReplySettings(_Section):
+    """
+    Which events write a public reply on the ticket, and in which words (section
+    ``playbooks.replies``). Every other event is told to the agents in an internal note only.
+    """
+
+    public: tuple[ReplyEvent, ...] = DEFAULT_PUBLIC_REPLIES
+    templates: dict[ReplyEvent, str] = Field(default_factory=dict)
+    """A public reply's wording for an event (Jinja, the context of the playbooks' ``notes``);
+    it replaces the playbook's own and the built-in wording for every playbook."""
+
+    def is_public(self, event: ReplyEvent) -> bool:
+        """
+        True when ``event`` writes a public reply.
+
+        Args:
+            event: what happened.
+        """
+        return event in self.public
+
+
 ITEM_APPROVAL = re.compile(r"^(manager|owner_only|manager_or_owner|group:\S.*)$")
 """An item's approval rule: the target's manager, its owners, either, or a group's members."""
 
@@ -247,6 +293,7 @@ class PolicySettings(_Section):
     bulk_batch_size: int = Field(default=20, ge=1)
     field_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Form-field names the playbooks read → the desk's own field keys (``customfield_10101``)."""
+    replies: ReplySettings = Field(default_factory=ReplySettings)
     overrides: dict[str, PlaybookOverride] = Field(default_factory=dict)
     """Per playbook name: its approval rule and who may ask, as this deployment wants them."""
     group_names: dict[str, str] = Field(default_factory=dict)

@@ -24,6 +24,7 @@ from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, plan_digest
 from playbooks.policy import Decision
+from playbooks.template import render
 from worker.db import audit
 from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.db.tables import (
@@ -268,6 +269,14 @@ def _record_approval(
     )
 
 
+def declined_reply(template: str | None, reason: str | None) -> str:
+    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
+    if template is None:
+        said = f" Reason: {reason}" if reason else ""
+        return f"Your request was reviewed and declined.{said}"
+    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
+
+
 def _reject(
     rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
 ) -> None:
@@ -315,15 +324,25 @@ def _reject(
                 stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
             )
         )
-        reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            OutboxKind.PUBLIC_REPLY,
-            f"Your request was reviewed and declined.{reason}",
-            f"rejected-{run.id}",
+            OutboxKind.INTERNAL_NOTE,
+            f"Rejected by {author.label}."
+            + (f" Reason: {command.reason}" if command.reason else ""),
+            f"rejected-note-{run.id}",
         )
+        replies = rt.settings.playbooks.replies
+        if replies.is_public("declined"):
+            queue_writeback(
+                rt,
+                session,
+                ticket,
+                OutboxKind.PUBLIC_REPLY,
+                declined_reply(replies.templates.get("declined"), command.reason),
+                f"rejected-{run.id}",
+            )
         queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,
