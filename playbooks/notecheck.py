@@ -18,11 +18,13 @@ from playbooks.template import ENV
 
 NOTE_VARIABLES = frozenset(
     {
-        "status", "requester", "target", "inputs", "application", "until", "question",
+        "status", "requester", "target", "inputs", "application", "items", "until", "question",
         "one_time_link", "done", "ticket",
     }
 )  # fmt: skip
-"""The names a note template is rendered with (``playbooks.notes`` builds exactly these)."""
+"""The names every note template is rendered with (``playbooks.notes._context`` builds these)."""
+PUBLIC_ONLY = frozenset({"allowed"})
+"""Names only a public reply has (who may ask, for the refusal)."""
 PERSON_FIELDS = frozenset({"login", "display_name", "email", "first_name"})
 """The fields of ``requester`` and ``target`` in a note."""
 LINK = "one_time_link"
@@ -41,9 +43,10 @@ def check_note(source: str, *, internal: bool) -> list[str]:
         tree = ENV.parse(source)
     except TemplateSyntaxError:
         return []  # compile_template reports syntax errors with the same location
+    known = NOTE_VARIABLES if internal else NOTE_VARIABLES | PUBLIC_ONLY
     problems = [
-        f"undefined variable {name!r} (a note knows: {', '.join(sorted(NOTE_VARIABLES))})"
-        for name in sorted(find_undeclared_variables(tree) - NOTE_VARIABLES - set(ENV.globals))
+        f"undefined variable {name!r} (a note knows: {', '.join(sorted(known))})"
+        for name in sorted(find_undeclared_variables(tree) - known - set(ENV.globals))
     ]
     for node in tree.find_all(nodes.Getattr):
         owner = node.node.name if isinstance(node.node, nodes.Name) else None
