@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -371,6 +371,15 @@ class JiraDesk:
         if token and not page.get("isLast", False):
             return PollPage(tuple(deliveries), state.next_page(str(token)).dump(), more=True)
         return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        params = {
+            "fields": ",".join((*POLL_FIELDS, *self.options.extra_fields)),
+            "expand": "changelog",
+        }
+        issue = self._get(f"/rest/api/3/issue/{_q(key)}", "jira.fetch_ticket", params)
+        updated = str((issue.get("fields") or {}).get("updated") or "")
+        return replace(self._delivery(issue, updated), source="fetch")
 
     def _jql(self, watermark: datetime) -> str:
         start = (watermark - timedelta(seconds=self.options.overlap_s)).astimezone(
