@@ -48,6 +48,17 @@ def _matches(pattern: str, value: str) -> bool:
     return fnmatchcase(" ".join(value.split()).casefold(), " ".join(pattern.split()).casefold())
 
 
+def field_key(label: str) -> str:
+    """
+    A form field's label as inputs and settings name it: ``Job title``, ``job_title`` and
+    ``Job-Title`` are one key, and so are ``Who is locked out?`` and ``who_is_locked_out``.
+
+    Args:
+        label: the label or key as written.
+    """
+    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
+
+
 def app_names(app: Application) -> set[str]:
     """Every name a catalogue item answers to (name, aliases, group, licence), casefolded."""
     names = [app.name, *app.aliases, app.group or "", app.license or ""]
