@@ -20,6 +20,7 @@ from playbooks.lifecycle import RunState
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.steps import revocation_steps, verify_step
+from playbooks.template import render
 from worker.clocks.slaclock import fire_sla_timer
 from worker.db import audit
 from worker.db.store import compare_and_set
@@ -33,6 +34,7 @@ from worker.runtime import Runtime
 log = structlog.get_logger("deskpilot.timers")
 
 BATCH = 500
+EXPIRED_REPLY = "The temporary access granted on this ticket has now ended."
 RETRY_AFTER = dt.timedelta(seconds=60)
 
 
@@ -127,14 +129,14 @@ def _record_expiry(
         else:
             body = f"Time-bound access from this ticket ended as planned ({len(steps)} change(s) checked and removed)."
         queue_writeback(rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"expired-{row.id}")
-        if not problems:
+        replies = rt.settings.playbooks.replies
+        if not problems and replies.is_public("expired"):
+            template = replies.templates.get("expired", EXPIRED_REPLY)
+            text = render(
+                template, {"ticket": trow.key}, where="playbooks.replies.templates.expired"
+            )
             queue_writeback(
-                rt,
-                session,
-                trow,
-                OutboxKind.PUBLIC_REPLY,
-                "The temporary access granted on this ticket has now ended.",
-                f"expired-public-{row.id}",
+                rt, session, trow, OutboxKind.PUBLIC_REPLY, text, f"expired-public-{row.id}"
             )
         audit.append(
             session,
