@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from intake.classifier.cues import has_cue
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
+from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel, load_model
-from intake.classifier.text import clean_text
+from intake.classifier.text import read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
@@ -39,6 +41,18 @@ class Classification:
     ``empty``."""
     language: str | None
     """The language guessed when it is not English (``de``, ``fr``…), else None."""
+    lookalike: str | None = None
+    """A topic that reads like an account ask but is not (``printer``, ``badge``,
+    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
+    cue_found: bool = True
+    """The text says in so many words what the intent does (``intake.classifier.cues``)."""
+
+    @property
+    def margin(self) -> float:
+        """How far the best intent's score is ahead of the second's (1.0 when alone)."""
+        if len(self.top) < 2:
+            return self.confidence
+        return self.top[0][1] - self.top[1][1]
 
 
 @dataclass(frozen=True)
@@ -93,14 +107,15 @@ class Classifier:
         requester_email: str | None = None,
     ) -> Classification:
         """Classify raw subject and body; ``desk_fields`` see ``ticket_desk_fields``."""
-        text = clean_text(subject or "", body or "")
+        reading = read_ticket(subject or "", body or "")
+        text = reading.text
         if not text.strip():
             return Classification(
                 "not_account", 0.0, (("not_account", 0.0),), EMPTY_ENTITIES, "empty", None
             )
         entities = extract_entities(
             subject or "", text, now=now, applications=self.settings.applications,
-            requester_email=requester_email,
+            requester_email=requester_email, fields=reading.fields,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None
@@ -122,7 +137,9 @@ class Classifier:
         scores = self.model.scores(subject, text)
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
         intent, confidence = top[0]
-        return Classification(intent, confidence, top, entities, "text", foreign)
+        topic = lookalike_topic(text)
+        cue = has_cue(intent, text)
+        return Classification(intent, confidence, top, entities, "text", foreign, topic, cue)
 
 
 def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:

@@ -85,8 +85,22 @@ def test_custom_intent_keyword_rule() -> None:
     assert gate(result, settings, desk="jira").auto
 
 
-def _classification(intent: str, confidence: float, route: str = "text") -> Classification:
-    return Classification(intent, confidence, ((intent, confidence),), Entities(), route, None)
+SELF = Entities(target_is_requester=True)
+
+
+def _classification(
+    intent: str,
+    confidence: float,
+    route: str = "text",
+    *,
+    second: float = 0.0,
+    entities: Entities = SELF,
+    language: str | None = None,
+    lookalike: str | None = None,
+    cue: bool = True,
+) -> Classification:
+    top = ((intent, confidence), ("not_account", second))
+    return Classification(intent, confidence, top, entities, route, language, lookalike, cue)
 
 
 @pytest.mark.parametrize(
