@@ -39,16 +39,10 @@ from sla.definition import compile_sla
 from sla.feed import evaluate_ticket
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import (
-    ApprovalRow,
-    RunRow,
-    SlaClockRow,
-    TicketEventRow,
-    TicketRow,
-    TimerRow,
-    utcnow,
-)
+from worker.db.database import utcnow
+from worker.db.records import SlaClockRow
 from worker.db.store import compare_and_set, event_to_json
+from worker.db.tables import ApprovalRow, RunRow, TicketEventRow, TicketRow, TimerRow
 from worker.logging import configure_logging
 from worker.queue.timers import fire_timers
 from worker.runtime import Runtime

@@ -50,6 +50,18 @@ class RateLimitedError(TransientError):
 class UnavailableError(TransientError):
     """The system is down, overloaded or unreachable (5xx, timeout, connection reset, LDAP busy)."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message, system=system, status=status)
+        self.retry_after_s = retry_after_s
+        """How long the server said to stay away (a 503's ``Retry-After``), when it said."""
+
 
 class PermanentError(DeskpilotError):
     """Retrying will not help; a person has to look."""

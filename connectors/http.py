@@ -74,7 +74,8 @@ def check_response(
     """
     Return ``response`` if it succeeded, else raise the deskpilot error for its status.
 
-    429 → RateLimitedError (honouring Retry-After), 5xx → UnavailableError, 401/403 → AuthError,
+    429 → RateLimitedError (honouring Retry-After), 5xx → UnavailableError (carrying a 503's
+    Retry-After), 401/403 → AuthError,
     404 → NotFoundError, any other 4xx → RejectedError. The vendor's error text is kept in the
     message (it never holds secrets: bodies are not logged, only raised to the run's record).
     """
@@ -92,7 +93,11 @@ def check_response(
             status=status,
         )
     if status >= 500:
-        raise UnavailableError(f"server error: {detail}", system=system, status=status)
+        # RFC 9110: a 503 (Jira, Zendesk in maintenance) may say how long the outage lasts.
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        raise UnavailableError(
+            f"server error: {detail}", system=system, status=status, retry_after_s=wait
+        )
     if status in (401, 403):
         raise AuthError(
             f"not authorised (check the API credentials and their scopes): {detail}",

@@ -19,40 +19,13 @@ from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel, load_model
+from intake.classifier.result import Classification
 from intake.classifier.text import read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
 
 TOP_N = 3
-
-
-@dataclass(frozen=True)
-class Classification:
-    """What deskpilot understood of a ticket and how sure it is."""
-
-    intent: str
-    confidence: float
-    top: tuple[tuple[str, float], ...]
-    """The best intents with their scores, highest first (at most three)."""
-    entities: Entities
-    route: str
-    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text`` or
-    ``empty``."""
-    language: str | None
-    """The language guessed when it is not English (``de``, ``fr``…), else None."""
-    lookalike: str | None = None
-    """A topic that reads like an account ask but is not (``printer``, ``badge``,
-    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
-    cue_found: bool = True
-    """The text says in so many words what the intent does (``intake.classifier.cues``)."""
-
-    @property
-    def margin(self) -> float:
-        """How far the best intent's score is ahead of the second's (1.0 when alone)."""
-        if len(self.top) < 2:
-            return self.confidence
-        return self.top[0][1] - self.top[1][1]
 
 
 @dataclass(frozen=True)

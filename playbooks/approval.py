@@ -1,10 +1,14 @@
 """
 Approval requirements and the check of one approval against them.
 
-A requirement has stages (the playbook's rule, and the security group's when policy adds it);
-every stage must reach its count. Nobody approves their own request or access for themself,
-only the named people or group members count, N of M counts distinct people, and an approval
-older than ``expires_after_s`` no longer counts.
+A requirement has stages (the playbook's rule — one per item when a plan grants several
+catalogue items, each with its own approvers — and the security group's when policy adds it);
+every stage must reach its count. One approval counts for every open stage its approver is
+eligible for, so one ``/approve`` approves a several-item plan when the approver is eligible for
+every item. Nobody approves their own request or access for themself, only the named people or
+group members count, N of M counts distinct people, an approval older than ``expires_after_s``
+no longer counts, and an approval given to another version of the plan (``plan_digest``) does
+not count for this one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Literal
 
 from connectors.identity import DirectoryUser
 
-StageKind = Literal["manager", "app_owner", "group", "n_of_m", "security"]
+StageKind = Literal["manager", "app_owner", "group", "n_of_m", "security", "item"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,10 @@ class ApprovalStage:
     approvers: tuple[str, ...] = ()
     """Ids, logins or e-mail addresses of the people who may approve (for manager/app_owner/n_of_m)."""
     group: str | None = None
-    """The group whose members may approve (for group/security)."""
+    """The group whose members may approve (for group/security); with ``approvers``, either may."""
     count: int = 1
+    item: str | None = None
+    """For ``item`` stages: the catalogue item (application, group, licence) this stage approves."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,11 @@ class ApprovalRequirement:
 
     def describe(self) -> str:
         """``2 of olivia, oscar; and a member of security-approvers`` for notes."""
-        parts = [f"{s.count} of {s.label}" if s.count > 1 else s.label for s in self.stages]
+        parts = [
+            (f"for {s.item}: " if s.item else "")
+            + (f"{s.count} of {s.label}" if s.count > 1 else s.label)
+            for s in self.stages
+        ]
         return "; and ".join(parts)
 
 
@@ -54,6 +64,15 @@ class RecordedApproval:
     approver_login: str
     stage: int
     at: datetime
+    stages: tuple[int, ...] = ()
+    """Every stage the approval counts for (empty: ``stage`` only, as recorded before 0.7)."""
+    plan_digest: str | None = None
+    """The plan version approved (``playbooks.planned.plan_digest``); None: any version."""
+
+    @property
+    def covers(self) -> tuple[int, ...]:
+        """The stages this approval counts for."""
+        return self.stages or (self.stage,)
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,9 @@ class ApprovalVerdict:
     complete: bool
     reason: str
     stage: int | None = None
-    """The stage the approval counts for (record it with the approval)."""
+    """The first stage the approval counts for (record it with the approval)."""
+    stages: tuple[int, ...] = ()
+    """Every stage the approval counts for (record them with the approval)."""
 
 
 def check_approval(
@@ -76,6 +97,7 @@ def check_approval(
     approver_groups: Sequence[str],
     existing: Sequence[RecordedApproval],
     now: datetime,
+    plan_digest: str | None = None,
 ) -> ApprovalVerdict:
     """
     Decide whether ``approver``'s approval counts towards ``requirement``.
@@ -88,9 +110,14 @@ def check_approval(
         approver_groups: the approver's groups, as the directory reports them.
         existing: approvals recorded so far for this plan.
         now: the time of this approval.
+        plan_digest: the current plan's version; approvals of another version do not count.
     """
-    valid = _unexpired(requirement, existing, now)
-    counts = [sum(1 for a in valid if a.stage == i) for i in range(len(requirement.stages))]
+    valid = [
+        a
+        for a in _unexpired(requirement, existing, now)
+        if plan_digest is None or a.plan_digest in (None, plan_digest)
+    ]
+    counts = [sum(1 for a in valid if i in a.covers) for i in range(len(requirement.stages))]
     refusal = _refusal(approver, requester, target, valid)
     if refusal is not None:
         return ApprovalVerdict(False, _complete(requirement, counts), refusal)
@@ -112,11 +139,28 @@ def check_approval(
             _complete(requirement, counts),
             f"the approval {approver.login} may give is already complete",
         )
-    stage = open_stages[0]
-    counts[stage] += 1
-    spec = requirement.stages[stage]
-    reason = f"approved by {approver.login} ({counts[stage]} of {spec.count} from {spec.label})"
-    return ApprovalVerdict(True, _complete(requirement, counts), reason, stage)
+    for stage in open_stages:
+        counts[stage] += 1
+    reason = f"approved by {approver.login} ({_counted(requirement, counts, open_stages)})"
+    missing = [
+        requirement.stages[i].label
+        for i, spec in enumerate(requirement.stages)
+        if counts[i] < spec.count
+    ]
+    if missing:
+        reason += f"; still needed: {'; '.join(missing)}"
+    return ApprovalVerdict(
+        True, _complete(requirement, counts), reason, open_stages[0], tuple(open_stages)
+    )
+
+
+def _counted(requirement: ApprovalRequirement, counts: Sequence[int], stages: Sequence[int]) -> str:
+    parts = []
+    for i in stages:
+        spec = requirement.stages[i]
+        what = f"{spec.item}: " if spec.item else ""
+        parts.append(f"{what}{counts[i]} of {spec.count} from {spec.label}")
+    return "; ".join(parts)
 
 
 def _refusal(
@@ -148,8 +192,8 @@ def _unexpired(
 
 
 def _may_approve(stage: ApprovalStage, approver: DirectoryUser, groups: Sequence[str]) -> bool:
-    if stage.group is not None:
-        return stage.group.casefold() in {g.casefold() for g in groups}
+    if stage.group is not None and stage.group.casefold() in {g.casefold() for g in groups}:
+        return True
     names = {approver.id.casefold(), approver.login.casefold(), (approver.email or "").casefold()}
     return any(a.casefold() in names for a in stage.approvers)
 

@@ -5,7 +5,8 @@ Bulk provisioning from a CSV attachment: read it, check every row, plan the good
 delimiter; ``validate_rows`` checks each row and says which column is wrong and why;
 ``build_bulk_plan`` plans a bulk playbook once per good row and joins the steps;
 ``chunk_steps`` cuts the plan into batches (one person's steps never split) for the worker to
-apply under rate limits; ``render_bulk_result`` is the partial-success report.
+apply under rate limits; ``render_bulk_result`` is the partial-success report;
+``approved_by_a_person`` is the bulk approval rule.
 """
 
 from __future__ import annotations
@@ -18,19 +19,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from playbooks.approval import ApprovalRequirement, ApprovalStage
+from playbooks.bulk_rows import carries_access
 from playbooks.config import PolicySettings
 from playbooks.model import Playbook
 from playbooks.plan import build_plan
 from playbooks.planned import Account, Plan, PlannedStep
+from playbooks.policy import Decision
 from playbooks.request import DirectoryReader, PlanRequest
 from playbooks.resolve import EMAIL
 
 REQUIRED_COLUMNS = ("given_name", "family_name", "email", "department", "start_date")
-OPTIONAL_COLUMNS = ("login", "title", "manager_email", "groups")
+OPTIONAL_COLUMNS = ("login", "title", "manager_email", "manager_login", "groups", "licenses")
 _ALIASES = {
     "first_name": "given_name", "firstname": "given_name", "last_name": "family_name",
     "lastname": "family_name", "surname": "family_name", "mail": "email", "e_mail": "email",
     "manager": "manager_email", "job_title": "title", "startdate": "start_date",
+    "licences": "licenses", "licence": "licenses", "license": "licenses",
+    "manager_uid": "manager_login", "manager_username": "manager_login",
 }  # fmt: skip
 
 
@@ -188,7 +194,11 @@ def _row_problems(
                 number, "start_date", f"“{row['start_date']}” is not a date (use YYYY-MM-DD)"
             )
         )
-    if row.get("department") and settings.role_for(row["department"], row.get("title")) is None:
+    if (
+        row.get("department")
+        and not carries_access(row)
+        and settings.role_for(row["department"], row.get("title")) is None
+    ):
         problems.append(
             RowProblem(
                 number, "department", f"no role template for department “{row['department']}”"
@@ -238,6 +248,7 @@ def build_bulk_plan(
     """
     steps: list[PlannedStep] = []
     good, bad = [], list(report.bad_rows)
+    parents: dict[str, tuple[str, ...]] = {}
     for number, row in report.good_rows:
         row_request = dataclasses.replace(
             request, desk_fields={**row, "manager_email": row.get("manager_email", "")}
@@ -250,9 +261,15 @@ def build_bulk_plan(
             continue
         good.append((number, row))
         steps += [dataclasses.replace(s, group_key=f"row {number}") for s in plan.steps]
+        parents.update(plan.group_parents)
     header = build_plan_header(playbook, request, now)
     numbered = tuple(dataclasses.replace(s, index=i) for i, s in enumerate(steps, start=1))
-    plan = dataclasses.replace(header, steps=numbered, requester_groups=_groups(request, directory))
+    plan = dataclasses.replace(
+        header,
+        steps=numbered,
+        requester_groups=_groups(request, directory),
+        group_parents=parents,
+    )
     if not numbered:
         plan = Plan.note_only(plan, "No row of the file can be planned; see the report.")
     return plan, BulkReport(tuple(good), tuple(sorted(bad, key=lambda p: p.row)))
@@ -281,7 +298,33 @@ def build_plan_header(playbook: Playbook, request: PlanRequest, now: datetime) -
 
 
 def _groups(request: PlanRequest, directory: DirectoryReader) -> tuple[str, ...]:
-    return () if request.requester is None else tuple(directory.groups_of(request.requester.id))
+    return (
+        ()
+        if request.requester is None
+        else tuple(directory.transitive_groups_of(request.requester.id))
+    )
+
+
+def approved_by_a_person(
+    decision: Decision, playbook: Playbook, settings: PolicySettings
+) -> Decision:
+    """
+    The bulk approval rule: a file can hold many people, so someone reads its report first.
+
+    A decision that would run on its own waits for one member of the playbook's first
+    ``who_may_ask`` group (the security group when it names none); any other decision stands.
+
+    Args:
+        decision: the policy's decision on the bulk plan.
+        playbook: the bulk playbook.
+        settings: where the security group is configured.
+    """
+    if decision.outcome != "auto":
+        return decision
+    group = next(iter(playbook.who_may_ask.groups), settings.security_group)
+    stage = ApprovalStage("group", f"a member of {group}", group=group)
+    reasons = (*decision.reasons, "a bulk import waits for a person to check the file's report")
+    return Decision("needs_approval", ApprovalRequirement((stage,)), reasons)
 
 
 def chunk_steps(plan: Plan, size: int) -> tuple[tuple[PlannedStep, ...], ...]:

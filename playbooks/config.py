@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbooks.duration import parse_duration
+from playbooks.model import ApprovalRule, Playbook, RequesterRule
 
 PRIVILEGED_GROUPS = (
     "Domain Admins",
@@ -40,24 +42,75 @@ PRIVILEGED_ACCOUNTS = (
 )
 
 
+def _matches(pattern: str, value: str) -> bool:
+    """``value`` matches the shell-style ``pattern`` (``*``, ``?``), case and spacing aside."""
+    return fnmatchcase(" ".join(value.split()).casefold(), " ".join(pattern.split()).casefold())
+
+
+def app_names(app: Application) -> set[str]:
+    """Every name a catalogue item answers to (name, aliases, group, licence), casefolded."""
+    names = [app.name, *app.aliases, app.group or "", app.license or ""]
+    return {" ".join(n.split()).casefold() for n in names if n}
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ITEM_APPROVAL = re.compile(r"^(manager|owner_only|manager_or_owner|group:\S.*)$")
+"""An item's approval rule: the target's manager, its owners, either, or a group's members."""
+
+
 class Application(_Section):
-    """An application of the catalogue: the group that grants it, who owns it, its licence."""
+    """
+    An item of the catalogue: an application, a group or a licence people ask for by name.
+
+    ``group`` grants it, ``license`` is the seat it needs (an item may have either or both);
+    ``approval`` says who approves it (``manager``, ``owner_only``, ``manager_or_owner`` or
+    ``group:<name>``; unset: the playbook's ``approval.fallback``); ``max_duration`` caps
+    time-bound access to it.
+    """
 
     name: str
     aliases: tuple[str, ...] = ()
-    group: str
-    owners: tuple[str, ...] = Field(min_length=1)
-    """Logins or e-mail addresses of the people who approve access to it."""
+    group: str | None = None
+    owners: tuple[str, ...] = ()
+    """Logins or e-mail addresses of the people who own it (and may approve access to it)."""
     license: str | None = None
     directory: str | None = None
+    approval: str | None = None
+    """None: the playbook's ``approval.fallback`` rule."""
+    max_duration: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Application:
+        if self.group is None and self.license is None:
+            raise ValueError(f"catalogue item `{self.name}` needs a `group` or a `license`")
+        if self.approval is not None and not ITEM_APPROVAL.match(self.approval):
+            raise ValueError(
+                f"catalogue item `{self.name}`: approval `{self.approval}` is not one of "
+                "manager, owner_only, manager_or_owner, group:<name>"
+            )
+        if self.approval == "owner_only" and not self.owners:
+            raise ValueError(f"catalogue item `{self.name}`: approval owner_only needs `owners`")
+        if self.max_duration is not None:
+            parse_duration(self.max_duration)
+        return self
+
+    @property
+    def approval_group(self) -> str | None:
+        """The group whose members approve (``group:<name>``), else None."""
+        kind, _, group = (self.approval or "").partition(":")
+        return group.strip() if kind == "group" else None
 
 
 class RoleTemplate(_Section):
-    """What a new starter in ``department`` (optionally with ``title``) gets."""
+    """
+    What a new starter in ``department`` (optionally with ``title``) gets.
+
+    Both are shell-style patterns matched without regard to case: ``*`` is anything
+    (``Research``, ``Sales*``, ``*``); no title matches any title.
+    """
 
     department: str
     title: str | None = None
@@ -93,6 +146,87 @@ class HandoverSettings(_Section):
     directory: str | None = None
 
 
+class NamingSettings(_Section):
+    """
+    How a new account's login and e-mail address are derived from the person's name.
+
+    Templates use ``{first}``, ``{last}`` (the given and family name, lowercase, ASCII-folded,
+    without spaces, hyphens or apostrophes) and ``{middle}``, with indexing for initials:
+    ``{first}{last[0]}`` → ``amaran``, ``{first[0]}.{last}@example.com`` → ``a.nwosu@example.com``.
+    When a login or an address is taken, ``collision`` numbers it (``{login}{n}``, ``n`` from 2).
+    """
+
+    login: str = "{first[0]}{last}"
+    email: str | None = None
+    """None: the e-mail address comes from the ticket or is left to the directory."""
+    contractor_email: str | None = None
+    """The address of a contractor (``employee_type`` contractor), when it differs."""
+    collision: str = "{login}{n}"
+    email_collision: str = "{local}{n}"
+    """How a taken address's local part is numbered."""
+    max_tries: int = Field(default=50, ge=1)
+
+    @model_validator(mode="after")
+    def _templates(self) -> NamingSettings:
+        from playbooks.naming import check_template
+
+        check_template(self.login, ("first", "last", "middle"), where="naming.login")
+        for name in ("email", "contractor_email"):
+            value = getattr(self, name)
+            if value is not None:
+                check_template(value, ("first", "last", "middle"), where=f"naming.{name}")
+        check_template(self.collision, ("login", "n"), where="naming.collision")
+        check_template(self.email_collision, ("local", "n"), where="naming.email_collision")
+        return self
+
+
+class PlaybookOverride(_Section):
+    """A deployment's own rule for a library playbook, without copying its YAML."""
+
+    approval: ApprovalRule | None = None
+    who_may_ask: RequesterRule | None = None
+
+
+PERSON_FIELDS = (
+    "Requested for",
+    "Raise this request on behalf of",
+    "On behalf of",
+    "Request participants",
+    "Who is this for?",
+    "Who is locked out?",
+    "User",
+    "Target user",
+    "Employee",
+    "Leaver",
+    "Account",
+)
+"""Form fields (by label) that name the person a request is for, in the order they are read."""
+
+
+class PeopleSettings(_Section):
+    """How the person a ticket is about is found in the directory."""
+
+    target_fields: tuple[str, ...] = PERSON_FIELDS
+    manager_fields: tuple[str, ...] = ("Line manager", "Manager", "Reports to")
+    name_threshold: float = Field(default=88.0, ge=50.0, le=100.0)
+    """The rapidfuzz score (0 to 100) a written name must reach against a display name."""
+    name_margin: float = Field(default=4.0, ge=0.0)
+    """A second candidate within this many points of the best makes the name ambiguous."""
+    contract_end_attribute: str = "contract_end"
+    """The directory attribute holding a contractor's last day (ISO date)."""
+    contract_end_attributes: dict[str, str] = Field(default_factory=dict)
+    """Per directory name, when a directory keeps it elsewhere (``extensionAttribute7``)."""
+
+    def contract_end_of(self, directory: str) -> str:
+        """
+        The attribute that holds the contract end in ``directory``.
+
+        Args:
+            directory: the directory's configured name.
+        """
+        return self.contract_end_attributes.get(directory, self.contract_end_attribute)
+
+
 class PolicySettings(_Section):
     """Guardrails and catalogues the planner and the policy read (config section ``playbooks``)."""
 
@@ -112,6 +246,12 @@ class PolicySettings(_Section):
     bulk_batch_size: int = Field(default=20, ge=1)
     field_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Form-field names the playbooks read → the desk's own field keys (``customfield_10101``)."""
+    overrides: dict[str, PlaybookOverride] = Field(default_factory=dict)
+    """Per playbook name: its approval rule and who may ask, as this deployment wants them."""
+    group_names: dict[str, str] = Field(default_factory=dict)
+    """The groups playbooks name (``hr-team``, ``change-approvers``) → this deployment's groups."""
+    naming: NamingSettings = Field(default_factory=NamingSettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
 
     @field_validator("privileged_accounts")
     @classmethod
@@ -132,25 +272,60 @@ class PolicySettings(_Section):
         Args:
             text: an application name as the requester wrote it.
         """
-        wanted = text.strip().casefold()
+        wanted = " ".join(text.split()).casefold()
         for app in self.applications:
-            if wanted in {app.name.casefold(), *(a.casefold() for a in app.aliases)}:
+            if wanted in app_names(app):
                 return app
         return None
 
     def role_for(self, department: str, title: str | None) -> RoleTemplate | None:
         """
-        The role template for a department and title (an exact title wins over the department's).
+        The first role template whose department and title patterns match (``*`` = anything).
 
         Args:
             department: the department as written.
-            title: the job title, if known.
+            title: the job title, if known (a template with a title pattern other than ``*``
+                needs one).
         """
-        dept = [r for r in self.role_templates if r.department.casefold() == department.casefold()]
-        exact = [r for r in dept if title and r.title and r.title.casefold() == title.casefold()]
-        general = [r for r in dept if r.title is None]
-        found = exact or general
-        return found[0] if found else None
+        for role in self.role_templates:
+            if not _matches(role.department, department):
+                continue
+            if role.title is None or role.title.strip() == "*":
+                return role
+            if title and _matches(role.title, title):
+                return role
+        return None
+
+    def effective(self, playbook: Playbook) -> Playbook:
+        """
+        ``playbook`` with this deployment's ``overrides`` applied (its approval, who may ask).
+
+        Args:
+            playbook: as loaded from the library.
+        """
+        override = self.overrides.get(playbook.name)
+        if override is None:
+            return playbook
+        update = {k: v for k, v in override if v is not None}
+        return playbook.model_copy(update=update)
+
+    def group_name(self, name: str) -> str:
+        """
+        The deployment's group for a group a playbook names (itself when not mapped).
+
+        Args:
+            name: the playbook's group name.
+        """
+        return self.group_names.get(name, name)
+
+    def has_department(self, department: str) -> bool:
+        """
+        True if some role template's department pattern matches ``department``.
+
+        Args:
+            department: the department as written.
+        """
+        return any(_matches(r.department, department) for r in self.role_templates)
 
     def named_fields(self, fields: Mapping[str, str]) -> dict[str, str]:
         """
@@ -187,4 +362,4 @@ class PolicySettings(_Section):
     def known_groups(self) -> frozenset[str]:
         """Every group named by the role templates and the application catalogue."""
         groups = {g for r in self.role_templates for g in r.groups}
-        return frozenset(groups | {a.group for a in self.applications})
+        return frozenset(groups | {a.group for a in self.applications if a.group})

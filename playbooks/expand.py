@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.identity import DirectoryUser
 from playbooks.config import PolicySettings
+from playbooks.duration import parse_duration
 from playbooks.model import STEP_PARAMS, CompensationSpec, Playbook, StepSpec
 from playbooks.planned import Account, PlannedStep
 from playbooks.request import DirectoryReader
@@ -128,10 +129,27 @@ def _plan_one(
         before=before,
         after=after,
         changed=changed,
-        until=ctx.until if spec.time_bound and changed else None,
+        until=_item_until(ctx.until, facts) if spec.time_bound and changed else None,
         group_key=account.login,
+        item=_item_name(facts.get("item")),
         **_compensation(spec, facts, where),
     )
+
+
+def _item_name(item: object) -> str | None:
+    """The catalogue item a ``for_each`` step is planned for (an application's facts)."""
+    if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+        return str(item["name"])
+    return None
+
+
+def _item_until(until: datetime | None, facts: Mapping[str, Any]) -> datetime | None:
+    """The plan's expiry, capped by the item's own ``max_duration`` (counted from now)."""
+    item, now = facts.get("item"), facts.get("now")
+    cap = item.get("max_duration") if isinstance(item, Mapping) else None
+    if until is None or not cap or not isinstance(now, datetime):
+        return until
+    return min(until, now + timedelta(seconds=parse_duration(str(cap))))
 
 
 def _subject(

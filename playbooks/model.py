@@ -109,8 +109,9 @@ SOURCES = ("entity", "desk_field", "requester", "target", "const")
 RiskTier = Literal["low", "medium", "high", "critical"]
 InputType = Literal[
     "text", "email", "login", "date", "duration", "user", "group", "license", "application",
-    "department",
+    "department", "applications", "licenses",
 ]  # fmt: skip
+"""``applications``/``licenses``: every catalogue item (licence) the ticket asks for, as a list."""
 TargetRule = Literal["requester", "named", "named_or_requester", "new", "none"]
 NoteStatus = Literal[
     "done", "pending_approval", "asked", "refused", "escalated", "failed", "nothing"
@@ -183,7 +184,19 @@ class RequesterRule(Strict):
 class ApprovalRule(Strict):
     """Who must approve before the steps run."""
 
-    rule: Literal["none", "manager", "app_owner", "group", "n_of_m"] = "none"
+    rule: Literal[
+        "none",
+        "manager",
+        "app_owner",
+        "owner_only",
+        "manager_or_owner",
+        "catalogue",
+        "group",
+        "n_of_m",
+    ] = "none"
+    """``catalogue``: each catalogue item of the plan by its own ``approval`` rule."""
+    fallback: Literal["manager", "owner_only", "manager_or_owner"] = "owner_only"
+    """For ``catalogue``: the rule of an item that has none (or that the catalogue lacks)."""
     group: str | None = None
     approvers: tuple[str, ...] = ()
     """For ``n_of_m``: logins or e-mail addresses of the M people."""

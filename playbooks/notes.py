@@ -17,7 +17,7 @@ from playbooks.approval import RecordedApproval
 from playbooks.model import NoteStatus, Playbook
 from playbooks.planned import Account, Plan, PlannedStep
 from playbooks.policy import Decision
-from playbooks.render import describe_until, format_state
+from playbooks.render import describe_until, format_state, render_plan
 from playbooks.steps import Verification
 from playbooks.template import render
 
@@ -108,7 +108,7 @@ def render_internal_note(playbook: Playbook, facts: RunFacts) -> str:
         parts.append(
             render(playbook.notes.internal, context, where=f"{playbook.name}.notes.internal")
         )
-    parts.append(facts.plan.render_markdown().strip())
+    parts.append(render_plan(facts.plan).strip())
     parts += _decision(facts.decision, facts.approvals)
     parts += _outcomes("Changes", facts.outcomes)
     parts += _outcomes("Undone after the failure", facts.compensations)
@@ -130,7 +130,8 @@ def _context(facts: RunFacts, status: NoteStatus) -> dict[str, Any]:
         "requester": _person(plan.requester),
         "target": _person(plan.target),
         "inputs": dict(plan.inputs),
-        "application": plan.application,
+        "application": " and ".join(plan.items) if plan.items else plan.application,
+        "items": list(plan.items),
         "until": None if plan.until is None else f"{plan.until:%Y-%m-%d}",
         "question": plan.question,
         "one_time_link": link,

@@ -8,6 +8,8 @@ A plan: what a playbook run will change, where, for whom and until when — befo
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +74,8 @@ class PlannedStep:
     """A task for an agent (e.g. a manual handover), not a directory call."""
     group_key: str = ""
     """Steps with the same key belong together (one person of a bulk file)."""
+    item: str | None = None
+    """The catalogue item (application, group, licence) this step grants or removes."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,13 @@ class Plan:
     requester: Account | None = None
     requester_groups: tuple[str, ...] = ()
     target_groups: tuple[str, ...] = ()
+    """Every group the target belongs to, directly or through nested groups."""
+    group_parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each group a step adds someone to: the groups it is nested in (held with it)."""
     target_manager_id: str | None = None
     application: str | None = None
+    items: tuple[str, ...] = ()
+    """The catalogue items the plan grants or removes, each approved by its own rule."""
     until: datetime | None = None
     """When time-bound access ends (its revocation is due)."""
     not_before: datetime | None = None
@@ -157,11 +166,33 @@ class Plan:
         """
         return _ADAPTER.validate_json(text)
 
-    def render_markdown(self) -> str:
-        """The plan as agents read it in the internal note and on the review page."""
-        from playbooks.render import render_plan
 
-        return render_plan(self)
+def plan_digest(plan: Plan) -> str:
+    """
+    A fingerprint of what the plan will change: an approval counts only for the version it saw.
+
+    Args:
+        plan: the plan; its changes (kind, directory, account, parameters, expiry), its items
+            and its apply date are covered, its wording and creation time are not.
+    """
+    changes = [
+        [
+            s.kind,
+            s.directory,
+            s.target.login,
+            sorted(s.params.items()),
+            s.until.isoformat() if s.until else None,
+        ]
+        for s in plan.changes
+    ]
+    body = [
+        plan.playbook,
+        plan.target.login if plan.target else None,
+        list(plan.items),
+        plan.not_before.isoformat() if plan.not_before else None,
+        changes,
+    ]
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
 
 
 _ADAPTER: TypeAdapter[Plan] = TypeAdapter(Plan)

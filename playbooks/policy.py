@@ -7,6 +7,7 @@ directory said), the request, the settings and the requester's recent resets.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,26 +20,32 @@ from playbooks.approval import (
     ApprovalStage,
     ApprovalVerdict,
     RecordedApproval,
+    StageKind,
     check_approval,
 )
-from playbooks.config import PolicySettings
+from playbooks.config import Application, PolicySettings
 from playbooks.duration import parse_duration
 from playbooks.model import Playbook
 from playbooks.planned import Plan
 from playbooks.request import PlanRequest
 
 __all__ = [
+    "RESET_INTENTS",
     "ApprovalRequirement",
     "ApprovalStage",
     "ApprovalVerdict",
     "Decision",
     "RecordedApproval",
     "check_approval",
+    "counts_resets",
     "decide",
 ]
 
 Outcome = Literal["auto", "needs_approval", "refused"]
 RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
+"""The step kinds that count against a requester's reset rate limit."""
+RESET_INTENTS = frozenset({"password_reset", "mfa_reset", "account_unlock"})
+"""The intents whose earlier runs are a requester's recent resets (``rate_problems``)."""
 
 
 @dataclass(frozen=True)
@@ -87,15 +94,17 @@ def decide(
         settings: the guardrail settings.
         recent_resets: when the requester's earlier resets were (any age; the window is applied here).
     """
+    playbook = settings.effective(playbook)
     if plan.kind == "escalate":
         return Decision("refused", None, (plan.reason or "the plan needs a person",))
     if plan.kind in ("ask", "note_only"):
         return Decision("auto", None, ("nothing will change",))
     refusals = [
-        *requester_problems(playbook, plan, request),
+        *requester_problems(playbook, plan, request, settings),
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
+        *secret_problems(plan),
     ]
     if refusals:
         return Decision("refused", None, tuple(refusals))
@@ -106,7 +115,9 @@ def decide(
     return Decision("needs_approval", ApprovalRequirement(stages, expires), tuple(reasons))
 
 
-def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> list[str]:
+def requester_problems(
+    playbook: Playbook, plan: Plan, request: PlanRequest, settings: PolicySettings | None = None
+) -> list[str]:
     """
     Why the requester may not ask for this (empty when they may).
 
@@ -114,6 +125,7 @@ def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> 
         playbook: its ``who_may_ask`` rule.
         plan: the target and the requester's groups, as planned.
         request: the requester's account.
+        settings: ``group_names`` maps the playbook's groups to the deployment's.
     """
     requester = request.requester
     if requester is None:
@@ -130,29 +142,38 @@ def requester_problems(playbook: Playbook, plan: Plan, request: PlanRequest) -> 
         rule.anyone
         or (rule.target and is_target)
         or (rule.manager and requester.id in manager_ids)
-        or {g.casefold() for g in rule.groups} & {g.casefold() for g in plan.requester_groups}
+        or {_group(g, settings).casefold() for g in rule.groups}
+        & {g.casefold() for g in plan.requester_groups}
     ):
         return []
     return [
-        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: only {_allowed(playbook)} may"
+        f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: "
+        f"only {_allowed(playbook, settings)} may"
     ]
+
+
+def _group(name: str, settings: PolicySettings | None) -> str:
+    return settings.group_name(name) if settings is not None else name
 
 
 def _whom(plan: Plan) -> str:
     return "this account" if plan.target is None else plan.target.login
 
 
-def _allowed(playbook: Playbook) -> str:
+def _allowed(playbook: Playbook, settings: PolicySettings | None = None) -> str:
     rule = playbook.who_may_ask
     who = ["the account's owner"] if rule.target else []
     who += ["their manager"] if rule.manager else []
-    who += [f"members of {g}" for g in rule.groups]
+    who += [f"members of {_group(g, settings)}" for g in rule.groups]
     return " or ".join(who) or "nobody"
 
 
 def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Privileged accounts and groups are never changed automatically.
+
+    Membership is transitive: a target in a group nested in a privileged group is privileged,
+    and adding someone to a group nested in a privileged group changes the privileged group.
 
     Args:
         plan: the accounts and groups it touches.
@@ -181,12 +202,21 @@ def privileged_problems(plan: Plan, settings: PolicySettings) -> list[str]:
         problems.append(
             f"the plan changes privileged group(s) {', '.join(touched)}: a person must do this"
         )
+    for group, parents in sorted(plan.group_parents.items()):
+        above = [p for p in parents if settings.is_privileged_group(p)]
+        if above and group not in touched:
+            problems.append(
+                f"{group} is nested in privileged group(s) {', '.join(above)}: a person must do this"
+            )
     return problems
 
 
 def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
     """
     Segregation-of-duties pairs someone would hold after the plan (current groups + planned adds).
+
+    Membership counts transitively: the target's groups include nested ones, and a planned add
+    brings every group the added group is nested in.
 
     Args:
         plan: current groups of the target and the planned group changes.
@@ -198,6 +228,7 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
         for step in plan.steps:
             if step.target.login == person and step.kind == "add_to_group":
                 groups.add(step.params["group"])
+                groups.update(plan.group_parents.get(step.params["group"], ()))
             if step.target.login == person and step.kind == "remove_from_group":
                 groups.discard(step.params["group"])
         folded = {g.casefold() for g in groups}
@@ -207,6 +238,36 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
                     f"{person} would hold both {first} and {second} (segregation of duties)"
                 )
     return problems
+
+
+def counts_resets(request: PlanRequest) -> bool:
+    """
+    Whether deciding ``request`` needs the requester's recent resets (the shell reads them).
+
+    Args:
+        request: the request being planned.
+    """
+    return request.requester is not None and request.intent in RESET_INTENTS
+
+
+def secret_problems(plan: Plan) -> list[str]:
+    """
+    A one-time password is handed out only to the owner of the account, who asked for it.
+
+    Its link goes in the reply to the requester, so anyone else asking would receive someone
+    else's password.
+
+    Args:
+        plan: its requester and the accounts its one-time-password steps act on.
+    """
+    requester = plan.requester
+    return [
+        f"a one-time password for {step.target.login} would reach {requester.login if requester else 'an unknown requester'}, "
+        "not the account's owner: a person must do this"
+        for step in plan.steps
+        if step.kind == "set_one_time_password"
+        and (requester is None or requester.id is None or step.target.id != requester.id)
+    ]
 
 
 def rate_problems(
@@ -264,33 +325,74 @@ def _rule_stage(
     playbook: Playbook, plan: Plan, settings: PolicySettings, reasons: list[str]
 ) -> list[ApprovalStage]:
     rule = playbook.approval
-    security = ApprovalStage(
-        "security", f"a member of {settings.security_group}", group=settings.security_group
-    )
     if rule.rule == "none":
         return []
     reasons.append(f"`{playbook.name}` needs approval by {rule.rule.replace('_', ' ')}")
-    if rule.rule == "manager":
-        if plan.target_manager_id is None:
-            reasons.append("no manager recorded: the security group approves instead")
-            return [security]
-        return [
-            ApprovalStage("manager", f"the manager of {_whom(plan)}", (plan.target_manager_id,))
-        ]
-    if rule.rule == "app_owner":
+    if rule.rule == "catalogue":
+        return item_stages(plan, settings, reasons, rule.fallback)
+    if rule.rule in ("manager", "owner_only", "manager_or_owner", "app_owner"):
+        kind = "owner_only" if rule.rule == "app_owner" else rule.rule
         app = settings.application(plan.application or "")
-        if app is None:
-            reasons.append("no application owner known: the security group approves instead")
-            return [security]
-        return [
-            ApprovalStage(
-                "app_owner", f"an owner of {app.name} ({', '.join(app.owners)})", app.owners
-            )
-        ]
+        stage = _people_stage(kind, plan, app, settings, reasons)
+        return [stage]
     if rule.rule == "group":
         assert rule.group is not None
-        return [ApprovalStage("group", f"a member of {rule.group}", group=rule.group)]
+        group = settings.group_name(rule.group)
+        return [ApprovalStage("group", f"a member of {group}", group=group)]
     return [ApprovalStage("n_of_m", ", ".join(rule.approvers), rule.approvers, count=rule.count)]
+
+
+def item_stages(
+    plan: Plan, settings: PolicySettings, reasons: list[str], fallback: str = "owner_only"
+) -> list[ApprovalStage]:
+    """
+    One stage per catalogue item of the plan, each by the item's own ``approval`` rule.
+
+    An item without a rule of its own (or one the catalogue does not list, or a plan without
+    items) is approved by ``fallback``; an item whose approvers cannot be named falls back to
+    the security group.
+
+    Args:
+        plan: its items and target.
+        settings: the catalogue.
+        reasons: where to explain fallbacks.
+        fallback: the rule for items without one.
+    """
+    names = plan.items or ((plan.application,) if plan.application else ())
+    if not names:
+        return [_people_stage(fallback, plan, None, settings, reasons)]
+    stages = []
+    for name in names:
+        app = settings.application(name)
+        rule = (app.approval if app is not None else None) or fallback
+        group = app.approval_group if app is not None else None
+        if group is not None:
+            stage = ApprovalStage("group", f"a member of {group}", group=group)
+        else:
+            stage = _people_stage(rule, plan, app, settings, reasons)
+        stages.append(dataclasses.replace(stage, kind="item", item=app.name if app else name))
+    return stages
+
+
+def _people_stage(
+    rule: str, plan: Plan, app: Application | None, settings: PolicySettings, reasons: list[str]
+) -> ApprovalStage:
+    manager = plan.target_manager_id if rule in ("manager", "manager_or_owner") else None
+    owners = app.owners if app is not None and rule in ("owner_only", "manager_or_owner") else ()
+    who = []
+    if manager is not None:
+        who.append(f"the manager of {_whom(plan)}")
+    if owners:
+        who.append(f"an owner of {app.name if app else 'it'} ({', '.join(owners)})")
+    if not who:
+        reasons.append(
+            f"nobody to approve by {rule.replace('_', ' ')}: the security group approves instead"
+        )
+        group = settings.security_group
+        return ApprovalStage("security", f"a member of {group}", group=group)
+    approvers = ((manager,) if manager else ()) + tuple(owners)
+    kind: StageKind = {"manager": "manager", "owner_only": "app_owner"}.get(rule, "item")  # type: ignore[assignment]
+    return ApprovalStage(kind, " or ".join(who), approvers)
 
 
 _ADAPTER: TypeAdapter[Decision] = TypeAdapter(Decision)

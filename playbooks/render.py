@@ -64,7 +64,9 @@ def _header(plan: Plan) -> list[str]:
         rows.append(f"- For: **{plan.target.label}** on `{plan.target.directory}`")
     if plan.requester is not None:
         rows.append(f"- Requested by: {plan.requester.label}")
-    if plan.application:
+    if len(plan.items) > 1:
+        rows.append(f"- Items: {', '.join(plan.items)}")
+    elif plan.application:
         rows.append(f"- Application: {plan.application}")
     if plan.steps:
         rows.append(f"- Access: {describe_until(plan.until)}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from connectors.identity import Capability, DirectoryUser, License
+from connectors.identity import Capability, DirectoryUser, License, UserPage
 from intake.model import Ticket
 
 
@@ -40,12 +40,24 @@ class DirectoryReader(Protocol):
         """The names of the groups the account is a direct member of, sorted."""
         ...
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        """Every group the account belongs to, directly or through nested groups, sorted."""
+        ...
+
+    def groups_containing(self, group: str) -> list[str]:
+        """Every group ``group`` is nested in, directly or transitively, sorted."""
+        ...
+
     def licenses_of(self, user_id: str) -> list[str]:
         """The ids of the licences assigned to the account, sorted."""
         ...
 
     def list_licenses(self) -> list[License]:
         """The licences this system can assign, with seat counts where known."""
+        ...
+
+    def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
+        """One page of accounts (for finding people by name); ``cursor`` None is the first."""
         ...
 
 

@@ -14,10 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.identity import DirectoryUser
-from playbooks.config import Application, PolicySettings
+from intake.classifier.dates import parse_date
+from playbooks.catalogue import find_items
+from playbooks.config import Application, PeopleSettings, PolicySettings
 from playbooks.duration import DurationError, parse_duration
 from playbooks.model import InputSpec, Playbook
+from playbooks.people import Found, PeopleIndex, Unclear
 from playbooks.request import DirectoryReader, PlanRequest
+from playbooks.targets import TargetClues, find_target, own_message, text_fields
 from playbooks.template import TemplateRenderError, render
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,50 +62,77 @@ def user_facts(user: DirectoryUser | None) -> dict[str, Any] | None:
 
 
 def resolve_target(
-    playbook: Playbook, request: PlanRequest, directory: DirectoryReader
+    playbook: Playbook,
+    request: PlanRequest,
+    directory: DirectoryReader,
+    settings: PolicySettings | None = None,
 ) -> DirectoryUser | Problem | None:
     """
     Find the account the playbook acts on, following the playbook's ``target`` rule.
+
+    The person the ticket names (``playbooks.targets.find_target``: a person field of the form,
+    a login, an e-mail, a name) is the target; the requester only when the ticket names nobody
+    else. A name that matches nobody, or several people, is asked about, never guessed.
 
     Args:
         playbook: whose ``target`` rule applies.
         request: the request, with the target entities and the requester.
         directory: where to look the target up.
+        settings: the person fields and the name-matching threshold (defaults when None).
 
     Returns:
         The account; None for ``new``/``none`` targets; ``Ask``/``Escalate`` when it cannot be found.
     """
     if playbook.target in ("new", "none"):
         return None
-    named = request.target_email or request.target_login or request.target_name
-    if (
-        playbook.target == "requester"
-        or request.target_is_requester
-        or (playbook.target == "named_or_requester" and not named)
-    ):
-        if request.requester is None:
-            return Escalate("the requester has no account in the directory")
-        return request.requester
-    if not named:
+    if playbook.target == "requester":
+        return _requester(request)
+    people = (settings or PolicySettings()).people
+    clues = TargetClues(
+        fields=request.fields,
+        text=f"{request.ticket.subject}\n{request.ticket.description}",
+        login=request.target_login,
+        email=request.target_email,
+        name=request.target_name,
+    )
+    found = find_target(
+        clues,
+        people_index(directory, people),
+        request.requester,
+        person_fields=people.target_fields,
+    )
+    if isinstance(found, Found):
+        return found.user
+    if isinstance(found, Unclear):
+        return Ask(found.question, ("target",))
+    if playbook.target == "named" and not request.target_is_requester:
         return Ask("Whose account is this about? Please give their e-mail address.", ("target",))
-    return _find_named(request, directory)
+    return _requester(request)
 
 
-def _find_named(request: PlanRequest, directory: DirectoryReader) -> DirectoryUser | Problem:
-    user = None
-    if request.target_email:
-        user = directory.find_user(email=request.target_email)
-    if user is None and request.target_login:
-        user = directory.find_user(login=request.target_login)
-    if user is not None:
-        return user
-    if not (request.target_email or request.target_login):
-        who = request.target_name or request.target_text
-        return Ask(
-            f"Which account do you mean by “{who}”? Please give their e-mail address.", ("target",)
-        )
-    who = request.target_email or request.target_login
-    return Escalate(f"no account {who} in directory `{directory.name}`")
+def _requester(request: PlanRequest) -> DirectoryUser | Escalate:
+    if request.requester is None:
+        return Escalate("the requester has no account in the directory")
+    return request.requester
+
+
+def people_index(directory: DirectoryReader, people: PeopleSettings) -> PeopleIndex:
+    """
+    Every account of ``directory``, indexed for names (read once per directory and plan).
+
+    Args:
+        directory: lists its users page by page.
+        people: the name-matching threshold and margin.
+    """
+    users: list[DirectoryUser] = []
+    cursor: str | None = None
+    while True:
+        page = directory.list_users(cursor)
+        users.extend(page.users)
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return PeopleIndex.of(users, threshold=people.name_threshold, margin=people.name_margin)
 
 
 def resolve_inputs(
@@ -127,17 +158,53 @@ def resolve_inputs(
     values: dict[str, Any] = {}
     missing: list[tuple[str, InputSpec]] = []
     for name, spec in playbook.inputs.items():
+        if spec.type in ("applications", "licenses"):
+            items = _items(name, spec, request, directory, settings)
+            if isinstance(items, Ask | Escalate):
+                return items
+            if not items and spec.required:
+                missing.append((name, spec))
+            values[name] = items
+            continue
         raw = _first_value(spec, request, target, settings)
         if raw is None:
             if spec.required:
                 missing.append((name, spec))
             values[name] = None
             continue
-        converted = _convert(name, spec, raw, directory, settings)
+        converted = _convert(name, spec, raw, directory, settings, request)
         if isinstance(converted, Ask | Escalate):
             return converted
         values[name] = converted
     return _missing_problem(missing, request, settings) if missing else values
+
+
+def _items(
+    name: str,
+    spec: InputSpec,
+    request: PlanRequest,
+    directory: DirectoryReader,
+    settings: PolicySettings,
+) -> list[Any] | Problem:
+    """Every item the ticket asks for; the ``from`` sources only when the catalogue finds none."""
+    fields = settings.named_fields(request.fields)
+    text = f"{request.ticket.subject}\n{request.ticket.description}"
+    found = find_items(fields, own_message(text), text, settings.applications)
+    if spec.type == "licenses":
+        found = [a for a in found if a.license]
+    if found:
+        if spec.type == "licenses":
+            ids = [_license(name, a.name, directory, settings) for a in found]
+            problem = next((i for i in ids if isinstance(i, Escalate)), None)
+            return problem if problem is not None else ids
+        return [_app_facts(a) for a in found]
+    raw = _first_value(spec, request, None, settings)
+    if raw is None:
+        return []
+    one = _convert(
+        name, spec.model_copy(update={"type": spec.type[:-1]}), raw, directory, settings, request
+    )
+    return one if isinstance(one, Ask | Escalate) else [one]
 
 
 def _missing_problem(
@@ -161,14 +228,14 @@ def _missing_problem(
 def _first_value(
     spec: InputSpec, request: PlanRequest, target: DirectoryUser | None, settings: PolicySettings
 ) -> object:
-    fields = {k.casefold(): v for k, v in settings.named_fields(request.fields).items()}
+    fields = form_fields(request, settings)
     for item in spec.from_:
         source, _, name = item.partition(".")
         value: object = None
         if source == "entity":
             value = getattr(request, name)
         elif source == "desk_field":
-            value = fields.get(name.casefold())
+            value = fields.get(field_key(name))
         elif source in ("requester", "target"):
             user = request.requester if source == "requester" else target
             value = getattr(user, name) if user is not None else None
@@ -179,8 +246,45 @@ def _first_value(
     return spec.default
 
 
+def field_key(label: str) -> str:
+    """A field label as inputs name it: ``Job title``, ``job_title`` and ``Job-Title`` are one."""
+    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
+
+
+_FULL_NAME_FIELDS = ("name", "full_name", "employee_name", "new_starter", "starter_name")
+
+
+def form_fields(request: PlanRequest, settings: PolicySettings) -> dict[str, str]:
+    """
+    The ticket's form fields by ``field_key``: the desk's fields over ``Label: value`` lines of
+    the requester's message, with a full name split into first and last name when the form
+    gives only the full name.
+
+    Args:
+        request: the ticket and its desk fields.
+        settings: ``field_names`` for the desk's own field keys.
+    """
+    text = f"{request.ticket.subject}\n{request.ticket.description}"
+    merged = {**text_fields(text), **settings.named_fields(request.fields)}
+    fields = {
+        field_key(k): v.strip() for k, v in merged.items() if isinstance(v, str) and v.strip()
+    }
+    full = next((fields[k] for k in _FULL_NAME_FIELDS if fields.get(k)), None)
+    if full and not (fields.get("first_name") or fields.get("given_name")):
+        first, _, last = " ".join(full.split()).partition(" ")
+        if last:
+            fields.setdefault("first_name", first)
+            fields.setdefault("last_name", last)
+    return fields
+
+
 def _convert(
-    name: str, spec: InputSpec, raw: object, directory: DirectoryReader, settings: PolicySettings
+    name: str,
+    spec: InputSpec,
+    raw: object,
+    directory: DirectoryReader,
+    settings: PolicySettings,
+    request: PlanRequest,
 ) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
     if spec.type == "email":
@@ -190,11 +294,11 @@ def _convert(
             else Ask(f"“{text}” is not an e-mail address. {spec.ask or ''}".strip(), (name,))
         )
     if spec.type == "date":
-        return _date(name, spec, raw)
+        return _date(name, spec, raw, request.ticket.created_at)
     if spec.type == "duration":
         return _duration(name, spec, raw)
     if spec.type == "user":
-        return _user(name, text, directory)
+        return _user(name, text, directory, settings, request)
     if spec.type == "license":
         return _license(name, text, directory, settings)
     if spec.type == "application":
@@ -203,19 +307,22 @@ def _convert(
             known = ", ".join(a.name for a in settings.applications) or "none configured"
             return Escalate(f"`{text}` is not in the application catalogue (known: {known})")
         return _app_facts(app)
-    if spec.type == "department" and not any(
-        r.department.casefold() == text.casefold() for r in settings.role_templates
-    ):
+    if spec.type == "department" and not settings.has_department(text):
         return Escalate(f"no role template for department `{text}`")
     return text.strip()
 
 
-def _date(name: str, spec: InputSpec, raw: object) -> datetime | Ask:
+def _date(name: str, spec: InputSpec, raw: object, written_at: datetime | None) -> datetime | Ask:
     if isinstance(raw, datetime):
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     try:
         value = datetime.fromisoformat(str(raw).strip())
     except ValueError:
+        # 13/10/2025, 13 October 2025; a date without a year needs the ticket's own date
+        anchor = written_at or datetime(1970, 1, 1, tzinfo=UTC)
+        day = parse_date(str(raw), anchor) if written_at or re.search(r"\d{4}", str(raw)) else None
+        if day is not None:
+            return day
         return Ask(
             f"“{raw}” is not a date I can read (use YYYY-MM-DD). {spec.ask or ''}".strip(), (name,)
         )
@@ -234,9 +341,22 @@ def _duration(name: str, spec: InputSpec, raw: object) -> int | Ask:
         )
 
 
-def _user(name: str, text: str, directory: DirectoryReader) -> dict[str, Any] | Escalate:
+def _user(
+    name: str,
+    text: str,
+    directory: DirectoryReader,
+    settings: PolicySettings,
+    request: PlanRequest,
+) -> dict[str, Any] | Problem:
     key = text.strip()
-    user = directory.find_user(email=key) if "@" in key else directory.find_user(login=key)
+    user = directory.find_user(email=key) if "@" in key else None
+    if user is None and "@" not in key:
+        resolved = people_index(directory, settings.people).resolve(
+            key, requester=request.requester
+        )
+        if isinstance(resolved, Unclear):
+            return Ask(resolved.question, (name,))
+        user = resolved.user
     if user is None:
         return Escalate(f"input `{name}`: no account {key} in directory `{directory.name}`")
     facts = user_facts(user)
@@ -277,10 +397,16 @@ def ticket_facts(request: PlanRequest, settings: PolicySettings | None = None) -
         "url": ticket.url,
         "requester_name": ticket.requester.name,
         "csv_attachments": csv,
-        "fields": dict(request.fields)
-        if settings is None
-        else settings.named_fields(request.fields),
+        "fields": _template_fields(
+            request.fields if settings is None else settings.named_fields(request.fields)
+        ),
     }
+
+
+def _template_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """Fields by their own label and by ``field_key`` (``Employment type`` → ``employment_type``)."""
+    keyed = {field_key(k): v for k, v in fields.items()}
+    return {**keyed, **fields}
 
 
 def display_value(value: object) -> str:
@@ -302,6 +428,7 @@ __all__ = [
     "Escalate",
     "TemplateRenderError",
     "display_value",
+    "people_index",
     "resolve_inputs",
     "resolve_target",
     "ticket_facts",

@@ -26,7 +26,7 @@ from sla.config import (
     Weekly,
     parse_goal_duration,
 )
-from sla.definition import EVENT_TRIGGERS, effective_metrics, metric_kind, metric_setting
+from sla.metric import EVENT_TRIGGERS, effective_metrics, metric_kind, metric_setting
 from sla.zone import zone_of
 
 _DASH = "\u2013"  # an en dash, so a window reads as a time range

@@ -18,6 +18,7 @@ from datetime import date
 
 from intake.model import Priority, StatusCategory
 from sla.calendar import Calendar, HolidaySource, make_calendar
+from sla.check import check_sla_settings
 from sla.clock import CyclePolicy, GoalChange
 from sla.config import (
     CalendarSettings,
@@ -27,55 +28,8 @@ from sla.config import (
     SlaSettings,
     parse_goal_duration,
 )
+from sla.metric import effective_metrics, metric_kind, metric_setting
 from sla.timer import Threshold
-
-EVENT_TRIGGERS = frozenset(
-    {
-        "created",
-        "reopened",
-        "comment:public_agent",
-        "comment:public_requester",
-        "comment:internal",
-        "assigned",
-        "unassigned",
-        "assignee_changed",
-        "priority_changed",
-    }
-)
-_DONE = ["status:resolved", "status:closed"]
-_CANCEL = ["status:cancelled"]
-_DEFAULTS: dict[MetricKind, dict[str, list[str] | str]] = {
-    MetricKind.FIRST_RESPONSE: {"start": ["created"], "stop": ["comment:public_agent"], "cycles": "first_only"},
-    MetricKind.RESOLUTION: {
-        "start": ["created", "reopened"],
-        "stop": _DONE,
-        "pause_while": ["pending_requester", "pending_approval"],
-        "cycles": "every",
-    },
-    MetricKind.NEXT_REPLY: {
-        "start": ["comment:public_requester"],
-        "stop": ["comment:public_agent", *_DONE],
-        "cycles": "every",
-    },
-    MetricKind.PERIODIC_UPDATE: {
-        "start": ["comment:public_agent"],
-        "reset": ["comment:public_agent"],
-        "stop": _DONE,
-        "cycles": "every",
-    },
-    MetricKind.REQUESTER_WAIT: {
-        "start": ["created"],
-        "stop": _DONE,
-        "pause_while": ["pending_requester"],
-        "cycles": "first_only",
-    },
-    MetricKind.AGENT_WORK: {
-        "start": ["created"],
-        "stop": _DONE,
-        "pause_while": ["pending_requester", "pending_approval", "pending_other"],
-        "cycles": "first_only",
-    },
-}  # fmt: skip
 
 
 class SlaConfigError(ValueError):
@@ -170,37 +124,6 @@ class SlaDefinitions:
         return next((p for p in self.policies if p.matches(desk, intent, priority)), None)
 
 
-def metric_setting(name: str, settings: MetricSettings, field: str) -> list[str] | str | None:
-    """
-    A metric's field, falling back to its kind's default.
-
-    Args:
-        name: the metric's name in the configuration.
-        settings: its settings.
-        field: ``start``, ``stop``, ``pause_while``, ``resume``, ``cancel``, ``reset``, ``cycles``.
-    """
-    value = getattr(settings, field)
-    if value is not None:
-        return value  # type: ignore[no-any-return]
-    kind = metric_kind(name, settings)
-    default = _DEFAULTS.get(kind, {}).get(field) if kind else None
-    if default is None:
-        return _CANCEL if field == "cancel" else ([] if field != "cycles" else "every")
-    return default
-
-
-def metric_kind(name: str, settings: MetricSettings) -> MetricKind | None:
-    """The metric's kind: explicit, else its name when that is a kind, else None."""
-    if settings.kind is not None:
-        return settings.kind
-    return MetricKind(name) if name in MetricKind.__members__.values() else None
-
-
-def effective_metrics(settings: SlaSettings) -> dict[str, MetricSettings]:
-    """The configured metrics, or the six built-in ones when none are configured."""
-    return dict(settings.metrics) or {kind.value: MetricSettings() for kind in MetricKind}
-
-
 def holiday_source(value: HolidaySettings | Sequence[date]) -> HolidaySource:
     """Turn holiday settings (or a plain list of dates) into a ``HolidaySource``."""
     if isinstance(value, HolidaySettings):
@@ -266,8 +189,6 @@ def compile_sla(settings: SlaSettings) -> SlaDefinitions:
     Raises:
         SlaConfigError: with every problem ``check_sla_settings`` finds.
     """
-    from sla.check import check_sla_settings  # check imports this module for the defaults
-
     problems = check_sla_settings(settings)
     if problems:
         raise SlaConfigError(problems)

@@ -8,6 +8,7 @@ processes and machines (they share the database and, in production, Redis).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from collections.abc import Mapping
@@ -29,7 +30,8 @@ from intake.classify import Classifier
 from playbooks.load import builtin_library_dir, load_library
 from worker.config import AppSettings
 from worker.db import migrate
-from worker.db.database import Database, DeadLetterRow, utcnow
+from worker.db.database import Database, utcnow
+from worker.db.records import DeadLetterRow
 from worker.queue.actors import declare_actors
 from worker.queue.broker import DeadLetters, RedisJanitor, make_broker
 from worker.queue.periodic import Ticker
@@ -208,3 +210,12 @@ class WebServer:
         """Stop serving."""
         self.server.should_exit = True
         self._thread.join(timeout=10)
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (``deskpilot run``, ``worker`` and the demo's serve mode)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass

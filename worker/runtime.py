@@ -11,15 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import dramatiq
 import structlog
 
 from connectors.desks import DeskClient
 from connectors.identity import DirectoryClient
+from intake.classify import Classifier
+from playbooks.load import Library
+from sla.definition import SlaDefinitions
 from worker.config import AppSettings, DeskSettings
 from worker.db.database import Database, utcnow
+from worker.queue.names import ActorName
 
 log = structlog.get_logger("deskpilot.runtime")
 
@@ -34,15 +37,15 @@ class Runtime:
     desks: dict[str, DeskClient]
     directories: dict[str, DirectoryClient]
     webhook_secrets: dict[str, bytes | None]
-    classifier: Any
-    library: Any
+    classifier: Classifier
+    library: Library
     clock: Callable[[], dt.datetime] = utcnow
-    actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
-    sla: Any = None
+    actors: dict[ActorName, dramatiq.Actor[..., None]] = field(default_factory=dict)
+    sla: SlaDefinitions | None = None
     """The compiled SLA definitions (``worker.clocks.slaclock.definitions``)."""
     node: str = "deskpilot"
 
-    def send(self, actor: str, *args: Any, delay_ms: int | None = None) -> None:
+    def send(self, actor: ActorName, *args: int | str, delay_ms: int | None = None) -> None:
         """Enqueue ``actor(*args)``; a failure is logged, never raised (the sweeper re-sends)."""
         try:
             self.actors[actor].send_with_options(args=args, delay=delay_ms)

@@ -61,6 +61,24 @@ class DeskSlaValue:
     paused: bool
 
 
+@dataclass(frozen=True)
+class DeskPerson:
+    """A desk user as the desk's own user API describes them (never as a payload claims)."""
+
+    id: str
+    email: str | None
+    """None when the desk does not show it (Jira profile visibility, a user without one)."""
+    name: str | None = None
+    is_agent: bool | None = None
+    """The desk's own role: True for agents/admins (Zendesk ``agent``/``admin``, a Salesforce
+    ``Standard`` user), False for customers (Zendesk ``end-user``, a Jira ``customer`` or ``app``
+    account, a Salesforce Contact or portal user), None when the desk does not say (a Jira
+    ``atlassian`` account, a ServiceNow ``sys_user``)."""
+    active: bool = True
+    email_verified: bool | None = None
+    """Whether the desk verified the address (Zendesk ``verified``); None when it does not say."""
+
+
 class DeskClient(Protocol):
     """A desk instance (one Jira site, one Zendesk subdomain, …) deskpilot writes back to."""
 
@@ -148,6 +166,18 @@ class DeskClient(Protocol):
         """
         ...
 
+    def find_person(self, person_id: str) -> DeskPerson:
+        """
+        Desk user ``person_id`` as the desk's user API describes them, with this desk's own
+        credentials: Zendesk ``/api/v2/users/{id}``, Jira ``/rest/api/3/user?accountId=``,
+        ServiceNow ``sys_user`` (by sys_id or ``user_name``), Salesforce ``User``/``Contact``.
+
+        This is how a comment's author is known: never from the e-mail a payload carries.
+        Answers are cached in-process (the same LRU as ``person_email``); failures are not.
+        An unknown user raises ``NotFoundError``; an id the desk cannot have ``RejectedError``.
+        """
+        ...
+
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         """
         The desk's own SLA figures for ticket ``key``, one per SLA (its ongoing or last cycle).
@@ -178,6 +208,7 @@ PEOPLE_CACHE_SIZE = 512
 __all__ = [
     "PEOPLE_CACHE_SIZE",
     "DeskClient",
+    "DeskPerson",
     "DeskSlaValue",
     "PollPage",
     "PostedComment",

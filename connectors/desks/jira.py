@@ -14,12 +14,17 @@ Comments (``comment_api`` option):
 * ``platform`` (any Jira project): ``POST /rest/api/3/issue/{key}/comment`` with an ADF body;
   internal notes carry the ``sd.public.comment = {"internal": true}`` property.
 
+Fields: ``set_field`` reads ``GET …/editmeta`` first and sends the shape the field's type takes
+(``jira_fields``): a string, ``{"value": …}`` for a select list, ``{"accountId": …}`` for a user
+picker, ADF for a paragraph field.
+
 Status: the deskpilot category is mapped (``status_map``) to a Jira status or transition name;
 the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
 and a ticket already in that status counts as done.
 
-People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress``, which Atlassian hides unless
-the user's profile visibility shows it (then ``person_email`` answers None); cached in-process.
+People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress`` (which Atlassian hides unless
+the user's profile visibility shows it: then None), ``accountType`` (``customer``/``app`` are
+never agents) and ``active``; cached in-process.
 
 Polling: ``GET /rest/api/3/search/jql`` with ``updated >= "<watermark - overlap>" ORDER BY
 updated ASC`` (minute precision, in the API user's time zone: set ``timezone`` to match the
@@ -39,8 +44,16 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -120,7 +133,7 @@ class JiraDesk:
             sleep=sleep,
             policy=policy,
         )
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     # -- people -----------------------------------------------------------------------------
 
@@ -143,14 +156,25 @@ class JiraDesk:
         return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         # emailAddress is left out unless the user's profile visibility allows it (or the API
         # user has "Browse users and groups" on a site that shows it): then None.
         found = self._get("/rest/api/3/user", "jira.person_email", {"accountId": person_id})
-        email = found.get("emailAddress")
-        return str(email) if email else None
+        email, kind = found.get("emailAddress"), found.get("accountType")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(found["displayName"]) if found.get("displayName") else None,
+            # A JSM portal customer or an app is never an agent; an Atlassian account may be
+            # either (agency is a licence, not a profile field), so the desk does not say.
+            is_agent=False if kind in ("customer", "app") else None,
+            active=found.get("active", True) is not False,
+        )
 
     # -- comments -------------------------------------------------------------------------
 
@@ -279,11 +303,17 @@ class JiraDesk:
         )
 
     def set_field(self, key: str, field: str, value: str) -> None:
+        # The shape depends on the field's type: read it from the issue's edit metadata.
+        meta = self._get(f"/rest/api/3/issue/{_q(key)}/editmeta", "jira.set_field", {})
+        try:
+            wanted = field_value(meta, field, value)
+        except FieldValueError as exc:
+            raise RejectedError(f"jira.set_field: {key}: {exc}", system=self._t.system) from None
         self._t.call(
             "PUT",
             f"/rest/api/3/issue/{_q(key)}",
             call="jira.set_field",
-            json={"fields": {field: value}},
+            json={"fields": {field: wanted}},
         )
 
     # -- SLA (read only) ---------------------------------------------------------------------

@@ -8,7 +8,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from connectors.desks import DeskSlaValue, PollPage, PostedComment, RawDelivery, WrittenComment
+from connectors.desks import (
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+    WrittenComment,
+)
 from connectors.errors import NotFoundError
 
 
@@ -36,6 +43,8 @@ class MemoryDesk:
         self.pending: list[RawDelivery] = []
         self.people: dict[str, str] = {}
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
+        self.agents: set[str] = set()
+        """Desk user ids the desk calls agents (``find_person(...).is_agent``)."""
         self.post_calls = 0
         self.attachments: dict[tuple[str, str], bytes] = {}
         self.sla: dict[str, list[DeskSlaValue]] = {}
@@ -46,10 +55,14 @@ class MemoryDesk:
         with self._lock:
             self._known.add(key)
 
-    def add_person(self, person_id: str, email: str) -> None:
-        """Make ``person_id`` a desk user whose e-mail address is ``email``."""
+    def add_person(self, person_id: str, email: str, *, agent: bool | None = None) -> None:
+        """Make ``person_id`` a desk user whose e-mail address is ``email`` (an agent or not)."""
         with self._lock:
             self.people[person_id] = email
+            if agent:
+                self.agents.add(person_id)
+            else:
+                self.agents.discard(person_id)
 
     def add_attachment(self, key: str, attachment_id: str, data: bytes) -> None:
         """Make ``data`` the content of attachment ``attachment_id`` of ticket ``key``."""
@@ -68,6 +81,16 @@ class MemoryDesk:
             if self.strict and person_id not in self.people:
                 raise NotFoundError(f"no user {person_id}", system=self.name)
             return self.people.get(person_id)
+
+    def find_person(self, person_id: str) -> DeskPerson:
+        with self._lock:
+            email = self.people.get(person_id)
+            if email is None:
+                # An unknown user: the desk's API answers 404 (the lenient desk too, here).
+                raise NotFoundError(f"no user {person_id}", system=self.name)
+            return DeskPerson(
+                id=person_id, email=email, is_agent=True if person_id in self.agents else None
+            )
 
     def set_sla_values(self, key: str, values: Sequence[DeskSlaValue]) -> None:
         """Make ``values`` what the desk reports as the SLAs of ticket ``key``."""

@@ -1,8 +1,9 @@
 """
 Salesforce Service Cloud cases, over the REST API.
 
-``simple-salesforce`` is used for what it does well, logging in (``PasswordLogin``, imported
-lazily so the core installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
+``simple-salesforce`` is used for what it does well, logging in (``salesforce_login``: the OAuth
+JWT bearer and client-credentials flows, and the legacy SOAP login; imported lazily so the core
+installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
 through ``DeskTransport`` with ``requests``: the library has no backoff for
 ``REQUEST_LIMIT_EXCEEDED`` or 5xx, drops the caller's headers when it re-logs in, and retries a
 failing re-login without bound.
@@ -20,8 +21,10 @@ failing re-login without bound.
 * Polling: SOQL through ``queryAll`` (deleted cases come back with ``IsDeleted = true``) on
   ``SystemModstamp >= <watermark - overlap>``, ordered by ``SystemModstamp, Id``, paged with
   ``nextRecordsUrl``; each case's comments come in the same query (``CaseComments`` subquery).
-* People: the requester is the Case's ``ContactId`` (``003…``) or a User (``005…``):
-  ``GET /sobjects/Contact/{id}?fields=Email`` (or ``User``), cached in-process.
+* People: the requester is the Case's ``ContactId`` (``003…``) or a User (``005…``), a
+  comment's author its ``CreatedById`` (``005…``): ``GET /sobjects/Contact/{id}?fields=Email,Name``
+  or ``GET /sobjects/User/{id}?fields=Email,Name,IsActive,UserType`` (only a ``Standard`` user
+  is an agent), cached in-process.
 * Labels: cases have no labels; ``add_labels`` raises NotSupportedError.
 """
 
@@ -37,9 +40,21 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.salesforce_login import (
+    ClientCredentialsLogin,
+    JwtBearerLogin,
+    PasswordLogin,
+)
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
     AuthError,
@@ -88,46 +103,6 @@ class StaticToken:
 
     def token(self, *, refresh: bool = False) -> str:
         return self.value
-
-
-class PasswordLogin:
-    """Username + password + security token login, through ``simple_salesforce.SalesforceLogin``."""
-
-    def __init__(
-        self,
-        username: str,
-        password: str,
-        security_token: str,
-        *,
-        domain: str = "login",
-        api_version: str = "61.0",
-        session: requests.Session | None = None,
-    ) -> None:
-        self._username, self._password, self._security_token = username, password, security_token
-        self._domain = domain
-        self._api_version = api_version
-        self._session = session or BoundedSession()
-        self._token: str | None = None
-
-    def token(self, *, refresh: bool = False) -> str:
-        if self._token is None or refresh:
-            # Imported here: simple-salesforce is the optional extra deskpilot[salesforce].
-            from simple_salesforce.exceptions import SalesforceAuthenticationFailed
-            from simple_salesforce.login import SalesforceLogin
-
-            try:
-                session_id, _instance = SalesforceLogin(
-                    username=self._username,
-                    password=self._password,
-                    security_token=self._security_token,
-                    domain=self._domain,
-                    sf_version=self._api_version,
-                    session=self._session,
-                )
-            except SalesforceAuthenticationFailed as exc:
-                raise AuthError(f"login failed: {exc.code}", system="salesforce") from exc
-            self._token = str(session_id)
-        return self._token
 
 
 @dataclass(frozen=True)
@@ -180,7 +155,7 @@ class SalesforceDesk:
         )
         self._api = f"/services/data/v{self.options.api_version}"
         self._ids: dict[str, str] = {}
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "salesforce.download_attachment", f"attachment {attachment_id} of {key}"
@@ -202,9 +177,12 @@ class SalesforceDesk:
         return self._authorised(lambda: self._t.retrying(once))
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         sobject = _PERSON_TYPES.get(person_id[:3]) if _RECORD_ID.fullmatch(person_id) else None
         if sobject is None:
             raise RejectedError(
@@ -212,13 +190,22 @@ class SalesforceDesk:
                 system=self._t.system,
             )
         path = f"{self._api}/sobjects/{sobject}/{person_id}"
+        fields = "Email,Name,IsActive,UserType" if sobject == "User" else "Email,Name"
         found = self._authorised(
             lambda: self._t.json(
-                "GET", path, call="salesforce.person_email", params={"fields": "Email"}
+                "GET", path, call="salesforce.person_email", params={"fields": fields}
             )
         )
-        email = (found or {}).get("Email")
-        return str(email) if email else None
+        found = found or {}
+        email, name = found.get("Email"), found.get("Name")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(name) if name else None,
+            # Only a Standard user is staff; portal and community users are customers.
+            is_agent=sobject == "User" and found.get("UserType") == "Standard",
+            active=found.get("IsActive", True) is not False,
+        )
 
     def _classify(self, response: requests.Response) -> None:
         if response.status_code != 403:
@@ -396,4 +383,12 @@ def _fit(text: str, footer: str) -> str:
     return text + tail
 
 
-__all__ = ["PasswordLogin", "SalesforceDesk", "SalesforceOptions", "SessionSource", "StaticToken"]
+__all__ = [
+    "ClientCredentialsLogin",
+    "JwtBearerLogin",
+    "PasswordLogin",
+    "SalesforceDesk",
+    "SalesforceOptions",
+    "SessionSource",
+    "StaticToken",
+]

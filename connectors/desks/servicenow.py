@@ -9,38 +9,56 @@ no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
 * Comments: ``PATCH /api/now/table/{table}/{sys_id}`` with ``work_notes`` (internal, fulfillers
   only) or ``comments`` (Additional comments, customer-visible), as plain text. Journal fields
   read back empty from the table, so the marker is looked for in ``sys_journal_field``
-  (``element_id=<sys_id>``): the API user needs read access to that table.
+  (``element_id=<sys_id>``): the API user needs read access to that table. ServiceNow answers
+  200 and silently drops a field the user may not write, so after the PATCH the journal is read
+  again: a note that did not land is a ``RejectedError`` naming the field, not a success.
 * Status: ``status_map`` maps a deskpilot category to the fields to set, e.g.
   ``{state: "6", close_code: "Solved (Permanently)", close_notes: "Resolved by deskpilot"}``.
   Setting the state a record already has is a no-op, hence success.
 * Keys: a record's ``sys_id`` (32 hex digits) or its ``number`` (looked up once, cached).
-* Polling: ``sys_updated_on>=<watermark - overlap>^ORDERBYsys_updated_on^ORDERBYsys_id`` with
-  ``sysparm_offset``/``sysparm_limit`` paging, following the ``Link: rel="next"`` header (a page
-  may come back short after ACL filtering while later pages still hold records). Query times
-  are UTC (``sysparm_display_value=false``). Comments come from ``sys_journal_field``.
-* People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``) → ``email``; the API
-  user needs read access to ``sys_user.email``. Cached in-process.
+* Polling: ``sys_updated_on>=<watermark - overlap>^ORDERBYsys_updated_on^ORDERBYsys_id``, paged
+  by keyset: the next page asks for rows after the last one read
+  (``sys_updated_on>T^NQsys_updated_on=T^sys_id>ID``), not for ``offset + rows returned``.
+  ``sysparm_limit`` is applied before ACLs, so a page may come back short or empty while later
+  rows exist (``Link: rel="next"``): an empty page moves ``sysparm_offset`` on by the page size
+  from the same key, so hidden rows are stepped over and visible ones never read twice. Query
+  times are UTC (``sysparm_display_value=false``). Comments come from ``sys_journal_field``.
+* 429: ServiceNow's rate-limit rules are hourly and say when they reset (``X-RateLimit-Reset``,
+  Unix time); that, measured against the response's ``Date``, is the wait when there is no
+  ``Retry-After``.
+* People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``, which is what a
+  journal entry's ``sys_created_by`` holds) → ``email``, ``name``, ``active``; the API user
+  needs read access to those ``sys_user`` fields. Cached in-process.
 * Labels: incidents have no tags in the Table API; ``add_labels`` raises NotSupportedError.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
 from connectors.desks.transport import DeskTransport, RetryPolicy
-from connectors.errors import NotFoundError, NotSupportedError, RejectedError
+from connectors.errors import NotFoundError, NotSupportedError, RateLimitedError, RejectedError
 from connectors.http import BoundedSession
 from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import marker_text, to_plain
@@ -49,6 +67,7 @@ _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 _USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+_UPDATED_ON = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 SERVICENOW_IMPACT_URGENCY = {
     "urgent": ("1", "1"),
     "high": ("1", "2"),
@@ -58,6 +77,7 @@ SERVICENOW_IMPACT_URGENCY = {
 """deskpilot priority → (impact, urgency): P1, P2, P3, P4 under the default priority lookup."""
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
+USER_FIELDS = "sys_id,user_name,email,name,active"
 TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
@@ -115,10 +135,11 @@ class ServiceNowDesk:
             budget=self.options.budget,
             sleep=sleep,
             policy=policy,
+            classify=lambda response: _rate_limit_reset(response, f"servicenow:{name}"),
         )
         self._table = f"/api/now/table/{self.options.table}"
         self._sys_ids: dict[str, str] = {}
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "servicenow.download_attachment", f"attachment {attachment_id} of {key}"
@@ -137,13 +158,16 @@ class ServiceNowDesk:
         return self._t.retrying(once)
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
         call = "servicenow.person_email"
         if _SYS_ID.fullmatch(person_id):
             found = self._t.json(
-                "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": "email"}
+                "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": USER_FIELDS}
             )
             user = (found or {}).get("result") or {}
         else:
@@ -154,7 +178,7 @@ class ServiceNowDesk:
                 )
             params: dict[str, str | int] = {
                 "sysparm_query": f"user_name={person_id}",
-                "sysparm_fields": "email",
+                "sysparm_fields": USER_FIELDS,
                 "sysparm_limit": 1,
             }
             users = (self._t.json("GET", USERS, call=call, params=params) or {}).get("result")
@@ -163,8 +187,13 @@ class ServiceNowDesk:
                     f"{call}: no sys_user {person_id[:40]!r}", system=self._t.system
                 )
             user = users[0]
-        email = user.get("email")
-        return str(email) if email else None
+        email, name = user.get("email"), user.get("name")
+        return DeskPerson(
+            id=str(user.get("sys_id") or person_id),
+            email=str(email) if email else None,
+            name=str(name) if name else None,
+            active=str(user.get("active", "true")).lower() != "false",
+        )
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         footer = marker_text(marker)
@@ -172,26 +201,37 @@ class ServiceNowDesk:
         element = "comments" if public else "work_notes"
 
         def once() -> PostedComment:
-            query = f"element_id={sys_id}^elementINcomments,work_notes^valueLIKE[deskpilot:"
-            params = {
-                "sysparm_query": query,
-                "sysparm_fields": "sys_id,value",
-                "sysparm_limit": 1000,
-            }
-            found = self._t.send("GET", JOURNAL, call="servicenow.post_comment", params=params)
-            for entry in found.json().get("result") or []:
-                if footer in str(entry.get("value") or ""):
-                    return PostedComment(str(entry["sys_id"]), created=False)
-            record = self._t.send(
+            found = self._journal_entry(sys_id, footer)
+            if found is not None:
+                return PostedComment(found, created=False)
+            self._t.send(
                 "PATCH",
                 f"{self._table}/{sys_id}",
                 call="servicenow.post_comment",
                 params={"sysparm_fields": "sys_id,sys_updated_on"},
                 json={element: f"{to_plain(body)}\n\n{footer}"},
-            ).json()["result"]
-            return PostedComment(f"{sys_id}@{record.get('sys_updated_on', '')}", created=True)
+            )
+            landed = self._journal_entry(sys_id, footer)
+            if landed is None:
+                raise RejectedError(
+                    f"servicenow.post_comment: ServiceNow accepted the update but no {element} "
+                    f"entry appeared on {key}: the API user may not write {self.options.table}."
+                    f"{element} (check its field ACLs and role)",
+                    system=self._t.system,
+                )
+            return PostedComment(landed, created=True)
 
         return self._t.retrying(once)
+
+    def _journal_entry(self, sys_id: str, footer: str) -> str | None:
+        """The journal entry (sys_id) on the record whose text carries ``footer``, if any."""
+        query = f"element_id={sys_id}^elementINcomments,work_notes^valueLIKE[deskpilot:"
+        params = {"sysparm_query": query, "sysparm_fields": "sys_id,value", "sysparm_limit": 1000}
+        found = self._t.send("GET", JOURNAL, call="servicenow.post_comment", params=params)
+        for entry in found.json().get("result") or []:
+            if footer in str(entry.get("value") or ""):
+                return str(entry["sys_id"])
+        return None
 
     def transition(self, key: str, status: str) -> None:
         try:
@@ -270,11 +310,11 @@ class ServiceNowDesk:
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)
-        offset = int(state.token or 0)
+        after = _Keyset.load(state.token)
         params: dict[str, str | int] = {
-            "sysparm_query": self._poll_query(state.watermark),
+            "sysparm_query": self._poll_query(state.watermark, after),
             "sysparm_limit": self.options.page_size,
-            "sysparm_offset": offset,
+            "sysparm_offset": after.skip,
             "sysparm_display_value": "false",
             "sysparm_exclude_reference_link": "true",
             "sysparm_no_count": "true",
@@ -291,18 +331,24 @@ class ServiceNowDesk:
             if "Link" in response.headers
             else len(records) == params["sysparm_limit"]
         )
-        if more:
-            return PollPage(
-                tuple(deliveries), state.next_page(str(offset + len(records))).dump(), more=True
-            )
-        return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+        if not more:
+            return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+        if records:  # the next page starts after the last row read, hidden rows included
+            last = records[-1]
+            after = _Keyset(str(last.get("sys_updated_on") or ""), str(last["sys_id"]))
+        else:  # every row of the page was hidden by ACLs: step over them
+            after = _Keyset(after.updated, after.sys_id, after.skip + self.options.page_size)
+        return PollPage(tuple(deliveries), state.next_page(after.dump()).dump(), more=True)
 
-    def _poll_query(self, watermark: datetime) -> str:
+    def _poll_query(self, watermark: datetime, after: _Keyset) -> str:
         start = watermark - timedelta(seconds=self.options.overlap_s)
         scope = f"^{self.options.query}" if self.options.query else ""
-        return (
-            f"sys_updated_on>={start:%Y-%m-%d %H:%M:%S}{scope}^ORDERBYsys_updated_on^ORDERBYsys_id"
-        )
+        order = "^ORDERBYsys_updated_on^ORDERBYsys_id"
+        if not after.updated:
+            return f"sys_updated_on>={start:%Y-%m-%d %H:%M:%S}{scope}{order}"
+        later = f"sys_updated_on>{after.updated}{scope}"
+        same = f"sys_updated_on={after.updated}^sys_id>{after.sys_id}{scope}"
+        return f"{later}^NQ{same}{order}"
 
     def _delivery(self, record: Any, updated: str) -> RawDelivery:
         comments: list[Any] = []
@@ -321,6 +367,58 @@ class ServiceNowDesk:
             )
         key = str(record.get("number") or record["sys_id"])
         return poll_delivery(self.desk_type, key, updated, record, comments)
+
+
+@dataclass(frozen=True)
+class _Keyset:
+    """Where the next page of a scan starts: after (sys_updated_on, sys_id), then ``skip`` rows."""
+
+    updated: str = ""
+    sys_id: str = ""
+    skip: int = 0
+
+    @classmethod
+    def load(cls, token: str | None) -> _Keyset:
+        if not token:
+            return cls()
+        try:
+            raw = json.loads(token)
+            keyset = cls(str(raw["updated"]), str(raw["sys_id"]), int(raw["skip"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"servicenow page token is not one deskpilot wrote: {token[:80]!r}"
+            ) from exc
+        if (keyset.sys_id and not _SYS_ID.fullmatch(keyset.sys_id)) or (
+            keyset.updated and not _UPDATED_ON.fullmatch(keyset.updated)
+        ):
+            raise ValueError("servicenow page token carries a malformed sys_id or time")
+        return keyset
+
+    def dump(self) -> str:
+        return json.dumps({"updated": self.updated, "sys_id": self.sys_id, "skip": self.skip})
+
+
+def _rate_limit_reset(response: requests.Response, system: str) -> None:
+    """A 429 without Retry-After waits until the rule's window resets (X-RateLimit-Reset)."""
+    if response.status_code != 429 or response.headers.get("Retry-After"):
+        return
+    try:
+        reset = float(response.headers.get("X-RateLimit-Reset", ""))
+    except ValueError:
+        return
+    try:
+        now = parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
+    except (TypeError, ValueError):
+        now = time.time()
+    rule = response.headers.get("X-RateLimit-Rule", "")
+    raise RateLimitedError(
+        f"rate limited by rule {rule!r} until its hourly window resets"
+        if rule
+        else "rate limited until the hourly window resets",
+        retry_after_s=max(1.0, reset - now),
+        system=system,
+        status=429,
+    )
 
 
 __all__ = ["ServiceNowDesk", "ServiceNowOptions"]

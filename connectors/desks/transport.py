@@ -9,7 +9,9 @@ worker of this desk backs off together.
 
 Transient failures (429 with a short Retry-After, 5xx, timeouts, connection resets) are retried
 with tenacity: a few attempts, no more than ``max_total_wait_s`` of sleeping in all. Anything
-longer is raised for the worker's queue. Permanent errors are raised at once, their message
+longer is raised for the worker's queue. A 5xx that says how long to stay away (a 503's
+``Retry-After``) is waited out like a 429: slept when short, and when long raised as
+``RateLimitedError`` with that wait, so the worker comes back then and not on its own backoff. Permanent errors are raised at once, their message
 prefixed with the name of the call (``jira.post_comment: request rejected: POST …``).
 
 ``sleep`` is injected (tests pass a fake clock's sleep) and never patched.
@@ -27,7 +29,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
 
-from connectors.errors import PermanentError, RateLimitedError, TransientError
+from connectors.errors import PermanentError, RateLimitedError, TransientError, UnavailableError
 from connectors.http import check_response, request_error
 from connectors.ratelimit import Budget, RateLimiter
 
@@ -123,6 +125,18 @@ class DeskTransport:
         except RateLimitedError as exc:
             self._limiter.block(self.system, exc.retry_after_s)
             raise
+        except UnavailableError as exc:
+            if exc.retry_after_s is None:
+                raise
+            self._limiter.block(self.system, exc.retry_after_s)
+            if exc.retry_after_s <= self._policy.max_inline_wait_s:
+                raise
+            raise RateLimitedError(
+                f"{call}: unavailable, asked to come back in {exc.retry_after_s:.0f} s: {exc.args[0]}",
+                retry_after_s=exc.retry_after_s,
+                system=self.system,
+                status=exc.status,
+            ) from exc
         except PermanentError as exc:
             raise type(exc)(f"{call}: {exc.args[0]}", system=exc.system, status=exc.status) from exc
 
@@ -146,6 +160,8 @@ class DeskTransport:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitedError):
+            return exc.retry_after_s
+        if isinstance(exc, UnavailableError) and exc.retry_after_s is not None:
             return exc.retry_after_s
         return float(self._backoff(state))
 

@@ -13,14 +13,29 @@ here goes through ``DeskTransport`` (shared budget, one classifier, bounded retr
   ``hold``, ``solved``) or, when numeric, a custom status id.
 * Assignee: ``assignee_id`` (numeric) or ``assignee_email``; labels are tags (``PUT …/tags``
   adds, keeping the existing ones).
-* People: ``GET /api/v2/users/{id}.json`` → ``user.email`` (event subscriptions name the
-  requester by ``requester_id`` only), cached in-process.
-* Polling: cursor-based incremental export ``/api/v2/incremental/tickets/cursor.json`` — the
-  first call with ``start_time`` (since minus the overlap), then ``cursor=<after_cursor>``,
-  until ``end_of_stream``. The after-cursor is kept even at the end of the stream: that is where
-  the next poll resumes. Comments come from the ticket comments endpoint (``poll_comments``).
-* SLAs: ``GET /api/v2/tickets/{id}/metric_events.json`` (every page), read by ``zendesk_sla``;
-  the response's ``Date`` is the desk's "now" for deciding whether an open SLA is breached.
+* People: ``GET /api/v2/users/{id}.json`` → ``user.email``, ``role`` (agent/admin/end-user),
+  ``verified``, ``active``/``suspended`` (event subscriptions name the requester by
+  ``requester_id`` only, comments their author by ``author_id``), cached in-process.
+* Polling, two ways (``poll_api``):
+
+  - ``search`` (default, works for an agent): the search export
+    ``/api/v2/search/export?query=updated>…&filter[type]=ticket`` with cursor paging
+    (``page[after]``) until ``meta.has_more`` is false; the next scan asks for
+    ``updated>`` the newest update seen, minus the overlap. A cursor older than Zendesk's hour
+    is refused (400): the scan restarts from its watermark.
+  - ``incremental`` (admins only): the cursor-based incremental export
+    ``/api/v2/incremental/tickets/cursor.json`` — ``start_time`` first, then ``cursor``, until
+    ``end_of_stream``; the after-cursor is kept at the end (the next poll resumes there).
+
+  A 403 names the cause: the export needs an admin, the search needs an agent who can see the
+  tickets. Comments come from the ticket comments endpoint (``poll_comments``).
+* OAuth: the token needs ``tickets:read tickets:write users:read`` (or ``read write``). The
+  first call reads ``/api/v2/oauth/tokens/current.json`` and stops with an ``AuthError`` that
+  names any missing scope, instead of failing later on the first author look-up.
+* SLAs: ``GET /api/v2/tickets/{id}.json?include=metric_events`` (the documented side-load; the
+  per-ticket ``metric_events`` path is not in Zendesk's reference and the incremental metric
+  events export is admin-only), read by ``zendesk_sla``; the response's ``Date`` is the desk's
+  "now" for deciding whether an open SLA is breached.
 """
 
 from __future__ import annotations
@@ -36,20 +51,32 @@ from urllib.parse import urlsplit
 
 import requests
 
-from connectors.desks import PEOPLE_CACHE_SIZE, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    PEOPLE_CACHE_SIZE,
+    DeskPerson,
+    DeskSlaValue,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
-from connectors.desks.zendesk_sla import MetricEvent, parse_metric_event, zendesk_sla_values
-from connectors.errors import NotSupportedError, RejectedError
+from connectors.desks.zendesk_sla import parse_metric_event, zendesk_sla_values
+from connectors.errors import AuthError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
 from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import marker_text, to_html
 
 ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
 """Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
-MAX_METRIC_EVENT_PAGES = 20
-"""Pages of one ticket's metric events read at most (a guard against a looping next link)."""
+OAUTH_SCOPES: Mapping[str, frozenset[str]] = {
+    "tickets:read": frozenset({"read", "tickets:read"}),
+    "tickets:write": frozenset({"write", "tickets:write"}),
+    "users:read": frozenset({"read", "users:read"}),
+}
+"""Each scope deskpilot needs, and the granted scopes that cover it."""
+POLL_APIS = ("search", "incremental")
 
 
 @dataclass(frozen=True)
@@ -58,6 +85,8 @@ class ZendeskOptions:
 
     status_map: Mapping[str, str] = field(default_factory=dict)
     """deskpilot category → Zendesk status, or a custom status id (digits)."""
+    poll_api: str = "search"
+    """``search`` (agent-safe search export) or ``incremental`` (the admin-only export)."""
     poll_comments: bool = True
     exclude_deleted: bool = False
     overlap_s: float = 120.0
@@ -88,7 +117,10 @@ class ZendeskDesk:
     ) -> None:
         self.name = name
         self.options = options or ZendeskOptions()
+        if self.options.poll_api not in POLL_APIS:
+            raise ValueError(f"zendesk poll_api must be one of {POLL_APIS}")
         session = session or BoundedSession()
+        self._scopes_checked = not oauth_token
         if oauth_token:
             session.headers["Authorization"] = f"Bearer {oauth_token}"
         elif email and api_token:
@@ -105,9 +137,33 @@ class ZendeskDesk:
             sleep=sleep,
             policy=policy,
         )
-        self._emails = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_email)
+        self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
+
+    def check_scopes(self) -> None:
+        """
+        With an OAuth token, stop unless it holds every scope deskpilot needs (once a process).
+
+        Raises ``AuthError`` naming the missing scopes; API tokens act with the agent's own rights
+        and are not checked.
+        """
+        if self._scopes_checked:
+            return
+        found = self._t.json(
+            "GET", "/api/v2/oauth/tokens/current.json", call="zendesk.check_scopes"
+        )
+        granted = {str(s) for s in ((found or {}).get("token") or {}).get("scopes") or []}
+        missing = [need for need, covers in OAUTH_SCOPES.items() if not covers & granted]
+        if missing:
+            raise AuthError(
+                f"zendesk.check_scopes: the OAuth token lacks {' '.join(missing)} (it has "
+                f"{' '.join(sorted(granted)) or 'none'}); issue one with "
+                f"{' '.join(OAUTH_SCOPES)} (docs/desks.md)",
+                system=self._t.system,
+            )
+        self._scopes_checked = True
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
+        self.check_scopes()
         call, what = "zendesk.download_attachment", f"attachment {attachment_id} of {key}"
         if not attachment_id.isdigit():
             raise RejectedError(
@@ -141,19 +197,32 @@ class ZendeskDesk:
         )
 
     def person_email(self, person_id: str) -> str | None:
-        return self._emails(person_id)
+        return self._people(person_id).email
 
-    def _fetch_email(self, person_id: str) -> str | None:
+    def find_person(self, person_id: str) -> DeskPerson:
+        return self._people(person_id)
+
+    def _fetch_person(self, person_id: str) -> DeskPerson:
+        self.check_scopes()
         if not person_id.isdigit():
             raise RejectedError(
                 f"zendesk.person_email: a Zendesk user id is numeric, not {person_id[:40]!r}",
                 system=self._t.system,
             )
         found = self._t.json("GET", f"/api/v2/users/{person_id}.json", call="zendesk.person_email")
-        email = ((found or {}).get("user") or {}).get("email")
-        return str(email) if email else None
+        user = (found or {}).get("user") or {}
+        email, role = user.get("email"), user.get("role")
+        return DeskPerson(
+            id=person_id,
+            email=str(email) if email else None,
+            name=str(user["name"]) if user.get("name") else None,
+            is_agent=role in ("agent", "admin") if role else None,
+            active=user.get("active", True) is not False and not user.get("suspended"),
+            email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
+        )
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
+        self.check_scopes()
         ticket_id = _ticket_id(key)
         footer = marker_text(marker)
         html = f"{to_html(body)}<p>{footer}</p>"
@@ -203,6 +272,7 @@ class ZendeskDesk:
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         if not labels:
             return
+        self.check_scopes()
         self._t.call(
             "PUT",
             f"/api/v2/tickets/{_ticket_id(key)}/tags.json",
@@ -216,45 +286,37 @@ class ZendeskDesk:
                 f"zendesk.set_field: a Zendesk ticket field id is numeric, not {field[:40]!r}",
                 system=self._t.system,
             )
+        self.check_scopes()
         path = f"/api/v2/tickets/{_ticket_id(key)}.json"
         change = {"custom_fields": [{"id": int(field), "value": value}]}
         self._t.call("PUT", path, call="zendesk.set_field", json={"ticket": change})
 
     def _update(self, key: str, change: Mapping[str, str | int], call: str) -> None:
+        self.check_scopes()
         path = f"/api/v2/tickets/{_ticket_id(key)}.json"
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
-        url: str | None = f"/api/v2/tickets/{_ticket_id(key)}/metric_events.json"
-        events: list[MetricEvent] = []
-        as_of: datetime | None = None
-        for _ in range(MAX_METRIC_EVENT_PAGES):
-            if url is None:
-                break
-            response = self._t.call("GET", url, call="zendesk.sla_values")
-            page = response.json() or {}
-            events.extend(map(parse_metric_event, page.get("ticket_metric_events") or []))
-            as_of = _response_date(response) or as_of
-            url = self._next_page(page)
-        return zendesk_sla_values(events, as_of=as_of)
-
-    def _next_page(self, page: Any) -> str | None:
-        """Cursor paging (``meta.has_more`` + ``links.next``) or offset paging (``next_page``)."""
-        if (page.get("meta") or {}).get("has_more"):
-            url = (page.get("links") or {}).get("next")
-        else:
-            url = page.get("next_page")
-        if not url:
-            return None
-        if urlsplit(str(url)).hostname != urlsplit(self._t.base_url).hostname:
-            raise RejectedError(
-                "zendesk.sla_values: the next page is not on this Zendesk host",
-                system=self._t.system,
-            )
-        return str(url)
+        ticket_id = _ticket_id(key)
+        self.check_scopes()
+        response = self._t.call(
+            "GET",
+            f"/api/v2/tickets/{ticket_id}.json",
+            call="zendesk.sla_values",
+            params={"include": "metric_events"},
+        )
+        page = response.json() or {}
+        events = [parse_metric_event(raw) for raw in _sideloaded_events(page.get("metric_events"))]
+        return zendesk_sla_values(events, as_of=_response_date(response))
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
+        self.check_scopes()
         state = PollCursor.load(cursor, since=since)
+        if self.options.poll_api == "incremental":
+            return self._poll_export(state)
+        return self._poll_search(state)
+
+    def _poll_export(self, state: PollCursor) -> PollPage:
         params: dict[str, str | int] = {"per_page": self.options.page_size}
         if state.token:
             params["cursor"] = state.token
@@ -263,17 +325,69 @@ class ZendeskDesk:
             params["start_time"] = int(start.timestamp())
         if self.options.exclude_deleted:
             params["exclude_deleted"] = "true"
-        page = self._t.json(
-            "GET", "/api/v2/incremental/tickets/cursor.json", call="zendesk.poll", params=params
-        )
-        deliveries: list[RawDelivery] = []
-        for ticket in page.get("tickets") or []:
-            updated = str(ticket.get("updated_at") or "")
-            state = state.seen(parse_time(updated) if updated else None)
-            deliveries.append(self._delivery(ticket, updated))
+        try:
+            page = self._t.json(
+                "GET", "/api/v2/incremental/tickets/cursor.json", call="zendesk.poll", params=params
+            )
+        except AuthError as exc:
+            raise AuthError(
+                f"{exc.args[0]}; the incremental export is for admins only: give deskpilot an "
+                "admin's token or set options.poll_api: search (works for an agent)",
+                system=exc.system,
+                status=exc.status,
+            ) from exc
+        deliveries, state = self._deliveries(page.get("tickets") or [], state)
         after = page.get("after_cursor")
         state = state.next_page(str(after)) if after else state
         return PollPage(tuple(deliveries), state.dump(), more=not page.get("end_of_stream", True))
+
+    def _poll_search(self, state: PollCursor) -> PollPage:
+        start = state.watermark - timedelta(seconds=self.options.overlap_s)
+        params: dict[str, str | int] = {
+            "query": f"updated>{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            "filter[type]": "ticket",
+            "page[size]": self.options.page_size,
+        }
+        if self.options.exclude_deleted:
+            params["query"] = f"{params['query']} -status:deleted"
+        try:
+            page = self._search_page(params, state.token)
+        except RejectedError:
+            if state.token is None:
+                raise
+            # Zendesk keeps an export cursor for an hour: start this scan again instead.
+            state = PollCursor(watermark=state.watermark, newest=state.newest)
+            page = self._search_page(params, None)
+        deliveries, state = self._deliveries(page.get("results") or [], state)
+        meta = page.get("meta") or {}
+        after = meta.get("after_cursor")
+        if meta.get("has_more") and after:
+            return PollPage(tuple(deliveries), state.next_page(str(after)).dump(), more=True)
+        return PollPage(tuple(deliveries), state.finished().dump(), more=False)
+
+    def _search_page(self, params: Mapping[str, str | int], token: str | None) -> Any:
+        query = {**params, "page[after]": token} if token else dict(params)
+        try:
+            return self._t.json(
+                "GET", "/api/v2/search/export.json", call="zendesk.poll", params=query
+            )
+        except AuthError as exc:
+            raise AuthError(
+                f"{exc.args[0]}; the search export needs an agent (not an end user) whose role "
+                "may view the tickets to poll",
+                system=exc.system,
+                status=exc.status,
+            ) from exc
+
+    def _deliveries(
+        self, tickets: Sequence[Any], state: PollCursor
+    ) -> tuple[list[RawDelivery], PollCursor]:
+        deliveries: list[RawDelivery] = []
+        for ticket in tickets:
+            updated = str(ticket.get("updated_at") or "")
+            state = state.seen(parse_time(updated) if updated else None)
+            deliveries.append(self._delivery(ticket, updated))
+        return deliveries, state
 
     def _delivery(self, ticket: Any, updated: str) -> RawDelivery:
         comments: list[Any] = []
@@ -295,6 +409,13 @@ class ZendeskDesk:
             more = (page.get("meta") or {}).get("has_more")
             url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
         return found
+
+
+def _sideloaded_events(sideload: Any) -> list[Any]:
+    """Metric events side-loaded on a ticket: grouped by metric (as documented) or a list."""
+    if isinstance(sideload, Mapping):
+        return [e for events in sideload.values() if isinstance(events, list) for e in events]
+    return list(sideload) if isinstance(sideload, list) else []
 
 
 def _ticket_id(key: str) -> str:

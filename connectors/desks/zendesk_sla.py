@@ -1,5 +1,6 @@
 """
-Zendesk ticket metric events (``GET /api/v2/tickets/{id}/metric_events.json``) → ``DeskSlaValue``.
+Zendesk ticket metric events (side-loaded: ``GET /api/v2/tickets/{id}?include=metric_events``) →
+``DeskSlaValue``.
 
 Zendesk has no "SLA status" resource: a ticket's SLAs are a stream of metric events, each
 naming a ``metric`` (``reply_time``, ``agent_work_time``, ``requester_wait_time``,

@@ -168,6 +168,23 @@ class DirectoryClient(Protocol):
         """The names of the groups the account is a direct member of, sorted."""
         ...
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        """
+        The names of every group the account belongs to, directly or through nested groups, sorted.
+
+        Privilege and segregation-of-duties checks use this, never ``groups_of``: a member of a
+        group nested in Domain Admins is a domain admin.
+        """
+        ...
+
+    def groups_containing(self, group: str) -> list[str]:
+        """
+        The names of every group ``group`` is nested in, directly or transitively, sorted.
+
+        Adding someone to ``group`` makes them a member of all of these too.
+        """
+        ...
+
     def add_to_group(self, user_id: str, group: str) -> Change:
         """Make the account a member of ``group``; already a member is success."""
         ...

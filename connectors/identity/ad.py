@@ -10,7 +10,10 @@ Active Directory (and Samba AD) over LDAP with simple binds inside TLS.
 - passwords are written to ``unicodePwd`` (UTF-16-LE, quoted), only over LDAPS or StartTLS;
 - new accounts get CN = sAMAccountName in ``user_base``, a random password nobody knows (so they
   can be enabled under the domain policy) and must-change; hand out a password with
-  ``set_one_time_password``.
+  ``set_one_time_password``;
+- transitive membership (privilege and segregation-of-duties checks) is the server's own
+  LDAP_MATCHING_RULE_IN_CHAIN; the primary group (``primaryGroupID``, normally Domain Users) is
+  not a ``member`` value and is not reported.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ UAC_LOCKOUT = 0x10
 _FILETIME_EPOCH_OFFSET_S = 11_644_473_600
 """Seconds between 1601-01-01 (Windows FILETIME) and 1970-01-01."""
 _COMPUTED = "msDS-User-Account-Control-Computed"
+IN_CHAIN = "1.2.840.113556.1.4.1941"
+"""LDAP_MATCHING_RULE_IN_CHAIN: the server follows nested ``member`` values to any depth."""
 
 
 def unicode_password(password: str) -> bytes:
@@ -104,6 +109,12 @@ class ActiveDirectory(LdapDirectoryBase):
         return entry.first("sAMAccountName") or ""
 
     # -- state --------------------------------------------------------------------------------
+
+    def _holders_in_chain(self, dn: str) -> set[str]:
+        """The server walks the nesting itself: LDAP_MATCHING_RULE_IN_CHAIN on ``member``."""
+        in_chain = f"(&(objectClass=group)(member:{IN_CHAIN}:={escape_filter_chars(dn)}))"
+        found = self.session.search(self.options.groups, in_chain, ["cn"])
+        return {e.dn for e in found if e.dn.casefold() != dn.casefold()}  # a cycle back to dn
 
     def _state(self, entry: Entry) -> tuple[UserStatus, bool, bool]:
         uac = int(entry.first("userAccountControl") or 0)

@@ -6,6 +6,7 @@ msgraph-sdk is async-only and very large; Graph's user surface is small REST. Pa
 ``displayName``; licences are SKUs (``skuId``, or ``skuPartNumber`` such as ``ENTERPRISEPACK``).
 Entra has no admin-triggered reset e-mail (self-service reset is the user's own flow) and no
 lockout an admin can clear (smart lockout expires by itself): those raise ``NotSupportedError``.
+Transitive membership is Graph's own ``transitiveMemberOf`` (nested groups expanded server-side).
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ _METHOD_PATHS: Mapping[str, str] = {
     # Phones last: Entra refuses to drop a default phone while other methods remain.
     "#microsoft.graph.phoneAuthenticationMethod": "phoneMethods",
 }
+# Graph: "A user can't have an alternateMobile number without a mobile number", so the mobile
+# phone goes after the alternate one; office phones first of the three.
+_PHONE_ORDER = ("office", "alternateMobile", "mobile")
 _ALREADY_MEMBER = "added object references already exist"
 _AUTH_HINT = (
     "check tenant_id, client_id and the client secret (credentials.client_secret), that admin "
@@ -125,6 +129,19 @@ class EntraDirectory(ChangeRecorder):
     def groups_of(self, user_id: str) -> list[str]:
         path = f"/users/{_seg(user_id)}/memberOf/microsoft.graph.group"
         return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        path = f"/users/{_seg(user_id)}/transitiveMemberOf/microsoft.graph.group"
+        return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
+
+    def groups_containing(self, group: str) -> list[str]:
+        # GET /groups/{id}/transitiveMemberOf (Graph v1.0); without the OData cast (which wants
+        # ConsistencyLevel: eventual there) and keeping only groups (not administrative units).
+        path = f"/groups/{_seg(self._group_id(group))}/transitiveMemberOf"
+        found = self._all(path, {"$select": "id,displayName"})
+        return sorted(
+            str(g["displayName"]) for g in found if g.get("@odata.type") == "#microsoft.graph.group"
+        )
 
     def list_licenses(self) -> list[License]:
         return [
@@ -254,20 +271,40 @@ class EntraDirectory(ChangeRecorder):
         )
 
     def reset_mfa(self, user_id: str) -> Change:
+        """
+        Delete every MFA method, in the order Graph accepts, and say plainly what is left.
+
+        Graph refuses to delete a user's default method while others remain (400), and a
+        ``mobile`` phone while an ``alternateMobile`` one exists. The default is not readable on
+        v1.0, so a refused method waits for a second pass, after the others are gone. What still
+        stands after that is a partial reset, raised with what was removed and what was not.
+        """
         base = f"/users/{_seg(user_id)}/authentication"
-        methods = [m for m in self._all(f"{base}/methods") if m.get("@odata.type") in _METHOD_PATHS]
-        methods.sort(key=lambda m: list(_METHOD_PATHS).index(m["@odata.type"]))
-        kinds = ",".join(sorted(_METHOD_PATHS[m["@odata.type"]] for m in methods))
-        for method in methods:
-            try:
-                self._send(
-                    "DELETE", f"{base}/{_METHOD_PATHS[method['@odata.type']]}/{_seg(method['id'])}"
-                )
-            except NotFoundError:
-                continue  # already gone
+        methods = sorted(
+            (m for m in self._all(f"{base}/methods") if m.get("@odata.type") in _METHOD_PATHS),
+            key=_deletion_rank,
+        )
+        kinds = ",".join(sorted({_METHOD_PATHS[m["@odata.type"]] for m in methods}))
+        refused = self._delete_methods(base, methods)
+        if refused:  # the default, refused while others stood: try it again alone
+            refused = self._delete_methods(base, [m for m in methods if m["id"] in refused])
+        if refused:
+            raise _partial_reset(self.name, methods, refused)
         return self._change(
             "reset_mfa", user_id, {"mfa_factors": kinds}, {"mfa_factors": ""}, bool(methods)
         )
+
+    def _delete_methods(self, base: str, methods: list[dict[str, Any]]) -> dict[str, str]:
+        """Delete ``methods`` in order; the ones Graph refused, by id, with its reason."""
+        refused: dict[str, str] = {}
+        for method in methods:
+            try:
+                self._send("DELETE", f"{base}/{_method_path(method)}")
+            except NotFoundError:
+                continue  # already gone
+            except RejectedError as exc:
+                refused[method["id"]] = str(exc)
+        return refused
 
     def revoke_sessions(self, user_id: str) -> Change:
         self._send("POST", f"/users/{_seg(user_id)}/revokeSignInSessions")
@@ -403,6 +440,40 @@ def _random_password() -> str:
 
 def _quote(value: str) -> str:
     return value.replace("'", "''")
+
+
+def _deletion_rank(method: Mapping[str, Any]) -> tuple[int, int]:
+    kind = list(_METHOD_PATHS).index(method["@odata.type"])
+    phone = str(method.get("phoneType") or "")
+    return kind, _PHONE_ORDER.index(phone) if phone in _PHONE_ORDER else -1
+
+
+def _method_path(method: Mapping[str, Any]) -> str:
+    return f"{_METHOD_PATHS[method['@odata.type']]}/{_seg(method['id'])}"
+
+
+def _describe_method(method: Mapping[str, Any]) -> str:
+    kind = _METHOD_PATHS[method["@odata.type"]].removesuffix("Methods")
+    detail = method.get("phoneType") or method.get("displayName")
+    return f"{kind} ({detail})" if detail else kind
+
+
+def _partial_reset(
+    system: str, methods: list[dict[str, Any]], refused: Mapping[str, str]
+) -> RejectedError:
+    removed = [_describe_method(m) for m in methods if m["id"] not in refused]
+    left = [_describe_method(m) for m in methods if m["id"] in refused]
+    reason = next(iter(refused.values()))
+    return RejectedError(
+        "MFA reset is partial: removed "
+        + (", ".join(removed) or "nothing")
+        + "; still registered: "
+        + ", ".join(left)
+        + ". Entra refuses to delete a user's default method; the user (or an authentication "
+        "administrator in the Entra admin centre) must change the default, then run the reset "
+        f"again. Graph said: {reason}",
+        system=system,
+    )
 
 
 def _seg(value: str) -> str:

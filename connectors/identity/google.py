@@ -4,27 +4,38 @@ Google Workspace as a directory: the Admin SDK Directory API and the Licensing A
 
 google-api-python-client brings httplib2 and 146 MB of discovery JSON; these are a dozen REST
 calls, so they go through ``requests`` (and ``responses`` can fake them). Groups are named by
-their e-mail address. Licences are ``productId/skuId`` pairs configured up front (the Licensing
+their e-mail address; the Directory API reports direct groups only (``members.hasMember`` is its
+one nested-aware call), so transitive membership is walked group by group. Licences are ``productId/skuId`` pairs configured up front (the Licensing
 API cannot list what a customer owns), e.g. ``Google-Apps/1010020027``. Workspace has no
 admin-sent reset link and no lockout to clear: those raise ``NotSupportedError``.
+
+Google answers an exhausted quota with a 403 (``userRateLimitExceeded``, ``rateLimitExceeded``,
+``quotaExceeded``) as well as a 429. Those are not authorisation failures: they are retried here
+with exponential backoff (Google's advice for these reasons), and when the backoff is spent they
+are raised as ``RateLimitedError`` so the worker comes back later. Every other 403 stays an
+``AuthError`` that names the delegation to check.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import google.auth.exceptions
 import requests
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
 
 from connectors.errors import (
     AuthError,
     NotFoundError,
     NotSupportedError,
+    RateLimitedError,
     RejectedError,
     UnavailableError,
 )
@@ -39,11 +50,14 @@ from connectors.identity import (
     UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.nesting import walk_up
 
 DIRECTORY_URL = "https://admin.googleapis.com/admin/directory/v1"
 LICENSING_URL = "https://licensing.googleapis.com/apps/licensing/v1"
 SCOPES = (
     "https://www.googleapis.com/auth/admin.directory.user",
+    # groups.list (the groups a user is in) needs a group scope, not only the member scope.
+    "https://www.googleapis.com/auth/admin.directory.group.readonly",
     "https://www.googleapis.com/auth/admin.directory.group.member",
     "https://www.googleapis.com/auth/admin.directory.user.security",
     "https://www.googleapis.com/auth/apps.licensing",
@@ -51,6 +65,10 @@ SCOPES = (
 _NAME_KEYS = {"given_name": "givenName", "family_name": "familyName"}
 _ORG_KEYS = {"title": "title", "department": "department"}
 _EDITABLE = frozenset({*_NAME_KEYS, *_ORG_KEYS, "employee_id"})
+QUOTA_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"})
+"""403 reasons that mean "slow down", not "not allowed"."""
+QUOTA_ATTEMPTS = 4
+QUOTA_BACKOFF_MAX_S = 16.0
 _AUTH_HINT = (
     "check the service-account key (credentials.service_account_json), that its client id has "
     "domain-wide delegation for the scopes in docs/directories-saas.md, and that "
@@ -78,9 +96,11 @@ class GoogleDirectory(ChangeRecorder):
         customer: str = "my_customer",
         licenses: Iterable[str] = (),
         timeout: tuple[float, float] = DEFAULT_TIMEOUT_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = name
         self._session = session
+        self._sleep = sleep
         self._customer = customer
         self._skus = tuple(licenses)
         for sku in self._skus:
@@ -128,6 +148,20 @@ class GoogleDirectory(ChangeRecorder):
         return sorted(
             str(g["email"]) for g in self._pages(f"{DIRECTORY_URL}/groups", params, "groups")
         )
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        direct = self.groups_of(user_id)
+        return sorted(set(direct) | walk_up(direct, self._holders))
+
+    def groups_containing(self, group: str) -> list[str]:
+        self._json("GET", f"{DIRECTORY_URL}/groups/{_seg(group)}")  # unknown: NotFoundError
+        return sorted(walk_up([group], self._holders))
+
+    def _holders(self, key: str) -> list[str]:
+        # groups.list?userKey= lists direct groups only; given a group's e-mail it lists the
+        # groups holding that group, so the walk climbs one level per call, each group once.
+        params = {"userKey": key, "maxResults": "200"}
+        return [str(g["email"]) for g in self._pages(f"{DIRECTORY_URL}/groups", params, "groups")]
 
     def list_licenses(self) -> list[License]:
         self._need_licences()
@@ -346,6 +380,25 @@ class GoogleDirectory(ChangeRecorder):
         return self._send(method, url, **kwargs).json()
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        # A quota 403 means Google did not act on the request, so resending a write is safe.
+        retrying = Retrying(
+            retry=retry_if_exception_type(_QuotaExceededError),
+            wait=wait_exponential_jitter(initial=1.0, max=QUOTA_BACKOFF_MAX_S),
+            stop=stop_after_attempt(QUOTA_ATTEMPTS),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._send_once, method, url, **kwargs)
+        except _QuotaExceededError as exc:
+            raise RateLimitedError(
+                f"quota still exceeded after {QUOTA_ATTEMPTS} attempts: {exc.args[0]}",
+                retry_after_s=QUOTA_BACKOFF_MAX_S * 4,
+                system=self.name,
+                status=exc.status,
+            ) from None
+
+    def _send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             response = self._session.request(method, url, timeout=self._timeout, **kwargs)
         except google.auth.exceptions.RefreshError as exc:
@@ -360,12 +413,36 @@ class GoogleDirectory(ChangeRecorder):
             raise UnavailableError(
                 f"token endpoint unreachable: {type(exc).__name__}", system=self.name
             ) from None
+        reason = _quota_reason(response) if response.status_code == 403 else None
+        if reason is not None:
+            path = urllib.parse.urlsplit(url).path
+            raise _QuotaExceededError(
+                f"{method} {path} → quota exceeded ({reason})", system=self.name, status=403
+            )
         try:
             return check_response(response, system=self.name)
         except AuthError as exc:
             raise AuthError(
                 f"{exc.args[0]}; {_AUTH_HINT}", system=self.name, status=exc.status
             ) from exc
+
+
+class _QuotaExceededError(UnavailableError):
+    """A 403 whose reason is a quota or rate limit: retried here, never an ``AuthError``."""
+
+
+def _quota_reason(response: requests.Response) -> str | None:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict):
+        return None
+    reasons = [str(e.get("reason", "")) for e in error.get("errors") or [] if isinstance(e, dict)]
+    found = next((r for r in reasons if r in QUOTA_REASONS), None)
+    if found is None and error.get("status") == "RESOURCE_EXHAUSTED":
+        found = "RESOURCE_EXHAUSTED"
+    return found
 
 
 def _user(item: Mapping[str, Any]) -> DirectoryUser:

@@ -36,6 +36,7 @@ from connectors.identity.ldap import (
     rdn_value,
 )
 from connectors.identity.ldap_session import LdapSession
+from connectors.identity.nesting import walk_up
 
 LDAP_CAPABILITIES = frozenset(
     {
@@ -137,6 +138,30 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     def groups_of(self, user_id: str) -> list[str]:
         """The names of the groups the account is a direct member of, sorted."""
         return sorted(rdn_value(dn) for dn in self._entry(user_id).all("memberOf"))
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        """Every group holding the account, directly or through nested groups, sorted."""
+        return sorted({rdn_value(dn) for dn in self._holders_in_chain(self._entry(user_id).dn)})
+
+    def groups_containing(self, group: str) -> list[str]:
+        """Every group ``group`` is nested in, directly or transitively, sorted."""
+        return sorted({rdn_value(dn) for dn in self._holders_in_chain(self._group_dn(group))})
+
+    def _holders_in_chain(self, dn: str) -> set[str]:
+        """
+        The DNs of every group holding ``dn`` through any chain of ``member`` values.
+
+        OpenLDAP's memberOf overlay records direct membership only, so this climbs one search
+        per group, each group once (a cycle ends the walk); Active Directory overrides it with
+        the server's own in-chain matching rule.
+        """
+        return walk_up([dn], self._direct_holders)
+
+    def _direct_holders(self, dn: str) -> list[str]:
+        found = self.session.search(
+            self.options.groups, f"(member={escape_filter_chars(dn)})", ["cn"]
+        )
+        return [entry.dn for entry in found]
 
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         """One page of all accounts (simple paged results), for reconciliation."""

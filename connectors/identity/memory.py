@@ -20,6 +20,7 @@ from connectors.identity import (
     UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.nesting import walk_up
 
 _EDITABLE = frozenset(
     {
@@ -69,6 +70,8 @@ class MemoryDirectory(ChangeRecorder):
         """Lower-cased login / e-mail → user ids (a look-up is a dict hit, not a scan)."""
         self._position: dict[str, int] = {}
         self._groups: dict[str, set[str]] = defaultdict(set)
+        self._nested: dict[str, set[str]] = defaultdict(set)
+        """Group → the groups that are direct members of it."""
         self._licenses: dict[str, set[str]] = defaultdict(set)
         self._seats: dict[str, int] = dict(licenses or {})
         self._password_digests: dict[str, str] = {}
@@ -117,6 +120,19 @@ class MemoryDirectory(ChangeRecorder):
         with self._lock:
             self.get_user(user_id)
             return sorted(g for g, members in self._groups.items() if user_id in members)
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        with self._lock:
+            direct = self.groups_of(user_id)
+            return sorted(set(direct) | walk_up(direct, self._parents))
+
+    def groups_containing(self, group: str) -> list[str]:
+        with self._lock:
+            self._check_group(group)
+            return sorted(walk_up([group], self._parents))
+
+    def _parents(self, group: str) -> list[str]:
+        return [parent for parent, children in self._nested.items() if group in children]
 
     def list_licenses(self) -> list[License]:
         with self._lock:
@@ -228,6 +244,13 @@ class MemoryDirectory(ChangeRecorder):
         with self._lock:
             if self._known_groups is not None:
                 self._known_groups.add(group)
+
+    def nest_group(self, child: str, parent: str) -> None:
+        """Make group ``child`` a member of group ``parent`` (for tests and the demo)."""
+        with self._lock:
+            self._check_group(child)
+            self._check_group(parent)
+            self._nested[parent].add(child)
 
     def _check_group(self, group: str) -> None:
         if self._known_groups is not None and group not in self._known_groups:

@@ -6,7 +6,8 @@ The official SDK is async-only and heavy, so this speaks the small REST surface 
 ``/api/v1/groups/{g}/users/{u}``. Paging follows ``Link: <…>; rel="next"``. Okta's rate-limit
 budget is read from ``X-Rate-Limit-Remaining``/``X-Rate-Limit-Reset``: once a reply says the
 budget is spent, the next call raises ``RateLimitedError`` until the reset time instead of
-burning a 429. Groups are named by ``profile.name``. Okta has no licences.
+burning a 429. Groups are named by ``profile.name`` and cannot be nested, so a user's direct
+groups are all their groups. Okta has no licences.
 """
 
 from __future__ import annotations
@@ -129,6 +130,15 @@ class OktaDirectory(ChangeRecorder):
 
     def groups_of(self, user_id: str) -> list[str]:
         return sorted(group.name for group in self._groups_of(user_id))
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        # Okta groups cannot contain groups (group rules add people directly), so direct
+        # membership is already every membership.
+        return self.groups_of(user_id)
+
+    def groups_containing(self, group: str) -> list[str]:
+        self._group(group)  # an unknown group is NotFoundError, as elsewhere
+        return []
 
     def list_licenses(self) -> list[License]:
         raise self._no_licences()

@@ -1,7 +1,8 @@
 """
 Salesforce users as a directory, through simple-salesforce (which rides on ``requests``).
 
-Groups are permission sets (by API ``Name``); licences are permission-set licences (by
+Groups are permission sets (by API ``Name``); a permission set group grants the permission sets
+it holds, so those count as transitive membership. Licences are permission-set licences (by
 ``DeveloperName``). Disabling deactivates the user (``IsActive``) or, with
 ``disable_mode="freeze"``, freezes the login (``UserLogin.IsFrozen``), which works even where
 deactivation is blocked. The reset flow is REST ``DELETE /sobjects/User/{id}/password``:
@@ -121,6 +122,25 @@ class SalesforceDirectory(ChangeRecorder):
             user_id,
         )
         return sorted(str(r["PermissionSet"]["Name"]) for r in self._records(soql))
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        # Permission sets do not nest, but a permission set group grants every permission set
+        # it holds: those count as held too.
+        via_groups = format_soql(
+            "SELECT PermissionSet.Name FROM PermissionSetGroupComponent WHERE PermissionSetGroupId "
+            "IN (SELECT PermissionSetGroupId FROM PermissionSetAssignment WHERE AssigneeId = {})",
+            user_id,
+        )
+        held = {str(r["PermissionSet"]["Name"]) for r in self._records(via_groups)}
+        return sorted(held | set(self.groups_of(user_id)))
+
+    def groups_containing(self, group: str) -> list[str]:
+        soql = format_soql(
+            "SELECT PermissionSetGroup.DeveloperName FROM PermissionSetGroupComponent "
+            "WHERE PermissionSet.Name = {}",
+            group,
+        )
+        return sorted(str(r["PermissionSetGroup"]["DeveloperName"]) for r in self._records(soql))
 
     def list_licenses(self) -> list[License]:
         soql = "SELECT Id, DeveloperName, MasterLabel, TotalLicenses, UsedLicenses FROM PermissionSetLicense"

@@ -30,6 +30,7 @@ from connectors.identity import (
     UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.nesting import walk_up
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -182,6 +183,27 @@ class ScimDirectory(ChangeRecorder):
         self.get_user(user_id)
         groups = self._search("Groups", f"members.value eq {quote(user_id)}", count=1000)
         return sorted(str(g.get("displayName", "")) for g in groups)
+
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        """Every group holding the account, directly or through groups nested as members."""
+        self.get_user(user_id)
+        return self._names_above(user_id)
+
+    def groups_containing(self, group: str) -> list[str]:
+        """Every group ``group`` is nested in (a Group resource listed as a member), sorted."""
+        return self._names_above(self._group(group).id)
+
+    def _names_above(self, member_id: str) -> list[str]:
+        # RFC 7643 lets a server report indirect groups in User.groups, but few do (scim2-server
+        # does not), so climb through ``members.value`` searches, each group once.
+        names: dict[str, str] = {}
+
+        def holders(key: str) -> list[str]:
+            found = self._search("Groups", f"members.value eq {quote(key)}", count=1000)
+            names.update({str(g["id"]): str(g.get("displayName", "")) for g in found})
+            return [str(g["id"]) for g in found]
+
+        return sorted({names[key] for key in walk_up([member_id], holders)})
 
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         """One page of all accounts (index paging: ``startIndex`` and ``count``)."""

@@ -12,12 +12,9 @@ and be in English or a language the features gloss (German, French, Spanish).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
-
-if TYPE_CHECKING:
-    from intake.classify import Classification
 
 _LANGUAGES = {
     "de": "German",

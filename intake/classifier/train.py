@@ -71,7 +71,7 @@ def _sklearn() -> Any:
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
     except ImportError as exc:
         raise TrainingUnavailableError(
-            "training needs scikit-learn: install the `train` group (uv sync --group train)"
+            "training needs scikit-learn: install the `train` extra (pip install 'deskpilot[train]', or uv sync --group train)"
         ) from exc
     return TfidfVectorizer, LogisticRegression
 

@@ -3,9 +3,10 @@ Zendesk webhooks, both connection methods.
 
 * Event subscriptions: a fixed envelope ``{"type": "zen:event-type:…", "id", "subject",
   "detail", "event"}``; the event ``id`` is the dedupe key.
-* Trigger/automation webhooks: whatever JSON body the admin templated. We recommend the body in
-  ``docs/webhooks.md`` (``{"deskpilot": "zendesk.trigger/1", "ticket": {…}}``); other bodies are
-  accepted when they show a ticket id (``ticket.id``, ``ticketID``, ``ticket_id`` or ``id``).
+* Trigger/automation webhooks: whatever JSON body the admin templated. deskpilot reads the body
+  in ``docs/webhooks.md`` (``{"deskpilot": "zendesk.trigger/1", "ticket": {…}}``) and answers any
+  other shape 400 at the door, naming the first missing field: a body accepted with 202 and
+  refused later by the normaliser would be a delivery Zendesk never retries and no one sees.
 """
 
 from __future__ import annotations
@@ -62,16 +63,29 @@ def event_ticket_id(doc: Node) -> str | None:
     return None
 
 
+TRIGGER_REQUIRED = ("id", "subject", "created_at")
+"""Members of ``$.ticket`` a trigger body must carry (and a requester e-mail or id)."""
+
+
 def trigger_ticket_id(doc: Node) -> str:
-    """The ticket id a trigger body carries; MalformedPayloadError when it shows none."""
+    """
+    The ticket id of a trigger body in the documented template; MalformedPayloadError otherwise.
+
+    Checks what the normaliser needs, so a body it would refuse is refused here with a 400.
+    """
     ticket = doc.get("ticket")
-    candidates = [doc.get("ticketID"), doc.get("ticket_id"), doc.get("id")]
-    if ticket.is_object():
-        candidates.insert(0, ticket.get("id"))
-    for node in candidates:
-        if (text := node.text()) is not None:
-            return text
-    raise MalformedPayloadError(
-        "missing required field $.ticket.id (trigger body shows no ticket id; "
-        "see docs/webhooks.md for the recommended template)"
-    )
+    if not ticket.is_object():
+        raise MalformedPayloadError(
+            "missing required field $.ticket (trigger bodies must follow the template in "
+            'docs/webhooks.md, with "deskpilot": "zendesk.trigger/1")'
+        )
+    for name in TRIGGER_REQUIRED:
+        ticket.req(name).req_text()
+    ticket.get("created_at").instant()
+    ticket.get("updated_at").instant()
+    requester = ticket.get("requester")
+    if not requester.is_object() or (
+        requester.get("email").text() is None and requester.get("id").text() is None
+    ):
+        raise MalformedPayloadError(f"missing required field {ticket.path}.requester.email")
+    return ticket.req("id").req_text()

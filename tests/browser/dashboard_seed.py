@@ -12,7 +12,8 @@ from connectors.desks.memory import MemoryDesk
 from connectors.identity.memory import MemoryDirectory
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import ApprovalRow, RunRow, SlaClockRow, TicketRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import ApprovalRow, RunRow, TicketRow
 from worker.runtime import Runtime
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

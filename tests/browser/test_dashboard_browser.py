@@ -18,7 +18,7 @@ from tests.browser.dashboard_seed import (
 )
 from tests.conftest import service_missing
 from worker.boot import WebServer
-from worker.db.database import SlaClockRow
+from worker.db.records import SlaClockRow
 from worker.runtime import Runtime
 
 pytestmark = pytest.mark.browser

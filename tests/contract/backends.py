@@ -22,4 +22,6 @@ class Backend:
     """Lock the account the way the server does (failed logins); None if it has no lockout."""
     with_bad_credentials: Callable[[], DirectoryClient] | None
     """The same directory reached with a wrong password/token; None if it has no credentials."""
+    nest_group: Callable[[str, str], None] | None = None
+    """Make group ``child`` a member of group ``parent`` (nested groups), as the admin would."""
     strong_password: str = "Zq7!one-Time-Pass"

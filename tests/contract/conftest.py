@@ -18,7 +18,13 @@ from tests.services import samba, scim
 from tests.services.fixtures import samba_ad_server, scim_server, slapd_server
 from tests.services.samba import SambaServer
 from tests.services.scim import ScimServer
-from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, fail_logins, make_group
+from tests.services.slapd import (
+    EMPTY_GROUP_MEMBER,
+    SlapdServer,
+    fail_logins,
+    make_group,
+    nest_group,
+)
 
 __all__ = ["samba_ad_server", "scim_server", "slapd_server"]
 
@@ -59,7 +65,7 @@ def memory_backend() -> Backend:
     def lock(user: DirectoryUser) -> None:
         directory.lock(user.id)
 
-    return Backend(directory, directory.create_group, lock, None)
+    return Backend(directory, directory.create_group, lock, None, directory.nest_group)
 
 
 # -- OpenLDAP --------------------------------------------------------------------------------
@@ -96,7 +102,13 @@ def openldap_backend(slapd_server: SlapdServer, openldap_directory: LdapDirector
     def bad() -> DirectoryClient:
         return LdapDirectory("openldap", openldap_options(slapd_server, "wrong-password"))
 
-    return Backend(openldap_directory, lambda name: make_group(slapd_server, name), lock, bad)
+    return Backend(
+        openldap_directory,
+        lambda name: make_group(slapd_server, name),
+        lock,
+        bad,
+        lambda child, parent: nest_group(slapd_server, child, parent),
+    )
 
 
 # -- Samba AD --------------------------------------------------------------------------------
@@ -131,7 +143,11 @@ def samba_ad_backend(samba_ad_server: SambaServer, samba_ad_directory: ActiveDir
         return ActiveDirectory("samba-ad", samba_options(samba_ad_server, "Wrong-Passw0rd!"))
 
     return Backend(
-        samba_ad_directory, lambda name: samba.make_group(samba_ad_server, name), lock, bad
+        samba_ad_directory,
+        lambda name: samba.make_group(samba_ad_server, name),
+        lock,
+        bad,
+        lambda child, parent: samba.nest_group(samba_ad_server, child, parent),
     )
 
 
@@ -142,6 +158,12 @@ def samba_ad_backend(samba_ad_server: SambaServer, samba_ad_directory: ActiveDir
 def scim_backend(scim_server: ScimServer) -> Iterator[Backend]:
     directory = ScimDirectory("scim", scim_server.url, scim_server.token)
     bad = ScimDirectory("scim", scim_server.url, "wrong-token")
-    yield Backend(directory, lambda name: scim.make_group(scim_server, name), None, lambda: bad)
+    yield Backend(
+        directory,
+        lambda name: scim.make_group(scim_server, name),
+        None,
+        lambda: bad,
+        lambda child, parent: scim.nest_group(scim_server, child, parent),
+    )
     directory.session.close()
     bad.session.close()

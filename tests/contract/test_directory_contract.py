@@ -206,6 +206,44 @@ def test_last_member_can_leave_and_come_back(backend: Backend, unique: str) -> N
     assert ([], [group]) == (directory.groups_of(ada.id), directory.groups_of(bob.id))
 
 
+def _nested_chain(backend: Backend, unique: str) -> tuple[str, str, str]:
+    """Groups inner ⊂ middle ⊂ outer (each a member of the next), created fresh."""
+    if backend.nest_group is None:
+        pytest.skip("this backend cannot nest groups")
+    inner, middle, outer = f"gi{unique}", f"gm{unique}", f"go{unique}"
+    for group in (inner, middle, outer):
+        backend.make_group(group)
+    backend.nest_group(inner, middle)
+    backend.nest_group(middle, outer)
+    return inner, middle, outer
+
+
+def test_membership_through_nested_groups_is_transitive(backend: Backend, unique: str) -> None:
+    """A member of a group nested two levels deep holds all three; groups_of stays direct."""
+    directory = backend.directory
+    inner, middle, outer = _nested_chain(backend, unique)
+    ada = created(directory, new_user(unique))
+    directory.add_to_group(ada.id, inner)
+
+    assert [inner] == directory.groups_of(ada.id)
+    assert sorted([inner, middle, outer]) == directory.transitive_groups_of(ada.id)
+    assert sorted([middle, outer]) == directory.groups_containing(inner)
+    assert [] == directory.groups_containing(outer)
+
+
+def test_nesting_cycle_ends_the_walk(backend: Backend, unique: str) -> None:
+    """Groups nested in a circle (outer back in inner) are each reported once; nothing loops."""
+    directory = backend.directory
+    inner, middle, outer = _nested_chain(backend, unique)
+    assert backend.nest_group is not None
+    backend.nest_group(outer, inner)
+    ada = created(directory, new_user(unique))
+    directory.add_to_group(ada.id, middle)
+
+    assert sorted([inner, middle, outer]) == directory.transitive_groups_of(ada.id)
+    assert sorted([middle, outer]) == directory.groups_containing(inner)
+
+
 def test_unknown_group_is_not_found(directory: DirectoryClient, unique: str) -> None:
     """Membership changes on a group that does not exist raise NotFoundError."""
     ada = created(directory, new_user(unique))

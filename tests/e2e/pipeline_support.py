@@ -15,7 +15,8 @@ from connectors.desks.memory import MemoryDesk
 from connectors.identity.memory import MemoryDirectory
 from worker.boot import Workers, build_runtime
 from worker.config import AppSettings
-from worker.db.database import OutboxRow, TicketRow, utcnow
+from worker.db.database import utcnow
+from worker.db.tables import OutboxRow, TicketRow
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
 from worker.runtime import Runtime

@@ -13,13 +13,13 @@ so a duplicate post would show up as two rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 from sqlalchemy import (
     Boolean,
     Column,
     Integer,
     MetaData,
+    RowMapping,
     String,
     Table,
     Text,
@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.desks import PollPage, PostedComment
+from connectors.desks import DeskPerson, DeskSlaValue, PollPage, PostedComment
 from connectors.errors import NotFoundError, NotSupportedError
 from connectors.identity import (
     Capability,
@@ -103,7 +103,7 @@ class SharedDirectory:
         self.name = name
         self.engine = create_engine(url, pool_size=4)
 
-    def _user(self, row: Mapping[str, object]) -> DirectoryUser:
+    def _user(self, row: RowMapping) -> DirectoryUser:
         locked = bool(row["locked"])
         return DirectoryUser(
             id=str(row["id"]),
@@ -176,6 +176,12 @@ class SharedDirectory:
     def groups_of(self, user_id: str) -> list[str]:
         return []
 
+    def transitive_groups_of(self, user_id: str) -> list[str]:
+        return []
+
+    def groups_containing(self, group: str) -> list[str]:
+        return []
+
     def licenses_of(self, user_id: str) -> list[str]:
         return []
 
@@ -244,6 +250,9 @@ class SharedDesk:
     def person_email(self, person_id: str) -> str | None:
         return None
 
+    def find_person(self, person_id: str) -> DeskPerson:
+        raise NotFoundError(f"no user {person_id} on the shared test desk", system=self.name)
+
     def set_field(self, key: str, field: str, value: str) -> None:
         raise NotSupportedError("no custom fields on the shared test desk", system=self.name)
 
@@ -253,7 +262,7 @@ class SharedDesk:
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         raise NotSupportedError("no attachments on the shared test desk", system=self.name)
 
-    def sla_values(self, key: str) -> list[object]:
+    def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
 
     def poll(self, cursor: str | None, *, since: dt.datetime) -> PollPage:

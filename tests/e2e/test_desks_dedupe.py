@@ -29,7 +29,7 @@ from tests.e2e.desks_support import (
     jira_signed,
     search_page,
 )
-from worker.db.database import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
 from worker.inbound.poll import poll_desk
 from worker.web.app import create_app
 

@@ -23,7 +23,8 @@ from connectors.desks.polling import PollCursor, parse_time
 from connectors.errors import UnavailableError
 from intake.normalize import normalize_deliveries
 from tests.e2e.desks_support import SEARCH, DeskRun, desk_runtime, jira_desk, search_page
-from worker.db.database import InboxItem, PollCursorRow, TicketEventRow
+from worker.db.records import PollCursorRow
+from worker.db.tables import InboxItem, TicketEventRow
 from worker.inbound.ingest import ingest
 from worker.inbound.poll import poll_desk
 from worker.inbound.receive import receive_webhook

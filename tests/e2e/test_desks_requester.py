@@ -18,8 +18,8 @@ from connectors.desks.zendesk import ZendeskDesk
 from connectors.errors import UnavailableError
 from connectors.ratelimit import LocalRateLimiter
 from tests.e2e.desks_support import DeskRun, FakeClock, desk_runtime
-from worker.db.database import InboxItem, TicketRow
 from worker.db.store import ticket_from_json
+from worker.db.tables import InboxItem, TicketRow
 from worker.inbound.ingest import ingest
 from worker.inbound.receive import receive_webhook
 

@@ -22,11 +22,13 @@ from dramatiq import Worker
 from dramatiq.middleware import Middleware
 from sqlalchemy import select
 
+from playbooks.outbox import OutboxKind
 from tests.e2e.desks_support import SD_COMMENTS, DeskRun, desk_runtime, jira_desk
-from worker.db.database import OutboxRow, TicketRow
+from worker.db.tables import OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.inbound.receive import receive_webhook
 from worker.outbound.writeback import queue_writeback, writeback
+from worker.queue.names import ActorName
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "jira"
 KEY = "IT-106"
@@ -58,7 +60,9 @@ def _outbox_row(run: DeskRun) -> int:
     run.rt.broker.flush_all()  # only the writeback below runs
     with run.rt.db.session() as session:
         ticket = session.scalars(select(TicketRow).where(TicketRow.key == KEY)).one()
-        queue_writeback(run.rt, session, ticket, "internal_note", "Unlocked **asmith**.", "retry")
+        queue_writeback(
+            run.rt, session, ticket, OutboxKind.INTERNAL_NOTE, "Unlocked **asmith**.", "retry"
+        )
     with run.rt.db.session() as session:
         return session.scalars(select(OutboxRow.id)).one()
 
@@ -122,7 +126,7 @@ def test_a_long_retry_after_goes_back_to_the_queue_for_that_long(
     worker = Worker(run.rt.broker, worker_timeout=100)
     worker.start()
     try:
-        run.rt.send("writeback", outbox_id)
+        run.rt.send(ActorName.WRITEBACK, outbox_id)
         assert recorder.retried.wait(30), "the rate-limited writeback was not retried"
     finally:
         worker.stop()

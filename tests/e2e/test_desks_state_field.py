@@ -18,11 +18,19 @@ from responses import matchers
 from sqlalchemy import select
 
 from connectors.desks.memory import MemoryDesk
+from playbooks.lifecycle import TicketOutcome
 from tests.e2e.desks_support import JIRA, FakeClock, jira_desk
-from tests.integration.playbooks.world import DESK, World, company, settings_for
+from tests.integration.playbooks.world import (
+    DESK,
+    PEOPLE,
+    World,
+    account_id,
+    company,
+    settings_for,
+)
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, TicketRow
+from worker.db.tables import InboxItem, OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.outbound.writeback import queue_state, writeback
 
@@ -30,6 +38,7 @@ FIELD = "customfield_10099"
 ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")
 COMMENTS = re.compile(re.escape(JIRA) + r"/rest/servicedeskapi/request/IT-[0-9]+/comment(\?.*)?$")
 TRANSITIONS = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/transitions(\?.*)?$")
+USERS = {account_id(login): login for login, *_ in PEOPLE}
 
 
 @contextmanager
@@ -75,7 +84,20 @@ def _jira_site(rsps: responses.RequestsMock) -> list[tuple[str, Any]]:
     rsps.add_callback(responses.POST, COMMENTS, callback=created)
     rsps.add(responses.GET, TRANSITIONS, json=offered)
     rsps.add(responses.POST, TRANSITIONS, status=204)
+    rsps.add_callback(responses.GET, f"{JIRA}/rest/api/3/user", callback=_user)
     return puts
+
+
+def _user(request: Any) -> tuple[int, dict[str, str], str]:
+    """The user API, for the approver of a comment command (Cloud's shape)."""
+    account = str(request.params.get("accountId", ""))
+    login = USERS[account]
+    user = {"accountId": account, "accountType": "atlassian", "active": True}
+    return (
+        200,
+        {},
+        json.dumps(user | {"displayName": login, "emailAddress": f"{login}@example.com"}),
+    )
 
 
 def test_jira_state_field_follows_the_ticket_outcome(database_url: str) -> None:
@@ -135,8 +157,8 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             ingest(w.rt, inbox_id)
         with w.rt.db.session() as session:
             ticket = session.scalars(select(TicketRow).where(TicketRow.key == "IT-3")).one()
-            queue_state(w.rt, session, ticket, "waiting_approval")
-            queue_state(w.rt, session, ticket, "resolved")
+            queue_state(w.rt, session, ticket, TicketOutcome.WAITING_APPROVAL)
+            queue_state(w.rt, session, ticket, TicketOutcome.RESOLVED)
         older, newer = _pending(w, OutboxRow)
         rsps.add(
             responses.PUT,

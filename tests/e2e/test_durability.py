@@ -36,7 +36,8 @@ from tests.e2e.shared_systems import (
 from worker.boot import WebServer, build_runtime
 from worker.config import AppSettings
 from worker.db import migrate
-from worker.db.database import Database, OutboxRow, TicketRow, utcnow
+from worker.db.database import Database, utcnow
+from worker.db.tables import OutboxRow, TicketRow
 from worker.demo.data import DemoDesk, DemoPerson, DemoSet, DemoTicket
 from worker.demo.deliveries import build_deliveries
 
@@ -209,7 +210,7 @@ def test_kill_a_worker_and_flush_redis_mid_run(
     assert done == TICKETS
     engine = create_engine(settings.database_url)
     with engine.connect() as connection:
-        outcomes = dict(
+        outcomes: dict[str, int] = dict(
             connection.execute(text("SELECT outcome, count(*) FROM tickets GROUP BY outcome")).all()
         )
         effects = connection.execute(

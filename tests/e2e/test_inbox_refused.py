@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from tests.e2e.pipeline_support import demo_runtime
 from worker.cli.app import app as cli
-from worker.db.database import InboxItem, RejectedDeliveryRow
+from worker.db.records import RejectedDeliveryRow
+from worker.db.tables import InboxItem
 from worker.demo.deliveries import build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS
 from worker.inbound.ingest import ingest

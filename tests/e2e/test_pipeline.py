@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.e2e.pipeline_support import DemoRun, demo_runtime, running, wait_until_handled
-from worker.db.database import OutboxRow, RunRow, TicketRow
+from worker.db.tables import OutboxRow, RunRow, TicketRow
 from worker.web.app import create_app
 
 

@@ -17,7 +17,8 @@ from connectors.errors import RejectedError
 from connectors.identity import Change
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import World, company, seed, world
-from worker.db.database import ApprovalRow, AuditRow, RunRow, StepRow
+from worker.db.records import AuditRow
+from worker.db.tables import ApprovalRow, RunRow, StepRow
 from worker.queue.periodic import sweep
 from worker.runs import commands
 from worker.runs.apply import apply_run
@@ -46,7 +47,7 @@ def test_access_grant_waits_then_applies_once_after_the_owner_approves(database_
         w.drain()
         bob = w.user("bob")
         assert "app-salesforce" in w.groups("bob")
-        assert w.directory.licenses_of(bob.id) == ["sf-sales"]  # type: ignore[attr-defined]
+        assert w.directory.licenses_of(bob.id) == ["sf-sales"]
         assert w.ticket_row("IT-3").outcome == "resolved"
         assert w.desk.statuses["IT-3"] == "resolved"
         internal = w.text("IT-3", public=False)
@@ -78,7 +79,7 @@ def test_racing_approvals_apply_exactly_once(w: World) -> None:
     w.comment("IT-3", "olivia", "/approve")
     w.comment("IT-3", "olivia", "/approve\nlooks fine")
     ticket_id = w.ticket_row("IT-3").id
-    from worker.db.database import InboxItem
+    from worker.db.tables import InboxItem
     from worker.inbound import ingest
 
     with w.rt.db.session() as session:
@@ -202,7 +203,7 @@ def test_expiry_rechecks_the_directory_and_removes_readded_access(w: World) -> N
     w.advance(days=1, minutes=1)
     assert w.fire_timers() == 1
     assert "app-salesforce" not in w.groups("bob")
-    assert w.directory.licenses_of(bob.id) == []  # type: ignore[attr-defined]
+    assert w.directory.licenses_of(bob.id) == []
     assert w.runs("IT-3")[0].state == "expired"
     assert "ended as planned" in w.text("IT-3", public=False)
     assert "has now ended" in w.text("IT-3", public=True)

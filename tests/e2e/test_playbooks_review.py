@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import AGENT_TOKEN, NOW, World, world
-from worker.db.database import AuditRow, ClassificationRow, CorrectionRow, StepRow
+from worker.db.records import AuditRow
+from worker.db.tables import ClassificationRow, CorrectionRow, StepRow
 from worker.outbound.digest import build_digest, post_digest
 from worker.web import auth, review
 
@@ -162,10 +163,10 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
     assert len(digests) == 1
 
 
-def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) -> None:
+def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path: Path) -> None:
     """With runtime.digest_ticket set, a daily job posts the digest there, once per day."""
     from tests.e2e.pipeline_support import demo_runtime
-    from worker.db.database import OutboxRow
+    from worker.db.tables import OutboxRow
     from worker.inbound.ingest import ingest
     from worker.inbound.receive import receive_webhook
     from worker.outbound.digest import post_daily_digest
@@ -175,7 +176,9 @@ def test_daily_digest_is_a_periodic_job_when_a_ticket_is_configured(tmp_path) ->
         rt = demo.rt
         assert "digest" not in [job.name for job in jobs_for(rt)]
         delivery = next(d for d in demo.deliveries if d.key == "IT-101")
-        ingest(rt, receive_webhook(rt, delivery.desk, delivery.headers, delivery.body).inbox_id)
+        inbox_id = receive_webhook(rt, delivery.desk, delivery.headers, delivery.body).inbox_id
+        assert inbox_id is not None
+        ingest(rt, inbox_id)
         runtime = rt.settings.runtime.model_copy(update={"digest_ticket": "jira-it:IT-101"})
         rt.settings = rt.settings.model_copy(update={"runtime": runtime})
 

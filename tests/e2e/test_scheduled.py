@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.integration.playbooks.world import world
-from worker.db.database import TimerRow
+from worker.db.tables import TimerRow
 from worker.runs.apply import apply_run
 
 LEAVER = (

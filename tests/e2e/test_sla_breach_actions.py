@@ -8,7 +8,7 @@ from sla.config import SlaSettings
 from sla.definition import compile_sla
 from tests.integration.playbooks.world import world
 from worker.clocks.slaclock import update_sla
-from worker.db.database import OutboxRow, TicketEventRow
+from worker.db.tables import OutboxRow, TicketEventRow
 
 SLA = {
     "policies": [

@@ -19,7 +19,9 @@ from connectors.identity.memory import MemoryDirectory
 from worker.boot import build_runtime
 from worker.clocks.reconcile import reconcile_desk
 from worker.config import AppSettings
-from worker.db.database import SlaClockRow, SlaReconciliationRow, TicketRow
+from worker.db.records import SlaClockRow, SlaReconciliationRow
+from worker.db.tables import TicketRow
+from worker.queue.names import ActorName
 from worker.queue.periodic import Job, jobs_for
 from worker.runtime import Runtime
 from worker.web.app import create_app
@@ -166,9 +168,9 @@ def test_second_run_updates_the_row_in_place(world: World) -> None:
 
 def test_only_desks_with_the_option_get_a_job(world: World) -> None:
     """The reconcile job runs at the desk's interval and only where reconcile_sla is set."""
-    jobs = [job for job in jobs_for(world.rt) if job.actor == "reconcile_desk"]
+    jobs = [job for job in jobs_for(world.rt) if job.actor == ActorName.RECONCILE_DESK]
 
-    assert [Job("reconcile:jira-it", 600.0, "reconcile_desk", ("jira-it",))] == jobs
+    assert [Job("reconcile:jira-it", 600.0, ActorName.RECONCILE_DESK, ("jira-it",))] == jobs
     assert 0 == reconcile_desk(world.rt, "plain")
 
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.identity.ldap import Connection, Server, Tls
+from connectors.identity.ldap import MODIFY_ADD, Connection, Server, Tls
 from tests.services.process import port_in_use, stop, unavailable, wait_until
 from tests.services.tls import make_certificate
 
@@ -161,6 +161,19 @@ def make_group(server: SambaServer, name: str) -> None:
             {"sAMAccountName": name, "groupType": GROUP_TYPE_GLOBAL_SECURITY},
         )
         assert conn.result["result"] == 0, conn.result
+    finally:
+        conn.unbind()
+
+
+def nest_group(server: SambaServer, child: str, parent: str) -> None:
+    """Make group ``child`` (in CN=Users) a member of group ``parent``, as the domain admin."""
+    conn = _admin(server)
+    try:
+        conn.modify(  # type: ignore[no-untyped-call]
+            f"CN={parent},{server.users}",
+            {"member": [(MODIFY_ADD, [f"CN={child},{server.users}"])]},
+        )
+        assert conn.result["result"] in (0, 20, 68), conn.result  # 20, 68: already a member
     finally:
         conn.unbind()
 

@@ -57,3 +57,32 @@ def make_group(server: ScimServer, name: str) -> None:
         timeout=10,
     )
     assert response.status_code == 201, response.text
+
+
+def nest_group(server: ScimServer, child: str, parent: str) -> None:
+    """Make group ``child`` a member of group ``parent`` (a member of type Group)."""
+    headers = {
+        "Authorization": f"Bearer {server.token}",
+        "Content-Type": "application/scim+json",
+    }
+
+    def group_id(name: str) -> str:
+        found = requests.get(
+            f"{server.url}/Groups",
+            params={"filter": f'displayName eq "{name}"'},
+            headers=headers,
+            timeout=10,
+        ).json()["Resources"]
+        assert len(found) == 1, found
+        return str(found[0]["id"])
+
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "add", "path": "members", "value": [{"value": group_id(child), "type": "Group"}]}
+        ],
+    }
+    response = requests.patch(
+        f"{server.url}/Groups/{group_id(parent)}", json=body, headers=headers, timeout=10
+    )
+    assert response.status_code in (200, 204), response.text

@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.identity.ldap import Connection, Server, Tls
+from connectors.identity.ldap import MODIFY_ADD, Connection, Server, Tls
 from tests.services.process import free_port, port_in_use, stop, wait_until
 from tests.services.tls import make_certificate
 
@@ -227,4 +227,17 @@ def fail_logins(server: SlapdServer, dn: str) -> None:
         conn.open()
         conn.start_tls()
         assert not conn.bind()
+        conn.unbind()
+
+
+def nest_group(server: SlapdServer, child: str, parent: str) -> None:
+    """Make group ``child`` a member of group ``parent`` (a nested groupOfNames), as the admin."""
+    conn = Connection(Server(server.url), server.admin_dn, server.admin_password, auto_bind=True)
+    try:
+        conn.modify(
+            f"cn={parent},{server.groups}",
+            {"member": [(MODIFY_ADD, [f"cn={child},{server.groups}"])]},
+        )  # type: ignore[no-untyped-call]
+        assert conn.result["result"] in (0, 20), conn.result  # 20: already a member
+    finally:
         conn.unbind()

@@ -8,8 +8,6 @@ works tickets in one process; ``web`` and ``worker`` split those across processe
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -45,14 +43,6 @@ def _settings(config: Path | None) -> AppSettings:
     return settings
 
 
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
-
-
 @app.command()
 def check(config: Annotated[Path, typer.Argument(help="The YAML configuration file.")]) -> None:
     """Validate a configuration file and the playbooks it uses; print every problem."""
@@ -82,7 +72,7 @@ def migrate(config: ConfigOption = None) -> None:
 @app.command()
 def run(config: ConfigOption = None, threads: int = 8) -> None:
     """Serve webhooks, the dashboard and the workers in one process."""
-    from worker.boot import WebServer, Workers, build_runtime
+    from worker.boot import WebServer, Workers, build_runtime, wait_for_signal
 
     settings = _settings(config)
     rt = build_runtime(settings)
@@ -91,7 +81,7 @@ def run(config: ConfigOption = None, threads: int = 8) -> None:
     web = WebServer(rt, settings.web.host, settings.web.port)
     web.start()
     console.print(f"deskpilot listening on http://{settings.web.host}:{web.port}")
-    _wait_for_signal()
+    wait_for_signal()
     web.stop()
     workers.stop()
 
@@ -118,7 +108,7 @@ def worker(
     threads: Annotated[int, typer.Option(help="Worker threads in this process.")] = 8,
 ) -> None:
     """Work tickets from the shared broker (run one per core, on as many machines as needed)."""
-    from worker.boot import Workers, build_runtime
+    from worker.boot import Workers, build_runtime, wait_for_signal
 
     settings = _settings(config)
     if settings.broker.url == "stub":
@@ -130,7 +120,7 @@ def worker(
     workers = Workers(rt, threads)
     workers.start()
     console.print(f"deskpilot worker {rt.node} started with {threads} threads")
-    _wait_for_signal()
+    wait_for_signal()
     workers.stop()
 
 

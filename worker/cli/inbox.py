@@ -19,7 +19,8 @@ from sqlalchemy import ColumnElement, Row, Table, select, update
 
 from worker.cli.common import ConfigOption, database_or_exit, settings_or_exit
 from worker.config import AppSettings
-from worker.db.database import InboxItem, RejectedDeliveryRow
+from worker.db.records import RejectedDeliveryRow
+from worker.db.tables import InboxItem
 from worker.inbound.receive import Outcome, ReplayError, replay_refused
 
 app = typer.Typer(no_args_is_help=True)

@@ -8,8 +8,8 @@ import typer
 from sqlalchemy import select
 
 from worker.cli.common import ConfigOption, settings_or_exit
-from worker.db.database import TicketRow
 from worker.db.store import ticket_from_json
+from worker.db.tables import TicketRow
 
 
 def plan(

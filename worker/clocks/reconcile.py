@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from connectors.desks import DeskSlaValue
 from connectors.errors import NotFoundError, NotSupportedError
-from worker.db.database import SlaClockRow, SlaReconciliationRow, TicketRow
+from playbooks.lifecycle import TicketStage
+from worker.db.records import SlaClockRow, SlaReconciliationRow
 from worker.db.store import insert_ignore
+from worker.db.tables import TicketRow
 from worker.runtime import Runtime
 from worker.wiring.desks import ReconcileSlaModel, reconcile_settings
 
@@ -103,7 +105,7 @@ def _due_tickets(rt: Runtime, desk_name: str, batch: int) -> list[tuple[int, str
         select(TicketRow.id, TicketRow.key)
         .outerjoin(last, last.c.ticket_id == TicketRow.id)
         .where(TicketRow.desk == desk_name)
-        .where(or_(TicketRow.stage != "done", TicketRow.done_at >= recent))
+        .where(or_(TicketRow.stage != TicketStage.DONE, TicketRow.done_at >= recent))
         .order_by(last.c.checked_at.asc().nulls_first(), TicketRow.id)
         .limit(batch)
     )

@@ -18,13 +18,15 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
+from playbooks.outbox import OutboxKind
 from sla.clock import ClockResult
 from sla.definition import BreachAction, Policy, SlaDefinitions, compile_sla
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker.db import audit
-from worker.db.database import SlaClockRow, TicketEventRow, TicketRow, TimerRow
+from worker.db.records import SlaClockRow
 from worker.db.store import Executor, core, event_from_json, insert_ignore
+from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runtime import Runtime
 
@@ -75,8 +77,7 @@ def definitions(rt: Runtime) -> SlaDefinitions:
     """The compiled SLA definitions of this runtime (compiled once, at first use)."""
     if rt.sla is None:
         rt.sla = compile_sla(rt.settings.sla)
-    compiled: SlaDefinitions = rt.sla
-    return compiled
+    return rt.sla
 
 
 class SlaSubject(Protocol):
@@ -234,7 +235,7 @@ def fire_sla_timer(rt: Runtime, timer_id: int) -> None:
                 rt,
                 session,
                 ticket,
-                "internal_note",
+                OutboxKind.INTERNAL_NOTE,
                 f"SLA at risk: **{metric.replace('_', ' ')}** has {left} of business time left "
                 f"(breach at {result.worker_breach_at:%Y-%m-%d %H:%M} UTC).",
                 f"sla-{timer.ref}",
@@ -271,7 +272,7 @@ def _on_breach(
         rt,
         session,
         ticket,
-        "internal_note",
+        OutboxKind.INTERNAL_NOTE,
         body,
         f"sla-breach-{metric}-{result.last.number if result.last else 0}",
     )
@@ -279,7 +280,12 @@ def _on_breach(
     for action in actions:
         if action.action == "internal_note" and action.note:
             queue_writeback(
-                rt, session, ticket, "internal_note", action.note, f"sla-breach-note-{metric}"
+                rt,
+                session,
+                ticket,
+                OutboxKind.INTERNAL_NOTE,
+                action.note,
+                f"sla-breach-note-{metric}",
             )
         elif action.action == "notify" and action.url:
             _notify(action.url, ticket, metric, result)
@@ -295,10 +301,14 @@ def _desk_action(
 ) -> None:
     """``priority_bump`` (one step up) and ``reassign`` through the outbox, once per breach."""
     if action.action == "reassign" and action.team:
-        queue_writeback(rt, session, ticket, "assign", action.team, f"sla-breach-assign-{breach}")
+        queue_writeback(
+            rt, session, ticket, OutboxKind.ASSIGN, action.team, f"sla-breach-assign-{breach}"
+        )
     elif action.action == "priority_bump" and ticket.priority in _PRIORITY_STEPS[:-1]:
         higher = _PRIORITY_STEPS[_PRIORITY_STEPS.index(ticket.priority) + 1]
-        queue_writeback(rt, session, ticket, "priority", higher, f"sla-breach-priority-{breach}")
+        queue_writeback(
+            rt, session, ticket, OutboxKind.PRIORITY, higher, f"sla-breach-priority-{breach}"
+        )
 
 
 def _notify(url: str, ticket: TicketRow, metric: str, result: ClockResult) -> None:

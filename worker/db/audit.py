@@ -19,7 +19,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from worker.db.database import AuditRow, utcnow
+from worker.db.database import utcnow
+from worker.db.records import AuditRow
 from worker.db.store import Executor, core
 
 GENESIS = "0" * 64

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intake.model import Ticket, TicketEvent
-from worker.db.database import Base
+from worker.db.base import Base
 
 TICKET_JSON: TypeAdapter[Ticket] = TypeAdapter(Ticket)
 EVENT_JSON: TypeAdapter[TicketEvent] = TypeAdapter(TicketEvent)

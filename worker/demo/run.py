@@ -24,16 +24,19 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from connectors.desks.memory import MemoryDesk
+from playbooks.lifecycle import TicketStage
 from worker.boot import WebServer, Workers, build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, RunRow, SlaClockRow, TicketRow, utcnow
+from worker.db.database import utcnow
+from worker.db.records import SlaClockRow
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
 from worker.logging import configure_logging
 from worker.runtime import Runtime
 
 WAIT_S = 120.0
-TERMINAL = ("done", "waiting_approval")
+TERMINAL = (TicketStage.DONE, TicketStage.WAITING_APPROVAL)
 """Where the demo stops watching: done, or waiting for a person's approval."""
 
 
@@ -257,7 +260,7 @@ def _summary(rt: Runtime, deliveries: list[DemoDelivery], handled: bool) -> str:
 
 
 def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> None:
-    from worker.cli.app import _wait_for_signal
+    from worker.boot import wait_for_signal
 
     token = os.environ[settings.web.api_tokens[0].token.env or ""]
     console.print(
@@ -266,4 +269,4 @@ def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> N
         + ", ".join(f"http://127.0.0.1:{port}/hooks/{d}" for d in DEMO_DESKS)
         + "\nPress Ctrl-C to stop."
     )
-    _wait_for_signal()
+    wait_for_signal()

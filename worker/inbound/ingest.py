@@ -21,7 +21,6 @@ from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
-from worker.db.database import InboxItem, TicketEventRow, TicketRow
 from worker.db.store import (
     compare_and_set,
     event_to_json,
@@ -29,6 +28,8 @@ from worker.db.store import (
     insert_ignore_id,
     ticket_to_json,
 )
+from worker.db.tables import InboxItem, TicketEventRow, TicketRow
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.ingest")
@@ -235,8 +236,8 @@ def _store_events(
 
 def _follow_up(rt: Runtime, result: Ingested) -> None:
     if result.new_events:
-        rt.send("update_sla", result.ticket_id)
+        rt.send(ActorName.UPDATE_SLA, result.ticket_id)
     if result.new_ticket:
-        rt.send("process_ticket", result.ticket_id)
+        rt.send(ActorName.PROCESS_TICKET, result.ticket_id)
     if any(e.kind is EventKind.COMMENT for e in result.new_events) and not result.new_ticket:
-        rt.send("handle_comments", result.ticket_id)
+        rt.send(ActorName.HANDLE_COMMENTS, result.ticket_id)

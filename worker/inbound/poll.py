@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import or_, update
 
 from intake.webhooks import VerifiedDelivery
-from worker.db.database import PollCursorRow
+from worker.db.records import PollCursorRow
 from worker.db.store import insert_ignore
 from worker.inbound.receive import store_delivery
 from worker.runtime import Runtime

@@ -24,8 +24,10 @@ from intake.webhooks import (
     WebhookError,
     verify_delivery,
 )
-from worker.db.database import InboxItem, RejectedDeliveryRow
+from worker.db.records import RejectedDeliveryRow
 from worker.db.store import insert_ignore_id
+from worker.db.tables import InboxItem
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.receive")
@@ -222,7 +224,7 @@ def store_delivery(
             )
     outcome = Outcome.ACCEPTED if inserted else Outcome.DUPLICATE
     if inserted and inbox_id is not None:
-        rt.send("ingest", inbox_id)
+        rt.send(ActorName.INGEST, inbox_id)
     return Receipt(
         outcome,
         "accepted" if inserted else "duplicate delivery; already received",

@@ -12,7 +12,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from worker.db.database import RunRow, StepRow, TicketRow
+from playbooks.lifecycle import RunState
+from playbooks.outbox import OutboxKind
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runtime import Runtime
 
@@ -34,8 +36,8 @@ def build_digest(rt: Runtime, since: dt.datetime) -> str:
                 .where(StepRow.run_id.in_([r.id for r, _ in rows]))
             ).all()
         )
-    applied = [(r, t) for r, t in rows if r.state in ("applied", "unverified")]
-    waiting = [(r, t) for r, t in rows if r.state == "waiting_approval"]
+    applied = [(r, t) for r, t in rows if r.state in (RunState.APPLIED, RunState.UNVERIFIED)]
+    waiting = [(r, t) for r, t in rows if r.state == RunState.WAITING_APPROVAL]
     lines = [f"# deskpilot digest since {since:%Y-%m-%d %H:%M} UTC", ""]
     lines.append(f"**{len(applied)} resolved automatically, {len(waiting)} waiting for approval.**")
     lines += ["", "## Resolved automatically", ""]
@@ -48,9 +50,9 @@ def build_digest(rt: Runtime, since: dt.datetime) -> str:
 def _line(run: RunRow, ticket: TicketRow, base: str, changed: bool) -> str:
     link = f"[{ticket.key}]({ticket.url})" if ticket.url else ticket.key
     flags = []
-    if run.state == "unverified":
+    if run.state == RunState.UNVERIFIED:
         flags.append("⚠ not verified")
-    if not changed and run.state != "waiting_approval":
+    if not changed and run.state != RunState.WAITING_APPROVAL:
         flags.append("no change needed")
     if (run.result or {}).get("marked_wrong_by"):
         flags.append("marked wrong")
@@ -71,7 +73,7 @@ def post_digest(rt: Runtime, desk: str, key: str, since: dt.datetime) -> str:
         if ticket is None:
             raise ValueError(f"digest ticket {desk}:{key} is not known to deskpilot")
         purpose = f"digest-{rt.clock():%Y-%m-%d}"
-        queue_writeback(rt, session, ticket, "internal_note", body, purpose)
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, purpose)
         outbox = pending_outbox_ids(session, ticket.id)
     send_outbox(rt, ticket.id, outbox)
     return body

@@ -1,73 +1,29 @@
 """
-The notes deskpilot writes back: what the requester reads (public) and what agents read (internal).
+The facts a run's notes are written from, read from the database: decision, approvals, each
+step's before → after, the read-back, any undo.
 
-Wording comes from the playbook's own templates (``playbooks.notes``): this module gathers the
-run's facts from the database (decision, approvals, each step's before → after, the read-back,
-any undo), decides which notes a moment needs and gives each a stable purpose (its idempotency
-key). A password never appears anywhere; a one-time link appears only in the public reply, and
-only when the requester is the account's verified owner — the internal note masks it.
+Which notes a moment needs, who sees them and their purposes (idempotency keys) are decided in
+the core (``playbooks.run_notes``); their wording comes from the playbook's templates
+(``playbooks.notes``). A password never appears anywhere; a one-time link appears only in the
+public reply, and only when the requester is the account's verified owner.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, select
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
-from playbooks.model import Playbook
-from playbooks.notes import (
-    LINK_KEY,
-    RunFacts,
-    StepOutcome,
-    render_internal_note,
-    render_public_reply,
-)
+from playbooks.lifecycle import StepState
+from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.planned import Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.steps import Verification
-from worker.db.database import ApprovalRow, RunRow, StepRow
 from worker.db.store import Executor, core
-from worker.runtime import Runtime
-
-Note = tuple[str, str, str]
-"""(kind, body, purpose)."""
-
-APPROVAL_HELP = (
-    "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
-    "or use the review page."
-)
-
-
-def plan_notes(rt: Runtime, plan: Plan, decision: Decision | None) -> list[Note]:
-    """Notes for a plan that is not applied right away (ask, escalate, nothing to do, approval)."""
-    playbook = rt.library.get(plan.playbook)
-    facts = RunFacts(plan, decision)
-    public = render_public_reply(playbook, facts)
-    internal = render_internal_note(playbook, facts)
-    if plan.kind == "ask":
-        return [("public_reply", public, "ask")]
-    if plan.kind == "note_only":
-        return [
-            ("public_reply", public, "nothing-to-do"),
-            ("internal_note", internal, "plan"),
-            ("transition", "resolved", "resolve"),
-        ]
-    if plan.kind == "escalate":
-        return [
-            ("internal_note", internal, "escalated"),
-            ("public_reply", public, "escalated-public"),
-        ]
-    assert decision is not None
-    if decision.outcome == "needs_approval":
-        return [
-            ("internal_note", f"{internal}\n{APPROVAL_HELP}\n", "approval-request"),
-            ("public_reply", public, "approval-pending"),
-        ]
-    return [("internal_note", internal, "refused"), ("public_reply", public, "refused-public")]
+from worker.db.tables import ApprovalRow, RunRow, StepRow
 
 
 def run_facts(
@@ -77,14 +33,22 @@ def run_facts(
     verifications: Mapping[int, Verification] | None = None,
     *,
     failed: tuple[PlannedStep, str] | None = None,
+    unseal: Callable[[str], str | None] | None = None,
 ) -> RunFacts:
-    """Everything the notes of ``run`` are written from, as recorded in the database."""
+    """
+    Everything the notes of ``run`` are written from, as recorded in the database.
+
+    ``unseal`` opens a one-time link the step record keeps sealed (only the owner's reply needs
+    it); without it the link stays out of the facts.
+    """
     decision = Decision.from_json(str(run.decision["json"])) if run.decision else None
     connection = core(db)
     steps = connection.execute(_STEPS_OF_RUN, {"b_run": run.id}).all()
-    applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == "done"}
+    applied = {s.idx: s for s in steps if s.phase == "apply" and s.state == StepState.DONE}
     outcomes = [
-        StepOutcome(step, _change(applied[step.index]), (verifications or {}).get(step.index))
+        StepOutcome(
+            step, _change(applied[step.index], unseal), (verifications or {}).get(step.index)
+        )
         for step in plan.changes
         if step.index in applied
     ]
@@ -126,14 +90,15 @@ _APPROVALS_OF_RUN = (
 every run, and loading ORM objects cost more than the rest of the note."""
 
 
-def _change(row: Row[Any]) -> Change:
+def _change(row: Row[Any], unseal: Callable[[str], str | None] | None = None) -> Change:
+    after = dict(row.after or {})
+    if after.get(LINK_KEY):
+        link = unseal(after[LINK_KEY]) if unseal is not None else None
+        after[LINK_KEY] = link
+        if link is None:
+            del after[LINK_KEY]
     return Change(
-        row.operation,
-        row.system,
-        row.target,
-        dict(row.before or {}),
-        dict(row.after or {}),
-        bool(row.changed),
+        row.operation, row.system, row.target, dict(row.before or {}), after, bool(row.changed)
     )
 
 
@@ -142,61 +107,9 @@ def _compensations(plan: Plan, rows: Sequence[Row[Any]]) -> tuple[StepOutcome, .
 
     by_index = {s.index: s for s in compensations_for(plan.changes)}
     return tuple(
-        StepOutcome(by_index[r.idx], _change(r) if r.state == "done" else None, None, r.error)
+        StepOutcome(
+            by_index[r.idx], _change(r) if r.state == StepState.DONE else None, None, r.error
+        )
         for r in rows
         if r.idx in by_index
     )
-
-
-def owner_only(facts: RunFacts) -> RunFacts:
-    """The facts for the public reply: a one-time link stays only if the requester owns the account."""
-    plan = facts.plan
-    owner = (
-        plan.requester is not None
-        and plan.target is not None
-        and plan.requester.login == plan.target.login
-    )
-    if owner:
-        return facts
-    outcomes = tuple(
-        dataclasses.replace(
-            o,
-            change=dataclasses.replace(
-                o.change, after={k: v for k, v in o.change.after.items() if k != LINK_KEY}
-            ),
-        )
-        if o.change is not None
-        else o
-        for o in facts.outcomes
-    )
-    return dataclasses.replace(facts, outcomes=outcomes)
-
-
-def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
-    """Notes after a run applied: a reply for the requester, the evidence for agents, resolve."""
-    public = render_public_reply(playbook, owner_only(facts))
-    internal = render_internal_note(playbook, facts)
-    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
-        return [
-            ("internal_note", internal, "unverified"),
-            ("public_reply", public, "failed-public"),
-        ]
-    return [
-        ("public_reply", public, "done"),
-        ("internal_note", internal, "evidence"),
-        ("transition", "resolved", "resolve"),
-    ]
-
-
-def failure_notes(
-    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
-) -> list[Note]:
-    """Notes after a step failed: what happened, what was undone, and that a person takes over."""
-    internal = render_internal_note(playbook, facts)
-    problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
-    tail = f"\n{problems}" if problems else ""
-    body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    return [
-        ("internal_note", body, "failed"),
-        ("public_reply", render_public_reply(playbook, owner_only(facts)), "failed-public"),
-    ]

@@ -10,6 +10,7 @@ the comment already there, so nothing is posted twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -21,9 +22,13 @@ from sqlalchemy import ColumnElement, Connection, Table, Update, bindparam, or_,
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
+from playbooks.lifecycle import TicketOutcome
+from playbooks.outbox import OutboxKind
 from worker.db import audit
-from worker.db.database import OutboxRow, TicketEventRow, TicketRow
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
+from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
+from worker.queue.names import ActorName
+from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime
 from worker.wiring.desks import state_field
 
@@ -43,7 +48,6 @@ _PENDING = select(_OUTBOX.c.id).where(
     _OUTBOX.c.ticket_id == bindparam("b_ticket"), _OUTBOX.c.state == "pending"
 )
 
-KINDS = ("internal_note", "public_reply", "transition", "field", "priority", "assign")
 AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
@@ -60,11 +64,9 @@ class TicketRef(Protocol):
 
 
 def queue_writeback(
-    rt: Runtime, db: Executor, ticket: TicketRef, kind: str, body: str, purpose: str
+    rt: Runtime, db: Executor, ticket: TicketRef, kind: OutboxKind, body: str, purpose: str
 ) -> None:
     """Queue one writeback for ``ticket``; the same ``purpose`` is only ever queued once."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown writeback kind {kind!r}")
     now = rt.clock()
     insert_ignore(
         db,
@@ -84,7 +86,7 @@ def queue_writeback(
     )
 
 
-def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: str) -> None:
+def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: TicketOutcome) -> None:
     """
     Queue writing ``state`` (the ticket's outcome) into the desk's ``state_field``, once per state.
 
@@ -95,7 +97,7 @@ def queue_state(rt: Runtime, db: Executor, ticket_row: TicketRef, state: str) ->
     if field is None:
         return
     body = json.dumps({"field": field, "value": state})
-    queue_writeback(rt, db, ticket_row, "field", body, f"state-{state}")
+    queue_writeback(rt, db, ticket_row, OutboxKind.FIELD, body, f"state-{state}")
 
 
 def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
@@ -106,7 +108,7 @@ def pending_outbox_ids(db: Executor, ticket_id: int) -> list[int]:
 def send_outbox(rt: Runtime, ticket_id: int, outbox_ids: Sequence[int]) -> None:
     """After the transaction that queued ``outbox_ids`` commits: one message sends them all."""
     if outbox_ids:
-        rt.send("writeback_ticket", ticket_id)
+        rt.send(ActorName.WRITEBACK_TICKET, ticket_id)
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,12 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
         for item, (_, state, _, _) in zip(claimed, results, strict=True)
         if state == "sent"
     }
-    if "transition" in sent or ("public_reply" in sent and not _transition_due(rt, ticket_id)):
-        rt.send("update_sla", ticket_id)  # once per batch of replies: after the status change
+    if OutboxKind.TRANSITION in sent or (
+        OutboxKind.PUBLIC_REPLY in sent and not _transition_due(rt, ticket_id)
+    ):
+        rt.send(
+            ActorName.UPDATE_SLA, ticket_id
+        )  # once per batch of replies: after the status change
     return sum(1 for _, state, _, _ in results if state == "sent")
 
 
@@ -195,7 +201,7 @@ def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
                 row.kind,
                 row.body,
                 row.marker,
-                row.kind == "field" and _superseded(connection, ticket_id, row.id),
+                row.kind == OutboxKind.FIELD and _superseded(connection, ticket_id, row.id),
             )
             for row in sorted(rows, key=lambda r: int(r.id))
         ]
@@ -235,7 +241,7 @@ _TRANSITION_DUE = (
     select(_OUTBOX.c.id)
     .where(
         _OUTBOX.c.ticket_id == bindparam("b_ticket"),
-        _OUTBOX.c.kind == "transition",
+        _OUTBOX.c.kind == OutboxKind.TRANSITION,
         _OUTBOX.c.state.in_(("pending", "sending")),
     )
     .limit(1)
@@ -244,7 +250,7 @@ _LATER_STATE_SENT = (
     select(_OUTBOX.c.id)
     .where(
         _OUTBOX.c.ticket_id == bindparam("b_ticket"),
-        _OUTBOX.c.kind == "field",
+        _OUTBOX.c.kind == OutboxKind.FIELD,
         _OUTBOX.c.id > bindparam("b_id"),
         _OUTBOX.c.state == "sent",
     )
@@ -255,20 +261,20 @@ _LATER_STATE_SENT = (
 
 def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
     desk = rt.desks[desk_name]
-    if kind == "transition":
+    if kind == OutboxKind.TRANSITION:
         desk.transition(key, body)
         return None
-    if kind == "field":
+    if kind == OutboxKind.FIELD:
         change = json.loads(body)
         desk.set_field(key, str(change["field"]), str(change["value"]))
         return None
-    if kind == "priority":
+    if kind == OutboxKind.PRIORITY:
         desk.set_priority(key, body)
         return None
-    if kind == "assign":
+    if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
-    posted = desk.post_comment(key, body, public=kind == "public_reply", marker=marker)
+    posted = desk.post_comment(key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=marker)
     log.info("writeback.posted", kind=kind, created=posted.created)
     return posted.comment_id
 
@@ -298,6 +304,7 @@ def _finish(
                 },
             )
             if state == "sent":
+                item = _forget_links(connection, item)
                 _record_as_event(connection, ticket_id, item, now)
             audit.append(
                 connection,
@@ -313,20 +320,29 @@ def _finish(
             )
 
 
+def _forget_links(connection: Connection, item: _Claimed) -> _Claimed:
+    # Once the owner's reply is on the desk, the stored copy needs no live one-time link.
+    body = redact_links(item.body)
+    if body == item.body:
+        return item
+    connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == item.id).values(body=body))
+    return dataclasses.replace(item, body=body)
+
+
 def _record_as_event(
     connection: Connection, ticket_id: int, row: _Claimed, now: dt.datetime
 ) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
-    if row.kind in ("field", "assign"):
+    if row.kind in (OutboxKind.FIELD, OutboxKind.ASSIGN):
         return  # bookkeeping, or an assignee the desk's own echo reports: not our ticket event
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
-    if row.kind == "priority":
+    if row.kind == OutboxKind.PRIORITY:
         event = TicketEvent(
             EventKind.PRIORITY, now, f"deskpilot:{row.marker}", actor=author,
             priority=Priority(row.body),
         )  # fmt: skip
-    elif row.kind == "transition":
+    elif row.kind == OutboxKind.TRANSITION:
         try:
             status = StatusCategory(row.body)
         except ValueError:
@@ -335,7 +351,9 @@ def _record_as_event(
             EventKind.STATUS, now, f"deskpilot:{row.marker}", actor=author, status=status
         )
     else:
-        comment = Comment(f"deskpilot:{row.id}", row.body, row.kind == "public_reply", author, now)
+        comment = Comment(
+            f"deskpilot:{row.id}", row.body, row.kind == OutboxKind.PUBLIC_REPLY, author, now
+        )
         event = TicketEvent(
             EventKind.COMMENT, now, f"deskpilot:{row.marker}", actor=author, comment=comment
         )

@@ -19,19 +19,20 @@ from worker.inbound import ingest, poll
 from worker.outbound import digest, writeback
 from worker.queue import periodic, timers
 from worker.queue.broker import MAX_BACKOFF_MS
+from worker.queue.names import ActorName
 from worker.runs import commands, process
 from worker.runs.apply import apply_run
 from worker.runtime import Runtime
 
 TIME_LIMIT_MS = 5 * 60 * 1000
-PRIORITY = {
-    "writeback": 0,
-    "writeback_ticket": 0,
-    "apply_run": 10,
-    "handle_comments": 10,
-    "process_ticket": 20,
-    "update_sla": 20,
-    "ingest": 30,
+PRIORITY: dict[ActorName, int] = {
+    ActorName.WRITEBACK: 0,
+    ActorName.WRITEBACK_TICKET: 0,
+    ActorName.APPLY_RUN: 10,
+    ActorName.HANDLE_COMMENTS: 10,
+    ActorName.PROCESS_TICKET: 20,
+    ActorName.UPDATE_SLA: 20,
+    ActorName.INGEST: 30,
 }
 """Among the messages a worker has fetched, later stages of a ticket go first (lower runs
 sooner): a burst then finishes tickets in the order they came instead of taking every ticket
@@ -39,26 +40,32 @@ through each stage together. Later-stage work only comes from earlier stages, so
 starves. Periodic jobs keep Dramatiq's default (0): a due timer should not wait behind a burst."""
 
 
-def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
+def declare_actors(rt: Runtime) -> dict[ActorName, dramatiq.Actor[..., None]]:
     """Declare every actor on ``rt.broker``, bound to ``rt``; also stored in ``rt.actors``."""
-    table: dict[str, tuple[str, Callable[..., Any]]] = {
-        "ingest": ("intake", lambda inbox_id: ingest.ingest(rt, inbox_id)),
-        "update_sla": ("intake", lambda ticket_id: slaclock.update_sla(rt, ticket_id)),
-        "process_ticket": ("playbooks", lambda ticket_id: process.process_ticket(rt, ticket_id)),
-        "handle_comments": ("playbooks", lambda ticket_id: commands.handle_comments(rt, ticket_id)),
-        "apply_run": ("playbooks", lambda run_id: apply_run(rt, run_id)),
-        "writeback": ("writeback", lambda outbox_id: writeback.writeback(rt, outbox_id)),
-        "writeback_ticket": (
+    table: dict[ActorName, tuple[str, Callable[..., Any]]] = {
+        ActorName.INGEST: ("intake", lambda inbox_id: ingest.ingest(rt, inbox_id)),
+        ActorName.UPDATE_SLA: ("intake", lambda ticket_id: slaclock.update_sla(rt, ticket_id)),
+        ActorName.PROCESS_TICKET: (
+            "playbooks",
+            lambda ticket_id: process.process_ticket(rt, ticket_id),
+        ),
+        ActorName.HANDLE_COMMENTS: (
+            "playbooks",
+            lambda ticket_id: commands.handle_comments(rt, ticket_id),
+        ),
+        ActorName.APPLY_RUN: ("playbooks", lambda run_id: apply_run(rt, run_id)),
+        ActorName.WRITEBACK: ("writeback", lambda outbox_id: writeback.writeback(rt, outbox_id)),
+        ActorName.WRITEBACK_TICKET: (
             "writeback",
             lambda ticket_id: writeback.writeback_ticket(rt, ticket_id),
         ),
-        "sweep": ("periodic", lambda: periodic.sweep(rt)),
-        "fire_timers": ("periodic", lambda: timers.fire_timers(rt)),
-        "poll_desk": ("periodic", lambda desk: poll.poll_desk(rt, desk)),
-        "post_digest": ("periodic", lambda: digest.post_daily_digest(rt)),
-        "reconcile_desk": ("periodic", lambda desk: reconcile.reconcile_desk(rt, desk)),
+        ActorName.SWEEP: ("periodic", lambda: periodic.sweep(rt)),
+        ActorName.FIRE_TIMERS: ("periodic", lambda: timers.fire_timers(rt)),
+        ActorName.POLL_DESK: ("periodic", lambda desk: poll.poll_desk(rt, desk)),
+        ActorName.POST_DIGEST: ("periodic", lambda: digest.post_daily_digest(rt)),
+        ActorName.RECONCILE_DESK: ("periodic", lambda desk: reconcile.reconcile_desk(rt, desk)),
     }
-    actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+    actors: dict[ActorName, dramatiq.Actor[..., None]] = {}
     for name, (queue, fn) in table.items():
         declare = dramatiq.actor(
             actor_name=name,

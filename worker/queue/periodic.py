@@ -17,16 +17,20 @@ import structlog
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from worker.db.database import Base, InboxItem, OutboxRow, PeriodicSlotRow, RunRow, TicketRow
+from playbooks.lifecycle import RunState, TicketStage
+from worker.db.base import Base
+from worker.db.records import PeriodicSlotRow
 from worker.db.store import insert_ignore, older_than
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.metrics import SWEEP_REQUEUED
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 from worker.wiring.desks import reconcile_settings
 
 log = structlog.get_logger("deskpilot.periodic")
 
-OPEN_STAGES = ("received", "processing")
-APPLY_STATES = ("approved", "applying")
+OPEN_STAGES = (TicketStage.RECEIVED, TicketStage.PROCESSING)
+APPLY_STATES = (RunState.APPROVED, RunState.APPLYING)
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
 DIGEST_INTERVAL_S = 86_400.0
@@ -38,7 +42,7 @@ class Job:
 
     name: str
     interval_s: float
-    actor: str
+    actor: ActorName
     args: tuple[str, ...] = ()
 
 
@@ -46,18 +50,25 @@ def jobs_for(rt: Runtime) -> list[Job]:
     """The periodic jobs this configuration needs."""
     settings = rt.settings.runtime
     jobs = [
-        Job("sweep", settings.sweep_interval_s, "sweep"),
-        Job("timers", settings.timer_tick_s, "fire_timers"),
+        Job("sweep", settings.sweep_interval_s, ActorName.SWEEP),
+        Job("timers", settings.timer_tick_s, ActorName.FIRE_TIMERS),
     ]
     if settings.digest_ticket is not None:
-        jobs.append(Job("digest", DIGEST_INTERVAL_S, "post_digest"))
+        jobs.append(Job("digest", DIGEST_INTERVAL_S, ActorName.POST_DIGEST))
     for desk in rt.settings.desks:
         if desk.poll_interval_s is not None:
-            jobs.append(Job(f"poll:{desk.name}", desk.poll_interval_s, "poll_desk", (desk.name,)))
+            jobs.append(
+                Job(f"poll:{desk.name}", desk.poll_interval_s, ActorName.POLL_DESK, (desk.name,))
+            )
         reconcile = reconcile_settings(desk)
         if reconcile is not None:
             jobs.append(
-                Job(f"reconcile:{desk.name}", reconcile.interval_s, "reconcile_desk", (desk.name,))
+                Job(
+                    f"reconcile:{desk.name}",
+                    reconcile.interval_s,
+                    ActorName.RECONCILE_DESK,
+                    (desk.name,),
+                )
             )
     return jobs
 
@@ -111,18 +122,18 @@ class Ticker:
 def sweep(rt: Runtime) -> dict[str, int]:
     """Re-enqueue work whose message was lost or whose worker died; returns counts per kind."""
     lease = older_than(rt.clock(), rt.settings.runtime.lease_s)
-    found: dict[str, list[int]] = {}
+    found: dict[ActorName, list[int]] = {}
     with rt.db.session() as session:
-        found["ingest"] = _stale(
+        found[ActorName.INGEST] = _stale(
             session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
         )
-        found["process_ticket"] = _stale(
+        found[ActorName.PROCESS_TICKET] = _stale(
             session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
         )
-        found["apply_run"] = _stale(
+        found[ActorName.APPLY_RUN] = _stale(
             session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
         )
-        found["writeback"] = _stale(
+        found[ActorName.WRITEBACK] = _stale(
             session,
             OutboxRow,
             or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
@@ -148,29 +159,31 @@ def _stale(session: Session, model: type[Base], *conditions: ColumnElement[bool]
     return list(session.scalars(select(column).where(*conditions).limit(SWEEP_BATCH)))
 
 
-def _touch(session: Session, found: dict[str, list[int]], now: dt.datetime) -> None:
+def _touch(session: Session, found: dict[ActorName, list[int]], now: dt.datetime) -> None:
     # Each stale row goes back to its claimable state with a fresh timestamp, so it is sent once
     # per lease — never again every sweep while its message waits in a busy queue. A claim whose
     # lease ran out is void: its worker died or stalled, and the row is up for grabs again.
-    if found["ingest"]:
+    if found[ActorName.INGEST]:
         session.execute(
-            update(InboxItem).where(InboxItem.id.in_(found["ingest"])).values(updated_at=now)
+            update(InboxItem)
+            .where(InboxItem.id.in_(found[ActorName.INGEST]))
+            .values(updated_at=now)
         )
-    if found["process_ticket"]:
+    if found[ActorName.PROCESS_TICKET]:
         session.execute(
             update(TicketRow)
-            .where(TicketRow.id.in_(found["process_ticket"]))
-            .values(stage="received", stage_at=now)
+            .where(TicketRow.id.in_(found[ActorName.PROCESS_TICKET]))
+            .values(stage=TicketStage.RECEIVED, stage_at=now)
         )
-    if found["apply_run"]:
+    if found[ActorName.APPLY_RUN]:
         session.execute(
             update(RunRow)
-            .where(RunRow.id.in_(found["apply_run"]))
-            .values(state="approved", updated_at=now)
+            .where(RunRow.id.in_(found[ActorName.APPLY_RUN]))
+            .values(state=RunState.APPROVED, updated_at=now)
         )
-    if found["writeback"]:
+    if found[ActorName.WRITEBACK]:
         session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(found["writeback"]))
+            .where(OutboxRow.id.in_(found[ActorName.WRITEBACK]))
             .values(state="pending", updated_at=now)
         )

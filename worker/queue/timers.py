@@ -16,16 +16,18 @@ import structlog
 from sqlalchemy import select
 
 from connectors.errors import TransientError
+from playbooks.lifecycle import RunState
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.steps import revocation_steps, verify_step
 from worker.clocks.slaclock import fire_sla_timer
 from worker.db import audit
-from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set
+from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.metrics import TIMERS_FIRED
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
-from worker.runs.apply import StepFailedError, _run_step
 from worker.runs.scheduled import apply_when_due
+from worker.runs.steps import StepFailedError, run_step
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.timers")
@@ -97,7 +99,7 @@ def expire_access(rt: Runtime, timer_id: int) -> None:
     errors = []
     for step in steps:
         try:
-            _run_step(rt, run, ticket, step, "revoke")
+            run_step(rt, run, ticket, step, "revoke")
         except StepFailedError as exc:
             errors.append(str(exc))
     failures = [
@@ -116,20 +118,21 @@ def _record_expiry(
         row = session.get(RunRow, run.id)
         trow = session.get(TicketRow, ticket.id)
         assert row is not None and trow is not None
-        row.state, row.updated_at = ("expired" if not problems else "expiry_failed"), now
+        row.state = RunState.EXPIRED if not problems else RunState.EXPIRY_FAILED
+        row.updated_at = now
         if problems:
             body = "Time-bound access could not be fully removed; please check:\n" + "\n".join(
                 f"- {p}" for p in problems
             )
         else:
             body = f"Time-bound access from this ticket ended as planned ({len(steps)} change(s) checked and removed)."
-        queue_writeback(rt, session, trow, "internal_note", body, f"expired-{row.id}")
+        queue_writeback(rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"expired-{row.id}")
         if not problems:
             queue_writeback(
                 rt,
                 session,
                 trow,
-                "public_reply",
+                OutboxKind.PUBLIC_REPLY,
                 "The temporary access granted on this ticket has now ended.",
                 f"expired-public-{row.id}",
             )

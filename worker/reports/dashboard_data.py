@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
+from playbooks.lifecycle import RunState, TicketOutcome
 from sla.clock import Stage
 from sla.config import parse_goal_duration
 from sla.cycle import utc
@@ -34,7 +35,8 @@ from sla.report import (
     distribution,
 )
 from sla.timer import Threshold
-from worker.db.database import ApprovalRow, RunRow, SlaClockRow, TicketRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import ApprovalRow, RunRow, TicketRow
 from worker.reports.dashboard_queries import (
     ACTIVE,
     active_rows,
@@ -51,7 +53,7 @@ from worker.runtime import Runtime
 
 GROUPS: tuple[GroupBy, ...] = ("desk", "intent", "priority", "team", "metric")
 _STAGES = {str(stage): stage for stage in Stage}
-AUTOMATED_RUN_STATES = ("applied", "expired", "expiry_failed")
+AUTOMATED_RUN_STATES = (RunState.APPLIED, RunState.EXPIRED, RunState.EXPIRY_FAILED)
 """A run in one of these states changed the directory as planned: deskpilot did the work."""
 
 
@@ -127,12 +129,12 @@ def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> 
         assert start is not None  # first_seen_at is never NULL
         if begin <= start < end and response is not None:
             out.first_response.append((naive(response) - start).total_seconds())  # type: ignore[operator]
-        stop = naive(resolution) or (finished if outcome == "resolved" else None)
+        stop = naive(resolution) or (finished if outcome == TicketOutcome.RESOLVED else None)
         if stop is not None and begin <= stop < end:
             out.resolution.append((stop - start).total_seconds())
             out.resolved += 1
             in_period = finished is not None and begin <= finished < end
-            out.by_automation += bool(ran) and outcome == "resolved" and in_period
+            out.by_automation += bool(ran) and outcome == TicketOutcome.RESOLVED and in_period
             if waits.get(ticket_id, 0.0) > 0:
                 out.approval_wait.append(waits[ticket_id])
     return out

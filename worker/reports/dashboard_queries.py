@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, aliased
 
 from sla.clock import Stage
 from sla.report import Period
-from worker.db.database import RunRow, SlaClockRow, TicketRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import RunRow, TicketRow
 
 ACTIVE = (str(Stage.RUNNING), str(Stage.PAUSED))
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sla.feed import waiting_breakdown
 from worker.db.audit import verify_chain
-from worker.db.database import (
+from worker.db.database import utcnow
+from worker.db.records import AuditRow
+from worker.db.store import event_from_json
+from worker.db.tables import (
     ApprovalRow,
-    AuditRow,
     ClassificationRow,
     InboxItem,
     OutboxRow,
@@ -20,10 +22,9 @@ from worker.db.database import (
     StepRow,
     TicketEventRow,
     TicketRow,
-    utcnow,
 )
-from worker.db.store import event_from_json
 from worker.outbound.writeback import AUTOMATION_ID
+from worker.runs.secretlinks import public_after, redact_links
 
 
 class UnknownTicketError(LookupError):
@@ -45,79 +46,91 @@ def evidence_pack(
     ticket = tickets[0]
     now = now or utcnow()
     chain = verify_chain(session)
-    return {
-        "format": "deskpilot-evidence/1",
-        "ticket": {
-            "desk": ticket.desk,
-            "key": ticket.key,
-            "url": ticket.url,
-            "requester": ticket.requester,
-            "subject": ticket.subject,
-            "first_seen_at": ticket.first_seen_at.isoformat(),
-            "outcome": ticket.outcome,
-            "snapshot": ticket.snapshot,
-        },
-        "deliveries": [
+    # A live one-time link may sit in a reply or in the desk's echo of it: the export cuts it out.
+    return cast(
+        dict[str, Any],
+        redact_links(
             {
-                "source": i.source,
-                "event_type": i.event_type,
-                "dedupe_key": i.dedupe_key,
-                "received_at": i.received_at.isoformat(),
-                "state": i.state,
+                "format": "deskpilot-evidence/1",
+                "ticket": {
+                    "desk": ticket.desk,
+                    "key": ticket.key,
+                    "url": ticket.url,
+                    "requester": ticket.requester,
+                    "subject": ticket.subject,
+                    "first_seen_at": ticket.first_seen_at.isoformat(),
+                    "outcome": ticket.outcome,
+                    "snapshot": ticket.snapshot,
+                },
+                "deliveries": [
+                    {
+                        "source": i.source,
+                        "event_type": i.event_type,
+                        "dedupe_key": i.dedupe_key,
+                        "received_at": i.received_at.isoformat(),
+                        "state": i.state,
+                    }
+                    for i in session.scalars(
+                        select(InboxItem)
+                        .where(InboxItem.ticket_id == ticket.id)
+                        .order_by(InboxItem.id)
+                    )
+                ],
+                "events": [
+                    {"kind": e.kind, "at": e.at.isoformat(), "desk_event_id": e.desk_event_id}
+                    for e in session.scalars(
+                        select(TicketEventRow)
+                        .where(TicketEventRow.ticket_id == ticket.id)
+                        .order_by(TicketEventRow.at, TicketEventRow.seq)
+                    )
+                ],
+                "classification": _classification(session, ticket.id),
+                "waiting": _waiting(session, ticket.id, now),
+                "runs": [
+                    _run(session, run)
+                    for run in session.scalars(
+                        select(RunRow).where(RunRow.ticket_id == ticket.id).order_by(RunRow.attempt)
+                    )
+                ],
+                "notes": [
+                    {
+                        "kind": o.kind,
+                        "state": o.state,
+                        "marker": o.marker,
+                        "body": o.body,
+                        "sent_at": o.sent_at.isoformat() if o.sent_at else None,
+                    }
+                    for o in session.scalars(
+                        select(OutboxRow)
+                        .where(OutboxRow.ticket_id == ticket.id)
+                        .order_by(OutboxRow.id)
+                    )
+                ],
+                "audit": [
+                    {
+                        "id": a.id,
+                        "at": a.at.isoformat(),
+                        "actor": a.actor,
+                        "action": a.action,
+                        "run": a.run_id,
+                        "data": a.data,
+                        "hash": a.hash,
+                        "prev_hash": a.prev_hash,
+                    }
+                    for a in session.scalars(
+                        select(AuditRow)
+                        .where(AuditRow.ticket_id == ticket.id)
+                        .order_by(AuditRow.id)
+                    )
+                ],
+                "audit_chain": {
+                    "entries": chain.entries,
+                    "ok": chain.ok,
+                    "first_bad_id": chain.first_bad_id,
+                },
             }
-            for i in session.scalars(
-                select(InboxItem).where(InboxItem.ticket_id == ticket.id).order_by(InboxItem.id)
-            )
-        ],
-        "events": [
-            {"kind": e.kind, "at": e.at.isoformat(), "desk_event_id": e.desk_event_id}
-            for e in session.scalars(
-                select(TicketEventRow)
-                .where(TicketEventRow.ticket_id == ticket.id)
-                .order_by(TicketEventRow.at, TicketEventRow.seq)
-            )
-        ],
-        "classification": _classification(session, ticket.id),
-        "waiting": _waiting(session, ticket.id, now),
-        "runs": [
-            _run(session, run)
-            for run in session.scalars(
-                select(RunRow).where(RunRow.ticket_id == ticket.id).order_by(RunRow.attempt)
-            )
-        ],
-        "notes": [
-            {
-                "kind": o.kind,
-                "state": o.state,
-                "marker": o.marker,
-                "body": o.body,
-                "sent_at": o.sent_at.isoformat() if o.sent_at else None,
-            }
-            for o in session.scalars(
-                select(OutboxRow).where(OutboxRow.ticket_id == ticket.id).order_by(OutboxRow.id)
-            )
-        ],
-        "audit": [
-            {
-                "id": a.id,
-                "at": a.at.isoformat(),
-                "actor": a.actor,
-                "action": a.action,
-                "run": a.run_id,
-                "data": a.data,
-                "hash": a.hash,
-                "prev_hash": a.prev_hash,
-            }
-            for a in session.scalars(
-                select(AuditRow).where(AuditRow.ticket_id == ticket.id).order_by(AuditRow.id)
-            )
-        ],
-        "audit_chain": {
-            "entries": chain.entries,
-            "ok": chain.ok,
-            "first_bad_id": chain.first_bad_id,
-        },
-    }
+        ),
+    )
 
 
 def _waiting(session: Session, ticket_id: int, now: dt.datetime) -> dict[str, float]:
@@ -189,7 +202,7 @@ def _run(session: Session, run: RunRow) -> dict[str, Any]:
                 "state": s.state,
                 "changed": s.changed,
                 "before": s.before,
-                "after": s.after,
+                "after": public_after(s.after),
                 "verified": s.verified,
                 "error": s.error,
                 "idempotency_key": s.idempotency_key,

@@ -14,32 +14,30 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import select
 
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
 from intake.model import Attachment, Ticket
-from playbooks.approval import ApprovalRequirement, ApprovalStage
 from playbooks.bulk import (
     BulkFileError,
     BulkReport,
     RowProblem,
+    approved_by_a_person,
     build_bulk_plan,
     parse_csv,
     validate_rows,
 )
+from playbooks.lifecycle import TicketOutcome
 from playbooks.model import Playbook
+from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import PlanRequest
-from playbooks.planned import Plan
-from playbooks.policy import Decision, decide
+from playbooks.policy import decide
+from playbooks.verdict import Verdict, verdict_for
 from worker.db import audit
-from worker.db.database import AuditRow
+from worker.db.records import AuditRow
 from worker.runtime import Runtime
-
-if TYPE_CHECKING:
-    from worker.runs.process import Verdict
 
 log = structlog.get_logger("deskpilot.bulk")
 
@@ -56,17 +54,22 @@ def bulk_verdict(
     rt: Runtime, playbook: Playbook, request: PlanRequest, ticket_id: int, now: dt.datetime
 ) -> Verdict:
     """Plan a bulk playbook from the ticket's CSV attachment: report, preview, approval."""
-    from worker.runs.process import Verdict
-
     try:
         attachment, data = _download(rt, request.ticket)
         table = parse_csv(data)
     except (BulkInputError, BulkFileError) as exc:
         question = f"The file cannot be used: {exc}. Please attach a corrected CSV file."
-        return Verdict("waiting_requester", notes=[("public_reply", question, "bulk-file")])
+        return Verdict(
+            TicketOutcome.WAITING_REQUESTER,
+            notes=[Note(OutboxKind.PUBLIC_REPLY, question, NotePurpose.BULK_FILE)],
+        )
     except NotSupportedError as exc:
         note = f"deskpilot cannot read attachments from this desk ({exc}); an agent takes over."
-        return Verdict("escalated", notes=[("internal_note", note, "bulk-file")], reason=str(exc))
+        return Verdict(
+            TicketOutcome.ESCALATED,
+            notes=[Note(OutboxKind.INTERNAL_NOTE, note, NotePurpose.BULK_FILE)],
+            reason=str(exc),
+        )
     directory = rt.directory_for(request.ticket.desk)
     checked = validate_rows(table, rt.settings.playbooks)
     plan, report = build_bulk_plan(
@@ -82,50 +85,11 @@ def bulk_verdict(
     _keep_report(rt, ticket_id, attachment.filename, report)
     notes = [report_note(attachment.filename, report, table.encoding, table.delimiter)]
     if plan.kind != "apply":
-        return _not_applied(rt, playbook.name, plan, notes)
-    decision = _always_approved_by_a_person(
-        playbook, decide(playbook, plan, request, rt.settings.playbooks, recent_resets=()), rt
+        return verdict_for(playbook, plan, None, notes)
+    decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=())
+    return verdict_for(
+        playbook, plan, approved_by_a_person(decision, playbook, rt.settings.playbooks), notes
     )
-    return _with_decision(rt, playbook.name, plan, decision, notes)
-
-
-def _not_applied(
-    rt: Runtime, playbook: str, plan: Plan, notes: list[tuple[str, str, str]]
-) -> Verdict:
-    from worker.outbound.notes import plan_notes
-    from worker.runs.process import Verdict
-
-    outcome = {"ask": "waiting_requester", "escalate": "escalated", "note_only": "resolved"}
-    return Verdict(
-        outcome[plan.kind], playbook=playbook, plan=plan, notes=notes + plan_notes(rt, plan, None)
-    )
-
-
-def _with_decision(
-    rt: Runtime,
-    playbook: str,
-    plan: Plan,
-    decision: Decision,
-    notes: list[tuple[str, str, str]],
-) -> Verdict:
-    from worker.outbound.notes import plan_notes
-    from worker.runs.process import Verdict
-
-    all_notes = notes + plan_notes(rt, plan, decision)
-    if decision.outcome == "needs_approval":
-        return Verdict("waiting_approval", "waiting_approval", playbook, plan, decision, all_notes)
-    return Verdict(
-        "escalated", "done", playbook, plan, decision, all_notes, reason="; ".join(decision.reasons)
-    )
-
-
-def _always_approved_by_a_person(playbook: Playbook, decision: Decision, rt: Runtime) -> Decision:
-    if decision.outcome != "auto":
-        return decision
-    group = next(iter(playbook.who_may_ask.groups), rt.settings.playbooks.security_group)
-    stage = ApprovalStage("group", f"a member of {group}", group=group)
-    reasons = (*decision.reasons, "a bulk import waits for a person to check the file's report")
-    return Decision("needs_approval", ApprovalRequirement((stage,)), reasons)
 
 
 def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
@@ -144,9 +108,7 @@ def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
     return attachment, data
 
 
-def report_note(
-    filename: str, report: BulkReport, encoding: str, delimiter: str
-) -> tuple[str, str, str]:
+def report_note(filename: str, report: BulkReport, encoding: str, delimiter: str) -> Note:
     """The validation report for the agents: Markdown table and the same problems as CSV."""
     shown = {"\t": "tab"}.get(delimiter, f"`{delimiter}`")
     body = (
@@ -155,7 +117,7 @@ def report_note(
     )
     if report.bad_rows:
         body += f"\nThe same problems as CSV, for the requester to fix:\n\n```csv\n{report.render_csv()}```\n"
-    return ("internal_note", body, "bulk-report")
+    return Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.BULK_REPORT)
 
 
 def _keep_report(rt: Runtime, ticket_id: int, filename: str, report: BulkReport) -> None:

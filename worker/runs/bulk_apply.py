@@ -18,15 +18,18 @@ from sqlalchemy import select
 
 from connectors.errors import TransientError
 from playbooks.bulk import chunk_steps, render_bulk_result
+from playbooks.lifecycle import RunState, StepState, TicketOutcome, TicketStage
 from playbooks.notes import render_internal_note, render_public_reply
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
-from worker.db.database import RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
-from worker.runs.apply import StepFailedError, _release, _run_step, compensate
+from worker.queue.names import ActorName
 from worker.runs.bulk import kept_report
+from worker.runs.steps import StepFailedError, compensate, release_run, run_step
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.bulk")
@@ -34,7 +37,7 @@ log = structlog.get_logger("deskpilot.bulk")
 Person = tuple[PlannedStep, ...]
 
 
-def apply_bulk(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
+def apply_bulk(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
     """Apply the next unfinished batch of a claimed bulk run; finish the run after the last."""
     batches = [_people(batch) for batch in chunk_steps(plan, rt.settings.playbooks.bulk_batch_size)]
     states = _step_states(rt, run.id)
@@ -45,7 +48,7 @@ def apply_bulk(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
                 if not _finished(person, states):
                     _apply_person(rt, run, ticket, person)
         except TransientError:
-            _release(rt, run.id)
+            release_run(rt, run.id)
             raise
     if len(pending) > 1:
         return _next_batch(rt, run.id)
@@ -69,14 +72,14 @@ def _step_states(rt: Runtime, run_id: int) -> dict[int, str]:
 
 def _finished(person: Person, states: dict[int, str]) -> bool:
     got = [states.get(s.index) for s in person]
-    return "failed" in got or all(state == "done" for state in got)
+    return StepState.FAILED in got or all(state == StepState.DONE for state in got)
 
 
 def _apply_person(rt: Runtime, run: RunRow, ticket: TicketRow, person: Person) -> None:
     done: list[PlannedStep] = []
     try:
         for step in person:
-            _run_step(rt, run, ticket, step, "apply")
+            run_step(rt, run, ticket, step, "apply")
             done.append(step)
     except StepFailedError as failure:
         errors = compensate(rt, run, ticket, done, "compensate")
@@ -86,14 +89,14 @@ def _apply_person(rt: Runtime, run: RunRow, ticket: TicketRow, person: Person) -
         )  # fmt: skip
 
 
-def _next_batch(rt: Runtime, run_id: int) -> str:
+def _next_batch(rt: Runtime, run_id: int) -> RunState:
     with rt.db.session() as session:
         compare_and_set(
-            session, RunRow, run_id, RunRow.state == "applying", state="approved",
+            session, RunRow, run_id, RunRow.state == RunState.APPLYING, state=RunState.APPROVED,
             updated_at=rt.clock(),
         )  # fmt: skip
-    rt.send("apply_run", run_id)
-    return "approved"
+    rt.send(ActorName.APPLY_RUN, run_id)
+    return RunState.APPROVED
 
 
 def _row(person: Person) -> int:
@@ -113,7 +116,7 @@ def _outcomes(
     verifications: dict[int, Verification] = {}
     for person in _people(plan.steps):
         errors = [f"{s.description}: {records[s.index][1]}" for s in person
-                  if records.get(s.index, ("", None))[0] == "failed"]  # fmt: skip
+                  if records.get(s.index, ("", None))[0] == StepState.FAILED]  # fmt: skip
         if not errors:
             checks = {s.index: verify_step(s, rt.directories) for s in person if s.changed}
             verifications |= checks
@@ -126,30 +129,36 @@ def _outcomes(
     return failures, applied, verifications
 
 
-def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
-    from worker.outbound.notes import owner_only, run_facts
+def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
+    from playbooks.run_notes import owner_only
+    from worker.outbound.notes import run_facts
 
     report = kept_report(rt, ticket.id)
     failures, applied, verifications = _outcomes(rt, run, plan)
     table = render_bulk_result(report, failures, applied)
-    state = "applied" if not failures else "partial"
-    outcome = "resolved" if not failures and not report.bad_rows else "escalated"
+    state = RunState.APPLIED if not failures else RunState.PARTIAL
+    resolved = not failures and not report.bad_rows
+    outcome = TicketOutcome.RESOLVED if resolved else TicketOutcome.ESCALATED
     now = rt.clock()
     with rt.db.session() as session:
         row, trow = session.get(RunRow, run.id), session.get(TicketRow, ticket.id)
         assert row is not None and trow is not None
         row.state, row.updated_at = state, now
         row.result = {"created": applied, "failed": {str(k): v for k, v in failures.items()}}
-        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, "done", now, now
+        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, TicketStage.DONE, now, now
         queue_state(rt, session, trow, outcome)
         playbook = rt.library.get(row.playbook)
         facts = run_facts(session, row, plan, verifications)
         public = _public(render_public_reply(playbook, owner_only(facts)), table, outcome)
         internal = f"{render_internal_note(playbook, facts)}\n#### Rows\n\n{table}"
-        queue_writeback(rt, session, trow, "public_reply", public, f"bulk-result-{row.id}")
-        queue_writeback(rt, session, trow, "internal_note", internal, f"bulk-evidence-{row.id}")
-        if outcome == "resolved":
-            queue_writeback(rt, session, trow, "transition", "resolved", f"resolve-{row.id}")
+        queue_writeback(rt, session, trow, OutboxKind.PUBLIC_REPLY, public, f"bulk-result-{row.id}")
+        queue_writeback(
+            rt, session, trow, OutboxKind.INTERNAL_NOTE, internal, f"bulk-evidence-{row.id}"
+        )
+        if outcome == TicketOutcome.RESOLVED:
+            queue_writeback(
+                rt, session, trow, OutboxKind.TRANSITION, "resolved", f"resolve-{row.id}"
+            )
         audit.append(
             session, f"run.{state}", actor="deskpilot", ticket_id=trow.id, run_id=row.id,
             data=row.result,
@@ -159,8 +168,8 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> str:
     return state
 
 
-def _public(done_reply: str, table: str, outcome: str) -> str:
-    if outcome == "resolved":
+def _public(done_reply: str, table: str, outcome: TicketOutcome) -> str:
+    if outcome == TicketOutcome.RESOLVED:
         return f"{done_reply}\n{table}"
     return (
         "Some rows of your file could not be done; the others are. Each row's result:\n\n"

@@ -1,6 +1,6 @@
 """
 Commands agents write in ticket comments: ``/approve``, ``/reject <reason>``, ``/extend <duration>``,
-``/revoke-now``, ``/intent <name>``, ``/retry``.
+``/revoke-now``, ``/intent <name>``, ``/retry`` (the last four in ``worker.runs.corrections``).
 
 Each comment event is handled once (its row is claimed with compare-and-set). The commenter's desk
 identity is mapped to a directory user and checked against the playbook's approver rule by the
@@ -17,25 +17,26 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connectors.identity import DirectoryUser
 from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 from worker.db import audit
-from worker.db.database import (
+from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
+from worker.db.tables import (
     ApprovalRow,
-    ClassificationRow,
-    CorrectionRow,
     RunRow,
     TicketEventRow,
     TicketRow,
-    TimerRow,
 )
-from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.names import ActorName
+from worker.runs.authors import Author, resolve_comment_author
+from worker.runs.corrections import change_expiry, correct_intent, directory_user, retry_ticket
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -56,12 +57,35 @@ def handle_comments(rt: Runtime, ticket_id: int) -> int:
             .order_by(TicketEventRow.at, TicketEventRow.seq)
         ).all()
         pending = [(row.id, event_from_json(row.data)) for row in rows]
-    handled = 0
-    for row_id, event in pending:
-        if _claim(rt, row_id):
-            handled += _handle(rt, ticket_id, event)
+        ticket = session.get(TicketRow, ticket_id)
+        desk = ticket.desk if ticket is not None else ""
+    handled = sum(_handle(rt, ticket_id, desk, row_id, event) for row_id, event in pending)
     _flush(rt, ticket_id)
     return handled
+
+
+def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEvent) -> int:
+    """Run the command in one comment event (once: its row is claimed); 1 if one ran."""
+    comment = event.comment
+    if comment is None or OWN_MARKER in comment.body:
+        _claim(rt, row_id)
+        return 0
+    try:
+        command, problem = parse_command(comment.body), None
+    except CommandError as exc:
+        command, problem = None, str(exc)
+    # The author is looked up before the comment is claimed: a transient desk failure leaves
+    # it unclaimed for the retried message.
+    author = resolve_comment_author(rt, desk, comment) if command is not None else None
+    if not _claim(rt, row_id):
+        return 0
+    if problem is not None:
+        message = f"deskpilot could not run that command: {problem}"
+        _note(rt, ticket_id, message, f"cmd-error-{comment.id}")
+    if command is None or author is None:
+        return 0
+    HANDLERS[command.name](rt, ticket_id, command, comment, author)
+    return 1
 
 
 def _claim(rt: Runtime, event_row_id: int) -> bool:
@@ -72,36 +96,6 @@ def _claim(rt: Runtime, event_row_id: int) -> bool:
             .values(handled=True)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _handle(rt: Runtime, ticket_id: int, event: TicketEvent) -> int:
-    comment = event.comment
-    if comment is None or OWN_MARKER in comment.body:
-        return 0
-    try:
-        command = parse_command(comment.body)
-    except CommandError as exc:
-        _note(
-            rt, ticket_id, f"deskpilot could not run that command: {exc}", f"cmd-error-{comment.id}"
-        )
-        return 0
-    if command is None:
-        return 0
-    handler = HANDLERS[command.name]
-    handler(rt, ticket_id, command, comment)
-    return 1
-
-
-def _author(comment: Comment) -> str:
-    if comment.author is None:
-        return "unknown"
-    return comment.author.email or comment.author.id
-
-
-def _directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser | None:
-    if not email:
-        return None
-    return rt.directory_for(desk).find_user(email=email)
 
 
 def _waiting_run_or_say(
@@ -123,7 +117,7 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
     with rt.db.session() as session:
         run = session.scalars(
             select(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
+            .where(RunRow.ticket_id == ticket_id, RunRow.state == RunState.WAITING_APPROVAL)
             .order_by(RunRow.attempt.desc())
         ).first()
         ticket = session.get(TicketRow, ticket_id)
@@ -132,19 +126,21 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
 
 
 def _verdict(
-    rt: Runtime, run: RunRow, ticket: TicketRow, comment: Comment, now: dt.datetime
-) -> tuple[ApprovalVerdict, DirectoryUser | None]:
+    rt: Runtime, run: RunRow, ticket: TicketRow, author: Author, now: dt.datetime
+) -> ApprovalVerdict:
     plan = Plan.from_json(str(run.plan["json"]))
     decision = Decision.from_json(str(run.decision["json"]))
     directory = rt.directory_for(ticket.desk)
-    approver = _directory_user(rt, ticket.desk, comment.author.email if comment.author else None)
-    requester = _directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
+    approver = author.user
+    requester = directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
     target = directory.find_user(login=plan.target.login) if plan.target else None
-    groups = directory.groups_of(approver.id) if approver else []
+    groups = directory.transitive_groups_of(approver.id) if approver else []
     with rt.db.connect() as connection:
         existing = list(recorded_approvals(connection, run.id))
     assert decision.approvals is not None
-    verdict = check_approval(
+    if author.problem is not None:
+        return ApprovalVerdict(False, False, author.problem)
+    return check_approval(
         decision.approvals,
         approver,
         requester=requester,
@@ -153,23 +149,24 @@ def _verdict(
         existing=existing,
         now=now,
     )
-    return verdict, approver
 
 
-def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _approve(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
         return
     run, ticket = found
     now = rt.clock()
-    verdict, approver = _verdict(rt, run, ticket, comment, now)
+    verdict = _verdict(rt, run, ticket, author, now)
     approved = False
     with rt.db.session() as session:
         _record_approval(
             session,
             run.id,
             comment,
-            approver,
+            author,
             verdict.stage,
             "approved" if verdict.accepted else "refused",
             verdict.reason,
@@ -180,20 +177,22 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 session,
                 RunRow,
                 run.id,
-                RunRow.state == "waiting_approval",
-                state="approved",
+                RunRow.state == RunState.WAITING_APPROVAL,
+                state=RunState.APPROVED,
                 updated_at=now,
             )
             if approved:
                 session.execute(
                     update(TicketRow)
                     .where(TicketRow.id == ticket_id)
-                    .values(stage="applying", stage_at=now, outcome="applying")
+                    .values(
+                        stage=TicketStage.APPLYING, stage_at=now, outcome=TicketOutcome.APPLYING
+                    )
                 )
         audit.append(
             session,
             "approval.recorded" if verdict.accepted else "approval.refused",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
             data={"reason": verdict.reason, "complete": verdict.complete, "stage": verdict.stage},
@@ -203,8 +202,8 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Approval by {_author(comment)} not accepted: {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Approval by {author.label} not accepted: {verdict.reason}",
                 f"approval-refused-{comment.id}",
             )
         elif not verdict.complete:
@@ -212,19 +211,19 @@ def _approve(rt: Runtime, ticket_id: int, command: Command, comment: Comment) ->
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Approval by {_author(comment)} recorded. {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Approval by {author.label} recorded. {verdict.reason}",
                 f"approval-partial-{comment.id}",
             )
     if approved:
-        rt.send("apply_run", run.id)
+        rt.send(ActorName.APPLY_RUN, run.id)
 
 
 def _record_approval(
     session: Session,
     run_id: int,
     comment: Comment,
-    approver: DirectoryUser | None,
+    author: Author,
     stage: int | None,
     verdict: str,
     reason: str | None,
@@ -236,9 +235,9 @@ def _record_approval(
         ApprovalRow,
         {
             "run_id": run_id,
-            "approver": _author(comment),
-            "directory_user": approver.id if approver else None,
-            "directory_login": approver.login if approver else None,
+            "approver": author.label,
+            "directory_user": author.user.id if author.user else None,
+            "directory_login": author.user.login if author.user else None,
             "stage": stage or 0,
             "verdict": verdict,
             "reason": reason,
@@ -249,27 +248,29 @@ def _record_approval(
     )
 
 
-def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
+def _reject(
+    rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
+) -> None:
     found = _waiting_run_or_say(rt, ticket_id, comment)
     if found is None:
         return
     run, ticket = found
     now = rt.clock()
-    verdict, approver = _verdict(rt, run, ticket, comment, now)
+    verdict = _verdict(rt, run, ticket, author, now)
     with rt.db.session() as session:
         if not verdict.accepted:
             queue_writeback(
                 rt,
                 session,
                 ticket,
-                "internal_note",
-                f"Rejection by {_author(comment)} not accepted: {verdict.reason}",
+                OutboxKind.INTERNAL_NOTE,
+                f"Rejection by {author.label} not accepted: {verdict.reason}",
                 f"reject-refused-{comment.id}",
             )
             audit.append(
                 session,
                 "rejection.refused",
-                actor=_author(comment),
+                actor=author.label,
                 ticket_id=ticket_id,
                 run_id=run.id,
                 data={"reason": verdict.reason},
@@ -279,179 +280,46 @@ def _reject(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> 
             session,
             RunRow,
             run.id,
-            RunRow.state == "waiting_approval",
-            state="rejected",
+            RunRow.state == RunState.WAITING_APPROVAL,
+            state=RunState.REJECTED,
             updated_at=now,
         ):
             return
         _record_approval(
-            session, run.id, comment, approver, verdict.stage, "rejected", command.reason, now
+            session, run.id, comment, author, verdict.stage, "rejected", command.reason, now
         )
         session.execute(
             update(TicketRow)
             .where(TicketRow.id == ticket_id)
-            .values(stage="done", stage_at=now, outcome="rejected", done_at=now)
+            .values(
+                stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
+            )
         )
         reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            "public_reply",
+            OutboxKind.PUBLIC_REPLY,
             f"Your request was reviewed and declined.{reason}",
             f"rejected-{run.id}",
         )
-        queue_state(rt, session, ticket, "rejected")
+        queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,
             "run.rejected",
-            actor=_author(comment),
+            actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
             data={"reason": command.reason},
         )
 
 
-def _intent(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        assert ticket is not None and command.intent is not None
-        if ticket.outcome in ("resolved", "applying"):
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                "internal_note",
-                "This ticket was already acted on; use the review page to mark the run wrong "
-                "and roll it back.",
-                f"intent-late-{comment.id}",
-            )
-            return
-        snapshot = ticket_from_json(ticket.snapshot)
-        session.add(
-            CorrectionRow(
-                ticket_id=ticket_id,
-                subject=snapshot.subject,
-                body=snapshot.description,
-                intent=command.intent,
-                corrected_by=_author(comment),
-                source="comment",
-                at=now,
-            )
-        )
-        session.execute(
-            update(ClassificationRow)
-            .where(ClassificationRow.ticket_id == ticket_id)
-            .values(corrected_intent=command.intent, corrected_by=_author(comment))
-        )
-        session.execute(
-            update(RunRow)
-            .where(RunRow.ticket_id == ticket_id, RunRow.state == "waiting_approval")
-            .values(state="superseded", updated_at=now)
-        )
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
-        audit.append(
-            session,
-            "classification.corrected",
-            actor=_author(comment),
-            ticket_id=ticket_id,
-            data={"intent": command.intent},
-        )
-    rt.send("process_ticket", ticket_id)
-
-
-def _retry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        assert ticket is not None
-        if ticket.outcome != "escalated":
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                "internal_note",
-                "Only an escalated ticket can be retried.",
-                f"retry-noop-{comment.id}",
-            )
-            return
-        ticket.stage, ticket.stage_at, ticket.outcome, ticket.done_at = "received", now, None, None
-        audit.append(
-            session, "ticket.retried", actor=_author(comment), ticket_id=ticket_id, data={}
-        )
-    rt.send("process_ticket", ticket_id)
-
-
-def _expiry(rt: Runtime, ticket_id: int, command: Command, comment: Comment) -> None:
-    now = rt.clock()
-    with rt.db.session() as session:
-        ticket = session.get(TicketRow, ticket_id)
-        timer = session.scalars(
-            select(TimerRow).where(
-                TimerRow.ticket_id == ticket_id,
-                TimerRow.kind == "access_expiry",
-                TimerRow.state == "pending",
-            )
-        ).first()
-        assert ticket is not None
-        if timer is None:
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                "internal_note",
-                "No time-bound access from this ticket is active.",
-                f"expiry-noop-{comment.id}",
-            )
-            return
-        agent = _directory_user(rt, ticket.desk, comment.author.email if comment.author else None)
-        requester = ticket_from_json(ticket.snapshot).requester.email
-        if agent is None or (comment.author is not None and comment.author.email == requester):
-            queue_writeback(
-                rt,
-                session,
-                ticket,
-                "internal_note",
-                f"{_author(comment)} may not change this access's expiry.",
-                f"expiry-refused-{comment.id}",
-            )
-            return
-        if command.name == "revoke-now":
-            timer.due_at, label = now, "revoked now"
-        else:
-            timer.due_at = command.until or timer.due_at + dt.timedelta(
-                seconds=command.duration_s or 0
-            )
-            label = f"extended until {timer.due_at:%Y-%m-%d %H:%M} UTC"
-        session.execute(
-            update(RunRow).where(RunRow.id == timer.run_id).values(expires_at=timer.due_at)
-        )
-        queue_writeback(
-            rt,
-            session,
-            ticket,
-            "internal_note",
-            f"Access {label} by {_author(comment)}.",
-            f"expiry-{comment.id}",
-        )
-        audit.append(
-            session,
-            "access.expiry_changed",
-            actor=_author(comment),
-            ticket_id=ticket_id,
-            run_id=timer.run_id,
-            data={"due_at": timer.due_at.isoformat(), "command": command.name},
-        )
-    if command.name == "revoke-now":
-        rt.send("fire_timers")
-
-
 def _note(rt: Runtime, ticket_id: int, body: str, purpose: str) -> None:
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        queue_writeback(rt, session, ticket, "internal_note", body, purpose)
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, purpose)
 
 
 def _flush(rt: Runtime, ticket_id: int) -> None:
@@ -460,11 +328,11 @@ def _flush(rt: Runtime, ticket_id: int) -> None:
     send_outbox(rt, ticket_id, outbox)
 
 
-HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment], None]] = {
+HANDLERS: dict[str, Callable[[Runtime, int, Command, Comment, Author], None]] = {
     "approve": _approve,
     "reject": _reject,
-    "intent": _intent,
-    "retry": _retry,
-    "extend": _expiry,
-    "revoke-now": _expiry,
+    "intent": correct_intent,
+    "retry": retry_ticket,
+    "extend": change_expiry,
+    "revoke-now": change_expiry,
 }

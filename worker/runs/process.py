@@ -10,7 +10,7 @@ transaction, and enqueues what follows after it commits.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
 
 import structlog
@@ -19,34 +19,24 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
 from intake.model import Ticket
+from playbooks.lifecycle import TicketOutcome, TicketStage
+from playbooks.model import Playbook
+from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
-from playbooks.policy import Decision, decide
+from playbooks.policy import RESET_INTENTS, Decision, counts_resets, decide
+from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
-from worker.db.database import ClassificationRow, RunRow, TicketRow
 from worker.db.store import insert_ignore, older_than, ticket_from_json
+from worker.db.tables import ClassificationRow, RunRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.names import ActorName
+from worker.runs.bulk import bulk_verdict
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.process")
 
-RESET_INTENTS = ("password_reset", "mfa_reset", "account_unlock")
 
-
-@dataclass
-class Verdict:
-    """What processing decided, ready to record."""
-
-    outcome: str
-    stage: str = "done"
-    playbook: str | None = None
-    plan: Plan | None = None
-    decision: Decision | None = None
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
-    """(kind, body, purpose) writebacks to queue."""
-    reason: str | None = None
-
-
-def process_ticket(rt: Runtime, ticket_id: int) -> str | None:
+def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
     """Classify and plan ticket ``ticket_id`` once; returns the outcome, None if not ours now."""
     ticket = _claim(rt, ticket_id)
     if ticket is None:
@@ -88,10 +78,13 @@ _CLAIM = (
     update(_TICKETS)
     .where(
         _TICKETS.c.id == bindparam("b_id"),
-        (_TICKETS.c.stage == "received")
-        | ((_TICKETS.c.stage == "processing") & (_TICKETS.c.stage_at < bindparam("b_stale"))),
+        (_TICKETS.c.stage == TicketStage.RECEIVED)
+        | (
+            (_TICKETS.c.stage == TicketStage.PROCESSING)
+            & (_TICKETS.c.stage_at < bindparam("b_stale"))
+        ),
     )
-    .values(stage="processing", stage_at=bindparam("b_now"))
+    .values(stage=TicketStage.PROCESSING, stage_at=bindparam("b_now"))
 )
 """Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
@@ -131,11 +124,13 @@ def _decide(
     now: dt.datetime,
 ) -> Verdict:
     if classification.intent == "not_account":
-        return Verdict("not_account")
+        return Verdict(TicketOutcome.NOT_ACCOUNT)
     if not auto:
         note = suggestion_note(classification)
         return Verdict(
-            "escalated", notes=[("internal_note", note, "suggestion")], reason=gate_reason
+            TicketOutcome.ESCALATED,
+            notes=[Note(OutboxKind.INTERNAL_NOTE, note, NotePurpose.SUGGESTION)],
+            reason=gate_reason,
         )
     directory = rt.directory_for(ticket.desk)
     requester = _find_requester(rt, ticket)
@@ -147,11 +142,11 @@ def _decide(
             "answers that intent here. Handing it to an agent."
         )
         return Verdict(
-            "escalated", notes=[("internal_note", note, "no-playbook")], reason="no playbook"
+            TicketOutcome.ESCALATED,
+            notes=[Note(OutboxKind.INTERNAL_NOTE, note, NotePurpose.NO_PLAYBOOK)],
+            reason="no playbook",
         )
     if playbook.bulk:
-        from worker.runs.bulk import bulk_verdict
-
         return bulk_verdict(rt, playbook, request, ticket_id, now)
     plan = build_plan(
         playbook,
@@ -161,43 +156,17 @@ def _decide(
         settings=rt.settings.playbooks,
         directories=rt.directories,
     )
-    return _verdict_for(rt, playbook.name, plan, request, ticket_id, now)
+    return _verdict_for(rt, playbook, plan, request, now)
 
 
 def _verdict_for(
-    rt: Runtime, playbook: str, plan: Plan, request: PlanRequest, ticket_id: int, now: dt.datetime
+    rt: Runtime, playbook: Playbook, plan: Plan, request: PlanRequest, now: dt.datetime
 ) -> Verdict:
-    from worker.outbound.notes import plan_notes
-
     if plan.kind != "apply":
-        outcome = {"ask": "waiting_requester", "escalate": "escalated", "note_only": "resolved"}[
-            plan.kind
-        ]
-        return Verdict(outcome, playbook=playbook, plan=plan, notes=plan_notes(rt, plan, None))
+        return verdict_for(playbook, plan, None)
     recent = _recent_resets(rt, request, now)
-    playbook_spec = rt.library.get(playbook)
-    settings = rt.settings.playbooks
-    decision = decide(playbook_spec, plan, request, settings, recent_resets=recent)
-    if decision.outcome == "auto":
-        return Verdict("applying", "applying", playbook, plan, decision)
-    if decision.outcome == "needs_approval":
-        return Verdict(
-            "waiting_approval",
-            "waiting_approval",
-            playbook,
-            plan,
-            decision,
-            plan_notes(rt, plan, decision),
-        )
-    return Verdict(
-        "escalated",
-        "done",
-        playbook,
-        plan,
-        decision,
-        plan_notes(rt, plan, decision),
-        reason="; ".join(decision.reasons),
-    )
+    decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=recent)
+    return verdict_for(playbook, plan, decision)
 
 
 def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
@@ -232,7 +201,7 @@ def _plan_request(
 
 
 def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
-    if request.requester is None or request.intent not in RESET_INTENTS:
+    if not counts_resets(request):
         return ()
     with rt.db.connect() as connection:
         rows = connection.scalars(
@@ -261,10 +230,10 @@ def _record(
         run_id = _store_run(connection, ticket_id, classification.intent, verdict, now)
         for kind, body, purpose in verdict.notes:
             queue_writeback(rt, connection, ref, kind, body, f"{purpose}-{run_id or 0}")
-        if verdict.outcome != "applying":  # the run's end decides; see worker.runs.apply
+        if verdict.outcome != TicketOutcome.APPLYING:  # the run's end decides; see runs.apply
             queue_state(rt, connection, ref, verdict.outcome)
         connection.execute(
-            _DONE if verdict.stage == "done" else _DECIDED,
+            _DONE if verdict.stage == TicketStage.DONE else _DECIDED,
             {
                 "b_id": ticket_id,
                 "b_intent": classification.intent,
@@ -335,9 +304,7 @@ def _store_run(
     if verdict.plan is None or verdict.playbook is None:
         return None
     attempt = (connection.scalar(_LAST_ATTEMPT, {"b_ticket": ticket_id}) or 0) + 1
-    state = {"applying": "approved", "waiting_approval": "waiting_approval"}.get(
-        verdict.outcome, "closed"
-    )
+    state = run_state_for(verdict.outcome)
     run_id = connection.scalar(
         _INSERT_RUN,
         {
@@ -366,9 +333,11 @@ def _dispatch(
     rt: Runtime, ticket_id: int, run_id: int | None, verdict: Verdict, outbox: list[int]
 ) -> None:
     if any(policy.match.intent for policy in rt.settings.sla.policies):
-        rt.send("update_sla", ticket_id)  # the intent is known now: it may select another policy
-    if verdict.outcome == "applying" and run_id is not None:
-        rt.send("apply_run", run_id)
+        rt.send(
+            ActorName.UPDATE_SLA, ticket_id
+        )  # the intent is known now: it may select another policy
+    if verdict.outcome == TicketOutcome.APPLYING and run_id is not None:
+        rt.send(ActorName.APPLY_RUN, run_id)
     send_outbox(rt, ticket_id, outbox)
 
 

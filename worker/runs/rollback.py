@@ -16,14 +16,17 @@ from sqlalchemy.orm import Session
 
 from intake.model import Comment, Person
 from playbooks.commands import parse_command
+from playbooks.lifecycle import RunState, StepState
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import compensations_for
 from worker.db import audit
-from worker.db.database import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.db.store import compare_and_set, ticket_from_json
+from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
-from worker.runs.apply import compensate
+from worker.runs.authors import review_author
+from worker.runs.steps import compensate
 from worker.runtime import Runtime
 
 
@@ -40,16 +43,20 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
         raise ReviewError(f"not an approval or rejection: {text!r}")
     with rt.db.session() as session:
         run = session.get(RunRow, run_id)
-        if run is None or run.state != "waiting_approval":
+        if run is None or run.state != RunState.WAITING_APPROVAL:
             raise ReviewError(f"run {run_id} is not waiting for an approval")
         ticket_id = run.ticket_id
+        desk = session.get(TicketRow, ticket_id)
+        assert desk is not None
+        desk_name = desk.desk
     comment = Comment(
         id=f"review-{uuid.uuid4().hex[:12]}",
         body=text,
         public=False,
         author=Person(id=agent, email=identity, name=agent, is_agent=True),
     )
-    commands.HANDLERS[command.name](rt, ticket_id, command, comment)
+    author = review_author(rt, desk_name, identity)
+    commands.HANDLERS[command.name](rt, ticket_id, command, comment, author)
     _flush(rt, ticket_id)
 
 
@@ -115,7 +122,7 @@ def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
     with rt.db.session() as session:
         run = _applied(session.get(RunRow, run_id), run_id)
         if not compare_and_set(
-            session, RunRow, run_id, RunRow.state == run.state, state="rolling_back"
+            session, RunRow, run_id, RunRow.state == run.state, state=RunState.ROLLING_BACK
         ):
             raise ReviewError(f"run {run_id} changed meanwhile")
         ticket = session.get(TicketRow, run.ticket_id)
@@ -126,11 +133,12 @@ def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
         row = session.get(RunRow, run_id)
         trow = session.get(TicketRow, ticket.id)
         assert row is not None and trow is not None
-        row.state, row.updated_at = ("rolled_back" if not errors else "rollback_failed"), rt.clock()
+        row.state = RunState.ROLLED_BACK if not errors else RunState.ROLLBACK_FAILED
+        row.updated_at = rt.clock()
         undone = "\n".join(f"- {s.description}" for s in compensations_for(done))
         problems = "".join(f"\n- could not undo: {e}" for e in errors)
         body = f"**deskpilot · rolled back by {agent}**\n\n{undone}{problems}\n"
-        queue_writeback(rt, session, trow, "internal_note", body, f"rollback-{row.id}")
+        queue_writeback(rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"rollback-{row.id}")
         audit.append(
             session,
             f"run.{row.state}",
@@ -144,7 +152,7 @@ def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
 
 
 def _applied(run: RunRow | None, run_id: int) -> RunRow:
-    if run is None or run.state not in ("applied", "unverified"):
+    if run is None or run.state not in (RunState.APPLIED, RunState.UNVERIFIED):
         raise ReviewError(f"run {run_id} was not applied automatically")
     return run
 
@@ -156,7 +164,7 @@ def _completed(session: Session, run: RunRow) -> list[PlannedStep]:
             select(StepRow.idx).where(
                 StepRow.run_id == run.id,
                 StepRow.phase == "apply",
-                StepRow.state == "done",
+                StepRow.state == StepState.DONE,
                 StepRow.changed.is_(True),
             )
         )

@@ -14,11 +14,14 @@ import datetime as dt
 import structlog
 from sqlalchemy import update
 
+from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
+from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from worker.db import audit
-from worker.db.database import RunRow, TicketRow, TimerRow
 from worker.db.store import compare_and_set, insert_ignore
+from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.scheduled")
@@ -39,16 +42,22 @@ def due_later(plan: Plan, now: dt.datetime) -> dt.datetime | None:
     return start if start > now else None
 
 
-def schedule_run(rt: Runtime, run_id: int, ticket_id: int, not_before: dt.datetime) -> str:
+def schedule_run(rt: Runtime, run_id: int, ticket_id: int, not_before: dt.datetime) -> RunState:
     """Park a claimed run (state ``applying``) until ``not_before``; returns ``scheduled``."""
     now = rt.clock()
     with rt.db.session() as session:
         compare_and_set(
-            session, RunRow, run_id, RunRow.state == "applying", state="scheduled", updated_at=now
+            session,
+            RunRow,
+            run_id,
+            RunRow.state == RunState.APPLYING,
+            state=RunState.SCHEDULED,
+            updated_at=now,
         )
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
-        ticket.stage, ticket.stage_at, ticket.outcome = "scheduled", now, "scheduled"
+        ticket.stage, ticket.stage_at = TicketStage.SCHEDULED, now
+        ticket.outcome = TicketOutcome.SCHEDULED
         insert_ignore(
             session,
             TimerRow,
@@ -67,7 +76,7 @@ def schedule_run(rt: Runtime, run_id: int, ticket_id: int, not_before: dt.dateti
             f"Approved. Nothing changes before {not_before:%Y-%m-%d %H:%M %Z}: deskpilot applies "
             "this plan then, after reading the directory again."
         )
-        queue_writeback(rt, session, ticket, "internal_note", body, f"scheduled-{run_id}")
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, f"scheduled-{run_id}")
         audit.append(
             session,
             "run.scheduled",
@@ -79,7 +88,7 @@ def schedule_run(rt: Runtime, run_id: int, ticket_id: int, not_before: dt.dateti
         outbox = pending_outbox_ids(session, ticket_id)
     send_outbox(rt, ticket_id, outbox)
     log.info("run.scheduled", run_id=run_id, not_before=not_before.isoformat())
-    return "scheduled"
+    return RunState.SCHEDULED
 
 
 def apply_when_due(rt: Runtime, timer_id: int) -> None:
@@ -90,15 +99,20 @@ def apply_when_due(rt: Runtime, timer_id: int) -> None:
         assert timer is not None and timer.run_id is not None
         run_id = timer.run_id
         released = compare_and_set(
-            session, RunRow, run_id, RunRow.state == "scheduled", state="approved", updated_at=now
+            session,
+            RunRow,
+            run_id,
+            RunRow.state == RunState.SCHEDULED,
+            state=RunState.APPROVED,
+            updated_at=now,
         )
         if released:
             session.execute(
                 update(TicketRow)
                 .where(TicketRow.id == timer.ticket_id)
-                .values(stage="applying", stage_at=now, outcome="applying")
+                .values(stage=TicketStage.APPLYING, stage_at=now, outcome=TicketOutcome.APPLYING)
             )
     if released:
-        rt.send("apply_run", run_id)
+        rt.send(ActorName.APPLY_RUN, run_id)
     else:
         log.info("timer.apply_at.skipped", run_id=run_id, reason="run is no longer scheduled")

@@ -3,7 +3,10 @@ One-time secret links: how a temporary password reaches its owner without touchi
 
 The password is encrypted (Fernet) with the configured key and stored under the SHA-256 of a
 random token; the link carries the token. Opening the link shows the secret once and destroys it;
-an unopened secret expires. Neither the password nor the token is logged or audited.
+an unopened secret expires (and is deleted). Neither the password nor the token is logged or
+audited: a run's step records keep the link sealed with the same key (only the note to its
+owner opens it), pages, exports and the audit show it as "(issued)", and a sent reply's stored
+copy has the token cut out.
 """
 
 from __future__ import annotations
@@ -11,15 +14,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import html
+import re
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from sqlalchemy import delete
 
-from worker.db.database import SecretLinkRow
+from worker.db.records import SecretLinkRow
 from worker.runtime import Runtime
 
 LIFETIME = dt.timedelta(hours=24)
@@ -34,11 +37,52 @@ def _fernet(rt: Runtime) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+LINK_KEY = "one_time_link"
+SEALED = "sealed:"
+ISSUED = "(issued)"
+_LINK = re.compile(r"/secret/[A-Za-z0-9_-]{16,}")
+
+
+def seal_link(rt: Runtime, link: str) -> str:
+    """``link`` encrypted for the run's records: only the note to its owner opens it again."""
+    return SEALED + _fernet(rt).encrypt(link.encode()).decode()
+
+
+def unseal_link(rt: Runtime, value: str) -> str | None:
+    """The link ``seal_link`` sealed; None if the value is not sealed or the key changed."""
+    if not value.startswith(SEALED):
+        return None
+    try:
+        return _fernet(rt).decrypt(value[len(SEALED) :].encode()).decode()
+    except InvalidToken:
+        return None
+
+
+def public_after(after: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A step's ``after`` as pages, exports and the audit show it: a link only as "(issued)"."""
+    if after is None:
+        return None
+    return {k: (ISSUED if k == LINK_KEY and v else v) for k, v in after.items()}
+
+
+def redact_links(value: Any) -> Any:
+    """``value`` (text, or JSON-like data at any depth) with every one-time link's token cut out."""
+    if isinstance(value, str):
+        return _LINK.sub("/secret/(one-time link withheld)", value)
+    if isinstance(value, Mapping):
+        return {k: redact_links(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_links(v) for v in value]
+    return value
+
+
 def store_secret(rt: Runtime, user_ref: str, secret: str) -> str:
     """Keep ``secret`` for ``user_ref``; returns the token for its one-time link."""
     token = secrets.token_urlsafe(32)
     now = rt.clock()
     with rt.db.session() as session:
+        # Expired secrets are never shown again: drop them rather than keep ciphertext around.
+        session.execute(delete(SecretLinkRow).where(SecretLinkRow.expires_at < now))
         session.add(
             SecretLinkRow(
                 token_hash=hashlib.sha256(token.encode()).hexdigest(),
@@ -66,37 +110,3 @@ def reveal_secret(rt: Runtime, token: str) -> str | None:
         return _fernet(rt).decrypt(ciphertext).decode()
     except InvalidToken:
         return None
-
-
-def install(app: FastAPI, rt: Runtime) -> None:
-    """Add ``/secret/{token}``: a button, then the one-time secret, once."""
-
-    @app.get("/secret/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def secret_page(token: str) -> HTMLResponse:
-        # Opening the link only shows a button: mail scanners that follow links must not burn it.
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>Your temporary password</title>"
-            f"<form method=post action='/secret/{_escape(token)}'>"
-            "<p>This link shows your temporary password once.</p>"
-            "<button type=submit>Show my temporary password</button></form>",
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-        )
-
-    @app.post("/secret/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def secret_reveal(token: str) -> HTMLResponse:
-        value = reveal_secret(rt, token)
-        if value is None:
-            return HTMLResponse(
-                "<p>This link has expired or was already opened. Ask the service desk for a new one.</p>",
-                status_code=410,
-            )
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>Your temporary password</title>"
-            "<p>Your temporary password (shown once; you must change it when you sign in):</p>"
-            f"<p><code style='font-size:1.3em'>{_escape(value)}</code></p>",
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-        )
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)

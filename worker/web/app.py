@@ -18,9 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from worker.inbound.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
-from worker.runs import secretlinks
 from worker.runtime import Runtime
-from worker.web import auth, dashboard, drift, review
+from worker.web import auth, dashboard, drift, review, secretpage
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -72,7 +71,7 @@ def create_app(rt: Runtime) -> FastAPI:
         return RedirectResponse("/dashboard")
 
     auth.install(app, rt)
-    secretlinks.install(app, rt)
+    secretpage.install(app, rt)
     drift.install(app, rt)  # before dashboard: its /dashboard/export/{table}.csv would match
     dashboard.install(app, rt)
     review.install(app, rt)

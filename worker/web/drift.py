@@ -16,7 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from worker.db.database import SlaReconciliationRow, TicketRow
+from worker.db.records import SlaReconciliationRow
+from worker.db.tables import TicketRow
 from worker.runtime import Runtime
 from worker.web.auth import require
 from worker.web.dashboard import TEMPLATES, duration

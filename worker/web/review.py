@@ -20,13 +20,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, select_autoescape
 from sqlalchemy import select
 
+from playbooks.lifecycle import RunState
 from playbooks.planned import Plan, PlannedStep
-from worker.db.database import RunRow, StepRow, TicketRow
+from playbooks.render import render_plan
+from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.runs import rollback
+from worker.runs.secretlinks import public_after
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
 
-AUTOMATED = ("applied", "unverified")
+AUTOMATED = (RunState.APPLIED, RunState.UNVERIFIED)
 PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
     """<!doctype html><html><head><meta charset="utf-8"><title>deskpilot · review</title></head>
 <body><h1>Review</h1><p>Signed in as {{ who.name }} ({{ who.role }})</p>
@@ -38,7 +41,7 @@ PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
 <details><summary>Plan and decision</summary><pre>{{ item.plan_md }}</pre></details>
 <table><tr><th>#</th><th>Step</th><th>Before</th><th>After</th><th>Verified</th></tr>
 {% for s in item.steps %}<tr><td>{{ s.idx }}</td><td>{{ s.phase }} {{ s.operation }} {{ s.target }}</td>
-<td>{{ s.before }}</td><td>{{ s.after }}</td><td>{{ s.verified }}</td></tr>{% endfor %}</table>
+<td>{{ s.before }}</td><td>{{ public_after(s.after) }}</td><td>{{ s.verified }}</td></tr>{% endfor %}</table>
 {% for action in item.actions %}<form method="post" action="/review/{{ item.run.id }}/{{ action }}">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 {% if action == 'reject' %}<input name="reason" placeholder="reason">{% endif %}
@@ -49,6 +52,7 @@ PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
 <button>apply the rollback</button></form>{% endif %}
 </section>{% endfor %}{% endfor %}</body></html>"""
 )
+PAGE.globals["public_after"] = public_after  # a one-time link shows as "(issued)", never itself
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def review_items(rt: Runtime, limit: int = 100) -> dict[str, list[RunView]]:
         rows = session.execute(
             select(RunRow, TicketRow)
             .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-            .where(RunRow.state.in_((*AUTOMATED, "waiting_approval")))
+            .where(RunRow.state.in_((*AUTOMATED, RunState.WAITING_APPROVAL)))
             .order_by(RunRow.updated_at.desc())
             .limit(limit)
         ).all()
@@ -81,14 +85,14 @@ def review_items(rt: Runtime, limit: int = 100) -> dict[str, list[RunView]]:
         by_run.setdefault(step.run_id, []).append(step)
     views: dict[str, list[RunView]] = {"automated": [], "waiting": []}
     for run, ticket in rows:
-        waiting = run.state == "waiting_approval"
+        waiting = run.state == RunState.WAITING_APPROVAL
         plan = Plan.from_json(str(run.plan["json"]))
         marked = bool((run.result or {}).get("marked_wrong_by"))
         views["waiting" if waiting else "automated"].append(
             RunView(
                 run,
                 ticket,
-                plan.render_markdown(),
+                render_plan(plan),
                 tuple(by_run.get(run.id, ())),
                 ("approve", "reject") if waiting else ("confirm", "wrong"),
                 rollback.rollback_plan(rt, run.id) if marked else (),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.desks import DeskClient
@@ -20,16 +21,21 @@ from connectors.desks.download import MAX_ATTACHMENT_BYTES
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.desks.salesforce import (
+    ClientCredentialsLogin,
+    JwtBearerLogin,
     PasswordLogin,
     SalesforceDesk,
     SalesforceOptions,
     SessionSource,
     StaticToken,
 )
+from connectors.desks.salesforce_login import SOAP_LOGIN_RETIREMENT
 from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
 from connectors.ratelimit import Budget, RateLimiter
 from worker.config import ConfigError, DeskSettings
+
+log = structlog.get_logger("deskpilot.wiring")
 
 
 class _Strict(BaseModel):
@@ -98,6 +104,8 @@ class JiraModel(_Common):
 
 class ZendeskModel(_Common):
     status_map: dict[str, str] = Field(default_factory=dict)
+    poll_api: Literal["search", "incremental"] = "search"
+    """``search``: agent-safe search export; ``incremental``: the admin-only incremental export."""
     poll_comments: bool = True
     exclude_deleted: bool = False
     page_size: int = Field(default=100, gt=0, le=1000)
@@ -117,7 +125,9 @@ class SalesforceModel(_Common):
     extra_fields: list[str] = Field(default_factory=list)
     where: str | None = None
     request_limit_retry_s: float = Field(default=900.0, gt=0)
-    login_domain: str = Field(default="login", pattern=r"^(login|test)$")
+    login_domain: str = Field(default="login", pattern=r"^(login|test|[a-z0-9][a-z0-9-]*\.my)$")
+    """``login``/``test``, or the My Domain prefix (``yourcompany.my``) the client-credentials
+    flow needs."""
 
 
 _MODELS: dict[str, type[_Common]] = {
@@ -130,7 +140,12 @@ _CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
     "jira": (("email", "api_token"),),
     "zendesk": (("email", "api_token"), ("oauth_token",)),
     "servicenow": (("username", "password"), ("oauth_token",)),
-    "salesforce": (("access_token",), ("username", "password", "security_token")),
+    "salesforce": (
+        ("access_token",),
+        ("username", "consumer_key", "private_key"),  # OAuth 2.0 JWT bearer
+        ("consumer_key", "consumer_secret"),  # OAuth 2.0 client credentials (My Domain)
+        ("username", "password", "security_token"),  # legacy SOAP login()
+    ),
 }
 
 
@@ -239,6 +254,7 @@ def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
 def _zendesk(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:
     options = ZendeskOptions(
         status_map=m.status_map,
+        poll_api=m.poll_api,
         poll_comments=m.poll_comments,
         exclude_deleted=m.exclude_deleted,
         overlap_s=m.overlap_s,
@@ -294,15 +310,27 @@ def _salesforce(
         max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, SalesforceOptions().budget),
     )
-    source: SessionSource
-    if "access_token" in secrets:
-        source = StaticToken(secrets["access_token"])
-    else:
-        source = PasswordLogin(secrets["username"], secrets["password"], secrets["security_token"],
-                               domain=m.login_domain, api_version=m.api_version)  # fmt: skip
+    source = _salesforce_login(s, m, secrets)
     return SalesforceDesk(
         s.name, str(s.base_url), limiter=limiter, session_source=source, options=options
     )
+
+
+def _salesforce_login(s: DeskSettings, m: Any, secrets: dict[str, str]) -> SessionSource:
+    where = {"domain": m.login_domain, "api_version": m.api_version}
+    if "access_token" in secrets:
+        return StaticToken(secrets["access_token"])
+    if "private_key" in secrets:
+        return JwtBearerLogin(secrets["username"], secrets["consumer_key"], secrets["private_key"],
+                              **where)  # fmt: skip
+    if "consumer_secret" in secrets:
+        if m.login_domain in ("login", "test"):
+            raise ConfigError([f"desks.{s.name}.options.login_domain: the client-credentials "
+                               "flow needs the org's My Domain, e.g. yourcompany.my"])  # fmt: skip
+        return ClientCredentialsLogin(secrets["consumer_key"], secrets["consumer_secret"], **where)
+    log.warning("desk.salesforce_soap_login", desk=s.name, detail=SOAP_LOGIN_RETIREMENT)
+    return PasswordLogin(secrets["username"], secrets["password"], secrets["security_token"],
+                         **where)  # fmt: skip
 
 
 _BUILDERS: dict[str, Callable[[DeskSettings, Any, dict[str, str], RateLimiter], DeskClient]] = {

@@ -23,7 +23,7 @@ from tests.integration.playbooks.world import World, world
 from tests.services import samba, slapd
 from tests.services.samba import SambaServer
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer
-from worker.db.database import SecretLinkRow
+from worker.db.records import SecretLinkRow
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Real:
     directory: DirectoryClient
     make_group: Callable[[str], None]
     lock: Callable[[DirectoryUser], None]
+    nest: Callable[[str, str], None]
+    """Make group ``child`` a member of group ``parent``."""
 
 
 @pytest.fixture
@@ -44,6 +46,7 @@ def openldap(slapd_server: SlapdServer) -> Iterator[Real]:
         directory,
         lambda name: slapd.make_group(slapd_server, name),
         lambda user: slapd.fail_logins(slapd_server, user.attributes["dn"]),
+        lambda child, parent: slapd.nest_group(slapd_server, child, parent),
     )
     directory.close()
 
@@ -55,6 +58,7 @@ def samba_ad(samba_ad_server: SambaServer) -> Iterator[Real]:
         directory,
         lambda name: samba.make_group(samba_ad_server, name),
         lambda user: samba.fail_logins(samba_ad_server, user.attributes["dn"]),
+        lambda child, parent: samba.nest_group(samba_ad_server, child, parent),
     )
     directory.close()
 
@@ -275,3 +279,48 @@ def test_onboarding_creates_the_account_from_the_role_template(
     assert f"**nnovak{c.u}**" in public
     assert "Start date 2026-12-01" in internal
     assert "✅ read back" in internal
+
+
+def test_member_of_a_group_nested_in_domain_admins_is_not_reset(
+    w: tuple[World, Real, Company],
+) -> None:
+    """Exploit (13.6): alice is a domain admin through a nested group; her reset is left to a person."""
+    world_, real, c = w
+    _group(real, "Domain Admins")  # Samba has it; OpenLDAP gets one
+    _group(real, f"tier0{c.u}")
+    real.nest(f"tier0{c.u}", "Domain Admins")
+    alice = world_.user(c.login("alice"))
+    real.directory.add_to_group(alice.id, f"tier0{c.u}")
+    before = real.directory.get_user(alice.id)
+    assert "Domain Admins" not in real.directory.groups_of(alice.id)
+    world_.ticket(
+        "IT-6", c.login("alice"), "Forgot my password",
+        "I forgot my password and cannot sign in. Please reset it.",
+    )  # fmt: skip
+    world_.drain()
+
+    assert world_.ticket_row("IT-6").outcome == "escalated"
+    assert real.directory.get_user(alice.id) == before
+    assert "is in privileged group(s) Domain Admins" in world_.text("IT-6", public=False)
+
+
+def test_grant_of_a_group_nested_in_domain_admins_is_refused(
+    w: tuple[World, Real, Company],
+) -> None:
+    """Exploit (13.6): the app's group sits inside Domain Admins; granting it is left to a person."""
+    world_, real, c = w
+    _group(real, "Domain Admins")
+    real.nest(f"app-sf{c.u}", "Domain Admins")
+    world_.ticket(
+        "IT-7", c.login("bob"), "Need access to Salesforce",
+        "Please give me access to Salesforce for 2 weeks.",
+    )  # fmt: skip
+    world_.drain()
+    world_.comment("IT-7", c.login("olivia"), "/approve")
+    world_.drain()
+
+    assert world_.ticket_row("IT-7").outcome == "escalated"
+    assert world_.groups(c.login("bob")) == []
+    assert f"app-sf{c.u} is nested in privileged group(s) Domain Admins" in world_.text(
+        "IT-7", public=False
+    )

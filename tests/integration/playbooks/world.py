@@ -29,7 +29,7 @@ from connectors.identity.memory import MemoryDirectory
 from intake.webhooks import sign_jira
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.database import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
+from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
 from worker.inbound import ingest
 from worker.inbound.receive import Outcome, receive_webhook
 from worker.outbound import writeback
@@ -147,9 +147,14 @@ def settings_for(
     )
 
 
+def account_id(login: str) -> str:
+    """The Jira account id of ``login`` (the desk's user API knows it: ``World.know``)."""
+    return "712020:" + str(uuid.uuid5(uuid.NAMESPACE_DNS, login))
+
+
 def _person(login: str) -> dict[str, object]:
     return {
-        "accountId": "712020:" + str(uuid.uuid5(uuid.NAMESPACE_DNS, login)),
+        "accountId": account_id(login),
         "displayName": login.title(),
         "emailAddress": f"{login}@example.com",
         "active": True,
@@ -159,6 +164,45 @@ def _person(login: str) -> dict[str, object]:
 
 def _jira_time(at: dt.datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def settle(rt: Runtime, rounds: int = 20, *, writeback_rows: bool = True) -> None:
+    """
+    Run every pipeline step of ``rt`` that has work until nothing is left (one row at a time);
+    ``writeback_rows=False`` leaves the outbox alone (its rows would call the desks).
+    """
+    for _ in range(rounds):
+        if not _step(rt, writeback_rows):
+            return
+    raise AssertionError("the pipeline did not settle")
+
+
+def _step(rt: Runtime, writeback_rows: bool) -> bool:
+    with rt.db.session() as session:
+        inbox = session.scalars(select(InboxItem.id).where(InboxItem.state == "received")).all()
+        tickets = session.scalars(select(TicketRow.id).where(TicketRow.stage == "received")).all()
+        comments = session.scalars(
+            select(TicketEventRow.ticket_id)
+            .where(TicketEventRow.kind == "comment", TicketEventRow.handled.is_(False))
+            .distinct()
+        ).all()
+        runs = session.scalars(select(RunRow.id).where(RunRow.state == "approved")).all()
+        outbox = (
+            session.scalars(select(OutboxRow.id).where(OutboxRow.state == "pending")).all()
+            if writeback_rows
+            else []
+        )
+    for inbox_id in inbox:
+        ingest.ingest(rt, inbox_id)
+    for ticket_id in tickets:
+        process.process_ticket(rt, ticket_id)
+    for ticket_id in comments:
+        commands.handle_comments(rt, ticket_id)
+    for run_id in runs:
+        apply_run(rt, run_id)
+    for outbox_id in outbox:
+        writeback.writeback(rt, outbox_id)
+    return bool(inbox or tickets or comments or runs or outbox)
 
 
 @dataclass
@@ -180,6 +224,10 @@ class World:
     def advance(self, **delta: float) -> None:
         """Move the clock forward."""
         self.now += dt.timedelta(**delta)
+
+    def know(self, login: str) -> None:
+        """Make ``login`` a user the desk's user API answers for (account id → address)."""
+        self.desk.add_person(account_id(login), f"{login}@example.com")
 
     def deliver(self, payload: dict[str, Any]) -> None:
         """Sign and post one Jira webhook delivery, as the desk would."""
@@ -230,6 +278,7 @@ class World:
         }
         self.issues[key] = issue
         self.desk.register(key)
+        self.know(requester)
         self.deliver(
             {
                 "timestamp": int(self.now.timestamp() * 1000),
@@ -244,6 +293,7 @@ class World:
         """A ``comment_created`` delivery on ``key`` by ``author`` (a login)."""
         comment_id = str(next(self._comment_ids))
         issue = self.issues[key]
+        self.know(author)
         self.deliver(
             {
                 "timestamp": int(self.now.timestamp() * 1000),
@@ -265,35 +315,11 @@ class World:
 
     def drain(self, rounds: int = 20) -> None:
         """Run every pipeline step that has work until nothing is left (one row at a time)."""
-        for _ in range(rounds):
-            if not self._step():
-                return
-        raise AssertionError("the pipeline did not settle")
+        settle(self.rt, rounds)
 
-    def _step(self) -> bool:
-        with self.rt.db.session() as session:
-            inbox = session.scalars(select(InboxItem.id).where(InboxItem.state == "received")).all()
-            tickets = session.scalars(
-                select(TicketRow.id).where(TicketRow.stage == "received")
-            ).all()
-            comments = session.scalars(
-                select(TicketEventRow.ticket_id)
-                .where(TicketEventRow.kind == "comment", TicketEventRow.handled.is_(False))
-                .distinct()
-            ).all()
-            runs = session.scalars(select(RunRow.id).where(RunRow.state == "approved")).all()
-            outbox = session.scalars(select(OutboxRow.id).where(OutboxRow.state == "pending")).all()
-        for inbox_id in inbox:
-            ingest.ingest(self.rt, inbox_id)
-        for ticket_id in tickets:
-            process.process_ticket(self.rt, ticket_id)
-        for ticket_id in comments:
-            commands.handle_comments(self.rt, ticket_id)
-        for run_id in runs:
-            apply_run(self.rt, run_id)
-        for outbox_id in outbox:
-            writeback.writeback(self.rt, outbox_id)
-        return bool(inbox or tickets or comments or runs or outbox)
+    def step(self) -> bool:
+        """One round of every pipeline step that has work; False when there was none."""
+        return _step(self.rt, writeback_rows=True)
 
     def fire_timers(self) -> int:
         """Fire the timers due at the world's time, then settle."""

@@ -129,6 +129,7 @@ def test_evaluate_rejects_a_bad_correction_with_its_line(tmp_path: Path) -> None
     assert "c.jsonl:1:" in result.stderr
 
 
+@pytest.mark.slow
 def test_retrain_folds_in_corrections_and_custom_intents(tmp_path: Path) -> None:
     """Retrain writes weights that know the admin's intent; --config model_dir then loads them."""
     pytest.importorskip("sklearn", reason="retrain needs the train group (scikit-learn)")

@@ -26,14 +26,16 @@ ENV = {
 def settings(
     type_: str, credentials: dict[str, str], options: dict[str, Any] | None = None, **extra: Any
 ) -> DeskSettings:
-    return DeskSettings(
-        name=f"{type_}-it",
-        type=type_,
-        base_url=extra.pop("base_url", f"https://{type_}.example.com"),
-        unsigned=True,
-        credentials={key: {"env": var} for key, var in credentials.items()},
-        options=options or {},
-        **extra,
+    return DeskSettings.model_validate(
+        {
+            "name": f"{type_}-it",
+            "type": type_,
+            "base_url": extra.pop("base_url", f"https://{type_}.example.com"),
+            "unsigned": True,
+            "credentials": {key: {"env": var} for key, var in credentials.items()},
+            "options": options or {},
+            **extra,
+        }
     )
 
 
@@ -90,7 +92,9 @@ def settings(
         "salesforce-password",
     ],
 )
-def test_builds_each_desk_type(type_, credentials, options, expected) -> None:
+def test_builds_each_desk_type(
+    type_: str, credentials: dict[str, str], options: dict[str, Any], expected: type[object]
+) -> None:
     desk = build_desk(
         settings(type_, credentials, options), limiter=LocalRateLimiter(), environ=ENV
     )
@@ -172,7 +176,9 @@ def test_missing_credentials_name_the_accepted_sets() -> None:
     ],
     ids=["defaults", "configured"],
 )
-def test_state_field_and_attachment_cap_options(options, field, cap) -> None:
+def test_state_field_and_attachment_cap_options(
+    options: dict[str, Any], field: str | None, cap: int
+) -> None:
     desk_settings = settings("jira", {"email": "DESK_USER", "api_token": "DESK_TOKEN"}, options)
     desk = build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
 
@@ -188,10 +194,36 @@ def test_state_field_and_attachment_cap_options(options, field, cap) -> None:
     ],
     ids=["empty-state-field", "zero-cap"],
 )
-def test_bad_state_field_and_cap_are_reported(options, location) -> None:
+def test_bad_state_field_and_cap_are_reported(options: dict[str, Any], location: str) -> None:
     desk_settings = settings("zendesk", {"oauth_token": "DESK_TOKEN"}, options)
 
     with pytest.raises(ConfigError) as raised:
         build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
 
     assert [p.split(":")[0] for p in raised.value.problems] == [location]
+
+
+@pytest.mark.parametrize(
+    ("options", "poll_api"),
+    [({}, "search"), ({"poll_api": "incremental"}, "incremental")],
+    ids=["agent-safe-default", "admin-export"],
+)
+def test_zendesk_poll_api(options: dict[str, Any], poll_api: str) -> None:
+    """The search export (works for an agent) unless the admin-only export is asked for."""
+    desk = build_desk(
+        settings("zendesk", {"oauth_token": "DESK_TOKEN"}, options),
+        limiter=LocalRateLimiter(),
+        environ=ENV,
+    )
+
+    assert isinstance(desk, ZendeskDesk)
+    assert desk.options.poll_api == poll_api
+
+
+def test_zendesk_unknown_poll_api_is_reported() -> None:
+    desk_settings = settings("zendesk", {"oauth_token": "DESK_TOKEN"}, {"poll_api": "export"})
+
+    with pytest.raises(ConfigError) as raised:
+        build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
+
+    assert [p.split(":")[0] for p in raised.value.problems] == ["desks.zendesk-it.options.poll_api"]

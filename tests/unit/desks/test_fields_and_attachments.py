@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import responses
 from responses import matchers
 
+from connectors.desks import DeskClient
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.desks.salesforce import SalesforceDesk, SalesforceOptions, StaticToken
 from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
 from connectors.errors import NotFoundError, RejectedError
+from connectors.ratelimit import LocalRateLimiter
+
+from .conftest import FakeClock, OpenApiContract
 
 JIRA = "https://your-domain.atlassian.net"
 ZENDESK = "https://example.zendesk.com"
@@ -58,17 +63,71 @@ def salesforce(limiter: Any, clock: Any, **options: Any) -> SalesforceDesk:
 # -- set_field --------------------------------------------------------------------------------
 
 
-def test_jira_set_field_puts_the_field(jira_http, limiter, clock) -> None:
-    jira_http.put(
-        f"{JIRA}/rest/api/3/issue/IT-7",
-        status=204,
-        match=[matchers.json_params_matcher({"fields": {"customfield_10099": "resolved"}})],
-    )
-
-    jira(limiter, clock).set_field("IT-7", "customfield_10099", "resolved")
+EDITMETA = f"{JIRA}/rest/api/3/issue/IT-7/editmeta"
+PARAGRAPH = {"version": 1, "type": "doc", "content": [
+    {"type": "paragraph", "content": [{"type": "text", "text": "Escalated to IAM"}]}]}  # fmt: skip
 
 
-def test_zendesk_set_field_sends_custom_fields(http, limiter, clock) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "sent"),
+    [
+        ("customfield_10102", "run-42", "run-42"),
+        ("customfield_10099", "escalated", {"value": "Escalated"}),
+        ("customfield_10100", "557058:agent-bob", {"accountId": "557058:agent-bob"}),
+        ("customfield_10101", "Escalated to IAM", PARAGRAPH),
+        ("customfield_10103", "okta, Active Directory",
+         [{"value": "Okta"}, {"value": "Active Directory"}]),
+        ("customfield_10104", "3", 3.0),
+    ],
+    ids=["text", "select", "user-picker", "paragraph-adf", "checkboxes", "number"],
+)  # fmt: skip
+def test_jira_set_field_sends_the_shape_of_the_fields_type(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Any,
+    field: str,
+    value: str,
+    sent: Any,
+) -> None:
+    """editmeta says the field's type; the PUT carries what that type takes (not a bare string)."""
+    jira_http.get(EDITMETA, json=payload("jira", "api_editmeta"))
+    jira_http.put(f"{JIRA}/rest/api/3/issue/IT-7", status=204,
+                  match=[matchers.json_params_matcher({"fields": {field: sent}})])  # fmt: skip
+
+    jira(limiter, clock).set_field("IT-7", field, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("customfield_10099", "Pending", "not an allowed value of customfield_10099 (allowed: "
+         "Resolved, Escalated)"),
+        ("customfield_19999", "x", "customfield_19999 is not editable on this issue"),
+        ("customfield_10105", "x", "sd-customerrequesttype field, which deskpilot cannot set"),
+        ("customfield_10104", "three", "takes a number"),
+    ],
+    ids=["option-not-allowed", "not-on-screen", "unknown-type", "not-a-number"],
+)  # fmt: skip
+def test_jira_set_field_refuses_what_the_field_cannot_take(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Any,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    """Refused before the PUT, saying why."""
+    jira_http.get(EDITMETA, json=payload("jira", "api_editmeta"))
+
+    with pytest.raises(RejectedError, match=re.escape(message)):
+        jira(limiter, clock).set_field("IT-7", field, value)
+
+
+def test_zendesk_set_field_sends_custom_fields(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     change = {"custom_fields": [{"id": 360012345678, "value": "waiting_approval"}]}
     answer = {"ticket": {"id": 35436, "custom_fields": change["custom_fields"]}}
     http.put(
@@ -80,7 +139,9 @@ def test_zendesk_set_field_sends_custom_fields(http, limiter, clock) -> None:
     zendesk(limiter, clock).set_field("35436", "360012345678", "waiting_approval")
 
 
-def test_servicenow_set_field_patches_the_column(http, limiter, clock) -> None:
+def test_servicenow_set_field_patches_the_column(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.patch(
         f"{SNOW}/api/now/table/incident/{SYS_ID}",
         json={"result": {"sys_id": SYS_ID}},
@@ -93,7 +154,9 @@ def test_servicenow_set_field_patches_the_column(http, limiter, clock) -> None:
     snow(limiter, clock).set_field(SYS_ID, "u_deskpilot_state", "escalated")
 
 
-def test_salesforce_set_field_patches_the_case(http, limiter, clock) -> None:
+def test_salesforce_set_field_patches_the_case(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.patch(
         f"{SF_API}/sobjects/Case/{CASE_ID}",
         status=204,
@@ -116,7 +179,11 @@ def test_salesforce_set_field_patches_the_case(http, limiter, clock) -> None:
     ids=["zendesk-not-numeric", "servicenow-not-a-column", "salesforce-not-an-api-name"],
 )
 def test_set_field_refuses_a_field_id_the_desk_cannot_have(
-    http, limiter, clock, make, field
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    make: Callable[..., DeskClient],
+    field: str,
 ) -> None:
     key = {zendesk: "35436", snow: SYS_ID, salesforce: CASE_ID}[make]
 
@@ -137,7 +204,9 @@ def test_memory_set_field_keeps_the_latest_value() -> None:
 # -- download_attachment ------------------------------------------------------------------------
 
 
-def test_jira_download_follows_the_redirect_to_media(jira_contract, limiter, clock) -> None:
+def test_jira_download_follows_the_redirect_to_media(
+    jira_contract: OpenApiContract | None, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     media = "https://api.media.atlassian.com/file/2a0e4c6f/binary?token=signed&name=screen.png"
     with responses.RequestsMock(assert_all_requests_are_fired=True) as http:
         http.get(
@@ -153,7 +222,9 @@ def test_jira_download_follows_the_redirect_to_media(jira_contract, limiter, clo
             jira_contract.check(http.calls[0].request)
 
 
-def test_jira_download_over_the_cap_is_rejected(jira_http, limiter, clock) -> None:
+def test_jira_download_over_the_cap_is_rejected(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     jira_http.get(f"{JIRA}/rest/api/3/attachment/content/10001", body=PNG)
 
     with pytest.raises(RejectedError, match="over the 16-byte cap"):
@@ -177,7 +248,9 @@ def _zendesk_attachment(size: int, content_url: str) -> dict[str, Any]:
     }
 
 
-def test_zendesk_download_reads_the_content_url(http, limiter, clock) -> None:
+def test_zendesk_download_reads_the_content_url(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     content = f"{ZENDESK}/attachments/token/tyBq1ms40dFaHefSIigxZpwGg/?name=screen.png"
     http.get(
         f"{ZENDESK}/api/v2/attachments/498483.json", json=_zendesk_attachment(len(PNG), content)
@@ -197,7 +270,12 @@ def test_zendesk_download_reads_the_content_url(http, limiter, clock) -> None:
     ids=["declared-size-over-cap", "foreign-host", "plain-http"],
 )
 def test_zendesk_download_refuses_before_fetching_content(
-    http, limiter, clock, size, content_url, message
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    size: int,
+    content_url: str,
+    message: str,
 ) -> None:
     http.get(
         f"{ZENDESK}/api/v2/attachments/498483.json", json=_zendesk_attachment(size, content_url)
@@ -207,7 +285,9 @@ def test_zendesk_download_refuses_before_fetching_content(
         zendesk(limiter, clock).download_attachment("35436", "498483")
 
 
-def test_servicenow_download_reads_the_file(http, limiter, clock) -> None:
+def test_servicenow_download_reads_the_file(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.get(
         f"{SNOW}/api/now/attachment/{ATTACHMENT_SYS_ID}/file", body=PNG, content_type="image/png"
     )
@@ -215,7 +295,9 @@ def test_servicenow_download_reads_the_file(http, limiter, clock) -> None:
     assert snow(limiter, clock).download_attachment(SYS_ID, ATTACHMENT_SYS_ID) == PNG
 
 
-def test_servicenow_unknown_attachment_is_not_found(http, limiter, clock) -> None:
+def test_servicenow_unknown_attachment_is_not_found(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.get(
         f"{SNOW}/api/now/attachment/{ATTACHMENT_SYS_ID}/file",
         status=404,
@@ -234,7 +316,13 @@ def test_servicenow_unknown_attachment_is_not_found(http, limiter, clock) -> Non
     ],
     ids=["content-version", "classic-attachment"],
 )
-def test_salesforce_download_reads_the_blob(http, limiter, clock, attachment_id, path) -> None:
+def test_salesforce_download_reads_the_blob(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    attachment_id: str,
+    path: str,
+) -> None:
     http.get(f"{SF_API}/sobjects/{path}", body=PNG, content_type="application/octet-stream")
 
     assert salesforce(limiter, clock).download_attachment(CASE_ID, attachment_id) == PNG
@@ -251,13 +339,20 @@ def test_salesforce_download_reads_the_blob(http, limiter, clock, attachment_id,
     ids=["jira", "zendesk", "servicenow", "salesforce-contact-id"],
 )
 def test_download_refuses_ids_that_are_not_attachments(
-    http, limiter, clock, make, key, attachment_id
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    make: Callable[..., DeskClient],
+    key: str,
+    attachment_id: str,
 ) -> None:
     with pytest.raises(RejectedError, match="download_attachment"):
         make(limiter, clock).download_attachment(key, attachment_id)
 
 
-def test_download_over_the_cap_stops_reading(http, limiter, clock) -> None:
+def test_download_over_the_cap_stops_reading(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     big = bytes(3 * 1024 * 1024)
     http.get(f"{SNOW}/api/now/attachment/{ATTACHMENT_SYS_ID}/file", body=big)
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
+import responses
 from responses import matchers
 
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.transport import RetryPolicy
 from connectors.errors import RateLimitedError, RejectedError
+from connectors.ratelimit import LocalRateLimiter
 
-from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT, json_body, retry_after_of, status_of
+from .conftest import FakeClock, OpenApiContract
 
 BASE = "https://your-domain.atlassian.net"
 SD_COMMENTS = f"{BASE}/rest/servicedeskapi/request/IT-7/comment"
@@ -50,7 +54,13 @@ def test_spec_files_are_available(jira_contract: Any) -> None:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["internal-note", "public-reply"])
-def test_servicedesk_comment_sets_public_flag(jira_http, limiter, clock, payload, public) -> None:
+def test_servicedesk_comment_sets_public_flag(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+) -> None:
     """JSM comments carry plain text, the marker footer and ``public`` exactly as asked."""
     jira_http.get(SD_COMMENTS, json=payload("jira", "api_servicedesk_comments"))
     jira_http.post(
@@ -77,7 +87,12 @@ def test_servicedesk_comment_sets_public_flag(jira_http, limiter, clock, payload
     ids=["internal-note", "public-reply"],
 )
 def test_platform_comment_is_adf_with_internal_property(
-    jira_http, limiter, clock, payload, public, properties
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+    properties: list[dict[str, object]] | None,
 ) -> None:
     """Platform comments are ADF; internal ones carry the sd.public.comment property."""
     jira_http.get(PLATFORM_COMMENTS, json=payload("jira", "api_platform_comments"))
@@ -89,7 +104,7 @@ def test_platform_comment_is_adf_with_internal_property(
         "IT-7", "Account **unlocked**.", public=public, marker="run-42.result"
     )
 
-    sent = json.loads(jira_http.calls[1].request.body)
+    sent = json_body(jira_http.calls[1])
     assert sent.get("properties") == properties
     assert sent["body"]["content"] == [
         {
@@ -114,7 +129,13 @@ def test_platform_comment_is_adf_with_internal_property(
     ids=["servicedesk", "platform"],
 )
 def test_marker_already_on_ticket_prevents_second_post(
-    jira_http, limiter, clock, payload, api, url, fixture
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    api: str,
+    url: str,
+    fixture: str,
 ) -> None:
     """A comment with the same marker is found; nothing is POSTed (no POST is registered)."""
     jira_http.get(url, json=payload("jira", fixture))
@@ -127,7 +148,10 @@ def test_marker_already_on_ticket_prevents_second_post(
 
 
 def test_429_then_500_then_success_posts_once_after_retry_after(
-    jira_http, limiter, clock, payload
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
     """The desk throttles, then fails, then accepts: one comment, first wait = Retry-After."""
     jira_http.get(SD_COMMENTS, json=payload("jira", "api_servicedesk_comments"))
@@ -145,13 +169,30 @@ def test_429_then_500_then_success_posts_once_after_retry_after(
     )
 
     posts = [c for c in jira_http.calls if c.request.method == "POST"]
-    assert [c.response.status_code for c in posts] == [429, 500, 201]
+    assert [status_of(c) for c in posts] == [429, 500, 201]
     assert posted == posted.__class__("10108", created=True)
     assert clock.sleeps[0] == 3.0
     assert len(clock.sleeps) == 2
 
 
-def test_long_retry_after_is_raised_and_blocks_the_next_call(jira_http, limiter, clock) -> None:
+def test_503_with_retry_after_waits_that_long_then_retries(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
+    """Atlassian sends Retry-After on some transient 5xx: the wait is its, not our backoff."""
+    url = f"{BASE}/rest/api/3/issue/IT-7/assignee"
+    jira_http.put(url, status=503, headers={"Retry-After": "7"},
+                  json={"errorMessages": ["Service unavailable"]})  # fmt: skip
+    jira_http.put(url, status=204)
+
+    make_desk(limiter, clock).assign("IT-7", "557058:agent-bob")
+
+    assert [status_of(c) for c in jira_http.calls] == [503, 204]
+    assert clock.sleeps == [7.0]
+
+
+def test_long_retry_after_is_raised_and_blocks_the_next_call(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     """A Retry-After beyond the inline limit goes to the queue, and blocks later calls too."""
     jira_http.put(
         f"{BASE}/rest/api/3/issue/IT-7/assignee", status=429, headers={"Retry-After": "120"}
@@ -173,7 +214,14 @@ def test_long_retry_after_is_raised_and_blocks_the_next_call(jira_http, limiter,
     [("resolved", "31"), ("in_progress", "11"), ("pending_requester", "21")],
     ids=["by-target-status", "by-transition-name", "waiting-for-customer"],
 )
-def test_transition_by_name(jira_http, limiter, clock, payload, target, transition_id) -> None:
+def test_transition_by_name(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    target: str,
+    transition_id: str,
+) -> None:
     """The transition is looked up by name (its own or its target status's) and POSTed by id."""
     jira_http.get(TRANSITIONS, json=payload("jira", "api_transitions"))
     jira_http.post(
@@ -185,7 +233,12 @@ def test_transition_by_name(jira_http, limiter, clock, payload, target, transiti
     make_desk(limiter, clock).transition("IT-7", target)
 
 
-def test_transition_sends_configured_fields(jira_http, limiter, clock, payload) -> None:
+def test_transition_sends_configured_fields(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """Fields the admin configured for a category (a resolution) go with the transition."""
     jira_http.get(TRANSITIONS, json=payload("jira", "api_transitions"))
     body = {"transition": {"id": "31"}, "fields": {"resolution": {"name": "Done"}}}
@@ -197,7 +250,12 @@ def test_transition_sends_configured_fields(jira_http, limiter, clock, payload) 
     desk.transition("IT-7", "resolved")
 
 
-def test_transition_to_current_status_is_success(jira_http, limiter, clock, payload) -> None:
+def test_transition_to_current_status_is_success(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """No transition leads to 'Resolved' because the issue is already there: success."""
     jira_http.get(TRANSITIONS, json={"expand": "transitions", "transitions": []})
     jira_http.get(
@@ -208,7 +266,10 @@ def test_transition_to_current_status_is_success(jira_http, limiter, clock, payl
 
 
 def test_transition_unavailable_is_rejected_with_the_offered_names(
-    jira_http, limiter, clock, payload
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
     jira_http.get(TRANSITIONS, json={"expand": "transitions", "transitions": []})
     issue = payload("jira", "api_issue_status_resolved")
@@ -219,7 +280,9 @@ def test_transition_unavailable_is_rejected_with_the_offered_names(
         make_desk(limiter, clock).transition("IT-7", "resolved")
 
 
-def test_assign_and_labels(jira_http, limiter, clock) -> None:
+def test_assign_and_labels(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     jira_http.put(
         f"{BASE}/rest/api/3/issue/IT-7/assignee",
         status=204,
@@ -241,7 +304,10 @@ def test_assign_and_labels(jira_http, limiter, clock) -> None:
 
 
 def test_poll_pages_with_token_then_moves_watermark_with_overlap(
-    jira_http, limiter, clock, payload
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
     """First scan starts at since-2min; it pages by nextPageToken; the next scan starts at the newest update-2min."""
     fields = "summary,description,status,priority,issuetype,project,reporter,assignee,labels,created,updated,comment,customfield_10010"
@@ -285,7 +351,9 @@ def test_poll_pages_with_token_then_moves_watermark_with_overlap(
     assert page3.deliveries == ()
 
 
-def test_poll_jql_uses_the_api_users_time_zone(jira_http, limiter, clock) -> None:
+def test_poll_jql_uses_the_api_users_time_zone(
+    jira_http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     """JQL dates are read in the user's profile zone; the cursor's UTC time is converted."""
     jql = 'updated >= "2026/11/25 10:58" ORDER BY updated ASC'
     jira_http.get(
@@ -305,7 +373,15 @@ def test_poll_jql_uses_the_api_users_time_zone(jira_http, limiter, clock) -> Non
     ids=ERROR_IDS,
 )
 def test_status_to_error_class(
-    jira_http, limiter, clock, payload, status, headers, exc, expected, retry_after
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    status: int | None,
+    headers: Callable[[], dict[str, str]],
+    exc: Exception | None,
+    expected: type[Exception],
+    retry_after: float | None,
 ) -> None:
     """One table of vendor status → deskpilot error, with a single attempt so nothing retries."""
     url = f"{BASE}/rest/api/3/issue/IT-7"
@@ -327,7 +403,7 @@ def test_status_to_error_class(
         desk.add_labels("IT-7", ["needs review"])
 
     if retry_after is not None:
-        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+        assert retry_after_of(caught.value) == pytest.approx(retry_after, abs=5)
     if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("jira:jira-it: jira.add_labels: ")
 
@@ -343,7 +419,10 @@ def test_status_to_error_class(
     ids=["unknown-body-property", "unknown-query-parameter", "unknown-path", "unknown-method"],
 )
 def test_contract_rejects_requests_the_spec_does_not_allow(
-    jira_contract, method, url, body
+    jira_contract: OpenApiContract | None,
+    method: str,
+    url: str,
+    body: dict[str, object] | None,
 ) -> None:
     """The validator used by every Jira test is not a rubber stamp."""
     if jira_contract is None:

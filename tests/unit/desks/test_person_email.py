@@ -23,6 +23,7 @@ ACCOUNT_ID = "5b10a2844c20165700ede21g"
 SNOW_USER = "62826bf03710200044e0bfc8bcbe5df1"
 CONTACT_ID = "003RO00000AbcdEYAR"
 USER_ID = "005RO00000AbcdEYAR"
+FIELDS = {"Contact": "Email,Name", "User": "Email,Name,IsActive,UserType"}
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_zendesk_failure_is_not_cached(
         (
             SNOW_USER,
             f"/api/now/table/sys_user/{SNOW_USER}",
-            {"sysparm_fields": "email"},
+            {"sysparm_fields": "sys_id,user_name,email,name,active"},
             "api_sys_user",
         ),
         (
@@ -115,7 +116,7 @@ def test_zendesk_failure_is_not_cached(
             "/api/now/table/sys_user",
             {
                 "sysparm_query": "user_name=beth.anglin",
-                "sysparm_fields": "email",
+                "sysparm_fields": "sys_id,user_name,email,name,active",
                 "sysparm_limit": "1",
             },
             "api_sys_user_by_name",
@@ -172,7 +173,7 @@ def test_salesforce_reads_contact_or_user_email(
     http.get(
         f"{salesforce.API}/sobjects/{sobject}/{person_id}",
         json=payload("salesforce", fixture),
-        match=[matchers.query_param_matcher({"fields": "Email"})],
+        match=[matchers.query_param_matcher({"fields": FIELDS[sobject]})],
     )
 
     assert salesforce.make_desk(limiter, clock).person_email(person_id) == email

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +21,10 @@ from connectors.desks.salesforce import (
 )
 from connectors.desks.transport import RetryPolicy
 from connectors.errors import AuthError, NotSupportedError, RateLimitedError
+from connectors.ratelimit import LocalRateLimiter
 
-from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT, json_body, retry_after_of, status_of
+from .conftest import FakeClock
 
 BASE = "https://example.my.salesforce.com"
 API = f"{BASE}/services/data/v61.0"
@@ -62,7 +64,13 @@ class RotatingToken:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["internal-note", "public-reply"])
-def test_case_comment_is_published_only_when_public(http, limiter, clock, payload, public) -> None:
+def test_case_comment_is_published_only_when_public(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+) -> None:
     http.get(
         f"{API}/query",
         json=payload("salesforce", "api_query_case_comments"),
@@ -88,7 +96,12 @@ def test_case_comment_is_published_only_when_public(http, limiter, clock, payloa
     assert http.calls[1].request.headers["Authorization"] == "Bearer 00DRO0000000001!static"
 
 
-def test_marker_found_by_case_number_prevents_second_post(http, limiter, clock, payload) -> None:
+def test_marker_found_by_case_number_prevents_second_post(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.get(
         f"{API}/query",
         json=payload("salesforce", "api_query_case_by_number"),
@@ -110,7 +123,10 @@ def test_marker_found_by_case_number_prevents_second_post(http, limiter, clock, 
 
 
 def test_long_body_is_shortened_to_4000_bytes_keeping_the_marker(
-    http, limiter, clock, payload
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
     http.get(f"{API}/query", json={"totalSize": 0, "done": True, "records": []})
     http.post(
@@ -121,12 +137,17 @@ def test_long_body_is_shortened_to_4000_bytes_keeping_the_marker(
 
     make_desk(limiter, clock).post_comment(CASE_ID, "é" * 3000, public=False, marker="run-42.long")
 
-    sent = json.loads(http.calls[1].request.body)["CommentBody"]
+    sent = json_body(http.calls[1])["CommentBody"]
     assert len(sent.encode()) <= 4000
     assert sent.endswith("…\n\n[deskpilot:run-42.long]")
 
 
-def test_request_limit_exceeded_is_rate_limited_not_auth(http, limiter, clock, payload) -> None:
+def test_request_limit_exceeded_is_rate_limited_not_auth(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """Salesforce's 403 REQUEST_LIMIT_EXCEEDED backs every worker off; it is not a credentials problem."""
     http.patch(CASE, status=403, json=payload("salesforce", "api_error_request_limit_exceeded"))
     desk = make_desk(limiter, clock)
@@ -140,14 +161,24 @@ def test_request_limit_exceeded_is_rate_limited_not_auth(http, limiter, clock, p
     assert clock.sleeps == []
 
 
-def test_other_403_is_auth_error(http, limiter, clock, payload) -> None:
+def test_other_403_is_auth_error(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(CASE, status=403, json=payload("salesforce", "api_error_insufficient_access"))
 
     with pytest.raises(AuthError, match=r"salesforce\.transition"):
         make_desk(limiter, clock).transition(CASE_ID, "resolved")
 
 
-def test_expired_session_logs_in_again_once(http, limiter, clock, payload) -> None:
+def test_expired_session_logs_in_again_once(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(CASE, status=401, json=payload("salesforce", "api_error_invalid_session"))
     http.patch(CASE, status=204)
     source = RotatingToken()
@@ -158,7 +189,9 @@ def test_expired_session_logs_in_again_once(http, limiter, clock, payload) -> No
     assert auth == ["Bearer expired", "Bearer fresh-1"]
 
 
-def test_transition_and_assign_patch_without_assignment_rules(http, limiter, clock) -> None:
+def test_transition_and_assign_patch_without_assignment_rules(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.patch(
         CASE,
         status=204,
@@ -178,7 +211,12 @@ def test_transition_and_assign_patch_without_assignment_rules(http, limiter, clo
         desk.add_labels(CASE_ID, ["x"])
 
 
-def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> None:
+def test_429_then_500_then_success_posts_once(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.get(f"{API}/query", json=payload("salesforce", "api_query_case_comments"))
     http.post(f"{API}/sobjects/CaseComment", status=429, headers={"Retry-After": "5"})
     http.post(
@@ -197,7 +235,7 @@ def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> 
     )
 
     assert posted.created
-    assert [c.response.status_code for c in http.calls if c.request.method == "POST"] == [
+    assert [status_of(c) for c in http.calls if c.request.method == "POST"] == [
         429,
         500,
         201,
@@ -205,7 +243,12 @@ def test_429_then_500_then_success_posts_once(http, limiter, clock, payload) -> 
     assert clock.sleeps[0] == 5.0
 
 
-def test_poll_queryall_pages_with_next_records_url(http, limiter, clock, payload) -> None:
+def test_poll_queryall_pages_with_next_records_url(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """queryAll on SystemModstamp >= since-2min, paged by nextRecordsUrl; comments from the subquery."""
     soql = (
         "SELECT Id, CaseNumber, Subject, Description, Status, Priority, Origin, Type, OwnerId, ContactId, "
@@ -247,7 +290,10 @@ def test_poll_queryall_pages_with_next_records_url(http, limiter, clock, payload
 
 
 def test_password_login_uses_simple_salesforce_soap_login(
-    http, limiter, clock, payload_text
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload_text: Callable[[str, str], str],
 ) -> None:
     login_xml = payload_text("salesforce", "api_soap_login_response.xml")
     http.post(
@@ -271,7 +317,15 @@ def test_password_login_uses_simple_salesforce_soap_login(
     ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
 )
 def test_status_to_error_class(
-    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    status: int | None,
+    headers: Callable[[], dict[str, str]],
+    exc: Exception | None,
+    expected: type[Exception],
+    retry_after: float | None,
 ) -> None:
     if exc is not None:
         http.patch(CASE, body=exc)
@@ -288,6 +342,6 @@ def test_status_to_error_class(
         desk.assign(CASE_ID, "005RO00000AgentAAA")
 
     if retry_after is not None:
-        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+        assert retry_after_of(caught.value) == pytest.approx(retry_after, abs=5)
     if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("salesforce:sf-it: salesforce.assign: ")

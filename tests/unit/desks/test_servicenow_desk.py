@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,11 @@ from responses import matchers
 from connectors.desks import PostedComment
 from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.transport import RetryPolicy
-from connectors.errors import NotSupportedError
+from connectors.errors import NotSupportedError, RateLimitedError, RejectedError
+from connectors.ratelimit import LocalRateLimiter
 
-from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT
+from .cases import ERROR_IDS, ERROR_TABLE, PERMANENT, retry_after_of, status_of
+from .conftest import FakeClock
 
 BASE = "https://example.service-now.com"
 SYS_ID = "9d385017c611228701d22104cc95c371"
@@ -50,6 +52,14 @@ def make_desk(limiter: Any, clock: Any, **options: Any) -> ServiceNowDesk:
     )
 
 
+JOURNAL_ENTRY = "5b1c0e4d0b2322007518478d83673d11"
+
+
+def journal_with(text: str) -> dict[str, Any]:
+    """sys_journal_field rows as the Table API returns them for the marker query."""
+    return {"result": [{"sys_id": JOURNAL_ENTRY, "value": text}]}
+
+
 def marker_query() -> Any:
     query = f"element_id={SYS_ID}^elementINcomments,work_notes^valueLIKE[deskpilot:"
     return matchers.query_param_matcher(
@@ -63,9 +73,15 @@ def marker_query() -> Any:
     ids=["internal-note", "public-reply"],
 )
 def test_comment_goes_to_work_notes_or_comments(
-    http, limiter, clock, payload, public, element
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    public: bool,
+    element: str,
 ) -> None:
-    """Internal notes are work_notes, public replies are (additional) comments; plain text."""
+    """Internal notes are work_notes, public replies are (additional) comments; plain text; the
+    journal is read back and the new entry is the comment's id."""
     http.get(JOURNAL, json={"result": []}, match=[marker_query()])
     text = "Account unlocked.\n\n[deskpilot:run-42.result]"
     http.patch(
@@ -73,15 +89,36 @@ def test_comment_goes_to_work_notes_or_comments(
         json=payload("servicenow", "api_incident_patch"),
         match=[matchers.json_params_matcher({element: text})],
     )
+    http.get(JOURNAL, json=journal_with(text), match=[marker_query()])
 
     posted = make_desk(limiter, clock).post_comment(
         SYS_ID, "Account **unlocked**.", public=public, marker="run-42.result"
     )
 
-    assert posted == PostedComment(f"{SYS_ID}@2026-11-25 10:06:00", created=True)
+    assert posted == PostedComment(JOURNAL_ENTRY, created=True)
 
 
-def test_marker_found_in_journal_prevents_second_post(http, limiter, clock, payload) -> None:
+def test_a_note_servicenow_silently_dropped_is_an_error(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
+    """The PATCH answers 200 but a field the user may not write is ignored: not a success."""
+    http.get(JOURNAL, json={"result": []}, match=[marker_query()])
+    http.patch(RECORD, json=payload("servicenow", "api_incident_patch"))
+    http.get(JOURNAL, json={"result": []}, match=[marker_query()])
+
+    with pytest.raises(RejectedError, match=r"may not write incident\.work_notes"):
+        make_desk(limiter, clock).post_comment(SYS_ID, "Plan", public=False, marker="run-42.plan")
+
+
+def test_marker_found_in_journal_prevents_second_post(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     """The journal holds the marker (and a look-alike): no PATCH, the exact match is returned."""
     http.get(
         TABLE,
@@ -105,8 +142,14 @@ def test_marker_found_in_journal_prevents_second_post(http, limiter, clock, payl
     assert posted == PostedComment("3f741bd70b2322007518478d83673c02", created=False)
 
 
-def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -> None:
-    http.get(JOURNAL, json={"result": []})
+def test_429_then_500_then_success_patches_once(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
+    for _ in range(3):  # each attempt looks for its marker before writing
+        http.get(JOURNAL, json={"result": []})
     http.patch(
         RECORD,
         status=429,
@@ -115,13 +158,14 @@ def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -
     )
     http.patch(RECORD, status=500, json={"error": {"message": "Internal"}, "status": "failure"})
     http.patch(RECORD, json=payload("servicenow", "api_incident_patch"))
+    http.get(JOURNAL, json=journal_with("Done.\n\n[deskpilot:run-42.r]"))
 
     posted = make_desk(limiter, clock).post_comment(
         SYS_ID, "Done.", public=False, marker="run-42.r"
     )
 
     assert posted.created
-    assert [c.response.status_code for c in http.calls if c.request.method == "PATCH"] == [
+    assert [status_of(c) for c in http.calls if c.request.method == "PATCH"] == [
         429,
         500,
         200,
@@ -129,7 +173,12 @@ def test_429_then_500_then_success_patches_once(http, limiter, clock, payload) -
     assert clock.sleeps[0] == 4.0
 
 
-def test_transition_sets_the_mapped_fields(http, limiter, clock, payload) -> None:
+def test_transition_sets_the_mapped_fields(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(
         RECORD,
         json=payload("servicenow", "api_incident_patch"),
@@ -142,7 +191,12 @@ def test_transition_sets_the_mapped_fields(http, limiter, clock, payload) -> Non
     make_desk(limiter, clock).transition(SYS_ID, "resolved")
 
 
-def test_assign_and_labels(http, limiter, clock, payload) -> None:
+def test_assign_and_labels(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     http.patch(
         RECORD,
         json=payload("servicenow", "api_incident_patch"),
@@ -155,49 +209,54 @@ def test_assign_and_labels(http, limiter, clock, payload) -> None:
         desk.add_labels(SYS_ID, ["deskpilot"])
 
 
-def test_poll_pages_by_offset_following_link_then_moves_watermark(
-    http, limiter, clock, payload
+COMMON = {
+    "sysparm_limit": "2",
+    "sysparm_display_value": "false",
+    "sysparm_exclude_reference_link": "true",
+    "sysparm_no_count": "true",
+}
+GROUP = "assignment_group=287ebd7da9fe198100f92cc8d1d2154e"
+ORDER = "^ORDERBYsys_updated_on^ORDERBYsys_id"
+FIRST = f"sys_updated_on>=2026-11-25 09:58:00^{GROUP}{ORDER}"
+
+
+def after(updated: str, sys_id: str) -> str:
+    """The keyset query: rows after (sys_updated_on, sys_id), in the same scope and order."""
+    return (
+        f"sys_updated_on>{updated}^{GROUP}^NQsys_updated_on={updated}^sys_id>{sys_id}^{GROUP}"
+        + ORDER
+    )
+
+
+def page_query(query: str, offset: int = 0) -> Any:
+    return matchers.query_param_matcher(
+        {**COMMON, "sysparm_query": query, "sysparm_offset": str(offset)}
+    )
+
+
+def next_link(offset: int) -> dict[str, str]:
+    return {"Link": f'<{TABLE}?sysparm_offset={offset}&sysparm_limit=2>;rel="next"'}
+
+
+def poll_desk(limiter: LocalRateLimiter, clock: FakeClock) -> ServiceNowDesk:
+    return make_desk(limiter, clock, page_size=2, poll_comments=False, query=GROUP)
+
+
+def test_poll_pages_by_keyset_then_moves_watermark(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
 ) -> None:
-    """Offset paging follows Link rel=next; the next scan starts at the newest update - 2 min."""
-    common = {
-        "sysparm_limit": "2",
-        "sysparm_display_value": "false",
-        "sysparm_exclude_reference_link": "true",
-        "sysparm_no_count": "true",
-    }
-    first = "sys_updated_on>=2026-11-25 09:58:00^assignment_group=287ebd7da9fe198100f92cc8d1d2154e^ORDERBYsys_updated_on^ORDERBYsys_id"
-    link = f'<{TABLE}?sysparm_offset=2&sysparm_limit=2>;rel="next"'
-    http.get(
-        TABLE,
-        json=payload("servicenow", "api_incident_page1"),
-        headers={"Link": link},
-        match=[
-            matchers.query_param_matcher({**common, "sysparm_query": first, "sysparm_offset": "0"})
-        ],
-    )
-    http.get(
-        TABLE,
-        json=payload("servicenow", "api_incident_page2"),
-        headers={"Link": f'<{TABLE}?sysparm_offset=0>;rel="first"'},
-        match=[
-            matchers.query_param_matcher({**common, "sysparm_query": first, "sysparm_offset": "2"})
-        ],
-    )
-    again = "sys_updated_on>=2026-11-25 10:05:31^assignment_group=287ebd7da9fe198100f92cc8d1d2154e^ORDERBYsys_updated_on^ORDERBYsys_id"
-    http.get(
-        TABLE,
-        json={"result": []},
-        match=[
-            matchers.query_param_matcher({**common, "sysparm_query": again, "sysparm_offset": "0"})
-        ],
-    )
-    desk = make_desk(
-        limiter,
-        clock,
-        page_size=2,
-        poll_comments=False,
-        query="assignment_group=287ebd7da9fe198100f92cc8d1d2154e",
-    )
+    """The next page starts after the last row read; the next scan at the newest update - 2 min."""
+    http.get(TABLE, json=payload("servicenow", "api_incident_page1"), headers=next_link(2),
+             match=[page_query(FIRST)])  # fmt: skip
+    last = "a9e30c7dc61122760116894de7bcc7bd"
+    http.get(TABLE, json=payload("servicenow", "api_incident_page2"),
+             match=[page_query(after("2026-11-25 10:04:30", last))])  # fmt: skip
+    again = f"sys_updated_on>=2026-11-25 10:05:31^{GROUP}{ORDER}"
+    http.get(TABLE, json={"result": []}, match=[page_query(again)])
+    desk = poll_desk(limiter, clock)
     since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
     page1 = desk.poll(None, since=since)
@@ -212,7 +271,64 @@ def test_poll_pages_by_offset_following_link_then_moves_watermark(
     ]
 
 
-def test_poll_reads_comments_from_the_journal(http, limiter, clock, payload) -> None:
+def test_pages_hidden_by_acls_are_stepped_over_not_reread(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
+    """
+    sysparm_limit counts rows before ACLs: a page may be empty while more follow. An empty page
+    moves the offset on from the same key (never the same request again); a partly hidden page
+    moves the key to its last visible row (its visible rows are never read twice).
+    """
+    rows = payload("servicenow", "api_incident_page1")["result"]
+    http.get(TABLE, json={"result": []}, headers=next_link(2), match=[page_query(FIRST)])
+    http.get(TABLE, json={"result": []}, headers=next_link(4), match=[page_query(FIRST, 2)])
+    http.get(TABLE, json={"result": rows[:1]}, headers=next_link(6), match=[page_query(FIRST, 4)])
+    http.get(TABLE, json={"result": rows[1:]},
+             match=[page_query(after("2026-11-25 10:03:12", SYS_ID))])  # fmt: skip
+    desk = poll_desk(limiter, clock)
+    since = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+    cursor: str | None = None
+    seen: list[str] = []
+    mores: list[bool] = []
+    for _ in range(4):
+        page = desk.poll(cursor, since=since)
+        cursor, mores = page.cursor, [*mores, page.more]
+        seen += [d.dedupe_key for d in page.deliveries]
+
+    assert mores == [True, True, True, False]
+    assert seen == ["poll:INC0010042:2026-11-25 10:03:12", "poll:INC0010043:2026-11-25 10:04:30"]
+
+
+def test_429_waits_for_the_hourly_window_to_reset(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
+    """No Retry-After: X-RateLimit-Reset (Unix time) against the response's Date is the wait."""
+    headers = {
+        "X-RateLimit-Limit": "1000",
+        "X-RateLimit-Reset": "1795604400",  # 2026-11-25 11:00:00 UTC
+        "X-RateLimit-Rule": "deskpilot integration",
+        "Date": "Wed, 25 Nov 2026 10:35:00 GMT",
+    }
+    http.patch(RECORD, status=429, headers=headers,
+               json={"error": {"message": "Rate limit exceeded"}, "status": "failure"})  # fmt: skip
+
+    with pytest.raises(RateLimitedError, match="deskpilot integration") as caught:
+        make_desk(limiter, clock).transition(SYS_ID, "resolved")
+
+    assert caught.value.retry_after_s == 25 * 60
+    assert clock.sleeps == []
+
+
+def test_poll_reads_comments_from_the_journal(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+) -> None:
     page = payload("servicenow", "api_incident_page1")
     page["result"] = page["result"][:1]
     http.get(TABLE, json=page)
@@ -230,7 +346,15 @@ def test_poll_reads_comments_from_the_journal(http, limiter, clock, payload) -> 
     ("status", "headers", "exc", "expected", "retry_after"), ERROR_TABLE, ids=ERROR_IDS
 )
 def test_status_to_error_class(
-    http, limiter, clock, payload, status, headers, exc, expected, retry_after
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Callable[[str, str], Any],
+    status: int | None,
+    headers: Callable[[], dict[str, str]],
+    exc: Exception | None,
+    expected: type[Exception],
+    retry_after: float | None,
 ) -> None:
     if exc is not None:
         http.patch(RECORD, body=exc)
@@ -252,6 +376,6 @@ def test_status_to_error_class(
         desk.transition(SYS_ID, "resolved")
 
     if retry_after is not None:
-        assert caught.value.retry_after_s == pytest.approx(retry_after, abs=5)
+        assert retry_after_of(caught.value) == pytest.approx(retry_after, abs=5)
     if issubclass(expected, PERMANENT):
         assert str(caught.value).startswith("servicenow:snow-it: servicenow.transition: ")

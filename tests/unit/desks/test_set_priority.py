@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import responses
 from responses import matchers
 
+from connectors.desks import DeskClient
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.desks.salesforce import SalesforceDesk, SalesforceOptions, StaticToken
 from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
 from connectors.errors import RejectedError
+from connectors.ratelimit import LocalRateLimiter
+
+from .conftest import FakeClock
 
 JIRA = "https://your-domain.atlassian.net"
 ZENDESK = "https://example.zendesk.com"
@@ -57,7 +61,13 @@ def salesforce(limiter: Any, clock: Any) -> SalesforceDesk:
     ("priority", "name"), [("urgent", "Highest"), ("high", "High"), ("low", "Low")],
     ids=["urgent", "high", "low"],
 )  # fmt: skip
-def test_jira_puts_the_priority_name(jira_http, limiter, clock, priority: str, name: str) -> None:
+def test_jira_puts_the_priority_name(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    priority: str,
+    name: str,
+) -> None:
     jira_http.put(
         f"{JIRA}/rest/api/3/issue/IT-7",
         status=204,
@@ -67,7 +77,9 @@ def test_jira_puts_the_priority_name(jira_http, limiter, clock, priority: str, n
     jira(limiter, clock).set_priority("IT-7", priority)
 
 
-def test_zendesk_puts_the_priority(http, limiter, clock) -> None:
+def test_zendesk_puts_the_priority(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.put(
         f"{ZENDESK}/api/v2/tickets/35436.json",
         json={"ticket": {"id": 35436, "priority": "urgent"}},
@@ -77,7 +89,9 @@ def test_zendesk_puts_the_priority(http, limiter, clock) -> None:
     zendesk(limiter, clock).set_priority("35436", "urgent")
 
 
-def test_servicenow_patches_impact_and_urgency(http, limiter, clock) -> None:
+def test_servicenow_patches_impact_and_urgency(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.patch(
         f"{SNOW}/api/now/table/incident/{SYS_ID}",
         json={"result": {"sys_id": SYS_ID}},
@@ -87,7 +101,9 @@ def test_servicenow_patches_impact_and_urgency(http, limiter, clock) -> None:
     snow(limiter, clock).set_priority(SYS_ID, "high")
 
 
-def test_salesforce_patches_the_case_priority(http, limiter, clock) -> None:
+def test_salesforce_patches_the_case_priority(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
     http.patch(
         f"{SF_API}/sobjects/Case/{CASE_ID}",
         status=204,
@@ -98,7 +114,12 @@ def test_salesforce_patches_the_case_priority(http, limiter, clock) -> None:
 
 
 @pytest.mark.parametrize("make", [jira, zendesk, snow, salesforce], ids=["jira", "zendesk", "servicenow", "salesforce"])  # fmt: skip
-def test_an_unknown_priority_is_rejected_without_a_call(http, limiter, clock, make) -> None:
+def test_an_unknown_priority_is_rejected_without_a_call(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    make: Callable[..., DeskClient],
+) -> None:
     with pytest.raises(RejectedError, match="unknown priority 'blocker'"):
         make(limiter, clock).set_priority("IT-7", "blocker")
 

@@ -28,7 +28,7 @@ from . import test_zendesk_desk as zendesk_cases
 JIRA_SLA = f"{jira_cases.BASE}/rest/servicedeskapi/request/IT-7/sla"
 TASK_SLA = f"{servicenow_cases.BASE}/api/now/table/task_sla"
 SYS_ID = "9d385017c611228701d22104cc95c371"
-ZENDESK_EVENTS = f"{zendesk_cases.BASE}/api/v2/tickets/35436/metric_events.json"
+ZENDESK_TICKET = f"{zendesk_cases.BASE}/api/v2/tickets/35436.json"
 DESK_DATE = {"Date": "Wed, 25 Nov 2026 11:00:00 GMT"}
 
 
@@ -163,13 +163,27 @@ def _zendesk_values(agent_work_breached: bool) -> list[DeskSlaValue]:
     ]
 
 
+def _sideload(*pages: dict[str, Any], keyed: bool = True) -> dict[str, Any]:
+    """``GET /api/v2/tickets/{id}?include=metric_events``: the ticket and its events by metric."""
+    events = [e for page in pages for e in page["ticket_metric_events"]]
+    grouped: dict[str, list[Any]] = {}
+    for event in events:
+        grouped.setdefault(event["metric"], []).append(event)
+    ticket = {"id": 35436, "url": f"{zendesk_cases.BASE}/api/v2/tickets/35436.json",
+              "subject": "VPN access", "status": "open", "priority": "normal"}  # fmt: skip
+    return {"ticket": ticket, "metric_events": grouped if keyed else events}
+
+
+INCLUDE = [matchers.query_param_matcher({"include": "metric_events"})]
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [(DESK_DATE, _zendesk_values(True)), ({}, _zendesk_values(False))],
     ids=["desk-date-after-breach", "no-date-header"],
 )
-def test_zendesk_reads_latest_sla_instance_per_metric_over_pages(
-    http: responses.RequestsMock,
+def test_zendesk_reads_latest_sla_instance_per_metric_from_the_side_load(
+    zendesk_http: responses.RequestsMock,
     limiter: Any,
     clock: Any,
     payload: Any,
@@ -177,45 +191,40 @@ def test_zendesk_reads_latest_sla_instance_per_metric_over_pages(
     expected: list[DeskSlaValue],
 ) -> None:
     """
-    next_page followed; per metric the latest instance with an SLA applied: a breach due later
-    (reply_time #2), fulfilled before its breach (periodic update), re-targeted and past its
-    live breach at the desk's Date (agent work; unknown without a Date), paused with the breach
-    withdrawn (requester wait). pausable_update_time never had an SLA and is left out.
+    One documented call (the ticket with its metric events side-loaded); per metric the latest
+    instance with an SLA applied: a breach due later (reply_time #2), fulfilled before its breach
+    (periodic update), re-targeted and past its live breach at the desk's Date (agent work;
+    unknown without a Date), paused with the breach withdrawn (requester wait).
+    pausable_update_time never had an SLA and is left out.
     """
-    http.get(
-        ZENDESK_EVENTS,
-        json=payload("zendesk", "api_ticket_metric_events_page1"),
-        headers=headers,
-        match=[matchers.query_string_matcher("")],
-    )
-    http.get(
-        ZENDESK_EVENTS,
-        json=payload("zendesk", "api_ticket_metric_events_page2"),
-        headers=headers,
-        match=[matchers.query_param_matcher({"page": "2"})],
-    )
+    body = _sideload(payload("zendesk", "api_ticket_metric_events_page1"),
+                     payload("zendesk", "api_ticket_metric_events_page2"))  # fmt: skip
+    zendesk_http.get(ZENDESK_TICKET, json=body, headers=headers, match=INCLUDE)
 
     assert expected == zendesk_cases.make_desk(limiter, clock).sla_values("35436")
 
 
-def test_zendesk_follows_cursor_links_and_reports_a_late_fulfilment_as_breached(
-    http: responses.RequestsMock, limiter: Any, clock: Any, payload: Any
+def test_zendesk_side_load_as_a_flat_list_reads_the_same(
+    zendesk_http: responses.RequestsMock, limiter: Any, clock: Any, payload: Any
 ) -> None:
-    """meta.has_more + links.next; fulfilled after its breach time: breached, business minutes."""
-    http.get(
-        ZENDESK_EVENTS,
-        json=payload("zendesk", "api_ticket_metric_events_cursor_page1"),
-        match=[matchers.query_string_matcher("")],
-    )
-    http.get(
-        ZENDESK_EVENTS,
-        json=payload("zendesk", "api_ticket_metric_events_cursor_page2"),
-        match=[matchers.query_param_matcher({"page[size]": "100"}, strict_match=False)],
-    )
+    """A late fulfilment is breached, business minutes; the events may come as one list too."""
+    body = _sideload(payload("zendesk", "api_ticket_metric_events_cursor_page1"),
+                     payload("zendesk", "api_ticket_metric_events_cursor_page2"), keyed=False)  # fmt: skip
+    zendesk_http.get(ZENDESK_TICKET, json=body, match=INCLUDE)
 
     values = zendesk_cases.make_desk(limiter, clock).sla_values("35436")
 
     assert [DeskSlaValue("reply_time", 1800.0, 3300.0, -1500.0, True, _at(8, 30), False)] == values
+
+
+def test_zendesk_sla_never_calls_the_undocumented_metric_events_path(
+    zendesk_http: responses.RequestsMock, limiter: Any, clock: Any
+) -> None:
+    """/tickets/{id}/metric_events is not in Zendesk's reference; the side-load is."""
+    zendesk_http.get(ZENDESK_TICKET, json={"ticket": {"id": 35436}}, match=INCLUDE)
+
+    assert [] == zendesk_cases.make_desk(limiter, clock).sla_values("35436")
+    assert all("metric_events.json" not in str(c.request.url) for c in zendesk_http.calls)
 
 
 @pytest.mark.parametrize(
@@ -232,22 +241,11 @@ def test_zendesk_sla_errors_are_classified(
     error: type[Exception],
 ) -> None:
     """An unknown ticket is NotFound; a long Retry-After is raised, not slept."""
-    http.get(ZENDESK_EVENTS, status=status, headers=headers, json={"error": "RecordNotFound"})
+    http.get(ZENDESK_TICKET, status=status, headers=headers, json={"error": "RecordNotFound"})
 
     with pytest.raises(error):
         zendesk_cases.make_desk(limiter, clock).sla_values("35436")
     assert [] == clock.sleeps
-
-
-def test_zendesk_sla_refuses_a_next_page_on_another_host(
-    http: responses.RequestsMock, limiter: Any, clock: Any
-) -> None:
-    """The session carries the agent's credentials: a foreign next_page is not followed."""
-    page = {"ticket_metric_events": [], "next_page": "https://evil.example.net/steal"}
-    http.get(ZENDESK_EVENTS, json=page)
-
-    with pytest.raises(RejectedError, match="next page"):
-        zendesk_cases.make_desk(limiter, clock).sla_values("35436")
 
 
 def test_zendesk_sla_key_must_be_numeric(

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from .spec_check import OpenApiSpec, load_okta_spec
+from .spec_check import OpenApiSpec, load_okta_spec, load_openapi
+
+GRAPH_URL = "https://graph.microsoft.com/v1.0"
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads"
 
@@ -22,3 +24,13 @@ def load_payload(vendor: str, name: str) -> Any:
 def okta_spec() -> OpenApiSpec | None:
     """Okta's management OpenAPI spec, or None when ``../shared`` is absent (checks then skip)."""
     return load_okta_spec()
+
+
+@pytest.fixture(scope="session")
+def graph_spec() -> OpenApiSpec | None:
+    """The Microsoft Graph v1.0 subset in ``shared/specs`` (users, groups, auth methods…)."""
+    spec = load_openapi("msgraph-v1.0-subset.yaml", GRAPH_URL)
+    if spec is not None:
+        # Graph writes $skiptoken into @odata.nextLink itself; the description names only $skip.
+        spec.global_query = frozenset({"$skiptoken"})
+    return spec

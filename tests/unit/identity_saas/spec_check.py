@@ -34,6 +34,8 @@ class Operation:
     body_required: bool
     takes_body: bool
     body_schema: Mapping[str, Any] | None
+    scopes: frozenset[str] = frozenset()
+    """OAuth scopes of which the caller needs any one (empty: the description names none)."""
 
 
 @dataclass
@@ -44,20 +46,27 @@ class _Spec:
     global_query: frozenset[str] = frozenset()
 
     def problems(self, method: str, url: str, body: bytes | str | None) -> list[str]:
+        op = self.operation(method, url)
+        if isinstance(op, str):
+            return [op]
         parts = urllib.parse.urlsplit(url)
-        path = self._relative(parts)
-        if path is None:
-            return [f"{method} {url}: host not described by this spec"]
-        op_by_method = self._match(path)
-        if op_by_method is None:
-            return [f"{method} {path}: no such path in the spec"]
-        op = op_by_method.get(method.upper())
-        if op is None:
-            return [f"{method} {path}: method not allowed (spec has {sorted(op_by_method)})"]
         query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
         return [
             f"{method} {op.template}: {p}" for p in _query_problems(op, query, self.global_query)
         ] + [f"{method} {op.template}: {p}" for p in self._body_problems(op, body)]
+
+    def operation(self, method: str, url: str) -> Operation | str:
+        """The operation ``method url`` calls, or a sentence saying why there is none."""
+        path = self._relative(urllib.parse.urlsplit(url))
+        if path is None:
+            return f"{method} {url}: host not described by this spec"
+        op_by_method = self._match(path)
+        if op_by_method is None:
+            return f"{method} {path}: no such path in the spec"
+        op = op_by_method.get(method.upper())
+        if op is None:
+            return f"{method} {path}: method not allowed (spec has {sorted(op_by_method)})"
+        return op
 
     def describes(self, url: str) -> bool:
         """True if ``url`` is on the host this description covers."""
@@ -147,11 +156,17 @@ def _template_pattern(template: str, prefix: str = "") -> re.Pattern[str]:
 
 
 class OpenApiSpec(_Spec):
-    """An OpenAPI 3 document; requests are matched on their path alone (any host)."""
+    """
+    An OpenAPI 3 document.
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    Without ``base_url`` requests are matched on their path alone (any host); with one, only
+    requests under it are described, and its path (Graph's ``/v1.0``) is taken off first.
+    """
+
+    def __init__(self, document: Mapping[str, Any], base_url: str | None = None) -> None:
         super().__init__()
         self._doc = document
+        self._base = urllib.parse.urlsplit(base_url.rstrip("/")) if base_url else None
         for template, item in document["paths"].items():
             common = [self._resolve(p) or {} for p in item.get("parameters", [])]
             for method, raw in item.items():
@@ -160,6 +175,16 @@ class OpenApiSpec(_Spec):
                     self.operations.setdefault(template, {})[method.upper()] = self._operation(
                         template, params, raw.get("requestBody")
                     )
+
+    def _relative(self, parts: urllib.parse.SplitResult) -> str | None:
+        base = self._base
+        if base is None:
+            return parts.path
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            return None
+        if not parts.path.startswith(base.path + "/"):
+            return None
+        return parts.path[len(base.path) :]
 
     def _operation(self, template: str, params: list[Mapping[str, Any]], body: Any) -> Operation:
         request_body = self._resolve(body) or {}
@@ -221,6 +246,7 @@ class DiscoverySpec(_Spec):
                     body_required="request" in method,
                     takes_body="request" in method,
                     body_schema=method.get("request"),
+                    scopes=frozenset(method.get("scopes", ())),
                 )
                 self.operations.setdefault(method["path"], {})[method["httpMethod"]] = op
             self._walk(resource.get("resources", {}))
@@ -245,9 +271,38 @@ def load_okta_spec() -> OpenApiSpec | None:
         return OpenApiSpec(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))  # noqa: S506 (a safe loader)
 
 
+def load_openapi(name: str, base_url: str | None = None) -> OpenApiSpec | None:
+    """An OpenAPI document (JSON or YAML) from ``shared/specs``, or None when it is not there."""
+    path = SPECS / name
+    if not path.is_file():
+        return None
+    with path.open() as handle:
+        document = (
+            json.load(handle)
+            if path.suffix == ".json"
+            else yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+        )
+    return OpenApiSpec(document, base_url)
+
+
 def load_discovery(path: Path) -> DiscoverySpec | None:
     """A discovery document from ``path``, or None when it is not there."""
     return DiscoverySpec(json.loads(path.read_text())) if path.is_file() else None
+
+
+def assert_scopes_granted(
+    calls: Iterable[responses.Call], specs: Iterable[_Spec], granted: Iterable[str]
+) -> None:
+    """Fail unless each recorded request's operation accepts one of the ``granted`` scopes."""
+    have = set(granted)
+    missing: list[str] = []
+    for call in calls:
+        method, url = str(call.request.method), str(call.request.url)
+        for spec in (s for s in specs if s.describes(url)):
+            op = spec.operation(method, url)
+            if isinstance(op, Operation) and op.scopes and not op.scopes & have:
+                missing.append(f"{method} {op.template}: needs one of {sorted(op.scopes)}")
+    assert not missing, "requests the granted scopes do not cover:\n" + "\n".join(missing)
 
 
 def assert_calls_allowed(

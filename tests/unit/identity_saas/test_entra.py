@@ -25,6 +25,7 @@ from connectors.identity import Capability, NewUser, UserStatus
 from connectors.identity.entra import EntraDirectory
 
 from .conftest import load_payload
+from .spec_check import OpenApiSpec, assert_calls_allowed
 
 TENANT = "contoso.onmicrosoft.com"
 LOGIN = f"https://login.microsoftonline.com/{TENANT}"
@@ -68,10 +69,12 @@ def fake_login(rsps: responses.RequestsMock, *, token_status: int = 200) -> None
 
 
 @pytest.fixture
-def http() -> Iterator[responses.RequestsMock]:
+def http(graph_spec: OpenApiSpec | None) -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         fake_login(rsps)
         yield rsps
+        if graph_spec is not None:
+            assert_calls_allowed(rsps.calls, [graph_spec], skip_hosts={"login.microsoftonline.com"})
         token_calls = [c for c in rsps.calls if "oauth2/v2.0/token" in str(c.request.url)]
         assert len(token_calls) == 1, "msal should cache the app-only token"
         for call in rsps.calls:
@@ -153,6 +156,39 @@ def test_groups_of_follows_next_link(http: responses.RequestsMock, entra: EntraD
     http.get(first["@odata.nextLink"], json=payload("member_of_page2.json"))
 
     assert entra.groups_of(UID) == ["All Company", "vpn-users"]
+
+
+def test_transitive_groups_come_from_transitive_member_of(
+    http: responses.RequestsMock, entra: EntraDirectory
+) -> None:
+    """Nested groups are Graph's own transitiveMemberOf, cast to groups; memberOf stays direct."""
+    http.get(
+        f"{GRAPH}/users/{UID}/transitiveMemberOf/microsoft.graph.group",
+        json=payload("transitive_member_of.json"),
+        match=[matchers.query_param_matcher({"$select": "id,displayName"})],
+    )
+
+    assert entra.transitive_groups_of(UID) == ["Global Admins Group", "Tier0 Helpdesk", "vpn-users"]
+
+
+def test_groups_containing_asks_graph_for_the_group(entra: EntraDirectory) -> None:
+    """
+    The group is found by name, then its own transitiveMemberOf lists what it is nested in.
+
+    GET /groups/{id}/transitiveMemberOf is Graph v1.0 ("List group transitive memberOf") but not
+    in the shared subset description, so this test fakes the HTTP boundary without the spec check.
+    """
+    parents = payload("transitive_member_of.json")
+    parents["value"] = [
+        *parents["value"][1:],
+        {"@odata.type": "#microsoft.graph.administrativeUnit", "id": "au1", "displayName": "EU"},
+    ]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        fake_login(rsps)
+        rsps.get(f"{GRAPH}/groups", json=payload("groups_by_name.json"))
+        rsps.get(f"{GRAPH}/groups/{GID}/transitiveMemberOf", json=parents)
+
+        assert entra.groups_containing("vpn-users") == ["Global Admins Group", "Tier0 Helpdesk"]
 
 
 def test_create_user_sets_a_must_change_password(
@@ -317,6 +353,70 @@ def test_reset_mfa_deletes_every_method_but_the_password(
     )
     assert first.before == {"mfa_factors": "microsoftAuthenticatorMethods,phoneMethods"}
     assert (first.changed, second.changed) == (True, False)
+
+
+def _method(kind: str, method_id: str, **extra: str) -> dict[str, str]:
+    return {"@odata.type": f"#microsoft.graph.{kind}AuthenticationMethod", "id": method_id, **extra}
+
+
+MOBILE = _method("phone", "3179e48a-750b-4051-897c-87b9720928f7", phoneType="mobile")
+ALTERNATE = _method("phone", "b6332ec1-7057-4abe-9331-3d72feddfe41", phoneType="alternateMobile")
+OFFICE = _method("phone", "e37fc753-ff3b-4958-9484-eaa9425c82bc", phoneType="office")
+APP = _method("microsoftAuthenticator", "6b8b1b6e-bb1b-4d3a-b96b-8a5e9a2b4b7c", displayName="Pixel")
+FIDO = _method("fido2", "f1d0b9a4-0d5c-4c4b-9e0a-1a2b3c4d5e6f", displayName="YubiKey 5")
+PASSWORD = _method("password", "28c10230-6103-485e-b985-444c60001490")
+DEFAULT_REFUSED = {
+    "error": {
+        "code": "badRequest",
+        "message": "Cannot delete default method with other methods configured. "
+        "Please change default method before deletion.",
+        "innerError": {"request-id": "0b6b2b0e-0000-4000-8000-000000000001"},
+    }
+}
+
+
+def _path(method: dict[str, str]) -> str:
+    kind = (
+        method["@odata.type"].removeprefix("#microsoft.graph.").removesuffix("AuthenticationMethod")
+    )
+    return f"{GRAPH}/users/{UID}/authentication/{kind}Methods/{method['id']}"
+
+
+def test_reset_mfa_follows_graphs_order_and_retries_the_default_last(
+    http: responses.RequestsMock, entra: EntraDirectory
+) -> None:
+    """The default (here the app) is refused while others stand, then deleted alone."""
+    base = f"{GRAPH}/users/{UID}/authentication"
+    methods = [MOBILE, PASSWORD, APP, ALTERNATE, OFFICE, FIDO]
+    http.get(f"{base}/methods", json={"value": methods})
+    http.delete(_path(APP), status=400, json=DEFAULT_REFUSED)
+    for method in (FIDO, OFFICE, ALTERNATE, MOBILE, APP):
+        http.delete(_path(method), status=204)
+
+    change = entra.reset_mfa(UID)
+
+    deletes = [str(c.request.url) for c in http.calls if c.request.method == "DELETE"]
+    assert deletes == [_path(m) for m in (APP, FIDO, OFFICE, ALTERNATE, MOBILE, APP)]
+    assert (change.changed, change.after) == (True, {"mfa_factors": ""})
+
+
+def test_reset_mfa_that_leaves_the_default_phone_is_reported_as_partial(
+    http: responses.RequestsMock, entra: EntraDirectory
+) -> None:
+    """A default phone Graph will not delete ends the step with what was and was not removed."""
+    base = f"{GRAPH}/users/{UID}/authentication"
+    http.get(f"{base}/methods", json={"value": [MOBILE, APP, PASSWORD]})
+    http.delete(_path(APP), status=204)
+    http.delete(_path(MOBILE), status=400, json=DEFAULT_REFUSED)
+    http.delete(_path(MOBILE), status=400, json=DEFAULT_REFUSED)
+
+    with pytest.raises(RejectedError) as caught:
+        entra.reset_mfa(UID)
+
+    message = str(caught.value)
+    assert "MFA reset is partial: removed microsoftAuthenticator (Pixel)" in message
+    assert "still registered: phone (mobile)" in message
+    assert "change the default" in message
 
 
 def test_revoke_sessions(http: responses.RequestsMock, entra: EntraDirectory) -> None:

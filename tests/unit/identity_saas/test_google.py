@@ -6,8 +6,10 @@ ones shipped in google-api-python-client (Directory and Licensing).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,12 +35,20 @@ from connectors.identity import Capability, NewUser, UserStatus
 from connectors.identity.google import (
     DIRECTORY_URL,
     LICENSING_URL,
+    QUOTA_ATTEMPTS,
+    SCOPES,
     GoogleDirectory,
     service_account_session,
 )
 
 from .conftest import load_payload
-from .spec_check import SPECS, DiscoverySpec, assert_calls_allowed, load_discovery
+from .spec_check import (
+    SPECS,
+    DiscoverySpec,
+    assert_calls_allowed,
+    assert_scopes_granted,
+    load_discovery,
+)
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 ACCESS_TOKEN = "ya29.c.fake-access-token-for-tests"
@@ -94,6 +104,7 @@ def http(google_specs: list[DiscoverySpec]) -> Iterator[responses.RequestsMock]:
         )
         yield rsps
         assert_calls_allowed(rsps.calls, google_specs, skip_hosts={"oauth2.googleapis.com"})
+        assert_scopes_granted(rsps.calls, google_specs, _granted_scopes(rsps.calls))
         for call in rsps.calls:
             if str(call.request.url) == TOKEN_URI:
                 assert "jwt-bearer" in str(call.request.body)
@@ -101,10 +112,30 @@ def http(google_specs: list[DiscoverySpec]) -> Iterator[responses.RequestsMock]:
                 assert call.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
 
 
+def _granted_scopes(calls: responses.CallList) -> list[str]:
+    """The scopes the service account asked for, read from the JWT assertion it sent."""
+    for call in calls:
+        if str(call.request.url) == TOKEN_URI:
+            body = call.request.body or ""
+            form = urllib.parse.parse_qs(body.decode() if isinstance(body, bytes) else body)
+            claims = form["assertion"][0].split(".")[1]
+            decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+            return str(decoded["scope"]).split()
+    return []
+
+
 @pytest.fixture
-def google(key_info: dict[str, str]) -> GoogleDirectory:
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def google(key_info: dict[str, str], sleeps: list[float]) -> GoogleDirectory:
     return GoogleDirectory(
-        "gws-test", service_account_session(key_info, "admin@example.com"), licenses=[SKU]
+        "gws-test",
+        service_account_session(key_info, "admin@example.com"),
+        licenses=[SKU],
+        sleep=sleeps.append,
     )
 
 
@@ -222,6 +253,38 @@ def test_groups_of_pages(http: responses.RequestsMock, google: GoogleDirectory) 
     )
 
     assert google.groups_of(UID) == ["all-staff@example.com", "vpn-users@example.com"]
+
+
+def _groups_listed(http: responses.RequestsMock, key: str, body: dict[str, Any]) -> None:
+    http.get(
+        f"{DIRECTORY_URL}/groups",
+        json=body,
+        match=[matchers.query_param_matcher({"userKey": key, "maxResults": "200"})],
+    )
+
+
+def test_transitive_groups_climb_group_by_group(
+    http: responses.RequestsMock, google: GoogleDirectory
+) -> None:
+    """groups.list is direct only: each group's own groups are listed in turn, each group once."""
+    _groups_listed(http, UID, payload("groups_page2.json"))
+    _groups_listed(http, "all-staff@example.com", payload("groups_of_group.json"))
+    looped = payload("groups_page2.json")  # super-admins holds all-staff back: a cycle
+    _groups_listed(http, "super-admins@example.com", looped)
+
+    assert google.transitive_groups_of(UID) == ["all-staff@example.com", "super-admins@example.com"]
+
+
+def test_groups_containing_checks_the_group_exists(
+    http: responses.RequestsMock, google: GoogleDirectory
+) -> None:
+    """An unknown group is NotFoundError, as for membership changes."""
+    http.get(
+        f"{DIRECTORY_URL}/groups/nobody@example.com", status=404, json=payload("error_404.json")
+    )
+
+    with pytest.raises(NotFoundError):
+        google.groups_containing("nobody@example.com")
 
 
 def test_create_user(http: responses.RequestsMock, google: GoogleDirectory) -> None:
@@ -473,6 +536,51 @@ def test_429_honours_retry_after(http: responses.RequestsMock, google: GoogleDir
     assert caught.value.retry_after_s == 30
 
 
+def _quota_403(reason: str) -> dict[str, Any]:
+    message = "Quota exceeded for quota metric 'Queries' of service 'admin.googleapis.com'"
+    return {
+        "error": {
+            "code": 403,
+            "message": message,
+            "errors": [{"message": message, "domain": "usageLimits", "reason": reason}],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"],
+    ids=["user-rate", "rate", "quota"],
+)
+def test_quota_403_is_retried_with_backoff(
+    http: responses.RequestsMock, google: GoogleDirectory, sleeps: list[float], reason: str
+) -> None:
+    """A quota 403 is slowed down and retried, not reported as missing delegation."""
+    http.get(f"{DIRECTORY_URL}/groups", status=403, json=_quota_403(reason))
+    http.get(f"{DIRECTORY_URL}/groups", status=403, json=_quota_403(reason))
+    http.get(f"{DIRECTORY_URL}/groups", json=payload("groups_page2.json"))
+
+    groups = google.groups_of(UID)
+
+    assert groups == sorted(str(g["email"]) for g in payload("groups_page2.json")["groups"])
+    assert len(sleeps) == 2
+    assert 0 < sleeps[0] <= sleeps[1] + 1
+
+
+def test_quota_403_that_persists_is_transient(
+    http: responses.RequestsMock, google: GoogleDirectory, sleeps: list[float]
+) -> None:
+    """When the backoff is spent the worker is told to come back later, never 'not authorised'."""
+    for _ in range(QUOTA_ATTEMPTS):
+        http.get(USER_URL, status=403, json=_quota_403("userRateLimitExceeded"))
+
+    with pytest.raises(RateLimitedError, match="userRateLimitExceeded") as caught:
+        google.get_user(UID)
+
+    assert caught.value.retry_after_s > 0
+    assert len(sleeps) == QUOTA_ATTEMPTS - 1
+
+
 def test_403_names_what_to_check(http: responses.RequestsMock, google: GoogleDirectory) -> None:
     http.get(USER_URL, status=403, json=payload("error_403.json"))
 
@@ -525,3 +633,16 @@ def test_connection_failure_is_unavailable(
 
     with pytest.raises(UnavailableError, match="ConnectionError"):
         google.get_user(UID)
+
+
+def test_docs_list_exactly_the_scopes_requested() -> None:
+    """The delegation list in the docs is the list the service account asks for."""
+    docs = Path(__file__).resolve().parents[3] / "docs" / "directories-saas.md"
+    section = docs.read_text().split("## Google Workspace", 1)[1].split("\n## ", 1)[0]
+    listed = [
+        line.strip()
+        for line in section.splitlines()
+        if line.strip().startswith("https://www.googleapis.com/auth/")
+    ]
+
+    assert listed == list(SCOPES)

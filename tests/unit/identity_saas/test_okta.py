@@ -164,6 +164,16 @@ def test_groups_of_lists_names_sorted(http: responses.RequestsMock, okta: OktaDi
     assert okta.groups_of(UID) == ["Everyone", "vpn-users"]
 
 
+def test_okta_groups_do_not_nest(http: responses.RequestsMock, okta: OktaDirectory) -> None:
+    """Okta groups cannot hold groups: transitive membership is the direct list, no parents."""
+    http.get(f"{USER_URL}/groups", json=load_payload("okta", "user_groups.json"))
+    search = matchers.query_param_matcher({"search": 'profile.name eq "vpn-users"'})
+    http.get(f"{ORG}/api/v1/groups", json=load_payload("okta", "groups.json"), match=[search])
+
+    assert okta.transitive_groups_of(UID) == ["vpn-users"]
+    assert okta.groups_containing("vpn-users") == []
+
+
 def test_list_users_returns_the_after_cursor(
     http: responses.RequestsMock, okta: OktaDirectory
 ) -> None:

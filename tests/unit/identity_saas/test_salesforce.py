@@ -251,6 +251,36 @@ def test_groups_of_lists_permission_sets(
     assert sf.groups_of(UID) == ["API_Enabled", "Sales_Console"]
 
 
+def test_permission_sets_held_through_a_permission_set_group_count(
+    http: responses.RequestsMock, sf: SalesforceDirectory
+) -> None:
+    """A permission set group grants what it holds: transitive membership includes those sets."""
+    http.get(
+        f"{API}/query/",
+        json=payload("permission_set_group_components"),
+        match=[soql("FROM PermissionSetGroupComponent", f"AssigneeId = '{UID}'")],
+    )
+    http.get(
+        f"{API}/query/",
+        json=payload("permission_set_assignments"),
+        match=[soql("IsOwnedByProfile = false")],
+    )
+
+    assert sf.transitive_groups_of(UID) == ["API_Enabled", "Modify_All_Data", "Sales_Console"]
+
+
+def test_groups_containing_a_permission_set_are_its_groups(
+    http: responses.RequestsMock, sf: SalesforceDirectory
+) -> None:
+    http.get(
+        f"{API}/query/",
+        json=payload("permission_set_groups_of_set"),
+        match=[soql("PermissionSet.Name = 'Modify_All_Data'")],
+    )
+
+    assert sf.groups_containing("Modify_All_Data") == ["Admin_Bundle"]
+
+
 def test_add_permission_set_duplicate_is_success(
     http: responses.RequestsMock, sf: SalesforceDirectory
 ) -> None:

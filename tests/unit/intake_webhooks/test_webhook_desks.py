@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,7 +170,7 @@ def test_jira_dedupe_key_prefers_webhook_identifier() -> None:
         ("jira", b'{"issue": {"key": "IT-1"}}', r"\$\.webhookEvent"),
         ("jira", b'{"webhookEvent": "jira:issue_created", "issue": []}', r"object at \$\.issue"),
         ("zendesk", b'{"type": "zen:event-type:ticket.created"}', r"\$\.id"),
-        ("zendesk", b'{"type": "Ticket updated", "priority": "High"}', r"\$\.ticket\.id"),
+        ("zendesk", b'{"type": "Ticket updated", "priority": "High"}', r"\$\.ticket \("),
         ("servicenow", b'{"table": "incident", "sys_mod_count": "1"}', r"\$\.sys_id"),
         ("servicenow", b'{"sys_id": "x", "sys_mod_count": "1"}', r"\$\.table"),
     ],
@@ -211,7 +213,6 @@ def test_jira_automation_issue_body_is_accepted() -> None:
             "zen:event-type:user.group_membership_created",
             None,
         ),
-        ("zendesk/aaronellington_trigger_ticket_update_custom_body.json", "trigger", "12345"),
         (
             "zendesk/docs_event_messaging_ticket_message_added.json",
             "zen:event-type:messaging_ticket.message_added",
@@ -237,16 +238,21 @@ def test_zendesk_prismatic_capture_parses() -> None:
     assert (delivery.dedupe_key, delivery.ticket_ref) == ("event:01HNXXXX-CTEXAMPLE", "35436")
 
 
+def _trigger(**ticket: Any) -> dict[str, Any]:
+    base = {
+        "id": "9",
+        "subject": "VPN access",
+        "created_at": "2026-11-25T08:55:00Z",
+        "updated_at": "2026-11-25T09:00:00Z",
+        "requester": {"id": "77", "email": "ann@example.com", "name": "Ann"},
+    }
+    return {"deskpilot": "zendesk.trigger/1", "ticket": {**base, **ticket}}
+
+
 def test_zendesk_trigger_retries_share_a_dedupe_key() -> None:
     """Our trigger template: the same ticket version gives the same key, a new version another."""
-    first = {
-        "deskpilot": "zendesk.trigger/1",
-        "ticket": {"id": "9", "updated_at": "2026-11-25T09:00:00Z"},
-    }
-    later = {
-        "deskpilot": "zendesk.trigger/1",
-        "ticket": {"id": "9", "updated_at": "2026-11-25T09:05:00Z"},
-    }
+    first = _trigger()
+    later = _trigger(updated_at="2026-11-25T09:05:00Z")
     keys = [
         verify_delivery(
             "zendesk", secret=None, headers={}, body=json.dumps(doc).encode(), now=NOW
@@ -254,6 +260,28 @@ def test_zendesk_trigger_retries_share_a_dedupe_key() -> None:
         for doc in (first, first, later)
     ]
     assert keys[0] == keys[1] != keys[2]
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ("zendesk/aaronellington_trigger_ticket_update_custom_body.json", "$.ticket"),
+        ({"ticket_id": "12345", "status": "open"}, "$.ticket"),
+        ({"deskpilot": "zendesk.trigger/1", "ticket": {"id": "9"}}, "$.ticket.subject"),
+        (_trigger(created_at=""), "$.ticket.created_at"),
+        (_trigger(created_at="yesterday"), "$.ticket.created_at"),
+        (_trigger(requester={"name": "Ann"}), "$.ticket.requester.email"),
+    ],
+    ids=["captured-custom-body", "bare-ticket-id", "no-subject", "no-created", "bad-created",
+         "no-requester"],
+)  # fmt: skip
+def test_zendesk_trigger_bodies_of_another_shape_are_refused_at_the_door(
+    body: dict[str, Any] | str, missing: str
+) -> None:
+    """docs/webhooks.md promises a 400 for other shapes: refused before the 202, naming the field."""
+    raw = _shared(body) if isinstance(body, str) else json.dumps(body).encode()
+    with pytest.raises(MalformedPayloadError, match=re.escape(missing)):
+        verify_delivery("zendesk", secret=None, headers={}, body=raw, now=NOW)
 
 
 def test_errors_never_echo_the_secret() -> None:

@@ -47,13 +47,13 @@ def settings(**overrides: Any) -> PolicySettings:
             ),
         ],
         "role_templates": [
-            RoleTemplate(department="Sales", groups=("all-staff", "sales"), licenses=("m365-e3",)),
             RoleTemplate(
                 department="Sales",
                 title="Sales Engineer",
                 groups=("all-staff", "sales", "app-github"),
                 licenses=("m365-e3",),
             ),
+            RoleTemplate(department="Sales", groups=("all-staff", "sales"), licenses=("m365-e3",)),
             RoleTemplate(
                 department="Engineering",
                 groups=("all-staff", "engineering", "app-github"),

@@ -12,6 +12,7 @@ from connectors.identity.memory import MemoryDirectory
 from playbooks.config import PolicySettings
 from playbooks.load import Library
 from playbooks.plan import Plan, PlannedStep, build_plan, select_playbook
+from playbooks.render import render_plan
 from playbooks.steps import compensations_for, execute_step, revocation_steps, verify_step
 from tests.unit.playbooks.playbook_builders import NOW, FakeSecrets, request, user
 
@@ -149,7 +150,7 @@ def test_playbook_plans_runs_and_verifies(
     plan = _plan(library, corp, policy, intent, requester, kw)
 
     assert (plan.playbook, plan.kind, [s.kind for s in plan.steps]) == (name, "apply", kinds), (
-        plan.render_markdown()
+        render_plan(plan)
     )
     for step in plan.steps:
         execute_step(step, {corp.name: corp}, secrets=FakeSecrets())

@@ -109,7 +109,7 @@ CASES: list[tuple[str, str, str | None, tuple[int, ...], dict[str, Any], str, st
         (),
         {"application": "sfdc"},
         "needs_approval",
-        "needs approval by app owner",
+        "needs approval by catalogue",
     ),
     (
         "mfa-needs-manager",

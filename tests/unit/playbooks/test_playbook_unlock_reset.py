@@ -11,6 +11,7 @@ from connectors.identity.memory import MemoryDirectory
 from playbooks.config import PolicySettings
 from playbooks.load import Library
 from playbooks.plan import Plan, build_plan, select_playbook
+from playbooks.render import render_plan
 from playbooks.steps import execute_step, verify_step
 from tests.unit.playbooks.playbook_builders import NOW, FakeSecrets, company, request, user
 
@@ -34,8 +35,9 @@ UNLOCK_CASES = [
     ("own-locked-account", "alice", {}, "alice", "apply", 1),
     ("own-account-not-locked", "alice", {}, None, "note_only", 0),
     ("named-colleague", "maria", {"target_email": "bob@example.com"}, "bob", "apply", 1),
-    ("unknown-target", "maria", {"target_email": "nobody@example.com"}, None, "escalate", 0),
-    ("name-only-asks-for-email", "maria", {"target_name": "Bob"}, "bob", "ask", 0),
+    ("unknown-target-asks", "maria", {"target_email": "nobody@example.com"}, None, "ask", 0),
+    ("unique-given-name", "maria", {"target_name": "Bob"}, "bob", "apply", 1),
+    ("unknown-name-asks", "maria", {"target_name": "Robert Smith"}, "bob", "ask", 0),
     ("requester-not-in-directory", None, {}, None, "escalate", 0),
 ]
 
@@ -87,7 +89,7 @@ def test_unlock_runs_and_verifies(
     assert not user(corp, "alice").locked
     assert (
         "| 1 | Unlock alice (Alice Liddell) | `corp` | locked: true | locked: false |"
-        in plan.render_markdown()
+        in render_plan(plan)
     )
 
 
@@ -137,7 +139,7 @@ def test_reset_without_flow_sets_one_time_password_and_never_shows_it(
     assert directory.check_password(alice.id, FakeSecrets.password)
     assert change.after["one_time_link"] == f"https://secrets.example.com/s/once-{alice.id}"
     assert verify_step(plan.steps[0], {directory.name: directory}).ok
-    for text in (plan.to_json(), plan.render_markdown(), repr(change), repr(plan)):
+    for text in (plan.to_json(), render_plan(plan), repr(change), repr(plan)):
         assert FakeSecrets.password not in text
 
 

@@ -9,8 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, inspect, select
 
-from worker.db.database import Database, InboxItem, TicketRow, WriterTurn, utcnow
+from worker.db.database import Database, WriterTurn, utcnow
 from worker.db.store import detached, insert_ignore_id
+from worker.db.tables import InboxItem, TicketRow
 
 
 def _waiter(turn: WriterTurn, name: str, order: list[str], urgent: bool) -> threading.Thread:
@@ -31,7 +32,7 @@ def _wait_queued(turn: WriterTurn, count: int) -> None:
 
 
 def test_turn_goes_to_urgent_waiters_first_then_in_arrival_order() -> None:
-    turn, order = WriterTurn(), []
+    turn, order = WriterTurn(), list[str]()
     threads = []
     with turn.hold():
         for n, (name, urgent) in enumerate(

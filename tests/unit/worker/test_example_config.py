@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from worker.cli.check import check_everything
 from worker.config import load_config
 
@@ -17,7 +19,7 @@ def test_example_config_is_valid() -> None:
     assert settings.broker.url == "redis://redis.internal:6379/0"
 
 
-def test_check_reports_only_the_missing_secrets(monkeypatch) -> None:
+def test_check_reports_only_the_missing_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "JIRA_WEBHOOK_SECRET",
         "JIRA_API_EMAIL",

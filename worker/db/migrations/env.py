@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from worker.db.database import Base
+from worker.db.schema import METADATA
 
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations(connection: Connection) -> None:

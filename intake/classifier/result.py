@@ -1,0 +1,37 @@
+"""What the classifier understood of a ticket: the value ``intake.classify`` returns and the gates read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.entities import Entities
+
+__all__ = ["Classification"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What deskpilot understood of a ticket and how sure it is."""
+
+    intent: str
+    confidence: float
+    top: tuple[tuple[str, float], ...]
+    """The best intents with their scores, highest first (at most three)."""
+    entities: Entities
+    route: str
+    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text`` or
+    ``empty``."""
+    language: str | None
+    """The language guessed when it is not English (``de``, ``fr``…), else None."""
+    lookalike: str | None = None
+    """A topic that reads like an account ask but is not (``printer``, ``badge``,
+    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
+    cue_found: bool = True
+    """The text says in so many words what the intent does (``intake.classifier.cues``)."""
+
+    @property
+    def margin(self) -> float:
+        """How far the best intent's score is ahead of the second's (its score when alone)."""
+        if len(self.top) < 2:
+            return self.confidence
+        return self.top[0][1] - self.top[1][1]

@@ -1,0 +1,196 @@
+"""
+Until when access is asked for: a form field, the text ("for 2 weeks", "until 31 March",
+"till Friday"), or "until the end of my contract" (the contractor's end date in the directory).
+
+Pure, with ``now`` a parameter. An ask that is plainly time-bound but whose end cannot be read
+comes back as ``Unreadable`` — the requester is asked — so temporary access never becomes
+permanent silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from connectors.identity import DirectoryUser
+from intake.classifier.dates import extract_period, parse_date
+from playbooks.duration import DurationError, parse_duration
+from playbooks.people import fold
+
+DURATION_FIELDS = ("Access duration", "Duration", "For how long", "How long", "Access period")
+UNTIL_FIELDS = ("Access until", "Until", "End date", "Access end date", "Expiry date", "Expires")
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2, "a few": 3, "couple of": 2,
+}  # fmt: skip
+_UNIT_S = {"hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
+_NUM = "|".join(sorted((re.escape(k) for k in _NUMBER_WORDS), key=len, reverse=True))
+_TEXT_DURATION = re.compile(
+    r"(?:\bfor|\bduring|\bover|[-\u2013\u2014:(])\s*(?:the\s+next\s+|another\s+|about\s+|around\s+|"
+    r"approx(?:imately|\.)?\s+|roughly\s+|some\s+|just\s+|only\s+)*"
+    rf"(\d{{1,3}}|{_NUM})[\s-]*(hour|day|week|month)s?\b",
+    re.IGNORECASE,
+)
+_CONTRACT_END = re.compile(
+    r"\b(?:end|expiry|close|finish)\s+of\s+(?:my|his|her|their|the|our)?\s*"
+    r"(?:contract|engagement|assignment|placement)\b|\bcontract\s+end(?:s|\s+date)?\b",
+    re.IGNORECASE,
+)
+_TIME_BOUND = re.compile(
+    r"\btemporar(?:y|ily)\b|\buntil\b|\btill\b|\bonly\s+(?:needed|required)\s+(?:for|until|till)\b|"
+    r"\btime[- ]?(?:bound|limited)\b|\bshort[- ]term\b|\bfor\s+the\s+duration\s+of\b|"
+    r"\bfor\s+(?:a\s+)?(?:while|bit|limited\s+time)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Until:
+    """The access ends at ``at``; ``source`` says where that was read."""
+
+    at: datetime
+    source: str
+    """``field``, ``text``, ``contract_end`` or ``entity``."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """The ask is time-bound but its end cannot be read: ask the requester ``question``."""
+
+    question: str
+
+
+Period = Until | Unreadable | None
+
+
+def read_period(
+    fields: Mapping[str, str],
+    text: str,
+    *,
+    now: datetime,
+    target: DirectoryUser | None,
+    contract_end_attribute: str = "contract_end",
+    entity_until: datetime | None = None,
+    entity_duration_s: int | None = None,
+    duration_fields: Sequence[str] = DURATION_FIELDS,
+    until_fields: Sequence[str] = UNTIL_FIELDS,
+) -> Period:
+    """
+    Until when the ticket asks for access; None when it asks for nothing time-bound.
+
+    Form fields win over the text; "end of contract" reads the target's contract end.
+
+    Args:
+        fields: form fields by label.
+        text: the requester's own words (subject and newest message).
+        now: the time the ask is read (durations count from here).
+        target: whose contract end "end of contract" means.
+        contract_end_attribute: the directory attribute with the contract end (ISO date).
+        entity_until: an end the classifier read, if any.
+        entity_duration_s: a duration the classifier read, if any.
+        duration_fields: labels of duration fields.
+        until_fields: labels of end-date fields.
+    """
+    folded = {fold(k): v.strip() for k, v in fields.items() if v and v.strip()}
+    for label in (*until_fields, *duration_fields):
+        value = folded.get(fold(label))
+        if value:
+            return _from_value(value, now, target, contract_end_attribute, label)
+    if _CONTRACT_END.search(text):
+        return _contract_end(target, now, contract_end_attribute)
+    from_text = _from_text(text, now)
+    if from_text is not None:
+        return from_text
+    if entity_until is not None and entity_until > now:
+        return Until(entity_until, "entity")
+    if entity_duration_s:
+        return Until(now + timedelta(seconds=entity_duration_s), "entity")
+    if _TIME_BOUND.search(text):
+        return Unreadable("This looks like temporary access: until when do you need it?")
+    return None
+
+
+def _from_value(
+    value: str, now: datetime, target: DirectoryUser | None, attribute: str, label: str
+) -> Until | Unreadable:
+    if _CONTRACT_END.search(value):
+        return _contract_end(target, now, attribute)
+    seconds = duration_seconds(value)
+    if seconds is not None:
+        return Until(now + timedelta(seconds=seconds), "field")
+    day = parse_date(value, now)
+    if day is not None:
+        return Until(_end_of_day(day), "field")
+    return Unreadable(
+        f"I could not read “{value}” ({label}) as a duration or a date. "
+        "Until when do you need this access (e.g. 2 weeks, or 2025-12-31)?"
+    )
+
+
+def _from_text(text: str, now: datetime) -> Until | None:
+    match = _TEXT_DURATION.search(text)
+    if match:
+        count = _count(match.group(1))
+        return Until(now + timedelta(seconds=count * _UNIT_S[match.group(2).lower()]), "text")
+    period = extract_period(text, now)
+    if period.until is not None and period.until > now and not period.is_last_day:
+        return Until(period.until, "text")
+    return None
+
+
+def duration_seconds(value: str) -> int | None:
+    """
+    A duration as written in a field (``14 days``, ``2w``, ``P14D``, ``two weeks``), in seconds.
+
+    Args:
+        value: the text.
+    """
+    try:
+        return parse_duration(value.strip())
+    except DurationError:
+        pass
+    match = re.fullmatch(
+        rf"\s*(?:about\s+|around\s+)?(\d{{1,3}}|{_NUM})[\s-]*(hour|day|week|month)s?\s*\.?\s*",
+        value,
+        re.IGNORECASE,
+    )
+    if match is None:
+        return None
+    return _count(match.group(1)) * _UNIT_S[match.group(2).lower()]
+
+
+def _count(written: str) -> int:
+    low = " ".join(written.lower().split())
+    return int(low) if low.isdigit() else _NUMBER_WORDS[low]
+
+
+def _contract_end(
+    target: DirectoryUser | None, now: datetime, attribute: str
+) -> Until | Unreadable:
+    raw = (target.attributes.get(attribute) if target is not None else None) or ""
+    try:
+        day = datetime.fromisoformat(raw.strip()) if raw.strip() else None
+    except ValueError:
+        day = None
+    if day is None:
+        return Unreadable(
+            "You asked for access until the end of the contract, but no contract end date is "
+            "recorded for this account. Until when (YYYY-MM-DD) is it needed?"
+        )
+    if day.tzinfo is None:
+        day = day.replace(tzinfo=now.tzinfo or UTC)
+    if day.time() == time():
+        day = _end_of_day(day)
+    if day <= now:
+        return Unreadable(
+            f"The contract end recorded for this account ({raw}) is already past. "
+            "Until when (YYYY-MM-DD) is the access needed?"
+        )
+    return Until(day, "contract_end")
+
+
+def _end_of_day(day: datetime) -> datetime:
+    return datetime.combine(day.date(), time(), tzinfo=day.tzinfo) + timedelta(days=1, seconds=-1)

@@ -1,0 +1,145 @@
+"""
+Which notes a run writes, and who sees each: the requester (a public reply) or the agents (an
+internal note), plus the status change that resolves a ticket.
+
+Pure: the wording comes from the playbook's templates (``playbooks.notes``); the shell records
+the notes in the outbox under their purpose and sends them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from playbooks.model import Playbook
+from playbooks.notes import LINK_KEY, RunFacts, render_internal_note, render_public_reply
+from playbooks.outbox import Note, NotePurpose, OutboxKind
+from playbooks.planned import Plan
+from playbooks.policy import Decision
+
+__all__ = ["APPROVAL_HELP", "failure_notes", "owner_only", "plan_notes", "result_notes"]
+
+APPROVAL_HELP = (
+    "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
+    "or use the review page."
+)
+
+
+def plan_notes(playbook: Playbook, plan: Plan, decision: Decision | None) -> list[Note]:
+    """
+    The notes for a plan that is not applied right away: ask, escalate, nothing to do, approval.
+
+    Args:
+        playbook: the plan's playbook (its templates word the notes).
+        plan: the plan.
+        decision: the policy's decision (None for a plan that applies nothing).
+    """
+    facts = RunFacts(plan, decision)
+    public = render_public_reply(playbook, facts)
+    internal = render_internal_note(playbook, facts)
+    if plan.kind == "ask":
+        return [Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.ASK)]
+    if plan.kind == "note_only":
+        return [
+            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.NOTHING_TO_DO),
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.PLAN),
+            Note(OutboxKind.TRANSITION, "resolved", NotePurpose.RESOLVE),
+        ]
+    if plan.kind == "escalate":
+        return [
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ESCALATED),
+            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.ESCALATED_PUBLIC),
+        ]
+    assert decision is not None
+    if decision.outcome == "needs_approval":
+        return [
+            Note(
+                OutboxKind.INTERNAL_NOTE,
+                f"{internal}\n{APPROVAL_HELP}\n",
+                NotePurpose.APPROVAL_REQUEST,
+            ),
+            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.APPROVAL_PENDING),
+        ]
+    return [
+        Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.REFUSED),
+        Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.REFUSED_PUBLIC),
+    ]
+
+
+def owner_only(facts: RunFacts) -> RunFacts:
+    """
+    The facts for the public reply: a one-time link stays only if the requester owns the account.
+
+    Args:
+        facts: everything the run's notes are written from.
+    """
+    plan = facts.plan
+    owner = (
+        plan.requester is not None
+        and plan.target is not None
+        and plan.requester.login == plan.target.login
+    )
+    if owner:
+        return facts
+    outcomes = tuple(
+        dataclasses.replace(
+            o,
+            change=dataclasses.replace(
+                o.change, after={k: v for k, v in o.change.after.items() if k != LINK_KEY}
+            ),
+        )
+        if o.change is not None
+        else o
+        for o in facts.outcomes
+    )
+    return dataclasses.replace(facts, outcomes=outcomes)
+
+
+def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
+    """
+    The notes after a run applied: a reply for the requester, the evidence for agents, resolve.
+
+    A change that did not read back as made turns the evidence into an "unverified" note and the
+    reply into the failure reply, and the ticket is not resolved.
+
+    Args:
+        playbook: the run's playbook.
+        facts: what the run did, as recorded.
+    """
+    public = render_public_reply(playbook, owner_only(facts))
+    internal = render_internal_note(playbook, facts)
+    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
+        return [
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.UNVERIFIED),
+            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.FAILED_PUBLIC),
+        ]
+    return [
+        Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.DONE),
+        Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.EVIDENCE),
+        Note(OutboxKind.TRANSITION, "resolved", NotePurpose.RESOLVE),
+    ]
+
+
+def failure_notes(
+    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
+) -> list[Note]:
+    """
+    The notes after a step failed: what happened, what was undone, and that a person takes over.
+
+    Args:
+        playbook: the run's playbook.
+        facts: what the run did, as recorded, with the failed step.
+        compensation_errors: the undos that failed.
+    """
+    internal = render_internal_note(playbook, facts)
+    problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
+    tail = f"\n{problems}" if problems else ""
+    body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
+    return [
+        Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.FAILED),
+        Note(
+            OutboxKind.PUBLIC_REPLY,
+            render_public_reply(playbook, owner_only(facts)),
+            NotePurpose.FAILED_PUBLIC,
+        ),
+    ]

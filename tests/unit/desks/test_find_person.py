@@ -1,0 +1,166 @@
+"""``find_person`` on every desk: a comment author as the desk's user API describes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from connectors.desks import DeskPerson
+from connectors.desks.memory import MemoryDesk
+from connectors.errors import NotFoundError
+from connectors.ratelimit import LocalRateLimiter
+
+from . import test_jira_desk as jira
+from . import test_salesforce_desk as salesforce
+from . import test_servicenow_desk as servicenow
+from . import test_zendesk_desk as zendesk
+from .conftest import FakeClock
+
+Payload = Callable[[str, str], Any]
+CUSTOMER = "qm:1e3d4a22-8c0a-4d5b-9f7e-7b0c1a2b3c4d:5f6e7d8c"
+ATLASSIAN = "5b10a2844c20165700ede21g"
+SNOW_USER = "62826bf03710200044e0bfc8bcbe5df1"
+
+
+@pytest.fixture
+def http() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.mark.parametrize(
+    ("account", "fixture", "expected"),
+    [
+        (
+            ATLASSIAN,
+            "api_user",
+            DeskPerson(ATLASSIAN, "mia@example.com", "Mia Krystof", is_agent=None),
+        ),
+        (
+            CUSTOMER,
+            "api_user_customer",
+            DeskPerson(CUSTOMER, "customer@example.com", "A Customer", is_agent=False),
+        ),
+    ],
+    ids=["atlassian-account-role-unknown", "jsm-customer-never-an-agent"],
+)
+def test_jira_person_from_the_user_api(
+    jira_http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    account: str,
+    fixture: str,
+    expected: DeskPerson,
+) -> None:
+    jira_http.get(
+        f"{jira.BASE}/rest/api/3/user",
+        json=payload("jira", fixture),
+        match=[matchers.query_param_matcher({"accountId": account})],
+    )
+    desk = jira.make_desk(limiter, clock)
+
+    assert expected == desk.find_person(account)
+    assert expected.email == desk.person_email(account)  # the same cached answer
+
+
+@pytest.mark.parametrize(
+    ("user_id", "fixture", "expected"),
+    [
+        (
+            "9876543",
+            "api_user_agent",
+            DeskPerson(
+                "9876543", "olivia@example.com", "Olivia Owner", is_agent=True, email_verified=True
+            ),
+        ),
+        (
+            "1500",
+            "api_user_unverified",
+            DeskPerson("1500", "bob@example.com", "bob", is_agent=False, email_verified=False),
+        ),
+    ],
+    ids=["agent", "unverified-end-user"],
+)
+def test_zendesk_person_carries_role_and_verification(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    user_id: str,
+    fixture: str,
+    expected: DeskPerson,
+) -> None:
+    http.get(f"{zendesk.BASE}/api/v2/users/{user_id}.json", json=payload("zendesk", fixture))
+
+    assert expected == zendesk.make_desk(limiter, clock).find_person(user_id)
+
+
+@pytest.mark.parametrize(
+    ("person_id", "url", "fixture", "active"),
+    [
+        (SNOW_USER, f"/api/now/table/sys_user/{SNOW_USER}", "api_sys_user_full", True),
+        ("beth.anglin", "/api/now/table/sys_user", "api_sys_user_inactive_by_name", False),
+    ],
+    ids=["by-sys-id", "journal-sys-created-by-user-name-inactive"],
+)
+def test_servicenow_person_by_sys_id_or_user_name(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    person_id: str,
+    url: str,
+    fixture: str,
+    active: bool,
+) -> None:
+    http.get(servicenow.BASE + url, json=payload("servicenow", fixture))
+
+    found = servicenow.make_desk(limiter, clock).find_person(person_id)
+
+    assert ("beth.anglin@example.com", "Beth Anglin", None, active) == (
+        found.email,
+        found.name,
+        found.is_agent,
+        found.active,
+    )
+
+
+@pytest.mark.parametrize(
+    ("user_id", "fixture", "is_agent"),
+    [
+        ("005RO00000AbcdEYAR", "api_user_standard", True),
+        ("005RO00000PortEYAR", "api_user_portal", False),
+    ],
+    ids=["standard-user-is-staff", "portal-user-is-a-customer"],
+)
+def test_salesforce_user_type_decides_agency(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    user_id: str,
+    fixture: str,
+    is_agent: bool,
+) -> None:
+    http.get(
+        f"{salesforce.API}/sobjects/User/{user_id}",
+        json=payload("salesforce", fixture),
+        match=[matchers.query_param_matcher({"fields": "Email,Name,IsActive,UserType"})],
+    )
+
+    assert is_agent == salesforce.make_desk(limiter, clock).find_person(user_id).is_agent
+
+
+def test_memory_desk_unknown_person_is_not_found_even_when_lenient() -> None:
+    """An author the desk does not know is never proven (the lenient desk too)."""
+    desk = MemoryDesk("zendesk-it")
+    desk.add_person("9001", "ada@example.com", agent=True)
+
+    assert DeskPerson("9001", "ada@example.com", is_agent=True) == desk.find_person("9001")
+    with pytest.raises(NotFoundError):
+        desk.find_person("9002")

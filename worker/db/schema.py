@@ -1,0 +1,12 @@
+"""Every table deskpilot keeps, on one ``MetaData``: what Alembic compares the migrations with."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from worker.db import records, tables
+from worker.db.base import Base
+
+__all__ = ["METADATA", "records", "tables"]
+
+METADATA: MetaData = Base.metadata

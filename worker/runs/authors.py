@@ -1,0 +1,113 @@
+"""
+Who wrote a command: proven through the desk's user API and the directory, never read from a
+payload.
+
+A comment's author is known to deskpilot only by the desk's own user id (Zendesk ``author_id``,
+Jira ``accountId``, ServiceNow ``sys_created_by`` or a user sys_id, Salesforce ``CreatedById``).
+That id is looked up with deskpilot's own credentials (``DeskClient.find_person``, cached in the
+connector), and the address the desk answers is looked up in the directory. An e-mail address
+the payload itself carries is ignored: on an unsigned desk anyone can write one.
+
+Commands from the review page come from a logged-in principal whose ``desk_identity`` the admin
+configured; they are resolved in the directory the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from connectors.errors import PermanentError
+from connectors.identity import DirectoryUser
+from intake.model import Comment
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.authors")
+
+
+@dataclass(frozen=True)
+class Author:
+    """The proven identity behind a command, or why there is none."""
+
+    label: str
+    """How notes and the audit name them: the desk's address for them, else their desk id."""
+    desk_id: str | None
+    email: str | None
+    """The address the desk's user API (or the review page's configuration) gives."""
+    is_agent: bool | None
+    """The desk's own role for them (None: the desk does not say)."""
+    user: DirectoryUser | None
+    """Their directory account (None when ``problem`` says why not)."""
+    source: str
+    """``desk`` (a comment, resolved through the desk) or ``review`` (the review page)."""
+    problem: str | None = None
+    """Why the author could not be proven (the command is then refused with this reason)."""
+
+
+def resolve_comment_author(rt: Runtime, desk_name: str, comment: Comment) -> Author:
+    """
+    The author of ``comment`` on ``desk_name``, through the desk's user API and the directory.
+
+    A transient desk or directory failure propagates (the caller retries the message before it
+    claims the comment); a permanent one is an unproven author, with the reason.
+    """
+    person = comment.author
+    if person is None or not person.id:
+        return _unproven(None, "the comment names no author the desk can look up")
+    desk = rt.desks.get(desk_name)
+    if desk is None:
+        return _unproven(person.id, f"desk {desk_name!r} has no API client to look the author up")
+    try:
+        found = desk.find_person(person.id)
+    except PermanentError as exc:
+        log.warning("author.unresolved", desk=desk_name, reason=str(exc))
+        return _unproven(person.id, f"the desk does not know author {person.id[:60]}")
+    if not found.active:
+        return _unproven(person.id, f"desk user {found.email or person.id} is deactivated")
+    if not found.email:
+        return _unproven(
+            person.id,
+            f"the desk does not show the address of user {person.id[:60]} "
+            "(profile visibility), so who wrote this cannot be verified",
+        )
+    user = rt.directory_for(desk_name).find_user(email=found.email)
+    return Author(
+        label=found.email,
+        desk_id=person.id,
+        email=found.email,
+        is_agent=found.is_agent,
+        user=user,
+        source="desk",
+        problem=None if user is not None else f"{found.email} is not in the directory",
+    )
+
+
+def review_author(rt: Runtime, desk_name: str, identity: str) -> Author:
+    """
+    A logged-in agent of the review page, by the ``desk_identity`` the admin configured for
+    their token; named by that address, as their desk comments are, so one person approving
+    both ways still counts once.
+    """
+    user = rt.directory_for(desk_name).find_user(email=identity)
+    return Author(
+        label=identity,
+        desk_id=None,
+        email=identity,
+        is_agent=True,
+        user=user,
+        source="review",
+        problem=None if user is not None else f"{identity} is not in the directory",
+    )
+
+
+def _unproven(desk_id: str | None, problem: str) -> Author:
+    return Author(
+        label=desk_id or "unknown",
+        desk_id=desk_id,
+        email=None,
+        is_agent=None,
+        user=None,
+        source="desk",
+        problem=problem,
+    )
