@@ -28,8 +28,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from benchmarks.classify_eval import (
+    NOW,
     SHARED,
     Data,
     GateFigures,
@@ -48,13 +50,13 @@ from intake.classifier.examples import Example
 from intake.classifier.metrics import Report, evaluate, format_report
 from intake.classifier.model import LinearModel
 from intake.classifier.train import TrainingOptions, fit_temperature
-from intake.classify import Classifier
+from intake.classify import Classification, Classifier
 from intake.config import ClassifierSettings
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "intake" / "corpus" / "model.json"
 
 
-def calibration(data: Data, options: TrainingOptions) -> dict[str, object]:
+def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
     """Held-out predictions on dev: temperature, thresholds, margin (and the dev figures)."""
     groups = [data.repository[e.id] for e in data.github_dev]
     gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
@@ -86,23 +88,31 @@ def by_repository(data: Data, options: TrainingOptions, temperature: float) -> R
 
 
 def latency(model: LinearModel, examples: Sequence[Example]) -> dict[str, float]:
-    """Per-ticket time of the whole ``classify_text`` (cleaning, entities, model)."""
+    """Per-ticket time of the whole ``classify_text`` (cleaning, entities, model).
+
+    Each ticket is timed three times: ``p50_ms``/``p99_ms`` use the first run, ``best_of_3``
+    figures the fastest, which takes out the scheduling noise of a shared machine.
+    """
     classifier = Classifier(ClassifierSettings(), model)
     for e in examples[:50]:
-        classifier.classify_text(e.subject, e.body, now=time_now())
-    times = []
+        classifier.classify_text(e.subject, e.body, now=NOW)
+    first: list[float] = []
+    best: list[float] = []
     for e in examples:
-        start = time.perf_counter()
-        classifier.classify_text(e.subject, e.body, now=time_now())
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"p50_ms": statistics.median(times), "p99_ms": times[int(0.99 * (len(times) - 1))]}
-
-
-def time_now() -> object:
-    from benchmarks.classify_eval import NOW
-
-    return NOW
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            classifier.classify_text(e.subject, e.body, now=NOW)
+            runs.append((time.perf_counter() - start) * 1000)
+        first.append(runs[0])
+        best.append(min(runs))
+    first.sort()
+    best.sort()
+    p99 = int(0.99 * (len(first) - 1))
+    return {
+        "p50_ms": statistics.median(first), "p99_ms": first[p99],
+        "best_of_3_p50_ms": statistics.median(best), "best_of_3_p99_ms": best[p99],
+    }  # fmt: skip
 
 
 def _gates_text(name: str, figures: GateFigures) -> str:
@@ -127,7 +137,7 @@ def _entities_text(scores: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def _report_json(report: Report) -> dict[str, object]:
+def _report_json(report: Report) -> dict[str, Any]:
     return {"n": report.n, "accuracy": report.accuracy, "macro_f1": report.macro_f1,
             "account_f1": report.account_f1,
             "per_intent": {s.intent: asdict(s) for s in report.per_intent}}  # fmt: skip
@@ -145,16 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = load_data(args.shared)
     options = TrainingOptions()
     calib = calibration(data, options)
-    temperature = float(calib["temperature"])  # type: ignore[arg-type]
-    thresholds: dict[str, float] = calib["thresholds"]  # type: ignore[assignment]
-    settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))  # type: ignore[arg-type]
+    temperature = float(calib["temperature"])
+    thresholds: dict[str, float] = calib["thresholds"]
+    settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))
     final = replace(
         fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
     )
     test = data.github_test
     gold = [e.intent for e in test]
     results = classify_all(final, test)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "calibration": {"temperature": temperature, "thresholds": thresholds,
                         "min_margin": calib["margin"]},
         "github_test": _report_json(evaluate(gold, [r.intent for r in results])),
@@ -162,13 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluate(gold, [keyword_intent(e.subject, e.body) for e in test])),
         "github_test_gates": asdict(gate_figures(gold, results, settings)),
         "github_test_entities": entity_scores(test, results, data.entities),
-        "github_dev_grouped_cv": _report_json(calib["github_dev_grouped"]),  # type: ignore[arg-type]
-        "endava_dev_cv": _report_json(calib["endava_dev"]),  # type: ignore[arg-type]
+        "github_dev_grouped_cv": _report_json(calib["github_dev_grouped"]),
+        "endava_dev_cv": _report_json(calib["endava_dev"]),
         "endava_dev_keyword_baseline": _report_json(evaluate(
             [e.intent for e in data.endava_dev],
             [keyword_intent(e.subject, e.body) for e in data.endava_dev])),
         "endava_dev_gates": asdict(gate_figures(
-            [e.intent for e in data.endava_dev], calib["endava_results"], settings)),  # type: ignore[arg-type]
+            [e.intent for e in data.endava_dev], calib["endava_results"], settings)),
         "github_by_repository_cv": _report_json(by_repository(data, options, temperature)),
         "latency": latency(final, test + data.endava_dev),
     }  # fmt: skip
@@ -181,17 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
-    _print(out, data, test, results, settings)
+    _print(out, test, results, settings)
     return 0
 
 
 def _print(
-    out: dict[str, object],
-    data: Data,
+    out: dict[str, Any],
     test: Sequence[Example],
-    results: list,
+    results: list[Classification],
     settings: ClassifierSettings,
-) -> None:  # type: ignore[type-arg]
+) -> None:
     gold = [e.intent for e in test]
     print(f"calibration (held-out dev predictions): {out['calibration']}\n")
     print("== github_public test (final model, scored once) ==")
@@ -200,21 +209,22 @@ def _print(
     print(f"\nkeyword baseline on test: accuracy {base.accuracy:.3f}   macro-F1 {base.macro_f1:.3f}"
           f"   account-vs-not F1 {base.account_f1:.3f}")  # fmt: skip
     print("\n" + _gates_text("gates on test", gate_figures(gold, results, settings)))
-    print("\nentities on test (exact match):\n" + _entities_text(out["github_test_entities"]))  # type: ignore[arg-type]
+    print("\nentities on test (exact match):\n" + _entities_text(out["github_test_entities"]))
     for key, title in (("github_by_repository_cv", "github_public, 5-fold by repository (all 407 rows)"),
                        ("github_dev_grouped_cv", "github_public dev, 5-fold by repository (calibration slice)"),
                        ("endava_dev_cv", "Endava dev, 5-fold"), ("endava_dev_keyword_baseline", "Endava dev, keyword baseline")):  # fmt: skip
         r = out[key]
-        print(f"\n{title}: accuracy {r['accuracy']:.3f}   macro-F1 {r['macro_f1']:.3f}   "  # type: ignore[index]
-              f"account-vs-not F1 {r['account_f1']:.3f}")  # type: ignore[index]  # fmt: skip
+        print(f"\n{title}: accuracy {r['accuracy']:.3f}   macro-F1 {r['macro_f1']:.3f}   "
+              f"account-vs-not F1 {r['account_f1']:.3f}")  # fmt: skip
     print(
         "\n"
         + _gates_text(
             "gates on Endava dev (cross-validated)", GateFigures(**out["endava_dev_gates"])
         )
-    )  # type: ignore[arg-type]
+    )
     lat = out["latency"]
-    print(f"\nlatency per ticket: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms")  # type: ignore[index]
+    print(f"\nlatency per ticket: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms; "
+          f"best of 3: p50 {lat['best_of_3_p50_ms']:.2f} ms, p99 {lat['best_of_3_p99_ms']:.2f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -183,35 +183,44 @@ def gate_figures(
     )  # fmt: skip
 
 
+def _smallest_safe(rows: Sequence[tuple[float, bool]], floor: float) -> float:
+    """The smallest grid threshold from which on every threshold keeps precision >= target."""
+    chosen = 1.0
+    for threshold in reversed(THRESHOLD_GRID):
+        if threshold < floor:
+            break
+        picked = [ok for confidence, ok in rows if confidence >= threshold]
+        if picked and sum(picked) / len(picked) < TARGET_PRECISION:
+            break
+        if picked:
+            chosen = threshold
+    return chosen
+
+
 def tune_gates(
     gold: Sequence[str], results: Sequence[Classification]
 ) -> tuple[dict[str, float], float]:
     """Thresholds per tier and the margin, on held-out (calibration) predictions only.
 
-    For each margin of the grid, each tier gets the smallest threshold whose automatic runs
-    reach ``TARGET_PRECISION`` (a riskier tier never below a safer one); the margin that then
-    lets the most account tickets run alone wins.
+    For each margin of the grid, each tier gets the smallest threshold from which on the
+    automatic runs stay right at least ``TARGET_PRECISION`` of the time (a riskier tier never
+    below a safer one); the margin that lets the most account tickets run alone wins, the larger
+    one on a tie.
     """
     best: tuple[float, dict[str, float], float] = (-1.0, {}, 0.0)
     for margin in MARGIN_GRID:
+        base = ClassifierSettings(thresholds=dict.fromkeys(TIERS, 0.0), min_margin=margin)
+        eligible = [gate(r, base, desk="benchmark").auto for r in results]
         thresholds: dict[str, float] = {}
         floor = 0.0
         for tier in TIERS:
-            chosen = 1.0
-            for threshold in THRESHOLD_GRID:
-                if threshold < floor:
-                    continue
-                trial = ClassifierSettings(thresholds={**thresholds, tier: threshold},
-                                           min_margin=margin)  # fmt: skip
-                figures = gate_figures(gold, results, trial)
-                if figures.count[tier] and figures.precision[tier] >= TARGET_PRECISION:
-                    chosen = threshold
-                    break
-            thresholds[tier] = chosen
-            floor = chosen
+            rows = [(r.confidence, g == r.intent)
+                    for g, r, ok in zip(gold, results, eligible, strict=True)
+                    if ok and base.tier_of(r.intent) == tier]  # fmt: skip
+            thresholds[tier] = floor = _smallest_safe(rows, floor)
         settings = ClassifierSettings(thresholds=thresholds, min_margin=margin)
         coverage = gate_figures(gold, results, settings).account_coverage
-        if coverage > best[0]:
+        if coverage >= best[0]:
             best = (coverage, thresholds, margin)
     return best[1], best[2]
 

@@ -31,7 +31,8 @@ _CUES: dict[str, re.Pattern[str]] = {
         "account_update": r"\b(?:change|chang|update|rename|correct|e-?mail|user ?name|surname|name|"
         r"manager|title|transfer|extend)",
         "license_request": r"licen[cs]|lizenz|seat|subscription|\bplan\b|\bpro\b|activat",
-        "license_reclaim": r"licen[cs]|lizenz|seat|subscription|deactivat",
+        "license_reclaim": r"\b(?:release|remov|reclaim|free|deactivat|unassign|reassign|leaver|"
+        r"left|no longer|unused|inactive|transfer|mov|give (?:it )?back|return|demot|delet|clean)",
     }.items()
 }
 

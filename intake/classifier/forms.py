@@ -43,7 +43,7 @@ FREE_TEXT_KEYS = re.compile(
     r"^(?:summary|description|describe (?:the|your) (?:problem|issue|request|task)|"
     r"(?:the )?reasons? for (?:the )?request|reason|justification|what happened\??|"
     r"description of (?:the )?issue|problem(?: statement)?|what'?s the problem\??|overview|"
-    r"user story|background|issue|additional (?:notes|information)|request|details)\b",
+    r"user story|background|issue|additional (?:notes|information)|request|details)\??$",
     re.IGNORECASE,
 )
 """Fields whose answer is the requester's own words: read first."""

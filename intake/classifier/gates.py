@@ -27,6 +27,9 @@ _LANGUAGES = {
 }
 
 
+SELF_SERVICE_INTENTS = frozenset({"password_reset", "account_unlock", "mfa_reset"})
+"""Asks about the requester's own account unless the text names someone else: the requester is
+their resolved target (``intake.entities.resolve_target`` does the same)."""
 HANDLED_LANGUAGES = frozenset({"de", "fr", "es"})
 """Non-English languages whose common asks the features gloss to English (``gloss.py``)."""
 
@@ -91,9 +94,9 @@ def _text_refusal(classification: Classification, settings: ClassifierSettings) 
     if settings.require_cue and not classification.cue_found:
         return f"the text never says in words what {classification.intent} would do"
     entities = classification.entities
-    if settings.require_target and not (
-        entities.target_text or entities.target_is_requester or entities.application
-    ):
+    named = entities.target_text or entities.application or entities.group
+    own = entities.target_is_requester or classification.intent in SELF_SERVICE_INTENTS
+    if settings.require_target and not (named or own):
         return "neither the person nor the application the ask is about was found in the text"
     return None
 

@@ -17,7 +17,7 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         (
             "device",
-            r"\b(?:need|needs|request\w*|order|replace\w*|new|broken|faulty|set ?up|install)\b"
+            r"\b(?:need|needs|request\w*|order|replace\w*|broken|faulty|set ?up|install)\b"
             r".{0,30}\b(?:laptop|docking station|monitors?|keyboard|mouse|headset|desk ?phone|"
             r"hardware)\b|\b(?:register (?:my|a|the|his|her) (?:device|phone|laptop)|device "
             r"(?:registration|enrol?ment)|intune|mdm)\b",

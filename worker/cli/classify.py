@@ -128,6 +128,7 @@ def _output(ident: str, result: Classification, auto: bool) -> dict[str, Any]:
         "entities": result.entities.as_dict(),
         "route": result.route,
         "language": result.language,
+        "lookalike": result.lookalike,
         "auto": auto,
     }
 

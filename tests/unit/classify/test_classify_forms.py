@@ -107,7 +107,7 @@ def test_entities_from_form_fields(
 
 
 def test_requester_field_names_the_target_only_when_asked() -> None:
-    """"Requested By" is the requester: the target only when the ask is about their own account."""
+    """ "Requested By" is the requester: the target only when the ask is about their own account."""
     fields = read_ticket("subject", QUESTION_FORM).fields
 
     assert target_from_fields(fields, include_requester=True) == "Trisha S."
