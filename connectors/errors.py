@@ -5,6 +5,8 @@ DeskpilotError
   TransientError          retry with backoff
     RateLimitedError      .retry_after_s
     UnavailableError      5xx, timeout, connection reset, LDAP busy/unavailable
+      UnreachableError    the request never left: connection refused, DNS, connect timeout,
+                          bind failed, the rate limiter's store down
   PermanentError          fail the message, note the ticket, page a human
     AuthError             401/403, invalidCredentials, insufficientAccessRights
     NotFoundError
@@ -21,10 +23,19 @@ from __future__ import annotations
 class DeskpilotError(Exception):
     """Base of every error a connector raises on purpose."""
 
-    def __init__(self, message: str, *, system: str = "", status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        status: int | None = None,
+        answered: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.system = system
         self.status = status
+        self.answered = status is not None if answered is None else answered
+        """The system itself answered with this error (an HTTP status, an LDAP result code)."""
 
     def __str__(self) -> str:
         base = super().__str__()
@@ -43,7 +54,7 @@ class RateLimitedError(TransientError):
     def __init__(
         self, message: str, *, retry_after_s: float, system: str = "", status: int | None = None
     ) -> None:
-        super().__init__(message, system=system, status=status)
+        super().__init__(message, system=system, status=status)  # never reached: nothing changed
         self.retry_after_s = retry_after_s
 
 
@@ -57,10 +68,26 @@ class UnavailableError(TransientError):
         system: str = "",
         status: int | None = None,
         retry_after_s: float | None = None,
+        answered: bool | None = None,
     ) -> None:
-        super().__init__(message, system=system, status=status)
+        super().__init__(message, system=system, status=status, answered=answered)
         self.retry_after_s = retry_after_s
         """How long the server said to stay away (a 503's ``Retry-After``), when it said."""
+
+
+class UnreachableError(UnavailableError):
+    """The request never reached the system (refused, unresolved, bind failed): nothing changed."""
+
+
+def changed_nothing(exc: DeskpilotError) -> bool:
+    """
+    Whether a failed call certainly changed nothing in the system it was sent to.
+
+    True when the system answered with an error (an HTTP status, an LDAP result code), asked us
+    to slow down, or was never reached; False when the request may have been acted on before the
+    failure (a timeout or a reset while waiting for the answer).
+    """
+    return exc.answered or isinstance(exc, UnreachableError | RateLimitedError)
 
 
 class PermanentError(DeskpilotError):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from connectors.errors import (
     AuthError,
@@ -20,6 +21,7 @@ from connectors.errors import (
     RateLimitedError,
     RejectedError,
     UnavailableError,
+    UnreachableError,
 )
 
 DEFAULT_TIMEOUT_S: tuple[float, float] = (5.0, 30.0)
@@ -110,8 +112,24 @@ def check_response(
 
 
 def request_error(exc: requests.RequestException, *, system: str) -> UnavailableError:
-    """Map a transport failure (timeout, connection reset, DNS) to a transient error."""
-    return UnavailableError(f"{type(exc).__name__}: {exc}", system=system)
+    """
+    Map a transport failure (timeout, connection reset, DNS) to a transient error:
+    ``UnreachableError`` when no connection was made (refused, unresolved, connect timeout), so
+    the request was certainly not acted on.
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    if _never_connected(exc):
+        return UnreachableError(text, system=system)
+    return UnavailableError(text, system=system)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+        return False
+    reason = getattr(exc.args[0], "reason", exc.args[0])  # urllib3's MaxRetryError wraps it
+    return isinstance(reason, NewConnectionError)
 
 
 def _error_detail(response: requests.Response, limit: int = 300) -> str:

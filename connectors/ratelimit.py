@@ -26,6 +26,8 @@ from typing import Protocol
 
 import redis
 
+from connectors.errors import UnreachableError
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -138,13 +140,22 @@ class RedisRateLimiter:
         interval_ms = max(1, round(budget.interval_s * 1000))
         tolerance_ms = interval_ms * (budget.burst - 1)
         keys = [f"{self._prefix}{key}:tat", f"{self._prefix}{key}:blocked_until"]
-        wait_ms = self._acquire(keys=keys, args=[interval_ms, tolerance_ms])
+        try:
+            wait_ms = self._acquire(keys=keys, args=[interval_ms, tolerance_ms])
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # No budget without the store: the request is not sent, and the message is retried.
+            raise UnreachableError(f"rate limiter unavailable: {exc}", system="ratelimit") from exc
         return int(wait_ms) / 1000.0
 
     def block(self, key: str, seconds: float) -> None:
         ms = math.ceil(max(0.0, seconds) * 1000)
         if ms > 0:
-            self._block(keys=[f"{self._prefix}{key}:blocked_until"], args=[ms])
+            try:
+                self._block(keys=[f"{self._prefix}{key}:blocked_until"], args=[ms])
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise UnreachableError(
+                    f"rate limiter unavailable: {exc}", system="ratelimit"
+                ) from exc
 
 
 __all__ = ["Budget", "LocalRateLimiter", "RateLimiter", "RedisRateLimiter"]

@@ -76,6 +76,10 @@ class Comment:
     public: bool
     author: Person | None = None
     created_at: datetime | None = None
+    own_text: str | None = None
+    """What the author wrote themself (quotes and code left out), as the normaliser for the
+    desk's format decided (``intake.normalize.own_text``); commands are read only from this.
+    None for comments that were not normalised (the plain-text rules then apply to ``body``)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,9 @@ class Ticket:
     attachments: tuple[Attachment, ...] = ()
     desk_id: str | None = None
     """The desk's internal id when it differs from ``key`` (Jira issue id, SNOW sys_id)."""
+    organisation: str | None = None
+    """The requester's organisation as the desk names it (Zendesk organization id, ServiceNow
+    company, Salesforce account id), for SLA policies that match on it."""
 
 
 @dataclass(frozen=True)

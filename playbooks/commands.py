@@ -2,9 +2,12 @@
 Commands agents and approvers write in desk comments: ``/approve``, ``/reject <reason>``,
 ``/extend <duration>``, ``/revoke-now``, ``/intent <name>``, ``/retry``.
 
-A command counts only at the start of a line of the comment's own text: quoted replies
-(``>`` lines, ``{quote}``, ``<blockquote>``) and code (fenced, ``{code}``, ``{noformat}``,
-``<pre>``, inline backticks) are ignored, so quoting an earlier ``/approve`` approves nothing.
+A command counts only at the start of a line of the comment's own text, as the normaliser
+for the desk's format decided (``intake.normalize.own_text``; ``Comment.own_text``): quoted
+replies (``>`` lines and what follows them up to a blank line, ``{quote}``, nested
+``<blockquote>``, ADF blockquotes) and code are ignored, so quoting an earlier ``/approve``
+approves nothing. ``parse_command`` applies the plain-text rules itself, so text that did not
+come through a normaliser (the review page) is read the same way.
 """
 
 from __future__ import annotations
@@ -14,19 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
+from intake.normalize.own_text import own_text_plain
 from playbooks.duration import DurationError, parse_duration
 from playbooks.model import INTENTS
 
 CommandName = Literal["approve", "reject", "extend", "revoke-now", "intent", "retry"]
 
-_BLOCKS = [
-    re.compile(r"```.*?(```|\Z)", re.DOTALL),
-    re.compile(r"~~~.*?(~~~|\Z)", re.DOTALL),
-    re.compile(r"\{(code|noformat|quote)(:[^}]*)?\}.*?(\{\1\}|\Z)", re.DOTALL | re.IGNORECASE),
-    re.compile(r"<(blockquote|pre|code)\b[^>]*>.*?(</\1>|\Z)", re.DOTALL | re.IGNORECASE),
-    re.compile(r"`[^`\n]*`"),
-]
-_QUOTED_LINE = re.compile(r"^\s*(>|bq\.\s)", re.IGNORECASE)
 _COMMAND = re.compile(
     r"^\s*/(approve|reject|extend|revoke-now|intent|retry)\b[ \t]*(.*)$", re.IGNORECASE
 )
@@ -71,11 +67,8 @@ def parse_command(text: str) -> Command | None:
 
 
 def _own_lines(text: str) -> list[str]:
-    for block in _BLOCKS:
-        text = block.sub(" ", text)
-    text = re.sub(r"<br\s*/?>|</p>|</div>", "\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"<[^>]+>", "", text)
-    return [line for line in text.splitlines() if not _QUOTED_LINE.match(line)]
+    # Only "\n" breaks a line here: own_text_plain turned every other separator into a space.
+    return own_text_plain(text).split("\n")
 
 
 def _build(name: str, argument: str) -> Command:

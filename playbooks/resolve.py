@@ -16,7 +16,7 @@ from typing import Any
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import parse_date
 from playbooks.catalogue import find_items
-from playbooks.config import Application, PeopleSettings, PolicySettings
+from playbooks.config import Application, PeopleSettings, PolicySettings, field_key
 from playbooks.duration import DurationError, parse_duration
 from playbooks.model import InputSpec, Playbook
 from playbooks.people import Found, PeopleIndex, Unclear
@@ -87,9 +87,10 @@ def resolve_target(
         return None
     if playbook.target == "requester":
         return _requester(request)
-    people = (settings or PolicySettings()).people
+    policy = settings or PolicySettings()
+    people = policy.people
     clues = TargetClues(
-        fields=request.fields,
+        fields=policy.named_fields(request.fields),
         text=f"{request.ticket.subject}\n{request.ticket.description}",
         login=request.target_login,
         email=request.target_email,
@@ -246,11 +247,6 @@ def _first_value(
     return spec.default
 
 
-def field_key(label: str) -> str:
-    """A field label as inputs name it: ``Job title``, ``job_title`` and ``Job-Title`` are one."""
-    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
-
-
 _FULL_NAME_FIELDS = ("name", "full_name", "employee_name", "new_starter", "starter_name")
 
 
@@ -269,12 +265,17 @@ def form_fields(request: PlanRequest, settings: PolicySettings) -> dict[str, str
     fields = {
         field_key(k): v.strip() for k, v in merged.items() if isinstance(v, str) and v.strip()
     }
-    full = next((fields[k] for k in _FULL_NAME_FIELDS if fields.get(k)), None)
-    if full and not (fields.get("first_name") or fields.get("given_name")):
-        first, _, last = " ".join(full.split()).partition(" ")
-        if last:
-            fields.setdefault("first_name", first)
-            fields.setdefault("last_name", last)
+    for prefix in ("", "new_"):
+        full = next((fields[prefix + k] for k in _FULL_NAME_FIELDS if fields.get(prefix + k)), None)
+        if full and not (fields.get(f"{prefix}first_name") or fields.get(f"{prefix}given_name")):
+            first, _, last = " ".join(full.split()).partition(" ")
+            if last:
+                fields.setdefault(f"{prefix}first_name", first)
+                fields.setdefault(f"{prefix}last_name", last)
+    for label in settings.people.manager_fields:
+        value = fields.get(field_key(label))
+        if value and not fields.get("manager"):
+            fields["manager"] = value
     return fields
 
 

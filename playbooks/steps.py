@@ -1,7 +1,8 @@
 """
 Run planned steps against directories, read them back, and undo them.
 
-``execute_step`` performs one step (idempotent, like every ``DirectoryClient`` mutation);
+``execute_step`` performs one step (idempotent, like every ``DirectoryClient`` mutation), and
+``prepare_step`` splits it into what comes before the directory call and the call itself;
 ``verify_step`` reads the directory back to prove it; ``compensation_of`` gives the step that
 undoes a completed one (none for resets, unlocks and session revocation, which cannot be undone);
 ``revocation_steps`` gives what ends time-bound access. Passwords come from the worker's
@@ -11,7 +12,7 @@ undoes a completed one (none for resets, unlocks and session revocation, which c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,7 +68,7 @@ def execute_step(
     step: PlannedStep, directories: Mapping[str, DirectoryClient], *, secrets: SecretIssuer
 ) -> Change:
     """
-    Perform one planned step.
+    Perform one planned step (``prepare_step`` then the change it returns).
 
     Args:
         step: the step, as planned.
@@ -77,8 +78,26 @@ def execute_step(
     Returns:
         The directory's ``Change`` (for a one-time password, ``after`` carries the link, never the password).
     """
+    return prepare_step(step, directories, secrets=secrets)()
+
+
+def prepare_step(
+    step: PlannedStep, directories: Mapping[str, DirectoryClient], *, secrets: SecretIssuer
+) -> Callable[[], Change]:
+    """
+    Everything one step needs before it changes anything — finding the account, issuing a
+    one-time password — and the change itself, returned to be called.
+
+    A failure here changed nothing in any directory; only calling the result does. The caller
+    can so tell "failed before the directory call" from "failed during it".
+
+    Args:
+        step: the step, as planned.
+        directories: the configured directories by name.
+        secrets: issues one-time passwords for ``set_one_time_password``.
+    """
     if step.manual:
-        return Change(
+        manual = Change(
             step.kind,
             step.directory,
             step.target.login,
@@ -86,15 +105,21 @@ def execute_step(
             {"task": "manual, for an agent"},
             False,
         )
+        return lambda: manual
     directory = _directory(step, directories)
     if step.kind == "create_user":
-        return directory.create_user(_new_user(step.params))
+        new_user = _new_user(step.params)
+        return lambda: directory.create_user(new_user)
     user_id = _user_id(step, directory)
     if step.kind == "set_one_time_password":
         password, link = secrets.issue_password_link(directory.get_user(user_id))
-        change = directory.set_one_time_password(user_id, password)
-        return dataclasses.replace(change, after={**change.after, "one_time_link": link})
-    return _call(step, directory, user_id)
+
+        def set_password() -> Change:
+            change = directory.set_one_time_password(user_id, password)
+            return dataclasses.replace(change, after={**change.after, "one_time_link": link})
+
+        return set_password
+    return lambda: _call(step, directory, user_id)
 
 
 def _call(step: PlannedStep, directory: DirectoryClient, user_id: str) -> Change:
@@ -188,7 +213,9 @@ def compensations_for(completed: Sequence[PlannedStep]) -> tuple[PlannedStep, ..
 
 
 def revocation_steps(
-    plan: Plan, directories: Mapping[str, DirectoryReader] | None = None
+    plan: Plan,
+    directories: Mapping[str, DirectoryReader] | None = None,
+    only: Collection[int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """
     The steps that end a plan's time-bound access, last granted first.
@@ -200,16 +227,20 @@ def revocation_steps(
     Args:
         plan: the applied plan.
         directories: the directories by name, to re-read the current state.
+        only: end just these steps (by plan index; ``playbooks.expiry``): each keeps its plan
+            index, so the steps of each phase have their own idempotency keys.
     """
     steps = []
     for step in reversed(plan.steps):
         kind = _EXPIRY.get(step.kind)
-        if step.until is None or kind is None:
+        if step.until is None or kind is None or (only is not None and step.index not in only):
             continue
         revoke = dataclasses.replace(
             _inverse(step, kind, _inverse_params(step), "Expire"), until=None
         )
         steps.append(_reread(revoke, directories) if directories else revoke)
+    if only is not None:
+        return tuple(steps)
     return tuple(dataclasses.replace(s, index=i) for i, s in enumerate(steps, start=1))
 
 

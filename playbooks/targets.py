@@ -9,12 +9,13 @@ Pure: reads a ``PeopleIndex``. A reference that names nobody or several people c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from connectors.identity import DirectoryUser
 from intake.classifier.text import split_thread
-from playbooks.people import EMAIL, Found, Mention, PeopleIndex, Resolution, Unclear, fold
+from playbooks.config import field_key
+from playbooks.people import EMAIL, Found, Mention, PeopleIndex, Resolution, Unclear
 
 _TARGET_CUE = re.compile(
     r"\b(?:for|on behalf of|behalf of|add|give|grant|unlock|reset|disable|remove|offboard|"
@@ -65,11 +66,13 @@ def find_target(
     """
     The account the ticket is about; None when it names nobody (the requester's own ask).
 
-    In order: the first person field of the form that has a value; the login or e-mail the
-    text gives; a login written on its own (``t0-tomasi``); the name the classifier read;
-    full names in the requester's own message (not in quoted mails, not named as manager or
-    approver, not the requester); "for Yasmin" when exactly one person has that given name;
-    "for my manager". The first of these that names someone decides, found or not.
+    In order: the first person field of the form that has a value; an e-mail the requester's
+    own message (or the classifier) gives; a login written on its own (``t0-tomasi``); the login
+    or name the classifier read (a plain word or an unknown name is noise when the requester
+    writes about themself); full names in the requester's own message (not in quoted mails, not
+    named as manager or approver, not the requester); "for Yasmin" when exactly one person has
+    that given name; "for my manager". The first of these that names someone decides, found or
+    not.
 
     Args:
         clues: the fields, the text and the classifier's reading.
@@ -77,9 +80,9 @@ def find_target(
         requester: the requester's account (excluded from names found in the text).
         person_fields: form-field labels that name the target, in order.
     """
-    folded = {fold(k): v for k, v in clues.fields.items() if v and v.strip()}
+    folded = {field_key(k): v for k, v in clues.fields.items() if v and v.strip()}
     for label in person_fields:
-        value = folded.get(fold(label))
+        value = folded.get(field_key(label))
         if value:
             return index.resolve(_first_person(value), requester=requester)
     own = own_message(clues.text)
@@ -88,9 +91,6 @@ def find_target(
     def only_quoted(value: str) -> bool:  # read by the classifier in a forwarded mail
         return value.casefold() in everything and value.casefold() not in mine
 
-    if clues.login and not only_quoted(clues.login):
-        user = index.by_login(clues.login)
-        return Found(user, "login") if user else Unclear(clues.login)
     emails = [clues.email] if clues.email and not only_quoted(clues.email) else []
     emails += [m.group(0) for m in EMAIL.finditer(own)]
     email = next((e for e in emails if e.casefold() != _email_of(requester)), None)
@@ -101,13 +101,61 @@ def find_target(
     logins = index.logins_in(own, skip=skip)
     if logins:
         return _one(logins, logins[0].login)
-    if clues.name:
-        named = index.by_name(clues.name)
-        if not (
-            isinstance(named, Found) and requester is not None and named.user.id == requester.id
-        ):
-            return named
+    named = _classifier_reading(clues, index, requester, own, only_quoted)
+    if named is not None:
+        return named
     return _from_text(own, index, requester, skip)
+
+
+def _classifier_reading(
+    clues: TargetClues,
+    index: PeopleIndex,
+    requester: DirectoryUser | None,
+    own: str,
+    only_quoted: Callable[[str], bool],
+) -> Resolution | None:
+    """
+    The login or name the classifier read, found; or a question when it names nobody.
+
+    The classifier reads candidates from cue words ("login page", "for the Ostara visit"), so a
+    plain word or a name that matches nobody is taken for noise when the requester plainly
+    writes about themself ("my account is locked", "could I have"); otherwise it is asked about.
+    A login that looks like one (digits, dots, hyphens) is always asked about.
+    """
+    if clues.login and not only_quoted(clues.login):
+        user = index.by_login(clues.login)
+        if user is not None:
+            return Found(user, "login")
+        if not (clues.login.isalpha() and speaks_of_self(own)):
+            return Unclear(clues.login)
+    if clues.name and not only_quoted(clues.name):
+        named = index.by_name(clues.name)
+        if isinstance(named, Found):
+            mine = requester is not None and named.user.id == requester.id
+            return None if mine else named
+        if named.candidates or not speaks_of_self(own):
+            return named
+    return None
+
+
+_SELF = re.compile(
+    r"\b(?:i|we)\s+(?:need|needs|can't|cannot|can not|am|have|forgot|would|want|require|"
+    r"must|got|changed|lost|keep|don't|do not)\b|\bi'(?:m|d|ve)\b|\b(?:could|can|may)\s+i\b|"
+    r"\bmy\s+(?:own\s+)?(?:account|password|login|access|mfa|authenticator|phone|laptop|"
+    r"licen[cs]e|name|surname|contract|sign[- ]?in|credentials|e-?mail)\b|\bfor\s+me\b|"
+    r"\b(?:give|add|grant|unlock|reset|help)\s+me\b|\bme\s+to\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_of_self(text: str) -> bool:
+    """
+    True when the writer asks for themself ("my account is locked", "could I have it").
+
+    Args:
+        text: the requester's own words.
+    """
+    return bool(_SELF.search(text))
 
 
 def _email_of(user: DirectoryUser | None) -> str:

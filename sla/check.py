@@ -73,6 +73,41 @@ def check_sla_settings(settings: SlaSettings, where: str = "sla") -> list[str]:
     return problems
 
 
+def sla_warnings(settings: SlaSettings, where: str = "sla") -> list[str]:
+    """
+    What is allowed but worth a second look: metrics whose policies measure on mixed calendars.
+
+    A ticket whose priority (or routing) moves it to another policy is re-targeted to that
+    policy's goal, calendar and clock type, and its clock re-measured from its start: moving
+    between business and calendar hours can breach at once, or give back time already used.
+
+    Args:
+        settings: the ``sla:`` section.
+        where: the section's location prefix in messages.
+    """
+    warnings: list[str] = []
+    for metric in effective_metrics(settings):
+        clocks: dict[str, list[str]] = {}
+        for policy in settings.policies:
+            goal = policy.goals.get(metric)
+            if goal is not None:
+                clocks.setdefault(_measured_on(goal, settings), []).append(policy.name)
+        if len(clocks) > 1:
+            mixed = "; ".join(f"{how}: {', '.join(names)}" for how, names in clocks.items())
+            warnings.append(
+                f"{where}.metrics.{metric}: policies measure it on different calendars ({mixed}); "
+                "a ticket moved to another of these policies is re-measured from its start on "
+                "the new one and may breach at once (docs/sla.md, Priority changes)"
+            )
+    return warnings
+
+
+def _measured_on(goal: GoalSettings, settings: SlaSettings) -> str:
+    if goal.clock == "calendar":
+        return "calendar hours (24x7)"
+    return f"business hours on {goal.calendar or settings.default_calendar!s}"
+
+
 def _check_calendar(at: str, calendar: CalendarSettings) -> list[str]:
     problems: list[str] = []
     try:

@@ -12,6 +12,9 @@ clock). A cycle is breached when its clock runs past ``breach_at``, the first in
 business elapsed equals the goal, so stopping exactly at the deadline is met (D2). While paused
 ``breach_at`` is unknown (D3) unless the goal was already used up. A re-target keeps elapsed and
 re-measures the whole cycle against the new goal, which can make it breached in the past (D4).
+A re-target that also carries a ``Retime`` (a policy change to another calendar, or between
+business and calendar hours) re-measures the whole cycle on the new calendar too, as Zendesk
+re-measures a metric under a newly applied target: one cycle is never measured on two calendars.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sla.calendar import next_business_instant
+from sla.calendar import Calendar, next_business_instant
 from sla.cycle import (
     BreachRule,
     ClockSpec,
@@ -46,6 +49,7 @@ __all__ = [
     "CycleResult",
     "GoalChange",
     "ResetAction",
+    "Retime",
     "Stage",
     "evaluate_clock",
     "order_events",
@@ -68,14 +72,27 @@ class ClockEventKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Retime:
+    """A target's calendar: measure on ``calendar`` from now on (None = calendar hours, 24x7)."""
+
+    calendar: Calendar | None
+
+
+@dataclass(frozen=True)
 class ClockEvent:
-    """One clock event at a desk instant; ``goal_seconds`` on start/retarget sets the goal."""
+    """
+    One clock event at a desk instant.
+
+    ``goal_seconds`` on start/retarget/reset sets the goal; ``retime`` on them sets the calendar
+    (absent: the calendar stays as it is).
+    """
 
     at: datetime
     kind: ClockEventKind
     goal_seconds: float | None = None
     event_id: str | None = None
     seq: int = 0
+    retime: Retime | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +174,7 @@ def order_events(events: Iterable[ClockEvent]) -> list[list[ClockEvent]]:
 class _State:
     spec: ClockSpec
     goal: timedelta | None
+    calendar: Calendar | None
     cycles: list[OpenCycle] = field(default_factory=list)
 
     def active(self) -> OpenCycle | None:
@@ -180,7 +198,7 @@ def evaluate_clock(
         The result with one ``CycleResult`` per cycle, measured at the desk instant of ``now``.
     """
     desk_now = utc(now) - timedelta(seconds=skew_seconds)
-    state = _State(spec, _seconds(spec.goal_seconds))
+    state = _State(spec, _seconds(spec.goal_seconds), spec.calendar)
     for update in order_events(events):
         at = utc(update[0].at)
         if at > desk_now:
@@ -193,15 +211,15 @@ def evaluate_clock(
 def _apply_update(state: _State, at: datetime, update: Sequence[ClockEvent]) -> None:
     kinds = {e.kind for e in update}
     goal = next((e.goal_seconds for e in update if e.goal_seconds is not None), None)
+    retime = next((e.retime for e in update if e.retime is not None), None)
     active, attached = state.active(), False
     if active is None and kinds & {ClockEventKind.START, ClockEventKind.RESET}:
-        if goal is not None:
-            state.goal = _seconds(goal)
+        _set_target(state, goal, retime)
         if not kinds & {ClockEventKind.STOP, ClockEventKind.CANCEL} and _may_attach(state):
             active, attached = _attach(state, at), True
     if active is None:
-        if ClockEventKind.RETARGET in kinds and goal is not None:
-            state.goal = _seconds(goal)
+        if ClockEventKind.RETARGET in kinds:
+            _set_target(state, goal, retime)
         return
     if ClockEventKind.STOP in kinds:
         _end(active, at, Stage.COMPLETED)
@@ -211,17 +229,24 @@ def _apply_update(state: _State, at: datetime, update: Sequence[ClockEvent]) -> 
             Stage.CANCELLED if state.spec.reset_action is ResetAction.CANCEL else Stage.COMPLETED
         )
         _end(active, at, ended)
-        state.goal = _seconds(goal) if goal is not None else state.goal
+        _set_target(state, goal, retime)
         active = _attach(state, at)
     elif ClockEventKind.CANCEL in kinds:
         _end(active, at, Stage.CANCELLED)
         return
-    if ClockEventKind.RETARGET in kinds and goal is not None:
-        active = _retarget(state, active, at, timedelta(seconds=goal))
+    if ClockEventKind.RETARGET in kinds and (goal is not None or retime is not None):
+        active = _retarget(state, active, at, _seconds(goal), retime)
     if ClockEventKind.PAUSE in kinds:
         _pause(state.spec, active, at)
     elif ClockEventKind.RESUME in kinds:
         _resume(active, at)
+
+
+def _set_target(state: _State, goal: float | None, retime: Retime | None) -> None:
+    if goal is not None:
+        state.goal = _seconds(goal)
+    if retime is not None:
+        state.calendar = retime.calendar
 
 
 def _may_attach(state: _State) -> bool:
@@ -235,7 +260,7 @@ def _attach(state: _State, at: datetime) -> OpenCycle:
     first = all(c.stage is Stage.CANCELLED for c in state.cycles)
     if spec.retroactive_start is not None and first and utc(spec.retroactive_start) < at:
         start = utc(spec.retroactive_start)
-    cycle = OpenCycle(start=start, goal=state.goal, running=[[start]])
+    cycle = OpenCycle(start=start, goal=state.goal, calendar=state.calendar, running=[[start]])
     cycle.goal_history.append((start, goal_s(state.goal)))
     if spec.due_date:
         cycle.deadline = _due_deadline(spec, start)
@@ -276,13 +301,21 @@ def _resume(cycle: OpenCycle, at: datetime) -> None:
         cycle.stage = Stage.RUNNING
 
 
-def _retarget(state: _State, cycle: OpenCycle, at: datetime, goal: timedelta) -> OpenCycle:
-    state.goal = goal
-    if cycle.goal == goal:
+def _retarget(
+    state: _State,
+    cycle: OpenCycle,
+    at: datetime,
+    goal: timedelta | None,
+    retime: Retime | None,
+) -> OpenCycle:
+    goal = cycle.goal if goal is None else goal
+    calendar = cycle.calendar if retime is None else retime.calendar
+    state.goal, state.calendar = goal, calendar
+    if cycle.goal == goal and cycle.calendar is calendar:
         return cycle
     if state.spec.goal_change is GoalChange.RETARGET_KEEP_ELAPSED:
-        cycle.goal = goal
-        cycle.goal_history.append((at, goal.total_seconds()))
+        cycle.goal, cycle.calendar = goal, calendar
+        cycle.goal_history.append((at, goal_s(goal)))
         return cycle
     was_paused = cycle.stage is Stage.PAUSED
     _end(cycle, at, Stage.CANCELLED)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as StrictType
 
 from intake.model import Priority
 
@@ -106,6 +107,13 @@ class MatchSettings(Strict):
     desk: list[str] = Field(default_factory=list)
     intent: list[str] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
+    organisation: list[str] = Field(default_factory=list)
+    """The requester's organisation as the desk names it (Zendesk organization id, ServiceNow
+    company, Salesforce account id)."""
+    group: list[str] = Field(default_factory=list)
+    """The ticket's group / assignment group / queue (as on the dashboard's teams)."""
+    customer: list[str] = Field(default_factory=list)
+    """The requester, by e-mail address (any case) or desk person id."""
 
 
 class GoalSettings(Strict):
@@ -121,8 +129,8 @@ class GoalSettings(Strict):
 class AtRiskSettings(Strict):
     """At-risk when at least ``percent`` of the goal is used, or at most ``time_left`` is left."""
 
-    percent: float | None = None
-    time_left: int | str | None = None
+    percent: Annotated[float, StrictType()] | None = None
+    time_left: Annotated[int, StrictType()] | Annotated[str, StrictType()] | None = None
 
 
 class BreachActionSettings(Strict):

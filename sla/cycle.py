@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -145,6 +145,8 @@ class OpenCycle:
 
     start: datetime
     goal: timedelta | None
+    calendar: Calendar | None = None
+    """The calendar the whole cycle is measured on (the latest target's; None = 24x7)."""
     deadline: datetime | None = None
     stage: Stage = Stage.RUNNING
     running: list[list[datetime]] = field(default_factory=list)
@@ -163,11 +165,14 @@ def measure_cycle(spec: ClockSpec, cycle: OpenCycle, number: int, now: datetime)
     The figures of ``cycle`` at desk instant ``now``.
 
     Args:
-        spec: the clock's settings.
+        spec: the clock's settings (measured on the cycle's own calendar when a re-target
+            changed it).
         cycle: the replayed cycle.
         number: its 1-based number.
         now: UTC desk instant (the end of an open segment).
     """
+    if cycle.calendar is not spec.calendar:  # re-targeted to another calendar or clock type
+        spec = replace(spec, calendar=cycle.calendar)
     end = cycle.stopped_at or now
     running, paused = _closed(cycle.running, end), _closed(cycle.paused, end)
     elapsed = sum((spec.measure(a, b) for a, b in running), _ZERO)

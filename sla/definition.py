@@ -7,12 +7,16 @@ ticket's status category). Trigger vocabulary, on normalised ``TicketEvent``s:
 * ``created``; ``reopened`` (a done status becomes a not-done one); ``status:<category>``
   (entered that ``StatusCategory``);
 * ``comment:public_agent``, ``comment:public_requester``, ``comment:internal``;
+* ``comment:public_agent_reply``: a public agent comment that answers the requester. On a ticket
+  an agent opened (phone, on behalf: an agent's public comment at the creation instant) that is
+  only a public agent comment *after the requester's first public comment* (Zendesk's first
+  reply time); on any other ticket it is every public agent comment;
 * ``assigned`` (from nobody), ``unassigned``, ``assignee_changed``; ``priority_changed``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,6 +82,26 @@ class BreachAction:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """Who a ticket is for and where it sits, for policies that match on them."""
+
+    organisation: str | None = None
+    group: str | None = None
+    customer: frozenset[str] = frozenset()
+    """The requester's e-mail address (lower case) and desk id, whichever are known."""
+
+    @classmethod
+    def of(
+        cls, *, organisation: str | None, group: str | None, customer: Iterable[str | None]
+    ) -> Routing:
+        """A routing from raw desk values (the customer's identifiers compared in lower case)."""
+        return cls(organisation, group, frozenset(c.lower() for c in customer if c))
+
+
+NO_ROUTING = Routing()
+
+
+@dataclass(frozen=True)
 class Policy:
     """Goals for matching tickets (empty match sets match anything)."""
 
@@ -88,13 +112,26 @@ class Policy:
     goals: tuple[Goal, ...]
     thresholds: tuple[Threshold, ...]
     on_breach: tuple[BreachAction, ...]
+    organisations: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    customers: frozenset[str] = frozenset()
+    """Lower case."""
 
-    def matches(self, desk: str, intent: str | None, priority: Priority | None) -> bool:
-        """Whether a ticket of this desk, intent and priority falls under the policy."""
+    def matches(
+        self,
+        desk: str,
+        intent: str | None,
+        priority: Priority | None,
+        routing: Routing = NO_ROUTING,
+    ) -> bool:
+        """Whether a ticket of this desk, intent, priority and routing falls under the policy."""
         return (
             (not self.desks or desk in self.desks)
             and (not self.intents or intent in self.intents)
             and (not self.priorities or priority in self.priorities)
+            and (not self.organisations or routing.organisation in self.organisations)
+            and (not self.groups or routing.group in self.groups)
+            and (not self.customers or bool(self.customers & routing.customer))
         )
 
     def goal(self, metric: str) -> Goal | None:
@@ -111,7 +148,11 @@ class SlaDefinitions:
     policies: tuple[Policy, ...]
 
     def select_policy(
-        self, desk: str, intent: str | None, priority: Priority | None
+        self,
+        desk: str,
+        intent: str | None,
+        priority: Priority | None,
+        routing: Routing = NO_ROUTING,
     ) -> Policy | None:
         """
         The first policy matching the ticket (first match wins), or None.
@@ -120,8 +161,9 @@ class SlaDefinitions:
             desk: configured desk name.
             intent: classified intent, if any.
             priority: current priority.
+            routing: the requester's organisation, the ticket's group, the customer.
         """
-        return next((p for p in self.policies if p.matches(desk, intent, priority)), None)
+        return next((p for p in self.policies if p.matches(desk, intent, priority, routing)), None)
 
 
 def holiday_source(value: HolidaySettings | Sequence[date]) -> HolidaySource:
@@ -219,6 +261,9 @@ def compile_sla(settings: SlaSettings) -> SlaDefinitions:
                 on_breach=tuple(
                     BreachAction(a.action, a.note, a.team, a.url) for a in policy.on_breach
                 ),
+                organisations=frozenset(policy.match.organisation),
+                groups=frozenset(policy.match.group),
+                customers=frozenset(c.lower() for c in policy.match.customer),
             )
         )
     return SlaDefinitions(calendars, metrics, tuple(policies))

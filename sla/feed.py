@@ -3,8 +3,10 @@ From a ticket's normalised ``TicketEvent``s to clock events, per metric (researc
 
 Each desk update is one evaluation point. Triggers (``sla.definition``) fire on what the update
 did; ``pause_while`` is a state: entering it pauses, leaving it resumes (or, when the metric has
-``resume`` triggers, only those resume). A priority change that selects another goal becomes a
-``retarget``. ``waiting_breakdown`` says on whom a ticket was waiting, automation included.
+``resume`` triggers, only those resume). A priority change that selects another policy's goal
+becomes a ``retarget`` to that goal *and* its calendar and clock type (business or calendar
+hours): the clock is re-measured as the new policy measures, never half on the old one.
+``waiting_breakdown`` says on whom a ticket was waiting, automation included.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ from datetime import datetime, timedelta
 
 from intake.model import EventKind, Priority, StatusCategory, TicketEvent
 from sla.calendar import Calendar, business_between
-from sla.clock import ClockEvent, ClockEventKind, ClockResult, ClockSpec, evaluate_clock
+from sla.clock import (
+    ClockEvent,
+    ClockEventKind,
+    ClockResult,
+    ClockSpec,
+    Retime,
+    evaluate_clock,
+)
 from sla.cycle import utc
-from sla.definition import MetricDefinition, Policy, SlaDefinitions
+from sla.definition import NO_ROUTING, Goal, MetricDefinition, Policy, Routing, SlaDefinitions
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,8 @@ class _TicketState:
     status: StatusCategory | None = None
     priority: Priority | None = None
     assignee: str | None = None
+    requester_spoke: bool = True
+    """False from the start of a ticket an agent opened, until the requester comments in public."""
 
 
 def ordered_updates(events: Iterable[TicketEvent]) -> list[list[TicketEvent]]:
@@ -86,6 +97,8 @@ def _triggers(
             fired.add("comment:internal")
         elif agent is not None:
             fired.add("comment:public_agent" if agent else "comment:public_requester")
+            if agent and state.requester_spoke:
+                fired.add("comment:public_agent_reply")
     if event.kind is EventKind.ASSIGNEE:
         new = event.assignee.id if event.assignee else None
         fired.add("assignee_changed")
@@ -98,7 +111,31 @@ def _triggers(
     return fired
 
 
+def opened_by_agent(updates: Sequence[list[TicketEvent]]) -> bool:
+    """
+    Whether an agent opened the ticket (phone, on behalf): the public comment made as it was
+    created (its description) is an agent's, and the requester said nothing at that instant.
+
+    Args:
+        updates: ``ordered_updates`` of the ticket's events.
+    """
+    created = [utc(e.at) for u in updates for e in u if e.kind is EventKind.CREATED]
+    if not created:
+        return False
+    opening = [
+        e.comment.author
+        for u in updates
+        for e in u
+        if e.comment is not None and e.comment.public and utc(e.at) == min(created)
+    ]
+    authors = [a for a in opening if a is not None]
+    return bool(authors) and all(a.is_agent for a in authors)
+
+
 def _advance(state: _TicketState, event: TicketEvent) -> None:
+    comment = event.comment if event.kind is EventKind.COMMENT else None
+    if comment is not None and comment.public and comment.author and not comment.author.is_agent:
+        state.requester_spoke = True
     if event.status is not None:
         state.status = event.status
     if event.priority is not None:
@@ -133,12 +170,16 @@ def _clock_kinds(
     return kinds
 
 
-def _goal_seconds(
-    defs: SlaDefinitions, metric: str, desk: str, intent: str | None, priority: Priority | None
-) -> tuple[Policy | None, float | None]:
-    policy = defs.select_policy(desk, intent, priority)
-    goal = policy.goal(metric) if policy else None
-    return policy, goal.seconds if goal else None
+def _goal(
+    defs: SlaDefinitions,
+    metric: str,
+    desk: str,
+    intent: str | None,
+    priority: Priority | None,
+    routing: Routing,
+) -> tuple[Policy | None, Goal | None]:
+    policy = defs.select_policy(desk, intent, priority, routing)
+    return policy, policy.goal(metric) if policy else None
 
 
 def feed_metric(
@@ -150,6 +191,7 @@ def feed_metric(
     *,
     automation_ids: frozenset[str] = frozenset(),
     updates: Sequence[list[TicketEvent]] | None = None,
+    routing: Routing = NO_ROUTING,
 ) -> MetricFeed:
     """
     The clock events of one metric for one ticket.
@@ -163,37 +205,50 @@ def feed_metric(
         automation_ids: desk person ids of deskpilot's own account(s).
         updates: ``ordered_updates(events)`` when the caller has it already (one ticket's
             metrics share it).
+        routing: organisation, group and customer, for policies that match on them.
 
     Returns:
         The metric's clock spec (goal and calendar of the policy matched at creation) and events;
-        a priority change that selects another goal adds a ``retarget``.
+        a priority change that selects another goal, calendar or clock type adds a ``retarget``
+        carrying all three.
     """
-    state, clock_events = _TicketState(), []
+    updates = ordered_updates(events) if updates is None else updates
+    state, clock_events = _TicketState(requester_spoke=not opened_by_agent(updates)), []
     first_policy: Policy | None = None
-    current_goal: float | None = None
-    for update in ordered_updates(events) if updates is None else updates:
+    current: Goal | None = None
+    for update in updates:
         was, fired = state.status, set[str]()
         for event in update:
             fired |= _triggers(event, state, metric, automation_ids)
             _advance(state, event)
         at, seq, ref = update[0].at, update[0].seq, update[0].desk_event_id
-        policy, goal = _goal_seconds(defs, metric.name, desk, intent, state.priority)
+        policy, goal = _goal(defs, metric.name, desk, intent, state.priority, routing)
         first_policy = first_policy or policy
         kinds = _clock_kinds(metric, fired, was, state.status)
-        if goal is not None and goal != current_goal:
-            kind = (
-                ClockEventKind.START
-                if current_goal is None and ClockEventKind.START in kinds
-                else ClockEventKind.RETARGET
-            )
-            if kind is ClockEventKind.RETARGET:
-                kinds.append(kind)
-            current_goal = goal
-        clock_events += [
-            ClockEvent(at, k, current_goal if k in _GOAL_KINDS else None, f"{ref}:{k.value}", seq)
-            for k in kinds
-        ]
+        if goal is not None and not _same_target(goal, current):
+            if not (current is None and ClockEventKind.START in kinds):
+                kinds.append(ClockEventKind.RETARGET)
+            current = goal
+        clock_events += [_clock_event(at, k, current, ref, seq) for k in kinds]
     return MetricFeed(metric, first_policy, _spec(metric, first_policy), tuple(clock_events))
+
+
+def _same_target(goal: Goal, current: Goal | None) -> bool:
+    return (
+        current is not None
+        and goal.seconds == current.seconds
+        and goal.calendar is current.calendar
+    )
+
+
+def _clock_event(
+    at: datetime, kind: ClockEventKind, target: Goal | None, ref: str, seq: int
+) -> ClockEvent:
+    if kind not in _GOAL_KINDS or target is None:
+        return ClockEvent(at, kind, None, f"{ref}:{kind.value}", seq)
+    return ClockEvent(
+        at, kind, target.seconds, f"{ref}:{kind.value}", seq, retime=Retime(target.calendar)
+    )
 
 
 _GOAL_KINDS = frozenset({ClockEventKind.START, ClockEventKind.RETARGET, ClockEventKind.RESET})
@@ -218,6 +273,7 @@ def evaluate_ticket(
     *,
     automation_ids: frozenset[str] = frozenset(),
     skew_seconds: float = 0.0,
+    routing: Routing = NO_ROUTING,
 ) -> Mapping[str, ClockResult]:
     """
     Every metric's clock for one ticket at ``now`` (worker clock).
@@ -230,6 +286,7 @@ def evaluate_ticket(
         now: the worker's clock reading.
         automation_ids: desk person ids of deskpilot's own account(s).
         skew_seconds: worker clock minus desk clock.
+        routing: organisation, group and customer, for policies that match on them.
 
     Returns:
         Metric name to its evaluated clock.
@@ -238,7 +295,14 @@ def evaluate_ticket(
     updates = ordered_updates(events)
     for metric in defs.metrics:
         feed = feed_metric(
-            defs, metric, desk, intent, events, automation_ids=automation_ids, updates=updates
+            defs,
+            metric,
+            desk,
+            intent,
+            events,
+            automation_ids=automation_ids,
+            updates=updates,
+            routing=routing,
         )
         out[metric.name] = evaluate_clock(feed.spec, feed.events, now, skew_seconds=skew_seconds)
     return out

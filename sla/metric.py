@@ -16,6 +16,7 @@ EVENT_TRIGGERS = frozenset(
         "created",
         "reopened",
         "comment:public_agent",
+        "comment:public_agent_reply",
         "comment:public_requester",
         "comment:internal",
         "assigned",
@@ -27,7 +28,9 @@ EVENT_TRIGGERS = frozenset(
 _DONE = ["status:resolved", "status:closed"]
 _CANCEL = ["status:cancelled"]
 _DEFAULTS: dict[MetricKind, dict[str, list[str] | str]] = {
-    MetricKind.FIRST_RESPONSE: {"start": ["created"], "stop": ["comment:public_agent"], "cycles": "first_only"},
+    # The reply that answers the requester: on a ticket an agent opened, only after the
+    # requester's first public comment (Zendesk first reply time).
+    MetricKind.FIRST_RESPONSE: {"start": ["created"], "stop": ["comment:public_agent_reply"], "cycles": "first_only"},
     MetricKind.RESOLUTION: {
         "start": ["created", "reopened"],
         "stop": _DONE,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
 from sla.config import SlaSettings
-from sla.definition import compile_sla
+from sla.definition import Routing, compile_sla
 from sla.feed import evaluate_ticket, waiting_breakdown
 from sla.simulate import result_json
 
@@ -25,11 +25,21 @@ class _Model(BaseModel):
 
 
 class ScenarioTicket(_Model):
-    """The ticket's routing facts (goal selection: desk / intent / priority)."""
+    """The ticket's routing facts (goal selection: desk / intent / priority / routing)."""
 
     desk: str
     intent: str | None = None
     priority: Priority = Priority.NORMAL
+    organisation: str | None = None
+    group: str | None = None
+    customer: str | None = None
+    """The requester's e-mail address or desk id."""
+
+    def routing(self) -> Routing:
+        """The organisation, group and customer policies may match on."""
+        return Routing.of(
+            organisation=self.organisation, group=self.group, customer=[self.customer]
+        )
 
 
 class ScenarioEvent(_Model):
@@ -88,6 +98,15 @@ def ticket_events(scenario: Scenario) -> list[TicketEvent]:
     return out
 
 
+def _last_priority(scenario: Scenario) -> Priority:
+    """The ticket's priority at the end of its events (the policy that sets its goals now)."""
+    changed = sorted(
+        ((e.at, e.seq, e.priority) for e in scenario.events if e.priority is not None),
+        key=lambda c: (c[0], c[1]),
+    )
+    return changed[-1][2] if changed else scenario.ticket.priority
+
+
 def run_scenario(scenario: Scenario) -> dict[str, JsonValue]:
     """
     Every metric's clock for the scenario's ticket at ``now``, and the waiting breakdown.
@@ -101,8 +120,11 @@ def run_scenario(scenario: Scenario) -> dict[str, JsonValue]:
     defs = compile_sla(scenario.sla)
     events, bots = ticket_events(scenario), frozenset(scenario.automation_ids)
     t = scenario.ticket
-    results = evaluate_ticket(defs, t.desk, t.intent, events, scenario.now, automation_ids=bots)
-    policy = defs.select_policy(t.desk, t.intent, t.priority)
+    routing = t.routing()
+    results = evaluate_ticket(
+        defs, t.desk, t.intent, events, scenario.now, automation_ids=bots, routing=routing
+    )
+    policy = defs.select_policy(t.desk, t.intent, _last_priority(scenario), routing)
     waiting = waiting_breakdown(events, scenario.now, automation_ids=bots)
     return {
         "policy": policy.name if policy else None,

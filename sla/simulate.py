@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
 
+from sla.calendar import Calendar
 from sla.clock import (
     BreachRule,
     ClockEvent,
@@ -30,6 +31,7 @@ from sla.clock import (
     CycleResult,
     GoalChange,
     ResetAction,
+    Retime,
     evaluate_clock,
 )
 from sla.config import CalendarSettings
@@ -48,6 +50,10 @@ class VectorEvent(_Model):
     goal_seconds: float | None = None
     event_id: str | None = None
     seq: int = 0
+    clock: Literal["business", "calendar"] | None = None
+    """On start/retarget/reset: the target's clock type from here on (absent: unchanged)."""
+    calendar: str | None = None
+    """With ``clock: business``: the target's calendar (a name from ``calendars``)."""
     arrival_index: int | None = None
     """Delivery order, for documentation only: the engine sorts by ``(at, seq)``."""
     received_at: datetime | None = None
@@ -108,15 +114,7 @@ def vector_spec(vector: Vector, calendars: Mapping[str, CalendarSettings]) -> Cl
     Raises:
         ValueError: a business clock without a (known) calendar.
     """
-    calendar = None
-    if vector.clock == "business":
-        if isinstance(vector.calendar, CalendarSettings):
-            calendar = build_calendar(vector.id, vector.calendar)
-        else:
-            known = {**calendars, **vector.calendars}
-            if vector.calendar is None or vector.calendar not in known:
-                raise ValueError(f"{vector.id}: unknown calendar {vector.calendar!r}")
-            calendar = build_calendar(vector.calendar, known[vector.calendar])
+    calendar = _calendar(vector, vector.calendar, calendars) if vector.clock == "business" else None
     options = vector.options
     return ClockSpec(
         calendar=calendar,
@@ -131,6 +129,27 @@ def vector_spec(vector: Vector, calendars: Mapping[str, CalendarSettings]) -> Cl
     )
 
 
+def _calendar(
+    vector: Vector, name: str | CalendarSettings | None, calendars: Mapping[str, CalendarSettings]
+) -> Calendar:
+    if isinstance(name, CalendarSettings):
+        return build_calendar(vector.id, name)
+    known = {**calendars, **vector.calendars}
+    if name is None or name not in known:
+        raise ValueError(f"{vector.id}: unknown calendar {name!r}")
+    return build_calendar(name, known[name])
+
+
+def _retime(
+    vector: Vector, event: VectorEvent, calendars: Mapping[str, CalendarSettings]
+) -> Retime | None:
+    if event.clock is None:
+        return None
+    if event.clock == "calendar":
+        return Retime(None)
+    return Retime(_calendar(vector, event.calendar, calendars))
+
+
 def run_vector(vector: Vector, calendars: Mapping[str, CalendarSettings]) -> ClockResult:
     """
     Evaluate a vector; a missing ``now`` means "just after the last event" (worker clock).
@@ -139,7 +158,10 @@ def run_vector(vector: Vector, calendars: Mapping[str, CalendarSettings]) -> Clo
         vector: the vector.
         calendars: calendars by id.
     """
-    events = [ClockEvent(e.at, e.kind, e.goal_seconds, e.event_id, e.seq) for e in vector.events]
+    events = [
+        ClockEvent(e.at, e.kind, e.goal_seconds, e.event_id, e.seq, _retime(vector, e, calendars))
+        for e in vector.events
+    ]
     skew = vector.options.worker_clock_skew_seconds
     now = vector.now
     if now is None:

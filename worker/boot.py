@@ -34,7 +34,7 @@ from worker.db.database import Database, utcnow
 from worker.db.records import DeadLetterRow
 from worker.queue.actors import declare_actors
 from worker.queue.broker import DeadLetters, RedisJanitor, make_broker
-from worker.queue.periodic import Ticker
+from worker.queue.periodic import Ticker, sweep
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.boot")
@@ -154,7 +154,11 @@ class Workers:
         self.ticker = Ticker(self.rt)
         self.ticker.start()
         if isinstance(broker, RedisBroker):
-            self.janitor = RedisJanitor(broker, self.rt.settings.broker.janitor_interval_s)
+            self.janitor = RedisJanitor(
+                broker,
+                self.rt.settings.broker.janitor_interval_s,
+                on_data_lost=lambda: sweep(self.rt, broker_lost=True),
+            )
             self.janitor.start()
 
     def stop(self) -> None:

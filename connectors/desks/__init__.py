@@ -95,12 +95,25 @@ class DeskClient(Protocol):
         """
         ...
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         """
-        Move ticket ``key`` to the desk status the admin mapped to ``status``.
+        Move ticket ``key`` to the desk status the admin mapped to ``status``, exactly once.
 
         ``status`` is a deskpilot status category (``resolved``, ``pending_requester``,
-        ``in_progress``…). Moving a ticket to the state it is already in is success.
+        ``in_progress``…). Moving a ticket to the state it is already in is success. Before any
+        resend — a retry after an error or a timeout, or ``resend=True`` when an earlier attempt
+        may have been applied — the ticket's status is read and nothing is sent if it is there.
+        """
+        ...
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        """
+        Ticket ``key`` as the desk's API shows it now, with its comments, read with deskpilot's
+        own credentials: a poll-form delivery (``source="fetch"``), like one ``poll`` returns.
+
+        An unsigned webhook (Jira ``unsigned: true``, a Salesforce Outbound Message) only says
+        "look at this ticket": deskpilot acts on this answer, never on that payload. An unknown
+        ticket raises ``NotFoundError``; a key the desk cannot have ``RejectedError``.
         """
         ...
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -81,7 +81,7 @@ SALESFORCE_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urge
 MAX_COMMENT_BYTES = 4000
 POLL_FIELDS = (
     "Id", "CaseNumber", "Subject", "Description", "Status", "Priority", "Origin", "Type",
-    "OwnerId", "ContactId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
+    "OwnerId", "ContactId", "AccountId", "ContactEmail", "SuppliedEmail", "IsClosed", "IsDeleted",
     "CreatedDate", "LastModifiedDate", "SystemModstamp",
 )  # fmt: skip
 COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"
@@ -259,7 +259,7 @@ class SalesforceDesk:
 
         return self._authorised(lambda: self._t.retrying(once))
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -267,7 +267,19 @@ class SalesforceDesk:
                 f"no Case Status mapped to deskpilot status {status!r}; set options.status_map.{status}",
                 system=self._t.system,
             ) from None
-        self._update(key, {"Status": target}, "salesforce.transition")
+        call = "salesforce.transition"
+
+        def there() -> bool:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            case = self._t.send("GET", path, call=call, params={"fields": "Status"}).json()
+            return str((case or {}).get("Status")) == target
+
+        def move() -> None:
+            path = f"{self._api}/sobjects/Case/{self._case_id(key, call, retry=False)}"
+            headers = {"Sforce-Auto-Assign": "FALSE"}
+            self._t.send("PATCH", path, call=call, json={"Status": target}, headers=headers)
+
+        self._authorised(lambda: self._t.change_once(there, move, resend=resend))
 
     def assign(self, key: str, assignee: str) -> None:
         self._update(key, {"OwnerId": assignee}, "salesforce.assign")
@@ -365,6 +377,23 @@ class SalesforceDesk:
             f"SELECT {fields}, {comments} FROM Case WHERE SystemModstamp >= "  # noqa: S608
             f"{start:%Y-%m-%dT%H:%M:%SZ}{scope} ORDER BY SystemModstamp, Id"
         )
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        call = "salesforce.fetch_ticket"
+
+        def read() -> list[Any]:
+            case_id = self._case_id(key, call)
+            fields = ", ".join((*POLL_FIELDS, *self.options.extra_fields))
+            comments = f"(SELECT {COMMENT_FIELDS} FROM CaseComments ORDER BY CreatedDate)"  # noqa: S608
+            # case_id matched _CASE_ID (letters and digits only): nothing to escape.
+            soql = f"SELECT {fields}, {comments} FROM Case WHERE Id = '{case_id}'"  # noqa: S608
+            return self._query(soql, call)
+
+        records = self._authorised(read)
+        if not records:
+            raise NotFoundError(f"{call}: no case {key}", system=self._t.system)
+        updated = str(records[0].get("SystemModstamp") or "")
+        return replace(self._delivery(records[0], updated), source="fetch")
 
     def _delivery(self, record: Any, updated: str) -> RawDelivery:
         record = dict(record)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -243,7 +243,7 @@ class ZendeskDesk:
 
         return self._t.retrying(once)
 
-    def transition(self, key: str, status: str) -> None:
+    def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         try:
             target = self.options.status_map[status]
         except KeyError:
@@ -254,7 +254,17 @@ class ZendeskDesk:
         change: dict[str, str | int] = (
             {"custom_status_id": int(target)} if target.isdigit() else {"status": target}
         )
-        self._update(key, change, "zendesk.transition")
+        self.check_scopes()
+        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+
+        def there() -> bool:
+            ticket = self._t.send("GET", path, call="zendesk.transition").json().get("ticket") or {}
+            return all(str(ticket.get(k)) == str(v) for k, v in change.items())
+
+        def move() -> None:
+            self._t.send("PUT", path, call="zendesk.transition", json={"ticket": change})
+
+        self._t.change_once(there, move, resend=resend)
 
     def assign(self, key: str, assignee: str) -> None:
         change: dict[str, str | int] = (
@@ -388,6 +398,17 @@ class ZendeskDesk:
             state = state.seen(parse_time(updated) if updated else None)
             deliveries.append(self._delivery(ticket, updated))
         return deliveries, state
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        self.check_scopes()
+        ticket_id = _ticket_id(key)
+        call = "zendesk.fetch_ticket"
+        found = self._t.json("GET", f"/api/v2/tickets/{ticket_id}.json", call=call)
+        ticket = (found or {}).get("ticket") or {}
+        comments = list(self._comments(ticket_id, call, send=False))
+        updated = str(ticket.get("updated_at") or "")
+        delivery = poll_delivery(self.desk_type, ticket_id, updated, ticket, comments)
+        return replace(delivery, source="fetch")
 
     def _delivery(self, ticket: Any, updated: str) -> RawDelivery:
         comments: list[Any] = []

@@ -104,17 +104,18 @@ def classify_ldap_error(exc: LDAPException, *, system: str, action: str) -> Desk
 def _classify_result(exc: LDAPOperationResult, *, system: str, action: str) -> DeskpilotError:
     code = exc.result if isinstance(exc.result, int) else rc.RESULT_OTHER
     text = f"{action}: {exc.description} ({code}) {exc.message or ''}".strip()
+    # A result code is the server's own answer: the operation was refused, nothing changed.
     if code in _AUTH_CODES:
-        return AuthError(text, system=system)
+        return AuthError(text, system=system, answered=True)
     if code == rc.RESULT_NO_SUCH_OBJECT:
-        return NotFoundError(text, system=system)
+        return NotFoundError(text, system=system, answered=True)
     if code in _TRANSIENT_CODES:
-        return UnavailableError(text, system=system)
+        return UnavailableError(text, system=system, answered=True)
     if code == rc.RESULT_UNWILLING_TO_PERFORM and any(
         hint in (exc.message or "").lower() for hint in _TRANSIENT_HINTS
     ):
-        return UnavailableError(text, system=system)
-    return RejectedError(text, system=system)
+        return UnavailableError(text, system=system, answered=True)
+    return RejectedError(text, system=system, answered=True)
 
 
 def result_code(exc: LDAPException) -> int | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import select
 import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
-from connectors.errors import NotFoundError, RejectedError
+from connectors.errors import NotFoundError, RejectedError, UnavailableError, UnreachableError
 from connectors.identity.ldap import (
     BASE,
     NONE,
@@ -101,13 +102,21 @@ class LdapSession:
             conn.bind()
         except LDAPException as exc:
             close_quietly(conn)
-            raise classify_ldap_error(exc, system=self.system, action="bind") from exc
+            error = classify_ldap_error(exc, system=self.system, action="bind")
+            if isinstance(error, UnavailableError) and not error.answered:
+                # Nothing was sent yet: connecting, StartTLS and binding come before any change.
+                raise UnreachableError(str(error.args[0]), system=self.system) from exc
+            raise error from exc
         return conn
 
     def run(self, action: str, operation: Callable[[Connection], T]) -> T:
         """Run ``operation`` on the shared connection; classify whatever it raises."""
         with self._lock:
-            if self._conn is None or self._conn.closed:
+            if self._conn is not None and (self._conn.closed or _peer_closed(self._conn)):
+                # The server went away (restarted, stopped) since the last call: a change sent
+                # on this connection would fail without saying whether it was done.
+                self._drop()
+            if self._conn is None:
                 self._conn = self.connect()
             try:
                 return operation(self._conn)
@@ -230,6 +239,20 @@ class LdapSession:
             while self._listings:
                 _, (conn, _cookie) = self._listings.popitem()
                 close_quietly(conn)
+
+
+def _peer_closed(conn: Connection) -> bool:
+    """Whether the server has closed ``conn``'s socket (seen without sending anything)."""
+    sock = conn.socket
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    # An idle LDAP connection has nothing to read unless the server closed it (or sent a
+    # notice of disconnection, after which it closes it anyway).
+    return bool(readable)
 
 
 def _entries(response: Iterable[Mapping[str, Any]] | None) -> list[Entry]:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from intake.model import Attachment, Comment, Person, Priority, StatusCategory
 from intake.normalize.adf import adf_to_text
 from intake.normalize.mapping import priority_by_name, status_by_name, status_override
+from intake.normalize.own_text import own_text_adf
 from intake.webhooks.node import Node
 
 _CATEGORY: Mapping[str, StatusCategory] = {
@@ -108,6 +109,7 @@ def jira_comment(node: Node) -> Comment:
         public=True if public is None else public,
         author=jira_person(node.get("author")),
         created_at=node.get("created").instant(),
+        own_text=own_text_adf(node.get("body")),
     )
 
 

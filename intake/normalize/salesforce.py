@@ -29,6 +29,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_by_name, status_by_name
+from intake.normalize.own_text import own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
 from intake.webhooks.errors import MalformedPayloadError, UnsupportedEventError
@@ -146,6 +147,7 @@ def build_ticket(
         updated_at=record.get("LastModifiedDate").instant()
         or record.get("SystemModstamp").instant(),
         desk_id=case_id,
+        organisation=record.get("AccountId").text(),
     )
 
 
@@ -169,12 +171,14 @@ def case_comment(node: Node) -> Comment:
         if author_id
         else None
     )
+    body = node.get("CommentBody").text() or ""
     return Comment(
         id=node.req("Id").req_text(),
-        body=node.get("CommentBody").text() or "",
+        body=body,
         public=node.get("IsPublished").flag() is True,
         author=author,
         created_at=node.get("CreatedDate").instant(),
+        own_text=own_text_plain(body),
     )
 
 

@@ -29,6 +29,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_override, status_override
+from intake.normalize.own_text import own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
 from intake.webhooks.errors import MalformedPayloadError
@@ -150,9 +151,10 @@ def build_ticket(
     sys_id = _required(record, "sys_id")
     table = _table(doc, record, number)
     field = _requester_field(table)
-    requester = _user(doc.get("requester"), record, field) or _user(Node(None), record, "opened_by")
-    if requester is None:
+    subject = _user(doc.get("requester"), record, field) or _user(Node(None), record, "opened_by")
+    if subject is None:
         raise MalformedPayloadError(f"missing required field {record.path}.{field}")
+    requester, extra = _asker(doc, table, subject)
     status, status_raw = snow_status(table, record, options)
     priority, priority_raw = snow_priority(record, options)
     return Ticket(
@@ -173,11 +175,35 @@ def build_ticket(
         labels=tuple(
             t.strip() for t in (display(record.get("sys_tags")) or "").split(",") if t.strip()
         ),
-        custom_fields=_custom_fields(record),
+        custom_fields={**_custom_fields(record), **extra},
         created_at=instant(record.get("sys_created_on")),
         updated_at=instant(record.get("sys_updated_on")),
         desk_id=sys_id,
+        organisation=display(record.get("company")),
     )
+
+
+def _asker(doc: Node, table: str, subject: Person) -> tuple[Person, dict[str, str]]:
+    """
+    Who asked, and the person a requested item is for when that is someone else.
+
+    On a requested item ``requested_for`` is the person the request is for, not necessarily
+    who raised it: when the body names ``opened_by`` (an object with an e-mail) and it is
+    another person, they are the requester and ``requested_for`` becomes the "Requested for"
+    field the planner reads the target from.
+    """
+    if table not in ("sc_req_item", "sc_request"):
+        return subject, {}
+    opener = _user(doc.get("opened_by"), Node(None), "opened_by")
+    if opener is None or opener.email is None or _same(opener, subject):
+        return subject, {}
+    return opener, {"Requested for": subject.email or subject.name or subject.id}
+
+
+def _same(one: Person, other: Person) -> bool:
+    if one.email and other.email:
+        return one.email.casefold() == other.email.casefold()
+    return one.id == other.id
 
 
 def _required(record: Node, field: str) -> str:
@@ -202,12 +228,14 @@ def journal_comment(node: Node) -> Comment:
     """A ``sys_journal_field`` row: ``comments`` are public, ``work_notes`` internal."""
     element = value(node.get("element")) or "comments"
     author = value(node.get("sys_created_by"))
+    body = display(node.get("value")) or ""
     return Comment(
         id=_required(node, "sys_id"),
-        body=display(node.get("value")) or "",
+        body=body,
         public=element == "comments",
         author=Person(id=author) if author else None,
         created_at=instant(node.get("sys_created_on")),
+        own_text=own_text_plain(body),
     )
 
 

@@ -36,6 +36,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_override, status_override
+from intake.normalize.own_text import own_text_html, own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
 from intake.webhooks.errors import MalformedPayloadError, UnsupportedEventError
@@ -147,6 +148,7 @@ def build_ticket(
         created_at=node.get("created_at").instant(),
         updated_at=node.get("updated_at").instant(),
         desk_id=ticket_id,
+        organisation=node.get("organization_id").text(),
     )
 
 
@@ -263,23 +265,33 @@ def _event_specific(name: str, doc: Node, ticket: Ticket, at: datetime) -> list[
 
 def _event_comment(node: Node, at: datetime) -> Comment:
     author = node.get("author")
+    body = node.get("body").text() or ""
     return Comment(
         id=node.req("id").req_text(),
-        body=node.get("body").text() or "",
+        body=body,
         public=node.get("is_public").flag() is not False,
+        # The payload's address is kept for display only: commands resolve author.id.
         author=_person(author.get("id"), author.get("email"), author.get("name")),
         created_at=at,
+        own_text=_own_text(node.get("html_body").text(), body),
     )
+
+
+def _own_text(html: str | None, body: str) -> str:
+    """HTML when the desk gives it (``html_body`` keeps blockquotes), else the plain body."""
+    return own_text_html(html) if html else own_text_plain(body)
 
 
 def api_comment(node: Node) -> Comment:
     """A comment from ``/tickets/{id}/comments`` (``public`` flag, ``author_id``)."""
+    body = node.get("plain_body").text() or node.get("body").text() or ""
     return Comment(
         id=node.req("id").req_text(),
-        body=node.get("plain_body").text() or node.get("body").text() or "",
+        body=body,
         public=node.get("public").flag() is not False,
         author=_person(node.get("author_id")),
         created_at=node.get("created_at").instant(),
+        own_text=_own_text(node.get("html_body").text(), node.get("body").text() or body),
     )
 
 

@@ -39,6 +39,18 @@ ISSUE = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/(IT-[0-9]+)$")
 COMMENTS = re.compile(re.escape(JIRA) + r"/rest/servicedeskapi/request/IT-[0-9]+/comment(\?.*)?$")
 TRANSITIONS = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/transitions(\?.*)?$")
 USERS = {account_id(login): login for login, *_ in PEOPLE}
+EDITMETA = re.compile(re.escape(JIRA) + r"/rest/api/3/issue/IT-[0-9]+/editmeta$")
+TEXT_FIELD = {
+    "required": False,
+    "schema": {
+        "type": "string",
+        "custom": "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
+        "customId": 10099,
+    },
+    "name": "deskpilot state",
+    "key": FIELD,
+    "operations": ["set"],
+}
 
 
 @contextmanager
@@ -85,6 +97,7 @@ def _jira_site(rsps: responses.RequestsMock) -> list[tuple[str, Any]]:
     rsps.add(responses.GET, TRANSITIONS, json=offered)
     rsps.add(responses.POST, TRANSITIONS, status=204)
     rsps.add_callback(responses.GET, f"{JIRA}/rest/api/3/user", callback=_user)
+    rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
     return puts
 
 
@@ -160,6 +173,7 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             queue_state(w.rt, session, ticket, TicketOutcome.WAITING_APPROVAL)
             queue_state(w.rt, session, ticket, TicketOutcome.RESOLVED)
         older, newer = _pending(w, OutboxRow)
+        rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
         rsps.add(
             responses.PUT,
             JIRA + "/rest/api/3/issue/IT-3",
@@ -174,7 +188,7 @@ def test_an_older_state_never_overwrites_a_newer_one(database_url: str) -> None:
             row = session.get(OutboxRow, older)
             assert row is not None
             assert (row.state, row.desk_ref) == ("sent", "superseded")
-        assert [c.request.method for c in rsps.calls] == ["PUT"]
+        assert [c.request.method for c in rsps.calls] == ["GET", "PUT"]
 
 
 def _pending(w: World, table: Any) -> list[int]:

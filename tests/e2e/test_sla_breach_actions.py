@@ -8,7 +8,8 @@ from sla.config import SlaSettings
 from sla.definition import compile_sla
 from tests.integration.playbooks.world import world
 from worker.clocks.slaclock import update_sla
-from worker.db.tables import OutboxRow, TicketEventRow
+from worker.db.records import SlaClockRow
+from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
 
 SLA = {
     "policies": [
@@ -49,3 +50,33 @@ def test_breach_bumps_priority_and_reassigns_exactly_once(database_url: str) -> 
             ).all()
         assert sorted(kinds) == ["assign", "priority"]
         assert [event["priority"] for event in recorded] == ["high"]  # re-targets our clocks
+
+
+ROUTED = {
+    "policies": [
+        {"name": "vip", "match": {"customer": ["Maria@Example.com"]},
+         "goals": {"resolution": {"goal": "1h", "clock": "calendar"}}},
+        {"name": "everyone", "goals": {"resolution": {"goal": "8h", "clock": "calendar"}}},
+    ]
+}  # fmt: skip
+
+
+def test_a_policy_matched_by_customer_sets_the_stored_clock(database_url: str) -> None:
+    """The worker passes the requester (and group, organisation) to policy selection."""
+    with world(database_url) as w:
+        w.rt.sla = compile_sla(SlaSettings.model_validate(ROUTED))
+        w.ticket("IT-32", "maria", "The coffee machine in room 4 is leaking", "Water everywhere.")
+        w.ticket("IT-33", "tom", "The coffee machine in room 5 is leaking", "Water everywhere.")
+        w.drain()
+        for key in ("IT-32", "IT-33"):
+            update_sla(w.rt, w.ticket_row(key).id)
+        with w.rt.db.session() as session:
+            stored: dict[str, str | None] = dict(
+                session.execute(
+                    select(TicketRow.key, SlaClockRow.policy)
+                    .join(SlaClockRow, SlaClockRow.ticket_id == TicketRow.id)
+                    .where(SlaClockRow.metric == "resolution")
+                ).all()
+            )
+
+        assert stored == {"IT-32": "vip", "IT-33": "everyone"}

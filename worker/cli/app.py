@@ -46,9 +46,11 @@ def _settings(config: Path | None) -> AppSettings:
 @app.command()
 def check(config: Annotated[Path, typer.Argument(help="The YAML configuration file.")]) -> None:
     """Validate a configuration file and the playbooks it uses; print every problem."""
-    from worker.cli.check import check_everything
+    from worker.cli.check import check_everything, warnings_for
 
     problems = check_everything(config)
+    for warning in warnings_for(config):
+        typer.echo(f"warning {warning}")
     for problem in problems:
         typer.echo(f"error {problem}")
     if problems:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from playbooks.load import builtin_library_dir, check_library
-from sla.check import check_sla_settings
-from worker.config import AppSettings, ConfigError, load_config
+from sla.check import check_sla_settings, sla_warnings
+from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
 
 
 def check_everything(path: Path) -> list[str]:
@@ -19,6 +19,15 @@ def check_everything(path: Path) -> list[str]:
     problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
     problems += [f"{path}: {p}" for p in _secrets(settings)]
     return problems
+
+
+def warnings_for(path: Path) -> list[str]:
+    """What the config at ``path`` allows but an admin should look at (empty when it is invalid)."""
+    try:
+        settings = load_config(path)
+    except ConfigError:
+        return []
+    return [f"{path}: {w}" for w in sla_warnings(settings.sla)]
 
 
 def _secrets(settings: AppSettings) -> list[str]:
@@ -35,11 +44,18 @@ def _secrets(settings: AppSettings) -> list[str]:
         for k, ref in d.credentials.items()
     ]
     refs += [(f"web.api_tokens.{t.name}", t.token) for t in settings.web.api_tokens]
+    tokens = {f"web.api_tokens.{t.name}" for t in settings.web.api_tokens}
     for where, ref in refs:
         if ref is None:
             continue
         try:
-            ref.resolve()
+            value = ref.resolve()
         except ConfigError as exc:
             problems.append(f"{where}: {exc.problems[0]}")
+            continue
+        if where in tokens and len(value) < MIN_TOKEN_CHARS:
+            problems.append(
+                f"{where}: the token has {len(value)} characters; use {MIN_TOKEN_CHARS} or more "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
     return problems

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from intake.model import Priority, TicketEvent
 from playbooks.outbox import OutboxKind
 from sla.clock import ClockResult
-from sla.definition import BreachAction, Policy, SlaDefinitions, compile_sla
+from sla.definition import BreachAction, Policy, Routing, SlaDefinitions, compile_sla
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker.db import audit
@@ -59,9 +59,15 @@ _EVENTS = (
     .order_by(_EVENTS_TABLE.c.at, _EVENTS_TABLE.c.seq)
 )
 _TICKETS = cast(Table, TicketRow.__table__)
-_SUBJECT = select(_TICKETS.c.id, _TICKETS.c.desk, _TICKETS.c.intent, _TICKETS.c.priority).where(
-    _TICKETS.c.id == bindparam("b_ticket")
-)
+_SUBJECT = select(
+    _TICKETS.c.id,
+    _TICKETS.c.desk,
+    _TICKETS.c.intent,
+    _TICKETS.c.priority,
+    _TICKETS.c.team,
+    _TICKETS.c.requester,
+    _TICKETS.c.snapshot["organisation"].as_string().label("organisation"),
+).where(_TICKETS.c.id == bindparam("b_ticket"))
 _STORED = select(_CLOCKS.c.metric).where(_CLOCKS.c.ticket_id == bindparam("b_ticket"))
 _PENDING_TIMERS = select(_TIMERS.c.ref, _TIMERS.c.id).where(
     _TIMERS.c.ticket_id == bindparam("b_ticket"),
@@ -87,6 +93,16 @@ class SlaSubject(Protocol):
     desk: str
     intent: str | None
     priority: str
+    team: str | None
+    requester: str | None
+
+
+def routing_of(ticket: SlaSubject) -> Routing:
+    """The organisation, group and customer SLA policies may match on."""
+    organisation = getattr(ticket, "organisation", None)
+    if organisation is None and isinstance(getattr(ticket, "snapshot", None), dict):
+        organisation = ticket.snapshot.get("organisation")  # type: ignore[attr-defined]
+    return Routing.of(organisation=organisation, group=ticket.team, customer=[ticket.requester])
 
 
 def evaluate(
@@ -97,8 +113,9 @@ def evaluate(
     events: list[TicketEvent] = [event_from_json(data) for data in rows]
     defs = definitions(rt)
     priority = Priority(ticket.priority)
-    results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now)
-    return results, defs.select_policy(ticket.desk, ticket.intent, priority)
+    routing = routing_of(ticket)
+    results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now, routing=routing)
+    return results, defs.select_policy(ticket.desk, ticket.intent, priority, routing)
 
 
 def update_sla(rt: Runtime, ticket_id: int) -> int:

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -83,6 +84,8 @@ class TicketRow(Base):
     stage: Mapped[str] = mapped_column(String(24), default="received")
     """received → classified → planned → waiting_approval/applying → done (see pipeline.STAGES)."""
     stage_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message processing the ticket (``worker.queue.claim``); its retry takes it back."""
     intent: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     """resolved | waiting_approval | escalated | not_account | suggested | refused."""
@@ -168,6 +171,8 @@ class RunRow(Base):
     """For time-bound access: when the grant is revoked."""
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message applying the run (``worker.queue.claim``); its retry takes it back."""
 
 
 class StepRow(Base):
@@ -212,6 +217,10 @@ class ApprovalRow(Base):
     directory_login: Mapped[str | None] = mapped_column(String(320))
     stage: Mapped[int] = mapped_column(Integer, default=0)
     """Which approval stage this approval counts for (N of M, manager then security…)."""
+    stages: Mapped[list[int] | None] = mapped_column(JSON)
+    """Every stage it counts for (one per catalogue item its approver may approve)."""
+    plan_digest: Mapped[str | None] = mapped_column(String(64))
+    """The plan version approved (``playbooks.planned.plan_digest``)."""
     verdict: Mapped[str] = mapped_column(String(16))
     """approved | rejected | refused (not allowed to approve)."""
     reason: Mapped[str | None] = mapped_column(Text)
@@ -244,6 +253,8 @@ class OutboxRow(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The message sending the row (``worker.queue.claim``); its retry takes it back."""
 
 
 class TimerRow(Base):

@@ -68,7 +68,12 @@ def recorded_approvals(db: Executor, run_id: int) -> tuple[RecordedApproval, ...
     rows = core(db).execute(_APPROVALS_OF_RUN, {"b_run": run_id})
     return tuple(
         RecordedApproval(
-            a.directory_user or a.approver, a.directory_login or a.approver, a.stage, a.at
+            a.directory_user or a.approver,
+            a.directory_login or a.approver,
+            a.stage,
+            a.at,
+            tuple(a.stages or ()),
+            a.plan_digest,
         )
         for a in rows
     )

@@ -19,6 +19,7 @@ from typing import Protocol, cast
 
 import structlog
 from sqlalchemy import ColumnElement, Connection, Table, Update, bindparam, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
@@ -27,6 +28,7 @@ from playbooks.outbox import OutboxKind
 from worker.db import audit
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
 from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
+from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.secretlinks import redact_links
 from worker.runtime import Runtime
@@ -120,6 +122,8 @@ class _Claimed:
     body: str
     marker: str
     stale: bool
+    resend: bool
+    """An earlier attempt claimed the row: what it sent may have been applied."""
 
 
 def writeback(rt: Runtime, outbox_id: int) -> bool:
@@ -152,19 +156,14 @@ def _deliver(rt: Runtime, ticket_id: int, by: str, key: int) -> int:
     try:
         for item in claimed:
             try:
-                ref = (
-                    "superseded"
-                    if item.stale
-                    else _send(rt, item.desk, item.key, item.kind, item.body, item.marker)
-                )
+                ref = "superseded" if item.stale else _send(rt, item)
             except PermanentError as exc:
                 results.append((item.id, "failed", None, str(exc)))
                 log.error("writeback.failed", outbox_id=item.id, kind=item.kind, error=str(exc))
                 continue
             results.append((item.id, "sent", ref, None))
     except Exception:
-        _finish(rt, ticket_id, claimed, results)
-        _release(rt, [item.id for item in claimed[len(results) :]])
+        _record_then_release(rt, ticket_id, claimed, results)
         raise
     _finish(rt, ticket_id, claimed, results)
     sent = {
@@ -187,7 +186,12 @@ def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
         # One UPDATE ... RETURNING claims atomically: a concurrent worker gets the other rows.
         rows = connection.execute(
             _CLAIM[by],
-            {"b_key": key, "b_now": now, "b_stale": older_than(now, rt.settings.runtime.lease_s)},
+            {
+                "b_key": key,
+                "b_now": now,
+                "b_stale": older_than(now, rt.settings.runtime.lease_s),
+                "b_token": claim_token(),
+            },
         ).all()
         if not rows:
             return []
@@ -202,6 +206,7 @@ def _claim(rt: Runtime, ticket_id: int, by: str, key: int) -> list[_Claimed]:
                 row.body,
                 row.marker,
                 row.kind == OutboxKind.FIELD and _superseded(connection, ticket_id, row.id),
+                row.attempts > 1,
             )
             for row in sorted(rows, key=lambda r: int(r.id))
         ]
@@ -219,18 +224,37 @@ def _superseded(connection: Connection, ticket_id: int, outbox_id: int) -> bool:
 
 
 def _claim_by(column: ColumnElement[int]) -> Update:
-    """Claim the pending rows (or those sending past their lease) whose ``column`` is ``b_key``."""
+    """
+    Claim the rows whose ``column`` is ``b_key``: pending, sending past their lease, or sending
+    under this message's own claim (its retry, or its redelivery after a worker died).
+    """
     return (
         update(_OUTBOX)
         .where(
             column == bindparam("b_key"),
             or_(
                 _OUTBOX.c.state == "pending",
-                (_OUTBOX.c.state == "sending") & (_OUTBOX.c.updated_at < bindparam("b_stale")),
+                (_OUTBOX.c.state == "sending")
+                & (
+                    (_OUTBOX.c.updated_at < bindparam("b_stale"))
+                    | (_OUTBOX.c.claimed_by == bindparam("b_token"))
+                ),
             ),
         )
-        .values(state="sending", updated_at=bindparam("b_now"), attempts=_OUTBOX.c.attempts + 1)
-        .returning(_OUTBOX.c.id, _OUTBOX.c.desk, _OUTBOX.c.kind, _OUTBOX.c.body, _OUTBOX.c.marker)
+        .values(
+            state="sending",
+            updated_at=bindparam("b_now"),
+            attempts=_OUTBOX.c.attempts + 1,
+            claimed_by=bindparam("b_token"),
+        )
+        .returning(
+            _OUTBOX.c.id,
+            _OUTBOX.c.desk,
+            _OUTBOX.c.kind,
+            _OUTBOX.c.body,
+            _OUTBOX.c.marker,
+            _OUTBOX.c.attempts,
+        )
     )
 
 
@@ -259,10 +283,10 @@ _LATER_STATE_SENT = (
 """Statements built once: every ticket's writeback runs them."""
 
 
-def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: str) -> str | None:
-    desk = rt.desks[desk_name]
+def _send(rt: Runtime, item: _Claimed) -> str | None:
+    desk, key, kind, body = rt.desks[item.desk], item.key, item.kind, item.body
     if kind == OutboxKind.TRANSITION:
-        desk.transition(key, body)
+        desk.transition(key, body, resend=item.resend)
         return None
     if kind == OutboxKind.FIELD:
         change = json.loads(body)
@@ -274,7 +298,9 @@ def _send(rt: Runtime, desk_name: str, key: str, kind: str, body: str, marker: s
     if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
-    posted = desk.post_comment(key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=marker)
+    posted = desk.post_comment(
+        key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=item.marker
+    )
     log.info("writeback.posted", kind=kind, created=posted.created)
     return posted.comment_id
 
@@ -373,13 +399,26 @@ def _record_as_event(
     )
 
 
-def _release(rt: Runtime, outbox_ids: Sequence[int]) -> None:
-    # A transient failure: give the rows back so the retry (or the sweeper) can claim them at once.
-    if not outbox_ids:
-        return
-    with rt.db.connect() as connection:
-        connection.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == "sending")
-            .values(state="pending", updated_at=rt.clock())
-        )
+def _record_then_release(
+    rt: Runtime,
+    ticket_id: int,
+    claimed: Sequence[_Claimed],
+    results: Sequence[tuple[int, str, str | None, str | None]],
+) -> None:
+    """
+    After a failure: record what was sent and give the rest back, so the retry (or the sweeper)
+    can claim them at once. Best effort: when the database is what failed, the retry of the same
+    message takes its claim back anyway, and the desk's marker check finds what was sent.
+    """
+    try:
+        _finish(rt, ticket_id, claimed, results)
+        unsent = [item.id for item in claimed[len(results) :]]
+        if unsent:
+            with rt.db.connect() as connection:
+                connection.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(unsent), OutboxRow.state == "sending")
+                    .values(state="pending", updated_at=rt.clock(), claimed_by=None)
+                )
+    except SQLAlchemyError as exc:
+        log.warning("writeback.release_failed", ticket_id=ticket_id, error=type(exc).__name__)

@@ -18,7 +18,7 @@ from worker.clocks import reconcile, slaclock
 from worker.inbound import ingest, poll
 from worker.outbound import digest, writeback
 from worker.queue import periodic, timers
-from worker.queue.broker import MAX_BACKOFF_MS
+from worker.queue.broker import MAX_RETRY_AFTER_MS
 from worker.queue.names import ActorName
 from worker.runs import commands, process
 from worker.runs.apply import apply_run
@@ -86,7 +86,7 @@ def _named(fn: Callable[..., Any], name: str) -> Callable[..., None]:
         except RateLimitedError as exc:
             # The vendor said when to come back: retry then, not on the generic backoff.
             delay_ms = int(max(exc.retry_after_s, 0.1) * 1000)
-            raise dramatiq.Retry(str(exc), delay=min(delay_ms, MAX_BACKOFF_MS)) from exc
+            raise dramatiq.Retry(str(exc), delay=min(delay_ms, MAX_RETRY_AFTER_MS)) from exc
 
     run.__name__ = run.__qualname__ = name
     return run

@@ -119,26 +119,40 @@ class Ticker:
                 log.warning("ticker.failed", error=str(exc))
 
 
-def sweep(rt: Runtime) -> dict[str, int]:
-    """Re-enqueue work whose message was lost or whose worker died; returns counts per kind."""
+def sweep(rt: Runtime, *, broker_lost: bool = False) -> dict[str, int]:
+    """
+    Re-enqueue work whose message was lost or whose worker died; returns counts per kind.
+
+    ``broker_lost``: the broker lost its data (Redis flushed or restarted empty), so no waiting
+    row has a message any more: every unclaimed row is sent again now, without waiting for its
+    lease (claimed rows are still leased to the worker handling them).
+    """
     lease = older_than(rt.clock(), rt.settings.runtime.lease_s)
     found: dict[ActorName, list[int]] = {}
     with rt.db.session() as session:
-        found[ActorName.INGEST] = _stale(
-            session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
-        )
-        found[ActorName.PROCESS_TICKET] = _stale(
-            session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
-        )
-        found[ActorName.APPLY_RUN] = _stale(
-            session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
-        )
-        found[ActorName.WRITEBACK] = _stale(
-            session,
-            OutboxRow,
-            or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
-            OutboxRow.updated_at < lease,
-        )
+        if broker_lost:
+            found[ActorName.INGEST] = _stale(session, InboxItem, InboxItem.state == "received")
+            found[ActorName.PROCESS_TICKET] = _stale(
+                session, TicketRow, TicketRow.stage == TicketStage.RECEIVED
+            )
+            found[ActorName.APPLY_RUN] = _stale(session, RunRow, RunRow.state == RunState.APPROVED)
+            found[ActorName.WRITEBACK] = _stale(session, OutboxRow, OutboxRow.state == "pending")
+        else:
+            found[ActorName.INGEST] = _stale(
+                session, InboxItem, InboxItem.state == "received", InboxItem.updated_at < lease
+            )
+            found[ActorName.PROCESS_TICKET] = _stale(
+                session, TicketRow, TicketRow.stage.in_(OPEN_STAGES), TicketRow.stage_at < lease
+            )
+            found[ActorName.APPLY_RUN] = _stale(
+                session, RunRow, RunRow.state.in_(APPLY_STATES), RunRow.updated_at < lease
+            )
+            found[ActorName.WRITEBACK] = _stale(
+                session,
+                OutboxRow,
+                or_(OutboxRow.state == "pending", OutboxRow.state == "sending"),
+                OutboxRow.updated_at < lease,
+            )
         _touch(session, found, rt.clock())
         session.execute(
             delete(PeriodicSlotRow).where(
@@ -173,17 +187,17 @@ def _touch(session: Session, found: dict[ActorName, list[int]], now: dt.datetime
         session.execute(
             update(TicketRow)
             .where(TicketRow.id.in_(found[ActorName.PROCESS_TICKET]))
-            .values(stage=TicketStage.RECEIVED, stage_at=now)
+            .values(stage=TicketStage.RECEIVED, stage_at=now, claimed_by=None)
         )
     if found[ActorName.APPLY_RUN]:
         session.execute(
             update(RunRow)
             .where(RunRow.id.in_(found[ActorName.APPLY_RUN]))
-            .values(state=RunState.APPROVED, updated_at=now)
+            .values(state=RunState.APPROVED, updated_at=now, claimed_by=None)
         )
     if found[ActorName.WRITEBACK]:
         session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(found[ActorName.WRITEBACK]))
-            .values(state="pending", updated_at=now)
+            .values(state="pending", updated_at=now, claimed_by=None)
         )

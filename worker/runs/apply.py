@@ -2,9 +2,16 @@
 Applying a run exactly once: steps in order, verified by reading back, compensated in reverse if
 one fails, and the run ended — state, outcome, notes and audit — in one transaction.
 
-The run is claimed (approved → applying, with a lease); each step is recorded and run exactly
-once by ``worker.runs.steps``. A bulk run goes through ``worker.runs.bulk_apply``, a run due on a
-later date through ``worker.runs.scheduled``.
+The run is claimed (approved → applying, with a lease) by the message applying it; the same
+message — its retry, or its redelivery after a worker died — takes the claim back at once
+(``worker.queue.claim``). Each step is recorded and run exactly once by ``worker.runs.steps``. A
+bulk run goes through ``worker.runs.bulk_apply``, a run due on a later date through
+``worker.runs.scheduled``.
+
+A failed attempt gives the claim back (best effort: the database may be what failed) and its
+message is retried. When the retries are spent and a step still fails, the run ends like a step
+that failed for good: the steps already applied are undone in reverse, the undo is read back, and
+the ticket is escalated with a note saying what was undone and what could not be.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.run_notes import failure_notes, result_notes
-from playbooks.steps import Verification, verify_step
+from playbooks.steps import Verification, compensation_of, verify_step
 from worker.db import audit
 from worker.db.store import detached, insert_ignore, older_than
 from worker.db.tables import RunRow, StepRow, TicketRow, TimerRow
 from worker.outbound.notes import run_facts
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.broker import MAX_RETRIES
+from worker.queue.claim import claim_token, last_attempt
 from worker.runs.bulk_apply import apply_bulk
 from worker.runs.scheduled import due_later, schedule_run
 from worker.runs.secretlinks import unseal_link
@@ -62,11 +71,17 @@ _CLAIM = (
     .where(
         _RUNS.c.id == bindparam("b_id"),
         (_RUNS.c.state == RunState.APPROVED)
-        | ((_RUNS.c.state == RunState.APPLYING) & (_RUNS.c.updated_at < bindparam("b_stale"))),
+        | (
+            (_RUNS.c.state == RunState.APPLYING)
+            & (
+                (_RUNS.c.updated_at < bindparam("b_stale"))
+                | (_RUNS.c.claimed_by == bindparam("b_token"))
+            )
+        ),
     )
-    .values(state=RunState.APPLYING, updated_at=bindparam("b_now"))
+    .values(state=RunState.APPLYING, updated_at=bindparam("b_now"), claimed_by=bindparam("b_token"))
 )
-"""Claim an approved run, or one whose claim outlived its lease."""
+"""Claim an approved run, one whose claim outlived its lease, or one this message holds."""
 _START_APPLYING = (
     update(_TICKETS)
     .where(_TICKETS.c.id == bindparam("b_id"))
@@ -92,12 +107,24 @@ _FINISH_TICKET = (
 """Statements built once: constructing one costs more than running it."""
 
 
+class RetriesSpentError(Exception):
+    """A step still failed for a transient reason when its message's retries were spent."""
+
+
 def apply_run(rt: Runtime, run_id: int) -> RunState | None:
     """Apply run ``run_id`` if it is approved (or resume it); returns the run's new state."""
     claimed = _claim(rt, run_id)
     if claimed is None:
         return None
     run, ticket, plan = claimed
+    try:
+        return _apply(rt, run, ticket, plan)
+    except Exception:
+        release_run(rt, run_id)
+        raise
+
+
+def _apply(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
     if (later := due_later(plan, rt.clock())) is not None:
         return schedule_run(rt, run.id, ticket.id, later)
     if rt.library.get(run.playbook).bulk:
@@ -105,16 +132,19 @@ def apply_run(rt: Runtime, run_id: int) -> RunState | None:
     done: list[PlannedStep] = []
     try:
         for step in plan.changes:
-            run_step(rt, run, ticket, step, "apply")
+            try:
+                run_step(rt, run, ticket, step, "apply")
+            except TransientError as exc:
+                if not last_attempt():
+                    raise
+                spent = RetriesSpentError(f"still failing after {MAX_RETRIES + 1} attempts: {exc}")
+                raise StepFailedError(step, spent) from exc
             done.append(step)
-    except TransientError:
-        release_run(rt, run_id)
-        raise
     except StepUncertainError as uncertain:
         return _hand_over_uncertain(rt, run, ticket, uncertain)
     except StepFailedError as failure:
         return _fail(rt, run, ticket, plan, done, failure)
-    verifications = _verify(rt, run, plan)
+    verifications = _verify(rt, plan.changes)
     return _succeed(rt, run, ticket, plan, verifications)
 
 
@@ -122,7 +152,9 @@ def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
     now = rt.clock()
     with rt.db.connect() as connection:
         stale = older_than(now, rt.settings.runtime.lease_s)
-        won = connection.execute(_CLAIM, {"b_id": run_id, "b_now": now, "b_stale": stale})
+        won = connection.execute(
+            _CLAIM, {"b_id": run_id, "b_now": now, "b_stale": stale, "b_token": claim_token()}
+        )
         if not won.rowcount:
             return None
         run = detached(RunRow, connection.execute(_RUN, {"b_id": run_id}).one())
@@ -134,9 +166,20 @@ def _claim(rt: Runtime, run_id: int) -> tuple[RunRow, TicketRow, Plan] | None:
         return run, ticket, Plan.from_json(str(run.plan["json"]))
 
 
-def _verify(rt: Runtime, run: RunRow, plan: Plan) -> dict[int, Verification]:
-    """Read every changed step back from its system (recorded with the run's result)."""
-    return {step.index: verify_step(step, rt.directories) for step in plan.changes}
+def _verify(rt: Runtime, steps: Sequence[PlannedStep]) -> dict[int, Verification]:
+    """
+    Read every step back from its system. A system that cannot answer fails the attempt (it is
+    retried), unless the retries are spent: then that step is reported as not read back.
+    """
+    found = {}
+    for step in steps:
+        try:
+            found[step.index] = verify_step(step, rt.directories)
+        except TransientError as exc:
+            if not last_attempt():
+                raise
+            found[step.index] = Verification(False, f"could not be read back: {exc}")
+    return found
 
 
 def _succeed(
@@ -162,7 +205,7 @@ def _succeed(
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
         facts = run_facts(connection, run, plan, verifications, unseal=partial(unseal_link, rt))
-        return result_notes(rt.library.get(run.playbook), facts)
+        return result_notes(rt.library.get(run.playbook), facts, rt.settings.playbooks)
 
     _end_run(
         rt, run, ticket, state, outcome, {"verification_failures": failures}, records_and_notes
@@ -232,10 +275,16 @@ def _fail(
 ) -> RunState:
     compensation_errors = compensate(rt, run, ticket, done, "compensate")
     state = RunState.COMPENSATED if not compensation_errors else RunState.FAILED
+    kept = [
+        f"{step.description} (this cannot be undone automatically)"
+        for step in done
+        if compensation_of(step) is None and not step.manual
+    ]
     result = {
         "failed_step": failure.step.index,
         "error": str(failure.error),
         "compensation_errors": compensation_errors,
+        "not_undoable": kept,
     }
 
     def notes(connection: Connection) -> list[Note]:
@@ -246,7 +295,12 @@ def _fail(
             failed=(failure.step, str(failure.error)),
             unseal=partial(unseal_link, rt),
         )
-        return failure_notes(rt.library.get(run.playbook), facts, compensation_errors)
+        return failure_notes(
+            rt.library.get(run.playbook),
+            facts,
+            [*compensation_errors, *kept],
+            rt.settings.playbooks,
+        )
 
     _end_run(rt, run, ticket, state, TicketOutcome.ESCALATED, result, notes)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)
@@ -257,8 +311,9 @@ def _hand_over_uncertain(
     rt: Runtime, run: RunRow, ticket: TicketRow, uncertain: StepUncertainError
 ) -> RunState:
     body = (
-        f"deskpilot stopped before finishing **{uncertain.step.description}**: a worker crashed "
-        "while it ran, and this operation cannot be read back. Check the account (and whether "
+        f"deskpilot stopped before finishing **{uncertain.step.description}**: the attempt was "
+        "interrupted while the directory call was under way (a worker stopped, or the answer "
+        "never came), and this operation cannot be read back. Check the account (and whether "
         "the owner received a reset e-mail) before doing it again by hand."
     )
     result = {"uncertain_step": uncertain.step.index, "error": str(uncertain)}

@@ -22,8 +22,9 @@ from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
-from playbooks.planned import Plan
+from playbooks.planned import Plan, plan_digest
 from playbooks.policy import Decision
+from playbooks.template import render
 from worker.db import audit
 from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.db.tables import (
@@ -71,7 +72,8 @@ def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEv
         _claim(rt, row_id)
         return 0
     try:
-        command, problem = parse_command(comment.body), None
+        text = comment.own_text if comment.own_text is not None else comment.body
+        command, problem = parse_command(text), None
     except CommandError as exc:
         command, problem = None, str(exc)
     # The author is looked up before the comment is claimed: a transient desk failure leaves
@@ -148,6 +150,7 @@ def _verdict(
         approver_groups=groups,
         existing=existing,
         now=now,
+        plan_digest=plan_digest(plan),
     )
 
 
@@ -167,10 +170,10 @@ def _approve(
             run.id,
             comment,
             author,
-            verdict.stage,
+            verdict,
             "approved" if verdict.accepted else "refused",
-            verdict.reason,
             now,
+            plan_digest(Plan.from_json(str(run.plan["json"]))),
         )
         if verdict.accepted and verdict.complete:
             approved = compare_and_set(
@@ -195,7 +198,12 @@ def _approve(
             actor=author.label,
             ticket_id=ticket_id,
             run_id=run.id,
-            data={"reason": verdict.reason, "complete": verdict.complete, "stage": verdict.stage},
+            data={
+                "reason": verdict.reason,
+                "complete": verdict.complete,
+                "stage": verdict.stage,
+                "stages": list(verdict.stages),
+            },
         )
         if not verdict.accepted:
             queue_writeback(
@@ -224,28 +232,49 @@ def _record_approval(
     run_id: int,
     comment: Comment,
     author: Author,
-    stage: int | None,
-    verdict: str,
-    reason: str | None,
+    verdict: ApprovalVerdict,
+    answer: str,
     now: dt.datetime,
+    digest: str | None,
+    reason: str | None = None,
 ) -> None:
-    """One approver's answer on a run (once per approver: a repeat comment changes nothing)."""
-    insert_ignore(
-        session,
-        ApprovalRow,
-        {
-            "run_id": run_id,
-            "approver": author.label,
-            "directory_user": author.user.id if author.user else None,
-            "directory_login": author.user.login if author.user else None,
-            "stage": stage or 0,
-            "verdict": verdict,
-            "reason": reason,
-            "source": f"comment:{comment.id}",
-            "at": now,
-        },
-        ("run_id", "approver"),
+    """
+    One approver's answer on a run, once per approver: a repeat comment changes nothing, except
+    that a valid approval replaces the same person's earlier refused one, so the record shows
+    the approval that let the run apply (the refusal stays in the audit log).
+    """
+    values = {
+        "run_id": run_id,
+        "approver": author.label,
+        "directory_user": author.user.id if author.user else None,
+        "directory_login": author.user.login if author.user else None,
+        "stage": verdict.stage or 0,
+        "stages": list(verdict.stages) or None,
+        "plan_digest": digest,
+        "verdict": answer,
+        "reason": reason if reason is not None else verdict.reason,
+        "source": f"comment:{comment.id}",
+        "at": now,
+    }
+    if insert_ignore(session, ApprovalRow, values, ("run_id", "approver")) or answer != "approved":
+        return
+    session.execute(
+        update(ApprovalRow)
+        .where(
+            ApprovalRow.run_id == run_id,
+            ApprovalRow.approver == author.label,
+            ApprovalRow.verdict == "refused",
+        )
+        .values({k: v for k, v in values.items() if k not in ("run_id", "approver")})
     )
+
+
+def declined_reply(template: str | None, reason: str | None) -> str:
+    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
+    if template is None:
+        said = f" Reason: {reason}" if reason else ""
+        return f"Your request was reviewed and declined.{said}"
+    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
 
 
 def _reject(
@@ -286,7 +315,7 @@ def _reject(
         ):
             return
         _record_approval(
-            session, run.id, comment, author, verdict.stage, "rejected", command.reason, now
+            session, run.id, comment, author, verdict, "rejected", now, None, command.reason
         )
         session.execute(
             update(TicketRow)
@@ -295,15 +324,25 @@ def _reject(
                 stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
             )
         )
-        reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            OutboxKind.PUBLIC_REPLY,
-            f"Your request was reviewed and declined.{reason}",
-            f"rejected-{run.id}",
+            OutboxKind.INTERNAL_NOTE,
+            f"Rejected by {author.label}."
+            + (f" Reason: {command.reason}" if command.reason else ""),
+            f"rejected-note-{run.id}",
         )
+        replies = rt.settings.playbooks.replies
+        if replies.is_public("declined"):
+            queue_writeback(
+                rt,
+                session,
+                ticket,
+                OutboxKind.PUBLIC_REPLY,
+                declined_reply(replies.templates.get("declined"), command.reason),
+                f"rejected-{run.id}",
+            )
         queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,

@@ -15,6 +15,7 @@ from typing import cast
 
 import structlog
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
@@ -24,11 +25,13 @@ from playbooks.model import Playbook
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
 from playbooks.policy import RESET_INTENTS, Decision, counts_resets, decide
+from playbooks.template import TemplateRenderError
 from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
 from worker.db.store import insert_ignore, older_than, ticket_from_json
 from worker.db.tables import ClassificationRow, RunRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
+from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.bulk import bulk_verdict
 from worker.runtime import Runtime
@@ -42,17 +45,32 @@ def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
     if ticket is None:
         return None
     now = rt.clock()
-    classification: Classification = rt.classifier.classify(ticket, now=now)
-    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
-    verdict = _decide(rt, ticket, ticket_id, classification, decision.auto, decision.reason, now)
-    run_id, outbox = _record(
-        rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
-    )
+    try:
+        classification = _classify(rt, ticket_id, ticket, now)
+        decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
+        verdict = _decide(
+            rt, ticket, ticket_id, classification, decision.auto, decision.reason, now
+        )
+        run_id, outbox = _record(
+            rt, ticket_id, ticket, classification, decision.auto, decision.reason, verdict
+        )
+    except Exception:
+        _release(rt, ticket_id)
+        raise
     _dispatch(rt, ticket_id, run_id, verdict, outbox)
     log.info(
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
     )
     return verdict.outcome
+
+
+def _classify(rt: Runtime, ticket_id: int, ticket: Ticket, now: dt.datetime) -> Classification:
+    """The agent's correction (``/intent``) when there is one, else the classifier's reading."""
+    with rt.db.connect() as connection:
+        corrected = connection.scalar(_CORRECTED, {"b_id": ticket_id})
+    if corrected:
+        return rt.classifier.corrected(ticket, corrected, now=now)
+    return rt.classifier.classify(ticket, now=now)
 
 
 def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
@@ -64,6 +82,7 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
                 "b_id": ticket_id,
                 "b_stale": older_than(now, rt.settings.runtime.lease_s),
                 "b_now": now,
+                "b_token": claim_token(),
             },
         ).rowcount
         if not won:
@@ -71,6 +90,19 @@ def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
         snapshot = connection.scalar(_SNAPSHOT, {"b_id": ticket_id})
         assert snapshot is not None
         return ticket_from_json(snapshot)
+
+
+def _release(rt: Runtime, ticket_id: int) -> None:
+    """
+    Give the ticket back after a failed attempt (classification, planning or recording), so any
+    message may take it. Best effort: when the database is what failed, the retry of the same
+    message takes its claim back anyway (``worker.queue.claim``).
+    """
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_RELEASE, {"b_id": ticket_id, "b_now": rt.clock()})
+    except SQLAlchemyError as exc:
+        log.warning("ticket.release_failed", ticket_id=ticket_id, error=type(exc).__name__)
 
 
 _TICKETS = cast(Table, TicketRow.__table__)
@@ -81,13 +113,28 @@ _CLAIM = (
         (_TICKETS.c.stage == TicketStage.RECEIVED)
         | (
             (_TICKETS.c.stage == TicketStage.PROCESSING)
-            & (_TICKETS.c.stage_at < bindparam("b_stale"))
+            & (
+                (_TICKETS.c.stage_at < bindparam("b_stale"))
+                | (_TICKETS.c.claimed_by == bindparam("b_token"))
+            )
         ),
     )
-    .values(stage=TicketStage.PROCESSING, stage_at=bindparam("b_now"))
+    .values(
+        stage=TicketStage.PROCESSING, stage_at=bindparam("b_now"), claimed_by=bindparam("b_token")
+    )
 )
-"""Claim a received ticket (or one whose claim outlived its lease): built once, run per ticket."""
+"""Claim a received ticket, one whose claim outlived its lease, or one this message holds:
+built once, run per ticket."""
+_RELEASE = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("b_id"), _TICKETS.c.stage == TicketStage.PROCESSING)
+    .values(stage=TicketStage.RECEIVED, stage_at=bindparam("b_now"), claimed_by=None)
+)
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
+_CLASSIFICATIONS = cast(Table, ClassificationRow.__table__)
+_CORRECTED = select(_CLASSIFICATIONS.c.corrected_intent).where(
+    _CLASSIFICATIONS.c.ticket_id == bindparam("b_id")
+)
 _RUNS = cast(Table, RunRow.__table__)
 _RECENT_RESETS = (
     select(_RUNS.c.created_at)
@@ -148,25 +195,40 @@ def _decide(
         )
     if playbook.bulk:
         return bulk_verdict(rt, playbook, request, ticket_id, now)
-    plan = build_plan(
-        playbook,
-        request,
-        directory,
-        now=now,
-        settings=rt.settings.playbooks,
-        directories=rt.directories,
-    )
-    return _verdict_for(rt, playbook, plan, request, now)
+    try:
+        plan = build_plan(
+            playbook,
+            request,
+            directory,
+            now=now,
+            settings=rt.settings.playbooks,
+            directories=rt.directories,
+        )
+        return _verdict_for(rt, playbook, plan, request, now)
+    except TemplateRenderError as exc:
+        # A playbook bug, not a passing fault: retrying cannot help, so a person takes over now.
+        log.error("playbook.template_failed", playbook=playbook.name, error=str(exc))
+        note = (
+            f"deskpilot could not run the playbook `{playbook.name}`: a template failed "
+            f"({exc}). Nothing was changed. Handing this ticket to an agent; the playbook "
+            "needs fixing (`deskpilot check` shows such problems)."
+        )
+        return Verdict(
+            TicketOutcome.ESCALATED,
+            notes=[Note(OutboxKind.INTERNAL_NOTE, note, NotePurpose.PLAYBOOK_ERROR)],
+            reason=str(exc),
+        )
 
 
 def _verdict_for(
     rt: Runtime, playbook: Playbook, plan: Plan, request: PlanRequest, now: dt.datetime
 ) -> Verdict:
+    settings = rt.settings.playbooks
     if plan.kind != "apply":
-        return verdict_for(playbook, plan, None)
+        return verdict_for(playbook, plan, None, settings=settings)
     recent = _recent_resets(rt, request, now)
-    decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=recent)
-    return verdict_for(playbook, plan, decision)
+    decision = decide(playbook, plan, request, settings, recent_resets=recent)
+    return verdict_for(playbook, plan, decision, settings=settings)
 
 
 def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:

@@ -1,44 +1,55 @@
 """
-One step of a run, exactly once: recorded before and after under its idempotency key
-``desk:ticket:run:step:phase``, run through the directory, and undone in reverse when a later
-step fails.
+One step of a run against its directory, recorded before and after, exactly once.
 
-A step recorded ``done`` is never run again; a step recorded ``started`` by a worker that died
-is run again — directory operations are idempotent, so the directory reports "already so"
-instead of changing anything twice — except a one-shot step (a reset e-mail, a one-time
-password), which is marked ``uncertain`` and handed to a person.
+Each step has an idempotency key ``desk:ticket:run:step:phase``. A step recorded ``done`` is never
+run again. Where a failure happened decides what the record says:
+
+* **before the directory call** (finding the account, issuing a one-time password, the database):
+  nothing changed. The step is only recorded ``started`` once everything before the call has
+  succeeded, so a failure here leaves no trace that a retry could mistake for an interruption.
+* **during the call**: the connectors' error tree says whether the system certainly did nothing
+  (``connectors.errors.changed_nothing``: it answered with an error, was never reached, or asked
+  us to slow down) — the step is recorded ``pending`` — or whether the request may have been acted
+  on (a timeout or reset while waiting for the answer): it stays ``started``.
+* **after the call** (recording the result): the change happened. A one-shot step's result is
+  recorded with retries while the database is unavailable; an idempotent step is simply run again
+  by the retry, and the directory answers "already so".
+
+A one-shot step (a reset e-mail, a one-time password) found ``started`` by a retry is the one
+truly unknown case: it is recorded ``uncertain`` and handed to a person, never repeated.
 """
 
 from __future__ import annotations
 
 import secrets as pysecrets
 from collections.abc import Sequence
-from typing import cast
+from typing import NoReturn, cast
 
+import structlog
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
-from connectors.errors import PermanentError, TransientError
+from connectors.errors import PermanentError, TransientError, changed_nothing
 from connectors.identity import Change, DirectoryUser
 from playbooks.lifecycle import RunState, StepState
 from playbooks.planned import PlannedStep
-from playbooks.steps import compensations_for, execute_step
+from playbooks.steps import compensations_for, prepare_step, verify_step
 from worker.db import audit
-from worker.db.store import compare_and_set, insert_ignore
+from worker.db.outage import database_unavailable
+from worker.db.store import insert_ignore
 from worker.db.tables import RunRow, StepRow, TicketRow
 from worker.metrics import STEPS
 from worker.runs.secretlinks import LINK_KEY, public_after, seal_link, store_secret
 from worker.runtime import Runtime
 
-__all__ = [
-    "ONE_SHOT",
-    "SecretLinks",
-    "StepFailedError",
-    "StepUncertainError",
-    "compensate",
-    "release_run",
-    "run_step",
-    "step_key",
-]
+log = structlog.get_logger("deskpilot.apply")
+
+ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
+"""Operations that are not idempotent: running one twice sends a second e-mail or password.
+Every other operation is idempotent in the directory, so an interrupted one is simply run again."""
+RECORD_PATIENCE_S = 90.0
+"""How long a one-shot step's result is retried into an unavailable database."""
 
 
 class StepFailedError(Exception):
@@ -55,14 +66,20 @@ class StepUncertainError(Exception):
 
     def __init__(self, step: PlannedStep) -> None:
         super().__init__(
-            f"step {step.index} ({step.kind}) was interrupted by a worker crash; it cannot be read "
-            "back, so it is not repeated automatically"
+            f"step {step.index} ({step.kind}) was interrupted while the directory call was under "
+            "way; it cannot be read back, so it is not repeated automatically"
         )
         self.step = step
 
 
-_RUNS = cast(Table, RunRow.__table__)
 _STEPS = cast(Table, StepRow.__table__)
+_RUNS = cast(Table, RunRow.__table__)
+_STEP_STATE = select(_STEPS.c.state).where(_STEPS.c.idempotency_key == bindparam("b_key"))
+_SET_STATE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"))
+    .values(state=bindparam("state"), error=bindparam("error"))
+)
 _TOUCH_RUN = (
     update(_RUNS).where(_RUNS.c.id == bindparam("run_id")).values(updated_at=bindparam("now"))
 )
@@ -75,24 +92,29 @@ _RECORD_FAILURE = (
 _RECORD_CHANGE = _RECORD_FAILURE.values(
     {name: bindparam(name) for name in ("changed", "before", "after")}
 )
-_STEP_STATE = select(_STEPS.c.state).where(_STEPS.c.idempotency_key == bindparam("b_key"))
-
-ONE_SHOT = frozenset({"send_password_reset", "set_one_time_password"})
-"""Operations that are not idempotent: running one twice sends a second e-mail or password.
-Every other operation is idempotent in the directory, so an interrupted one is simply run again."""
+_RELEASE = (
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.state == RunState.APPLYING)
+    .values(state=RunState.APPROVED, updated_at=bindparam("b_now"), claimed_by=None)
+)
+_NOT_DONE = (
+    update(_STEPS)
+    .where(_STEPS.c.idempotency_key == bindparam("b_key"), _STEPS.c.state == StepState.STARTED)
+    .values(state=StepState.PENDING)
+)
 
 
 def release_run(rt: Runtime, run_id: int) -> None:
-    """Give a claimed run back (applying → approved): a transient error retries it later."""
-    with rt.db.connect() as connection:
-        compare_and_set(
-            connection,
-            RunRow,
-            run_id,
-            RunRow.state == RunState.APPLYING,
-            state=RunState.APPROVED,
-            updated_at=rt.clock(),
-        )
+    """
+    Give a claimed run back (applying → approved) after a failed attempt, so any message may
+    take it. Best effort: when the database is what failed, the retry of the same message takes
+    its claim back anyway (``worker.queue.claim``).
+    """
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_RELEASE, {"b_id": run_id, "b_now": rt.clock()})
+    except SQLAlchemyError as exc:
+        log.warning("run.release_failed", run_id=run_id, error=type(exc).__name__)
 
 
 def step_key(ticket: TicketRow, run: RunRow, step: PlannedStep, phase: str) -> str:
@@ -103,10 +125,49 @@ def step_key(ticket: TicketRow, run: RunRow, step: PlannedStep, phase: str) -> s
 def run_step(
     rt: Runtime, run: RunRow, ticket: TicketRow, step: PlannedStep, phase: str
 ) -> Change | None:
+    """
+    Run ``step`` once under ``phase``; None when it was done before. Raises ``StepFailedError``
+    (for good), ``StepUncertainError`` (a one-shot step found interrupted) or the transient error.
+    """
     key = step_key(ticket, run, step, phase)
+    with rt.db.connect() as connection:
+        before = connection.scalar(_STEP_STATE, {"b_key": key})
+    if before == StepState.DONE:
+        return None
+    if before == StepState.STARTED and step.kind in ONE_SHOT:
+        _set_state(
+            rt, key, StepState.UNCERTAIN, "interrupted while the directory call was under way"
+        )
+        raise StepUncertainError(step)
+    try:
+        perform = prepare_step(step, rt.directories, secrets=SecretLinks(rt))
+    except (PermanentError, ValueError) as exc:
+        _start(rt, run, key, step, phase, before)
+        _fail_step(rt, run, key, step, exc)
+    except TransientError:
+        STEPS.labels(step.kind, "retry").inc()
+        raise  # before the directory call: nothing changed, nothing recorded
+    _start(rt, run, key, step, phase, before)
+    try:
+        change = perform()
+    except TransientError as exc:
+        STEPS.labels(step.kind, "retry").inc()
+        if changed_nothing(exc):
+            _mark_not_done(rt, key)
+        raise
+    except (PermanentError, ValueError) as exc:
+        _fail_step(rt, run, key, step, exc)
+    _record_after(rt, run, key, step, change)
+    STEPS.labels(step.kind, "changed" if change.changed else "unchanged").inc()
+    return change
+
+
+def _start(
+    rt: Runtime, run: RunRow, key: str, step: PlannedStep, phase: str, before: str | None
+) -> None:
     now = rt.clock()
     with rt.db.connect() as connection:
-        fresh = insert_ignore(
+        fresh = before is None and insert_ignore(
             connection,
             StepRow,
             {
@@ -122,47 +183,48 @@ def run_step(
             },
             ("idempotency_key",),
         )
-        interrupted = False
-        if not fresh:  # a retry or a resumed run: what happened to this step before?
-            state = connection.scalar(_STEP_STATE, {"b_key": key})
-            if state == StepState.DONE:
-                return None
-            interrupted = state == StepState.STARTED and step.kind in ONE_SHOT
+        if not fresh:
             connection.execute(
-                update(_STEPS)
-                .where(_STEPS.c.idempotency_key == key)
-                .values(
-                    {"state": StepState.UNCERTAIN, "error": "interrupted after it started"}
-                    if interrupted
-                    else {"state": StepState.STARTED}
-                )
+                _SET_STATE, {"b_key": key, "state": StepState.STARTED, "error": None}
             )
         connection.execute(_TOUCH_RUN, {"run_id": run.id, "now": now})
-    if interrupted:
-        raise StepUncertainError(step)
-    try:
-        change = execute_step(step, rt.directories, secrets=SecretLinks(rt))
-    except TransientError as exc:
-        STEPS.labels(step.kind, "retry").inc()
-        if exc.status is not None:
-            _mark_not_done(rt, key)  # the system answered "not now": nothing happened
-        raise
-    except (PermanentError, ValueError) as exc:
-        _record_step(rt, run, key, step, None, str(exc))
-        STEPS.labels(step.kind, "failed").inc()
-        raise StepFailedError(step, exc) from exc
-    _record_step(rt, run, key, step, change, None)
-    STEPS.labels(step.kind, "changed" if change.changed else "unchanged").inc()
-    return change
+
+
+def _set_state(rt: Runtime, key: str, state: str, error: str | None) -> None:
+    with rt.db.connect() as connection:
+        connection.execute(_SET_STATE, {"b_key": key, "state": state, "error": error})
 
 
 def _mark_not_done(rt: Runtime, key: str) -> None:
-    with rt.db.connect() as connection:
-        connection.execute(
-            update(StepRow)
-            .where(StepRow.idempotency_key == key, StepRow.state == StepState.STARTED)
-            .values(state=StepState.PENDING)
-        )
+    # The system answered "not now" (or was never reached): nothing happened. Best effort: if
+    # the database cannot take it, the step stays "started" and an idempotent one runs again.
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(_NOT_DONE, {"b_key": key})
+    except SQLAlchemyError as exc:
+        log.warning("step.not_done_unrecorded", key=key, error=type(exc).__name__)
+
+
+def _fail_step(rt: Runtime, run: RunRow, key: str, step: PlannedStep, exc: Exception) -> NoReturn:
+    _record_step(rt, run, key, step, None, str(exc))
+    STEPS.labels(step.kind, "failed").inc()
+    raise StepFailedError(step, exc) from exc
+
+
+def _record_after(rt: Runtime, run: RunRow, key: str, step: PlannedStep, change: Change) -> None:
+    if step.kind not in ONE_SHOT:
+        _record_step(rt, run, key, step, change, None)
+        return
+    # Done, and not repeatable: keep trying to say so rather than leave it "started", which the
+    # retry could only read as "interrupted".
+    for attempt in Retrying(
+        retry=retry_if_exception(database_unavailable),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        stop=stop_after_delay(RECORD_PATIENCE_S),
+        reraise=True,
+    ):
+        with attempt:
+            _record_step(rt, run, key, step, change, None)
 
 
 def _record_step(
@@ -206,13 +268,27 @@ def _sealed(rt: Runtime, change: Change) -> dict[str, str | None]:
 def compensate(
     rt: Runtime, run: RunRow, ticket: TicketRow, done: Sequence[PlannedStep], phase: str
 ) -> list[str]:
-    """Undo ``done`` in reverse, each undo recorded under ``phase``; returns what could not be."""
+    """
+    Undo ``done`` in reverse, each undo recorded under ``phase``, then read every undo back;
+    returns what could not be undone or was not confirmed.
+    """
     errors = []
+    undone = []
     for step in compensations_for(done):
         try:
             run_step(rt, run, ticket, step, phase)
-        except (StepFailedError, TransientError) as exc:
+        except (StepFailedError, StepUncertainError, TransientError) as exc:
             errors.append(str(exc))
+            continue
+        undone.append(step)
+    for step in undone:
+        try:
+            check = verify_step(step, rt.directories)
+        except TransientError as exc:
+            errors.append(f"{step.description}: done, but could not be read back: {exc}")
+            continue
+        if not check.ok:
+            errors.append(f"{step.description}: done, but reading back shows {check.detail}")
     return errors
 
 
@@ -231,3 +307,15 @@ class SecretLinks:
             or f"http://{self.rt.settings.web.host}:{self.rt.settings.web.port}"
         )
         return password, f"{base}/secret/{token}"
+
+
+__all__ = [
+    "ONE_SHOT",
+    "SecretLinks",
+    "StepFailedError",
+    "StepUncertainError",
+    "compensate",
+    "release_run",
+    "run_step",
+    "step_key",
+]

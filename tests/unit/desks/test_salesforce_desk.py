@@ -251,7 +251,7 @@ def test_poll_queryall_pages_with_next_records_url(
 ) -> None:
     """queryAll on SystemModstamp >= since-2min, paged by nextRecordsUrl; comments from the subquery."""
     soql = (
-        "SELECT Id, CaseNumber, Subject, Description, Status, Priority, Origin, Type, OwnerId, ContactId, "
+        "SELECT Id, CaseNumber, Subject, Description, Status, Priority, Origin, Type, OwnerId, ContactId, AccountId, "
         "ContactEmail, SuppliedEmail, IsClosed, IsDeleted, CreatedDate, LastModifiedDate, SystemModstamp, "
         "(SELECT Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp FROM CaseComments "
         "ORDER BY CreatedDate) FROM Case WHERE SystemModstamp >= 2026-11-25T09:58:00Z ORDER BY SystemModstamp, Id"

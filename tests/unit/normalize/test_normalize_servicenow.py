@@ -171,3 +171,29 @@ def test_documented_table_api_record() -> None:
         result.ticket.status,
         result.ticket.request_type,
     ) == ("INC0000046", StatusCategory.NEW, "software")
+
+
+OPENERS = [
+    # id, opened_by object (or None), expected requester e-mail, expected "Requested for"
+    ("raised-for-someone-else", {"sys_id": "o1", "email": "maria@corp.example.com", "name": "Maria"}, "maria@corp.example.com", "kevin.otieno@corp.example.com"),
+    ("raised-for-self", {"sys_id": "62826bf03710200044e0bfc8bcbe5df1", "email": "kevin.otieno@corp.example.com"}, "kevin.otieno@corp.example.com", None),
+    ("opener-without-email", {"sys_id": "o1", "user_name": "maria"}, "kevin.otieno@corp.example.com", None),
+    ("no-opener", None, "kevin.otieno@corp.example.com", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("opener", "requester", "requested_for"), [c[1:] for c in OPENERS], ids=[c[0] for c in OPENERS]
+)
+def test_requested_item_asker_and_requested_for(
+    opener: dict[str, str] | None, requester: str, requested_for: str | None
+) -> None:
+    """On a requested item the opener asks; ``requested_for`` is whom it is for (a field)."""
+    doc = json.loads(_ours("br_sc_req_item_awaiting_approval.json"))
+    if opener is not None:
+        doc["opened_by"] = opener
+
+    ticket = normalize_delivery("servicenow", "snow", json.dumps(doc).encode()).ticket
+
+    assert requester == ticket.requester.email
+    assert requested_for == ticket.custom_fields.get("Requested for")

@@ -205,3 +205,15 @@ def test_real_ticket_created_capture_is_partial() -> None:
         result.ticket.status,
         result.partial,
     ) == ("35436", StatusCategory.OPEN, True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["event_ticket_status_changed.json", "incremental_ticket_with_comments.json"],
+    ids=["event", "poll"],
+)
+def test_the_requesters_organisation_is_kept_for_sla_policies(name: str) -> None:
+    """organization_id (string or number) becomes the ticket's organisation."""
+    result = normalize_delivery("zendesk", "zd", _ours(name))
+
+    assert result.ticket.organisation == "360000007"

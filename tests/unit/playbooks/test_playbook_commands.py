@@ -38,7 +38,20 @@ CASES: list[tuple[str, str, Command | None]] = [
     ("fenced-code", "```\n/approve\n```", None),
     ("jira-code", "{code:bash}\n/approve\n{code}", None),
     ("inline-code", "type `/approve` to approve", None),
-    ("quote-then-command", "> /reject no\n/approve", Command("approve")),
+    ("quote-blank-line-then-command", "> /reject no\n\n/approve", Command("approve")),
+    ("quote-runs-on-to-a-blank-line", "> /reject no\n/approve", None),
+    (
+        "nested-html-blockquote",
+        "<blockquote><blockquote>x</blockquote>\n/approve</blockquote>",
+        None,
+    ),
+    ("unclosed-html-blockquote", "<blockquote>earlier mail\n/approve", None),
+    ("quote-split-by-line-separator", "> thanks\u2028/approve", None),
+    ("quote-split-by-paragraph-separator", "> thanks\u2029/approve", None),
+    ("quote-split-by-next-line", "> thanks\x85/approve", None),
+    ("quote-split-by-lone-cr", "> thanks\r/approve", None),
+    ("crlf-is-a-line-break", "Looks fine.\r\n/approve", Command("approve")),
+    ("servicenow-code-html-quote", "[code]<blockquote>/approve</blockquote>[/code]ok", None),
 ]
 
 

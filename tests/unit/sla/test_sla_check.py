@@ -136,3 +136,30 @@ def test_a_good_configuration_has_no_problems_and_compiles() -> None:
 def test_goal_durations(text: int | str, seconds: float) -> None:
     """Goals read as people write them; a day is 24 hours of clock time (D9)."""
     assert seconds == parse_goal_duration(text)
+
+
+def test_policies_mixing_calendars_for_one_metric_are_warned_not_refused() -> None:
+    """A metric measured in business hours by one policy and 24x7 by another: a warning each."""
+    from sla.check import sla_warnings
+
+    settings = SlaSettings.model_validate(
+        {
+            "calendars": {"emea": GOOD_CALENDAR},
+            "default_calendar": "emea",
+            "policies": [
+                {"name": "urgent", "match": {"priority": ["urgent"]},
+                 "goals": {"resolution": {"goal": "4h", "clock": "calendar"},
+                           "first_response": {"goal": "1h"}}},
+                {"name": "normal", "goals": {"resolution": {"goal": "8h"},
+                                            "first_response": {"goal": "2h"}}},
+            ],
+        }
+    )  # fmt: skip
+
+    assert check_sla_settings(settings) == []
+    assert sla_warnings(settings) == [
+        "sla.metrics.resolution: policies measure it on different calendars (calendar hours "
+        "(24x7): urgent; business hours on emea: normal); a ticket moved to another of these "
+        "policies is re-measured from its start on the new one and may breach at once "
+        "(docs/sla.md, Priority changes)"
+    ]

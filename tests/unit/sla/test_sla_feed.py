@@ -233,3 +233,83 @@ def test_waiting_breakdown_splits_time_by_party() -> None:
         got.third_party_seconds,
     ) == (1800.0, 10800.0, 7200.0, 7200.0 + 1800.0, 0.0)
     assert got.total_seconds == 8 * 3600.0
+
+
+TWO_CLOCKS = compile_sla(
+    SlaSettings.model_validate(
+        {
+            "calendars": {
+                "ny8to5": {
+                    "timezone": "America/New_York",
+                    "weekly": {
+                        d: [["08:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")
+                    },
+                }
+            },
+            "default_calendar": "ny8to5",
+            "metrics": {"resolution": {}},
+            "policies": [
+                {
+                    "name": "urgent",
+                    "match": {"priority": ["urgent"]},
+                    "goals": {"resolution": {"goal": "4h", "clock": "calendar"}},
+                },
+                {"name": "normal", "goals": {"resolution": {"goal": "8h"}}},
+            ],
+        }
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "now", "elapsed_h", "breach_at", "breached"),
+    [
+        (Priority.NORMAL, Priority.URGENT, datetime(2025, 12, 13, 5, tzinfo=UTC), 8.0,
+         datetime(2025, 12, 13, 1, tzinfo=UTC), True),
+        (Priority.URGENT, Priority.NORMAL, datetime(2025, 12, 16, 14, tzinfo=UTC), 1.0,
+         datetime(2025, 12, 16, 21, tzinfo=UTC), False),
+    ],
+    ids=["business-to-24x7", "24x7-to-business"],
+)  # fmt: skip
+def test_priority_change_retargets_to_the_new_policys_calendar(
+    first: Priority,
+    then: Priority,
+    now: datetime,
+    elapsed_h: float,
+    breach_at: datetime,
+    breached: bool,
+) -> None:
+    """Raised to urgent on a Friday evening: counted 24x7 (breaches overnight); lowered to normal:
+    counted in business hours (no false breach overnight)."""
+    start = (
+        datetime(2025, 12, 12, 21, tzinfo=UTC)
+        if first is Priority.NORMAL
+        else datetime(2025, 12, 15, 22, tzinfo=UTC)
+    )
+    events = [
+        TicketEvent(EventKind.CREATED, start, "c", status=StatusCategory.NEW, priority=first),
+        TicketEvent(EventKind.PRIORITY, start + timedelta(minutes=30), "p", priority=then),
+    ]
+
+    clock = evaluate_ticket(TWO_CLOCKS, "zendesk-it", None, events, now)["resolution"]
+
+    assert clock.last is not None
+    assert (clock.last.business_elapsed_seconds, clock.breach_at, clock.breached) == (
+        elapsed_h * 3600,
+        breach_at,
+        breached,
+    )
+
+
+def test_first_reply_on_an_agent_created_ticket_waits_for_the_requester() -> None:
+    """An agent opened it (phone): its opening comment and a follow-up before the requester spoke
+    are not the first reply; the agent's first public comment after the requester's is."""
+    opening = TicketEvent(
+        EventKind.COMMENT, T0, "m0", seq=1, comment=Comment("m0", "called in", True, AGENT)
+    )
+    events = [created(), opening, comment(1, AGENT), comment(2, REQUESTER), comment(3, AGENT)]
+
+    first = clocks(events, 5)["first_response"]
+
+    assert first.last is not None
+    assert (first.stage, first.last.stopped_at) == (Stage.COMPLETED, at(3))

@@ -3,6 +3,9 @@ Every shared SLA vector (../shared/sla/vectors.json) and our own ones pass throu
 
 The shared file pins research/sla.md §3 (D1-D10); ``own_vectors.json`` holds vectors written
 for this suite in the same format, so the suite still means something without ../shared.
+``own_scenarios.json`` holds ticket-level vectors (``sla simulate`` what-ifs with expectations):
+what the feed makes of a ticket's events under a policy set — re-targets to another calendar,
+first reply on agent-created tickets, policies chosen by organisation, group and customer.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import pytest
 
 from sla.config import CalendarSettings
+from sla.scenario import Scenario, run_scenario
 from sla.simulate import Vector, result_json, run_vector
 
 ALIASES = {"timer_at": "breach_at_worker", "worker_breach_at": "breach_at_worker"}
@@ -114,3 +118,28 @@ def test_arrival_order_and_duplicates_do_not_matter(vector: dict[str, Any]) -> N
 def test_own_vectors_are_present() -> None:
     """The own fixture file exists and is not trivially small."""
     assert len(OWN_VECTORS) >= 15
+
+
+OWN_SCENARIOS = Path(__file__).resolve().parent / "own_scenarios.json"
+SCENARIO_FILE = json.loads(OWN_SCENARIOS.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "case", SCENARIO_FILE["scenarios"], ids=[c["id"] for c in SCENARIO_FILE["scenarios"]]
+)
+def test_own_scenario(case: dict[str, Any]) -> None:
+    """A ticket-level vector: the chosen policy and each listed clock's figures hold."""
+    assert SCENARIO_FILE["format"] == "deskpilot-sla-scenarios/1"
+    document = {k: v for k, v in case.items() if k not in ("id", "title", "expect")}
+    result = run_scenario(Scenario.model_validate({**document, "sla": SCENARIO_FILE["sla"]}))
+    listed: Any = result["clocks"]
+    clocks = {c["name"]: c for c in listed}
+    problems = (
+        []
+        if result["policy"] == case["expect"]["policy"]
+        else [f"policy: expected {case['expect']['policy']!r}, got {result['policy']!r}"]
+    )
+    for metric, expect in case["expect"]["clocks"].items():
+        problems += mismatches(expect, clocks[metric], f"{metric}.")
+
+    assert problems == []

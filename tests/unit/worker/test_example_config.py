@@ -34,3 +34,18 @@ def test_check_reports_only_the_missing_secrets(monkeypatch: pytest.MonkeyPatch)
 
     assert problems
     assert all(("is not set" in p) or ("cannot read secret file" in p) for p in problems), problems
+
+
+def test_example_catalogue_naming_and_overrides_are_read() -> None:
+    """The example's per-item approvals, wildcard role templates, naming and overrides load."""
+    playbooks = load_config(EXAMPLE).playbooks
+
+    vpn = playbooks.application("remote access")
+    role = playbooks.role_for("Sales", "Account Executive")
+    assert vpn is not None
+    assert (vpn.approval, vpn.max_duration) == ("manager_or_owner", "P90D")
+    assert role is not None
+    assert "app-crm" in role.groups
+    assert playbooks.role_for("Workplace", None) is not None
+    assert playbooks.naming.login == "{first}.{last}"
+    assert playbooks.overrides["offboarding"].approval is not None
