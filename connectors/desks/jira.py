@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
@@ -40,12 +40,13 @@ from connectors.desks import (
     DeskSlaValue,
     PollPage,
     PostedComment,
+    RawDelivery,
 )
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
-from connectors.desks.jira_poll import poll_page, search_request
+from connectors.desks.jira_poll import POLL_FIELDS, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
-from connectors.desks.polling import PollCursor
+from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, PermanentError, RejectedError
 from connectors.http import DEFAULT_TIMEOUT_S
@@ -374,6 +375,21 @@ class JiraDesk:
                                       extra_fields=o.extra_fields)  # fmt: skip
         page = self._get(path, "jira.poll", params)
         return poll_page(page, state, cloud=self._cloud, desk_type=self.desk_type)
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        params = {
+            "fields": ",".join((*POLL_FIELDS, *self.options.extra_fields)),
+            "expand": "changelog",
+        }
+        path = f"/rest/api/{self._api}/issue/{_q(key)}"
+        issue = self._get(path, "jira.fetch_ticket", params)
+        fields = issue.get("fields") or {}
+        comments = list((fields.get("comment") or {}).get("comments") or [])
+        updated = str(fields.get("updated") or "")
+        delivery = poll_delivery(
+            self.desk_type, str(issue.get("key") or key), updated, issue, comments
+        )
+        return replace(delivery, source="fetch")
 
     def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any:
         def once() -> Any:
