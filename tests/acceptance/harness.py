@@ -282,12 +282,10 @@ def harness(
         else echo
     )
     rt.clock = lambda: h.now
-    for user in doc["directory"]["users"]:
-        if user.get("email"):
-            who = _who(user)
-            h.desk.add_person(shape.person_id(who), who.email)
-    h.desk.add_person(shape.person_id(h.requester()), h.requester().email)
-    h.desk.add_person(shape.person_id(DESKPILOT), DESKPILOT.email)
+    people = [_who(u) for u in doc["directory"]["users"] if u.get("email")]
+    for who in (*people, h.requester(), DESKPILOT):
+        for person_id in shape.person_ids(who):
+            h.desk.add_person(person_id, who.email)
     worker = dramatiq.Worker(rt.broker, worker_threads=2, worker_timeout=20)
     worker.start()
     try:
