@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from playbooks.authority import CommandPolicy
 from playbooks.duration import parse_duration
 from playbooks.model import ApprovalRule, Playbook, RequesterRule
 
@@ -45,6 +46,17 @@ PRIVILEGED_ACCOUNTS = (
 def _matches(pattern: str, value: str) -> bool:
     """``value`` matches the shell-style ``pattern`` (``*``, ``?``), case and spacing aside."""
     return fnmatchcase(" ".join(value.split()).casefold(), " ".join(pattern.split()).casefold())
+
+
+def field_key(label: str) -> str:
+    """
+    A form field's label as inputs and settings name it: ``Job title``, ``job_title`` and
+    ``Job-Title`` are one key, and so are ``Who is locked out?`` and ``who_is_locked_out``.
+
+    Args:
+        label: the label or key as written.
+    """
+    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
 
 
 def app_names(app: Application) -> set[str]:
@@ -299,6 +311,8 @@ class PolicySettings(_Section):
     """The groups playbooks name (``hr-team``, ``change-approvers``) → this deployment's groups."""
     naming: NamingSettings = Field(default_factory=NamingSettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    commands: CommandPolicy = Field(default_factory=CommandPolicy)
+    """Who counts as an agent for ``/intent``, ``/retry``, ``/revoke-now`` and rollbacks."""
 
     @field_validator("privileged_accounts")
     @classmethod

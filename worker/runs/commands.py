@@ -238,24 +238,34 @@ def _record_approval(
     digest: str | None,
     reason: str | None = None,
 ) -> None:
-    """One approver's answer on a run (once per approver: a repeat comment changes nothing)."""
-    insert_ignore(
-        session,
-        ApprovalRow,
-        {
-            "run_id": run_id,
-            "approver": author.label,
-            "directory_user": author.user.id if author.user else None,
-            "directory_login": author.user.login if author.user else None,
-            "stage": verdict.stage or 0,
-            "stages": list(verdict.stages) or None,
-            "plan_digest": digest,
-            "verdict": answer,
-            "reason": reason if reason is not None else verdict.reason,
-            "source": f"comment:{comment.id}",
-            "at": now,
-        },
-        ("run_id", "approver"),
+    """
+    One approver's answer on a run, once per approver: a repeat comment changes nothing, except
+    that a valid approval replaces the same person's earlier refused one, so the record shows
+    the approval that let the run apply (the refusal stays in the audit log).
+    """
+    values = {
+        "run_id": run_id,
+        "approver": author.label,
+        "directory_user": author.user.id if author.user else None,
+        "directory_login": author.user.login if author.user else None,
+        "stage": verdict.stage or 0,
+        "stages": list(verdict.stages) or None,
+        "plan_digest": digest,
+        "verdict": answer,
+        "reason": reason if reason is not None else verdict.reason,
+        "source": f"comment:{comment.id}",
+        "at": now,
+    }
+    if insert_ignore(session, ApprovalRow, values, ("run_id", "approver")) or answer != "approved":
+        return
+    session.execute(
+        update(ApprovalRow)
+        .where(
+            ApprovalRow.run_id == run_id,
+            ApprovalRow.approver == author.label,
+            ApprovalRow.verdict == "refused",
+        )
+        .values({k: v for k, v in values.items() if k not in ("run_id", "approver")})
     )
 
 
