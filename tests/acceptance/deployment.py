@@ -193,6 +193,9 @@ def policy(doc: Mapping[str, Any], keys: Mapping[str, Mapping[str, str]]) -> dic
         "naming": naming(directory),
         "overrides": overrides(groups),
         "group_names": group_names(groups),
+        "commands": {
+            "agent_groups": [groups[r] for r in ("service_desk", "change_approvers") if r in groups]
+        },
     }
 
 
