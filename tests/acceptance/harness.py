@@ -119,6 +119,7 @@ class Harness:
         self.desk.register(self.key)
         if spec.get("attachment_csv") is not None:
             self.desk.add_attachment(self.key, "101", str(spec["attachment_csv"]).encode())
+        self.desk.set_ticket(self.key, self.shape.poll(self.ticket))
         if spec.get("intake", "webhook") == "polling":
             self.desk.pending.append(self.shape.poll(self.ticket))
             return
@@ -142,6 +143,7 @@ class Harness:
         self.ticket.comments.append(comment)
         self.ticket.updated = self.now
         self.ticket.version += 1
+        self.desk.set_ticket(self.key, self.shape.poll(self.ticket))
         if self.polled:
             self.desk.pending.append(self.shape.poll(self.ticket))
         else:
