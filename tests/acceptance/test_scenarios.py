@@ -1,6 +1,6 @@
 """
 The acceptance scenarios (``tests/acceptance/scenarios.json``, or ``$DESKPILOT_ACCEPTANCE_FILE``),
-each its own test, through the real pipeline on SQLite: see ``tests/acceptance/runner.py``.
+each its own test, through the real pipeline on SQLite: see ``docs/acceptance.md``.
 
 A scenario whose behaviour another part of issue 14 still has to build is marked
 ``xfail(strict=True)`` with what is missing, so it turns into a failure the moment it passes.
@@ -15,6 +15,7 @@ import pytest
 
 from tests.acceptance.runner import load_file, play
 
+pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s)
 DOC = load_file()
 PENDING: dict[str, str] = {
     "P01-unlock-owner": (
