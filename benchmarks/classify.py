@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from intake.classifier.examples import Example, corpus_examples, endava_labels, join_endava
+from intake.classifier.examples import Example, join_endava
 from intake.classifier.metrics import Report, evaluate, format_report
-from intake.classifier.model import load_model
 from intake.classifier.train import train_model
 from intake.classify import Classifier
 from intake.config import DEFAULT_THRESHOLDS, ClassifierSettings
 from worker.cli.classify import DEFAULT_ENDAVA, read_jsonl
+from worker.wiring.files import read_corpus, read_endava_labels, read_model
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TARGET_PRECISION = 0.98
@@ -37,13 +37,13 @@ CANDIDATES = [round(0.50 + 0.01 * i, 2) for i in range(50)]
 
 def dev_examples(path: Path) -> list[Example]:
     rows = [row for _, row in read_jsonl(path) if isinstance(row, dict)]
-    return join_endava(rows, endava_labels())
+    return join_endava(rows, read_endava_labels())
 
 
 def cross_validate(dev: Sequence[Example], folds: int, seed: int) -> list[tuple[str, float]]:
     from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
-    ours = corpus_examples()
+    ours = read_corpus()
     settings = ClassifierSettings()
     predictions: list[tuple[str, float]] = [("", 0.0)] * len(dev)
     labels = [e.intent for e in dev]
@@ -108,7 +108,7 @@ def gate_figures(
 
 
 def latency(dev: Sequence[Example]) -> dict[str, float]:
-    classifier = Classifier(ClassifierSettings(), load_model(None))
+    classifier = Classifier(ClassifierSettings(), read_model(None))
     for e in dev[:50]:
         classifier.classify_text(e.subject, e.body, now=NOW)
     times = []

@@ -28,8 +28,6 @@ from typer.core import TyperGroup
 from intake.classifier.examples import (
     Example,
     ExampleError,
-    corpus_examples,
-    endava_labels,
     join_endava,
     parse_example,
 )
@@ -39,6 +37,7 @@ from intake.classifier.model import MODEL_FILE
 from intake.classifier.text import decode_bytes
 from intake.classify import Classification, Classifier, gate
 from intake.config import ClassifierSettings
+from worker.wiring.files import load_classifier, read_corpus, read_endava_labels
 
 DEFAULT_ENDAVA = Path(__file__).resolve().parents[2] / ".." / "shared" / "tickets" / "endava.jsonl"
 _DESK_FIELDS = ("desk", "desk_type", "request_type", "team", "labels", "tags")
@@ -151,7 +150,7 @@ def run(
     ] = "cli",
 ) -> None:
     """Classify every ticket of FILE (the default command: `deskpilot classify FILE`)."""
-    classifier = Classifier.load(load_settings(config))
+    classifier = load_classifier(load_settings(config))
     now = datetime.now(UTC)
     failed = 0
     sink: IO[str] = out.open("w", encoding="utf-8") if out else sys.stdout
@@ -195,7 +194,7 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Score the current model on agents' corrections: accuracy, macro-F1, per intent."""
-    classifier = Classifier.load(load_settings(config))
+    classifier = load_classifier(load_settings(config))
     examples = read_examples(corrections, source="correction")
     now = datetime.now(UTC)
     pred = [classifier.classify_text(e.subject, e.body, now=now).intent for e in examples]
@@ -221,10 +220,10 @@ def training_examples(
 ) -> list[Example]:
     """Our corpus + labelled Endava dev rows (when the file exists) + custom intents' examples
     + corrections; a correction replaces any example with the same id."""
-    examples = corpus_examples()
+    examples = read_corpus()
     if endava is not None and endava.is_file():
         rows = [row for _, row in read_jsonl(endava) if isinstance(row, dict)]
-        examples += join_endava(rows, endava_labels())
+        examples += join_endava(rows, read_endava_labels())
     for custom in settings.custom_intents:
         examples += [
             Example(f"{custom.name}-{i}", "", text, custom.name, "config")

@@ -28,6 +28,7 @@ from playbooks.outbox import OutboxKind
 from worker.db import audit
 from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
 from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
+from worker.outbound.notify import send_notification
 from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.secretlinks import redact_links
@@ -298,6 +299,9 @@ def _send(rt: Runtime, item: _Claimed) -> str | None:
     if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
+    if kind == OutboxKind.NOTIFY:
+        send_notification(rt, body, item.marker)
+        return None
     posted = desk.post_comment(
         key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=item.marker
     )
@@ -360,8 +364,8 @@ def _record_as_event(
 ) -> None:
     # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     # and resolves the ticket without waiting for the desk to echo it back by webhook.
-    if row.kind in (OutboxKind.FIELD, OutboxKind.ASSIGN):
-        return  # bookkeeping, or an assignee the desk's own echo reports: not our ticket event
+    if row.kind in (OutboxKind.FIELD, OutboxKind.ASSIGN, OutboxKind.NOTIFY):
+        return  # bookkeeping, an assignee the desk's echo reports, a message elsewhere
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
     if row.kind == OutboxKind.PRIORITY:
         event = TicketEvent(
