@@ -25,6 +25,7 @@ from playbooks.model import Playbook
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
 from playbooks.policy import RESET_INTENTS, Decision, counts_resets, decide
+from playbooks.request import plan_request
 from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
 from worker.db.store import insert_ignore, older_than, ticket_from_json
@@ -167,7 +168,7 @@ def _decide(
         )
     directory = rt.directory_for(ticket.desk)
     requester = _find_requester(rt, ticket)
-    request = _plan_request(ticket, classification, requester)
+    request = plan_request(ticket, classification, requester)
     playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:
         note = (
@@ -207,30 +208,6 @@ def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
     if not email:
         return None
     return rt.directory_for(ticket.desk).find_user(email=email)
-
-
-def _plan_request(
-    ticket: Ticket, classification: Classification, requester: DirectoryUser | None
-) -> PlanRequest:
-    e = classification.entities
-    return PlanRequest(
-        intent=classification.intent,
-        ticket=ticket,
-        requester=requester,
-        target_text=e.target_text,
-        target_email=e.target_email,
-        target_login=e.target_login,
-        target_name=e.target_name,
-        target_is_requester=e.target_is_requester,
-        application=e.application,
-        application_text=e.application_text,
-        group=e.group,
-        until=e.until,
-        duration_s=e.duration_s,
-        effective_date=e.effective_date,
-        manager_text=e.manager_text,
-        desk_fields=dict(ticket.custom_fields),
-    )
 
 
 def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
@@ -387,7 +364,7 @@ def preview(rt: Runtime, ticket: Ticket) -> str:
     )
     if classification.intent == "not_account":
         return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
-    request = _plan_request(ticket, classification, _find_requester(rt, ticket))
+    request = plan_request(ticket, classification, _find_requester(rt, ticket))
     playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:
         return head + f"No playbook answers {classification.intent}.\n"
