@@ -17,9 +17,7 @@ OVER_THE_LIMIT = {
     "connectors/desks/zendesk.py": 454,
     "connectors/identity/entra.py": 480,
     "connectors/identity/google.py": 526,
-    "connectors/identity/okta.py": 424,
     "connectors/identity/salesforce.py": 420,
-    "connectors/identity/scim.py": 402,
     "playbooks/resolve.py": 442,
 }
 """Modules still to split (they grew while the shell was rearranged): each may only shrink, and
