@@ -123,7 +123,9 @@ def check_approval(
         return ApprovalVerdict(False, _complete(requirement, counts), refusal)
     assert approver is not None
     eligible = [
-        i for i, s in enumerate(requirement.stages) if _may_approve(s, approver, approver_groups)
+        i
+        for i, s in enumerate(requirement.stages)
+        if may_approve_stage(s, approver, approver_groups)
     ]
     if not eligible:
         needed = requirement.describe()
@@ -191,7 +193,8 @@ def _unexpired(
     return [a for a in existing if a.at > oldest]
 
 
-def _may_approve(stage: ApprovalStage, approver: DirectoryUser, groups: Sequence[str]) -> bool:
+def may_approve_stage(stage: ApprovalStage, approver: DirectoryUser, groups: Sequence[str]) -> bool:
+    """True when ``approver`` (with their directory ``groups``) is one of ``stage``'s people."""
     if stage.group is not None and stage.group.casefold() in {g.casefold() for g in groups}:
         return True
     names = {approver.id.casefold(), approver.login.casefold(), (approver.email or "").casefold()}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz
 
-from playbooks.config import Application, app_names
+from playbooks.config import Application, app_names, field_key
 from playbooks.people import fold
 
 ITEM_FIELDS = (
@@ -125,10 +125,10 @@ def find_items(
     """
     if not catalogue:
         return []
-    folded = {fold(k): v for k, v in fields.items() if v and v.strip()}
+    folded = {field_key(k): v for k, v in fields.items() if v and v.strip()}
     from_fields: dict[str, Application] = {}
     for label in item_fields:
-        value = folded.get(fold(label))
+        value = folded.get(field_key(label))
         if value:
             for app in item_for_value(value, catalogue):
                 from_fields.setdefault(app.name, app)

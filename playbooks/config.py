@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from playbooks.authority import CommandPolicy
 from playbooks.duration import parse_duration
 from playbooks.model import ApprovalRule, Playbook, RequesterRule
 
@@ -47,6 +48,17 @@ def _matches(pattern: str, value: str) -> bool:
     return fnmatchcase(" ".join(value.split()).casefold(), " ".join(pattern.split()).casefold())
 
 
+def field_key(label: str) -> str:
+    """
+    A form field's label as inputs and settings name it: ``Job title``, ``job_title`` and
+    ``Job-Title`` are one key, and so are ``Who is locked out?`` and ``who_is_locked_out``.
+
+    Args:
+        label: the label or key as written.
+    """
+    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
+
+
 def app_names(app: Application) -> set[str]:
     """Every name a catalogue item answers to (name, aliases, group, licence), casefolded."""
     names = [app.name, *app.aliases, app.group or "", app.license or ""]
@@ -55,6 +67,52 @@ def app_names(app: Application) -> set[str]:
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ReplyEvent = Literal[
+    "done",
+    "nothing",
+    "asked",
+    "rejected",
+    "declined",
+    "pending_approval",
+    "refused",
+    "escalated",
+    "failed",
+    "expired",
+]
+"""What can happen on a ticket that the requester might be told about publicly."""
+DEFAULT_PUBLIC_REPLIES: tuple[ReplyEvent, ...] = (
+    "done",
+    "nothing",
+    "asked",
+    "rejected",
+    "declined",
+)
+"""A public reply only when the requester must act or learn an outcome: fulfilled (``done``,
+``nothing`` to change), refused by policy (``rejected``) or by an approver's ``/reject``
+(``declined``), or information is needed (``asked``)."""
+
+
+class ReplySettings(_Section):
+    """
+    Which events write a public reply on the ticket, and in which words (section
+    ``playbooks.replies``). Every other event is told to the agents in an internal note only.
+    """
+
+    public: tuple[ReplyEvent, ...] = DEFAULT_PUBLIC_REPLIES
+    templates: dict[ReplyEvent, str] = Field(default_factory=dict)
+    """A public reply's wording for an event (Jinja, the context of the playbooks' ``notes``);
+    it replaces the playbook's own and the built-in wording for every playbook."""
+
+    def is_public(self, event: ReplyEvent) -> bool:
+        """
+        True when ``event`` writes a public reply.
+
+        Args:
+            event: what happened.
+        """
+        return event in self.public
 
 
 ITEM_APPROVAL = re.compile(r"^(manager|owner_only|manager_or_owner|group:\S.*)$")
@@ -246,12 +304,15 @@ class PolicySettings(_Section):
     bulk_batch_size: int = Field(default=20, ge=1)
     field_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Form-field names the playbooks read → the desk's own field keys (``customfield_10101``)."""
+    replies: ReplySettings = Field(default_factory=ReplySettings)
     overrides: dict[str, PlaybookOverride] = Field(default_factory=dict)
     """Per playbook name: its approval rule and who may ask, as this deployment wants them."""
     group_names: dict[str, str] = Field(default_factory=dict)
     """The groups playbooks name (``hr-team``, ``change-approvers``) → this deployment's groups."""
     naming: NamingSettings = Field(default_factory=NamingSettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    commands: CommandPolicy = Field(default_factory=CommandPolicy)
+    """Who counts as an agent for ``/intent``, ``/retry``, ``/revoke-now`` and rollbacks."""
 
     @field_validator("privileged_accounts")
     @classmethod

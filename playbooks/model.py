@@ -114,7 +114,7 @@ InputType = Literal[
 """``applications``/``licenses``: every catalogue item (licence) the ticket asks for, as a list."""
 TargetRule = Literal["requester", "named", "named_or_requester", "new", "none"]
 NoteStatus = Literal[
-    "done", "pending_approval", "asked", "refused", "escalated", "failed", "nothing"
+    "done", "pending_approval", "asked", "rejected", "refused", "escalated", "failed", "nothing"
 ]
 _IDENT = r"^[a-z][a-z0-9_]*$"
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from connectors.identity import Change
 from playbooks.approval import RecordedApproval
+from playbooks.config import PolicySettings
 from playbooks.model import NoteStatus, Playbook
 from playbooks.planned import Account, Plan, PlannedStep
-from playbooks.policy import Decision
+from playbooks.policy import Decision, allowed_to_ask
 from playbooks.render import describe_until, format_state, render_plan
 from playbooks.steps import Verification
 from playbooks.template import render
@@ -26,6 +27,7 @@ DEFAULT_PUBLIC: Mapping[str, str] = {
     "done": "Hello {{ requester.first_name }},\n\nyour request is done:\n{% for line in done %}\n- {{ line }}\n{% endfor %}",
     "pending_approval": "Hello {{ requester.first_name }},\n\nyour request is waiting for approval. We will update this ticket as soon as it is decided.",
     "asked": "Hello {{ requester.first_name }},\n\nto go ahead we need one more detail: {{ question }}",
+    "rejected": "Hello {{ requester.first_name }},\n\nwe cannot do this on your request: only {{ allowed }} may ask for it. Please ask one of them to raise it; this ticket is closed.",
     "refused": "Hello {{ requester.first_name }},\n\nwe cannot do this automatically; a member of the service desk will look at your request and reply here.",
     "escalated": "Hello {{ requester.first_name }},\n\na member of the service desk will look at your request and reply here.",
     "failed": "Hello {{ requester.first_name }},\n\nwe could not finish this automatically. A member of the service desk is taking over and will reply here.",
@@ -68,8 +70,8 @@ def note_status(facts: RunFacts) -> NoteStatus:
     }
     if facts.plan.kind in kinds:
         return kinds[facts.plan.kind]
-    if facts.decision is not None and facts.decision.outcome == "refused":
-        return "refused"
+    if facts.decision is not None and facts.decision.outcome in ("refused", "rejected"):
+        return facts.decision.outcome
     if any(o.error or (o.verification and not o.verification.ok) for o in facts.outcomes):
         return "failed"
     if not facts.outcomes:
@@ -77,20 +79,26 @@ def note_status(facts: RunFacts) -> NoteStatus:
     return "done"
 
 
-def render_public_reply(playbook: Playbook, facts: RunFacts) -> str:
+def render_public_reply(
+    playbook: Playbook, facts: RunFacts, settings: PolicySettings | None = None
+) -> str:
     """
-    The reply for the requester, from the playbook's template for the run's status.
+    The reply for the requester, in the words configured for the run's status.
 
     Args:
         playbook: its ``notes.public`` templates (defaults for statuses it does not cover).
         facts: the run.
+        settings: the deployment's reply model (``replies.templates`` win over the playbook's)
+            and its names for the groups who may ask.
     """
     status = note_status(facts)
-    template = playbook.notes.public.get(status, DEFAULT_PUBLIC[status])
-    return (
-        render(template, _context(facts, status), where=f"{playbook.name}.notes.public.{status}")
-        + "\n"
+    configured = settings.replies.templates.get(status) if settings is not None else None
+    template = configured or playbook.notes.public.get(status, DEFAULT_PUBLIC[status])
+    allowed = allowed_to_ask(
+        settings.effective(playbook) if settings is not None else playbook, settings
     )
+    context = {**_context(facts, status), "allowed": allowed}
+    return render(template, context, where=f"{playbook.name}.notes.public.{status}") + "\n"
 
 
 def render_internal_note(playbook: Playbook, facts: RunFacts) -> str:

@@ -45,6 +45,10 @@ class NotePurpose(enum.StrEnum):
     APPROVAL_PENDING = "approval-pending"
     REFUSED = "refused"
     REFUSED_PUBLIC = "refused-public"
+    REJECTED = "rejected"
+    REJECTED_PUBLIC = "rejected-public"
+    ASK_PLAN = "ask-plan"
+    BULK_FILE_PROBLEM = "bulk-file-problem"
     DONE = "done"
     EVIDENCE = "evidence"
     UNVERIFIED = "unverified"
@@ -55,6 +59,7 @@ class NotePurpose(enum.StrEnum):
     NO_PLAYBOOK = "no-playbook"
     BULK_FILE = "bulk-file"
     BULK_REPORT = "bulk-report"
+    BULK_RESULT = "bulk-result"
 
 
 class Note(NamedTuple):

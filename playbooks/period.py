@@ -16,8 +16,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import extract_period, parse_date
+from playbooks.config import field_key
 from playbooks.duration import DurationError, parse_duration
-from playbooks.people import fold
 
 DURATION_FIELDS = ("Access duration", "Duration", "For how long", "How long", "Access period")
 UNTIL_FIELDS = ("Access until", "Until", "End date", "Access end date", "Expiry date", "Expires")
@@ -94,9 +94,9 @@ def read_period(
         duration_fields: labels of duration fields.
         until_fields: labels of end-date fields.
     """
-    folded = {fold(k): v.strip() for k, v in fields.items() if v and v.strip()}
+    folded = {field_key(k): v.strip() for k, v in fields.items() if v and v.strip()}
     for label in (*until_fields, *duration_fields):
-        value = folded.get(fold(label))
+        value = folded.get(field_key(label))
         if value:
             return _from_value(value, now, target, contract_end_attribute, label)
     if _CONTRACT_END.search(text):

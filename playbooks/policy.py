@@ -36,12 +36,15 @@ __all__ = [
     "ApprovalVerdict",
     "Decision",
     "RecordedApproval",
+    "allowed_to_ask",
     "check_approval",
     "counts_resets",
     "decide",
 ]
 
-Outcome = Literal["auto", "needs_approval", "refused"]
+Outcome = Literal["auto", "needs_approval", "refused", "rejected"]
+"""``refused``: a person must take over (escalated); ``rejected``: the requester may not ask
+for this, and is told who may (the ticket ends rejected)."""
 RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
 """The step kinds that count against a requester's reset rate limit."""
 RESET_INTENTS = frozenset({"password_reset", "mfa_reset", "account_unlock"})
@@ -82,7 +85,8 @@ def decide(
     """
     Apply the guardrails to a plan.
 
-    Refused (a person takes over): the requester is unknown, disabled or not allowed to ask;
+    Rejected: the requester is known but not allowed to ask (and nothing else needs a person).
+    Refused (a person takes over): the requester is unknown or disabled;
     a privileged account or group is involved; a segregation-of-duties pair would be held;
     the requester asked for too many resets lately. Otherwise the playbook's approval rule,
     its risk tier and the blast radius decide between ``auto`` and ``needs_approval``.
@@ -99,13 +103,17 @@ def decide(
         return Decision("refused", None, (plan.reason or "the plan needs a person",))
     if plan.kind in ("ask", "note_only"):
         return Decision("auto", None, ("nothing will change",))
-    refusals = [
-        *requester_problems(playbook, plan, request, settings),
+    asker = requester_problems(playbook, plan, request, settings)
+    guards = [
         *privileged_problems(plan, settings),
         *sod_conflicts(plan, settings),
         *rate_problems(plan, settings, recent_resets),
         *secret_problems(plan),
     ]
+    known = request.requester is not None and request.requester.enabled
+    if asker and known and not guards:
+        return Decision("rejected", None, tuple(asker))
+    refusals = [*asker, *guards]
     if refusals:
         return Decision("refused", None, tuple(refusals))
     stages, reasons = approval_stages(playbook, plan, settings)
@@ -148,7 +156,7 @@ def requester_problems(
         return []
     return [
         f"{requester.login} may not ask for `{playbook.name}` for {_whom(plan)}: "
-        f"only {_allowed(playbook, settings)} may"
+        f"only {allowed_to_ask(playbook, settings)} may"
     ]
 
 
@@ -160,7 +168,14 @@ def _whom(plan: Plan) -> str:
     return "this account" if plan.target is None else plan.target.login
 
 
-def _allowed(playbook: Playbook, settings: PolicySettings | None = None) -> str:
+def allowed_to_ask(playbook: Playbook, settings: PolicySettings | None = None) -> str:
+    """
+    Who may ask for ``playbook``, in words (``the account's owner or their manager``).
+
+    Args:
+        playbook: its ``who_may_ask`` rule.
+        settings: ``group_names`` maps the playbook's groups to the deployment's.
+    """
     rule = playbook.who_may_ask
     who = ["the account's owner"] if rule.target else []
     who += ["their manager"] if rule.manager else []

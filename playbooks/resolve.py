@@ -16,7 +16,7 @@ from typing import Any
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import parse_date
 from playbooks.catalogue import find_items
-from playbooks.config import Application, PeopleSettings, PolicySettings
+from playbooks.config import Application, PeopleSettings, PolicySettings, field_key
 from playbooks.duration import DurationError, parse_duration
 from playbooks.model import InputSpec, Playbook
 from playbooks.people import Found, PeopleIndex, Unclear
@@ -245,11 +245,6 @@ def _first_value(
         if value not in (None, ""):
             return value
     return spec.default
-
-
-def field_key(label: str) -> str:
-    """A field label as inputs name it: ``Job title``, ``job_title`` and ``Job-Title`` are one."""
-    return re.sub(r"[\W_]+", "_", label.casefold()).strip("_")
 
 
 _FULL_NAME_FIELDS = ("name", "full_name", "employee_name", "new_starter", "starter_name")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from playbooks.config import PolicySettings, ReplyEvent
 from playbooks.model import Playbook
 from playbooks.notes import LINK_KEY, RunFacts, render_internal_note, render_public_reply
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 
-__all__ = ["APPROVAL_HELP", "failure_notes", "owner_only", "plan_notes", "result_notes"]
+__all__ = ["APPROVAL_HELP", "failure_notes", "owner_only", "plan_notes", "reply", "result_notes"]
 
 APPROVAL_HELP = (
     "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
@@ -25,7 +26,28 @@ APPROVAL_HELP = (
 )
 
 
-def plan_notes(playbook: Playbook, plan: Plan, decision: Decision | None) -> list[Note]:
+def reply(
+    settings: PolicySettings | None, event: ReplyEvent, body: str, purpose: NotePurpose
+) -> list[Note]:
+    """
+    A public reply for ``event`` when the deployment's reply model makes it public; else none.
+
+    Args:
+        settings: ``replies`` says which events are public (None: the default model).
+        event: what happened.
+        body: the reply.
+        purpose: its idempotency purpose.
+    """
+    replies = settings.replies if settings is not None else PolicySettings().replies
+    return [Note(OutboxKind.PUBLIC_REPLY, body, purpose)] if replies.is_public(event) else []
+
+
+def plan_notes(
+    playbook: Playbook,
+    plan: Plan,
+    decision: Decision | None,
+    settings: PolicySettings | None = None,
+) -> list[Note]:
     """
     The notes for a plan that is not applied right away: ask, escalate, nothing to do, approval.
 
@@ -33,22 +55,26 @@ def plan_notes(playbook: Playbook, plan: Plan, decision: Decision | None) -> lis
         playbook: the plan's playbook (its templates word the notes).
         plan: the plan.
         decision: the policy's decision (None for a plan that applies nothing).
+        settings: the deployment's reply model (``replies``) and group names.
     """
     facts = RunFacts(plan, decision)
-    public = render_public_reply(playbook, facts)
+    public = render_public_reply(playbook, facts, settings)
     internal = render_internal_note(playbook, facts)
     if plan.kind == "ask":
-        return [Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.ASK)]
+        return [
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ASK_PLAN),
+            *reply(settings, "asked", public, NotePurpose.ASK),
+        ]
     if plan.kind == "note_only":
         return [
-            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.NOTHING_TO_DO),
+            *reply(settings, "nothing", public, NotePurpose.NOTHING_TO_DO),
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.PLAN),
             Note(OutboxKind.TRANSITION, "resolved", NotePurpose.RESOLVE),
         ]
     if plan.kind == "escalate":
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ESCALATED),
-            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.ESCALATED_PUBLIC),
+            *reply(settings, "escalated", public, NotePurpose.ESCALATED_PUBLIC),
         ]
     assert decision is not None
     if decision.outcome == "needs_approval":
@@ -58,11 +84,16 @@ def plan_notes(playbook: Playbook, plan: Plan, decision: Decision | None) -> lis
                 f"{internal}\n{APPROVAL_HELP}\n",
                 NotePurpose.APPROVAL_REQUEST,
             ),
-            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.APPROVAL_PENDING),
+            *reply(settings, "pending_approval", public, NotePurpose.APPROVAL_PENDING),
+        ]
+    if decision.outcome == "rejected":
+        return [
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.REJECTED),
+            *reply(settings, "rejected", public, NotePurpose.REJECTED_PUBLIC),
         ]
     return [
         Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.REFUSED),
-        Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.REFUSED_PUBLIC),
+        *reply(settings, "refused", public, NotePurpose.REFUSED_PUBLIC),
     ]
 
 
@@ -95,7 +126,9 @@ def owner_only(facts: RunFacts) -> RunFacts:
     return dataclasses.replace(facts, outcomes=outcomes)
 
 
-def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
+def result_notes(
+    playbook: Playbook, facts: RunFacts, settings: PolicySettings | None = None
+) -> list[Note]:
     """
     The notes after a run applied: a reply for the requester, the evidence for agents, resolve.
 
@@ -105,23 +138,27 @@ def result_notes(playbook: Playbook, facts: RunFacts) -> list[Note]:
     Args:
         playbook: the run's playbook.
         facts: what the run did, as recorded.
+        settings: the deployment's reply model (``replies``).
     """
-    public = render_public_reply(playbook, owner_only(facts))
+    public = render_public_reply(playbook, owner_only(facts), settings)
     internal = render_internal_note(playbook, facts)
     if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.UNVERIFIED),
-            Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.FAILED_PUBLIC),
+            *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),
         ]
     return [
-        Note(OutboxKind.PUBLIC_REPLY, public, NotePurpose.DONE),
+        *reply(settings, "done", public, NotePurpose.DONE),
         Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.EVIDENCE),
         Note(OutboxKind.TRANSITION, "resolved", NotePurpose.RESOLVE),
     ]
 
 
 def failure_notes(
-    playbook: Playbook, facts: RunFacts, compensation_errors: Sequence[str]
+    playbook: Playbook,
+    facts: RunFacts,
+    compensation_errors: Sequence[str],
+    settings: PolicySettings | None = None,
 ) -> list[Note]:
     """
     The notes after a step failed: what happened, what was undone, and that a person takes over.
@@ -130,16 +167,14 @@ def failure_notes(
         playbook: the run's playbook.
         facts: what the run did, as recorded, with the failed step.
         compensation_errors: the undos that failed.
+        settings: the deployment's reply model (``replies``).
     """
     internal = render_internal_note(playbook, facts)
     problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
     tail = f"\n{problems}" if problems else ""
     body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
+    public = render_public_reply(playbook, owner_only(facts), settings)
     return [
         Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.FAILED),
-        Note(
-            OutboxKind.PUBLIC_REPLY,
-            render_public_reply(playbook, owner_only(facts)),
-            NotePurpose.FAILED_PUBLIC,
-        ),
+        *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),
     ]

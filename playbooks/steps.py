@@ -12,7 +12,7 @@ undoes a completed one (none for resets, unlocks and session revocation, which c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -213,7 +213,9 @@ def compensations_for(completed: Sequence[PlannedStep]) -> tuple[PlannedStep, ..
 
 
 def revocation_steps(
-    plan: Plan, directories: Mapping[str, DirectoryReader] | None = None
+    plan: Plan,
+    directories: Mapping[str, DirectoryReader] | None = None,
+    only: Collection[int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """
     The steps that end a plan's time-bound access, last granted first.
@@ -225,16 +227,20 @@ def revocation_steps(
     Args:
         plan: the applied plan.
         directories: the directories by name, to re-read the current state.
+        only: end just these steps (by plan index; ``playbooks.expiry``): each keeps its plan
+            index, so the steps of each phase have their own idempotency keys.
     """
     steps = []
     for step in reversed(plan.steps):
         kind = _EXPIRY.get(step.kind)
-        if step.until is None or kind is None:
+        if step.until is None or kind is None or (only is not None and step.index not in only):
             continue
         revoke = dataclasses.replace(
             _inverse(step, kind, _inverse_params(step), "Expire"), until=None
         )
         steps.append(_reread(revoke, directories) if directories else revoke)
+    if only is not None:
+        return tuple(steps)
     return tuple(dataclasses.replace(s, index=i) for i, s in enumerate(steps, start=1))
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from connectors.identity import DirectoryUser
 from intake.classifier.text import split_thread
-from playbooks.people import EMAIL, Found, Mention, PeopleIndex, Resolution, Unclear, fold
+from playbooks.config import field_key
+from playbooks.people import EMAIL, Found, Mention, PeopleIndex, Resolution, Unclear
 
 _TARGET_CUE = re.compile(
     r"\b(?:for|on behalf of|behalf of|add|give|grant|unlock|reset|disable|remove|offboard|"
@@ -79,9 +80,9 @@ def find_target(
         requester: the requester's account (excluded from names found in the text).
         person_fields: form-field labels that name the target, in order.
     """
-    folded = {fold(k): v for k, v in clues.fields.items() if v and v.strip()}
+    folded = {field_key(k): v for k, v in clues.fields.items() if v and v.strip()}
     for label in person_fields:
-        value = folded.get(fold(label))
+        value = folded.get(field_key(label))
         if value:
             return index.resolve(_first_person(value), requester=requester)
     own = own_message(clues.text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from playbooks.config import PolicySettings
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.model import Playbook
 from playbooks.outbox import Note
@@ -43,7 +44,11 @@ PLAN_OUTCOMES: Mapping[PlanKind, TicketOutcome] = {
 
 
 def verdict_for(
-    playbook: Playbook, plan: Plan, decision: Decision | None, notes: Sequence[Note] = ()
+    playbook: Playbook,
+    plan: Plan,
+    decision: Decision | None,
+    notes: Sequence[Note] = (),
+    settings: PolicySettings | None = None,
 ) -> Verdict:
     """
     The verdict on a plan: apply it now, wait for approval, or hand it to a person.
@@ -53,9 +58,10 @@ def verdict_for(
         plan: the plan.
         decision: the policy's decision; None only for a plan that applies nothing.
         notes: notes to write before the plan's own (e.g. a bulk file's report).
+        settings: the deployment's reply model and group names, for the plan's notes.
     """
     if plan.kind != "apply":
-        own = plan_notes(playbook, plan, None)
+        own = plan_notes(playbook, plan, None, settings)
         return Verdict(
             PLAN_OUTCOMES[plan.kind], playbook=playbook.name, plan=plan, notes=[*notes, *own]
         )
@@ -64,7 +70,7 @@ def verdict_for(
         return Verdict(
             TicketOutcome.APPLYING, TicketStage.APPLYING, playbook.name, plan, decision, [*notes]
         )
-    own = plan_notes(playbook, plan, decision)
+    own = plan_notes(playbook, plan, decision, settings)
     if decision.outcome == "needs_approval":
         return Verdict(
             TicketOutcome.WAITING_APPROVAL,
@@ -75,7 +81,7 @@ def verdict_for(
             [*notes, *own],
         )
     return Verdict(
-        TicketOutcome.ESCALATED,
+        TicketOutcome.REJECTED if decision.outcome == "rejected" else TicketOutcome.ESCALATED,
         TicketStage.DONE,
         playbook.name,
         plan,

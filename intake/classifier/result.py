@@ -19,7 +19,7 @@ class Classification:
     """The best intents with their scores, highest first (at most three)."""
     entities: Entities
     route: str
-    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text`` or
-    ``empty``."""
+    """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text``,
+    ``correction`` (an agent's ``/intent``) or ``empty``."""
     language: str | None
     """The language guessed when it is not English (``de``, ``fr``…), else None."""

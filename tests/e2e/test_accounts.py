@@ -139,3 +139,30 @@ def test_an_unreadable_time_bound_ask_asks_instead_of_granting_for_ever(w: World
     assert w.ticket_row("IT-6").outcome == "waiting_requester"
     assert "until when" in w.text("IT-6", public=True).lower()
     assert w.runs("IT-6")[0].state != "waiting_approval"
+
+
+def test_items_expire_each_at_their_own_end(w: World) -> None:
+    """Payroll (at most 7 days) and GitHub (2 weeks) in one plan: Payroll goes after a week,
+    GitHub stays until its own end, then goes; the run ends expired."""
+    w.ticket(
+        "IT-7", "bob", "Need access", "Please give me access to Payroll and GitHub for 2 weeks."
+    )
+    w.drain()
+    w.comment("IT-7", "maria", "/approve")
+    w.comment("IT-7", "sam", "/approve")
+    w.drain()
+    assert {"app-payroll", "app-github"} <= set(w.groups("bob"))
+
+    w.advance(days=8)
+    w.fire_timers()
+    w.drain()
+    assert "app-payroll" not in w.groups("bob")
+    assert "app-github" in w.groups("bob")
+    assert "continues until" in w.text("IT-7", public=False)
+
+    w.advance(days=7)
+    w.fire_timers()
+    w.drain()
+    assert "app-github" not in w.groups("bob")
+    assert w.runs("IT-7")[0].state == "expired"
+    assert _count(w, "remove_from_group", "bob") == 2

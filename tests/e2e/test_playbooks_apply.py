@@ -42,7 +42,8 @@ def test_access_grant_waits_then_applies_once_after_the_owner_approves(database_
     """Bob asks for Salesforce; Olivia (owner) approves by comment; applied once, resolved."""
     with world(database_url) as w:
         _grant(w)
-        assert "waiting for approval" in w.text("IT-3", public=True)
+        assert w.notes("IT-3", public=True) == [], "waiting for an approval is for the agents"
+        assert "reply `/approve`" in w.text("IT-3", public=False)
         w.comment("IT-3", "olivia", "/approve")
         w.drain()
         bob = w.user("bob")
@@ -187,7 +188,7 @@ def test_failure_mid_run_is_compensated_in_reverse_and_escalated(tmp_path: Any) 
         assert "❌ failed:" in internal
         assert "no seats left on sf-sales" in internal
         assert "escalated" in internal
-        assert "could not finish this automatically" in w2.text("IT-3", public=True)
+        assert w2.notes("IT-3", public=True) == [], "an escalated ticket gets no public reply"
 
 
 def test_expiry_rechecks_the_directory_and_removes_readded_access(w: World) -> None:
@@ -206,7 +207,7 @@ def test_expiry_rechecks_the_directory_and_removes_readded_access(w: World) -> N
     assert w.directory.licenses_of(bob.id) == []
     assert w.runs("IT-3")[0].state == "expired"
     assert "ended as planned" in w.text("IT-3", public=False)
-    assert "has now ended" in w.text("IT-3", public=True)
+    assert "has now ended" not in w.text("IT-3", public=True), "an expiry is an internal note"
     assert w.fire_timers() == 0
 
 
@@ -224,7 +225,7 @@ def test_privileged_target_is_refused_and_nothing_changes(w: World) -> None:
     internal = w.text("IT-11", public=False)
     assert "Outcome: **refused**" in internal
     assert "administrator is a privileged account" in internal
-    assert "only be reset at the request of the account's owner" in w.text("IT-11", public=True)
+    assert w.notes("IT-11", public=True) == [], "escalated: a person answers, deskpilot does not"
 
 
 def test_mfa_reset_needs_the_manager_then_applies(w: World) -> None:

@@ -233,6 +233,36 @@ def training_examples(
     return [e for e in examples if e.id not in corrected] + list(corrections)
 
 
+def _stored(config: Path) -> list[Example]:
+    """The corrections kept in the database the configuration names (none when it has none)."""
+    from sqlalchemy.engine import make_url
+
+    from worker.cli.corrections import stored_corrections
+    from worker.config import ConfigError, load_config
+    from worker.db import migrate
+    from worker.db.database import Database
+
+    try:
+        url = load_config(config).database_url
+    except ConfigError:
+        typer.echo(
+            f"{config}: not a whole deskpilot configuration, no stored corrections", err=True
+        )
+        return []
+    local = make_url(url)
+    if local.get_backend_name() == "sqlite" and not Path(local.database or "").is_file():
+        typer.echo(f"no deskpilot database at {url}: no stored corrections", err=True)
+        return []
+    db = Database(url)
+    try:
+        if migrate.current_revision(db) is None:
+            typer.echo(f"no deskpilot database at {db.url}: no stored corrections", err=True)
+            return []
+        return stored_corrections(db)
+    finally:
+        db.dispose()
+
+
 @app.command()
 def retrain(
     corrections: Annotated[
@@ -241,12 +271,22 @@ def retrain(
     out: Annotated[Path | None, typer.Option(help="Directory for model.json.")] = None,
     config: ConfigOption = None,
     endava: Annotated[Path | None, typer.Option(help="Endava tickets JSONL.")] = DEFAULT_ENDAVA,
+    stored: Annotated[
+        bool,
+        typer.Option(
+            "--stored/--no-stored",
+            help="Also learn from the corrections agents made on tickets (`/intent`, review "
+            "page), read from the database of --config.",
+        ),
+    ] = True,
 ) -> None:
     """Fold corrections and custom intents into the training data and write new weights."""
     from intake.classifier.train import TrainingUnavailableError, train_model
 
     settings = load_settings(config)
     fixes = read_examples(corrections, source="correction") if corrections else []
+    if stored and config is not None:
+        fixes = _stored(config) + fixes
     examples = training_examples(settings, fixes, endava)
     target = out or settings.model_dir or Path("classifier-model")
     meta = {"trained_at": datetime.now(UTC).isoformat(), "examples": str(len(examples))}

@@ -21,6 +21,7 @@ from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
+from worker.db import audit
 from worker.db.store import (
     compare_and_set,
     event_to_json,
@@ -159,6 +160,14 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
         connection, TicketRow, _ticket_values(ticket, now), ("desk", "key")
     )
     new_ticket = ticket_id is not None
+    if ticket_id is not None:
+        audit.append(
+            connection,
+            "ticket.received",
+            actor=ticket.requester.email or ticket.requester.id or "unknown",
+            ticket_id=ticket_id,
+            data={"desk": ticket.desk, "key": ticket.key, "request_type": ticket.request_type},
+        )
     if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
         row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
         if not delivery.partial and _is_newer(ticket, row.desk_updated_at):

@@ -16,10 +16,12 @@ import structlog
 from sqlalchemy import select
 
 from connectors.errors import TransientError
+from playbooks.expiry import ExpiryPhase, expiry_phase
 from playbooks.lifecycle import RunState
 from playbooks.outbox import OutboxKind
-from playbooks.planned import Plan
+from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import revocation_steps, verify_step
+from playbooks.template import render
 from worker.clocks.slaclock import fire_sla_timer
 from worker.db import audit
 from worker.db.store import compare_and_set
@@ -33,6 +35,7 @@ from worker.runtime import Runtime
 log = structlog.get_logger("deskpilot.timers")
 
 BATCH = 500
+EXPIRED_REPLY = "The temporary access granted on this ticket has now ended."
 RETRY_AFTER = dt.timedelta(seconds=60)
 
 
@@ -95,7 +98,10 @@ def expire_access(rt: Runtime, timer_id: int) -> None:
         ticket = session.get(TicketRow, run.ticket_id)
         assert ticket is not None
     plan = Plan.from_json(str(run.plan["json"]))
-    steps = revocation_steps(plan, rt.directories)
+    ended = [int(i) for i in (timer.payload or {}).get("ended", [])]
+    phase = expiry_phase(plan, timer.due_at, ended)
+    whole = not ended and phase.next_due is None  # one end for everything (the usual case)
+    steps = revocation_steps(plan, rt.directories, None if whole else phase.ending)
     errors = []
     for step in steps:
         try:
@@ -107,7 +113,55 @@ def expire_access(rt: Runtime, timer_id: int) -> None:
         for s in steps
         if not (r := verify_step(s, rt.directories)).ok
     ]
+    if phase.next_due is not None and not (errors or failures):
+        _record_partial_expiry(rt, timer_id, run, ticket, plan, steps, phase, ended)
+        return
     _record_expiry(rt, run, ticket, steps, errors + failures)
+
+
+def _record_partial_expiry(
+    rt: Runtime,
+    timer_id: int,
+    run: RunRow,
+    ticket: TicketRow,
+    plan: Plan,
+    steps: tuple[PlannedStep, ...],
+    phase: ExpiryPhase,
+    ended: list[int],
+) -> None:
+    """Some items of the run ended; the timer is set again for the next ones (same run)."""
+    assert phase.next_due is not None
+    now = rt.clock()
+    items = sorted({s.item or s.description for s in plan.steps if s.index in phase.ending})
+    later = sorted(
+        {s.item or s.description for s in plan.steps if s.until and s.index not in phase.ending}
+        - set(items)
+    )
+    with rt.db.session() as session:
+        timer, row = session.get(TimerRow, timer_id), session.get(RunRow, run.id)
+        trow = session.get(TicketRow, ticket.id)
+        assert timer is not None and row is not None and trow is not None
+        timer.state, timer.due_at, timer.fired_at = "pending", phase.next_due, None
+        timer.payload = {**(timer.payload or {}), "ended": sorted({*ended, *phase.ending})}
+        row.expires_at, row.updated_at = phase.next_due, now
+        body = (
+            f"Time-bound access to {', '.join(items)} ended as planned ({len(steps)} change(s) "
+            f"checked and removed); {', '.join(later) or 'the rest'} continues until "
+            f"{phase.next_due:%Y-%m-%d %H:%M} UTC."
+        )
+        queue_writeback(
+            rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"expired-{row.id}-{len(ended)}"
+        )
+        audit.append(
+            session,
+            "access.partly_expired",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=row.id,
+            data={"ended": sorted(phase.ending), "next_due": phase.next_due.isoformat()},
+        )
+        outbox = pending_outbox_ids(session, trow.id)
+    send_outbox(rt, trow.id, outbox)
 
 
 def _record_expiry(
@@ -127,14 +181,14 @@ def _record_expiry(
         else:
             body = f"Time-bound access from this ticket ended as planned ({len(steps)} change(s) checked and removed)."
         queue_writeback(rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"expired-{row.id}")
-        if not problems:
+        replies = rt.settings.playbooks.replies
+        if not problems and replies.is_public("expired"):
+            template = replies.templates.get("expired", EXPIRED_REPLY)
+            text = render(
+                template, {"ticket": trow.key}, where="playbooks.replies.templates.expired"
+            )
             queue_writeback(
-                rt,
-                session,
-                trow,
-                OutboxKind.PUBLIC_REPLY,
-                "The temporary access granted on this ticket has now ended.",
-                f"expired-public-{row.id}",
+                rt, session, trow, OutboxKind.PUBLIC_REPLY, text, f"expired-public-{row.id}"
             )
         audit.append(
             session,

@@ -179,6 +179,14 @@ def _run(session: Session, run: RunRow) -> dict[str, Any]:
         "decision": run.decision,
         "result": run.result,
         "expires_at": run.expires_at.isoformat() if run.expires_at else None,
+        "approved_by": [
+            a.approver
+            for a in session.scalars(
+                select(ApprovalRow)
+                .where(ApprovalRow.run_id == run.id, ApprovalRow.verdict == "approved")
+                .order_by(ApprovalRow.at)
+            )
+        ],
         "approvals": [
             {
                 "approver": a.approver,

@@ -205,7 +205,7 @@ def _succeed(
         if plan.until is not None and not failures:
             _schedule_expiry(connection, run, plan.until)
         facts = run_facts(connection, run, plan, verifications, unseal=partial(unseal_link, rt))
-        return result_notes(rt.library.get(run.playbook), facts)
+        return result_notes(rt.library.get(run.playbook), facts, rt.settings.playbooks)
 
     _end_run(
         rt, run, ticket, state, outcome, {"verification_failures": failures}, records_and_notes
@@ -295,7 +295,12 @@ def _fail(
             failed=(failure.step, str(failure.error)),
             unseal=partial(unseal_link, rt),
         )
-        return failure_notes(rt.library.get(run.playbook), facts, [*compensation_errors, *kept])
+        return failure_notes(
+            rt.library.get(run.playbook),
+            facts,
+            [*compensation_errors, *kept],
+            rt.settings.playbooks,
+        )
 
     _end_run(rt, run, ticket, state, TicketOutcome.ESCALATED, result, notes)
     log.error("run.failed", run_id=run.id, step=failure.step.index, state=state)

@@ -17,10 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
 from connectors.identity import DirectoryUser
 from intake.model import Comment
+from playbooks.approval import ApprovalRequirement
+from playbooks.authority import Actor
+from playbooks.outbox import OutboxKind
+from playbooks.planned import Plan
+from playbooks.policy import Decision
+from worker.db import audit
+from worker.db.store import ticket_from_json
+from worker.db.tables import RunRow, TicketRow
+from worker.outbound.writeback import queue_writeback
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.authors")
@@ -110,4 +120,60 @@ def _unproven(desk_id: str | None, problem: str) -> Author:
         user=None,
         source="desk",
         problem=problem,
+    )
+
+
+def actor_of(rt: Runtime, desk_name: str, author: Author) -> Actor:
+    """The pure policy's view of ``author``: their account and transitive groups."""
+    groups: tuple[str, ...] = ()
+    if author.user is not None:
+        groups = tuple(rt.directory_for(desk_name).transitive_groups_of(author.user.id))
+    return Actor(author.user, groups, author.is_agent, author.problem)
+
+
+def requester_user(rt: Runtime, ticket: TicketRow) -> DirectoryUser | None:
+    """The directory account of the person who asked (``ticket``'s requester)."""
+    email = ticket_from_json(ticket.snapshot).requester.email
+    return rt.directory_for(ticket.desk).find_user(email=email) if email else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a run changes, for the command checks: who asked, for whom, who may approve it."""
+
+    requirement: ApprovalRequirement | None
+    requester: DirectoryUser | None
+    target: DirectoryUser | None
+    plan: Plan
+
+
+def change_of(rt: Runtime, run: RunRow, ticket: TicketRow) -> Change:
+    """The run's approval requirement (None when it needed none), requester and target."""
+    plan = Plan.from_json(str(run.plan["json"]))
+    decision = Decision.from_json(str(run.decision["json"]))
+    directory = rt.directory_for(ticket.desk)
+    target = directory.find_user(login=plan.target.login) if plan.target else None
+    return Change(decision.approvals, requester_user(rt, ticket), target, plan)
+
+
+def refuse(
+    rt: Runtime,
+    session: Session,
+    ticket: TicketRow,
+    *,
+    command: str,
+    author: str,
+    reason: str,
+    purpose: str,
+    run_id: int | None = None,
+) -> None:
+    """A refused command: an internal note saying why, and an audit entry."""
+    queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, f"{author}: {reason}.", purpose)
+    audit.append(
+        session,
+        "command.refused",
+        actor=author,
+        ticket_id=ticket.id,
+        run_id=run_id,
+        data={"command": command, "reason": reason},
     )

@@ -34,6 +34,7 @@ from playbooks.model import Playbook
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
+from playbooks.run_notes import reply
 from playbooks.verdict import Verdict, verdict_for
 from worker.db import audit
 from worker.db.records import AuditRow
@@ -59,10 +60,11 @@ def bulk_verdict(
         table = parse_csv(data)
     except (BulkInputError, BulkFileError) as exc:
         question = f"The file cannot be used: {exc}. Please attach a corrected CSV file."
-        return Verdict(
-            TicketOutcome.WAITING_REQUESTER,
-            notes=[Note(OutboxKind.PUBLIC_REPLY, question, NotePurpose.BULK_FILE)],
-        )
+        notes = [
+            Note(OutboxKind.INTERNAL_NOTE, question, NotePurpose.BULK_FILE_PROBLEM),
+            *reply(rt.settings.playbooks, "asked", question, NotePurpose.BULK_FILE),
+        ]
+        return Verdict(TicketOutcome.WAITING_REQUESTER, notes=notes)
     except NotSupportedError as exc:
         note = f"deskpilot cannot read attachments from this desk ({exc}); an agent takes over."
         return Verdict(
@@ -85,10 +87,11 @@ def bulk_verdict(
     _keep_report(rt, ticket_id, attachment.filename, report)
     notes = [report_note(attachment.filename, report, table.encoding, table.delimiter)]
     if plan.kind != "apply":
-        return verdict_for(playbook, plan, None, notes)
+        return verdict_for(playbook, plan, None, notes, rt.settings.playbooks)
     decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=())
+    settings = rt.settings.playbooks
     return verdict_for(
-        playbook, plan, approved_by_a_person(decision, playbook, rt.settings.playbooks), notes
+        playbook, plan, approved_by_a_person(decision, playbook, settings), notes, settings
     )
 
 

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from connectors.errors import TransientError
 from playbooks.bulk import chunk_steps, render_bulk_result
+from playbooks.config import ReplyEvent
 from playbooks.lifecycle import RunState, StepState, TicketOutcome, TicketStage
 from playbooks.notes import render_internal_note, render_public_reply
-from playbooks.outbox import OutboxKind
+from playbooks.outbox import NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
@@ -130,15 +131,15 @@ def _outcomes(
 
 
 def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
-    from playbooks.run_notes import owner_only
+    from playbooks.run_notes import owner_only, reply
     from worker.outbound.notes import run_facts
 
     report = kept_report(rt, ticket.id)
     failures, applied, verifications = _outcomes(rt, run, plan)
     table = render_bulk_result(report, failures, applied)
     state = RunState.APPLIED if not failures else RunState.PARTIAL
-    resolved = not failures and not report.bad_rows
-    outcome = TicketOutcome.RESOLVED if resolved else TicketOutcome.ESCALATED
+    # Rows the file got wrong were never planned: the reply tells the requester which to fix.
+    outcome = TicketOutcome.RESOLVED if not failures else TicketOutcome.ESCALATED
     now = rt.clock()
     with rt.db.session() as session:
         row, trow = session.get(RunRow, run.id), session.get(TicketRow, ticket.id)
@@ -149,9 +150,13 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState
         queue_state(rt, session, trow, outcome)
         playbook = rt.library.get(row.playbook)
         facts = run_facts(session, row, plan, verifications)
-        public = _public(render_public_reply(playbook, owner_only(facts)), table, outcome)
+        settings = rt.settings.playbooks
+        done = render_public_reply(playbook, owner_only(facts), settings)
+        public = _public(done, table, outcome)
         internal = f"{render_internal_note(playbook, facts)}\n#### Rows\n\n{table}"
-        queue_writeback(rt, session, trow, OutboxKind.PUBLIC_REPLY, public, f"bulk-result-{row.id}")
+        event: ReplyEvent = "done" if outcome == TicketOutcome.RESOLVED else "failed"
+        for note in reply(settings, event, public, NotePurpose.BULK_RESULT):
+            queue_writeback(rt, session, trow, note.kind, note.body, f"bulk-result-{row.id}")
         queue_writeback(
             rt, session, trow, OutboxKind.INTERNAL_NOTE, internal, f"bulk-evidence-{row.id}"
         )

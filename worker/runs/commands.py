@@ -24,6 +24,7 @@ from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, plan_digest
 from playbooks.policy import Decision
+from playbooks.template import render
 from worker.db import audit
 from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
 from worker.db.tables import (
@@ -237,25 +238,43 @@ def _record_approval(
     digest: str | None,
     reason: str | None = None,
 ) -> None:
-    """One approver's answer on a run (once per approver: a repeat comment changes nothing)."""
-    insert_ignore(
-        session,
-        ApprovalRow,
-        {
-            "run_id": run_id,
-            "approver": author.label,
-            "directory_user": author.user.id if author.user else None,
-            "directory_login": author.user.login if author.user else None,
-            "stage": verdict.stage or 0,
-            "stages": list(verdict.stages) or None,
-            "plan_digest": digest,
-            "verdict": answer,
-            "reason": reason if reason is not None else verdict.reason,
-            "source": f"comment:{comment.id}",
-            "at": now,
-        },
-        ("run_id", "approver"),
+    """
+    One approver's answer on a run, once per approver: a repeat comment changes nothing, except
+    that a valid approval replaces the same person's earlier refused one, so the record shows
+    the approval that let the run apply (the refusal stays in the audit log).
+    """
+    values = {
+        "run_id": run_id,
+        "approver": author.label,
+        "directory_user": author.user.id if author.user else None,
+        "directory_login": author.user.login if author.user else None,
+        "stage": verdict.stage or 0,
+        "stages": list(verdict.stages) or None,
+        "plan_digest": digest,
+        "verdict": answer,
+        "reason": reason if reason is not None else verdict.reason,
+        "source": f"comment:{comment.id}",
+        "at": now,
+    }
+    if insert_ignore(session, ApprovalRow, values, ("run_id", "approver")) or answer != "approved":
+        return
+    session.execute(
+        update(ApprovalRow)
+        .where(
+            ApprovalRow.run_id == run_id,
+            ApprovalRow.approver == author.label,
+            ApprovalRow.verdict == "refused",
+        )
+        .values({k: v for k, v in values.items() if k not in ("run_id", "approver")})
     )
+
+
+def declined_reply(template: str | None, reason: str | None) -> str:
+    """The requester's reply to an approver's ``/reject`` (the deployment's wording, if any)."""
+    if template is None:
+        said = f" Reason: {reason}" if reason else ""
+        return f"Your request was reviewed and declined.{said}"
+    return render(template, {"reason": reason or ""}, where="playbooks.replies.templates.declined")
 
 
 def _reject(
@@ -305,15 +324,25 @@ def _reject(
                 stage=TicketStage.DONE, stage_at=now, outcome=TicketOutcome.REJECTED, done_at=now
             )
         )
-        reason = f" Reason: {command.reason}" if command.reason else ""
         queue_writeback(
             rt,
             session,
             ticket,
-            OutboxKind.PUBLIC_REPLY,
-            f"Your request was reviewed and declined.{reason}",
-            f"rejected-{run.id}",
+            OutboxKind.INTERNAL_NOTE,
+            f"Rejected by {author.label}."
+            + (f" Reason: {command.reason}" if command.reason else ""),
+            f"rejected-note-{run.id}",
         )
+        replies = rt.settings.playbooks.replies
+        if replies.is_public("declined"):
+            queue_writeback(
+                rt,
+                session,
+                ticket,
+                OutboxKind.PUBLIC_REPLY,
+                declined_reply(replies.templates.get("declined"), command.reason),
+                f"rejected-{run.id}",
+            )
         queue_state(rt, session, ticket, TicketOutcome.REJECTED)
         audit.append(
             session,

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from connectors.identity import DirectoryUser
 from intake.model import Comment
+from playbooks.authority import check_correction, check_expiry_change, check_extension_cap
 from playbooks.commands import Command
+from playbooks.duration import parse_duration
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
 from worker.db import audit
@@ -21,7 +24,7 @@ from worker.db.store import ticket_from_json
 from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import queue_writeback
 from worker.queue.names import ActorName
-from worker.runs.authors import Author
+from worker.runs.authors import Author, actor_of, change_of, refuse, requester_user
 from worker.runtime import Runtime
 
 __all__ = ["change_expiry", "correct_intent", "directory_user", "retry_ticket"]
@@ -42,6 +45,8 @@ def correct_intent(
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None and command.intent is not None
+        if not _may_correct(rt, session, ticket, command, comment, author):
+            return
         if ticket.outcome in (TicketOutcome.RESOLVED, TicketOutcome.APPLYING):
             queue_writeback(
                 rt,
@@ -95,6 +100,8 @@ def retry_ticket(
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
         assert ticket is not None
+        if not _may_correct(rt, session, ticket, command, comment, author):
+            return
         if ticket.outcome != TicketOutcome.ESCALATED:
             queue_writeback(
                 rt,
@@ -114,7 +121,11 @@ def retry_ticket(
 def change_expiry(
     rt: Runtime, ticket_id: int, command: Command, comment: Comment, author: Author
 ) -> None:
-    """``/extend <duration>`` and ``/revoke-now``: move the active access expiry (not the requester)."""
+    """
+    ``/extend <duration>`` and ``/revoke-now``: move the active access expiry, when the author
+    may (``playbooks.authority.check_expiry_change``) and an extension stays within the
+    playbook's maximum duration.
+    """
     now = rt.clock()
     with rt.db.session() as session:
         ticket = session.get(TicketRow, ticket_id)
@@ -136,25 +147,26 @@ def change_expiry(
                 f"expiry-noop-{comment.id}",
             )
             return
-        requester = directory_user(
-            rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email
-        )
-        if author.user is None or (requester is not None and author.user.id == requester.id):
-            queue_writeback(
+        run = session.get(RunRow, timer.run_id)
+        assert run is not None
+        new_end = _new_end(command, timer.due_at, now)
+        problem = _expiry_problem(rt, ticket, run, command, author, new_end)
+        if problem is not None:
+            refuse(
                 rt,
                 session,
                 ticket,
-                OutboxKind.INTERNAL_NOTE,
-                f"{author.label} may not change this access's expiry.",
-                f"expiry-refused-{comment.id}",
+                command=command.name,
+                author=author.label,
+                reason=problem,
+                purpose=f"expiry-refused-{comment.id}",
+                run_id=run.id,
             )
             return
+        timer.due_at = new_end
         if command.name == "revoke-now":
-            timer.due_at, label = now, "revoked now"
+            label = "revoked now"
         else:
-            timer.due_at = command.until or timer.due_at + dt.timedelta(
-                seconds=command.duration_s or 0
-            )
             label = f"extended until {timer.due_at:%Y-%m-%d %H:%M} UTC"
         session.execute(
             update(RunRow).where(RunRow.id == timer.run_id).values(expires_at=timer.due_at)
@@ -177,3 +189,63 @@ def change_expiry(
         )
     if command.name == "revoke-now":
         rt.send(ActorName.FIRE_TIMERS)
+
+
+def _may_correct(
+    rt: Runtime,
+    session: Session,
+    ticket: TicketRow,
+    command: Command,
+    comment: Comment,
+    author: Author,
+) -> bool:
+    """``/intent`` and ``/retry`` from an agent only; a refusal is noted and audited."""
+    actor = actor_of(rt, ticket.desk, author)
+    policy = rt.settings.playbooks.commands
+    problem = check_correction(actor, requester_user(rt, ticket), policy, command.name)
+    if problem is None:
+        return True
+    refuse(
+        rt,
+        session,
+        ticket,
+        command=command.name,
+        author=author.label,
+        reason=problem,
+        purpose=f"{command.name}-refused-{comment.id}",
+    )
+    return False
+
+
+def _new_end(command: Command, due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    if command.name == "revoke-now":
+        return now
+    return command.until or due_at + dt.timedelta(seconds=command.duration_s or 0)
+
+
+def _expiry_problem(
+    rt: Runtime,
+    ticket: TicketRow,
+    run: RunRow,
+    command: Command,
+    author: Author,
+    new_end: dt.datetime,
+) -> str | None:
+    """Why ``author`` may not move this access's end to ``new_end`` (None: they may)."""
+    change = change_of(rt, run, ticket)
+    problem = check_expiry_change(
+        actor_of(rt, ticket.desk, author),
+        command.name,
+        change.requirement,
+        requester=change.requester,
+        target=change.target,
+        policy=rt.settings.playbooks.commands,
+    )
+    if problem is not None or command.name != "extend":
+        return problem
+    playbook = rt.library.playbooks.get(run.playbook)
+    spec = playbook.duration if playbook is not None else None
+    limit = (spec.max or spec.default) if spec is not None else None
+    max_s = parse_duration(limit) if limit else None
+    capped = check_extension_cap(new_end, change.plan.created_at, max_s, run.playbook)
+    return f"/extend refused: {capped}" if capped else None

@@ -46,7 +46,7 @@ def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
         return None
     now = rt.clock()
     try:
-        classification: Classification = rt.classifier.classify(ticket, now=now)
+        classification = _classify(rt, ticket_id, ticket, now)
         decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
         verdict = _decide(
             rt, ticket, ticket_id, classification, decision.auto, decision.reason, now
@@ -62,6 +62,15 @@ def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
         "ticket.processed", ticket=ticket.key, intent=classification.intent, outcome=verdict.outcome
     )
     return verdict.outcome
+
+
+def _classify(rt: Runtime, ticket_id: int, ticket: Ticket, now: dt.datetime) -> Classification:
+    """The agent's correction (``/intent``) when there is one, else the classifier's reading."""
+    with rt.db.connect() as connection:
+        corrected = connection.scalar(_CORRECTED, {"b_id": ticket_id})
+    if corrected:
+        return rt.classifier.corrected(ticket, corrected, now=now)
+    return rt.classifier.classify(ticket, now=now)
 
 
 def _claim(rt: Runtime, ticket_id: int) -> Ticket | None:
@@ -122,6 +131,10 @@ _RELEASE = (
     .values(stage=TicketStage.RECEIVED, stage_at=bindparam("b_now"), claimed_by=None)
 )
 _SNAPSHOT = select(_TICKETS.c.snapshot).where(_TICKETS.c.id == bindparam("b_id"))
+_CLASSIFICATIONS = cast(Table, ClassificationRow.__table__)
+_CORRECTED = select(_CLASSIFICATIONS.c.corrected_intent).where(
+    _CLASSIFICATIONS.c.ticket_id == bindparam("b_id")
+)
 _RUNS = cast(Table, RunRow.__table__)
 _RECENT_RESETS = (
     select(_RUNS.c.created_at)
@@ -196,11 +209,12 @@ def _decide(
 def _verdict_for(
     rt: Runtime, playbook: Playbook, plan: Plan, request: PlanRequest, now: dt.datetime
 ) -> Verdict:
+    settings = rt.settings.playbooks
     if plan.kind != "apply":
-        return verdict_for(playbook, plan, None)
+        return verdict_for(playbook, plan, None, settings=settings)
     recent = _recent_resets(rt, request, now)
-    decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=recent)
-    return verdict_for(playbook, plan, decision)
+    decision = decide(playbook, plan, request, settings, recent_resets=recent)
+    return verdict_for(playbook, plan, decision, settings=settings)
 
 
 def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Comment, Person
+from playbooks.authority import check_rollback
 from playbooks.commands import parse_command
 from playbooks.lifecycle import RunState, StepState
 from playbooks.outbox import OutboxKind
@@ -25,7 +26,7 @@ from worker.db.store import compare_and_set, ticket_from_json
 from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
-from worker.runs.authors import review_author
+from worker.runs.authors import actor_of, change_of, refuse, review_author
 from worker.runs.steps import compensate
 from worker.runtime import Runtime
 
@@ -117,8 +118,15 @@ def rollback_plan(rt: Runtime, run_id: int) -> tuple[PlannedStep, ...]:
         return compensations_for(_completed(session, run))
 
 
-def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
-    """Apply the compensations of run ``run_id`` once (phase ``rollback``); returns what failed."""
+def roll_back(rt: Runtime, run_id: int, agent: str, identity: str | None) -> list[str]:
+    """
+    Apply the compensations of run ``run_id`` once (phase ``rollback``); returns what failed.
+
+    Only someone eligible to approve that change, and never its requester or target, may roll it
+    back (``playbooks.authority.check_rollback``); the agent is known by the ``desk_identity``
+    configured for their token. A refusal is noted on the ticket, audited and raised.
+    """
+    _check_rollback(rt, run_id, agent, identity)
     with rt.db.session() as session:
         run = _applied(session.get(RunRow, run_id), run_id)
         if not compare_and_set(
@@ -149,6 +157,40 @@ def roll_back(rt: Runtime, run_id: int, agent: str) -> list[str]:
         )
     _flush(rt, ticket.id)
     return errors
+
+
+def _check_rollback(rt: Runtime, run_id: int, agent: str, identity: str | None) -> None:
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: rollbacks need one")
+    with rt.db.session() as session:
+        run = _applied(session.get(RunRow, run_id), run_id)
+        ticket = session.get(TicketRow, run.ticket_id)
+        assert ticket is not None
+        author = review_author(rt, ticket.desk, identity)
+        change = change_of(rt, run, ticket)
+        problem = check_rollback(
+            actor_of(rt, ticket.desk, author),
+            change.requirement,
+            requester=change.requester,
+            target=change.target,
+            policy=rt.settings.playbooks.commands,
+        )
+        if problem is None:
+            return
+        purpose = f"rollback-refused-{run.id}-{uuid.uuid4().hex[:8]}"
+        refuse(
+            rt,
+            session,
+            ticket,
+            command="rollback",
+            author=author.label,
+            reason=problem,
+            purpose=purpose,
+            run_id=run.id,
+        )
+        ticket_id = ticket.id
+    _flush(rt, ticket_id)
+    raise ReviewError(problem)
 
 
 def _applied(run: RunRow | None, run_id: int) -> RunRow:

@@ -156,7 +156,7 @@ def _do(rt: Runtime, who: Principal, run_id: int, action: str, **form: Any) -> s
     elif action == "wrong":
         rollback.mark_wrong(rt, run_id, who.name, form["intent"])
     elif action == "rollback":
-        errors = rollback.roll_back(rt, run_id, who.name)
+        errors = rollback.roll_back(rt, run_id, who.name, who.desk_identity)
         return "rollback incomplete" if errors else "rolled back"
     else:
         raise HTTPException(404, f"unknown action {action!r}")

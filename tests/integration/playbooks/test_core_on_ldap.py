@@ -208,7 +208,7 @@ def test_access_grant_is_approved_applied_and_removed_at_expiry(
     assert world_.fire_timers() == 1
     assert f"app-sf{c.u}" not in real.directory.groups_of(bob.id)
     assert world_.runs("IT-3")[0].state == "expired"
-    assert "has now ended" in world_.text("IT-3", public=True)
+    assert "ended as planned" in world_.text("IT-3", public=False)
 
 
 def test_expiry_removes_access_added_back_by_hand(w: tuple[World, Real, Company]) -> None:

@@ -7,9 +7,10 @@ import dataclasses
 import pytest
 
 from connectors.identity.memory import MemoryDirectory
+from playbooks.config import field_key
 from playbooks.load import Library
 from playbooks.plan import build_plan, select_playbook
-from playbooks.resolve import field_key, form_fields
+from playbooks.resolve import form_fields
 from tests.unit.playbooks.playbook_builders import NOW, request, settings, ticket
 
 KEYS = [("spaces", "Job title", "job_title"), ("slash", "System / application", "system_application"),

@@ -75,7 +75,7 @@ def test_one_time_link_goes_to_the_owner_only(library: Library, policy: PolicySe
 STATUS_CASES = [
     ("asked", "access_grant", "alice", {}, "which application or system do you need access to?"),
     (
-        "refused",
+        "rejected",
         "password_reset",
         "bob",
         {"target_email": "alice@example.com"},

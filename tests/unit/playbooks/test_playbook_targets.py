@@ -60,6 +60,14 @@ CASES = [
         "benw",
     ),
     (
+        "field-by-its-key",
+        GARETH,
+        {"who_is_locked_out": "Ben Whitfield"},
+        "Locked\nBen is locked",
+        (None, None, None),
+        "benw",
+    ),
+    (
         "servicenow-requested-for",
         GARETH,
         {"Requested for": "Keiko Nobody"},

@@ -27,6 +27,7 @@ APPROVAL = ApprovalRequirement((ApprovalStage("manager", "the requester's manage
 AUTO = Decision("auto")
 NEEDS_APPROVAL = Decision("needs_approval", APPROVAL, ("privileged group",))
 REFUSED = Decision("refused", None, ("segregation of duties", "too many resets"))
+REJECTED = Decision("rejected", None, ("bob may not ask: only the account's owner may",))
 
 
 def _plan(playbook: Playbook, kind: str) -> Plan:
@@ -48,19 +49,21 @@ def _shape(notes: list[Note]) -> list[tuple[OutboxKind, NotePurpose]]:
     ("kind", "decision", "outcome", "stage", "notes", "reason"),
     [
         ("ask", None, TicketOutcome.WAITING_REQUESTER, TicketStage.DONE,
-         [(P, NotePurpose.ASK)], None),
+         [(INTERNAL, NotePurpose.ASK_PLAN), (P, NotePurpose.ASK)], None),
         ("note_only", None, TicketOutcome.RESOLVED, TicketStage.DONE,
          [(P, NotePurpose.NOTHING_TO_DO), (INTERNAL, NotePurpose.PLAN), (T, NotePurpose.RESOLVE)], None),
         ("escalate", None, TicketOutcome.ESCALATED, TicketStage.DONE,
-         [(INTERNAL, NotePurpose.ESCALATED), (P, NotePurpose.ESCALATED_PUBLIC)], None),
+         [(INTERNAL, NotePurpose.ESCALATED)], None),
         ("apply", AUTO, TicketOutcome.APPLYING, TicketStage.APPLYING, [], None),
         ("apply", NEEDS_APPROVAL, TicketOutcome.WAITING_APPROVAL, TicketStage.WAITING_APPROVAL,
-         [(INTERNAL, NotePurpose.APPROVAL_REQUEST), (P, NotePurpose.APPROVAL_PENDING)], None),
+         [(INTERNAL, NotePurpose.APPROVAL_REQUEST)], None),
         ("apply", REFUSED, TicketOutcome.ESCALATED, TicketStage.DONE,
-         [(INTERNAL, NotePurpose.REFUSED), (P, NotePurpose.REFUSED_PUBLIC)],
-         "segregation of duties; too many resets"),
+         [(INTERNAL, NotePurpose.REFUSED)], "segregation of duties; too many resets"),
+        ("apply", REJECTED, TicketOutcome.REJECTED, TicketStage.DONE,
+         [(INTERNAL, NotePurpose.REJECTED), (P, NotePurpose.REJECTED_PUBLIC)],
+         "bob may not ask: only the account's owner may"),
     ],
-    ids=["ask", "nothing-to-do", "escalate", "auto", "needs-approval", "refused"],
+    ids=["ask", "nothing-to-do", "escalate", "auto", "needs-approval", "refused", "rejected"],
 )  # fmt: skip
 def test_verdict_for_each_plan_and_decision(
     library: Library,
@@ -71,7 +74,10 @@ def test_verdict_for_each_plan_and_decision(
     notes: list[tuple[OutboxKind, NotePurpose]],
     reason: str | None,
 ) -> None:
-    """One table: the plan's kind and the policy's decision give outcome, stage, notes, reason."""
+    """
+    One table: the plan's kind and the policy's decision give outcome, stage, notes, reason;
+    public replies follow the default reply model (an outcome, or information needed).
+    """
     playbook = library.get("account-unlock")
     plan = _plan(playbook, kind)
 
@@ -93,9 +99,7 @@ def test_notes_given_first_stay_first(library: Library) -> None:
 
     verdict = verdict_for(playbook, _plan(playbook, "apply"), NEEDS_APPROVAL, [report])
 
-    assert [report.purpose, NotePurpose.APPROVAL_REQUEST, NotePurpose.APPROVAL_PENDING] == [
-        n.purpose for n in verdict.notes
-    ]
+    assert [report.purpose, NotePurpose.APPROVAL_REQUEST] == [n.purpose for n in verdict.notes]
 
 
 def test_approval_request_tells_approvers_how(library: Library) -> None:
@@ -165,7 +169,7 @@ def test_one_time_link_is_kept_for_the_owner_only(
     ("verified", "notes"),
     [
         (True, [(P, NotePurpose.DONE), (INTERNAL, NotePurpose.EVIDENCE), (T, NotePurpose.RESOLVE)]),
-        (False, [(INTERNAL, NotePurpose.UNVERIFIED), (P, NotePurpose.FAILED_PUBLIC)]),
+        (False, [(INTERNAL, NotePurpose.UNVERIFIED)]),
     ],
     ids=["verified", "not-read-back"],
 )
@@ -192,7 +196,7 @@ def test_failure_notes_hand_over_and_list_failed_undos(
 
     written = failure_notes(playbook, _facts(library, ALICE), errors)
 
-    assert [(INTERNAL, NotePurpose.FAILED), (P, NotePurpose.FAILED_PUBLIC)] == _shape(written)
+    assert [(INTERNAL, NotePurpose.FAILED)] == _shape(written)
     assert "Handing this ticket to an agent" in written[0].body
     assert (says in written[0].body) if says else ("could not undo" not in written[0].body)
 
@@ -247,3 +251,38 @@ def test_which_requests_read_the_recent_resets(
     intent: str, requester: str | None, counts: bool
 ) -> None:
     assert counts == counts_resets(request(intent, company(), requester))
+
+
+@pytest.mark.parametrize(
+    ("public", "notes"),
+    [
+        (("asked",), [(INTERNAL, NotePurpose.APPROVAL_REQUEST)]),
+        (
+            ("pending_approval",),
+            [(INTERNAL, NotePurpose.APPROVAL_REQUEST), (P, NotePurpose.APPROVAL_PENDING)],
+        ),
+    ],
+    ids=["default-internal", "configured-public"],
+)
+def test_the_deployment_decides_which_events_are_public(
+    library: Library, public: tuple[str, ...], notes: list[tuple[OutboxKind, NotePurpose]]
+) -> None:
+    """``playbooks.replies.public`` turns the public reply of an event on or off."""
+    playbook = library.get("account-unlock")
+    settings = PolicySettings.model_validate({"replies": {"public": list(public)}})
+
+    verdict = verdict_for(playbook, _plan(playbook, "apply"), NEEDS_APPROVAL, settings=settings)
+
+    assert notes == _shape(verdict.notes)
+
+
+def test_a_configured_template_words_the_reply(library: Library) -> None:
+    """``playbooks.replies.templates`` replaces the playbook's wording for that event."""
+    playbook = library.get("account-unlock")
+    settings = PolicySettings.model_validate(
+        {"replies": {"templates": {"rejected": "No: only {{ allowed }} may ask."}}}
+    )
+
+    [_, reply] = plan_notes(playbook, _plan(playbook, "apply"), REJECTED, settings)
+
+    assert reply.body == "No: only the account's owner or their manager may ask.\n"

@@ -1,0 +1,179 @@
+"""
+Who may give each command, checked like an approval (pure).
+
+* ``/approve`` and ``/reject``: ``playbooks.approval.check_approval``.
+* ``/extend``: someone eligible to approve that change (not the requester, not the person whose
+  access it is); when the change needed no approval, an agent. The new end may not pass the
+  playbook's maximum duration, counted from when the plan was made.
+* ``/revoke-now``: someone eligible to approve that change, or an agent (ending access early
+  only takes rights away).
+* ``/intent`` and ``/retry``: agents only (not the requester), so requesters cannot steer their
+  own ticket into another playbook or poison the classifier's training set.
+* Rollback on the review page: someone eligible to approve that change, never its requester
+  or target; when it needed no approval, an agent who is neither.
+
+An agent is someone the desk's user API calls an agent (``commands.desk_agents``) or a member
+of one of ``commands.agent_groups`` (transitively). Every check answers None when the person may,
+else the reason, which the worker writes in an internal note and the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.identity import DirectoryUser
+from playbooks.approval import ApprovalRequirement, may_approve_stage
+
+__all__ = [
+    "Actor",
+    "CommandPolicy",
+    "check_correction",
+    "check_expiry_change",
+    "check_extension_cap",
+    "check_rollback",
+]
+
+
+class CommandPolicy(BaseModel):
+    """Who counts as an agent for commands (config section ``playbooks.commands``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent_groups: tuple[str, ...] = ()
+    """Directory groups whose members (also through nested groups) count as agents."""
+    desk_agents: bool = True
+    """Someone the desk's user API calls an agent (Zendesk agent/admin role, a Salesforce
+    Standard user) counts as one. Jira and ServiceNow do not say: use ``agent_groups``."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a command, as proven (``user`` None: ``problem`` says why)."""
+
+    user: DirectoryUser | None
+    groups: tuple[str, ...] = ()
+    """Their directory groups, transitively."""
+    desk_agent: bool | None = None
+    problem: str | None = None
+
+
+def is_agent(actor: Actor, policy: CommandPolicy) -> bool:
+    """True when the desk calls ``actor`` an agent (and policy trusts that) or a group says so."""
+    if policy.desk_agents and actor.desk_agent is True:
+        return True
+    wanted = {g.casefold() for g in policy.agent_groups}
+    return any(g.casefold() in wanted for g in actor.groups)
+
+
+def _proven(actor: Actor) -> str | None:
+    if actor.user is None:
+        return actor.problem or "the author is not in the directory, so who they are is unknown"
+    if not actor.user.enabled:
+        return f"{actor.user.login} is disabled in the directory"
+    return None
+
+
+def _conflict(
+    actor: Actor, requester: DirectoryUser | None, target: DirectoryUser | None
+) -> str | None:
+    """Why ``actor`` may not act on this change at all: they asked for it, or it is theirs."""
+    assert actor.user is not None
+    if requester is not None and actor.user.id == requester.id:
+        return f"{actor.user.login} asked for this change"
+    if target is not None and actor.user.id == target.id:
+        return f"{actor.user.login} is the person this change is for"
+    return None
+
+
+def _not_approver(actor: Actor, requirement: ApprovalRequirement | None) -> str | None:
+    """Why ``actor`` is not eligible to approve that change (None: they are)."""
+    assert actor.user is not None
+    if requirement is None:
+        return "the change needed no approval, so nobody is its approver"
+    if not any(may_approve_stage(s, actor.user, actor.groups) for s in requirement.stages):
+        return f"{actor.user.login} may not approve this change (it needs {requirement.describe()})"
+    return None
+
+
+def _checked(
+    actor: Actor, requester: DirectoryUser | None, target: DirectoryUser | None, what: str
+) -> str | None:
+    """Proven, and neither the requester nor the target."""
+    problem = _proven(actor)
+    if problem is None:
+        problem = _conflict(actor, requester, target)
+    return f"{what}: {problem}" if problem else None
+
+
+def check_correction(
+    actor: Actor, requester: DirectoryUser | None, policy: CommandPolicy, command: str
+) -> str | None:
+    """``/intent`` and ``/retry``: an agent who is not the requester."""
+    problem = _checked(actor, requester, None, f"/{command} refused")
+    if problem is not None:
+        return problem
+    if not is_agent(actor, policy):
+        return f"/{command} refused: only agents may use it (an agent role on the desk or {_groups(policy)})"
+    return None
+
+
+def check_expiry_change(
+    actor: Actor,
+    command: str,
+    requirement: ApprovalRequirement | None,
+    *,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    policy: CommandPolicy,
+) -> str | None:
+    """``/extend`` and ``/revoke-now`` (see the module docstring)."""
+    problem = _checked(actor, requester, target, f"/{command} refused")
+    if problem is not None:
+        return problem
+    not_approver = _not_approver(actor, requirement)
+    if not_approver is None:
+        return None
+    agent = is_agent(actor, policy)
+    if agent and (command == "revoke-now" or requirement is None):
+        return None
+    return f"/{command} refused: {not_approver}"
+
+
+def check_extension_cap(
+    new_end: datetime, planned_at: datetime, max_s: int | None, playbook: str
+) -> str | None:
+    """An ``/extend`` may not end the access after ``planned_at`` plus the playbook's maximum."""
+    if max_s is None:
+        return f"playbook {playbook} sets no maximum duration, so its access cannot be extended"
+    latest = planned_at + timedelta(seconds=max_s)
+    if new_end > latest:
+        return (
+            f"{new_end:%Y-%m-%d %H:%M} UTC is past the most playbook {playbook} allows "
+            f"({latest:%Y-%m-%d %H:%M} UTC)"
+        )
+    return None
+
+
+def check_rollback(
+    actor: Actor,
+    requirement: ApprovalRequirement | None,
+    *,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    policy: CommandPolicy,
+) -> str | None:
+    """Rollback on the review page (see the module docstring)."""
+    problem = _checked(actor, requester, target, "rollback refused")
+    if problem is not None:
+        return problem
+    not_approver = _not_approver(actor, requirement)
+    if not_approver is None or (requirement is None and is_agent(actor, policy)):
+        return None
+    return f"rollback refused: {not_approver}"
+
+
+def _groups(policy: CommandPolicy) -> str:
+    return "a member of " + ", ".join(policy.agent_groups) if policy.agent_groups else "no group"

@@ -1,0 +1,115 @@
+"""Who may give each command (``playbooks.authority``), as tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.identity import DirectoryUser, UserStatus
+from playbooks.approval import ApprovalRequirement, ApprovalStage
+from playbooks.authority import (
+    Actor,
+    CommandPolicy,
+    check_correction,
+    check_expiry_change,
+    check_extension_cap,
+    check_rollback,
+)
+
+BOB = DirectoryUser("u-bob", "bob", "bob@example.com")
+OLIVIA = DirectoryUser("u-olivia", "olivia", "olivia@example.com")
+DAVE = DirectoryUser("u-dave", "dave", "dave@example.com")
+CAROL = DirectoryUser("u-carol", "carol", "carol@example.com")
+GONE = DirectoryUser("u-gone", "gone", status=UserStatus.DISABLED)
+OWNER = ApprovalRequirement((ApprovalStage("app_owner", "an owner of Salesforce", ("olivia",)),))
+GROUP = ApprovalRequirement((ApprovalStage("group", "a member of cab", group="cab"),))
+POLICY = CommandPolicy(agent_groups=("it-agents",))
+
+AGENT = Actor(DAVE, ("it-agents",))
+DESK_AGENT = Actor(CAROL, (), desk_agent=True)
+NOBODY = Actor(None, problem="the desk does not know author 42")
+
+EXPIRY = [
+    ("owner-extends", Actor(OLIVIA), "extend", OWNER, None),
+    ("cab-member-extends", Actor(CAROL, ("CAB",)), "extend", GROUP, None),
+    ("requester-extends", Actor(BOB), "extend", OWNER, "asked for this change"),
+    ("agent-extends-approved-change", AGENT, "extend", OWNER, "may not approve this change"),
+    ("agent-extends-auto-change", AGENT, "extend", None, None),
+    ("agent-revokes", AGENT, "revoke-now", OWNER, None),
+    ("desk-agent-revokes", DESK_AGENT, "revoke-now", OWNER, None),
+    ("colleague-revokes", Actor(CAROL), "revoke-now", OWNER, "may not approve this change"),
+    ("unproven-author", NOBODY, "revoke-now", OWNER, "does not know author 42"),
+    ("disabled-owner", Actor(GONE), "extend", OWNER, "disabled"),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "command", "requirement", "refused"),
+    [e[1:] for e in EXPIRY],
+    ids=[e[0] for e in EXPIRY],
+)
+def test_expiry_change(
+    actor: Actor, command: str, requirement: ApprovalRequirement | None, refused: str | None
+) -> None:
+    problem = check_expiry_change(
+        actor, command, requirement, requester=BOB, target=BOB, policy=POLICY
+    )
+    assert (refused is None) == (problem is None), problem
+    assert refused is None or refused in (problem or "")
+
+
+CORRECTION = [
+    ("group-agent", AGENT, POLICY, None),
+    ("desk-agent", DESK_AGENT, POLICY, None),
+    ("desk-agent-not-trusted", DESK_AGENT, CommandPolicy(desk_agents=False), "only agents"),
+    ("colleague", Actor(CAROL), POLICY, "only agents"),
+    ("requester-who-is-an-agent", Actor(BOB, ("it-agents",)), POLICY, "asked for this"),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "policy", "refused"), [c[1:] for c in CORRECTION], ids=[c[0] for c in CORRECTION]
+)
+def test_correction(actor: Actor, policy: CommandPolicy, refused: str | None) -> None:
+    problem = check_correction(actor, BOB, policy, "intent")
+    assert (refused is None) == (problem is None), problem
+    assert refused is None or refused in (problem or "")
+
+
+ROLLBACK = [
+    ("owner", Actor(OLIVIA), OWNER, None),
+    ("requester-even-if-owner", Actor(BOB), ApprovalRequirement(()), "asked for this change"),
+    ("agent-on-approved-change", AGENT, OWNER, "may not approve"),
+    ("agent-on-auto-change", AGENT, None, None),
+    ("colleague-on-auto-change", Actor(CAROL), None, "needed no approval"),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "requirement", "refused"), [r[1:] for r in ROLLBACK], ids=[r[0] for r in ROLLBACK]
+)
+def test_rollback(
+    actor: Actor, requirement: ApprovalRequirement | None, refused: str | None
+) -> None:
+    problem = check_rollback(actor, requirement, requester=BOB, target=BOB, policy=POLICY)
+    assert (refused is None) == (problem is None), problem
+    assert refused is None or refused in (problem or "")
+
+
+PLANNED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+CAP = [
+    ("within", PLANNED + timedelta(days=30), 180 * 86400, None),
+    ("exactly-the-maximum", PLANNED + timedelta(days=180), 180 * 86400, None),
+    ("year-9999", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), 180 * 86400, "past the most"),
+    ("no-maximum", PLANNED + timedelta(days=1), None, "sets no maximum"),
+]
+
+
+@pytest.mark.parametrize(
+    ("new_end", "max_s", "refused"), [c[1:] for c in CAP], ids=[c[0] for c in CAP]
+)
+def test_extension_cap(new_end: datetime, max_s: int | None, refused: str | None) -> None:
+    problem = check_extension_cap(new_end, PLANNED, max_s, "access-grant")
+    assert (refused is None) == (problem is None), problem
+    assert refused is None or refused in (problem or "")
