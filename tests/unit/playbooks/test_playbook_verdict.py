@@ -16,7 +16,8 @@ from playbooks.model import Playbook
 from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Account, Plan, PlannedStep
-from playbooks.policy import Decision, counts_resets
+from playbooks.policy import Decision
+from playbooks.resets import counts_resets
 from playbooks.run_notes import failure_notes, owner_only, plan_notes, result_notes
 from playbooks.steps import Verification
 from playbooks.verdict import run_state_for, verdict_for
