@@ -17,7 +17,6 @@ OVER_THE_LIMIT = {
     "connectors/desks/zendesk.py": 454,
     "connectors/identity/entra.py": 480,
     "connectors/identity/google.py": 526,
-    "connectors/identity/salesforce.py": 420,
     "playbooks/config.py": 426,
     "playbooks/resolve.py": 442,
 }
