@@ -64,15 +64,16 @@ def normal_latency(phase: Phase) -> float:
 def recovery_time(phase: Phase) -> float:
     """
     Seconds from the fault clearing until the last ticket the fault made late was handled. Late:
-    handled after more than the pre-fault 95th-percentile latency (a ticket still unhandled at
-    the end counts as handled then). 0 when the fault made no ticket late after it cleared.
+    handled more than twice the pre-fault 95th-percentile latency plus 2 s after it was sent (the
+    margin keeps a loaded machine's ordinary jitter out; a ticket still unhandled at the end
+    counts as handled then). 0 when no ticket was late after the fault cleared.
     """
     normal = normal_latency(phase)
     end = max([*phase.handled.values(), phase.cleared_at])
     late = [
         phase.handled.get(k, end)
         for k, sent in phase.sent.items()
-        if sent >= phase.fault_at - normal and phase.handled.get(k, end) - sent > normal
+        if sent >= phase.fault_at - normal and phase.handled.get(k, end) - sent > 2 * normal + 2
     ]
     return round(max(0.0, max(late, default=phase.cleared_at) - phase.cleared_at), 1)
 

@@ -217,6 +217,8 @@ class Bench:
         watcher.start()
         time.sleep(PRE_S)
         phase.fault_at = time.monotonic() - phase.started
+        if name == "killed_worker":
+            self.burst(phase)  # so the worker that is killed holds work
         FAULT_ACTIONS[name](self)
         phase.cleared_at = time.monotonic() - phase.started
         sender.join(timeout=total + DRAIN_S)
@@ -239,6 +241,15 @@ class Bench:
                 pending.append(thread)
         for thread in pending:
             thread.join(timeout=DRAIN_S)
+
+    def burst(self, phase: Phase, count: int = 16) -> None:
+        """Deliver ``count`` more tickets at once and give the workers a moment to take them."""
+        logins = [f"{phase.prefix.lower().replace('-', '')}b{n:02d}" for n in range(count)]
+        self.slapd.add_users(logins)
+        for key, body, headers in deliveries(f"{phase.prefix}9", logins):
+            phase.sent[key] = time.monotonic() - phase.started
+            threading.Thread(target=self._deliver, args=(body, headers, 0.0), daemon=True).start()
+        time.sleep(1.0)
 
     def _deliver(self, body: bytes, headers: dict[str, str], delay_s: float) -> None:
         """Deliver until acknowledged (bounded), waiting what a 503's Retry-After asks, as Jira does."""

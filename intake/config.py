@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 BUILTIN_INTENTS = (
     "account_create",
@@ -107,7 +107,7 @@ class CustomIntent(_Strict):
     keywords: tuple[str, ...] = ()
     """Case-insensitive phrases; a match classifies the ticket with ``keyword_confidence``."""
     examples: tuple[str, ...] = ()
-    keyword_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    keyword_confidence: float = Field(default=0.9, ge=0.0, le=1.0, strict=True)
 
     @field_validator("name")
     @classmethod
@@ -164,7 +164,8 @@ class ClassifierSettings(_Strict):
 
     routes: tuple[Route, ...] = ()
     tiers: dict[str, Tier] = Field(default_factory=dict)
-    thresholds: dict[str, float] = Field(default_factory=dict)
+    thresholds: dict[str, Annotated[float, Strict()]] = Field(default_factory=dict)
+    """Numbers only: ``true`` or ``"0.8"`` is a mistake that must not pass as 1.0 or 0.8."""
     shadow_desks: tuple[str, ...] = ()
     """Desks (instance name or type) where deskpilot only suggests and never acts."""
     shadow_intents: tuple[str, ...] = ()
@@ -172,7 +173,7 @@ class ClassifierSettings(_Strict):
     applications: tuple[AppEntry, ...] = DEFAULT_APPLICATIONS
     model_dir: Path | None = None
     """A directory holding ``model.json`` from ``deskpilot classify retrain``; None = packaged."""
-    non_english_penalty: float = Field(default=0.8, gt=0.0, le=1.0)
+    non_english_penalty: float = Field(default=0.8, gt=0.0, le=1.0, strict=True)
     """Confidence is multiplied by this for text the model was not trained on (non-English)."""
 
     @field_validator("thresholds")

@@ -28,6 +28,7 @@ from playbooks.planned import Account, Plan, PlannedStep
 from playbooks.policy import Decision
 from playbooks.request import DirectoryReader, PlanRequest
 from playbooks.resolve import EMAIL
+from playbooks.spreadsheet import write_csv
 
 REQUIRED_COLUMNS = ("given_name", "family_name", "email", "department", "start_date")
 OPTIONAL_COLUMNS = ("login", "title", "manager_email", "manager_login", "groups", "licenses")
@@ -81,11 +82,9 @@ class BulkReport:
 
     def render_csv(self) -> str:
         """The problems as CSV (row, column, problem), to attach for the requester to fix."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["row", "column", "problem"])
-        writer.writerows([p.row, p.column, p.reason] for p in self.bad_rows)
-        return out.getvalue()
+        return write_csv(
+            ["row", "column", "problem"], ([p.row, p.column, p.reason] for p in self.bad_rows), "\n"
+        )
 
 
 def parse_csv(data: bytes) -> CsvTable:

@@ -179,7 +179,7 @@ class RoleTemplate(_Section):
 class RateLimit(_Section):
     """At most ``count`` events per ``window``."""
 
-    count: int = Field(default=3, ge=1)
+    count: int = Field(default=3, ge=1, strict=True)
     window: str = "1h"
 
     @field_validator("window")
@@ -291,7 +291,7 @@ class PolicySettings(_Section):
     privileged_groups: tuple[str, ...] = PRIVILEGED_GROUPS
     privileged_accounts: tuple[str, ...] = PRIVILEGED_ACCOUNTS
     """Regular expressions (case-insensitive) matched against a login."""
-    blast_radius: int = Field(default=50, ge=1)
+    blast_radius: int = Field(default=50, ge=1, strict=True)
     """More changes than this in one run need the security group's approval."""
     security_group: str = "security-approvers"
     sod_pairs: tuple[tuple[str, str], ...] = ()
@@ -301,7 +301,7 @@ class PolicySettings(_Section):
     applications: tuple[Application, ...] = ()
     role_templates: tuple[RoleTemplate, ...] = ()
     handover: HandoverSettings = Field(default_factory=HandoverSettings)
-    bulk_batch_size: int = Field(default=20, ge=1)
+    bulk_batch_size: int = Field(default=20, ge=1, strict=True)
     field_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Form-field names the playbooks read → the desk's own field keys (``customfield_10101``)."""
     replies: ReplySettings = Field(default_factory=ReplySettings)

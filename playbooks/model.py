@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbooks.duration import parse_duration
+from playbooks.notecheck import check_note
 from playbooks.template import check_expression, compile_template
 
 INTENTS = (
@@ -137,6 +138,24 @@ def _expression(value: str) -> str:
 
 TemplateStr = Annotated[str, Field(min_length=1), AfterValidator(_template)]
 ExpressionStr = Annotated[str, AfterValidator(_expression)]
+
+
+def _public_note(value: str) -> str:
+    problems = check_note(value, internal=False)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+def _internal_note(value: str) -> str:
+    problems = check_note(value, internal=True)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+PublicNoteStr = Annotated[TemplateStr, AfterValidator(_public_note)]
+InternalNoteStr = Annotated[TemplateStr, AfterValidator(_internal_note)]
 
 
 class InputSpec(Strict):
@@ -274,8 +293,8 @@ class DurationSpec(Strict):
 class NotesSpec(Strict):
     """Note templates (Markdown): public replies per outcome, and the agents' internal note."""
 
-    public: dict[NoteStatus, TemplateStr] = Field(default_factory=dict)
-    internal: TemplateStr | None = None
+    public: dict[NoteStatus, PublicNoteStr] = Field(default_factory=dict)
+    internal: InternalNoteStr | None = None
 
 
 class Playbook(Strict):

@@ -112,7 +112,10 @@ def render_internal_note(playbook: Playbook, facts: RunFacts) -> str:
     status = note_status(facts)
     parts = [f"**deskpilot · {playbook.title} · {status.replace('_', ' ')}**"]
     if playbook.notes.internal:
+        # Every agent reads this note: the link itself is never in reach of its template.
         context = _context(facts, status)
+        if context["one_time_link"]:
+            context["one_time_link"] = "(sent to the owner)"
         parts.append(
             render(playbook.notes.internal, context, where=f"{playbook.name}.notes.internal")
         )

@@ -57,6 +57,7 @@ class NotePurpose(enum.StrEnum):
     UNCERTAIN = "uncertain"
     SUGGESTION = "suggestion"
     NO_PLAYBOOK = "no-playbook"
+    PLAYBOOK_ERROR = "playbook-error"
     BULK_FILE = "bulk-file"
     BULK_REPORT = "bulk-report"
     BULK_RESULT = "bulk-result"

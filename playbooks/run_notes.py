@@ -12,11 +12,12 @@ import dataclasses
 from collections.abc import Sequence
 
 from playbooks.config import PolicySettings, ReplyEvent
-from playbooks.model import Playbook
+from playbooks.model import NotesSpec, Playbook
 from playbooks.notes import LINK_KEY, RunFacts, render_internal_note, render_public_reply
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
+from playbooks.template import TemplateRenderError
 
 __all__ = ["APPROVAL_HELP", "failure_notes", "owner_only", "plan_notes", "reply", "result_notes"]
 
@@ -24,6 +25,36 @@ APPROVAL_HELP = (
     "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
     "or use the review page."
 )
+
+
+def _rendered(
+    playbook: Playbook,
+    facts: RunFacts,
+    public_facts: RunFacts,
+    settings: PolicySettings | None,
+) -> tuple[str, str, bool]:
+    """
+    The public reply and the internal note. If the playbook's own templates fail (a bug that
+    ``deskpilot check`` missed), the default reply and an internal note saying what failed, and
+    True: the ticket is left for a person rather than failing the run again and again.
+    """
+    try:
+        return (
+            render_public_reply(playbook, public_facts, settings),
+            render_internal_note(playbook, facts),
+            False,
+        )
+    except TemplateRenderError as exc:
+        plain = playbook.model_copy(update={"notes": NotesSpec()})
+        warning = (
+            f"⚠ The playbook's note template failed ({exc}); default notes were written instead "
+            "and the ticket is left for an agent. `deskpilot check` reports such templates.\n\n"
+        )
+        return (
+            render_public_reply(plain, public_facts, settings),
+            warning + render_internal_note(plain, facts),
+            True,
+        )
 
 
 def reply(
@@ -58,8 +89,7 @@ def plan_notes(
         settings: the deployment's reply model (``replies``) and group names.
     """
     facts = RunFacts(plan, decision)
-    public = render_public_reply(playbook, facts, settings)
-    internal = render_internal_note(playbook, facts)
+    public, internal, _ = _rendered(playbook, facts, facts, settings)
     if plan.kind == "ask":
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ASK_PLAN),
@@ -140,9 +170,8 @@ def result_notes(
         facts: what the run did, as recorded.
         settings: the deployment's reply model (``replies``).
     """
-    public = render_public_reply(playbook, owner_only(facts), settings)
-    internal = render_internal_note(playbook, facts)
-    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
+    public, internal, broken = _rendered(playbook, facts, owner_only(facts), settings)
+    if broken or any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.UNVERIFIED),
             *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),
@@ -169,11 +198,10 @@ def failure_notes(
         compensation_errors: the undos that failed.
         settings: the deployment's reply model (``replies``).
     """
-    internal = render_internal_note(playbook, facts)
+    public, internal, _ = _rendered(playbook, facts, owner_only(facts), settings)
     problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
     tail = f"\n{problems}" if problems else ""
     body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    public = render_public_reply(playbook, owner_only(facts), settings)
     return [
         Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.FAILED),
         *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),

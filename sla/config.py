@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as StrictType
 
 from intake.model import Priority
 
@@ -128,8 +129,8 @@ class GoalSettings(Strict):
 class AtRiskSettings(Strict):
     """At-risk when at least ``percent`` of the goal is used, or at most ``time_left`` is left."""
 
-    percent: float | None = None
-    time_left: int | str | None = None
+    percent: Annotated[float, StrictType()] | None = None
+    time_left: Annotated[int, StrictType()] | Annotated[str, StrictType()] | None = None
 
 
 class BreachActionSettings(Strict):

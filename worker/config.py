@@ -9,7 +9,9 @@ the first one, so ``deskpilot check`` can print them all.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +103,8 @@ class DeskSettings(Strict):
             raise ValueError(
                 "set `webhook_secret`, or `unsigned: true` to accept unsigned webhooks"
             )
+        if self.type != "memory" and self.connector == "api" and not self.base_url:
+            raise ValueError(f"base_url: the {self.type} URL is required (e.g. https://…)")
         return self
 
 
@@ -136,6 +140,10 @@ class BrokerSettings(Strict):
         return value
 
 
+MIN_TOKEN_CHARS = 32
+"""An API token shorter than this is refused (``deskpilot check``, and the web app at start)."""
+
+
 class ApiToken(Strict):
     """A named credential for the dashboard and the review page."""
 
@@ -162,7 +170,43 @@ class WebSettings(Strict):
     """Encrypts one-time secrets (32+ random characters); every node must share it. Without one,
     each process makes its own and a one-time link only opens on the node that issued it."""
     api_tokens: list[ApiToken] = Field(default_factory=list)
-    """Who may open the dashboard and the review page. None configured: both are closed."""
+    """Who may open the dashboard and the review page. None configured: both are closed.
+    Each token has 32 characters or more, and each name is used once (the session names it)."""
+    secure_cookies: bool | None = None
+    """The session cookie's ``Secure`` flag. None: on, unless deskpilot is reached by plain HTTP
+    on a loopback address (``host`` loopback and ``public_url`` unset or ``http://`` loopback)."""
+    docs: bool = False
+    """Serve the OpenAPI schema and ``/docs``; off by default (it maps every endpoint)."""
+    metrics: Literal["open", "viewer", "off"] = "open"
+    """``/metrics``: open (for a Prometheus on a private network), viewer (a bearer token with
+    the viewer role), or off."""
+
+    @model_validator(mode="after")
+    def _token_names_once(self) -> WebSettings:
+        names = [t.name for t in self.api_tokens]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"api_tokens: each name once; used more than once: {', '.join(twice)}")
+        return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether the session cookie is ``Secure`` (see ``secure_cookies``)."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        public = urllib.parse.urlsplit(self.public_url) if self.public_url else None
+        if public is not None and (public.scheme != "http" or not _loopback(public.hostname)):
+            return True
+        return not _loopback(self.host)
+
+
+def _loopback(host: str | None) -> bool:
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 class RuntimeSettings(Strict):

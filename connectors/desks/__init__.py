@@ -106,6 +106,17 @@ class DeskClient(Protocol):
         """
         ...
 
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        """
+        Ticket ``key`` as the desk's API shows it now, with its comments, read with deskpilot's
+        own credentials: a poll-form delivery (``source="fetch"``), like one ``poll`` returns.
+
+        An unsigned webhook (Jira ``unsigned: true``, a Salesforce Outbound Message) only says
+        "look at this ticket": deskpilot acts on this answer, never on that payload. An unknown
+        ticket raises ``NotFoundError``; a key the desk cannot have ``RejectedError``.
+        """
+        ...
+
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         """
         Fetch the changes after ``cursor`` (or updated since ``since`` on a first poll).

@@ -1,48 +1,38 @@
 """
-Jira Cloud and Jira Service Management (JSM), over REST v3 and the Service Management API.
+Jira Cloud and Jira Data Center, with Jira Service Management (JSM), on the ``jira`` client.
 
-Why ``requests`` and not the ``jira`` client: its ``ResilientSession`` retries POSTs after a
-connection error (a duplicated comment), crashes on the HTTP-date form of ``Retry-After``,
-speaks REST v2 by default (no ADF) and has no helper for JSM request comments. Every call here
-goes through ``DeskTransport`` instead: shared budget, one classifier, bounded retries, and a
-POST retried only after re-checking the ticket for its marker.
+The client (BSD) runs with its retries off (``max_retries=0``): its ``ResilientSession`` would
+resend a POST after a connection error (a duplicated comment) and crash on the HTTP-date form of
+``Retry-After``. Its session is put under ``DeskTransport`` (``DeskTransport.adapter``): every
+request takes a token from the desk's shared budget and is classified before the client sees
+the answer; retries are ``DeskTransport.retrying``'s, and a POST is resent only after re-reading
+the ticket. JSM request comments and SLAs (no client helper) go through the same session.
 
-Comments (``comment_api`` option):
+``deployment``: ``cloud`` — REST v3 (ADF bodies), e-mail + API token, people by ``accountId``;
+``datacenter`` — REST v2 (text bodies), a personal access token (Bearer), people by user name.
+Polling is ``jira_poll``'s; field values are shaped by ``jira_fields`` from ``editmeta``.
 
-* ``servicedesk`` (default, JSM projects): ``POST /rest/servicedeskapi/request/{key}/comment``
-  with ``{"body": <plain text>, "public": true|false}``.
-* ``platform`` (any Jira project): ``POST /rest/api/3/issue/{key}/comment`` with an ADF body;
-  internal notes carry the ``sd.public.comment = {"internal": true}`` property.
-
-Fields: ``set_field`` reads ``GET …/editmeta`` first and sends the shape the field's type takes
-(``jira_fields``): a string, ``{"value": …}`` for a select list, ``{"accountId": …}`` for a user
-picker, ADF for a paragraph field.
-
-Status: the deskpilot category is mapped (``status_map``) to a Jira status or transition name;
-the transition is found BY NAME in ``GET …/transitions`` (its own name or its target status),
-and a ticket already in that status counts as done.
-
-People: ``GET /rest/api/3/user?accountId=`` → ``emailAddress`` (which Atlassian hides unless
-the user's profile visibility shows it: then None), ``accountType`` (``customer``/``app`` are
-never agents) and ``active``; cached in-process.
-
-Polling: ``GET /rest/api/3/search/jql`` with ``updated >= "<watermark - overlap>" ORDER BY
-updated ASC`` (minute precision, in the API user's time zone: set ``timezone`` to match the
-profile), ``nextPageToken`` paging, ``expand=changelog`` and the ``comment`` field.
+Comments (``comment_api``): ``servicedesk`` (default) posts JSM request comments
+``{"body": <text>, "public": …}``; ``platform`` uses ``add_comment`` (internal notes carry the
+``sd.public.comment = {"internal": true}`` property). Status: the mapped name is looked up among
+the issue's transitions (their name or target status); a ticket already there counts as done.
+People: ``emailAddress`` (hidden by Cloud unless the profile shows it: then None),
+``accountType`` (``customer``/``app`` are never agents), ``active``; cached in-process.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import requests
+from jira import JIRA
 
 from connectors.desks import (
     PEOPLE_CACHE_SIZE,
@@ -54,30 +44,18 @@ from connectors.desks import (
 )
 from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
+from connectors.desks.jira_poll import POLL_FIELDS, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
-from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
-from connectors.errors import NotSupportedError, RejectedError
-from connectors.http import BoundedSession
+from connectors.errors import NotSupportedError, PermanentError, RejectedError
+from connectors.http import DEFAULT_TIMEOUT_S
 from connectors.ratelimit import Budget, RateLimiter
 from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plain
 
+T = TypeVar("T")
 JIRA_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
 """deskpilot priority → the name of Jira's default priority scheme."""
-POLL_FIELDS = (
-    "summary",
-    "description",
-    "status",
-    "priority",
-    "issuetype",
-    "project",
-    "reporter",
-    "assignee",
-    "labels",
-    "created",
-    "updated",
-    "comment",
-)
 
 
 @dataclass(frozen=True)
@@ -88,6 +66,8 @@ class JiraOptions:
     """deskpilot category → Jira status name or transition name, e.g. ``resolved: Resolved``."""
     transition_fields: Mapping[str, JsonObject] = field(default_factory=dict)
     """deskpilot category → ``fields`` sent with that transition, e.g. a resolution."""
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    """Jira Cloud (REST v3, e-mail + API token) or Data Center (REST v2, personal access token)."""
     comment_api: Literal["servicedesk", "platform"] = "servicedesk"
     jql: str | None = None
     """Scope of polling, e.g. ``project = IT``; ANDed before the ``updated`` clause."""
@@ -102,7 +82,7 @@ class JiraOptions:
 
 
 class JiraDesk:
-    """One Jira Cloud site, authenticated with an API user's e-mail and API token."""
+    """One Jira site: Cloud with an API user's e-mail and API token, or Data Center with a PAT."""
 
     desk_type = "jira"
 
@@ -111,46 +91,85 @@ class JiraDesk:
         name: str,
         base_url: str,
         *,
-        email: str,
-        api_token: str,
         limiter: RateLimiter,
+        email: str | None = None,
+        api_token: str | None = None,
+        personal_access_token: str | None = None,
         options: JiraOptions | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.name = name
         self.options = options or JiraOptions()
-        session = session or BoundedSession()
-        session.auth = (email, api_token)
-        session.headers["Accept"] = "application/json"
+        self._cloud = self.options.deployment == "cloud"
+        self._api = "3" if self._cloud else "2"  # REST v3 (ADF) on Cloud, v2 on Data Center
+        if not ((email and api_token) if self._cloud else personal_access_token):
+            raise ValueError("jira needs `email` + `api_token` (cloud) or a PAT (datacenter)")
+        self._client = JIRA(
+            server=base_url,
+            basic_auth=(email, api_token) if self._cloud and email and api_token else None,
+            token_auth=None if self._cloud else personal_access_token,
+            max_retries=0,  # retries are DeskTransport's: bounded, and never a blind POST
+            get_server_info=False,  # no call at start; the deployment is configured
+            timeout=DEFAULT_TIMEOUT_S,
+            options={"rest_api_version": self._api, "check_update": False},
+        )
+        self._client.deploymentType = "Cloud" if self._cloud else "Server"
+        self._session = self._client._session
+        self._session.headers["Accept"] = "application/json"
         self._t = DeskTransport(
             system=f"jira:{name}",
             base_url=base_url,
-            session=session,
+            session=self._session,
             limiter=limiter,
             budget=self.options.budget,
             sleep=sleep,
             policy=policy,
         )
+        self._calling = threading.local()
+        adapter = self._t.adapter(lambda: getattr(self._calling, "name", "jira"))
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
+
+    def _once(self, call: str, fn: Callable[[], T]) -> T:
+        """One attempt of ``fn`` (client calls), its errors named after ``call``."""
+        self._calling.name = call
+        try:
+            return fn()
+        except PermanentError as exc:
+            if str(exc.args[0]).startswith(f"{call}: "):
+                raise
+            raise type(exc)(f"{call}: {exc.args[0]}", system=exc.system, status=exc.status) from exc
+
+    def _call(self, call: str, fn: Callable[[], T]) -> T:
+        """``fn`` under the retry policy (for reads and idempotent writes)."""
+        return self._t.retrying(lambda: self._once(call, fn))
+
+    def _send(self, method: str, path: str, call: str, **kwargs: Any) -> requests.Response:
+        """One request on the client's session (metered and classified by the transport)."""
+        url = path if path.startswith(("http://", "https://")) else self._t.base_url + path
+        return self._once(call, lambda: self._session.request(method, url, **kwargs))
 
     # -- people -----------------------------------------------------------------------------
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
-        # Jira answers 303 to a signed media URL (no credentials needed there; requests drops
-        # the Authorization header when the redirect leaves the site).
+        # Cloud answers 303 to a signed media URL (no credentials needed there; requests drops
+        # the Authorization header when the redirect leaves the site). Data Center serves the
+        # file at the ``content`` URL of the attachment's metadata.
+        call = "jira.download_attachment"
         if not attachment_id.isdigit():
             raise RejectedError(
-                f"jira.download_attachment: an attachment id is numeric, not {attachment_id[:40]!r}",
+                f"{call}: an attachment id is numeric, not {attachment_id[:40]!r}",
                 system=self._t.system,
             )
-        path = f"/rest/api/3/attachment/content/{attachment_id}"
-        what = f"attachment {attachment_id} of {key}"
+        what, cap = f"attachment {attachment_id} of {key}", self.options.max_attachment_bytes
 
         def once() -> bytes:
-            response = self._t.send("GET", path, call="jira.download_attachment", stream=True)
-            cap = self.options.max_attachment_bytes
+            url = f"/rest/api/3/attachment/content/{attachment_id}"
+            if not self._cloud:
+                url = str(self._once(call, lambda: self._client.attachment(attachment_id)).content)
+            response = self._send("GET", url, call, stream=True)
             return read_capped(response, cap=cap, what=what, system=self._t.system)
 
         return self._t.retrying(once)
@@ -164,7 +183,9 @@ class JiraDesk:
     def _fetch_person(self, person_id: str) -> DeskPerson:
         # emailAddress is left out unless the user's profile visibility allows it (or the API
         # user has "Browse users and groups" on a site that shows it): then None.
-        found = self._get("/rest/api/3/user", "jira.person_email", {"accountId": person_id})
+        found: Mapping[str, Any] = self._call(
+            "jira.person_email", lambda: self._client.user(person_id).raw
+        )
         email, kind = found.get("emailAddress"), found.get("accountType")
         return DeskPerson(
             id=person_id,
@@ -214,41 +235,45 @@ class JiraDesk:
         start = 0
         while True:
             page = self._get(
-                f"/rest/api/3/issue/{_q(key)}/comment",
+                f"/rest/api/{self._api}/issue/{_q(key)}/comment",
                 "jira.post_comment",
                 {"startAt": start, "maxResults": 100},
             )
             comments = page.get("comments") or []
             for comment in comments:
-                if footer in adf_text(comment.get("body")):
+                text = comment.get("body")
+                if footer in (adf_text(text) if isinstance(text, dict) else str(text or "")):
                     return str(comment["id"])
             start += len(comments)
             if not comments or start >= int(page.get("total") or 0):
                 return None
 
     def _create_comment(self, key: str, body: str, footer: str, public: bool) -> str:
+        call = "jira.post_comment"
         if self.options.comment_api == "servicedesk":
             path = f"/rest/servicedeskapi/request/{_q(key)}/comment"
             payload: JsonObject = {"body": f"{to_plain(body)}\n\n{footer}", "public": public}
-        else:
-            path = f"/rest/api/3/issue/{_q(key)}/comment"
-            payload = _platform_comment(body, footer, public)
-        response = self._t.send("POST", path, call="jira.post_comment", json=payload)
-        return str(response.json()["id"])
+            return str(self._send("POST", path, call, json=payload).json()["id"])
+        # REST v3 takes an ADF document as the body; the client passes it through as JSON.
+        text: Any = _adf_with(body, footer) if self._cloud else f"{to_plain(body)}\n\n{footer}"
+        created = self._once(
+            call, lambda: self._client.add_comment(key, text, is_internal=not public)
+        )
+        return str(created.id)
 
     # -- status, assignee, labels ---------------------------------------------------------
 
     def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         target = self._mapped_status(status)
-        path = f"/rest/api/3/issue/{_q(key)}/transitions"
         reached = {target.casefold()}
+        call = "jira.transition"
 
         def there() -> bool:
             return self._current_status(key, retry=False).casefold() in reached
 
         def move() -> None:
-            offered = self._t.send("GET", path, call="jira.transition").json()
-            for candidate in offered.get("transitions") or []:
+            offered: list[Any] = self._once(call, lambda: self._client.transitions(key))
+            for candidate in offered:
                 to = str((candidate.get("to") or {}).get("name") or "")
                 if target.casefold() in {
                     str(candidate.get("name") or "").casefold(),
@@ -260,14 +285,14 @@ class JiraDesk:
                         payload["fields"] = dict(fields)
                     if to:
                         reached.add(to.casefold())  # a resend checks for where it leads
-                    self._t.send("POST", path, call="jira.transition", json=payload)
+                    path = f"/rest/api/{self._api}/issue/{_q(key)}/transitions"
+                    self._send("POST", path, call, json=payload)
                     return
             current = self._current_status(key, retry=False)
             if current.casefold() not in reached:
-                names = (str(c.get("name")) for c in offered.get("transitions") or [])
-                available = ", ".join(sorted(names)) or "none"
+                available = ", ".join(sorted(str(c.get("name")) for c in offered)) or "none"
                 raise RejectedError(
-                    f"jira.transition: {key} is in {current!r}; no transition to {target!r} "
+                    f"{call}: {key} is in {current!r}; no transition to {target!r} "
                     f"is available (offered: {available})",
                     system=self._t.system,
                 )
@@ -284,20 +309,17 @@ class JiraDesk:
             ) from None
 
     def _current_status(self, key: str, *, retry: bool = True) -> str:
-        path, params = f"/rest/api/3/issue/{_q(key)}", {"fields": "status"}
+        path, params = f"/rest/api/{self._api}/issue/{_q(key)}", {"fields": "status"}
         if retry:
             issue = self._get(path, "jira.transition", params)
         else:
-            issue = self._t.send("GET", path, call="jira.transition", params=params).json() or {}
+            response = self._send("GET", path, "jira.transition", params=params)
+            issue = response.json() if response.content else {}
         return str(((issue.get("fields") or {}).get("status") or {}).get("name") or "")
 
     def assign(self, key: str, assignee: str) -> None:
-        self._t.call(
-            "PUT",
-            f"/rest/api/3/issue/{_q(key)}/assignee",
-            call="jira.assign",
-            json={"accountId": assignee},
-        )
+        who = {"accountId": assignee} if self._cloud else {"name": assignee}
+        self._put(f"/issue/{_q(key)}/assignee", "jira.assign", who)
 
     def set_priority(self, key: str, priority: str) -> None:
         name = JIRA_PRIORITIES.get(priority)
@@ -305,34 +327,28 @@ class JiraDesk:
             raise RejectedError(
                 f"jira.set_priority: unknown priority {priority!r}", system=self._t.system
             )
-        self._t.call(
-            "PUT",
-            f"/rest/api/3/issue/{_q(key)}",
-            call="jira.set_priority",
-            json={"fields": {"priority": {"name": name}}},
+        self._put(
+            f"/issue/{_q(key)}", "jira.set_priority", {"fields": {"priority": {"name": name}}}
         )
 
     def add_labels(self, key: str, labels: Sequence[str]) -> None:
         if not labels:
             return
         update = {"labels": [{"add": label} for label in dict.fromkeys(labels)]}
-        self._t.call(
-            "PUT", f"/rest/api/3/issue/{_q(key)}", call="jira.add_labels", json={"update": update}
-        )
+        self._put(f"/issue/{_q(key)}", "jira.add_labels", {"update": update})
 
     def set_field(self, key: str, field: str, value: str) -> None:
         # The shape depends on the field's type: read it from the issue's edit metadata.
-        meta = self._get(f"/rest/api/3/issue/{_q(key)}/editmeta", "jira.set_field", {})
+        meta = self._call("jira.set_field", lambda: self._client.editmeta(key))
         try:
-            wanted = field_value(meta, field, value)
+            wanted = field_value(meta, field, value, cloud=self._cloud, adf=self._cloud)
         except FieldValueError as exc:
             raise RejectedError(f"jira.set_field: {key}: {exc}", system=self._t.system) from None
-        self._t.call(
-            "PUT",
-            f"/rest/api/3/issue/{_q(key)}",
-            call="jira.set_field",
-            json={"fields": {field: wanted}},
-        )
+        self._put(f"/issue/{_q(key)}", "jira.set_field", {"fields": {field: wanted}})
+
+    def _put(self, path: str, call: str, body: Mapping[str, Any]) -> None:
+        url = f"/rest/api/{self._api}{path}"
+        self._t.retrying(lambda: self._send("PUT", url, call, json=dict(body)))
 
     # -- SLA (read only) ---------------------------------------------------------------------
 
@@ -353,54 +369,46 @@ class JiraDesk:
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)
-        params: dict[str, str | int] = {
-            "jql": self._jql(state.watermark),
-            "maxResults": self.options.page_size,
+        o = self.options
+        path, params = search_request(state, cloud=self._cloud, scope=o.jql, timezone=o.timezone,
+                                      overlap_s=o.overlap_s, page_size=o.page_size,
+                                      extra_fields=o.extra_fields)  # fmt: skip
+        page = self._get(path, "jira.poll", params)
+        return poll_page(page, state, cloud=self._cloud, desk_type=self.desk_type)
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        params = {
             "fields": ",".join((*POLL_FIELDS, *self.options.extra_fields)),
             "expand": "changelog",
         }
-        if state.token:
-            params["nextPageToken"] = state.token
-        page = self._get("/rest/api/3/search/jql", "jira.poll", params)
-        deliveries: list[RawDelivery] = []
-        for issue in page.get("issues") or []:
-            updated = str((issue.get("fields") or {}).get("updated") or "")
-            state = state.seen(parse_time(updated) if updated else None)
-            deliveries.append(self._delivery(issue, updated))
-        token = page.get("nextPageToken")
-        if token and not page.get("isLast", False):
-            return PollPage(tuple(deliveries), state.next_page(str(token)).dump(), more=True)
-        return PollPage(tuple(deliveries), state.finished().dump(), more=False)
-
-    def _jql(self, watermark: datetime) -> str:
-        start = (watermark - timedelta(seconds=self.options.overlap_s)).astimezone(
-            ZoneInfo(self.options.timezone)
+        path = f"/rest/api/{self._api}/issue/{_q(key)}"
+        issue = self._get(path, "jira.fetch_ticket", params)
+        fields = issue.get("fields") or {}
+        comments = list((fields.get("comment") or {}).get("comments") or [])
+        updated = str(fields.get("updated") or "")
+        delivery = poll_delivery(
+            self.desk_type, str(issue.get("key") or key), updated, issue, comments
         )
-        clause = f'updated >= "{start:%Y/%m/%d %H:%M}" ORDER BY updated ASC'
-        return f"({self.options.jql}) AND {clause}" if self.options.jql else clause
-
-    def _delivery(self, issue: Any, updated: str) -> RawDelivery:
-        comment_field = (issue.get("fields") or {}).get("comment") or {}
-        comments = list(comment_field.get("comments") or [])
-        return poll_delivery(self.desk_type, str(issue["key"]), updated, issue, comments)
+        return replace(delivery, source="fetch")
 
     def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any:
-        return self._t.json("GET", path, call=call, params=dict(params)) or {}
+        def once() -> Any:
+            response = self._send("GET", path, call, params=dict(params))
+            return response.json() if response.content else {}
+
+        return self._t.retrying(once) or {}
 
 
-def _platform_comment(body: str, footer: str, public: bool) -> JsonObject:
+def _adf_with(body: str, footer: str) -> JsonObject:
     doc = to_adf(body)
     content = doc["content"]
     assert isinstance(content, list)
     content.append({"type": "paragraph", "content": [{"type": "text", "text": footer}]})
-    payload: JsonObject = {"body": doc}
-    if not public:
-        payload["properties"] = [{"key": "sd.public.comment", "value": {"internal": True}}]
-    return payload
+    return doc
 
 
 def _q(key: str) -> str:
     return quote(key, safe="")
 
 
-__all__ = ["POLL_FIELDS", "JiraDesk", "JiraOptions"]
+__all__ = ["JiraDesk", "JiraOptions"]

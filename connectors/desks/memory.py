@@ -41,6 +41,8 @@ class MemoryDesk:
         self.fields: dict[str, dict[str, str]] = defaultdict(dict)
         """Ticket key → custom field → value, as ``set_field`` wrote them."""
         self.pending: list[RawDelivery] = []
+        self.tickets: dict[str, RawDelivery] = {}
+        """Ticket key → what ``fetch_ticket`` answers (the poll form a real desk would read)."""
         self.people: dict[str, str] = {}
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
         self.agents: set[str] = set()
@@ -139,6 +141,19 @@ class MemoryDesk:
         with self._lock:
             self._check(key)
             self.fields[key][field] = value
+
+    def set_ticket(self, key: str, delivery: RawDelivery) -> None:
+        """Make ``delivery`` (a poll form) what the desk's API shows for ticket ``key``."""
+        with self._lock:
+            self._known.add(key)
+            self.tickets[key] = delivery
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        with self._lock:
+            found = self.tickets.get(key)
+        if found is None:
+            raise NotFoundError(f"no ticket {key}", system=self.name)
+        return found
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         with self._lock:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -377,6 +377,23 @@ class SalesforceDesk:
             f"SELECT {fields}, {comments} FROM Case WHERE SystemModstamp >= "  # noqa: S608
             f"{start:%Y-%m-%dT%H:%M:%SZ}{scope} ORDER BY SystemModstamp, Id"
         )
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        call = "salesforce.fetch_ticket"
+
+        def read() -> list[Any]:
+            case_id = self._case_id(key, call)
+            fields = ", ".join((*POLL_FIELDS, *self.options.extra_fields))
+            comments = f"(SELECT {COMMENT_FIELDS} FROM CaseComments ORDER BY CreatedDate)"  # noqa: S608
+            # case_id matched _CASE_ID (letters and digits only): nothing to escape.
+            soql = f"SELECT {fields}, {comments} FROM Case WHERE Id = '{case_id}'"  # noqa: S608
+            return self._query(soql, call)
+
+        records = self._authorised(read)
+        if not records:
+            raise NotFoundError(f"{call}: no case {key}", system=self._t.system)
+        updated = str(records[0].get("SystemModstamp") or "")
+        return replace(self._delivery(records[0], updated), source="fetch")
 
     def _delivery(self, record: Any, updated: str) -> RawDelivery:
         record = dict(record)

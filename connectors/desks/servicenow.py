@@ -38,7 +38,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -362,23 +362,35 @@ class ServiceNowDesk:
         same = f"sys_updated_on={after.updated}^sys_id>{after.sys_id}{scope}"
         return f"{later}^NQ{same}{order}"
 
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        call = "servicenow.fetch_ticket"
+        sys_id = self._sys_id(key, call)
+        params = {"sysparm_display_value": "false", "sysparm_exclude_reference_link": "true"}
+        found = self._t.json("GET", f"{self._table}/{sys_id}", call=call, params=params)
+        record = (found or {}).get("result") or {}
+        if not record:
+            raise NotFoundError(f"{call}: no {self.options.table} {key}", system=self._t.system)
+        comments = self._journal(sys_id, call)
+        number = str(record.get("number") or sys_id)
+        updated = str(record.get("sys_updated_on") or "")
+        delivery = poll_delivery(self.desk_type, number, updated, record, comments)
+        return replace(delivery, source="fetch")
+
     def _delivery(self, record: Any, updated: str) -> RawDelivery:
         comments: list[Any] = []
         if self.options.poll_comments:
-            query = (
-                f"element_id={record['sys_id']}^elementINcomments,work_notes^ORDERBYsys_created_on"
-            )
-            params = {
-                "sysparm_query": query,
-                "sysparm_fields": JOURNAL_FIELDS,
-                "sysparm_limit": 1000,
-            }
-            comments = (
-                self._t.json("GET", JOURNAL, call="servicenow.poll", params=params).get("result")
-                or []
-            )
+            comments = self._journal(str(record["sys_id"]), "servicenow.poll")
         key = str(record.get("number") or record["sys_id"])
         return poll_delivery(self.desk_type, key, updated, record, comments)
+
+    def _journal(self, sys_id: str, call: str) -> list[Any]:
+        """The record's comments and work notes (``sys_journal_field``), oldest first."""
+        params = {
+            "sysparm_query": f"element_id={sys_id}^elementINcomments,work_notes^ORDERBYsys_created_on",
+            "sysparm_fields": JOURNAL_FIELDS,
+            "sysparm_limit": 1000,
+        }
+        return list(self._t.json("GET", JOURNAL, call=call, params=params).get("result") or [])
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
+from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_any
 from tenacity.stop import stop_base
 from tenacity.wait import wait_exponential_jitter
@@ -137,6 +138,10 @@ class DeskTransport:
             response = self.session.request(method, url, headers=dict(headers or {}), **kwargs)
         except requests.RequestException as exc:
             raise request_error(exc, system=self.system) from exc
+        return self.classified(response, call=call)
+
+    def classified(self, response: requests.Response, *, call: str) -> requests.Response:
+        """``response`` if it succeeded, else the deskpilot error for it (``call`` names it)."""
         try:
             if self._classify is not None:
                 self._classify(response)
@@ -158,6 +163,17 @@ class DeskTransport:
             ) from exc
         except PermanentError as exc:
             raise type(exc)(f"{call}: {exc.args[0]}", system=exc.system, status=exc.status) from exc
+
+    def adapter(self, call: Callable[[], str]) -> HTTPAdapter:
+        """
+        A ``requests`` adapter that puts a vendor client's own session under this transport.
+
+        Mounted on a client's session (the ``jira`` client's), every request it sends takes a
+        token from the budget first and its response goes through ``classified``: a failure
+        raises the deskpilot error before the client sees the response, so the client's own
+        retries and error types never come into play. ``call`` names the operation in progress.
+        """
+        return _MeteredAdapter(self, call)
 
     def _throttle(self) -> None:
         for _ in range(8):
@@ -183,6 +199,26 @@ class DeskTransport:
         if isinstance(exc, UnavailableError) and exc.retry_after_s is not None:
             return exc.retry_after_s
         return float(self._backoff(state))
+
+
+class _MeteredAdapter(HTTPAdapter):
+    """See ``DeskTransport.adapter``."""
+
+    def __init__(self, transport: DeskTransport, call: Callable[[], str]) -> None:
+        super().__init__()
+        self._transport = transport
+        self._call = call
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        transport = self._transport
+        transport._throttle()
+        try:
+            response = super().send(request, *args, **kwargs)
+        except requests.RequestException as exc:
+            raise request_error(exc, system=transport.system) from exc
+        return transport.classified(response, call=self._call())
 
 
 class _StopOnTotalWait(stop_base):

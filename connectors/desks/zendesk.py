@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -398,6 +398,17 @@ class ZendeskDesk:
             state = state.seen(parse_time(updated) if updated else None)
             deliveries.append(self._delivery(ticket, updated))
         return deliveries, state
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        self.check_scopes()
+        ticket_id = _ticket_id(key)
+        call = "zendesk.fetch_ticket"
+        found = self._t.json("GET", f"/api/v2/tickets/{ticket_id}.json", call=call)
+        ticket = (found or {}).get("ticket") or {}
+        comments = list(self._comments(ticket_id, call, send=False))
+        updated = str(ticket.get("updated_at") or "")
+        delivery = poll_delivery(self.desk_type, ticket_id, updated, ticket, comments)
+        return replace(delivery, source="fetch")
 
     def _delivery(self, ticket: Any, updated: str) -> RawDelivery:
         comments: list[Any] = []

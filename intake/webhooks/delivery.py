@@ -16,6 +16,10 @@ class VerifiedDelivery:
     ``servicenow:incident.updated``, ``salesforce:outbound`` …"""
     ticket_ref: str | None
     """The ticket key or id when the envelope shows it."""
+    signed: bool = False
+    """True when a signature proved the body came from the desk unchanged. An unsigned delivery
+    (Jira ``unsigned: true``, a Salesforce Outbound Message checked by organisation id only) is
+    only a notification: the worker re-reads the ticket from the desk's API and acts on that."""
     response_body: bytes | None = None
     """What to answer instead of the default 202 JSON (Salesforce wants a SOAP ack)."""
     response_media_type: str | None = None

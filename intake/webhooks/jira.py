@@ -38,4 +38,9 @@ def verify_jira_delivery(
         event, issue = AUTOMATION_EVENT, doc
     identifier = headers.get(WEBHOOK_IDENTIFIER, "").strip()
     dedupe = identifier or "sha256:" + hashlib.sha256(body).hexdigest()
-    return VerifiedDelivery(dedupe_key=dedupe, event_type=event, ticket_ref=issue.get("key").text())
+    return VerifiedDelivery(
+        dedupe_key=dedupe,
+        event_type=event,
+        ticket_ref=issue.get("key").text(),
+        signed=secret is not None,
+    )

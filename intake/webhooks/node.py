@@ -15,18 +15,41 @@ from datetime import UTC, datetime
 
 from intake.webhooks.errors import MalformedPayloadError
 
+MAX_DEPTH = 64
+"""Deeper nesting is refused: vendor payloads stay far below it (Jira's rich text nests ~10)."""
+
 
 def parse_json(body: bytes, *, what: str = "body") -> Node:
     """Parse ``body`` as a UTF-8 JSON document; raise MalformedPayloadError if it is not one."""
     try:
         value: object = json.loads(body.decode("utf-8"))
+    except RecursionError as exc:
+        raise MalformedPayloadError(f"{what} nests deeper than {MAX_DEPTH} levels") from exc
     except UnicodeDecodeError as exc:
         raise MalformedPayloadError(f"{what} is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise MalformedPayloadError(
             f"{what} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    if nesting_depth(value) > MAX_DEPTH:
+        raise MalformedPayloadError(f"{what} nests deeper than {MAX_DEPTH} levels")
     return Node(value)
+
+
+def nesting_depth(value: object) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _type_name(value: object) -> str:

@@ -31,7 +31,9 @@ def verify_salesforce_delivery(
     options: Mapping[str, str],
 ) -> VerifiedDelivery:
     """Verify and parse one Outbound Message (see :func:`intake.webhooks.verify_delivery`)."""
-    if (options.get("hmac") or "").lower() in ("true", "1", "yes") and secret is not None:
+    signed = (options.get("hmac") or "").lower() in ("true", "1", "yes") and secret is not None
+    if signed:
+        assert secret is not None
         verify_deskpilot(secret, headers, body, now, replay_window_s(options))
     expected = (options.get("organization_id") or "").strip()
     if not expected:
@@ -44,6 +46,7 @@ def verify_salesforce_delivery(
         dedupe_key=_dedupe_key([n.id for n in message.notifications]),
         event_type=OUTBOUND_EVENT,
         ticket_ref=first.get("CaseNumber") or first.get("Id"),
+        signed=signed,
         response_body=ACK_RESPONSE,
         response_media_type="text/xml",
     )

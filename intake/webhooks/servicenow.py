@@ -43,4 +43,5 @@ def verify_servicenow_delivery(
         dedupe_key=f"{table}:{sys_id}:{mod_count}",
         event_type=f"servicenow:{table}.{kind}",
         ticket_ref=number or sys_id,
+        signed=secret is not None,
     )

@@ -44,6 +44,7 @@ def verify_zendesk_delivery(
             dedupe_key="event:" + doc.req("id").req_text(),
             event_type=event_type,
             ticket_ref=event_ticket_id(doc),
+            signed=secret is not None,
         )
     ticket_id = trigger_ticket_id(doc)
     updated = doc.get("ticket").get("updated_at").text() if doc.get("ticket").is_object() else None
@@ -52,6 +53,7 @@ def verify_zendesk_delivery(
         dedupe_key="trigger:" + hashlib.sha256(material).hexdigest(),
         event_type=TRIGGER_EVENT,
         ticket_ref=ticket_id,
+        signed=secret is not None,
     )
 
 

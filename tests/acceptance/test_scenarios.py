@@ -104,9 +104,6 @@ PENDING: dict[str, str] = {
     "P33-onboarding-catch-all-template": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a new starter)"
     ),
-    "P34-manager-unlock-form-field": (
-        "accounts (14.2): the person in the form field `Who is locked out?` is the target, not the requester"
-    ),
     "P35-owner-self-approval-refused": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a BigQuery access request); then accounts (14.4): the owner's manager approves"
     ),

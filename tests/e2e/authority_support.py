@@ -100,6 +100,10 @@ class Desks:
     """Logins whose address the desks' user APIs do not show (Jira profile visibility)."""
     agents: set[str] = field(default_factory=set)
     """Logins the desks' user APIs call agents (Zendesk role, Salesforce Standard user)."""
+    jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What Jira's issue API answers, by key (absent: 404), comments under fields.comment."""
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What Salesforce's query API answers for a Case, by CaseNumber (absent: no records)."""
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(31000, 10**6)))
 
     def next_id(self) -> int:
@@ -211,6 +215,28 @@ class Desks:
         found["attributes"]["url"] = f"/services/data/v61.0/sobjects/User/{user_id}"
         return 200, {}, json.dumps(found)
 
+    def _jira_issue(self, request: Any) -> tuple[int, dict[str, str], str]:
+        key = urlsplit(request.url).path.rsplit("/", 1)[1]
+        issue = self.jira_issues.get(key)
+        if issue is None:
+            body = {
+                "errorMessages": ["Issue does not exist or you do not have permission to see it."]
+            }
+            return 404, {}, json.dumps(body)
+        return 200, {}, json.dumps(issue)
+
+    def _salesforce_query(self, request: Any) -> tuple[int, dict[str, str], str]:
+        soql = parse_qs(urlsplit(request.url).query).get("q", [""])[0]
+        number = re.search(r"CaseNumber = '(\d+)'", soql)
+        by_id = re.search(r"WHERE Id = '(\w+)'", soql)
+        records: list[Any] = []
+        for case in self.cases.values():
+            if number and case["CaseNumber"] == number.group(1):
+                records.append({"attributes": {"type": "Case"}, "Id": case["Id"]})
+            elif by_id and case["Id"] == by_id.group(1):
+                records.append(case)
+        return 200, {}, json.dumps({"totalSize": len(records), "done": True, "records": records})
+
     def install_user_apis(self) -> None:
         """Answer every desk's user API from ``PEOPLE`` (not required to be called)."""
         get = responses.GET
@@ -222,10 +248,14 @@ class Desks:
         self.http.add_callback(
             get, re.compile(rf"{SF_API}/sobjects/User/\w+"), callback=self._salesforce_user
         )
+        self.http.add_callback(
+            get, re.compile(rf"{JIRA}/rest/api/3/issue/[A-Z]+-\d+"), callback=self._jira_issue
+        )
+        self.http.add_callback(get, f"{SF_API}/query", callback=self._salesforce_query)
 
 
 def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:
-    """Four desks (Jira, Zendesk and ServiceNow signed; Salesforce by organisation id)."""
+    """Jira, Zendesk and ServiceNow signed; Jira ``jira-open`` unsigned; Salesforce by org id."""
     keys: dict[str, bytes] = {}
     desks: list[dict[str, Any]] = []
     for name, kind, base in (
@@ -237,6 +267,7 @@ def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:
         keys[name] = secrets.token_hex(16).encode()
         os.environ[env] = keys[name].decode()
         desks.append({"name": name, "type": kind, "base_url": base, "webhook_secret": {"env": env}})
+    desks.append({"name": "jira-open", "type": "jira", "base_url": JIRA, "unsigned": True})
     desks.append(
         {
             "name": "sf-it",
@@ -264,6 +295,9 @@ def _connectors() -> dict[str, DeskClient]:
     return {
         "jira-it": JiraDesk(
             "jira-it", JIRA, email="deskpilot@example.com", api_token="x", limiter=limiter
+        ),
+        "jira-open": JiraDesk(
+            "jira-open", JIRA, email="deskpilot@example.com", api_token="x", limiter=limiter
         ),
         "zendesk-it": ZendeskDesk(
             "zendesk-it", ZENDESK, email="deskpilot@example.com", api_token="x", limiter=limiter

@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.desks import DeskPerson, DeskSlaValue, PollPage, PostedComment
+from connectors.desks import DeskPerson, DeskSlaValue, PollPage, PostedComment, RawDelivery
 from connectors.errors import NotFoundError, NotSupportedError
 from connectors.identity import (
     Capability,
@@ -249,6 +249,9 @@ class SharedDesk:
 
     def person_email(self, person_id: str) -> str | None:
         return None
+
+    def fetch_ticket(self, key: str) -> RawDelivery:
+        raise NotFoundError(f"no ticket {key} on the shared test desk", system=self.name)
 
     def find_person(self, person_id: str) -> DeskPerson:
         raise NotFoundError(f"no user {person_id} on the shared test desk", system=self.name)

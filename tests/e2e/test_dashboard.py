@@ -28,7 +28,7 @@ def client(database_url: str) -> Iterator[TestClient]:
 
 
 def login(client: TestClient) -> None:
-    answer = client.get("/login", params={"token": os.environ[TOKEN_ENV]}, follow_redirects=False)
+    answer = client.post("/login", data={"token": os.environ[TOKEN_ENV]}, follow_redirects=False)
     assert answer.status_code == 303
 
 
@@ -42,7 +42,7 @@ def rows(client: TestClient, table: str, query: str = "") -> list[dict[str, str]
 def test_dashboard_needs_a_viewer_token(client: TestClient) -> None:
     assert client.get("/dashboard").status_code == 401
     assert client.get("/dashboard/export/at-risk.csv").status_code == 401
-    assert client.get("/login", params={"token": "wrong"}).status_code == 401
+    assert client.post("/login", data={"token": "wrong"}).status_code == 401
 
 
 def test_dashboard_shows_the_seeded_figures(client: TestClient) -> None:
@@ -57,7 +57,8 @@ def test_dashboard_shows_the_seeded_figures(client: TestClient) -> None:
         assert f'data-group="{desk}" data-percent="{percent}"' in html
     assert 'href="https://desk.example.com/ZD-1"' in html
     assert 'http-equiv="refresh" content="30"' in html
-    assert "<script src" not in html
+    assert '<script src="/static/dashboard.js">' in html
+    assert "<script>" not in html
     assert "https://cdn" not in html
 
 

@@ -57,6 +57,7 @@ def _settings(database_url: str, redis_url: str) -> AppSettings:
                 {
                     "name": "jira-it",
                     "type": "jira",
+                    "base_url": "https://acme-it.atlassian.net",
                     "webhook_secret": {"env": "DESKPILOT_DURABILITY_SECRET"},
                     "directory": "corp",
                 }

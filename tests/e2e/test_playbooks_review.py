@@ -32,8 +32,8 @@ def client(w: World) -> Iterator[TestClient]:
     app = FastAPI()
     auth.install(app, w.rt)
     review.install(app, w.rt)
-    with TestClient(app) as c:
-        c.get(f"/login?token={AGENT_TOKEN}&next=/review", follow_redirects=False)
+    with TestClient(app, base_url="https://testserver") as c:
+        c.post("/login", data={"token": AGENT_TOKEN, "next": "/review"}, follow_redirects=False)
         yield c
 
 

@@ -184,7 +184,7 @@ def test_drift_page_and_csv_list_the_drifted_tickets(world: World) -> None:
         assert 401 == client.get("/dashboard/drift").status_code
         token = world.rt.settings.web.api_tokens[0].token.resolve()
         assert (
-            303 == client.get("/login", params={"token": token}, follow_redirects=False).status_code
+            303 == client.post("/login", data={"token": token}, follow_redirects=False).status_code
         )
         page = client.get("/dashboard/drift")
         export = client.get("/dashboard/export/drift.csv")

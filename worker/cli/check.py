@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sla.check import check_sla_settings, sla_warnings
-from worker.config import AppSettings, ConfigError, load_config
+from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
 from worker.wiring.files import builtin_library_dir, check_library
 
 
@@ -44,11 +44,18 @@ def _secrets(settings: AppSettings) -> list[str]:
         for k, ref in d.credentials.items()
     ]
     refs += [(f"web.api_tokens.{t.name}", t.token) for t in settings.web.api_tokens]
+    tokens = {f"web.api_tokens.{t.name}" for t in settings.web.api_tokens}
     for where, ref in refs:
         if ref is None:
             continue
         try:
-            ref.resolve()
+            value = ref.resolve()
         except ConfigError as exc:
             problems.append(f"{where}: {exc.problems[0]}")
+            continue
+        if where in tokens and len(value) < MIN_TOKEN_CHARS:
+            problems.append(
+                f"{where}: the token has {len(value)} characters; use {MIN_TOKEN_CHARS} or more "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
     return problems

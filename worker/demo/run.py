@@ -264,7 +264,7 @@ def _serve(console: Console, rt: Runtime, port: int, settings: AppSettings) -> N
 
     token = os.environ[settings.web.api_tokens[0].token.env or ""]
     console.print(
-        f"\nDashboard: http://127.0.0.1:{port}/login?token={token}\n"
+        f"\nDashboard: http://127.0.0.1:{port}/login (token: {token})\n"
         "Webhooks: "
         + ", ".join(f"http://127.0.0.1:{port}/hooks/{d}" for d in DEMO_DESKS)
         + "\nPress Ctrl-C to stop."

@@ -52,6 +52,8 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
     if item is None or item.state != "received":
         return []
     deliveries = _normalize(rt, inbox_id, item.desk, item.body)
+    if deliveries is not None and item.source == "notification":
+        deliveries = _reread(rt, inbox_id, item.desk, deliveries)
     if deliveries is None:
         return []
     # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
@@ -76,7 +78,9 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
 
 _INBOX = cast(Table, InboxItem.__table__)
 _TICKETS = cast(Table, TicketRow.__table__)
-_ITEM = select(_INBOX.c.state, _INBOX.c.desk, _INBOX.c.body).where(_INBOX.c.id == bindparam("b_id"))
+_ITEM = select(_INBOX.c.state, _INBOX.c.desk, _INBOX.c.body, _INBOX.c.source).where(
+    _INBOX.c.id == bindparam("b_id")
+)
 _STATE = select(_INBOX.c.state).where(_INBOX.c.id == bindparam("b_id"))
 _INGESTED = (
     update(_INBOX)
@@ -111,6 +115,38 @@ def _normalize(
         _mark(rt, inbox_id, "failed", str(exc))
         log.error("inbox.unreadable", inbox_id=inbox_id, desk=desk_name, reason=str(exc))
     return None
+
+
+def _reread(
+    rt: Runtime, inbox_id: int, desk_name: str, named: list[NormalizedDelivery]
+) -> list[NormalizedDelivery] | None:
+    """
+    An unsigned delivery is only a notification: the tickets it names, as the desk's API shows
+    them to deskpilot's own credentials. Nothing else it carries (ticket fields, comments, their
+    authors) is used. A ticket the API does not show is dropped; none left marks the row
+    ``ignored`` with the reason. A transient desk failure propagates (the message is retried).
+    """
+    desk = rt.desks.get(desk_name)
+    if desk is None:
+        _mark(rt, inbox_id, "failed", f"desk {desk_name} has no API client to re-read the ticket")
+        return None
+    found: list[NormalizedDelivery] = []
+    problems: list[str] = []
+    for key in dict.fromkeys(d.ticket.key for d in named):
+        try:
+            raw = desk.fetch_ticket(key)
+        except PermanentError as exc:
+            problems.append(f"{key[:64]}: {exc}")
+            continue
+        read = _normalize(rt, inbox_id, desk_name, raw.body)
+        if read is None:
+            return None
+        found.extend(read)
+    if not found:
+        reason = "unsigned notification; the desk's API does not show " + "; ".join(problems)
+        _mark(rt, inbox_id, "ignored", reason)
+        log.warning("notification.unconfirmed", inbox_id=inbox_id, desk=desk_name)
+    return found or None
 
 
 def _mark(rt: Runtime, inbox_id: int, state: str, error: str) -> None:

@@ -104,7 +104,9 @@ def _verify_and_store(
     except WebhookError as exc:
         log.warning("webhook.malformed", desk=desk_name, reason=str(exc))
         return Receipt(Outcome.MALFORMED, str(exc))
-    return store_delivery(rt, desk_name, verified, body, source="webhook")
+    # An unsigned delivery is kept as a notification: ingest re-reads the ticket from the desk.
+    source = "webhook" if verified.signed else "notification"
+    return store_delivery(rt, desk_name, verified, body, source=source)
 
 
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -198,7 +200,7 @@ def store_delivery(
 ) -> Receipt:
     """Keep a verified delivery in the inbox (once) and enqueue it; duplicates do nothing."""
     now = rt.clock()
-    with rt.db.connect(urgent=source == "webhook") as connection:
+    with rt.db.connect(urgent=source in ("webhook", "notification")) as connection:
         inbox_id = insert_ignore_id(
             connection,
             InboxItem,

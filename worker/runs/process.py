@@ -27,6 +27,7 @@ from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
 from playbooks.policy import Decision, decide
 from playbooks.request import plan_request
 from playbooks.resets import RESET_INTENTS, counts_resets
+from playbooks.template import TemplateRenderError
 from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
 from worker.db.store import insert_ignore, older_than, ticket_from_json
@@ -196,15 +197,29 @@ def _decide(
         )
     if playbook.bulk:
         return bulk_verdict(rt, playbook, request, ticket_id, now)
-    plan = build_plan(
-        playbook,
-        request,
-        directory,
-        now=now,
-        settings=rt.settings.playbooks,
-        directories=rt.directories,
-    )
-    return _verdict_for(rt, playbook, plan, request, now)
+    try:
+        plan = build_plan(
+            playbook,
+            request,
+            directory,
+            now=now,
+            settings=rt.settings.playbooks,
+            directories=rt.directories,
+        )
+        return _verdict_for(rt, playbook, plan, request, now)
+    except TemplateRenderError as exc:
+        # A playbook bug, not a passing fault: retrying cannot help, so a person takes over now.
+        log.error("playbook.template_failed", playbook=playbook.name, error=str(exc))
+        note = (
+            f"deskpilot could not run the playbook `{playbook.name}`: a template failed "
+            f"({exc}). Nothing was changed. Handing this ticket to an agent; the playbook "
+            "needs fixing (`deskpilot check` shows such problems)."
+        )
+        return Verdict(
+            TicketOutcome.ESCALATED,
+            notes=[Note(OutboxKind.INTERNAL_NOTE, note, NotePurpose.PLAYBOOK_ERROR)],
+            reason=str(exc),
+        )
 
 
 def _verdict_for(

@@ -8,6 +8,7 @@ with the pure functions from ``intake``), and answer. Database work runs in the 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -27,12 +28,17 @@ from worker.web.unavailable import OutageLog, unavailable_answer
 
 def create_app(rt: Runtime) -> FastAPI:
     """Build the app around a runtime."""
+    docs = rt.settings.web.docs
     app = FastAPI(
         title="deskpilot",
         version="0.1.0",
         description="Webhooks from the desks, health, metrics, the SLA dashboard and the review queue.",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = rt
+    app.middleware("http")(_security_headers)
 
     outage = OutageLog()
 
@@ -75,9 +81,13 @@ def create_app(rt: Runtime) -> FastAPI:
             status_code=200 if healthy else 503,
         )
 
-    @app.get("/metrics", summary="Prometheus metrics")
-    def metrics() -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    if rt.settings.web.metrics != "off":
+
+        @app.get("/metrics", summary="Prometheus metrics")
+        def metrics(request: Request) -> Response:
+            if rt.settings.web.metrics == "viewer":
+                auth.require(request, "viewer")
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -89,6 +99,29 @@ def create_app(rt: Runtime) -> FastAPI:
     dashboard.install(app, rt)
     review.install(app, rt)
     return app
+
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+"""No inline or foreign script; no framing (clickjacking); forms post only back here."""
+_CACHEABLE = ("/static/",)
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if not request.url.path.startswith(_CACHEABLE):
+        # Pages and exports carry names, tickets and sessions: no cache may keep them.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _too_large(rt: Runtime, desk: str, headers: dict[str, str]) -> Receipt:

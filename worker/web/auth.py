@@ -1,9 +1,12 @@
 """
 Login for the dashboard and the review page: API tokens with roles, kept in a signed cookie.
 
-A token is presented once (``/login?token=…``, or ``Authorization: Bearer …`` on every request);
-the browser then holds a cookie signed with a per-process key that names the token and its role,
-never the token itself. With no tokens configured, the pages are closed.
+A token is presented by POST to ``/login`` (a form; never in a URL, where proxies, browser
+history and Referer headers would keep it) or as ``Authorization: Bearer …`` on every request.
+The browser then holds a cookie signed with a per-process key naming a session and the token
+(by a digest, never the token itself); ``/logout`` revokes that session. Failed logins are logged
+and, after ``FAILURE_LIMIT`` from one address within ``FAILURE_WINDOW_S``, refused with 429. With
+no tokens configured, the pages are closed.
 """
 
 from __future__ import annotations
@@ -12,16 +15,31 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import RedirectResponse
+import structlog
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, select_autoescape
 
+from worker.config import MIN_TOKEN_CHARS, ConfigError
 from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.auth")
 
 COOKIE = "deskpilot_session"
 SESSION_S = 12 * 3600
 ROLES = {"viewer": 0, "agent": 1, "admin": 2}
+FAILURE_LIMIT = 5
+FAILURE_WINDOW_S = 300.0
+_LOGIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
+    """<!doctype html><html><head><meta charset="utf-8"><title>deskpilot · log in</title></head>
+<body><h1>Log in</h1>{% if problem %}<p role="alert">{{ problem }}</p>{% endif %}
+<form method="post" action="/login"><input type="hidden" name="next" value="{{ next }}">
+<label>API token <input type="password" name="token" autocomplete="current-password" required
+ minlength="{{ min_chars }}"></label> <button>Log in</button></form></body></html>"""
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,8 @@ class Principal:
     name: str
     role: str
     desk_identity: str | None = None
+    key: str = ""
+    """A digest of the token: what the session cookie names (names could repeat, tokens cannot)."""
 
     def can(self, role: str) -> bool:
         """True if this principal has at least ``role``."""
@@ -38,33 +58,81 @@ class Principal:
 
 
 class TokenBook:
-    """The configured tokens, resolved from their secret references, and the cookie key."""
+    """The configured tokens (by digest), the cookie key and the revoked sessions."""
 
     def __init__(self, tokens: dict[str, Principal]) -> None:
-        self._by_digest = {_digest(token): who for token, who in tokens.items()}
-        self._by_name = {who.name: who for who in tokens.values()}
+        self._by_key: dict[str, Principal] = {}
+        for token, who in tokens.items():
+            key = _digest(token)
+            self._by_key[key] = Principal(who.name, who.role, who.desk_identity, key)
         self._key = secrets.token_bytes(32)
+        self._revoked: dict[str, float] = {}
+        """Session id → when its cookie would have expired anyway."""
 
     def by_token(self, token: str) -> Principal | None:
         """The principal a presented token belongs to."""
-        return self._by_digest.get(_digest(token))
+        return self._by_key.get(_digest(token))
 
     def cookie_for(self, who: Principal, now: float) -> str:
-        """A signed session cookie for ``who``."""
-        payload = f"{who.name}|{int(now) + SESSION_S}"
-        mac = hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
-        return f"{payload}|{mac}"
+        """A signed session cookie for ``who``, naming a fresh session."""
+        payload = f"{secrets.token_urlsafe(16)}|{who.key}|{int(now) + SESSION_S}"
+        return f"{payload}|{self._mac(payload)}"
 
     def from_cookie(self, value: str, now: float) -> Principal | None:
-        """The principal a cookie names, if its signature and expiry hold."""
-        try:
-            name, expiry, mac = value.rsplit("|", 2)
-        except ValueError:
+        """The principal a cookie names, if its signature, expiry and session hold."""
+        parts = value.split("|")
+        if len(parts) != 4:
             return None
-        expected = hmac.new(self._key, f"{name}|{expiry}".encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(mac, expected) or not expiry.isdigit() or int(expiry) < now:
+        session, key, expiry, mac = parts
+        if not hmac.compare_digest(mac, self._mac(f"{session}|{key}|{expiry}")):
             return None
-        return self._by_name.get(name)
+        if not expiry.isdigit() or int(expiry) < now or session in self._revoked:
+            return None
+        return self._by_key.get(key)
+
+    def revoke(self, value: str, now: float) -> None:
+        """End the session a (validly signed) cookie names; later requests with it get 401."""
+        if self.from_cookie(value, now) is None:
+            return
+        session, _, expiry, _ = value.split("|")
+        self._revoked = {s: at for s, at in self._revoked.items() if at >= now}
+        self._revoked[session] = float(expiry)
+
+    def _mac(self, payload: str) -> str:
+        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+class LoginThrottle:
+    """Failed logins per client address in a sliding window (per process)."""
+
+    def __init__(self, limit: int = FAILURE_LIMIT, window_s: float = FAILURE_WINDOW_S) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = {}
+
+    def retry_after(self, client: str, now: float) -> int | None:
+        """Seconds until ``client`` may try again, None if it may now."""
+        recent = self._recent(client, now)
+        if len(recent) < self.limit:
+            return None
+        return max(1, int(recent[0] + self.window_s - now) + 1)
+
+    def failed(self, client: str, now: float) -> int:
+        """Count a failure; returns how many ``client`` has in the window."""
+        recent = self._recent(client, now)
+        recent.append(now)
+        if len(self._failures) > 10_000:  # forget idle addresses rather than grow without end
+            self._failures = {c: d for c, d in self._failures.items() if d and d[-1] > now - 60}
+        return len(recent)
+
+    def succeeded(self, client: str) -> None:
+        """A good login clears the address's failures."""
+        self._failures.pop(client, None)
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        recent = self._failures.setdefault(client, deque())
+        while recent and recent[0] <= now - self.window_s:
+            recent.popleft()
+        return recent
 
 
 def _digest(token: str) -> str:
@@ -72,11 +140,15 @@ def _digest(token: str) -> str:
 
 
 def build_token_book(rt: Runtime) -> TokenBook:
-    """Resolve every configured API token (ConfigError if a secret is missing)."""
-    tokens = {
-        t.token.resolve(): Principal(t.name, t.role, t.desk_identity)
-        for t in rt.settings.web.api_tokens
-    }
+    """Resolve every configured API token; ConfigError if one is missing or too short."""
+    tokens: dict[str, Principal] = {}
+    for t in rt.settings.web.api_tokens:
+        token = t.token.resolve()
+        if len(token) < MIN_TOKEN_CHARS:
+            raise ConfigError(
+                [f"web.api_tokens.{t.name}: shorter than {MIN_TOKEN_CHARS} characters"]
+            )
+        tokens[token] = Principal(t.name, t.role, t.desk_identity)
     return TokenBook(tokens)
 
 
@@ -94,35 +166,59 @@ def require(request: Request, role: str) -> Principal:
     """The principal, or 401/403: pages call this first."""
     who = principal(request)
     if who is None:
-        raise HTTPException(401, "log in with an API token: /login?token=…")
+        raise HTTPException(401, "log in with an API token at /login")
     if not who.can(role):
         raise HTTPException(403, f"this page needs the {role} role")
     return who
 
 
-def install(app: FastAPI, rt: Runtime) -> None:
-    """Add ``/login`` and ``/logout`` and the token book to ``app``."""
-    app.state.tokens = build_token_book(rt)
+def _next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/dashboard"
 
-    @app.get("/login", include_in_schema=False)
-    def login(token: str, next: str = "/dashboard") -> RedirectResponse:
+
+def install(app: FastAPI, rt: Runtime) -> None:
+    """Add ``/login`` (GET: the form; POST: the token) and ``/logout`` and the token book."""
+    app.state.tokens = build_token_book(rt)
+    throttle = LoginThrottle()
+    secure = rt.settings.web.cookies_secure
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(next: str = "/dashboard") -> HTMLResponse:
+        return HTMLResponse(_LOGIN_PAGE.render(next=_next(next), min_chars=MIN_TOKEN_CHARS))
+
+    @app.post("/login", include_in_schema=False, response_model=None)
+    def login(
+        request: Request, token: str = Form(""), next: str = Form("/dashboard")
+    ) -> HTMLResponse | RedirectResponse:
+        client, now = request.client.host if request.client else "unknown", time.time()
+        wait = throttle.retry_after(client, now)
+        if wait is not None:
+            log.warning("auth.login_throttled", client=client, retry_after_s=wait)
+            raise HTTPException(429, "too many failed logins", {"Retry-After": str(wait)})
         book: TokenBook = app.state.tokens
         who = book.by_token(token)
         if who is None:
-            raise HTTPException(401, "unknown token")
-        target = next if next.startswith("/") and not next.startswith("//") else "/dashboard"
-        response = RedirectResponse(target, status_code=303)
+            count = throttle.failed(client, now)
+            log.warning("auth.login_failed", client=client, failures=count)
+            page = _LOGIN_PAGE.render(
+                next=_next(next), min_chars=MIN_TOKEN_CHARS, problem="Unknown token."
+            )
+            return HTMLResponse(page, status_code=401)
+        throttle.succeeded(client)
+        log.info("auth.login", who=who.name, role=who.role)
+        response = RedirectResponse(_next(next), status_code=303)
         response.set_cookie(
-            COOKIE,
-            book.cookie_for(who, time.time()),
-            httponly=True,
-            samesite="strict",
-            max_age=SESSION_S,
-        )
+            COOKIE, book.cookie_for(who, now), httponly=True, samesite="strict",
+            secure=secure, max_age=SESSION_S,
+        )  # fmt: skip
         return response
 
-    @app.get("/logout", include_in_schema=False)
-    def logout() -> RedirectResponse:
-        response = RedirectResponse("/login-required", status_code=303)
-        response.delete_cookie(COOKIE)
+    @app.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+    def logout(request: Request) -> RedirectResponse:
+        book: TokenBook = app.state.tokens
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            book.revoke(cookie, time.time())
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
         return response

@@ -2,15 +2,14 @@
 The team lead's SLA dashboard: ``/dashboard``, its CSV exports, and its Prometheus figures.
 
 Figures come from ``worker.reports.dashboard_data`` (a few set-based queries, then ``sla.report``). The
-page is one server-rendered HTML document with inline CSS, SVG and a few lines of JavaScript
-(countdowns); nothing is loaded from elsewhere. It reloads itself every 30 seconds.
+page is one server-rendered HTML document with inline CSS and SVG, and a few lines of JavaScript
+(countdowns) served as ``/static/dashboard.js`` (the CSP allows no inline script); nothing is
+loaded from elsewhere. It reloads itself every 30 seconds.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from playbooks.spreadsheet import write_csv
 from sla.report import Compliance, Distribution, Period
 from worker.reports.dashboard_data import GROUPS, DashboardView, dashboard_view
 from worker.runtime import Runtime
@@ -30,6 +30,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 PRESETS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
+MAX_DAYS = 366
+"""The longest period one request may ask for: the figures are computed per request."""
 REFRESH_S = 30
 EXPORTS = (
     *(f"compliance-{group}" for group in GROUPS), "at-risk", "breach-trend", "durations",
@@ -45,7 +47,8 @@ def parse_period(
     The period a request asks for, and its label.
 
     ``?from=2026-11-01&to=2026-11-07`` (dates in UTC, both included) or ``?range=7d``
-    (1d, 7d, 30d, 90d back from now); nothing: the last 7 days.
+    (1d, 7d, 30d, 90d back from now); nothing: the last 7 days. A period of more than
+    ``MAX_DAYS`` days or ending after tomorrow is a 400.
     """
     if start or end:
         try:
@@ -55,6 +58,12 @@ def parse_period(
             raise HTTPException(400, f"from/to must be dates like 2026-11-01: {exc}") from exc
         if last < first:
             raise HTTPException(400, f"the period ends ({last}) before it starts ({first})")
+        if last > now.date() + dt.timedelta(days=1):
+            raise HTTPException(400, f"to ({last}) is in the future; the latest is tomorrow")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise HTTPException(
+                400, f"a period covers at most {MAX_DAYS} days (asked: {first} to {last})"
+            )
         begin = dt.datetime.combine(first, dt.time(), dt.UTC)
         stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
         return Period(begin, stop), f"{first} to {last}"
@@ -140,11 +149,7 @@ def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[obje
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return out.getvalue()
+    return write_csv(header, rows)
 
 
 def _trend_bars(trend: tuple[tuple[dt.date, int], ...]) -> dict[str, Any]:
@@ -187,6 +192,16 @@ def _view_for(rt: Runtime, request: Request) -> tuple[DashboardView, str]:
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/dashboard`` and ``/dashboard/export/{table}.csv``; expose the SLA gauges."""
     dashboard_metrics.install(rt)
+
+    script = (Path(__file__).parent / "templates" / "dashboard.js").read_text()
+
+    @app.get("/static/dashboard.js", include_in_schema=False)
+    def dashboard_script() -> Response:
+        return Response(
+            script,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
 
     @app.get("/dashboard", response_class=HTMLResponse, summary="SLA dashboard (viewer role)")
     def dashboard(request: Request) -> HTMLResponse:

@@ -7,15 +7,14 @@ changes either. Also ``/dashboard/export/drift.csv`` with the same rows.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from playbooks.spreadsheet import write_csv
 from worker.db.records import SlaReconciliationRow
 from worker.db.tables import TicketRow
 from worker.runtime import Runtime
@@ -74,19 +73,18 @@ def drift_lines(rt: Runtime) -> list[DriftLine]:
 
 
 def drift_csv(lines: list[DriftLine]) -> str:
-    """The drift rows as CSV (ISO times in UTC, drift in seconds)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for line in lines:
-        writer.writerow(
+    """The drift rows as CSV (ISO times in UTC, drift in seconds); formula-like text is defused."""
+    return write_csv(
+        CSV_HEADER,
+        (
             [line.desk, line.key, line.url or "", line.metric, line.desk_metric,
              _iso(line.ours_breach_at), _iso(line.desk_breach_at),
              "" if line.drift_s is None else round(line.drift_s),
              "" if line.ours_breached is None else line.ours_breached,
              line.desk_breached, _iso(line.checked_at)]
-        )  # fmt: skip
-    return out.getvalue()
+            for line in lines
+        ),
+    )  # fmt: skip
 
 
 def _iso(moment: dt.datetime | None) -> str:

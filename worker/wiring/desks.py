@@ -84,6 +84,8 @@ class _Common(_Strict):
 
 
 class JiraModel(_Common):
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    """``cloud`` (REST v3, e-mail + API token) or ``datacenter`` (REST v2, personal access token)."""
     status_map: dict[str, str] = Field(default_factory=dict)
     transition_fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
     comment_api: Literal["servicedesk", "platform"] = "servicedesk"
@@ -137,7 +139,7 @@ _MODELS: dict[str, type[_Common]] = {
     "salesforce": SalesforceModel,
 }
 _CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "jira": (("email", "api_token"),),
+    "jira": (("email", "api_token"), ("personal_access_token",)),
     "zendesk": (("email", "api_token"), ("oauth_token",)),
     "servicenow": (("username", "password"), ("oauth_token",)),
     "salesforce": (
@@ -236,6 +238,7 @@ def _budget(model: _Common, default: Budget) -> Budget:
 
 def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:
     options = JiraOptions(
+        deployment=m.deployment,
         status_map=m.status_map,
         transition_fields=m.transition_fields,
         comment_api=m.comment_api,
@@ -247,8 +250,13 @@ def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
         max_attachment_bytes=m.max_attachment_bytes,
         budget=_budget(m, JiraOptions().budget),
     )
-    return JiraDesk(s.name, str(s.base_url), email=secrets["email"], api_token=secrets["api_token"],
-                    limiter=limiter, options=options)  # fmt: skip
+    cloud = m.deployment == "cloud"
+    if cloud != ("api_token" in secrets):
+        need = "email + api_token" if cloud else "personal_access_token"
+        raise ConfigError([f"desks.{s.name}.credentials: jira {m.deployment} needs {need}"])
+    return JiraDesk(s.name, str(s.base_url), limiter=limiter, options=options,
+                    email=secrets.get("email"), api_token=secrets.get("api_token"),
+                    personal_access_token=secrets.get("personal_access_token"))  # fmt: skip
 
 
 def _zendesk(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter) -> DeskClient:

@@ -40,7 +40,7 @@ from worker.runtime import Runtime
 
 DESK = "jira-it"
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
-AGENT_TOKEN = "agent-token-for-tests"
+AGENT_TOKEN = "agent-token-for-tests-0123456789abcdef"
 PEOPLE = [
     # login, given, family, manager, department, groups
     ("maria", "Maria", "Manager", None, "Sales", ["hr-team", "all-staff"]),

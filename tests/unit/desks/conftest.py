@@ -216,3 +216,21 @@ def zendesk_http(zendesk_contract: OpenApiContract | None) -> Iterator[responses
         if zendesk_contract is not None:
             for call in rsps.calls:
                 zendesk_contract.check(call.request)
+
+
+@pytest.fixture
+def vendor_http(
+    jira_contract: OpenApiContract | None, zendesk_contract: OpenApiContract | None
+) -> Iterator[responses.RequestsMock]:
+    """
+    A RequestsMock for tests that drive several desks: Jira Cloud and Zendesk requests are
+    checked against their published documents (the other desks publish none to check against).
+    """
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+        for call in rsps.calls:
+            host = urlsplit(str(call.request.url)).hostname or ""
+            if host.endswith(".atlassian.net") and jira_contract is not None:
+                jira_contract.check(call.request)
+            elif host.endswith(".zendesk.com") and zendesk_contract is not None:
+                zendesk_contract.check(call.request)

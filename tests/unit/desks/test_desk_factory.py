@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -136,8 +137,7 @@ def test_every_problem_is_reported_with_its_location() -> None:
             "timezone": "Mars/Olympus",
             "colour": "red",
         },
-        base_url=None,
-    )
+    ).model_copy(update={"base_url": None})  # the config file refuses this earlier (check)
 
     with pytest.raises(ConfigError) as caught:
         build_desk(bad, limiter=LocalRateLimiter(), environ=ENV)
@@ -227,3 +227,30 @@ def test_zendesk_unknown_poll_api_is_reported() -> None:
         build_desk(desk_settings, limiter=LocalRateLimiter(), environ=ENV)
 
     assert [p.split(":")[0] for p in raised.value.problems] == ["desks.zendesk-it.options.poll_api"]
+
+
+def test_jira_data_center_takes_a_personal_access_token() -> None:
+    desk = build_desk(
+        settings("jira", {"personal_access_token": "DESK_TOKEN"}, {"deployment": "datacenter"}),
+        limiter=LocalRateLimiter(),
+        environ=ENV,
+    )
+
+    assert isinstance(desk, JiraDesk)
+    assert desk.options.deployment == "datacenter"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "options", "needs"),
+    [
+        ({"personal_access_token": "DESK_TOKEN"}, {}, "jira cloud needs email + api_token"),
+        ({"email": "DESK_USER", "api_token": "DESK_TOKEN"}, {"deployment": "datacenter"},
+         "jira datacenter needs personal_access_token"),
+    ],
+    ids=["cloud-with-pat", "datacenter-with-api-token"],
+)  # fmt: skip
+def test_jira_credentials_must_fit_the_deployment(
+    credentials: dict[str, str], options: dict[str, Any], needs: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(needs)):
+        build_desk(settings("jira", credentials, options), limiter=LocalRateLimiter(), environ=ENV)

@@ -33,6 +33,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
 
 @pytest.fixture
 def http() -> Iterator[responses.RequestsMock]:
+    # Not ``vendor_http``: the 2024 copy of Zendesk's document describes a ticket's
+    # ``custom_fields`` items as ticket-field definitions (``id`` read-only, ``key``/``type``/
+    # ``title`` required), where its reference and every client send ``{id, value}``; and an
+    # attachment's ``content_url`` is a file host, not the API.
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps
 

@@ -79,6 +79,19 @@ def test_signed_delivery_verifies(desk: str, body: bytes, event_type: str, ref: 
 
     assert (event_type, ref) == (delivery.event_type, delivery.ticket_ref)
     assert delivery.response_body is None
+    assert delivery.signed
+
+
+@pytest.mark.parametrize(
+    ("desk", "body"),
+    [("jira", JIRA_BODY), ("zendesk", ZEN_BODY), ("servicenow", SNOW_BODY)],
+    ids=["jira", "zendesk", "servicenow"],
+)
+def test_a_desk_configured_unsigned_gives_only_notifications(desk: str, body: bytes) -> None:
+    """Without a secret the body is parsed, but the delivery is not signed: a notification."""
+    delivery = verify_delivery(desk, secret=None, headers={}, body=body, now=NOW)
+
+    assert not delivery.signed
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ def test_outbound_message_is_acknowledged() -> None:
 
     assert (delivery.event_type, delivery.ticket_ref) == ("salesforce:outbound", "00001042")
     assert delivery.dedupe_key.startswith("notifications:2:")
+    assert not delivery.signed  # an organisation id proves nothing: only a notification
     swapped = (
         BODY.replace(b"N0tif1", b"N0tifX")
         .replace(b"N0tif2", b"N0tif1")
@@ -88,7 +89,10 @@ def test_optional_hmac() -> None:
     """With options.hmac a relay's X-Deskpilot-Signature is required and checked."""
     options = {**ORG, "hmac": "true"}
     headers = {k.lower(): v for k, v in sign_servicenow(b"k", BODY, int(NOW.timestamp())).items()}
-    verify_delivery("salesforce", secret=b"k", headers=headers, body=BODY, now=NOW, options=options)
+    signed = verify_delivery(
+        "salesforce", secret=b"k", headers=headers, body=BODY, now=NOW, options=options
+    )
+    assert signed.signed
     with pytest.raises(SignatureError, match="missing header"):
         verify_delivery("salesforce", secret=b"k", headers={}, body=BODY, now=NOW, options=options)
 

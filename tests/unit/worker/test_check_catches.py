@@ -1,0 +1,119 @@
+"""
+``deskpilot check`` reports, with file and line, what used to pass it and fail later (13.8, 13.9).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from worker.cli.check import check_everything
+
+PLAYBOOK = """\
+name: account-unlock
+title: Unlock an account
+description: An admin's copy with mistakes in its notes.
+intents: [account_unlock]
+risk: low
+who_may_ask: {target: true}
+steps:
+  - id: unlock
+    kind: unlock
+notes:
+  public:
+    done: |
+      Hello {{ requester.first_nme }}, done by {{ agent_name }}.
+    nothing: |
+      Your temporary password is {{ inputs.password }}.
+  internal: |
+    Link for {{ target.login }}: {{ one_time_link }}
+"""
+CONFIG = """\
+database_url: sqlite:///deskpilot.sqlite3
+directories: [{{name: corp, type: memory}}]
+playbook_dirs: [{dir}]
+"""
+
+
+@pytest.fixture
+def problems(tmp_path: Path) -> list[str]:
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "account-unlock.yaml").write_text(PLAYBOOK)
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text(CONFIG.format(dir=tmp_path / "books"))
+    return check_everything(config)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"account-unlock\.yaml:12: .*requester\.first_nme is not defined",
+        r"account-unlock\.yaml:12: .*undefined variable 'agent_name'",
+        r"account-unlock\.yaml:14: .*'password' looks like a secret",
+        r"account-unlock\.yaml:16: .*one-time link is printed in the internal note",
+    ],
+    ids=["unknown-field", "undefined-name", "password-in-a-note", "link-in-the-internal-note"],
+)
+def test_playbook_note_problems(problems: list[str], pattern: str) -> None:
+    """Each mistake in the notes is reported at the line of its template."""
+    assert any(re.search(pattern, p) for p in problems), problems
+
+
+def _config_problems(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv("T_SHORT", "short-token")
+    monkeypatch.setenv("T_LONG", "x" * 40)
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text(text)
+    return check_everything(config)
+
+
+BASE = """\
+database_url: sqlite:///deskpilot.sqlite3
+directories: [{name: corp, type: memory}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            BASE + "desks:\n  - name: jira-it\n    type: jira\n    unsigned: true\n",
+            r"deskpilot\.yaml:4:\d+: desks\[0\]: .*base_url: the jira URL is required",
+        ),
+        (
+            BASE + "classifier:\n  thresholds: {low: true}\n",
+            r"deskpilot\.yaml:4:\d+: classifier\.thresholds\.low: Input should be a valid number",
+        ),
+        (
+            BASE + 'classifier:\n  thresholds: {medium: "0.8"}\n',
+            r"deskpilot\.yaml:4:\d+: classifier\.thresholds\.medium: Input should be a valid number",
+        ),
+        (
+            BASE + 'playbooks:\n  blast_radius: "50"\n',
+            r"deskpilot\.yaml:4:\d+: playbooks\.blast_radius: Input should be a valid integer",
+        ),
+        (
+            BASE + "sla:\n  at_risk:\n    - {percent: true}\n",
+            r"deskpilot\.yaml:5:\d+: sla\.at_risk\[0\]\.percent: Input should be a valid number",
+        ),
+        (
+            BASE + "web:\n  api_tokens:\n    - {name: lead, token: {env: T_SHORT}}\n",
+            r"web\.api_tokens\.lead: the token has 11 characters; use 32 or more",
+        ),
+        (
+            BASE + "web:\n  api_tokens:\n    - {name: lead, role: viewer, token: {env: T_LONG}}\n"
+            "    - {name: lead, role: agent, token: {env: T_LONG}}\n",
+            r"deskpilot\.yaml:3:\d+: web: .*each name once; used more than once: lead",
+        ),
+    ],
+    ids=["desk-without-base-url", "threshold-boolean", "threshold-string", "count-string",
+         "at-risk-boolean", "short-token", "token-name-twice"],
+)  # fmt: skip
+def test_config_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
+    found = _config_problems(tmp_path, text, monkeypatch)
+
+    assert any(re.search(expected, p) for p in found), found
