@@ -1,13 +1,21 @@
 """
-How well deskpilot understands real tickets: cross-validated on our labels of the Endava dev split.
+How well deskpilot understands real tickets, measured honestly, in one run.
 
-Every fold retrains the model on our own corpus plus the other folds and classifies the held-out
-fold, so no ticket is scored by a model that saw it. The gate thresholds are tuned on these
-cross-validated predictions (the smallest threshold per risk tier whose auto-run precision is at
-least the target). Latency is the full ``classify_text`` (cleaning, entities, model) per ticket
-with the packaged model. Needs the ``train`` group (scikit-learn) and ``shared/tickets``.
+1. Calibration on dev only: github_public dev by 5-fold cross-validation grouped by repository
+   and Endava dev by stratified 5-fold, each fold trained on the other folds plus the other
+   sources. The temperature, the gate thresholds per tier and the margin are fitted on these
+   held-out predictions (the calibration slice), never on test.
+2. The final model (all github_public dev + Endava dev + our corpus, down-weighted) is scored
+   once on the github_public test split, beside the keyword baseline: intents, gates per tier,
+   entities.
+3. Beside it: by-repository cross-validation over all 407 github_public rows (a repository's
+   issue forms never on both sides), and Endava dev cross-validated.
+4. Latency of the whole ``classify_text`` with the final model.
 
-    uv run python benchmarks/classify.py [--folds 5] [--json]
+Needs the ``train`` group and ``shared/tickets``. ``--write-model`` saves the final model as the
+packaged ``intake/corpus/model.json`` and prints the thresholds to put into ``intake/config.py``.
+
+    uv run python benchmarks/classify.py [--json] [--write-model]
 """
 
 from __future__ import annotations
@@ -17,170 +25,206 @@ import json
 import statistics
 import sys
 import time
-import warnings
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
-from intake.classifier.examples import Example, join_endava
+from benchmarks.classify_eval import (
+    NOW,
+    SHARED,
+    Data,
+    GateFigures,
+    classify_all,
+    cross_classify,
+    cross_fit,
+    cross_logits,
+    entity_scores,
+    fit,
+    gate_figures,
+    load_data,
+    tune_gates,
+)
+from benchmarks.keyword_baseline import keyword_intent
+from intake.classifier.examples import Example
 from intake.classifier.metrics import Report, evaluate, format_report
-from intake.classifier.train import train_model
-from intake.classify import Classifier
-from intake.config import DEFAULT_THRESHOLDS, ClassifierSettings
-from worker.cli.classify import DEFAULT_ENDAVA, read_jsonl
-from worker.wiring.files import read_corpus, read_endava_labels, read_model
+from intake.classifier.model import LinearModel
+from intake.classifier.train import TrainingOptions, fit_temperature
+from intake.classify import Classification, Classifier
+from intake.config import ClassifierSettings
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-TARGET_PRECISION = 0.98
-CANDIDATES = [round(0.50 + 0.01 * i, 2) for i in range(50)]
+MODEL_PATH = Path(__file__).resolve().parents[1] / "intake" / "corpus" / "model.json"
 
 
-def dev_examples(path: Path) -> list[Example]:
-    rows = [row for _, row in read_jsonl(path) if isinstance(row, dict)]
-    return join_endava(rows, read_endava_labels())
-
-
-def cross_validate(dev: Sequence[Example], folds: int, seed: int) -> list[tuple[str, float]]:
-    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
-
-    ours = read_corpus()
-    settings = ClassifierSettings()
-    predictions: list[tuple[str, float]] = [("", 0.0)] * len(dev)
-    labels = [e.intent for e in dev]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the rarest intents have fewer rows than folds
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(dev, labels))
-    for train_idx, test_idx in splits:
-        model = train_model(ours + [dev[i] for i in train_idx])
-        classifier = Classifier(settings, model)
-        for i in test_idx:
-            result = classifier.classify_text(dev[i].subject, dev[i].body, now=NOW)
-            predictions[i] = (result.intent, result.confidence)
-    return predictions
-
-
-def _auto(pred: Sequence[tuple[str, float]], settings: ClassifierSettings) -> list[bool]:
-    return [
-        settings.tier_of(intent) != "never"
-        and conf >= settings.threshold_of(settings.tier_of(intent))
-        for intent, conf in pred
-    ]
-
-
-def tune_thresholds(gold: Sequence[str], pred: Sequence[tuple[str, float]]) -> dict[str, float]:
-    """Per tier: the smallest threshold whose auto-run precision reaches the target.
-
-    A riskier tier never gets a lower threshold than a safer one (high >= medium >= low).
-    """
-    settings = ClassifierSettings()
-    tuned: dict[str, float] = {}
-    floor = 0.0
-    for tier in ("low", "medium", "high"):
-        rows = [
-            (g, p, c) for g, (p, c) in zip(gold, pred, strict=True) if settings.tier_of(p) == tier
-        ]
-        tuned[tier] = 1.0
-        for threshold in CANDIDATES:
-            picked = [g == p for g, p, c in rows if c >= threshold]
-            if picked and sum(picked) / len(picked) >= TARGET_PRECISION:
-                tuned[tier] = max(threshold, floor)
-                break
-        floor = tuned[tier]
-    return tuned
-
-
-def gate_figures(
-    gold: Sequence[str], pred: Sequence[tuple[str, float]], thresholds: dict[str, float]
-) -> dict[str, float]:
-    settings = ClassifierSettings(thresholds=thresholds)
-    auto = _auto(pred, settings)
-    ran = [g == p for g, (p, _), a in zip(gold, pred, auto, strict=True) if a]
-    account = sum(1 for g in gold if g != "not_account")
+def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
+    """Held-out predictions on dev: temperature, thresholds, margin (and the dev figures)."""
+    groups = [data.repository[e.id] for e in data.github_dev]
+    gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
+    en = cross_fit(data.endava_dev, data.github_dev + data.corpus, options)
+    logits, gold_index = cross_logits(data.github_dev, gh)
+    more_logits, more_gold = cross_logits(data.endava_dev, en)
+    temperature = fit_temperature(logits + more_logits, gold_index + more_gold)
+    slice_examples = data.github_dev + data.endava_dev
+    results = cross_classify(data.github_dev, gh, temperature)
+    results += cross_classify(data.endava_dev, en, temperature)
+    gold = [e.intent for e in slice_examples]
+    thresholds, margin = tune_gates(gold, results)
+    n = len(data.github_dev)
     return {
-        "auto_precision": sum(ran) / len(ran) if ran else 0.0,
-        "auto_share_all": len(ran) / len(gold),
-        "auto_share_account": sum(
-            1 for g, a in zip(gold, auto, strict=True) if a and g != "not_account"
-        )
-        / max(account, 1),
-        "auto_count": float(len(ran)),
-    }
-
-
-def latency(dev: Sequence[Example]) -> dict[str, float]:
-    classifier = Classifier(ClassifierSettings(), read_model(None))
-    for e in dev[:50]:
-        classifier.classify_text(e.subject, e.body, now=NOW)
-    times = []
-    for e in dev:
-        start = time.perf_counter()
-        classifier.classify_text(e.subject, e.body, now=NOW)
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    big = "Please unlock my account. " + "lorem ipsum dolor sit amet " * 40_000
-    start = time.perf_counter()
-    classifier.classify_text("1 MB body", big, now=NOW)
-    return {
-        "p50_ms": statistics.median(times),
-        "p99_ms": times[int(0.99 * (len(times) - 1))],
-        "one_mb_body_ms": (time.perf_counter() - start) * 1000,
-    }
-
-
-def _json(
-    report: Report,
-    gates: dict[str, float],
-    thresholds: dict[str, float],
-    lat: dict[str, float],
-    folds: int,
-) -> dict[str, object]:
-    return {
-        "examples": report.n, "folds": folds, "accuracy": report.accuracy,
-        "macro_f1": report.macro_f1, "account_f1": report.account_f1,
-        "per_intent": {s.intent: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "support": s.support} for s in report.per_intent},
-        "thresholds": thresholds, **gates, **lat,
+        "temperature": temperature, "thresholds": thresholds, "margin": margin,
+        "github_dev_grouped": evaluate(gold[:n], [r.intent for r in results[:n]]),
+        "endava_dev": evaluate(gold[n:], [r.intent for r in results[n:]]),
+        "endava_results": results[n:],
     }  # fmt: skip
+
+
+def by_repository(data: Data, options: TrainingOptions, temperature: float) -> Report:
+    """5-fold cross-validation over all github_public rows, grouped by repository."""
+    rows = data.github_dev + data.github_test
+    models = cross_fit(rows, data.endava_dev + data.corpus, options,
+                       groups=[data.repository[e.id] for e in rows])  # fmt: skip
+    results = cross_classify(rows, models, temperature)
+    return evaluate([e.intent for e in rows], [r.intent for r in results])
+
+
+def latency(model: LinearModel, examples: Sequence[Example]) -> dict[str, float]:
+    """Per-ticket time of the whole ``classify_text`` (cleaning, entities, model).
+
+    Each ticket is timed three times: ``p50_ms``/``p99_ms`` use the first run, ``best_of_3``
+    figures the fastest, which takes out the scheduling noise of a shared machine.
+    """
+    classifier = Classifier(ClassifierSettings(), model)
+    for e in examples[:50]:
+        classifier.classify_text(e.subject, e.body, now=NOW)
+    first: list[float] = []
+    best: list[float] = []
+    for e in examples:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            classifier.classify_text(e.subject, e.body, now=NOW)
+            runs.append((time.perf_counter() - start) * 1000)
+        first.append(runs[0])
+        best.append(min(runs))
+    first.sort()
+    best.sort()
+    p99 = int(0.99 * (len(first) - 1))
+    return {
+        "p50_ms": statistics.median(first), "p99_ms": first[p99],
+        "best_of_3_p50_ms": statistics.median(best), "best_of_3_p99_ms": best[p99],
+    }  # fmt: skip
+
+
+def _gates_text(name: str, figures: GateFigures) -> str:
+    tiers = ", ".join(
+        f"{t}: precision {figures.precision[t]:.3f} on {figures.count[t]} runs, "
+        f"coverage {figures.coverage[t]:.1%}"
+        for t in figures.precision
+    )
+    return (
+        f"{name}: auto-run precision {figures.overall_precision:.3f} ({figures.auto_count} runs), "
+        f"{figures.account_coverage:.1%} of account tickets run alone\n    {tiers}"
+    )
+
+
+def _entities_text(scores: dict[str, dict[str, float]]) -> str:
+    lines = [f"{'field':<14} {'precision':>9} {'recall':>7} {'F1':>6} {'gold':>5} {'found':>6}"]
+    lines += [
+        f"{k:<14} {v['precision']:>9.3f} {v['recall']:>7.3f} {v['f1']:>6.3f} "
+        f"{int(v['gold']):>5} {int(v['predicted']):>6}"
+        for k, v in scores.items()
+    ]
+    return "\n".join(lines)
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {"n": report.n, "accuracy": report.accuracy, "macro_f1": report.macro_f1,
+            "account_f1": report.account_f1,
+            "per_intent": {s.intent: asdict(s) for s in report.per_intent}}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--endava", type=Path, default=DEFAULT_ENDAVA)
+    parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-model", action="store_true")
     args = parser.parse_args(argv)
-    if not args.endava.is_file():
-        print(f"{args.endava} not found: the benchmark needs shared/tickets", file=sys.stderr)
+    if not (args.shared / "github_public.jsonl").is_file():
+        print(f"{args.shared}: the benchmark needs shared/tickets", file=sys.stderr)
         return 2
-    dev = dev_examples(args.endava)
-    pred = cross_validate(dev, args.folds, args.seed)
-    gold = [e.intent for e in dev]
-    report = evaluate(gold, [p for p, _ in pred])
-    thresholds = tune_thresholds(gold, pred)
-    gates = gate_figures(gold, pred, thresholds)
-    default_gates = gate_figures(gold, pred, dict(DEFAULT_THRESHOLDS))
-    lat = latency(dev)
+    data = load_data(args.shared)
+    options = TrainingOptions()
+    calib = calibration(data, options)
+    temperature = float(calib["temperature"])
+    thresholds: dict[str, float] = calib["thresholds"]
+    settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))
+    final = replace(
+        fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
+    )
+    test = data.github_test
+    gold = [e.intent for e in test]
+    results = classify_all(final, test)
+    out: dict[str, Any] = {
+        "calibration": {"temperature": temperature, "thresholds": thresholds,
+                        "min_margin": calib["margin"]},
+        "github_test": _report_json(evaluate(gold, [r.intent for r in results])),
+        "github_test_keyword_baseline": _report_json(
+            evaluate(gold, [keyword_intent(e.subject, e.body) for e in test])),
+        "github_test_gates": asdict(gate_figures(gold, results, settings)),
+        "github_test_entities": entity_scores(test, results, data.entities),
+        "github_dev_grouped_cv": _report_json(calib["github_dev_grouped"]),
+        "endava_dev_cv": _report_json(calib["endava_dev"]),
+        "endava_dev_keyword_baseline": _report_json(evaluate(
+            [e.intent for e in data.endava_dev],
+            [keyword_intent(e.subject, e.body) for e in data.endava_dev])),
+        "endava_dev_gates": asdict(gate_figures(
+            [e.intent for e in data.endava_dev], calib["endava_results"], settings)),
+        "github_by_repository_cv": _report_json(by_repository(data, options, temperature)),
+        "latency": latency(final, test + data.endava_dev),
+    }  # fmt: skip
+    if args.write_model:
+        meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
+                "thresholds": json.dumps(thresholds), "min_margin": str(calib["margin"])}  # fmt: skip
+        MODEL_PATH.write_text(
+            json.dumps(replace(final, meta=meta).to_dict(), separators=(",", ":"))
+        )
     if args.json:
-        out = _json(report, gates, thresholds, lat, args.folds)
-        out["default_thresholds"] = {**DEFAULT_THRESHOLDS, **default_gates}
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, default=str))
         return 0
-    print(
-        f"{args.folds}-fold cross-validation on {report.n} labelled Endava dev tickets (+ our corpus in every training fold)\n"
-    )
-    print(format_report(report))
-    print(
-        f"\ngates (default thresholds {DEFAULT_THRESHOLDS}): auto-run precision {default_gates['auto_precision']:.3f}, "
-        f"auto-run share {default_gates['auto_share_all']:.1%} of all, {default_gates['auto_share_account']:.1%} of account tickets"
-    )
-    print(
-        f"gates (tuned for precision >= {TARGET_PRECISION}: {thresholds}): auto-run precision {gates['auto_precision']:.3f}, "
-        f"auto-run share {gates['auto_share_all']:.1%} of all, {gates['auto_share_account']:.1%} of account tickets"
-    )
-    print(
-        f"\nlatency per ticket: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms, 1 MB body {lat['one_mb_body_ms']:.1f} ms"
-    )
+    _print(out, test, results, settings)
     return 0
+
+
+def _print(
+    out: dict[str, Any],
+    test: Sequence[Example],
+    results: list[Classification],
+    settings: ClassifierSettings,
+) -> None:
+    gold = [e.intent for e in test]
+    print(f"calibration (held-out dev predictions): {out['calibration']}\n")
+    print("== github_public test (final model, scored once) ==")
+    print(format_report(evaluate(gold, [r.intent for r in results])))
+    base = evaluate(gold, [keyword_intent(e.subject, e.body) for e in test])
+    print(f"\nkeyword baseline on test: accuracy {base.accuracy:.3f}   macro-F1 {base.macro_f1:.3f}"
+          f"   account-vs-not F1 {base.account_f1:.3f}")  # fmt: skip
+    print("\n" + _gates_text("gates on test", gate_figures(gold, results, settings)))
+    print("\nentities on test (exact match):\n" + _entities_text(out["github_test_entities"]))
+    for key, title in (("github_by_repository_cv", "github_public, 5-fold by repository (all 407 rows)"),
+                       ("github_dev_grouped_cv", "github_public dev, 5-fold by repository (calibration slice)"),
+                       ("endava_dev_cv", "Endava dev, 5-fold"), ("endava_dev_keyword_baseline", "Endava dev, keyword baseline")):  # fmt: skip
+        r = out[key]
+        print(f"\n{title}: accuracy {r['accuracy']:.3f}   macro-F1 {r['macro_f1']:.3f}   "
+              f"account-vs-not F1 {r['account_f1']:.3f}")  # fmt: skip
+    print(
+        "\n"
+        + _gates_text(
+            "gates on Endava dev (cross-validated)", GateFigures(**out["endava_dev_gates"])
+        )
+    )
+    lat = out["latency"]
+    print(f"\nlatency per ticket: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms; "
+          f"best of 3: p50 {lat['best_of_3_p50_ms']:.2f} ms, p99 {lat['best_of_3_p99_ms']:.2f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from intake.classifier.cues import has_cue
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
+from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel
 from intake.classifier.result import Classification
-from intake.classifier.text import clean_text
+from intake.classifier.text import read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
@@ -80,10 +82,11 @@ class Classifier:
         ``ticket`` as an agent classified it (``/intent``): the intent as given, with confidence
         1.0; the text model is not asked, only the entities are read from the text.
         """
-        text = clean_text(ticket.subject or "", ticket.description or "")
+        reading = read_ticket(ticket.subject or "", ticket.description or "")
+        text = reading.text
         entities = extract_entities(
             ticket.subject or "", text, now=now, applications=self.settings.applications,
-            requester_email=ticket.requester.email,
+            requester_email=ticket.requester.email, fields=reading.fields,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None
@@ -99,14 +102,15 @@ class Classifier:
         requester_email: str | None = None,
     ) -> Classification:
         """Classify raw subject and body; ``desk_fields`` see ``ticket_desk_fields``."""
-        text = clean_text(subject or "", body or "")
+        reading = read_ticket(subject or "", body or "")
+        text = reading.text
         if not text.strip():
             return Classification(
                 "not_account", 0.0, (("not_account", 0.0),), EMPTY_ENTITIES, "empty", None
             )
         entities = extract_entities(
             subject or "", text, now=now, applications=self.settings.applications,
-            requester_email=requester_email,
+            requester_email=requester_email, fields=reading.fields,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None
@@ -128,7 +132,9 @@ class Classifier:
         scores = self.model.scores(subject, text)
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
         intent, confidence = top[0]
-        return Classification(intent, confidence, top, entities, "text", foreign)
+        topic = lookalike_topic(text)
+        cue = has_cue(intent, text)
+        return Classification(intent, confidence, top, entities, "text", foreign, topic, cue)
 
 
 def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:

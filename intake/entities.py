@@ -14,8 +14,14 @@ from datetime import datetime
 
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import extract_period
+from intake.classifier.formfields import (
+    application_from_fields,
+    group_from_fields,
+    target_from_fields,
+)
 from intake.classifier.names import (
     find_application,
+    find_application_written,
     find_group,
     find_login,
     find_manager,
@@ -83,29 +89,49 @@ def extract_entities(
     now: datetime,
     applications: Sequence[AppEntry] = DEFAULT_APPLICATIONS,
     requester_email: str | None = None,
+    fields: Sequence[tuple[str, str]] = (),
 ) -> Entities:
     """Extract the target, application, group, dates and manager from cleaned ticket text.
 
     ``body`` should already be cleaned (``intake.classifier.text.clean_text``); ``now`` anchors
     relative dates. An e-mail equal to ``requester_email`` is not taken as the target.
+    ``fields`` are the form fields ``read_ticket`` found: what they name wins over free text.
     """
     text = f"{subject}\n{body}"
     manager = find_manager(text)
     email = _target_email(text, {(requester_email or "").lower(), (manager or "").lower()})
     login = find_login(text)
     name = find_target_name(text)
+    form_target = target_from_fields(fields)
+    if not (form_target or email or login or name) and _SELF.search(text):
+        form_target = target_from_fields(fields, include_requester=True)
+    if form_target:
+        if _EMAIL.fullmatch(form_target):
+            email = form_target
+        elif " " in form_target:
+            name = form_target
+        else:
+            login = form_target
     app_name, app_text = find_application(text, applications)
+    written = (
+        application_from_fields(fields)
+        or find_application_written(subject)
+        or (None if app_text else find_application_written(body))
+    )
+    if written:
+        app_name = find_application(written, applications)[0] or app_name
+        app_text = written
     period = extract_period(text, now)
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))
     return Entities(
-        target_text=login or email or name,
+        target_text=(form_target or login or email or name),
         target_email=email,
         target_login=login,
         target_name=name,
         target_is_requester=is_self,
         application=app_name,
         application_text=app_text,
-        group=find_group(text),
+        group=group_from_fields(fields) or find_group(text),
         until=period.until,
         duration_s=period.duration_s,
         effective_date=period.effective_date,

@@ -65,6 +65,11 @@ class Person:
     name: str | None = None
     is_agent: bool | None = None
     """True for desk agents, False for customers/end users, None when the desk does not say."""
+    verified: bool = True
+    """False when the desk did not verify this person's address: a Salesforce ``SuppliedEmail``
+    (web-to-case, e-mail-to-case) without a Contact, a Zendesk user whose address is unverified.
+    Such a requester is entitled to no self-service action unless the desk is configured
+    ``unverified_requesters: trusted``."""
 
 
 @dataclass(frozen=True)

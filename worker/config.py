@@ -94,6 +94,10 @@ class DeskSettings(Strict):
     """The directory whose accounts this desk's requesters have (default: the first one)."""
     poll_interval_s: float | None = Field(default=None, gt=0)
     """Poll every N seconds in addition to webhooks; None disables polling."""
+    unverified_requesters: Literal["untrusted", "trusted"] = "untrusted"
+    """Requester addresses the desk did not verify (Salesforce ``SuppliedEmail`` from web-to-case
+    or e-mail-to-case, Zendesk users with an unverified address) entitle no self-service action
+    (``untrusted``) unless this site's web form and mailbox authenticate people (``trusted``)."""
     connector: Literal["api", "memory"] = "api"
     """``memory`` keeps writeback in process (demo, trials) while webhooks keep the desk's shape."""
 

@@ -76,3 +76,16 @@ def join_endava(rows: Iterable[Mapping[str, object]], labels: Mapping[str, str])
             continue
         out.append(parse_example({**row, "intent": labels[ident]}, source="endava"))
     return out
+
+
+def join_github(rows: Iterable[Mapping[str, object]], *, split: str = "dev") -> list[Example]:
+    """The labelled public helpdesk issues of one split (``dev`` or ``test``) as examples.
+
+    ``shared/tickets/github_public.jsonl`` carries its labels with the text; only ``dev`` rows
+    are ever trained on.
+    """
+    return [
+        parse_example({**row, "source": "github"})
+        for row in rows
+        if row.get("split") == split and isinstance(row.get("intent"), str)
+    ]

@@ -3,8 +3,10 @@ Features of a ticket for the linear model: the same function at training and at 
 
 Word unigrams and bigrams without stop words (the Endava tickets were published without them,
 so dropping ours makes the two sources speak alike), subject words once more with an ``s:``
-prefix (the subject carries the ask more often than the body), and character 3-4-grams of each
-content word so misspellings and inflections ("licence", "licenses") share evidence.
+prefix (the subject carries the ask more often than the body), the opening words of the body
+once more with an ``o:`` prefix (the ask comes before the details), English glosses of German,
+French and Spanish account words (``gloss.py``), and character 3-4-grams of each content word
+so misspellings and inflections ("licence", "licenses") share evidence.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
+
+from intake.classifier.gloss import gloss
 
 
 def _words(text: str) -> frozenset[str]:
@@ -31,6 +35,8 @@ STOP_WORDS = _words(
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:[-_'][a-z0-9]+)*")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+")
+OPENING_WORDS = 25
+"""Content words at the start of the body that count once more (``o:``): the ask comes first."""
 CHAR_TEXT_CAP = 1200
 """Characters of content words that char n-grams are taken from (they dominate the cost)."""
 
@@ -59,12 +65,20 @@ def _char_grams(words: list[str]) -> list[str]:
     return grams
 
 
+def _opening(subject: str, text: str) -> list[str]:
+    head = subject.strip()
+    body = text[len(head) :] if head and text.startswith(head) else text
+    return content_words(body[: OPENING_WORDS * 12])[:OPENING_WORDS]
+
+
 def extract_features(subject: str, text: str) -> list[str]:
     """The feature names of one ticket (with repeats: counts are term frequencies)."""
     words = content_words(text)
-    feats = ["w:" + w for w in words]
+    feats = ["w:" + w for w in words + gloss(words)]
     feats.extend(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
-    feats.extend("s:" + w for w in content_words(subject))
+    subject_words = content_words(subject)
+    feats.extend("s:" + w for w in subject_words + gloss(subject_words))
+    feats.extend("o:" + w for w in _opening(subject, text))
     feats.extend(_char_grams(words))
     return feats
 

@@ -4,6 +4,9 @@ When deskpilot may act on its own understanding, and the note it leaves when it 
 Each intent has a risk tier (low: unlock, password reset; medium; high: access grant, MFA
 reset, disable; never: nothing to run) and each tier a confidence threshold, all overridable in
 the ``classifier:`` config. Shadow mode (per desk or per intent) never acts, whatever the score.
+A guess of the text model must also be ahead of the second intent by ``min_margin``, name whom
+or which application it is about, not be a look-alike topic (printer, badge, VPN connectivity…)
+and be in English or a language the features gloss (German, French, Spanish).
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ _LANGUAGES = {
     "it": "Italian",
     "ro": "Romanian",
 }
+
+
+SELF_SERVICE_INTENTS = frozenset({"password_reset", "account_unlock", "mfa_reset"})
+"""Asks about the requester's own account unless the text names someone else: the requester is
+their resolved target (``intake.entities.resolve_target`` does the same)."""
+HANDLED_LANGUAGES = frozenset({"de", "fr", "es"})
+"""Non-English languages whose common asks the features gloss to English (``gloss.py``)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,35 @@ def gate(
         return GateDecision(
             False, f"confidence {confidence:.2f} is below the {tier}-risk threshold {threshold:.2f}"
         )
+    if classification.route == "text":
+        refusal = _text_refusal(classification, settings)
+        if refusal:
+            return GateDecision(False, refusal)
     return GateDecision(True, f"{intent} at {confidence:.2f} meets the {tier}-risk threshold")
+
+
+def _text_refusal(classification: Classification, settings: ClassifierSettings) -> str | None:
+    """Why a confident text-model guess still may not run alone, or None when it may."""
+    if classification.language and classification.language not in HANDLED_LANGUAGES:
+        name = _LANGUAGES.get(classification.language, classification.language)
+        return f"the ticket looks {name}, a language the model does not handle: suggest only"
+    if classification.margin < settings.min_margin:
+        second = classification.top[1][0]
+        return (
+            f"{classification.intent} is only {classification.margin:.2f} ahead of {second} "
+            f"(needs {settings.min_margin:.2f})"
+        )
+    if classification.lookalike:
+        topic = classification.lookalike.replace("_", " ")
+        return f"the ticket is about a {topic}, which looks like an account ask but is not"
+    if settings.require_cue and not classification.cue_found:
+        return f"the text never says in words what {classification.intent} would do"
+    entities = classification.entities
+    named = entities.target_text or entities.application or entities.group
+    own = entities.target_is_requester or classification.intent in SELF_SERVICE_INTENTS
+    if settings.require_target and not (named or own):
+        return "neither the person nor the application the ask is about was found in the text"
+    return None
 
 
 def _entity_lines(classification: Classification) -> list[str]:
@@ -84,6 +122,13 @@ def suggestion_note(classification: Classification) -> str:
         "**Extracted:**",
         *_entity_lines(classification),
     ]
+    if classification.lookalike:
+        topic = classification.lookalike.replace("_", " ")
+        lines += [
+            "",
+            f"_The ticket is about a {topic}: it reads like an account request, but deskpilot "
+            "only suggests for such topics._",
+        ]
     if classification.language:
         name = _LANGUAGES.get(classification.language, classification.language)
         lines += [

@@ -33,15 +33,18 @@ _NOT_NAMES = _words(
 _COMMON_WORDS = _words(
     "is the a an for to of and or my me please locked unlocked expired disabled has have was "
     "not no with on in at from that this it be been reset access account name id needs need "
-    "will can could would should as by"
+    "will can could would should as by currently wrong attempts attempt details detail request "
+    "form still being correct incorrect inactive active suspended blocked invalid valid e.g eg "
+    "failed issue issues problem"
 )
 _NAME_WORD = r"[A-Z][a-zà-ÿ'\u2019\-]+"
-_FULL_NAME = rf"({_NAME_WORD}(?:\s+(?:van|de|der|von|da|di|le|la|O')?\s*{_NAME_WORD}){{1,2}})"
+_FULL_NAME = rf"({_NAME_WORD}(?:[ \t]+(?:van|de|der|von|da|di|le|la|O')?[ \t]*{_NAME_WORD}){{1,2}})"
 _TARGET_CUES = re.compile(
     r"(?i:\bfor\s+(?:my|our|the|a)?\s*(?:new\s+)?(?:hire|starter|joiner|employee|colleague|"
     r"team\s*member|intern|contractor|report|direct\s+report)?|\bon\s+behalf\s+of|"
     r"\b(?:new\s+)?(?:hire|starter|joiner|leaver|employee|colleague|contractor|intern|user)"
-    r"(?:\s+name)?\s*:?|\bname\s*:|\b(?:add|give|grant|remove|unlock|reset|disable|offboard)"
+    r"(?:\s+name)?\s*:?|\bname\s*:|\bmy\s+name\s+is|\b(?:add|give|grant|remove|unlock|reset|"
+    r"disable|offboard(?:ing)?(?:\s+of)?)"
     r"(?:\s+user)?)"
     rf"[\s,:]+{_FULL_NAME}"
 )
@@ -51,9 +54,14 @@ _FORM_NAME = re.compile(
     re.MULTILINE,
 )
 _LOGIN = re.compile(
-    r"(?i:\b(?:user\s*name|user\s*id|userid|login(?:\s+name)?|samaccountname|uid|"
-    r"account(?:\s+name)?)\s*(?:is|:|=|-)\s*|\b(?:user\s*name|login|user\s*id)\s+)"
+    r"(?i:\b(?:user\s*name|user\s*id|userid|login(?:\s+name)?|samaccountname|uid|github\s+id|"
+    r"account(?:\s+name)?)\s*(?:is\b|:|=|-)\s*|\b(?:user\s*name|login|user\s*id|github\s+id)"
+    r"\s+(?=[\"'`]?[A-Za-z][A-Za-z]*[0-9._-]))"
     r"[\"'`]?([A-Za-z][A-Za-z0-9._-]{1,39})",
+)
+_MENTION = re.compile(
+    r"(?i:\b(?:for|remove|add|invite|offboard(?:ing)?(?:\s+of)?|grant|revoke|deactivate|"
+    r"membership\s+for|access\s+for|i)\s+\(?)@([A-Za-z0-9][A-Za-z0-9_-]{0,38})"
 )
 _DOMAIN_LOGIN = re.compile(r"\b[A-Z][A-Z0-9-]{1,14}\\([A-Za-z][A-Za-z0-9._-]{1,39})\b")
 _MANAGER = re.compile(
@@ -96,16 +104,21 @@ def find_target_name(text: str) -> str | None:
     return None
 
 
+_NAME_THEN_LOGIN = re.compile(rf"{_FULL_NAME}[ \t]*\(@?([a-z][a-z0-9._-]{{1,38}})\)")
+
+
 def find_login(text: str) -> str | None:
-    """A login given after a cue ("username: jdoe", "CORP\\jdoe"), never a plain word."""
-    domain = _DOMAIN_LOGIN.search(text)
+    """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe"), never a plain
+    word."""
+    domain = _DOMAIN_LOGIN.search(text) or _NAME_THEN_LOGIN.search(text)
     if domain:
-        return domain.group(1)
+        return domain.group(domain.lastindex or 1)
     for match in _LOGIN.finditer(text):
         token = match.group(1).rstrip(".-_")
         if token.lower() not in _COMMON_WORDS and "@" not in token:
             return token
-    return None
+    mention = _MENTION.search(text)
+    return mention.group(1) if mention else None
 
 
 def find_manager(text: str) -> str | None:
@@ -170,3 +183,28 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
         if best is not None:
             return names[best[0]], word
     return None, None
+
+
+_PRODUCT = r"([A-Z][\w+-]*(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
+_APP_WRITTEN = (
+    re.compile(
+        rf"\b(?:my|a|an|the|our|your|new|additional)[ \t]+{_PRODUCT}[ \t]+(?:account|licen[cs]es?|"
+        r"log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
+    ),
+    re.compile(
+        r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of|"
+        rf"for)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+    ),
+    re.compile(rf"^{_PRODUCT}[ \t]+(?:account|licen[cs]e|access|login)\b", re.MULTILINE),
+)
+_NOT_PRODUCTS = _NOT_NAMES | _words("account accounts license licence login user users new old it")
+
+
+def find_application_written(text: str) -> str | None:
+    """An application named next to account words ("my PyPI account", "access to Knack")."""
+    for pattern in _APP_WRITTEN:
+        for match in pattern.finditer(text):
+            product = match.group(1).strip()
+            if product.lower() not in _NOT_PRODUCTS and len(product) > 1:
+                return product
+    return None

@@ -23,3 +23,15 @@ class Classification:
     ``correction`` (an agent's ``/intent``) or ``empty``."""
     language: str | None
     """The language guessed when it is not English (``de``, ``fr``…), else None."""
+    lookalike: str | None = None
+    """A topic that reads like an account ask but is not (``printer``, ``badge``,
+    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
+    cue_found: bool = True
+    """The text says in so many words what the intent does (``intake.classifier.cues``)."""
+
+    @property
+    def margin(self) -> float:
+        """How far the best intent's score is ahead of the second's (its score when alone)."""
+        if len(self.top) < 2:
+            return self.confidence
+        return self.top[0][1] - self.top[1][1]

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+
+from intake.classifier.forms import read_form
 
 RAW_CAP = 200_000
 """Characters of the raw body looked at at all (before cleaning)."""
 CLEAN_CAP = 4_000
 """Characters of cleaned text kept for classification."""
-SHORT_TOP_WORDS = 12
-"""A newest message shorter than this many words is a follow-up; the original ask is appended."""
+ORIGINAL_CAP = 1_500
+"""Characters of a thread's original request (its bottom message) read after the newest one."""
 
 _TAG = re.compile(r"<[a-zA-Z/!][^>]{0,2000}>")
 _DROP_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -34,10 +37,10 @@ _THREAD_MARKERS = (
     re.compile(r"^\s*Begin forwarded message:", re.IGNORECASE),
 )
 _FROM_LINE = re.compile(r"^\s*\*?From:\*?\s", re.IGNORECASE)
-_SENT_LINE = re.compile(r"^\s*\*?(Sent|Date|To|Subject):\*?\s", re.IGNORECASE)
+_SENT_LINE = re.compile(r"^\s*\*?(Sent|Date|To|Cc|Subject):\*?\s", re.IGNORECASE)
 _SIGNATURE = re.compile(
     r"^\s*(--|—|(kind |best |warm )?regards|thanks( a lot| in advance)?|thank you|cheers|"
-    r"best|sincerely|br|sent from my \w+.*)\s*[,.!]?\s*$",
+    r"best|sincerely|br|sent from my \w+.*)\s*[,.!]*\s*$",
     re.IGNORECASE,
 )
 
@@ -70,8 +73,8 @@ def _is_thread_start(lines: list[str], i: int) -> bool:
 
 
 def split_thread(text: str) -> list[str]:
-    """Split an e-mail body into messages, newest first; quoted ``>`` lines are dropped."""
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith(">")]
+    """Split an e-mail body into messages, newest first (``>`` lines stay; see ``read_form``)."""
+    lines = text.splitlines()
     messages: list[list[str]] = [[]]
     for i, line in enumerate(lines):
         if _is_thread_start(lines, i):
@@ -97,14 +100,35 @@ def _message_body(message: str) -> str:
     return strip_signature("\n".join(lines))
 
 
-def clean_text(subject: str, body: str) -> str:
-    """Subject plus the meaningful part of the body, plain text, at most ``CLEAN_CAP`` chars."""
+@dataclass(frozen=True)
+class Reading:
+    """A ticket as the classifier reads it."""
+
+    text: str
+    """Subject, then the newest message and the thread's original request, forms read."""
+    fields: tuple[tuple[str, str], ...]
+    """The form fields found in those messages (``read_form``)."""
+
+
+def read_ticket(subject: str, body: str) -> Reading:
+    """Subject plus the meaningful part of the body, plain text, at most ``CLEAN_CAP`` chars.
+
+    In a thread (newest message first) the newest message is read, then the original request
+    at the bottom, because that is what the ticket asks for; each is read as a form.
+    """
     raw = _CONTROL.sub(" ", body[:RAW_CAP])
     messages = split_thread(html_to_text(raw))
     parts = [_message_body(messages[0])] if messages else []
-    if len(messages) > 1 and len(parts[0].split()) < SHORT_TOP_WORDS:
-        parts.append(_message_body(messages[-1]))
-    lines = (_SPACES.sub(" ", ln).strip() for ln in "\n".join(parts).splitlines())
+    if len(messages) > 1:
+        parts.append(_message_body(messages[-1])[:ORIGINAL_CAP])
+    forms = [read_form(part) for part in parts]
+    lines = (_SPACES.sub(" ", ln).strip() for f in forms for ln in f.text.splitlines())
     text = "\n".join(ln for ln in lines if ln)
     head = _SPACES.sub(" ", _CONTROL.sub(" ", subject[:1000])).strip()
-    return f"{head}\n{text}".strip()[:CLEAN_CAP]
+    fields = tuple(pair for f in forms for pair in f.fields)
+    return Reading(f"{head}\n{text}".strip()[:CLEAN_CAP], fields)
+
+
+def clean_text(subject: str, body: str) -> str:
+    """``read_ticket(subject, body).text``."""
+    return read_ticket(subject, body).text

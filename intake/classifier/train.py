@@ -4,18 +4,34 @@ Training the intent model (needs the ``train`` dependency group: scikit-learn).
 Only training uses scikit-learn; the result is exported to ``LinearModel`` JSON so the running
 service needs neither scikit-learn nor numpy. The vectoriser is given deskpilot's own feature
 function, so training and inference see exactly the same features.
+
+Examples come from several sources and count with different weights (``SOURCE_WEIGHTS``): real
+tickets people wrote (``github``) count fully, a site's own corrections count double, the
+Endava tickets (another domain: lower-cased, stop words removed) count less, and the tickets we
+wrote ourselves (``corpus``) only as a light supplement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intake.classifier.examples import Example
 from intake.classifier.features import extract_features
-from intake.classifier.model import LinearModel
+from intake.classifier.model import LinearModel, softmax
 from intake.classifier.text import clean_text
+
+SOURCE_WEIGHTS: Mapping[str, float] = {
+    "github": 1.0,
+    "correction": 2.0,
+    "config": 1.0,
+    "endava": 0.5,
+    "corpus": 0.3,
+}
+"""Chosen by cross-validation on the dev rows only (``benchmarks/classify.py --select``)."""
 
 
 class TrainingUnavailableError(RuntimeError):
@@ -26,15 +42,22 @@ class TrainingUnavailableError(RuntimeError):
 class TrainingOptions:
     """Hyper-parameters; the defaults were chosen by cross-validation on the dev split."""
 
-    c: float = 20.0
+    c: float = 10.0
     min_df: int = 2
     class_weight: str | None = "balanced"
     max_iter: int = 3000
     weight_digits: int = 4
+    source_weights: Mapping[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
+    temperature: float = 1.0
 
 
-def _analyzer(doc: tuple[str, str]) -> list[str]:
-    return extract_features(doc[0], doc[1])
+@functools.lru_cache(maxsize=20_000)
+def _features(subject: str, body: str) -> tuple[str, ...]:
+    return tuple(extract_features(subject, clean_text(subject, body)))
+
+
+def _analyzer(doc: tuple[str, str]) -> tuple[str, ...]:
+    return _features(doc[0], doc[1])
 
 
 def prepare(example: Example) -> tuple[str, str]:
@@ -59,7 +82,7 @@ def train_model(
     *,
     meta: dict[str, str] | None = None,
 ) -> LinearModel:
-    """Fit a multinomial logistic regression on ``examples`` and export it as a LinearModel."""
+    """Fit a weighted multinomial logistic regression on ``examples``; export a LinearModel."""
     opts = options or TrainingOptions()
     labels = sorted({e.intent for e in examples})
     if len(labels) < 2:
@@ -68,13 +91,17 @@ def train_model(
     vectorizer = tfidf_cls(
         analyzer=_analyzer, sublinear_tf=True, min_df=opts.min_df, norm="l2", lowercase=False
     )
-    matrix = vectorizer.fit_transform([prepare(e) for e in examples])
+    matrix = vectorizer.fit_transform([(e.subject, e.body) for e in examples])
+    weights = [opts.source_weights.get(e.source, 1.0) for e in examples]
     model = logreg_cls(C=opts.c, class_weight=opts.class_weight, max_iter=opts.max_iter)
-    model.fit(matrix, [e.intent for e in examples])
-    return _export(vectorizer, model, opts.weight_digits, meta or {})
+    model.fit(matrix, [e.intent for e in examples], sample_weight=weights)
+    return _export(vectorizer, model, opts, meta or {})
 
 
-def _export(vectorizer: Any, model: Any, digits: int, meta: dict[str, str]) -> LinearModel:
+def _export(
+    vectorizer: Any, model: Any, opts: TrainingOptions, meta: dict[str, str]
+) -> LinearModel:
+    digits = opts.weight_digits
     classes = tuple(str(c) for c in model.classes_)
     coef = model.coef_
     intercept = model.intercept_
@@ -92,4 +119,59 @@ def _export(vectorizer: Any, model: Any, digits: int, meta: dict[str, str]) -> L
         features=features,
         sublinear_tf=True,
         meta=meta,
+        temperature=opts.temperature,
     )
+
+
+def fit_temperature(logits: Sequence[Sequence[float]], gold_index: Sequence[int]) -> float:
+    """The temperature minimising the log loss of held-out logits (grid 0.2-5, step ~2 %).
+
+    ``logits`` are raw model scores of tickets the model did not see (cross-validated), and
+    ``gold_index`` the index of each one's true class.
+    """
+    if not logits:
+        return 1.0
+    best, best_loss = 1.0, math.inf
+    temperature = 0.2
+    while temperature <= 5.0:
+        loss = 0.0
+        for row, gold in zip(logits, gold_index, strict=True):
+            probs = softmax([v / temperature for v in row])
+            loss -= math.log(max(probs[gold], 1e-12))
+        if loss < best_loss:
+            best, best_loss = temperature, loss
+        temperature = round(temperature * 1.02, 4)
+    return round(best, 3)
+
+
+def calibrated_model(
+    examples: Sequence[Example],
+    options: TrainingOptions | None = None,
+    *,
+    folds: int = 3,
+    meta: dict[str, str] | None = None,
+) -> LinearModel:
+    """Train on all ``examples`` with the temperature fitted on ``folds``-fold held-out logits.
+
+    Each fold's model scores the examples it did not see; the temperature that makes those
+    held-out scores honest probabilities is given to the model trained on everything.
+    """
+    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
+
+    opts = options or TrainingOptions()
+    labels = [e.intent for e in examples]
+    rare = min(labels.count(label) for label in set(labels))
+    logits: list[list[float]] = []
+    gold: list[int] = []
+    if rare >= folds:
+        split = StratifiedKFold(folds, shuffle=True, random_state=0).split(examples, labels)
+        for train_idx, test_idx in split:
+            model = train_model([examples[i] for i in train_idx], opts)
+            index = {c: n for n, c in enumerate(model.classes)}
+            for i in test_idx:
+                e = examples[i]
+                if e.intent in index:
+                    logits.append(model.logits(e.subject, clean_text(e.subject, e.body)))
+                    gold.append(index[e.intent])
+    temperature = fit_temperature(logits, gold) if logits else opts.temperature
+    return train_model(examples, replace(opts, temperature=temperature), meta=meta)

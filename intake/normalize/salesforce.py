@@ -90,15 +90,11 @@ def _requester(record: Node, document: Node) -> Person:
     contact = (
         record.get("Contact") if record.get("Contact").is_object() else document.get("requester")
     )
-    email = (
-        record.get("ContactEmail").text()
-        or record.get("SuppliedEmail").text()
-        or (
-            contact.get("Email").text() or contact.get("email").text()
-            if contact.is_object()
-            else None
-        )
+    verified_email = record.get("ContactEmail").text() or (
+        contact.get("Email").text() or contact.get("email").text() if contact.is_object() else None
     )
+    # SuppliedEmail is whatever a web form or an e-mail's From said: nobody verified it.
+    email = verified_email or record.get("SuppliedEmail").text()
     ident = record.get("ContactId").text() or email
     if ident is None:
         raise MalformedPayloadError(
@@ -107,7 +103,7 @@ def _requester(record: Node, document: Node) -> Person:
     name = record.get("SuppliedName").text()
     if contact.is_object():
         name = contact.get("Name").text() or contact.get("name").text() or name
-    return Person(id=ident, email=email, name=name, is_agent=False)
+    return Person(id=ident, email=email, name=name, is_agent=False, verified=bool(verified_email))
 
 
 def _owner(record: Node) -> Person | None:

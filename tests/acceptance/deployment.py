@@ -17,6 +17,7 @@ from typing import Any
 
 from playbooks.config import PRIVILEGED_ACCOUNTS, PRIVILEGED_GROUPS
 from tests.acceptance.desks import ORG_ID, field_key, slug
+from tests.acceptance.naming import naming
 from worker.config import AppSettings
 
 DESK_NAMES = {
@@ -73,43 +74,52 @@ def field_keys(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def field_names(keys: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:
-    """``playbooks.field_names``: each playbook field name → the desk keys that carry it."""
-    by_slug: dict[str, list[str]] = {}
+    """
+    ``playbooks.field_names``: each form field by its label, and each playbook field name,
+    → the desk keys that carry it.
+    """
+    by_label: dict[str, list[str]] = {}
     for per_desk in keys.values():
         for label, key in per_desk.items():
-            by_slug.setdefault(slug(label), []).append(key)
-    names: dict[str, list[str]] = {}
+            by_label.setdefault(label, []).append(key)
+    names: dict[str, list[str]] = {label: list(found) for label, found in by_label.items()}
     for name, slugs in FORM_FIELDS.items():
-        found = [key for s in slugs for key in by_slug.get(s, [])]
-        if found:
+        found = [key for label in by_label if slug(label) in slugs for key in by_label[label]]
+        if found and name not in names:
             names[name] = found
-    for label_slug, found in by_slug.items():
-        names.setdefault(label_slug, list(found))
     return names
 
 
+APPROVAL_RULES = ("manager", "owner_only", "manager_or_owner")
+LICENCE_APPROVAL = "manager_or_owner"
+"""P2/P9: a licence is approved by the target's manager or one of its owners."""
+
+
 def catalogue(directory: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The application catalogue: every group and every licence, by name, alias and owners."""
+    """The application catalogue: every group and licence, by name, alias, owners and rule."""
     apps: list[dict[str, Any]] = []
     for group in directory.get("groups", []):
-        aliases = [
-            a for a in (group.get("aliases") or []) if a.casefold() != group["name"].casefold()
-        ]
-        apps.append(
-            {
-                "name": group["name"],
-                "aliases": aliases,
-                "group": group["name"],
-                "owners": list(group.get("owners") or []) or ["nobody"],
-            }
-        )
+        name = group["name"]
+        rule = group.get("approval_rule")
+        app: dict[str, Any] = {
+            "name": name,
+            "aliases": [a for a in group.get("aliases") or [] if a.casefold() != name.casefold()],
+            "group": name,
+            "owners": list(group.get("owners") or []),
+        }
+        if rule in APPROVAL_RULES and (rule != "owner_only" or app["owners"]):
+            app["approval"] = rule
+        if group.get("max_duration"):
+            app["max_duration"] = group["max_duration"]
+        apps.append(app)
     for licence in directory.get("licences", []):
         apps.append(
             {
                 "name": licence["name"],
                 "aliases": [licence["sku"], *(licence.get("aliases") or [])],
                 "license": licence["sku"],
-                "owners": list(licence.get("owners") or []) or ["nobody"],
+                "owners": list(licence.get("owners") or []),
+                "approval": LICENCE_APPROVAL,
             }
         )
     return apps
@@ -128,9 +138,47 @@ def role_templates(directory: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def overrides(groups: Mapping[str, str]) -> dict[str, Any]:
+    """
+    The policy assumptions (P1-P14) as the deployment's playbook overrides.
+
+    P4: an unlock or a password reset runs when the owner or the manager asks; P2/P9: each
+    catalogue item by its own rule (manager or owner by default); P5/P8: the target's manager;
+    P6: the change-approver group; P7: the HR group.
+    """
+    owner_or_manager = {"target": True, "manager": True}
+    catalogue_rule = {"rule": "catalogue", "fallback": "manager_or_owner"}
+    found: dict[str, Any] = {
+        "account-unlock": {"who_may_ask": owner_or_manager},
+        "password-reset": {"who_may_ask": owner_or_manager},
+        "access-grant": {"approval": catalogue_rule},
+        "license-request": {"approval": catalogue_rule},
+        "license-reclaim": {"approval": catalogue_rule},
+        "mfa-reset": {"approval": {"rule": "manager"}},
+        "offboarding": {"approval": {"rule": "manager"}},
+    }
+    if "change_approvers" in groups:
+        rule = {"rule": "group", "group": groups["change_approvers"]}
+        found["onboarding"] = {"approval": rule}
+        found["bulk-onboarding"] = {"approval": rule}
+    if "hr" in groups:
+        found["account-update"] = {"approval": {"rule": "group", "group": groups["hr"]}}
+    return found
+
+
+LIBRARY_GROUPS = {"hr-team": "hr", "it-asset-team": "service_desk"}
+"""The groups the playbook library names → the file's ``policy_groups`` roles."""
+
+
+def group_names(groups: Mapping[str, str]) -> dict[str, str]:
+    """``playbooks.group_names``: the library's groups as this directory calls them."""
+    return {lib: groups[role] for lib, role in LIBRARY_GROUPS.items() if role in groups}
+
+
 def policy(doc: Mapping[str, Any], keys: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     """The ``playbooks`` section."""
     directory = doc["directory"]
+    groups = dict(directory.get("policy_groups") or {})
     privileged_groups = [g["name"] for g in directory.get("groups", []) if g.get("privileged")]
     privileged_users = [u["login"] for u in directory["users"] if u.get("privileged")]
     return {
@@ -142,6 +190,12 @@ def policy(doc: Mapping[str, Any], keys: Mapping[str, Mapping[str, str]]) -> dic
         "applications": catalogue(directory),
         "role_templates": role_templates(directory),
         "field_names": field_names(keys),
+        "naming": naming(directory),
+        "overrides": overrides(groups),
+        "group_names": group_names(groups),
+        "commands": {
+            "agent_groups": [groups[r] for r in ("service_desk", "change_approvers") if r in groups]
+        },
     }
 
 

@@ -118,6 +118,10 @@ class DeskShape:
     def person_id(self, who: Who) -> str:
         raise NotImplementedError
 
+    def person_ids(self, who: Who) -> list[str]:
+        """Every id this desk gives ``who`` (the desk answers "who is N" for each)."""
+        return [self.person_id(who)]
+
     def created(self, t: DeskTicket, now: datetime, delivery: str) -> tuple[bytes, dict[str, str]]:
         raise NotImplementedError
 
@@ -389,6 +393,9 @@ class ServiceNowShape(DeskShape):
     def person_id(self, who: Who) -> str:
         return who.login or who.email.split("@")[0]
 
+    def person_ids(self, who: Who) -> list[str]:
+        return [self.person_id(who), self._sys_id(who)]
+
     def _sys_id(self, who: Who) -> str:
         return _hash("snow-user", who.email.casefold(), length=32)
 
@@ -503,6 +510,9 @@ class SalesforceShape(DeskShape):
     def person_id(self, who: Who) -> str:
         prefix = "005" if who.staff else "003"
         return prefix + _hash("sf-person", who.email.casefold(), length=15)
+
+    def person_ids(self, who: Who) -> list[str]:
+        return [self.person_id(who), self.contact_id(who)]
 
     def contact_id(self, who: Who) -> str:
         return "003" + _hash("sf-contact", who.email.casefold(), length=15)

@@ -6,9 +6,11 @@ embedded StubBroker do the rest, on SQLite, with a fake clock that only the time
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import re
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ from worker.web.app import create_app
 DESKPILOT = Who("deskpilot@automation.invalid", "deskpilot", staff=True, login="deskpilot")
 STEP = dt.timedelta(minutes=1)
 MAX_ROUNDS = 40
+JOIN_S = 60.0
+"""How long one drain waits for the queues (a retried message waits on its backoff)."""
 
 
 _ISO_DURATION = re.compile(
@@ -115,6 +119,7 @@ class Harness:
         self.desk.register(self.key)
         if spec.get("attachment_csv") is not None:
             self.desk.add_attachment(self.key, "101", str(spec["attachment_csv"]).encode())
+        self.desk.set_ticket(self.key, self.shape.poll(self.ticket))
         if spec.get("intake", "webhook") == "polling":
             self.desk.pending.append(self.shape.poll(self.ticket))
             return
@@ -138,6 +143,7 @@ class Harness:
         self.ticket.comments.append(comment)
         self.ticket.updated = self.now
         self.ticket.version += 1
+        self.desk.set_ticket(self.key, self.shape.poll(self.ticket))
         if self.polled:
             self.desk.pending.append(self.shape.poll(self.ticket))
         else:
@@ -172,16 +178,20 @@ class Harness:
         raise AssertionError(f"deskpilot did not settle in {MAX_ROUNDS} rounds")
 
     def _join(self) -> None:
+        """Wait until every queue (delayed retries included) is empty, at most ``JOIN_S``."""
         broker: Any = self.rt.broker
-        for _ in range(MAX_ROUNDS):
+        deadline = time.monotonic() + JOIN_S
+        while time.monotonic() < deadline:
             for queue in QUEUES:
-                broker.join(queue, timeout=120_000)
+                left = max(deadline - time.monotonic(), 0.1)
+                with contextlib.suppress(dramatiq.errors.QueueJoinTimeout):
+                    broker.join(queue, timeout=int(left * 1000))
             if not any(
                 broker.queues[q].unfinished_tasks + broker.queues[f"{q}.DQ"].unfinished_tasks
                 for q in QUEUES
             ):
                 return
-        raise AssertionError("the queues did not drain")
+        raise AssertionError(f"deskpilot's queues did not drain in {JOIN_S:.0f} s")
 
     def _progress(self) -> tuple[object, ...]:
         with self.rt.db.session() as session:
@@ -282,12 +292,10 @@ def harness(
         else echo
     )
     rt.clock = lambda: h.now
-    for user in doc["directory"]["users"]:
-        if user.get("email"):
-            who = _who(user)
-            h.desk.add_person(shape.person_id(who), who.email)
-    h.desk.add_person(shape.person_id(h.requester()), h.requester().email)
-    h.desk.add_person(shape.person_id(DESKPILOT), DESKPILOT.email)
+    people = [_who(u) for u in doc["directory"]["users"] if u.get("email")]
+    for who in (*people, h.requester(), DESKPILOT):
+        for person_id in shape.person_ids(who):
+            h.desk.add_person(person_id, who.email)
     worker = dramatiq.Worker(rt.broker, worker_threads=2, worker_timeout=20)
     worker.start()
     try:

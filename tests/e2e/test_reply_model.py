@@ -97,8 +97,17 @@ def test_the_done_reply_can_be_turned_off(tmp_path: Path) -> None:
         assert w.notes("IT-4", public=False) != []
 
 
-def test_intent_correction_replans_without_the_classifier_and_is_kept(w: World) -> None:
+@pytest.fixture
+def agents(tmp_path: Path) -> Iterator[World]:
+    """A world whose IT asset team are the agents (who may correct a classification)."""
+    url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
+    with world(url, commands={"agent_groups": ["it-asset-team"]}) as built:
+        yield built
+
+
+def test_intent_correction_replans_without_the_classifier_and_is_kept(agents: World) -> None:
     """A vague ticket escalates; ``/intent account_unlock`` re-plans it as an unlock at once."""
+    w = agents
     w.directory.lock(w.user("alice").id)  # type: ignore[attr-defined]
     w.ticket("IT-5", "alice", "help", "things are weird since this morning, can someone look")
     w.drain()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -29,6 +30,7 @@ from intake.classifier.examples import (
     Example,
     ExampleError,
     join_endava,
+    join_github,
     parse_example,
 )
 from intake.classifier.metrics import evaluate as score
@@ -39,7 +41,9 @@ from intake.classify import Classification, Classifier, gate
 from intake.config import ClassifierSettings
 from worker.wiring.files import load_classifier, read_corpus, read_endava_labels
 
-DEFAULT_ENDAVA = Path(__file__).resolve().parents[2] / ".." / "shared" / "tickets" / "endava.jsonl"
+SHARED_TICKETS = Path(__file__).resolve().parents[2] / ".." / "shared" / "tickets"
+DEFAULT_ENDAVA = SHARED_TICKETS / "endava.jsonl"
+DEFAULT_GITHUB = SHARED_TICKETS / "github_public.jsonl"
 _DESK_FIELDS = ("desk", "desk_type", "request_type", "team", "labels", "tags")
 
 
@@ -123,6 +127,7 @@ def _output(ident: str, result: Classification, auto: bool) -> dict[str, Any]:
         "entities": result.entities.as_dict(),
         "route": result.route,
         "language": result.language,
+        "lookalike": result.lookalike,
         "auto": auto,
     }
 
@@ -216,11 +221,18 @@ def _report_json(report: Any) -> dict[str, Any]:
 
 
 def training_examples(
-    settings: ClassifierSettings, corrections: Sequence[Example], endava: Path | None
+    settings: ClassifierSettings,
+    corrections: Sequence[Example],
+    endava: Path | None,
+    github: Path | None = None,
 ) -> list[Example]:
-    """Our corpus + labelled Endava dev rows (when the file exists) + custom intents' examples
-    + corrections; a correction replaces any example with the same id."""
+    """Our corpus + the github_public dev rows and labelled Endava dev rows (when the files
+    exist) + custom intents' examples + corrections; a correction replaces any example with the
+    same id. Each example keeps its source, which sets its weight (``SOURCE_WEIGHTS``)."""
     examples = read_corpus()
+    if github is not None and github.is_file():
+        rows = [row for _, row in read_jsonl(github) if isinstance(row, dict)]
+        examples += join_github(rows, split="dev")
     if endava is not None and endava.is_file():
         rows = [row for _, row in read_jsonl(endava) if isinstance(row, dict)]
         examples += join_endava(rows, read_endava_labels())
@@ -229,8 +241,9 @@ def training_examples(
             Example(f"{custom.name}-{i}", "", text, custom.name, "config")
             for i, text in enumerate(custom.examples)
         ]
-    corrected = {c.id for c in corrections}
-    return [e for e in examples if e.id not in corrected] + list(corrections)
+    fixes = [replace(c, source="correction") for c in corrections]
+    corrected = {c.id for c in fixes}
+    return [e for e in examples if e.id not in corrected] + fixes
 
 
 def _stored(config: Path) -> list[Example]:
@@ -271,6 +284,12 @@ def retrain(
     out: Annotated[Path | None, typer.Option(help="Directory for model.json.")] = None,
     config: ConfigOption = None,
     endava: Annotated[Path | None, typer.Option(help="Endava tickets JSONL.")] = DEFAULT_ENDAVA,
+    github: Annotated[
+        Path | None, typer.Option(help="github_public tickets JSONL (dev rows are used).")
+    ] = DEFAULT_GITHUB,
+    calibrate: Annotated[
+        bool, typer.Option(help="Fit the confidence temperature by 3-fold cross-validation.")
+    ] = True,
     stored: Annotated[
         bool,
         typer.Option(
@@ -281,22 +300,26 @@ def retrain(
     ] = True,
 ) -> None:
     """Fold corrections and custom intents into the training data and write new weights."""
-    from intake.classifier.train import TrainingUnavailableError, train_model
+    from intake.classifier.train import TrainingUnavailableError, calibrated_model, train_model
 
     settings = load_settings(config)
     fixes = read_examples(corrections, source="correction") if corrections else []
     if stored and config is not None:
         fixes = _stored(config) + fixes
-    examples = training_examples(settings, fixes, endava)
+    examples = training_examples(settings, fixes, endava, github)
     target = out or settings.model_dir or Path("classifier-model")
-    meta = {"trained_at": datetime.now(UTC).isoformat(), "examples": str(len(examples))}
+    meta = {"trained_at": datetime.now(UTC).isoformat(), "examples": str(len(examples)),
+            "corrections": str(len(fixes))}  # fmt: skip
     try:
-        model = train_model(examples, meta=meta)
+        model = (
+            calibrated_model(examples, meta=meta) if calibrate else train_model(examples, meta=meta)
+        )
     except (TrainingUnavailableError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     target.mkdir(parents=True, exist_ok=True)
     (target / MODEL_FILE).write_text(json.dumps(model.to_dict(), separators=(",", ":")))
     typer.echo(
-        f"wrote {target / MODEL_FILE} ({len(examples)} examples, {len(model.classes)} intents)"
+        f"wrote {target / MODEL_FILE} ({len(examples)} examples, {len(model.classes)} intents, "
+        f"temperature {model.temperature})"
     )

@@ -10,15 +10,16 @@ SLA clocks) is decided from what was new.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, cast
 
 import structlog
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from connectors.errors import PermanentError
-from intake.model import EventKind, NormalizedDelivery, Ticket, TicketEvent
+from intake.model import EventKind, NormalizedDelivery, Person, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import audit
@@ -87,9 +88,9 @@ _INGESTED = (
     .where(_INBOX.c.id == bindparam("b_id"))
     .values(state="ingested", updated_at=bindparam("updated_at"), ticket_id=bindparam("ticket_id"))
 )
-_KNOWN = select(_TICKETS.c.id, _TICKETS.c.url, _TICKETS.c.desk_updated_at).where(
-    _TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key")
-)
+_KNOWN = select(
+    _TICKETS.c.id, _TICKETS.c.url, _TICKETS.c.desk_updated_at, _TICKETS.c.snapshot
+).where(_TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key"))
 """Statements built once: ingestion runs for every delivery."""
 
 
@@ -166,8 +167,9 @@ def _with_requester_email(
     rt: Runtime, desk_name: str, delivery: NormalizedDelivery
 ) -> NormalizedDelivery:
     """
-    ``delivery`` with its requester's e-mail filled in from the desk when the payload named
-    them by id only (Zendesk event subscriptions, some Jira deliveries).
+    ``delivery`` with its requester's e-mail filled in from the desk's user API when the payload
+    named them by id only (Zendesk event subscriptions, some Jira deliveries), and marked
+    unverified when the desk says it never verified that address (Zendesk ``verified: false``).
 
     A transient desk failure propagates (the message is retried); a permanent one keeps the
     ticket without an address, which the playbooks then escalate.
@@ -177,16 +179,17 @@ def _with_requester_email(
     if person.email or not person.id or desk is None:
         return delivery
     try:
-        email = desk.person_email(person.id)
+        found = desk.find_person(person.id)
     except PermanentError as exc:
         log.warning(
             "requester.unresolved", desk=desk_name, key=delivery.ticket.key, reason=str(exc)
         )
         return delivery
-    if not email:
+    if not found.email:
         return delivery
-    ticket = replace(delivery.ticket, requester=replace(person, email=email))
-    return replace(delivery, ticket=ticket)
+    verified = person.verified and found.email_verified is not False
+    requester = replace(person, email=found.email, verified=verified)
+    return replace(delivery, ticket=replace(delivery.ticket, requester=requester))
 
 
 def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) -> Ingested:
@@ -207,12 +210,31 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
     if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
         row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
         if not delivery.partial and _is_newer(ticket, row.desk_updated_at):
+            ticket = _pinned(ticket, row.snapshot)
             connection.execute(
                 update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
             )
         ticket_id = int(row.id)
     new_events = _store_events(connection, ticket_id, delivery.events)
     return Ingested(ticket_id, new_ticket, new_events)
+
+
+_PERSON: TypeAdapter[Person] = TypeAdapter(Person)
+
+
+def _pinned(ticket: Ticket, stored: Mapping[str, Any] | None) -> Ticket:
+    """
+    ``ticket`` with the requester pinned at first receipt: once a delivery named who asked,
+    later snapshots never change it (an update that hides the reporter's address, or names
+    someone else, does not make the same person a "different" approver).
+    """
+    found = (stored or {}).get("requester")
+    if not isinstance(found, Mapping):
+        return ticket
+    first = _PERSON.validate_python(found)
+    if not (first.id or first.email):
+        return ticket
+    return replace(ticket, requester=first)
 
 
 def _ticket_values(ticket: Ticket, now: object) -> dict[str, object]:

@@ -234,9 +234,12 @@ def _verdict_for(
 
 
 def find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
-    """The requester's directory account, found by their e-mail address (None when unknown)."""
+    """The requester's account; None (nobody, to the policy) for an address nobody verified."""
     email = ticket.requester.email
     if not email:
+        return None
+    trusted = rt.desk_settings(ticket.desk).unverified_requesters == "trusted"
+    if not ticket.requester.verified and not trusted:
         return None
     return rt.directory_for(ticket.desk).find_user(email=email)
 

@@ -45,9 +45,17 @@ def test_classify_file_writes_one_result_per_good_line(tmp_path: Path) -> None:
 
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["T-1", "2", "T-3"]
-    assert {"id", "intent", "confidence", "top", "entities", "route", "language", "auto"} == set(
-        rows[0]
-    )
+    assert {
+        "id",
+        "intent",
+        "confidence",
+        "top",
+        "entities",
+        "route",
+        "language",
+        "lookalike",
+        "auto",
+    } == set(rows[0])
     assert (rows[0]["intent"], rows[0]["route"]) == ("account_unlock", "text")
     assert (rows[1]["intent"], rows[1]["route"], rows[1]["auto"]) == ("not_account", "empty", False)
     assert (

@@ -82,18 +82,32 @@ def test_custom_intent_keyword_rule() -> None:
         "Token", "My RSA token stopped working", now=NOW
     )
 
-    assert (result.intent, result.confidence, result.route) == ("vpn_token", 0.9, "keyword")
+    assert (result.intent, result.confidence, result.route) == ("vpn_token", 0.98, "keyword")
     assert gate(result, settings, desk="jira").auto
 
 
-def _classification(intent: str, confidence: float, route: str = "text") -> Classification:
-    return Classification(intent, confidence, ((intent, confidence),), Entities(), route, None)
+SELF = Entities(target_is_requester=True)
+
+
+def _classification(
+    intent: str,
+    confidence: float,
+    route: str = "text",
+    *,
+    second: float = 0.0,
+    entities: Entities = SELF,
+    language: str | None = None,
+    lookalike: str | None = None,
+    cue: bool = True,
+) -> Classification:
+    top = ((intent, confidence), ("not_account", second))
+    return Classification(intent, confidence, top, entities, route, language, lookalike, cue)
 
 
 @pytest.mark.parametrize(
     ("classification", "settings", "desk", "auto", "reason"),
     [
-        (_classification("account_unlock", 0.95), ClassifierSettings(), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99), ClassifierSettings(), "jira", True, "meets"),
         (_classification("account_unlock", 0.30), ClassifierSettings(), "jira", False, "below"),
         (_classification("access_grant", 0.80), ClassifierSettings(), "jira", False, "below"),
         (_classification("access_grant", 0.99), ClassifierSettings(shadow_desks=("jira",)), "jira",
@@ -104,15 +118,39 @@ def _classification(intent: str, confidence: float, route: str = "text") -> Clas
         (_classification("not_account", 0.0, "empty"), ClassifierSettings(), "jira", False, "no text"),
         (_classification("access_grant", 0.70),
          ClassifierSettings(tiers={"access_grant": "low"}, thresholds={"low": 0.6}), "jira", True, "low-risk"),
-        (_classification("password_reset", 1.0, "desk_field"), ClassifierSettings(), "jira", True, "meets"),
+        (_classification("password_reset", 1.0, "desk_field", entities=Entities()), ClassifierSettings(),
+         "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, second=0.60), ClassifierSettings(), "jira", False,
+         "ahead of not_account"),
+        (_classification("account_unlock", 0.99, second=0.01), ClassifierSettings(min_margin=0.99),
+         "jira", False, "only 0.98 ahead of not_account"),
+        (_classification("access_revoke", 0.99, entities=Entities()), ClassifierSettings(), "jira",
+         False, "neither the person nor the application"),
+        (_classification("account_unlock", 0.99, entities=Entities()), ClassifierSettings(), "jira",
+         True, "meets"),
+        (_classification("access_grant", 0.99, entities=Entities(application="Confluence")),
+         ClassifierSettings(), "jira", True, "meets"),
+        (_classification("access_grant", 0.99, lookalike="printer"), ClassifierSettings(), "jira",
+         False, "about a printer"),
+        (_classification("password_reset", 0.99, language="de"), ClassifierSettings(), "jira", True,
+         "meets"),
+        (_classification("password_reset", 0.99, language="nl"), ClassifierSettings(), "jira", False,
+         "does not handle"),
+        (_classification("access_revoke", 0.99, entities=Entities()),
+         ClassifierSettings(require_target=False), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, cue=False), ClassifierSettings(), "jira", False,
+         "never says in words"),
     ],
     ids=["low-tier-confident", "low-confidence-never-auto", "high-tier-needs-more", "shadow-desk",
-         "shadow-intent", "not-account-never", "empty", "admin-retiered", "desk-route"],
+         "shadow-intent", "not-account-never", "empty", "admin-retiered", "desk-route",
+         "second-intent-too-close", "margin-below-setting", "nobody-named", "own-account-by-default", "application-named",
+         "lookalike-topic", "german-handled", "dutch-gated", "target-not-required", "no-cue-words"],
 )  # fmt: skip
 def test_gate(
     classification: Classification, settings: ClassifierSettings, desk: str, auto: bool, reason: str
 ) -> None:
-    """Act alone only when the tier's threshold is met and no shadow mode applies."""
+    """Act alone only above the tier's threshold, out of shadow mode, and for a text guess only
+    with a margin, a named target, no look-alike topic, its cue words and a handled language."""
     decision = gate(classification, settings, desk=desk)
 
     assert auto == decision.auto

@@ -107,6 +107,25 @@ def test_model_round_trips_through_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("temperature", "top_score"),
+    [(1.0, 0.9526), (0.5, 0.9975), (2.0, 0.8176)],
+    ids=["uncalibrated", "sharpened", "softened"],
+)
+def test_temperature_scales_the_confidence_not_the_ranking(
+    tmp_path: Path, temperature: float, top_score: float
+) -> None:
+    """The calibration temperature divides the logits: same winner, another confidence."""
+    model = LinearModel(
+        ("a", "b"), (0.0, 0.0), {"w:unlock": (1.0, 1.5, -1.5)}, temperature=temperature
+    )
+    (tmp_path / "model.json").write_text(json.dumps(model.to_dict()))
+
+    (intent, score), _ = read_model(tmp_path).scores("", "unlock")
+
+    assert (intent, round(score, 4)) == ("a", top_score)
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"format": "pickle"},
@@ -117,8 +136,15 @@ def test_model_round_trips_through_json(tmp_path: Path) -> None:
             "features": {"w:x": [1.0]},
         },
         {"format": "deskpilot-linear/1", "classes": [], "intercept": [], "features": {}},
+        {
+            "format": "deskpilot-linear/1",
+            "classes": ["a", "b"],
+            "intercept": [0.0, 0.0],
+            "features": {},
+            "temperature": 0.0,
+        },
     ],
-    ids=["wrong-format", "short-row", "no-classes"],
+    ids=["wrong-format", "short-row", "no-classes", "zero-temperature"],
 )
 def test_bad_weights_are_rejected(tmp_path: Path, data: dict[str, object]) -> None:
     """A broken weights file is a clear error naming the file."""

@@ -1,0 +1,54 @@
+"""
+How the training options were chosen: a grid on dev rows only, never on test.
+
+Each candidate (C, the Endava and corpus weights, the class weighting) is scored by 5-fold
+cross-validation on the github_public dev rows grouped by repository (a repository's issue forms
+never on both sides), each fold trained on the other folds plus Endava dev and our corpus. The
+defaults in ``intake.classifier.train`` are the best macro-F1 of this grid; the figures are in
+``docs/classification.md``. Slow: one model per fold and candidate.
+
+    uv run python -m benchmarks.classify_select --c 4 10 25 --endava 0.5 1 --corpus 0.1 0.3 0.7
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.classify_eval import SHARED, cross_classify, cross_fit, load_data
+from intake.classifier.metrics import evaluate
+from intake.classifier.train import SOURCE_WEIGHTS, TrainingOptions
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--c", type=float, nargs="+", default=[10.0])
+    parser.add_argument("--endava", type=float, nargs="+", default=[SOURCE_WEIGHTS["endava"]])
+    parser.add_argument("--corpus", type=float, nargs="+", default=[SOURCE_WEIGHTS["corpus"]])
+    parser.add_argument("--class-weight", nargs="+", default=["balanced"])
+    args = parser.parse_args(argv)
+    data = load_data(args.shared)
+    dev = data.github_dev
+    groups = [data.repository[e.id] for e in dev]
+    print(f"{'C':>5} {'endava':>6} {'corpus':>6} {'class weight':>12} {'macro-F1':>8} "
+          f"{'accuracy':>8} {'account F1':>10}")  # fmt: skip
+    for c, endava, corpus, weighting in itertools.product(
+        args.c, args.endava, args.corpus, args.class_weight
+    ):
+        weights = {**SOURCE_WEIGHTS, "endava": endava, "corpus": corpus}
+        options = TrainingOptions(
+            c=c, source_weights=weights, class_weight=None if weighting == "none" else weighting
+        )
+        models = cross_fit(dev, data.endava_dev + data.corpus, options, groups=groups)
+        report = evaluate([e.intent for e in dev], [r.intent for r in cross_classify(dev, models)])
+        print(f"{c:>5} {endava:>6} {corpus:>6} {weighting:>12} {report.macro_f1:>8.3f} "
+              f"{report.accuracy:>8.3f} {report.account_f1:>10.3f}", flush=True)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

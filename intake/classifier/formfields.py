@@ -1,0 +1,99 @@
+"""
+Entities from a form's fields: "GitHub ID: @jdoe", "### PyPI Username", "> What application
+are you using? AMANDA", "Requested By: Trisha S.".
+
+A form says outright whom and what an ask is about; its fields are read before free text.
+Keys are matched by what they mean (login, e-mail, name, application, group), never by one
+tracker's exact wording, and the requester's own fields ("your name", "requested by") count only
+when the form names nobody else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_LOGIN_KEY = re.compile(
+    r"\b(?:user\s*name|username|user\s*id|login|github(?!\s*(?:org|repo|account|team))"
+    r"(?:\s*(?:id|user(?:name)?))?|andrew\s*id|account\s*name|uid|users? to have permission)s?\b",
+    re.IGNORECASE,
+)
+_URL_KEY = re.compile(r"\b(?:url|link|website|address)\b", re.IGNORECASE)
+_EMAIL_KEY = re.compile(r"\be-?mail(?:\s*address)?\b", re.IGNORECASE)
+_NAME_KEY = re.compile(r"^(?:full\s*name|name|employee(?:\s*name)?|user|person)$", re.IGNORECASE)
+_REQUESTER_KEY = re.compile(
+    r"\b(?:your|requester|requested by|requesting|pm|manager|advisor|sponsor)\b", re.IGNORECASE
+)
+_APP_KEY = re.compile(
+    r"^(?:what application are you using|application|app|service\(?s?\)?|system|tool|"
+    r"github repositor(?:y|ies)|repositor(?:y|ies)|which url are you trying to login at)$",
+    re.IGNORECASE,
+)
+_GROUP_KEY = re.compile(
+    r"^(?:group(?:\s*name)?|team(?:\s*name)?|github team to join.*|organization you are "
+    r"requesting membership in|github org|role|project role|permission level)$",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_TOKEN = re.compile(r"@?[A-Za-z0-9][\w.@+-]*")
+_URL_HOST = re.compile(r"^(?:https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(?:e\.?g\.?|example|none|n/?a|other|me)\b", re.IGNORECASE)
+
+
+def _first_line(value: str) -> str:
+    return value.strip().splitlines()[0].strip(" `*_\"'") if value.strip() else ""
+
+
+def _login(value: str) -> str | None:
+    line = re.sub(r"^e\.?g\.?,?\s*", "", _first_line(value), flags=re.IGNORECASE)
+    if _PLACEHOLDER.match(line):
+        return None
+    match = _TOKEN.match(line)
+    return match.group(0) if match and len(match.group(0)) > 1 else None
+
+
+def target_from_fields(
+    fields: Sequence[tuple[str, str]], *, include_requester: bool = False
+) -> str | None:
+    """The target as written: a login field, else an e-mail field, else a name field.
+
+    Fields describing the requester ("your name", "name of PM requesting", "requested by") are
+    used only with ``include_requester`` (when the text speaks of the requester's own account).
+    """
+    own = [(k, v) for k, v in fields if not _REQUESTER_KEY.search(k)]
+    for pool in (own, [] if not include_requester else list(fields)):
+        for key, value in pool:
+            if _LOGIN_KEY.search(key) and not _URL_KEY.search(key) and (login := _login(value)):
+                return login
+        for key, value in pool:
+            if _EMAIL_KEY.search(key) and (email := _EMAIL.search(value)):
+                return email.group(0)
+        for key, value in pool:
+            line = _first_line(value)
+            named = _NAME_KEY.match(key) or (pool is not own and _REQUESTER_KEY.search(key))
+            if named and 2 <= len(line) <= 60:
+                return line
+    return None
+
+
+def application_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
+    """The application a form names (its first item; a URL gives its host)."""
+    for key, value in fields:
+        if not _APP_KEY.match(key.strip()):
+            continue
+        line = _first_line(value).split(",")[0].strip()
+        if not line or _PLACEHOLDER.match(line):
+            continue
+        if "url" in key.lower() and (host := _URL_HOST.match(line)):
+            return host.group(1)
+        return line
+    return None
+
+
+def group_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
+    """The group, team, organisation or role a form names."""
+    for key, value in fields:
+        line = _first_line(value)
+        if _GROUP_KEY.match(key.strip()) and line and not _PLACEHOLDER.match(line):
+            return line
+    return None
