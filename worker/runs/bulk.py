@@ -24,7 +24,6 @@ from playbooks.bulk import (
     BulkFileError,
     BulkReport,
     RowProblem,
-    approved_by_a_person,
     build_bulk_plan,
     parse_csv,
     validate_rows,
@@ -35,7 +34,7 @@ from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
 from playbooks.run_notes import reply
-from playbooks.verdict import Verdict, verdict_for
+from playbooks.verdict import Verdict, approved_by_a_person, verdict_for
 from worker.db import audit
 from worker.db.records import AuditRow
 from worker.runtime import Runtime
@@ -111,15 +110,30 @@ def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
     return attachment, data
 
 
+SHOWN_PROBLEMS = 25
+"""Problems listed in the note; a longer list is summarised (every desk caps a comment's size)."""
+
+
 def report_note(filename: str, report: BulkReport, encoding: str, delimiter: str) -> Note:
-    """The validation report for the agents: Markdown table and the same problems as CSV."""
+    """
+    The validation report for the agents: the counts, the first problems as a Markdown table
+    and as CSV; beyond ``SHOWN_PROBLEMS``, how many more and where the full report is.
+    """
     shown = {"\t": "tab"}.get(delimiter, f"`{delimiter}`")
+    first = BulkReport(report.good_rows, report.bad_rows[:SHOWN_PROBLEMS])
     body = (
         f"**deskpilot · bulk file check · {filename}** (read as {encoding}, separator {shown})\n\n"
-        f"{report.render_markdown()}"
+        f"{first.render_markdown()}"
     )
+    hidden = len(report.bad_rows) - len(first.bad_rows)
+    if hidden:
+        rows = len({p.row for p in report.bad_rows})
+        body += (
+            f"\n… and {hidden} more problems ({rows} rows with problems in all). The full report, "
+            "every row, is kept with the ticket (`deskpilot audit export`, entry `bulk.report`).\n"
+        )
     if report.bad_rows:
-        body += f"\nThe same problems as CSV, for the requester to fix:\n\n```csv\n{report.render_csv()}```\n"
+        body += f"\nThe problems above as CSV, for the requester to fix:\n\n```csv\n{first.render_csv()}```\n"
     return Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.BULK_REPORT)
 
 
