@@ -197,6 +197,8 @@ class JiraState:
 
 MARKER = re.compile(r"\[(deskpilot:[^\]]+)\]")
 OPEN, RESOLVED = "Waiting for support", "Resolved"
+ISSUE = re.compile(r"^/rest/api/\d+/issue/[^/]+(/transitions)?$")
+"""An issue, or its transitions, in REST v2 (Data Center) or v3 (Cloud)."""
 
 
 class FakeJira:
@@ -266,21 +268,22 @@ class _JiraHandler(BaseHTTPRequestHandler):
             if path.startswith("/rest/servicedeskapi/request/") and parts[-1] == "comment":
                 comments = [{"id": str(i), "body": b} for i, b in st.comments[parts[3]]]
                 self._answer(200, {"values": comments, "isLastPage": True, "size": len(comments)})
-            elif path.startswith("/rest/api/3/issue/") and parts[-1] == "transitions":
+            elif ISSUE.match(path) and parts[-1] == "transitions":
                 # A global transition, offered from every status (as many workflows do): a
                 # blind resend resolves the issue again and notifies the customer again.
                 offered = [{"id": "31", "name": "Resolve", "to": {"name": RESOLVED, "id": "5"}}]
-                self._answer(200, {"transitions": offered})
-            elif path.startswith("/rest/api/3/issue/"):
+                self._answer(200, {"expand": "transitions", "transitions": offered})
+            elif ISSUE.match(path):
                 key = parts[4]
                 status = st.status.get(key, OPEN)
                 self._answer(200, {"key": key, "fields": {"status": {"name": status}}})
-            elif path == "/rest/api/3/user":
-                account = parse_qs(urlsplit(self.path).query).get("accountId", [""])[0]
+            elif re.fullmatch(r"/rest/api/\d+/user", path):
+                query = parse_qs(urlsplit(self.path).query)
+                account = (query.get("accountId") or query.get("username") or [""])[0]
                 self._answer(
                     200,
-                    {"accountId": account, "displayName": "Bench", "accountType": "customer",
-                     "active": True, "emailAddress": None},
+                    {"accountId": account, "name": account, "displayName": "Bench",
+                     "accountType": "customer", "active": True, "emailAddress": None},
                 )  # fmt: skip
             else:
                 self._answer(404, {"errorMessages": [f"no {path}"]})
@@ -305,7 +308,7 @@ class _JiraHandler(BaseHTTPRequestHandler):
                 for marker in MARKER.findall(body):
                     st.markers[marker] += 1
                 answer: tuple[int, Any] = (201, {"id": str(st.next_id), "body": body})
-            elif parts[-1] == "transitions":
+            elif ISSUE.match(urlsplit(self.path).path) and parts[-1] == "transitions":
                 st.status[parts[4]] = RESOLVED
                 st.status_changes[parts[4]] += 1
                 answer = (204, None)

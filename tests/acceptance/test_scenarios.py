@@ -1,6 +1,6 @@
 """
 The acceptance scenarios (``tests/acceptance/scenarios.json``, or ``$DESKPILOT_ACCEPTANCE_FILE``),
-each its own test, through the real pipeline on SQLite: see ``tests/acceptance/runner.py``.
+each its own test, through the real pipeline on SQLite: see ``docs/acceptance.md``.
 
 A scenario whose behaviour another part of issue 14 still has to build is marked
 ``xfail(strict=True)`` with what is missing, so it turns into a failure the moment it passes.
@@ -15,19 +15,20 @@ import pytest
 
 from tests.acceptance.runner import load_file, play
 
+pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s)
 DOC = load_file()
 PENDING: dict[str, str] = {
     "P01-unlock-owner": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_unlock 0.70 < 0.85)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_unlock)"
     ),
     "P04-password-reset-owner": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (password_reset)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (password_reset)"
     ),
     "P05-mfa-reset-french": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (mfa_reset, French)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset, French)"
     ),
     "P06-grant-for-report-requester-cannot-approve": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P07-agent-approval-refused-then-manager": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a BigQuery access request)"
@@ -36,64 +37,61 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the text model picks the wrong intent (not_account for a Deal Desk access request)"
     ),
     "P09-reject-segregation-of-duties": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P10-privileged-group-escalated": (
         "classifier (issue 17): the text model picks the wrong intent (license_request instead of access_grant)"
     ),
     "P11-privileged-account-unlock": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_unlock)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_unlock)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P13-timebound-field-drift": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P14-timebound-extend": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a Benchling access request)"
     ),
     "P15-contractor-until-contract-end": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P16-timebound-revoke-now-by-service-desk": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P17-offboarding-leaver-by-name": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a leaver); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10, so the offboarding runs two weeks early (entity dates: classifier 17 / accounts 14.3)"
     ),
     "P18-onboarding-exact-template": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_create)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
     ),
     "P19-onboarding-wildcard-title": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_create)"
-    ),
-    "P20-name-change-needs-hr": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_update)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
     ),
     "P21-licence-request-for-report": (
-        "classifier (issue 17): the text model picks the wrong intent (license_reclaim instead of license_request)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (license_request)"
     ),
     "P22-licence-reclaim": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (license_reclaim)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (license_reclaim)"
     ),
     "P23-two-applications-one-ticket": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P24-bulk-csv-three-bad-rows": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (account_create)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
     ),
     "P25-duplicate-delivery-and-echo": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P26-apply-failure-compensated": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant); then recovery (14.7): a persistently failing step is retried on Dramatiq's real-time backoff instead of ending compensated"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant); then recovery (14.7): a persistently failing step is retried on Dramatiq's real-time backoff instead of ending compensated"
     ),
     "P27-forwarded-approval-ignored": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a remote-access request)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (access_grant)"
     ),
     "P28-long-thread-target-in-quotes": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (access_grant)"
+        "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
     ),
     "P31-vague-low-confidence": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a vague account complaint: expected a low-confidence suggestion)"
@@ -105,7 +103,7 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the text model picks the wrong intent (not_account for a BigQuery access request)"
     ),
     "P36-mfa-reset-polled-with-echo": (
-        "classifier (issue 17): the text model's confidence is below the auto-run threshold (mfa_reset)"
+        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"
     ),
 }
 """Scenario id → the missing behaviour (and who builds it) that keeps it from passing."""

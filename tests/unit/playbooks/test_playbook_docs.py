@@ -11,7 +11,7 @@ from typing import Any
 
 from connectors.identity import Capability
 from playbooks.load import load_library
-from playbooks.notes import render_internal_note, render_public_reply
+from playbooks.notes import note_status, render_internal_note, render_public_reply
 from tests.unit.playbooks.playbook_builders import company, run_scenario, settings, user
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "playbooks.md"
@@ -61,8 +61,14 @@ def render_examples() -> str:
         playbook, facts = run_scenario(
             library, directory, policy, intent, requester, kw, approver=approver
         )
+        status = note_status(facts)
+        heading = (
+            "**Public reply (the requester sees):**"
+            if policy.replies.is_public(status)
+            else f"**Public reply (only if `replies.public` lists `{status}`; not sent by default):**"
+        )
         sections.append(
-            f"### {title}\n\n**Public reply (the requester sees):**\n\n````markdown\n{render_public_reply(playbook, facts)}````\n\n"
+            f"### {title}\n\n{heading}\n\n````markdown\n{render_public_reply(playbook, facts)}````\n\n"
             f"**Internal note (agents see):**\n\n````markdown\n{render_internal_note(playbook, facts)}````\n"
         )
     return "\n".join(sections)
