@@ -1,8 +1,8 @@
 """
 Bulk provisioning from a CSV attachment: read it, check every row, plan the good ones, report.
 
-``parse_csv`` sniffs the encoding (UTF-8 with or without BOM, Windows-1252, Latin-1) and the
-delimiter; ``validate_rows`` checks each row and says which column is wrong and why;
+``parse_csv`` reads UTF-8 (with or without BOM) or UTF-16 with its BOM and refuses anything else
+with the row and byte, and sniffs the delimiter; ``validate_rows`` checks each row and says which column is wrong and why;
 ``build_bulk_plan`` plans a bulk playbook once per good row and joins the steps;
 ``chunk_steps`` cuts the plan into batches (one person's steps never split) for the worker to
 apply under rate limits; ``render_bulk_result`` is the partial-success report;
@@ -11,6 +11,7 @@ apply under rate limits; ``render_bulk_result`` is the partial-success report;
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import io
@@ -120,13 +121,40 @@ def parse_csv(data: bytes) -> CsvTable:
     return CsvTable(tuple(header), tuple(rows), encoding, delimiter)
 
 
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+    """
+    The text of a UTF-8 file (with or without a byte-order mark) or a UTF-16 one with its mark.
+
+    Anything else is refused with the row and byte where it stops being that encoding: guessing
+    (Windows-1252, Latin-1) turned mixed files into mangled names in the directory.
+    """
+    bom, codec, name = next((b for b in _BOMS if data.startswith(b[0])), (b"", "utf-8", "UTF-8"))
+    if not bom and b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise BulkFileError(
+            f"the file looks like UTF-16 without a byte-order mark: row "
+            f"{_row_at(data, offset, codec)}, byte {offset} (save it as CSV UTF-8)"
+        )
+    try:
+        return data[len(bom) :].decode(codec), name
+    except UnicodeDecodeError as exc:
+        offset = len(bom) + exc.start
+        raise BulkFileError(
+            f"the file is not {name}: row {_row_at(data[len(bom) :], exc.start, codec)}, "
+            f"byte {offset} (save it as CSV UTF-8)"
+        ) from None
+
+
+def _row_at(data: bytes, offset: int, codec: str) -> int:
+    """The 1-based line (spreadsheet row) holding byte ``offset``."""
+    return data[:offset].decode(codec, errors="ignore").count("\n") + 1
 
 
 def _delimiter(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,6 +49,7 @@ def _matches(pattern: str, value: str) -> bool:
     return fnmatchcase(" ".join(value.split()).casefold(), " ".join(pattern.split()).casefold())
 
 
+@lru_cache(maxsize=4096)
 def field_key(label: str) -> str:
     """
     A form field's label as inputs and settings name it: ``Job title``, ``job_title`` and

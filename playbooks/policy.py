@@ -238,14 +238,18 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
         settings: the SoD pairs.
     """
     problems = []
-    for person in sorted({s.target.login for s in plan.steps}):
-        groups = set(plan.target_groups) if plan.target and plan.target.login == person else set()
-        for step in plan.steps:
-            if step.target.login == person and step.kind == "add_to_group":
-                groups.add(step.params["group"])
-                groups.update(plan.group_parents.get(step.params["group"], ()))
-            if step.target.login == person and step.kind == "remove_from_group":
-                groups.discard(step.params["group"])
+    held: dict[str, set[str]] = {}  # one pass over the steps: a bulk plan has tens of thousands
+    for step in plan.steps:
+        person = step.target.login
+        if person not in held:
+            current = plan.target is not None and plan.target.login == person
+            held[person] = set(plan.target_groups) if current else set()
+        if step.kind == "add_to_group":
+            held[person].add(step.params["group"])
+            held[person].update(plan.group_parents.get(step.params["group"], ()))
+        if step.kind == "remove_from_group":
+            held[person].discard(step.params["group"])
+    for person, groups in sorted(held.items()):
         folded = {g.casefold() for g in groups}
         for first, second in settings.sod_pairs:
             if first.casefold() in folded and second.casefold() in folded:

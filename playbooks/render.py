@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -77,9 +78,13 @@ def _header(plan: Plan) -> list[str]:
     return rows
 
 
+MAX_TABLE_STEPS = 100
+"""A longer plan (a bulk file) shows its first steps and a count of the rest by kind."""
+
+
 def _steps_table(steps: tuple[PlannedStep, ...]) -> list[str]:
     rows = ["| # | Step | System | Before | After | |", "|---|---|---|---|---|---|"]
-    for step in steps:
+    for step in steps[:MAX_TABLE_STEPS]:
         status = "manual task" if step.manual else ("" if step.changed else "no change")
         if step.until is not None:
             status = f"{status} {describe_until(step.until)}".strip()
@@ -87,6 +92,14 @@ def _steps_table(steps: tuple[PlannedStep, ...]) -> list[str]:
             f"| {step.index} | {_cell(step.description)} | `{step.directory}` | "
             f"{_cell(format_state(step.before))} | {_cell(format_state(step.after))} | {status} |"
         )
+    rest = steps[MAX_TABLE_STEPS:]
+    if rest:
+        kinds = Counter(s.kind for s in rest)
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        rows += [
+            "",
+            f"… and {len(rest)} more steps ({counts}); every step is in the evidence export.",
+        ]
     return rows
 
 

@@ -351,6 +351,8 @@ def _user(
 ) -> dict[str, Any] | Problem:
     key = text.strip()
     user = directory.find_user(email=key) if "@" in key else None
+    if user is None and key and " " not in key and "@" not in key:
+        user = directory.find_user(login=key)  # a login: no need to list the directory
     if user is None and "@" not in key:
         resolved = people_index(directory, settings.people).resolve(
             key, requester=request.requester

@@ -132,8 +132,13 @@ def test_a_group_rule_item_is_approved_by_a_member_and_capped_by_its_maximum(w: 
 
 
 def test_an_unreadable_time_bound_ask_asks_instead_of_granting_for_ever(w: World) -> None:
-    """'Temporary access until the audit is over' has no date: the requester is asked."""
-    w.ticket("IT-6", "bob", "Access", "I need temporary access to GitHub until the audit is over.")
+    """'Until the audit is over' has no date: the requester is asked, nothing is granted."""
+    w.ticket(
+        "IT-6",
+        "bob",
+        "Need access to GitHub",
+        "Please give me access to GitHub until the audit is over.",
+    )
     w.drain()
 
     assert w.ticket_row("IT-6").outcome == "waiting_requester"

@@ -24,7 +24,8 @@ from worker.queue.names import ActorName
 from worker.queue.periodic import sweep
 from worker.runs import commands
 
-GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
+GRANT = ("Access request: Salesforce", "Please grant me access to Salesforce for 2 weeks.")
+"""Worded so the classifier is sure enough of a high-risk intent to plan it unaided."""
 RESET = ("Forgot my password", "I forgot my password, please reset it.")
 
 

@@ -185,3 +185,22 @@ def test_a_deeply_nested_webhook_is_refused_and_kept(w: World) -> None:
     assert "nests deeper than" in answer.json()["detail"]
     assert [(k.status, k.body) for k in kept] == [(400, raw)]
     assert inbox == []
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("/review", "/review"),
+        ("//evil.example/x", "/dashboard"),
+        ("/\\evil.example/x", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+    ],
+    ids=["own-page", "scheme-relative", "backslash", "absolute"],
+)
+def test_login_redirects_only_to_own_pages(rt: Runtime, target: str, landing: str) -> None:
+    with TestClient(create_app(rt)) as client:
+        answer = client.post(
+            "/login", data={"token": _viewer(), "next": target}, follow_redirects=False
+        )
+
+    assert (answer.status_code, answer.headers["location"]) == (303, landing)

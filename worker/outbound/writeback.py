@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import PermanentError
 from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
+from playbooks.commentlimit import fit_comment
 from playbooks.lifecycle import TicketOutcome
 from playbooks.outbox import OutboxKind
 from worker.db import audit
@@ -298,6 +299,9 @@ def _send(rt: Runtime, item: _Claimed) -> str | None:
     if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
+    settings = rt.settings.desk(item.desk)
+    if settings is not None:  # the outbox keeps the full text; the desk gets what it can take
+        body = fit_comment(body, settings.type)
     posted = desk.post_comment(
         key, body, public=kind == OutboxKind.PUBLIC_REPLY, marker=item.marker
     )

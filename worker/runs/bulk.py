@@ -111,15 +111,30 @@ def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
     return attachment, data
 
 
+SHOWN_PROBLEMS = 25
+"""Problems listed in the note; a longer list is summarised (every desk caps a comment's size)."""
+
+
 def report_note(filename: str, report: BulkReport, encoding: str, delimiter: str) -> Note:
-    """The validation report for the agents: Markdown table and the same problems as CSV."""
+    """
+    The validation report for the agents: the counts, the first problems as a Markdown table
+    and as CSV; beyond ``SHOWN_PROBLEMS``, how many more and where the full report is.
+    """
     shown = {"\t": "tab"}.get(delimiter, f"`{delimiter}`")
+    first = BulkReport(report.good_rows, report.bad_rows[:SHOWN_PROBLEMS])
     body = (
         f"**deskpilot · bulk file check · {filename}** (read as {encoding}, separator {shown})\n\n"
-        f"{report.render_markdown()}"
+        f"{first.render_markdown()}"
     )
+    hidden = len(report.bad_rows) - len(first.bad_rows)
+    if hidden:
+        rows = len({p.row for p in report.bad_rows})
+        body += (
+            f"\n… and {hidden} more problems ({rows} rows with problems in all). The full report, "
+            "every row, is kept with the ticket (`deskpilot audit export`, entry `bulk.report`).\n"
+        )
     if report.bad_rows:
-        body += f"\nThe same problems as CSV, for the requester to fix:\n\n```csv\n{report.render_csv()}```\n"
+        body += f"\nThe problems above as CSV, for the requester to fix:\n\n```csv\n{first.render_csv()}```\n"
     return Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.BULK_REPORT)
 
 

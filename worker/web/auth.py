@@ -173,7 +173,9 @@ def require(request: Request, role: str) -> Principal:
 
 
 def _next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/dashboard"
+    # Only a path here: "//host" and "/\\host" are other sites to a browser (open redirect).
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if local and "\n" not in target and "\r" not in target else "/dashboard"
 
 
 def install(app: FastAPI, rt: Runtime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import pytest
@@ -45,17 +46,45 @@ EXPECTED_BAD = [
 
 
 @pytest.mark.parametrize(
-    "encoding",
-    ["utf-8", "utf-8-sig", "cp1252", "latin-1"],
-    ids=["utf8", "utf8-bom", "windows-1252", "latin1"],
+    ("data", "encoding"),
+    [
+        (FILE.encode("utf-8"), "UTF-8"),
+        (FILE.encode("utf-8-sig"), "UTF-8 with BOM"),
+        (FILE.encode("utf-16"), "UTF-16"),
+        (codecs.BOM_UTF16_BE + FILE.encode("utf-16-be"), "UTF-16"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-le-bom", "utf16-be-bom"],
 )
-def test_encodings_and_delimiter_are_sniffed(encoding: str) -> None:
-    """The same file reads the same whatever Excel saved it as."""
-    table = parse_csv(FILE.encode(encoding))
+def test_unicode_files_are_read_and_the_delimiter_sniffed(data: bytes, encoding: str) -> None:
+    """The same file reads the same whichever Unicode form Excel saved it in."""
+    table = parse_csv(data)
 
-    assert table.delimiter == ";"
+    assert (table.encoding, table.delimiter) == (encoding, ";")
     assert table.columns[:5] == ("given_name", "family_name", "email", "department", "start_date")
     assert table.rows[6][1]["family_name"] == "Søndergaard"
+
+
+_SARA = FILE.index("Søndergaard")
+_ROW_8 = FILE.encode("utf-8")[: FILE.encode("utf-8").index("Søndergaard".encode()) + 1]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (FILE.encode("cp1252"), f"not UTF-8: row 8, byte {len(FILE[:_SARA].encode()) + 1}"),
+        (FILE.encode("latin-1"), f"not UTF-8: row 8, byte {len(FILE[:_SARA].encode()) + 1}"),
+        (
+            codecs.BOM_UTF8 + FILE[:_SARA].encode() + FILE[_SARA:].encode("cp1252"),
+            f"not UTF-8 with BOM: row 8, byte {len(_ROW_8) + 3}",
+        ),
+        (FILE.encode("utf-16-le"), "looks like UTF-16 without a byte-order mark: row 1, byte 1"),
+    ],
+    ids=["windows-1252", "latin-1", "utf8-bom-then-windows-1252", "utf16-without-bom"],
+)
+def test_other_encodings_are_refused_with_row_and_byte(data: bytes, message: str) -> None:
+    """No guessing: a mixed or legacy file is refused where it stops being Unicode."""
+    with pytest.raises(BulkFileError, match=re.escape(message)):
+        parse_csv(data)
 
 
 @pytest.mark.parametrize(
