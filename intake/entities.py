@@ -114,8 +114,8 @@ def extract_entities(
             login = form_target
     app_name, app_text = find_application(text, applications)
     written = (
-        application_from_fields(fields)
-        or find_application_written(subject)
+        find_application_written(subject)
+        or application_from_fields(fields)
         or (None if app_text else find_application_written(body))
     )
     if written:

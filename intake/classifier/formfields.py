@@ -22,7 +22,7 @@ _URL_KEY = re.compile(r"\b(?:url|link|website|address)\b", re.IGNORECASE)
 _EMAIL_KEY = re.compile(r"\be-?mail(?:\s*address)?\b", re.IGNORECASE)
 _NAME_KEY = re.compile(r"^(?:full\s*name|name|employee(?:\s*name)?|user|person)$", re.IGNORECASE)
 _REQUESTER_KEY = re.compile(
-    r"\b(?:your|requester|requested by|requesting|pm|manager|advisor|sponsor)\b", re.IGNORECASE
+    r"\b(?:requester|requested by|requesting|pm|manager|advisor|sponsor|approver)\b", re.IGNORECASE
 )
 _APP_KEY = re.compile(
     r"^(?:what application are you using|application|app|service\(?s?\)?|system|tool|"
@@ -55,7 +55,7 @@ def _login(value: str) -> str | None:
 def target_from_fields(
     fields: Sequence[tuple[str, str]], *, include_requester: bool = False
 ) -> str | None:
-    """The target as written: a login field, else an e-mail field, else a name field.
+    """The target as written: a login field, else a name field, else an e-mail field.
 
     Fields describing the requester ("your name", "name of PM requesting", "requested by") are
     used only with ``include_requester`` (when the text speaks of the requester's own account).
@@ -66,13 +66,13 @@ def target_from_fields(
             if _LOGIN_KEY.search(key) and not _URL_KEY.search(key) and (login := _login(value)):
                 return login
         for key, value in pool:
-            if _EMAIL_KEY.search(key) and (email := _EMAIL.search(value)):
-                return email.group(0)
-        for key, value in pool:
             line = _first_line(value)
             named = _NAME_KEY.match(key) or (pool is not own and _REQUESTER_KEY.search(key))
             if named and 2 <= len(line) <= 60:
                 return line
+        for key, value in pool:
+            if _EMAIL_KEY.search(key) and (email := _EMAIL.search(value)):
+                return email.group(0)
     return None
 
 
@@ -81,6 +81,8 @@ def application_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
     for key, value in fields:
         if not _APP_KEY.match(key.strip()):
             continue
+        if re.search(r"\betc\b|not sure", value, re.IGNORECASE):
+            continue  # a dropdown's catch-all category, not an application
         line = _first_line(value).split(",")[0].strip()
         if not line or _PLACEHOLDER.match(line):
             continue

@@ -55,7 +55,7 @@ _FORM_NAME = re.compile(
 )
 _LOGIN = re.compile(
     r"(?i:\b(?:user\s*name|user\s*id|userid|login(?:\s+name)?|samaccountname|uid|github\s+id|"
-    r"account(?:\s+name)?)\s*(?:is\b|:|=|-)\s*|\b(?:user\s*name|login|user\s*id|github\s+id)"
+    r"account(?:\s+name)?)\s*(?:is\b|was\b|:|=|-)\s*|\b(?:user\s*name|login|user\s*id|github\s+id)"
     r"\s+(?=[\"'`]?[A-Za-z][A-Za-z]*[0-9._-]))"
     r"[\"'`]?([A-Za-z][A-Za-z0-9._-]{1,39})",
 )
@@ -188,23 +188,29 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
 _PRODUCT = r"([A-Z][\w+-]*(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 _APP_WRITTEN = (
     re.compile(
-        rf"\b(?:my|a|an|the|our|your|new|additional)[ \t]+{_PRODUCT}[ \t]+(?:account|licen[cs]es?|"
+        rf"\b(?i:my|a|an|the|our|your|new|additional)[ \t]+{_PRODUCT}[ \t]+(?:account|licen[cs]es?|"
         r"log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
     ),
     re.compile(
-        r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of|"
-        rf"for)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+        r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of)"
+        rf"[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
     ),
     re.compile(rf"^{_PRODUCT}[ \t]+(?:account|licen[cs]e|access|login)\b", re.MULTILINE),
 )
-_NOT_PRODUCTS = _NOT_NAMES | _words("account accounts license licence login user users new old it")
+_NOT_PRODUCTS = _NOT_NAMES | _words(
+    "account accounts license licence login user users new old it get need needs request "
+    "requesting please help pro premium"
+)
 
 
 def find_application_written(text: str) -> str | None:
     """An application named next to account words ("my PyPI account", "access to Knack")."""
     for pattern in _APP_WRITTEN:
         for match in pattern.finditer(text):
-            product = match.group(1).strip()
-            if product.lower() not in _NOT_PRODUCTS and len(product) > 1:
+            words = match.group(1).split()
+            while words and words[0].lower() in _NOT_PRODUCTS:
+                words.pop(0)
+            product = " ".join(words)
+            if product and product.lower() not in _NOT_PRODUCTS and len(product) > 1:
                 return product
     return None

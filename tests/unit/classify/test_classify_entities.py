@@ -130,3 +130,22 @@ def test_resolve_target(
 
     assert (user, source, tuple(tried)) == (resolved.user, resolved.source, resolved.tried)
     assert tried == seen
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("I am in need of a Bluebeam license", "", "Bluebeam"),
+        ("Locked out", "I cannot log in to Knack since Monday, it says my account is locked.", "Knack"),
+        ("My PyPI account", "Lost my phone with the authenticator", "PyPI"),
+        ("VPN access for Victor Chaparro", "Please create VPN credentials.", "VPN"),
+        ("Get VPN access", "", "VPN"),
+    ],
+    ids=["licence-for-product", "log-in-to-product", "my-product-account", "person-is-not-an-app",
+         "verb-dropped"],
+)  # fmt: skip
+def test_application_as_written(subject: str, body: str, application: str) -> None:
+    """An application outside the catalogue is found next to account words, as written."""
+    entities = extract_entities(subject, body, now=NOW)
+
+    assert application == entities.application_text
