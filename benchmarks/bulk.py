@@ -20,14 +20,14 @@ from typing import Any
 from connectors.identity import NewUser
 from connectors.identity.memory import MemoryDirectory
 from intake.model import Attachment, Person, StatusCategory, Ticket
-from playbooks.bulk import approved_by_a_person, build_bulk_plan, parse_csv, validate_rows
+from playbooks.bulk import build_bulk_plan, parse_csv, validate_rows
 from playbooks.commentlimit import COMMENT_LIMITS, fit_comment
 from playbooks.config import PolicySettings
-from playbooks.load import load_library
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
-from playbooks.verdict import verdict_for
+from playbooks.verdict import approved_by_a_person, verdict_for
 from worker.runs.bulk import report_note
+from worker.wiring.files import load_library
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 DEPARTMENTS = ("Sales", "Engineering", "Support", "Finance")

@@ -19,8 +19,6 @@ from typing import Any
 from intake.classifier.dates import parse_date
 from intake.classifier.examples import (
     Example,
-    corpus_examples,
-    endava_labels,
     join_endava,
     join_github,
 )
@@ -29,6 +27,7 @@ from intake.classifier.text import clean_text
 from intake.classifier.train import TrainingOptions, train_model
 from intake.classify import Classification, Classifier, gate
 from intake.config import DEFAULT_TIERS, ClassifierSettings
+from worker.wiring.files import read_corpus, read_endava_labels
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "tickets"
@@ -59,12 +58,12 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def load_data(shared: Path = SHARED) -> Data:
     """Read ``github_public.jsonl`` and ``endava.jsonl`` from ``shared`` plus our corpus."""
     rows = _jsonl(shared / "github_public.jsonl")
-    endava = join_endava(_jsonl(shared / "endava.jsonl"), endava_labels())
+    endava = join_endava(_jsonl(shared / "endava.jsonl"), read_endava_labels())
     return Data(
         github_dev=join_github(rows, split="dev"),
         github_test=join_github(rows, split="test"),
         endava_dev=endava,
-        corpus=corpus_examples(),
+        corpus=read_corpus(),
         entities={str(r["id"]): dict(r.get("entities") or {}) for r in rows},
         repository={str(r["id"]): str(r["id"]).split(":", 1)[-1].split("#")[0] for r in rows},
     )

@@ -4,7 +4,8 @@ Ticket -> Classification: intent, confidence, top alternatives, entities, langua
 Order of evidence: (1) a desk field the admin mapped to an intent (JSM request type, SNOW
 catalog item, Zendesk form or tag, Salesforce case type) wins with confidence 1.0; (2) a custom
 intent's keyword rule; (3) the linear text model. Empty text is ``not_account`` with no
-confidence. Pure and offline: the model's JSON weights are read once by ``Classifier.load``.
+confidence. Pure and offline: the shell reads the model's JSON weights once and passes
+them to ``Classifier.build``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from intake.classifier.cues import has_cue
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
-from intake.classifier.model import LinearModel, load_model
+from intake.classifier.model import LinearModel
 from intake.classifier.result import Classification
 from intake.classifier.text import read_ticket
 from intake.config import ClassifierSettings, Route
@@ -45,8 +46,14 @@ class Classifier:
     keyword_rules: tuple[_KeywordRule, ...] = field(default=())
 
     @classmethod
-    def load(cls, settings: ClassifierSettings) -> Classifier:
-        """Read the model (``settings.model_dir`` or the packaged one) and compile the rules."""
+    def build(cls, settings: ClassifierSettings, model: LinearModel) -> Classifier:
+        """
+        The classifier of ``settings`` with ``model``'s weights (read by the shell), rules compiled.
+
+        Args:
+            settings: the ``classifier:`` section.
+            model: the weights (``worker.wiring.files.read_model``).
+        """
         rules = tuple(
             _KeywordRule(
                 custom.name,
@@ -59,7 +66,7 @@ class Classifier:
             for custom in settings.custom_intents
             if custom.keywords
         )
-        return cls(settings, load_model(settings.model_dir), rules)
+        return cls(settings, model, rules)
 
     def classify(self, ticket: Ticket, *, now: datetime) -> Classification:
         """Classify a normalised ticket; its desk fields are matched against the routes.

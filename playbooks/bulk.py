@@ -5,8 +5,8 @@ Bulk provisioning from a CSV attachment: read it, check every row, plan the good
 with the row and byte, and sniffs the delimiter; ``validate_rows`` checks each row and says which column is wrong and why;
 ``build_bulk_plan`` plans a bulk playbook once per good row and joins the steps;
 ``chunk_steps`` cuts the plan into batches (one person's steps never split) for the worker to
-apply under rate limits; ``render_bulk_result`` is the partial-success report;
-``approved_by_a_person`` is the bulk approval rule.
+apply under rate limits; ``render_bulk_result`` is the partial-success report. The bulk
+approval rule is ``playbooks.verdict.approved_by_a_person``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from playbooks.approval import ApprovalRequirement, ApprovalStage
 from playbooks.bulk_rows import carries_access
 from playbooks.config import PolicySettings
 from playbooks.model import Playbook
 from playbooks.plan import build_plan
 from playbooks.planned import Account, Plan, PlannedStep
-from playbooks.policy import Decision
 from playbooks.request import DirectoryReader, PlanRequest
 from playbooks.resolve import EMAIL
 from playbooks.spreadsheet import write_csv
@@ -330,28 +328,6 @@ def _groups(request: PlanRequest, directory: DirectoryReader) -> tuple[str, ...]
         if request.requester is None
         else tuple(directory.transitive_groups_of(request.requester.id))
     )
-
-
-def approved_by_a_person(
-    decision: Decision, playbook: Playbook, settings: PolicySettings
-) -> Decision:
-    """
-    The bulk approval rule: a file can hold many people, so someone reads its report first.
-
-    A decision that would run on its own waits for one member of the playbook's first
-    ``who_may_ask`` group (the security group when it names none); any other decision stands.
-
-    Args:
-        decision: the policy's decision on the bulk plan.
-        playbook: the bulk playbook.
-        settings: where the security group is configured.
-    """
-    if decision.outcome != "auto":
-        return decision
-    group = next(iter(playbook.who_may_ask.groups), settings.security_group)
-    stage = ApprovalStage("group", f"a member of {group}", group=group)
-    reasons = (*decision.reasons, "a bulk import waits for a person to check the file's report")
-    return Decision("needs_approval", ApprovalRequirement((stage,)), reasons)
 
 
 def chunk_steps(plan: Plan, size: int) -> tuple[tuple[PlannedStep, ...], ...]:

@@ -8,11 +8,8 @@ shipped library). A broken playbook never loads silently: ``PlaybookLoadError`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -56,54 +53,40 @@ class Library:
         return tuple(p for _, p in sorted(self.playbooks.items()) if intent in p.intents)
 
 
-def builtin_library_dir() -> Traversable:
-    """The directory of the playbooks shipped with deskpilot (``playbooks/library``)."""
-    return files("playbooks") / "library"
+PlaybookText = tuple[str, str]
+"""(source file name, YAML text) of one playbook file, as the shell read it."""
 
 
-def load_library(dirs: Sequence[Path | Traversable] | None = None) -> Library:
+def library_from_texts(directories: Sequence[Sequence[PlaybookText]]) -> Library:
     """
-    Load every ``*.yaml`` playbook of ``dirs``; later directories override same-named playbooks.
+    Build the library from every directory's playbook files; later directories override
+    same-named playbooks, and a name defined twice in one directory is a problem.
 
     Args:
-        dirs: directories to read, in order (default: the shipped library only).
+        directories: per directory, in order, its files' (source, text), in name order.
 
     Returns:
         The library; raises ``PlaybookLoadError`` listing every problem in every file.
     """
     found: dict[str, Playbook] = {}
     problems: list[str] = []
-    for directory in dirs if dirs is not None else [builtin_library_dir()]:
+    for files_here in directories:
         seen_here: dict[str, str] = {}
-        for path in _yaml_files(directory):
+        for source, text in files_here:
             try:
-                playbook = load_playbook_text(path.read_text(encoding="utf-8"), str(path))
+                playbook = load_playbook_text(text, source)
             except PlaybookLoadError as exc:
                 problems.extend(exc.problems)
                 continue
             if playbook.name in seen_here:
                 problems.append(
-                    f"{path}:1: playbook `{playbook.name}` is also defined in {seen_here[playbook.name]}"
+                    f"{source}:1: playbook `{playbook.name}` is also defined in {seen_here[playbook.name]}"
                 )
-            seen_here[playbook.name] = str(path)
+            seen_here[playbook.name] = source
             found[playbook.name] = playbook
     if problems:
         raise PlaybookLoadError(problems)
     return Library(found)
-
-
-def check_library(dirs: Sequence[Path | Traversable] | None = None) -> list[str]:
-    """
-    Every problem of the playbooks in ``dirs`` as ``FILE:LINE: message`` (empty when all load).
-
-    Args:
-        dirs: as for ``load_library``.
-    """
-    try:
-        load_library(dirs)
-    except PlaybookLoadError as exc:
-        return exc.problems
-    return []
 
 
 def load_playbook_text(text: str, source: str) -> Playbook:
@@ -121,15 +104,6 @@ def load_playbook_text(text: str, source: str) -> Playbook:
         return Playbook.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise PlaybookLoadError(_problems(exc, source, lines)) from None
-
-
-def _yaml_files(directory: Path | Traversable) -> Iterator[Path | Traversable]:
-    if not directory.is_dir():
-        raise PlaybookLoadError([f"{directory}:0: playbook directory does not exist"])
-    yield from sorted(
-        (p for p in directory.iterdir() if p.name.endswith((".yaml", ".yml")) and p.is_file()),
-        key=lambda p: p.name,
-    )
 
 
 def _parse(text: str, source: str) -> tuple[Any, LineMap]:

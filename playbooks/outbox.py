@@ -28,6 +28,8 @@ class OutboxKind(enum.StrEnum):
     """A priority change; the body is the new priority."""
     ASSIGN = "assign"
     """A reassignment; the body is the team."""
+    NOTIFY = "notify"
+    """A webhook notification (an SLA breach action); the body names the configured action."""
 
 
 class NotePurpose(enum.StrEnum):

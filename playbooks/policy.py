@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import TypeAdapter
@@ -28,9 +28,9 @@ from playbooks.duration import parse_duration
 from playbooks.model import Playbook
 from playbooks.planned import Plan
 from playbooks.request import PlanRequest
+from playbooks.resets import rate_problems
 
 __all__ = [
-    "RESET_INTENTS",
     "ApprovalRequirement",
     "ApprovalStage",
     "ApprovalVerdict",
@@ -38,17 +38,12 @@ __all__ = [
     "RecordedApproval",
     "allowed_to_ask",
     "check_approval",
-    "counts_resets",
     "decide",
 ]
 
 Outcome = Literal["auto", "needs_approval", "refused", "rejected"]
 """``refused``: a person must take over (escalated); ``rejected``: the requester may not ask
 for this, and is told who may (the ticket ends rejected)."""
-RESET_KINDS = frozenset({"send_password_reset", "set_one_time_password", "reset_mfa"})
-"""The step kinds that count against a requester's reset rate limit."""
-RESET_INTENTS = frozenset({"password_reset", "mfa_reset", "account_unlock"})
-"""The intents whose earlier runs are a requester's recent resets (``rate_problems``)."""
 
 
 @dataclass(frozen=True)
@@ -259,16 +254,6 @@ def sod_conflicts(plan: Plan, settings: PolicySettings) -> list[str]:
     return problems
 
 
-def counts_resets(request: PlanRequest) -> bool:
-    """
-    Whether deciding ``request`` needs the requester's recent resets (the shell reads them).
-
-    Args:
-        request: the request being planned.
-    """
-    return request.requester is not None and request.intent in RESET_INTENTS
-
-
 def secret_problems(plan: Plan) -> list[str]:
     """
     A one-time password is handed out only to the owner of the account, who asked for it.
@@ -287,29 +272,6 @@ def secret_problems(plan: Plan) -> list[str]:
         if step.kind == "set_one_time_password"
         and (requester is None or requester.id is None or step.target.id != requester.id)
     ]
-
-
-def rate_problems(
-    plan: Plan, settings: PolicySettings, recent_resets: Sequence[datetime]
-) -> list[str]:
-    """
-    Too many resets asked for by this requester within the window.
-
-    Args:
-        plan: whether it resets anything; its ``created_at`` is now.
-        settings: the limit.
-        recent_resets: the requester's earlier resets.
-    """
-    if not any(s.kind in RESET_KINDS for s in plan.steps):
-        return []
-    limit = settings.reset_rate_limit
-    since = plan.created_at - timedelta(seconds=limit.window_s)
-    count = sum(1 for at in recent_resets if since < at <= plan.created_at)
-    if count >= limit.count:
-        return [
-            f"{count} resets already asked for in the last {limit.window}: a person must check this one"
-        ]
-    return []
 
 
 def approval_stages(

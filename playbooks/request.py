@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from connectors.identity import Capability, DirectoryUser, License, UserPage
+from intake.classifier.result import Classification
 from intake.model import Ticket
 
 
@@ -89,3 +90,35 @@ class PlanRequest:
     def fields(self) -> Mapping[str, str]:
         """The ticket's custom fields with ``desk_fields`` on top."""
         return {**self.ticket.custom_fields, **self.desk_fields}
+
+
+def plan_request(
+    ticket: Ticket, classification: Classification, requester: DirectoryUser | None
+) -> PlanRequest:
+    """
+    The request a playbook is planned from: what the classifier understood of ``ticket``.
+
+    Args:
+        ticket: the normalised ticket.
+        classification: its intent and entities.
+        requester: the requester's directory account (None when not found).
+    """
+    e = classification.entities
+    return PlanRequest(
+        intent=classification.intent,
+        ticket=ticket,
+        requester=requester,
+        target_text=e.target_text,
+        target_email=e.target_email,
+        target_login=e.target_login,
+        target_name=e.target_name,
+        target_is_requester=e.target_is_requester,
+        application=e.application,
+        application_text=e.application_text,
+        group=e.group,
+        until=e.until,
+        duration_s=e.duration_s,
+        effective_date=e.effective_date,
+        manager_text=e.manager_text,
+        desk_fields=dict(ticket.custom_fields),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from playbooks.approval import ApprovalRequirement, ApprovalStage
 from playbooks.config import PolicySettings
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.model import Playbook
@@ -18,7 +19,7 @@ from playbooks.planned import Plan, PlanKind
 from playbooks.policy import Decision
 from playbooks.run_notes import plan_notes
 
-__all__ = ["PLAN_OUTCOMES", "Verdict", "run_state_for", "verdict_for"]
+__all__ = ["PLAN_OUTCOMES", "Verdict", "approved_by_a_person", "run_state_for", "verdict_for"]
 
 
 @dataclass
@@ -103,3 +104,25 @@ def run_state_for(outcome: TicketOutcome) -> RunState:
     if outcome == TicketOutcome.WAITING_APPROVAL:
         return RunState.WAITING_APPROVAL
     return RunState.CLOSED
+
+
+def approved_by_a_person(
+    decision: Decision, playbook: Playbook, settings: PolicySettings
+) -> Decision:
+    """
+    The bulk approval rule: a file can hold many people, so someone reads its report first.
+
+    A decision that would run on its own waits for one member of the playbook's first
+    ``who_may_ask`` group (the security group when it names none); any other decision stands.
+
+    Args:
+        decision: the policy's decision on the bulk plan.
+        playbook: the bulk playbook.
+        settings: where the security group is configured.
+    """
+    if decision.outcome != "auto":
+        return decision
+    group = next(iter(playbook.who_may_ask.groups), settings.security_group)
+    stage = ApprovalStage("group", f"a member of {group}", group=group)
+    reasons = (*decision.reasons, "a bulk import waits for a person to check the file's report")
+    return Decision("needs_approval", ApprovalRequirement((stage,)), reasons)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.transaction_guard import TransactionGuard, transaction_guard
+
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 POSTGRES_URL = os.environ.get(
     "DESKPILOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -86,3 +88,12 @@ def redis_url() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def no_connector_call_in_transaction() -> Iterator[TransactionGuard]:
+    """Every test fails if a connector call (HTTP or LDAP) happens inside a DB transaction."""
+    with transaction_guard() as guard:
+        yield guard
+    if guard.violations:
+        pytest.fail("\n\n".join(guard.violations), pytrace=False)

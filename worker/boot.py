@@ -26,8 +26,6 @@ from connectors.desks.memory import MemoryDesk
 from connectors.identity import DirectoryClient
 from connectors.identity.memory import MemoryDirectory
 from connectors.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from intake.classify import Classifier
-from playbooks.load import builtin_library_dir, load_library
 from worker.config import AppSettings
 from worker.db import migrate
 from worker.db.database import Database, utcnow
@@ -36,6 +34,7 @@ from worker.queue.actors import declare_actors
 from worker.queue.broker import DeadLetters, RedisJanitor, make_broker
 from worker.queue.periodic import Ticker, sweep
 from worker.runtime import Runtime
+from worker.wiring.files import builtin_library_dir, load_classifier, load_library
 
 log = structlog.get_logger("deskpilot.boot")
 
@@ -59,7 +58,7 @@ def build_runtime(
         desks=dict(desks) if desks is not None else build_desks(settings),
         directories=dict(directories) if directories is not None else build_directories(settings),
         webhook_secrets=_webhook_secrets(settings),
-        classifier=Classifier.load(settings.classifier),
+        classifier=load_classifier(settings.classifier),
         library=load_library([builtin_library_dir(), *settings.playbook_dirs]),
         node=f"{socket.gethostname()}:{os.getpid()}",
     )

@@ -17,9 +17,10 @@ import structlog
 
 from connectors.desks import DeskClient
 from connectors.identity import DirectoryClient
+from connectors.notify import Notifier, WebhookNotifier
 from intake.classify import Classifier
 from playbooks.load import Library
-from sla.definition import SlaDefinitions
+from sla.definition import SlaDefinitions, compile_sla
 from worker.config import AppSettings, DeskSettings
 from worker.db.database import Database, utcnow
 from worker.queue.names import ActorName
@@ -42,7 +43,9 @@ class Runtime:
     clock: Callable[[], dt.datetime] = utcnow
     actors: dict[ActorName, dramatiq.Actor[..., None]] = field(default_factory=dict)
     sla: SlaDefinitions | None = None
-    """The compiled SLA definitions (``worker.clocks.slaclock.definitions``)."""
+    """The compiled SLA definitions (``sla_definitions``)."""
+    notifier: Notifier = field(default_factory=WebhookNotifier)
+    """Delivers the ``notify`` breach actions (through the outbox)."""
     node: str = "deskpilot"
 
     def send(self, actor: ActorName, *args: int | str, delay_ms: int | None = None) -> None:
@@ -51,6 +54,12 @@ class Runtime:
             self.actors[actor].send_with_options(args=args, delay=delay_ms)
         except Exception as exc:  # noqa: BLE001 (the DB row is the truth; the sweeper re-sends)
             log.warning("message.enqueue_failed", actor=actor, error=str(exc))
+
+    def sla_definitions(self) -> SlaDefinitions:
+        """The compiled SLA definitions of this runtime (compiled once, at first use)."""
+        if self.sla is None:
+            self.sla = compile_sla(self.settings.sla)
+        return self.sla
 
     def desk_settings(self, name: str) -> DeskSettings:
         """The settings of desk ``name`` (KeyError if it is not configured)."""

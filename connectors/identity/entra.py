@@ -17,7 +17,6 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-import msal
 import requests
 
 from connectors.errors import (
@@ -25,7 +24,6 @@ from connectors.errors import (
     NotFoundError,
     NotSupportedError,
     RejectedError,
-    UnavailableError,
 )
 from connectors.http import BoundedSession, check_response, request_error
 from connectors.identity import (
@@ -35,41 +33,24 @@ from connectors.identity import (
     License,
     NewUser,
     UserPage,
-    UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
-
-_FIELDS: Mapping[str, str] = {
-    "email": "mail",
-    "display_name": "displayName",
-    "given_name": "givenName",
-    "family_name": "surname",
-    "employee_id": "employeeId",
-    "title": "jobTitle",
-    "department": "department",
-}
-_SELECT = "id,userPrincipalName,accountEnabled," + ",".join(_FIELDS.values())
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_METHOD_PATHS: Mapping[str, str] = {
-    "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": "microsoftAuthenticatorMethods",
-    "#microsoft.graph.fido2AuthenticationMethod": "fido2Methods",
-    "#microsoft.graph.softwareOathAuthenticationMethod": "softwareOathMethods",
-    "#microsoft.graph.temporaryAccessPassAuthenticationMethod": "temporaryAccessPassMethods",
-    "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod": "windowsHelloForBusinessMethods",
-    "#microsoft.graph.platformCredentialAuthenticationMethod": "platformCredentialMethods",
-    "#microsoft.graph.emailAuthenticationMethod": "emailMethods",
-    # Phones last: Entra refuses to drop a default phone while other methods remain.
-    "#microsoft.graph.phoneAuthenticationMethod": "phoneMethods",
-}
-# Graph: "A user can't have an alternateMobile number without a mobile number", so the mobile
-# phone goes after the alternate one; office phones first of the three.
-_PHONE_ORDER = ("office", "alternateMobile", "mobile")
-_ALREADY_MEMBER = "added object references already exist"
-_AUTH_HINT = (
-    "check tenant_id, client_id and the client secret (credentials.client_secret), that admin "
-    "consent was granted for the Graph application permissions, and the app's Entra role "
-    "(see docs/directories-saas.md)"
+from connectors.identity.entra_graph import (
+    AUTH_HINT,
+    FIELDS,
+    METHOD_PATHS,
+    SELECT,
+    deletion_rank,
+    method_path,
+    partial_reset,
+    quoted,
+    segment,
+    user_of,
 )
+from connectors.identity.entra_token import GraphToken
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_ALREADY_MEMBER = "added object references already exist"
 
 
 class EntraDirectory(ChangeRecorder):
@@ -90,13 +71,16 @@ class EntraDirectory(ChangeRecorder):
     ) -> None:
         self.name = name
         self._session = session or BoundedSession()
-        self._authority = f"{authority_host.rstrip('/')}/{tenant_id}"
-        self._client_id = client_id
-        self._client_secret = client_secret
         self._graph = graph_url.rstrip("/")
         parts = urllib.parse.urlsplit(self._graph)
-        self._scope = f"{parts.scheme}://{parts.netloc}/.default"
-        self._app: msal.ConfidentialClientApplication | None = None
+        self._tokens = GraphToken(
+            client_id,
+            client_secret,
+            authority=f"{authority_host.rstrip('/')}/{tenant_id}",
+            scope=f"{parts.scheme}://{parts.netloc}/.default",
+            session=self._session,
+            system=name,
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -108,12 +92,12 @@ class EntraDirectory(ChangeRecorder):
         employee_id: str | None = None,
     ) -> DirectoryUser | None:
         keys = (("userPrincipalName", login), ("mail", email), ("employeeId", employee_id))
-        clauses = [f"{field} eq '{_quote(value)}'" for field, value in keys if value is not None]
+        clauses = [f"{field} eq '{quoted(value)}'" for field, value in keys if value is not None]
         if not clauses:
             raise RejectedError(
                 "find_user needs an email, a login or an employee id", system=self.name
             )
-        params = {"$filter": " and ".join(clauses), "$select": _SELECT}
+        params = {"$filter": " and ".join(clauses), "$select": SELECT}
         headers = {}
         if employee_id is not None:  # employeeId is only filterable as an "advanced query"
             params["$count"] = "true"
@@ -121,23 +105,23 @@ class EntraDirectory(ChangeRecorder):
         found = self._json("GET", "/users", params=params, headers=headers)["value"]
         if len(found) > 1:
             raise RejectedError(f"{len(found)} accounts match; refusing to guess", system=self.name)
-        return _user(found[0]) if found else None
+        return user_of(found[0]) if found else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        return _user(self._json("GET", f"/users/{_seg(user_id)}", params={"$select": _SELECT}))
+        return user_of(self._json("GET", f"/users/{segment(user_id)}", params={"$select": SELECT}))
 
     def groups_of(self, user_id: str) -> list[str]:
-        path = f"/users/{_seg(user_id)}/memberOf/microsoft.graph.group"
+        path = f"/users/{segment(user_id)}/memberOf/microsoft.graph.group"
         return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
 
     def transitive_groups_of(self, user_id: str) -> list[str]:
-        path = f"/users/{_seg(user_id)}/transitiveMemberOf/microsoft.graph.group"
+        path = f"/users/{segment(user_id)}/transitiveMemberOf/microsoft.graph.group"
         return sorted(str(g["displayName"]) for g in self._all(path, {"$select": "id,displayName"}))
 
     def groups_containing(self, group: str) -> list[str]:
         # GET /groups/{id}/transitiveMemberOf (Graph v1.0); without the OData cast (which wants
         # ConsistencyLevel: eventual there) and keeping only groups (not administrative units).
-        path = f"/groups/{_seg(self._group_id(group))}/transitiveMemberOf"
+        path = f"/groups/{segment(self._group_id(group))}/transitiveMemberOf"
         found = self._all(path, {"$select": "id,displayName"})
         return sorted(
             str(g["displayName"]) for g in found if g.get("@odata.type") == "#microsoft.graph.group"
@@ -156,16 +140,18 @@ class EntraDirectory(ChangeRecorder):
 
     def licenses_of(self, user_id: str) -> list[str]:
         found = self._json(
-            "GET", f"/users/{_seg(user_id)}", params={"$select": "id,assignedLicenses"}
+            "GET", f"/users/{segment(user_id)}", params={"$select": "id,assignedLicenses"}
         )
         return sorted(str(a["skuId"]) for a in found.get("assignedLicenses", []))
 
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         if cursor is not None and not cursor.startswith(self._graph + "/users"):
             raise RejectedError("not a cursor this directory handed out", system=self.name)
-        params = None if cursor else {"$top": str(min(page_size, 999)), "$select": _SELECT}
+        params = None if cursor else {"$top": str(min(page_size, 999)), "$select": SELECT}
         page = self._json("GET", cursor or "/users", params=params)
-        return UserPage(tuple(_user(u) for u in page["value"]), cursor=page.get("@odata.nextLink"))
+        return UserPage(
+            tuple(user_of(u) for u in page["value"]), cursor=page.get("@odata.nextLink")
+        )
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -193,7 +179,7 @@ class EntraDirectory(ChangeRecorder):
             "title": user.title,
             "department": user.department,
         }
-        body.update({_FIELDS[k]: v for k, v in extras.items() if v is not None})
+        body.update({FIELDS[k]: v for k, v in extras.items() if v is not None})
         created = self._json("POST", "/users", json=body)
         return self._change(
             "create_user",
@@ -203,7 +189,7 @@ class EntraDirectory(ChangeRecorder):
         )
 
     def update_user(self, user_id: str, attributes: Mapping[str, str | None]) -> Change:
-        unknown = sorted(set(attributes) - set(_FIELDS))
+        unknown = sorted(set(attributes) - set(FIELDS))
         if unknown:
             raise RejectedError(f"cannot update {unknown} on Entra ID", system=self.name)
         current = self.get_user(user_id)
@@ -211,8 +197,8 @@ class EntraDirectory(ChangeRecorder):
         wanted = dict(attributes)
         if before == wanted:
             return self._change("update_user", user_id, before, wanted, False)
-        body = {_FIELDS[k]: v for k, v in wanted.items() if before[k] != v}
-        self._send("PATCH", f"/users/{_seg(user_id)}", json=body)
+        body = {FIELDS[k]: v for k, v in wanted.items() if before[k] != v}
+        self._send("PATCH", f"/users/{segment(user_id)}", json=body)
         return self._change("update_user", user_id, before, wanted)
 
     def disable_user(self, user_id: str) -> Change:
@@ -223,7 +209,7 @@ class EntraDirectory(ChangeRecorder):
 
     def delete_user(self, user_id: str) -> Change:
         try:
-            self._send("DELETE", f"/users/{_seg(user_id)}")
+            self._send("DELETE", f"/users/{segment(user_id)}")
         except NotFoundError:
             return self._deleted(user_id, existed=False)
         # Entra keeps deleted users restorable for 30 days.
@@ -233,7 +219,7 @@ class EntraDirectory(ChangeRecorder):
         group_id = self._group_id(group)
         ref = {"@odata.id": f"{self._graph}/directoryObjects/{user_id}"}
         try:
-            self._send("POST", f"/groups/{_seg(group_id)}/members/$ref", json=ref)
+            self._send("POST", f"/groups/{segment(group_id)}/members/$ref", json=ref)
         except RejectedError as exc:
             if _ALREADY_MEMBER not in str(exc):
                 raise
@@ -243,7 +229,7 @@ class EntraDirectory(ChangeRecorder):
     def remove_from_group(self, user_id: str, group: str) -> Change:
         group_id = self._group_id(group)
         try:
-            self._send("DELETE", f"/groups/{_seg(group_id)}/members/{_seg(user_id)}/$ref")
+            self._send("DELETE", f"/groups/{segment(group_id)}/members/{segment(user_id)}/$ref")
         except NotFoundError:
             return self._membership("remove_from_group", user_id, group, False, False)
         return self._membership("remove_from_group", user_id, group, True, False)
@@ -256,7 +242,7 @@ class EntraDirectory(ChangeRecorder):
 
     def set_one_time_password(self, user_id: str, password: str) -> Change:
         profile = {"forceChangePasswordNextSignIn": True, "password": password}
-        self._send("PATCH", f"/users/{_seg(user_id)}", json={"passwordProfile": profile})
+        self._send("PATCH", f"/users/{segment(user_id)}", json={"passwordProfile": profile})
         return self._change(
             "set_one_time_password",
             user_id,
@@ -279,17 +265,17 @@ class EntraDirectory(ChangeRecorder):
         v1.0, so a refused method waits for a second pass, after the others are gone. What still
         stands after that is a partial reset, raised with what was removed and what was not.
         """
-        base = f"/users/{_seg(user_id)}/authentication"
+        base = f"/users/{segment(user_id)}/authentication"
         methods = sorted(
-            (m for m in self._all(f"{base}/methods") if m.get("@odata.type") in _METHOD_PATHS),
-            key=_deletion_rank,
+            (m for m in self._all(f"{base}/methods") if m.get("@odata.type") in METHOD_PATHS),
+            key=deletion_rank,
         )
-        kinds = ",".join(sorted({_METHOD_PATHS[m["@odata.type"]] for m in methods}))
+        kinds = ",".join(sorted({METHOD_PATHS[m["@odata.type"]] for m in methods}))
         refused = self._delete_methods(base, methods)
         if refused:  # the default, refused while others stood: try it again alone
             refused = self._delete_methods(base, [m for m in methods if m["id"] in refused])
         if refused:
-            raise _partial_reset(self.name, methods, refused)
+            raise partial_reset(self.name, methods, refused)
         return self._change(
             "reset_mfa", user_id, {"mfa_factors": kinds}, {"mfa_factors": ""}, bool(methods)
         )
@@ -299,7 +285,7 @@ class EntraDirectory(ChangeRecorder):
         refused: dict[str, str] = {}
         for method in methods:
             try:
-                self._send("DELETE", f"{base}/{_method_path(method)}")
+                self._send("DELETE", f"{base}/{method_path(method)}")
             except NotFoundError:
                 continue  # already gone
             except RejectedError as exc:
@@ -307,7 +293,7 @@ class EntraDirectory(ChangeRecorder):
         return refused
 
     def revoke_sessions(self, user_id: str) -> Change:
-        self._send("POST", f"/users/{_seg(user_id)}/revokeSignInSessions")
+        self._send("POST", f"/users/{segment(user_id)}/revokeSignInSessions")
         return self._change("revoke_sessions", user_id, {"sessions": None}, {"sessions": "revoked"})
 
     def assign_license(self, user_id: str, license_id: str) -> Change:
@@ -321,7 +307,7 @@ class EntraDirectory(ChangeRecorder):
     def _set_enabled(self, user_id: str, enabled: bool, operation: str) -> Change:
         was = self.get_user(user_id).enabled
         if was != enabled:
-            self._send("PATCH", f"/users/{_seg(user_id)}", json={"accountEnabled": enabled})
+            self._send("PATCH", f"/users/{segment(user_id)}", json={"accountEnabled": enabled})
         before, after = (
             {"account_enabled": str(was).lower()},
             {"account_enabled": str(enabled).lower()},
@@ -338,7 +324,7 @@ class EntraDirectory(ChangeRecorder):
                 "addLicenses": [{"skuId": sku, "disabledPlans": []}] if assign else [],
                 "removeLicenses": [] if assign else [sku],
             }
-            self._send("POST", f"/users/{_seg(user_id)}/assignLicense", json=body)
+            self._send("POST", f"/users/{segment(user_id)}/assignLicense", json=body)
         return self._change(
             op, user_id, {key: str(held).lower()}, {key: str(assign).lower()}, held != assign
         )
@@ -350,7 +336,7 @@ class EntraDirectory(ChangeRecorder):
         raise NotFoundError(f"no subscribed SKU {part_number!r}", system=self.name)
 
     def _group_id(self, name: str) -> str:
-        params = {"$filter": f"displayName eq '{_quote(name)}'", "$select": "id,displayName"}
+        params = {"$filter": f"displayName eq '{quoted(name)}'", "$select": "id,displayName"}
         found = self._json("GET", "/groups", params=params)["value"]
         if not found:
             raise NotFoundError(f"no group named {name!r}", system=self.name)
@@ -374,7 +360,7 @@ class EntraDirectory(ChangeRecorder):
     ) -> requests.Response:
         url = path if path.startswith("https://") else self._graph + path
         all_headers = {
-            "Authorization": f"Bearer {self._token()}",
+            "Authorization": f"Bearer {self._tokens.get()}",
             "Accept": "application/json",
             **(headers or {}),
         }
@@ -386,95 +372,10 @@ class EntraDirectory(ChangeRecorder):
             return check_response(response, system=self.name)
         except AuthError as exc:
             raise AuthError(
-                f"{exc.args[0]}; {_AUTH_HINT}", system=self.name, status=exc.status
+                f"{exc.args[0]}; {AUTH_HINT}", system=self.name, status=exc.status
             ) from exc
-
-    def _token(self) -> str:
-        try:
-            if self._app is None:
-                self._app = msal.ConfidentialClientApplication(
-                    self._client_id,
-                    client_credential=self._client_secret,
-                    authority=self._authority,
-                    http_client=self._session,
-                    # The authority comes from our own config; skip msal's extra metadata call.
-                    instance_discovery=False,
-                )
-            result = self._app.acquire_token_for_client(scopes=[self._scope])
-        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
-            raise UnavailableError(
-                f"token endpoint unreachable: {type(exc).__name__}", system=self.name
-            ) from None
-        except ValueError as exc:  # msal: the authority (tenant) could not be resolved
-            raise AuthError(
-                f"cannot resolve the tenant authority ({exc}); {_AUTH_HINT}", system=self.name
-            ) from None
-        if "access_token" not in result:
-            codes = ",".join(str(c) for c in result.get("error_codes", []))
-            raise AuthError(
-                f"token refused: {result.get('error')} (AADSTS {codes}); {_AUTH_HINT}",
-                system=self.name,
-            )
-        return str(result["access_token"])
-
-
-def _user(item: Mapping[str, Any]) -> DirectoryUser:
-    return DirectoryUser(
-        id=str(item["id"]),
-        login=str(item.get("userPrincipalName", "")),
-        email=item.get("mail"),
-        display_name=item.get("displayName"),
-        given_name=item.get("givenName"),
-        family_name=item.get("surname"),
-        employee_id=item.get("employeeId"),
-        title=item.get("jobTitle"),
-        department=item.get("department"),
-        status=UserStatus.ACTIVE if item.get("accountEnabled", True) else UserStatus.DISABLED,
-    )
 
 
 def _random_password() -> str:
     # Meets Entra's complexity rule (3 of 4 classes) whatever token_urlsafe draws.
     return secrets.token_urlsafe(24) + "aA1!"
-
-
-def _quote(value: str) -> str:
-    return value.replace("'", "''")
-
-
-def _deletion_rank(method: Mapping[str, Any]) -> tuple[int, int]:
-    kind = list(_METHOD_PATHS).index(method["@odata.type"])
-    phone = str(method.get("phoneType") or "")
-    return kind, _PHONE_ORDER.index(phone) if phone in _PHONE_ORDER else -1
-
-
-def _method_path(method: Mapping[str, Any]) -> str:
-    return f"{_METHOD_PATHS[method['@odata.type']]}/{_seg(method['id'])}"
-
-
-def _describe_method(method: Mapping[str, Any]) -> str:
-    kind = _METHOD_PATHS[method["@odata.type"]].removesuffix("Methods")
-    detail = method.get("phoneType") or method.get("displayName")
-    return f"{kind} ({detail})" if detail else kind
-
-
-def _partial_reset(
-    system: str, methods: list[dict[str, Any]], refused: Mapping[str, str]
-) -> RejectedError:
-    removed = [_describe_method(m) for m in methods if m["id"] not in refused]
-    left = [_describe_method(m) for m in methods if m["id"] in refused]
-    reason = next(iter(refused.values()))
-    return RejectedError(
-        "MFA reset is partial: removed "
-        + (", ".join(removed) or "nothing")
-        + "; still registered: "
-        + ", ".join(left)
-        + ". Entra refuses to delete a user's default method; the user (or an authentication "
-        "administrator in the Entra admin centre) must change the default, then run the reset "
-        f"again. Graph said: {reason}",
-        system=system,
-    )
-
-
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")

@@ -35,9 +35,16 @@ from connectors.identity import (
     License,
     NewUser,
     UserPage,
-    UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.okta_payloads import (
+    PROFILE_KEYS,
+    float_or_none,
+    new_user_extras,
+    quoted,
+    segment,
+    user_of,
+)
 
 DisableMode = Literal["suspend", "deactivate"]
 
@@ -45,29 +52,6 @@ _AUTH_HINT = (
     "check the SSWS API token (credentials.token: expired, revoked, or for another org?) and that "
     "the admin who created it holds the roles listed in docs/directories-saas.md"
 )
-
-_PROFILE_KEYS: Mapping[str, str] = {
-    "email": "email",
-    "display_name": "displayName",
-    "given_name": "firstName",
-    "family_name": "lastName",
-    "employee_id": "employeeNumber",
-    "title": "title",
-    "department": "department",
-    "manager_id": "managerId",
-}
-
-_STATUS: Mapping[str, tuple[UserStatus, bool, bool]] = {
-    # Okta status → (our status, locked, password must change)
-    "ACTIVE": (UserStatus.ACTIVE, False, False),
-    "STAGED": (UserStatus.STAGED, False, False),
-    "PROVISIONED": (UserStatus.STAGED, False, False),
-    "SUSPENDED": (UserStatus.DISABLED, False, False),
-    "DEPROVISIONED": (UserStatus.DISABLED, False, False),
-    "LOCKED_OUT": (UserStatus.LOCKED, True, False),
-    "PASSWORD_EXPIRED": (UserStatus.ACTIVE, False, True),
-    "RECOVERY": (UserStatus.ACTIVE, False, True),
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +93,7 @@ class OktaDirectory(ChangeRecorder):
         employee_id: str | None = None,
     ) -> DirectoryUser | None:
         clauses = [
-            f'profile.{key} eq "{_quote(value)}"'
+            f'profile.{key} eq "{quoted(value)}"'
             for key, value in (("login", login), ("email", email), ("employeeNumber", employee_id))
             if value is not None
         ]
@@ -120,13 +104,13 @@ class OktaDirectory(ChangeRecorder):
         # `filter` is strongly consistent but only knows login/email; `search` knows every field.
         param = "search" if employee_id is not None else "filter"
         found = self._json("GET", "/api/v1/users", params={param: " and ".join(clauses)})
-        users = [_user(item) for item in found]
+        users = [user_of(item) for item in found]
         if len(users) > 1:
             raise RejectedError(f"{len(users)} accounts match; refusing to guess", system=self.name)
         return users[0] if users else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        return _user(self._json("GET", f"/api/v1/users/{_seg(user_id)}"))
+        return user_of(self._json("GET", f"/api/v1/users/{segment(user_id)}"))
 
     def groups_of(self, user_id: str) -> list[str]:
         return sorted(group.name for group in self._groups_of(user_id))
@@ -158,7 +142,7 @@ class OktaDirectory(ChangeRecorder):
             if next_url
             else None
         )
-        return UserPage(tuple(_user(item) for item in items), cursor=after[0] if after else None)
+        return UserPage(tuple(user_of(item) for item in items), cursor=after[0] if after else None)
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -172,7 +156,7 @@ class OktaDirectory(ChangeRecorder):
             "firstName": user.given_name,
             "lastName": user.family_name,
             "displayName": user.display_name or f"{user.given_name} {user.family_name}",
-            **{_PROFILE_KEYS[k]: v for k, v in _new_user_extras(user).items()},
+            **{PROFILE_KEYS[k]: v for k, v in new_user_extras(user).items()},
             **user.attributes,
         }
         created = self._json(
@@ -185,7 +169,7 @@ class OktaDirectory(ChangeRecorder):
         return self._change("create_user", str(created["id"]), {"exists": "false"}, after)
 
     def update_user(self, user_id: str, attributes: Mapping[str, str | None]) -> Change:
-        unknown = sorted(set(attributes) - set(_PROFILE_KEYS))
+        unknown = sorted(set(attributes) - set(PROFILE_KEYS))
         if unknown:
             raise RejectedError(f"cannot update {unknown} on Okta", system=self.name)
         current = self.get_user(user_id)
@@ -193,9 +177,9 @@ class OktaDirectory(ChangeRecorder):
         wanted = dict(attributes)
         if before == wanted:
             return self._change("update_user", user_id, before, wanted, False)
-        profile = {_PROFILE_KEYS[k]: v for k, v in wanted.items() if before[k] != v}
+        profile = {PROFILE_KEYS[k]: v for k, v in wanted.items() if before[k] != v}
         # POST is Okta's partial update: only the named profile properties change.
-        self._send("POST", f"/api/v1/users/{_seg(user_id)}", json={"profile": profile})
+        self._send("POST", f"/api/v1/users/{segment(user_id)}", json={"profile": profile})
         return self._change("update_user", user_id, before, wanted)
 
     def disable_user(self, user_id: str) -> Change:
@@ -225,7 +209,7 @@ class OktaDirectory(ChangeRecorder):
             status = self._status(user_id)
         except NotFoundError:
             return self._deleted(user_id, existed=False)
-        path = f"/api/v1/users/{_seg(user_id)}"
+        path = f"/api/v1/users/{segment(user_id)}"
         if status != "DEPROVISIONED":
             self._send("DELETE", path, params={"sendEmail": "false"})  # first DELETE deactivates
         self._send("DELETE", path, params={"sendEmail": "false"})
@@ -235,7 +219,7 @@ class OktaDirectory(ChangeRecorder):
         target = self._group(group)
         present = any(g.id == target.id for g in self._groups_of(user_id))
         if not present:
-            self._send("PUT", f"/api/v1/groups/{_seg(target.id)}/users/{_seg(user_id)}")
+            self._send("PUT", f"/api/v1/groups/{segment(target.id)}/users/{segment(user_id)}")
         return self._membership("add_to_group", user_id, group, present, True)
 
     def remove_from_group(self, user_id: str, group: str) -> Change:
@@ -243,7 +227,9 @@ class OktaDirectory(ChangeRecorder):
         present = any(g.id == target.id for g in self._groups_of(user_id))
         if present:
             try:
-                self._send("DELETE", f"/api/v1/groups/{_seg(target.id)}/users/{_seg(user_id)}")
+                self._send(
+                    "DELETE", f"/api/v1/groups/{segment(target.id)}/users/{segment(user_id)}"
+                )
             except NotFoundError:
                 present = False  # removed by someone else in between: the goal holds
         return self._membership("remove_from_group", user_id, group, present, False)
@@ -263,7 +249,7 @@ class OktaDirectory(ChangeRecorder):
     def set_one_time_password(self, user_id: str, password: str) -> Change:
         status = self._status(user_id)
         body = {"credentials": {"password": {"value": password}}}
-        self._send("POST", f"/api/v1/users/{_seg(user_id)}", json=body)
+        self._send("POST", f"/api/v1/users/{segment(user_id)}", json=body)
         self._lifecycle(user_id, "expire_password")
         return self._change(
             "set_one_time_password",
@@ -282,7 +268,7 @@ class OktaDirectory(ChangeRecorder):
     def reset_mfa(self, user_id: str) -> Change:
         factors = sorted(
             str(f.get("factorType"))
-            for f in self._json("GET", f"/api/v1/users/{_seg(user_id)}/factors")
+            for f in self._json("GET", f"/api/v1/users/{segment(user_id)}/factors")
         )
         before = {"mfa_factors": ",".join(factors)}
         if not factors:
@@ -292,7 +278,7 @@ class OktaDirectory(ChangeRecorder):
 
     def revoke_sessions(self, user_id: str) -> Change:
         self._send(
-            "DELETE", f"/api/v1/users/{_seg(user_id)}/sessions", params={"oauthTokens": "true"}
+            "DELETE", f"/api/v1/users/{segment(user_id)}/sessions", params={"oauthTokens": "true"}
         )
         return self._change("revoke_sessions", user_id, {"sessions": None}, {"sessions": "revoked"})
 
@@ -305,15 +291,15 @@ class OktaDirectory(ChangeRecorder):
     # -- helpers -----------------------------------------------------------------------------
 
     def _status(self, user_id: str) -> str:
-        return str(self._json("GET", f"/api/v1/users/{_seg(user_id)}").get("status"))
+        return str(self._json("GET", f"/api/v1/users/{segment(user_id)}").get("status"))
 
     def _groups_of(self, user_id: str) -> list[_Group]:
-        items = self._all_pages(f"/api/v1/users/{_seg(user_id)}/groups")
+        items = self._all_pages(f"/api/v1/users/{segment(user_id)}/groups")
         return [_Group(str(g["id"]), str(g.get("profile", {}).get("name"))) for g in items]
 
     def _group(self, name: str) -> _Group:
         found = self._json(
-            "GET", "/api/v1/groups", params={"search": f'profile.name eq "{_quote(name)}"'}
+            "GET", "/api/v1/groups", params={"search": f'profile.name eq "{quoted(name)}"'}
         )
         groups = [_Group(str(g["id"]), str(g["profile"]["name"])) for g in found]
         if not groups:
@@ -324,7 +310,7 @@ class OktaDirectory(ChangeRecorder):
 
     def _lifecycle(self, user_id: str, action: str, **params: str) -> None:
         self._send(
-            "POST", f"/api/v1/users/{_seg(user_id)}/lifecycle/{action}", params=params or None
+            "POST", f"/api/v1/users/{segment(user_id)}/lifecycle/{action}", params=params or None
         )
 
     def _all_pages(self, path: str) -> list[dict[str, Any]]:
@@ -354,7 +340,7 @@ class OktaDirectory(ChangeRecorder):
             response = self._session.request(method, url, headers=self._headers, **kwargs)
         except requests.RequestException as exc:
             raise request_error(exc, system=self.name) from None
-        reset_at = _float(response.headers.get("X-Rate-Limit-Reset"))
+        reset_at = float_or_none(response.headers.get("X-Rate-Limit-Reset"))
         if response.headers.get("X-Rate-Limit-Remaining") == "0" and reset_at is not None:
             self._budget_reset_at = reset_at
         limits = None
@@ -372,53 +358,3 @@ class OktaDirectory(ChangeRecorder):
 
     def _status_change(self, op: str, user_id: str, was: str, now: str) -> Change:
         return self._change(op, user_id, {"status": was}, {"status": now}, was != now)
-
-
-def _user(item: Mapping[str, Any]) -> DirectoryUser:
-    profile: Mapping[str, Any] = item.get("profile") or {}
-    okta_status = str(item.get("status", "ACTIVE"))
-    status, locked, must_change = _STATUS.get(okta_status, (UserStatus.ACTIVE, False, False))
-    given, family = profile.get("firstName"), profile.get("lastName")
-    return DirectoryUser(
-        id=str(item["id"]),
-        login=str(profile.get("login", "")),
-        email=profile.get("email"),
-        display_name=profile.get("displayName")
-        or " ".join(p for p in (given, family) if p)
-        or None,
-        given_name=given,
-        family_name=family,
-        employee_id=profile.get("employeeNumber"),
-        title=profile.get("title"),
-        department=profile.get("department"),
-        manager_id=profile.get("managerId"),
-        status=status,
-        locked=locked,
-        password_must_change=must_change,
-        attributes={"okta_status": okta_status},
-    )
-
-
-def _new_user_extras(user: NewUser) -> dict[str, str]:
-    extras = {
-        "employee_id": user.employee_id,
-        "title": user.title,
-        "department": user.department,
-        "manager_id": user.manager_id,
-    }
-    return {k: v for k, v in extras.items() if v is not None}
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

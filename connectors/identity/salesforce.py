@@ -38,22 +38,12 @@ from connectors.identity import (
     License,
     NewUser,
     UserPage,
-    UserStatus,
 )
 from connectors.identity.changes import ChangeRecorder
+from connectors.identity.salesforce_users import FIELDS, SELECT_USERS, user_of
 
 DisableMode = Literal["deactivate", "freeze"]
 
-_FIELDS: Mapping[str, str] = {
-    "email": "Email",
-    "given_name": "FirstName",
-    "family_name": "LastName",
-    "employee_id": "EmployeeNumber",
-    "title": "Title",
-    "department": "Department",
-    "manager_id": "ManagerId",
-}
-_SELECT = "SELECT Id, Username, Name, IsActive, " + ", ".join(_FIELDS.values()) + " FROM User"  # noqa: S608 (constant field names; values go through format_soql)
 _DAILY_LIMIT_WAIT_S = 300.0
 _AUTH_HINT = (
     "check the integration user's credentials (credentials.*), that its session is valid, and "
@@ -104,13 +94,13 @@ class SalesforceDirectory(ChangeRecorder):
             raise RejectedError(
                 "find_user needs an email, a login or an employee id", system=self.name
             )
-        found = self._records(f"{_SELECT} WHERE {' AND '.join(clauses)}")
+        found = self._records(f"{SELECT_USERS} WHERE {' AND '.join(clauses)}")
         if len(found) > 1:
             raise RejectedError(f"{len(found)} accounts match; refusing to guess", system=self.name)
         return self._with_login_state(found[0]) if found else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        found = self._records(format_soql(f"{_SELECT} WHERE Id = {{}}", user_id))
+        found = self._records(format_soql(f"{SELECT_USERS} WHERE Id = {{}}", user_id))
         if not found:
             raise NotFoundError(f"no user {user_id}", system=self.name)
         return self._with_login_state(found[0])
@@ -160,12 +150,12 @@ class SalesforceDirectory(ChangeRecorder):
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         batch = {"Sforce-Query-Options": f"batchSize={max(200, min(page_size, 2000))}"}
         if cursor is None:
-            page = self._call(lambda sf: sf.query(f"{_SELECT} ORDER BY Id", headers=batch))
+            page = self._call(lambda sf: sf.query(f"{SELECT_USERS} ORDER BY Id", headers=batch))
         else:
             page = self._call(
                 lambda sf: sf.query_more(cursor, identifier_is_url=True, headers=batch)
             )
-        users = tuple(_user(r, {}) for r in page["records"])
+        users = tuple(user_of(r, {}) for r in page["records"])
         return UserPage(
             users, cursor=None if page.get("done", True) else page.get("nextRecordsUrl")
         )
@@ -179,14 +169,14 @@ class SalesforceDirectory(ChangeRecorder):
         )
 
     def update_user(self, user_id: str, attributes: Mapping[str, str | None]) -> Change:
-        unknown = sorted(set(attributes) - set(_FIELDS))
+        unknown = sorted(set(attributes) - set(FIELDS))
         if unknown:
             raise RejectedError(f"cannot update {unknown} on Salesforce", system=self.name)
         current = self.get_user(user_id)
         before = {k: getattr(current, k) for k in attributes}
         wanted = dict(attributes)
         if before != wanted:
-            body = {_FIELDS[k]: v for k, v in wanted.items() if before[k] != v}
+            body = {FIELDS[k]: v for k, v in wanted.items() if before[k] != v}
             self._call(lambda sf: _sobject(sf, "User").update(user_id, body))
         return self._change("update_user", user_id, before, wanted, before != wanted)
 
@@ -309,7 +299,7 @@ class SalesforceDirectory(ChangeRecorder):
             "SELECT Id, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = {}", record["Id"]
         )
         logins = self._records(soql)
-        return _user(record, logins[0] if logins else {})
+        return user_of(record, logins[0] if logins else {})
 
     def _set_login(self, user: DirectoryUser, **fields: bool) -> None:
         login_id = user.attributes["user_login_id"]
@@ -384,37 +374,3 @@ def _sobject(sf: Salesforce, name: str) -> SFType:
     # simple-salesforce resolves sObjects by attribute; its annotations cannot say which.
     sobject: SFType = getattr(sf, name)
     return sobject
-
-
-def _user(record: Mapping[str, Any], login: Mapping[str, Any]) -> DirectoryUser:
-    active, frozen, locked = (
-        bool(record.get("IsActive")),
-        bool(login.get("IsFrozen")),
-        bool(login.get("IsPasswordLocked")),
-    )
-    status = (
-        UserStatus.DISABLED
-        if not active or frozen
-        else UserStatus.LOCKED
-        if locked
-        else UserStatus.ACTIVE
-    )
-    return DirectoryUser(
-        id=str(record["Id"]),
-        login=str(record.get("Username", "")),
-        email=record.get("Email"),
-        display_name=record.get("Name"),
-        given_name=record.get("FirstName"),
-        family_name=record.get("LastName"),
-        employee_id=record.get("EmployeeNumber"),
-        title=record.get("Title"),
-        department=record.get("Department"),
-        manager_id=record.get("ManagerId"),
-        status=status,
-        locked=locked,
-        attributes={
-            "is_active": str(active).lower(),
-            "frozen": str(frozen).lower(),
-            "user_login_id": str(login.get("Id") or ""),
-        },
-    )

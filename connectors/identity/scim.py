@@ -13,7 +13,6 @@ SCIM 2.0 (RFC 7643/7644) apps: Users and Groups over HTTP with a bearer token.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -31,67 +30,17 @@ from connectors.identity import (
 )
 from connectors.identity.changes import ChangeRecorder
 from connectors.identity.nesting import walk_up
-
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-_PATHS = {
-    "display_name": "displayName",
-    "given_name": "name.givenName",
-    "family_name": "name.familyName",
-    "title": "title",
-    "email": "emails",
-    "employee_id": f"{ENTERPRISE}:employeeNumber",
-    "department": f"{ENTERPRISE}:department",
-    "manager_id": f"{ENTERPRISE}:manager",
-}
-
-
-@dataclass(frozen=True)
-class ScimGroup:
-    """A group as this module needs it."""
-
-    id: str
-    name: str
-    members: tuple[str, ...]
-    etag: str | None
-
-
-def parse_user(data: Mapping[str, Any]) -> DirectoryUser:
-    """A SCIM User resource → DirectoryUser."""
-    name = data.get("name") or {}
-    emails = data.get("emails") or []
-    primary = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
-    enterprise = data.get(ENTERPRISE) or {}
-    manager = enterprise.get("manager") or {}
-    active = data.get("active", True) not in (False, "false", "False")
-    return DirectoryUser(
-        id=str(data["id"]),
-        login=str(data.get("userName", "")),
-        email=primary.get("value"),
-        display_name=data.get("displayName"),
-        given_name=name.get("givenName"),
-        family_name=name.get("familyName"),
-        employee_id=enterprise.get("employeeNumber"),
-        title=data.get("title"),
-        department=enterprise.get("department"),
-        manager_id=manager.get("value"),
-        status=UserStatus.ACTIVE if active else UserStatus.DISABLED,
-        attributes={"externalId": str(data["externalId"])} if data.get("externalId") else {},
-    )
-
-
-def parse_group(data: Mapping[str, Any], etag: str | None) -> ScimGroup:
-    """A SCIM Group resource → ScimGroup."""
-    members = tuple(str(m["value"]) for m in data.get("members") or () if "value" in m)
-    return ScimGroup(str(data["id"]), str(data.get("displayName", "")), members, etag)
-
-
-def quote(value: str) -> str:
-    """A SCIM filter string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+from connectors.identity.scim_payloads import (
+    ENTERPRISE,
+    PATCH_SCHEMA,
+    PATHS,
+    USER_SCHEMA,
+    ScimGroup,
+    operation,
+    parse_group,
+    parse_user,
+    quote,
+)
 
 
 class ScimDirectory(ChangeRecorder):
@@ -263,14 +212,14 @@ class ScimDirectory(ChangeRecorder):
 
     def update_user(self, user_id: str, attributes: Mapping[str, str | None]) -> Change:
         """Set the given attributes with one PATCH (None removes one); unchanged ones are skipped."""
-        unknown = sorted(set(attributes) - set(_PATHS))
+        unknown = sorted(set(attributes) - set(PATHS))
         if unknown:
             raise RejectedError(f"cannot update {unknown}", system=self.name)
         current = self.get_user(user_id)
         before = {key: getattr(current, key) for key in attributes}
         wanted = dict(attributes)
         operations = [
-            _operation(key, value) for key, value in wanted.items() if before[key] != value
+            operation(key, value) for key, value in wanted.items() if before[key] != value
         ]
         if operations:
             self._patch(f"/Users/{user_id}", operations)
@@ -385,18 +334,3 @@ class ScimDirectory(ChangeRecorder):
 
     def _unsupported(self, operation: str) -> NotSupportedError:
         return NotSupportedError(f"{operation} is not supported over SCIM", system=self.name)
-
-
-def _operation(key: str, value: str | None) -> dict[str, Any]:
-    path = _PATHS[key]
-    if value is None:
-        return {"op": "remove", "path": path}
-    if key == "email":
-        return {
-            "op": "replace",
-            "path": path,
-            "value": [{"value": value, "type": "work", "primary": True}],
-        }
-    if key == "manager_id":
-        return {"op": "replace", "path": path, "value": {"value": value}}
-    return {"op": "replace", "path": path, "value": value}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 
 CORPUS_FILE = "deskpilot_corpus.jsonl"
 ENDAVA_LABELS_FILE = "endava_dev_labels.jsonl"
@@ -42,21 +41,30 @@ def parse_example(data: Mapping[str, object], *, source: str = "corpus") -> Exam
     return Example(str(ident), subject, body, intent, given if isinstance(given, str) else source)
 
 
-def _package_lines(name: str) -> Iterator[Mapping[str, object]]:
-    text = resources.files("intake.corpus").joinpath(name).read_text(encoding="utf-8")
-    for line in text.splitlines():
+def corpus_examples(lines: Iterable[str]) -> list[Example]:
+    """
+    deskpilot's own training tickets (``CORPUS_FILE``, JSON lines, read by the shell).
+
+    Args:
+        lines: the file's lines.
+    """
+    return [parse_example(row, source="corpus") for row in _json_lines(lines)]
+
+
+def endava_labels(lines: Iterable[str]) -> dict[str, str]:
+    """
+    Our labels for the Endava dev split (``ENDAVA_LABELS_FILE``): row id -> intent.
+
+    Args:
+        lines: the file's lines.
+    """
+    return {str(row["id"]): str(row["intent"]) for row in _json_lines(lines)}
+
+
+def _json_lines(lines: Iterable[str]) -> Iterator[Mapping[str, object]]:
+    for line in lines:
         if line.strip():
             yield json.loads(line)
-
-
-def corpus_examples() -> list[Example]:
-    """deskpilot's own training tickets, shipped with the package."""
-    return [parse_example(row, source="corpus") for row in _package_lines(CORPUS_FILE)]
-
-
-def endava_labels() -> dict[str, str]:
-    """Our labels for the Endava dev split: row id -> intent."""
-    return {str(row["id"]): str(row["intent"]) for row in _package_lines(ENDAVA_LABELS_FILE)}
 
 
 def join_endava(rows: Iterable[Mapping[str, object]], labels: Mapping[str, str]) -> list[Example]:

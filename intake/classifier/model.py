@@ -10,14 +10,10 @@ scikit-learn and no numpy. Format (``format: deskpilot-linear/1``)::
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any
 
 from intake.classifier.features import count_features
@@ -111,19 +107,3 @@ def softmax(logits: Sequence[float]) -> list[float]:
     exps = [math.exp(v - top) for v in logits]
     total = sum(exps)
     return [e / total for e in exps]
-
-
-def load_model(model_dir: Path | None) -> LinearModel:
-    """Read ``model.json`` from ``model_dir``, or the packaged model when it is None."""
-    source: Traversable | Path
-    if model_dir is None:
-        source = resources.files("intake.corpus").joinpath(MODEL_FILE)
-        where = f"intake/corpus/{MODEL_FILE}"
-    else:
-        source = model_dir / MODEL_FILE
-        where = str(source)
-    try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelFormatError(f"{where}: cannot read the model ({exc})") from exc
-    return LinearModel.from_dict(data, where=where)

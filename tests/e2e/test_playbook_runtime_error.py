@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from playbooks.load import builtin_library_dir, load_library
 from tests.integration.playbooks.world import world
 from worker.db.tables import TicketRow
+from worker.wiring.files import builtin_library_dir, load_library
 
 BROKEN = """\
 name: account-unlock

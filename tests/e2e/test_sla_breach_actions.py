@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import responses
 from sqlalchemy import select
 
 from sla.config import SlaSettings
@@ -80,3 +83,50 @@ def test_a_policy_matched_by_customer_sets_the_stored_clock(database_url: str) -
             )
 
         assert stored == {"IT-32": "vip", "IT-33": "everyone"}
+
+
+HOOK = "https://chat.example.com/hooks/T0KEN-in-the-path"
+NOTIFY_SLA = {
+    "policies": [
+        {
+            "name": "watched",
+            "goals": {"resolution": {"goal": "1h", "clock": "calendar"}},
+            "on_breach": [{"action": "notify", "url": HOOK}],
+        }
+    ]
+}
+
+
+def test_breach_notification_goes_through_the_outbox_once(database_url: str) -> None:
+    """The webhook is posted by the writeback, after the breach commits, once, keyed by marker."""
+    with (
+        world(database_url) as w,
+        responses.RequestsMock(assert_all_requests_are_fired=True) as http,
+    ):
+        w.rt.sla = compile_sla(SlaSettings.model_validate(NOTIFY_SLA))
+        w.ticket("IT-32", "maria", "The coffee machine in room 4 is leaking", "Water everywhere.")
+        w.drain()
+        update_sla(w.rt, w.ticket_row("IT-32").id)
+        posted = http.post(HOOK, status=204)
+
+        w.advance(hours=1, minutes=1)
+        assert w.fire_timers() >= 1
+        w.advance(minutes=30)
+        w.fire_timers()
+
+        assert 1 == posted.call_count
+        request = http.calls[0].request
+        assert request.body is not None
+        message = json.loads(request.body)
+        assert ("sla.breached", "IT-32", "resolution") == (
+            message["event"],
+            message["ticket"],
+            message["metric"],
+        )
+        assert "sla-breach-notify-resolution" in request.headers["Idempotency-Key"]
+        with w.rt.db.session() as session:
+            rows = session.execute(
+                select(OutboxRow.state, OutboxRow.body).where(OutboxRow.kind == "notify")
+            ).all()
+        assert ["sent"] == [state for state, _ in rows]
+        assert all(HOOK not in body for _, body in rows)  # the URL's token stays in the config

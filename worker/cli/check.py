@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playbooks.load import builtin_library_dir, check_library
 from sla.check import check_sla_settings, sla_warnings
 from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
+from worker.wiring.files import builtin_library_dir, check_library
 
 
 def check_everything(path: Path) -> list[str]:

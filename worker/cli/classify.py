@@ -29,8 +29,6 @@ from typer.core import TyperGroup
 from intake.classifier.examples import (
     Example,
     ExampleError,
-    corpus_examples,
-    endava_labels,
     join_endava,
     join_github,
     parse_example,
@@ -41,6 +39,7 @@ from intake.classifier.model import MODEL_FILE
 from intake.classifier.text import decode_bytes
 from intake.classify import Classification, Classifier, gate
 from intake.config import ClassifierSettings
+from worker.wiring.files import load_classifier, read_corpus, read_endava_labels
 
 SHARED_TICKETS = Path(__file__).resolve().parents[2] / ".." / "shared" / "tickets"
 DEFAULT_ENDAVA = SHARED_TICKETS / "endava.jsonl"
@@ -156,7 +155,7 @@ def run(
     ] = "cli",
 ) -> None:
     """Classify every ticket of FILE (the default command: `deskpilot classify FILE`)."""
-    classifier = Classifier.load(load_settings(config))
+    classifier = load_classifier(load_settings(config))
     now = datetime.now(UTC)
     failed = 0
     sink: IO[str] = out.open("w", encoding="utf-8") if out else sys.stdout
@@ -200,7 +199,7 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Score the current model on agents' corrections: accuracy, macro-F1, per intent."""
-    classifier = Classifier.load(load_settings(config))
+    classifier = load_classifier(load_settings(config))
     examples = read_examples(corrections, source="correction")
     now = datetime.now(UTC)
     pred = [classifier.classify_text(e.subject, e.body, now=now).intent for e in examples]
@@ -230,13 +229,13 @@ def training_examples(
     """Our corpus + the github_public dev rows and labelled Endava dev rows (when the files
     exist) + custom intents' examples + corrections; a correction replaces any example with the
     same id. Each example keeps its source, which sets its weight (``SOURCE_WEIGHTS``)."""
-    examples = corpus_examples()
+    examples = read_corpus()
     if github is not None and github.is_file():
         rows = [row for _, row in read_jsonl(github) if isinstance(row, dict)]
         examples += join_github(rows, split="dev")
     if endava is not None and endava.is_file():
         rows = [row for _, row in read_jsonl(endava) if isinstance(row, dict)]
-        examples += join_endava(rows, endava_labels())
+        examples += join_endava(rows, read_endava_labels())
     for custom in settings.custom_intents:
         examples += [
             Example(f"{custom.name}-{i}", "", text, custom.name, "config")

@@ -21,7 +21,7 @@ def plan(
 ) -> None:
     """Classify a stored ticket and plan its playbook as a dry run (reads the directory only)."""
     from worker.boot import build_runtime
-    from worker.runs.process import preview
+    from worker.runs.preview import preview
 
     rt = build_runtime(settings_or_exit(config))
     with rt.db.session() as session:

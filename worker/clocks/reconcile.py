@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import func, or_, select, update
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from connectors.desks import DeskSlaValue
 from connectors.errors import NotFoundError, NotSupportedError
 from playbooks.lifecycle import TicketStage
+from sla.drift import compare_breach
 from worker.db.records import SlaClockRow, SlaReconciliationRow
 from worker.db.store import insert_ignore
 from worker.db.tables import TicketRow
@@ -31,31 +31,6 @@ log = structlog.get_logger("deskpilot.reconcile")
 DONE_GRACE = dt.timedelta(days=1)
 """Tickets finished less than this long ago are still read, to catch the desk's final figures."""
 _UNSUPPORTED_LOGGED: set[str] = set()
-
-
-@dataclass(frozen=True)
-class Drift:
-    """How far the desk's breach time is from ours, and whether that counts as drift."""
-
-    drift_s: float | None
-    """Desk breach time minus ours, in seconds; None when either side has none."""
-    drifted: bool
-
-
-def compare(
-    desk: DeskSlaValue,
-    ours_breach_at: dt.datetime | None,
-    ours_breached: bool | None,
-    *,
-    tolerance_s: float,
-) -> Drift:
-    """Drift between the desk's value and our clock (None values: we have no such clock)."""
-    drift_s = None
-    if desk.breach_at is not None and ours_breach_at is not None:
-        drift_s = (desk.breach_at - ours_breach_at).total_seconds()
-    far_apart = drift_s is not None and abs(drift_s) > tolerance_s
-    flags_differ = ours_breached is not None and ours_breached != desk.breached
-    return Drift(drift_s, far_apart or flags_differ)
 
 
 def reconcile_desk(rt: Runtime, desk_name: str) -> int:
@@ -144,7 +119,9 @@ def _row_values(
 ) -> dict[str, object]:
     ours_at = clock.breach_at if clock is not None else None
     ours_breached = clock.breached if clock is not None else None
-    drift = compare(value, ours_at, ours_breached, tolerance_s=tolerance_s)
+    drift = compare_breach(
+        value.breach_at, value.breached, ours_at, ours_breached, tolerance_s=tolerance_s
+    )
     return {
         "ticket_id": ticket_id,
         "metric": metric,
@@ -182,4 +159,4 @@ def _touch_unread(session: Session, ticket_id: int, now: dt.datetime) -> None:
     )
 
 
-__all__ = ["Drift", "compare", "reconcile_desk"]
+__all__ = ["reconcile_desk"]

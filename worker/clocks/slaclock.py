@@ -9,18 +9,19 @@ cancels the timers it no longer needs. A timer that fires re-evaluates the clock
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Protocol, cast
 
-import requests
 import structlog
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
 from playbooks.outbox import OutboxKind
+from sla.breach import bumped_priority, notify_payload
 from sla.clock import ClockResult
-from sla.definition import BreachAction, Policy, Routing, SlaDefinitions, compile_sla
+from sla.definition import BreachAction, Policy, Routing
 from sla.feed import evaluate_ticket
 from sla.timer import Due, is_at_risk, next_instants
 from worker.db import audit
@@ -75,15 +76,7 @@ _PENDING_TIMERS = select(_TIMERS.c.ref, _TIMERS.c.id).where(
     _TIMERS.c.state == "pending",
 )
 
-NOTIFY_TIMEOUT_S = 5.0
 _GRACE = dt.timedelta(seconds=1)
-
-
-def definitions(rt: Runtime) -> SlaDefinitions:
-    """The compiled SLA definitions of this runtime (compiled once, at first use)."""
-    if rt.sla is None:
-        rt.sla = compile_sla(rt.settings.sla)
-    return rt.sla
 
 
 class SlaSubject(Protocol):
@@ -111,7 +104,7 @@ def evaluate(
     """Every metric's clock for ``ticket`` now, and the policy that sets its goals."""
     rows = core(db).scalars(_EVENTS, {"b_ticket": ticket.id}).all()
     events: list[TicketEvent] = [event_from_json(data) for data in rows]
-    defs = definitions(rt)
+    defs = rt.sla_definitions()
     priority = Priority(ticket.priority)
     routing = routing_of(ticket)
     results = evaluate_ticket(defs, ticket.desk, ticket.intent, events, now, routing=routing)
@@ -294,7 +287,7 @@ def _on_breach(
         f"sla-breach-{metric}-{result.last.number if result.last else 0}",
     )
     cycle = result.last.number if result.last else 0
-    for action in actions:
+    for index, action in enumerate(actions):
         if action.action == "internal_note" and action.note:
             queue_writeback(
                 rt,
@@ -304,13 +297,20 @@ def _on_breach(
                 action.note,
                 f"sla-breach-note-{metric}",
             )
-        elif action.action == "notify" and action.url:
-            _notify(action.url, ticket, metric, result)
+        elif action.action == "notify" and action.url and policy is not None:
+            payload = notify_payload(
+                desk=ticket.desk,
+                ticket=ticket.key,
+                url=ticket.url,
+                metric=metric,
+                breach_at=result.breach_at,
+            )
+            # The webhook URL may hold a token: the row names the configured action instead.
+            body = json.dumps({"policy": policy.name, "action": index, "payload": payload})
+            purpose = f"sla-breach-notify-{metric}-{cycle}-{index}"
+            queue_writeback(rt, session, ticket, OutboxKind.NOTIFY, body, purpose)
         else:
             _desk_action(rt, session, ticket, action, f"{metric}-{cycle}")
-
-
-_PRIORITY_STEPS = ("low", "normal", "high", "urgent")
 
 
 def _desk_action(
@@ -321,23 +321,7 @@ def _desk_action(
         queue_writeback(
             rt, session, ticket, OutboxKind.ASSIGN, action.team, f"sla-breach-assign-{breach}"
         )
-    elif action.action == "priority_bump" and ticket.priority in _PRIORITY_STEPS[:-1]:
-        higher = _PRIORITY_STEPS[_PRIORITY_STEPS.index(ticket.priority) + 1]
+    elif action.action == "priority_bump" and (higher := bumped_priority(ticket.priority)):
         queue_writeback(
             rt, session, ticket, OutboxKind.PRIORITY, higher, f"sla-breach-priority-{breach}"
         )
-
-
-def _notify(url: str, ticket: TicketRow, metric: str, result: ClockResult) -> None:
-    payload = {
-        "event": "sla.breached",
-        "desk": ticket.desk,
-        "ticket": ticket.key,
-        "url": ticket.url,
-        "metric": metric,
-        "breach_at": result.breach_at.isoformat() if result.breach_at else None,
-    }
-    try:
-        requests.post(url, json=payload, timeout=NOTIFY_TIMEOUT_S).raise_for_status()
-    except requests.RequestException as exc:
-        log.warning("sla.notify_failed", ticket=ticket.key, error=str(exc))

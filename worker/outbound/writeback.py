@@ -11,7 +11,6 @@ the comment already there, so nothing is posted twice.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from sqlalchemy import ColumnElement, Connection, Table, Update, bindparam, or_,
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import PermanentError
-from intake.model import Comment, EventKind, Person, Priority, StatusCategory, TicketEvent
 from playbooks.commentlimit import fit_comment
 from playbooks.lifecycle import TicketOutcome
 from playbooks.outbox import OutboxKind
 from worker.db import audit
-from worker.db.store import Executor, core, event_to_json, insert_ignore, older_than
-from worker.db.tables import OutboxRow, TicketEventRow, TicketRow
+from worker.db.store import Executor, core, insert_ignore, older_than
+from worker.db.tables import OutboxRow, TicketRow
+from worker.outbound.events import record_sent_as_event
+from worker.outbound.notify import send_notification
 from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
 from worker.runs.secretlinks import redact_links
@@ -51,7 +51,6 @@ _PENDING = select(_OUTBOX.c.id).where(
     _OUTBOX.c.ticket_id == bindparam("b_ticket"), _OUTBOX.c.state == "pending"
 )
 
-AUTOMATION_ID = "deskpilot"
 """The desk person id deskpilot's own notes and transitions are recorded under."""
 
 
@@ -299,6 +298,9 @@ def _send(rt: Runtime, item: _Claimed) -> str | None:
     if kind == OutboxKind.ASSIGN:
         desk.assign(key, body)
         return None
+    if kind == OutboxKind.NOTIFY:
+        send_notification(rt, body, item.marker)
+        return None
     settings = rt.settings.desk(item.desk)
     if settings is not None:  # the outbox keeps the full text; the desk gets what it can take
         body = fit_comment(body, settings.type)
@@ -335,7 +337,9 @@ def _finish(
             )
             if state == "sent":
                 item = _forget_links(connection, item)
-                _record_as_event(connection, ticket_id, item, now)
+                record_sent_as_event(
+                    connection, ticket_id, item.id, item.kind, item.body, item.marker, now
+                )
             audit.append(
                 connection,
                 f"writeback.{state}",
@@ -357,50 +361,6 @@ def _forget_links(connection: Connection, item: _Claimed) -> _Claimed:
         return item
     connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == item.id).values(body=body))
     return dataclasses.replace(item, body=body)
-
-
-def _record_as_event(
-    connection: Connection, ticket_id: int, row: _Claimed, now: dt.datetime
-) -> None:
-    # What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
-    # and resolves the ticket without waiting for the desk to echo it back by webhook.
-    if row.kind in (OutboxKind.FIELD, OutboxKind.ASSIGN):
-        return  # bookkeeping, or an assignee the desk's own echo reports: not our ticket event
-    author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
-    if row.kind == OutboxKind.PRIORITY:
-        event = TicketEvent(
-            EventKind.PRIORITY, now, f"deskpilot:{row.marker}", actor=author,
-            priority=Priority(row.body),
-        )  # fmt: skip
-    elif row.kind == OutboxKind.TRANSITION:
-        try:
-            status = StatusCategory(row.body)
-        except ValueError:
-            return
-        event = TicketEvent(
-            EventKind.STATUS, now, f"deskpilot:{row.marker}", actor=author, status=status
-        )
-    else:
-        comment = Comment(
-            f"deskpilot:{row.id}", row.body, row.kind == OutboxKind.PUBLIC_REPLY, author, now
-        )
-        event = TicketEvent(
-            EventKind.COMMENT, now, f"deskpilot:{row.marker}", actor=author, comment=comment
-        )
-    insert_ignore(
-        connection,
-        TicketEventRow,
-        {
-            "ticket_id": ticket_id,
-            "desk_event_id": event.desk_event_id[:255],
-            "kind": event.kind.value,
-            "at": now,
-            "seq": 0,
-            "data": event_to_json(event),
-            "handled": True,
-        },
-        ("ticket_id", "desk_event_id"),
-    )
 
 
 def _record_then_release(

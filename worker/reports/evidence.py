@@ -23,7 +23,7 @@ from worker.db.tables import (
     TicketEventRow,
     TicketRow,
 )
-from worker.outbound.writeback import AUTOMATION_ID
+from worker.outbound.events import AUTOMATION_ID
 from worker.runs.secretlinks import public_after, redact_links
 
 

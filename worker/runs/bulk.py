@@ -24,7 +24,6 @@ from playbooks.bulk import (
     BulkFileError,
     BulkReport,
     RowProblem,
-    approved_by_a_person,
     build_bulk_plan,
     parse_csv,
     validate_rows,
@@ -35,7 +34,7 @@ from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
 from playbooks.run_notes import reply
-from playbooks.verdict import Verdict, verdict_for
+from playbooks.verdict import Verdict, approved_by_a_person, verdict_for
 from worker.db import audit
 from worker.db.records import AuditRow
 from worker.runtime import Runtime

@@ -24,7 +24,9 @@ from playbooks.lifecycle import TicketOutcome, TicketStage
 from playbooks.model import Playbook
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.plan import Plan, PlanRequest, build_plan, select_playbook
-from playbooks.policy import RESET_INTENTS, Decision, counts_resets, decide
+from playbooks.policy import Decision, decide
+from playbooks.request import plan_request
+from playbooks.resets import RESET_INTENTS, counts_resets
 from playbooks.template import TemplateRenderError
 from playbooks.verdict import Verdict, run_state_for, verdict_for
 from worker.db import audit
@@ -180,8 +182,8 @@ def _decide(
             reason=gate_reason,
         )
     directory = rt.directory_for(ticket.desk)
-    requester = _find_requester(rt, ticket)
-    request = _plan_request(ticket, classification, requester)
+    requester = find_requester(rt, ticket)
+    request = plan_request(ticket, classification, requester)
     playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:
         note = (
@@ -226,12 +228,12 @@ def _verdict_for(
     settings = rt.settings.playbooks
     if plan.kind != "apply":
         return verdict_for(playbook, plan, None, settings=settings)
-    recent = _recent_resets(rt, request, now)
+    recent = recent_resets(rt, request, now)
     decision = decide(playbook, plan, request, settings, recent_resets=recent)
     return verdict_for(playbook, plan, decision, settings=settings)
 
 
-def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
+def find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
     """The requester's account; None (nobody, to the policy) for an address nobody verified."""
     email = ticket.requester.email
     if not email:
@@ -242,31 +244,8 @@ def _find_requester(rt: Runtime, ticket: Ticket) -> DirectoryUser | None:
     return rt.directory_for(ticket.desk).find_user(email=email)
 
 
-def _plan_request(
-    ticket: Ticket, classification: Classification, requester: DirectoryUser | None
-) -> PlanRequest:
-    e = classification.entities
-    return PlanRequest(
-        intent=classification.intent,
-        ticket=ticket,
-        requester=requester,
-        target_text=e.target_text,
-        target_email=e.target_email,
-        target_login=e.target_login,
-        target_name=e.target_name,
-        target_is_requester=e.target_is_requester,
-        application=e.application,
-        application_text=e.application_text,
-        group=e.group,
-        until=e.until,
-        duration_s=e.duration_s,
-        effective_date=e.effective_date,
-        manager_text=e.manager_text,
-        desk_fields=dict(ticket.custom_fields),
-    )
-
-
-def _recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
+def recent_resets(rt: Runtime, request: PlanRequest, now: dt.datetime) -> tuple[dt.datetime, ...]:
+    """When the requester's resets of the last day were asked for (only if the policy counts them)."""
     if not counts_resets(request):
         return ()
     with rt.db.connect() as connection:
@@ -405,39 +384,3 @@ def _dispatch(
     if verdict.outcome == TicketOutcome.APPLYING and run_id is not None:
         rt.send(ActorName.APPLY_RUN, run_id)
     send_outbox(rt, ticket_id, outbox)
-
-
-def preview(rt: Runtime, ticket: Ticket) -> str:
-    """The classification and the plan for ``ticket`` as Markdown, changing nothing anywhere."""
-    from playbooks.render import render_plan
-
-    now = rt.clock()
-    classification: Classification = rt.classifier.classify(ticket, now=now)
-    decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
-    head = (
-        f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
-        f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n"
-    )
-    if classification.intent == "not_account":
-        return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
-    request = _plan_request(ticket, classification, _find_requester(rt, ticket))
-    playbook = select_playbook(rt.library, request, rt.settings.playbooks)
-    if playbook is None:
-        return head + f"No playbook answers {classification.intent}.\n"
-    plan = build_plan(
-        playbook,
-        request,
-        rt.directory_for(ticket.desk),
-        now=now,
-        settings=rt.settings.playbooks,
-        directories=rt.directories,
-    )
-    verdict = decide(
-        playbook,
-        plan,
-        request,
-        rt.settings.playbooks,
-        recent_resets=_recent_resets(rt, request, now),
-    )
-    reasons = "; ".join(verdict.reasons)
-    return head + render_plan(plan) + f"\n**Policy:** {verdict.outcome} ({reasons})\n"

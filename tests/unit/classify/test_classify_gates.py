@@ -11,6 +11,7 @@ from intake.classify import Classification, Classifier, gate, suggestion_note, t
 from intake.config import ClassifierSettings, CustomIntent, Route
 from intake.entities import Entities
 from intake.model import Attachment, Person, StatusCategory, Ticket
+from worker.wiring.files import load_classifier
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 ROUTES = (
@@ -33,7 +34,7 @@ def _ticket(desk: str, desk_type: str, **kw: object) -> Ticket:
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier.load(ClassifierSettings(routes=ROUTES))
+    return load_classifier(ClassifierSettings(routes=ROUTES))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +78,7 @@ def test_custom_intent_keyword_rule() -> None:
     settings = ClassifierSettings(
         custom_intents=(CustomIntent(name="vpn_token", tier="low", keywords=("rsa token",)),)
     )
-    result = Classifier.load(settings).classify_text(
+    result = load_classifier(settings).classify_text(
         "Token", "My RSA token stopped working", now=NOW
     )
 
@@ -217,7 +218,7 @@ def test_a_table_attached_names_the_targets(filename: str, auto: bool) -> None:
         attachments=(Attachment(id="1", filename=filename),),
     )  # fmt: skip
 
-    result = Classifier.load(settings).classify(ticket, now=NOW)
+    result = load_classifier(settings).classify(ticket, now=NOW)
 
     assert result.intent == "account_create"
     assert auto == gate(result, settings, desk="jira-it").auto

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 
 from intake.classifier.metrics import evaluate
-from intake.classifier.model import LinearModel, ModelFormatError, load_model
+from intake.classifier.model import LinearModel, ModelFormatError
 from intake.classify import Classifier
 from intake.config import BUILTIN_INTENTS, ClassifierSettings
+from worker.wiring.files import load_classifier, read_model
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier.load(ClassifierSettings())
+    return load_classifier(ClassifierSettings())
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_bad_input_never_crashes(classifier: Classifier, body: str) -> None:
 
 def test_packaged_model_knows_every_builtin_intent() -> None:
     """The shipped weights cover the twelve intents."""
-    assert set(BUILTIN_INTENTS) == set(load_model(None).classes)
+    assert set(BUILTIN_INTENTS) == set(read_model(None).classes)
 
 
 def test_model_round_trips_through_json(tmp_path: Path) -> None:
@@ -99,7 +100,7 @@ def test_model_round_trips_through_json(tmp_path: Path) -> None:
     model = LinearModel(("a", "b"), (0.1, -0.1), {"w:unlock": (1.5, 2.0, -2.0)})
     (tmp_path / "model.json").write_text(json.dumps(model.to_dict()))
 
-    loaded = load_model(tmp_path)
+    loaded = read_model(tmp_path)
 
     assert model.features == loaded.features
     assert loaded.scores("unlock", "unlock")[0][0] == "a"
@@ -119,7 +120,7 @@ def test_temperature_scales_the_confidence_not_the_ranking(
     )
     (tmp_path / "model.json").write_text(json.dumps(model.to_dict()))
 
-    (intent, score), _ = load_model(tmp_path).scores("", "unlock")
+    (intent, score), _ = read_model(tmp_path).scores("", "unlock")
 
     assert (intent, round(score, 4)) == ("a", top_score)
 
@@ -150,13 +151,13 @@ def test_bad_weights_are_rejected(tmp_path: Path, data: dict[str, object]) -> No
     (tmp_path / "model.json").write_text(json.dumps(data))
 
     with pytest.raises(ModelFormatError, match=r"model\.json"):
-        load_model(tmp_path)
+        read_model(tmp_path)
 
 
 def test_missing_model_dir_is_a_clear_error(tmp_path: Path) -> None:
     """Pointing the config at an empty directory fails at load, not per ticket."""
     with pytest.raises(ModelFormatError, match="cannot read"):
-        Classifier.load(ClassifierSettings(model_dir=tmp_path))
+        load_classifier(ClassifierSettings(model_dir=tmp_path))
 
 
 def test_metrics() -> None:

@@ -35,11 +35,11 @@ from connectors.identity import Capability, NewUser, UserStatus
 from connectors.identity.google import (
     DIRECTORY_URL,
     LICENSING_URL,
-    QUOTA_ATTEMPTS,
     SCOPES,
     GoogleDirectory,
     service_account_session,
 )
+from connectors.identity.google_http import QUOTA_ATTEMPTS
 
 from .conftest import load_payload
 from .spec_check import (

@@ -13,8 +13,9 @@ from connectors.identity import DirectoryUser, NewUser
 from connectors.identity.memory import MemoryDirectory
 from intake.model import Attachment, Person, StatusCategory, Ticket
 from playbooks.config import Application, PolicySettings, RoleTemplate
-from playbooks.load import Library, load_library
+from playbooks.load import Library
 from playbooks.request import PlanRequest
+from worker.wiring.files import load_library
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from connectors.identity import Capability
-from playbooks.load import load_library
 from playbooks.notes import note_status, render_internal_note, render_public_reply
 from tests.unit.playbooks.playbook_builders import company, run_scenario, settings, user
+from worker.wiring.files import load_library
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "playbooks.md"
 START, END = "<!-- examples:start -->", "<!-- examples:end -->"

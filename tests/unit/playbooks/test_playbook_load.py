@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from playbooks.load import PlaybookLoadError, check_library, load_library, load_playbook_text
+from playbooks.load import PlaybookLoadError, load_playbook_text
+from worker.wiring.files import check_library, load_library
 
 GOOD = """\
 name: unlock

@@ -8,7 +8,6 @@ import pytest
 
 from connectors.identity import Change
 from playbooks.approval import ApprovalRequirement, ApprovalStage
-from playbooks.bulk import approved_by_a_person
 from playbooks.config import PolicySettings
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.load import Library
@@ -16,10 +15,11 @@ from playbooks.model import Playbook
 from playbooks.notes import LINK_KEY, RunFacts, StepOutcome
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Account, Plan, PlannedStep
-from playbooks.policy import Decision, counts_resets
+from playbooks.policy import Decision
+from playbooks.resets import counts_resets
 from playbooks.run_notes import failure_notes, owner_only, plan_notes, result_notes
 from playbooks.steps import Verification
-from playbooks.verdict import run_state_for, verdict_for
+from playbooks.verdict import approved_by_a_person, run_state_for, verdict_for
 from tests.unit.playbooks.playbook_builders import NOW, company, request
 
 INTERNAL, P, T = OutboxKind.INTERNAL_NOTE, OutboxKind.PUBLIC_REPLY, OutboxKind.TRANSITION

@@ -1,4 +1,4 @@
-"""The shape a newcomer can rely on: no two modules import each other."""
+"""The shape a newcomer can rely on: no import circles, short modules, no file I/O in the core."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 PRODUCT = ("connectors", "intake", "playbooks", "sla", "worker")
+CORE = ("intake", "playbooks", "sla")
+MIGRATIONS = Path("worker", "db", "migrations")
+MAX_LINES = 400
+OVER_THE_LIMIT = {
+    "connectors/desks/jira.py": 414,
+    "connectors/desks/salesforce.py": 423,
+    "connectors/desks/servicenow.py": 448,
+    "connectors/desks/zendesk.py": 465,
+    "playbooks/config.py": 428,
+    "playbooks/resolve.py": 439,
+}
+"""Modules still to split (they grew while the shell was rearranged): each may only shrink, and
+leaves this table once it is under the limit."""
+FILE_IO = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "iterdir"})
 
 
 def product_modules() -> dict[str, Path]:
@@ -61,6 +75,50 @@ def test_no_two_modules_import_each_other() -> None:
     )
 
     assert [] == circles
+
+
+def test_no_product_module_is_over_400_lines() -> None:
+    """Migrations excepted: a module a newcomer can read in one sitting."""
+    too_long = {
+        rel: lines
+        for path in product_modules().values()
+        if not (rel_path := path.relative_to(REPO)).is_relative_to(MIGRATIONS)
+        and (lines := len(path.read_text().splitlines()))
+        > OVER_THE_LIMIT.get(rel := str(rel_path), MAX_LINES)
+    }
+
+    assert {} == too_long
+
+
+def test_the_split_list_only_names_modules_still_over_the_limit() -> None:
+    """A module split below the limit leaves ``OVER_THE_LIMIT``, so it cannot grow back."""
+    short_enough = sorted(
+        name for name in OVER_THE_LIMIT if len((REPO / name).read_text().splitlines()) <= MAX_LINES
+    )
+
+    assert [] == short_enough
+
+
+def test_the_core_reads_no_files() -> None:
+    """``intake``, ``playbooks`` and ``sla`` get file contents from the shell (ruff's banned-api
+    cannot see the builtin ``open`` or methods called on a ``Path``)."""
+    calls = sorted(
+        f"{path.relative_to(REPO)}:{node.lineno}: {name}"
+        for module, path in product_modules().items()
+        if module.split(".")[0] in CORE
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Call) and (name := _called_name(node.func)) in FILE_IO
+    )
+
+    assert [] == calls
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
 
 
 def test_the_graph_sees_lazy_and_relative_imports() -> None:
