@@ -82,12 +82,24 @@ def plan_notes(
     """
     The notes for a plan that is not applied right away: ask, escalate, nothing to do, approval.
 
+    A requester who is not in the directory (an outside sender) gets no public reply: deskpilot
+    does not know who they are, so it neither asks them nor tells them anything.
+
     Args:
         playbook: the plan's playbook (its templates word the notes).
         plan: the plan.
         decision: the policy's decision (None for a plan that applies nothing).
         settings: the deployment's reply model (``replies``) and group names.
     """
+    notes = _plan_notes(playbook, plan, decision, settings)
+    if plan.requester is None:
+        return [n for n in notes if n.kind != OutboxKind.PUBLIC_REPLY]
+    return notes
+
+
+def _plan_notes(
+    playbook: Playbook, plan: Plan, decision: Decision | None, settings: PolicySettings | None
+) -> list[Note]:
     facts = RunFacts(plan, decision)
     public, internal, _ = _rendered(playbook, facts, facts, settings)
     if plan.kind == "ask":

@@ -19,18 +19,35 @@ from worker.cli.corrections import stored_corrections
 from worker.db.records import AuditRow
 
 GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
+AGENTS = {"agent_groups": ["it-asset-team"]}
+"""Dave (IT asset team) is an agent: he may correct a classification with ``/intent``."""
 
 
 @pytest.fixture
 def w(tmp_path: Path) -> Iterator[World]:
-    with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}") as built:
+    with world(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", commands=AGENTS) as built:
         yield built
+
+
+def _filed(w: World, key: str, requester: str, subject: str, body: str, intent: str) -> None:
+    """A ticket, planned as ``intent``: an agent corrects the intent if deskpilot did not act."""
+    w.ticket(key, requester, subject, body)
+    w.drain()
+    if not w.runs(key):
+        w.comment(key, "dave", f"/intent {intent}")
+        w.drain()
 
 
 def test_a_requester_who_may_not_ask_is_rejected_with_who_may(w: World) -> None:
     """Bob asks a password reset for Alice: rejected, one public reply naming who may ask."""
-    w.ticket("IT-1", "bob", "Password reset", "Please reset the password for alice@example.com.")
-    w.drain()
+    _filed(
+        w,
+        "IT-1",
+        "bob",
+        "Password reset",
+        "Reset the password for alice@example.com.",
+        "password_reset",
+    )
 
     assert w.ticket_row("IT-1").outcome == "rejected"
     [reply] = w.notes("IT-1", public=True)
@@ -41,8 +58,7 @@ def test_a_requester_who_may_not_ask_is_rejected_with_who_may(w: World) -> None:
 
 def test_by_default_waiting_and_expiry_are_internal_only(w: World) -> None:
     """A grant waits, is approved, applied and expires: one public reply, the fulfilment."""
-    w.ticket("IT-2", "bob", *GRANT)
-    w.drain()
+    _filed(w, "IT-2", "bob", *GRANT, "access_grant")
     assert w.notes("IT-2", public=True) == []
     w.comment("IT-2", "olivia", "/approve")
     w.drain()
@@ -72,9 +88,8 @@ def test_a_deployment_chooses_the_public_events_and_their_words(
             "expired": "Access ended for {{ ticket }}.",
         },
     }
-    with world(f"sqlite:///{tmp_path / 'db.sqlite3'}", replies=replies) as w:
-        w.ticket("IT-3", "bob", *GRANT)
-        w.drain()
+    with world(f"sqlite:///{tmp_path / 'db.sqlite3'}", replies=replies, commands=AGENTS) as w:
+        _filed(w, "IT-3", "bob", *GRANT, "access_grant")
         w.comment("IT-3", "olivia", "/approve")
         w.drain()
         w.advance(days=15)
@@ -87,27 +102,25 @@ def test_a_deployment_chooses_the_public_events_and_their_words(
 
 def test_the_done_reply_can_be_turned_off(tmp_path: Path) -> None:
     """With ``done`` not public, an unlock is resolved with the evidence note only."""
-    with world(f"sqlite:///{tmp_path / 'db.sqlite3'}", replies={"public": ["asked"]}) as w:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    with world(url, replies={"public": ["asked"]}, commands=AGENTS) as w:
         w.directory.lock(w.user("alice").id)  # type: ignore[attr-defined]
-        w.ticket("IT-4", "alice", "Locked out", "My account is locked, please unlock it.")
-        w.drain()
+        _filed(
+            w,
+            "IT-4",
+            "alice",
+            "Locked out",
+            "My account is locked, please unlock it.",
+            "account_unlock",
+        )
         assert w.user("alice").locked is False
         assert w.ticket_row("IT-4").outcome == "resolved"
         assert w.notes("IT-4", public=True) == []
         assert w.notes("IT-4", public=False) != []
 
 
-@pytest.fixture
-def agents(tmp_path: Path) -> Iterator[World]:
-    """A world whose IT asset team are the agents (who may correct a classification)."""
-    url = f"sqlite:///{tmp_path / 'agents.sqlite3'}"
-    with world(url, commands={"agent_groups": ["it-asset-team"]}) as built:
-        yield built
-
-
-def test_intent_correction_replans_without_the_classifier_and_is_kept(agents: World) -> None:
+def test_intent_correction_replans_without_the_classifier_and_is_kept(w: World) -> None:
     """A vague ticket escalates; ``/intent account_unlock`` re-plans it as an unlock at once."""
-    w = agents
     w.directory.lock(w.user("alice").id)  # type: ignore[attr-defined]
     w.ticket("IT-5", "alice", "help", "things are weird since this morning, can someone look")
     w.drain()

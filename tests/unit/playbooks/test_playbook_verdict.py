@@ -30,8 +30,19 @@ REFUSED = Decision("refused", None, ("segregation of duties", "too many resets")
 REJECTED = Decision("rejected", None, ("bob may not ask: only the account's owner may",))
 
 
-def _plan(playbook: Playbook, kind: str) -> Plan:
-    base = Plan(playbook.name, playbook.title, "apply", NOW, ticket="IT-1", intent="account_unlock")
+ASKER = Account("carol", "corp", "u-carol", "Carol Contractor", "carol@example.com")
+
+
+def _plan(playbook: Playbook, kind: str, requester: Account | None = ASKER) -> Plan:
+    base = Plan(
+        playbook.name,
+        playbook.title,
+        "apply",
+        NOW,
+        ticket="IT-1",
+        intent="account_unlock",
+        requester=requester,
+    )
     if kind == "ask":
         return Plan.ask(base, "Which account?", ("target",))
     if kind == "escalate":
@@ -286,3 +297,14 @@ def test_a_configured_template_words_the_reply(library: Library) -> None:
     [_, reply] = plan_notes(playbook, _plan(playbook, "apply"), REJECTED, settings)
 
     assert reply.body == "No: only the account's owner or their manager may ask.\n"
+
+
+@pytest.mark.parametrize("kind", ["ask", "note_only"], ids=["ask", "nothing-to-do"])
+def test_an_outside_sender_gets_no_public_reply(library: Library, kind: str) -> None:
+    """A requester who is not in the directory is neither asked nor told anything publicly."""
+    playbook = library.get("account-unlock")
+
+    notes = plan_notes(playbook, _plan(playbook, kind, requester=None), None)
+
+    assert [n for n in notes if n.kind == P] == []
+    assert [n for n in notes if n.kind == INTERNAL] != []
