@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from intake.classifier.cues import has_cue
@@ -27,6 +27,7 @@ from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
 
 TOP_N = 3
+_TABLE = re.compile(r"\.(?:csv|tsv|xlsx?|ods)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,21 @@ class Classifier:
         return cls(settings, model, rules)
 
     def classify(self, ticket: Ticket, *, now: datetime) -> Classification:
-        """Classify a normalised ticket; its desk fields are matched against the routes."""
-        return self.classify_text(
+        """Classify a normalised ticket; its desk fields are matched against the routes.
+
+        A ticket with a table attached (CSV or spreadsheet) names its targets in the table's
+        rows, so the gate does not ask the text to name them.
+        """
+        result = self.classify_text(
             ticket.subject,
             ticket.description,
             desk_fields=ticket_desk_fields(ticket),
             now=now,
             requester_email=ticket.requester.email,
         )
+        if any(_TABLE.search(a.filename) for a in ticket.attachments):
+            return replace(result, targets_attached=True)
+        return result
 
     def corrected(self, ticket: Ticket, intent: str, *, now: datetime) -> Classification:
         """

@@ -96,7 +96,7 @@ def _text_refusal(classification: Classification, settings: ClassifierSettings) 
     entities = classification.entities
     named = entities.target_text or entities.application or entities.group
     own = entities.target_is_requester or classification.intent in SELF_SERVICE_INTENTS
-    if settings.require_target and not (named or own):
+    if settings.require_target and not (named or own or classification.targets_attached):
         return "neither the person nor the application the ask is about was found in the text"
     return None
 

@@ -28,6 +28,8 @@ class Classification:
     ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
     cue_found: bool = True
     """The text says in so many words what the intent does (``intake.classifier.cues``)."""
+    targets_attached: bool = False
+    """The ticket carries a table (CSV, spreadsheet): its rows name whom the ask is about."""
 
     @property
     def margin(self) -> float:

@@ -1,11 +1,12 @@
 """
 Ticket text cleaning: what the classifier and the entity extractor read.
 
-Desk bodies are e-mails more often than not: HTML, quoted threads, signatures, disclaimers and
-forwarded forms. ``clean_text`` keeps the newest message (and the oldest one when the newest is
-a bare "any update?", because the original ask sits at the bottom of a thread), drops quoting
-and signatures, keeps ``key: value`` form lines, and caps the length so a 1 MB body costs no
-more than a normal one.
+Desk bodies are e-mails and forms more often than not: HTML, quoted threads, signatures,
+disclaimers, issue templates. ``read_ticket`` reads the newest message and then the thread's
+original request at the bottom (the guidelines label a thread by its original ask), drops mail
+headers and signatures, reads each message as a form (``forms.read_form``: free-text answers
+first, boilerplate and acknowledgements dropped, quoted text kept when it is all there is), and
+caps the length so a 1 MB body costs no more than a normal one.
 """
 
 from __future__ import annotations

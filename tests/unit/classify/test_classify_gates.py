@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from intake.classify import Classification, Classifier, gate, suggestion_note, ticket_desk_fields
 from intake.config import ClassifierSettings, CustomIntent, Route
 from intake.entities import Entities
-from intake.model import Person, StatusCategory, Ticket
+from intake.model import Attachment, Person, StatusCategory, Ticket
 from worker.wiring.files import load_classifier
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -201,3 +201,24 @@ def test_invalid_settings_are_rejected(data: dict[str, object]) -> None:
     """A typo in the classifier section is an error, not a silent default."""
     with pytest.raises(ValidationError):
         ClassifierSettings.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("filename", "auto"),
+    [("starters-december.csv", True), ("starters.xlsx", True), ("photo.png", False)],
+    ids=["csv", "spreadsheet", "image"],
+)
+def test_a_table_attached_names_the_targets(filename: str, auto: bool) -> None:
+    """A bulk ask names its people in the attached table, not in the text."""
+    settings = ClassifierSettings()
+    ticket = Ticket(
+        desk="jira-it", desk_type="jira", key="IT-40", subject="New starters in December",
+        description="Please create accounts for the new starters listed in the attached file.",
+        requester=Person(id="p1"), status=StatusCategory.NEW,
+        attachments=(Attachment(id="1", filename=filename),),
+    )  # fmt: skip
+
+    result = load_classifier(settings).classify(ticket, now=NOW)
+
+    assert result.intent == "account_create"
+    assert auto == gate(result, settings, desk="jira-it").auto
