@@ -43,7 +43,7 @@ def worded(value: object) -> str:
 
 def label(key: object) -> str:
     """A field name as words: ``account_expires`` → ``account expires``."""
-    return str(key).replace("_", " ").strip()
+    return str(key).replace("_", " ").replace(":", " ").strip()
 
 
 SHOWN_ABOVE = ("plan", "decision")
@@ -250,7 +250,11 @@ def run_detail(session: Session, run_id: int) -> RunDetail | None:
         corrected=cls.corrected_intent if cls else None,
         confidence=cls.confidence if cls else None,
         top=_top(cls.top) if cls else (),
-        entities=tuple((label(k), worded(v)) for k, v in (cls.entities if cls else {}).items()),
+        entities=tuple(
+            (label(k), worded(v))
+            for k, v in (cls.entities if cls else {}).items()
+            if v not in (None, "", [], {})
+        ),
         gate=cls.gate_reason if cls else None,
         clocks=clocks,
         audit=audit,
