@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
-from playbooks.licences.contracts import ContractError, parse_csv
+from playbooks.licences.contracts import Contract, ContractError, parse_csv, parse_rows
 from playbooks.licences.report import (
     ReportError,
     chargeback_per_licence,
@@ -45,6 +48,31 @@ def _read(path: Path) -> str:
         raise typer.Exit(2) from exc
 
 
+def _cell(value: object) -> object:
+    """A worksheet cell as the parser expects it: 10.0 is 10, 8.75 is '8.75' (never a float)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else repr(value)
+    return value
+
+
+def _contracts(path: Path) -> list[Contract]:
+    """The ledger from CSV, or from the first worksheet of an .xlsx workbook."""
+    if path.suffix.lower() != ".xlsx":
+        return parse_csv(_read(path))
+    try:
+        with path.open("rb") as handle:
+            book = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                rows = book.worksheets[0].iter_rows(values_only=True)
+                header = [str(h or "") for h in next(rows, ())]
+                return parse_rows(header, ([_cell(v) for v in r] for r in rows))
+            finally:
+                book.close()
+    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+        typer.echo(f"{path}: cannot read as an .xlsx workbook: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def _pairs(values: list[str], option: str) -> dict[str, str]:
     out = {}
     for value in values:
@@ -65,7 +93,7 @@ def _write(text: str, out: Path | None) -> None:
 
 @app.command()
 def report(
-    contracts: Annotated[Path, typer.Option(help="contracts CSV (the seat ledger)")],
+    contracts: Annotated[Path, typer.Option(help="contracts CSV or .xlsx (the seat ledger)")],
     usage: Annotated[Path, typer.Option(help="usage CSV: one row per activity signal")],
     allow: Annotated[Path | None, typer.Option(help="allow-list CSV")] = None,
     at: Annotated[
@@ -95,7 +123,7 @@ def report(
         typer.echo(f"--threshold/--share: not a number: {exc}", err=True)
         raise typer.Exit(2) from exc
     try:
-        ledger = parse_csv(_read(contracts))
+        ledger = _contracts(contracts)
         identities, assignments = parse_usage(_read(usage))
         exemptions = parse_allow(_read(allow)) if allow else []
         policy = Policy(default_days=default_days, days_by_vendor=days)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from worker.cli.licences import app
@@ -74,3 +76,44 @@ def test_bad_input_exits_2_naming_row_and_column(tmp_path: Path) -> None:
                                        "--usage", str(tmp_path / "u.csv")])  # fmt: skip
     assert missing.exit_code == 2
     assert "nope.csv: cannot read" in missing.output
+
+
+def _workbook(path: Path, price: object) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(CONTRACTS.splitlines()[0].split(","))
+    sheet.append(
+        [
+            "Zoom",
+            "Pro",
+            10.0,
+            price,
+            "USD",
+            datetime(2026, 1, 1),  # noqa: DTZ001 - worksheet cells carry no time zone
+            date(2026, 12, 31),
+            60,
+            "per_seat",
+        ]
+    )
+    sheet.append(["Slack", "Pro", 4, "8.75", "USD", "2026-01-01", "2026-12-31", 30, "per_seat"])
+    book.save(path)
+
+
+def test_contracts_are_read_from_xlsx_with_numbers_and_dates(tmp_path: Path) -> None:
+    args = _files(tmp_path)
+    _workbook(tmp_path / "c.xlsx", 13.33)
+    args[args.index(str(tmp_path / "c.csv"))] = str(tmp_path / "c.xlsx")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    zoom = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["vendor"] == "Zoom")
+    assert (zoom["purchased"], zoom["unit_price"], zoom["cost"]) == ("10", "13.33", "133.30")
+
+    _workbook(tmp_path / "c.xlsx", "thirteen")
+    bad = CliRunner().invoke(app, args)
+    assert bad.exit_code == 2
+    assert "contracts row 2, column 'unit_price': 'thirteen' is not a number" in bad.output
+    (tmp_path / "c.xlsx").write_text("not a zip", encoding="utf-8")
+    broken = CliRunner().invoke(app, args)
+    assert broken.exit_code == 2
+    assert "cannot read as an .xlsx workbook" in broken.output
