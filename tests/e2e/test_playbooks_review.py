@@ -18,7 +18,8 @@ from worker.db.tables import ClassificationRow, CorrectionRow, StepRow
 from worker.outbound.digest import build_digest, post_digest
 from worker.web import auth, review
 
-GRANT = ("Need access to Salesforce", "Please give me access to Salesforce for 2 weeks.")
+GRANT = ("Access request: Salesforce", "Please grant me access to Salesforce for 2 weeks.")
+"""Worded so the classifier is sure enough of a high-risk intent to plan it unaided."""
 
 
 @pytest.fixture
@@ -37,8 +38,8 @@ def client(w: World) -> Iterator[TestClient]:
         yield c
 
 
-def _csrf(client: TestClient) -> str:
-    page = client.get("/review")
+def _csrf(client: TestClient, run_id: int) -> str:
+    page = client.get(f"/review/runs/{run_id}")
     assert page.status_code == 200
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
     assert found is not None
@@ -65,14 +66,21 @@ def test_approve_from_the_review_page_applies_with_the_same_checks(
     """Olivia's token maps to her directory account: she owns Salesforce, so it applies."""
     w.ticket("IT-3", "bob", *GRANT)
     w.drain()
-    page = client.get("/review")
-    assert "Waiting for approval (1)" in page.text
-    assert "Add bob (Bob Builder) to group app-salesforce" in page.text
     run_id = w.runs("IT-3")[0].id
+    queue = client.get("/review", params={"state": "waiting"})
+    assert '<span id="queue-total">1</span> run ·' in queue.text
+    assert f'href="/review/runs/{run_id}?' in queue.text
+    page = client.get(f"/review/runs/{run_id}")
+    assert "Add bob (Bob Builder) to group app-salesforce" in page.text
+    unticked = client.post(f"/review/{run_id}/approve", data={"csrf": _csrf(client, run_id)})
+    assert unticked.status_code == 422  # approving changes an account: the box must be ticked
     response = client.post(
-        f"/review/{run_id}/approve", data={"csrf": _csrf(client)}, follow_redirects=False
+        f"/review/{run_id}/approve",
+        data={"csrf": _csrf(client, run_id), "confirm": "yes"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/review/runs/{run_id}?message=")
     w.drain()
     assert "app-salesforce" in w.groups("bob")
     assert w.runs("IT-3")[0].state == "applied"
@@ -96,7 +104,7 @@ def test_reject_from_the_review_page_answers_the_requester(w: World, client: Tes
     run_id = w.runs("IT-3")[0].id
     client.post(
         f"/review/{run_id}/reject",
-        data={"csrf": _csrf(client), "reason": "use the sandbox instead"},
+        data={"csrf": _csrf(client, run_id), "reason": "use the sandbox instead"},
     )
     w.drain()
     assert w.runs("IT-3")[0].state == "rejected"
@@ -107,20 +115,28 @@ def test_mark_wrong_records_a_correction_and_the_rollback_undoes_the_run(
     w: World, client: TestClient
 ) -> None:
     """An applied grant marked wrong: a correction, then the rollback plan applied once."""
-    w.ticket("IT-7", "alice", "Need GitHub", "Please give me access to GitHub.")
+    w.ticket("IT-7", "alice", "Access request: GitHub", "Please grant me access to GitHub.")
     w.drain()
     run = w.runs("IT-7")[0]
     assert run.state == "waiting_approval"
-    client.post(f"/review/{run.id}/approve", data={"csrf": _csrf(client)})
+    client.post(f"/review/{run.id}/approve", data={"csrf": _csrf(client, run.id), "confirm": "yes"})
     w.drain()
     assert "app-github" in w.groups("alice")
-    page = client.get("/review")
-    assert "Resolved automatically (1)" in page.text
-    client.post(f"/review/{run.id}/wrong", data={"csrf": _csrf(client), "intent": "account_other"})
-    page = client.get("/review")
+    queue = client.get("/review", params={"state": "applied"})
+    assert '<span id="queue-total">1</span> run ·' in queue.text
+    free_text = client.post(
+        f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "a typo"}
+    )
+    assert free_text.status_code == 422  # only the intents /intent accepts
+    client.post(
+        f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "account_other"}
+    )
+    page = client.get(f"/review/runs/{run.id}")
     assert "Rollback plan" in page.text
     assert "Undo" in page.text
-    client.post(f"/review/{run.id}/rollback", data={"csrf": _csrf(client)})
+    client.post(
+        f"/review/{run.id}/rollback", data={"csrf": _csrf(client, run.id), "confirm": "yes"}
+    )
     w.drain()
     assert "app-github" not in w.groups("alice")
     assert w.runs("IT-7")[0].state == "rolled_back"
@@ -142,7 +158,7 @@ def test_confirm_is_audited(w: World, client: TestClient) -> None:
     w.ticket("IT-2", "alice", "Forgot my password", "I forgot my password, please reset it.")
     w.drain()
     run = w.runs("IT-2")[0]
-    client.post(f"/review/{run.id}/confirm", data={"csrf": _csrf(client)})
+    client.post(f"/review/{run.id}/confirm", data={"csrf": _csrf(client, run.id)})
     assert "review.confirmed" in _actions(w)
 
 
@@ -154,7 +170,7 @@ def test_digest_lists_automatic_resolutions_with_evidence_links(w: World) -> Non
     text = build_digest(w.rt, NOW - dt.timedelta(days=1))
     run_id = w.runs("IT-2")[0].id
     assert "**1 resolved automatically, 1 waiting for approval.**" in text
-    assert f"https://deskpilot.example.com/review#run-{run_id}" in text
+    assert f"https://deskpilot.example.com/review/runs/{run_id}" in text
     assert "`password-reset`" in text
     post_digest(w.rt, "jira-it", "IT-2", NOW - dt.timedelta(days=1))
     post_digest(w.rt, "jira-it", "IT-2", NOW - dt.timedelta(days=1))

@@ -59,7 +59,10 @@ def test_review_page_shows_only_that_a_link_was_issued(reset: tuple[World, str])
     """Every agent sees the review page: it says "(issued)", never the link."""
     w, token = reset
     with TestClient(create_app(w.rt)) as client:
-        page = client.get("/review", headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+        run_id = w.runs("IT-2")[0].id
+        page = client.get(
+            f"/review/runs/{run_id}", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+        )
 
     assert page.status_code == 200
     assert token not in page.text

@@ -149,11 +149,13 @@ def _register_subcommands() -> None:
     from worker.cli import audit as cli_audit
     from worker.cli import classify as cli_classify
     from worker.cli import inbox as cli_inbox
+    from worker.cli import licences as cli_licences
     from worker.cli import plan as cli_plan
     from worker.cli import sla as cli_sla
 
     app.add_typer(cli_classify.app, name="classify")
     app.add_typer(cli_sla.app, name="sla", help="SLA clocks: simulate what-if scenarios.")
+    app.add_typer(cli_licences.app, name="licences", help="Licences: seat position and chargeback.")
     app.add_typer(
         cli_audit.app, name="audit", help="The audit trail: export evidence, verify the chain."
     )

@@ -34,6 +34,7 @@ class SlaClockRow(Base):
         Index("ix_sla_breach", "breached", "breach_at"),
         Index("ix_sla_stage", "stage"),
         Index("ix_sla_stopped", "stopped_at"),
+        Index("ix_sla_running_ticket", "stage", "ticket_id", "breach_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -64,6 +64,7 @@ class TicketRow(Base):
         Index("ix_tickets_created", "desk_created_at"),
         Index("ix_tickets_seen", "first_seen_at"),
         Index("ix_tickets_requester", "requester"),
+        Index("ix_tickets_outcome", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -116,6 +117,7 @@ class ClassificationRow(Base):
     """What deskpilot understood a ticket to ask for, and any agent's correction."""
 
     __tablename__ = "classifications"
+    __table_args__ = (Index("ix_classifications_confidence", "confidence"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(
@@ -155,6 +157,9 @@ class RunRow(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "attempt", name="uq_runs_ticket_attempt"),
         Index("ix_runs_state", "state", "updated_at"),
+        Index("ix_runs_intent", "intent", "updated_at"),
+        Index("ix_runs_updated", "updated_at"),
+        Index("ix_runs_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -59,7 +59,7 @@ def _line(run: RunRow, ticket: TicketRow, base: str, changed: bool) -> str:
     extra = f" ({', '.join(flags)})" if flags else ""
     return (
         f"- {link} · `{run.playbook}` · {ticket.subject}{extra} — "
-        f"[evidence]({base}/review#run-{run.id})"
+        f"[evidence]({base}/review/runs/{run.id})"
     )
 
 

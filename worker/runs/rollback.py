@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from intake.model import Comment, Person
 from playbooks.authority import check_rollback
-from playbooks.commands import parse_command
+from playbooks.commands import CommandError, parse_command
 from playbooks.lifecycle import RunState, StepState
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
@@ -35,16 +35,29 @@ class ReviewError(ValueError):
     """An action the review page cannot take (unknown run, wrong state, no desk identity)."""
 
 
+PAGE_COMMANDS = ("approve", "reject", "intent", "retry")
+"""The comment commands the review page sends on an agent's behalf."""
+
+
 def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text: str) -> None:
-    """Approve or reject run ``run_id`` as ``agent`` (``text`` is ``/approve`` or ``/reject …``)."""
+    """
+    Run a desk command on run ``run_id``'s ticket as ``agent``: ``/approve``, ``/reject …``,
+    ``/intent <name>`` or ``/retry``, through the very handler a desk comment reaches (so the same
+    policy checks hold, and a refusal is noted on the ticket and audited the same way).
+    """
     if not identity:
         raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
-    command = parse_command(text)
-    if command is None or command.name not in ("approve", "reject"):
-        raise ReviewError(f"not an approval or rejection: {text!r}")
+    try:
+        command = parse_command(text)
+    except CommandError as exc:
+        raise ReviewError(str(exc)) from exc
+    if command is None or command.name not in PAGE_COMMANDS:
+        raise ReviewError(f"not a command the review page sends: {text!r}")
     with rt.db.session() as session:
         run = session.get(RunRow, run_id)
-        if run is None or run.state != RunState.WAITING_APPROVAL:
+        if run is None:
+            raise ReviewError(f"there is no run {run_id}")
+        if command.name in ("approve", "reject") and run.state != RunState.WAITING_APPROVAL:
             raise ReviewError(f"run {run_id} is not waiting for an approval")
         ticket_id = run.ticket_id
         desk = session.get(TicketRow, ticket_id)

@@ -1,104 +1,73 @@
 """
-The agents' review page: what deskpilot resolved on its own, what waits for an approval.
+The agents' review page: a queue of runs (``/review``) and each run in words
+(``/review/runs/{id}``), with the actions agents take on them.
 
-Each run shows its evidence (plan, decision, each step before → after and its read-back). Agents
-(role ``agent``) approve or reject a waiting run, confirm a resolution, or mark it wrong — which
-records a classifier correction and offers the run's compensations as a rollback plan. Forms
-carry a per-session CSRF token; every action is audited (``worker.runs.rollback``).
+The queue is paged, filtered and searched in the database (``worker.reports.review_queue``),
+sorted by SLA urgency. A run's page shows the ticket, the classification, the plan before → after,
+the policy decision, approvals, SLA clocks and audit trail (``worker.web.review_run``).
+
+Actions go through the same code as desk commands: approve, reject, correct the intent and retry
+are the ``/approve``, ``/reject``, ``/intent`` and ``/retry`` handlers with the agent's configured
+desk identity as the author (``worker.runs.rollback.decide_run``), so the same policy holds and
+a refusal is noted and audited the same way; confirm, mark wrong and roll back are
+``worker.runs.rollback``'s. Whatever changes an account asks for a ticked confirmation. Forms
+carry a per-session CSRF token; styles and the keyboard script are static files (the CSP allows
+no inline script).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, select_autoescape
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, select
 
-from playbooks.lifecycle import RunState
-from playbooks.planned import Plan, PlannedStep
-from playbooks.render import render_plan
-from worker.db.tables import RunRow, StepRow, TicketRow
+from playbooks.model import INTENTS
+from worker.db.records import AuditRow
+from worker.db.tables import RunRow
+from worker.reports.review_queue import BANDS, PAGE_SIZES, STATES, Filters, queue_page
 from worker.runs import rollback
-from worker.runs.secretlinks import public_after
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
+from worker.web.review_run import run_detail, worded
 
-AUTOMATED = (RunState.APPLIED, RunState.UNVERIFIED)
-PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
-    """<!doctype html><html><head><meta charset="utf-8"><title>deskpilot · review</title></head>
-<body><h1>Review</h1><p>Signed in as {{ who.name }} ({{ who.role }})</p>
-{% if message %}<p role="status">{{ message }}</p>{% endif %}
-{% for title, items in sections %}<h2>{{ title }} ({{ items|length }})</h2>
-{% for item in items %}<section id="run-{{ item.run.id }}">
-<h3>{{ item.ticket.key }} · {{ item.run.playbook }} · {{ item.run.state }}</h3>
-<p>{{ item.ticket.subject }} — <a href="{{ item.ticket.url or '#' }}">ticket</a></p>
-<details><summary>Plan and decision</summary><pre>{{ item.plan_md }}</pre></details>
-<table><tr><th>#</th><th>Step</th><th>Before</th><th>After</th><th>Verified</th></tr>
-{% for s in item.steps %}<tr><td>{{ s.idx }}</td><td>{{ s.phase }} {{ s.operation }} {{ s.target }}</td>
-<td>{{ s.before }}</td><td>{{ public_after(s.after) }}</td><td>{{ s.verified }}</td></tr>{% endfor %}</table>
-{% for action in item.actions %}<form method="post" action="/review/{{ item.run.id }}/{{ action }}">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-{% if action == 'reject' %}<input name="reason" placeholder="reason">{% endif %}
-{% if action == 'wrong' %}<input name="intent" placeholder="real intent" required>{% endif %}
-<button>{{ action }}</button></form>{% endfor %}
-{% if item.rollback %}<h4>Rollback plan</h4><ol>{% for s in item.rollback %}<li>{{ s.description }}</li>{% endfor %}</ol>
-<form method="post" action="/review/{{ item.run.id }}/rollback"><input type="hidden" name="csrf" value="{{ csrf }}">
-<button>apply the rollback</button></form>{% endif %}
-</section>{% endfor %}{% endfor %}</body></html>"""
-)
-PAGE.globals["public_after"] = public_after  # a one-time link shows as "(issued)", never itself
+HERE = Path(__file__).parent / "templates"
+TEMPLATES = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
+PICKER = (*INTENTS, "not_account")
+"""The intents an agent may choose: the ones ``/intent`` accepts."""
+SORTS = {"urgency": "SLA urgency", "newest": "newest first", "oldest": "oldest first"}
+CONFIRMED = ("approve", "rollback", "intent", "retry")
+"""Actions that change an account or re-run the ticket: the form must be ticked."""
 
 
-@dataclass(frozen=True)
-class RunView:
-    """One run as the page shows it."""
-
-    run: RunRow
-    ticket: TicketRow
-    plan_md: str
-    steps: tuple[StepRow, ...]
-    actions: tuple[str, ...]
-    rollback: tuple[PlannedStep, ...] = ()
+def when(value: dt.datetime | None) -> str:
+    """A UTC time as ``2026-12-07 11:40``; — when absent."""
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
-def review_items(rt: Runtime, limit: int = 100) -> dict[str, list[RunView]]:
-    """Runs resolved automatically and runs waiting for an approval, newest first."""
-    with rt.db.session() as session:
-        rows = session.execute(
-            select(RunRow, TicketRow)
-            .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-            .where(RunRow.state.in_((*AUTOMATED, RunState.WAITING_APPROVAL)))
-            .order_by(RunRow.updated_at.desc())
-            .limit(limit)
-        ).all()
-        steps = session.scalars(
-            select(StepRow).where(StepRow.run_id.in_([r.id for r, _ in rows])).order_by(StepRow.id)
-        ).all()
-    by_run: dict[int, list[StepRow]] = {}
-    for step in steps:
-        by_run.setdefault(step.run_id, []).append(step)
-    views: dict[str, list[RunView]] = {"automated": [], "waiting": []}
-    for run, ticket in rows:
-        waiting = run.state == RunState.WAITING_APPROVAL
-        plan = Plan.from_json(str(run.plan["json"]))
-        marked = bool((run.result or {}).get("marked_wrong_by"))
-        views["waiting" if waiting else "automated"].append(
-            RunView(
-                run,
-                ticket,
-                render_plan(plan),
-                tuple(by_run.get(run.id, ())),
-                ("approve", "reject") if waiting else ("confirm", "wrong"),
-                rollback.rollback_plan(rt, run.id) if marked else (),
-            )
-        )
-    return views
+STATE_WORDS = {
+    "waiting_approval": "waiting for approval",
+    "unverified": "applied, not verified",
+    "rollback_failed": "rollback failed",
+    "rolled_back": "rolled back",
+    "not_account": "not an account request",
+}
+
+
+def state_words(state: str | None) -> str:
+    """A run state or ticket outcome as words."""
+    return "—" if not state else STATE_WORDS.get(state, state.replace("_", " "))
+
+
+TEMPLATES.filters["when"] = when
+TEMPLATES.filters["state"] = state_words
 
 
 def csrf_token(request: Request) -> str:
@@ -115,19 +84,110 @@ def _check(request: Request, token: str) -> Principal:
     return who
 
 
+def _date(value: str, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(422, f"{name}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _filters(request: Request) -> Filters:
+    q = request.query_params
+
+    def number(name: str, default: int) -> int:
+        raw = q.get(name, "")
+        return int(raw) if raw.isdigit() else default
+
+    return Filters(
+        desk=q.get("desk", ""),
+        intent=q.get("intent", ""),
+        state=q.get("state", "") if q.get("state", "") in STATES else "",
+        band=q.get("band", "") if q.get("band", "") in BANDS else "",
+        since=_date(q.get("since", ""), "since"),
+        until=_date(q.get("until", ""), "until"),
+        q=q.get("q", "")[:200],
+        sort=q.get("sort", "urgency") if q.get("sort", "") in SORTS else "urgency",
+        page=number("page", 1),
+        size=number("size", PAGE_SIZES[0]),
+    )
+
+
+def _back(value: str) -> str:
+    """Only a queue address of this site is a place to go back to."""
+    return value if value.startswith("/review") and not value.startswith("//") else "/review"
+
+
 def install(app: FastAPI, rt: Runtime) -> None:
-    """Add ``/review`` and its actions to ``app`` (after ``auth.install``)."""
+    """Add ``/review``, ``/review/runs/{id}``, their actions and static files (after ``auth``)."""
     app.state.review_csrf_key = secrets.token_bytes(32)
+    statics = {
+        "review.css": "text/css; charset=utf-8",
+        "review.js": "text/javascript; charset=utf-8",
+    }
+    files = {name: (HERE / name).read_text() for name in statics}
+
+    @app.get("/static/review.{ext}", include_in_schema=False)
+    def static(ext: str) -> Response:
+        name = f"review.{ext}"
+        if name not in files:
+            raise HTTPException(404, "no such file")
+        return Response(
+            files[name], media_type=statics[name], headers={"Cache-Control": "public, max-age=3600"}
+        )
 
     @app.get("/review", response_class=HTMLResponse, summary="Review queue (agent role)")
-    def page(request: Request, message: str = "") -> HTMLResponse:
+    def queue(request: Request, message: str = "") -> HTMLResponse:
         who = require(request, "agent")
-        items = review_items(rt)
-        sections = [
-            ("Waiting for approval", items["waiting"]),
-            ("Resolved automatically", items["automated"]),
-        ]
-        html = PAGE.render(who=who, sections=sections, csrf=csrf_token(request), message=message)
+        f = _filters(request)
+        with rt.db.session() as session:
+            page = queue_page(session, f)
+        params = {k: v for k, v in request.query_params.items() if v and k != "message"}
+
+        def query(number: int) -> str:
+            return urlencode({**params, "page": str(number)})
+
+        back = str(request.url.path) + (f"?{urlencode(params)}" if params else "")
+        html = TEMPLATES.get_template("review_queue.html").render(
+            who=who,
+            f=f,
+            page=page,
+            query=query,
+            back=back,
+            now=rt.clock(),
+            desks=[d.name for d in rt.settings.desks],
+            intents=PICKER,
+            states=STATES,
+            bands=tuple(BANDS),
+            sorts=SORTS,
+            sizes=PAGE_SIZES,
+            message=message,
+        )
+        return HTMLResponse(html)
+
+    @app.get("/review/runs/{run_id}", response_class=HTMLResponse, summary="One run (agent role)")
+    def run_page(
+        request: Request, run_id: int, message: str = "", problem: str = "", back: str = ""
+    ) -> HTMLResponse:
+        who = require(request, "agent")
+        with rt.db.session() as session:
+            detail = run_detail(session, run_id)
+            if detail is None:
+                raise HTTPException(404, f"there is no run {run_id}")
+            session.expunge_all()
+        marked = bool((detail.run.result or {}).get("marked_wrong_by"))
+        plan = rollback.rollback_plan(rt, run_id) if detail.applied and marked else ()
+        html = TEMPLATES.get_template("review_run.html").render(
+            who=who,
+            d=detail,
+            csrf=csrf_token(request),
+            intents=PICKER,
+            rollback=plan,
+            back=_back(back),
+            message=message,
+            problem=bool(problem),
+        )
         return HTMLResponse(html)
 
     @app.post("/review/{run_id}/{action}", summary="Act on a run (agent role)")
@@ -138,26 +198,64 @@ def install(app: FastAPI, rt: Runtime) -> None:
         csrf: str = Form(""),
         reason: str = Form(""),
         intent: str = Form(""),
+        confirm: str = Form(""),
+        back: str = Form("/review"),
     ) -> RedirectResponse:
         who = _check(request, csrf)
+        if action in CONFIRMED and confirm != "yes":
+            raise HTTPException(422, f"{action}: tick the confirmation box first")
+        if action in ("wrong", "intent") and intent not in PICKER:
+            raise HTTPException(422, f"intent: choose one of {', '.join(PICKER)}")
+        since = _last_audit_id(rt)
         try:
-            message = _do(rt, who, run_id, action, reason=reason, intent=intent)
+            _do(rt, who, run_id, action, reason=reason, intent=intent)
         except rollback.ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
-        return RedirectResponse(f"/review?message={message}#run-{run_id}", status_code=303)
+        message, refused = _outcome(rt, run_id, since, action)
+        query = {"message": message, "back": _back(back)}
+        if refused:
+            query["problem"] = "1"
+        return RedirectResponse(f"/review/runs/{run_id}?{urlencode(query)}", status_code=303)
 
 
-def _do(rt: Runtime, who: Principal, run_id: int, action: str, **form: Any) -> str:
-    if action in ("approve", "reject"):
-        text = "/approve" if action == "approve" else f"/reject {form['reason']}".strip()
-        rollback.decide_run(rt, run_id, who.name, who.desk_identity, text)
+def _do(rt: Runtime, who: Principal, run_id: int, action: str, reason: str, intent: str) -> None:
+    if action == "approve":
+        rollback.decide_run(rt, run_id, who.name, who.desk_identity, "/approve")
+    elif action == "reject":
+        rollback.decide_run(rt, run_id, who.name, who.desk_identity, f"/reject {reason}".strip())
+    elif action == "intent":
+        rollback.decide_run(rt, run_id, who.name, who.desk_identity, f"/intent {intent}")
+    elif action == "retry":
+        rollback.decide_run(rt, run_id, who.name, who.desk_identity, "/retry")
     elif action == "confirm":
         rollback.confirm_run(rt, run_id, who.name)
     elif action == "wrong":
-        rollback.mark_wrong(rt, run_id, who.name, form["intent"])
+        rollback.mark_wrong(rt, run_id, who.name, intent)
     elif action == "rollback":
-        errors = rollback.roll_back(rt, run_id, who.name, who.desk_identity)
-        return "rollback incomplete" if errors else "rolled back"
+        rollback.roll_back(rt, run_id, who.name, who.desk_identity)
     else:
         raise HTTPException(404, f"unknown action {action!r}")
-    return f"{action} recorded"
+
+
+def _last_audit_id(rt: Runtime) -> int:
+    with rt.db.session() as session:
+        return int(session.scalar(select(func.max(AuditRow.id))) or 0)
+
+
+def _outcome(rt: Runtime, run_id: int, since: int, action: str) -> tuple[str, bool]:
+    """What the action did, from the audit entries it wrote; True if it was refused."""
+    with rt.db.session() as session:
+        run = session.get(RunRow, run_id)
+        ticket_id = run.ticket_id if run is not None else None
+        entries = session.scalars(
+            select(AuditRow)
+            .where(AuditRow.id > since, AuditRow.ticket_id == ticket_id)
+            .order_by(AuditRow.id)
+        ).all()
+    if not entries:
+        return f"{action}: nothing changed", False
+    refused = [e for e in entries if e.action.endswith(".refused")]
+    if refused:
+        reason = refused[-1].data.get("reason")
+        return f"Refused: {worded(reason)}", True
+    return "; ".join(e.action.replace("_", " ") for e in entries) + " recorded", False

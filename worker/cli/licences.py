@@ -1,0 +1,164 @@
+"""``deskpilot licences report``: the licence position and chargeback as CSV (docs/licences.md)."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from playbooks.licences.contracts import Contract, ContractError, parse_csv, parse_rows
+from playbooks.licences.report import (
+    ReportError,
+    chargeback_per_licence,
+    chargeback_top_down,
+    position,
+)
+from playbooks.licences.usage import Policy, UsageError, assess_all
+from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
+from playbooks.spreadsheet import write_csv
+
+app = typer.Typer(help="Licences: the seat position and chargeback.", no_args_is_help=True)
+
+POSITION_HEADER = (
+    "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
+    "unused", "underused", "leaver", "exempt", "utilisation_pct", "cost", "waste", "notice_date",
+)  # fmt: skip
+CHARGEBACK_HEADER = ("vendor", "sku", "currency", "cost_centre", "seats", "amount")
+
+
+@app.callback()
+def licences() -> None:
+    """Licences: the seat position and chargeback (docs/licences.md)."""
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"{path}: cannot read: {exc.strerror}", err=True)
+        raise typer.Exit(2) from exc
+    except UnicodeDecodeError as exc:
+        typer.echo(f"{path}: not UTF-8 text (byte {exc.start})", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _cell(value: object) -> object:
+    """A worksheet cell as the parser expects it: 10.0 is 10, 8.75 is '8.75' (never a float)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else repr(value)
+    return value
+
+
+def _contracts(path: Path) -> list[Contract]:
+    """The ledger from CSV, or from the first worksheet of an .xlsx workbook."""
+    if path.suffix.lower() != ".xlsx":
+        return parse_csv(_read(path))
+    try:
+        with path.open("rb") as handle:
+            book = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                rows = book.worksheets[0].iter_rows(values_only=True)
+                header = [str(h or "") for h in next(rows, ())]
+                return parse_rows(header, ([_cell(v) for v in r] for r in rows))
+            finally:
+                book.close()
+    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+        typer.echo(f"{path}: cannot read as an .xlsx workbook: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        if not sep or not name.strip() or not number.strip():
+            typer.echo(f"{option} {value!r}: expected NAME=NUMBER", err=True)
+            raise typer.Exit(2)
+        out[name.strip()] = number.strip()
+    return out
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8", newline="")
+
+
+@app.command()
+def report(
+    contracts: Annotated[Path, typer.Option(help="contracts CSV or .xlsx (the seat ledger)")],
+    usage: Annotated[Path, typer.Option(help="usage CSV: one row per activity signal")],
+    allow: Annotated[Path | None, typer.Option(help="allow-list CSV")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="report time, ISO 8601 (default: now, UTC)")
+    ] = None,
+    threshold: Annotated[
+        list[str], typer.Option(help="VENDOR=DAYS inactivity threshold (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    default_days: Annotated[int, typer.Option(help="threshold for other vendors")] = 90,
+    out: Annotated[Path | None, typer.Option(help="position CSV (default: stdout)")] = None,
+    chargeback: Annotated[Path | None, typer.Option(help="write chargeback CSV here")] = None,
+    share: Annotated[
+        list[str], typer.Option(help="COSTCENTRE=PCT for a top-down chargeback (repeatable)")
+    ] = [],  # noqa: B006 - as above
+) -> None:
+    """Write the position per vendor and SKU (and, with --chargeback, the split) as CSV."""
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    except ValueError as exc:
+        typer.echo(f"--at {at!r}: not an ISO 8601 time", err=True)
+        raise typer.Exit(2) from exc
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    try:
+        days = {k: int(v) for k, v in _pairs(threshold, "--threshold").items()}
+        shares = {k: Decimal(v) for k, v in _pairs(share, "--share").items()}
+    except (ValueError, InvalidOperation) as exc:
+        typer.echo(f"--threshold/--share: not a number: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        ledger = _contracts(contracts)
+        identities, assignments = parse_usage(_read(usage))
+        exemptions = parse_allow(_read(allow)) if allow else []
+        policy = Policy(default_days=default_days, days_by_vendor=days)
+        assessed = assess_all(assignments, identities, policy, exemptions, now)
+        lines = position(ledger, assessed, now.date())
+        split = (
+            chargeback_top_down(lines, shares)
+            if shares
+            else chargeback_per_licence(lines, assessed, identities)
+        )
+    except (ContractError, UsageFileError, UsageError, ReportError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    rows = [
+        (
+            x.vendor,
+            x.sku,
+            x.currency,
+            x.unit_price,
+            x.purchased,
+            x.assigned,
+            x.active,
+            x.unassigned,
+            x.unused,
+            x.underused,
+            x.leaver,
+            x.exempt,
+            x.utilisation,
+            x.cost,
+            x.waste,
+            x.notice_date.isoformat(),
+        )
+        for x in lines
+    ]
+    _write(write_csv(POSITION_HEADER, rows), out)
+    if chargeback is not None:
+        cells = [(a.vendor, a.sku, a.currency, a.cost_centre, a.seats, a.amount) for a in split]
+        _write(write_csv(CHARGEBACK_HEADER, cells), chargeback)
