@@ -80,6 +80,7 @@ def breached_open_in_db(rt: Runtime) -> int:
 def test_a_lead_reads_the_dashboard(browser: object, served: tuple[Runtime, str]) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
 
     assert isinstance(browser, WebDriver)
     rt, base = served
@@ -89,7 +90,7 @@ def test_a_lead_reads_the_dashboard(browser: object, served: tuple[Runtime, str]
     browser.get(f"{base}/login")
     browser.find_element(By.NAME, "token").send_keys(os.environ[TOKEN_ENV])
     browser.find_element(By.CSS_SELECTOR, "form button").click()
-    assert browser.current_url.endswith("/dashboard")
+    WebDriverWait(browser, 15).until(lambda d: d.current_url.endswith("/dashboard"))
     assert browser.find_element(By.ID, "active-breached").text == str(breached_open_in_db(rt))
     assert browser.find_element(By.ID, "at-risk-count").text == str(len(EXPECTED_AT_RISK_KEYS))
     assert browser.find_element(By.ID, "automation-rate").text == EXPECTED_AUTOMATION
@@ -112,3 +113,16 @@ def test_a_lead_reads_the_dashboard(browser: object, served: tuple[Runtime, str]
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+    for width in (390, 1280, 1440):
+        browser.set_window_size(width, 1000)
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(width, min(int(height) + 120, 6000))
+        page_width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert int(page_width) <= width + 1, f"the dashboard scrolls sideways at {width} px"
+        if width >= 1280:  # every table fits its box on a laptop or desktop screen
+            clipped = browser.execute_script(
+                "return [...document.querySelectorAll('section')]"
+                ".filter(s => s.scrollWidth > s.clientWidth + 1).map(s => s.textContent.slice(0, 40))"
+            )
+            assert clipped == [], f"tables clipped at {width} px: {clipped}"
+        assert browser.save_screenshot(str(ARTIFACTS / f"dashboard-{width}.png"))
