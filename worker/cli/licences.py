@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from playbooks.licences.contracts import Contract, ContractError, parse_csv, parse_rows
@@ -21,7 +22,7 @@ from playbooks.licences.report import (
 )
 from playbooks.licences.usage import Policy, UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
-from playbooks.spreadsheet import write_csv
+from playbooks.spreadsheet import safe_cell, write_csv
 
 app = typer.Typer(help="Licences: the seat position and chargeback.", no_args_is_help=True)
 
@@ -84,6 +85,20 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
     return out
 
 
+def _save(header: Sequence[str], rows: Sequence[Sequence[object]], out: Path | None) -> None:
+    """CSV to ``out`` (stdout when None), or a workbook when ``out`` ends in .xlsx."""
+    if out is None or out.suffix.lower() != ".xlsx":
+        _write(write_csv(header, rows), out)
+        return
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook always has one worksheet
+    sheet.append(list(header))
+    for row in rows:  # openpyxl runs text starting with "=" as a formula: safe_cell stops that
+        sheet.append([safe_cell(v) for v in row])
+    book.save(out)
+
+
 def _write(text: str, out: Path | None) -> None:
     if out is None:
         typer.echo(text, nl=False)
@@ -103,8 +118,12 @@ def report(
         list[str], typer.Option(help="VENDOR=DAYS inactivity threshold (repeatable)")
     ] = [],  # noqa: B006 - typer reads the default, it is never mutated
     default_days: Annotated[int, typer.Option(help="threshold for other vendors")] = 90,
-    out: Annotated[Path | None, typer.Option(help="position CSV (default: stdout)")] = None,
-    chargeback: Annotated[Path | None, typer.Option(help="write chargeback CSV here")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="position CSV or .xlsx (default: CSV on stdout)")
+    ] = None,
+    chargeback: Annotated[
+        Path | None, typer.Option(help="write chargeback CSV or .xlsx here")
+    ] = None,
     share: Annotated[
         list[str], typer.Option(help="COSTCENTRE=PCT for a top-down chargeback (repeatable)")
     ] = [],  # noqa: B006 - as above
@@ -158,7 +177,7 @@ def report(
         )
         for x in lines
     ]
-    _write(write_csv(POSITION_HEADER, rows), out)
+    _save(POSITION_HEADER, rows, out)
     if chargeback is not None:
         cells = [(a.vendor, a.sku, a.currency, a.cost_centre, a.seats, a.amount) for a in split]
-        _write(write_csv(CHARGEBACK_HEADER, cells), chargeback)
+        _save(CHARGEBACK_HEADER, cells, chargeback)

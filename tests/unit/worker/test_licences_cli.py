@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from worker.cli.licences import app
@@ -117,3 +117,24 @@ def test_contracts_are_read_from_xlsx_with_numbers_and_dates(tmp_path: Path) -> 
     broken = CliRunner().invoke(app, args)
     assert broken.exit_code == 2
     assert "cannot read as an .xlsx workbook" in broken.output
+
+
+def test_xlsx_output_reads_back_with_decimal_totals_and_no_formula(tmp_path: Path) -> None:
+    args = [
+        *_files(tmp_path),
+        "--out",
+        str(tmp_path / "p.xlsx"),
+        "--chargeback",
+        str(tmp_path / "cb.xlsx"),
+    ]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    position = load_workbook(tmp_path / "p.xlsx").active
+    assert position is not None
+    header, *rows = [list(r) for r in position.iter_rows(values_only=True)]
+    cost = header.index("cost")
+    assert sum(Decimal(str(r[cost])) for r in rows) == Decimal("168.30")  # 10 x 13.33 + 4 x 8.75
+    split = load_workbook(tmp_path / "cb.xlsx").active
+    assert split is not None
+    values = [list(r) for r in split.iter_rows(values_only=True)][1:]
+    assert sum(Decimal(str(r[5])) for r in values) == Decimal("168.30")
+    assert '\'=HYPERLINK("x")' in [r[3] for r in values]
