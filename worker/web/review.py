@@ -258,4 +258,7 @@ def _outcome(rt: Runtime, run_id: int, since: int, action: str) -> tuple[str, bo
     if refused:
         reason = refused[-1].data.get("reason")
         return f"Refused: {worded(reason)}", True
-    return "; ".join(e.action.replace("_", " ") for e in entries) + " recorded", False
+    said = [e.action for e in entries if not e.action.startswith("writeback.")] or [
+        entries[-1].action
+    ]
+    return "; ".join(a.replace("_", " ") for a in said) + " recorded", False
