@@ -195,3 +195,16 @@ def _check_overlaps(contracts: Sequence[Contract]) -> None:
 def in_force(contracts: Iterable[Contract], on: date) -> dict[tuple[str, str], Contract]:
     """The contract in force on ``on`` per (vendor, SKU)."""
     return {(c.vendor, c.sku): c for c in contracts if c.in_force(on)}
+
+
+def renewals_due(contracts: Iterable[Contract], today: date, lead_days: int = 30) -> list[Contract]:
+    """
+    Contracts whose renewal alert is due on ``today``, soonest notice date first.
+
+    The alert window opens ``lead_days`` before the notice date and closes after it: once notice
+    can no longer be given, the contract renews and alerting about it is noise.
+    """
+    due = [
+        c for c in contracts if c.notice_date - timedelta(days=lead_days) <= today <= c.notice_date
+    ]
+    return sorted(due, key=lambda c: (c.notice_date, c.vendor, c.sku))

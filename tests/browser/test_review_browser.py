@@ -100,6 +100,14 @@ def test_an_agent_approves_from_the_page_once(browser: object, served: tuple[Wor
     labels = browser.find_elements(By.CSS_SELECTOR, "form.filters label")
     assert all(label.text for label in labels)  # every control is named
     _shoot(browser, "review-queue")
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).send_keys("j").perform()  # the keyboard: j selects the first run
+    first = browser.find_element(By.CSS_SELECTOR, "#queue tbody tr.current")
+    assert first.get_attribute("data-key") == rows[0].get_attribute("data-key")
+    ActionChains(browser).send_keys("j").send_keys("k").perform()
+    again = browser.find_element(By.CSS_SELECTOR, "#queue tbody tr.current")
+    assert again.get_attribute("data-key") == rows[0].get_attribute("data-key")
 
     browser.set_window_size(1280, 1000)
     browser.find_element(By.ID, "q").send_keys("IT-3")
@@ -115,9 +123,11 @@ def test_an_agent_approves_from_the_page_once(browser: object, served: tuple[Wor
     _shoot(browser, "review-run")
 
     browser.set_window_size(1280, 1000)
-    approve = browser.find_element(By.ID, "approve")
-    approve.click()  # the confirmation box is not ticked: the browser refuses to send
-    assert browser.find_element(By.ID, "approve-form").is_displayed()
+    # Unticked, the browser will not send the form (and the server would refuse it: 422).
+    assert (
+        browser.execute_script("return document.getElementById('approve-form').checkValidity()")
+        is False
+    )
     assert w.runs("IT-3")[0].state == "waiting_approval"
     browser.find_element(By.CSS_SELECTOR, "#approve-form input[name=confirm]").click()
     _navigate(browser, browser.find_element(By.ID, "approve"))

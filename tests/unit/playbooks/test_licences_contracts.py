@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from playbooks.licences.contracts import ContractError, in_force, parse_csv
+from playbooks.licences.contracts import ContractError, in_force, parse_csv, renewals_due
 
 HEADER = "vendor,sku,quantity,unit_price,currency,term_start,term_end,notice_days,billing_model"
 GOOD = "Slack,Pro,100,8.75,usd,2026-01-01,2026-12-31,30,per_seat"
@@ -79,3 +79,30 @@ def test_overlapping_contracts_for_one_sku_are_refused_and_adjacent_ones_kept() 
     assert in_force(contracts, date(2028, 1, 1)) == {}
     with pytest.raises(ContractError, match=r"row 3, column 'term_start'.*overlaps.*row 2"):
         parse_csv("\n".join([HEADER, GOOD, overlap]))
+
+
+RENEWALS = [
+    # today, lead days, due?  (notice date is 2026-12-01: term end 2026-12-31, 30 days notice)
+    (date(2026, 10, 31), 30, False),
+    (date(2026, 11, 1), 30, True),
+    (date(2026, 12, 1), 30, True),
+    (date(2026, 12, 2), 30, False),
+    (date(2026, 9, 2), 90, True),
+    (date(2026, 9, 1), 90, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("today", "lead", "due"), RENEWALS, ids=[f"{t}-lead{lead}" for t, lead, _ in RENEWALS]
+)
+def test_a_renewal_alert_is_due_from_notice_date_minus_lead_until_the_notice_date(
+    today: date, lead: int, due: bool
+) -> None:
+    contracts = parse_csv(HEADER + "\n" + GOOD + "\n")
+    assert bool(renewals_due(contracts, today, lead)) is due
+
+
+def test_renewals_due_come_soonest_notice_first() -> None:
+    zoom = "Zoom,Biz,10,13.33,USD,2026-01-01,2026-12-20,60,per_seat"  # notice date 2026-10-21
+    contracts = parse_csv("\n".join([HEADER, GOOD, zoom]))
+    assert [c.vendor for c in renewals_due(contracts, date(2026, 10, 15), 90)] == ["Zoom", "Slack"]
