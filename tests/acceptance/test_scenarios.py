@@ -18,9 +18,6 @@ from tests.acceptance.runner import load_file, play
 pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s)
 DOC = load_file()
 PENDING: dict[str, str] = {
-    "P01-unlock-owner": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_unlock)"
-    ),
     "P04-password-reset-owner": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (password_reset)"
     ),
@@ -42,9 +39,6 @@ PENDING: dict[str, str] = {
     "P10-privileged-group-escalated": (
         "classifier (issue 17): the text model picks the wrong intent (license_request instead of access_grant)"
     ),
-    "P11-privileged-account-unlock": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_unlock)"
-    ),
     "P12-timebound-duration-in-text": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
@@ -63,17 +57,11 @@ PENDING: dict[str, str] = {
     "P17-offboarding-leaver-by-name": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a leaver); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10, so the offboarding runs two weeks early (entity dates: classifier 17 / accounts 14.3)"
     ),
-    "P18-onboarding-exact-template": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
-    ),
     "P19-onboarding-wildcard-title": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
     ),
     "P21-licence-request-for-report": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (license_request)"
-    ),
-    "P22-licence-reclaim": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (license_reclaim)"
     ),
     "P23-two-applications-one-ticket": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
