@@ -11,13 +11,25 @@ import re
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from playbooks.authority import CommandPolicy
 from playbooks.duration import parse_duration
-from playbooks.model import ApprovalRule, Playbook, RequesterRule
+from playbooks.model import Playbook
+from playbooks.sections import (
+    DEFAULT_PUBLIC_REPLIES,
+    PERSON_FIELDS,
+    HandoverSettings,
+    NamingSettings,
+    PeopleSettings,
+    PlaybookOverride,
+    RateLimit,
+    ReplyEvent,
+    ReplySettings,
+    RoleTemplate,
+    Section,
+)
 
 PRIVILEGED_GROUPS = (
     "Domain Admins",
@@ -67,61 +79,11 @@ def app_names(app: Application) -> set[str]:
     return {" ".join(n.split()).casefold() for n in names if n}
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-ReplyEvent = Literal[
-    "done",
-    "nothing",
-    "asked",
-    "rejected",
-    "declined",
-    "pending_approval",
-    "refused",
-    "escalated",
-    "failed",
-    "expired",
-]
-"""What can happen on a ticket that the requester might be told about publicly."""
-DEFAULT_PUBLIC_REPLIES: tuple[ReplyEvent, ...] = (
-    "done",
-    "nothing",
-    "asked",
-    "rejected",
-    "declined",
-)
-"""A public reply only when the requester must act or learn an outcome: fulfilled (``done``,
-``nothing`` to change), refused by policy (``rejected``) or by an approver's ``/reject``
-(``declined``), or information is needed (``asked``)."""
-
-
-class ReplySettings(_Section):
-    """
-    Which events write a public reply on the ticket, and in which words (section
-    ``playbooks.replies``). Every other event is told to the agents in an internal note only.
-    """
-
-    public: tuple[ReplyEvent, ...] = DEFAULT_PUBLIC_REPLIES
-    templates: dict[ReplyEvent, str] = Field(default_factory=dict)
-    """A public reply's wording for an event (Jinja, the context of the playbooks' ``notes``);
-    it replaces the playbook's own and the built-in wording for every playbook."""
-
-    def is_public(self, event: ReplyEvent) -> bool:
-        """
-        True when ``event`` writes a public reply.
-
-        Args:
-            event: what happened.
-        """
-        return event in self.public
-
-
 ITEM_APPROVAL = re.compile(r"^(manager|owner_only|manager_or_owner|group:\S.*)$")
 """An item's approval rule: the target's manager, its owners, either, or a group's members."""
 
 
-class Application(_Section):
+class Application(Section):
     """
     An item of the catalogue: an application, a group or a licence people ask for by name.
 
@@ -164,130 +126,7 @@ class Application(_Section):
         return group.strip() if kind == "group" else None
 
 
-class RoleTemplate(_Section):
-    """
-    What a new starter in ``department`` (optionally with ``title``) gets.
-
-    Both are shell-style patterns matched without regard to case: ``*`` is anything
-    (``Research``, ``Sales*``, ``*``); no title matches any title.
-    """
-
-    department: str
-    title: str | None = None
-    groups: tuple[str, ...] = ()
-    licenses: tuple[str, ...] = ()
-
-
-class RateLimit(_Section):
-    """At most ``count`` events per ``window``."""
-
-    count: int = Field(default=3, ge=1, strict=True)
-    window: str = "1h"
-
-    @field_validator("window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @property
-    def window_s(self) -> int:
-        """The window in seconds."""
-        return parse_duration(self.window)
-
-
-class HandoverSettings(_Section):
-    """How the ``handover`` step hands a leaver's mailbox and files to someone."""
-
-    method: Literal["group", "manual"] = "manual"
-    """``group``: add the receiver to a delegation group; ``manual``: a task for an agent."""
-    group: str = "handover-{{ target.login }}"
-    """The delegation group's name (a template with ``target``), for ``method: group``."""
-    directory: str | None = None
-
-
-class NamingSettings(_Section):
-    """
-    How a new account's login and e-mail address are derived from the person's name.
-
-    Templates use ``{first}``, ``{last}`` (the given and family name, lowercase, ASCII-folded,
-    without spaces, hyphens or apostrophes) and ``{middle}``, with indexing for initials:
-    ``{first}{last[0]}`` → ``amaran``, ``{first[0]}.{last}@example.com`` → ``a.nwosu@example.com``.
-    When a login or an address is taken, ``collision`` numbers it (``{login}{n}``, ``n`` from 2).
-    """
-
-    login: str = "{first[0]}{last}"
-    email: str | None = None
-    """None: the e-mail address comes from the ticket or is left to the directory."""
-    contractor_email: str | None = None
-    """The address of a contractor (``employee_type`` contractor), when it differs."""
-    collision: str = "{login}{n}"
-    email_collision: str = "{local}{n}"
-    """How a taken address's local part is numbered."""
-    max_tries: int = Field(default=50, ge=1)
-
-    @model_validator(mode="after")
-    def _templates(self) -> NamingSettings:
-        from playbooks.naming import check_template
-
-        check_template(self.login, ("first", "last", "middle"), where="naming.login")
-        for name in ("email", "contractor_email"):
-            value = getattr(self, name)
-            if value is not None:
-                check_template(value, ("first", "last", "middle"), where=f"naming.{name}")
-        check_template(self.collision, ("login", "n"), where="naming.collision")
-        check_template(self.email_collision, ("local", "n"), where="naming.email_collision")
-        return self
-
-
-class PlaybookOverride(_Section):
-    """A deployment's own rule for a library playbook, without copying its YAML."""
-
-    approval: ApprovalRule | None = None
-    who_may_ask: RequesterRule | None = None
-
-
-PERSON_FIELDS = (
-    "Requested for",
-    "Raise this request on behalf of",
-    "On behalf of",
-    "Request participants",
-    "Who is this for?",
-    "Who is locked out?",
-    "User",
-    "Target user",
-    "Employee",
-    "Leaver",
-    "Account",
-)
-"""Form fields (by label) that name the person a request is for, in the order they are read."""
-
-
-class PeopleSettings(_Section):
-    """How the person a ticket is about is found in the directory."""
-
-    target_fields: tuple[str, ...] = PERSON_FIELDS
-    manager_fields: tuple[str, ...] = ("Line manager", "Manager", "Reports to")
-    name_threshold: float = Field(default=88.0, ge=50.0, le=100.0)
-    """The rapidfuzz score (0 to 100) a written name must reach against a display name."""
-    name_margin: float = Field(default=4.0, ge=0.0)
-    """A second candidate within this many points of the best makes the name ambiguous."""
-    contract_end_attribute: str = "contract_end"
-    """The directory attribute holding a contractor's last day (ISO date)."""
-    contract_end_attributes: dict[str, str] = Field(default_factory=dict)
-    """Per directory name, when a directory keeps it elsewhere (``extensionAttribute7``)."""
-
-    def contract_end_of(self, directory: str) -> str:
-        """
-        The attribute that holds the contract end in ``directory``.
-
-        Args:
-            directory: the directory's configured name.
-        """
-        return self.contract_end_attributes.get(directory, self.contract_end_attribute)
-
-
-class PolicySettings(_Section):
+class PolicySettings(Section):
     """Guardrails and catalogues the planner and the policy read (config section ``playbooks``)."""
 
     privileged_groups: tuple[str, ...] = PRIVILEGED_GROUPS
@@ -426,3 +265,24 @@ class PolicySettings(_Section):
         """Every group named by the role templates and the application catalogue."""
         groups = {g for r in self.role_templates for g in r.groups}
         return frozenset(groups | {a.group for a in self.applications if a.group})
+
+
+__all__ = [
+    "DEFAULT_PUBLIC_REPLIES",
+    "ITEM_APPROVAL",
+    "PERSON_FIELDS",
+    "PRIVILEGED_ACCOUNTS",
+    "PRIVILEGED_GROUPS",
+    "Application",
+    "HandoverSettings",
+    "NamingSettings",
+    "PeopleSettings",
+    "PlaybookOverride",
+    "PolicySettings",
+    "RateLimit",
+    "ReplyEvent",
+    "ReplySettings",
+    "RoleTemplate",
+    "app_names",
+    "field_key",
+]

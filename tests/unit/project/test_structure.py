@@ -15,7 +15,6 @@ OVER_THE_LIMIT = {
     "connectors/desks/salesforce.py": 423,
     "connectors/desks/servicenow.py": 448,
     "connectors/desks/zendesk.py": 465,
-    "playbooks/config.py": 428,
 }
 """Modules still to split (they grew while the shell was rearranged): each may only shrink, and
 leaves this table once it is under the limit."""
