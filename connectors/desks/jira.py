@@ -25,10 +25,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -42,43 +42,19 @@ from connectors.desks import (
     PostedComment,
     RawDelivery,
 )
-from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.download import read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
+from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
 from connectors.desks.jira_poll import POLL_FIELDS, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, PermanentError, RejectedError
 from connectors.http import DEFAULT_TIMEOUT_S
-from connectors.ratelimit import Budget, RateLimiter
+from connectors.ratelimit import RateLimiter
 from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plain
 
 T = TypeVar("T")
-JIRA_PRIORITIES = {"low": "Low", "normal": "Medium", "high": "High", "urgent": "Highest"}
-"""deskpilot priority → the name of Jira's default priority scheme."""
-
-
-@dataclass(frozen=True)
-class JiraOptions:
-    """What the Jira admin maps and tunes (``desks[].options`` in the configuration)."""
-
-    status_map: Mapping[str, str] = field(default_factory=dict)
-    """deskpilot category → Jira status name or transition name, e.g. ``resolved: Resolved``."""
-    transition_fields: Mapping[str, JsonObject] = field(default_factory=dict)
-    """deskpilot category → ``fields`` sent with that transition, e.g. a resolution."""
-    deployment: Literal["cloud", "datacenter"] = "cloud"
-    """Jira Cloud (REST v3, e-mail + API token) or Data Center (REST v2, personal access token)."""
-    comment_api: Literal["servicedesk", "platform"] = "servicedesk"
-    jql: str | None = None
-    """Scope of polling, e.g. ``project = IT``; ANDed before the ``updated`` clause."""
-    extra_fields: tuple[str, ...] = ()
-    """Custom fields to poll as well, e.g. ``customfield_10010`` (JSM request type)."""
-    timezone: str = "UTC"
-    """The API user's profile time zone: JQL dates are read in it."""
-    overlap_s: float = 120.0
-    page_size: int = 50
-    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
-    budget: Budget = field(default_factory=lambda: Budget(requests=600, per_s=60.0, burst=20))
 
 
 class JiraDesk:
