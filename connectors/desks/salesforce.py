@@ -33,10 +33,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import requests
 
@@ -48,13 +48,14 @@ from connectors.desks import (
     PostedComment,
     RawDelivery,
 )
-from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.download import read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.salesforce_login import (
     ClientCredentialsLogin,
     JwtBearerLogin,
     PasswordLogin,
 )
+from connectors.desks.salesforce_options import SalesforceOptions, SessionSource, StaticToken
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
     AuthError,
@@ -64,7 +65,7 @@ from connectors.errors import (
     RejectedError,
 )
 from connectors.http import BoundedSession
-from connectors.ratelimit import Budget, RateLimiter
+from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_plain
 
 T = TypeVar("T")
@@ -85,40 +86,6 @@ POLL_FIELDS = (
     "CreatedDate", "LastModifiedDate", "SystemModstamp",
 )  # fmt: skip
 COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"
-
-
-class SessionSource(Protocol):
-    """Where the Salesforce session id (OAuth access token) comes from."""
-
-    def token(self, *, refresh: bool = False) -> str:
-        """The current session id; ``refresh=True`` discards it and logs in again."""
-        ...
-
-
-@dataclass
-class StaticToken:
-    """A session id or access token obtained elsewhere; cannot be refreshed."""
-
-    value: str
-
-    def token(self, *, refresh: bool = False) -> str:
-        return self.value
-
-
-@dataclass(frozen=True)
-class SalesforceOptions:
-    """What the Salesforce admin maps and tunes (``desks[].options`` in the configuration)."""
-
-    status_map: Mapping[str, str] = field(default_factory=dict)
-    """deskpilot category → Case ``Status`` picklist value."""
-    api_version: str = "61.0"
-    extra_fields: tuple[str, ...] = ()
-    where: str | None = None
-    """Extra SOQL condition ANDed into polling, e.g. ``RecordType.DeveloperName = 'IT'``."""
-    overlap_s: float = 120.0
-    request_limit_retry_s: float = 900.0
-    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
-    budget: Budget = field(default_factory=lambda: Budget(requests=60, per_s=60.0, burst=10))
 
 
 class SalesforceDesk:
