@@ -34,13 +34,11 @@ no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
@@ -54,20 +52,24 @@ from connectors.desks import (
     PostedComment,
     RawDelivery,
 )
-from connectors.desks.download import MAX_ATTACHMENT_BYTES, read_capped
+from connectors.desks.download import read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
+from connectors.desks.servicenow_wire import (
+    SYS_ID,
+    Keyset,
+    ServiceNowOptions,
+    rate_limit_reset,
+)
 from connectors.desks.transport import DeskTransport, RetryPolicy
-from connectors.errors import NotFoundError, NotSupportedError, RateLimitedError, RejectedError
+from connectors.errors import NotFoundError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
-from connectors.ratelimit import Budget, RateLimiter
+from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_plain
 
-_SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 _USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
-_UPDATED_ON = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 SERVICENOW_IMPACT_URGENCY = {
     "urgent": ("1", "1"),
     "high": ("1", "2"),
@@ -80,22 +82,6 @@ USERS = "/api/now/table/sys_user"
 USER_FIELDS = "sys_id,user_name,email,name,active"
 TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
-
-
-@dataclass(frozen=True)
-class ServiceNowOptions:
-    """What the ServiceNow admin maps and tunes (``desks[].options`` in the configuration)."""
-
-    table: str = "incident"
-    status_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """deskpilot category → fields to set, e.g. ``{state: "6", close_code: …, close_notes: …}``."""
-    query: str | None = None
-    """Extra encoded query ANDed into polling, e.g. ``assignment_group=<sys_id>``."""
-    poll_comments: bool = True
-    overlap_s: float = 120.0
-    page_size: int = 100
-    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
-    budget: Budget = field(default_factory=lambda: Budget(requests=300, per_s=60.0, burst=20))
 
 
 class ServiceNowDesk:
@@ -135,7 +121,7 @@ class ServiceNowDesk:
             budget=self.options.budget,
             sleep=sleep,
             policy=policy,
-            classify=lambda response: _rate_limit_reset(response, f"servicenow:{name}"),
+            classify=lambda response: rate_limit_reset(response, f"servicenow:{name}"),
         )
         self._table = f"/api/now/table/{self.options.table}"
         self._sys_ids: dict[str, str] = {}
@@ -143,7 +129,7 @@ class ServiceNowDesk:
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "servicenow.download_attachment", f"attachment {attachment_id} of {key}"
-        if not _SYS_ID.fullmatch(attachment_id):
+        if not SYS_ID.fullmatch(attachment_id):
             raise RejectedError(
                 f"{call}: an attachment id is a sys_id, not {attachment_id[:40]!r}",
                 system=self._t.system,
@@ -165,7 +151,7 @@ class ServiceNowDesk:
 
     def _fetch_person(self, person_id: str) -> DeskPerson:
         call = "servicenow.person_email"
-        if _SYS_ID.fullmatch(person_id):
+        if SYS_ID.fullmatch(person_id):
             found = self._t.json(
                 "GET", f"{USERS}/{person_id}", call=call, params={"sysparm_fields": USER_FIELDS}
             )
@@ -290,7 +276,7 @@ class ServiceNowDesk:
         )
 
     def _sys_id(self, key: str, call: str) -> str:
-        if _SYS_ID.fullmatch(key):
+        if SYS_ID.fullmatch(key):
             return key
         if not _NUMBER.fullmatch(key):
             raise RejectedError(
@@ -322,7 +308,7 @@ class ServiceNowDesk:
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         state = PollCursor.load(cursor, since=since)
-        after = _Keyset.load(state.token)
+        after = Keyset.load(state.token)
         params: dict[str, str | int] = {
             "sysparm_query": self._poll_query(state.watermark, after),
             "sysparm_limit": self.options.page_size,
@@ -347,12 +333,12 @@ class ServiceNowDesk:
             return PollPage(tuple(deliveries), state.finished().dump(), more=False)
         if records:  # the next page starts after the last row read, hidden rows included
             last = records[-1]
-            after = _Keyset(str(last.get("sys_updated_on") or ""), str(last["sys_id"]))
+            after = Keyset(str(last.get("sys_updated_on") or ""), str(last["sys_id"]))
         else:  # every row of the page was hidden by ACLs: step over them
-            after = _Keyset(after.updated, after.sys_id, after.skip + self.options.page_size)
+            after = Keyset(after.updated, after.sys_id, after.skip + self.options.page_size)
         return PollPage(tuple(deliveries), state.next_page(after.dump()).dump(), more=True)
 
-    def _poll_query(self, watermark: datetime, after: _Keyset) -> str:
+    def _poll_query(self, watermark: datetime, after: Keyset) -> str:
         start = watermark - timedelta(seconds=self.options.overlap_s)
         scope = f"^{self.options.query}" if self.options.query else ""
         order = "^ORDERBYsys_updated_on^ORDERBYsys_id"
@@ -391,58 +377,6 @@ class ServiceNowDesk:
             "sysparm_limit": 1000,
         }
         return list(self._t.json("GET", JOURNAL, call=call, params=params).get("result") or [])
-
-
-@dataclass(frozen=True)
-class _Keyset:
-    """Where the next page of a scan starts: after (sys_updated_on, sys_id), then ``skip`` rows."""
-
-    updated: str = ""
-    sys_id: str = ""
-    skip: int = 0
-
-    @classmethod
-    def load(cls, token: str | None) -> _Keyset:
-        if not token:
-            return cls()
-        try:
-            raw = json.loads(token)
-            keyset = cls(str(raw["updated"]), str(raw["sys_id"]), int(raw["skip"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(
-                f"servicenow page token is not one deskpilot wrote: {token[:80]!r}"
-            ) from exc
-        if (keyset.sys_id and not _SYS_ID.fullmatch(keyset.sys_id)) or (
-            keyset.updated and not _UPDATED_ON.fullmatch(keyset.updated)
-        ):
-            raise ValueError("servicenow page token carries a malformed sys_id or time")
-        return keyset
-
-    def dump(self) -> str:
-        return json.dumps({"updated": self.updated, "sys_id": self.sys_id, "skip": self.skip})
-
-
-def _rate_limit_reset(response: requests.Response, system: str) -> None:
-    """A 429 without Retry-After waits until the rule's window resets (X-RateLimit-Reset)."""
-    if response.status_code != 429 or response.headers.get("Retry-After"):
-        return
-    try:
-        reset = float(response.headers.get("X-RateLimit-Reset", ""))
-    except ValueError:
-        return
-    try:
-        now = parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
-    except (TypeError, ValueError):
-        now = time.time()
-    rule = response.headers.get("X-RateLimit-Rule", "")
-    raise RateLimitedError(
-        f"rate limited by rule {rule!r} until its hourly window resets"
-        if rule
-        else "rate limited until the hourly window resets",
-        retry_after_s=max(1.0, reset - now),
-        system=system,
-        status=429,
-    )
 
 
 __all__ = ["ServiceNowDesk", "ServiceNowOptions"]

@@ -11,7 +11,6 @@ CORE = ("intake", "playbooks", "sla")
 MIGRATIONS = Path("worker", "db", "migrations")
 MAX_LINES = 400
 OVER_THE_LIMIT = {
-    "connectors/desks/servicenow.py": 448,
     "connectors/desks/zendesk.py": 465,
 }
 """Modules still to split (they grew while the shell was rearranged): each may only shrink, and
