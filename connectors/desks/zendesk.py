@@ -42,12 +42,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -59,41 +57,23 @@ from connectors.desks import (
     PostedComment,
     RawDelivery,
 )
-from connectors.desks.download import MAX_ATTACHMENT_BYTES, check_size, read_capped
+from connectors.desks.download import check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
-from connectors.desks.zendesk_sla import parse_metric_event, zendesk_sla_values
+from connectors.desks.zendesk_sla import response_date, ticket_sla_values
+from connectors.desks.zendesk_wire import (
+    OAUTH_SCOPES,
+    POLL_APIS,
+    ZendeskOptions,
+    comment_id,
+    content_url,
+    desk_person,
+    numeric_id,
+)
 from connectors.errors import AuthError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
-from connectors.ratelimit import Budget, RateLimiter
+from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_html
-
-ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
-"""Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
-OAUTH_SCOPES: Mapping[str, frozenset[str]] = {
-    "tickets:read": frozenset({"read", "tickets:read"}),
-    "tickets:write": frozenset({"write", "tickets:write"}),
-    "users:read": frozenset({"read", "users:read"}),
-}
-"""Each scope deskpilot needs, and the granted scopes that cover it."""
-POLL_APIS = ("search", "incremental")
-
-
-@dataclass(frozen=True)
-class ZendeskOptions:
-    """What the Zendesk admin maps and tunes (``desks[].options`` in the configuration)."""
-
-    status_map: Mapping[str, str] = field(default_factory=dict)
-    """deskpilot category → Zendesk status, or a custom status id (digits)."""
-    poll_api: str = "search"
-    """``search`` (agent-safe search export) or ``incremental`` (the admin-only export)."""
-    poll_comments: bool = True
-    exclude_deleted: bool = False
-    overlap_s: float = 120.0
-    page_size: int = 100
-    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
-    budget: Budget = field(default_factory=lambda: Budget(requests=600, per_s=60.0, burst=20))
-    """Default: ~85 % of the Suite Enterprise 700 requests/minute, shared by all workers."""
 
 
 class ZendeskDesk:
@@ -177,24 +157,15 @@ class ZendeskDesk:
         check_size(
             size if isinstance(size, int) else None, cap=cap, what=what, system=self._t.system
         )
-        url = self._content_url(str(attachment.get("content_url") or ""), call)
+        url = content_url(
+            str(attachment.get("content_url") or ""), self._t.base_url, call, self._t.system
+        )
 
         def once() -> bytes:
             response = self._t.send("GET", url, call=call, stream=True)
             return read_capped(response, cap=cap, what=what, system=self._t.system)
 
         return self._t.retrying(once)
-
-    def _content_url(self, url: str, call: str) -> str:
-        # The session carries the agent's credentials: send them to Zendesk hosts only.
-        host = urlsplit(url).hostname or ""
-        own = urlsplit(self._t.base_url).hostname or ""
-        if urlsplit(url).scheme == "https" and (host == own or host.endswith(ZENDESK_HOSTS)):
-            return url
-        raise RejectedError(
-            f"{call}: the attachment's content_url is not on a Zendesk host ({host[:60]!r})",
-            system=self._t.system,
-        )
 
     def person_email(self, person_id: str) -> str | None:
         return self._people(person_id).email
@@ -210,20 +181,11 @@ class ZendeskDesk:
                 system=self._t.system,
             )
         found = self._t.json("GET", f"/api/v2/users/{person_id}.json", call="zendesk.person_email")
-        user = (found or {}).get("user") or {}
-        email, role = user.get("email"), user.get("role")
-        return DeskPerson(
-            id=person_id,
-            email=str(email) if email else None,
-            name=str(user["name"]) if user.get("name") else None,
-            is_agent=role in ("agent", "admin") if role else None,
-            active=user.get("active", True) is not False and not user.get("suspended"),
-            email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
-        )
+        return desk_person(person_id, (found or {}).get("user") or {})
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
         self.check_scopes()
-        ticket_id = _ticket_id(key)
+        ticket_id = numeric_id(key)
         footer = marker_text(marker)
         html = f"{to_html(body)}<p>{footer}</p>"
 
@@ -239,7 +201,7 @@ class ZendeskDesk:
                 call="zendesk.post_comment",
                 json={"ticket": ticket},
             )
-            return PostedComment(_comment_id(response.json()), created=True)
+            return PostedComment(comment_id(response.json()), created=True)
 
         return self._t.retrying(once)
 
@@ -255,7 +217,7 @@ class ZendeskDesk:
             {"custom_status_id": int(target)} if target.isdigit() else {"status": target}
         )
         self.check_scopes()
-        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+        path = f"/api/v2/tickets/{numeric_id(key)}.json"
 
         def there() -> bool:
             ticket = self._t.send("GET", path, call="zendesk.transition").json().get("ticket") or {}
@@ -285,7 +247,7 @@ class ZendeskDesk:
         self.check_scopes()
         self._t.call(
             "PUT",
-            f"/api/v2/tickets/{_ticket_id(key)}/tags.json",
+            f"/api/v2/tickets/{numeric_id(key)}/tags.json",
             call="zendesk.add_labels",
             json={"tags": list(dict.fromkeys(labels))},
         )
@@ -297,17 +259,17 @@ class ZendeskDesk:
                 system=self._t.system,
             )
         self.check_scopes()
-        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+        path = f"/api/v2/tickets/{numeric_id(key)}.json"
         change = {"custom_fields": [{"id": int(field), "value": value}]}
         self._t.call("PUT", path, call="zendesk.set_field", json={"ticket": change})
 
     def _update(self, key: str, change: Mapping[str, str | int], call: str) -> None:
         self.check_scopes()
-        path = f"/api/v2/tickets/{_ticket_id(key)}.json"
+        path = f"/api/v2/tickets/{numeric_id(key)}.json"
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
-        ticket_id = _ticket_id(key)
+        ticket_id = numeric_id(key)
         self.check_scopes()
         response = self._t.call(
             "GET",
@@ -315,9 +277,7 @@ class ZendeskDesk:
             call="zendesk.sla_values",
             params={"include": "metric_events"},
         )
-        page = response.json() or {}
-        events = [parse_metric_event(raw) for raw in _sideloaded_events(page.get("metric_events"))]
-        return zendesk_sla_values(events, as_of=_response_date(response))
+        return ticket_sla_values(response.json() or {}, as_of=response_date(response))
 
     def poll(self, cursor: str | None, *, since: datetime) -> PollPage:
         self.check_scopes()
@@ -401,7 +361,7 @@ class ZendeskDesk:
 
     def fetch_ticket(self, key: str) -> RawDelivery:
         self.check_scopes()
-        ticket_id = _ticket_id(key)
+        ticket_id = numeric_id(key)
         call = "zendesk.fetch_ticket"
         found = self._t.json("GET", f"/api/v2/tickets/{ticket_id}.json", call=call)
         ticket = (found or {}).get("ticket") or {}
@@ -430,36 +390,6 @@ class ZendeskDesk:
             more = (page.get("meta") or {}).get("has_more")
             url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
         return found
-
-
-def _sideloaded_events(sideload: Any) -> list[Any]:
-    """Metric events side-loaded on a ticket: grouped by metric (as documented) or a list."""
-    if isinstance(sideload, Mapping):
-        return [e for events in sideload.values() if isinstance(events, list) for e in events]
-    return list(sideload) if isinstance(sideload, list) else []
-
-
-def _ticket_id(key: str) -> str:
-    if not key.isdigit():
-        raise RejectedError(f"a Zendesk ticket key is its numeric id, not {key[:40]!r}")
-    return key
-
-
-def _response_date(response: requests.Response) -> datetime | None:
-    """When Zendesk answered (HTTP ``Date``): the desk's "now" for open SLA instances."""
-    try:
-        date = parsedate_to_datetime(response.headers.get("Date", ""))
-    except (TypeError, ValueError):
-        return None
-    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
-
-
-def _comment_id(update: Any) -> str:
-    events = (update.get("audit") or {}).get("events") or []
-    for event in events:
-        if event.get("type") == "Comment":
-            return str(event["id"])
-    return str((update.get("audit") or {}).get("id", ""))
 
 
 __all__ = ["ZendeskDesk", "ZendeskOptions"]

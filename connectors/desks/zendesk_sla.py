@@ -35,10 +35,13 @@ it onto ours):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+import requests
 
 from connectors.desks import DeskSlaValue
 from connectors.desks.polling import parse_time
@@ -167,4 +170,39 @@ def _minutes(value: Any) -> float | None:
     return None if value is None else float(value) * 60.0
 
 
-__all__ = ["MetricEvent", "parse_metric_event", "zendesk_sla_values"]
+def sideloaded_events(sideload: Any) -> list[Any]:
+    """Metric events side-loaded on a ticket: grouped by metric (as documented) or a list."""
+    if isinstance(sideload, Mapping):
+        return [e for events in sideload.values() if isinstance(events, list) for e in events]
+    return list(sideload) if isinstance(sideload, list) else []
+
+
+def response_date(response: requests.Response) -> datetime | None:
+    """When Zendesk answered (HTTP ``Date``): the desk's "now" for open SLA instances."""
+    try:
+        date = parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return None
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+
+
+def ticket_sla_values(ticket_page: Any, *, as_of: datetime | None) -> list[DeskSlaValue]:
+    """
+    The SLAs of a ticket fetched with ``include=metric_events``.
+
+    Args:
+        ticket_page: the ticket response, with its side-loaded ``metric_events``.
+        as_of: the desk's "now" (``response_date``), for deciding whether an open SLA is breached.
+    """
+    raw = sideloaded_events(ticket_page.get("metric_events"))
+    return zendesk_sla_values([parse_metric_event(e) for e in raw], as_of=as_of)
+
+
+__all__ = [
+    "MetricEvent",
+    "parse_metric_event",
+    "response_date",
+    "sideloaded_events",
+    "ticket_sla_values",
+    "zendesk_sla_values",
+]

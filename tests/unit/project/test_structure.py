@@ -10,9 +10,7 @@ PRODUCT = ("connectors", "intake", "playbooks", "sla", "worker")
 CORE = ("intake", "playbooks", "sla")
 MIGRATIONS = Path("worker", "db", "migrations")
 MAX_LINES = 400
-OVER_THE_LIMIT = {
-    "connectors/desks/zendesk.py": 465,
-}
+OVER_THE_LIMIT: dict[str, int] = {}
 """Modules still to split (they grew while the shell was rearranged): each may only shrink, and
 leaves this table once it is under the limit."""
 FILE_IO = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "iterdir"})

@@ -1,0 +1,99 @@
+"""
+A Zendesk desk's configuration and the shapes of its API: the admin's options, the OAuth
+scopes deskpilot needs, ticket ids, and the user and ticket-update objects Zendesk returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from connectors.desks import (
+    DeskPerson,
+)
+from connectors.desks.download import MAX_ATTACHMENT_BYTES
+from connectors.errors import RejectedError
+from connectors.ratelimit import Budget
+
+ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
+"""Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
+OAUTH_SCOPES: Mapping[str, frozenset[str]] = {
+    "tickets:read": frozenset({"read", "tickets:read"}),
+    "tickets:write": frozenset({"write", "tickets:write"}),
+    "users:read": frozenset({"read", "users:read"}),
+}
+"""Each scope deskpilot needs, and the granted scopes that cover it."""
+POLL_APIS = ("search", "incremental")
+
+
+@dataclass(frozen=True)
+class ZendeskOptions:
+    """What the Zendesk admin maps and tunes (``desks[].options`` in the configuration)."""
+
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    """deskpilot category → Zendesk status, or a custom status id (digits)."""
+    poll_api: str = "search"
+    """``search`` (agent-safe search export) or ``incremental`` (the admin-only export)."""
+    poll_comments: bool = True
+    exclude_deleted: bool = False
+    overlap_s: float = 120.0
+    page_size: int = 100
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
+    budget: Budget = field(default_factory=lambda: Budget(requests=600, per_s=60.0, burst=20))
+    """Default: ~85 % of the Suite Enterprise 700 requests/minute, shared by all workers."""
+
+
+def numeric_id(key: str) -> str:
+    """A ticket key as Zendesk's API takes it: the numeric ticket id."""
+    if not key.isdigit():
+        raise RejectedError(f"a Zendesk ticket key is its numeric id, not {key[:40]!r}")
+    return key
+
+
+def comment_id(update: Any) -> str:
+    """The id of the comment a ticket update added (its audit's ``Comment`` event)."""
+    events = (update.get("audit") or {}).get("events") or []
+    for event in events:
+        if event.get("type") == "Comment":
+            return str(event["id"])
+    return str((update.get("audit") or {}).get("id", ""))
+
+
+def desk_person(person_id: str, user: Any) -> DeskPerson:
+    """A Zendesk ``user`` object as deskpilot sees the person (agents and admins are agents)."""
+    email, role = user.get("email"), user.get("role")
+    return DeskPerson(
+        id=person_id,
+        email=str(email) if email else None,
+        name=str(user["name"]) if user.get("name") else None,
+        is_agent=role in ("agent", "admin") if role else None,
+        active=user.get("active", True) is not False and not user.get("suspended"),
+        email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
+    )
+
+
+def content_url(url: str, base_url: str, call: str, system: str) -> str:
+    """``url`` if it is on a Zendesk host (or the desk's own), else ``RejectedError``."""
+    # The session carries the agent's credentials: send them to Zendesk hosts only.
+    host = urlsplit(url).hostname or ""
+    own = urlsplit(base_url).hostname or ""
+    if urlsplit(url).scheme == "https" and (host == own or host.endswith(ZENDESK_HOSTS)):
+        return url
+    raise RejectedError(
+        f"{call}: the attachment's content_url is not on a Zendesk host ({host[:60]!r})",
+        system=system,
+    )
+
+
+__all__ = [
+    "OAUTH_SCOPES",
+    "POLL_APIS",
+    "ZENDESK_HOSTS",
+    "ZendeskOptions",
+    "comment_id",
+    "content_url",
+    "desk_person",
+    "numeric_id",
+]
