@@ -21,6 +21,7 @@ Salesforce's error code, never the key or secret.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import requests
@@ -35,7 +36,7 @@ SOAP_LOGIN_RETIREMENT = (
 )
 
 
-class _Login:
+class _Login(ABC):
     """A session source that runs one login flow through ``SalesforceLogin``."""
 
     flow = ""
@@ -79,8 +80,9 @@ class _Login:
             raise request_error(exc, system="salesforce") from None
         return str(session_id)
 
+    @abstractmethod
     def _arguments(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The flow's own arguments to ``SalesforceLogin``."""
 
 
 class JwtBearerLogin(_Login):

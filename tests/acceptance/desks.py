@@ -19,7 +19,8 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -100,7 +101,7 @@ def _sf_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-class DeskShape:
+class DeskShape(ABC):
     """The payloads of one desk kind; ``person_id`` is what the desk calls a person."""
 
     kind = ""
@@ -112,31 +113,37 @@ class DeskShape:
         self.field_keys = field_keys
         """Form label → this desk's key for it."""
 
+    @abstractmethod
     def key(self, index: int) -> str:
-        raise NotImplementedError
+        """Each desk kind says how."""
 
+    @abstractmethod
     def person_id(self, who: Who) -> str:
-        raise NotImplementedError
+        """Each desk kind says how."""
 
     def person_ids(self, who: Who) -> list[str]:
         """Every id this desk gives ``who`` (the desk answers "who is N" for each)."""
         return [self.person_id(who)]
 
+    @abstractmethod
     def created(self, t: DeskTicket, now: datetime, delivery: str) -> tuple[bytes, dict[str, str]]:
-        raise NotImplementedError
+        """Each desk kind says how."""
 
     def comment_webhook(
         self, t: DeskTicket, comment: dict[str, Any], now: datetime, delivery: str
     ) -> tuple[bytes, dict[str, str]]:
-        raise NotImplementedError
+        """The webhook a desk sends for a new comment (desks with ``comments_by_webhook``)."""
+        raise TypeError(f"{self.kind} reports comments by poll, never by webhook")
 
+    @abstractmethod
     def comment(
         self, t: DeskTicket, number: int, who: Who, body: str, public: bool, at: datetime
     ) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each desk kind says how."""
 
+    @abstractmethod
     def record(self, t: DeskTicket) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each desk kind says how."""
 
     def resign(
         self, body: bytes, headers: Mapping[str, str], now: datetime, delivery: str | None
@@ -587,7 +594,7 @@ class SalesforceShape(DeskShape):
         return case
 
 
-SHAPES: dict[str, type[DeskShape]] = {
+SHAPES: dict[str, Callable[[str, bytes, Mapping[str, str]], DeskShape]] = {
     "jira": JiraShape,
     "zendesk": ZendeskShape,
     "servicenow": ServiceNowShape,
