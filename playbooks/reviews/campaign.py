@@ -123,6 +123,8 @@ class Campaign(_Part):
     title: str
     desk: str
     """The configured desk the review tickets are created on."""
+    project: str | None = None
+    """The Jira project key of the review tickets (Jira needs one; other desks ignore it)."""
     scope: Scope
     window_days: int = Field(ge=1, le=MAX_WINDOW_DAYS)
     recurrence: Recurrence | None = None

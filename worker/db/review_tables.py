@@ -56,6 +56,7 @@ class ReviewTicketRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("review_campaigns.id", ondelete="CASCADE"))
     reviewer: Mapped[str] = mapped_column(String(320))
+    reviewer_email: Mapped[str | None] = mapped_column(String(320))
     application: Mapped[str] = mapped_column(String(255), default="")
     """The application (per reviewer and application), else empty."""
     level: Mapped[int] = mapped_column(Integer, default=1)

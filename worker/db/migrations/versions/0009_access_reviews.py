@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("id", _ID, autoincrement=True, nullable=False),
         sa.Column("campaign_id", _ID, nullable=False),
         sa.Column("reviewer", sa.String(320), nullable=False),
+        sa.Column("reviewer_email", sa.String(320), nullable=True),
         sa.Column("application", sa.String(255), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("desk", sa.String(64), nullable=False),
