@@ -266,6 +266,7 @@ def schedule_removal(session: Session, item_id: int, now: dt.datetime) -> None:
 def _complete(session: Session, review: ReviewTicketRow, now: dt.datetime) -> None:
     """Mark the ticket complete when nothing on it waits for its reviewer."""
     session.flush()
+    session.expire_all()  # the decisions were Core updates: read the items afresh
     if review.state == "open" and not waiting_items(session, review):
         review.state, review.completed_at = "complete", now
 

@@ -57,6 +57,7 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
         assert ticket is not None
         run = _run(rt, session, item, campaign, ticket)
         item.removal, item.run_id = "removing", run.id
+        session.flush()
         session.expunge_all()
     plan = Plan.from_json(str(run.plan["json"]))
     step = plan.steps[0]
