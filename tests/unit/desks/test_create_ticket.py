@@ -28,6 +28,8 @@ SYS_ID = "46d44a5dc611227d0122a9a0c9ffa3d1"
 def http(vendor_http: responses.RequestsMock) -> responses.RequestsMock:
     """Jira Cloud and Zendesk requests checked against their published API documents."""
     return vendor_http
+
+
 CASE_ID = "500RO00000NewCaseYAR"
 
 
