@@ -3,8 +3,8 @@
 A campaign run keeps its definition and its population (source, query, row count, digest); an
 item is one (user, entitlement) with its reviewer, its decisions and its removal run.
 
-Revision ID: 0009_access_reviews
-Revises: 0008_review_queue_indexes
+Revision ID: 0010_access_reviews
+Revises: 0009_login_failures
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_access_reviews"
-down_revision = "0008_review_queue_indexes"
+revision = "0010_access_reviews"
+down_revision = "0009_login_failures"
 branch_labels = None
 depends_on = None
 
