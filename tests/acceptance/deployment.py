@@ -232,7 +232,9 @@ def settings_for(
         desks.append(desk)
     data = {
         "database_url": database_url,
-        "broker": {"url": "stub", "threads": 2},
+        # Dramatiq waits out a retry's backoff in real time, which the fake clock does not move:
+        # a drain would wait minutes for a step that fails on every retry to end compensated.
+        "broker": {"url": "stub", "threads": 2, "min_backoff_ms": 1, "max_backoff_ms": 20},
         "runtime": {"lease_s": 3600, "sweep_interval_s": 3600, "timer_tick_s": 60},
         "desks": desks,
         "directories": [{"name": DIRECTORY, "type": "memory"}],
