@@ -124,6 +124,23 @@ class DirectorySettings(Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class LicenceSourceSettings(Strict):
+    """One vendor account read as a licence snapshot (docs/licences.md)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    type: Literal["m365", "google", "salesforce", "scim", "slack", "zoom"]
+    vendor: str | None = None
+    """The vendor as the seat ledger names it (default: per type, e.g. ``Microsoft``)."""
+    credentials: dict[str, SecretRef] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LicenceSettings(Strict):
+    """Licence snapshots: the vendor accounts to read."""
+
+    sources: list[LicenceSourceSettings] = Field(default_factory=list)
+
+
 class BrokerSettings(Strict):
     """Where messages go: ``stub`` (embedded, in-process) or a ``redis://`` URL."""
 
@@ -319,6 +336,7 @@ class AppSettings(Strict):
     playbook_dirs: list[Path] = Field(default_factory=list)
     """Directories of the admin's own playbooks; a playbook there overrides the library's."""
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    licences: LicenceSettings = Field(default_factory=LicenceSettings)
 
     @model_validator(mode="after")
     def _names_unique_and_references_known(self) -> AppSettings:
@@ -326,6 +344,7 @@ class AppSettings(Strict):
         for kind, names in (
             ("desks", [d.name for d in self.desks]),
             ("directories", [d.name for d in self.directories]),
+            ("licences.sources", [s.name for s in self.licences.sources]),
         ):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:

@@ -1,4 +1,7 @@
-"""``deskpilot licences report``: the licence position and chargeback as CSV (docs/licences.md)."""
+"""
+``deskpilot licences snapshot|report``: vendor seats and activity to a usage CSV, and the licence
+position and chargeback as CSV or .xlsx (docs/licences.md).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import typer
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from connectors.errors import DeskpilotError
 from playbooks.licences.contracts import Contract, ContractError, parse_csv, parse_rows
 from playbooks.licences.report import (
     ReportError,
@@ -20,11 +24,17 @@ from playbooks.licences.report import (
     chargeback_top_down,
     position,
 )
+from playbooks.licences.snapshot import USAGE_HEADER, seat_differences, usage_rows
 from playbooks.licences.usage import Policy, UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
 from playbooks.spreadsheet import safe_cell, write_csv
+from worker.cli.common import ConfigOption, settings_or_exit
+from worker.config import ConfigError
+from worker.wiring.licences import build_source
 
-app = typer.Typer(help="Licences: the seat position and chargeback.", no_args_is_help=True)
+app = typer.Typer(
+    help="Licences: vendor snapshots, the seat position and chargeback.", no_args_is_help=True
+)
 
 POSITION_HEADER = (
     "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
@@ -181,3 +191,54 @@ def report(
     if chargeback is not None:
         cells = [(a.vendor, a.sku, a.currency, a.cost_centre, a.seats, a.amount) for a in split]
         _save(CHARGEBACK_HEADER, cells, chargeback)
+
+
+POOL_HEADER = ("vendor", "sku", "name", "purchased", "assigned", "holders", "status", "taken_at")
+
+
+@app.command()
+def snapshot(
+    out: Annotated[Path, typer.Option(help="usage CSV to write (the input of `report --usage`)")],
+    config: ConfigOption = None,
+    source: Annotated[
+        list[str], typer.Option(help="read only this source of licences.sources (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    pools: Annotated[
+        Path | None, typer.Option(help="write the vendors' seat pools here (CSV or .xlsx)")
+    ] = None,
+    contracts: Annotated[
+        Path | None, typer.Option(help="contracts CSV or .xlsx: report where vendors disagree")
+    ] = None,
+) -> None:
+    """Read every configured vendor's seats and activity into a usage CSV (docs/licences.md)."""
+    settings = settings_or_exit(config)
+    chosen = [s for s in settings.licences.sources if not source or s.name in source]
+    unknown = sorted(set(source) - {s.name for s in settings.licences.sources})
+    if unknown or not chosen:
+        typer.echo(f"no such licence source: {', '.join(unknown) or '(none configured)'}", err=True)
+        raise typer.Exit(2)
+    try:
+        readers = [build_source(s) for s in chosen]
+        ledger = _contracts(contracts) if contracts else None
+    except (ConfigError, ContractError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    now = datetime.now(UTC)
+    snaps = []
+    for reader in readers:
+        try:
+            snaps.append(reader.snapshot(now))
+        except DeskpilotError as exc:
+            typer.echo(f"snapshot failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    _save(USAGE_HEADER, [row for snap in snaps for row in usage_rows(snap)], out)
+    if pools is not None:
+        rows = [
+            (p.vendor, p.sku, p.name, p.purchased, p.assigned, s.assigned().get(p.sku, 0),
+             p.status, s.taken_at.isoformat())
+            for s in snaps
+            for p in s.pools
+        ]  # fmt: skip
+        _save(POOL_HEADER, rows, pools)
+    for difference in seat_differences(snaps, ledger, now.date()) if ledger is not None else []:
+        typer.echo(f"differs: {difference}", err=True)
