@@ -3,8 +3,8 @@
 The monthly licence run stores its position per vendor and SKU (read by the Prometheus gauges and
 the dashboard) and claims each month's report and each renewal alert exactly once.
 
-Revision ID: 0010_licence_positions
-Revises: 0009_login_failures
+Revision ID: 0011_licence_positions
+Revises: 0010_access_reviews
 Create Date: 2026-12-07 13:10:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0010_licence_positions"
-down_revision = "0009_login_failures"
+revision = "0011_licence_positions"
+down_revision = "0010_access_reviews"
 branch_labels = None
 depends_on = None
 
