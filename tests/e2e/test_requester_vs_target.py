@@ -14,7 +14,6 @@ when the ticket names nobody else.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path

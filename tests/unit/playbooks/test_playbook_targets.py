@@ -62,7 +62,10 @@ CASES = [
     (
         "jsm-on-behalf-of-field",
         GARETH,
-        {"Raise this request on behalf of": "Ben Whitfield", "Request participants": "Gareth Pryce"},
+        {
+            "Raise this request on behalf of": "Ben Whitfield",
+            "Request participants": "Gareth Pryce",
+        },
         "VPN\nremote access please",
         (None, None, None),
         "benw",
