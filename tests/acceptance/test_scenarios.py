@@ -40,7 +40,7 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the text model picks the wrong intent (license_request instead of access_grant)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
+        "classifier (issue 17): the text model picks the wrong intent (not_account for a time-bound GCP access request)"
     ),
     "P13-timebound-field-drift": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
@@ -88,7 +88,9 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"
     ),
 }
-"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing."""
+"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing. Every one
+of these passes when an agent's ``/intent`` supplies the intent (``DESKPILOT_ACCEPTANCE_AGENT_INTENT``
+in ``runner.py``): the classifier is the only blocker left."""
 
 
 def _cases() -> list[Any]:
