@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import responses
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from connectors.errors import RateLimitedError
@@ -24,6 +26,7 @@ from worker.db.licences import LicenceJobRow, LicencePositionRow
 from worker.queue.names import ActorName
 from worker.queue.periodic import jobs_for
 from worker.reports.licences import claim, licence_tick
+from worker.web.app import create_app
 
 BERLIN_9AM_DEC_1 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
 CONTRACTS = """\
@@ -164,3 +167,31 @@ def test_a_refusing_vendor_ends_the_report_with_a_note_saying_why(w: World) -> N
     assert note.startswith("# Licence report 2026-12: not produced")
     assert "zoom: not authorised" in note
     assert "zoom-secret-token" not in note
+
+
+def test_metrics_expose_the_latest_report_per_vendor_and_sku(w: World) -> None:
+    with TestClient(create_app(w.rt)) as http:
+        before = http.get("/metrics").text
+        w.now = BERLIN_9AM_DEC_1
+        with responses.RequestsMock() as rsps:
+            zoom(rsps)
+            licence_tick(w.rt)
+        text = http.get("/metrics").text
+
+    assert "deskpilot_licence_collector_up 1.0" in before
+    assert "deskpilot_licence_seats{" not in before
+    for state, value in (("total", 10), ("assigned", 2), ("used", 1), ("unused", 1),
+                         ("leaver", 0), ("unassigned", 8)):  # fmt: skip
+        assert (
+            f'deskpilot_licence_seats{{sku="Licensed",state="{state}",vendor="Zoom"}} {value}.0'
+            in text
+        )
+    assert 'deskpilot_licence_seats{sku="Pro",state="leaver",vendor="Slack"} 1.0' in text
+    assert 'deskpilot_licence_waste{currency="USD",sku="Licensed",vendor="Zoom"} 119.97' in text
+    (taken,) = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "deskpilot_licence_report_timestamp_seconds"
+    ]
+    assert BERLIN_9AM_DEC_1.timestamp() == taken

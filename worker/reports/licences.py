@@ -168,3 +168,22 @@ def _rows(period: str, now: dt.datetime, lines: Sequence[SkuLine]) -> list[Licen
         )
         for x in lines
     ]  # fmt: skip
+
+
+def latest_positions(rt: Runtime) -> list[LicencePositionRow]:
+    """The position of the latest stored month, by vendor and SKU (empty before any report)."""
+    with rt.db.session() as session:
+        period = session.scalars(
+            select(LicencePositionRow.period).order_by(LicencePositionRow.period.desc()).limit(1)
+        ).first()
+        if period is None:
+            return []
+        rows = list(
+            session.scalars(
+                select(LicencePositionRow)
+                .where(LicencePositionRow.period == period)
+                .order_by(LicencePositionRow.vendor, LicencePositionRow.sku)
+            )
+        )
+        session.expunge_all()
+        return rows
