@@ -40,7 +40,7 @@ ACTOR = "deskpilot:licences"
 
 @dataclass(frozen=True)
 class Opened:
-    """A reclaim ticket: its key, and whether this call opened it (False: it already was)."""
+    """A reclaim ticket: its key, and whether this call recorded it (False: it already was)."""
 
     candidate: Candidate
     key: str
@@ -113,7 +113,7 @@ def open_reclaim(rt: Runtime, candidate: Candidate, *, desk: str, wait_days: int
             )  # fmt: skip
     rt.send(ActorName.PROCESS_TICKET, ticket_id)
     log.info("licences.reclaim_opened", key=created.key, opened=created.created)
-    return Opened(candidate, created.key, created.created or fresh)
+    return Opened(candidate, created.key, fresh)
 
 
 def _manager_of(rt: Runtime, desk: str, identity: str) -> str | None:
