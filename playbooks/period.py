@@ -94,7 +94,7 @@ def read_period(
         value = folded.get(field_key(label))
         if value:
             return _from_value(value, now, target, contract_end_attribute, label)
-    if CONTRACT_END.search(text):
+    if extract_period(text, now).until_contract_end:
         return _contract_end(target, now, contract_end_attribute)
     from_text = _from_text(text, now)
     if from_text is not None:

@@ -119,7 +119,7 @@ class Period:
     effective_date: datetime | None = None
     is_last_day: bool = False
     until_contract_end: bool = False
-    """The end is the contract's end (the directory knows it; the text does not)."""
+    """The end is the contract's end: the directory's date wins over one the text gives."""
 
 
 def _safe_date(year: int, month: int, day: int, now: datetime) -> datetime | None:
@@ -311,11 +311,10 @@ def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> 
     effective = start[0] if start else None
     if is_last_day and effective is None:
         effective = until
-    contract = until is None and bool(CONTRACT_END.search(text))
     return Period(
         until=until,
         duration_s=duration_s,
         effective_date=effective,
         is_last_day=is_last_day,
-        until_contract_end=contract,
+        until_contract_end=bool(CONTRACT_END.search(text)),
     )

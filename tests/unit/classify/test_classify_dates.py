@@ -117,6 +117,11 @@ PERIODS: list[tuple[str, str, dict[str, object]]] = [
         "until the end of my contract",
         {"until": None, "until_contract_end": True},
     ),
+    (
+        "contract-end-with-a-date",
+        "until 30/11, the end of my contract",
+        {"until": end_of("2025-11-30"), "until_contract_end": True},
+    ),
     ("nothing", "please add me to the group", {"until": None, "until_contract_end": False}),
 ]
 
