@@ -9,11 +9,13 @@ field names anyone), through the real connectors faked only at their HTTP bounda
 * Salesforce: the Case's **Contact** is who it is for; ``CreatedById`` the user who created it.
 
 The requester is never the agent who typed the ticket in, and the target is the requester only
-when the ticket names nobody else.
+when the ticket names nobody else. Whoever typed it in for the requester asked for it as much
+as they did: their ``/approve`` is refused like the requester's own.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +26,11 @@ from sqlalchemy import select
 
 from playbooks.planned import Plan
 from tests.e2e.authority_payloads import (
+    jira_comment,
     jira_created,
     jira_issue,
     jira_user,
+    salesforce_comment,
     salesforce_page,
     snow_delivery,
     zendesk_event,
@@ -156,3 +160,62 @@ def test_requester_and_target_per_desk(
     assert stored.email == f"{requester}@example.com"
     assert plan.target is not None
     assert plan.target.login == target
+
+
+def _jira_typed_in_then_approved(d: Desks, typist: str) -> str:
+    at = now_stamp()
+    issue = jira_issue("IT-32", "bob", at)
+    issue["fields"]["creator"] = jira_user(typist)
+    raw = jira_created(issue, at)
+    ok(d.post("jira-it", jira_headers(d.secrets["jira-it"], raw), raw))
+    d.settle()
+    raw = jira_comment(issue, d.next_id(), jira_user(typist), "/approve", at)
+    ok(d.post("jira-it", jira_headers(d.secrets["jira-it"], raw), raw))
+    return "jira-it:IT-32"
+
+
+def _zendesk_typed_in_then_approved(d: Desks, typist: str) -> str:
+    at = now_stamp()
+    for kind, comment in (
+        ("created", None),
+        ("comment_added", {"id": str(d.next_id()), "body": "/approve", "is_public": False}),
+    ):
+        if comment is not None:
+            comment["author"] = {"id": PEOPLE[typist].zendesk, "is_staff": True}
+            at += dt.timedelta(seconds=5)
+        doc = json.loads(zendesk_event(kind, "4132", "bob", at, comment))
+        doc["detail"] |= {"submitter_id": PEOPLE[typist].zendesk}
+        raw = json.dumps(doc).encode()
+        ok(d.post("zendesk-it", zendesk_headers(d.secrets["zendesk-it"], raw), raw))
+        d.settle()
+    return "zendesk-it:4132"
+
+
+def _salesforce_typed_in_then_approved(d: Desks, typist: str) -> str:
+    at = now_stamp()
+    case_id, url, user = "500RO00000Case32AA", f"{SF_API}/queryAll", PEOPLE[typist].salesforce_user
+    for comments in ([], [salesforce_comment("00aRO00000Cm32AA", case_id, user, "/approve", at)]):
+        page = salesforce_page(case_id, "00001032", "bob", at, comments)
+        page["records"][0]["CreatedById"] = user
+        d.http.upsert(responses.GET, url, json=page)
+        poll_desk(d.rt, "sf-it")
+        d.settle()
+        at += dt.timedelta(minutes=1)
+    return "sf-it:00001032"
+
+
+TYPED_IN = [_jira_typed_in_then_approved, _zendesk_typed_in_then_approved]
+TYPED_IN.append(_salesforce_typed_in_then_approved)
+
+
+@pytest.mark.parametrize("typed_in", TYPED_IN, ids=["jira", "zendesk", "salesforce"])
+def test_whoever_typed_the_request_in_cannot_approve_it(
+    desks: Desks, typed_in: Callable[[Desks, str], str]
+) -> None:
+    """Olivia owns Salesforce, but she raised Bob's request for him: her /approve is refused."""
+    desk, key = typed_in(desks, "olivia").split(":")
+    desks.settle()
+
+    assert "app-salesforce" not in desks.groups("bob")
+    assert "waiting_approval" == desks.run_state(desk, key)
+    assert [("olivia@example.com", "olivia", "refused")] == desks.approvals(desk, key)
