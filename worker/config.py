@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from intake.config import ClassifierSettings
 from playbooks.config import PolicySettings
+from playbooks.licences.config import LicenceRunSettings
 from sla.config import SlaSettings
 
 DESK_TYPES = ("jira", "zendesk", "servicenow", "salesforce", "memory")
@@ -135,8 +136,8 @@ class LicenceSourceSettings(Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class LicenceSettings(Strict):
-    """Licence snapshots: the vendor accounts to read."""
+class LicenceSettings(LicenceRunSettings):
+    """Licences: the vendor accounts to read and the monthly run (docs/licences.md)."""
 
     sources: list[LicenceSourceSettings] = Field(default_factory=list)
 
@@ -152,6 +153,19 @@ class BrokerSettings(Strict):
     janitor_interval_s: float = Field(default=5.0, gt=0)
     heartbeat_timeout_s: float = Field(default=15.0, ge=5)
     """A worker silent this long is dead and its unacked messages go back to the queue."""
+    min_backoff_ms: int = Field(default=500, ge=1)
+    """The first retry's delay; it doubles with each retry up to ``max_backoff_ms``."""
+    max_backoff_ms: int = Field(default=5000, ge=1)
+    """The longest wait between two retries of a message (the number of retries is fixed)."""
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> BrokerSettings:
+        if self.min_backoff_ms > self.max_backoff_ms:
+            raise ValueError(
+                f"broker.min_backoff_ms ({self.min_backoff_ms}) is above "
+                f"broker.max_backoff_ms ({self.max_backoff_ms})"
+            )
+        return self
 
     @field_validator("url")
     @classmethod
@@ -336,6 +350,11 @@ class AppSettings(Strict):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 problems.append(f"{kind}: duplicate names {dupes}")
+        if (
+            self.licences.ticket is not None
+            and self.desk(self.licences.ticket.split(":")[0]) is None
+        ):
+            problems.append(f"licences.ticket: unknown desk in {self.licences.ticket!r}")
         known = {d.name for d in self.directories}
         for i, desk in enumerate(self.desks):
             if desk.directory is not None and desk.directory not in known:

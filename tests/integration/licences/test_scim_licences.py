@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -65,15 +65,22 @@ def test_entitlements_of_type_license_are_the_seats(scim_server: ScimServer) -> 
     assert source.fetch.requests >= 3  # at least five users over pages of two
 
 
-def test_snapshot_rows_bucket_the_disabled_holder_as_a_leaver(scim_server: ScimServer) -> None:
+def test_a_disabled_holder_is_unused_once_past_the_young_account_exemption(
+    scim_server: ScimServer,
+) -> None:
     tag = uuid.uuid4().hex[:8]
     add_user(scim_server, f"gil-{tag}", [{"value": f"pro-{tag}", "type": "license"}], active=False)
 
     snap = ScimLicences("app", scim_server.url, scim_server.token, vendor="App").snapshot(NOW)
-    people, assignments = parse_usage(write_csv(USAGE_HEADER, usage_rows(snap)))
-    buckets = {
-        a.assignment.identity_id: a.bucket
-        for a in assess_all(assignments, people, Policy(), [], NOW)
-    }
+    people, assignments = parse_usage(write_csv(USAGE_HEADER, usage_rows([snap])))
 
-    assert "leaver" == buckets[f"gil-{tag}"]
+    def bucket_at(when: datetime) -> str:
+        found = {
+            a.assignment.identity_id: a.bucket
+            for a in assess_all(assignments, people, Policy(), [], when)
+        }
+        return found[f"gil-{tag}"]
+
+    # meta.created is the real creation time: exempt while young, unused once 60 days old.
+    assert "exempt" == bucket_at(datetime.now(UTC))
+    assert "unused" == bucket_at(datetime.now(UTC) + timedelta(days=61))

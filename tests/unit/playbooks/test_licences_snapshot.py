@@ -14,6 +14,7 @@ from playbooks.licences.snapshot import (
     USAGE_HEADER,
     SeatDifference,
     seat_differences,
+    usage_of,
     usage_rows,
 )
 from playbooks.licences.usage import Policy, assess_all
@@ -80,7 +81,7 @@ def test_difference_reads_as_a_sentence() -> None:
 
 def test_usage_rows_read_back_as_the_report_input() -> None:
     no_created = Snapshot("Slack", NOW, (), (Holder("Slack", "U1", "dee", ("Pro",), True, None),))
-    text = write_csv(USAGE_HEADER, [*usage_rows(SNAP), *usage_rows(no_created)])
+    text = write_csv(USAGE_HEADER, usage_rows([SNAP, no_created]))
 
     people, assignments = parse_usage(text)
     assessed = {
@@ -91,8 +92,21 @@ def test_usage_rows_read_back_as_the_report_input() -> None:
     assert {
         ("ana", "E3"): "active",
         ("ana", "E5"): "active",
-        ("bo", "E3"): "leaver",
+        ("bo", "E3"): "unused",
         ("cy", "VISIO"): "unused",
         ("dee", "Pro"): "unused",
     } == assessed
     assert UNKNOWN_CREATED == people["dee"].created
+
+
+def test_one_person_at_two_vendors_is_one_identity_created_at_the_earliest() -> None:
+    later = Snapshot(
+        "Zoom", NOW, (),
+        (Holder("Zoom", "z1", "ana", ("Licensed",), True, datetime(2024, 5, 1, tzinfo=UTC)),),
+    )  # fmt: skip
+
+    people, assignments = usage_of([later, SNAP])
+
+    assert date(2020, 1, 1) == people["ana"].created
+    assert 5 == len(assignments)
+    assert [()] == [a.signals for a in assignments if a.identity_id == "bo"]
