@@ -268,5 +268,8 @@ class SharedDesk:
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
 
+    def group_name(self, group_id: str) -> str:
+        raise NotSupportedError("no teams on the shared test desk", system=self.name)
+
     def poll(self, cursor: str | None, *, since: dt.datetime) -> PollPage:
         return PollPage((), cursor)

@@ -33,7 +33,7 @@ from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
 from worker.demo.data import DemoSet
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
 from worker.demo.history import DAYS, seed_history
-from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
+from worker.demo.settings import DEMO_DESKS, demo_settings, name_groups, seed_directory
 from worker.logging import configure_logging
 from worker.runtime import Runtime
 
@@ -67,6 +67,7 @@ def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int, history_days:
         os.environ[_secret_env(name)] = secret.decode()
     settings = demo_settings(db_url, port, {n: _secret_env(n) for n in DEMO_DESKS})
     desks = {name: MemoryDesk(name) for name in DEMO_DESKS}
+    name_groups(desks)
     rt = build_runtime(settings, desks=desks, directories={"corp": seed_directory(demo)})
     if fresh and history_days:
         _history(console, rt, demo, desks, secrets_by_desk, history_days)

@@ -73,6 +73,8 @@ class DashboardView:
     """Tickets created in the period (the desks' own creation time when they gave one)."""
     provision: Distribution
     """Time to provision: creation to done, for the tickets deskpilot resolved in the period."""
+    team_desks: dict[str, tuple[str, ...]]
+    """Team id (as the compliance-by-team rows name it) → the desks it came from."""
 
 
 def thresholds(rt: Runtime) -> tuple[Threshold, ...]:
@@ -157,6 +159,15 @@ def _name(value: str | None) -> str:
     return "(none)" if value is None else value
 
 
+def _team_desks(rows: Sequence[Any]) -> dict[str, tuple[str, ...]]:
+    """Each team of the compliance rows and the desks whose tickets named it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row[3] is not None:
+            found[row[3]].add(row[0])
+    return {team: tuple(sorted(desks)) for team, desks in found.items()}
+
+
 def _roll_up(rows: Sequence[Any]) -> dict[GroupBy, tuple[Compliance, ...]]:
     """Compliance per desk, intent, priority, team and metric from the combined groups."""
     sums: dict[GroupBy, dict[str, list[int]]] = {group: {} for group in GROUPS}
@@ -208,8 +219,9 @@ def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardVi
         spans.by_automation, distribution(spans.approval_wait),
     )  # fmt: skip
     return DashboardView(
-        period, now, figures, compliance, len(times), spans.created, distribution(spans.provision)
-    )
+        period, now, figures, compliance, len(times), spans.created,
+        distribution(spans.provision), _team_desks(groups),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from worker.reports.dashboard_data import (
     dashboard_view,
 )
 from worker.reports.dashboard_trends import SPANS, Trends, trends
+from worker.reports.team_names import TeamName, TeamNames
 from worker.runtime import Runtime
 from worker.web import dashboard_charts, dashboard_metrics, dashboard_panels
 from worker.web.auth import require
@@ -117,8 +118,10 @@ def _distribution_row(name: str, d: Distribution) -> list[object]:
     return [name, d.count, d.p50, d.p90, d.p95]
 
 
-def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[object]]]]:
-    """Every table of the page as CSV header and rows, by export name."""
+def csv_tables(
+    view: DashboardView, teams: dict[str, TeamName] | None = None
+) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Every table of the page as CSV header and rows, by export name (teams: their names)."""
     fig = view.figures
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
         f"compliance-{group}": (
@@ -127,6 +130,12 @@ def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[obje
         )
         for group in GROUPS
     }
+    if teams is not None:
+        header, rows = tables["compliance-team"]
+        tables["compliance-team"] = (
+            [*header, "name"],
+            [[*row, teams[str(row[0])].name if str(row[0]) in teams else ""] for row in rows],
+        )
     tables["at-risk"] = (
         ["desk", "ticket", "url", "metric", "stage", "remaining_s", "breach_at", "percent_used"],
         [
@@ -177,6 +186,8 @@ class Page:
 
     trends: Trends
     panels: tuple[Shown, ...]
+    teams: dict[str, TeamName]
+    """Team id → the desk's name for it (or the id, marked)."""
 
 
 def render(view: DashboardView, label: str, query: str, page: Page) -> str:
@@ -193,6 +204,7 @@ def render(view: DashboardView, label: str, query: str, page: Page) -> str:
         charts=dashboard_charts.charts(page.trends, duration),
         spans={days: urlencode([*kept, ("trend", days)]) for days in SPANS},
         panels=page.panels,
+        teams=page.teams,
         exports=(
             *EXPORTS,
             *(f"panel-{s.panel.key}" for s in page.panels if s.content and s.content.table),
@@ -229,16 +241,18 @@ def _span(request: Request) -> int:
         raise HTTPException(400, str(exc)) from exc
 
 
-def _page(rt: Runtime, request: Request, view: DashboardView) -> Page:
+def _page(rt: Runtime, request: Request, view: DashboardView, names: TeamNames) -> Page:
     return Page(
         trends(rt, _span(request), view.now, AUTOMATED_RUN_STATES),
         dashboard_panels.build_all(rt, view.period, view.now),
+        names.names(view.team_desks),
     )
 
 
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/dashboard`` and ``/dashboard/export/{table}.csv``; expose the SLA gauges."""
     dashboard_metrics.install(rt)
+    names = TeamNames(rt)
 
     script = (Path(__file__).parent / "templates" / "dashboard.js").read_text()
 
@@ -254,7 +268,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def dashboard(request: Request) -> HTMLResponse:
         require(request, "viewer")
         view, label = _view_for(rt, request)
-        return HTMLResponse(render(view, label, request.url.query, _page(rt, request, view)))
+        return HTMLResponse(render(view, label, request.url.query, _page(rt, request, view, names)))
 
     @app.get(
         "/dashboard/export/{table}.csv",
@@ -264,11 +278,11 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def export(table: str, request: Request) -> Response:
         require(request, "viewer")
         view, _ = _view_for(rt, request)
-        tables = csv_tables(view)
+        tables = csv_tables(view, names.names(view.team_desks))
         if table == "trends":
-            tables["trends"] = _trend_rows(_page(rt, request, view).trends)
+            tables["trends"] = _trend_rows(_page(rt, request, view, names).trends)
         elif table.startswith("panel-"):
-            tables.update(_panel_tables(_page(rt, request, view).panels))
+            tables.update(_panel_tables(_page(rt, request, view, names).panels))
         if table not in tables:
             raise HTTPException(404, f"no table {table!r}; tables: {', '.join(tables)}")
         header, rows = tables[table]
