@@ -31,9 +31,14 @@ from connectors.errors import NotFoundError, RejectedError
 Get = Callable[[str, str], Any]
 
 
-def json_get(transport: DeskTransport) -> Get:
-    """``transport``'s retrying GET of a path, decoded."""
-    return lambda path, call: transport.json("GET", path, call=call)
+def json_get(transport: DeskTransport, check: Callable[[], None] = lambda: None) -> Get:
+    """``transport``'s retrying GET of a path, decoded, after ``check`` (say, the scopes)."""
+
+    def get(path: str, call: str) -> Any:
+        check()
+        return transport.json("GET", path, call=call)
+
+    return get
 
 
 _SYS_ID = re.compile(r"[0-9a-f]{32}")

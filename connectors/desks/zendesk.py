@@ -61,6 +61,7 @@ from connectors.desks.download import check_size, read_capped
 from connectors.desks.groups import json_get, zendesk_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.desks.zendesk_create import ZendeskTicketCreation
 from connectors.desks.zendesk_sla import response_date, ticket_sla_values
 from connectors.desks.zendesk_wire import (
     OAUTH_SCOPES,
@@ -77,7 +78,7 @@ from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_html
 
 
-class ZendeskDesk:
+class ZendeskDesk(ZendeskTicketCreation):
     """One Zendesk subdomain, with an agent's API token (``email/token``) or an OAuth token."""
 
     desk_type = "zendesk"
@@ -270,8 +271,7 @@ class ZendeskDesk:
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
 
     def group_name(self, group_id: str) -> str:
-        self.check_scopes()
-        return zendesk_group_name(json_get(self._t), group_id, self._t.system)
+        return zendesk_group_name(json_get(self._t, self.check_scopes), group_id, self._t.system)
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         ticket_id = numeric_id(key)
