@@ -153,6 +153,30 @@ def test_mark_wrong_records_a_correction_and_the_rollback_undoes_the_run(
     assert "rolled back by olivia" in w.text("IT-7", public=False)
 
 
+def test_marking_your_own_ticket_wrong_is_refused_like_intent(w: World, client: TestClient) -> None:
+    """Olivia's own reset, applied: she may not correct it (the ``/intent`` policy), nothing kept."""
+    w.ticket("IT-8", "olivia", "Forgot my password", "I forgot my password, please reset it.")
+    w.drain()
+    run = w.runs("IT-8")[0]
+    assert run.state == "applied"
+    answer = client.post(
+        f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "account_other"}
+    )
+    assert answer.status_code == 200  # the redirect to the run page, which says why
+    assert "Refused: /intent refused" in answer.text
+    with w.rt.db.session() as session:
+        assert session.scalars(select(CorrectionRow)).all() == []
+        assert session.scalars(select(ClassificationRow)).one().corrected_intent is None
+        refused = session.scalars(
+            select(AuditRow).where(AuditRow.action == "command.refused")
+        ).one()
+    assert refused.data["command"] == "intent"
+    assert refused.run_id == run.id
+    assert "review.marked_wrong" not in _actions(w)
+    w.drain()
+    assert "/intent refused" in w.text("IT-8", public=False)  # noted on the ticket
+
+
 def test_confirm_is_audited(w: World, client: TestClient) -> None:
     """Confirming an automatic resolution leaves an audit entry."""
     w.ticket("IT-2", "alice", "Forgot my password", "I forgot my password, please reset it.")

@@ -38,7 +38,7 @@ from playbooks.policy import Decision
 from worker.db.tables import RunRow, TicketRow
 from worker.demo.data import DemoDesk, DemoSet, DemoTicket
 from worker.demo.deliveries import BUILDERS, requester_id, signed_headers
-from worker.demo.updates import AGENT_ID, AGENT_LOGIN, resolved_bodies
+from worker.demo.updates import AGENT_EMAIL, AGENT_ID, AGENT_LOGIN, resolved_bodies
 from worker.inbound.receive import receive_webhook
 from worker.queue import timers
 from worker.queue.actors import PRIORITY
@@ -50,8 +50,8 @@ log = structlog.get_logger("deskpilot.demo")
 
 DAYS = 60
 SEED = 60
-AGENT = "demo-agent"
-"""The review-page agent who confirms, corrects and rolls back in the history."""
+AGENT = AGENT_LOGIN
+"""The review-page agent who confirms and corrects (the demo's IT support lead)."""
 _KEY_BASE = {"jira": 1000, "zendesk": 2000, "servicenow": 9000}
 """History keys start here (IT-1000, 2000, INC0009000): clear of the live demo's tickets."""
 
@@ -150,7 +150,7 @@ class _Replay:
         self.report = History()
         for name, desk in demo.desks.items():
             agent = AGENT_ID.get(desk.type, AGENT_LOGIN)
-            desks[name].add_person(agent, f"{AGENT_LOGIN}@corp.example.com", agent=True)
+            desks[name].add_person(agent, AGENT_EMAIL, agent=True)
 
     def later(self, due: _Due, action: str, hours: float) -> None:
         at = due.at + timedelta(hours=hours)
@@ -278,7 +278,7 @@ class _Replay:
     def correct(self, due: _Due) -> None:
         if (run := self._applied(due)) is not None:
             wrong = sorted({t.expect_intent for t in self.demo.tickets} - {run.intent})
-            mark_wrong(self.rt, run.id, AGENT, self.rng.choice(wrong))
+            mark_wrong(self.rt, run.id, AGENT, AGENT_EMAIL, self.rng.choice(wrong))
 
     def roll_back(self, due: _Due) -> None:
         ticket, run = self._state(due.key, due.ticket.desk)

@@ -26,10 +26,11 @@ from worker.demo.data import DemoDesk, DemoTicket
 from worker.demo.deliveries import BUILDERS
 
 REPLY = "Done on our side; please try again and reopen this ticket if anything is still wrong."
-AGENT_NAME = "Sam Rivera"
-AGENT_LOGIN = "sam.rivera"
+AGENT_NAME = "David Nguyen"
+AGENT_LOGIN = "dnguyen"
+AGENT_EMAIL = "david.nguyen@corp.example.com"
 AGENT_ID = {"jira": "712020:5a1e0c1d-2b7f-4c3e-9d41-5e7a9b1c0f42", "zendesk": "9100"}
-"""The desk agent who answers and resolves: Jira accountId, Zendesk user id (SNOW: login)."""
+"""The IT support lead who answers and resolves: Jira accountId, Zendesk user id (SNOW: login)."""
 
 
 def _jira_resolved(payload: dict[str, Any], at: datetime, stamp: str) -> None:

@@ -27,6 +27,7 @@ from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, StepRow, 
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
 from worker.runs.authors import actor_of, change_of, refuse, review_author
+from worker.runs.corrections import may_correct
 from worker.runs.steps import compensate
 from worker.runtime import Runtime
 
@@ -89,13 +90,27 @@ def confirm_run(rt: Runtime, run_id: int, agent: str) -> None:
         )
 
 
-def mark_wrong(rt: Runtime, run_id: int, agent: str, intent: str) -> None:
-    """Record a classifier correction for the run's ticket (``intent`` is what it really was)."""
+def mark_wrong(rt: Runtime, run_id: int, agent: str, identity: str | None, intent: str) -> bool:
+    """
+    Record a classifier correction for the run's ticket (``intent`` is what it really was).
+
+    Held to the same correction policy as the desk's ``/intent`` (an agent, never the ticket's
+    requester), with the agent known by their token's ``desk_identity``; a refusal is noted on
+    the ticket and audited, and nothing is recorded. Returns whether the correction was kept.
+    """
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: corrections need one")
     now = rt.clock()
     with rt.db.session() as session:
         run = _applied(session.get(RunRow, run_id), run_id)
         ticket = session.get(TicketRow, run.ticket_id)
         assert ticket is not None
+        author = review_author(rt, ticket.desk, identity)
+        if not may_correct(
+            rt, session, ticket, "intent", author, f"wrong-refused-{run.id}-{now.timestamp()}",
+            run_id=run.id,
+        ):  # fmt: skip
+            return False
         snapshot = ticket_from_json(ticket.snapshot)
         session.add(
             CorrectionRow(
@@ -120,8 +135,10 @@ def mark_wrong(rt: Runtime, run_id: int, agent: str, intent: str) -> None:
             actor=agent,
             ticket_id=ticket.id,
             run_id=run.id,
-            data={"intent": intent, "was": run.intent},
+            data={"intent": intent, "was": run.intent, "identity": identity},
         )
+    _flush(rt, run.ticket_id)
+    return True
 
 
 def rollback_plan(rt: Runtime, run_id: int) -> tuple[PlannedStep, ...]:

@@ -230,7 +230,7 @@ def _do(rt: Runtime, who: Principal, run_id: int, action: str, reason: str, inte
     elif action == "confirm":
         rollback.confirm_run(rt, run_id, who.name)
     elif action == "wrong":
-        rollback.mark_wrong(rt, run_id, who.name, intent)
+        rollback.mark_wrong(rt, run_id, who.name, who.desk_identity, intent)
     elif action == "rollback":
         rollback.roll_back(rt, run_id, who.name, who.desk_identity)
     else:
