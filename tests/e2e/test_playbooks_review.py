@@ -68,7 +68,7 @@ def test_approve_from_the_review_page_applies_with_the_same_checks(
     w.drain()
     run_id = w.runs("IT-3")[0].id
     queue = client.get("/review", params={"state": "waiting"})
-    assert '<span id="queue-total">1</span> run ·' in queue.text
+    assert '<span id="queue-total">1</span> in the queue ·' in queue.text
     assert f'href="/review/runs/{run_id}?' in queue.text
     page = client.get(f"/review/runs/{run_id}")
     assert "Add bob (Bob Builder) to group app-salesforce" in page.text
@@ -123,7 +123,7 @@ def test_mark_wrong_records_a_correction_and_the_rollback_undoes_the_run(
     w.drain()
     assert "app-github" in w.groups("alice")
     queue = client.get("/review", params={"state": "applied"})
-    assert '<span id="queue-total">1</span> run ·' in queue.text
+    assert '<span id="queue-total">1</span> in the queue ·' in queue.text
     free_text = client.post(
         f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "a typo"}
     )

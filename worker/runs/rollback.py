@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from intake.model import Comment, Person
 from playbooks.authority import check_rollback
-from playbooks.commands import CommandError, parse_command
+from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, StepState
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
@@ -38,6 +38,8 @@ class ReviewError(ValueError):
 
 PAGE_COMMANDS = ("approve", "reject", "intent", "retry")
 """The comment commands the review page sends on an agent's behalf."""
+TICKET_COMMANDS = ("intent", "retry")
+"""Those it sends for a ticket without a run."""
 
 
 def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text: str) -> None:
@@ -46,14 +48,7 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
     ``/intent <name>`` or ``/retry``, through the very handler a desk comment reaches (so the same
     policy checks hold, and a refusal is noted on the ticket and audited the same way).
     """
-    if not identity:
-        raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
-    try:
-        command = parse_command(text)
-    except CommandError as exc:
-        raise ReviewError(str(exc)) from exc
-    if command is None or command.name not in PAGE_COMMANDS:
-        raise ReviewError(f"not a command the review page sends: {text!r}")
+    command = _page_command(agent, identity, text, PAGE_COMMANDS)
     with rt.db.session() as session:
         run = session.get(RunRow, run_id)
         if run is None:
@@ -61,9 +56,38 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
         if command.name in ("approve", "reject") and run.state != RunState.WAITING_APPROVAL:
             raise ReviewError(f"run {run_id} is not waiting for an approval")
         ticket_id = run.ticket_id
-        desk = session.get(TicketRow, ticket_id)
-        assert desk is not None
-        desk_name = desk.desk
+    _as_comment(rt, ticket_id, agent, identity or "", command, text)
+
+
+def decide_ticket(rt: Runtime, ticket_id: int, agent: str, identity: str | None, text: str) -> None:
+    """``/intent <name>`` or ``/retry`` on a ticket deskpilot planned no run for, as a desk
+    comment by ``agent`` would (``decide_run`` for tickets without a run)."""
+    command = _page_command(agent, identity, text, TICKET_COMMANDS)
+    with rt.db.session() as session:
+        if session.get(TicketRow, ticket_id) is None:
+            raise ReviewError(f"there is no ticket {ticket_id}")
+    _as_comment(rt, ticket_id, agent, identity or "", command, text)
+
+
+def _page_command(agent: str, identity: str | None, text: str, allowed: tuple[str, ...]) -> Command:
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
+    try:
+        command = parse_command(text)
+    except CommandError as exc:
+        raise ReviewError(str(exc)) from exc
+    if command is None or command.name not in allowed:
+        raise ReviewError(f"not a command the review page sends: {text!r}")
+    return command
+
+
+def _as_comment(
+    rt: Runtime, ticket_id: int, agent: str, identity: str, command: Command, text: str
+) -> None:
+    with rt.db.session() as session:
+        ticket = session.get(TicketRow, ticket_id)
+        assert ticket is not None
+        desk_name = ticket.desk
     comment = Comment(
         id=f"review-{uuid.uuid4().hex[:12]}",
         body=text,
