@@ -45,7 +45,7 @@ STATES: dict[str, str] = {
     "failed": "Failed",
     "escalated": "Escalated",
     "low_confidence": "Low confidence",
-    "no_run": "No run (escalated early, not an account request…)",
+    "no_run": "No run yet",
 }
 """The queue's state filter: value → label."""
 FAILED = (

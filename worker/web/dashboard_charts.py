@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from worker.reports.dashboard_trends import DayPoint, Trends
 
-WIDTH, HEIGHT = 640, 160
-LEFT, BOTTOM, TOP = 44, 18, 10
+WIDTH, HEIGHT = 480, 210
+LEFT, BOTTOM, TOP = 64, 26, 14
 """Room for the y labels on the left, the x labels at the bottom, and air at the top."""
 
 
@@ -53,6 +53,9 @@ class Chart:
     table_rows: tuple[tuple[str, ...], ...] = field(default=())
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT
+    bottom: int = HEIGHT - BOTTOM
+    top: int = TOP
 
 
 def _x(i: int, n: int) -> float:
