@@ -26,7 +26,12 @@ class LicenceRunSettings(BaseModel):
     allow: Path | None = None
     """The allow-list CSV (exemptions with an expiry)."""
     ticket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}:.+$")
-    """``desk:KEY`` of the ticket that receives the monthly report and renewal alerts."""
+    """``desk:KEY`` of the ticket that receives the monthly report; renewal tickets are opened
+    in the same desk."""
+    project: str | None = None
+    """The Jira project renewal tickets are opened in (Jira needs one; other desks ignore it)."""
+    renewal_requester: str | None = None
+    """The address renewal tickets are opened for (the licence owner, say), where the desk can."""
     report_dir: Path | None = None
     """Where the monthly CSV and .xlsx go (``licences-YYYY-MM.csv``/``.xlsx``)."""
     timezone: str = "UTC"

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import responses
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from connectors.errors import RateLimitedError
@@ -23,7 +25,10 @@ from worker.config import LicenceSettings
 from worker.db.licences import LicenceJobRow, LicencePositionRow
 from worker.queue.names import ActorName
 from worker.queue.periodic import jobs_for
-from worker.reports.licences import claim, licence_tick
+from worker.reports.licence_files import read_contracts
+from worker.reports.licence_panel import licence_figures
+from worker.reports.licences import claim, licence_tick, open_renewal
+from worker.web.app import create_app
 
 BERLIN_9AM_DEC_1 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
 CONTRACTS = """\
@@ -118,11 +123,28 @@ def test_renewal_alert_opens_at_notice_date_minus_lead_days_once(w: World) -> No
         assert [] == licence_tick(w.rt)
     settle(w.rt)
 
-    (alert,) = [c.body for c in w.notes("IT-1", public=False) if c.body.startswith("# Renewal")]
-    assert "# Renewal: Slack Pro: give notice by 2026-12-01" in alert
-    assert "5 at 8.75 USD = 43.75 USD" in alert
-    assert "Utilisation (2026-10): 1 active of 5 bought (20.0 %)" in alert
-    assert "1 held by leavers" in alert
+    ((key, opened),) = w.desk.created.values()
+    assert "deskpilot-licence-renewal-slack-pro-2026-12-31" == opened.marker
+    assert "Licence renewal: Slack Pro, notice by 2026-12-01" == opened.subject
+    assert "# Renewal: Slack Pro: give notice by 2026-12-01" in opened.body
+    assert "5 at 8.75 USD = 43.75 USD" in opened.body
+    assert "Utilisation (2026-10): 1 active of 5 bought (20.0 %)" in opened.body
+    assert "1 held by leavers" in opened.body
+    assert f"Renewal ticket {key} opened for Slack Pro" in w.text("IT-1", public=False)
+
+
+def test_a_renewal_ticket_lost_in_flight_is_found_not_opened_twice(w: World) -> None:
+    w.now = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
+    slack = next(
+        c for c in read_contracts(w.rt.settings.licences.contracts or Path()) if c.vendor == "Slack"
+    )
+    first = open_renewal(w.rt, slack)  # the reply was lost: the job was not finished
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        zoom(rsps)
+        assert "renewal:Slack:Pro:2026-12-31" in licence_tick(w.rt)
+
+    assert [first] == [key for key, _ in w.desk.created.values()]
 
 
 def test_a_claim_is_held_once_and_taken_over_only_after_the_lease(w: World) -> None:
@@ -164,3 +186,61 @@ def test_a_refusing_vendor_ends_the_report_with_a_note_saying_why(w: World) -> N
     assert note.startswith("# Licence report 2026-12: not produced")
     assert "zoom: not authorised" in note
     assert "zoom-secret-token" not in note
+
+
+def test_metrics_expose_the_latest_report_per_vendor_and_sku(w: World) -> None:
+    with TestClient(create_app(w.rt)) as http:
+        before = http.get("/metrics").text
+        w.now = BERLIN_9AM_DEC_1
+        with responses.RequestsMock() as rsps:
+            zoom(rsps)
+            licence_tick(w.rt)
+        text = http.get("/metrics").text
+
+    assert "deskpilot_licence_collector_up 1.0" in before
+    assert "deskpilot_licence_seats{" not in before
+    for state, value in (("total", 10), ("assigned", 2), ("used", 1), ("unused", 1),
+                         ("leaver", 0), ("unassigned", 8)):  # fmt: skip
+        assert (
+            f'deskpilot_licence_seats{{sku="Licensed",state="{state}",vendor="Zoom"}} {value}.0'
+            in text
+        )
+    assert 'deskpilot_licence_seats{sku="Pro",state="leaver",vendor="Slack"} 1.0' in text
+    assert 'deskpilot_licence_waste{currency="USD",sku="Licensed",vendor="Zoom"} 119.97' in text
+    (taken,) = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "deskpilot_licence_report_timestamp_seconds"
+    ]
+    assert BERLIN_9AM_DEC_1.timestamp() == taken
+
+
+def test_the_panel_figures_come_from_the_latest_report(w: World) -> None:
+    assert licence_figures(w.rt, BERLIN_9AM_DEC_1).period is None
+    w.now = BERLIN_9AM_DEC_1
+    with responses.RequestsMock() as rsps:
+        zoom(rsps)
+        licence_tick(w.rt)
+
+    fig = licence_figures(w.rt, BERLIN_9AM_DEC_1)
+
+    assert ("2026-12", Decimal("13.33"), 2) == (fig.period, fig.utilisation_pct, fig.reclaimable)
+    assert (("USD", Decimal("154.97")),) == fig.waste  # 9 x 13.33 + 4 x 8.75
+    assert (
+        ("Slack", "Pro", dt.date(2026, 12, 1)),
+        ("Zoom", "Licensed", dt.date(2026, 12, 30)),
+    ) == fig.renewals
+    assert (
+        "Zoom",
+        "Licensed",
+        10,
+        2,
+        1,
+        Decimal("10.00"),
+        1,
+        0,
+        8,
+        "119.97 USD",
+        "2026-12-30",
+    ) in fig.rows

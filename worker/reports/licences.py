@@ -1,7 +1,8 @@
 """
-The scheduled licence work: the monthly report (due at ``licences.hour`` site time on day 1)
-and a renewal alert per contract once its notice date is ``lead_days`` away, both posted as
-internal notes on ``licences.ticket`` through the outbox.
+The scheduled licence work: the monthly report (due at ``licences.hour`` site time on day 1),
+posted as an internal note on ``licences.ticket`` through the outbox, and a renewal ticket per
+contract, opened in the same desk once its notice date is ``lead_days`` away (with the latest
+utilisation figures), noted on the licences ticket.
 
 Each piece of work is a ``licence_jobs`` row claimed by one worker (``report:2026-12``,
 ``renewal:Zoom:Business:2027-02-28``). Vendor snapshots are read outside any transaction; the
@@ -14,12 +15,14 @@ with a note that says what failed (the report is not silently skipped).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
 import structlog
 from sqlalchemy import delete, select, update
 
+from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
 from playbooks.licences.report import POSITION_HEADER, ReportError, SkuLine, position, position_rows
@@ -37,6 +40,7 @@ from worker.runtime import Runtime
 from worker.wiring.licences import build_source
 
 log = structlog.get_logger("deskpilot.licences")
+MARKER_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 INPUT_ERRORS = (ContractError, LicenceFileError, UsageFileError, UsageError, ReportError)
 
@@ -52,7 +56,13 @@ def licence_tick(rt: Runtime) -> list[str]:
     for contract in renewals_due(ledger, cfg.site_time(now).date(), cfg.lead_days):
         key = f"renewal:{contract.vendor}:{contract.sku}:{contract.term_end}"
         if claim(rt, key):
-            _finish(rt, key, renewal_note(contract, latest_position(rt, contract)), [])
+            try:
+                opened = open_renewal(rt, contract)
+            except TransientError:
+                release(rt, key)
+                raise
+            _finish(rt, key, f"Renewal ticket {opened} opened for {contract.vendor} "
+                    f"{contract.sku} (notice by {contract.notice_date}).\n", [])  # fmt: skip
             done.append(key)
     period = cfg.due_period(now)
     if period is not None and claim(rt, key := f"report:{period}"):
@@ -94,6 +104,31 @@ def release(rt: Runtime, key: str) -> None:
                 LicenceJobRow.key == key, LicenceJobRow.finished_at.is_(None)
             )
         )
+
+
+def open_renewal(rt: Runtime, contract: Contract) -> str:
+    """
+    Open the contract's renewal ticket in the licences desk (once: the marker finds a ticket a
+    lost reply already opened); its key.
+    """
+    cfg = rt.settings.licences
+    assert cfg.ticket is not None  # licence_tick returns early without one
+    marker = "deskpilot-licence-renewal-" + "-".join(
+        MARKER_UNSAFE.sub("-", part).strip("-").lower()
+        for part in (contract.vendor, contract.sku, contract.term_end.isoformat())
+    )
+    created = rt.desks[cfg.ticket.split(":", 1)[0]].create_ticket(
+        NewTicket(
+            subject=f"Licence renewal: {contract.vendor} {contract.sku}, notice by "
+            f"{contract.notice_date}",
+            body=renewal_note(contract, latest_position(rt, contract)),
+            marker=marker[:120],
+            requester_email=cfg.renewal_requester,
+            project=cfg.project,
+        )
+    )
+    log.info("licences.renewal_ticket", key=created.key, created=created.created)
+    return created.key
 
 
 def latest_position(rt: Runtime, contract: Contract) -> LicencePositionRow | None:
@@ -168,3 +203,22 @@ def _rows(period: str, now: dt.datetime, lines: Sequence[SkuLine]) -> list[Licen
         )
         for x in lines
     ]  # fmt: skip
+
+
+def latest_positions(rt: Runtime) -> list[LicencePositionRow]:
+    """The position of the latest stored month, by vendor and SKU (empty before any report)."""
+    with rt.db.session() as session:
+        period = session.scalars(
+            select(LicencePositionRow.period).order_by(LicencePositionRow.period.desc()).limit(1)
+        ).first()
+        if period is None:
+            return []
+        rows = list(
+            session.scalars(
+                select(LicencePositionRow)
+                .where(LicencePositionRow.period == period)
+                .order_by(LicencePositionRow.vendor, LicencePositionRow.sku)
+            )
+        )
+        session.expunge_all()
+        return rows
