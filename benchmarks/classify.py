@@ -74,7 +74,7 @@ def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
         "temperature": temperature, "thresholds": thresholds, "margin": margin,
         "github_dev_grouped": evaluate(gold[:n], [r.intent for r in results[:n]]),
         "endava_dev": evaluate(gold[n:], [r.intent for r in results[n:]]),
-        "endava_results": results[n:],
+        "endava_results": results[n:], "github_results": results[:n],
     }  # fmt: skip
 
 
@@ -145,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-model", action="store_true")
+    parser.add_argument(
+        "--dev-only", action="store_true",
+        help="calibration slice figures only (dev rows): for choosing, never looks at test",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not (args.shared / "github_public.jsonl").is_file():
         print(f"{args.shared}: the benchmark needs shared/tickets", file=sys.stderr)
@@ -155,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     temperature = float(calib["temperature"])
     thresholds: dict[str, float] = calib["thresholds"]
     settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))
+    if args.dev_only:
+        _print_dev(data, calib, settings)
+        return 0
     final = replace(
         fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
     )
@@ -190,6 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     _print(out, test, results, settings)
     return 0
+
+
+def _print_dev(data: Data, calib: dict[str, Any], settings: ClassifierSettings) -> None:
+    """The calibration slice's figures: what choosing may look at."""
+    n = len(data.github_dev)
+    slice_gold = [e.intent for e in data.github_dev + data.endava_dev]
+    results: list[Classification] = calib["github_results"] + calib["endava_results"]
+    print({k: calib[k] for k in ("temperature", "thresholds", "margin")})
+    for key, title in (("github_dev_grouped", "github_public dev, 5-fold by repository"),
+                       ("endava_dev", "Endava dev, 5-fold")):  # fmt: skip
+        r = calib[key]
+        print(f"{title}: accuracy {r.accuracy:.3f}   macro-F1 {r.macro_f1:.3f}   "
+              f"account-vs-not F1 {r.account_f1:.3f}")  # fmt: skip
+    print(_gates_text("gates on github dev", gate_figures(slice_gold[:n], results[:n], settings)))
+    print(_gates_text("gates on the slice", gate_figures(slice_gold, results, settings)))
 
 
 def _print(

@@ -187,6 +187,10 @@ class ClassifierSettings(_Strict):
     """A text-model guess runs alone only when the text names the person or application."""
     require_cue: bool = True
     """A text-model guess runs alone only when the text has the intent's cue words."""
+    require_agreement: bool = True
+    """A text-model guess runs alone only when the ticket's headline alone (the request kind and
+    the subject) reads as the same intent: on the calibration slice, readings whose headline
+    disagreed were right 44 % of the time, those whose headline agreed 92 %."""
 
     @field_validator("thresholds")
     @classmethod
