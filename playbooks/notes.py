@@ -24,7 +24,7 @@ from playbooks.template import render
 
 LINK_KEY = "one_time_link"
 DEFAULT_PUBLIC: Mapping[str, str] = {
-    "done": "Hello {{ requester.first_name }},\n\nyour request is done:\n{% for line in done %}\n- {{ line }}\n{% endfor %}",
+    "done": "Hello {{ requester.first_name }},\n\nyour request is done:\n{% for line in done %}\n- {{ line }}\n{% endfor %}{% if one_time_link %}\nOpen this one-time link to see your temporary password (it works once): {{ one_time_link }}{% endif %}",
     "pending_approval": "Hello {{ requester.first_name }},\n\nyour request is waiting for approval. We will update this ticket as soon as it is decided.",
     "asked": "Hello {{ requester.first_name }},\n\nto go ahead we need one more detail: {{ question }}",
     "rejected": "Hello {{ requester.first_name }},\n\nwe cannot do this on your request: only {{ allowed }} may ask for it. Please ask one of them to raise it; this ticket is closed.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from playbooks.config import PolicySettings, ReplyEvent
 from playbooks.model import NotesSpec, Playbook
@@ -19,7 +20,17 @@ from playbooks.planned import Plan
 from playbooks.policy import Decision
 from playbooks.template import TemplateRenderError
 
-__all__ = ["APPROVAL_HELP", "failure_notes", "owner_only", "plan_notes", "reply", "result_notes"]
+__all__ = [
+    "APPROVAL_HELP",
+    "Rendered",
+    "RunNotes",
+    "failure_notes",
+    "owner_only",
+    "plan_notes",
+    "render_notes",
+    "reply",
+    "result_notes",
+]
 
 APPROVAL_HELP = (
     "An authorised approver can reply `/approve` or `/reject <reason>` in a comment, "
@@ -27,34 +38,66 @@ APPROVAL_HELP = (
 )
 
 
-def _rendered(
+class Rendered(NamedTuple):
+    """A run's two notes, and the template error if the playbook's own wording failed."""
+
+    public: str
+    internal: str
+    template_error: str | None = None
+
+
+class RunNotes(NamedTuple):
+    """The notes that end a run, and the template error the run's record must show (if any)."""
+
+    notes: list[Note]
+    template_error: str | None = None
+
+
+def render_notes(
     playbook: Playbook,
     facts: RunFacts,
     public_facts: RunFacts,
     settings: PolicySettings | None,
-) -> tuple[str, str, bool]:
+) -> Rendered:
     """
     The public reply and the internal note. If the playbook's own templates fail (a bug that
-    ``deskpilot check`` missed), the default reply and an internal note saying what failed, and
-    True: the ticket is left for a person rather than failing the run again and again.
+    ``deskpilot check`` missed), the default wording, an internal note naming the template
+    error, and that error (with any one-time link cut out): the shell records it and leaves the
+    ticket for a person rather than failing the run again and again or calling it resolved.
+
+    Args:
+        playbook: its templates word the notes.
+        facts: the run (for the internal note).
+        public_facts: the run as its requester may see it (``owner_only``).
+        settings: the deployment's reply model and group names.
     """
     try:
-        return (
+        return Rendered(
             render_public_reply(playbook, public_facts, settings),
             render_internal_note(playbook, facts),
-            False,
         )
     except TemplateRenderError as exc:
+        error = _without_links(str(exc), facts)
         plain = playbook.model_copy(update={"notes": NotesSpec()})
         warning = (
-            f"⚠ The playbook's note template failed ({exc}); default notes were written instead "
-            "and the ticket is left for an agent. `deskpilot check` reports such templates.\n\n"
+            f"⚠ The playbook's note template failed ({error}); default notes were written "
+            "instead and the ticket is left for an agent. `deskpilot check` reports such "
+            "templates.\n\n"
         )
-        return (
+        return Rendered(
             render_public_reply(plain, public_facts, settings),
             warning + render_internal_note(plain, facts),
-            True,
+            error,
         )
+
+
+def _without_links(text: str, facts: RunFacts) -> str:
+    """``text`` with every one-time link of the run replaced: an error message may quote one."""
+    for outcome in facts.outcomes:
+        link = outcome.change.after.get(LINK_KEY) if outcome.change is not None else None
+        if link:
+            text = text.replace(link, "(one-time link withheld)")
+    return text
 
 
 def reply(
@@ -101,7 +144,7 @@ def _plan_notes(
     playbook: Playbook, plan: Plan, decision: Decision | None, settings: PolicySettings | None
 ) -> list[Note]:
     facts = RunFacts(plan, decision)
-    public, internal, _ = _rendered(playbook, facts, facts, settings)
+    public, internal, _ = render_notes(playbook, facts, facts, settings)
     if plan.kind == "ask":
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ASK_PLAN),
@@ -170,29 +213,40 @@ def owner_only(facts: RunFacts) -> RunFacts:
 
 def result_notes(
     playbook: Playbook, facts: RunFacts, settings: PolicySettings | None = None
-) -> list[Note]:
+) -> RunNotes:
     """
     The notes after a run applied: a reply for the requester, the evidence for agents, resolve.
 
     A change that did not read back as made turns the evidence into an "unverified" note and the
-    reply into the failure reply, and the ticket is not resolved.
+    reply into the failure reply, and the ticket is not resolved; so does a note template that
+    failed (the default wording is sent, and the error returned for the run's record).
 
     Args:
         playbook: the run's playbook.
         facts: what the run did, as recorded.
         settings: the deployment's reply model (``replies``).
     """
-    public, internal, broken = _rendered(playbook, facts, owner_only(facts), settings)
-    if broken or any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
-        return [
+    public, internal, error = render_notes(playbook, facts, owner_only(facts), settings)
+    if any(o.verification is not None and not o.verification.ok for o in facts.outcomes):
+        notes = [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.UNVERIFIED),
             *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),
         ]
-    return [
+        return RunNotes(notes, error)
+    if error:
+        # Done and read back, only the wording failed: the requester gets the default reply
+        # (with their one-time link, if any); the ticket waits for an agent, not resolved.
+        notes = [
+            *reply(settings, "done", public, NotePurpose.DONE),
+            Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.UNVERIFIED),
+        ]
+        return RunNotes(notes, error)
+    notes = [
         *reply(settings, "done", public, NotePurpose.DONE),
         Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.EVIDENCE),
         Note(OutboxKind.TRANSITION, "resolved", NotePurpose.RESOLVE),
     ]
+    return RunNotes(notes)
 
 
 def failure_notes(
@@ -200,7 +254,7 @@ def failure_notes(
     facts: RunFacts,
     compensation_errors: Sequence[str],
     settings: PolicySettings | None = None,
-) -> list[Note]:
+) -> RunNotes:
     """
     The notes after a step failed: what happened, what was undone, and that a person takes over.
 
@@ -210,11 +264,12 @@ def failure_notes(
         compensation_errors: the undos that failed.
         settings: the deployment's reply model (``replies``).
     """
-    public, internal, _ = _rendered(playbook, facts, owner_only(facts), settings)
+    public, internal, error = render_notes(playbook, facts, owner_only(facts), settings)
     problems = "".join(f"- could not undo: {e}\n" for e in compensation_errors)
     tail = f"\n{problems}" if problems else ""
     body = f"{internal}{tail}\nHanding this ticket to an agent (escalated).\n"
-    return [
+    notes = [
         Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.FAILED),
         *reply(settings, "failed", public, NotePurpose.FAILED_PUBLIC),
     ]
+    return RunNotes(notes, error)

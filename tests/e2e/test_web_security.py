@@ -23,7 +23,8 @@ from worker.db.records import RejectedDeliveryRow
 from worker.db.tables import InboxItem
 from worker.runtime import Runtime
 from worker.web.app import create_app
-from worker.web.auth import COOKIE, FAILURE_LIMIT
+from worker.web.auth import COOKIE
+from worker.web.throttle import FAILURE_LIMIT
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """
 The tables kept beside the ticket pipeline: SLA clocks and reconciliations, the hash-chained audit
-log, poll cursors, periodic job slots, sealed secret links, dead letters and refused deliveries.
+log, poll cursors, periodic job slots, sealed secret links, failed logins, dead letters and
+refused deliveries.
 """
 
 from __future__ import annotations
@@ -128,6 +129,21 @@ class SecretLinkRow(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     viewed_at: Mapped[dt.datetime | None]
+
+
+class LoginFailureRow(Base):
+    """One failed web login (by client address): the sign-in throttle every web worker shares."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_client", "client", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)
+    """Seconds since the epoch (the web worker's clock)."""
 
 
 class DeadLetterRow(Base):

@@ -28,7 +28,7 @@ from connectors.errors import TransientError
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import Note, NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
-from playbooks.run_notes import failure_notes, result_notes
+from playbooks.run_notes import RunNotes, failure_notes, result_notes
 from playbooks.steps import Verification, compensation_of, verify_step
 from worker.db import audit
 from worker.db.store import detached, insert_ignore, older_than
@@ -193,7 +193,7 @@ def _succeed(
     state = RunState.APPLIED if not failures else RunState.UNVERIFIED
     outcome = TicketOutcome.RESOLVED if not failures else TicketOutcome.ESCALATED
 
-    def records_and_notes(connection: Connection) -> list[Note]:
+    def records_and_notes(connection: Connection) -> RunNotes:
         if verifications:
             connection.execute(
                 _RECORD_VERIFIED,
@@ -220,20 +220,36 @@ def _end_run(
     state: RunState,
     outcome: TicketOutcome,
     result: dict[str, Any],
-    within: Callable[[Connection], Sequence[Note]],
+    within: Callable[[Connection], RunNotes],
 ) -> None:
     """
     End ``run`` in one transaction: its ``state`` and ``result``, the ticket done with
     ``outcome``, whatever ``within`` records in the same transaction and the notes it returns,
     the outcome for the desk's state field and the audit entry; then send the notes.
+
+    If the playbook's note template failed (the notes fell back to the default wording), the
+    record says so: the error in the run's result, a ``run.note_template_failed`` audit entry,
+    and the ticket escalated rather than resolved.
     """
     now = rt.clock()
     with rt.db.connect() as connection:
+        notes, template_error = within(connection)
+        if template_error is not None:
+            outcome = TicketOutcome.ESCALATED
+            result = {**result, "note_template_error": template_error}
+            audit.append(
+                connection,
+                "run.note_template_failed",
+                actor="deskpilot",
+                ticket_id=ticket.id,
+                run_id=run.id,
+                data={"playbook": run.playbook, "error": template_error},
+            )
         connection.execute(
             _FINISH_RUN, {"b_id": run.id, "state": state, "updated_at": now, "result": result}
         )
         connection.execute(_FINISH_TICKET, {"b_id": ticket.id, "outcome": outcome, "now": now})
-        for kind, body, purpose in within(connection):
+        for kind, body, purpose in notes:
             queue_writeback(rt, connection, ticket, kind, body, f"{purpose}-{run.id}")
         queue_state(rt, connection, ticket, outcome)
         audit.append(
@@ -287,7 +303,7 @@ def _fail(
         "not_undoable": kept,
     }
 
-    def notes(connection: Connection) -> list[Note]:
+    def notes(connection: Connection) -> RunNotes:
         facts = run_facts(
             connection,
             run,
@@ -324,7 +340,7 @@ def _hand_over_uncertain(
         RunState.UNCERTAIN,
         TicketOutcome.ESCALATED,
         result,
-        lambda _: [Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.UNCERTAIN)],
+        lambda _: RunNotes([Note(OutboxKind.INTERNAL_NOTE, body, NotePurpose.UNCERTAIN)]),
     )
     log.error("run.uncertain", run_id=run.id, step=uncertain.step.index)
     return RunState.UNCERTAIN

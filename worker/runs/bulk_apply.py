@@ -20,7 +20,6 @@ from connectors.errors import TransientError
 from playbooks.bulk import chunk_steps, render_bulk_result
 from playbooks.config import ReplyEvent
 from playbooks.lifecycle import RunState, StepState, TicketOutcome, TicketStage
-from playbooks.notes import render_internal_note, render_public_reply
 from playbooks.outbox import NotePurpose, OutboxKind
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import Verification, verify_step
@@ -131,30 +130,38 @@ def _outcomes(
 
 
 def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState:
-    from playbooks.run_notes import owner_only, reply
+    from playbooks.run_notes import owner_only, render_notes, reply
     from worker.outbound.notes import run_facts
 
     report = kept_report(rt, ticket.id)
     failures, applied, verifications = _outcomes(rt, run, plan)
     table = render_bulk_result(report, failures, applied)
     state = RunState.APPLIED if not failures else RunState.PARTIAL
-    # Rows the file got wrong were never planned: the reply tells the requester which to fix.
-    outcome = TicketOutcome.RESOLVED if not failures else TicketOutcome.ESCALATED
     now = rt.clock()
     with rt.db.session() as session:
         row, trow = session.get(RunRow, run.id), session.get(TicketRow, ticket.id)
         assert row is not None and trow is not None
-        row.state, row.updated_at = state, now
-        row.result = {"created": applied, "failed": {str(k): v for k, v in failures.items()}}
-        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, TicketStage.DONE, now, now
-        queue_state(rt, session, trow, outcome)
         playbook = rt.library.get(row.playbook)
         facts = run_facts(session, row, plan, verifications)
         settings = rt.settings.playbooks
-        done = render_public_reply(playbook, owner_only(facts), settings)
-        public = _public(done, table, outcome)
-        internal = f"{render_internal_note(playbook, facts)}\n#### Rows\n\n{table}"
-        event: ReplyEvent = "done" if outcome == TicketOutcome.RESOLVED else "failed"
+        done, evidence, template_error = render_notes(playbook, facts, owner_only(facts), settings)
+        # Rows the file got wrong were never planned: the reply tells the requester which to
+        # fix. A note template that failed leaves the ticket to a person too, on the record.
+        resolved = not failures and template_error is None
+        outcome = TicketOutcome.RESOLVED if resolved else TicketOutcome.ESCALATED
+        row.state, row.updated_at = state, now
+        row.result = {"created": applied, "failed": {str(k): v for k, v in failures.items()}}
+        if template_error is not None:
+            row.result = {**row.result, "note_template_error": template_error}
+            audit.append(
+                session, "run.note_template_failed", actor="deskpilot", ticket_id=trow.id,
+                run_id=row.id, data={"playbook": row.playbook, "error": template_error},
+            )  # fmt: skip
+        trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, TicketStage.DONE, now, now
+        queue_state(rt, session, trow, outcome)
+        public = _public(done, table, failed_rows=bool(failures))
+        internal = f"{evidence}\n#### Rows\n\n{table}"
+        event: ReplyEvent = "done" if not failures else "failed"
         for note in reply(settings, event, public, NotePurpose.BULK_RESULT):
             queue_writeback(rt, session, trow, note.kind, note.body, f"bulk-result-{row.id}")
         queue_writeback(
@@ -173,8 +180,8 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState
     return state
 
 
-def _public(done_reply: str, table: str, outcome: TicketOutcome) -> str:
-    if outcome == TicketOutcome.RESOLVED:
+def _public(done_reply: str, table: str, *, failed_rows: bool) -> str:
+    if not failed_rows:
         return f"{done_reply}\n{table}"
     return (
         "Some rows of your file could not be done; the others are. Each row's result:\n\n"

@@ -38,6 +38,7 @@ from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_wri
 from worker.queue.names import ActorName
 from worker.runs.authors import Author, resolve_comment_author
 from worker.runs.corrections import change_expiry, correct_intent, directory_user, retry_ticket
+from worker.runs.review_decide import handle_review_comments
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -47,6 +48,9 @@ OWN_MARKER = "deskpilot:"
 
 def handle_comments(rt: Runtime, ticket_id: int) -> int:
     """Run the commands in ticket ``ticket_id``'s new comments, once each; returns how many."""
+    reviewed = handle_review_comments(rt, ticket_id)  # an access review's ticket: its commands
+    if reviewed is not None:
+        return reviewed
     with rt.db.session() as session:
         rows = session.scalars(
             select(TicketEventRow)

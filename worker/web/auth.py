@@ -5,8 +5,9 @@ A token is presented by POST to ``/login`` (a form; never in a URL, where proxie
 history and Referer headers would keep it) or as ``Authorization: Bearer …`` on every request.
 The browser then holds a cookie signed with a per-process key naming a session and the token
 (by a digest, never the token itself); ``/logout`` revokes that session. Failed logins are logged
-and, after ``FAILURE_LIMIT`` from one address within ``FAILURE_WINDOW_S``, refused with 429. With
-no tokens configured, the pages are closed.
+and, after ``FAILURE_LIMIT`` from one address within ``FAILURE_WINDOW_S``, refused with 429: the
+count is shared by every web worker (``worker.web.throttle``). With no tokens configured, the
+pages are closed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass
 
 import structlog
@@ -25,14 +25,13 @@ from jinja2 import Environment, select_autoescape
 
 from worker.config import MIN_TOKEN_CHARS, ConfigError
 from worker.runtime import Runtime
+from worker.web.throttle import ThrottleUnavailableError, build_throttle
 
 log = structlog.get_logger("deskpilot.auth")
 
 COOKIE = "deskpilot_session"
 SESSION_S = 12 * 3600
 ROLES = {"viewer": 0, "agent": 1, "admin": 2}
-FAILURE_LIMIT = 5
-FAILURE_WINDOW_S = 300.0
 _LOGIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
     """<!doctype html><html><head><meta charset="utf-8"><title>deskpilot · log in</title></head>
 <body><h1>Log in</h1>{% if problem %}<p role="alert">{{ problem }}</p>{% endif %}
@@ -102,39 +101,6 @@ class TokenBook:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
 
 
-class LoginThrottle:
-    """Failed logins per client address in a sliding window (per process)."""
-
-    def __init__(self, limit: int = FAILURE_LIMIT, window_s: float = FAILURE_WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def retry_after(self, client: str, now: float) -> int | None:
-        """Seconds until ``client`` may try again, None if it may now."""
-        recent = self._recent(client, now)
-        if len(recent) < self.limit:
-            return None
-        return max(1, int(recent[0] + self.window_s - now) + 1)
-
-    def failed(self, client: str, now: float) -> int:
-        """Count a failure; returns how many ``client`` has in the window."""
-        recent = self._recent(client, now)
-        recent.append(now)
-        if len(self._failures) > 10_000:  # forget idle addresses rather than grow without end
-            self._failures = {c: d for c, d in self._failures.items() if d and d[-1] > now - 60}
-        return len(recent)
-
-    def succeeded(self, client: str) -> None:
-        """A good login clears the address's failures."""
-        self._failures.pop(client, None)
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(client, deque())
-        while recent and recent[0] <= now - self.window_s:
-            recent.popleft()
-        return recent
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -181,7 +147,7 @@ def _next(target: str) -> str:
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/login`` (GET: the form; POST: the token) and ``/logout`` and the token book."""
     app.state.tokens = build_token_book(rt)
-    throttle = LoginThrottle()
+    throttle = build_throttle(rt.settings.broker.url, rt.db)
     secure = rt.settings.web.cookies_secure
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -193,6 +159,15 @@ def install(app: FastAPI, rt: Runtime) -> None:
         request: Request, token: str = Form(""), next: str = Form("/dashboard")
     ) -> HTMLResponse | RedirectResponse:
         client, now = request.client.host if request.client else "unknown", time.time()
+        try:
+            return _login(client, now, token, next)
+        except ThrottleUnavailableError as exc:
+            log.error("auth.throttle_unavailable", error=str(exc))
+            raise HTTPException(
+                503, "logins are unavailable: the throttle's store is down"
+            ) from exc
+
+    def _login(client: str, now: float, token: str, next: str) -> HTMLResponse | RedirectResponse:
         wait = throttle.retry_after(client, now)
         if wait is not None:
             log.warning("auth.login_throttled", client=client, retry_after_s=wait)

@@ -189,7 +189,7 @@ def test_result_notes_resolve_only_what_read_back(
 ) -> None:
     playbook = library.get("password-reset")
 
-    written = result_notes(playbook, _facts(library, BOB, verified=verified))
+    written, _ = result_notes(playbook, _facts(library, BOB, verified=verified))
 
     assert notes == _shape(written)
     assert all(LINK not in n.body for n in written)
@@ -205,7 +205,7 @@ def test_failure_notes_hand_over_and_list_failed_undos(
 ) -> None:
     playbook = library.get("password-reset")
 
-    written = failure_notes(playbook, _facts(library, ALICE), errors)
+    written, _ = failure_notes(playbook, _facts(library, ALICE), errors)
 
     assert [(INTERNAL, NotePurpose.FAILED)] == _shape(written)
     assert "Handing this ticket to an agent" in written[0].body
