@@ -159,12 +159,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     temperature = float(calib["temperature"])
     thresholds: dict[str, float] = calib["thresholds"]
     settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))
-    if args.dev_only:
-        _print_dev(data, calib, settings)
-        return 0
     final = replace(
         fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
     )
+    if args.write_model:
+        meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
+                "thresholds": json.dumps(thresholds), "min_margin": str(calib["margin"])}  # fmt: skip
+        MODEL_PATH.write_text(
+            json.dumps(replace(final, meta=meta).to_dict(), separators=(",", ":"))
+        )
+    if args.dev_only:
+        _print_dev(data, calib, settings)
+        return 0
     test = data.github_test
     gold = [e.intent for e in test]
     results = classify_all(final, test)
@@ -186,12 +192,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "github_by_repository_cv": _report_json(by_repository(data, options, temperature)),
         "latency": latency(final, test + data.endava_dev),
     }  # fmt: skip
-    if args.write_model:
-        meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
-                "thresholds": json.dumps(thresholds), "min_margin": str(calib["margin"])}  # fmt: skip
-        MODEL_PATH.write_text(
-            json.dumps(replace(final, meta=meta).to_dict(), separators=(",", ":"))
-        )
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
@@ -212,6 +212,9 @@ def _print_dev(data: Data, calib: dict[str, Any], settings: ClassifierSettings) 
               f"account-vs-not F1 {r.account_f1:.3f}")  # fmt: skip
     print(_gates_text("gates on github dev", gate_figures(slice_gold[:n], results[:n], settings)))
     print(_gates_text("gates on the slice", gate_figures(slice_gold, results, settings)))
+    shipped = ClassifierSettings()
+    print(_gates_text("gates on the slice at the shipped defaults",
+                      gate_figures(slice_gold, results, shipped)))  # fmt: skip
 
 
 def _print(

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from intake.classifier.cues import has_cue
+from intake.classifier.cues import has_cue, settle_direction
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
@@ -163,13 +163,14 @@ class Classifier:
         penalty = self.settings.non_english_penalty if foreign else 1.0
         # the request kind is read as the subject's first line (``text`` starts with the subject)
         head = f"{kind}\n{subject}" if kind else subject
-        scores = self.model.scores(head, f"{kind}\n{text}" if kind else text)
+        scores, headline = self.model.read(head, f"{kind}\n{text}" if kind else text)
+        if settle_direction([c for c, _ in scores[:2]], text):  # the cue words pick the direction
+            scores[0], scores[1] = (scores[1][0], scores[0][1]), (scores[0][0], scores[1][1])
+        read_alone = headline[settle_direction(list(headline[:2]), head)] if headline else None
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
         intent, confidence = top[0]
         topic = lookalike_topic(text, intent)
         cue = has_cue(intent, text)
-        headline = head.strip()
-        read_alone = self.model.scores(headline, headline)[0][0] if headline else None
         return Classification(
             intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone
         )

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from intake.classifier.cues import settle_direction
 from intake.classifier.lookalike import lookalike_topic
 from intake.classify import Classifier, desk_form
 from intake.config import ClassifierSettings
@@ -120,3 +121,21 @@ def test_lookalike_topics_that_belong_to_the_intent(
 ) -> None:
     """A joiner's or leaver's checklist names the laptop and badge; other intents still stop."""
     assert topic == lookalike_topic(text, intent)
+
+
+@pytest.mark.parametrize(
+    ("ranked", "text", "chosen"),
+    [
+        (["license_reclaim", "license_request"], "Please assign me a Visual Studio licence", 1),
+        (["license_reclaim", "license_request"], "Please release the licence of the leaver", 0),
+        (["license_request", "license_reclaim"], "Please release my Visio licence", 0),
+        (["access_revoke", "access_grant"], "Please add me to the finance group", 1),
+        (["access_revoke", "not_account"], "Please add me to the finance group", 0),
+        (["license_reclaim"], "Please assign me a licence", 0),
+    ],
+    ids=["assign-is-a-request", "release-stays", "both-cues-keep-the-model", "add-is-a-grant",
+         "not-a-direction-pair", "alone"],
+)  # fmt: skip
+def test_the_verb_settles_the_direction(ranked: list[str], text: str, chosen: int) -> None:
+    """Torn between giving and taking back, the model follows the cue words of the ask."""
+    assert chosen == settle_direction(ranked, text)
