@@ -28,7 +28,7 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the text model now reads the intent right (access_grant for a Deal Desk access request) but below the gate's threshold (0.56 of 0.90)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a time-bound GCP access request) but below the gate's threshold (0.84 of 0.90)"
     ),
     "P14-timebound-extend": (
         "classifier (issue 17): the text model now reads the intent right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
@@ -42,14 +42,8 @@ PENDING: dict[str, str] = {
     "P21-licence-request-for-report": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (license_request)"
     ),
-    "P26-apply-failure-compensated": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant); then recovery (14.7): a persistently failing step is retried on Dramatiq's real-time backoff instead of ending compensated"
-    ),
     "P28-long-thread-target-in-quotes": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
-    ),
-    "P31-vague-low-confidence": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a vague account complaint: expected a low-confidence suggestion)"
     ),
     "P33-onboarding-catch-all-template": (
         "classifier (issue 17): the text model now reads the intent right (account_create for a new starter) but below the gate's threshold (0.55 of 0.85)"
@@ -61,7 +55,9 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"
     ),
 }
-"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing."""
+"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing. Every one
+of these passes when an agent's ``/intent`` supplies the intent (``DESKPILOT_ACCEPTANCE_AGENT_INTENT``
+in ``runner.py``): the classifier is the only blocker left."""
 
 
 def _cases() -> list[Any]:

@@ -26,6 +26,7 @@ from worker.db.licences import LicenceJobRow, LicencePositionRow
 from worker.queue.names import ActorName
 from worker.queue.periodic import jobs_for
 from worker.reports.licence_files import read_contracts
+from worker.reports.licence_panel import licence_figures
 from worker.reports.licences import claim, licence_tick, open_renewal
 from worker.web.app import create_app
 
@@ -213,3 +214,33 @@ def test_metrics_expose_the_latest_report_per_vendor_and_sku(w: World) -> None:
         if sample.name == "deskpilot_licence_report_timestamp_seconds"
     ]
     assert BERLIN_9AM_DEC_1.timestamp() == taken
+
+
+def test_the_panel_figures_come_from_the_latest_report(w: World) -> None:
+    assert licence_figures(w.rt, BERLIN_9AM_DEC_1).period is None
+    w.now = BERLIN_9AM_DEC_1
+    with responses.RequestsMock() as rsps:
+        zoom(rsps)
+        licence_tick(w.rt)
+
+    fig = licence_figures(w.rt, BERLIN_9AM_DEC_1)
+
+    assert ("2026-12", Decimal("13.33"), 2) == (fig.period, fig.utilisation_pct, fig.reclaimable)
+    assert (("USD", Decimal("154.97")),) == fig.waste  # 9 x 13.33 + 4 x 8.75
+    assert (
+        ("Slack", "Pro", dt.date(2026, 12, 1)),
+        ("Zoom", "Licensed", dt.date(2026, 12, 30)),
+    ) == fig.renewals
+    assert (
+        "Zoom",
+        "Licensed",
+        10,
+        2,
+        1,
+        Decimal("10.00"),
+        1,
+        0,
+        8,
+        "119.97 USD",
+        "2026-12-30",
+    ) in fig.rows

@@ -151,6 +151,7 @@ def _register_subcommands() -> None:
     from worker.cli import inbox as cli_inbox
     from worker.cli import licences as cli_licences
     from worker.cli import plan as cli_plan
+    from worker.cli import reviews as cli_reviews
     from worker.cli import sla as cli_sla
 
     app.add_typer(cli_classify.app, name="classify")
@@ -163,6 +164,9 @@ def _register_subcommands() -> None:
         cli_inbox.app,
         name="inbox",
         help="Refused and unreadable deliveries: see why, replay once fixed.",
+    )
+    app.add_typer(
+        cli_reviews.app, name="reviews", help="Access reviews: start, status, close, export."
     )
     app.command("plan")(cli_plan.plan)
 

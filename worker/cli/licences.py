@@ -6,7 +6,7 @@ position and chargeback as CSV or .xlsx (docs/licences.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +15,7 @@ import typer
 
 from connectors.errors import DeskpilotError
 from playbooks.licences.contracts import Contract, ContractError
+from playbooks.licences.reclaim import candidates
 from playbooks.licences.report import (
     POSITION_HEADER,
     ReportError,
@@ -186,3 +187,69 @@ def snapshot(
         _save(POOL_HEADER, rows, pools)
     for difference in seat_differences(snaps, ledger, now.date()) if ledger is not None else []:
         typer.echo(f"differs: {difference}", err=True)
+
+
+RECLAIM_HEADER = ("identity", "vendor", "sku", "bucket", "reason", "inactive_days", "action")
+
+
+@app.command()
+def reclaim(
+    usage: Annotated[Path, typer.Option(help="usage CSV (from `licences snapshot` or by hand)")],
+    config: ConfigOption = None,
+    allow: Annotated[Path | None, typer.Option(help="allow-list CSV")] = None,
+    threshold: Annotated[
+        list[str], typer.Option(help="VENDOR=DAYS inactivity threshold (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    default_days: Annotated[int, typer.Option(help="threshold for other vendors")] = 90,
+    wait_days: Annotated[int, typer.Option(help="notice before a licence may go", min=0)] = 7,
+    desk: Annotated[
+        str | None, typer.Option(help="desk to open the tickets in (default: licences.ticket's)")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply/--dry-run", help="open the reclaim tickets (default: list)")
+    ] = False,
+) -> None:
+    """List the seats to reclaim (dry run), or open a reclaim ticket for each (--apply)."""
+    settings = settings_or_exit(config)
+    try:
+        days = {k: int(v) for k, v in _pairs(threshold, "--threshold").items()}
+    except ValueError as exc:
+        typer.echo(f"--threshold: not a number: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    now = datetime.now(UTC)
+    try:
+        identities, assignments = parse_usage(_read(usage))
+        exemptions = parse_allow(_read(allow)) if allow else []
+        policy = Policy(default_days=default_days, days_by_vendor=days)
+        found = candidates(assess_all(assignments, identities, policy, exemptions, now))
+    except (UsageFileError, UsageError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    target = desk or (settings.licences.ticket or "").split(":", 1)[0]
+    if apply and settings.desk(target) is None:
+        typer.echo(f"--desk {target!r}: no such desk in the configuration", err=True)
+        raise typer.Exit(2)
+    after = (now + timedelta(days=wait_days)).date().isoformat()
+    if not apply:
+        rows = [
+            (c.identity, c.vendor, c.sku, c.bucket, c.reason, c.inactive_days,
+             f"dry run: would open a reclaim ticket; removal on or after {after}")
+            for c in found
+        ]  # fmt: skip
+        _save(RECLAIM_HEADER, rows, None)
+        return
+    from worker.boot import build_runtime  # the worker's wiring only when something is opened
+    from worker.runs.licence_reclaim import open_reclaim
+
+    rt = build_runtime(settings)
+    try:
+        for c in found:
+            opened = open_reclaim(rt, c, desk=target, wait_days=wait_days)
+            state = "opened" if opened.opened else "already open"
+            typer.echo(f"{opened.key}: {state}: {c.vendor} {c.sku} for {c.identity}")
+    except DeskpilotError as exc:
+        typer.echo(f"reclaim stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        rt.broker.close()
+        rt.db.dispose()
