@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "github_test_keyword_baseline": _report_json(
             evaluate(gold, [keyword_intent(e.subject, e.body) for e in test])),
         "github_test_gates": asdict(gate_figures(gold, results, settings)),
+        "github_test_gates_shipped": asdict(gate_figures(gold, results, ClassifierSettings())),
         "github_test_entities": entity_scores(test, results, data.entities),
         "github_dev_grouped_cv": _report_json(calib["github_dev_grouped"]),
         "endava_dev_cv": _report_json(calib["endava_dev"]),
@@ -231,6 +232,8 @@ def _print(
     print(f"\nkeyword baseline on test: accuracy {base.accuracy:.3f}   macro-F1 {base.macro_f1:.3f}"
           f"   account-vs-not F1 {base.account_f1:.3f}")  # fmt: skip
     print("\n" + _gates_text("gates on test", gate_figures(gold, results, settings)))
+    shipped = GateFigures(**out["github_test_gates_shipped"])
+    print(_gates_text("gates on test at the shipped defaults", shipped))
     print("\nentities on test (exact match):\n" + _entities_text(out["github_test_entities"]))
     for key, title in (("github_by_repository_cv", "github_public, 5-fold by repository (all 407 rows)"),
                        ("github_dev_grouped_cv", "github_public dev, 5-fold by repository (calibration slice)"),
