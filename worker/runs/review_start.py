@@ -57,6 +57,12 @@ def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
     population = read_population(rt, campaign, now)
     items = build_items(campaign, population.holdings, population.people, now)
     problems = unassigned(items)
+    if not items:
+        problems = [
+            f"nobody in {population.directory} holds anything in scope "
+            f"({population.users_read} accounts read): check the group, application and licence "
+            "names and the user filter"
+        ]
     if problems:
         raise ReviewStartError(problems)
     campaign_id = _store(rt, campaign, population, items, started_by, now)
