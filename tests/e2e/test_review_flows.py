@@ -21,7 +21,7 @@ from worker.db.records import AuditRow, SlaClockRow
 from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
 from worker.db.tables import OutboxRow
 from worker.runs.review_nudge import close_campaign
-from worker.runs.review_start import start_campaign
+from worker.runs.review_start import ReviewStartError, start_campaign
 
 BASE = (
     "name: staff\ntitle: All-staff\ndesk: jira-it\n"
@@ -151,3 +151,15 @@ CATCH_ALL = {
         }
     ]
 }
+
+
+def test_a_campaign_runs_once_at_a_time(w: World) -> None:
+    campaign_id, _, _ = _start(w, "reviewers: {fallback: [olivia]}\n")
+    again = load_campaign_text(BASE + "reviewers: {fallback: [olivia]}\n", "c.yaml")
+
+    with pytest.raises(ReviewStartError, match=f"already running \\(id {campaign_id}, due"):
+        start_campaign(w.rt, again, started_by="lead@example.com")
+    close_campaign(w.rt, campaign_id, by="lead@example.com")
+    w.advance(days=1)
+
+    assert start_campaign(w.rt, again, started_by="lead@example.com") != campaign_id

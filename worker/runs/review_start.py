@@ -54,6 +54,17 @@ START_ERRORS = (ReviewStartError, PopulationError, DeskpilotError)
 def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
     """Read the population, store the campaign and its items, open the tickets; the id."""
     now = rt.clock()
+    with rt.db.session() as session:
+        running = session.scalar(
+            select(ReviewCampaignRow).where(
+                ReviewCampaignRow.name == campaign.name, ReviewCampaignRow.state == "active"
+            )
+        )
+        if running is not None:
+            raise ReviewStartError([
+                f"campaign `{campaign.name}` is already running (id {running.id}, due "
+                f"{running.due_at:%Y-%m-%d %H:%M} UTC): close it first"
+            ])  # fmt: skip
     population = read_population(rt, campaign, now)
     items = build_items(campaign, population.holdings, population.people, now)
     problems = unassigned(items)
