@@ -184,6 +184,11 @@ class WebSettings(Strict):
     metrics: Literal["open", "viewer", "off"] = "open"
     """``/metrics``: open (for a Prometheus on a private network), viewer (a bearer token with
     the viewer role), or off."""
+    owner_proof: Literal["email", "none"] = "email"
+    """How the owner of a one-time link proves it is theirs before the secret shows: ``email``,
+    a code sent by ``mail`` to their address in the directory (a one-time password cannot be
+    issued without ``mail`` and an address); ``none``, whoever holds the link (a public reply
+    that others on the ticket read) sees it."""
 
     @model_validator(mode="after")
     def _token_names_once(self) -> WebSettings:
@@ -292,12 +297,30 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return out
 
 
+class MailSettings(Strict):
+    """Outgoing mail (SMTP): the codes that prove a one-time link's owner."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` (port 587), ``tls`` (implicit, port 465) or ``none`` (a local relay only)."""
+    username: str | None = None
+    password: SecretRef | None = None
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    """The From: address."""
+    address_attribute: str | None = None
+    """A directory attribute holding the address codes go to (e.g. a personal address, for
+    people whose mailbox is behind the password being reset); unset: the account's e-mail."""
+    timeout_s: float = Field(default=15.0, gt=0)
+
+
 class AppSettings(Strict):
     """The whole configuration file."""
 
     database_url: str = "sqlite:///deskpilot.sqlite3"
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    mail: MailSettings | None = None
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     desks: list[DeskSettings] = Field(default_factory=list)
     directories: list[DirectorySettings] = Field(default_factory=list)

@@ -129,6 +129,13 @@ class SecretLinkRow(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     viewed_at: Mapped[dt.datetime | None]
+    owner_address: Mapped[str | None] = mapped_column(String(320))
+    """Where the code proving the owner is sent (``web.owner_proof: email``)."""
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    """An HMAC of the latest code sent (never the code)."""
+    code_expires_at: Mapped[dt.datetime | None]
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginFailureRow(Base):
