@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -202,6 +202,19 @@ class DeskClient(Protocol):
         ...
 
 
+@runtime_checkable
+class RequestChannels(Protocol):
+    """A desk that records apart from the ticket the channel it was raised through (JSM)."""
+
+    def raised_by_unverified_channel(self, key: str) -> bool | None:
+        """
+        True if ticket ``key`` came through a channel that does not verify who the requester is
+        (JSM e-mail requests, whose reporter is made from a From: header, and the anonymous
+        portal); False if not; None when the desk cannot say (a Jira without JSM).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class WrittenComment:
     """A comment as recorded by ``MemoryDesk`` (and shown by the demo)."""
@@ -226,5 +239,6 @@ __all__ = [
     "PollPage",
     "PostedComment",
     "RawDelivery",
+    "RequestChannels",
     "WrittenComment",
 ]

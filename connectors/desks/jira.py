@@ -45,7 +45,7 @@ from connectors.desks import (
 from connectors.desks.download import read_capped
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
-from connectors.desks.jira_poll import POLL_FIELDS, poll_page, search_request
+from connectors.desks.jira_poll import POLL_FIELDS, channel_search, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -366,6 +366,14 @@ class JiraDesk:
             self.desk_type, str(issue.get("key") or key), updated, issue, comments
         )
         return replace(delivery, source="fetch")
+
+    def raised_by_unverified_channel(self, key: str) -> bool | None:
+        search = channel_search(key, cloud=self._cloud)
+        try:  # a Jira without JSM has no request-channel-type field: it answers 400
+            page = self._get(search[0], "jira.request_channel", search[1]) if search else None
+        except RejectedError:
+            return None
+        return None if page is None else bool(page.get("issues"))
 
     def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any:
         def once() -> Any:

@@ -9,6 +9,7 @@ the API user's profile time zone (``timezone``), ANDed after the configured scop
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -85,3 +86,26 @@ def _next_page(page: Any, issues: Sequence[Any], cloud: bool) -> str | None:
 
 
 __all__ = ["POLL_FIELDS", "poll_page", "search_request"]
+
+
+UNVERIFIED_CHANNELS = ("email", '"anonymous portal"')
+"""JSM channels (JQL ``request-channel-type``) whose reporter nobody verified: an e-mail's From:
+header, or an address typed on a portal that asks for no sign-in."""
+_ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
+
+
+def channel_search(key: str, *, cloud: bool) -> tuple[str, dict[str, str | int]] | None:
+    """
+    The search that finds ``key`` only if JSM recorded it as raised through an unverified
+    channel. The issue's JSON does not carry the channel (it is a JQL field only); None for a
+    key that is not an issue key (nothing from a payload is put into JQL unchecked).
+    """
+    if not _ISSUE_KEY.match(key):
+        return None
+    channels = ", ".join(UNVERIFIED_CHANNELS)
+    params: dict[str, str | int] = {
+        "jql": f'issuekey = "{key}" AND request-channel-type in ({channels})',
+        "fields": "id",
+        "maxResults": 1,
+    }
+    return ("/rest/api/3/search/jql" if cloud else "/rest/api/2/search"), params
