@@ -160,3 +160,9 @@ def _yaml_path(loc: tuple[int | str, ...], lines: LineMap) -> tuple[str | int, .
 def _is_tag(part: int | str) -> bool:
     """Pydantic puts union member names (``function-after[...]``, ``CompensationSpec``) in locs."""
     return isinstance(part, str) and ("[" in part or part[:1].isupper())
+
+
+yaml_with_lines = _parse
+"""Parse one YAML document with the line of every key (for other files beside the playbooks)."""
+problems_of = _problems
+"""A ``ValidationError`` as ``FILE:LINE: field: message`` lines, using ``yaml_with_lines``'s map."""

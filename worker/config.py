@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from intake.config import ClassifierSettings
 from playbooks.config import PolicySettings
+from playbooks.licences.config import LicenceRunSettings
 from sla.config import SlaSettings
 
 DESK_TYPES = ("jira", "zendesk", "servicenow", "salesforce", "memory")
@@ -125,6 +126,23 @@ class DirectorySettings(Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class LicenceSourceSettings(Strict):
+    """One vendor account read as a licence snapshot (docs/licences.md)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    type: Literal["m365", "google", "salesforce", "scim", "slack", "zoom"]
+    vendor: str | None = None
+    """The vendor as the seat ledger names it (default: per type, e.g. ``Microsoft``)."""
+    credentials: dict[str, SecretRef] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LicenceSettings(LicenceRunSettings):
+    """Licences: the vendor accounts to read and the monthly run (docs/licences.md)."""
+
+    sources: list[LicenceSourceSettings] = Field(default_factory=list)
+
+
 class BrokerSettings(Strict):
     """Where messages go: ``stub`` (embedded, in-process) or a ``redis://`` URL."""
 
@@ -136,6 +154,19 @@ class BrokerSettings(Strict):
     janitor_interval_s: float = Field(default=5.0, gt=0)
     heartbeat_timeout_s: float = Field(default=15.0, ge=5)
     """A worker silent this long is dead and its unacked messages go back to the queue."""
+    min_backoff_ms: int = Field(default=500, ge=1)
+    """The first retry's delay; it doubles with each retry up to ``max_backoff_ms``."""
+    max_backoff_ms: int = Field(default=5000, ge=1)
+    """The longest wait between two retries of a message (the number of retries is fixed)."""
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> BrokerSettings:
+        if self.min_backoff_ms > self.max_backoff_ms:
+            raise ValueError(
+                f"broker.min_backoff_ms ({self.min_backoff_ms}) is above "
+                f"broker.max_backoff_ms ({self.max_backoff_ms})"
+            )
+        return self
 
     @field_validator("url")
     @classmethod
@@ -330,6 +361,7 @@ class AppSettings(Strict):
     playbook_dirs: list[Path] = Field(default_factory=list)
     """Directories of the admin's own playbooks; a playbook there overrides the library's."""
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    licences: LicenceSettings = Field(default_factory=LicenceSettings)
 
     @model_validator(mode="after")
     def _names_unique_and_references_known(self) -> AppSettings:
@@ -337,10 +369,16 @@ class AppSettings(Strict):
         for kind, names in (
             ("desks", [d.name for d in self.desks]),
             ("directories", [d.name for d in self.directories]),
+            ("licences.sources", [s.name for s in self.licences.sources]),
         ):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 problems.append(f"{kind}: duplicate names {dupes}")
+        if (
+            self.licences.ticket is not None
+            and self.desk(self.licences.ticket.split(":")[0]) is None
+        ):
+            problems.append(f"licences.ticket: unknown desk in {self.licences.ticket!r}")
         known = {d.name for d in self.directories}
         for i, desk in enumerate(self.desks):
             if desk.directory is not None and desk.directory not in known:

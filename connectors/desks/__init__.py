@@ -46,6 +46,34 @@ class PostedComment:
 
 
 @dataclass(frozen=True)
+class NewTicket:
+    """A ticket deskpilot opens itself (an access review's ticket for one reviewer)."""
+
+    subject: str
+    body: str
+    """Markdown; the connector renders it the way the desk shows descriptions."""
+    marker: str
+    """Idempotency key (letters, digits, ``-``): creating again with the same marker returns
+    the ticket the first call created (Jira label, Zendesk ``external_id``, ServiceNow
+    ``correlation_id``, Salesforce subject suffix)."""
+    requester_email: str | None = None
+    """Who the ticket is for (the reviewer), where the desk can name someone by address."""
+    project: str | None = None
+    """The Jira project key (Jira needs one); the other desks use their configured table."""
+
+
+@dataclass(frozen=True)
+class CreatedTicket:
+    """A ticket ``create_ticket`` opened, or found already opened with the same marker."""
+
+    key: str
+    """The key deskpilot's normaliser gives the ticket (``IT-9``, ``123``, ``INC0010009``,
+    the Case number), so its later comments are matched to it."""
+    url: str | None
+    created: bool
+
+
+@dataclass(frozen=True)
 class DeskSlaValue:
     """One SLA as the desk itself computes it for a ticket (its latest cycle)."""
 
@@ -92,6 +120,13 @@ class DeskClient(Protocol):
         ``body`` is Markdown; the connector renders it the way the desk shows comments (ADF, HTML,
         plain text). ``marker`` is an idempotency key: if a comment carrying it is already on the
         ticket, nothing is posted and that comment is returned with ``created=False``.
+        """
+        ...
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        """
+        Open a ticket, exactly once per ``ticket.marker``: before creating, the desk is searched
+        for a ticket carrying the marker (so a retry after a timeout does not open a second one).
         """
         ...
 
@@ -233,9 +268,11 @@ PEOPLE_CACHE_SIZE = 512
 
 __all__ = [
     "PEOPLE_CACHE_SIZE",
+    "CreatedTicket",
     "DeskClient",
     "DeskPerson",
     "DeskSlaValue",
+    "NewTicket",
     "PollPage",
     "PostedComment",
     "RawDelivery",

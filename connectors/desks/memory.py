@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from connectors.desks import (
+    CreatedTicket,
     DeskPerson,
     DeskSlaValue,
+    NewTicket,
     PollPage,
     PostedComment,
     RawDelivery,
@@ -50,6 +52,8 @@ class MemoryDesk:
         self.post_calls = 0
         self.attachments: dict[tuple[str, str], bytes] = {}
         self.sla: dict[str, list[DeskSlaValue]] = {}
+        self.created: dict[str, tuple[str, NewTicket]] = {}
+        """Marker → (key, what was asked) of the tickets ``create_ticket`` opened."""
         """Ticket key → the desk's own SLA figures, as ``set_sla_values`` stored them."""
 
     def register(self, key: str) -> None:
@@ -114,6 +118,16 @@ class MemoryDesk:
             comment_id = str(next(self._ids))
             self.comments[key].append(WrittenComment(key, body, public, marker, comment_id))
             return PostedComment(comment_id, created=True)
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        with self._lock:
+            found = self.created.get(ticket.marker)
+            if found is not None:
+                return CreatedTicket(found[0], None, created=False)
+            key = f"{self.name.upper()}-{next(self._ids)}"
+            self.created[ticket.marker] = (key, ticket)
+            self._known.add(key)
+            return CreatedTicket(key, None, created=True)
 
     def transition(self, key: str, status: str, *, resend: bool = False) -> None:
         with self._lock:

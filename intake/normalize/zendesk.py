@@ -123,6 +123,7 @@ def build_ticket(
     """A ticket from an event ``detail`` or an API ticket object (same field names, mostly)."""
     ticket_id = node.req("id").req_text()
     requester = _person(node.get("requester_id"))
+    submitter = _person(node.get("submitter_id"))
     if requester is None and not partial:
         raise MalformedPayloadError(f"missing required field {node.path}.requester_id")
     status_raw = node.get("status").text()
@@ -135,6 +136,7 @@ def build_ticket(
         subject=node.get("subject").text() or node.get("raw_subject").text() or "",
         description=node.get("description").text() or "",
         requester=requester or Person(id=""),
+        submitter=submitter if submitter and requester and submitter.id != requester.id else None,
         status=zendesk_status(status_raw, options),
         priority=zendesk_priority(priority_raw, options),
         url=_url(base_url, ticket_id),

@@ -24,6 +24,12 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
+POSITION_HEADER = (
+    "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
+    "unused", "underused", "leaver", "exempt", "utilisation_pct", "cost", "waste", "notice_date",
+)  # fmt: skip
+
+
 class ReportError(ValueError):
     """Data the report cannot add up honestly (an assignment with no contract in force)."""
 
@@ -193,3 +199,15 @@ def chargeback_top_down(
             for k in sorted(amounts)
         )
     return out
+
+
+def position_rows(lines: Iterable[SkuLine]) -> list[tuple[object, ...]]:
+    """The position as table rows under ``POSITION_HEADER``."""
+    return [
+        (
+            x.vendor, x.sku, x.currency, x.unit_price, x.purchased, x.assigned, x.active,
+            x.unassigned, x.unused, x.underused, x.leaver, x.exempt, x.utilisation, x.cost,
+            x.waste, x.notice_date.isoformat(),
+        )
+        for x in lines
+    ]  # fmt: skip

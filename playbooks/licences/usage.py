@@ -36,6 +36,7 @@ SIGNAL_LAGS: Mapping[str, timedelta] = {
     "ad_last_logon_timestamp": timedelta(days=14),
     "ldap_auth_timestamp": timedelta(0),
     "entra_last_successful_signin": timedelta(days=1),
+    "entra_last_signin_attempt": timedelta(days=1),
     "m365_last_activity_date": timedelta(days=2),
     "google_last_login": timedelta(days=2),
     "okta_last_login": timedelta(0),

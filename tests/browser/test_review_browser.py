@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,8 +38,9 @@ def _log_in(driver: object, base: str) -> None:
     assert isinstance(driver, WebDriver)
     driver.get(f"{base}/login?next=/review")
     driver.find_element(By.NAME, "token").send_keys(AGENT_TOKEN)
-    driver.find_element(By.CSS_SELECTOR, "form button").click()
-    assert driver.current_url.endswith("/review")
+    # The login page's own address ends in ?next=/review: wait for the page to be replaced.
+    _navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
+    assert urlsplit(driver.current_url).path == "/review"
 
 
 def _navigate(driver: object, element: Any) -> None:

@@ -29,7 +29,15 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.desks import DeskPerson, DeskSlaValue, PollPage, PostedComment, RawDelivery
+from connectors.desks import (
+    CreatedTicket,
+    DeskPerson,
+    DeskSlaValue,
+    NewTicket,
+    PollPage,
+    PostedComment,
+    RawDelivery,
+)
 from connectors.errors import NotFoundError, NotSupportedError
 from connectors.identity import (
     Capability,
@@ -267,6 +275,9 @@ class SharedDesk:
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        raise NotSupportedError("no new tickets on the shared test desk", system=self.name)
 
     def poll(self, cursor: str | None, *, since: dt.datetime) -> PollPage:
         return PollPage((), cursor)

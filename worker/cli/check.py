@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sla.check import check_sla_settings, sla_warnings
 from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
+from worker.wiring.campaigns import check_campaigns
 from worker.wiring.files import builtin_library_dir, check_library
 
 
@@ -17,6 +18,7 @@ def check_everything(path: Path) -> list[str]:
         return list(exc.problems)
     problems = [f"{path}: {p}" for p in check_sla_settings(settings.sla)]
     problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
+    problems += check_campaigns(settings)
     problems += [f"{path}: {p}" for p in _secrets(settings)]
     return problems
 

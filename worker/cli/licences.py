@@ -1,35 +1,42 @@
-"""``deskpilot licences report``: the licence position and chargeback as CSV (docs/licences.md)."""
+"""
+``deskpilot licences snapshot|report``: vendor seats and activity to a usage CSV, and the licence
+position and chargeback as CSV or .xlsx (docs/licences.md).
+"""
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from playbooks.licences.contracts import Contract, ContractError, parse_csv, parse_rows
+from connectors.errors import DeskpilotError
+from playbooks.licences.contracts import Contract, ContractError
+from playbooks.licences.reclaim import candidates
 from playbooks.licences.report import (
+    POSITION_HEADER,
     ReportError,
     chargeback_per_licence,
     chargeback_top_down,
     position,
+    position_rows,
 )
+from playbooks.licences.snapshot import USAGE_HEADER, seat_differences, usage_rows
 from playbooks.licences.usage import Policy, UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
-from playbooks.spreadsheet import safe_cell, write_csv
+from playbooks.spreadsheet import write_csv
+from worker.cli.common import ConfigOption, settings_or_exit
+from worker.config import ConfigError
+from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
+from worker.wiring.licences import build_source
 
-app = typer.Typer(help="Licences: the seat position and chargeback.", no_args_is_help=True)
+app = typer.Typer(
+    help="Licences: vendor snapshots, the seat position and chargeback.", no_args_is_help=True
+)
 
-POSITION_HEADER = (
-    "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
-    "unused", "underused", "leaver", "exempt", "utilisation_pct", "cost", "waste", "notice_date",
-)  # fmt: skip
 CHARGEBACK_HEADER = ("vendor", "sku", "currency", "cost_centre", "seats", "amount")
 
 
@@ -40,37 +47,18 @@ def licences() -> None:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        typer.echo(f"{path}: cannot read: {exc.strerror}", err=True)
+        return read_text(path)
+    except LicenceFileError as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    except UnicodeDecodeError as exc:
-        typer.echo(f"{path}: not UTF-8 text (byte {exc.start})", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _cell(value: object) -> object:
-    """A worksheet cell as the parser expects it: 10.0 is 10, 8.75 is '8.75' (never a float)."""
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else repr(value)
-    return value
 
 
 def _contracts(path: Path) -> list[Contract]:
     """The ledger from CSV, or from the first worksheet of an .xlsx workbook."""
-    if path.suffix.lower() != ".xlsx":
-        return parse_csv(_read(path))
     try:
-        with path.open("rb") as handle:
-            book = load_workbook(handle, read_only=True, data_only=True)
-            try:
-                rows = book.worksheets[0].iter_rows(values_only=True)
-                header = [str(h or "") for h in next(rows, ())]
-                return parse_rows(header, ([_cell(v) for v in r] for r in rows))
-            finally:
-                book.close()
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
-        typer.echo(f"{path}: cannot read as an .xlsx workbook: {exc}", err=True)
+        return read_contracts(path)
+    except LicenceFileError as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
 
 
@@ -87,23 +75,10 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 def _save(header: Sequence[str], rows: Sequence[Sequence[object]], out: Path | None) -> None:
     """CSV to ``out`` (stdout when None), or a workbook when ``out`` ends in .xlsx."""
-    if out is None or out.suffix.lower() != ".xlsx":
-        _write(write_csv(header, rows), out)
-        return
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook always has one worksheet
-    sheet.append(list(header))
-    for row in rows:  # openpyxl runs text starting with "=" as a formula: safe_cell stops that
-        sheet.append([safe_cell(v) for v in row])
-    book.save(out)
-
-
-def _write(text: str, out: Path | None) -> None:
     if out is None:
-        typer.echo(text, nl=False)
+        typer.echo(write_csv(header, rows), nl=False)
     else:
-        out.write_text(text, encoding="utf-8", newline="")
+        write_table(header, rows, out)
 
 
 @app.command()
@@ -156,28 +131,125 @@ def report(
     except (ContractError, UsageFileError, UsageError, ReportError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    rows = [
-        (
-            x.vendor,
-            x.sku,
-            x.currency,
-            x.unit_price,
-            x.purchased,
-            x.assigned,
-            x.active,
-            x.unassigned,
-            x.unused,
-            x.underused,
-            x.leaver,
-            x.exempt,
-            x.utilisation,
-            x.cost,
-            x.waste,
-            x.notice_date.isoformat(),
-        )
-        for x in lines
-    ]
+    rows = position_rows(lines)
     _save(POSITION_HEADER, rows, out)
     if chargeback is not None:
         cells = [(a.vendor, a.sku, a.currency, a.cost_centre, a.seats, a.amount) for a in split]
         _save(CHARGEBACK_HEADER, cells, chargeback)
+
+
+POOL_HEADER = ("vendor", "sku", "name", "purchased", "assigned", "holders", "status", "taken_at")
+
+
+@app.command()
+def snapshot(
+    out: Annotated[Path, typer.Option(help="usage CSV to write (the input of `report --usage`)")],
+    config: ConfigOption = None,
+    source: Annotated[
+        list[str], typer.Option(help="read only this source of licences.sources (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    pools: Annotated[
+        Path | None, typer.Option(help="write the vendors' seat pools here (CSV or .xlsx)")
+    ] = None,
+    contracts: Annotated[
+        Path | None, typer.Option(help="contracts CSV or .xlsx: report where vendors disagree")
+    ] = None,
+) -> None:
+    """Read every configured vendor's seats and activity into a usage CSV (docs/licences.md)."""
+    settings = settings_or_exit(config)
+    chosen = [s for s in settings.licences.sources if not source or s.name in source]
+    unknown = sorted(set(source) - {s.name for s in settings.licences.sources})
+    if unknown or not chosen:
+        typer.echo(f"no such licence source: {', '.join(unknown) or '(none configured)'}", err=True)
+        raise typer.Exit(2)
+    try:
+        readers = [build_source(s) for s in chosen]
+        ledger = _contracts(contracts) if contracts else None
+    except (ConfigError, ContractError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    now = datetime.now(UTC)
+    snaps = []
+    for reader in readers:
+        try:
+            snaps.append(reader.snapshot(now))
+        except DeskpilotError as exc:
+            typer.echo(f"snapshot failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    _save(USAGE_HEADER, list(usage_rows(snaps)), out)
+    if pools is not None:
+        rows = [
+            (p.vendor, p.sku, p.name, p.purchased, p.assigned, s.assigned().get(p.sku, 0),
+             p.status, s.taken_at.isoformat())
+            for s in snaps
+            for p in s.pools
+        ]  # fmt: skip
+        _save(POOL_HEADER, rows, pools)
+    for difference in seat_differences(snaps, ledger, now.date()) if ledger is not None else []:
+        typer.echo(f"differs: {difference}", err=True)
+
+
+RECLAIM_HEADER = ("identity", "vendor", "sku", "bucket", "reason", "inactive_days", "action")
+
+
+@app.command()
+def reclaim(
+    usage: Annotated[Path, typer.Option(help="usage CSV (from `licences snapshot` or by hand)")],
+    config: ConfigOption = None,
+    allow: Annotated[Path | None, typer.Option(help="allow-list CSV")] = None,
+    threshold: Annotated[
+        list[str], typer.Option(help="VENDOR=DAYS inactivity threshold (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    default_days: Annotated[int, typer.Option(help="threshold for other vendors")] = 90,
+    wait_days: Annotated[int, typer.Option(help="notice before a licence may go", min=0)] = 7,
+    desk: Annotated[
+        str | None, typer.Option(help="desk to open the tickets in (default: licences.ticket's)")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply/--dry-run", help="open the reclaim tickets (default: list)")
+    ] = False,
+) -> None:
+    """List the seats to reclaim (dry run), or open a reclaim ticket for each (--apply)."""
+    settings = settings_or_exit(config)
+    try:
+        days = {k: int(v) for k, v in _pairs(threshold, "--threshold").items()}
+    except ValueError as exc:
+        typer.echo(f"--threshold: not a number: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    now = datetime.now(UTC)
+    try:
+        identities, assignments = parse_usage(_read(usage))
+        exemptions = parse_allow(_read(allow)) if allow else []
+        policy = Policy(default_days=default_days, days_by_vendor=days)
+        found = candidates(assess_all(assignments, identities, policy, exemptions, now))
+    except (UsageFileError, UsageError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    target = desk or (settings.licences.ticket or "").split(":", 1)[0]
+    if apply and settings.desk(target) is None:
+        typer.echo(f"--desk {target!r}: no such desk in the configuration", err=True)
+        raise typer.Exit(2)
+    after = (now + timedelta(days=wait_days)).date().isoformat()
+    if not apply:
+        rows = [
+            (c.identity, c.vendor, c.sku, c.bucket, c.reason, c.inactive_days,
+             f"dry run: would open a reclaim ticket; removal on or after {after}")
+            for c in found
+        ]  # fmt: skip
+        _save(RECLAIM_HEADER, rows, None)
+        return
+    from worker.boot import build_runtime  # the worker's wiring only when something is opened
+    from worker.runs.licence_reclaim import open_reclaim
+
+    rt = build_runtime(settings)
+    try:
+        for c in found:
+            opened = open_reclaim(rt, c, desk=target, wait_days=wait_days)
+            state = "opened" if opened.opened else "already open"
+            typer.echo(f"{opened.key}: {state}: {c.vendor} {c.sku} for {c.identity}")
+    except DeskpilotError as exc:
+        typer.echo(f"reclaim stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        rt.broker.close()
+        rt.db.dispose()

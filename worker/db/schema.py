@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from worker.db import records, tables
+from worker.db import licences, records, review_tables, tables
 from worker.db.base import Base
 
-__all__ = ["METADATA", "records", "tables"]
+__all__ = ["METADATA", "licences", "records", "review_tables", "tables"]
 
 METADATA: MetaData = Base.metadata

@@ -265,8 +265,12 @@ def _pinned(ticket: Ticket, stored: Mapping[str, Any] | None) -> Ticket:
     """
     ``ticket`` with the requester pinned at first receipt: once a delivery named who asked,
     later snapshots never change it (an update that hides the reporter's address, or names
-    someone else, does not make the same person a "different" approver).
+    someone else, does not make the same person a "different" approver). The person who typed
+    it in for them is kept when a later, abbreviated delivery does not say.
     """
+    submitter = (stored or {}).get("submitter")
+    if ticket.submitter is None and isinstance(submitter, Mapping):
+        ticket = replace(ticket, submitter=_PERSON.validate_python(submitter))
     found = (stored or {}).get("requester")
     if not isinstance(found, Mapping):
         return ticket

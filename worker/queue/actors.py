@@ -20,6 +20,7 @@ from worker.outbound import digest, writeback
 from worker.queue import periodic, timers
 from worker.queue.broker import MAX_RETRY_AFTER_MS
 from worker.queue.names import ActorName
+from worker.reports import licences
 from worker.runs import commands, process
 from worker.runs.apply import apply_run
 from worker.runtime import Runtime
@@ -64,6 +65,7 @@ def declare_actors(rt: Runtime) -> dict[ActorName, dramatiq.Actor[..., None]]:
         ActorName.POLL_DESK: ("periodic", lambda desk: poll.poll_desk(rt, desk)),
         ActorName.POST_DIGEST: ("periodic", lambda: digest.post_daily_digest(rt)),
         ActorName.RECONCILE_DESK: ("periodic", lambda desk: reconcile.reconcile_desk(rt, desk)),
+        ActorName.LICENCES: ("periodic", lambda: licences.licence_tick(rt)),
     }
     actors: dict[ActorName, dramatiq.Actor[..., None]] = {}
     for name, (queue, fn) in table.items():

@@ -25,3 +25,4 @@ class ActorName(enum.StrEnum):
     POLL_DESK = "poll_desk"
     POST_DIGEST = "post_digest"
     RECONCILE_DESK = "reconcile_desk"
+    LICENCES = "licences"

@@ -34,6 +34,8 @@ APPLY_STATES = (RunState.APPROVED, RunState.APPLYING)
 SLOT_RETENTION_S = 86_400
 SWEEP_BATCH = 1000
 DIGEST_INTERVAL_S = 86_400.0
+LICENCES_INTERVAL_S = 300.0
+"""How often the licence job looks for due work (the report at 09:00 runs within 5 minutes)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ def jobs_for(rt: Runtime) -> list[Job]:
     ]
     if settings.digest_ticket is not None:
         jobs.append(Job("digest", DIGEST_INTERVAL_S, ActorName.POST_DIGEST))
+    licences = rt.settings.licences
+    if licences.ticket is not None and licences.contracts is not None:
+        jobs.append(Job("licences", LICENCES_INTERVAL_S, ActorName.LICENCES))
     for desk in rt.settings.desks:
         if desk.poll_interval_s is not None:
             jobs.append(

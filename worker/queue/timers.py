@@ -28,6 +28,7 @@ from worker.db.store import compare_and_set
 from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.metrics import TIMERS_FIRED
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs.review_timers import REVIEW_TIMERS
 from worker.runs.scheduled import apply_when_due
 from worker.runs.steps import StepFailedError, run_step
 from worker.runtime import Runtime
@@ -208,4 +209,5 @@ HANDLERS: dict[str, Callable[[Runtime, int], None]] = {
     "access_expiry": expire_access,
     "apply_at": apply_when_due,
     "sla": fire_sla_timer,
+    **REVIEW_TIMERS,
 }

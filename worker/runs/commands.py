@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from intake.model import Comment, EventKind, TicketEvent
+from intake.model import Comment, EventKind, Person, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
@@ -38,6 +38,7 @@ from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_wri
 from worker.queue.names import ActorName
 from worker.runs.authors import Author, resolve_comment_author
 from worker.runs.corrections import change_expiry, correct_intent, directory_user, retry_ticket
+from worker.runs.review_decide import handle_review_comments
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.commands")
@@ -47,6 +48,9 @@ OWN_MARKER = "deskpilot:"
 
 def handle_comments(rt: Runtime, ticket_id: int) -> int:
     """Run the commands in ticket ``ticket_id``'s new comments, once each; returns how many."""
+    reviewed = handle_review_comments(rt, ticket_id)  # an access review's ticket: its commands
+    if reviewed is not None:
+        return reviewed
     with rt.db.session() as session:
         rows = session.scalars(
             select(TicketEventRow)
@@ -142,6 +146,13 @@ def _verdict(
     assert decision.approvals is not None
     if author.problem is not None:
         return ApprovalVerdict(False, False, author.problem)
+    submitter = ticket_from_json(ticket.snapshot).submitter
+    if submitter is not None and _is(author, submitter):
+        return ApprovalVerdict(
+            False,
+            False,
+            f"{author.label} raised this request for the requester: asked, not approved",
+        )
     return check_approval(
         decision.approvals,
         approver,
@@ -151,6 +162,15 @@ def _verdict(
         existing=existing,
         now=now,
         plan_digest=plan_digest(plan),
+    )
+
+
+def _is(author: Author, person: Person) -> bool:
+    """The command's author is ``person`` (same desk id, or same address)."""
+    if author.desk_id and author.desk_id == person.id:
+        return True
+    return bool(
+        author.email and person.email and author.email.casefold() == person.email.casefold()
     )
 
 

@@ -22,7 +22,7 @@ from worker.db.outage import database_unavailable
 from worker.inbound.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.runtime import Runtime
-from worker.web import auth, dashboard, drift, review, secretpage
+from worker.web import auth, dashboard, drift, licence_metrics, review, secretpage
 from worker.web.unavailable import OutageLog, unavailable_answer
 
 
@@ -88,6 +88,8 @@ def create_app(rt: Runtime) -> FastAPI:
             if rt.settings.web.metrics == "viewer":
                 auth.require(request, "viewer")
             return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+        licence_metrics.install(rt)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

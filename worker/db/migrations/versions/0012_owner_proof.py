@@ -4,8 +4,8 @@ The link sits in a public reply other people on the ticket can read; the secret 
 after its owner enters a code sent to their own address. The code is kept as an HMAC with an
 expiry; the number sent and the wrong attempts bound mail bombing and guessing.
 
-Revision ID: 0010_owner_proof
-Revises: 0009_login_failures
+Revision ID: 0012_owner_proof
+Revises: 0011_licence_positions
 Create Date: 2026-12-07 13:10:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_owner_proof"
-down_revision = "0009_login_failures"
+revision = "0012_owner_proof"
+down_revision = "0011_licence_positions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,72 @@
+"""
+Reclaiming an unused licence through the desk, on the real pipeline: deskpilot opens the ticket
+(the holder told, the manager named), the ``licence-reclaim-unused`` playbook plans the removal,
+only an IT asset approver's ``/approve`` (author resolved through the desk) lets it go ahead,
+nothing changes before the notice date, then the licence is removed once and read back.
+"""
+
+from __future__ import annotations
+
+from playbooks.licences.reclaim import Candidate
+from tests.integration.playbooks.world import World, world
+from worker.runs.licence_reclaim import open_reclaim
+
+ALICE = Candidate(
+    "alice@example.com",
+    "Microsoft",
+    "m365-e3",
+    "unused",
+    "last seen 120 days ago; threshold 90 days",
+    120,
+)
+
+
+def know_ticket(w: World, key: str, subject: str) -> None:
+    """Let the test desk's webhooks talk about a ticket deskpilot opened itself."""
+    number = 30000 + len(w.issues)
+    w.issues[key] = {
+        "id": str(number), "key": key,
+        "self": f"https://acme-it.atlassian.net/rest/api/2/issue/{number}",
+        "fields": {"summary": subject},
+    }  # fmt: skip
+
+
+def test_reclaim_waits_for_notice_and_approval_then_removes_once(database_url: str) -> None:
+    with world(database_url) as w:
+        opened = open_reclaim(w.rt, ALICE, desk="jira-it", wait_days=7)
+        w.drain()
+        key = opened.key
+        ((marker, created),) = [(m, t) for m, (k, t) in w.desk.created.items() if k == key]
+        know_ticket(w, key, created.subject)
+
+        assert opened.opened
+        assert "alice@example.com" == created.requester_email
+        assert "(manager: maria@example.com)" in created.body
+        assert "removed on or after **2026-12-02**" in created.body
+        [run] = w.runs(key)
+        assert ("licence-reclaim-unused", "waiting_approval") == (run.playbook, run.state)
+        assert "Approval needed from a member of it-asset-team" in w.text(key, public=False)
+
+        again = open_reclaim(w.rt, ALICE, desk="jira-it", wait_days=7)
+        w.drain()
+        assert (key, False) == (again.key, again.opened)
+        assert 1 == len(w.runs(key))
+        assert 1 == len(w.desk.created)
+
+        w.comment(key, "bob", "/approve")  # not an IT asset approver
+        w.drain()
+        assert "waiting_approval" == w.runs(key)[0].state
+        assert "not accepted" in w.text(key, public=False)
+
+        w.comment(key, "dave", "/approve")
+        w.drain()
+        assert "scheduled" == w.runs(key)[0].state
+        assert "m365-e3" in w.directory.licenses_of(w.user("alice").id)
+
+        w.advance(days=7)
+        assert 1 == w.fire_timers()
+        assert "applied" == w.runs(key)[0].state
+        assert "m365-e3" not in w.directory.licenses_of(w.user("alice").id)
+        assert "has been removed from **alice**" in w.text(key, public=True)
+        assert 1 == w.directory.apply_counts[("remove_license", w.user("alice").id)]  # type: ignore[attr-defined]
+        assert marker.startswith("deskpilot-licence-reclaim-microsoft-m365-e3-alice-example-com-")

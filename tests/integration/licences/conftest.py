@@ -1,0 +1,7 @@
+"""Real servers for the licence snapshot tests (shared per session with the other suites)."""
+
+from __future__ import annotations
+
+from tests.services.fixtures import scim_server
+
+__all__ = ["scim_server"]

@@ -1,0 +1,68 @@
+"""``deskpilot check`` reads the campaigns beside the playbooks and names every problem's place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from worker.cli.app import app
+from worker.cli.check import check_everything
+
+CONFIG = """\
+database_url: sqlite:///deskpilot.sqlite3
+desks: [{{name: it, type: memory}}]
+directories: [{{name: corp, type: memory}}]
+playbook_dirs: [{dir}]
+playbooks:
+  applications: [{{name: Payroll, group: payroll-users, owners: [olga]}}]
+"""
+GOOD = """\
+name: payroll-q4
+title: Payroll access
+desk: it
+scope: {applications: [Payroll], users: {department: Finance}}
+window_days: 14
+reviewers: {rule: owner, fallback: [ceo]}
+"""
+
+
+def _config(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "books" / "reviews"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text(CONFIG.format(dir=tmp_path / "books"))
+    return config
+
+
+def test_a_good_campaign_passes_check(tmp_path: Path) -> None:
+    config = _config(tmp_path, **{"payroll.yaml": GOOD})
+    assert check_everything(config) == []
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = GOOD.replace("desk: it", "desk: zendesk").replace("[Payroll]", "[Payrol]")
+    config = _config(
+        tmp_path,
+        **{"a.yaml": bad, "b.yaml": GOOD.replace("window_days: 14", "window_days: 120")},
+    )
+    folder = tmp_path / "books" / "reviews"
+    problems = check_everything(config)
+    assert problems == [
+        f"{folder / 'b.yaml'}:5: window_days: Input should be less than or equal to 90",
+        f"{folder / 'a.yaml'}:1: desk: `zendesk` is not a configured desk",
+        f"{folder / 'a.yaml'}:1: scope.applications: `Payrol` is not in the catalogue",
+    ]
+    config = _config(tmp_path / "again", **{"a.yaml": bad})
+    folder = tmp_path / "again" / "books" / "reviews"
+    assert check_everything(config) == [
+        f"{folder / 'a.yaml'}:1: desk: `zendesk` is not a configured desk",
+        f"{folder / 'a.yaml'}:1: scope.applications: `Payrol` is not in the catalogue",
+    ]
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 1
+    assert "2 problem(s) found." in result.output

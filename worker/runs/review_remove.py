@@ -1,0 +1,184 @@
+"""
+Removing what a review revoked, proven: each revoked item becomes an ``access-revoke`` playbook
+run on its review ticket, applied exactly once through the run-step executor (the step's
+idempotency key survives retries and restarts) and verified by reading the directory back.
+
+The ``review_removal`` timer is due when the decision is recorded, so the removal happens on the
+next timer tick (well inside 24 hours); a transient failure reschedules it. A removal that fails
+for good, or that the directory does not confirm, reopens the review ticket with a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.errors import PermanentError, UnavailableError
+from playbooks.lifecycle import RunState
+from playbooks.outbox import OutboxKind
+from playbooks.planned import Account, Plan, PlannedStep
+from playbooks.resolve import Escalate
+from playbooks.state import describe, read_state
+from playbooks.steps import Verification, verify_step
+from worker.db import audit
+from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
+from worker.db.store import insert_ignore
+from worker.db.tables import RunRow, TicketRow, TimerRow
+from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs.steps import StepFailedError, run_step
+from worker.runtime import Runtime
+
+log = structlog.get_logger("deskpilot.reviews")
+PLAYBOOK = "access-revoke"
+DONE = ("verified", "failed")
+
+
+def remove_reviewed(rt: Runtime, timer_id: int) -> None:
+    """The removal a ``review_removal`` timer stands for (nothing if already done)."""
+    with rt.db.session() as session:
+        timer = session.get(TimerRow, timer_id)
+        assert timer is not None
+        item = session.get(ReviewItemRow, int(timer.payload["item_id"]))
+        if item is None or item.removal in DONE or item.state != "revoked":
+            return
+        campaign = session.get(ReviewCampaignRow, item.campaign_id)
+        review = (
+            session.get(ReviewTicketRow, item.review_ticket_id) if item.review_ticket_id else None
+        )
+        assert campaign is not None
+        if review is None or review.ticket_id is None:
+            raise UnavailableError(
+                "the review ticket is not open on the desk yet", system="reviews"
+            )
+        ticket = session.get(TicketRow, review.ticket_id)
+        assert ticket is not None
+        run = _run(rt, session, item, campaign, ticket)
+        item.removal, item.run_id = "removing", run.id
+        session.flush()
+        session.expunge_all()
+    plan = Plan.from_json(str(run.plan["json"]))
+    step = plan.steps[0]
+    problem = None
+    try:
+        run_step(rt, run, ticket, step, "apply")
+        verification = verify_step(step, rt.directories)
+    except StepFailedError as exc:
+        problem = str(exc.error)
+        verification = Verification(False, problem)
+    except PermanentError as exc:  # reading back failed for good
+        problem = str(exc)
+        verification = Verification(False, problem)
+    _record(rt, item.id, run.id, ticket, step, verification, problem)
+
+
+def _run(
+    rt: Runtime,
+    session: Session,
+    item: ReviewItemRow,
+    campaign: ReviewCampaignRow,
+    ticket: TicketRow,
+) -> RunRow:
+    """The item's removal run, planned now from the directory's state (once: unique attempt)."""
+    now = rt.clock()
+    directory = rt.directories[campaign.directory]
+    kind, key = item.entitlement.split(":", 1)
+    step_kind = "remove_from_group" if kind == "group" else "remove_license"
+    params = {"group": key} if kind == "group" else {"license": key}
+    user = directory.get_user(item.subject_id)
+    account = Account.of(user, campaign.directory)
+    state = read_state(step_kind, directory, user, params)
+    before, after, changed = state if not isinstance(state, Escalate) else ({}, {}, True)
+    step = PlannedStep(
+        index=0, step_id="revoke", kind=step_kind, directory=campaign.directory, target=account,
+        description=describe(step_kind, account.label, params), params=params, before=before,
+        after=after, changed=changed, compensate="none", item=item.application or item.entitlement,
+    )  # fmt: skip
+    plan = Plan(
+        playbook=PLAYBOOK, title=f"Remove access revoked in review {campaign.title}", kind="apply",
+        created_at=now, ticket=ticket.key, intent="access_revoke", target=account,
+        application=item.application, items=(step.item or item.entitlement,), steps=(step,),
+        reason=f"access review {campaign.name} item {item.number}: {item.reason or ''}",
+    )  # fmt: skip
+    values = {
+        "ticket_id": ticket.id, "attempt": item.number, "playbook": PLAYBOOK,
+        "intent": "access_revoke", "state": RunState.APPLYING, "plan": {"json": plan.to_json()},
+        "decision": {"json": "null", "review_item": item.id}, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    insert_ignore(session, RunRow, values, ("ticket_id", "attempt"))
+    return session.scalars(
+        select(RunRow).where(RunRow.ticket_id == ticket.id, RunRow.attempt == item.number)
+    ).one()
+
+
+def _record(
+    rt: Runtime,
+    item_id: int,
+    run_id: int,
+    ticket: TicketRow,
+    step: PlannedStep,
+    verification: Verification,
+    problem: str | None,
+) -> None:
+    now = rt.clock()
+    ok = problem is None and verification.ok
+    with rt.db.session() as session:
+        item = session.get(ReviewItemRow, item_id)
+        run = session.get(RunRow, run_id)
+        trow = session.get(TicketRow, ticket.id)
+        assert item is not None and run is not None and trow is not None
+        item.removal, item.removed_at = ("verified" if ok else "failed"), now
+        run.state = RunState.APPLIED if ok else RunState.FAILED if problem else RunState.UNVERIFIED
+        run.updated_at, run.result = now, {"verified": ok, "detail": verification.detail}
+        audit.append(
+            session,
+            "review.removal",
+            actor="deskpilot",
+            ticket_id=trow.id,
+            run_id=run_id,
+            data={
+                "campaign_id": item.campaign_id, "item": item.number, "run_id": run_id,
+                "step": step.description, "changed": step.changed, "verified": ok,
+                "detail": verification.detail,
+            },
+            at=now,
+        )  # fmt: skip
+        if ok:
+            body = (
+                f"#{item.number}: {step.description} - done and read back ({verification.detail})."
+            )
+            queue_writeback(
+                rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"review-removed-{item.id}"
+            )
+        else:
+            body = (
+                f"#{item.number}: {step.description} could not be confirmed: "
+                f"{verification.detail}. This review is reopened; please check the account."
+            )
+            queue_writeback(
+                rt,
+                session,
+                trow,
+                OutboxKind.INTERNAL_NOTE,
+                body,
+                f"review-removal-failed-{item.id}",
+            )
+            queue_writeback(
+                rt, session, trow, OutboxKind.TRANSITION, "in_progress", f"review-reopen-{item.id}"
+            )
+            review = (
+                session.get(ReviewTicketRow, item.review_ticket_id)
+                if item.review_ticket_id
+                else None
+            )
+            if review is not None:
+                review.state = "open"
+        outbox = pending_outbox_ids(session, trow.id)
+    send_outbox(rt, trow.id, outbox)
+
+
+def removal_due(decided_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a removal is past its 24-hour target."""
+    return decided_at is not None and now - decided_at > dt.timedelta(hours=24)
