@@ -153,6 +153,17 @@ class LoginFailureRow(Base):
     """Seconds since the epoch (the web worker's clock)."""
 
 
+class RevokedSessionRow(Base):
+    """A web session ended by ``/logout`` before its cookie expires, shared by every web worker."""
+
+    __tablename__ = "revoked_sessions"
+    __table_args__ = (Index("ix_revoked_sessions_expires", "expires_at"),)
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)
+    """When the cookie would have expired anyway (seconds since the epoch); then the row goes."""
+
+
 class DeadLetterRow(Base):
     """A message that failed for good, kept so nothing disappears silently."""
 
