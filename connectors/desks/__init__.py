@@ -238,6 +238,19 @@ class DeskClient(Protocol):
 
 
 @runtime_checkable
+class FileAttachments(Protocol):
+    """A desk that can attach a file to a ticket (``connectors.desks.attach``)."""
+
+    def attach_file(self, key: str, filename: str, content: bytes, media_type: str) -> str:
+        """
+        Attach ``content`` to ticket ``key`` as ``filename``, exactly once: a file of that name
+        already on the ticket is not sent again. Returns the desk's id of the attachment. A
+        name that is not a plain file name, or a file over ``attach.MAX_BYTES``, is refused.
+        """
+        ...
+
+
+@runtime_checkable
 class RequestChannels(Protocol):
     """A desk that records apart from the ticket the channel it was raised through (JSM)."""
 
@@ -272,6 +285,7 @@ __all__ = [
     "DeskClient",
     "DeskPerson",
     "DeskSlaValue",
+    "FileAttachments",
     "NewTicket",
     "PollPage",
     "PostedComment",

@@ -43,6 +43,7 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import read_capped
+from connectors.desks.jira_attach import JiraAttachments
 from connectors.desks.jira_create import JiraTicketCreation
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
@@ -58,7 +59,7 @@ from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plai
 T = TypeVar("T")
 
 
-class JiraDesk(JiraTicketCreation):
+class JiraDesk(JiraTicketCreation, JiraAttachments):
     """One Jira site: Cloud with an API user's e-mail and API token, or Data Center with a PAT."""
 
     desk_type = "jira"

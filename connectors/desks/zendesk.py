@@ -60,6 +60,7 @@ from connectors.desks import (
 from connectors.desks.download import check_size, read_capped
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.desks.zendesk_attach import ZendeskAttachments
 from connectors.desks.zendesk_create import ZendeskTicketCreation
 from connectors.desks.zendesk_sla import response_date, ticket_sla_values
 from connectors.desks.zendesk_wire import (
@@ -77,7 +78,7 @@ from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_html
 
 
-class ZendeskDesk(ZendeskTicketCreation):
+class ZendeskDesk(ZendeskTicketCreation, ZendeskAttachments):
     """One Zendesk subdomain, with an agent's API token (``email/token``) or an OAuth token."""
 
     desk_type = "zendesk"
