@@ -37,6 +37,7 @@ from connectors.desks.zendesk import ZendeskDesk
 from connectors.identity.memory import MemoryDirectory
 from connectors.ratelimit import LocalRateLimiter
 from intake.webhooks import sign_jira, sign_servicenow, sign_zendesk
+from tests.e2e.desks_support import channel_query
 from tests.integration.playbooks.world import POLICY, company, settle
 from worker.boot import build_runtime
 from worker.config import AppSettings
@@ -268,7 +269,9 @@ class Desks:
             get, re.compile(rf"{JIRA}/rest/api/3/issue/[A-Z]+-\d+"), callback=self._jira_issue
         )
         self.http.add_callback(get, f"{SF_API}/query", callback=self._salesforce_query)
-        self.http.add_callback(get, f"{JIRA}/rest/api/3/search/jql", callback=self._jira_search)
+        self.http.add_callback(
+            get, f"{JIRA}/rest/api/3/search/jql", callback=self._jira_search, match=[channel_query]
+        )
 
 
 def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:
