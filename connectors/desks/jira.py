@@ -43,11 +43,12 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import read_capped
+from connectors.desks.groups import jira_team_name
 from connectors.desks.jira_attach import JiraAttachments
 from connectors.desks.jira_create import JiraTicketCreation
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
-from connectors.desks.jira_poll import POLL_FIELDS, channel_search, poll_page, search_request
+from connectors.desks.jira_poll import POLL_FIELDS, JiraRequestChannels, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -59,7 +60,7 @@ from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plai
 T = TypeVar("T")
 
 
-class JiraDesk(JiraTicketCreation, JiraAttachments):
+class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels):
     """One Jira site: Cloud with an API user's e-mail and API token, or Data Center with a PAT."""
 
     desk_type = "jira"
@@ -330,6 +331,10 @@ class JiraDesk(JiraTicketCreation, JiraAttachments):
 
     # -- SLA (read only) ---------------------------------------------------------------------
 
+    def group_name(self, group_id: str) -> str:
+        get = lambda path, call: self._get(path, call, {})  # noqa: E731
+        return jira_team_name(get, group_id, self._t.system)
+
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         path = f"/rest/servicedeskapi/request/{_q(key)}/sla"
         values: list[DeskSlaValue] = []
@@ -368,14 +373,6 @@ class JiraDesk(JiraTicketCreation, JiraAttachments):
             self.desk_type, str(issue.get("key") or key), updated, issue, comments
         )
         return replace(delivery, source="fetch")
-
-    def raised_by_unverified_channel(self, key: str) -> bool | None:
-        search = channel_search(key, cloud=self._cloud)
-        try:  # a Jira without JSM has no request-channel-type field: it answers 400
-            page = self._get(search[0], "jira.request_channel", search[1]) if search else None
-        except RejectedError:
-            return None
-        return None if page is None else bool(page.get("issues"))
 
     def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any:
         def once() -> Any:

@@ -10,13 +10,14 @@ the API user's profile time zone (``timezone``), ANDed after the configured scop
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from connectors.desks import PollPage, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.errors import RejectedError
 
 POLL_FIELDS = (
     "summary",
@@ -109,3 +110,21 @@ def channel_search(key: str, *, cloud: bool) -> tuple[str, dict[str, str | int]]
         "maxResults": 1,
     }
     return ("/rest/api/3/search/jql" if cloud else "/rest/api/2/search"), params
+
+
+class _Jira(Protocol):
+    _cloud: bool
+
+    def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any: ...
+
+
+class JiraRequestChannels:
+    """``raised_by_unverified_channel`` for ``JiraDesk`` (``connectors.desks.RequestChannels``)."""
+
+    def raised_by_unverified_channel(self: _Jira, key: str) -> bool | None:
+        search = channel_search(key, cloud=self._cloud)
+        try:  # a Jira without JSM has no request-channel-type field: it answers 400
+            page = self._get(search[0], "jira.request_channel", search[1]) if search else None
+        except RejectedError:
+            return None
+        return None if page is None else bool(page.get("issues"))

@@ -272,11 +272,17 @@ def _event_comment(node: Node, at: datetime) -> Comment:
         id=node.req("id").req_text(),
         body=body,
         public=node.get("is_public").flag() is not False,
-        # The payload's address is kept for display only: commands resolve author.id.
-        author=_person(author.get("id"), author.get("email"), author.get("name")),
+        # The payload's address is kept for display only: commands resolve author.id. The
+        # event says whether the author is staff (an agent): the SLA's first response needs it.
+        author=_staff(_person(author.get("id"), author.get("email"), author.get("name")), author),
         created_at=at,
         own_text=_own_text(node.get("html_body").text(), body),
     )
+
+
+def _staff(person: Person | None, author: Node) -> Person | None:
+    staff = author.get("is_staff").flag()
+    return person if person is None or staff is None else replace(person, is_agent=staff)
 
 
 def _own_text(html: str | None, body: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.desks.memory import MemoryDesk
 from connectors.identity import NewUser
-from connectors.identity.memory import MemoryDirectory
 from worker.config import AppSettings
 from worker.demo.data import DemoSet
+from worker.demo.directory import DemoDirectory
 
 DEMO_DESKS = ("jira-it", "zendesk-support", "servicenow-corp")
 _TYPES = {"jira-it": "jira", "zendesk-support": "zendesk", "servicenow-corp": "servicenow"}
@@ -71,9 +72,20 @@ def _sla() -> dict[str, Any]:
     }
 
 
-def seed_directory(demo: DemoSet) -> MemoryDirectory:
-    """The demo's users, groups, locks, MFA factors and licences in a ``MemoryDirectory``."""
-    directory = MemoryDirectory("corp", licenses={lic.id: lic.total for lic in demo.licenses})
+DESK_GROUPS = {"zendesk-support": {"360000000042": "IT Service Desk"}}
+"""Team names the demo's desks answer (``group_name``) for the ids their tickets carry."""
+
+
+def name_groups(desks: Mapping[str, MemoryDesk]) -> None:
+    """Teach the demo's desks the names of their teams (``DESK_GROUPS``)."""
+    for desk, names in DESK_GROUPS.items():
+        for group_id, name in names.items():
+            desks[desk].set_group_name(group_id, name)
+
+
+def seed_directory(demo: DemoSet) -> DemoDirectory:
+    """The demo's users, groups, locks, MFA factors and licences in a ``DemoDirectory``."""
+    directory = DemoDirectory("corp", licenses={lic.id: lic.total for lic in demo.licenses})
     ids: dict[str, str] = {}
     for user in demo.users:
         directory.create_user(

@@ -10,8 +10,6 @@ for good, or that the directory does not confirm, reopens the review ticket with
 
 from __future__ import annotations
 
-import datetime as dt
-
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +23,7 @@ from playbooks.state import describe, read_state
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
-from worker.db.store import insert_ignore
+from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.steps import StepFailedError, run_step
@@ -55,12 +53,19 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
             )
         ticket = session.get(TicketRow, review.ticket_id)
         assert ticket is not None
-        run = _run(rt, session, item, campaign, ticket)
-        item.removal, item.run_id = "removing", run.id
-        session.flush()
         session.expunge_all()
-    plan = Plan.from_json(str(run.plan["json"]))
-    step = plan.steps[0]
+    # The directory is read (to plan the step) outside any database transaction.
+    try:
+        planned = _plan(rt, item, campaign, ticket)
+    except PermanentError as exc:  # the account or the directory is gone: nothing to run
+        _record(rt, item.id, None, ticket, None, Verification(False, str(exc)), str(exc))
+        return
+    with rt.db.session() as session:
+        run = _run(rt, session, item, ticket, planned)
+        compare_and_set(session, ReviewItemRow, item.id, ReviewItemRow.removal == item.removal,
+                        removal="removing", run_id=run.id)  # fmt: skip
+        session.expunge_all()
+    step = Plan.from_json(str(run.plan["json"])).steps[0]
     problem = None
     try:
         run_step(rt, run, ticket, step, "apply")
@@ -74,14 +79,8 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
     _record(rt, item.id, run.id, ticket, step, verification, problem)
 
 
-def _run(
-    rt: Runtime,
-    session: Session,
-    item: ReviewItemRow,
-    campaign: ReviewCampaignRow,
-    ticket: TicketRow,
-) -> RunRow:
-    """The item's removal run, planned now from the directory's state (once: unique attempt)."""
+def _plan(rt: Runtime, item: ReviewItemRow, campaign: ReviewCampaignRow, ticket: TicketRow) -> Plan:
+    """The removal's plan, from the directory's state now."""
     now = rt.clock()
     directory = rt.directories[campaign.directory]
     kind, key = item.entitlement.split(":", 1)
@@ -96,12 +95,20 @@ def _run(
         description=describe(step_kind, account.label, params), params=params, before=before,
         after=after, changed=changed, compensate="none", item=item.application or item.entitlement,
     )  # fmt: skip
-    plan = Plan(
+    return Plan(
         playbook=PLAYBOOK, title=f"Remove access revoked in review {campaign.title}", kind="apply",
         created_at=now, ticket=ticket.key, intent="access_revoke", target=account,
         application=item.application, items=(step.item or item.entitlement,), steps=(step,),
         reason=f"access review {campaign.name} item {item.number}: {item.reason or ''}",
     )  # fmt: skip
+
+
+def _run(
+    rt: Runtime, session: Session, item: ReviewItemRow, ticket: TicketRow, plan: Plan
+) -> RunRow:
+    """The item's removal run (once: its attempt is the item's number on the review ticket);
+    a run planned by an earlier attempt is kept as it was."""
+    now = rt.clock()
     values = {
         "ticket_id": ticket.id, "attempt": item.number, "playbook": PLAYBOOK,
         "intent": "access_revoke", "state": RunState.APPLYING, "plan": {"json": plan.to_json()},
@@ -116,46 +123,50 @@ def _run(
 def _record(
     rt: Runtime,
     item_id: int,
-    run_id: int,
+    run_id: int | None,
     ticket: TicketRow,
-    step: PlannedStep,
+    step: PlannedStep | None,
     verification: Verification,
     problem: str | None,
 ) -> None:
+    """The removal's outcome: item, run, audit entry, a note; a failure reopens the ticket."""
     now = rt.clock()
     ok = problem is None and verification.ok
     with rt.db.session() as session:
         item = session.get(ReviewItemRow, item_id)
-        run = session.get(RunRow, run_id)
         trow = session.get(TicketRow, ticket.id)
-        assert item is not None and run is not None and trow is not None
+        assert item is not None
+        assert trow is not None
+        what = (
+            step.description
+            if step is not None
+            else f"removing {item.entitlement} of {item.subject_login}"
+        )
         item.removal, item.removed_at = ("verified" if ok else "failed"), now
-        run.state = RunState.APPLIED if ok else RunState.FAILED if problem else RunState.UNVERIFIED
-        run.updated_at, run.result = now, {"verified": ok, "detail": verification.detail}
+        run = session.get(RunRow, run_id) if run_id is not None else None
+        if run is not None:
+            run.state = (
+                RunState.APPLIED if ok else RunState.FAILED if problem else RunState.UNVERIFIED
+            )
+            run.updated_at, run.result = now, {"verified": ok, "detail": verification.detail}
         audit.append(
-            session,
-            "review.removal",
-            actor="deskpilot",
-            ticket_id=trow.id,
-            run_id=run_id,
+            session, "review.removal", actor="deskpilot", ticket_id=trow.id, run_id=run_id,
             data={
                 "campaign_id": item.campaign_id, "item": item.number, "run_id": run_id,
-                "step": step.description, "changed": step.changed, "verified": ok,
-                "detail": verification.detail,
+                "step": what, "changed": step.changed if step is not None else None,
+                "verified": ok, "detail": verification.detail,
             },
             at=now,
         )  # fmt: skip
         if ok:
-            body = (
-                f"#{item.number}: {step.description} - done and read back ({verification.detail})."
-            )
+            body = f"#{item.number}: {what} - done and read back ({verification.detail})."
             queue_writeback(
                 rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"review-removed-{item.id}"
             )
         else:
             body = (
-                f"#{item.number}: {step.description} could not be confirmed: "
-                f"{verification.detail}. This review is reopened; please check the account."
+                f"#{item.number}: {what} could not be confirmed: {verification.detail}. "
+                "This review is reopened; please check the account."
             )
             queue_writeback(
                 rt,
@@ -177,8 +188,3 @@ def _record(
                 review.state = "open"
         outbox = pending_outbox_ids(session, trow.id)
     send_outbox(rt, trow.id, outbox)
-
-
-def removal_due(decided_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether a removal is past its 24-hour target."""
-    return decided_at is not None and now - decided_at > dt.timedelta(hours=24)
