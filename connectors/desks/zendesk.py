@@ -72,6 +72,7 @@ from connectors.desks.zendesk_wire import (
     content_url,
     desk_person,
     numeric_id,
+    ticket_comments,
 )
 from connectors.errors import AuthError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
@@ -383,19 +384,7 @@ class ZendeskDesk(ZendeskTicketCreation, ZendeskAttachments):
         return poll_delivery(self.desk_type, str(ticket["id"]), updated, ticket, comments)
 
     def _comments(self, ticket_id: str, call: str, *, send: bool) -> list[Any]:
-        """All comments of a ticket; ``send`` = single attempts (inside an outer retry)."""
-        url: str | None = f"/api/v2/tickets/{ticket_id}/comments.json"
-        params: dict[str, str | int] | None = {"page[size]": 100}
-        found: list[Any] = []
-        while url:
-            if send:
-                page = self._t.send("GET", url, call=call, params=params).json()
-            else:
-                page = self._t.json("GET", url, call=call, params=params)
-            found.extend(page.get("comments") or [])
-            more = (page.get("meta") or {}).get("has_more")
-            url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
-        return found
+        return ticket_comments(self._t, ticket_id, call, send=send)
 
 
 __all__ = ["ZendeskDesk", "ZendeskOptions"]
