@@ -343,6 +343,11 @@ class AppSettings(Strict):
         ):
             problems.append(f"licences.ticket: unknown desk in {self.licences.ticket!r}")
         known = {d.name for d in self.directories}
+        problems += [
+            f"licences.directories: unknown directory {name!r}"
+            for name in self.licences.directories
+            if name not in known
+        ]
         for i, desk in enumerate(self.desks):
             if desk.directory is not None and desk.directory not in known:
                 problems.append(f"desks[{i}].directory: unknown directory {desk.directory!r}")

@@ -23,6 +23,9 @@ class LicenceRunSettings(BaseModel):
     """The seat ledger (CSV or .xlsx); the monthly run and renewal alerts need it."""
     usage: Path | None = None
     """A usage CSV for vendors without an API (and HR facts), added to the vendor snapshots."""
+    directories: list[str] = Field(default_factory=list)
+    """Configured directories whose last logons add to the vendors' signals (Active Directory
+    ``lastLogonTimestamp``, OpenLDAP ``lastbind`` ``authTimestamp``)."""
     allow: Path | None = None
     """The allow-list CSV (exemptions with an expiry)."""
     ticket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}:.+$")
