@@ -245,12 +245,12 @@ def _clock(ticket_id: int, metric: str, goal: int, created: dt.datetime, done: d
     }  # fmt: skip
 
 
-def seed_dashboard(rt: Runtime, tickets: int, now: dt.datetime) -> None:
-    """``tickets`` over the last 90 days, 3 % still open; two clocks each; runs and approvals."""
+def seed_dashboard(rt: Runtime, tickets: int, now: dt.datetime, days: int = 90) -> None:
+    """``tickets`` over the last ``days`` days, 3 % still open; two clocks each; runs, approvals."""
     rng = random.Random(7)
     shape = []
     for n in range(tickets):
-        created = now - dt.timedelta(seconds=rng.uniform(3600, 90 * 86400))
+        created = now - dt.timedelta(seconds=rng.uniform(3600, days * 86400))
         done = None if n % 33 == 0 else min(now, created + dt.timedelta(hours=rng.uniform(0.2, 40)))
         outcome = None if done is None else ("resolved" if n % 5 < 3 else "escalated")
         shape.append((created, done, outcome))

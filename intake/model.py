@@ -121,6 +121,10 @@ class Ticket:
     assignee: Person | None = None
     team: str | None = None
     """Assignment group / Zendesk group / queue, for the dashboard's per-team figures."""
+    submitter: Person | None = None
+    """Who typed the ticket in for the requester, when the desk says it was someone else (JSM
+    ``creator`` raising it on the reporter's behalf, Zendesk ``submitter_id``, a Salesforce Case's
+    ``CreatedById``): they asked for it too, so they cannot approve it."""
     labels: tuple[str, ...] = ()
     custom_fields: Mapping[str, str] = field(default_factory=dict)
     created_at: datetime | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from connectors.identity import DirectoryUser
-from intake.classifier.dates import extract_period, parse_date
+from intake.classifier.dates import CONTRACT_END, extract_period, parse_date
 from playbooks.config import field_key
 from playbooks.duration import DurationError, parse_duration
 
@@ -32,11 +32,6 @@ _TEXT_DURATION = re.compile(
     r"(?:\bfor|\bduring|\bover|[-\u2013\u2014:(])\s*(?:the\s+next\s+|another\s+|about\s+|around\s+|"
     r"approx(?:imately|\.)?\s+|roughly\s+|some\s+|just\s+|only\s+)*"
     rf"(\d{{1,3}}|{_NUM})[\s-]*(hour|day|week|month)s?\b",
-    re.IGNORECASE,
-)
-_CONTRACT_END = re.compile(
-    r"\b(?:end|expiry|close|finish)\s+of\s+(?:my|his|her|their|the|our)?\s*"
-    r"(?:contract|engagement|assignment|placement)\b|\bcontract\s+end(?:s|\s+date)?\b",
     re.IGNORECASE,
 )
 _TIME_BOUND = re.compile(
@@ -99,7 +94,7 @@ def read_period(
         value = folded.get(field_key(label))
         if value:
             return _from_value(value, now, target, contract_end_attribute, label)
-    if _CONTRACT_END.search(text):
+    if extract_period(text, now).until_contract_end:
         return _contract_end(target, now, contract_end_attribute)
     from_text = _from_text(text, now)
     if from_text is not None:
@@ -116,7 +111,7 @@ def read_period(
 def _from_value(
     value: str, now: datetime, target: DirectoryUser | None, attribute: str, label: str
 ) -> Until | Unreadable:
-    if _CONTRACT_END.search(value):
+    if CONTRACT_END.search(value):
         return _contract_end(target, now, attribute)
     seconds = duration_seconds(value)
     if seconds is not None:

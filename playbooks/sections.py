@@ -152,7 +152,6 @@ PERSON_FIELDS = (
     "Requested for",
     "Raise this request on behalf of",
     "On behalf of",
-    "Request participants",
     "Who is this for?",
     "Who is locked out?",
     "User",
@@ -161,7 +160,8 @@ PERSON_FIELDS = (
     "Leaver",
     "Account",
 )
-"""Form fields (by label) that name the person a request is for, in the order they are read."""
+"""Form fields (by label) that name the person a request is for, in the order they are read.
+Not JSM's "Request participants": participants are kept informed, the request is not theirs."""
 
 
 class PeopleSettings(Section):

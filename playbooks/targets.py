@@ -191,7 +191,7 @@ def _one(users: Sequence[DirectoryUser], written: str) -> Resolution:
 
 
 def _first_person(value: str) -> str:
-    """A person field may list several (JSM "Request participants"): the first is the target."""
+    """A person field may list several people (a multi-user picker): the first is the target."""
     return re.split(r"[;\n]|,(?=\s*\S+@)", value)[0].strip()
 
 

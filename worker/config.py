@@ -153,6 +153,19 @@ class BrokerSettings(Strict):
     janitor_interval_s: float = Field(default=5.0, gt=0)
     heartbeat_timeout_s: float = Field(default=15.0, ge=5)
     """A worker silent this long is dead and its unacked messages go back to the queue."""
+    min_backoff_ms: int = Field(default=500, ge=1)
+    """The first retry's delay; it doubles with each retry up to ``max_backoff_ms``."""
+    max_backoff_ms: int = Field(default=5000, ge=1)
+    """The longest wait between two retries of a message (the number of retries is fixed)."""
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> BrokerSettings:
+        if self.min_backoff_ms > self.max_backoff_ms:
+            raise ValueError(
+                f"broker.min_backoff_ms ({self.min_backoff_ms}) is above "
+                f"broker.max_backoff_ms ({self.max_backoff_ms})"
+            )
+        return self
 
     @field_validator("url")
     @classmethod

@@ -226,6 +226,16 @@ class DeskClient(Protocol):
         """
         ...
 
+    def group_name(self, group_id: str) -> str:
+        """
+        The display name of the team ``group_id`` as ``Ticket.team`` carries it (Zendesk group,
+        ServiceNow assignment group, JSM organisation, Salesforce queue), from the desk's own
+        API (``connectors.desks.groups``); a value that is already a name comes back as it is.
+        Not cached here (the dashboard keeps names with a TTL). An unknown id raises
+        ``NotFoundError``.
+        """
+        ...
+
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         """
         The desk's own SLA figures for ticket ``key``, one per SLA (its ongoing or last cycle).

@@ -43,6 +43,7 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import read_capped
+from connectors.desks.groups import jira_team_name
 from connectors.desks.jira_create import JiraTicketCreation
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
@@ -328,6 +329,10 @@ class JiraDesk(JiraTicketCreation):
         self._t.retrying(lambda: self._send("PUT", url, call, json=dict(body)))
 
     # -- SLA (read only) ---------------------------------------------------------------------
+
+    def group_name(self, group_id: str) -> str:
+        get = lambda path, call: self._get(path, call, {})  # noqa: E731
+        return jira_team_name(get, group_id, self._t.system)
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         path = f"/rest/servicedeskapi/request/{_q(key)}/sla"

@@ -55,6 +55,8 @@ class MemoryDesk:
         self.created: dict[str, tuple[str, NewTicket]] = {}
         """Marker → (key, what was asked) of the tickets ``create_ticket`` opened."""
         """Ticket key → the desk's own SLA figures, as ``set_sla_values`` stored them."""
+        self.groups: dict[str, str] = {}
+        """Team id → display name, as ``group_name`` answers (unknown ids: the id itself)."""
 
     def register(self, key: str) -> None:
         """Make ``key`` a ticket this desk knows about."""
@@ -102,6 +104,19 @@ class MemoryDesk:
         with self._lock:
             self._known.add(key)
             self.sla[key] = list(values)
+
+    def set_group_name(self, group_id: str, name: str) -> None:
+        """Make ``name`` the display name of team ``group_id``."""
+        with self._lock:
+            self.groups[group_id] = name
+
+    def group_name(self, group_id: str) -> str:
+        with self._lock:
+            if group_id in self.groups:
+                return self.groups[group_id]
+        if self.strict:
+            raise NotFoundError(f"no group {group_id}", system=self.name)
+        return group_id
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         with self._lock:

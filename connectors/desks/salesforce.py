@@ -49,6 +49,7 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import read_capped
+from connectors.desks.groups import salesforce_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.salesforce_create import SalesforceTicketCreation
 from connectors.desks.salesforce_login import (
@@ -308,6 +309,12 @@ class SalesforceDesk(SalesforceTicketCreation):
             records.extend(page.get("records") or [])
             url, params = (None if page.get("done", True) else page.get("nextRecordsUrl")), None
         return records
+
+    def group_name(self, group_id: str) -> str:
+        def get(path: str, call: str) -> Any:
+            return self._authorised(lambda: self._t.json("GET", path, call=call))
+
+        return salesforce_group_name(get, self._api, group_id, self._t.system)
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError(

@@ -53,6 +53,7 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import read_capped
+from connectors.desks.groups import json_get, servicenow_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.servicenow_create import ServiceNowTicketCreation
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
@@ -295,6 +296,9 @@ class ServiceNowDesk(ServiceNowTicketCreation):
                 raise NotFoundError(f"{call}: no {self.options.table} {key}", system=self._t.system)
             self._sys_ids[key] = str(found[0]["sys_id"])
         return self._sys_ids[key]
+
+    def group_name(self, group_id: str) -> str:
+        return servicenow_group_name(json_get(self._t), group_id, self._t.system)
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         sys_id = self._sys_id(key, "servicenow.sla_values")

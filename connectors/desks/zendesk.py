@@ -58,6 +58,7 @@ from connectors.desks import (
     RawDelivery,
 )
 from connectors.desks.download import check_size, read_capped
+from connectors.desks.groups import json_get, zendesk_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.desks.zendesk_create import ZendeskTicketCreation
@@ -268,6 +269,9 @@ class ZendeskDesk(ZendeskTicketCreation):
         self.check_scopes()
         path = f"/api/v2/tickets/{numeric_id(key)}.json"
         self._t.call("PUT", path, call=call, json={"ticket": dict(change)})
+
+    def group_name(self, group_id: str) -> str:
+        return zendesk_group_name(json_get(self._t, self.check_scopes), group_id, self._t.system)
 
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         ticket_id = numeric_id(key)

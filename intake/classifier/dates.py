@@ -1,10 +1,18 @@
 """
 Dates and durations as people write them in tickets, resolved against a given ``now``.
 
-"until Friday", "for two weeks", "until 2026-12-31", "last day is 12 March", "starting Monday".
-A date without a year is the next such date on or after ``now``; a weekday is the next such day
-after today. An end ("until …", "last day …") is the end of that day in ``now``'s time zone; a
-start ("starting …", "from …") is the start of that day.
+"until Friday", "for two weeks", "until 2026-12-31", "last day Fri 24/10", "on the 24th",
+"starting Monday", "in 3 days", "until the end of my contract". A date without a year is the next
+such date on or after ``now``; a weekday alone is the next such day after today. An end ("until
+…", "last day …") is the end of that day in ``now``'s time zone; a start ("starting …", "from …")
+is the start of that day.
+
+Numbers alone do not say whether ``03/04`` is the 3rd of April or March the 4th. The readings are
+narrowed, in order, by: a part above 12 (only one reading is a date); a weekday written with the
+date (``Fri 24/10``: only the reading that falls on a Friday); the text's other numeric dates
+whose order is plain (``25/12/2026`` elsewhere means day first); then the ``order`` the caller
+gives (the desk's or requester's locale), day first by default. A weekday that matches no reading
+makes the date unreadable (None) rather than a guess.
 """
 
 from __future__ import annotations
@@ -12,6 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+DateOrder = Literal["dmy", "mdy"]
+"""Which part of ``03/04`` comes first when nothing else in the ticket says: day or month."""
 
 _MONTHS = {
     m: i
@@ -58,31 +70,44 @@ _UNITS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
 
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_RE = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_NUM_RE = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)"
+_WEEKDAY_PREFIX = rf"(?:(?:{_DAY_RE})\b\.?,?\s+(?:the\s+)?)?"
 DATE_PATTERN = (
-    r"(?:\d{4}-\d{2}-\d{2}"
-    r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?"
-    rf"|(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
-    rf"|(?:next\s+|this\s+)?(?:{_DAY_RE})\b"
-    r"|today|tomorrow|end of (?:the )?(?:week|month|year)"
+    r"(?:"
+    rf"{_WEEKDAY_PREFIX}(?:\d{{4}}-\d{{2}}-\d{{2}}\b"
+    r"|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b(?![./]\d)"
+    rf"|\d{{1,2}}{_ORD}?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?"
+    rf"|(?:{_MONTH_RE})\.?\s+\d{{1,2}}{_ORD}?\b(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}{_ORD}\b(?:\s+of\s+(?:this|next)\s+month)?)"
+    rf"|(?:next\s+|this\s+|coming\s+)?(?:{_DAY_RE})\b"
+    rf"|in\s+(?:\d+|{_NUM_RE})\s+(?:day|week|month)s?\b"
+    r"|today|tomorrow|day after tomorrow|end of (?:the |this |next )?(?:week|month|year)"
     r"|next week|next month)"
 )
 _END_CUE = re.compile(
     rf"\b(?:until|till|til|through|thru|up to|expires?(?: on)?|ends?(?: on)?|by|"
-    rf"(?:last|final) (?:working )?day(?: is| will be| on)?|leaving(?: on)?|leaves(?: on)?)"
-    rf"\s*:?\s+(?:the\s+)?({DATE_PATTERN})",
+    rf"(?:last|final) (?:working )?day(?: is| will be| on| of work)?|leaving(?: on)?|"
+    rf"leaves(?: on)?|finish(?:es|ing)?(?: on)?)"
+    rf"\s*:?\s+(?:on\s+)?(?:the\s+)?({DATE_PATTERN})",
     re.IGNORECASE,
 )
 _START_CUE = re.compile(
     rf"\b(?:starting|starts?(?: on)?|from|as of|effective(?: from)?|beginning|joins?(?: on)?|"
-    rf"joining(?: on)?|first day(?: is| will be| on)?|start date(?: is)?)\s*:?\s+(?:the\s+)?"
-    rf"({DATE_PATTERN})",
+    rf"joining(?: on)?|first day(?: is| will be| on)?|start date(?: is)?)\s*:?\s+(?:on\s+)?"
+    rf"(?:the\s+)?({DATE_PATTERN})",
     re.IGNORECASE,
 )
-_NUM_RE = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 _DURATION = re.compile(
     rf"\bfor\s+(?:the\s+next\s+)?(\d+|{_NUM_RE})\s+(hour|day|week|month)s?\b", re.IGNORECASE
 )
+CONTRACT_END = re.compile(
+    r"\b(?:end|expiry|close|finish)\s+of\s+(?:my|his|her|their|the|our)?\s*"
+    r"(?:contract|engagement|assignment|placement)\b|\bcontract\s+end(?:s|\s+date)?\b",
+    re.IGNORECASE,
+)
+"""``until the end of my contract``: the end is the person's contract end, not a calendar date."""
+_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 
 
 @dataclass(frozen=True)
@@ -93,12 +118,8 @@ class Period:
     duration_s: int | None = None
     effective_date: datetime | None = None
     is_last_day: bool = False
-
-
-def _year_for(month: int, day: int, now: datetime) -> int:
-    if (month, day) < (now.month, now.day):
-        return now.year + 1
-    return now.year
+    until_contract_end: bool = False
+    """The end is the contract's end: the directory's date wins over one the text gives."""
 
 
 def _safe_date(year: int, month: int, day: int, now: datetime) -> datetime | None:
@@ -108,43 +129,99 @@ def _safe_date(year: int, month: int, day: int, now: datetime) -> datetime | Non
         return None
 
 
-def _numeric_date(text: str, now: datetime) -> datetime | None:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        y, m, d = (int(p) for p in text.split("-"))
-        return _safe_date(y, m, d, now)
-    day, month, year = (int(p) for p in re.split(r"[./]", text))
-    if year < 100:
-        year += 2000
-    # Day first: the teams these tickets come from write 31/12 far more often than 12/31.
-    if month > 12 and day <= 12:
-        day, month = month, day
-    return _safe_date(year, month, day, now)
+def _dated(day: int, month: int, year: int | None, now: datetime) -> datetime | None:
+    """That day; without a year, the next one on or after ``now``'s day."""
+    if year is not None:
+        return _safe_date(year + 2000 if year < 100 else year, month, day, now)
+    for ahead in range(9):  # 29 February waits for the next leap year
+        found = _safe_date(now.year + ahead, month, day, now)
+        if found is not None and found.date() >= now.date():
+            return found
+    return None
 
 
-def _named_date(text: str, now: datetime) -> datetime | None:
+def text_order(text: str, default: DateOrder = "dmy") -> DateOrder:
+    """
+    The order the text's own numeric dates show (a part above 12), else ``default``.
+
+    Args:
+        text: the whole ticket text.
+        default: the locale's order.
+    """
+    for match in _NUMERIC.finditer(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            return "dmy"
+        if second > 12 >= first:
+            return "mdy"
+    return default
+
+
+def _weekday_of(text: str) -> int | None:
+    word = re.match(r"\s*([a-z]+)", text.lower())
+    return _WEEKDAYS.get(word.group(1)) if word else None
+
+
+def _numeric_date(
+    text: str, now: datetime, weekday: int | None, order: DateOrder
+) -> datetime | None:
+    match = _NUMERIC.search(text)
+    if match is None:
+        return None
+    a, b = int(match.group(1)), int(match.group(2))
+    year = int(match.group(3)) if match.group(3) else None
+    readings = {"dmy": _dated(a, b, year, now), "mdy": _dated(b, a, year, now)}
+    found = [(o, d) for o, d in readings.items() if d is not None]
+    if weekday is not None:
+        found = [(o, d) for o, d in found if d.weekday() == weekday]
+    found.sort(key=lambda od: od[0] != order)
+    return found[0][1] if found else None
+
+
+def _named_date(text: str, now: datetime, weekday: int | None) -> datetime | None:
     words = re.findall(r"[a-z]+|\d+", text.lower())
     nums = [int(w) for w in words if w.isdigit()]
     month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
-    if month is None or not nums:
+    day = next((n for n in nums if 1 <= n <= 31), None)
+    if month is None or day is None:
         return None
-    day = next((n for n in nums if n <= 31), None)
     year = next((n for n in nums if n > 31), None)
-    if day is None:
+    found = _dated(day, month, year, now)
+    if found is None or (weekday is not None and found.weekday() != weekday):
         return None
-    return _safe_date(year or _year_for(month, day, now), month, day, now)
+    return found
+
+
+def _day_of_month(text: str, now: datetime, weekday: int | None) -> datetime | None:
+    """``the 24th``: the next 24th on or after today (on ``weekday`` when one is named)."""
+    match = re.search(rf"(\d{{1,2}}){_ORD}", text.lower())
+    if match is None:
+        return None
+    day = int(match.group(1))
+    start = 1 if "next month" in text.lower() else 0
+    for ahead in range(start, 12 if weekday is not None else start + 3):
+        month0 = now.month - 1 + ahead
+        found = _safe_date(now.year + month0 // 12, month0 % 12 + 1, day, now)
+        if found is None or found.date() < now.date():
+            continue
+        if weekday is None or found.weekday() == weekday:
+            return found
+    return None
 
 
 def _relative_date(text: str, now: datetime) -> datetime | None:
-    low = text.lower()
+    low = " ".join(text.lower().split())
     today = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    if low == "today":
-        return today
-    if low == "tomorrow":
-        return today + timedelta(days=1)
-    if low in ("next week", "next month"):
-        return today + timedelta(days=7 if low == "next week" else 30)
+    fixed = {"today": 0, "tomorrow": 1, "day after tomorrow": 2, "next week": 7, "next month": 30}
+    if low in fixed:
+        return today + timedelta(days=fixed[low])
+    inside = re.fullmatch(rf"in (\d+|{_NUM_RE}) (day|week|month)s?", low)
+    if inside:
+        amount = inside.group(1)
+        count = int(amount) if amount.isdigit() else _NUMBERS[amount]
+        return today + timedelta(seconds=count * _UNITS[inside.group(2)])
     if low.startswith("end of"):
-        return _end_of(low.rsplit(" ", 1)[-1], today)
+        return _end_of(low.rsplit(" ", 1)[-1], today, "next" in low)
     word = low.split()[-1]
     if word in _WEEKDAYS:
         ahead = (_WEEKDAYS[word] - today.weekday() - 1) % 7 + 1
@@ -152,46 +229,92 @@ def _relative_date(text: str, now: datetime) -> datetime | None:
     return None
 
 
-def _end_of(unit: str, today: datetime) -> datetime:
+def _end_of(unit: str, today: datetime, following: bool) -> datetime:
     if unit == "week":
-        return today + timedelta(days=4 - today.weekday() if today.weekday() < 5 else 0)
+        friday = today + timedelta(days=4 - today.weekday() if today.weekday() < 5 else 0)
+        return friday + timedelta(days=7 if following else 0)
     if unit == "year":
-        return today.replace(month=12, day=31)
-    first_next = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first_next - timedelta(days=1)
+        return today.replace(year=today.year + following, month=12, day=31)
+    month = today.replace(day=28) + timedelta(days=4)
+    if following:
+        month = month.replace(day=28) + timedelta(days=4)
+    return month.replace(day=1) - timedelta(days=1)
 
 
-def parse_date(text: str, now: datetime) -> datetime | None:
-    """The start of the day ``text`` names (ISO, 31/12/2026, 12 March, Friday, tomorrow…)."""
+def parse_date(text: str, now: datetime, order: DateOrder = "dmy") -> datetime | None:
+    """
+    The start of the day ``text`` names: ``2026-12-31``, ``31/12/2026``, ``Fri 24/10``,
+    ``12 March``, ``March 12th, 2027``, ``the 24th``, ``Friday``, ``tomorrow``, ``in 3 days``…
+
+    Args:
+        text: the date as written.
+        now: the time it was written (a date without a year is the next one from here).
+        order: day or month first in an ambiguous ``03/04`` (the locale's order).
+    """
     text = text.strip().rstrip(".")
-    if re.match(r"\d{4}-|\d{1,2}[./]\d{1,2}[./]", text):
-        return _numeric_date(text, now)
-    return _named_date(text, now) or _relative_date(text, now)
+    weekday = _weekday_of(text)
+    if weekday is not None and re.search(r"\d", text) is None:
+        return _relative_date(text, now)
+    if re.search(r"\d{4}-\d{2}-\d{2}", text):
+        y, m, d = (int(p) for p in re.findall(r"\d+", text)[:3])
+        found = _safe_date(y, m, d, now)
+        return found if found and (weekday is None or found.weekday() == weekday) else None
+    if _NUMERIC.search(text):
+        return _numeric_date(text, now, weekday, order)
+    return (
+        _named_date(text, now, weekday)
+        or _day_of_month(text, now, weekday)
+        or _relative_date(text, now)
+    )
 
 
 def _end_of_day(day: datetime) -> datetime:
     return day + timedelta(days=1) - timedelta(seconds=1)
 
 
-def extract_period(text: str, now: datetime) -> Period:
-    """The end, duration and start an ask mentions (each None when the text does not say)."""
+def _first_date(
+    cue: re.Pattern[str], text: str, now: datetime, order: DateOrder
+) -> tuple[datetime, re.Match[str]] | None:
+    """The first date after ``cue`` that reads as one (a contradicted weekday skips it)."""
+    for match in cue.finditer(text):
+        day = parse_date(match.group(1), now, order)
+        if day is not None:
+            return day, match
+    return None
+
+
+def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> Period:
+    """
+    The end, duration and start an ask mentions (each None when the text does not say).
+
+    Args:
+        text: the ticket's text.
+        now: when it was written.
+        order: day or month first for ambiguous numeric dates; None: the text's own plain
+            numeric dates decide, else day first.
+    """
+    order = order or text_order(text)
     until: datetime | None = None
     duration_s: int | None = None
     is_last_day = False
-    end = _END_CUE.search(text)
-    if end and (day := parse_date(end.group(1), now)) is not None:
-        until = _end_of_day(day)
-        is_last_day = bool(re.search(r"last|final|leav", end.group(0), re.IGNORECASE))
+    end = _first_date(_END_CUE, text, now, order)
+    if end is not None:
+        until = _end_of_day(end[0])
+        is_last_day = bool(re.search(r"last|final|leav|finish", end[1].group(0), re.IGNORECASE))
     dur = _DURATION.search(text)
     if dur:
         amount = dur.group(1).lower()
         count = int(amount) if amount.isdigit() else _NUMBERS[amount]
         duration_s = count * _UNITS[dur.group(2).lower()]
         until = until or now + timedelta(seconds=duration_s)
-    start = _START_CUE.search(text)
-    effective = parse_date(start.group(1), now) if start else None
+    start = _first_date(_START_CUE, text, now, order)
+    effective = start[0] if start else None
     if is_last_day and effective is None:
         effective = until
     return Period(
-        until=until, duration_s=duration_s, effective_date=effective, is_last_day=is_last_day
+        until=until,
+        duration_s=duration_s,
+        effective_date=effective,
+        is_last_day=is_last_day,
+        until_contract_end=bool(CONTRACT_END.search(text)),
     )

@@ -73,7 +73,8 @@ def build_ticket(
 ) -> Ticket:
     """The ``Ticket`` an issue shows; ``partial`` tolerates the abbreviated comment-event issue."""
     fields = issue.req("fields")
-    reporter = jira_person(fields.get("reporter")) or jira_person(fields.get("creator"))
+    creator = jira_person(fields.get("creator"))
+    reporter = jira_person(fields.get("reporter")) or creator
     if reporter is None and not partial:
         raise MalformedPayloadError(f"missing required field {fields.path}.reporter")
     status, status_raw = jira_status(fields.get("status"), options)
@@ -87,6 +88,7 @@ def build_ticket(
         subject=fields.req("summary").req_text(),
         description=adf_to_text(fields.get("description")),
         requester=reporter or Person(id=""),
+        submitter=creator if creator and reporter and creator.id != reporter.id else None,
         status=status,
         priority=priority,
         url=issue_url(issue, base_url),

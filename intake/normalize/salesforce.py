@@ -106,6 +106,14 @@ def _requester(record: Node, document: Node) -> Person:
     return Person(id=ident, email=email, name=name, is_agent=False, verified=bool(verified_email))
 
 
+def _creator(record: Node) -> Person | None:
+    """The user who created the Case (an agent, say) when a Contact is whom it is for."""
+    created_by = record.get("CreatedById").text()
+    if created_by is None or created_by == record.get("ContactId").text():
+        return None
+    return Person(id=created_by)
+
+
 def _owner(record: Node) -> Person | None:
     owner_id = record.get("OwnerId").text()
     owner = record.get("Owner")
@@ -130,6 +138,7 @@ def build_ticket(
         subject=record.get("Subject").text() or "",
         description=record.get("Description").text() or "",
         requester=_requester(record, document),
+        submitter=_creator(record),
         status=case_status(record, options),
         priority=priority_by_name(options, priority_raw),
         url=f"{base_url.rstrip('/')}/lightning/r/Case/{case_id}/view" if base_url else None,

@@ -123,6 +123,7 @@ def build_ticket(
     """A ticket from an event ``detail`` or an API ticket object (same field names, mostly)."""
     ticket_id = node.req("id").req_text()
     requester = _person(node.get("requester_id"))
+    submitter = _person(node.get("submitter_id"))
     if requester is None and not partial:
         raise MalformedPayloadError(f"missing required field {node.path}.requester_id")
     status_raw = node.get("status").text()
@@ -135,6 +136,7 @@ def build_ticket(
         subject=node.get("subject").text() or node.get("raw_subject").text() or "",
         description=node.get("description").text() or "",
         requester=requester or Person(id=""),
+        submitter=submitter if submitter and requester and submitter.id != requester.id else None,
         status=zendesk_status(status_raw, options),
         priority=zendesk_priority(priority_raw, options),
         url=_url(base_url, ticket_id),
@@ -270,11 +272,17 @@ def _event_comment(node: Node, at: datetime) -> Comment:
         id=node.req("id").req_text(),
         body=body,
         public=node.get("is_public").flag() is not False,
-        # The payload's address is kept for display only: commands resolve author.id.
-        author=_person(author.get("id"), author.get("email"), author.get("name")),
+        # The payload's address is kept for display only: commands resolve author.id. The
+        # event says whether the author is staff (an agent): the SLA's first response needs it.
+        author=_staff(_person(author.get("id"), author.get("email"), author.get("name")), author),
         created_at=at,
         own_text=_own_text(node.get("html_body").text(), body),
     )
+
+
+def _staff(person: Person | None, author: Node) -> Person | None:
+    staff = author.get("is_staff").flag()
+    return person if person is None or staff is None else replace(person, is_agent=staff)
 
 
 def _own_text(html: str | None, body: str) -> str:

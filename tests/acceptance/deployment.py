@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from playbooks.config import PRIVILEGED_ACCOUNTS, PRIVILEGED_GROUPS
-from tests.acceptance.desks import ORG_ID, field_key, slug
+from tests.acceptance.desks import ORG_ID, field_key
 from tests.acceptance.naming import naming
+from tests.acceptance.policy import overrides
 from worker.config import AppSettings
+from worker.wiring.files import load_library
 
 DESK_NAMES = {
     "jira": "jira-sd",
@@ -27,35 +29,6 @@ DESK_NAMES = {
     "salesforce": "salesforce-service",
 }
 DIRECTORY = "corp"
-FORM_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "application": ("system_application", "application", "software"),
-    "license": ("licence", "license", "software"),
-    "target": (
-        "requested_for",
-        "raise_this_request_on_behalf_of",
-        "user",
-        "who_is_locked_out",
-        "employee",
-        "leaver",
-    ),
-    "duration": ("access_duration", "duration"),
-    "until": ("access_until", "end_date"),
-    "given_name": ("first_name", "given_name"),
-    "first_name": ("first_name",),
-    "family_name": ("last_name", "family_name", "surname"),
-    "last_name": ("last_name",),
-    "department": ("department",),
-    "title": ("job_title", "title"),
-    "manager": ("line_manager", "manager"),
-    "start_date": ("start_date",),
-    "leave_date": ("last_working_day", "last_day", "leave_date"),
-    "employment_type": ("employment_type",),
-    "new_name": ("new_name",),
-    "current_name": ("current_name",),
-    "justification": ("business_justification",),
-}
-"""How the deployment names its desks' form fields for the playbooks: a playbook field name →
-the form labels (as slugs) that carry it. A label not listed here keeps its own slug as name."""
 
 
 def labels_of(doc: Mapping[str, Any]) -> list[str]:
@@ -75,24 +48,21 @@ def field_keys(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 def field_names(keys: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:
     """
-    ``playbooks.field_names``: each form field by its label, and each playbook field name,
-    → the desk keys that carry it.
+    ``playbooks.field_names``: each form field's label → the desk keys that carry it, the way a
+    deployment names its desks' custom fields (``customfield_10051`` is "Requested for").
+    What a label means to a playbook is the product's business, not the runner's.
     """
     by_label: dict[str, list[str]] = {}
     for per_desk in keys.values():
         for label, key in per_desk.items():
             by_label.setdefault(label, []).append(key)
-    names: dict[str, list[str]] = {label: list(found) for label, found in by_label.items()}
-    for name, slugs in FORM_FIELDS.items():
-        found = [key for label in by_label if slug(label) in slugs for key in by_label[label]]
-        if found and name not in names:
-            names[name] = found
-    return names
+    return by_label
 
 
 APPROVAL_RULES = ("manager", "owner_only", "manager_or_owner")
-LICENCE_APPROVAL = "manager_or_owner"
-"""P2/P9: a licence is approved by the target's manager or one of its owners."""
+"""The ``approval_rule`` values that are deskpilot catalogue rules of the same name (a privileged
+group's ``never_automatic`` is its place in the privileged list instead). An item without one
+takes the fallback the policy assumptions give its playbook."""
 
 
 def catalogue(directory: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -119,7 +89,6 @@ def catalogue(directory: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "aliases": [licence["sku"], *(licence.get("aliases") or [])],
                 "license": licence["sku"],
                 "owners": list(licence.get("owners") or []),
-                "approval": LICENCE_APPROVAL,
             }
         )
     return apps
@@ -136,34 +105,6 @@ def role_templates(directory: Mapping[str, Any]) -> list[dict[str, Any]]:
         }
         for t in directory.get("role_templates", [])
     ]
-
-
-def overrides(groups: Mapping[str, str]) -> dict[str, Any]:
-    """
-    The policy assumptions (P1-P14) as the deployment's playbook overrides.
-
-    P4: an unlock or a password reset runs when the owner or the manager asks; P2/P9: each
-    catalogue item by its own rule (manager or owner by default); P5/P8: the target's manager;
-    P6: the change-approver group; P7: the HR group.
-    """
-    owner_or_manager = {"target": True, "manager": True}
-    catalogue_rule = {"rule": "catalogue", "fallback": "manager_or_owner"}
-    found: dict[str, Any] = {
-        "account-unlock": {"who_may_ask": owner_or_manager},
-        "password-reset": {"who_may_ask": owner_or_manager},
-        "access-grant": {"approval": catalogue_rule},
-        "license-request": {"approval": catalogue_rule},
-        "license-reclaim": {"approval": catalogue_rule},
-        "mfa-reset": {"approval": {"rule": "manager"}},
-        "offboarding": {"approval": {"rule": "manager"}},
-    }
-    if "change_approvers" in groups:
-        rule = {"rule": "group", "group": groups["change_approvers"]}
-        found["onboarding"] = {"approval": rule}
-        found["bulk-onboarding"] = {"approval": rule}
-    if "hr" in groups:
-        found["account-update"] = {"approval": {"rule": "group", "group": groups["hr"]}}
-    return found
 
 
 LIBRARY_GROUPS = {"hr-team": "hr", "it-asset-team": "service_desk"}
@@ -191,7 +132,7 @@ def policy(doc: Mapping[str, Any], keys: Mapping[str, Mapping[str, str]]) -> dic
         "role_templates": role_templates(directory),
         "field_names": field_names(keys),
         "naming": naming(directory),
-        "overrides": overrides(groups),
+        "overrides": overrides(doc.get("policy_assumptions") or [], groups, load_library()),
         "group_names": group_names(groups),
         "commands": {
             "agent_groups": [groups[r] for r in ("service_desk", "change_approvers") if r in groups]
@@ -232,7 +173,9 @@ def settings_for(
         desks.append(desk)
     data = {
         "database_url": database_url,
-        "broker": {"url": "stub", "threads": 2},
+        # Dramatiq waits out a retry's backoff in real time, which the fake clock does not move:
+        # a drain would wait minutes for a step that fails on every retry to end compensated.
+        "broker": {"url": "stub", "threads": 2, "min_backoff_ms": 1, "max_backoff_ms": 20},
         "runtime": {"lease_s": 3600, "sweep_interval_s": 3600, "timer_tick_s": 60},
         "desks": desks,
         "directories": [{"name": DIRECTORY, "type": "memory"}],

@@ -40,7 +40,7 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the text model picks the wrong intent (license_request instead of access_grant)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
+        "classifier (issue 17): the text model picks the wrong intent (not_account for a time-bound GCP access request)"
     ),
     "P13-timebound-field-drift": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
@@ -55,7 +55,7 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
     "P17-offboarding-leaver-by-name": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a leaver); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10, so the offboarding runs two weeks early (entity dates: classifier 17 / accounts 14.3)"
+        "classifier (issue 17): the text model picks the wrong intent (not_account for a leaver)"
     ),
     "P19-onboarding-wildcard-title": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
@@ -72,17 +72,11 @@ PENDING: dict[str, str] = {
     "P25-duplicate-delivery-and-echo": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
-    "P26-apply-failure-compensated": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant); then recovery (14.7): a persistently failing step is retried on Dramatiq's real-time backoff instead of ending compensated"
-    ),
     "P27-forwarded-approval-ignored": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (access_grant)"
     ),
     "P28-long-thread-target-in-quotes": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
-    ),
-    "P31-vague-low-confidence": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a vague account complaint: expected a low-confidence suggestion)"
     ),
     "P33-onboarding-catch-all-template": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a new starter)"
@@ -94,7 +88,9 @@ PENDING: dict[str, str] = {
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"
     ),
 }
-"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing."""
+"""Scenario id → the missing behaviour (and who builds it) that keeps it from passing. Every one
+of these passes when an agent's ``/intent`` supplies the intent (``DESKPILOT_ACCEPTANCE_AGENT_INTENT``
+in ``runner.py``): the classifier is the only blocker left."""
 
 
 def _cases() -> list[Any]:

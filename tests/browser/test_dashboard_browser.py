@@ -107,8 +107,9 @@ def test_a_lead_reads_the_dashboard(browser: object, served: tuple[Runtime, str]
     countdown = rows[1].find_element(By.CSS_SELECTOR, "[data-breach-at]")
     assert countdown.text.startswith(("29m", "30m"))  # the script counts from the server's clock
     assert "paused" in rows[0].text
-    bars = browser.find_elements(By.CSS_SELECTOR, "#breach-trend rect.bar")
-    assert len(bars) == 8  # seven days back from now: eight calendar days
+    bars = browser.find_elements(By.CSS_SELECTOR, "#trend-breaches rect.bar")
+    assert len(bars) == 30  # the trend charts show the last 30 days (today included)
+    assert browser.find_element(By.ID, "ticket-volume").text == "7"
 
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,14 +32,16 @@ def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
 
 
 def _log_in(driver: object, base: str) -> None:
+    """Log in and wait for the queue: the login page's own address ends in ``next=/review``,
+    so only the old page going stale (then the path) proves the browser has the session."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 
     assert isinstance(driver, WebDriver)
     driver.get(f"{base}/login?next=/review")
     driver.find_element(By.NAME, "token").send_keys(AGENT_TOKEN)
-    driver.find_element(By.CSS_SELECTOR, "form button").click()
-    assert driver.current_url.endswith("/review")
+    _navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
+    assert urlsplit(driver.current_url).path == "/review"
 
 
 def _navigate(driver: object, element: Any) -> None:

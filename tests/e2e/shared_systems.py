@@ -276,6 +276,9 @@ class SharedDesk:
     def sla_values(self, key: str) -> list[DeskSlaValue]:
         raise NotSupportedError("no desk SLA values on the shared test desk", system=self.name)
 
+    def group_name(self, group_id: str) -> str:
+        raise NotSupportedError("no teams on the shared test desk", system=self.name)
+
     def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
         raise NotSupportedError("no new tickets on the shared test desk", system=self.name)
 

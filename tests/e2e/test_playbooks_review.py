@@ -68,7 +68,7 @@ def test_approve_from_the_review_page_applies_with_the_same_checks(
     w.drain()
     run_id = w.runs("IT-3")[0].id
     queue = client.get("/review", params={"state": "waiting"})
-    assert '<span id="queue-total">1</span> run ·' in queue.text
+    assert '<span id="queue-total">1</span> in the queue ·' in queue.text
     assert f'href="/review/runs/{run_id}?' in queue.text
     page = client.get(f"/review/runs/{run_id}")
     assert "Add bob (Bob Builder) to group app-salesforce" in page.text
@@ -123,7 +123,7 @@ def test_mark_wrong_records_a_correction_and_the_rollback_undoes_the_run(
     w.drain()
     assert "app-github" in w.groups("alice")
     queue = client.get("/review", params={"state": "applied"})
-    assert '<span id="queue-total">1</span> run ·' in queue.text
+    assert '<span id="queue-total">1</span> in the queue ·' in queue.text
     free_text = client.post(
         f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "a typo"}
     )
@@ -151,6 +151,30 @@ def test_mark_wrong_records_a_correction_and_the_rollback_undoes_the_run(
     assert phases == {"apply", "rollback"}
     assert {"review.marked_wrong", "run.rolled_back"} <= set(_actions(w))
     assert "rolled back by olivia" in w.text("IT-7", public=False)
+
+
+def test_marking_your_own_ticket_wrong_is_refused_like_intent(w: World, client: TestClient) -> None:
+    """Olivia's own reset, applied: she may not correct it (the ``/intent`` policy), nothing kept."""
+    w.ticket("IT-8", "olivia", "Forgot my password", "I forgot my password, please reset it.")
+    w.drain()
+    run = w.runs("IT-8")[0]
+    assert run.state == "applied"
+    answer = client.post(
+        f"/review/{run.id}/wrong", data={"csrf": _csrf(client, run.id), "intent": "account_other"}
+    )
+    assert answer.status_code == 200  # the redirect to the run page, which says why
+    assert "Refused: /intent refused" in answer.text
+    with w.rt.db.session() as session:
+        assert session.scalars(select(CorrectionRow)).all() == []
+        assert session.scalars(select(ClassificationRow)).one().corrected_intent is None
+        refused = session.scalars(
+            select(AuditRow).where(AuditRow.action == "command.refused")
+        ).one()
+    assert refused.data["command"] == "intent"
+    assert refused.run_id == run.id
+    assert "review.marked_wrong" not in _actions(w)
+    w.drain()
+    assert "/intent refused" in w.text("IT-8", public=False)  # noted on the ticket
 
 
 def test_confirm_is_audited(w: World, client: TestClient) -> None:

@@ -135,7 +135,7 @@ def test_the_queue_pages_on_the_server(w: World, client: TestClient) -> None:
     seed(w, rows)
     first = client.get("/review", params={"state": "applied"})
     assert first.status_code == 200
-    assert '<span id="queue-total">60</span> runs · page 1 of 3' in first.text
+    assert '<span id="queue-total">60</span> in the queue · page 1 of 3' in first.text
     assert first.text.count('class="run-link"') == 25
     assert 'href="?state=applied&amp;page=2"' in first.text
     last = client.get("/review", params={"state": "applied", "page": "3"})
@@ -213,3 +213,54 @@ def test_correcting_the_intent_goes_through_the_intent_command(
             select(AuditRow).where(AuditRow.action == "classification.corrected")
         ).one()
     assert audit.actor == "olivia@example.com" or "olivia" in audit.actor
+
+
+def test_tickets_without_a_run_are_in_the_queue_and_can_be_corrected(
+    w: World, client: TestClient
+) -> None:
+    """A printer jam is not an account request: no run, but an agent can still re-plan it."""
+    w.ticket("IT-5", "alice", "Printer jammed", "The printer on floor 3 is jammed again.")
+    w.ticket("IT-6", "alice", "Forgot my password", "I forgot my password, please reset it.")
+    w.drain()
+    assert w.runs("IT-5") == []
+    assert w.ticket_row("IT-5").outcome == "not_account"
+    everything = client.get("/review")
+    assert 'data-key="IT-5"' in everything.text
+    assert 'data-key="IT-6"' in everything.text
+    only = client.get("/review", params={"state": "no_run"})
+    assert '<span id="queue-total">1</span> in the queue' in only.text
+    ticket_id = w.ticket_row("IT-5").id
+    assert f'href="/review/tickets/{ticket_id}?back=' in only.text
+    with w.rt.db.session() as session:
+        page = queue_page(session, Filters(state="no_run"))
+    assert [(i.ticket_key, i.run_id, i.state) for i in page.items] == [
+        ("IT-5", None, "not_account")
+    ]
+
+    detail = client.get(f"/review/tickets/{ticket_id}")
+    assert "Printer jammed" in detail.text
+    assert 'id="intent-form"' in detail.text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', detail.text)
+    assert token is not None
+    unticked = client.post(
+        f"/review/tickets/{ticket_id}/intent",
+        data={"csrf": token.group(1), "intent": "password_reset"},
+    )
+    assert unticked.status_code == 422
+    answer = client.post(
+        f"/review/tickets/{ticket_id}/intent",
+        data={"csrf": token.group(1), "intent": "password_reset", "confirm": "yes"},
+    )
+    assert answer.status_code == 200
+    assert "classification.corrected recorded" in answer.text
+    w.drain()
+    assert [r.intent for r in w.runs("IT-5")] == ["password_reset"]
+    again = client.get(f"/review/tickets/{ticket_id}", follow_redirects=False)
+    assert again.status_code == 303  # planned now: its run's page says more
+    assert again.headers["location"].startswith(f"/review/runs/{w.runs('IT-5')[0].id}?")
+    assert (
+        client.post(
+            f"/review/tickets/{ticket_id}/approve", data={"csrf": token.group(1), "confirm": "yes"}
+        ).status_code
+        == 404
+    )

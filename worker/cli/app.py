@@ -138,11 +138,19 @@ def demo(
         ".deskpilot-demo"
     ),
     port: Annotated[int, typer.Option(help="Port for the web app (0: any free port).")] = 8080,
+    history_days: Annotated[
+        int,
+        typer.Option(
+            min=0, max=366, help="Days of history to make first (0: none; not with --keep)."
+        ),
+    ] = 60,
 ) -> None:
-    """Run the whole pipeline on the embedded default with 41 bundled tickets."""
+    """Run the whole pipeline on the embedded default: its history, then 41 bundled tickets."""
     from worker.demo.run import run_demo
 
-    raise typer.Exit(run_demo(once=once, keep=keep, data_dir=data_dir, port=port))
+    raise typer.Exit(
+        run_demo(once=once, keep=keep, data_dir=data_dir, port=port, history_days=history_days)
+    )
 
 
 def _register_subcommands() -> None:
@@ -151,6 +159,7 @@ def _register_subcommands() -> None:
     from worker.cli import inbox as cli_inbox
     from worker.cli import licences as cli_licences
     from worker.cli import plan as cli_plan
+    from worker.cli import reviews as cli_reviews
     from worker.cli import sla as cli_sla
 
     app.add_typer(cli_classify.app, name="classify")
@@ -163,6 +172,9 @@ def _register_subcommands() -> None:
         cli_inbox.app,
         name="inbox",
         help="Refused and unreadable deliveries: see why, replay once fixed.",
+    )
+    app.add_typer(
+        cli_reviews.app, name="reviews", help="Access reviews: start, status, close, export."
     )
     app.command("plan")(cli_plan.plan)
 

@@ -258,21 +258,24 @@ def servicenow_body(ticket: DemoTicket, desk: DemoDesk, at: datetime) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
 
 
-_BUILDERS: Mapping[str, Callable[[DemoTicket, DemoDesk, datetime], bytes]] = {
+BUILDERS: Mapping[str, Callable[[DemoTicket, DemoDesk, datetime], bytes]] = {
     "jira": jira_body,
     "zendesk": zendesk_body,
     "servicenow": servicenow_body,
 }
 
 
-def _headers(
-    desk: DemoDesk, ticket: DemoTicket, body: bytes, secret: bytes, now: datetime
+def signed_headers(
+    desk: DemoDesk, ticket: DemoTicket, body: bytes, secret: bytes, now: datetime, event: str = ""
 ) -> dict[str, str]:
+    """The desk's headers for ``body``, signed with ``secret`` at ``now``; ``event`` names a
+    later delivery about the same ticket (its own delivery id)."""
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if desk.type == "jira":
         headers["User-Agent"] = "Atlassian Webhook HTTP Client"
+        parts = (ticket.key, event) if event else (ticket.key,)
         headers["X-Atlassian-Webhook-Identifier"] = str(
-            uuid.UUID(_stable_id("jira-delivery", ticket.key))
+            uuid.UUID(_stable_id("jira-delivery", *parts))
         )
         headers.update(sign_jira(secret, body))
     elif desk.type == "zendesk":
@@ -287,7 +290,7 @@ def _headers(
     return headers
 
 
-def _requester_id(desk: DemoDesk, person: DemoPerson) -> str:
+def requester_id(desk: DemoDesk, person: DemoPerson) -> str:
     if desk.type == "zendesk":
         return zendesk_user_id(person.email)
     if desk.type == "servicenow":
@@ -311,7 +314,7 @@ def build_deliveries(
         desk = demo.desks[ticket.desk]
         if ticket.desk not in secrets:
             raise DemoDataError(f"no webhook secret for desk {ticket.desk}")
-        builder = _BUILDERS.get(desk.type)
+        builder = BUILDERS.get(desk.type)
         if builder is None:
             raise DemoDataError(f"desk {desk.name}: the demo has no {desk.type} deliveries")
         body = builder(ticket, desk, now - timedelta(minutes=ticket.created_minutes_ago))
@@ -320,10 +323,10 @@ def build_deliveries(
                 desk=ticket.desk,
                 key=ticket.key,
                 body=body,
-                headers=_headers(desk, ticket, body, secrets[ticket.desk], now),
+                headers=signed_headers(desk, ticket, body, secrets[ticket.desk], now),
                 expect_intent=ticket.expect_intent,
                 requester_email=ticket.requester.email,
-                requester_id=_requester_id(desk, ticket.requester),
+                requester_id=requester_id(desk, ticket.requester),
             )
         )
     return deliveries

@@ -30,8 +30,10 @@ from worker.config import AppSettings
 from worker.db.database import utcnow
 from worker.db.records import SlaClockRow
 from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketRow
+from worker.demo.data import DemoSet
 from worker.demo.deliveries import DemoDelivery, build_deliveries, load_demo
-from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
+from worker.demo.history import DAYS, seed_history
+from worker.demo.settings import DEMO_DESKS, demo_settings, name_groups, seed_directory
 from worker.logging import configure_logging
 from worker.runtime import Runtime
 
@@ -53,10 +55,11 @@ class Row:
     seconds: float | None
 
 
-def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int) -> int:
+def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int, history_days: int = DAYS) -> int:
     """Run the demo; returns the process exit code (0 when every ticket was handled)."""
     console = Console() if Console().is_terminal else Console(width=150)
     configure_logging(level="WARNING")
+    fresh = keep is False or not (data_dir / "deskpilot.sqlite3").exists()
     db_url = _prepare(console, data_dir, keep)
     demo = load_demo()
     secrets_by_desk = {name: secrets.token_hex(24).encode() for name in DEMO_DESKS}
@@ -64,7 +67,10 @@ def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int) -> int:
         os.environ[_secret_env(name)] = secret.decode()
     settings = demo_settings(db_url, port, {n: _secret_env(n) for n in DEMO_DESKS})
     desks = {name: MemoryDesk(name) for name in DEMO_DESKS}
+    name_groups(desks)
     rt = build_runtime(settings, desks=desks, directories={"corp": seed_directory(demo)})
+    if fresh and history_days:
+        _history(console, rt, demo, desks, secrets_by_desk, history_days)
     workers = Workers(rt, threads=8)
     workers.start()
     web = WebServer(rt, "127.0.0.1", port)
@@ -86,6 +92,23 @@ def run_demo(*, once: bool, keep: bool, data_dir: Path, port: int) -> int:
         workers.stop()
         rt.db.dispose()
     return 0 if handled else 1
+
+
+def _history(
+    console: Console, rt: Runtime, demo: DemoSet, desks: dict[str, MemoryDesk],
+    secrets_by_desk: dict[str, bytes], days: int,
+) -> None:  # fmt: skip
+    started = time.monotonic()
+    with console.status(
+        f"Making {days} days of history (the dashboard's trends, the review queue)"
+    ):
+        made = seed_history(rt, demo, desks, secrets_by_desk, utcnow(), days)
+    done = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(made.actions.items()))
+    failed = f"; {made.errors} steps failed (see the log)" if made.errors else ""
+    console.print(
+        f"History: {made.tickets} tickets over {days} days ({done}) in "
+        f"{time.monotonic() - started:.1f} s{failed}."
+    )
 
 
 def _secret_env(desk: str) -> str:

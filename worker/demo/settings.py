@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.desks.memory import MemoryDesk
 from connectors.identity import NewUser
 from connectors.identity.memory import MemoryDirectory
 from worker.config import AppSettings
@@ -69,6 +70,17 @@ def _sla() -> dict[str, Any]:
             },
         ],
     }
+
+
+DESK_GROUPS = {"zendesk-support": {"360000000042": "IT Service Desk"}}
+"""Team names the demo's desks answer (``group_name``) for the ids their tickets carry."""
+
+
+def name_groups(desks: Mapping[str, MemoryDesk]) -> None:
+    """Teach the demo's desks the names of their teams (``DESK_GROUPS``)."""
+    for desk, names in DESK_GROUPS.items():
+        for group_id, name in names.items():
+            desks[desk].set_group_name(group_id, name)
 
 
 def seed_directory(demo: DemoSet) -> MemoryDirectory:

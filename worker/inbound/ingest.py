@@ -58,7 +58,10 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
     if deliveries is None:
         return []
     # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
-    deliveries = [_with_requester_email(rt, item.desk, d) for d in deliveries]
+    deliveries = [
+        _with_comment_agents(rt, item.desk, _with_requester_email(rt, item.desk, d))
+        for d in deliveries
+    ]
     with rt.db.connect() as connection:
         lock = _STATE if rt.db.is_sqlite else _STATE.with_for_update()
         if connection.scalar(lock, {"b_id": inbox_id}) != "received":
@@ -192,6 +195,36 @@ def _with_requester_email(
     return replace(delivery, ticket=replace(delivery.ticket, requester=requester))
 
 
+def _with_comment_agents(
+    rt: Runtime, desk_name: str, delivery: NormalizedDelivery
+) -> NormalizedDelivery:
+    """
+    ``delivery`` with each comment author's agent flag from the desk's user API when the payload
+    does not say (Jira, ServiceNow): the SLA clocks count a public reply as the first response
+    only when an agent wrote it. Answers are the desk client's cached ``find_person``; a
+    permanent failure leaves the flag unknown (the comment then counts as the requester's), a
+    transient one propagates (the message is retried).
+    """
+    desk = rt.desks.get(desk_name)
+    if desk is None:
+        return delivery
+    events = []
+    for event in delivery.events:
+        author = event.comment.author if event.comment else None
+        if event.comment is None or author is None or author.is_agent is not None or not author.id:
+            events.append(event)
+            continue
+        try:
+            found = desk.find_person(author.id)
+        except PermanentError as exc:
+            log.info("comment_author.unresolved", desk=desk_name, reason=str(exc))
+            events.append(event)
+            continue
+        comment = replace(event.comment, author=replace(author, is_agent=found.is_agent))
+        events.append(replace(event, comment=comment))
+    return replace(delivery, events=tuple(events))
+
+
 def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) -> Ingested:
     ticket = delivery.ticket
     now = rt.clock()
@@ -226,8 +259,12 @@ def _pinned(ticket: Ticket, stored: Mapping[str, Any] | None) -> Ticket:
     """
     ``ticket`` with the requester pinned at first receipt: once a delivery named who asked,
     later snapshots never change it (an update that hides the reporter's address, or names
-    someone else, does not make the same person a "different" approver).
+    someone else, does not make the same person a "different" approver). The person who typed
+    it in for them is kept when a later, abbreviated delivery does not say.
     """
+    submitter = (stored or {}).get("submitter")
+    if ticket.submitter is None and isinstance(submitter, Mapping):
+        ticket = replace(ticket, submitter=_PERSON.validate_python(submitter))
     found = (stored or {}).get("requester")
     if not isinstance(found, Mapping):
         return ticket

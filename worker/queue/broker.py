@@ -37,9 +37,8 @@ from worker.metrics import MESSAGES, QUEUE_WAIT
 log = structlog.get_logger("deskpilot.broker")
 
 MAX_RETRIES = 45
-MIN_BACKOFF_MS = 500
-MAX_BACKOFF_MS = 5 * 1000
-"""Backoff doubles from half a second and stays between 2.5 and 5 s from the fourth retry on:
+"""With the default backoff (``BrokerSettings.min_backoff_ms`` 500, ``max_backoff_ms`` 5000),
+backoff doubles from half a second and stays between 2.5 and 5 s from the fourth retry on:
 45 retries wait out about two and a half minutes of outage, and work resumes within 5 s of a
 fault clearing (a cap of minutes made a 30 s outage cost a minute or more)."""
 MAX_RETRY_AFTER_MS = 5 * 60 * 1000
@@ -140,8 +139,8 @@ def make_broker(settings: BrokerSettings) -> dramatiq.Broker:
         if isinstance(middleware, dramatiq.middleware.Retries):
             middleware.retry_when = should_retry
             middleware.max_retries = MAX_RETRIES
-            middleware.min_backoff = MIN_BACKOFF_MS
-            middleware.max_backoff = MAX_BACKOFF_MS
+            middleware.min_backoff = settings.min_backoff_ms
+            middleware.max_backoff = settings.max_backoff_ms
     broker.add_middleware(CurrentMessage())  # claims are held by message (worker.queue.claim)
     broker.add_middleware(MessageLogging())
     for queue in QUEUES:

@@ -28,6 +28,7 @@ from sla.report import (
     AtRisk,
     Compliance,
     Dashboard,
+    Distribution,
     GroupBy,
     Period,
     at_risk_percent,
@@ -46,6 +47,7 @@ from worker.reports.dashboard_queries import (
     naive,
     raw,
     relevant_ids,
+    resolution_stop,
     ticket_times,
     within,
 )
@@ -66,6 +68,13 @@ class DashboardView:
     figures: Dashboard
     compliance: dict[GroupBy, tuple[Compliance, ...]]
     tickets: int
+    """Relevant tickets: created, finished, or with a clock that counts in the period."""
+    volume: int
+    """Tickets created in the period (the desks' own creation time when they gave one)."""
+    provision: Distribution
+    """Time to provision: creation to done, for the tickets deskpilot resolved in the period."""
+    team_desks: dict[str, tuple[str, ...]]
+    """Team id (as the compliance-by-team rows name it) → the desks it came from."""
 
 
 def thresholds(rt: Runtime) -> tuple[Threshold, ...]:
@@ -110,8 +119,10 @@ class _Durations:
     first_response: list[float] = field(default_factory=list)
     resolution: list[float] = field(default_factory=list)
     approval_wait: list[float] = field(default_factory=list)
+    provision: list[float] = field(default_factory=list)
     resolved: int = 0
     by_automation: int = 0
+    created: int = 0
 
 
 def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> _Durations:
@@ -127,14 +138,18 @@ def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> 
     for ticket_id, made, outcome, done, response, resolution, ran in rows:
         start, finished = naive(made), naive(done)
         assert start is not None  # first_seen_at is never NULL
+        out.created += begin <= start < end
         if begin <= start < end and response is not None:
             out.first_response.append((naive(response) - start).total_seconds())  # type: ignore[operator]
-        stop = naive(resolution) or (finished if outcome == TicketOutcome.RESOLVED else None)
+        stop = resolution_stop(outcome, finished, naive(resolution))
         if stop is not None and begin <= stop < end:
             out.resolution.append((stop - start).total_seconds())
             out.resolved += 1
             in_period = finished is not None and begin <= finished < end
-            out.by_automation += bool(ran) and outcome == TicketOutcome.RESOLVED and in_period
+            automated = bool(ran) and outcome == TicketOutcome.RESOLVED and in_period
+            out.by_automation += automated
+            if automated and finished is not None:
+                out.provision.append((finished - start).total_seconds())
             if waits.get(ticket_id, 0.0) > 0:
                 out.approval_wait.append(waits[ticket_id])
     return out
@@ -142,6 +157,15 @@ def _durations(rows: Sequence[Any], period: Period, waits: dict[int, float]) -> 
 
 def _name(value: str | None) -> str:
     return "(none)" if value is None else value
+
+
+def _team_desks(rows: Sequence[Any]) -> dict[str, tuple[str, ...]]:
+    """Each team of the compliance rows and the desks whose tickets named it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row[3] is not None:
+            found[row[3]].add(row[0])
+    return {team: tuple(sorted(desks)) for team, desks in found.items()}
 
 
 def _roll_up(rows: Sequence[Any]) -> dict[GroupBy, tuple[Compliance, ...]]:
@@ -194,7 +218,10 @@ def dashboard_view(rt: Runtime, period: Period, now: dt.datetime) -> DashboardVi
         distribution(spans.first_response), distribution(spans.resolution), spans.resolved,
         spans.by_automation, distribution(spans.approval_wait),
     )  # fmt: skip
-    return DashboardView(period, now, figures, compliance, len(times))
+    return DashboardView(
+        period, now, figures, compliance, len(times), spans.created,
+        distribution(spans.provision), _team_desks(groups),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, case, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session, aliased
 
+from playbooks.lifecycle import TicketOutcome
 from sla.clock import Stage
 from sla.report import Period
 from worker.db.records import SlaClockRow
@@ -43,6 +44,15 @@ def naive(value: str | dt.datetime | None) -> dt.datetime | None:
     if isinstance(value, str):
         return dt.datetime.fromisoformat(value)
     return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def resolution_stop(
+    outcome: str | None, done: dt.datetime | None, resolution: dt.datetime | None
+) -> dt.datetime | None:
+    """When a ticket counts as resolved: its resolution clock's stop, else done when resolved."""
+    if resolution is not None:
+        return resolution
+    return done if outcome == TicketOutcome.RESOLVED else None
 
 
 def raw(column: Any) -> ColumnElement[Any]:

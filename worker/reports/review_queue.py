@@ -2,7 +2,12 @@
 The review queue's query: one page of runs with their ticket, classification and nearest SLA
 breach, filtered and searched in the database (never by loading every run).
 
-Sorted by SLA urgency by default: runs whose ticket has a running clock come first, the nearest
+Tickets deskpilot classified but never planned a run for (escalated before a plan, not an account
+request, a suggestion, a refusal) are in the queue too, one row each, without a playbook: an
+agent may still need to correct their intent or retry them. Both kinds are one ``UNION ALL`` the
+filters and the sort apply to.
+
+Sorted by SLA urgency by default: rows whose ticket has a running clock come first, the nearest
 breach first; then the rest, most recently changed first. Every filter is a column the indexes
 of ``0008_review_queue_indexes`` (and the earlier ones) cover.
 """
@@ -13,20 +18,34 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, String, Subquery, and_, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Subquery,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from playbooks.lifecycle import RunState, TicketOutcome
 from worker.db.records import SlaClockRow
 from worker.db.tables import ClassificationRow, RunRow, TicketRow
 
-State = Literal["", "waiting", "applied", "failed", "escalated", "low_confidence"]
+State = Literal["", "waiting", "applied", "failed", "escalated", "low_confidence", "no_run"]
 STATES: dict[str, str] = {
     "waiting": "Waiting for approval",
     "applied": "Applied",
     "failed": "Failed",
     "escalated": "Escalated",
     "low_confidence": "Low confidence",
+    "no_run": "No run yet",
 }
 """The queue's state filter: value → label."""
 FAILED = (
@@ -68,7 +87,9 @@ class Filters:
 class QueueItem:
     """One row of the queue."""
 
-    run_id: int
+    run_id: int | None
+    """None for a ticket deskpilot classified but planned no run for."""
+    ticket_id: int
     ticket_key: str
     ticket_url: str | None
     desk: str
@@ -107,75 +128,100 @@ def _nearest_breach() -> Subquery:
     )
 
 
-def _where(f: Filters) -> list[ColumnElement[bool]]:
+def _rows() -> Subquery:
+    """Every run with its ticket, and every classified ticket without a run, as one table."""
+    intent = func.coalesce(ClassificationRow.corrected_intent, ClassificationRow.intent)
+    runs = (
+        select(
+            RunRow.id.label("run_id"), TicketRow.id.label("ticket_id"), TicketRow.key,
+            TicketRow.url, TicketRow.desk, TicketRow.subject, TicketRow.requester,
+            RunRow.playbook, RunRow.intent, RunRow.state, TicketRow.outcome,
+            ClassificationRow.confidence, RunRow.updated_at, RunRow.created_at,
+            cast(RunRow.plan, String).label("plan"),
+        )
+        .join(TicketRow, TicketRow.id == RunRow.ticket_id)
+        .outerjoin(ClassificationRow, ClassificationRow.ticket_id == RunRow.ticket_id)
+    )  # fmt: skip
+    no_run = (
+        select(
+            cast(null(), RunRow.id.type).label("run_id"), TicketRow.id, TicketRow.key,
+            TicketRow.url, TicketRow.desk, TicketRow.subject, TicketRow.requester,
+            literal("", String).label("playbook"), func.coalesce(TicketRow.intent, intent),
+            func.coalesce(TicketRow.outcome, TicketRow.stage), TicketRow.outcome,
+            ClassificationRow.confidence, TicketRow.stage_at, TicketRow.first_seen_at,
+            literal("", String),
+        )
+        .join(ClassificationRow, ClassificationRow.ticket_id == TicketRow.id)
+        .where(~exists().where(RunRow.ticket_id == TicketRow.id))
+    )  # fmt: skip
+    return union_all(runs, no_run).subquery("queue_rows")
+
+
+def _where(f: Filters, r: Any) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.desk:
-        where.append(TicketRow.desk == f.desk)
+        where.append(r.desk == f.desk)
     if f.intent:
-        where.append(RunRow.intent == f.intent)
+        where.append(r.intent == f.intent)
     if f.state == "waiting":
-        where.append(RunRow.state == RunState.WAITING_APPROVAL)
+        where.append(r.state == RunState.WAITING_APPROVAL)
     elif f.state == "applied":
-        where.append(RunRow.state.in_((RunState.APPLIED, RunState.UNVERIFIED)))
+        where.append(r.state.in_((RunState.APPLIED, RunState.UNVERIFIED)))
     elif f.state == "failed":
-        where.append(RunRow.state.in_(FAILED))
+        where.append(r.state.in_(FAILED))
     elif f.state == "escalated":
-        where.append(TicketRow.outcome == TicketOutcome.ESCALATED)
+        where.append(r.outcome == TicketOutcome.ESCALATED)
     elif f.state == "low_confidence":
-        where.append(ClassificationRow.confidence < LOW_CONFIDENCE)
+        where.append(r.confidence < LOW_CONFIDENCE)
+    elif f.state == "no_run":
+        where.append(r.run_id.is_(None))
     if f.band in BANDS:
         low, high = BANDS[f.band]
-        where.append(and_(ClassificationRow.confidence >= low, ClassificationRow.confidence < high))
+        where.append(and_(r.confidence >= low, r.confidence < high))
     if f.since is not None:
-        where.append(RunRow.created_at >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
+        where.append(r.created_at >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
     if f.until is not None:
         end = dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC)
-        where.append(RunRow.created_at < end)
+        where.append(r.created_at < end)
     needle = f.q.strip().lower()
     if needle:
         like = f"%{needle.replace('%', '').replace('_', '')}%"
         where.append(
             or_(
-                func.lower(TicketRow.key).like(like),
-                func.lower(TicketRow.requester).like(like),
-                func.lower(TicketRow.subject).like(like),
-                func.lower(RunRow.playbook).like(like),
+                func.lower(r.key).like(like),
+                func.lower(r.requester).like(like),
+                func.lower(r.subject).like(like),
+                func.lower(r.playbook).like(like),
                 # the plan names the target account and the application (group, licence)
-                func.lower(cast(RunRow.plan, String)).like(like),
+                func.lower(r.plan).like(like),
             )
         )
     return where
 
 
 def queue_page(session: Session, f: Filters) -> QueuePage:
-    """One page of runs matching ``f``, sorted as it asks (SLA urgency unless told otherwise)."""
+    """One page of the queue matching ``f``, sorted as it asks (SLA urgency unless told)."""
     breach = _nearest_breach()
+    r = _rows()
+    where = _where(f, r.c)
     base = (
-        select(RunRow, TicketRow, ClassificationRow.confidence, breach.c.breach_at)
-        .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-        .outerjoin(ClassificationRow, ClassificationRow.ticket_id == RunRow.ticket_id)
-        .outerjoin(breach, breach.c.ticket_id == RunRow.ticket_id)
-        .where(*_where(f))
+        select(r, breach.c.breach_at)
+        .outerjoin(breach, breach.c.ticket_id == r.c.ticket_id)
+        .where(*where)
     )
-    count = select(func.count()).select_from(
-        select(RunRow.id)
-        .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-        .outerjoin(ClassificationRow, ClassificationRow.ticket_id == RunRow.ticket_id)
-        .where(*_where(f))
-        .subquery()
-    )
-    total = int(session.scalar(count) or 0)
+    total = int(session.scalar(select(func.count()).select_from(r).where(*where)) or 0)
     order: list[Any]
     if f.sort == "newest":
-        order = [RunRow.updated_at.desc(), RunRow.id.desc()]
+        order = [r.c.updated_at.desc(), r.c.ticket_id.desc(), r.c.run_id.desc()]
     elif f.sort == "oldest":
-        order = [RunRow.updated_at.asc(), RunRow.id.asc()]
+        order = [r.c.updated_at.asc(), r.c.ticket_id.asc(), r.c.run_id.asc()]
     else:
         order = [
             breach.c.breach_at.is_(None),
             breach.c.breach_at.asc(),
-            RunRow.updated_at.desc(),
-            RunRow.id.desc(),
+            r.c.updated_at.desc(),
+            r.c.ticket_id.desc(),
+            r.c.run_id.desc(),
         ]
     size = f.size if f.size in PAGE_SIZES else PAGE_SIZES[0]
     pages = max(1, -(-total // size))
@@ -183,20 +229,30 @@ def queue_page(session: Session, f: Filters) -> QueuePage:
     rows = session.execute(base.order_by(*order).offset((page - 1) * size).limit(size)).all()
     items = tuple(
         QueueItem(
-            run_id=run.id,
-            ticket_key=ticket.key,
-            ticket_url=ticket.url,
-            desk=ticket.desk,
-            subject=ticket.subject,
-            requester=ticket.requester,
-            playbook=run.playbook,
-            intent=run.intent,
-            state=run.state,
-            outcome=ticket.outcome,
-            confidence=confidence,
-            updated_at=run.updated_at,
-            breach_at=breach_at,
+            run_id=row.run_id,
+            ticket_id=row.ticket_id,
+            ticket_key=row.key,
+            ticket_url=row.url,
+            desk=row.desk,
+            subject=row.subject,
+            requester=row.requester,
+            playbook=row.playbook,
+            intent=row.intent or "",
+            state=row.state,
+            outcome=row.outcome,
+            confidence=row.confidence,
+            updated_at=_aware(row.updated_at),
+            breach_at=_aware(row.breach_at),
         )
-        for run, ticket, confidence, breach_at in rows
+        for row in rows
     )
     return QueuePage(items, total, page, size)
+
+
+def _aware(value: Any) -> Any:
+    """A timestamp read through the union (SQLite hands back text or naive values) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

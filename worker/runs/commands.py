@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from intake.model import Comment, EventKind, TicketEvent
+from intake.model import Comment, EventKind, Person, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
@@ -146,6 +146,13 @@ def _verdict(
     assert decision.approvals is not None
     if author.problem is not None:
         return ApprovalVerdict(False, False, author.problem)
+    submitter = ticket_from_json(ticket.snapshot).submitter
+    if submitter is not None and _is(author, submitter):
+        return ApprovalVerdict(
+            False,
+            False,
+            f"{author.label} raised this request for the requester: asked, not approved",
+        )
     return check_approval(
         decision.approvals,
         approver,
@@ -155,6 +162,15 @@ def _verdict(
         existing=existing,
         now=now,
         plan_digest=plan_digest(plan),
+    )
+
+
+def _is(author: Author, person: Person) -> bool:
+    """The command's author is ``person`` (same desk id, or same address)."""
+    if author.desk_id and author.desk_id == person.id:
+        return True
+    return bool(
+        author.email and person.email and author.email.casefold() == person.email.casefold()
     )
 
 

@@ -27,7 +27,7 @@ from worker.queue.names import ActorName
 from worker.runs.authors import Author, actor_of, change_of, refuse, requester_user
 from worker.runtime import Runtime
 
-__all__ = ["change_expiry", "correct_intent", "directory_user", "retry_ticket"]
+__all__ = ["change_expiry", "correct_intent", "directory_user", "may_correct", "retry_ticket"]
 
 
 def directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser | None:
@@ -200,20 +200,34 @@ def _may_correct(
     author: Author,
 ) -> bool:
     """``/intent`` and ``/retry`` from an agent only; a refusal is noted and audited."""
+    return may_correct(
+        rt, session, ticket, command.name, author, f"{command.name}-refused-{comment.id}"
+    )
+
+
+def may_correct(
+    rt: Runtime,
+    session: Session,
+    ticket: TicketRow,
+    name: str,
+    author: Author,
+    purpose: str,
+    run_id: int | None = None,
+) -> bool:
+    """
+    The correction policy (``playbooks.authority.check_correction``) for command ``name`` by
+    ``author``: an agent, never the ticket's requester. A refusal is noted on the ticket and
+    audited (``purpose`` keys the note); the review page's "mark wrong" is held to it too.
+    """
     actor = actor_of(rt, ticket.desk, author)
     policy = rt.settings.playbooks.commands
-    problem = check_correction(actor, requester_user(rt, ticket), policy, command.name)
+    problem = check_correction(actor, requester_user(rt, ticket), policy, name)
     if problem is None:
         return True
     refuse(
-        rt,
-        session,
-        ticket,
-        command=command.name,
-        author=author.label,
-        reason=problem,
-        purpose=f"{command.name}-refused-{comment.id}",
-    )
+        rt, session, ticket, command=name, author=author.label, reason=problem,
+        purpose=purpose, run_id=run_id,
+    )  # fmt: skip
     return False
 
 

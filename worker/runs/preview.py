@@ -6,6 +6,7 @@ policy — as Markdown, changing nothing anywhere.
 from __future__ import annotations
 
 from intake.classify import Classification, gate
+from intake.dismiss import NOT_ACCOUNT, dismissal
 from intake.model import Ticket
 from playbooks.plan import build_plan, select_playbook
 from playbooks.policy import decide
@@ -26,8 +27,11 @@ def preview(rt: Runtime, ticket: Ticket) -> str:
         f"**{ticket.key}**: {classification.intent} (confidence {classification.confidence:.2f}, "
         f"{'would run' if decision.auto else 'would wait for an agent'}: {decision.reason})\n\n"
     )
-    if classification.intent == "not_account":
+    dismissed = dismissal(classification, rt.settings.classifier)
+    if dismissed.dismiss:
         return head + "Not an account ticket: deskpilot leaves it to the agents.\n"
+    if classification.intent == NOT_ACCOUNT:
+        return head + f"Unsure ({dismissed.reason}): deskpilot would note its suggestions.\n"
     request = plan_request(ticket, classification, find_requester(rt, ticket))
     playbook = select_playbook(rt.library, request, rt.settings.playbooks)
     if playbook is None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.identity import DirectoryUser
 from intake.classify import Classification, gate, suggestion_note
+from intake.dismiss import NOT_ACCOUNT, dismissal
 from intake.model import Ticket
 from playbooks.lifecycle import TicketOutcome, TicketStage
 from playbooks.model import Playbook
@@ -172,8 +173,11 @@ def _decide(
     gate_reason: str,
     now: dt.datetime,
 ) -> Verdict:
-    if classification.intent == "not_account":
+    dismissed = dismissal(classification, rt.settings.classifier)
+    if dismissed.dismiss:
         return Verdict(TicketOutcome.NOT_ACCOUNT)
+    if classification.intent == NOT_ACCOUNT:
+        gate_reason = dismissed.reason
     if not auto:
         note = suggestion_note(classification)
         return Verdict(

@@ -25,7 +25,7 @@ from playbooks.state import describe, read_state
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
-from worker.db.store import insert_ignore
+from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.steps import StepFailedError, run_step
@@ -55,12 +55,15 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
             )
         ticket = session.get(TicketRow, review.ticket_id)
         assert ticket is not None
-        run = _run(rt, session, item, campaign, ticket)
-        item.removal, item.run_id = "removing", run.id
-        session.flush()
         session.expunge_all()
-    plan = Plan.from_json(str(run.plan["json"]))
-    step = plan.steps[0]
+    # The directory is read (to plan the step) outside any database transaction.
+    planned = _plan(rt, item, campaign, ticket)
+    with rt.db.session() as session:
+        run = _run(rt, session, item, ticket, planned)
+        compare_and_set(session, ReviewItemRow, item.id, ReviewItemRow.removal == item.removal,
+                        removal="removing", run_id=run.id)  # fmt: skip
+        session.expunge_all()
+    step = Plan.from_json(str(run.plan["json"])).steps[0]
     problem = None
     try:
         run_step(rt, run, ticket, step, "apply")
@@ -74,14 +77,8 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
     _record(rt, item.id, run.id, ticket, step, verification, problem)
 
 
-def _run(
-    rt: Runtime,
-    session: Session,
-    item: ReviewItemRow,
-    campaign: ReviewCampaignRow,
-    ticket: TicketRow,
-) -> RunRow:
-    """The item's removal run, planned now from the directory's state (once: unique attempt)."""
+def _plan(rt: Runtime, item: ReviewItemRow, campaign: ReviewCampaignRow, ticket: TicketRow) -> Plan:
+    """The removal's plan, from the directory's state now."""
     now = rt.clock()
     directory = rt.directories[campaign.directory]
     kind, key = item.entitlement.split(":", 1)
@@ -96,12 +93,20 @@ def _run(
         description=describe(step_kind, account.label, params), params=params, before=before,
         after=after, changed=changed, compensate="none", item=item.application or item.entitlement,
     )  # fmt: skip
-    plan = Plan(
+    return Plan(
         playbook=PLAYBOOK, title=f"Remove access revoked in review {campaign.title}", kind="apply",
         created_at=now, ticket=ticket.key, intent="access_revoke", target=account,
         application=item.application, items=(step.item or item.entitlement,), steps=(step,),
         reason=f"access review {campaign.name} item {item.number}: {item.reason or ''}",
     )  # fmt: skip
+
+
+def _run(
+    rt: Runtime, session: Session, item: ReviewItemRow, ticket: TicketRow, plan: Plan
+) -> RunRow:
+    """The item's removal run (once: its attempt is the item's number on the review ticket);
+    a run planned by an earlier attempt is kept as it was."""
+    now = rt.clock()
     values = {
         "ticket_id": ticket.id, "attempt": item.number, "playbook": PLAYBOOK,
         "intent": "access_revoke", "state": RunState.APPLYING, "plan": {"json": plan.to_json()},

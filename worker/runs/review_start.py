@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.desks import NewTicket
+from connectors.errors import DeskpilotError
 from intake.model import Person as DeskPerson
 from intake.model import StatusCategory, Ticket
 from playbooks.lifecycle import TicketStage
@@ -29,7 +30,7 @@ from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTick
 from worker.db.store import insert_ignore, insert_ignore_id, ticket_to_json
 from worker.db.tables import TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
-from worker.runs.review_population import Population, read_population
+from worker.runs.review_population import Population, PopulationError, read_population
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.reviews")
@@ -44,6 +45,10 @@ class ReviewStartError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+
+
+START_ERRORS = (ReviewStartError, PopulationError, DeskpilotError)
+"""What stops a start: no eligible reviewer, a scope the directory cannot answer, a failed read."""
 
 
 def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:

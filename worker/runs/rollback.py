@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from intake.model import Comment, Person
 from playbooks.authority import check_rollback
-from playbooks.commands import CommandError, parse_command
+from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, StepState
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, PlannedStep
@@ -27,6 +27,7 @@ from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, StepRow, 
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs import commands
 from worker.runs.authors import actor_of, change_of, refuse, review_author
+from worker.runs.corrections import may_correct
 from worker.runs.steps import compensate
 from worker.runtime import Runtime
 
@@ -37,6 +38,8 @@ class ReviewError(ValueError):
 
 PAGE_COMMANDS = ("approve", "reject", "intent", "retry")
 """The comment commands the review page sends on an agent's behalf."""
+TICKET_COMMANDS = ("intent", "retry")
+"""Those it sends for a ticket without a run."""
 
 
 def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text: str) -> None:
@@ -45,14 +48,7 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
     ``/intent <name>`` or ``/retry``, through the very handler a desk comment reaches (so the same
     policy checks hold, and a refusal is noted on the ticket and audited the same way).
     """
-    if not identity:
-        raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
-    try:
-        command = parse_command(text)
-    except CommandError as exc:
-        raise ReviewError(str(exc)) from exc
-    if command is None or command.name not in PAGE_COMMANDS:
-        raise ReviewError(f"not a command the review page sends: {text!r}")
+    command = _page_command(agent, identity, text, PAGE_COMMANDS)
     with rt.db.session() as session:
         run = session.get(RunRow, run_id)
         if run is None:
@@ -60,9 +56,38 @@ def decide_run(rt: Runtime, run_id: int, agent: str, identity: str | None, text:
         if command.name in ("approve", "reject") and run.state != RunState.WAITING_APPROVAL:
             raise ReviewError(f"run {run_id} is not waiting for an approval")
         ticket_id = run.ticket_id
-        desk = session.get(TicketRow, ticket_id)
-        assert desk is not None
-        desk_name = desk.desk
+    _as_comment(rt, ticket_id, agent, identity or "", command, text)
+
+
+def decide_ticket(rt: Runtime, ticket_id: int, agent: str, identity: str | None, text: str) -> None:
+    """``/intent <name>`` or ``/retry`` on a ticket deskpilot planned no run for, as a desk
+    comment by ``agent`` would (``decide_run`` for tickets without a run)."""
+    command = _page_command(agent, identity, text, TICKET_COMMANDS)
+    with rt.db.session() as session:
+        if session.get(TicketRow, ticket_id) is None:
+            raise ReviewError(f"there is no ticket {ticket_id}")
+    _as_comment(rt, ticket_id, agent, identity or "", command, text)
+
+
+def _page_command(agent: str, identity: str | None, text: str, allowed: tuple[str, ...]) -> Command:
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: approvals need one")
+    try:
+        command = parse_command(text)
+    except CommandError as exc:
+        raise ReviewError(str(exc)) from exc
+    if command is None or command.name not in allowed:
+        raise ReviewError(f"not a command the review page sends: {text!r}")
+    return command
+
+
+def _as_comment(
+    rt: Runtime, ticket_id: int, agent: str, identity: str, command: Command, text: str
+) -> None:
+    with rt.db.session() as session:
+        ticket = session.get(TicketRow, ticket_id)
+        assert ticket is not None
+        desk_name = ticket.desk
     comment = Comment(
         id=f"review-{uuid.uuid4().hex[:12]}",
         body=text,
@@ -89,13 +114,27 @@ def confirm_run(rt: Runtime, run_id: int, agent: str) -> None:
         )
 
 
-def mark_wrong(rt: Runtime, run_id: int, agent: str, intent: str) -> None:
-    """Record a classifier correction for the run's ticket (``intent`` is what it really was)."""
+def mark_wrong(rt: Runtime, run_id: int, agent: str, identity: str | None, intent: str) -> bool:
+    """
+    Record a classifier correction for the run's ticket (``intent`` is what it really was).
+
+    Held to the same correction policy as the desk's ``/intent`` (an agent, never the ticket's
+    requester), with the agent known by their token's ``desk_identity``; a refusal is noted on
+    the ticket and audited, and nothing is recorded. Returns whether the correction was kept.
+    """
+    if not identity:
+        raise ReviewError(f"{agent} has no desk_identity configured: corrections need one")
     now = rt.clock()
     with rt.db.session() as session:
         run = _applied(session.get(RunRow, run_id), run_id)
         ticket = session.get(TicketRow, run.ticket_id)
         assert ticket is not None
+        author = review_author(rt, ticket.desk, identity)
+        if not may_correct(
+            rt, session, ticket, "intent", author, f"wrong-refused-{run.id}-{now.timestamp()}",
+            run_id=run.id,
+        ):  # fmt: skip
+            return False
         snapshot = ticket_from_json(ticket.snapshot)
         session.add(
             CorrectionRow(
@@ -120,8 +159,10 @@ def mark_wrong(rt: Runtime, run_id: int, agent: str, intent: str) -> None:
             actor=agent,
             ticket_id=ticket.id,
             run_id=run.id,
-            data={"intent": intent, "was": run.intent},
+            data={"intent": intent, "was": run.intent, "identity": identity},
         )
+    _flush(rt, run.ticket_id)
+    return True
 
 
 def rollback_plan(rt: Runtime, run_id: int) -> tuple[PlannedStep, ...]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,10 +21,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from playbooks.spreadsheet import write_csv
 from sla.report import Compliance, Distribution, Period
-from worker.reports.dashboard_data import GROUPS, DashboardView, dashboard_view
+from worker.reports.dashboard_data import (
+    AUTOMATED_RUN_STATES,
+    GROUPS,
+    DashboardView,
+    dashboard_view,
+)
+from worker.reports.dashboard_trends import SPANS, Trends, trends
+from worker.reports.team_names import TeamName, TeamNames
 from worker.runtime import Runtime
-from worker.web import dashboard_metrics
+from worker.web import dashboard_charts, dashboard_metrics, dashboard_panels
 from worker.web.auth import require
+from worker.web.dashboard_panels import Shown
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -35,7 +44,7 @@ MAX_DAYS = 366
 REFRESH_S = 30
 EXPORTS = (
     *(f"compliance-{group}" for group in GROUPS), "at-risk", "breach-trend", "durations",
-    "automation",
+    "automation", "trends",
 )  # fmt: skip
 """The CSV tables, in the order ``csv_tables`` builds them (the page links them all)."""
 
@@ -109,8 +118,10 @@ def _distribution_row(name: str, d: Distribution) -> list[object]:
     return [name, d.count, d.p50, d.p90, d.p95]
 
 
-def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[object]]]]:
-    """Every table of the page as CSV header and rows, by export name."""
+def csv_tables(
+    view: DashboardView, teams: dict[str, TeamName] | None = None
+) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Every table of the page as CSV header and rows, by export name (teams: their names)."""
     fig = view.figures
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
         f"compliance-{group}": (
@@ -119,6 +130,12 @@ def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[obje
         )
         for group in GROUPS
     }
+    if teams is not None:
+        header, rows = tables["compliance-team"]
+        tables["compliance-team"] = (
+            [*header, "name"],
+            [[*row, teams[str(row[0])].name if str(row[0]) in teams else ""] for row in rows],
+        )
     tables["at-risk"] = (
         ["desk", "ticket", "url", "metric", "stage", "remaining_s", "breach_at", "percent_used"],
         [
@@ -148,27 +165,34 @@ def csv_tables(view: DashboardView) -> dict[str, tuple[list[str], list[list[obje
     return tables
 
 
+def _panel_tables(shown: tuple[Shown, ...]) -> dict[str, tuple[list[str], list[list[object]]]]:
+    return {
+        f"panel-{s.panel.key}": (
+            list(s.content.table.header),
+            [list(r) for r in s.content.table.rows],
+        )
+        for s in shown
+        if s.content is not None and s.content.table is not None
+    }
+
+
 def _csv(header: list[str], rows: list[list[object]]) -> str:
     return write_csv(header, rows)
 
 
-def _trend_bars(trend: tuple[tuple[dt.date, int], ...]) -> dict[str, Any]:
-    """Geometry of the breach-trend SVG: one bar per day, scaled to the busiest day."""
-    width, height = 640, 140
-    peak = max((n for _, n in trend), default=0)
-    step = width / max(len(trend), 1)
-    bars = []
-    for i, (day, n) in enumerate(trend):
-        bar_h = round((height - 34) * n / max(peak, 1), 1)
-        bars.append(
-            {"x": round(i * step + step * 0.1, 1), "w": round(step * 0.8, 1), "h": bar_h,
-             "y": round(height - 16 - bar_h, 1), "day": day.isoformat(), "n": n}
-        )  # fmt: skip
-    return {"width": width, "height": height, "bars": bars, "peak": peak}
+@dataclass(frozen=True)
+class Page:
+    """Everything one request of the page shows besides the period's figures."""
+
+    trends: Trends
+    panels: tuple[Shown, ...]
+    teams: dict[str, TeamName]
+    """Team id → the desk's name for it (or the id, marked)."""
 
 
-def render(view: DashboardView, label: str, query: str) -> str:
-    """The dashboard page for ``view``."""
+def render(view: DashboardView, label: str, query: str, page: Page) -> str:
+    """The dashboard page for ``view``, the trend charts and the registered panels."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k != "trend"]
     return TEMPLATES.get_template("dashboard.html").render(
         view=view,
         fig=view.figures,
@@ -176,10 +200,31 @@ def render(view: DashboardView, label: str, query: str) -> str:
         query=query,
         groups=GROUPS,
         presets=PRESETS,
-        trend=_trend_bars(view.figures.breach_trend),
-        exports=EXPORTS,
+        trends=page.trends,
+        charts=dashboard_charts.charts(page.trends, duration),
+        spans={days: urlencode([*kept, ("trend", days)]) for days in SPANS},
+        panels=page.panels,
+        teams=page.teams,
+        exports=(
+            *EXPORTS,
+            *(f"panel-{s.panel.key}" for s in page.panels if s.content and s.content.table),
+        ),
         refresh_s=REFRESH_S,
     )
+
+
+def _trend_rows(trends: Trends) -> tuple[list[str], list[list[object]]]:
+    return (
+        ["day", "breaches", "resolved", "by_deskpilot", "automation_percent",
+         "resolve_p50_s", "resolve_p90_s"],
+        [
+            [p.day.isoformat(), p.breaches, p.resolved, p.automated,
+             "" if p.automation_rate is None else round(p.automation_rate, 2),
+             "" if p.resolve.p50 is None else round(p.resolve.p50),
+             "" if p.resolve.p90 is None else round(p.resolve.p90)]
+            for p in trends.points
+        ],
+    )  # fmt: skip
 
 
 def _view_for(rt: Runtime, request: Request) -> tuple[DashboardView, str]:
@@ -189,9 +234,25 @@ def _view_for(rt: Runtime, request: Request) -> tuple[DashboardView, str]:
     return dashboard_view(rt, period, now), label
 
 
+def _span(request: Request) -> int:
+    try:
+        return dashboard_charts.span_of(request.query_params.get("trend"), SPANS)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+def _page(rt: Runtime, request: Request, view: DashboardView, names: TeamNames) -> Page:
+    return Page(
+        trends(rt, _span(request), view.now, AUTOMATED_RUN_STATES),
+        dashboard_panels.build_all(rt, view.period, view.now),
+        names.names(view.team_desks),
+    )
+
+
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/dashboard`` and ``/dashboard/export/{table}.csv``; expose the SLA gauges."""
     dashboard_metrics.install(rt)
+    names = TeamNames(rt)
 
     script = (Path(__file__).parent / "templates" / "dashboard.js").read_text()
 
@@ -207,7 +268,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def dashboard(request: Request) -> HTMLResponse:
         require(request, "viewer")
         view, label = _view_for(rt, request)
-        return HTMLResponse(render(view, label, request.url.query))
+        return HTMLResponse(render(view, label, request.url.query, _page(rt, request, view, names)))
 
     @app.get(
         "/dashboard/export/{table}.csv",
@@ -217,7 +278,11 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def export(table: str, request: Request) -> Response:
         require(request, "viewer")
         view, _ = _view_for(rt, request)
-        tables = csv_tables(view)
+        tables = csv_tables(view, names.names(view.team_desks))
+        if table == "trends":
+            tables["trends"] = _trend_rows(_page(rt, request, view, names).trends)
+        elif table.startswith("panel-"):
+            tables.update(_panel_tables(_page(rt, request, view, names).panels))
         if table not in tables:
             raise HTTPException(404, f"no table {table!r}; tables: {', '.join(tables)}")
         header, rows = tables[table]

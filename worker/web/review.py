@@ -31,12 +31,12 @@ from sqlalchemy import func, select
 
 from playbooks.model import INTENTS
 from worker.db.records import AuditRow
-from worker.db.tables import RunRow
+from worker.db.tables import RunRow, TicketRow
 from worker.reports.review_queue import BANDS, PAGE_SIZES, STATES, Filters, queue_page
 from worker.runs import rollback
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
-from worker.web.review_run import run_detail, worded
+from worker.web.review_run import run_detail, ticket_detail, worded
 
 HERE = Path(__file__).parent / "templates"
 TEMPLATES = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
@@ -190,6 +190,60 @@ def install(app: FastAPI, rt: Runtime) -> None:
         )
         return HTMLResponse(html)
 
+    @app.get(
+        "/review/tickets/{ticket_id}",
+        response_class=HTMLResponse,
+        summary="A ticket without a run (agent role)",
+    )
+    def ticket_page(
+        request: Request, ticket_id: int, message: str = "", problem: str = "", back: str = ""
+    ) -> Response:
+        who = require(request, "agent")
+        with rt.db.session() as session:
+            ticket = session.get(TicketRow, ticket_id)
+            if ticket is None:
+                raise HTTPException(404, f"there is no ticket {ticket_id}")
+            run = session.scalars(select(RunRow.id).where(RunRow.ticket_id == ticket_id)).first()
+            if run is not None:  # planned since: its run's page says more
+                where = f"/review/runs/{run}?{urlencode({'back': _back(back)})}"
+                return RedirectResponse(where, status_code=303)
+            detail = ticket_detail(session, ticket)
+            session.expunge_all()
+        html = TEMPLATES.get_template("review_ticket.html").render(
+            who=who, d=detail, csrf=csrf_token(request), intents=PICKER, back=_back(back),
+            message=message, problem=bool(problem),
+        )  # fmt: skip
+        return HTMLResponse(html)
+
+    @app.post("/review/tickets/{ticket_id}/{action}", summary="Act on a ticket (agent role)")
+    def act_on_ticket(
+        request: Request,
+        ticket_id: int,
+        action: str,
+        csrf: str = Form(""),
+        intent: str = Form(""),
+        confirm: str = Form(""),
+        back: str = Form("/review"),
+    ) -> RedirectResponse:
+        who = _check(request, csrf)
+        if action not in ("intent", "retry"):
+            raise HTTPException(404, f"unknown action {action!r} for a ticket without a run")
+        if confirm != "yes":
+            raise HTTPException(422, f"{action}: tick the confirmation box first")
+        if action == "intent" and intent not in PICKER:
+            raise HTTPException(422, f"intent: choose one of {', '.join(PICKER)}")
+        since = _last_audit_id(rt)
+        text = f"/intent {intent}" if action == "intent" else "/retry"
+        try:
+            rollback.decide_ticket(rt, ticket_id, who.name, who.desk_identity, text)
+        except rollback.ReviewError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        message, refused = _said(rt, ticket_id, since, action)
+        query = {"message": message, "back": _back(back)}
+        if refused:
+            query["problem"] = "1"
+        return RedirectResponse(f"/review/tickets/{ticket_id}?{urlencode(query)}", status_code=303)
+
     @app.post("/review/{run_id}/{action}", summary="Act on a run (agent role)")
     def act(
         request: Request,
@@ -230,7 +284,7 @@ def _do(rt: Runtime, who: Principal, run_id: int, action: str, reason: str, inte
     elif action == "confirm":
         rollback.confirm_run(rt, run_id, who.name)
     elif action == "wrong":
-        rollback.mark_wrong(rt, run_id, who.name, intent)
+        rollback.mark_wrong(rt, run_id, who.name, who.desk_identity, intent)
     elif action == "rollback":
         rollback.roll_back(rt, run_id, who.name, who.desk_identity)
     else:
@@ -247,6 +301,12 @@ def _outcome(rt: Runtime, run_id: int, since: int, action: str) -> tuple[str, bo
     with rt.db.session() as session:
         run = session.get(RunRow, run_id)
         ticket_id = run.ticket_id if run is not None else None
+    return _said(rt, ticket_id, since, action)
+
+
+def _said(rt: Runtime, ticket_id: int | None, since: int, action: str) -> tuple[str, bool]:
+    """The audit entries on ``ticket_id`` after ``since`` as one status line; True if refused."""
+    with rt.db.session() as session:
         entries = session.scalars(
             select(AuditRow)
             .where(AuditRow.id > since, AuditRow.ticket_id == ticket_id)

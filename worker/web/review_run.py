@@ -114,6 +114,58 @@ class AuditLine:
 
 
 @dataclass(frozen=True)
+class TicketDetail:
+    """A ticket without a run, as its page shows it: the ticket, what deskpilot understood, its
+    clocks and audit trail (the parts of a run's page that do not need a run)."""
+
+    ticket: TicketRow
+    text: str
+    intent: str
+    corrected: str | None
+    confidence: float | None
+    top: tuple[tuple[str, float], ...]
+    entities: tuple[tuple[str, str], ...]
+    gate: str | None
+    clocks: tuple[ClockLine, ...]
+    audit: tuple[AuditLine, ...]
+
+
+def ticket_detail(session: Session, ticket: TicketRow, run_intent: str = "") -> TicketDetail:
+    """The run-independent part of a ticket's page."""
+    cls = session.scalars(
+        select(ClassificationRow).where(ClassificationRow.ticket_id == ticket.id)
+    ).first()
+    clocks = tuple(
+        ClockLine(c.metric, c.stage, c.breach_at, c.breached, c.remaining_s)
+        for c in session.scalars(
+            select(SlaClockRow).where(SlaClockRow.ticket_id == ticket.id).order_by(SlaClockRow.id)
+        )
+    )
+    audit = tuple(
+        AuditLine(a.at, a.actor, a.action, audit_detail(a.data))
+        for a in session.scalars(
+            select(AuditRow).where(AuditRow.ticket_id == ticket.id).order_by(AuditRow.id)
+        )
+    )
+    return TicketDetail(
+        ticket=ticket,
+        text=ticket_from_json(ticket.snapshot).description,
+        intent=cls.intent if cls else (run_intent or ticket.intent or ""),
+        corrected=cls.corrected_intent if cls else None,
+        confidence=cls.confidence if cls else None,
+        top=_top(cls.top) if cls else (),
+        entities=tuple(
+            (label(k), worded(v))
+            for k, v in (cls.entities if cls else {}).items()
+            if v not in (None, "", [], {})
+        ),
+        gate=cls.gate_reason if cls else None,
+        clocks=clocks,
+        audit=audit,
+    )
+
+
+@dataclass(frozen=True)
 class RunDetail:
     """Everything the run page shows."""
 
@@ -219,26 +271,12 @@ def run_detail(session: Session, run_id: int) -> RunDetail | None:
             select(ApprovalRow).where(ApprovalRow.run_id == run.id).order_by(ApprovalRow.at)
         )
     )
-    cls = session.scalars(
-        select(ClassificationRow).where(ClassificationRow.ticket_id == ticket.id)
-    ).first()
-    clocks = tuple(
-        ClockLine(c.metric, c.stage, c.breach_at, c.breached, c.remaining_s)
-        for c in session.scalars(
-            select(SlaClockRow).where(SlaClockRow.ticket_id == ticket.id).order_by(SlaClockRow.id)
-        )
-    )
-    audit = tuple(
-        AuditLine(a.at, a.actor, a.action, audit_detail(a.data))
-        for a in session.scalars(
-            select(AuditRow).where(AuditRow.ticket_id == ticket.id).order_by(AuditRow.id)
-        )
-    )
+    facts = ticket_detail(session, ticket, run.intent)
     reasons = tuple(decision.reasons) + ((plan.reason,) if plan.reason else ())
     return RunDetail(
         run=run,
         ticket=ticket,
-        text=ticket_from_json(ticket.snapshot).description,
+        text=facts.text,
         plan=plan,
         until=describe_until(plan.until),
         lines=lines,
@@ -246,16 +284,12 @@ def run_detail(session: Session, run_id: int) -> RunDetail | None:
         reasons=reasons,
         approvers=decision.approvals.describe() if decision.approvals else "",
         approvals=approvals,
-        intent=cls.intent if cls else run.intent,
-        corrected=cls.corrected_intent if cls else None,
-        confidence=cls.confidence if cls else None,
-        top=_top(cls.top) if cls else (),
-        entities=tuple(
-            (label(k), worded(v))
-            for k, v in (cls.entities if cls else {}).items()
-            if v not in (None, "", [], {})
-        ),
-        gate=cls.gate_reason if cls else None,
-        clocks=clocks,
-        audit=audit,
+        intent=facts.intent,
+        corrected=facts.corrected,
+        confidence=facts.confidence,
+        top=facts.top,
+        entities=facts.entities,
+        gate=facts.gate,
+        clocks=facts.clocks,
+        audit=facts.audit,
     )

@@ -12,18 +12,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from google.auth.transport.requests import AuthorizedSession
-from google.oauth2 import service_account
-
 from connectors.desks.salesforce_options import StaticToken
 from connectors.identity import DirectoryClient
 from connectors.identity.ad import ActiveDirectory
 from connectors.identity.ldap_directory import LdapDirectoryBase
 from connectors.licences import LicenceSource
 from connectors.licences.directory_activity import DirectoryActivity
-from connectors.licences.google import SCOPES as GOOGLE_SCOPES
-from connectors.licences.google import GoogleLicences
-from connectors.licences.m365 import M365Licences
 from connectors.licences.salesforce import SalesforceLicences
 from connectors.licences.scim import ScimLicences
 from connectors.licences.slack import SlackLicences
@@ -105,6 +99,9 @@ Builder = Callable[[str, str, dict[str, Any], dict[str, str]], LicenceSource]
 
 
 def _m365(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> LicenceSource:
+    # msal (the m365 extra) is loaded only for an m365 source: a plain install starts without it.
+    from connectors.licences.m365 import M365Licences
+
     return M365Licences(
         name,
         str(o["tenant_id"]),
@@ -117,6 +114,13 @@ def _m365(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> Licen
 
 
 def _google(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> LicenceSource:
+    # google-auth (the google extra) is loaded only for a google source, like msal above.
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2 import service_account
+
+    from connectors.licences.google import SCOPES as GOOGLE_SCOPES
+    from connectors.licences.google import GoogleLicences
+
     try:
         info = json.loads(s["service_account_json"])
     except ValueError:

@@ -52,6 +52,25 @@ ROSA = person("rosad", "Rosa Delgado")
 CASES = [
     # id, requester, fields, subject + body, classifier (login, email, name), expected login / "ask" / None
     (
+        "jsm-participants-only-watch",
+        GARETH,
+        {"Request participants": "Ben Whitfield"},
+        "VPN\nI need remote access",
+        (None, None, None),
+        None,
+    ),
+    (
+        "jsm-on-behalf-of-field",
+        GARETH,
+        {
+            "Raise this request on behalf of": "Ben Whitfield",
+            "Request participants": "Gareth Pryce",
+        },
+        "VPN\nremote access please",
+        (None, None, None),
+        "benw",
+    ),
+    (
         "form-person-field",
         GARETH,
         {"Who is locked out?": "Ben Whitfield"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from playbooks.reviews.campaign import (
@@ -87,3 +89,12 @@ def test_references_to_unknown_desks_directories_and_applications() -> None:
         "q.yaml:1: scope.directory: `hr-ldap` is not a configured directory",
     ]
     assert check_references(campaign, ["jira-it"], ["hr-ldap"], ["payroll"]) == []
+
+
+def test_the_documented_example_campaign_loads() -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "access-reviews.md"
+    block = docs.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+    campaign = load_campaign_text(block, "docs/access-reviews.md")
+    assert (campaign.name, campaign.window_days, campaign.reviewers.fallback) == (
+        "finance-quarterly", 14, ("dora", "erin"),
+    )  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dramatiq
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -17,7 +18,8 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from worker.queue.broker import MAX_RETRIES, should_retry
+from worker.config import BrokerSettings
+from worker.queue.broker import MAX_RETRIES, make_broker, should_retry
 
 
 @pytest.mark.parametrize(
@@ -93,3 +95,26 @@ def test_a_bad_statement_or_constraint_is_not_retried(tmp_path: Path) -> None:
     assert not should_retry(0, duplicate)
     assert not should_retry(0, no_column)
     assert not should_retry(0, no_file)  # a configuration error: waiting will not fix it
+
+
+@pytest.mark.parametrize(
+    ("given", "backoff"),
+    [({}, (500, 5000)), ({"min_backoff_ms": 5, "max_backoff_ms": 50}, (5, 50))],
+    ids=["default", "configured"],
+)
+def test_the_retry_backoff_is_the_brokers_setting(
+    given: dict[str, int], backoff: tuple[int, int]
+) -> None:
+    """The waits between retries come from ``broker``; the number of retries does not change."""
+    broker = make_broker(BrokerSettings(url="stub", **given))
+    retries = next(m for m in broker.middleware if isinstance(m, dramatiq.middleware.Retries))
+    assert (retries.min_backoff, retries.max_backoff, retries.max_retries) == (
+        *backoff,
+        MAX_RETRIES,
+    )
+    broker.close()
+
+
+def test_a_backoff_range_upside_down_is_refused() -> None:
+    with pytest.raises(ValidationError, match="min_backoff_ms"):
+        BrokerSettings(min_backoff_ms=6000, max_backoff_ms=5000)

@@ -1,0 +1,143 @@
+"""
+The lead's view of access reviews: ``/dashboard/reviews``, the Prometheus gauges and ``deskpilot
+reviews status|close|export``, all recounted from the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from playbooks.reviews.campaign import load_campaign_text
+from tests.integration.playbooks.world import AGENT_TOKEN, World, company, world
+from worker.cli.app import app as cli
+from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
+from worker.runs.review_start import start_campaign
+from worker.web.app import create_app
+
+CAMPAIGN = (
+    "name: staff-q4\ntitle: All-staff Q4\ndesk: jira-it\n"
+    "scope: {groups: [all-staff], users: {manager: maria}}\nwindow_days: 14\n"
+    "reviewers: {rule: manager, fallback: [olivia]}\n"
+)
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Iterator[tuple[World, int, Path]]:
+    url = f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}"
+    with world(url, company()) as w:
+        campaign_id = start_campaign(
+            w.rt, load_campaign_text(CAMPAIGN, "c.yaml"), started_by="lead@example.com"
+        )
+        with w.rt.db.session() as session:
+            key = session.scalars(select(ReviewTicketRow.key)).one()
+            bob = session.scalars(
+                select(ReviewItemRow.number).where(ReviewItemRow.subject_login == "bob")
+            ).one()
+        assert key is not None
+        w.issues[key] = {"id": "1", "key": key, "self": f"https://acme-it.atlassian.net/rest/api/2/issue/{key}",
+                         "fields": {"summary": "Access review"}}  # fmt: skip
+        w.advance(hours=2)
+        w.comment(key, "maria", f"/revoke {bob} moved to another team", public=True)
+        w.drain()
+        w.fire_timers()
+        config = tmp_path / "deskpilot.yaml"
+        config.write_text(f"database_url: {url}\n")
+        yield w, campaign_id, config
+
+
+def test_the_page_and_the_gauges_show_the_same_figures(started: tuple[World, int, Path]) -> None:
+    w, campaign_id, _ = started
+    with TestClient(create_app(w.rt)) as client:
+        assert client.get("/dashboard/reviews", follow_redirects=False).status_code in (303, 401)
+        page = client.get(
+            "/dashboard/reviews", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+        ).text
+        metrics = client.get("/metrics").text
+
+    row = re.search(rf'<tr data-campaign="{campaign_id}">(.*?)</tr>', page, re.S)
+    assert row is not None
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+    assert cells[3:10] == ["2", "1 (50 %)", "0 / 1", "0", "2h 00m", "100 %", "1 / 0 / 0"]
+    name = f"staff-q4#{campaign_id}"
+    for line in (
+        f'deskpilot_review_items{{campaign="{name}",state="decided"}} 1.0',
+        f'deskpilot_review_items{{campaign="{name}",state="open"}} 1.0',
+        f'deskpilot_review_decided_ratio{{campaign="{name}"}} 0.5',
+        f'deskpilot_review_reviewers{{campaign="{name}",state="open"}} 1.0',
+        f'deskpilot_review_time_to_decide_seconds{{campaign="{name}",stat="mean"}} 7200.0',
+        f'deskpilot_review_revocation_ratio{{campaign="{name}"}} 1.0',
+        f'deskpilot_review_removals{{campaign="{name}",state="verified"}} 1.0',
+        f'deskpilot_review_removals{{campaign="{name}",state="on_time"}} 1.0',
+    ):
+        assert line in metrics
+
+
+def test_status_close_and_export_from_the_command_line(
+    started: tuple[World, int, Path], tmp_path: Path
+) -> None:
+    _, campaign_id, config = started
+    runner = CliRunner()
+
+    status = runner.invoke(
+        cli, ["reviews", "status", str(campaign_id), "--json", "-c", str(config)]
+    )
+    assert status.exit_code == 0, status.output
+    (shown,) = json.loads(status.output)
+    assert (
+        shown["items"],
+        shown["decided"],
+        shown["revoked"],
+        shown["population"]["row_count"],
+    ) == (2, 1, 1, 2)
+
+    closed = runner.invoke(
+        cli, ["reviews", "close", str(campaign_id), "--by", "lead@example.com", "-c", str(config)]
+    )
+    assert closed.exit_code == 0, closed.output
+    assert "1 kept and 0 revoked by the no-response policy" in closed.output
+
+    out = tmp_path / "evidence"
+    first = runner.invoke(
+        cli, ["reviews", "export", str(campaign_id), "--out", str(out), "-c", str(config)]
+    )
+    assert first.exit_code == 0, first.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "campaign.json",
+        "events.json",
+        "items.csv",
+        "manifest.sha256",
+    ]
+    again = runner.invoke(
+        cli,
+        ["reviews", "export", str(campaign_id), "--out", str(out), "--verify", "-c", str(config)],
+    )
+    assert again.exit_code == 0, again.output
+    (out / "items.csv").write_bytes((out / "items.csv").read_bytes().replace(b"maria", b"olivia"))
+    changed = runner.invoke(
+        cli,
+        ["reviews", "export", str(campaign_id), "--out", str(out), "--verify", "-c", str(config)],
+    )
+    assert changed.exit_code == 1
+    assert "items.csv" in changed.output
+    summary = json.loads((out / "campaign.json").read_text())
+    assert summary["campaign"]["population"]["row_count"] == 2
+    assert summary["close"] == {
+        "campaign_id": campaign_id,
+        "kept_by_policy": 1,
+        "revoked_by_policy": 0,
+    }
+
+    unknown = runner.invoke(cli, ["reviews", "status", "999", "-c", str(config)])
+    assert unknown.exit_code == 1
+    assert "no access review campaign 999" in unknown.output
