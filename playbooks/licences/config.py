@@ -67,6 +67,17 @@ class LicenceRunSettings(BaseModel):
             return None
         return f"{local:%Y-%m}"
 
+    def unknown_references(self, desks: set[str], directories: set[str]) -> list[str]:
+        """The desk of ``ticket`` and the ``directories`` that are not configured."""
+        problems = [
+            f"licences.directories: unknown directory {name!r}"
+            for name in self.directories
+            if name not in directories
+        ]
+        if self.ticket is not None and self.ticket.split(":", 1)[0] not in desks:
+            problems.append(f"licences.ticket: unknown desk in {self.ticket!r}")
+        return problems
+
     def policy(self) -> Policy:
         """The inactivity thresholds as the classifier takes them."""
         return Policy(default_days=self.default_days, days_by_vendor=dict(self.days_by_vendor))
