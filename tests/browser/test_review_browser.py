@@ -173,3 +173,35 @@ def test_approving_your_own_request_is_refused_on_the_page(
     assert w.runs("IT-9")[0].state == "waiting_approval"
     assert "app-salesforce" not in w.groups("olivia")
     assert not any(w.directory.apply_counts.values())  # type: ignore[attr-defined]
+
+
+def test_a_ticket_without_a_run_is_in_the_queue_and_re_planned_from_its_page(
+    browser: object, served: tuple[World, str]
+) -> None:
+    """A not-account ticket: a queue row without a playbook, its page, a corrected intent."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.select import Select
+
+    assert isinstance(browser, WebDriver)
+    w, base = served
+    w.ticket("IT-5", "alice", "Printer jammed", "The printer on floor 3 is jammed again.")
+    w.drain()
+    assert w.runs("IT-5") == []
+    _log_in(browser, base)
+    row = browser.find_element(By.CSS_SELECTOR, "#queue tbody tr[data-key='IT-5']")
+    assert "no run" in row.text
+    _navigate(browser, row.find_element(By.CSS_SELECTOR, "a.run-link"))
+    assert "planned no run" in browser.find_element(By.ID, "no-run").text
+    assert "printer on floor 3" in browser.find_element(By.ID, "ticket-text").text
+    _shoot(browser, "review-ticket")
+
+    browser.set_window_size(1280, 1000)
+    Select(browser.find_element(By.CSS_SELECTOR, "#intent-form select")).select_by_value(
+        "password_reset"
+    )
+    browser.find_element(By.CSS_SELECTOR, "#intent-form input[name=confirm]").click()
+    _navigate(browser, browser.find_element(By.CSS_SELECTOR, "#intent-form button"))
+    assert "classification.corrected recorded" in _status(browser).text
+    w.drain()
+    assert [r.intent for r in w.runs("IT-5")] == ["password_reset"]

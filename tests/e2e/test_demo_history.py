@@ -16,7 +16,7 @@ from connectors.desks.memory import MemoryDesk
 from sla.report import Period
 from worker.boot import build_runtime
 from worker.db.records import SlaClockRow
-from worker.db.tables import ApprovalRow, CorrectionRow, RunRow, TicketRow
+from worker.db.tables import ApprovalRow, CorrectionRow, RunRow, StepRow, TicketRow
 from worker.demo.deliveries import load_demo
 from worker.demo.history import History, seed_history
 from worker.demo.settings import DEMO_DESKS, demo_settings, seed_directory
@@ -24,7 +24,7 @@ from worker.reports.dashboard_data import dashboard_view
 from worker.runtime import Runtime
 
 NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
-DAYS = 14
+DAYS = 30
 
 
 def _made(folder: Path) -> Iterator[tuple[Runtime, History]]:
@@ -69,7 +69,7 @@ def test_history_spreads_over_the_days_and_leaves_nothing_queued(
             d.date() if isinstance(d, datetime) else d
             for d in session.scalars(select(TicketRow.first_seen_at))
         }
-    assert len(days) >= 9  # the weekdays of two weeks, and a weekend ticket or two
+    assert len(days) >= 20  # the weekdays of a month, and a weekend ticket or two
     assert min(days) >= (NOW - timedelta(days=DAYS)).date()
     assert isinstance(rt.broker, StubBroker)
     assert not any(q.qsize() for q in rt.broker.queues.values())
@@ -94,8 +94,25 @@ def test_people_act_through_the_products_rules(made: tuple[Runtime, History]) ->
     assert approvals, "approvers approved runs"
     assert all(source.startswith("comment:review-") for _, source, _, _ in approvals)
     assert all(requester != approver for _, _, requester, approver in approvals)
-    assert corrections == history.actions["correct"]
+    assert (corrections or 0) <= history.actions["correct"]  # the IT lead's own: refused
     assert states.get("applied", 0) > 0
+
+
+def test_the_read_only_directory_fails_runs_that_are_compensated(
+    made: tuple[Runtime, History],
+) -> None:
+    """The simulated failover: the runs that met it failed at their first change, escalated."""
+    rt, history = made
+    assert history.actions["outage"] == history.actions["recovered"] == 1
+    with rt.db.session() as session:
+        failed = session.execute(
+            select(TicketRow.outcome, StepRow.error)
+            .join(RunRow, RunRow.ticket_id == TicketRow.id)
+            .join(StepRow, StepRow.run_id == RunRow.id)
+            .where(RunRow.state == "compensated", StepRow.state == "failed")
+        ).all()
+    assert failed
+    assert all("unwillingToPerform" in (error or "") for _, error in failed)
 
 
 def test_clocks_are_met_and_breached_by_the_sla_engine(made: tuple[Runtime, History]) -> None:

@@ -38,6 +38,7 @@ from playbooks.policy import Decision
 from worker.db.tables import RunRow, TicketRow
 from worker.demo.data import DemoDesk, DemoSet, DemoTicket
 from worker.demo.deliveries import BUILDERS, requester_id, signed_headers
+from worker.demo.directory import DemoDirectory
 from worker.demo.updates import AGENT_EMAIL, AGENT_ID, AGENT_LOGIN, resolved_bodies
 from worker.inbound.receive import receive_webhook
 from worker.queue import timers
@@ -52,6 +53,12 @@ DAYS = 60
 SEED = 60
 AGENT = AGENT_LOGIN
 """The review-page agent who confirms and corrects (the demo's IT support lead)."""
+OUTAGE_DAYS_AGO = 23
+OUTAGE_HOURS = 3.0
+OUTAGE_INTENTS = ("account_unlock", "password_reset")
+"""The simulated incident: after a failover the directory is read-only for ``OUTAGE_HOURS``,
+from just before the first unlock or reset filed at least ``OUTAGE_DAYS_AGO`` days back (those
+apply without an approval, so their runs meet it; ``worker.demo.directory``)."""
 _KEY_BASE = {"jira": 1000, "zendesk": 2000, "servicenow": 9000}
 """History keys start here (IT-1000, 2000, INC0009000): clear of the live demo's tickets."""
 
@@ -114,6 +121,22 @@ def _key(desk: DemoDesk, template: DemoTicket, n: int) -> str:
     if desk.type == "servicenow":
         return f"{'RITM' if template.key.startswith('RITM') else 'INC'}{number:07d}"
     return str(number)
+
+
+def _outage(arrivals: list[_Due], now: datetime) -> list[_Due]:
+    """The incident's start and end, when the history reaches back that far."""
+    cut = now - timedelta(days=OUTAGE_DAYS_AGO)
+    first = next(
+        (a for a in sorted(arrivals) if a.at >= cut and a.ticket.expect_intent in OUTAGE_INTENTS),
+        None,
+    )
+    if first is None:
+        return []
+    start, end = first.at - timedelta(minutes=10), first.at + timedelta(hours=OUTAGE_HOURS)
+    return [
+        _Due(start, -2, "outage", "", first.ticket, now),
+        _Due(end, -1, "recovered", "", first.ticket, now),
+    ]
 
 
 def _arrivals(demo: DemoSet, rng: random.Random, now: datetime, days: int) -> list[_Due]:
@@ -211,18 +234,23 @@ class _Replay:
         if run is not None and run.state == RunState.WAITING_APPROVAL:
             self.later(due, "approve" if r < 0.85 else "reject", self.rng.uniform(0.2, 9))
         elif run is not None and run.state == RunState.APPLIED:
-            if r < 0.25:
-                self.later(due, "confirm", self.rng.uniform(0.5, 30))
-            elif r < 0.31:
-                self.later(due, "correct", self.rng.uniform(0.5, 30))
-            elif r < 0.34:
-                self.later(due, "roll_back", self.rng.uniform(0.5, 6))
+            self._review_later(due)
         if ticket.stage != TicketStage.DONE or ticket.outcome != "resolved":
             # People finish what deskpilot did not: most within a working day, some far later.
             hours = self.rng.lognormvariate(2.0, 1.1)
             self.later(
                 due, "resolve", hours + (10 if run and run.state == "waiting_approval" else 0)
             )
+
+    def _review_later(self, due: _Due) -> None:
+        """An agent looks at an applied run: confirms it, marks it wrong, or rolls it back."""
+        r = self.rng.random()
+        if r < 0.25:
+            self.later(due, "confirm", self.rng.uniform(0.5, 30))
+        elif r < 0.31:
+            self.later(due, "correct", self.rng.uniform(0.5, 30))
+        elif r < 0.35:
+            self.later(due, "roll_back", self.rng.uniform(0.5, 6))
 
     def resolve(self, due: _Due) -> None:
         ticket, _ = self._state(due.key, due.ticket.desk)
@@ -266,6 +294,10 @@ class _Replay:
             decide_run(self.rt, run.id, identity.split("@")[0], identity, text)
         except ReviewError as exc:
             log.info("demo.history_refused", key=due.key, reason=str(exc))
+            return
+        self.report.errors += drain(self.rt)
+        if self._applied(due) is not None:
+            self._review_later(due)
 
     def _applied(self, due: _Due) -> RunRow | None:
         _, run = self._state(due.key, due.ticket.desk)
@@ -280,21 +312,32 @@ class _Replay:
             wrong = sorted({t.expect_intent for t in self.demo.tickets} - {run.intent})
             mark_wrong(self.rt, run.id, AGENT, AGENT_EMAIL, self.rng.choice(wrong))
 
+    def _directories(self, writable: bool) -> None:
+        for directory in self.rt.directories.values():
+            if isinstance(directory, DemoDirectory):
+                directory.writable = writable
+
+    def outage(self, due: _Due) -> None:
+        self._directories(False)
+
+    def recovered(self, due: _Due) -> None:
+        self._directories(True)
+
     def roll_back(self, due: _Due) -> None:
         ticket, run = self._state(due.key, due.ticket.desk)
         if run is None or run.state != RunState.APPLIED:
             return
-        identity = self._approver(run, ticket)
-        if identity is None:
-            return
+        # Someone who could approve the change; a change that needed no approval: the IT lead.
+        identity = self._approver(run, ticket) or AGENT_EMAIL
         try:
-            roll_back(self.rt, run.id, AGENT, identity)
+            roll_back(self.rt, run.id, identity.split("@")[0], identity)
         except ReviewError as exc:
             log.info("demo.history_refused", key=due.key, reason=str(exc))
 
     ACTIONS: Mapping[str, Callable[[_Replay, _Due], None]] = {
         "create": create, "resolve": resolve, "approve": approve, "reject": reject,
-        "confirm": confirm, "correct": correct, "roll_back": roll_back,
+        "confirm": confirm, "correct": correct, "roll_back": roll_back, "outage": outage,
+        "recovered": recovered,
     }  # fmt: skip
 
 
@@ -316,4 +359,5 @@ def seed_history(
     """Replay ``days`` days of tickets up to ``now`` through ``rt`` (workers not started yet)."""
     rng = random.Random(SEED)  # noqa: S311 (a reproducible demo, not a secret)
     replay = _Replay(rt, demo, desks, secrets, now)
-    return replay.run(_arrivals(demo, rng, now, days))
+    arrivals = _arrivals(demo, rng, now, days)
+    return replay.run(arrivals + _outage(arrivals, now))

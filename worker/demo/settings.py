@@ -7,9 +7,9 @@ from typing import Any
 
 from connectors.desks.memory import MemoryDesk
 from connectors.identity import NewUser
-from connectors.identity.memory import MemoryDirectory
 from worker.config import AppSettings
 from worker.demo.data import DemoSet
+from worker.demo.directory import DemoDirectory
 
 DEMO_DESKS = ("jira-it", "zendesk-support", "servicenow-corp")
 _TYPES = {"jira-it": "jira", "zendesk-support": "zendesk", "servicenow-corp": "servicenow"}
@@ -83,9 +83,9 @@ def name_groups(desks: Mapping[str, MemoryDesk]) -> None:
             desks[desk].set_group_name(group_id, name)
 
 
-def seed_directory(demo: DemoSet) -> MemoryDirectory:
-    """The demo's users, groups, locks, MFA factors and licences in a ``MemoryDirectory``."""
-    directory = MemoryDirectory("corp", licenses={lic.id: lic.total for lic in demo.licenses})
+def seed_directory(demo: DemoSet) -> DemoDirectory:
+    """The demo's users, groups, locks, MFA factors and licences in a ``DemoDirectory``."""
+    directory = DemoDirectory("corp", licenses={lic.id: lic.total for lic in demo.licenses})
     ids: dict[str, str] = {}
     for user in demo.users:
         directory.create_user(
