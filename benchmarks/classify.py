@@ -74,7 +74,7 @@ def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
         "temperature": temperature, "thresholds": thresholds, "margin": margin,
         "github_dev_grouped": evaluate(gold[:n], [r.intent for r in results[:n]]),
         "endava_dev": evaluate(gold[n:], [r.intent for r in results[n:]]),
-        "endava_results": results[n:],
+        "endava_results": results[n:], "github_results": results[:n],
     }  # fmt: skip
 
 
@@ -145,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-model", action="store_true")
+    parser.add_argument(
+        "--dev-only", action="store_true",
+        help="calibration slice figures only (dev rows): for choosing, never looks at test",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not (args.shared / "github_public.jsonl").is_file():
         print(f"{args.shared}: the benchmark needs shared/tickets", file=sys.stderr)
@@ -158,6 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     final = replace(
         fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
     )
+    if args.write_model:
+        meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
+                "thresholds": json.dumps(thresholds), "min_margin": str(calib["margin"])}  # fmt: skip
+        MODEL_PATH.write_text(
+            json.dumps(replace(final, meta=meta).to_dict(), separators=(",", ":"))
+        )
+    if args.dev_only:
+        _print_dev(data, calib, settings)
+        return 0
     test = data.github_test
     gold = [e.intent for e in test]
     results = classify_all(final, test)
@@ -168,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "github_test_keyword_baseline": _report_json(
             evaluate(gold, [keyword_intent(e.subject, e.body) for e in test])),
         "github_test_gates": asdict(gate_figures(gold, results, settings)),
+        "github_test_gates_shipped": asdict(gate_figures(gold, results, ClassifierSettings())),
         "github_test_entities": entity_scores(test, results, data.entities),
         "github_dev_grouped_cv": _report_json(calib["github_dev_grouped"]),
         "endava_dev_cv": _report_json(calib["endava_dev"]),
@@ -179,17 +193,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         "github_by_repository_cv": _report_json(by_repository(data, options, temperature)),
         "latency": latency(final, test + data.endava_dev),
     }  # fmt: skip
-    if args.write_model:
-        meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
-                "thresholds": json.dumps(thresholds), "min_margin": str(calib["margin"])}  # fmt: skip
-        MODEL_PATH.write_text(
-            json.dumps(replace(final, meta=meta).to_dict(), separators=(",", ":"))
-        )
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
     _print(out, test, results, settings)
     return 0
+
+
+def _print_dev(data: Data, calib: dict[str, Any], settings: ClassifierSettings) -> None:
+    """The calibration slice's figures: what choosing may look at."""
+    n = len(data.github_dev)
+    slice_gold = [e.intent for e in data.github_dev + data.endava_dev]
+    results: list[Classification] = calib["github_results"] + calib["endava_results"]
+    print({k: calib[k] for k in ("temperature", "thresholds", "margin")})
+    for key, title in (("github_dev_grouped", "github_public dev, 5-fold by repository"),
+                       ("endava_dev", "Endava dev, 5-fold")):  # fmt: skip
+        r = calib[key]
+        print(f"{title}: accuracy {r.accuracy:.3f}   macro-F1 {r.macro_f1:.3f}   "
+              f"account-vs-not F1 {r.account_f1:.3f}")  # fmt: skip
+    print(_gates_text("gates on github dev", gate_figures(slice_gold[:n], results[:n], settings)))
+    print(_gates_text("gates on the slice", gate_figures(slice_gold, results, settings)))
+    shipped = ClassifierSettings()
+    print(_gates_text("gates on the slice at the shipped defaults",
+                      gate_figures(slice_gold, results, shipped)))  # fmt: skip
 
 
 def _print(
@@ -206,6 +232,8 @@ def _print(
     print(f"\nkeyword baseline on test: accuracy {base.accuracy:.3f}   macro-F1 {base.macro_f1:.3f}"
           f"   account-vs-not F1 {base.account_f1:.3f}")  # fmt: skip
     print("\n" + _gates_text("gates on test", gate_figures(gold, results, settings)))
+    shipped = GateFigures(**out["github_test_gates_shipped"])
+    print(_gates_text("gates on test at the shipped defaults", shipped))
     print("\nentities on test (exact match):\n" + _entities_text(out["github_test_entities"]))
     for key, title in (("github_by_repository_cv", "github_public, 5-fold by repository (all 407 rows)"),
                        ("github_dev_grouped_cv", "github_public dev, 5-fold by repository (calibration slice)"),

@@ -138,7 +138,7 @@ def cross_logits(
         for i in test_idx:
             e = examples[i]
             if e.intent in index:
-                logits.append(model.logits(e.subject, clean_text(e.subject, e.body)))
+                logits.append(model.combined_logits(e.subject, clean_text(e.subject, e.body)))
                 gold.append(index[e.intent])
     return logits, gold
 

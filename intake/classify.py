@@ -6,16 +6,23 @@ catalog item, Zendesk form or tag, Salesforce case type) wins with confidence 1.
 intent's keyword rule; (3) the linear text model. Empty text is ``not_account`` with no
 confidence. Pure and offline: the shell reads the model's JSON weights once and passes
 them to ``Classifier.build``.
+
+What the desk knows beyond the text is read as the requester gave it: the **request kind** they
+picked (JSM request type, ServiceNow catalog item, Zendesk form, Salesforce case type) is read
+as a first subject line, because it states the ask the way a subject does ("Get access to an
+application", "Reset my password"; a catch-all such as "Get IT help" says little either way);
+and the desk's **form fields** are read by their labels like a form in the body ("Requested for:
+Nikhil Menon", "Application: BigQuery"), for the entities.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from intake.classifier.cues import has_cue
+from intake.classifier.cues import has_cue, settle_direction
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
@@ -44,15 +51,26 @@ class Classifier:
     settings: ClassifierSettings
     model: LinearModel
     keyword_rules: tuple[_KeywordRule, ...] = field(default=())
+    field_labels: Mapping[str, str] = field(default_factory=dict)
+    """A desk field's key (``customfield_10103``) -> its label or name (``Application``)."""
 
     @classmethod
-    def build(cls, settings: ClassifierSettings, model: LinearModel) -> Classifier:
+    def build(
+        cls,
+        settings: ClassifierSettings,
+        model: LinearModel,
+        *,
+        field_names: Mapping[str, Sequence[str]] | None = None,
+    ) -> Classifier:
         """
         The classifier of ``settings`` with ``model``'s weights (read by the shell), rules compiled.
 
         Args:
             settings: the ``classifier:`` section.
             model: the weights (``worker.wiring.files.read_model``).
+            field_names: the deployment's names for its desks' form fields (``playbooks.
+                field_names``: a label or name -> the desk keys that carry it), so form fields
+                with opaque keys are read by what they mean.
         """
         rules = tuple(
             _KeywordRule(
@@ -66,7 +84,11 @@ class Classifier:
             for custom in settings.custom_intents
             if custom.keywords
         )
-        return cls(settings, model, rules)
+        labels: dict[str, str] = {}
+        for name, keys in (field_names or {}).items():
+            for key in keys:
+                labels.setdefault(key, name)
+        return cls(settings, model, rules, labels)
 
     def classify(self, ticket: Ticket, *, now: datetime) -> Classification:
         """Classify a normalised ticket; its desk fields are matched against the routes.
@@ -116,9 +138,10 @@ class Classifier:
             return Classification(
                 "not_account", 0.0, (("not_account", 0.0),), EMPTY_ENTITIES, "empty", None
             )
+        form = desk_form(desk_fields or {}, self.field_labels)
         entities = extract_entities(
             subject or "", text, now=now, applications=self.settings.applications,
-            requester_email=requester_email, fields=reading.fields,
+            requester_email=requester_email, fields=form + reading.fields,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None
@@ -131,18 +154,26 @@ class Classifier:
                 return Classification(
                     rule.intent, rule.confidence, top, entities, "keyword", foreign
                 )
-        return self._by_text(subject or "", text, entities, foreign)
+        kind = _clean_kind((desk_fields or {}).get("request_type"))
+        return self._by_text(subject or "", text, entities, foreign, kind)
 
     def _by_text(
-        self, subject: str, text: str, entities: Entities, foreign: str | None
+        self, subject: str, text: str, entities: Entities, foreign: str | None, kind: str
     ) -> Classification:
         penalty = self.settings.non_english_penalty if foreign else 1.0
-        scores = self.model.scores(subject, text)
+        # the request kind is read as the subject's first line (``text`` starts with the subject)
+        head = f"{kind}\n{subject}" if kind else subject
+        scores, headline = self.model.read(head, f"{kind}\n{text}" if kind else text)
+        if settle_direction([c for c, _ in scores[:2]], text):  # the cue words pick the direction
+            scores[0], scores[1] = (scores[1][0], scores[0][1]), (scores[0][0], scores[1][1])
+        read_alone = headline[settle_direction(list(headline[:2]), head)] if headline else None
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
         intent, confidence = top[0]
-        topic = lookalike_topic(text)
+        topic = lookalike_topic(text, intent)
         cue = has_cue(intent, text)
-        return Classification(intent, confidence, top, entities, "text", foreign, topic, cue)
+        return Classification(
+            intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone
+        )
 
 
 def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:
@@ -161,6 +192,92 @@ def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:
     for key, value in ticket.custom_fields.items():
         fields[f"custom.{key}"] = value
     return fields
+
+
+_OPAQUE_KEY = re.compile(r"^(?:customfield_)?\d+$|^[0-9a-f]{32}$", re.IGNORECASE)
+_KIND_CAP = 120
+
+
+_CATCH_ALL = frozenset(
+    [
+        "it",
+        "help",
+        "helpdesk",
+        "desk",
+        "support",
+        "service",
+        "services",
+        "general",
+        "request",
+        "requests",
+        "enquiry",
+        "enquiries",
+        "inquiry",
+        "inquiries",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "question",
+        "questions",
+        "other",
+        "misc",
+        "report",
+        "incident",
+        "incidents",
+        "ticket",
+        "tickets",
+        "get",
+        "an",
+        "a",
+        "the",
+        "my",
+        "our",
+        "to",
+        "for",
+        "of",
+        "and",
+        "with",
+        "new",
+    ]
+)
+"""Words of a catch-all request kind ("Get IT help", "General Enquiry", "Report an IT issue"):
+a kind made only of these says nothing about the ask and is not read."""
+
+
+def _clean_kind(kind: str | None) -> str:
+    """A request kind worth reading: a name that says something about the ask (not a numeric
+    id, not a catch-all), at most ``_KIND_CAP`` characters; else empty."""
+    value = " ".join((kind or "").split())[:_KIND_CAP]
+    words = re.findall(r"[a-z]+", value.lower())
+    if _OPAQUE_KEY.match(value) or all(w in _CATCH_ALL for w in words):
+        return ""
+    return value
+
+
+def _field_label(key: str, labels: Mapping[str, str]) -> str | None:
+    """A desk field's label: the deployment's name for it, else a self-describing key
+    (ServiceNow ``variables.requested_for``, Salesforce ``Application__c``), else None."""
+    if key in labels:
+        return labels[key].replace("_", " ")
+    name = key.removeprefix("variables.").removesuffix("__c")
+    if name == key and "__c" not in key and not key.startswith("variables."):
+        return None
+    return None if _OPAQUE_KEY.match(name) else name.replace("_", " ").strip() or None
+
+
+def desk_form(fields: Mapping[str, str], labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The desk's form fields (``custom.<key>`` of ``ticket_desk_fields``) as (label, value)
+    pairs, the way ``read_ticket`` gives a body's form fields; opaque keys without a configured
+    name, empty and long values are left out."""
+    found: list[tuple[str, str]] = []
+    for key, value in fields.items():
+        if not key.startswith("custom.") or not value or len(value) > 300:
+            continue
+        label = _field_label(key.removeprefix("custom."), labels)
+        if label:
+            found.append((label, " ".join(value.split())))
+    return tuple(found)
 
 
 def _route_value(route: Route, fields: Mapping[str, str]) -> list[str]:
@@ -188,6 +305,7 @@ __all__ = [
     "Classification",
     "Classifier",
     "GateDecision",
+    "desk_form",
     "gate",
     "match_route",
     "suggestion_note",

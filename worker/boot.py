@@ -58,7 +58,7 @@ def build_runtime(
         desks=dict(desks) if desks is not None else build_desks(settings),
         directories=dict(directories) if directories is not None else build_directories(settings),
         webhook_secrets=_webhook_secrets(settings),
-        classifier=load_classifier(settings.classifier),
+        classifier=load_classifier(settings.classifier, settings.playbooks.field_names),
         library=load_library([builtin_library_dir(), *settings.playbook_dirs]),
         node=f"{socket.gethostname()}:{os.getpid()}",
     )

@@ -18,6 +18,7 @@ Active Directory (and Samba AD) over LDAP with simple binds inside TLS.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 import uuid
@@ -74,6 +75,7 @@ class ActiveDirectory(LdapDirectoryBase):
         "lockoutTime",
         "pwdLastSet",
         _COMPUTED,
+        "lastLogonTimestamp",
     )
 
     def __init__(self, name: str, options: LdapOptions, *, upn_suffix: str | None = None) -> None:
@@ -123,6 +125,14 @@ class ActiveDirectory(LdapDirectoryBase):
         if uac & UAC_ACCOUNTDISABLE:
             return UserStatus.DISABLED, locked, must_change
         return (UserStatus.LOCKED if locked else UserStatus.ACTIVE), locked, must_change
+
+    def _activity(self, entry: Entry) -> dict[str, str]:
+        """``last_login``: ``lastLogonTimestamp`` (replicated, so up to 14 days behind), ISO 8601."""
+        stamp = int(entry.first("lastLogonTimestamp") or 0)
+        if stamp <= 0:
+            return {}
+        at = dt.datetime.fromtimestamp(stamp / 10_000_000 - _FILETIME_EPOCH_OFFSET_S, dt.UTC)
+        return {"last_login": at.isoformat()}
 
     def _locked(self, entry: Entry) -> bool:
         computed = entry.first(_COMPUTED)

@@ -101,6 +101,10 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
         """Finish a creation the add itself cannot express (AD: password, enabling)."""
         return
 
+    def _activity(self, entry: Entry) -> dict[str, str]:
+        """Activity the server reports (AD: ``last_login``), for ``DirectoryUser.attributes``."""
+        return {}
+
     # -- reads -------------------------------------------------------------------------------
 
     def find_user(
@@ -337,7 +341,7 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
             status=status,
             locked=locked,
             password_must_change=must_change,
-            attributes={"dn": entry.dn},
+            attributes={"dn": entry.dn, **self._activity(entry)},
         )
 
     def _manager_id(self, manager_dn: str) -> str | None:

@@ -41,3 +41,21 @@ def has_cue(intent: str, text: str) -> bool:
     """True when ``text`` says what ``intent`` does (intents without cue words always pass)."""
     pattern = _CUES.get(intent)
     return pattern is None or bool(pattern.search(text[:4000]))
+
+
+DIRECTIONS: dict[str, str] = {
+    "license_request": "license_reclaim",
+    "license_reclaim": "license_request",
+    "access_grant": "access_revoke",
+    "access_revoke": "access_grant",
+}
+"""Intents that are the two directions of one ask (give or take back a licence, an access)."""
+
+
+def settle_direction(ranked: list[str], text: str) -> int:
+    """Which of ``ranked`` (intents, best first) the text asks for: the first, unless the first
+    two are the two directions of one ask and only the second's cue words are in the text (the
+    model saw "licence" and a product name; the verb, "assign" or "release", decides)."""
+    if len(ranked) < 2 or DIRECTIONS.get(ranked[0]) != ranked[1]:
+        return 0
+    return 1 if has_cue(ranked[1], text) and not has_cue(ranked[0], text) else 0

@@ -20,12 +20,18 @@ _LOGIN_KEY = re.compile(
 )
 _URL_KEY = re.compile(r"\b(?:url|link|website|address)\b", re.IGNORECASE)
 _EMAIL_KEY = re.compile(r"\be-?mail(?:\s*address)?\b", re.IGNORECASE)
-_NAME_KEY = re.compile(r"^(?:full\s*name|name|employee(?:\s*name)?|user|person)$", re.IGNORECASE)
+_NAME_KEY = re.compile(
+    r"^(?:full\s*name|name|employee(?:\s*name)?|user|person|requested\s*for|(?:raise this "
+    r"request )?on behalf of|affected\s*user|user\s*affected|for\s*whom|beneficiary|leaver|"
+    r"new\s*(?:starter|hire|joiner)|who is locked out)\??$",
+    re.IGNORECASE,
+)
 _REQUESTER_KEY = re.compile(
     r"\b(?:requester|requested by|requesting|pm|manager|advisor|sponsor|approver)\b", re.IGNORECASE
 )
 _APP_KEY = re.compile(
-    r"^(?:what application are you using|application|app|service\(?s?\)?|system|tool|"
+    r"^(?:what application are you using|(?:system\s*/\s*)?application(?:\s*name)?|app|"
+    r"service\(?s?\)?|system|tool|software|licen[cs]e|"
     r"github repositor(?:y|ies)|repositor(?:y|ies)|which url are you trying to login at)$",
     re.IGNORECASE,
 )

@@ -5,8 +5,9 @@ Each intent has a risk tier (low: unlock, password reset; medium; high: access g
 reset, disable; never: nothing to run) and each tier a confidence threshold, all overridable in
 the ``classifier:`` config. Shadow mode (per desk or per intent) never acts, whatever the score.
 A guess of the text model must also be ahead of the second intent by ``min_margin``, name whom
-or which application it is about, not be a look-alike topic (printer, badge, VPN connectivity…)
-and be in English or a language the features gloss (German, French, Spanish).
+or which application it is about, not be a look-alike topic (printer, badge, VPN connectivity…),
+read the same from its headline alone (request kind and subject) as from the whole ticket, and
+be in English or a language the features gloss (German, French, Spanish).
 """
 
 from __future__ import annotations
@@ -91,6 +92,12 @@ def _text_refusal(classification: Classification, settings: ClassifierSettings) 
     if classification.lookalike:
         topic = classification.lookalike.replace("_", " ")
         return f"the ticket is about a {topic}, which looks like an account ask but is not"
+    if settings.require_agreement and not classification.agreed:
+        alone = classification.headline_intent or "nothing"
+        return (
+            f"the headline alone reads as {alone}, not {classification.intent}: "
+            "the two readings disagree"
+        )
     if settings.require_cue and not classification.cue_found:
         return f"the text never says in words what {classification.intent} would do"
     entities = classification.entities

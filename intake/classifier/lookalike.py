@@ -56,10 +56,21 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-def lookalike_topic(text: str) -> str | None:
-    """The first look-alike topic the text is about (``printer``, ``badge``…), or None."""
+PART_OF_ASK: dict[str, frozenset[str]] = {
+    "account_create": frozenset({"device", "badge"}),
+    "account_disable": frozenset({"device", "badge"}),
+}
+"""Topics that belong to an intent's own work: a joiner's or a leaver's checklist names the
+laptop and the badge beside the accounts ("return laptop and badge", "needs a laptop, e-mail and
+Teams"), so for those intents such a mention is not a look-alike."""
+
+
+def lookalike_topic(text: str, intent: str | None = None) -> str | None:
+    """The first look-alike topic the text is about (``printer``, ``badge``…), or None; topics
+    that are part of ``intent``'s own work (``PART_OF_ASK``) do not count."""
     head = text[:1000]
+    own = PART_OF_ASK.get(intent or "", frozenset())
     for name, pattern in _TOPICS:
-        if pattern.search(head):
+        if name not in own and pattern.search(head):
             return name
     return None

@@ -5,7 +5,13 @@ The weights are JSON (never pickle) written by ``intake.classifier.train``; infe
 scikit-learn and no numpy. Format (``format: deskpilot-linear/1``)::
 
     {"format": ..., "classes": [...], "intercept": [...], "sublinear_tf": true,
-     "temperature": 1.3, "features": {"w:password": [idf, w_class0, w_class1, ...], ...}, "meta": {...}}
+     "temperature": 1.3, "headline_weight": 0.75,
+     "features": {"w:password": [idf, w_class0, w_class1, ...], ...}, "meta": {...}}
+
+A ticket is read twice with the same weights: whole (subject and cleaned text) and its headline
+alone (the subject, with the desk's request kind when there is one). The final scores add the
+headline's logits times ``headline_weight`` to the whole ticket's: the headline states the ask in
+a few words, the body often buries it in details (absent = 0.0, the whole ticket only).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ class LinearModel:
     temperature: float = 1.0
     """Logits are divided by this before the softmax: fitted on held-out predictions so that a
     confidence of 0.9 is right about nine times in ten (1.0 = uncalibrated)."""
+    headline_weight: float = 0.0
+    """How much the headline's own reading adds to the whole ticket's logits."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "model") -> LinearModel:
@@ -60,7 +68,10 @@ class LinearModel:
         if not 0.05 <= temperature <= 20.0:
             raise ModelFormatError(f"{where}: temperature {temperature} is out of range")
         sublinear = bool(data.get("sublinear_tf", True))
-        return cls(classes, intercept, features, sublinear, meta, temperature)
+        headline_weight = float(data.get("headline_weight", 0.0))
+        if not 0.0 <= headline_weight <= 10.0:
+            raise ModelFormatError(f"{where}: headline_weight {headline_weight} is out of range")
+        return cls(classes, intercept, features, sublinear, meta, temperature, headline_weight)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form read by ``from_dict``."""
@@ -70,15 +81,41 @@ class LinearModel:
             "intercept": list(self.intercept),
             "sublinear_tf": self.sublinear_tf,
             "temperature": self.temperature,
+            "headline_weight": self.headline_weight,
             "meta": dict(self.meta or {}),
             "features": {k: list(v) for k, v in self.features.items()},
         }
 
     def scores(self, subject: str, text: str) -> list[tuple[str, float]]:
         """Calibrated class probabilities for a cleaned ticket, highest first."""
-        logits = self.logits(subject, text)
+        return self.read(subject, text)[0]
+
+    def read(self, subject: str, text: str) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+        """Calibrated class probabilities (highest first) and the classes the headline
+        (``subject``) alone reads as, best first (empty without one): the whole reading and
+        the short one."""
+        logits, headline = self._readings(subject, text)
         scaled = [v / self.temperature for v in logits]
-        return sorted(zip(self.classes, softmax(scaled), strict=True), key=lambda p: -p[1])
+        scores = sorted(zip(self.classes, softmax(scaled), strict=True), key=lambda p: -p[1])
+        if headline is None:
+            return scores, ()
+        ranked = sorted(zip(headline, self.classes, strict=True), reverse=True)
+        return scores, tuple(c for _, c in ranked)
+
+    def combined_logits(self, subject: str, text: str) -> list[float]:
+        """The whole ticket's logits plus ``headline_weight`` times the headline's (uncalibrated)."""
+        return self._readings(subject, text)[0]
+
+    def _readings(self, subject: str, text: str) -> tuple[list[float], list[float] | None]:
+        whole = self.logits(subject, text)
+        head = subject.strip()
+        if not head:
+            return whole, None
+        headline = self.logits(head, head)
+        if not self.headline_weight:
+            return whole, headline
+        w = self.headline_weight
+        return [a + w * b for a, b in zip(whole, headline, strict=True)], headline
 
     def logits(self, subject: str, text: str) -> list[float]:
         """The raw linear scores per class (in ``classes`` order), before calibration."""

@@ -30,6 +30,14 @@ class Classification:
     """The text says in so many words what the intent does (``intake.classifier.cues``)."""
     targets_attached: bool = False
     """The ticket carries a table (CSV, spreadsheet): its rows name whom the ask is about."""
+    headline_intent: str | None = None
+    """What the headline alone reads as (the request kind the desk gave and the subject): a
+    second, shorter reading of the same ask (``ClassifierSettings.require_agreement``)."""
+
+    @property
+    def agreed(self) -> bool:
+        """The headline alone reads as the same intent as the whole ticket."""
+        return self.headline_intent is not None and self.headline_intent == self.intent
 
     @property
     def margin(self) -> float:

@@ -49,6 +49,8 @@ class TrainingOptions:
     weight_digits: int = 4
     source_weights: Mapping[str, float] = field(default_factory=lambda: dict(SOURCE_WEIGHTS))
     temperature: float = 1.0
+    headline_weight: float = 0.25
+    """``LinearModel.headline_weight``: chosen on the dev cross-validation (see the docs)."""
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -120,6 +122,7 @@ def _export(
         sublinear_tf=True,
         meta=meta,
         temperature=opts.temperature,
+        headline_weight=opts.headline_weight,
     )
 
 
@@ -171,7 +174,7 @@ def calibrated_model(
             for i in test_idx:
                 e = examples[i]
                 if e.intent in index:
-                    logits.append(model.logits(e.subject, clean_text(e.subject, e.body)))
+                    logits.append(model.combined_logits(e.subject, clean_text(e.subject, e.body)))
                     gold.append(index[e.intent])
     temperature = fit_temperature(logits, gold) if logits else opts.temperature
     return train_model(examples, replace(opts, temperature=temperature), meta=meta)

@@ -68,12 +68,19 @@ def _agent_supplies_intent(h: Harness, expect: Mapping[str, Any]) -> None:
         return
     desk_group = (h.doc["directory"].get("policy_groups") or {}).get("service_desk")
     agent = next(
-        u["login"]
-        for u in h.doc["directory"]["users"]
-        if u.get("desk_role") == "agent"
-        and desk_group in (u.get("groups") or [])
-        and u.get("email") != h.scenario["ticket"]["requester_email"]
+        (
+            u["login"]
+            for u in h.doc["directory"]["users"]
+            if u.get("desk_role") == "agent"
+            and desk_group in (u.get("groups") or [])
+            and u.get("email") != h.scenario["ticket"]["requester_email"]
+        ),
+        None,
     )
+    if agent is None:
+        raise ValueError(
+            f"{AGENT_INTENT}: no desk agent in policy_groups.service_desk besides the requester"
+        )
     h.now += STEP
     h.comment(h.who(agent), f"/intent {want}", False)
     h.drain()

@@ -18,71 +18,38 @@ from tests.acceptance.runner import load_file, play
 pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s)
 DOC = load_file()
 PENDING: dict[str, str] = {
-    "P04-password-reset-owner": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (password_reset)"
-    ),
     "P05-mfa-reset-french": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset, French)"
     ),
-    "P06-grant-for-report-requester-cannot-approve": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
     "P07-agent-approval-refused-then-manager": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a BigQuery access request)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a BigQuery access request) but below the gate's threshold (0.73 of 0.90)"
     ),
     "P08-owner-only-manager-refused": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a Deal Desk access request)"
-    ),
-    "P09-reject-segregation-of-duties": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
-    "P10-privileged-group-escalated": (
-        "classifier (issue 17): the text model picks the wrong intent (license_request instead of access_grant)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a Deal Desk access request) but below the gate's threshold (0.56 of 0.90)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a time-bound GCP access request)"
-    ),
-    "P13-timebound-field-drift": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a time-bound GCP access request) but below the gate's threshold (0.84 of 0.90)"
     ),
     "P14-timebound-extend": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a Benchling access request)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
     ),
     "P15-contractor-until-contract-end": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
     ),
-    "P16-timebound-revoke-now-by-service-desk": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
     "P17-offboarding-leaver-by-name": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a leaver)"
-    ),
-    "P19-onboarding-wildcard-title": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
+        "classifier (issue 17): the leaver is read as account_disable now (no badge look-alike in a leaver checklist) but below the gate's threshold (0.57 of 0.90); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10 (entity dates: classifier 17 / accounts 14.3)"
     ),
     "P21-licence-request-for-report": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (license_request)"
-    ),
-    "P23-two-applications-one-ticket": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
-    "P24-bulk-csv-three-bad-rows": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (account_create)"
-    ),
-    "P25-duplicate-delivery-and-echo": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
-    "P27-forwarded-approval-ignored": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (access_grant)"
     ),
     "P28-long-thread-target-in-quotes": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
     ),
     "P33-onboarding-catch-all-template": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a new starter)"
+        "classifier (issue 17): the text model now reads the intent right (account_create for a new starter) but below the gate's threshold (0.55 of 0.85)"
     ),
     "P35-owner-self-approval-refused": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a BigQuery access request)"
+        "classifier (issue 17): the text model now reads the intent right (access_grant for a BigQuery access request) but below the gate's threshold (0.85 of 0.90)"
     ),
     "P36-mfa-reset-polled-with-echo": (
         "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"

@@ -44,6 +44,8 @@ def jira_issue(key: str, requester: str, at: dt.datetime, **reporter: Any) -> di
         "updated": _jira_time(at),
         "comment": {"comments": [], "maxResults": 0, "total": 0, "startAt": 0},
     }
+    # the sample's request type ("Unlock my account") would contradict the access ask
+    fields["customfield_10010"]["requestType"]["name"] = "Request access to an application"
     return issue
 
 
@@ -201,6 +203,8 @@ def salesforce_page(
         "CaseNumber": number,
         "Subject": "Need access to Salesforce",
         "Description": "Please give me access to Salesforce for 2 weeks.",
+        "Type": "Access request",  # the sample's "Account" / "Locked out" would contradict it
+        "Reason": "Application access",
         "Status": "New",
         "ContactId": PEOPLE[requester].salesforce_contact,
         "ContactEmail": PEOPLE[requester].email,

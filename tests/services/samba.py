@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.identity.ldap import MODIFY_ADD, Connection, Server, Tls
+from connectors.identity.ldap import MODIFY_ADD, MODIFY_REPLACE, Connection, Server, Tls
 from tests.services.process import port_in_use, stop, unavailable, wait_until
 from tests.services.tls import make_certificate
 
@@ -174,6 +174,16 @@ def nest_group(server: SambaServer, child: str, parent: str) -> None:
             {"member": [(MODIFY_ADD, [f"CN={child},{server.users}"])]},
         )
         assert conn.result["result"] in (0, 20, 68), conn.result  # 20, 68: already a member
+    finally:
+        conn.unbind()
+
+
+def set_last_logon(server: SambaServer, dn: str, filetime: int) -> None:
+    """Backdate an account's ``lastLogonTimestamp`` (FILETIME), as the domain admin may."""
+    conn = _admin(server)
+    try:
+        conn.modify(dn, {"lastLogonTimestamp": [(MODIFY_REPLACE, [str(filetime)])]})  # type: ignore[no-untyped-call]
+        assert conn.result["result"] == 0, conn.result
     finally:
         conn.unbind()
 

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connectors.errors import PermanentError
 from playbooks.outbox import OutboxKind
 from playbooks.reviews.campaign import Campaign
 from playbooks.reviews.decisions import ItemState, at_close
@@ -92,6 +93,12 @@ def escalate(rt: Runtime, campaign_id: int) -> None:
         if campaign is None:
             return
         fallback = list(Campaign.model_validate(campaign.definition).reviewers.fallback)
+        directory = campaign.directory
+    email = _address(rt, directory, fallback[0])  # read outside the transaction
+    with rt.db.session() as session:
+        campaign = _campaign(session, campaign_id)
+        if campaign is None:
+            return
         pending = list(session.scalars(select(ReviewItemRow).where(
             ReviewItemRow.campaign_id == campaign_id, ReviewItemRow.state == ItemState.PENDING.value
         )))  # fmt: skip
@@ -119,7 +126,7 @@ def escalate(rt: Runtime, campaign_id: int) -> None:
                          data={"campaign_id": campaign_id, "reviewer": review.reviewer,
                                "to": fallback, "items": numbers}, at=now)  # fmt: skip
         session.add(ReviewTicketRow(
-            campaign_id=campaign_id, reviewer=fallback[0], reviewer_email=None,
+            campaign_id=campaign_id, reviewer=fallback[0], reviewer_email=email,
             application=ESCALATED, level=1, desk=campaign.desk, state="open", escalated=True,
             created_at=now,
         ))  # fmt: skip
@@ -129,6 +136,17 @@ def escalate(rt: Runtime, campaign_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 (the review_open timer retries it)
         log.warning("review.escalation_ticket_deferred", campaign_id=campaign_id, error=str(exc))
         _retry_open(rt, campaign_id, now)
+
+
+def _address(rt: Runtime, directory: str, name: str) -> str | None:
+    """The e-mail address of reviewer ``name`` (a login or an address) in ``directory``."""
+    try:
+        found = rt.directories[directory].find_user(
+            **({"email": name} if "@" in name else {"login": name})
+        )
+    except PermanentError:
+        found = None
+    return found.email if found is not None and found.email else (name if "@" in name else None)
 
 
 def _retry_open(rt: Runtime, campaign_id: int, now: dt.datetime) -> None:

@@ -10,8 +10,6 @@ for good, or that the directory does not confirm, reopens the review ticket with
 
 from __future__ import annotations
 
-import datetime as dt
-
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,7 +55,11 @@ def remove_reviewed(rt: Runtime, timer_id: int) -> None:
         assert ticket is not None
         session.expunge_all()
     # The directory is read (to plan the step) outside any database transaction.
-    planned = _plan(rt, item, campaign, ticket)
+    try:
+        planned = _plan(rt, item, campaign, ticket)
+    except PermanentError as exc:  # the account or the directory is gone: nothing to run
+        _record(rt, item.id, None, ticket, None, Verification(False, str(exc)), str(exc))
+        return
     with rt.db.session() as session:
         run = _run(rt, session, item, ticket, planned)
         compare_and_set(session, ReviewItemRow, item.id, ReviewItemRow.removal == item.removal,
@@ -121,46 +123,50 @@ def _run(
 def _record(
     rt: Runtime,
     item_id: int,
-    run_id: int,
+    run_id: int | None,
     ticket: TicketRow,
-    step: PlannedStep,
+    step: PlannedStep | None,
     verification: Verification,
     problem: str | None,
 ) -> None:
+    """The removal's outcome: item, run, audit entry, a note; a failure reopens the ticket."""
     now = rt.clock()
     ok = problem is None and verification.ok
     with rt.db.session() as session:
         item = session.get(ReviewItemRow, item_id)
-        run = session.get(RunRow, run_id)
         trow = session.get(TicketRow, ticket.id)
-        assert item is not None and run is not None and trow is not None
+        assert item is not None
+        assert trow is not None
+        what = (
+            step.description
+            if step is not None
+            else f"removing {item.entitlement} of {item.subject_login}"
+        )
         item.removal, item.removed_at = ("verified" if ok else "failed"), now
-        run.state = RunState.APPLIED if ok else RunState.FAILED if problem else RunState.UNVERIFIED
-        run.updated_at, run.result = now, {"verified": ok, "detail": verification.detail}
+        run = session.get(RunRow, run_id) if run_id is not None else None
+        if run is not None:
+            run.state = (
+                RunState.APPLIED if ok else RunState.FAILED if problem else RunState.UNVERIFIED
+            )
+            run.updated_at, run.result = now, {"verified": ok, "detail": verification.detail}
         audit.append(
-            session,
-            "review.removal",
-            actor="deskpilot",
-            ticket_id=trow.id,
-            run_id=run_id,
+            session, "review.removal", actor="deskpilot", ticket_id=trow.id, run_id=run_id,
             data={
                 "campaign_id": item.campaign_id, "item": item.number, "run_id": run_id,
-                "step": step.description, "changed": step.changed, "verified": ok,
-                "detail": verification.detail,
+                "step": what, "changed": step.changed if step is not None else None,
+                "verified": ok, "detail": verification.detail,
             },
             at=now,
         )  # fmt: skip
         if ok:
-            body = (
-                f"#{item.number}: {step.description} - done and read back ({verification.detail})."
-            )
+            body = f"#{item.number}: {what} - done and read back ({verification.detail})."
             queue_writeback(
                 rt, session, trow, OutboxKind.INTERNAL_NOTE, body, f"review-removed-{item.id}"
             )
         else:
             body = (
-                f"#{item.number}: {step.description} could not be confirmed: "
-                f"{verification.detail}. This review is reopened; please check the account."
+                f"#{item.number}: {what} could not be confirmed: {verification.detail}. "
+                "This review is reopened; please check the account."
             )
             queue_writeback(
                 rt,
@@ -182,8 +188,3 @@ def _record(
                 review.state = "open"
         outbox = pending_outbox_ids(session, trow.id)
     send_outbox(rt, trow.id, outbox)
-
-
-def removal_due(decided_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether a removal is past its 24-hour target."""
-    return decided_at is not None and now - decided_at > dt.timedelta(hours=24)

@@ -280,9 +280,10 @@ def install(app: FastAPI, rt: Runtime) -> None:
         view, _ = _view_for(rt, request)
         tables = csv_tables(view, names.names(view.team_desks))
         if table == "trends":
-            tables["trends"] = _trend_rows(_page(rt, request, view, names).trends)
+            span = _span(request)
+            tables["trends"] = _trend_rows(trends(rt, span, view.now, AUTOMATED_RUN_STATES))
         elif table.startswith("panel-"):
-            tables.update(_panel_tables(_page(rt, request, view, names).panels))
+            tables.update(_panel_tables(dashboard_panels.build_all(rt, view.period, view.now)))
         if table not in tables:
             raise HTTPException(404, f"no table {table!r}; tables: {', '.join(tables)}")
         header, rows = tables[table]

@@ -8,7 +8,7 @@ and the installed package's data.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -96,9 +96,12 @@ def read_model(model_dir: Path | None) -> LinearModel:
     return LinearModel.from_dict(data, where=where)
 
 
-def load_classifier(settings: ClassifierSettings) -> Classifier:
-    """The classifier of ``settings``, with the model of ``settings.model_dir`` (or the packaged one)."""
-    return Classifier.build(settings, read_model(settings.model_dir))
+def load_classifier(
+    settings: ClassifierSettings, field_names: Mapping[str, Sequence[str]] | None = None
+) -> Classifier:
+    """The classifier of ``settings``, with the model of ``settings.model_dir`` (or the packaged
+    one); ``field_names`` (``playbooks.field_names``) name the desks' form fields."""
+    return Classifier.build(settings, read_model(settings.model_dir), field_names=field_names)
 
 
 def read_corpus() -> list[Example]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from connectors.errors import RejectedError
 from connectors.identity import NewUser, UserStatus
 from connectors.identity.ad import ActiveDirectory
 from connectors.identity.ldap import Connection, LdapOptions, Server, Tls
-from tests.services.samba import SambaServer
+from tests.services.samba import SambaServer, set_last_logon
 
 pytestmark = pytest.mark.samba
 
@@ -130,3 +131,18 @@ def test_user_id_is_the_object_guid(ad: ActiveDirectory) -> None:
 
     assert str(uuid.UUID(change.target)) == change.target
     assert user.attributes["dn"].startswith("CN=")
+
+
+def test_the_last_logon_is_reported_for_recommendations(
+    ad: ActiveDirectory, samba_ad_server: SambaServer
+) -> None:
+    """``lastLogonTimestamp`` (FILETIME) becomes ``attributes["last_login"]`` (ISO 8601, UTC)."""
+    change = ad.create_user(NewUser(login=new_login(), given_name="L", family_name="Ast"))
+    fresh = ad.get_user(change.target)
+    assert "last_login" not in fresh.attributes  # never logged on
+    when = dt.datetime(2026, 8, 1, 9, 30, tzinfo=dt.UTC)
+    filetime = int((when.timestamp() + 11_644_473_600) * 10_000_000)
+
+    set_last_logon(samba_ad_server, fresh.attributes["dn"], filetime)
+
+    assert ad.get_user(change.target).attributes["last_login"] == "2026-08-01T09:30:00+00:00"

@@ -99,9 +99,13 @@ def _classification(
     language: str | None = None,
     lookalike: str | None = None,
     cue: bool = True,
+    headline: str | None = "",
 ) -> Classification:
     top = ((intent, confidence), ("not_account", second))
-    return Classification(intent, confidence, top, entities, route, language, lookalike, cue)
+    read_alone = intent if headline == "" else headline
+    return Classification(
+        intent, confidence, top, entities, route, language, lookalike, cue, False, read_alone
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,11 +144,18 @@ def _classification(
          ClassifierSettings(require_target=False), "jira", True, "meets"),
         (_classification("account_unlock", 0.99, cue=False), ClassifierSettings(), "jira", False,
          "never says in words"),
+        (_classification("account_unlock", 0.99, headline="password_reset"), ClassifierSettings(),
+         "jira", False, "headline alone reads as password_reset"),
+        (_classification("account_unlock", 0.99, headline=None), ClassifierSettings(), "jira", False,
+         "reads as nothing"),
+        (_classification("account_unlock", 0.99, headline="not_account"),
+         ClassifierSettings(require_agreement=False), "jira", True, "meets"),
     ],
     ids=["low-tier-confident", "low-confidence-never-auto", "high-tier-needs-more", "shadow-desk",
          "shadow-intent", "not-account-never", "empty", "admin-retiered", "desk-route",
          "second-intent-too-close", "margin-below-setting", "nobody-named", "own-account-by-default", "application-named",
-         "lookalike-topic", "german-handled", "dutch-gated", "target-not-required", "no-cue-words"],
+         "lookalike-topic", "german-handled", "dutch-gated", "target-not-required", "no-cue-words",
+         "headline-disagrees", "no-headline", "agreement-not-required"],
 )  # fmt: skip
 def test_gate(
     classification: Classification, settings: ClassifierSettings, desk: str, auto: bool, reason: str

@@ -126,6 +126,31 @@ def test_temperature_scales_the_confidence_not_the_ranking(
 
 
 @pytest.mark.parametrize(
+    ("weight", "subject", "scores", "headline"),
+    [
+        (0.0, "unlock", (("a", 0.8808), ("b", 0.1192)), "a"),
+        (1.0, "unlock", (("a", 0.982), ("b", 0.018)), "a"),
+        (1.0, "licence", (("b", 0.7311), ("a", 0.2689)), "b"),
+        (1.0, "", (("a", 0.8808), ("b", 0.1192)), None),
+    ],
+    ids=["whole-only", "headline-agrees", "headline-disagrees", "no-headline"],
+)  # fmt: skip
+def test_headline_reading_adds_its_weight(
+    weight: float, subject: str, scores: tuple[tuple[str, float], ...], headline: str | None
+) -> None:
+    """The headline read alone adds ``headline_weight`` times its logits and names its intent."""
+    features = {"w:unlock": (1.0, 1.0, -1.0), "w:licence": (1.0, -1.5, 1.5)}
+    model = LinearModel(("a", "b"), (0.0, 0.0), features, headline_weight=weight)
+
+    found, alone = model.read(subject, "unlock")
+
+    assert (tuple((c, round(p, 4)) for c, p in found), alone[0] if alone else None) == (
+        scores, headline,
+    )  # fmt: skip
+    assert model.to_dict() == LinearModel.from_dict(model.to_dict()).to_dict()
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"format": "pickle"},
@@ -143,8 +168,15 @@ def test_temperature_scales_the_confidence_not_the_ranking(
             "features": {},
             "temperature": 0.0,
         },
+        {
+            "format": "deskpilot-linear/1",
+            "classes": ["a", "b"],
+            "intercept": [0.0, 0.0],
+            "features": {},
+            "headline_weight": -1.0,
+        },
     ],
-    ids=["wrong-format", "short-row", "no-classes", "zero-temperature"],
+    ids=["wrong-format", "short-row", "no-classes", "zero-temperature", "negative-headline-weight"],
 )
 def test_bad_weights_are_rejected(tmp_path: Path, data: dict[str, object]) -> None:
     """A broken weights file is a clear error naming the file."""

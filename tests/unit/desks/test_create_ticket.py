@@ -7,6 +7,7 @@ import responses
 from responses import matchers
 
 from connectors.desks import CreatedTicket, NewTicket
+from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.errors import RejectedError
 from connectors.ratelimit import LocalRateLimiter
@@ -213,3 +214,34 @@ def test_memory_desk_creates_once_per_marker() -> None:
     assert first.created
     assert desk.create_ticket(REVIEW) == CreatedTicket(first.key, None, created=False)
     desk.post_comment(first.key, "reminder", public=True, marker="m")
+
+
+def test_jira_data_center_searches_v2_and_sends_plain_text(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock
+) -> None:
+    base = "https://jira.example.com"
+    desk = JiraDesk("jira-dc", base, personal_access_token="not-a-real-pat", limiter=limiter,
+                    options=JiraOptions(deployment="datacenter"), sleep=clock.sleep)  # fmt: skip
+    http.get(
+        f"{base}/rest/api/2/search",
+        json={"startAt": 0, "maxResults": 1, "total": 0, "issues": []},
+        match=[matchers.query_param_matcher(
+            {"jql": 'labels = "deskpilot-review-7-3"', "fields": "key", "maxResults": "1"}
+        )],
+    )  # fmt: skip
+    http.post(
+        f"{base}/rest/api/2/issue",
+        status=201,
+        json={"id": "10000", "key": "IT-24", "self": f"{base}/rest/api/2/issue/10000"},
+        match=[matchers.json_params_matcher({"fields": {
+            "project": {"key": "IT"},
+            "summary": REVIEW.subject,
+            "issuetype": {"name": "Task"},
+            "labels": ["deskpilot-review-7-3"],
+            "description": "Please review 3 items.\n\n- #1 ann: group finance-share",
+        }})],
+    )  # fmt: skip
+
+    assert desk.create_ticket(REVIEW) == CreatedTicket(
+        "IT-24", f"{base}/browse/IT-24", created=True
+    )
