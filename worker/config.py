@@ -307,12 +307,8 @@ class AppSettings(Strict):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 problems.append(f"{kind}: duplicate names {dupes}")
-        if (
-            self.licences.ticket is not None
-            and self.desk(self.licences.ticket.split(":")[0]) is None
-        ):
-            problems.append(f"licences.ticket: unknown desk in {self.licences.ticket!r}")
         known = {d.name for d in self.directories}
+        problems += self.licences.unknown_references({d.name for d in self.desks}, known)
         for i, desk in enumerate(self.desks):
             if desk.directory is not None and desk.directory not in known:
                 problems.append(f"desks[{i}].directory: unknown directory {desk.directory!r}")

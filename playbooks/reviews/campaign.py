@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from playbooks.load import PlaybookLoadError, problems_of, yaml_with_lines
 
+REVIEW_INTENT = "access_review"
+"""The intent of a review ticket deskpilot opens (not a request: no playbook, no SLA clock)."""
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MAX_WINDOW_DAYS = 90
 RECURRENCE_LIMITS = {"days": 182, "weeks": 26, "months": 24}

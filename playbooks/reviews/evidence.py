@@ -99,6 +99,8 @@ def _summary(events: Sequence[Event]) -> dict[str, Any]:
             summary["tickets"].append({**data, "at": event.at})
         elif event.action in ("review.reminded", "review.escalated"):
             summary["nudges"].append({"action": event.action, "at": event.at, **data})
+        elif event.action == "review.failed":
+            summary.setdefault("failures", []).append({"at": event.at, **data})
         elif event.action == "review.closed":
             summary["closed_at"] = event.at
             summary["closed_by"] = event.actor

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from playbooks.reviews.campaign import Campaign
 from tests.e2e.authority_support import Desks, four_desks
 from tests.e2e.review_support import (
     CREATED_KEYS,
@@ -116,3 +117,19 @@ def test_keep_all_decides_every_item_and_completes_the_ticket(desks: Desks, desk
     assert {r.state for r in items(desks, campaign_id).values()} == {"kept"}
     assert [t.state for t in tickets(desks, campaign_id)] == ["complete"]
     assert "all-staff" in desks.groups("bob")
+
+
+def test_a_desk_that_refuses_the_ticket_is_recorded_and_the_tick_goes_on(desks: Desks) -> None:
+    """Jira needs a project for the review tickets: the campaign says which, or it is told why."""
+    text = campaign("jira-it").model_dump() | {"project": None}
+    campaign_id = start_campaign(
+        desks.rt, Campaign.model_validate(text), started_by="lead@example.com"
+    )
+
+    assert fire_timers(desks.rt) >= 1  # the review_open timer fired, and the tick did not stop
+
+    assert [t.key for t in tickets(desks, campaign_id)] == [None]
+    with desks.rt.db.session() as session:
+        failed = session.scalars(select(AuditRow).where(AuditRow.action == "review.failed")).one()
+    assert failed.data["campaign_id"] == campaign_id
+    assert "needs a project key" in failed.data["error"]

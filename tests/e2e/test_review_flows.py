@@ -13,12 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from playbooks.reviews.campaign import load_campaign_text
+from sla.config import SlaSettings
+from sla.definition import compile_sla
 from tests.integration.playbooks.world import World, company, world
-from worker.db.records import AuditRow
+from worker.clocks.slaclock import update_sla
+from worker.db.records import AuditRow, SlaClockRow
 from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
 from worker.db.tables import OutboxRow
 from worker.runs.review_nudge import close_campaign
-from worker.runs.review_start import start_campaign
+from worker.runs.review_start import ReviewStartError, start_campaign
 
 BASE = (
     "name: staff\ntitle: All-staff\ndesk: jira-it\n"
@@ -113,3 +116,50 @@ def test_a_removal_that_fails_reopens_the_review_ticket(w: World) -> None:
     assert reopened == ["in_progress"]
     assert removal.data["verified"] is False
     assert ticket.state == "open"
+
+
+def test_a_review_ticket_runs_no_sla_clock_even_under_a_catch_all_policy(w: World) -> None:
+    """Its due date, reminders and escalation are the campaign's; no breach action touches it."""
+    w.rt.sla = compile_sla(SlaSettings.model_validate(CATCH_ALL))
+    _, numbers, keys = _start(w, "reviewers: {fallback: [olivia]}\n")
+    w.comment(keys[("maria", 1)], "maria", "Looking at it this week.", public=True)
+    w.drain()
+    with w.rt.db.session() as session:
+        ticket_id = session.scalars(select(ReviewTicketRow.ticket_id)).one()
+    assert ticket_id is not None
+
+    assert update_sla(w.rt, ticket_id) == 0
+    w.advance(hours=2)
+    w.fire_timers()
+
+    assert w.desk.priorities == {}
+    assert w.desk.assignees == {}
+    with w.rt.db.session() as session:
+        assert (
+            session.scalars(select(SlaClockRow).where(SlaClockRow.ticket_id == ticket_id)).all()
+            == []
+        )
+    assert numbers  # the items are still there to decide
+
+
+CATCH_ALL = {
+    "policies": [
+        {
+            "name": "everything",
+            "goals": {"first_response": {"goal": "1h", "clock": "calendar"}},
+            "on_breach": [{"action": "priority_bump"}, {"action": "reassign", "team": "l2"}],
+        }
+    ]
+}
+
+
+def test_a_campaign_runs_once_at_a_time(w: World) -> None:
+    campaign_id, _, _ = _start(w, "reviewers: {fallback: [olivia]}\n")
+    again = load_campaign_text(BASE + "reviewers: {fallback: [olivia]}\n", "c.yaml")
+
+    with pytest.raises(ReviewStartError, match=f"already running \\(id {campaign_id}, due"):
+        start_campaign(w.rt, again, started_by="lead@example.com")
+    close_campaign(w.rt, campaign_id, by="lead@example.com")
+    w.advance(days=1)
+
+    assert start_campaign(w.rt, again, started_by="lead@example.com") != campaign_id

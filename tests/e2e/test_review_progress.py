@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from playbooks.reviews.campaign import load_campaign_text
 from tests.integration.playbooks.world import AGENT_TOKEN, World, company, world
 from worker.cli.app import app as cli
+from worker.db.database import Database
+from worker.db.migrate import upgrade
 from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
 from worker.runs.review_start import start_campaign
 from worker.web.app import create_app
@@ -141,3 +143,29 @@ def test_status_close_and_export_from_the_command_line(
     unknown = runner.invoke(cli, ["reviews", "status", "999", "-c", str(config)])
     assert unknown.exit_code == 1
     assert "no access review campaign 999" in unknown.output
+
+
+def test_start_from_the_command_line_names_what_stops_it(tmp_path: Path) -> None:
+    books = tmp_path / "books" / "reviews"
+    books.mkdir(parents=True)
+    (books / "staff.yaml").write_text(CAMPAIGN)
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text(
+        f"database_url: sqlite:///{tmp_path / 'd.sqlite3'}\nbroker: {{url: stub}}\n"
+        "desks: [{name: jira-it, type: memory}]\ndirectories: [{name: corp, type: memory}]\n"
+        f"playbook_dirs: [{tmp_path / 'books'}]\n"
+    )
+    db = Database(f"sqlite:///{tmp_path / 'd.sqlite3'}")
+    upgrade(db)
+    db.dispose()
+    runner = CliRunner()
+
+    unknown = runner.invoke(cli, ["reviews", "start", "nope", "-c", str(config)])
+    empty = runner.invoke(
+        cli, ["reviews", "start", "staff-q4", "--by", "lead@example.com", "-c", str(config)]
+    )
+
+    assert unknown.exit_code == 2
+    assert "no campaign `nope`" in unknown.output
+    assert empty.exit_code == 1
+    assert "campaign `staff-q4` not started: nobody in corp holds anything in scope" in empty.output

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from intake.model import Priority, TicketEvent
 from playbooks.outbox import OutboxKind
+from playbooks.reviews.campaign import REVIEW_INTENT
 from sla.breach import bumped_priority, notify_payload
 from sla.clock import ClockResult
 from sla.definition import BreachAction, Policy, Routing
@@ -117,7 +118,7 @@ def update_sla(rt: Runtime, ticket_id: int) -> int:
     with rt.db.connect() as connection:
         # Core reads of the few columns needed: this runs after every change to every ticket.
         ticket = connection.execute(_SUBJECT, {"b_ticket": ticket_id}).first()
-        if ticket is None:
+        if ticket is None or ticket.intent == REVIEW_INTENT:  # deskpilot's own review ticket
             return 0
         results, policy = evaluate(rt, connection, ticket, now)
         stored = set(connection.scalars(_STORED, {"b_ticket": ticket_id}))

@@ -21,7 +21,7 @@ from intake.model import Person as DeskPerson
 from intake.model import StatusCategory, Ticket
 from playbooks.lifecycle import TicketStage
 from playbooks.outbox import OutboxKind
-from playbooks.reviews.campaign import Campaign
+from playbooks.reviews.campaign import REVIEW_INTENT, Campaign
 from playbooks.reviews.items import Item, build_items, by_reviewer, population_digest, unassigned
 from playbooks.reviews.render import ListedItem, pages, ticket_body, ticket_subject
 from playbooks.reviews.schedule import campaign_nudges, due_date
@@ -34,7 +34,7 @@ from worker.runs.review_population import Population, PopulationError, read_popu
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.reviews")
-INTENT = "access_review"
+INTENT = REVIEW_INTENT
 ESCALATED = "(escalated)"
 """The ``application`` of the ticket the fallback reviewer gets at the due date."""
 
@@ -54,9 +54,26 @@ START_ERRORS = (ReviewStartError, PopulationError, DeskpilotError)
 def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
     """Read the population, store the campaign and its items, open the tickets; the id."""
     now = rt.clock()
+    with rt.db.session() as session:
+        running = session.scalar(
+            select(ReviewCampaignRow).where(
+                ReviewCampaignRow.name == campaign.name, ReviewCampaignRow.state == "active"
+            )
+        )
+        if running is not None:
+            raise ReviewStartError([
+                f"campaign `{campaign.name}` is already running (id {running.id}, due "
+                f"{running.due_at:%Y-%m-%d %H:%M} UTC): close it first"
+            ])  # fmt: skip
     population = read_population(rt, campaign, now)
     items = build_items(campaign, population.holdings, population.people, now)
     problems = unassigned(items)
+    if not items:
+        problems = [
+            f"nobody in {population.directory} holds anything in scope "
+            f"({population.users_read} accounts read): check the group, application and licence "
+            "names and the user filter"
+        ]
     if problems:
         raise ReviewStartError(problems)
     campaign_id = _store(rt, campaign, population, items, started_by, now)
