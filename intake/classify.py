@@ -34,6 +34,9 @@ from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
 
 TOP_N = 3
+TORN_ODDS = 3.0
+"""The model is torn between two intents when the first is less than this many times as likely
+as the second (then at most 0.75 sure): only then may the cue words settle a direction."""
 _TABLE = re.compile(r"\.(?:csv|tsv|xlsx?|ods)$", re.IGNORECASE)
 
 
@@ -164,7 +167,10 @@ class Classifier:
         # the request kind is read as the subject's first line (``text`` starts with the subject)
         head = f"{kind}\n{subject}" if kind else subject
         scores, headline = self.model.read(head, f"{kind}\n{text}" if kind else text)
-        if settle_direction([c for c, _ in scores[:2]], text):  # the cue words pick the direction
+        torn = len(scores) > 1 and scores[1][1] * TORN_ODDS >= scores[0][1]
+        if torn and settle_direction([c for c, _ in scores[:2]], text):
+            # the cue words pick the direction; a torn reading is never above 0.75, so it is
+            # only ever a suggestion at the shipped thresholds
             scores[0], scores[1] = (scores[1][0], scores[0][1]), (scores[0][0], scores[1][1])
         read_alone = headline[settle_direction(list(headline[:2]), head)] if headline else None
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])

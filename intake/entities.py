@@ -25,6 +25,7 @@ from intake.classifier.names import (
     find_group,
     find_login,
     find_manager,
+    find_subject_person,
     find_target_name,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
@@ -102,6 +103,8 @@ def extract_entities(
     email = _target_email(text, {(requester_email or "").lower(), (manager or "").lower()})
     login = find_login(text)
     name = find_target_name(text)
+    named_in_subject = None if login else find_subject_person(subject)
+    name = named_in_subject or name
     form_target = target_from_fields(fields)
     if not (form_target or email or login or name) and _SELF.search(text):
         form_target = target_from_fields(fields, include_requester=True)
@@ -124,7 +127,8 @@ def extract_entities(
     period = extract_period(text, now)
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))
     return Entities(
-        target_text=(form_target or login or email or name),
+        # a person the subject names is the target as written, ahead of an e-mail in the body
+        target_text=(form_target or login or named_in_subject or email or name),
         target_email=email,
         target_login=login,
         target_name=name,

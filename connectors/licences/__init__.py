@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["Activity", "Holder", "LicenceSource", "SeatPool", "Snapshot"]
+__all__ = ["Activity", "Holder", "LicenceSource", "Logon", "SeatPool", "Snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,18 @@ class Snapshot:
             for sku in holder.skus:
                 counts[sku] = counts.get(sku, 0) + 1
         return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Logon:
+    """One directory account: its names, when it last logged on (none: never), its state."""
+
+    login: str
+    names: tuple[str, ...]
+    """Every name a vendor may know the account by (login, UPN, mail), lower case."""
+    activity: tuple[Activity, ...]
+    created: datetime | None
+    enabled: bool
 
 
 class LicenceSource(Protocol):

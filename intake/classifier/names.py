@@ -104,6 +104,28 @@ def find_target_name(text: str) -> str | None:
     return None
 
 
+_PERSON = r"((?:(?:Mr|Ms|Mrs|Dr)\.?[ \t]+)?[A-Z][a-z]+(?:[ \t][A-Z][a-z]+|[ \t][A-Z]\.?){0,2})"
+_SUBJECT_PERSON = (
+    re.compile(rf"\bfor[ \t]+{_PERSON}[ \t]*(?:[-(\[,:]|$)"),
+    re.compile(
+        r"\b(?i:onboard(?:ing)?|offboard(?:ing)?|deactivate|disable|remove|add(?:ing)?)[ \t:]+"
+        rf"{_PERSON}(?:'s)?[ \t]*(?:\b(?i:from|to|accounts?)\b|[^\w\s]*$)"
+    ),
+    re.compile(rf"[ \t][-\u2013][ \t]+{_PERSON}[ \t]*$"),
+)
+
+
+def find_subject_person(subject: str) -> str | None:
+    """A person the subject names as the ask's target: "Access for Fred Eisele", "Deactivate
+    Matt S's accounts", "Onboard Patrick M.", "Knack login issue - Milad M."."""
+    for pattern in _SUBJECT_PERSON:
+        for match in pattern.finditer(subject):
+            name = match.group(1).strip()
+            if name.split()[0].lower() not in _NOT_NAMES | _COMMON_WORDS:
+                return name
+    return None
+
+
 _NAME_THEN_LOGIN = re.compile(rf"{_FULL_NAME}[ \t]*\(@?([a-z][a-z0-9._-]{{1,38}})\)")
 
 
@@ -195,11 +217,22 @@ _APP_WRITTEN = (
         r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of)"
         rf"[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
     ),
-    re.compile(rf"^{_PRODUCT}[ \t]+(?:account|licen[cs]e|access|login)\b", re.MULTILINE),
+    re.compile(
+        rf"^(?:\[[^\]]{{1,20}}\][ \t]*)?{_PRODUCT}[ \t]+(?i:(?:user[ \t]+)?(?:account|licen[cs]e|"
+        r"access|login))\b",
+        re.MULTILINE,
+    ),
+    re.compile(rf"(?i:\blicen[cs]es?[ \t]+(?:for|of|to)[ \t]+(?:the[ \t]+)?){_PRODUCT}"),
+    re.compile(
+        r"(?i:\b(?:unable|cannot|can'?t|can not|not able)[ \t]+(?:to[ \t]+)?(?:access|log[ \t]*in"
+        rf"(?:[ \t]*to)?|sign[ \t]*in(?:[ \t]*to)?)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+    ),
+    re.compile(rf"\b{_PRODUCT}[ \t]+(?i:log-?in|sign-?in)[ \t]+(?i:issues?|problems?|errors?)\b"),
 )
 _NOT_PRODUCTS = _NOT_NAMES | _words(
     "account accounts license licence login user users new old it get need needs request "
-    "requesting please help pro premium"
+    "requesting please help pro premium cannot unable locked grant write read maintainer "
+    "maintainers hello hi team admin accounts access remove add urgent"
 )
 
 

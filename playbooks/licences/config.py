@@ -23,6 +23,9 @@ class LicenceRunSettings(BaseModel):
     """The seat ledger (CSV or .xlsx); the monthly run and renewal alerts need it."""
     usage: Path | None = None
     """A usage CSV for vendors without an API (and HR facts), added to the vendor snapshots."""
+    directories: list[str] = Field(default_factory=list)
+    """Configured directories whose last logons add to the vendors' signals (Active Directory
+    ``lastLogonTimestamp``, OpenLDAP ``lastbind`` ``authTimestamp``)."""
     allow: Path | None = None
     """The allow-list CSV (exemptions with an expiry)."""
     ticket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}:.+$")
@@ -63,6 +66,17 @@ class LicenceRunSettings(BaseModel):
         if local.day == 1 and local.hour < self.hour:
             return None
         return f"{local:%Y-%m}"
+
+    def unknown_references(self, desks: set[str], directories: set[str]) -> list[str]:
+        """The desk of ``ticket`` and the ``directories`` that are not configured."""
+        problems = [
+            f"licences.directories: unknown directory {name!r}"
+            for name in self.directories
+            if name not in directories
+        ]
+        if self.ticket is not None and self.ticket.split(":", 1)[0] not in desks:
+            problems.append(f"licences.ticket: unknown desk in {self.ticket!r}")
+        return problems
 
     def policy(self) -> Policy:
         """The inactivity thresholds as the classifier takes them."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from connectors.licences import Snapshot
+from connectors.licences import Logon, Snapshot
 from playbooks.licences.contracts import Contract, in_force
 from playbooks.licences.usage import Assignment, Identity, Signal
 
@@ -82,9 +82,14 @@ def seat_differences(
     return found
 
 
-def usage_of(snapshots: Iterable[Snapshot]) -> tuple[dict[str, Identity], list[Assignment]]:
+def usage_of(
+    snapshots: Iterable[Snapshot], logons: Iterable[Logon] = ()
+) -> tuple[dict[str, Identity], list[Assignment]]:
     """
     Identities (by login, across vendors) and their assignments, from vendor snapshots.
+
+    ``logons`` (read from directories) add their last logon to every seat of the account a
+    vendor names by one of the directory's names for it (login, UPN or mail, any case).
 
     An identity's creation date is the earliest any vendor reports (``UNKNOWN_CREATED`` when none
     says). An account the vendor reports as disabled cannot use its seat: its signals are dropped,
@@ -99,12 +104,18 @@ def usage_of(snapshots: Iterable[Snapshot]) -> tuple[dict[str, Identity], list[A
             day if known is None or known == UNKNOWN_CREATED else min(known, day)
         )
     people = {login: Identity(login, day) for login, day in created.items()}
+    seen = {name: logon.activity for logon in logons for name in logon.names}
     assignments = [
         Assignment(
             holder.login,
             holder.vendor,
             sku,
-            tuple(Signal(a.source, a.at) for a in holder.activity) if holder.enabled else (),
+            tuple(
+                Signal(a.source, a.at)
+                for a in (*holder.activity, *seen.get(holder.login.lower(), ()))
+            )
+            if holder.enabled
+            else (),
         )
         for holder in holders
         for sku in holder.skus
@@ -112,9 +123,11 @@ def usage_of(snapshots: Iterable[Snapshot]) -> tuple[dict[str, Identity], list[A
     return people, assignments
 
 
-def usage_rows(snapshots: Iterable[Snapshot]) -> Iterator[tuple[str, ...]]:
+def usage_rows(
+    snapshots: Iterable[Snapshot], logons: Iterable[Logon] = ()
+) -> Iterator[tuple[str, ...]]:
     """Usage CSV rows (``USAGE_HEADER``): one per identity, SKU and signal (see ``usage_of``)."""
-    people, assignments = usage_of(snapshots)
+    people, assignments = usage_of(snapshots, logons)
     for a in assignments:
         created = people[a.identity_id].created.isoformat()
         person = (a.identity_id, a.vendor, a.sku, created, "active", "no", "")

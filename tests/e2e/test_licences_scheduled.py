@@ -6,7 +6,9 @@ ticket; vendors faked at the HTTP boundary (Zoom's documented shapes).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +21,7 @@ from sqlalchemy import select
 
 from connectors.errors import RateLimitedError
 from connectors.licences.zoom import API as ZOOM
-from tests.integration.playbooks.world import World, settle, world
+from tests.integration.playbooks.world import AGENT_TOKEN, World, settle, world
 from tests.unit.licences_saas.conftest import payload
 from worker.config import LicenceSettings
 from worker.db.licences import LicenceJobRow, LicencePositionRow
@@ -244,3 +246,28 @@ def test_the_panel_figures_come_from_the_latest_report(w: World) -> None:
         "119.97 USD",
         "2026-12-30",
     ) in fig.rows
+
+
+def test_the_dashboard_shows_the_licence_panel_and_exports_it(w: World) -> None:
+    with TestClient(create_app(w.rt), base_url="https://testserver") as http:
+        http.post("/login", data={"token": AGENT_TOKEN}, follow_redirects=False)
+        before = http.get("/dashboard").text
+        w.now = BERLIN_9AM_DEC_1
+        with responses.RequestsMock() as rsps:
+            zoom(rsps)
+            licence_tick(w.rt)
+        page = http.get("/dashboard").text
+        export = http.get("/dashboard/export/panel-licences.csv")
+
+    assert "No monthly licence report has been stored yet." in before
+    section = page[page.index('id="panel-licences"') :]
+    assert "Monthly licence report 2026-12" in section
+    assert "13.33 %" in section
+    assert "154.97" in section
+    assert "Slack Pro by 2026-12-01, Zoom Licensed by 2026-12-30" in section
+    assert 200 == export.status_code
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert ("Zoom", "Licensed", "10", "1", "10.00") == (
+        rows[1]["Vendor"], rows[1]["SKU"], rows[1]["Purchased"], rows[1]["Active"],
+        rows[1]["Utilisation %"],
+    )  # fmt: skip

@@ -152,8 +152,20 @@ userPassword: {service_hash}
 """
 
 
-def start_slapd(slapd: str, workdir: Path) -> SlapdServer:
-    """Write a config into ``workdir``, load the base entries and run slapd in the foreground."""
+LASTBIND_MODULE = "moduleload lastbind\n"
+LASTBIND_OVERLAY = "overlay lastbind\nlastbind-precision 60\n\n"
+
+
+def start_slapd(
+    slapd: str, workdir: Path, *, lastbind: bool = False, seed: str = ""
+) -> SlapdServer:
+    """
+    Write a config into ``workdir``, load the base entries and run slapd in the foreground.
+
+    ``lastbind``: also record each successful bind in ``authTimestamp`` (the ``lastbind``
+    overlay, 60 s precision). ``seed``: more LDIF loaded with the base entries through
+    ``slapadd``, the only way to write a backdated ``authTimestamp`` (a modify is refused).
+    """
     (workdir / "db").mkdir(parents=True)
     make_certificate(workdir / "tls.crt", workdir / "tls.key", "localhost")
     names = {
@@ -168,8 +180,12 @@ def start_slapd(slapd: str, workdir: Path) -> SlapdServer:
         "admin_hash": _hash(ADMIN_PASSWORD),
         "service_hash": _hash(SERVICE_PASSWORD),
     }
-    (workdir / "slapd.conf").write_text(_CONFIG.format(**names))
-    (workdir / "base.ldif").write_text(_BASE.format(**names))
+    config = _CONFIG.format(**names)
+    if lastbind:
+        config = config.replace("moduleload refint\n", "moduleload refint\n" + LASTBIND_MODULE)
+        config = config.replace("overlay refint\n", LASTBIND_OVERLAY + "overlay refint\n")
+    (workdir / "slapd.conf").write_text(config)
+    (workdir / "base.ldif").write_text(_BASE.format(**names) + ("\n" + seed if seed else ""))
     subprocess.run(
         ["/usr/sbin/slapadd", "-q", "-f", workdir / "slapd.conf", "-l", workdir / "base.ldif"],
         check=True,

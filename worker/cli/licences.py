@@ -31,7 +31,8 @@ from playbooks.spreadsheet import write_csv
 from worker.cli.common import ConfigOption, settings_or_exit
 from worker.config import ConfigError
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
-from worker.wiring.licences import build_source
+from worker.wiring.directories import build_directory
+from worker.wiring.licences import build_source, directory_activity
 
 app = typer.Typer(
     help="Licences: vendor snapshots, the seat position and chargeback.", no_args_is_help=True
@@ -165,18 +166,25 @@ def snapshot(
     try:
         readers = [build_source(s) for s in chosen]
         ledger = _contracts(contracts) if contracts else None
+        named = {d.name: d for d in settings.directories}
+        activity = [
+            directory_activity(n, build_directory(named[n])) for n in settings.licences.directories
+        ]
     except (ConfigError, ContractError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     now = datetime.now(UTC)
     snaps = []
-    for reader in readers:
-        try:
+    logons = []
+    try:
+        for reader in readers:
             snaps.append(reader.snapshot(now))
-        except DeskpilotError as exc:
-            typer.echo(f"snapshot failed: {exc}", err=True)
-            raise typer.Exit(1) from exc
-    _save(USAGE_HEADER, list(usage_rows(snaps)), out)
+        for directory in activity:
+            logons += directory.logons()
+    except DeskpilotError as exc:
+        typer.echo(f"snapshot failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    _save(USAGE_HEADER, list(usage_rows(snaps, logons)), out)
     if pools is not None:
         rows = [
             (p.vendor, p.sku, p.name, p.purchased, p.assigned, s.assigned().get(p.sku, 0),

@@ -30,6 +30,7 @@ from playbooks.licences.snapshot import seat_differences, usage_of
 from playbooks.licences.usage import UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
 from playbooks.outbox import OutboxKind
+from worker.config import ConfigError
 from worker.db.licences import LicenceJobRow, LicencePositionRow
 from worker.db.store import insert_ignore, older_than
 from worker.db.tables import TicketRow
@@ -37,12 +38,14 @@ from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
 from worker.reports.licence_notes import renewal_note, report_note
 from worker.runtime import Runtime
-from worker.wiring.licences import build_source
+from worker.wiring.licences import build_source, directory_activity
 
 log = structlog.get_logger("deskpilot.licences")
 MARKER_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
-INPUT_ERRORS = (ContractError, LicenceFileError, UsageFileError, UsageError, ReportError)
+INPUT_ERRORS = (
+    ConfigError, ContractError, LicenceFileError, UsageFileError, UsageError, ReportError,
+)  # fmt: skip
 
 
 def licence_tick(rt: Runtime) -> list[str]:
@@ -150,7 +153,12 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     cfg = rt.settings.licences
     now = rt.clock()
     snaps = [build_source(s).snapshot(now) for s in cfg.sources]
-    people, assignments = usage_of(snaps)
+    logons = [
+        logon
+        for name in cfg.directories
+        for logon in directory_activity(name, rt.directories[name]).logons()
+    ]
+    people, assignments = usage_of(snaps, logons)
     if cfg.usage is not None:
         file_people, file_assignments = parse_usage(read_text(cfg.usage))
         people.update(file_people)  # the file carries HR facts: it wins

@@ -35,7 +35,7 @@ from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.dashboard")
 
-PANEL_MODULES: tuple[str, ...] = ()
+PANEL_MODULES: tuple[str, ...] = ("worker.web.panel_licences",)
 """Dotted names of the modules whose ``PANEL`` the dashboard shows (one line per panel)."""
 
 Tone = Literal["", "good", "warn", "bad"]

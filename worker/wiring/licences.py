@@ -13,14 +13,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.desks.salesforce_options import StaticToken
+from connectors.identity import DirectoryClient
+from connectors.identity.ad import ActiveDirectory
+from connectors.identity.ldap_directory import LdapDirectoryBase
 from connectors.licences import LicenceSource
+from connectors.licences.directory_activity import DirectoryActivity
 from connectors.licences.salesforce import SalesforceLicences
 from connectors.licences.scim import ScimLicences
 from connectors.licences.slack import SlackLicences
 from connectors.licences.zoom import ZoomLicences
 from worker.config import ConfigError, LicenceSourceSettings
 
-__all__ = ["OPTIONS", "build_source"]
+__all__ = ["OPTIONS", "build_source", "directory_activity"]
 
 DEFAULT_VENDOR = {
     "m365": "Microsoft", "google": "Google", "salesforce": "Salesforce", "slack": "Slack",
@@ -174,3 +178,22 @@ _BUILDERS: Mapping[str, Builder] = {
     "m365": _m365, "google": _google, "salesforce": _salesforce, "scim": _scim, "slack": _slack,
     "zoom": _zoom,
 }  # fmt: skip
+
+
+def directory_activity(name: str, client: DirectoryClient) -> DirectoryActivity:
+    """
+    The last-logon reader for directory ``name`` (``licences.directories``).
+
+    Raises:
+        ConfigError: the directory records no logons deskpilot can read (not AD or LDAP).
+    """
+    if isinstance(client, ActiveDirectory):
+        return DirectoryActivity(name, client.options, kind="active_directory")
+    if isinstance(client, LdapDirectoryBase):
+        return DirectoryActivity(name, client.options, kind="openldap")
+    raise ConfigError(
+        [
+            f"licences.directories: {name} is not an active_directory or ldap directory; only "
+            "those record last logons deskpilot reads (SaaS sign-ins come from licences.sources)"
+        ]
+    )

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.services.fixtures import scim_server
+from tests.services.fixtures import samba_ad_server, scim_server
 
-__all__ = ["scim_server"]
+__all__ = ["samba_ad_server", "scim_server"]

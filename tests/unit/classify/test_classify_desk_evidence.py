@@ -8,6 +8,7 @@ import pytest
 
 from intake.classifier.cues import settle_direction
 from intake.classifier.lookalike import lookalike_topic
+from intake.classifier.model import LinearModel
 from intake.classify import Classifier, desk_form
 from intake.config import ClassifierSettings
 from intake.model import Person, StatusCategory, Ticket
@@ -139,3 +140,21 @@ def test_lookalike_topics_that_belong_to_the_intent(
 def test_the_verb_settles_the_direction(ranked: list[str], text: str, chosen: int) -> None:
     """Torn between giving and taking back, the model follows the cue words of the ask."""
     assert chosen == settle_direction(ranked, text)
+
+
+@pytest.mark.parametrize(
+    ("weight", "intent"),
+    [(0.2, "license_request"), (3.0, "license_reclaim")],
+    ids=["torn-settled-by-the-verb", "sure-reading-kept"],
+)  # fmt: skip
+def test_only_a_torn_reading_is_settled_by_the_verb(weight: float, intent: str) -> None:
+    """The verb decides only when the model is torn (then at most 0.75 sure, a suggestion)."""
+    model = LinearModel(
+        ("license_reclaim", "license_request"), (0.0, 0.0), {"w:licence": (1.0, weight, -weight)}
+    )
+    result = Classifier(ClassifierSettings(), model).classify_text(
+        "Licence", "Please assign me a licence", now=NOW
+    )
+
+    assert result.intent == intent
+    assert result.intent == "license_reclaim" or result.confidence <= 0.75

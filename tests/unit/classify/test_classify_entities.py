@@ -140,12 +140,36 @@ def test_resolve_target(
         ("My PyPI account", "Lost my phone with the authenticator", "PyPI"),
         ("VPN access for Victor Chaparro", "Please create VPN credentials.", "VPN"),
         ("Get VPN access", "", "VPN"),
+        ("Requesting a license for Bluebeam Revu for Alyssa R", "", "Bluebeam Revu"),
+        ("Unable to access CRM [Asakura]", "", "CRM"),
+        ("IT Support: Knack Login Issue - Milad M.", "", "Knack"),
+        ("[URGENT] Visio License Request", "", "Visio"),
+        ("Cannot access my account", "It says Locked account", None),
     ],
     ids=["licence-for-product", "log-in-to-product", "my-product-account", "person-is-not-an-app",
-         "verb-dropped"],
+         "verb-dropped", "licence-for-named-product", "unable-to-access-product", "product-login-issue",
+         "tagged-subject", "sentence-words-are-no-products"],
 )  # fmt: skip
-def test_application_as_written(subject: str, body: str, application: str) -> None:
+def test_application_as_written(subject: str, body: str, application: str | None) -> None:
     """An application outside the catalogue is found next to account words, as written."""
     entities = extract_entities(subject, body, now=NOW)
 
     assert application == entities.application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "target"),
+    [
+        ("Repository write access for Fred Eisele", "Please add him.", "Fred Eisele"),
+        ("Deactivate Matt S's Accounts", "He left on Friday.", "Matt S"),
+        ("Onboard Patrick M.", "Contact: team@example.org", "Patrick M."),
+        ("Knack Login Issue - Milad M.", "It fails since Monday.", "Milad M."),
+        ("Remove Shakeel from the team", "", "Shakeel"),
+        ("Access for the new analyst", "", None),
+    ],
+    ids=["for-name", "deactivate-name", "onboard-name-over-body-email", "trailing-name",
+         "remove-first-name", "no-person"],
+)  # fmt: skip
+def test_the_subject_names_the_target(subject: str, body: str, target: str | None) -> None:
+    """A person the subject names as whom the ask is for is the target as written."""
+    assert target == extract_entities(subject, body, now=NOW).target_text

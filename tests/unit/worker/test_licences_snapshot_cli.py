@@ -121,3 +121,27 @@ def test_a_vendor_refusal_exits_1_without_writing(files: Path) -> None:
     assert 1 == result.exit_code
     assert "snapshot failed: zoom: not authorised" in result.output
     assert not (files / "u.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("directories", "message"),
+    [
+        ("directories: [{name: corp, type: memory}]\n", "corp is not an active_directory or ldap"),
+        ("", "licences.directories: unknown directory 'corp'"),
+    ],
+    ids=["not-ldap", "unknown"],
+)
+def test_directories_for_logons_must_be_ldap_ones(
+    files: Path, directories: str, message: str
+) -> None:
+    config = files / "deskpilot.yaml"
+    config.write_text(
+        directories + CONFIG.replace("licences:\n", "licences:\n  directories: [corp]\n")
+    )
+
+    result = CliRunner().invoke(
+        app, ["snapshot", "--config", str(config), "--out", str(files / "u.csv")]
+    )
+
+    assert 2 == result.exit_code
+    assert message in result.output
