@@ -98,7 +98,8 @@ class DeskSettings(Strict):
     unverified_requesters: Literal["untrusted", "trusted"] = "untrusted"
     """Requester addresses the desk did not verify (Salesforce ``SuppliedEmail`` from web-to-case
     or e-mail-to-case, Zendesk users with an unverified address, JSM requests raised by e-mail
-    or on the anonymous portal) entitle no self-service action
+    or on the anonymous portal, ServiceNow records with ``contact_type`` email) entitle no
+    self-service action
     (``untrusted``) unless this site's web form and mailbox authenticate people (``trusted``)."""
     connector: Literal["api", "memory"] = "api"
     """``memory`` keeps writeback in process (demo, trials) while webhooks keep the desk's shape."""
