@@ -95,9 +95,8 @@ def run(rows: int) -> dict[str, Any]:
     decision = approved_by_a_person(
         decide(playbook, plan, request, policy, recent_resets=()), playbook, policy
     )
-    verdict = verdict_for(
-        playbook, plan, decision, [report_note("starters.csv", report, table.encoding, ";")], policy
-    )
+    note = report_note("starters.csv", report, table.encoding, ";", "starters-problems.csv")
+    verdict = verdict_for(playbook, plan, decision, [note], policy)
     noted = time.perf_counter()
     longest = max((n.body for n in verdict.notes), key=len)
     return {

@@ -3,8 +3,9 @@ Who may give each command, checked like an approval (pure).
 
 * ``/approve`` and ``/reject``: ``playbooks.approval.check_approval``.
 * ``/extend``: someone eligible to approve that change (not the requester, not the person whose
-  access it is); when the change needed no approval, an agent. The new end may not pass the
-  playbook's maximum duration, counted from when the plan was made.
+  access it is); when the change needed no approval, an agent. Each item's new end is capped
+  by its own catalogue ``max_duration`` and the playbook's maximum, counted from when the plan
+  was made (``extension_limits``, ``playbooks.expiry.extend``).
 * ``/revoke-now``: someone eligible to approve that change, or an agent (ending access early
   only takes rights away).
 * ``/intent`` and ``/retry``: agents only (not the requester), so requesters cannot steer their
@@ -19,6 +20,7 @@ else the reason, which the worker writes in an internal note and the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,14 +28,15 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.identity import DirectoryUser
 from playbooks.approval import ApprovalRequirement, may_approve_stage
+from playbooks.planned import Plan
 
 __all__ = [
     "Actor",
     "CommandPolicy",
     "check_correction",
     "check_expiry_change",
-    "check_extension_cap",
     "check_rollback",
+    "extension_limits",
 ]
 
 
@@ -142,19 +145,31 @@ def check_expiry_change(
     return f"/{command} refused: {not_approver}"
 
 
-def check_extension_cap(
-    new_end: datetime, planned_at: datetime, max_s: int | None, playbook: str
-) -> str | None:
-    """An ``/extend`` may not end the access after ``planned_at`` plus the playbook's maximum."""
-    if max_s is None:
-        return f"playbook {playbook} sets no maximum duration, so its access cannot be extended"
-    latest = planned_at + timedelta(seconds=max_s)
-    if new_end > latest:
-        return (
-            f"{new_end:%Y-%m-%d %H:%M} UTC is past the most playbook {playbook} allows "
-            f"({latest:%Y-%m-%d %H:%M} UTC)"
-        )
-    return None
+def extension_limits(
+    plan: Plan,
+    planned_at: datetime,
+    playbook_max_s: int | None,
+    item_max_s: Mapping[str, int],
+) -> dict[int, datetime | None]:
+    """
+    The latest each time-bound step may end after an ``/extend``: the playbook's maximum and
+    the step's catalogue item's own ``max_duration``, counted from when the plan was made,
+    whichever ends first; None where neither is set (that access cannot be extended).
+
+    Args:
+        plan: the applied plan.
+        planned_at: when it was made.
+        playbook_max_s: the playbook's ``duration.max`` (else ``duration.default``), in seconds.
+        item_max_s: each catalogue item's ``max_duration``, in seconds, by item name.
+    """
+    limits: dict[int, datetime | None] = {}
+    for step in plan.steps:
+        if step.until is None:
+            continue
+        item = item_max_s.get(step.item) if step.item else None
+        caps = [s for s in (playbook_max_s, item) if s is not None]
+        limits[step.index] = planned_at + timedelta(seconds=min(caps)) if caps else None
+    return limits
 
 
 def check_rollback(

@@ -351,6 +351,21 @@ def chunk_steps(plan: Plan, size: int) -> tuple[tuple[PlannedStep, ...], ...]:
     return tuple(tuple(batch) for batch in batches)
 
 
+def result_csv(report: BulkReport, failures: Mapping[int, str], applied: Sequence[int]) -> str:
+    """Every row's result as CSV (row, result, detail): the file attached after applying."""
+    outcome = {n: ("created", "") for n in applied}
+    outcome |= {n: ("failed", why) for n, why in failures.items()}
+    rows: list[tuple[int, str, str]] = [
+        (number, *outcome.get(number, ("not applied", ""))) for number, _ in report.good_rows
+    ]
+    rows += [
+        (p.row, "not planned", f"{p.column + ': ' if p.column else ''}{p.reason}")
+        for p in report.bad_rows
+    ]
+    rows.sort(key=lambda r: r[0])
+    return write_csv(["row", "result", "detail"], rows)
+
+
 def render_bulk_result(
     report: BulkReport, failures: Mapping[int, str], applied: Sequence[int]
 ) -> str:

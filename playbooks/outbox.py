@@ -8,9 +8,11 @@ each note's idempotency marker), so rows written before these types existed read
 from __future__ import annotations
 
 import enum
+import json
+import re
 from typing import NamedTuple
 
-__all__ = ["Note", "NotePurpose", "OutboxKind"]
+__all__ = ["Note", "NotePurpose", "OutboxKind", "file_note", "file_stem"]
 
 
 class OutboxKind(enum.StrEnum):
@@ -30,6 +32,8 @@ class OutboxKind(enum.StrEnum):
     """A reassignment; the body is the team."""
     NOTIFY = "notify"
     """A webhook notification (an SLA breach action); the body names the configured action."""
+    ATTACHMENT = "attachment"
+    """A file on the ticket; the body is JSON: ``filename``, ``media_type``, ``text``."""
 
 
 class NotePurpose(enum.StrEnum):
@@ -61,6 +65,8 @@ class NotePurpose(enum.StrEnum):
     BULK_FILE = "bulk-file"
     BULK_REPORT = "bulk-report"
     BULK_RESULT = "bulk-result"
+    BULK_REPORT_FILE = "bulk-report-file"
+    BULK_RESULT_FILE = "bulk-result-file"
 
 
 class Note(NamedTuple):
@@ -69,3 +75,24 @@ class Note(NamedTuple):
     kind: OutboxKind
     body: str
     purpose: NotePurpose
+
+
+def file_note(filename: str, text: str, purpose: NotePurpose, media_type: str = "text/csv") -> Note:
+    """
+    A file to attach to the ticket (UTF-8), as a writeback like the notes.
+
+    Args:
+        filename: a plain file name (letters, digits, ``.``, ``_``, ``-``): the desk keeps one
+            file of that name per ticket.
+        text: the file's content.
+        purpose: its idempotency purpose.
+        media_type: its MIME type.
+    """
+    body = json.dumps({"filename": filename, "media_type": media_type, "text": text})
+    return Note(OutboxKind.ATTACHMENT, body, purpose)
+
+
+def file_stem(name: str, fallback: str = "file") -> str:
+    """``name`` without its extension, reduced to letters, digits, ``.``, ``_`` and ``-``."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name.rsplit(".", 1)[0]).strip("-._")
+    return stem[:80] or fallback

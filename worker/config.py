@@ -13,7 +13,6 @@ import ipaddress
 import os
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +23,7 @@ from intake.config import ClassifierSettings
 from playbooks.config import PolicySettings
 from playbooks.licences.config import LicenceRunSettings
 from sla.config import SlaSettings
+from worker.config_locations import format_validation_error, yaml_locations
 
 DESK_TYPES = ("jira", "zendesk", "servicenow", "salesforce", "memory")
 DIRECTORY_TYPES = (
@@ -97,7 +97,9 @@ class DeskSettings(Strict):
     """Poll every N seconds in addition to webhooks; None disables polling."""
     unverified_requesters: Literal["untrusted", "trusted"] = "untrusted"
     """Requester addresses the desk did not verify (Salesforce ``SuppliedEmail`` from web-to-case
-    or e-mail-to-case, Zendesk users with an unverified address) entitle no self-service action
+    or e-mail-to-case, Zendesk users with an unverified address, JSM requests raised by e-mail
+    or on the anonymous portal, ServiceNow records with ``contact_type`` email) entitle no
+    self-service action
     (``untrusted``) unless this site's web form and mailbox authenticate people (``trusted``)."""
     connector: Literal["api", "memory"] = "api"
     """``memory`` keeps writeback in process (demo, trials) while webhooks keep the desk's shape."""
@@ -215,6 +217,11 @@ class WebSettings(Strict):
     metrics: Literal["open", "viewer", "off"] = "open"
     """``/metrics``: open (for a Prometheus on a private network), viewer (a bearer token with
     the viewer role), or off."""
+    owner_proof: Literal["email", "none"] = "email"
+    """How the owner of a one-time link proves it is theirs before the secret shows: ``email``,
+    a code sent by ``mail`` to their address in the directory (a one-time password cannot be
+    issued without ``mail`` and an address); ``none``, whoever holds the link (a public reply
+    that others on the ticket read) sees it."""
 
     @model_validator(mode="after")
     def _token_names_once(self) -> WebSettings:
@@ -256,71 +263,21 @@ class RuntimeSettings(Strict):
     internal note (e.g. ``jira-it:IT-1``); None: no digest is posted."""
 
 
-@dataclass(frozen=True)
-class Location:
-    """Line and column of a key in the YAML file, for error messages."""
+class MailSettings(Strict):
+    """Outgoing mail (SMTP): the codes that prove a one-time link's owner."""
 
-    line: int
-    column: int
-
-
-def yaml_locations(text: str) -> dict[tuple[str | int, ...], Location]:
-    """Map each key path in a YAML document to where it is written (1-based line, column)."""
-    locations: dict[tuple[str | int, ...], Location] = {}
-
-    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        locations.setdefault(path, Location(node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                locations[(*path, key)] = Location(
-                    key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                )
-                walk(value_node, (*path, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
-    return locations
-
-
-def format_validation_error(
-    error: ValidationError, locations: Mapping[tuple[str | int, ...], Location], source: str
-) -> list[str]:
-    """One line per pydantic error: ``file:line:col: path.to.key: message``."""
-    problems = []
-    for item in error.errors():
-        loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
-        where = _nearest(loc, locations)
-        dotted = _dotted(loc) or "(top level)"
-        prefix = f"{source}:{where.line}:{where.column}" if where else source
-        problems.append(f"{prefix}: {dotted}: {item['msg']}")
-    return problems
-
-
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic inserts the chosen model or function name into locations of unions/validators.
-    return isinstance(part, str) and (part.startswith("function-") or part[:1].isupper())
-
-
-def _nearest(
-    loc: tuple[str | int, ...], locations: Mapping[tuple[str | int, ...], Location]
-) -> Location | None:
-    for end in range(len(loc), -1, -1):
-        found = locations.get(loc[:end])
-        if found is not None:
-            return found
-    return None
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` (port 587), ``tls`` (implicit, port 465) or ``none`` (a local relay only)."""
+    username: str | None = None
+    password: SecretRef | None = None
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    """The From: address."""
+    address_attribute: str | None = None
+    """A directory attribute holding the address codes go to (e.g. a personal address, for
+    people whose mailbox is behind the password being reset); unset: the account's e-mail."""
+    timeout_s: float = Field(default=15.0, gt=0)
 
 
 class AppSettings(Strict):
@@ -329,6 +286,7 @@ class AppSettings(Strict):
     database_url: str = "sqlite:///deskpilot.sqlite3"
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    mail: MailSettings | None = None
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     desks: list[DeskSettings] = Field(default_factory=list)
     directories: list[DirectorySettings] = Field(default_factory=list)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,32 @@ class DeskClient(Protocol):
         ...
 
 
+@runtime_checkable
+class FileAttachments(Protocol):
+    """A desk that can attach a file to a ticket (``connectors.desks.attach``)."""
+
+    def attach_file(self, key: str, filename: str, content: bytes, media_type: str) -> str:
+        """
+        Attach ``content`` to ticket ``key`` as ``filename``, exactly once: a file of that name
+        already on the ticket is not sent again. Returns the desk's id of the attachment. A
+        name that is not a plain file name, or a file over ``attach.MAX_BYTES``, is refused.
+        """
+        ...
+
+
+@runtime_checkable
+class RequestChannels(Protocol):
+    """A desk that records apart from the ticket the channel it was raised through (JSM)."""
+
+    def raised_by_unverified_channel(self, key: str) -> bool | None:
+        """
+        True if ticket ``key`` came through a channel that does not verify who the requester is
+        (JSM e-mail requests, whose reporter is made from a From: header, and the anonymous
+        portal); False if not; None when the desk cannot say (a Jira without JSM).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class WrittenComment:
     """A comment as recorded by ``MemoryDesk`` (and shown by the demo)."""
@@ -269,9 +295,11 @@ __all__ = [
     "DeskClient",
     "DeskPerson",
     "DeskSlaValue",
+    "FileAttachments",
     "NewTicket",
     "PollPage",
     "PostedComment",
     "RawDelivery",
+    "RequestChannels",
     "WrittenComment",
 ]

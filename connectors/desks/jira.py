@@ -44,10 +44,11 @@ from connectors.desks import (
 )
 from connectors.desks.download import read_capped
 from connectors.desks.groups import jira_team_name
+from connectors.desks.jira_attach import JiraAttachments
 from connectors.desks.jira_create import JiraTicketCreation
 from connectors.desks.jira_fields import FieldValueError, field_value
 from connectors.desks.jira_options import JIRA_PRIORITIES, JiraOptions
-from connectors.desks.jira_poll import POLL_FIELDS, poll_page, search_request
+from connectors.desks.jira_poll import POLL_FIELDS, JiraRequestChannels, poll_page, search_request
 from connectors.desks.jira_sla import parse_jira_sla
 from connectors.desks.polling import PollCursor, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
@@ -59,7 +60,7 @@ from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plai
 T = TypeVar("T")
 
 
-class JiraDesk(JiraTicketCreation):
+class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels):
     """One Jira site: Cloud with an API user's e-mail and API token, or Data Center with a PAT."""
 
     desk_type = "jira"

@@ -9,13 +9,15 @@ the API user's profile time zone (``timezone``), ANDed after the configured scop
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from connectors.desks import PollPage, RawDelivery
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.errors import RejectedError
 
 POLL_FIELDS = (
     "summary",
@@ -85,3 +87,44 @@ def _next_page(page: Any, issues: Sequence[Any], cloud: bool) -> str | None:
 
 
 __all__ = ["POLL_FIELDS", "poll_page", "search_request"]
+
+
+UNVERIFIED_CHANNELS = ("email", '"anonymous portal"')
+"""JSM channels (JQL ``request-channel-type``) whose reporter nobody verified: an e-mail's From:
+header, or an address typed on a portal that asks for no sign-in."""
+_ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
+
+
+def channel_search(key: str, *, cloud: bool) -> tuple[str, dict[str, str | int]] | None:
+    """
+    The search that finds ``key`` only if JSM recorded it as raised through an unverified
+    channel. The issue's JSON does not carry the channel (it is a JQL field only); None for a
+    key that is not an issue key (nothing from a payload is put into JQL unchecked).
+    """
+    if not _ISSUE_KEY.match(key):
+        return None
+    channels = ", ".join(UNVERIFIED_CHANNELS)
+    params: dict[str, str | int] = {
+        "jql": f'issuekey = "{key}" AND request-channel-type in ({channels})',
+        "fields": "id",
+        "maxResults": 1,
+    }
+    return ("/rest/api/3/search/jql" if cloud else "/rest/api/2/search"), params
+
+
+class _Jira(Protocol):
+    _cloud: bool
+
+    def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any: ...
+
+
+class JiraRequestChannels:
+    """``raised_by_unverified_channel`` for ``JiraDesk`` (``connectors.desks.RequestChannels``)."""
+
+    def raised_by_unverified_channel(self: _Jira, key: str) -> bool | None:
+        search = channel_search(key, cloud=self._cloud)
+        try:  # a Jira without JSM has no request-channel-type field: it answers 400
+            page = self._get(search[0], "jira.request_channel", search[1]) if search else None
+        except RejectedError:
+            return None
+        return None if page is None else bool(page.get("issues"))

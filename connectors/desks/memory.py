@@ -18,6 +18,7 @@ from connectors.desks import (
     RawDelivery,
     WrittenComment,
 )
+from connectors.desks.attach import checked_name
 from connectors.errors import NotFoundError
 
 
@@ -51,6 +52,8 @@ class MemoryDesk:
         """Desk user ids the desk calls agents (``find_person(...).is_agent``)."""
         self.post_calls = 0
         self.attachments: dict[tuple[str, str], bytes] = {}
+        self.files: dict[str, dict[str, bytes]] = defaultdict(dict)
+        """Ticket key → file name → content, as ``attach_file`` attached them."""
         self.sla: dict[str, list[DeskSlaValue]] = {}
         self.created: dict[str, tuple[str, NewTicket]] = {}
         """Marker → (key, what was asked) of the tickets ``create_ticket`` opened."""
@@ -83,6 +86,13 @@ class MemoryDesk:
         if found is None:
             raise NotFoundError(f"no attachment {attachment_id} on {key}", system=self.name)
         return found
+
+    def attach_file(self, key: str, filename: str, content: bytes, media_type: str) -> str:
+        """Attach ``content`` once by name (``FileAttachments``); the id is ``key/filename``."""
+        checked_name(filename, content, "memory.attach_file", self.name)
+        with self._lock:
+            self.files[key].setdefault(filename, content)
+        return f"{key}/{filename}"
 
     def person_email(self, person_id: str) -> str | None:
         with self._lock:

@@ -51,6 +51,7 @@ from connectors.desks import (
 from connectors.desks.download import read_capped
 from connectors.desks.groups import salesforce_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.salesforce_attach import SalesforceAttachments
 from connectors.desks.salesforce_create import SalesforceTicketCreation
 from connectors.desks.salesforce_login import (
     ClientCredentialsLogin,
@@ -90,7 +91,7 @@ POLL_FIELDS = (
 COMMENT_FIELDS = "Id, CommentBody, IsPublished, CreatedById, CreatedDate, SystemModstamp"
 
 
-class SalesforceDesk(SalesforceTicketCreation):
+class SalesforceDesk(SalesforceTicketCreation, SalesforceAttachments):
     """One Salesforce org (its My Domain URL), acting as an integration user."""
 
     desk_type = "salesforce"

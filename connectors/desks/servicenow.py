@@ -55,6 +55,7 @@ from connectors.desks import (
 from connectors.desks.download import read_capped
 from connectors.desks.groups import json_get, servicenow_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.servicenow_attach import ServiceNowAttachments
 from connectors.desks.servicenow_create import ServiceNowTicketCreation
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
 from connectors.desks.servicenow_wire import (
@@ -86,7 +87,7 @@ TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
 
-class ServiceNowDesk(ServiceNowTicketCreation):
+class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments):
     """One ServiceNow instance, with basic auth (integration user) or an OAuth bearer token."""
 
     desk_type = "servicenow"

@@ -61,6 +61,7 @@ from connectors.desks.download import check_size, read_capped
 from connectors.desks.groups import json_get, zendesk_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.transport import DeskTransport, RetryPolicy
+from connectors.desks.zendesk_attach import ZendeskAttachments
 from connectors.desks.zendesk_create import ZendeskTicketCreation
 from connectors.desks.zendesk_sla import response_date, ticket_sla_values
 from connectors.desks.zendesk_wire import (
@@ -71,6 +72,7 @@ from connectors.desks.zendesk_wire import (
     content_url,
     desk_person,
     numeric_id,
+    ticket_comments,
 )
 from connectors.errors import AuthError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
@@ -78,7 +80,7 @@ from connectors.ratelimit import RateLimiter
 from connectors.render import marker_text, to_html
 
 
-class ZendeskDesk(ZendeskTicketCreation):
+class ZendeskDesk(ZendeskTicketCreation, ZendeskAttachments):
     """One Zendesk subdomain, with an agent's API token (``email/token``) or an OAuth token."""
 
     desk_type = "zendesk"
@@ -382,19 +384,7 @@ class ZendeskDesk(ZendeskTicketCreation):
         return poll_delivery(self.desk_type, str(ticket["id"]), updated, ticket, comments)
 
     def _comments(self, ticket_id: str, call: str, *, send: bool) -> list[Any]:
-        """All comments of a ticket; ``send`` = single attempts (inside an outer retry)."""
-        url: str | None = f"/api/v2/tickets/{ticket_id}/comments.json"
-        params: dict[str, str | int] | None = {"page[size]": 100}
-        found: list[Any] = []
-        while url:
-            if send:
-                page = self._t.send("GET", url, call=call, params=params).json()
-            else:
-                page = self._t.json("GET", url, call=call, params=params)
-            found.extend(page.get("comments") or [])
-            more = (page.get("meta") or {}).get("has_more")
-            url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
-        return found
+        return ticket_comments(self._t, ticket_id, call, send=send)
 
 
 __all__ = ["ZendeskDesk", "ZendeskOptions"]

@@ -14,6 +14,7 @@ from connectors.desks import (
     DeskPerson,
 )
 from connectors.desks.download import MAX_ATTACHMENT_BYTES
+from connectors.desks.transport import DeskTransport
 from connectors.errors import RejectedError
 from connectors.ratelimit import Budget
 
@@ -96,4 +97,23 @@ __all__ = [
     "content_url",
     "desk_person",
     "numeric_id",
+    "ticket_comments",
 ]
+
+
+def ticket_comments(
+    transport: DeskTransport, ticket_id: str, call: str, *, send: bool
+) -> list[Any]:
+    """All comments of a ticket (cursor pages); ``send`` = single attempts (in an outer retry)."""
+    url: str | None = f"/api/v2/tickets/{ticket_id}/comments.json"
+    params: dict[str, str | int] | None = {"page[size]": 100}
+    found: list[Any] = []
+    while url:
+        if send:
+            page = transport.send("GET", url, call=call, params=params).json()
+        else:
+            page = transport.json("GET", url, call=call, params=params)
+        found.extend(page.get("comments") or [])
+        more = (page.get("meta") or {}).get("has_more")
+        url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
+    return found

@@ -143,6 +143,10 @@ def _requester_field(table: str) -> str:
     return "requested_for" if table in ("sc_req_item", "sc_request") else "caller_id"
 
 
+UNVERIFIED_CONTACT_TYPES = frozenset({"email"})
+"""``contact_type`` values whose caller nobody verified (the record came from an e-mail)."""
+
+
 def build_ticket(
     desk_name: str, doc: Node, record: Node, base_url: str | None, options: Mapping[str, str]
 ) -> Ticket:
@@ -155,6 +159,9 @@ def build_ticket(
     if subject is None:
         raise MalformedPayloadError(f"missing required field {record.path}.{field}")
     requester, extra = _asker(doc, table, subject)
+    if value(record.get("contact_type")) in UNVERIFIED_CONTACT_TYPES:
+        # An inbound e-mail action took the caller from the From: header, which anyone writes.
+        requester = replace(requester, verified=False)
     status, status_raw = snow_status(table, record, options)
     priority, priority_raw = snow_priority(record, options)
     return Ticket(

@@ -37,6 +37,7 @@ from connectors.desks.zendesk import ZendeskDesk
 from connectors.identity.memory import MemoryDirectory
 from connectors.ratelimit import LocalRateLimiter
 from intake.webhooks import sign_jira, sign_servicenow, sign_zendesk
+from tests.e2e.desks_support import channel_query
 from tests.integration.playbooks.world import POLICY, company, settle
 from worker.boot import build_runtime
 from worker.config import AppSettings
@@ -102,6 +103,9 @@ class Desks:
     """Logins the desks' user APIs call agents (Zendesk role, Salesforce Standard user)."""
     jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What Jira's issue API answers, by key (absent: 404), comments under fields.comment."""
+    channels: dict[str, str] = field(default_factory=dict)
+    """JSM's ``request-channel-type`` of each Jira key (absent: portal); ``jsm=False``: none."""
+    jsm: bool = True
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What Salesforce's query API answers for a Case, by CaseNumber (absent: no records)."""
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(31000, 10**6)))
@@ -225,6 +229,19 @@ class Desks:
             return 404, {}, json.dumps(body)
         return 200, {}, json.dumps(issue)
 
+    def _jira_search(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """Jira Cloud's ``/search/jql``, for the request-channel query only."""
+        if not self.jsm:
+            problem = "Field 'request-channel-type' does not exist or you do not have permission"
+            return 400, {}, json.dumps({"errorMessages": [problem], "errors": {}})
+        jql = parse_qs(urlsplit(request.url).query)["jql"][0]
+        found = re.fullmatch(r'issuekey = "([A-Z]+-\d+)" AND request-channel-type in \((.+)\)', jql)
+        assert found is not None, jql
+        key, wanted = found.group(1), [c.strip().strip('"') for c in found.group(2).split(",")]
+        hit = self.channels.get(key, "portal") in wanted
+        issues = [{"expand": "", "id": str(10000 + int(key.split("-")[1])), "key": key}]
+        return 200, {}, json.dumps({"issues": issues if hit else [], "isLast": True})
+
     def _salesforce_query(self, request: Any) -> tuple[int, dict[str, str], str]:
         soql = parse_qs(urlsplit(request.url).query).get("q", [""])[0]
         number = re.search(r"CaseNumber = '(\d+)'", soql)
@@ -252,6 +269,9 @@ class Desks:
             get, re.compile(rf"{JIRA}/rest/api/3/issue/[A-Z]+-\d+"), callback=self._jira_issue
         )
         self.http.add_callback(get, f"{SF_API}/query", callback=self._salesforce_query)
+        self.http.add_callback(
+            get, f"{JIRA}/rest/api/3/search/jql", callback=self._jira_search, match=[channel_query]
+        )
 
 
 def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import responses
 from dramatiq import Worker
 
 from connectors.desks import DeskClient
@@ -148,3 +151,32 @@ def search_page(delivery: DemoDelivery) -> dict[str, Any]:
     issue = dict(json.loads(delivery.body)["issue"])
     issue["changelog"] = {"startAt": 0, "maxResults": 0, "total": 0, "histories": []}
     return {"issues": [issue], "isLast": True}
+
+
+def _jql(request: Any) -> str:
+    return parse_qs(urlsplit(str(request.url)).query).get("jql", [""])[0]
+
+
+def channel_query(request: Any) -> tuple[bool, str]:
+    """A ``responses`` matcher: the JSM request-channel query (``request-channel-type``)."""
+    return "request-channel-type" in _jql(request), "not the request-channel query"
+
+
+def poll_query(request: Any) -> tuple[bool, str]:
+    """A ``responses`` matcher: any other search (the poller's)."""
+    return "request-channel-type" not in _jql(request), "the request-channel query"
+
+
+def answer_channel(rsps: responses.RequestsMock, channel: str = "portal") -> None:
+    """JSM answers the request-channel query: every ticket was raised through ``channel``."""
+
+    def search(request: Any) -> tuple[int, dict[str, str], str]:
+        key = re.search(r'issuekey = "([^"]+)"', _jql(request))
+        wanted = re.search(r"request-channel-type in \((.*)\)", _jql(request))
+        assert key is not None
+        assert wanted is not None
+        hit = channel in [c.strip().strip('"') for c in wanted.group(1).split(",")]
+        issues = [{"expand": "", "id": "10001", "key": key.group(1)}] if hit else []
+        return 200, {}, json.dumps({"issues": issues, "isLast": True})
+
+    rsps.add_callback(responses.GET, SEARCH, callback=search, match=[channel_query])

@@ -36,6 +36,7 @@ from tests.e2e.authority_support import (
     snow_headers,
     zendesk_headers,
 )
+from tests.e2e.desks_support import poll_query
 from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
 from worker.inbound.poll import poll_desk
 
@@ -63,7 +64,8 @@ def install_create(d: Desks, desk: str) -> None:
     """The desk's create API (and the search before it), answering with ``CREATED_KEYS``."""
     key = CREATED_KEYS[desk]
     if desk == "jira-it":
-        d.http.get(f"{JIRA}/rest/api/3/search/jql", json={"issues": [], "isLast": True})
+        search = f"{JIRA}/rest/api/3/search/jql"
+        d.http.get(search, json={"issues": [], "isLast": True}, match=[poll_query])
         d.http.post(f"{JIRA}/rest/api/3/issue", status=201,
                     json={"id": "10050", "key": key, "self": f"{JIRA}/rest/api/3/issue/10050"})  # fmt: skip
     elif desk == "zendesk-it":

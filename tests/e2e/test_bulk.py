@@ -134,3 +134,23 @@ def test_a_file_without_the_required_columns_is_sent_back_to_the_requester(w: Wo
     assert w.runs("IT-41") == []
     public = w.text("IT-41", public=True)
     assert "required column(s) missing: given_name, family_name, department, start_date" in public
+
+
+def test_the_full_report_and_every_rows_result_are_attached_as_csv(w: World) -> None:
+    """The notes summarise within the desk's comment limit; the files carry every row (13.10)."""
+    _file_ticket(w)
+    w.comment("IT-40", "olivia", "/approve")
+    w.drain()
+
+    files = w.desk.files["IT-40"]
+    [run] = w.runs("IT-40")
+    problems = files["starters-december-31001-problems.csv"].decode()
+    result = files[f"bulk-result-IT-40-run{run.id}.csv"].decode().splitlines()
+    assert problems.splitlines()[0] == "row,column,problem"
+    assert {line.split(",")[0] for line in problems.splitlines()[1:]} == {"3", "4", "6"}
+    assert result[0] == "row,result,detail"
+    assert [line.split(",")[:2] for line in result[1:]] == [
+        ["2", "created"], ["3", "not planned"], ["4", "not planned"], ["5", "created"],
+        ["6", "not planned"], ["7", "failed"],
+    ]  # fmt: skip
+    assert f"attached as `bulk-result-IT-40-run{run.id}.csv`" in w.text("IT-40", public=False)

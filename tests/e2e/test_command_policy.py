@@ -56,8 +56,6 @@ def _refusals(w: World) -> list[tuple[str, str]]:
 
 
 EXPIRY_EXPLOITS = [
-    ("unlimited-extend-by-the-approver", "olivia", "/extend until 9999-12-31", "past the most"),
-    ("extend-past-the-maximum", "olivia", "/extend 200d", "past the most"),
     ("extend-by-the-requester", "bob", "/extend 1w", "asked for this change"),
     ("extend-by-a-colleague", "carol", "/extend 1w", "may not approve this change"),
     ("extend-by-an-agent", "dave", "/extend 1w", "may not approve this change"),
@@ -94,6 +92,28 @@ def test_the_approver_extends_within_the_maximum(w: World) -> None:
 
     assert due + dt.timedelta(weeks=1) == _expiry(w)
     assert [] == _refusals(w)
+
+
+@pytest.mark.parametrize(
+    "text", ["/extend until 9999-12-31", "/extend 200d"], ids=["until-year-9999", "200-days"]
+)
+def test_an_extension_past_the_maximum_is_capped_then_refused(w: World, text: str) -> None:
+    """The approver's unlimited /extend ends the access at the playbook's 180 days, saying so;
+    once there, another /extend is refused and changes nothing."""
+    _granted(w)
+    planned = w.runs("IT-3")[0].created_at
+
+    w.comment("IT-3", "olivia", text)
+    w.drain()
+    capped = _expiry(w)
+    w.comment("IT-3", "olivia", "/extend 1w")
+    w.drain()
+
+    assert capped == planned + dt.timedelta(days=180)
+    assert capped == _expiry(w)
+    assert "capped: the most it may have ends" in w.text("IT-3", public=False)
+    assert [("olivia@example.com", "extend")] == _refusals(w)
+    assert "nothing can be extended" in w.text("IT-3", public=False)
 
 
 def test_an_agent_may_revoke_now(w: World) -> None:

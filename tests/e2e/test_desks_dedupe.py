@@ -23,10 +23,12 @@ from tests.e2e.desks_support import (
     SEARCH,
     TRANSITIONS,
     DeskRun,
+    answer_channel,
     desk_runtime,
     drain,
     jira_desk,
     jira_signed,
+    poll_query,
     search_page,
 )
 from worker.db.tables import InboxItem, OutboxRow, RunRow, TicketEventRow, TicketRow
@@ -77,7 +79,8 @@ def test_webhook_twice_and_poll_once_make_one_ticket_one_run_one_note(
     poll_after_work: bool,
 ) -> None:
     delivery = run.delivery(KEY)
-    jira.get(SEARCH, json=search_page(delivery))
+    jira.get(SEARCH, json=search_page(delivery), match=[poll_query])
+    answer_channel(jira)
     _fake_writeback(jira)
     client = TestClient(create_app(run.rt))
 

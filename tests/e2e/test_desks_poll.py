@@ -22,7 +22,15 @@ from sqlalchemy import select
 from connectors.desks.polling import PollCursor, parse_time
 from connectors.errors import UnavailableError
 from intake.normalize import normalize_deliveries
-from tests.e2e.desks_support import SEARCH, DeskRun, desk_runtime, jira_desk, search_page
+from tests.e2e.desks_support import (
+    SEARCH,
+    DeskRun,
+    answer_channel,
+    desk_runtime,
+    jira_desk,
+    poll_query,
+    search_page,
+)
 from worker.db.records import PollCursorRow
 from worker.db.tables import InboxItem, TicketEventRow
 from worker.inbound.ingest import ingest
@@ -65,7 +73,8 @@ def test_poll_and_webhook_of_one_change_store_one_set_of_events(
     run: DeskRun, jira: responses.RequestsMock
 ) -> None:
     delivery = run.delivery(KEY)
-    jira.get(SEARCH, json=search_page(delivery))
+    jira.get(SEARCH, json=search_page(delivery), match=[poll_query])
+    answer_channel(jira)
     receive_webhook(run.rt, "jira-it", delivery.headers, delivery.body)
     (webhook_row,) = _inbox_ids(run, "webhook")
     from_webhook = ingest(run.rt, webhook_row)

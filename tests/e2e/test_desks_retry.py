@@ -23,7 +23,7 @@ from dramatiq.middleware import Middleware
 from sqlalchemy import select
 
 from playbooks.outbox import OutboxKind
-from tests.e2e.desks_support import SD_COMMENTS, DeskRun, desk_runtime, jira_desk
+from tests.e2e.desks_support import SD_COMMENTS, DeskRun, answer_channel, desk_runtime, jira_desk
 from worker.db.tables import OutboxRow, TicketRow
 from worker.inbound.ingest import ingest
 from worker.inbound.receive import receive_webhook
@@ -79,6 +79,7 @@ def _posts(jira: responses.RequestsMock) -> list[int]:
 def test_429_then_500_then_success_posts_once_after_retry_after(
     run: DeskRun, jira: responses.RequestsMock
 ) -> None:
+    answer_channel(jira)
     outbox_id = _outbox_row(run)
     empty = {"size": 0, "start": 0, "limit": 100, "isLastPage": True, "values": []}
     jira.get(COMMENTS, json=empty)
@@ -92,7 +93,7 @@ def test_429_then_500_then_success_posts_once_after_retry_after(
     assert _posts(jira) == [429, 500, 201]
     assert run.clock.sleeps[0] == pytest.approx(7.0), "the first wait is the desk's Retry-After"
     assert sum(run.clock.sleeps) >= 7.0
-    gets = [c for c in jira.calls if c.request.method == "GET"]
+    gets = [c for c in jira.calls if c.request.method == "GET" and "/comment" in str(c.request.url)]
     assert len(gets) == 3, "each attempt re-checks the ticket for the marker before posting"
     with run.rt.db.session() as session:
         row = session.get(OutboxRow, outbox_id)
@@ -117,6 +118,7 @@ def test_a_long_retry_after_goes_back_to_the_queue_for_that_long(
     run: DeskRun, jira: responses.RequestsMock
 ) -> None:
     """Retry-After 45 s is more than the connector sleeps: the message is re-enqueued 45 s out."""
+    answer_channel(jira)
     outbox_id = _outbox_row(run)
     empty = {"size": 0, "start": 0, "limit": 100, "isLastPage": True, "values": []}
     jira.get(COMMENTS, json=empty)

@@ -6,6 +6,8 @@ the database; an unreachable store refuses logins rather than let guesses throug
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
@@ -17,15 +19,20 @@ from sqlalchemy import select
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import AGENT_TOKEN, settings_for
 from worker.boot import build_runtime
+from worker.config import SecretRef
 from worker.db.records import LoginFailureRow
 from worker.runtime import Runtime
 from worker.web.app import create_app
+from worker.web.auth import COOKIE
 from worker.web.throttle import (
     FAILURE_LIMIT,
     DatabaseLoginThrottle,
     LoginThrottle,
     RedisLoginThrottle,
 )
+
+SECRET_ENV = "DESKPILOT_TEST_SHARED_SECRET_KEY"
+os.environ[SECRET_ENV] = secrets.token_urlsafe(32)
 
 
 @contextmanager
@@ -35,9 +42,9 @@ def _runtimes(database_url: str, broker_url: str, count: int) -> Iterator[list[R
         built = []
         for _ in range(count):
             settings = settings_for(database_url)
-            settings = settings.model_copy(
-                update={"broker": settings.broker.model_copy(update={"url": broker_url})}
-            )
+            web = settings.web.model_copy(update={"secret_key": SecretRef(env=SECRET_ENV)})
+            broker = settings.broker.model_copy(update={"url": broker_url})
+            settings = settings.model_copy(update={"broker": broker, "web": web})
             rt = build_runtime(settings, desks={}, directories={"corp": MemoryDirectory("corp")})
             stack.callback(rt.db.dispose)
             stack.callback(rt.broker.close)
@@ -71,6 +78,24 @@ def test_guesses_spread_over_two_workers_count_once(two_workers: list[Runtime]) 
     assert [r.status_code for r in wrong] == [401] * FAILURE_LIMIT
     assert (right_a.status_code, right_b.status_code) == (429, 429)
     assert int(right_b.headers["Retry-After"]) > 0
+
+
+def test_a_session_works_on_every_worker_and_a_logout_ends_it_on_all(
+    two_workers: list[Runtime],
+) -> None:
+    """Log in on one worker, use the page on the other; log out there: the copied cookie is
+    refused everywhere (one cookie key from web.secret_key, revoked sessions in the shared store)."""
+    first, second = two_workers
+    with TestClient(create_app(first)) as a, TestClient(create_app(second)) as b:
+        login = a.post("/login", data={"token": AGENT_TOKEN}, follow_redirects=False)
+        cookie = {"Cookie": f"{COOKIE}={login.cookies[COOKIE]}"}
+        before = [c.get("/review", headers=cookie).status_code for c in (a, b)]
+        b.post("/logout", headers=cookie)
+        after = [c.get("/review", headers=cookie).status_code for c in (a, b)]
+
+    assert login.status_code == 303
+    assert before == [200, 200]
+    assert after == [401, 401]
 
 
 def test_a_good_login_on_one_worker_clears_the_count_for_all(two_workers: list[Runtime]) -> None:

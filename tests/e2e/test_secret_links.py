@@ -69,9 +69,14 @@ def test_review_page_shows_only_that_a_link_was_issued(reset: tuple[World, str])
     assert "(issued)" in page.text
 
 
-def test_the_secret_opens_once_then_is_gone(reset: tuple[World, str]) -> None:
-    """The first POST shows the password; the second gets 410 and the row is deleted."""
+def test_without_owner_proof_the_secret_opens_once_then_is_gone(
+    reset: tuple[World, str],
+) -> None:
+    """A site that sets ``owner_proof: none``: the first POST shows the password; the second
+    gets 410 and the row is deleted (with proof: ``test_secret_owner_proof.py``)."""
     w, token = reset
+    web = w.rt.settings.web.model_copy(update={"owner_proof": "none"})
+    w.rt.settings = w.rt.settings.model_copy(update={"web": web})
     with TestClient(create_app(w.rt)) as client:
         first = client.post(f"/secret/{token}")
         second = client.post(f"/secret/{token}")

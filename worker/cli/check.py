@@ -29,7 +29,15 @@ def warnings_for(path: Path) -> list[str]:
         settings = load_config(path)
     except ConfigError:
         return []
-    return [f"{path}: {w}" for w in sla_warnings(settings.sla)]
+    warnings = sla_warnings(settings.sla)
+    if settings.web.owner_proof == "email" and settings.mail is None:
+        warnings.append(
+            "mail: not configured, so no one-time password can be issued (web.owner_proof: "
+            "email sends its owner a code): resets on directories without their own reset "
+            "flow go to a person. Configure `mail`, or accept that whoever reads the ticket's "
+            "reply can open the link with web.owner_proof: none"
+        )
+    return [f"{path}: {w}" for w in warnings]
 
 
 def _secrets(settings: AppSettings) -> list[str]:
@@ -46,6 +54,7 @@ def _secrets(settings: AppSettings) -> list[str]:
         for k, ref in d.credentials.items()
     ]
     refs += [(f"web.api_tokens.{t.name}", t.token) for t in settings.web.api_tokens]
+    refs += [("mail.password", settings.mail.password if settings.mail else None)]
     tokens = {f"web.api_tokens.{t.name}" for t in settings.web.api_tokens}
     for where, ref in refs:
         if ref is None:

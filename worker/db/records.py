@@ -129,6 +129,13 @@ class SecretLinkRow(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     viewed_at: Mapped[dt.datetime | None]
+    owner_address: Mapped[str | None] = mapped_column(String(320))
+    """Where the code proving the owner is sent (``web.owner_proof: email``)."""
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    """An HMAC of the latest code sent (never the code)."""
+    code_expires_at: Mapped[dt.datetime | None]
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginFailureRow(Base):
@@ -144,6 +151,17 @@ class LoginFailureRow(Base):
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float)
     """Seconds since the epoch (the web worker's clock)."""
+
+
+class RevokedSessionRow(Base):
+    """A web session ended by ``/logout`` before its cookie expires, shared by every web worker."""
+
+    __tablename__ = "revoked_sessions"
+    __table_args__ = (Index("ix_revoked_sessions_expires", "expires_at"),)
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)
+    """When the cookie would have expired anyway (seconds since the epoch); then the row goes."""
 
 
 class DeadLetterRow(Base):

@@ -18,6 +18,7 @@ import structlog
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Table, bindparam, select, update
 
+from connectors.desks import RequestChannels
 from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Person, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
@@ -62,6 +63,7 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
         _with_comment_agents(rt, item.desk, _with_requester_email(rt, item.desk, d))
         for d in deliveries
     ]
+    deliveries = [_with_request_channel(rt, item.desk, d) for d in deliveries]
     with rt.db.connect() as connection:
         lock = _STATE if rt.db.is_sqlite else _STATE.with_for_update()
         if connection.scalar(lock, {"b_id": inbox_id}) != "received":
@@ -192,6 +194,43 @@ def _with_requester_email(
         return delivery
     verified = person.verified and found.email_verified is not False
     requester = replace(person, email=found.email, verified=verified)
+    return replace(delivery, ticket=replace(delivery.ticket, requester=requester))
+
+
+def _with_request_channel(
+    rt: Runtime, desk_name: str, delivery: NormalizedDelivery
+) -> NormalizedDelivery:
+    """
+    ``delivery`` with its requester marked unverified when the desk records, apart from the
+    ticket, that it came through a channel that verifies nobody (JSM: an e-mail request, whose
+    reporter was made from the From: header, or the anonymous portal). Asked once, at first
+    receipt (the requester is pinned then), and only where the site does not trust such
+    channels (``unverified_requesters: trusted``).
+    """
+    person = delivery.ticket.requester
+    desk = rt.desks.get(desk_name)
+    settings = rt.desk_settings(desk_name)
+    if (
+        not person.verified
+        or settings.unverified_requesters == "trusted"
+        or not isinstance(desk, RequestChannels)
+    ):
+        return delivery
+    with rt.db.connect() as connection:
+        known = connection.execute(
+            _KNOWN, {"b_desk": delivery.ticket.desk, "b_key": delivery.ticket.key}
+        ).first()
+    if known is not None:
+        return delivery
+    try:
+        unverified = desk.raised_by_unverified_channel(delivery.ticket.key)
+    except PermanentError as exc:
+        log.warning("requester.channel_unknown", desk=desk_name, reason=str(exc))
+        unverified = None
+    if not unverified:
+        return delivery
+    log.info("requester.unverified_channel", desk=desk_name, key=delivery.ticket.key)
+    requester = replace(person, verified=False)
     return replace(delivery, ticket=replace(delivery.ticket, requester=requester))
 
 

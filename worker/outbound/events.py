@@ -35,8 +35,8 @@ def record_sent_as_event(
     What deskpilot wrote is a ticket event like any agent's: it stops the first-response clock
     and resolves the ticket without waiting for the desk to echo it back by webhook.
     """
-    if kind in (OutboxKind.FIELD, OutboxKind.ASSIGN, OutboxKind.NOTIFY):
-        return  # bookkeeping, an assignee the desk's echo reports, a message elsewhere
+    if kind in (OutboxKind.FIELD, OutboxKind.ASSIGN, OutboxKind.NOTIFY, OutboxKind.ATTACHMENT):
+        return  # bookkeeping, an assignee the desk's echo reports, a message elsewhere, a file
     author = Person(id=AUTOMATION_ID, name="deskpilot", is_agent=True)
     if kind == OutboxKind.PRIORITY:
         event = TicketEvent(

@@ -28,6 +28,7 @@ from worker.db import audit
 from worker.db.store import Executor, core, insert_ignore, older_than
 from worker.db.tables import OutboxRow, TicketRow
 from worker.outbound.events import record_sent_as_event
+from worker.outbound.files import attach
 from worker.outbound.notify import send_notification
 from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
@@ -301,6 +302,8 @@ def _send(rt: Runtime, item: _Claimed) -> str | None:
     if kind == OutboxKind.NOTIFY:
         send_notification(rt, body, item.marker)
         return None
+    if kind == OutboxKind.ATTACHMENT:
+        return attach(desk, key, body)
     settings = rt.settings.desk(item.desk)
     if settings is not None:  # the outbox keeps the full text; the desk gets what it can take
         body = fit_comment(body, settings.type)

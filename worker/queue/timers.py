@@ -99,8 +99,10 @@ def expire_access(rt: Runtime, timer_id: int) -> None:
         ticket = session.get(TicketRow, run.ticket_id)
         assert ticket is not None
     plan = Plan.from_json(str(run.plan["json"]))
-    ended = [int(i) for i in (timer.payload or {}).get("ended", [])]
-    phase = expiry_phase(plan, timer.due_at, ended)
+    payload = timer.payload or {}
+    ended = [int(i) for i in payload.get("ended", [])]
+    ends = {int(i): dt.datetime.fromisoformat(e) for i, e in payload.get("ends", {}).items()}
+    phase = expiry_phase(plan, timer.due_at, ended, ends)
     whole = not ended and phase.next_due is None  # one end for everything (the usual case)
     steps = revocation_steps(plan, rt.directories, None if whole else phase.ending)
     errors = []

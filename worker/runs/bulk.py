@@ -30,7 +30,7 @@ from playbooks.bulk import (
 )
 from playbooks.lifecycle import TicketOutcome
 from playbooks.model import Playbook
-from playbooks.outbox import Note, NotePurpose, OutboxKind
+from playbooks.outbox import Note, NotePurpose, OutboxKind, file_note, file_stem
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
 from playbooks.run_notes import reply
@@ -84,7 +84,10 @@ def bulk_verdict(
     )
     plan = dataclasses.replace(plan, inputs={"file": attachment.filename, **plan.inputs})
     _keep_report(rt, ticket_id, attachment.filename, report)
-    notes = [report_note(attachment.filename, report, table.encoding, table.delimiter)]
+    name = f"{file_stem(attachment.filename, 'bulk')}-{file_stem(attachment.id)}-problems.csv"
+    notes = [report_note(attachment.filename, report, table.encoding, table.delimiter, name)]
+    if report.bad_rows:  # every problem, which the note can only summarise
+        notes.append(file_note(name, report.render_csv(), NotePurpose.BULK_REPORT_FILE))
     if plan.kind != "apply":
         return verdict_for(playbook, plan, None, notes, rt.settings.playbooks)
     decision = decide(playbook, plan, request, rt.settings.playbooks, recent_resets=())
@@ -114,7 +117,9 @@ SHOWN_PROBLEMS = 25
 """Problems listed in the note; a longer list is summarised (every desk caps a comment's size)."""
 
 
-def report_note(filename: str, report: BulkReport, encoding: str, delimiter: str) -> Note:
+def report_note(
+    filename: str, report: BulkReport, encoding: str, delimiter: str, attached: str
+) -> Note:
     """
     The validation report for the agents: the counts, the first problems as a Markdown table
     and as CSV; beyond ``SHOWN_PROBLEMS``, how many more and where the full report is.
@@ -129,8 +134,9 @@ def report_note(filename: str, report: BulkReport, encoding: str, delimiter: str
     if hidden:
         rows = len({p.row for p in report.bad_rows})
         body += (
-            f"\n… and {hidden} more problems ({rows} rows with problems in all). The full report, "
-            "every row, is kept with the ticket (`deskpilot audit export`, entry `bulk.report`).\n"
+            f"\n… and {hidden} more problems ({rows} rows with problems in all). Every problem is "
+            f"in the attached `{attached}` (and kept with the ticket: `deskpilot audit export`, "
+            "entry `bulk.report`).\n"
         )
     if report.bad_rows:
         body += f"\nThe problems above as CSV, for the requester to fix:\n\n```csv\n{first.render_csv()}```\n"

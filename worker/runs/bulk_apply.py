@@ -17,10 +17,10 @@ import structlog
 from sqlalchemy import select
 
 from connectors.errors import TransientError
-from playbooks.bulk import chunk_steps, render_bulk_result
+from playbooks.bulk import chunk_steps, render_bulk_result, result_csv
 from playbooks.config import ReplyEvent
 from playbooks.lifecycle import RunState, StepState, TicketOutcome, TicketStage
-from playbooks.outbox import NotePurpose, OutboxKind
+from playbooks.outbox import NotePurpose, OutboxKind, file_note, file_stem
 from playbooks.planned import Plan, PlannedStep
 from playbooks.steps import Verification, verify_step
 from worker.db import audit
@@ -160,13 +160,20 @@ def _finish(rt: Runtime, run: RunRow, ticket: TicketRow, plan: Plan) -> RunState
         trow.outcome, trow.stage, trow.stage_at, trow.done_at = outcome, TicketStage.DONE, now, now
         queue_state(rt, session, trow, outcome)
         public = _public(done, table, failed_rows=bool(failures))
-        internal = f"{evidence}\n#### Rows\n\n{table}"
+        name = f"bulk-result-{file_stem(trow.key)}-run{row.id}.csv"
+        internal = (
+            f"{evidence}\n#### Rows\n\nEvery row's result is attached as `{name}`.\n\n{table}"
+        )
         event: ReplyEvent = "done" if not failures else "failed"
         for note in reply(settings, event, public, NotePurpose.BULK_RESULT):
             queue_writeback(rt, session, trow, note.kind, note.body, f"bulk-result-{row.id}")
         queue_writeback(
             rt, session, trow, OutboxKind.INTERNAL_NOTE, internal, f"bulk-evidence-{row.id}"
         )
+        rows_file = file_note(
+            name, result_csv(report, failures, applied), NotePurpose.BULK_RESULT_FILE
+        )
+        queue_writeback(rt, session, trow, rows_file.kind, rows_file.body, f"bulk-file-{row.id}")
         if outcome == TicketOutcome.RESOLVED:
             queue_writeback(
                 rt, session, trow, OutboxKind.TRANSITION, "resolved", f"resolve-{row.id}"

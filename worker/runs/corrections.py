@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from connectors.identity import DirectoryUser
 from intake.model import Comment
-from playbooks.authority import check_correction, check_expiry_change, check_extension_cap
+from playbooks.authority import check_correction, check_expiry_change, extension_limits
 from playbooks.commands import Command
 from playbooks.duration import parse_duration
+from playbooks.expiry import Extension, current_ends, extend
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
+from playbooks.planned import Plan
 from worker.db import audit
 from worker.db.store import ticket_from_json
 from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, TicketRow, TimerRow
@@ -149,8 +151,14 @@ def change_expiry(
             return
         run = session.get(RunRow, timer.run_id)
         assert run is not None
-        new_end = _new_end(command, timer.due_at, now)
-        problem = _expiry_problem(rt, ticket, run, command, author, new_end)
+        problem = _expiry_problem(rt, ticket, run, command, author)
+        extension = (
+            None
+            if problem or command.name != "extend"
+            else _extension(rt, run, timer, command, now)
+        )
+        if extension is not None and not extension.moved:
+            problem = f"/extend refused: nothing can be extended; {_items(extension)}"
         if problem is not None:
             refuse(
                 rt,
@@ -163,29 +171,29 @@ def change_expiry(
                 run_id=run.id,
             )
             return
-        timer.due_at = new_end
-        if command.name == "revoke-now":
-            label = "revoked now"
+        if extension is None:  # /revoke-now
+            timer.due_at, body = now, f"Access revoked now by {author.label}."
+            data: dict[str, object] = {}
         else:
-            label = f"extended until {timer.due_at:%Y-%m-%d %H:%M} UTC"
+            timer.due_at = min(extension.ends.values())
+            ends = {str(i): end.isoformat() for i, end in extension.ends.items()}
+            timer.payload = {**(timer.payload or {}), "ends": ends}
+            body = f"Access extended by {author.label}: {_items(extension)}."
+            data = {
+                "items": {i.item: i.end.isoformat() for i in extension.items},
+                "capped": [i.item for i in extension.items if i.capped_at is not None],
+            }
         session.execute(
             update(RunRow).where(RunRow.id == timer.run_id).values(expires_at=timer.due_at)
         )
-        queue_writeback(
-            rt,
-            session,
-            ticket,
-            OutboxKind.INTERNAL_NOTE,
-            f"Access {label} by {author.label}.",
-            f"expiry-{comment.id}",
-        )
+        queue_writeback(rt, session, ticket, OutboxKind.INTERNAL_NOTE, body, f"expiry-{comment.id}")
         audit.append(
             session,
             "access.expiry_changed",
             actor=author.label,
             ticket_id=ticket_id,
             run_id=timer.run_id,
-            data={"due_at": timer.due_at.isoformat(), "command": command.name},
+            data={"due_at": timer.due_at.isoformat(), "command": command.name, **data},
         )
     if command.name == "revoke-now":
         rt.send(ActorName.FIRE_TIMERS)
@@ -231,23 +239,12 @@ def may_correct(
     return False
 
 
-def _new_end(command: Command, due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    if command.name == "revoke-now":
-        return now
-    return command.until or due_at + dt.timedelta(seconds=command.duration_s or 0)
-
-
 def _expiry_problem(
-    rt: Runtime,
-    ticket: TicketRow,
-    run: RunRow,
-    command: Command,
-    author: Author,
-    new_end: dt.datetime,
+    rt: Runtime, ticket: TicketRow, run: RunRow, command: Command, author: Author
 ) -> str | None:
-    """Why ``author`` may not move this access's end to ``new_end`` (None: they may)."""
+    """Why ``author`` may not move this access's end (None: they may)."""
     change = change_of(rt, run, ticket)
-    problem = check_expiry_change(
+    return check_expiry_change(
         actor_of(rt, ticket.desk, author),
         command.name,
         change.requirement,
@@ -255,11 +252,41 @@ def _expiry_problem(
         target=change.target,
         policy=rt.settings.playbooks.commands,
     )
-    if problem is not None or command.name != "extend":
-        return problem
+
+
+def _extension(
+    rt: Runtime, run: RunRow, timer: TimerRow, command: Command, now: dt.datetime
+) -> Extension:
+    """Each item's new end for ``command``, capped by its own maximum and the playbook's."""
+    plan = Plan.from_json(str(run.plan["json"]))
+    payload = timer.payload or {}
+    ended = [int(i) for i in payload.get("ended", [])]
+    given = {int(i): dt.datetime.fromisoformat(e) for i, e in payload.get("ends", {}).items()}
+    current = current_ends(plan, timer.due_at, ended, given)
     playbook = rt.library.playbooks.get(run.playbook)
     spec = playbook.duration if playbook is not None else None
     limit = (spec.max or spec.default) if spec is not None else None
-    max_s = parse_duration(limit) if limit else None
-    capped = check_extension_cap(new_end, change.plan.created_at, max_s, run.playbook)
-    return f"/extend refused: {capped}" if capped else None
+    items = {
+        a.name: parse_duration(a.max_duration)
+        for a in rt.settings.playbooks.applications
+        if a.max_duration
+    }
+    latest = extension_limits(
+        plan, plan.created_at, parse_duration(limit) if limit else None, items
+    )
+    if command.until is not None:
+        return extend(plan, current, latest, until=command.until)
+    return extend(plan, current, latest, by=dt.timedelta(seconds=command.duration_s or 0))
+
+
+def _items(extension: Extension) -> str:
+    """``GitHub until 2027-01-10 09:00 UTC; VPN until … (capped: its maximum)``."""
+    parts = []
+    for item in extension.items:
+        text = f"{item.item} until {item.end:%Y-%m-%d %H:%M} UTC"
+        if item.no_limit:
+            text += " (not extended: neither the item nor the playbook sets a maximum duration)"
+        elif item.capped_at is not None:
+            text += f" (capped: the most it may have ends {item.capped_at:%Y-%m-%d %H:%M} UTC)"
+        parts.append(text)
+    return "; ".join(parts)

@@ -2,8 +2,10 @@
 One-time secret links: how a temporary password reaches its owner without touching a ticket.
 
 The password is encrypted (Fernet) with the configured key and stored under the SHA-256 of a
-random token; the link carries the token. Opening the link shows the secret once and destroys it;
-an unopened secret expires (and is deleted). Neither the password nor the token is logged or
+random token; the link carries the token. The link sits in a public reply that others on the
+ticket can read, so (``web.owner_proof: email``) the secret shows only after its owner enters
+a code sent to their own address (``worker.runs.secretproof``); then it is destroyed. An
+unopened secret expires (and is deleted). Neither the password nor the token is logged or
 audited: a run's step records keep the link sealed with the same key (only the note to its
 owner opens it), pages, exports and the audit show it as "(issued)", and a sent reply's stored
 copy has the token cut out.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -21,6 +24,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from worker.db.records import SecretLinkRow
 from worker.runtime import Runtime
@@ -29,12 +33,15 @@ LIFETIME = dt.timedelta(hours=24)
 _PROCESS_KEY = Fernet.generate_key()
 
 
-def _fernet(rt: Runtime) -> Fernet:
+def _fernet_key(rt: Runtime) -> bytes:
     ref = rt.settings.web.secret_key
     if ref is None:
-        return Fernet(_PROCESS_KEY)
-    digest = hashlib.sha256(ref.resolve().encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+        return _PROCESS_KEY
+    return base64.urlsafe_b64encode(hashlib.sha256(ref.resolve().encode()).digest())
+
+
+def _fernet(rt: Runtime) -> Fernet:
+    return Fernet(_fernet_key(rt))
 
 
 LINK_KEY = "one_time_link"
@@ -76,8 +83,8 @@ def redact_links(value: Any) -> Any:
     return value
 
 
-def store_secret(rt: Runtime, user_ref: str, secret: str) -> str:
-    """Keep ``secret`` for ``user_ref``; returns the token for its one-time link."""
+def store_secret(rt: Runtime, user_ref: str, secret: str, owner_address: str | None = None) -> str:
+    """Keep ``secret`` for ``user_ref`` (codes go to ``owner_address``); returns the link's token."""
     token = secrets.token_urlsafe(32)
     now = rt.clock()
     with rt.db.session() as session:
@@ -91,22 +98,47 @@ def store_secret(rt: Runtime, user_ref: str, secret: str) -> str:
                 created_at=now,
                 expires_at=now + LIFETIME,
                 viewed_at=None,
+                owner_address=owner_address,
+                codes_sent=0,
+                wrong_codes=0,
             )
         )
     return token
 
 
 def reveal_secret(rt: Runtime, token: str) -> str | None:
-    """The secret behind ``token`` once; None if unknown, expired or already shown."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    now = rt.clock()
+    """The secret behind ``token`` once, without proof; None if unknown, expired or shown."""
     with rt.db.session() as session:
-        row = session.get(SecretLinkRow, digest, with_for_update=not rt.db.is_sqlite)
-        if row is None or row.expires_at < now:
+        row = live_row(rt, session, token)
+        if row is None:
             return None
         ciphertext = row.ciphertext
-        session.execute(delete(SecretLinkRow).where(SecretLinkRow.token_hash == digest))
+        session.delete(row)
+    return open_secret(rt, ciphertext)
+
+
+def token_hash(token: str) -> str:
+    """The key a link's row is stored under."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def live_row(rt: Runtime, session: Session, token: str) -> SecretLinkRow | None:
+    """The row behind ``token``, locked (PostgreSQL), if it exists and has not expired."""
+    row = session.get(SecretLinkRow, token_hash(token), with_for_update=not rt.db.is_sqlite)
+    if row is None or row.expires_at < rt.clock():
+        return None
+    return row
+
+
+def open_secret(rt: Runtime, ciphertext: bytes) -> str | None:
+    """The secret sealed in ``ciphertext``; None if the key changed since."""
     try:
         return _fernet(rt).decrypt(ciphertext).decode()
     except InvalidToken:
         return None
+
+
+def code_digest(rt: Runtime, token: str, code: str) -> str:
+    """The HMAC kept for a code (keyed like the secrets, bound to the link)."""
+    key = hashlib.sha256(b"secret-link-code|" + _fernet_key(rt)).digest()
+    return hmac.new(key, f"{token_hash(token)}|{code}".encode(), hashlib.sha256).hexdigest()

@@ -34,7 +34,7 @@ from connectors.errors import PermanentError, TransientError, changed_nothing
 from connectors.identity import Change, DirectoryUser
 from playbooks.lifecycle import RunState, StepState
 from playbooks.planned import PlannedStep
-from playbooks.steps import compensations_for, prepare_step, verify_step
+from playbooks.steps import StepError, compensations_for, prepare_step, verify_step
 from worker.db import audit
 from worker.db.outage import database_unavailable
 from worker.db.store import insert_ignore
@@ -299,9 +299,29 @@ class SecretLinks:
         self.rt = rt
 
     def issue_password_link(self, user: DirectoryUser) -> tuple[str, str]:
-        """A fresh password for the directory and a link (shown once) for its owner."""
+        """
+        A fresh password for the directory and a link (shown once) for its owner. With
+        ``web.owner_proof: email``, a ``StepError`` (before anything changes) when no code
+        could reach the owner: no ``mail`` configured, or no address for them in the directory.
+        """
+        address = None
+        if self.rt.settings.web.owner_proof == "email":
+            mail = self.rt.settings.mail
+            if mail is None:
+                raise StepError(
+                    "a one-time password needs `mail` configured: its owner proves the link "
+                    "is theirs with a code sent by mail (web.owner_proof: email)"
+                )
+            attribute = mail.address_attribute
+            address = user.attributes.get(attribute) if attribute else user.email
+            if not address or "@" not in address:
+                where = f"attribute {attribute!r}" if attribute else "e-mail"
+                raise StepError(
+                    f"{user.login} has no {where} in the directory to send the one-time "
+                    "link's code to; a person must hand over this reset"
+                )
         password = pysecrets.token_urlsafe(12) + "!9a"
-        token = store_secret(self.rt, user.login, password)
+        token = store_secret(self.rt, user.login, password, address)
         base = (
             self.rt.settings.web.public_url
             or f"http://{self.rt.settings.web.host}:{self.rt.settings.web.port}"

@@ -3,8 +3,9 @@ Login for the dashboard and the review page: API tokens with roles, kept in a si
 
 A token is presented by POST to ``/login`` (a form; never in a URL, where proxies, browser
 history and Referer headers would keep it) or as ``Authorization: Bearer …`` on every request.
-The browser then holds a cookie signed with a per-process key naming a session and the token
-(by a digest, never the token itself); ``/logout`` revokes that session. Failed logins are logged
+The browser then holds a cookie signed with a key derived from ``web.secret_key`` naming a
+session and the token (by a digest, never the token itself); ``/logout`` revokes that session,
+for every web worker (``worker.web.sessions``). Failed logins are logged
 and, after ``FAILURE_LIMIT`` from one address within ``FAILURE_WINDOW_S``, refused with 429: the
 count is shared by every web worker (``worker.web.throttle``). With no tokens configured, the
 pages are closed.
@@ -25,7 +26,8 @@ from jinja2 import Environment, select_autoescape
 
 from worker.config import MIN_TOKEN_CHARS, ConfigError
 from worker.runtime import Runtime
-from worker.web.throttle import ThrottleUnavailableError, build_throttle
+from worker.web.sessions import RevokedSessions, build_revoked_sessions, cookie_key
+from worker.web.throttle import StoreUnavailableError, build_throttle
 
 log = structlog.get_logger("deskpilot.auth")
 
@@ -59,14 +61,19 @@ class Principal:
 class TokenBook:
     """The configured tokens (by digest), the cookie key and the revoked sessions."""
 
-    def __init__(self, tokens: dict[str, Principal]) -> None:
+    def __init__(
+        self,
+        tokens: dict[str, Principal],
+        *,
+        key: bytes | None = None,
+        revoked: RevokedSessions | None = None,
+    ) -> None:
         self._by_key: dict[str, Principal] = {}
         for token, who in tokens.items():
-            key = _digest(token)
-            self._by_key[key] = Principal(who.name, who.role, who.desk_identity, key)
-        self._key = secrets.token_bytes(32)
-        self._revoked: dict[str, float] = {}
-        """Session id → when its cookie would have expired anyway."""
+            digest = _digest(token)
+            self._by_key[digest] = Principal(who.name, who.role, who.desk_identity, digest)
+        self._key = key or secrets.token_bytes(32)
+        self._revoked = revoked
 
     def by_token(self, token: str) -> Principal | None:
         """The principal a presented token belongs to."""
@@ -85,17 +92,18 @@ class TokenBook:
         session, key, expiry, mac = parts
         if not hmac.compare_digest(mac, self._mac(f"{session}|{key}|{expiry}")):
             return None
-        if not expiry.isdigit() or int(expiry) < now or session in self._revoked:
+        if not expiry.isdigit() or int(expiry) < now:
+            return None
+        if self._revoked is not None and self._revoked.is_revoked(session):
             return None
         return self._by_key.get(key)
 
     def revoke(self, value: str, now: float) -> None:
         """End the session a (validly signed) cookie names; later requests with it get 401."""
-        if self.from_cookie(value, now) is None:
+        if self.from_cookie(value, now) is None or self._revoked is None:
             return
         session, _, expiry, _ = value.split("|")
-        self._revoked = {s: at for s, at in self._revoked.items() if at >= now}
-        self._revoked[session] = float(expiry)
+        self._revoked.revoke(session, float(expiry), now)
 
     def _mac(self, payload: str) -> str:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
@@ -115,7 +123,8 @@ def build_token_book(rt: Runtime) -> TokenBook:
                 [f"web.api_tokens.{t.name}: shorter than {MIN_TOKEN_CHARS} characters"]
             )
         tokens[token] = Principal(t.name, t.role, t.desk_identity)
-    return TokenBook(tokens)
+    revoked = build_revoked_sessions(rt.settings.broker.url, rt.db)
+    return TokenBook(tokens, key=cookie_key(rt.settings.web.secret_key), revoked=revoked)
 
 
 def principal(request: Request) -> Principal | None:
@@ -125,7 +134,11 @@ def principal(request: Request) -> Principal | None:
     if header.lower().startswith("bearer "):
         return book.by_token(header[7:].strip())
     cookie = request.cookies.get(COOKIE)
-    return book.from_cookie(cookie, time.time()) if cookie else None
+    try:
+        return book.from_cookie(cookie, time.time()) if cookie else None
+    except StoreUnavailableError as exc:
+        log.error("auth.sessions_unavailable", error=str(exc))
+        raise HTTPException(503, "sessions are unavailable: the shared store is down") from exc
 
 
 def require(request: Request, role: str) -> Principal:
@@ -161,7 +174,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         client, now = request.client.host if request.client else "unknown", time.time()
         try:
             return _login(client, now, token, next)
-        except ThrottleUnavailableError as exc:
+        except StoreUnavailableError as exc:
             log.error("auth.throttle_unavailable", error=str(exc))
             raise HTTPException(
                 503, "logins are unavailable: the throttle's store is down"
@@ -194,8 +207,12 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def logout(request: Request) -> RedirectResponse:
         book: TokenBook = app.state.tokens
         cookie = request.cookies.get(COOKIE)
-        if cookie:
-            book.revoke(cookie, time.time())
+        try:
+            if cookie:
+                book.revoke(cookie, time.time())
+        except StoreUnavailableError as exc:
+            log.error("auth.sessions_unavailable", error=str(exc))
+            raise HTTPException(503, "logout is unavailable: the shared store is down") from exc
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
         return response

@@ -26,8 +26,8 @@ CLIENT_CHARS = 64
 """An address is at most 45 characters (IPv6 with IPv4 tail); longer names are cut."""
 
 
-class ThrottleUnavailableError(RuntimeError):
-    """The shared store is unreachable: nobody may log in until it is back."""
+class StoreUnavailableError(RuntimeError):
+    """The shared store (Redis or the database) is unreachable: no login, no session check."""
 
 
 class LoginThrottle(Protocol):
@@ -82,7 +82,7 @@ class RedisLoginThrottle:
             pipe.zrange(key, 0, 0, withscores=True)
             _, count, oldest = pipe.execute()
         except redis.RedisError as exc:
-            raise ThrottleUnavailableError(f"login throttle (Redis): {exc}") from exc
+            raise StoreUnavailableError(f"login throttle (Redis): {exc}") from exc
         if int(count) < self.limit or not oldest:
             return None
         return _wait(float(oldest[0][1]), self.window_s, now)
@@ -92,13 +92,13 @@ class RedisLoginThrottle:
         try:
             return int(self._failed(keys=[self._key(client)], args=[now, self.window_s, member]))
         except redis.RedisError as exc:
-            raise ThrottleUnavailableError(f"login throttle (Redis): {exc}") from exc
+            raise StoreUnavailableError(f"login throttle (Redis): {exc}") from exc
 
     def succeeded(self, client: str) -> None:
         try:
             self._redis.delete(self._key(client))
         except redis.RedisError as exc:
-            raise ThrottleUnavailableError(f"login throttle (Redis): {exc}") from exc
+            raise StoreUnavailableError(f"login throttle (Redis): {exc}") from exc
 
     def _key(self, client: str) -> str:
         return self._prefix + client[:CLIENT_CHARS]
@@ -159,6 +159,6 @@ __all__ = [
     "DatabaseLoginThrottle",
     "LoginThrottle",
     "RedisLoginThrottle",
-    "ThrottleUnavailableError",
+    "StoreUnavailableError",
     "build_throttle",
 ]

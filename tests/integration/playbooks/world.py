@@ -100,6 +100,9 @@ def seed(directory: DirectoryClient, *, licenses: bool = True) -> dict[str, Dire
     return users
 
 
+SENDER = "deskpilot@example.com"
+
+
 def company() -> MemoryDirectory:
     """A seeded in-memory directory with licences, its counters cleared."""
     directory = MemoryDirectory("corp", licenses={"m365-e3": 50, "sf-sales": 5, "visio": 0})
@@ -130,6 +133,8 @@ def settings_for(
                     }
                 ],
             },
+            # The codes that prove a one-time link's owner (a test with a mailbox sets the port).
+            "mail": {"host": "127.0.0.1", "port": 25, "security": "none", "sender": SENDER},
             "runtime": {"lease_s": 60},
             "desks": [
                 {

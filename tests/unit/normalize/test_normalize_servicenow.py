@@ -197,3 +197,27 @@ def test_requested_item_asker_and_requested_for(
 
     assert requester == ticket.requester.email
     assert requested_for == ticket.custom_fields.get("Requested for")
+
+
+@pytest.mark.parametrize(
+    ("contact_type", "verified"),
+    [
+        ({"value": "email", "display_value": "Email"}, False),
+        ("email", False),
+        ({"value": "self-service", "display_value": "Self-service"}, True),
+        ({"value": "phone", "display_value": "Phone"}, True),
+        (None, True),
+    ],
+    ids=["br-email", "table-api-email", "self-service", "phone", "absent"],
+)
+def test_a_record_raised_by_email_names_an_unverified_caller(
+    contact_type: object, verified: bool
+) -> None:
+    """An inbound e-mail action takes the caller from the From: header (issue 13.3)."""
+    doc = json.loads(_ours("br_sc_req_item_awaiting_approval.json"))
+    if contact_type is not None:
+        doc["record"]["contact_type"] = contact_type
+
+    result = normalize_delivery("servicenow", "snow", json.dumps(doc).encode(), base_url=BASE)
+
+    assert result.ticket.requester.verified is verified

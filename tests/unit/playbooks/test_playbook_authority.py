@@ -13,9 +13,10 @@ from playbooks.authority import (
     CommandPolicy,
     check_correction,
     check_expiry_change,
-    check_extension_cap,
     check_rollback,
+    extension_limits,
 )
+from playbooks.planned import Account, Plan, PlannedStep
 
 BOB = DirectoryUser("u-bob", "bob", "bob@example.com")
 OLIVIA = DirectoryUser("u-olivia", "olivia", "olivia@example.com")
@@ -98,18 +99,32 @@ def test_rollback(
 
 
 PLANNED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-CAP = [
-    ("within", PLANNED + timedelta(days=30), 180 * 86400, None),
-    ("exactly-the-maximum", PLANNED + timedelta(days=180), 180 * 86400, None),
-    ("year-9999", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), 180 * 86400, "past the most"),
-    ("no-maximum", PLANNED + timedelta(days=1), None, "sets no maximum"),
+DAY_S = 86400
+LIMITS = [
+    # id, playbook maximum, the item's own, expected latest end (days after the plan)
+    ("playbook-maximum", 180 * DAY_S, None, 180),
+    ("item-maximum-shorter", 180 * DAY_S, 21 * DAY_S, 21),
+    ("item-maximum-longer-than-the-playbooks", 30 * DAY_S, 90 * DAY_S, 30),
+    ("only-the-item-sets-one", None, 7 * DAY_S, 7),
+    ("no-maximum-anywhere", None, None, None),
 ]
 
 
 @pytest.mark.parametrize(
-    ("new_end", "max_s", "refused"), [c[1:] for c in CAP], ids=[c[0] for c in CAP]
+    ("playbook_max", "item_max", "days"), [c[1:] for c in LIMITS], ids=[c[0] for c in LIMITS]
 )
-def test_extension_cap(new_end: datetime, max_s: int | None, refused: str | None) -> None:
-    problem = check_extension_cap(new_end, PLANNED, max_s, "access-grant")
-    assert (refused is None) == (problem is None), problem
-    assert refused is None or refused in (problem or "")
+def test_extension_limits(playbook_max: int | None, item_max: int | None, days: int | None) -> None:
+    """Each time-bound step may end no later than the earlier of its item's and the playbook's
+    maximum, counted from the plan; a permanent step has no entry."""
+    who = Account("bob", "corp", "u1")
+    steps = (
+        PlannedStep(1, "grant", "add_to_group", "corp", who, "Salesforce", {"group": "g"},
+                    until=PLANNED + timedelta(days=14), item="Salesforce"),
+        PlannedStep(2, "keep", "add_to_group", "corp", who, "all-staff", {"group": "h"}),
+    )  # fmt: skip
+    plan = Plan("access-grant", "P", "apply", PLANNED, steps=steps)
+    items = {"Salesforce": item_max} if item_max is not None else {}
+
+    limits = extension_limits(plan, PLANNED, playbook_max, items)
+
+    assert limits == {1: None if days is None else PLANNED + timedelta(days=days)}

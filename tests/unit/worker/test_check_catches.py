@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.cli.check import check_everything
+from worker.cli.check import check_everything, warnings_for
 
 PLAYBOOK = """\
 name: account-unlock
@@ -117,3 +117,24 @@ def test_config_problems(
     found = _config_problems(tmp_path, text, monkeypatch)
 
     assert any(re.search(expected, p) for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [
+        ("", True),
+        ("mail: {host: smtp.example.com, sender: deskpilot@example.com}\n", False),
+        ("web: {owner_proof: none}\n", False),
+    ],
+    ids=["no-mail", "mail", "proof-off"],
+)
+def test_one_time_passwords_without_mail_are_warned(
+    tmp_path: Path, extra: str, warned: bool
+) -> None:
+    """Without mail no owner can prove a link is theirs: ``check`` says resets go to a person."""
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text("directories: [{name: corp, type: memory}]\n" + extra)
+
+    found = [w for w in warnings_for(config) if "one-time password" in w]
+
+    assert bool(found) is warned
