@@ -5,7 +5,8 @@ A requirement has stages (the playbook's rule — one per item when a plan grant
 catalogue items, each with its own approvers — and the security group's when policy adds it);
 every stage must reach its count. One approval counts for every open stage its approver is
 eligible for, so one ``/approve`` approves a several-item plan when the approver is eligible for
-every item. Nobody approves their own request or access for themself, only the named people or
+every item. Nobody approves their own request or access for themself (``stake_in``, the one
+rule every command on a change is held to), only the named people or
 group members count, N of M counts distinct people, an approval older than ``expires_after_s``
 no longer counts, and an approval given to another version of the plan (``plan_digest``) does
 not count for this one.
@@ -75,6 +76,30 @@ class RecordedApproval:
         return self.stages or (self.stage,)
 
 
+def stake_in(
+    person: DirectoryUser,
+    *,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    submitter: DirectoryUser | None = None,
+) -> str | None:
+    """
+    Why ``person`` has a stake in a change and so may not decide on it (None: they have none).
+
+    The one rule every decision on a change is held to (approve, reject, ``/extend``,
+    ``/revoke-now`` where an approver is needed, ``/intent``, ``/retry``, rollback): nobody
+    decides on what they asked for (the requester, or whoever typed the request in for them:
+    the JSM creator, Zendesk's submitter, the Case's creator) nor on their own account.
+    """
+    if requester is not None and person.id == requester.id:
+        return f"{person.login} asked for this change"
+    if submitter is not None and person.id == submitter.id:
+        return f"{person.login} raised this request for the requester, so asked for this change"
+    if target is not None and person.id == target.id:
+        return f"{person.login} is the person this change is for"
+    return None
+
+
 @dataclass(frozen=True)
 class ApprovalVerdict:
     """Whether an approval counts, whether the requirement is now complete, and why."""
@@ -98,6 +123,7 @@ def check_approval(
     existing: Sequence[RecordedApproval],
     now: datetime,
     plan_digest: str | None = None,
+    submitter: DirectoryUser | None = None,
 ) -> ApprovalVerdict:
     """
     Decide whether ``approver``'s approval counts towards ``requirement``.
@@ -111,6 +137,7 @@ def check_approval(
         existing: approvals recorded so far for this plan.
         now: the time of this approval.
         plan_digest: the current plan's version; approvals of another version do not count.
+        submitter: whoever typed the request in for the requester (they asked for it too).
     """
     valid = [
         a
@@ -118,7 +145,7 @@ def check_approval(
         if plan_digest is None or a.plan_digest in (None, plan_digest)
     ]
     counts = [sum(1 for a in valid if i in a.covers) for i in range(len(requirement.stages))]
-    refusal = _refusal(approver, requester, target, valid)
+    refusal = _refusal(approver, requester, target, submitter, valid)
     if refusal is not None:
         return ApprovalVerdict(False, _complete(requirement, counts), refusal)
     assert approver is not None
@@ -169,16 +196,16 @@ def _refusal(
     approver: DirectoryUser | None,
     requester: DirectoryUser | None,
     target: DirectoryUser | None,
+    submitter: DirectoryUser | None,
     valid: Sequence[RecordedApproval],
 ) -> str | None:
     if approver is None:
         return "the approver is not in the directory, so the approval cannot be verified"
     if not approver.enabled:
         return f"{approver.login} is disabled in the directory"
-    if requester is not None and approver.id == requester.id:
-        return f"{approver.login} asked for this and cannot approve their own request"
-    if target is not None and approver.id == target.id:
-        return f"{approver.login} cannot approve a change to their own account"
+    stake = stake_in(approver, requester=requester, target=target, submitter=submitter)
+    if stake is not None:
+        return f"{stake}: nobody approves their own request or their own access"
     if any(a.approver_id == approver.id for a in valid):
         return f"{approver.login} has already approved this; each person counts once"
     return None

@@ -2,16 +2,18 @@
 Who may give each command, checked like an approval (pure).
 
 * ``/approve`` and ``/reject``: ``playbooks.approval.check_approval``.
-* ``/extend``: someone eligible to approve that change (not the requester, not the person whose
-  access it is); when the change needed no approval, an agent. Each item's new end is capped
-  by its own catalogue ``max_duration`` and the playbook's maximum, counted from when the plan
-  was made (``extension_limits``, ``playbooks.expiry.extend``).
+* ``/extend``: someone eligible to approve that change, with no stake in it
+  (``playbooks.approval.stake_in``: not the requester, not whoever typed the request in for
+  them, not the person whose access it is); when the change needed no approval, an agent. Each
+  item's new end is capped by its own catalogue ``max_duration`` and the playbook's maximum,
+  counted from when the plan was made (``extension_limits``, ``playbooks.expiry.extend``).
 * ``/revoke-now``: someone eligible to approve that change, or an agent (ending access early
-  only takes rights away).
-* ``/intent`` and ``/retry``: agents only (not the requester), so requesters cannot steer their
-  own ticket into another playbook or poison the classifier's training set.
-* Rollback on the review page: someone eligible to approve that change, never its requester
-  or target; when it needed no approval, an agent who is neither.
+  only takes rights away); never someone with a stake in it (they would pick when it stops).
+* ``/intent`` and ``/retry``: agents only, with no stake in the request (not the requester,
+  nor whoever typed it in for them), so requesters cannot steer their own ticket into another
+  playbook or poison the classifier's training set.
+* Rollback on the review page: someone eligible to approve that change, with no stake in it;
+  when it needed no approval, an agent with none.
 
 An agent is someone the desk's user API calls an agent (``commands.desk_agents``) or a member
 of one of ``commands.agent_groups`` (transitively). Every check answers None when the person may,
@@ -27,7 +29,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from connectors.identity import DirectoryUser
-from playbooks.approval import ApprovalRequirement, may_approve_stage
+from playbooks.approval import ApprovalRequirement, may_approve_stage, stake_in
 from playbooks.planned import Plan
 
 __all__ = [
@@ -79,18 +81,6 @@ def _proven(actor: Actor) -> str | None:
     return None
 
 
-def _conflict(
-    actor: Actor, requester: DirectoryUser | None, target: DirectoryUser | None
-) -> str | None:
-    """Why ``actor`` may not act on this change at all: they asked for it, or it is theirs."""
-    assert actor.user is not None
-    if requester is not None and actor.user.id == requester.id:
-        return f"{actor.user.login} asked for this change"
-    if target is not None and actor.user.id == target.id:
-        return f"{actor.user.login} is the person this change is for"
-    return None
-
-
 def _not_approver(actor: Actor, requirement: ApprovalRequirement | None) -> str | None:
     """Why ``actor`` is not eligible to approve that change (None: they are)."""
     assert actor.user is not None
@@ -102,20 +92,30 @@ def _not_approver(actor: Actor, requirement: ApprovalRequirement | None) -> str 
 
 
 def _checked(
-    actor: Actor, requester: DirectoryUser | None, target: DirectoryUser | None, what: str
+    actor: Actor,
+    requester: DirectoryUser | None,
+    target: DirectoryUser | None,
+    submitter: DirectoryUser | None,
+    what: str,
 ) -> str | None:
-    """Proven, and neither the requester nor the target."""
+    """Proven, and with no stake in the change (``playbooks.approval.stake_in``)."""
     problem = _proven(actor)
     if problem is None:
-        problem = _conflict(actor, requester, target)
+        assert actor.user is not None
+        problem = stake_in(actor.user, requester=requester, target=target, submitter=submitter)
     return f"{what}: {problem}" if problem else None
 
 
 def check_correction(
-    actor: Actor, requester: DirectoryUser | None, policy: CommandPolicy, command: str
+    actor: Actor,
+    requester: DirectoryUser | None,
+    policy: CommandPolicy,
+    command: str,
+    *,
+    submitter: DirectoryUser | None = None,
 ) -> str | None:
-    """``/intent`` and ``/retry``: an agent who is not the requester."""
-    problem = _checked(actor, requester, None, f"/{command} refused")
+    """``/intent`` and ``/retry``: an agent who neither asked nor typed the request in."""
+    problem = _checked(actor, requester, None, submitter, f"/{command} refused")
     if problem is not None:
         return problem
     if not is_agent(actor, policy):
@@ -131,9 +131,10 @@ def check_expiry_change(
     requester: DirectoryUser | None,
     target: DirectoryUser | None,
     policy: CommandPolicy,
+    submitter: DirectoryUser | None = None,
 ) -> str | None:
     """``/extend`` and ``/revoke-now`` (see the module docstring)."""
-    problem = _checked(actor, requester, target, f"/{command} refused")
+    problem = _checked(actor, requester, target, submitter, f"/{command} refused")
     if problem is not None:
         return problem
     not_approver = _not_approver(actor, requirement)
@@ -179,9 +180,10 @@ def check_rollback(
     requester: DirectoryUser | None,
     target: DirectoryUser | None,
     policy: CommandPolicy,
+    submitter: DirectoryUser | None = None,
 ) -> str | None:
     """Rollback on the review page (see the module docstring)."""
-    problem = _checked(actor, requester, target, "rollback refused")
+    problem = _checked(actor, requester, target, submitter, "rollback refused")
     if problem is not None:
         return problem
     not_approver = _not_approver(actor, requirement)

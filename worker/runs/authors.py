@@ -137,6 +137,27 @@ def requester_user(rt: Runtime, ticket: TicketRow) -> DirectoryUser | None:
     return rt.directory_for(ticket.desk).find_user(email=email) if email else None
 
 
+def submitter_user(rt: Runtime, ticket: TicketRow) -> DirectoryUser | None:
+    """
+    The directory account of whoever typed ``ticket`` in for its requester (the pinned
+    ``Ticket.submitter``), known the way a command's author is: their desk id through the
+    desk's user API (cached in the connector), then the directory. When the desk no longer
+    knows them, the address the ticket was received with still counts (refusing more, never
+    less). A transient failure propagates, as for the author.
+    """
+    person = ticket_from_json(ticket.snapshot).submitter
+    if person is None:
+        return None
+    email = person.email
+    desk = rt.desks.get(ticket.desk)
+    if desk is not None and person.id:
+        try:
+            email = desk.find_person(person.id).email or email
+        except PermanentError as exc:
+            log.warning("submitter.unresolved", desk=ticket.desk, reason=str(exc))
+    return rt.directory_for(ticket.desk).find_user(email=email) if email else None
+
+
 @dataclass(frozen=True)
 class Change:
     """What a run changes, for the command checks: who asked, for whom, who may approve it."""
@@ -145,15 +166,19 @@ class Change:
     requester: DirectoryUser | None
     target: DirectoryUser | None
     plan: Plan
+    submitter: DirectoryUser | None = None
+    """Whoever typed the request in for the requester (they asked for it too)."""
 
 
 def change_of(rt: Runtime, run: RunRow, ticket: TicketRow) -> Change:
-    """The run's approval requirement (None when it needed none), requester and target."""
+    """The run's approval requirement (None when it needed none), requester, target and the
+    person who typed the request in."""
     plan = Plan.from_json(str(run.plan["json"]))
     decision = Decision.from_json(str(run.decision["json"]))
     directory = rt.directory_for(ticket.desk)
     target = directory.find_user(login=plan.target.login) if plan.target else None
-    return Change(decision.approvals, requester_user(rt, ticket), target, plan)
+    requester, submitter = requester_user(rt, ticket), submitter_user(rt, ticket)
+    return Change(decision.approvals, requester, target, plan, submitter)
 
 
 def refuse(

@@ -4,7 +4,8 @@ Commands agents write in ticket comments: ``/approve``, ``/reject <reason>``, ``
 
 Each comment event is handled once (its row is claimed with compare-and-set). The commenter's desk
 identity is mapped to a directory user and checked against the playbook's approver rule by the
-pure ``playbooks.approval.check_approval``; nobody approves their own request, and two approvals
+pure ``playbooks.approval.check_approval``; nobody approves what they asked for or typed in for
+someone, nor their own access (``playbooks.approval.stake_in``), and two approvals
 racing produce one apply (the run moves ``waiting_approval → approved`` once).
 """
 
@@ -17,16 +18,15 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from intake.model import Comment, EventKind, Person, TicketEvent
+from intake.model import Comment, EventKind, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, plan_digest
-from playbooks.policy import Decision
 from playbooks.template import render
 from worker.db import audit
-from worker.db.store import compare_and_set, event_from_json, insert_ignore, ticket_from_json
+from worker.db.store import compare_and_set, event_from_json, insert_ignore
 from worker.db.tables import (
     ApprovalRow,
     RunRow,
@@ -36,8 +36,8 @@ from worker.db.tables import (
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
-from worker.runs.authors import Author, resolve_comment_author
-from worker.runs.corrections import change_expiry, correct_intent, directory_user, retry_ticket
+from worker.runs.authors import Author, change_of, resolve_comment_author
+from worker.runs.corrections import change_expiry, correct_intent, retry_ticket
 from worker.runs.review_decide import handle_review_comments
 from worker.runtime import Runtime
 
@@ -134,43 +134,25 @@ def _waiting_run(rt: Runtime, ticket_id: int) -> tuple[RunRow, TicketRow] | None
 def _verdict(
     rt: Runtime, run: RunRow, ticket: TicketRow, author: Author, now: dt.datetime
 ) -> ApprovalVerdict:
-    plan = Plan.from_json(str(run.plan["json"]))
-    decision = Decision.from_json(str(run.decision["json"]))
-    directory = rt.directory_for(ticket.desk)
+    change = change_of(rt, run, ticket)
     approver = author.user
-    requester = directory_user(rt, ticket.desk, ticket_from_json(ticket.snapshot).requester.email)
-    target = directory.find_user(login=plan.target.login) if plan.target else None
+    directory = rt.directory_for(ticket.desk)
     groups = directory.transitive_groups_of(approver.id) if approver else []
     with rt.db.connect() as connection:
         existing = list(recorded_approvals(connection, run.id))
-    assert decision.approvals is not None
+    assert change.requirement is not None
     if author.problem is not None:
         return ApprovalVerdict(False, False, author.problem)
-    submitter = ticket_from_json(ticket.snapshot).submitter
-    if submitter is not None and _is(author, submitter):
-        return ApprovalVerdict(
-            False,
-            False,
-            f"{author.label} raised this request for the requester: asked, not approved",
-        )
     return check_approval(
-        decision.approvals,
+        change.requirement,
         approver,
-        requester=requester,
-        target=target,
+        requester=change.requester,
+        target=change.target,
+        submitter=change.submitter,
         approver_groups=groups,
         existing=existing,
         now=now,
-        plan_digest=plan_digest(plan),
-    )
-
-
-def _is(author: Author, person: Person) -> bool:
-    """The command's author is ``person`` (same desk id, or same address)."""
-    if author.desk_id and author.desk_id == person.id:
-        return True
-    return bool(
-        author.email and person.email and author.email.casefold() == person.email.casefold()
+        plan_digest=plan_digest(change.plan),
     )
 
 

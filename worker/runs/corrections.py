@@ -12,7 +12,6 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connectors.identity import DirectoryUser
 from intake.model import Comment
 from playbooks.authority import check_correction, check_expiry_change, extension_limits
 from playbooks.commands import Command
@@ -26,17 +25,17 @@ from worker.db.store import ticket_from_json
 from worker.db.tables import ClassificationRow, CorrectionRow, RunRow, TicketRow, TimerRow
 from worker.outbound.writeback import queue_writeback
 from worker.queue.names import ActorName
-from worker.runs.authors import Author, actor_of, change_of, refuse, requester_user
+from worker.runs.authors import (
+    Author,
+    actor_of,
+    change_of,
+    refuse,
+    requester_user,
+    submitter_user,
+)
 from worker.runtime import Runtime
 
-__all__ = ["change_expiry", "correct_intent", "directory_user", "may_correct", "retry_ticket"]
-
-
-def directory_user(rt: Runtime, desk: str, email: str | None) -> DirectoryUser | None:
-    """The directory account behind a desk e-mail address (None when unknown or absent)."""
-    if not email:
-        return None
-    return rt.directory_for(desk).find_user(email=email)
+__all__ = ["change_expiry", "correct_intent", "may_correct", "retry_ticket"]
 
 
 def correct_intent(
@@ -224,12 +223,14 @@ def may_correct(
 ) -> bool:
     """
     The correction policy (``playbooks.authority.check_correction``) for command ``name`` by
-    ``author``: an agent, never the ticket's requester. A refusal is noted on the ticket and
-    audited (``purpose`` keys the note); the review page's "mark wrong" is held to it too.
+    ``author``: an agent with no stake in the ticket (not its requester, nor whoever typed it
+    in). A refusal is noted on the ticket and audited (``purpose`` keys the note); the review
+    page's "mark wrong" is held to it too.
     """
     actor = actor_of(rt, ticket.desk, author)
     policy = rt.settings.playbooks.commands
-    problem = check_correction(actor, requester_user(rt, ticket), policy, name)
+    requester, submitter = requester_user(rt, ticket), submitter_user(rt, ticket)
+    problem = check_correction(actor, requester, policy, name, submitter=submitter)
     if problem is None:
         return True
     refuse(
@@ -251,6 +252,7 @@ def _expiry_problem(
         requester=change.requester,
         target=change.target,
         policy=rt.settings.playbooks.commands,
+        submitter=change.submitter,
     )
 
 

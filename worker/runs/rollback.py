@@ -4,7 +4,8 @@ correction), and roll a run back by applying its compensations as the run phase 
 
 Approve and reject go through the same code as the ``/approve`` and ``/reject`` comments
 (``worker.runs.commands``), with the agent's configured desk identity as the author, so the same
-checks hold: the identity maps to a directory user, nobody approves their own request.
+checks hold: the identity maps to a directory user, nobody approves what they asked for or typed
+in for someone (``playbooks.approval.stake_in``). Rollback is held to the same rule.
 """
 
 from __future__ import annotations
@@ -176,8 +177,8 @@ def roll_back(rt: Runtime, run_id: int, agent: str, identity: str | None) -> lis
     """
     Apply the compensations of run ``run_id`` once (phase ``rollback``); returns what failed.
 
-    Only someone eligible to approve that change, and never its requester or target, may roll it
-    back (``playbooks.authority.check_rollback``); the agent is known by the ``desk_identity``
+    Only someone eligible to approve that change, and never its requester, whoever typed it in
+    for them, or its target, may roll it back (``playbooks.authority.check_rollback``); the agent is known by the ``desk_identity``
     configured for their token. A refusal is noted on the ticket, audited and raised.
     """
     _check_rollback(rt, run_id, agent, identity)
@@ -228,6 +229,7 @@ def _check_rollback(rt: Runtime, run_id: int, agent: str, identity: str | None) 
             requester=change.requester,
             target=change.target,
             policy=rt.settings.playbooks.commands,
+            submitter=change.submitter,
         )
         if problem is None:
             return

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connectors.identity import DirectoryUser, UserStatus
-from playbooks.approval import ApprovalRequirement, ApprovalStage
+from playbooks.approval import ApprovalRequirement, ApprovalStage, check_approval, stake_in
 from playbooks.authority import (
     Actor,
     CommandPolicy,
@@ -128,3 +129,69 @@ def test_extension_limits(playbook_max: int | None, item_max: int | None, days: 
     limits = extension_limits(plan, PLANNED, playbook_max, items)
 
     assert limits == {1: None if days is None else PLANNED + timedelta(days=days)}
+
+
+SUBMITTER = OLIVIA
+"""Olivia owns Salesforce but typed Bob's request in for him: she has a stake in it."""
+STAKE = [
+    ("approve-or-reject", lambda: _approval(Actor(OLIVIA))),
+    ("extend", lambda: _expiry(Actor(OLIVIA), "extend")),
+    ("revoke-now", lambda: _expiry(Actor(OLIVIA), "revoke-now")),
+    ("revoke-now-as-agent", lambda: _expiry(Actor(OLIVIA, ("it-agents",)), "revoke-now")),
+    ("intent-as-agent", lambda: _correction(Actor(OLIVIA, ("it-agents",)))),
+    ("rollback", lambda: _rollback(Actor(OLIVIA))),
+]
+
+
+def _approval(actor: Actor) -> str | None:
+    verdict = check_approval(
+        OWNER,
+        actor.user,
+        requester=BOB,
+        target=BOB,
+        submitter=SUBMITTER,
+        approver_groups=actor.groups,
+        existing=[],
+        now=PLANNED,
+    )
+    return None if verdict.accepted else verdict.reason
+
+
+def _expiry(actor: Actor, command: str) -> str | None:
+    return check_expiry_change(
+        actor, command, OWNER, requester=BOB, target=BOB, policy=POLICY, submitter=SUBMITTER
+    )
+
+
+def _correction(actor: Actor) -> str | None:
+    return check_correction(actor, BOB, POLICY, "intent", submitter=SUBMITTER)
+
+
+def _rollback(actor: Actor) -> str | None:
+    return check_rollback(
+        actor, OWNER, requester=BOB, target=BOB, policy=POLICY, submitter=SUBMITTER
+    )
+
+
+@pytest.mark.parametrize("check", [s[1] for s in STAKE], ids=[s[0] for s in STAKE])
+def test_whoever_typed_the_request_in_decides_nothing_on_it(
+    check: Callable[[], str | None],
+) -> None:
+    """One rule (``stake_in``) for every command: eligible or an agent, the submitter is refused."""
+    problem = check()
+    assert problem is not None
+    assert "olivia raised this request for the requester" in problem
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        (BOB, "bob asked for this change"),
+        (OLIVIA, "olivia raised this request for the requester, so asked for this change"),
+        (CAROL, "carol is the person this change is for"),
+        (DAVE, None),
+    ],
+    ids=["requester", "submitter", "target", "nobody"],
+)
+def test_stake_in(person: DirectoryUser, expected: str | None) -> None:
+    assert expected == stake_in(person, requester=BOB, target=CAROL, submitter=OLIVIA)

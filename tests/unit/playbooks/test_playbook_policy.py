@@ -301,7 +301,7 @@ APPROVALS: list[
         [],
         False,
         False,
-        "cannot approve their own request",
+        "asked for this change",
     ),
     (
         "approval-by-target",
@@ -313,7 +313,7 @@ APPROVALS: list[
         [],
         False,
         False,
-        "cannot approve a change to their own account",
+        "is the person this change is for",
     ),
     (
         "wrong-person",
