@@ -105,7 +105,11 @@ def test_nobody_else_decides_and_nobody_decides_their_own_access(desks: Desks, d
     assert {r.state for r in items(desks, campaign_id).values()} == {"pending"}
     with desks.rt.db.session() as session:
         decided = session.scalars(select(AuditRow).where(AuditRow.action == "review.decided")).all()
+        refused = session.scalars(select(AuditRow).where(AuditRow.action == "review.refused")).all()
     assert decided == []
+    reasons = {r.actor: str(r.data["reason"]) for r in refused}
+    assert "about your own access" in reasons["bob@example.com"]
+    assert "is assigned to" in reasons["olivia@example.com"]
 
 
 @pytest.mark.parametrize("desk", DESKS, ids=IDS)

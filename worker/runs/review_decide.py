@@ -157,6 +157,8 @@ def _decide(
             for row, not_allowed in _targets(session, review, command, _names(author), fallback):
                 if not_allowed is not None:
                     refused.append(not_allowed)
+                    audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
+                                 data={"campaign_id": campaign.id, "reason": not_allowed, "comment": comment.id}, at=now)  # fmt: skip
                     continue
                 assert row is not None
                 if _record(rt, session, row, command, author, comment, now):
