@@ -26,7 +26,10 @@ _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-[0-9]+$")
 
 class _Jira(Protocol):
     _cloud: bool
-    _agents: Callable[[str, str], bool]
+
+    @property
+    def _agents(self) -> Callable[[str, str], bool]: ...
+
     options: JiraOptions
 
     def _get(self, path: str, call: str, params: Mapping[str, str | int]) -> Any: ...

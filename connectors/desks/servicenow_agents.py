@@ -26,7 +26,10 @@ _ROLE = re.compile(r"^[a-z][a-z0-9_.]{0,99}$")
 
 class _ServiceNow(Protocol):
     _t: Any
-    _agents: Callable[[str], bool]
+
+    @property
+    def _agents(self) -> Callable[[str], bool]: ...
+
     options: ServiceNowOptions
 
     def find_person(self, person_id: str) -> DeskPerson: ...
