@@ -149,12 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dev-only", action="store_true",
         help="calibration slice figures only (dev rows): for choosing, never looks at test",
     )  # fmt: skip
+    parser.add_argument(
+        "--headline-weight", type=float, default=None,
+        help="try another headline weight (with --dev-only, while choosing)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not (args.shared / "github_public.jsonl").is_file():
         print(f"{args.shared}: the benchmark needs shared/tickets", file=sys.stderr)
         return 2
     data = load_data(args.shared)
     options = TrainingOptions()
+    if args.headline_weight is not None:
+        options = replace(options, headline_weight=args.headline_weight)
     calib = calibration(data, options)
     temperature = float(calib["temperature"])
     thresholds: dict[str, float] = calib["thresholds"]
