@@ -30,6 +30,7 @@ from playbooks.reviews.decisions import (
     may_decide,
     parse_review_command,
 )
+from playbooks.reviews.items import Grants, grant_key
 from playbooks.reviews.render import outcome
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
@@ -37,6 +38,7 @@ from worker.db.store import compare_and_set, event_from_json, insert_ignore
 from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.authors import Author, resolve_comment_author
+from worker.runs.review_grants import grants
 from worker.runs.review_start import ticket_items, waiting_items
 from worker.runtime import Runtime
 
@@ -154,7 +156,9 @@ def _decide(
                          data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
-            for row, not_allowed in _targets(session, review, command, _names(author), fallback):
+            granted = grants(session, campaign.directory)
+            names = _names(author)
+            for row, not_allowed in _targets(session, review, command, names, fallback, granted):
                 if not_allowed is not None:
                     refused.append(not_allowed)
                     continue
@@ -182,11 +186,19 @@ def _targets(
     command: ReviewCommand,
     names: frozenset[str],
     fallback: Sequence[str],
+    granted: Grants,
 ) -> list[tuple[ReviewItemRow | None, str | None]]:
     """The items a command names (every open one here for ``/keep-all``) and why not each."""
+
+    def not_allowed(row: ReviewItemRow) -> str | None:
+        problem = may_decide(status_of(row), names, fallback)
+        did = granted.get(grant_key(row.subject_login, row.entitlement), {})
+        for name in sorted(names & set(did)):
+            problem = problem or f"item {row.number}: you {did[name]}, so someone else reviews it"
+        return problem
+
     if command.items is None:
-        mine = ticket_items(session, review)
-        return [(r, None) for r in mine if may_decide(status_of(r), names, fallback) is None]
+        return [(r, None) for r in ticket_items(session, review) if not_allowed(r) is None]
     query = select(ReviewItemRow).where(ReviewItemRow.campaign_id == review.campaign_id)
     rows = session.scalars(query.where(ReviewItemRow.number.in_(command.items))).all()
     by_number = {r.number: r for r in rows}
@@ -196,7 +208,7 @@ def _targets(
         if row is None:
             found.append((None, f"there is no item {number} in this campaign"))
         else:
-            found.append((row, may_decide(status_of(row), names, fallback)))
+            found.append((row, not_allowed(row)))
     return found
 
 
