@@ -11,7 +11,7 @@ its removal at once (a ``review_removal`` timer, so it is durable and retried).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy import select
@@ -156,7 +156,7 @@ def _decide(
                          data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
-            granted = grants(session, campaign.directory)
+            granted = _lazy_grants(session, campaign.directory)
             names = _names(author)
             for row, not_allowed in _targets(session, review, command, names, fallback, granted):
                 if not_allowed is not None:
@@ -180,22 +180,36 @@ def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
 
 
+def _lazy_grants(session: Session, directory: str) -> Callable[[], Grants]:
+    """The directory's grants from the audit log, read once and only if a decision needs them."""
+    found: list[Grants] = []
+
+    def read() -> Grants:
+        if not found:
+            found.append(grants(session, directory))
+        return found[0]
+
+    return read
+
+
 def _targets(
     session: Session,
     review: ReviewTicketRow,
     command: ReviewCommand,
     names: frozenset[str],
     fallback: Sequence[str],
-    granted: Grants,
+    granted: Callable[[], Grants],
 ) -> list[tuple[ReviewItemRow | None, str | None]]:
     """The items a command names (every open one here for ``/keep-all``) and why not each."""
 
     def not_allowed(row: ReviewItemRow) -> str | None:
         problem = may_decide(status_of(row), names, fallback)
-        did = granted.get(grant_key(row.subject_login, row.entitlement), {})
+        if problem is not None or row.reviewer.casefold() in names:
+            return problem  # the assigned reviewer was checked against the grants at the start
+        did = granted().get(grant_key(row.subject_login, row.entitlement), {})
         for name in sorted(names & set(did)):
-            problem = problem or f"item {row.number}: you {did[name]}, so someone else reviews it"
-        return problem
+            return f"item {row.number}: you {did[name]}, so someone else reviews it"
+        return None
 
     if command.items is None:
         return [(r, None) for r in ticket_items(session, review) if not_allowed(r) is None]
