@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from intake.classifier.cues import has_cue, settle_direction
+from intake.classifier.dates import DateOrder
 from intake.classifier.gates import GateDecision, gate, suggestion_note
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
@@ -105,6 +106,7 @@ class Classifier:
             desk_fields=ticket_desk_fields(ticket),
             now=now,
             requester_email=ticket.requester.email,
+            date_order=ticket.date_order,
         )
         if any(_TABLE.search(a.filename) for a in ticket.attachments):
             return replace(result, targets_attached=True)
@@ -120,6 +122,7 @@ class Classifier:
         entities = extract_entities(
             ticket.subject or "", text, now=now, applications=self.settings.applications,
             requester_email=ticket.requester.email, fields=reading.fields,
+            date_order=ticket.date_order,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None
@@ -133,8 +136,10 @@ class Classifier:
         desk_fields: Mapping[str, str] | None = None,
         now: datetime,
         requester_email: str | None = None,
+        date_order: DateOrder | None = None,
     ) -> Classification:
-        """Classify raw subject and body; ``desk_fields`` see ``ticket_desk_fields``."""
+        """Classify raw subject and body; ``desk_fields`` see ``ticket_desk_fields``;
+        ``date_order`` orders ambiguous dates the text does not settle (``Ticket.date_order``)."""
         reading = read_ticket(subject or "", body or "")
         text = reading.text
         if not text.strip():
@@ -145,6 +150,7 @@ class Classifier:
         entities = extract_entities(
             subject or "", text, now=now, applications=self.settings.applications,
             requester_email=requester_email, fields=form + reading.fields,
+            date_order=date_order,
         )  # fmt: skip
         language = detect_language(text)
         foreign = language if language not in (None, "en") else None

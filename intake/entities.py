@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.identity import DirectoryUser
-from intake.classifier.dates import extract_period
+from intake.classifier.dates import DateOrder, extract_period
 from intake.classifier.formfields import (
     application_from_fields,
     group_from_fields,
@@ -91,12 +91,14 @@ def extract_entities(
     applications: Sequence[AppEntry] = DEFAULT_APPLICATIONS,
     requester_email: str | None = None,
     fields: Sequence[tuple[str, str]] = (),
+    date_order: DateOrder | None = None,
 ) -> Entities:
     """Extract the target, application, group, dates and manager from cleaned ticket text.
 
     ``body`` should already be cleaned (``intake.classifier.text.clean_text``); ``now`` anchors
     relative dates. An e-mail equal to ``requester_email`` is not taken as the target.
     ``fields`` are the form fields ``read_ticket`` found: what they name wins over free text.
+    ``date_order`` orders an ambiguous ``05/06`` the text does not settle (the requester's locale).
     """
     text = f"{subject}\n{body}"
     manager = find_manager(text)
@@ -124,7 +126,7 @@ def extract_entities(
     if written:
         app_name = find_application(written, applications)[0] or app_name
         app_text = written
-    period = extract_period(text, now)
+    period = extract_period(text, now, date_order)
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))
     return Entities(
         # a person the subject names is the target as written, ahead of an e-mail in the body

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 class StatusCategory(enum.StrEnum):
@@ -133,6 +134,9 @@ class Ticket:
     attachments: tuple[Attachment, ...] = ()
     desk_id: str | None = None
     """The desk's internal id when it differs from ``key`` (Jira issue id, SNOW sys_id)."""
+    date_order: Literal["dmy", "mdy"] | None = None
+    """Day or month first for an ambiguous ``05/06`` the text does not settle: the requester's
+    locale or the site's ``classifier.date_order`` (set by the worker, ``intake.date_order``)."""
     organisation: str | None = None
     """The requester's organisation as the desk names it (Zendesk organization id, ServiceNow
     company, Salesforce account id), for SLA policies that match on it."""

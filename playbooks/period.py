@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from connectors.identity import DirectoryUser
-from intake.classifier.dates import CONTRACT_END, extract_period, parse_date
+from intake.classifier.dates import (
+    CONTRACT_END,
+    DateOrder,
+    extract_period,
+    parse_date,
+    text_order,
+)
 from playbooks.config import field_key
 from playbooks.duration import DurationError, parse_duration
 
@@ -72,6 +78,7 @@ def read_period(
     entity_duration_s: int | None = None,
     duration_fields: Sequence[str] = DURATION_FIELDS,
     until_fields: Sequence[str] = UNTIL_FIELDS,
+    order: DateOrder | None = None,
 ) -> Period:
     """
     Until when the ticket asks for access; None when it asks for nothing time-bound.
@@ -88,15 +95,18 @@ def read_period(
         entity_duration_s: a duration the classifier read, if any.
         duration_fields: labels of duration fields.
         until_fields: labels of end-date fields.
+        order: day or month first for an ambiguous date the text does not settle (the
+            requester's locale, ``Ticket.date_order``); None: day first.
     """
+    order = text_order(text, order or "dmy")
     folded = {field_key(k): v.strip() for k, v in fields.items() if v and v.strip()}
     for label in (*until_fields, *duration_fields):
         value = folded.get(field_key(label))
         if value:
-            return _from_value(value, now, target, contract_end_attribute, label)
-    if extract_period(text, now).until_contract_end:
+            return _from_value(value, now, target, contract_end_attribute, label, order)
+    if extract_period(text, now, order).until_contract_end:
         return _contract_end(target, now, contract_end_attribute)
-    from_text = _from_text(text, now)
+    from_text = _from_text(text, now, order)
     if from_text is not None:
         return from_text
     if entity_until is not None and entity_until > now:
@@ -109,14 +119,19 @@ def read_period(
 
 
 def _from_value(
-    value: str, now: datetime, target: DirectoryUser | None, attribute: str, label: str
+    value: str,
+    now: datetime,
+    target: DirectoryUser | None,
+    attribute: str,
+    label: str,
+    order: DateOrder,
 ) -> Until | Unreadable:
     if CONTRACT_END.search(value):
         return _contract_end(target, now, attribute)
     seconds = duration_seconds(value)
     if seconds is not None:
         return Until(now + timedelta(seconds=seconds), "field")
-    day = parse_date(value, now)
+    day = parse_date(value, now, order)
     if day is not None:
         return Until(_end_of_day(day), "field")
     return Unreadable(
@@ -125,12 +140,12 @@ def _from_value(
     )
 
 
-def _from_text(text: str, now: datetime) -> Until | None:
+def _from_text(text: str, now: datetime, order: DateOrder) -> Until | None:
     match = _TEXT_DURATION.search(text)
     if match:
         count = _count(match.group(1))
         return Until(now + timedelta(seconds=count * _UNIT_S[match.group(2).lower()]), "text")
-    period = extract_period(text, now)
+    period = extract_period(text, now, order)
     if period.until is not None and period.until > now and not period.is_last_day:
         return Until(period.until, "text")
     return None

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.identity import Capability, DirectoryUser
+from intake.classifier.dates import text_order
 from playbooks.bulk_rows import carries_access
 from playbooks.config import PolicySettings
 from playbooks.duration import parse_duration
@@ -226,6 +227,7 @@ def _until(
             contract_end_attribute=settings.people.contract_end_of(directory.name),
             entity_until=request.until,
             entity_duration_s=request.duration_s,
+            order=text_order(text, request.ticket.date_order or "dmy"),
         )
         if isinstance(period, Unreadable):
             return Ask(period.question, ("until",))

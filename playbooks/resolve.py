@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.identity import DirectoryUser
-from intake.classifier.dates import parse_date
+from intake.classifier.dates import DateOrder, parse_date, text_order
 from playbooks.catalogue import find_items
 from playbooks.config import Application, PeopleSettings, PolicySettings, field_key
 from playbooks.duration import DurationError, parse_duration
@@ -247,7 +247,9 @@ def _convert(
             else Ask(f"“{text}” is not an e-mail address. {spec.ask or ''}".strip(), (name,))
         )
     if spec.type == "date":
-        return _date(name, spec, raw, request.ticket.created_at)
+        ticket = request.ticket
+        order = text_order(f"{ticket.subject}\n{ticket.description}", ticket.date_order or "dmy")
+        return _date(name, spec, raw, ticket.created_at, order)
     if spec.type == "duration":
         return _duration(name, spec, raw)
     if spec.type == "user":
@@ -265,7 +267,9 @@ def _convert(
     return text.strip()
 
 
-def _date(name: str, spec: InputSpec, raw: object, written_at: datetime | None) -> datetime | Ask:
+def _date(
+    name: str, spec: InputSpec, raw: object, written_at: datetime | None, order: DateOrder
+) -> datetime | Ask:
     if isinstance(raw, datetime):
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     try:
@@ -273,7 +277,11 @@ def _date(name: str, spec: InputSpec, raw: object, written_at: datetime | None) 
     except ValueError:
         # 13/10/2025, 13 October 2025; a date without a year needs the ticket's own date
         anchor = written_at or datetime(1970, 1, 1, tzinfo=UTC)
-        day = parse_date(str(raw), anchor) if written_at or re.search(r"\d{4}", str(raw)) else None
+        day = (
+            parse_date(str(raw), anchor, order)
+            if written_at or re.search(r"\d{4}", str(raw))
+            else None
+        )
         if day is not None:
             return day
         return Ask(

@@ -105,6 +105,13 @@ class DeskPerson:
     active: bool = True
     email_verified: bool | None = None
     """Whether the desk verified the address (Zendesk ``verified``); None when it does not say."""
+    locale: str | None = None
+    """The user's locale as the desk gives it (Zendesk ``locale`` ``en-US``, Jira ``locale``
+    ``en_GB``, Salesforce User ``LocaleSidKey``, ServiceNow ``preferred_language``); None when
+    the desk does not say. It orders an ambiguous date the person wrote (``intake.date_order``)."""
+    date_format: str | None = None
+    """The user's own date format where the desk keeps one (ServiceNow ``date_format``,
+    ``dd/MM/yyyy``); None when it does not say or uses the system's."""
 
 
 class DeskClient(Protocol):

@@ -176,6 +176,7 @@ class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels, JiraAge
             # either (agency is a licence, not a profile field), so the desk does not say.
             is_agent=False if kind in ("customer", "app") else None,
             active=found.get("active", True) is not False,
+            locale=str(found["locale"]) if found.get("locale") else None,
         )
 
     # -- comments -------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class MemoryDesk:
         self.tickets: dict[str, RawDelivery] = {}
         """Ticket key → what ``fetch_ticket`` answers (the poll form a real desk would read)."""
         self.people: dict[str, str] = {}
+        self.locales: dict[str, str] = {}
         """Desk user id → e-mail, as ``person_email`` answers it (the demo fills it)."""
         self.agents: set[str] = set()
         """Desk user ids the desk calls agents (``find_person(...).is_agent``)."""
@@ -66,10 +67,14 @@ class MemoryDesk:
         with self._lock:
             self._known.add(key)
 
-    def add_person(self, person_id: str, email: str, *, agent: bool | None = None) -> None:
+    def add_person(
+        self, person_id: str, email: str, *, agent: bool | None = None, locale: str | None = None
+    ) -> None:
         """Make ``person_id`` a desk user whose e-mail address is ``email`` (an agent or not)."""
         with self._lock:
             self.people[person_id] = email
+            if locale is not None:
+                self.locales[person_id] = locale
             if agent:
                 self.agents.add(person_id)
             else:
@@ -106,7 +111,10 @@ class MemoryDesk:
             if email is None and self.strict:
                 raise NotFoundError(f"no user {person_id}", system=self.name)
             return DeskPerson(
-                id=person_id, email=email, is_agent=True if person_id in self.agents else None
+                id=person_id,
+                email=email,
+                is_agent=True if person_id in self.agents else None,
+                locale=self.locales.get(person_id),
             )
 
     def set_sla_values(self, key: str, values: Sequence[DeskSlaValue]) -> None:

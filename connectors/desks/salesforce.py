@@ -160,7 +160,7 @@ class SalesforceDesk(SalesforceTicketCreation, SalesforceAttachments):
                 system=self._t.system,
             )
         path = f"{self._api}/sobjects/{sobject}/{person_id}"
-        fields = "Email,Name,IsActive,UserType" if sobject == "User" else "Email,Name"
+        fields = "Email,Name,IsActive,UserType,LocaleSidKey" if sobject == "User" else "Email,Name"
         found = self._authorised(
             lambda: self._t.json(
                 "GET", path, call="salesforce.person_email", params={"fields": fields}
@@ -175,6 +175,7 @@ class SalesforceDesk(SalesforceTicketCreation, SalesforceAttachments):
             # Only a Standard user is staff; portal and community users are customers.
             is_agent=sobject == "User" and found.get("UserType") == "Standard",
             active=found.get("IsActive", True) is not False,
+            locale=str(found["LocaleSidKey"]) if found.get("LocaleSidKey") else None,
         )
 
     def _classify(self, response: requests.Response) -> None:

@@ -83,7 +83,7 @@ SERVICENOW_IMPACT_URGENCY = {
 """deskpilot priority → (impact, urgency): P1, P2, P3, P4 under the default priority lookup."""
 JOURNAL = "/api/now/table/sys_journal_field"
 USERS = "/api/now/table/sys_user"
-USER_FIELDS = "sys_id,user_name,email,name,active"
+USER_FIELDS = "sys_id,user_name,email,name,active,preferred_language,date_format"
 TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
@@ -184,6 +184,8 @@ class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments, ServiceNow
             email=str(email) if email else None,
             name=str(name) if name else None,
             active=str(user.get("active", "true")).lower() != "false",
+            locale=_text(user.get("preferred_language")),
+            date_format=_text(user.get("date_format")),
         )
 
     def post_comment(self, key: str, body: str, *, public: bool, marker: str) -> PostedComment:
@@ -388,3 +390,10 @@ class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments, ServiceNow
 
 
 __all__ = ["ServiceNowDesk", "ServiceNowOptions"]
+
+
+def _text(value: object) -> str | None:
+    """A sys_user field's text (a reference field comes as ``{"value": …}``); None when empty."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    return str(value) if value else None

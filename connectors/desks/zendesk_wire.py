@@ -72,6 +72,7 @@ def desk_person(person_id: str, user: Any) -> DeskPerson:
         is_agent=role in ("agent", "admin") if role else None,
         active=user.get("active", True) is not False and not user.get("suspended"),
         email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
+        locale=str(user["locale"]) if user.get("locale") else None,
     )
 
 

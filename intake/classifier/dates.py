@@ -290,10 +290,10 @@ def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> 
     Args:
         text: the ticket's text.
         now: when it was written.
-        order: day or month first for ambiguous numeric dates; None: the text's own plain
-            numeric dates decide, else day first.
+        order: day or month first for ambiguous numeric dates the text's own plain numeric
+            dates do not settle (the requester's locale); None: day first.
     """
-    order = order or text_order(text)
+    order = text_order(text, order or "dmy")
     until: datetime | None = None
     duration_s: int | None = None
     is_last_day = False

@@ -9,6 +9,8 @@ fallback). Problems are reported as ``FILE:LINE: field: message`` like playbooks
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -173,6 +175,22 @@ def load_campaign_text(text: str, source: str) -> Campaign:
         return Campaign.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise CampaignError(problems_of(exc, source, lines)) from None
+
+
+def definition_evidence(campaign: Campaign, text: str | None) -> dict[str, str]:
+    """
+    What a run records of the definition it used: its file, the YAML read (or, for a campaign
+    built without a file, its canonical JSON) and that content's SHA-256.
+    """
+    content = text
+    if content is None:
+        content = json.dumps(campaign.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return {
+        "source": campaign.source or "",
+        "format": "json" if text is None else "yaml",
+        "sha256": hashlib.sha256(content.encode("utf-8")).hexdigest(),
+        "content": content,
+    }
 
 
 def campaigns_from_texts(texts: Sequence[tuple[str, str]]) -> dict[str, Campaign]:

@@ -102,6 +102,9 @@ class Desks:
     agents: set[str] = field(default_factory=set)
     """Logins the desks call agents (Zendesk role, Salesforce Standard user, the JSM project's
     agent permission, ServiceNow's ``itil`` role)."""
+    locales: dict[str, str] = field(default_factory=dict)
+    """Each login's locale (``en_US``) as the user APIs give it (Jira and Zendesk ``locale``,
+    ServiceNow's ``date_format`` for it); absent: the vendor sample's own."""
     jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What Jira's issue API answers, by key (absent: 404), comments under fields.comment."""
     channels: dict[str, str] = field(default_factory=dict)
@@ -164,6 +167,8 @@ class Desks:
         user = copy.deepcopy(_load("jira", "api_user.json"))
         user |= {"accountId": account, "displayName": person.login.title()}
         user["self"] = f"{JIRA}/rest/api/3/user?accountId={account}"
+        if person.login in self.locales:
+            user["locale"] = self.locales[person.login]
         if person.login in self.hidden:
             del user["emailAddress"]
         else:
@@ -183,25 +188,36 @@ class Desks:
             "email": person.email,
             "role": "agent" if person.login in self.agents else "end-user",
         }
+        if person.login in self.locales:
+            found["user"]["locale"] = self.locales[person.login].replace("_", "-").lower()
         return 200, {}, json.dumps(found)
 
+    def _snow_row(self, person: DeskIds) -> dict[str, str]:
+        """A ``sys_user`` row; ``date_format`` empty means the system's (the vendor's default)."""
+        locale = self.locales.get(person.login, "")
+        formats = {"": "", "en_US": "MM-dd-yyyy"}
+        return {
+            "sys_id": person.snow_sys_id,
+            "user_name": person.login,
+            "email": person.email,
+            "name": person.login.title(),
+            "active": "true",
+            "preferred_language": locale.split("_")[0] or "en",
+            "date_format": formats.get(locale, "dd/MM/yyyy"),
+        }
+
     def _snow_user(self, request: Any) -> tuple[int, dict[str, str], str]:
+        path = urlsplit(request.url).path.rsplit("/", 1)[1]
+        if path != "sys_user":
+            person = self._person(lambda p: p.snow_sys_id == path)
+            if person is None:
+                body = {"error": {"message": "No Record found", "detail": ""}, "status": "failure"}
+                return 404, {}, json.dumps(body)
+            return 200, {}, json.dumps({"result": self._snow_row(person)})
         query = parse_qs(urlsplit(request.url).query).get("sysparm_query", [""])[0]
         name = query.removeprefix("user_name=")
         person = self._person(lambda p: p.login == name)
-        rows = (
-            [
-                {
-                    "sys_id": person.snow_sys_id,
-                    "user_name": person.login,
-                    "email": person.email,
-                    "name": person.login.title(),
-                    "active": "true",
-                }
-            ]
-            if person
-            else []
-        )
+        rows = [self._snow_row(person)] if person else []
         return 200, {}, json.dumps({"result": rows})
 
     def _jira_agents(self, request: Any) -> tuple[int, dict[str, str], str]:
@@ -283,7 +299,10 @@ class Desks:
         self.http.add_callback(
             get, re.compile(rf"{ZENDESK}/api/v2/users/\d+\.json"), callback=self._zendesk_user
         )
-        self.http.add_callback(get, f"{SNOW}/api/now/table/sys_user", callback=self._snow_user)
+        self.http.add_callback(
+            get, re.compile(rf"{SNOW}/api/now/table/sys_user(/[0-9a-f]{{32}})?(\?.*)?$"),
+            callback=self._snow_user,
+        )  # fmt: skip
         self.http.add_callback(
             get, f"{JIRA}/rest/api/3/user/permission/search", callback=self._jira_agents
         )

@@ -5,6 +5,8 @@ reviews status|close|export``, all recounted from the same rows.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -169,3 +171,75 @@ def test_start_from_the_command_line_names_what_stops_it(tmp_path: Path) -> None
     assert "no campaign `nope`" in unknown.output
     assert empty.exit_code == 1
     assert "campaign `staff-q4` not started: nobody in corp holds anything in scope" in empty.output
+
+
+def test_the_dashboard_panel_agrees_with_the_page_and_the_gauges(
+    started: tuple[World, int, Path],
+) -> None:
+    w, campaign_id, _ = started
+    with TestClient(create_app(w.rt)) as client:
+        auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+        dashboard = client.get("/dashboard", headers=auth).text
+        export = client.get("/dashboard/export/panel-reviews.csv", headers=auth).text
+        page = client.get("/dashboard/reviews", headers=auth).text
+        metrics = client.get("/metrics").text
+
+    section = dashboard[dashboard.index('id="panel-reviews"') :]
+    section = section[: section.index("</section>")]
+    assert '<a href="/dashboard/reviews">all campaigns</a>' in section
+    cards = re.findall(
+        r'<div class="hint">([^<]*)</div><div class="big[^"]*">([^<]*)</div>', section
+    )
+    assert dict(cards) == {
+        "Open campaigns": "1",
+        "Items decided": "1 / 2",
+        "Reviewers complete": "0 / 1",
+        "Overdue items": "0",
+    }
+    (row,) = list(csv.DictReader(io.StringIO(export)))
+    name = f"staff-q4#{campaign_id}"
+    gauges = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("deskpilot_review_") and f'campaign="{name}"' in line
+    }
+    page_row = re.search(rf'<tr data-campaign="{campaign_id}">(.*?)</tr>', page, re.S)
+    assert page_row is not None
+    page_cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", page_row.group(1), re.S)
+    ]
+    assert row["Campaign"] == f"All-staff Q4 (staff-q4 #{campaign_id})"
+    assert (
+        (int(row["Decided"]), int(row["Items"]))
+        == (
+            gauges[f'deskpilot_review_items{{campaign="{name}",state="decided"}}'],
+            gauges[f'deskpilot_review_items{{campaign="{name}",state="decided"}}']
+            + gauges[f'deskpilot_review_items{{campaign="{name}",state="open"}}']
+            + gauges[f'deskpilot_review_items{{campaign="{name}",state="flagged"}}'],
+        )
+        == (1, 2)
+    )
+    assert page_cells[3] == row["Items"]
+    assert page_cells[4].startswith(row["Decided"])
+    assert f"{row['Reviewers complete']} / {row['Reviewers']}" == page_cells[5] == "0 / 1"
+    assert (
+        int(row["Reviewers"]) - int(row["Reviewers complete"])
+        == gauges[f'deskpilot_review_reviewers{{campaign="{name}",state="open"}}']
+    )
+    assert (
+        int(row["Overdue"]) == gauges[f'deskpilot_review_overdue_items{{campaign="{name}"}}'] == 0
+    )
+    assert row["Revocation %"] == "100.0 %"
+    assert gauges[f'deskpilot_review_revocation_ratio{{campaign="{name}"}}'] == 1.0
+    assert row["Decided %"] == "50.0 %"
+    assert gauges[f'deskpilot_review_decided_ratio{{campaign="{name}"}}'] == 0.5
+    assert row["Median time to decide"] == "2h 00m"
+    median = gauges[f'deskpilot_review_time_to_decide_seconds{{campaign="{name}",stat="median"}}']
+    assert median == 7200.0
+
+    w.advance(days=15)
+    with TestClient(create_app(w.rt)) as client:
+        overdue = client.get("/dashboard", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).text
+    later = overdue[overdue.index('id="panel-reviews"') :]
+    assert re.search(r'Overdue items</div><div class="big bad">1<', later)

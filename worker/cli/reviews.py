@@ -48,7 +48,7 @@ def start(
 ) -> None:
     """Read the population, assign the reviewers and open the review tickets."""
     from worker.runs.review_start import START_ERRORS, start_campaign
-    from worker.wiring.campaigns import load_campaigns
+    from worker.wiring.campaigns import current_definition, load_campaigns
 
     rt = _runtime(config)
     try:
@@ -58,7 +58,8 @@ def start(
                 f"no campaign `{name}` in the playbook directories' reviews/ folders", err=True
             )
             raise typer.Exit(2)
-        campaign_id = start_campaign(rt, campaign, started_by=by)
+        campaign, text = current_definition(rt.settings, name, campaign.source)
+        campaign_id = start_campaign(rt, campaign, started_by=by, text=text)
     except CampaignError as exc:
         typer.echo("\n".join(exc.problems), err=True)
         raise typer.Exit(2) from exc

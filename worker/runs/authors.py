@@ -14,14 +14,15 @@ configured; they are resolved in the directory the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
 from connectors.identity import DirectoryUser
-from intake.model import Comment
+from intake.date_order import date_order_for, needs_order
+from intake.model import Comment, Ticket
 from playbooks.approval import ApprovalRequirement
 from playbooks.authority import Actor
 from playbooks.outbox import OutboxKind
@@ -135,6 +136,28 @@ def requester_user(rt: Runtime, ticket: TicketRow) -> DirectoryUser | None:
     """The directory account of the person who asked (``ticket``'s requester)."""
     email = ticket_from_json(ticket.snapshot).requester.email
     return rt.directory_for(ticket.desk).find_user(email=email) if email else None
+
+
+def with_date_order(rt: Runtime, ticket: Ticket) -> Ticket:
+    """
+    ``ticket`` with the day/month order for its ambiguous dates (``Ticket.date_order``): the
+    site's ``classifier.date_order``, or (``auto``) the requester's locale as the desk's user
+    API gives it (the connector's cached lookup, as for authors), asked only when the ticket
+    holds a date that reads two ways. A requester the desk does not know leaves it to the text
+    and the default; a transient failure propagates (the message is retried).
+    """
+    setting = rt.settings.classifier.date_order
+    locale = date_format = None
+    desk = rt.desks.get(ticket.desk)
+    written = "\n".join((ticket.subject, ticket.description, *ticket.custom_fields.values()))
+    asked = setting == "auto" and bool(ticket.requester.id) and needs_order(written)
+    if asked and desk is not None:
+        try:
+            person = desk.find_person(ticket.requester.id)
+            locale, date_format = person.locale, person.date_format
+        except PermanentError as exc:
+            log.info("requester.locale_unknown", desk=ticket.desk, reason=str(exc))
+    return replace(ticket, date_order=date_order_for(setting, locale, date_format))
 
 
 def submitter_user(rt: Runtime, ticket: TicketRow) -> DirectoryUser | None:

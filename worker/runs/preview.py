@@ -12,6 +12,7 @@ from playbooks.plan import build_plan, select_playbook
 from playbooks.policy import decide
 from playbooks.render import render_plan
 from playbooks.request import plan_request
+from worker.runs.authors import with_date_order
 from worker.runs.process import find_requester, recent_resets
 from worker.runtime import Runtime
 
@@ -21,6 +22,7 @@ __all__ = ["preview"]
 def preview(rt: Runtime, ticket: Ticket) -> str:
     """The classification and the plan for ``ticket`` as Markdown, changing nothing anywhere."""
     now = rt.clock()
+    ticket = with_date_order(rt, ticket)
     classification: Classification = rt.classifier.classify(ticket, now=now)
     decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
     head = (

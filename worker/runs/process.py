@@ -36,6 +36,7 @@ from worker.db.tables import ClassificationRow, RunRow, TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.claim import claim_token
 from worker.queue.names import ActorName
+from worker.runs.authors import with_date_order
 from worker.runs.bulk import bulk_verdict
 from worker.runtime import Runtime
 
@@ -49,6 +50,7 @@ def process_ticket(rt: Runtime, ticket_id: int) -> TicketOutcome | None:
         return None
     now = rt.clock()
     try:
+        ticket = with_date_order(rt, ticket)
         classification = _classify(rt, ticket_id, ticket, now)
         decision = gate(classification, rt.settings.classifier, desk=ticket.desk)
         verdict = _decide(

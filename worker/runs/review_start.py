@@ -21,7 +21,7 @@ from intake.model import Person as DeskPerson
 from intake.model import StatusCategory, Ticket
 from playbooks.lifecycle import TicketStage
 from playbooks.outbox import OutboxKind
-from playbooks.reviews.campaign import REVIEW_INTENT, Campaign
+from playbooks.reviews.campaign import REVIEW_INTENT, Campaign, definition_evidence
 from playbooks.reviews.items import Item, build_items, by_reviewer, population_digest, unassigned
 from playbooks.reviews.render import ListedItem, pages, ticket_body, ticket_subject
 from playbooks.reviews.schedule import campaign_nudges, due_date
@@ -30,6 +30,7 @@ from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTick
 from worker.db.store import insert_ignore, insert_ignore_id, ticket_to_json
 from worker.db.tables import TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs.review_grants import grants
 from worker.runs.review_population import Population, PopulationError, read_population
 from worker.runtime import Runtime
 
@@ -51,8 +52,13 @@ START_ERRORS = (ReviewStartError, PopulationError, DeskpilotError)
 """What stops a start: no eligible reviewer, a scope the directory cannot answer, a failed read."""
 
 
-def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
-    """Read the population, store the campaign and its items, open the tickets; the id."""
+def start_campaign(
+    rt: Runtime, campaign: Campaign, *, started_by: str, text: str | None = None
+) -> int:
+    """
+    Read the population, store the campaign and its items, open the tickets; the id. ``text``
+    is the YAML ``campaign`` was read from: the evidence records it with its hash.
+    """
     now = rt.clock()
     with rt.db.session() as session:
         running = session.scalar(
@@ -66,7 +72,9 @@ def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
                 f"{running.due_at:%Y-%m-%d %H:%M} UTC): close it first"
             ])  # fmt: skip
     population = read_population(rt, campaign, now)
-    items = build_items(campaign, population.holdings, population.people, now)
+    with rt.db.session() as session:
+        granted = grants(session, population.directory)
+    items = build_items(campaign, population.holdings, population.people, now, granted)
     problems = unassigned(items)
     if not items:
         problems = [
@@ -76,7 +84,8 @@ def start_campaign(rt: Runtime, campaign: Campaign, *, started_by: str) -> int:
         ]
     if problems:
         raise ReviewStartError(problems)
-    campaign_id = _store(rt, campaign, population, items, started_by, now)
+    definition = definition_evidence(campaign, text)
+    campaign_id = _store(rt, campaign, population, items, (started_by, definition), now)
     try:
         open_tickets(rt, campaign_id)
     except Exception as exc:  # noqa: BLE001 (the review_open timer retries; the start stands)
@@ -89,9 +98,10 @@ def _store(
     campaign: Campaign,
     population: Population,
     items: Sequence[Item],
-    started_by: str,
+    started: tuple[str, dict[str, str]],
     now: dt.datetime,
 ) -> int:
+    started_by, definition = started
     due = due_date(now, campaign.window_days)
     nudges = campaign_nudges(campaign, now)
     summary = {
@@ -117,6 +127,7 @@ def _store(
             "desk": campaign.desk, "window_days": campaign.window_days, "due_at": due.isoformat(),
             "closes_at": row.closes_at.isoformat(), "no_response": campaign.no_response,
             "reviewers": campaign.reviewers.model_dump(mode="json"), "population": summary,
+            "definition": definition,
         }  # fmt: skip
         audit.append(session, "review.started", actor=started_by, data=data, at=now)
         tickets = _tickets(session, row, campaign, population, items, now)

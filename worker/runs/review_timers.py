@@ -14,14 +14,20 @@ from collections.abc import Callable
 import structlog
 
 from connectors.errors import TransientError
-from playbooks.reviews.campaign import Campaign
+from playbooks.reviews.campaign import CampaignError
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow
 from worker.db.tables import TimerRow
 from worker.runs.review_nudge import fire_review_nudge
 from worker.runs.review_remove import remove_reviewed
-from worker.runs.review_start import START_ERRORS, open_tickets, start_campaign
+from worker.runs.review_start import (
+    START_ERRORS,
+    ReviewStartError,
+    open_tickets,
+    start_campaign,
+)
 from worker.runtime import Runtime
+from worker.wiring.campaigns import current_definition
 
 log = structlog.get_logger("deskpilot.reviews")
 
@@ -48,13 +54,23 @@ def open_review_tickets(rt: Runtime, timer_id: int) -> None:
 
 
 def restart_campaign(rt: Runtime, timer_id: int) -> None:
-    """Start a recurring campaign again, from the definition its last run stored."""
+    """
+    Start a recurring campaign again from its file as it reads now (an edit takes effect at the
+    next occurrence); an invalid file starts nothing and its problems are recorded.
+    """
     _, payload = _payload(rt, timer_id)
     with rt.db.session() as session:
         found = session.get(ReviewCampaignRow, int(str(payload["campaign_id"])))
         assert found is not None
-        definition = Campaign.model_validate(found.definition)
-    start_campaign(rt, definition, started_by="deskpilot (recurrence)")
+        name, source = found.name, found.definition.get("source")
+    try:
+        campaign, text = current_definition(rt.settings, name, source)
+    except CampaignError as exc:
+        raise ReviewStartError([
+            f"campaign `{name}` not started again: its definition is invalid "
+            "(`deskpilot check` lists the same problems)", *exc.problems,
+        ]) from None  # fmt: skip
+    start_campaign(rt, campaign, started_by="deskpilot (recurrence)", text=text)
 
 
 def _guarded(handler: Callable[[Runtime, int], None]) -> Callable[[Runtime, int], None]:

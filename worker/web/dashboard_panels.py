@@ -12,7 +12,7 @@ A panel module (say ``worker.web.panel_licences``) defines a module-level ``PANE
 
 and its dotted name is added to ``PANEL_MODULES`` below. ``build`` reads what it needs through
 the runtime (its own indexed queries) and returns figures (the big numbers, as cards) and at
-most one table; the dashboard renders both with the page's own styles, escapes every value, and
+most one table (and a ``link`` to a page of this site with the details); the dashboard renders both with the page's own styles, escapes every value, and
 exports the table as ``/dashboard/export/panel-{key}.csv``. A panel whose ``build`` raises is
 shown as "could not be computed" with the error's kind, and logged; the rest of the page is
 unaffected. ``register`` adds a panel at run time (tests, plug-ins) the same way.
@@ -35,7 +35,10 @@ from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.dashboard")
 
-PANEL_MODULES: tuple[str, ...] = ("worker.web.panel_licences",)
+PANEL_MODULES: tuple[str, ...] = (
+    "worker.web.panel_licences",
+    "worker.web.panel_reviews",
+)
 """Dotted names of the modules whose ``PANEL`` the dashboard shows (one line per panel)."""
 
 Tone = Literal["", "good", "warn", "bad"]
@@ -68,6 +71,13 @@ class PanelContent:
     table: PanelTable | None = None
     note: str = ""
     """One line under the title: where the figures come from, or why there are none."""
+    link: str = ""
+    """A page of deskpilot with the details (a path such as ``/dashboard/reviews``), or none."""
+    link_text: str = "details"
+
+    def __post_init__(self) -> None:
+        if self.link and not (self.link.startswith("/") and not self.link.startswith("//")):
+            raise ValueError(f"panel link {self.link!r}: use a path of this site (/...)")
 
 
 Build = Callable[[Runtime, Period, dt.datetime], PanelContent]

@@ -58,6 +58,38 @@ def check_campaigns(settings: AppSettings) -> list[str]:
     return problems
 
 
+def current_definition(
+    settings: AppSettings, name: str, source: str | None
+) -> tuple[Campaign, str]:
+    """
+    Campaign ``name`` as its file reads now (``source``, or the file now defining ``name``),
+    validated like ``deskpilot check``: (campaign, YAML). ``CampaignError`` lists the problems.
+    """
+    texts = dict(campaign_texts(settings.playbook_dirs))
+    if source not in texts:
+        source = next((s for s, t in texts.items() if _names(t, s) == name), source)
+    text = texts.get(source or "")
+    if source is None or text is None:
+        raise CampaignError([
+            f"{source or name}: no file of the playbook directories' reviews/ folders defines "
+            f"campaign `{name}` any more"
+        ])  # fmt: skip
+    campaign = load_campaign_text(text, source)
+    if campaign.name != name:
+        raise CampaignError([f"{source}:1: defines campaign `{campaign.name}` now, not `{name}`"])
+    problems = _references(settings, campaign)
+    if problems:
+        raise CampaignError(problems)
+    return campaign, text
+
+
+def _names(text: str, source: str) -> str | None:
+    try:
+        return load_campaign_text(text, source).name
+    except CampaignError:
+        return None
+
+
 def _references(settings: AppSettings, campaign: Campaign) -> list[str]:
     return check_references(
         campaign,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 
 from intake.classifier.dates import DateOrder, extract_period, parse_date, text_order
+from intake.date_order import date_order_for, needs_order
 
 NOW = datetime(2025, 10, 6, 8, 30, tzinfo=UTC)  # a Monday
 
@@ -131,3 +134,73 @@ def test_extract_period(text: str, want: dict[str, object]) -> None:
     """The end, start and duration of an ask, and whether it ends with a contract."""
     period = extract_period(text, NOW)
     assert {k: getattr(period, k) for k in want} == want
+
+
+LOCALES = [
+    # id, locale, user date format, site setting, order (None: the text, then day first)
+    ("zendesk-us", "en-US", None, "auto", "mdy"),
+    ("jira-us", "en_US", None, "auto", "mdy"),
+    ("zendesk-lowercase-gb", "en-gb", None, "auto", "dmy"),
+    ("salesforce-de", "de_DE", None, "auto", "dmy"),
+    ("spanish-us", "es_US", None, "auto", "mdy"),
+    ("philippines", "en_PH", None, "auto", "mdy"),
+    ("language-only", "en", None, "auto", None),
+    ("no-locale", None, None, "auto", None),
+    ("unreadable", "not a locale", None, "auto", None),
+    ("servicenow-format-us", "en", "MM-dd-yyyy", "auto", "mdy"),
+    ("servicenow-format-uk", "en", "dd/MM/yyyy", "auto", "dmy"),
+    ("servicenow-format-iso", "en", "yyyy-MM-dd", "auto", None),
+    ("format-wins-over-locale", "en_US", "dd.MM.yyyy", "auto", "dmy"),
+    ("site-fixes-dmy", "en_US", None, "dmy", "dmy"),
+    ("site-fixes-mdy", "en_GB", None, "mdy", "mdy"),
+]
+
+
+@pytest.mark.parametrize(
+    ("locale", "date_format", "setting", "want"),
+    [c[1:] for c in LOCALES],
+    ids=[c[0] for c in LOCALES],
+)
+def test_date_order_for_a_requester(
+    locale: str | None,
+    date_format: str | None,
+    setting: Literal["auto", "dmy", "mdy"],
+    want: str | None,
+) -> None:
+    assert date_order_for(setting, locale, date_format) == want
+
+
+CUES = [
+    # id, text, the requester's order, expected last day (the next such day after NOW)
+    ("locale-us", "My last day is 05/06.", "mdy", (2026, 5, 6)),
+    ("locale-uk", "My last day is 05/06.", "dmy", (2026, 6, 5)),
+    ("no-locale-day-first", "My last day is 05/06.", None, (2026, 6, 5)),
+    ("part-above-12-beats-locale", "My last day is 25/06.", "mdy", (2026, 6, 25)),
+    ("weekday-beats-locale", "My last day is Wed 05/06.", "dmy", (2026, 5, 6)),
+    ("other-date-beats-locale", "Hired 25/12/2020; my last day is 05/06.", "mdy", (2026, 6, 5)),
+]
+
+
+@pytest.mark.parametrize(("text", "order", "want"), [c[1:] for c in CUES], ids=[c[0] for c in CUES])
+def test_the_locale_comes_after_the_texts_own_cues(
+    text: str, order: DateOrder | None, want: tuple[int, int, int] | None
+) -> None:
+    """A part above 12, a weekday and the ticket's other dates settle it before the locale."""
+    period = extract_period(text, NOW, order)
+    got = period.until.date() if period.until else None
+    assert got == (dt.date(*want) if want else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("last day 05/06", True),
+        ("last day 06/06", False),
+        ("last day 25/06", False),
+        ("hired 25/12/2020, last day 05/06", False),
+        ("no date at all", False),
+    ],
+    ids=["ambiguous", "same-both-ways", "part-above-12", "settled-by-another-date", "none"],
+)
+def test_the_locale_is_asked_for_only_when_it_matters(text: str, want: bool) -> None:
+    assert needs_order(text) is want

@@ -38,12 +38,14 @@ def http() -> Iterator[responses.RequestsMock]:
         (
             ATLASSIAN,
             "api_user",
-            DeskPerson(ATLASSIAN, "mia@example.com", "Mia Krystof", is_agent=None),
+            DeskPerson(ATLASSIAN, "mia@example.com", "Mia Krystof", is_agent=None, locale="en_US"),
         ),
         (
             CUSTOMER,
             "api_user_customer",
-            DeskPerson(CUSTOMER, "customer@example.com", "A Customer", is_agent=False),
+            DeskPerson(
+                CUSTOMER, "customer@example.com", "A Customer", is_agent=False, locale="en_GB"
+            ),
         ),
     ],
     ids=["atlassian-account-role-unknown", "jsm-customer-never-an-agent"],
@@ -75,7 +77,12 @@ def test_jira_person_from_the_user_api(
             "9876543",
             "api_user_agent",
             DeskPerson(
-                "9876543", "olivia@example.com", "Olivia Owner", is_agent=True, email_verified=True
+                "9876543",
+                "olivia@example.com",
+                "Olivia Owner",
+                is_agent=True,
+                email_verified=True,
+                locale="en-gb",
             ),
         ),
         (
@@ -150,10 +157,54 @@ def test_salesforce_user_type_decides_agency(
     http.get(
         f"{salesforce.API}/sobjects/User/{user_id}",
         json=payload("salesforce", fixture),
-        match=[matchers.query_param_matcher({"fields": "Email,Name,IsActive,UserType"})],
+        match=[
+            matchers.query_param_matcher({"fields": "Email,Name,IsActive,UserType,LocaleSidKey"})
+        ],
     )
 
     assert is_agent == salesforce.make_desk(limiter, clock).find_person(user_id).is_agent
+
+
+LOCALES = [
+    ("us-user", {"LocaleSidKey": "en_US"}, "en_US"),
+    ("uk-user", {"LocaleSidKey": "en_GB"}, "en_GB"),
+    ("not-given", {}, None),
+]
+
+
+@pytest.mark.parametrize(("extra", "locale"), [c[1:] for c in LOCALES], ids=[c[0] for c in LOCALES])
+def test_salesforce_user_locale(
+    http: responses.RequestsMock,
+    limiter: LocalRateLimiter,
+    clock: FakeClock,
+    payload: Payload,
+    extra: dict[str, str],
+    locale: str | None,
+) -> None:
+    """A User's ``LocaleSidKey`` orders the dates they write (a Contact has none to give)."""
+    user_id = "005RO00000AbcdEYAR"
+    http.get(
+        f"{salesforce.API}/sobjects/User/{user_id}",
+        json=payload("salesforce", "api_user_standard") | extra,
+        match=[
+            matchers.query_param_matcher({"fields": "Email,Name,IsActive,UserType,LocaleSidKey"})
+        ],
+    )
+
+    assert locale == salesforce.make_desk(limiter, clock).find_person(user_id).locale
+
+
+def test_servicenow_user_locale_and_date_format(
+    http: responses.RequestsMock, limiter: LocalRateLimiter, clock: FakeClock, payload: Payload
+) -> None:
+    """``sys_user``'s ``preferred_language`` and its own ``date_format`` (empty: the system's)."""
+    row = payload("servicenow", "api_sys_user_full")
+    row["result"] |= {"preferred_language": "en", "date_format": "MM-dd-yyyy"}
+    http.get(f"{servicenow.BASE}/api/now/table/sys_user/{SNOW_USER}", json=row)
+
+    found = servicenow.make_desk(limiter, clock).find_person(SNOW_USER)
+
+    assert ("en", "MM-dd-yyyy") == (found.locale, found.date_format)
 
 
 @pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])

@@ -23,7 +23,7 @@ ACCOUNT_ID = "5b10a2844c20165700ede21g"
 SNOW_USER = "62826bf03710200044e0bfc8bcbe5df1"
 CONTACT_ID = "003RO00000AbcdEYAR"
 USER_ID = "005RO00000AbcdEYAR"
-FIELDS = {"Contact": "Email,Name", "User": "Email,Name,IsActive,UserType"}
+FIELDS = {"Contact": "Email,Name", "User": "Email,Name,IsActive,UserType,LocaleSidKey"}
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_zendesk_failure_is_not_cached(
         (
             SNOW_USER,
             f"/api/now/table/sys_user/{SNOW_USER}",
-            {"sysparm_fields": "sys_id,user_name,email,name,active"},
+            {"sysparm_fields": "sys_id,user_name,email,name,active,preferred_language,date_format"},
             "api_sys_user",
         ),
         (
@@ -116,7 +116,7 @@ def test_zendesk_failure_is_not_cached(
             "/api/now/table/sys_user",
             {
                 "sysparm_query": "user_name=beth.anglin",
-                "sysparm_fields": "sys_id,user_name,email,name,active",
+                "sysparm_fields": "sys_id,user_name,email,name,active,preferred_language,date_format",
                 "sysparm_limit": "1",
             },
             "api_sys_user_by_name",
