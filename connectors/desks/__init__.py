@@ -280,6 +280,20 @@ class RequestChannels(Protocol):
         ...
 
 
+@runtime_checkable
+class TicketAgents(Protocol):
+    """A desk whose user API does not say who is an agent, but a second look-up does (Jira/JSM:
+    the service project's agent permission; ServiceNow: a fulfiller role)."""
+
+    def is_agent_on(self, key: str, person_id: str) -> bool | None:
+        """
+        True if desk user ``person_id`` works ticket ``key`` as an agent, False if the desk says
+        they do not, None when it cannot say (never a guess). Cached per connector; a transient
+        failure raises ``TransientError``, a refused look-up a ``PermanentError``.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class WrittenComment:
     """A comment as recorded by ``MemoryDesk`` (and shown by the demo)."""
@@ -308,5 +322,6 @@ __all__ = [
     "PostedComment",
     "RawDelivery",
     "RequestChannels",
+    "TicketAgents",
     "WrittenComment",
 ]

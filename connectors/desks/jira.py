@@ -44,6 +44,7 @@ from connectors.desks import (
 )
 from connectors.desks.download import read_capped
 from connectors.desks.groups import jira_team_name
+from connectors.desks.jira_agents import JiraAgents
 from connectors.desks.jira_attach import JiraAttachments
 from connectors.desks.jira_create import JiraTicketCreation
 from connectors.desks.jira_fields import FieldValueError, field_value
@@ -60,7 +61,7 @@ from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plai
 T = TypeVar("T")
 
 
-class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels):
+class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels, JiraAgents):
     """One Jira site: Cloud with an API user's e-mail and API token, or Data Center with a PAT."""
 
     desk_type = "jira"
@@ -110,6 +111,7 @@ class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels):
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
+        self._agents = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_agent)
 
     def _once(self, call: str, fn: Callable[[], T]) -> T:
         """One attempt of ``fn`` (client calls), its errors named after ``call``."""

@@ -31,6 +31,8 @@ class JiraOptions:
     """Custom fields to poll as well, e.g. ``customfield_10010`` (JSM request type)."""
     timezone: str = "UTC"
     """The API user's profile time zone: JQL dates are read in it."""
+    agent_permission: str = "SERVICEDESK_AGENT"
+    """The project permission that makes a comment's author an agent (JSM's service project agent)."""
     overlap_s: float = 120.0
     page_size: int = 50
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES

@@ -28,7 +28,7 @@ no 429/Retry-After handling and does not follow the ``Link`` header, and it pins
   ``Retry-After``.
 * People: ``GET /api/now/table/sys_user/{sys_id}`` (or by ``user_name``, which is what a
   journal entry's ``sys_created_by`` holds) → ``email``, ``name``, ``active``; the API user
-  needs read access to those ``sys_user`` fields. Cached in-process.
+  needs read access to those ``sys_user`` fields. Cached in-process. Agents: ``servicenow_agents``.
 * Labels: incidents have no tags in the Table API; ``add_labels`` raises NotSupportedError.
 """
 
@@ -55,6 +55,7 @@ from connectors.desks import (
 from connectors.desks.download import read_capped
 from connectors.desks.groups import json_get, servicenow_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
+from connectors.desks.servicenow_agents import ServiceNowAgents
 from connectors.desks.servicenow_attach import ServiceNowAttachments
 from connectors.desks.servicenow_create import ServiceNowTicketCreation
 from connectors.desks.servicenow_sla import TASK_SLA_FIELDS, parse_servicenow_slas
@@ -87,7 +88,7 @@ TASK_SLA = "/api/now/table/task_sla"
 JOURNAL_FIELDS = "sys_id,element,element_id,name,value,sys_created_on,sys_created_by"
 
 
-class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments):
+class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments, ServiceNowAgents):
     """One ServiceNow instance, with basic auth (integration user) or an OAuth bearer token."""
 
     desk_type = "servicenow"
@@ -129,6 +130,7 @@ class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments):
         self._table = f"/api/now/table/{self.options.table}"
         self._sys_ids: dict[str, str] = {}
         self._people = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_person)
+        self._agents = lru_cache(maxsize=PEOPLE_CACHE_SIZE)(self._fetch_agent)
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         call, what = "servicenow.download_attachment", f"attachment {attachment_id} of {key}"

@@ -31,6 +31,8 @@ class ServiceNowOptions:
     query: str | None = None
     """Extra encoded query ANDed into polling, e.g. ``assignment_group=<sys_id>``."""
     poll_comments: bool = True
+    agent_roles: tuple[str, ...] = ("itil",)
+    """Roles that make a user an agent (a comment of theirs is a response); empty: do not ask."""
     overlap_s: float = 120.0
     page_size: int = 100
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES

@@ -4,7 +4,9 @@ The items of a campaign: exactly one per (user, entitlement) in scope, each with
 The population is what the directory showed (``Holding`` rows, read by the shell); an item's
 reviewer follows the campaign's rule (manager, owner, named person) and falls back when the rule
 finds nobody eligible. Eligible means: not the subject themself, not one of the people who grant
-this access (``provisioners``), and an enabled account when the directory knows them. Why a
+this access (``provisioners``), not whoever requested or approved the deskpilot run that granted
+this very access to this subject (``Grants``, read from the audit log by the shell), and an
+enabled account when the directory knows them. Why a
 reviewer was chosen is kept with the item (the evidence shows the rule and any fallback).
 """
 
@@ -107,6 +109,16 @@ class Item:
     recommendation: Recommendation
 
 
+Grants = Mapping[tuple[str, str], Mapping[str, str]]
+"""(subject login, entitlement key), both casefolded -> {person's name, casefolded: what they did},
+e.g. ``("bob", "group:app-salesforce") -> {"olivia@example.com": "approved run 7 …"}``."""
+
+
+def grant_key(login: str, entitlement_key: str) -> tuple[str, str]:
+    """The ``Grants`` key of ``login``'s ``entitlement_key`` (``group:NAME``, ``licence:ID``)."""
+    return login.casefold(), entitlement_key.casefold()
+
+
 class People:
     """Accounts by id and by every name (login, e-mail), for reviewer look-ups."""
 
@@ -135,8 +147,17 @@ def recommend(person: Person, now: dt.datetime, inactive_days: int) -> Recommend
     return Recommendation("keep", f"used {idle} day(s) ago")
 
 
-def eligible(candidate: str, subject: Person, campaign: Campaign, people: People) -> str | None:
-    """Why ``candidate`` may not review ``subject``'s access, or None when they may."""
+def eligible(
+    candidate: str,
+    subject: Person,
+    campaign: Campaign,
+    people: People,
+    granted: Mapping[str, str] | None = None,
+) -> str | None:
+    """
+    Why ``candidate`` may not review ``subject``'s access, or None when they may; ``granted``
+    names who requested or approved the run that granted it (casefolded name -> what they did).
+    """
     name = candidate.casefold()
     account = people.named(candidate)
     names = account.names if account is not None else frozenset({name})
@@ -144,15 +165,22 @@ def eligible(candidate: str, subject: Person, campaign: Campaign, people: People
         return "nobody reviews their own access"
     if names & {p.casefold() for p in campaign.reviewers.provisioners}:
         return f"{candidate} provisions this access"
+    for name in sorted(names & set(granted or {})):
+        return f"{candidate} {(granted or {})[name]}"
     if account is not None and not account.enabled:
         return f"{candidate}'s account is disabled"
     return None
 
 
 def assign(
-    subject: Person, entitlement: Entitlement, campaign: Campaign, people: People
+    subject: Person,
+    entitlement: Entitlement,
+    campaign: Campaign,
+    people: People,
+    grants: Grants | None = None,
 ) -> Assignment:
     """The reviewer of ``subject``'s ``entitlement`` under the campaign's rule, or a fallback."""
+    granted = (grants or {}).get(grant_key(subject.login, entitlement.key))
     rule = campaign.reviewers.rule
     candidates: list[str] = []
     if rule == "manager":
@@ -167,14 +195,16 @@ def assign(
         missing = "no reviewer named"
     reasons = []
     for candidate in candidates:
-        problem = eligible(candidate, subject, campaign, people)
+        problem = eligible(candidate, subject, campaign, people, granted)
         if problem is None:
             return Assignment(_login(candidate, people), rule)
         reasons.append(problem)
     note = "; ".join(reasons) or missing
     for candidate in campaign.reviewers.fallback:
-        if eligible(candidate, subject, campaign, people) is None:
+        problem = eligible(candidate, subject, campaign, people, granted)
+        if problem is None:
             return Assignment(_login(candidate, people), "fallback", note)
+        note = f"{note}; {problem}"  # a skipped fallback: the evidence says why
     return Assignment(None, "fallback", f"{note}; no fallback reviewer is eligible")
 
 
@@ -184,11 +214,16 @@ def _login(name: str, people: People) -> str:
 
 
 def build_items(
-    campaign: Campaign, population: Sequence[Holding], people: People, now: dt.datetime
+    campaign: Campaign,
+    population: Sequence[Holding],
+    people: People,
+    now: dt.datetime,
+    grants: Grants | None = None,
 ) -> tuple[Item, ...]:
     """
     Exactly one item per (user, entitlement) of ``population`` (a pair seen twice, e.g. through
-    an application and its group, counts once), numbered in a stable order.
+    an application and its group, counts once), numbered in a stable order; ``grants`` says who
+    requested or approved each pair's grant (they do not review it).
     """
     unique: dict[tuple[str, str], Holding] = {}
     for holding in population:
@@ -201,7 +236,7 @@ def build_items(
             number=index,
             subject=h.user,
             entitlement=h.entitlement,
-            assignment=assign(h.user, h.entitlement, campaign, people),
+            assignment=assign(h.user, h.entitlement, campaign, people, grants),
             recommendation=recommend(h.user, now, campaign.inactive_days),
         )
         for index, h in enumerate(ordered, start=1)

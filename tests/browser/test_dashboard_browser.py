@@ -127,3 +127,11 @@ def test_a_lead_reads_the_dashboard(browser: object, served: tuple[Runtime, str]
             )
             assert clipped == [], f"tables clipped at {width} px: {clipped}"
         assert browser.save_screenshot(str(ARTIFACTS / f"dashboard-{width}.png"))
+
+    browser.set_window_size(1280, 1600)
+    browser.get(f"{base}/dashboard")
+    panel = browser.find_element(By.ID, "panel-reviews")
+    assert "No access review campaign is open." in panel.text
+    panel.find_element(By.LINK_TEXT, "all campaigns").click()
+    WebDriverWait(browser, 15).until(lambda d: d.current_url.endswith("/dashboard/reviews"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Access reviews"

@@ -100,7 +100,8 @@ class Desks:
     hidden: set[str] = field(default_factory=set)
     """Logins whose address the desks' user APIs do not show (Jira profile visibility)."""
     agents: set[str] = field(default_factory=set)
-    """Logins the desks' user APIs call agents (Zendesk role, Salesforce Standard user)."""
+    """Logins the desks call agents (Zendesk role, Salesforce Standard user, the JSM project's
+    agent permission, ServiceNow's ``itil`` role)."""
     locales: dict[str, str] = field(default_factory=dict)
     """Each login's locale (``en_US``) as the user APIs give it (Jira and Zendesk ``locale``,
     ServiceNow's ``date_format`` for it); absent: the vendor sample's own."""
@@ -219,6 +220,27 @@ class Desks:
         rows = [self._snow_row(person)] if person else []
         return 200, {}, json.dumps({"result": rows})
 
+    def _jira_agents(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """``/user/permission/search``: the person, if they hold the agent permission."""
+        query = parse_qs(urlsplit(request.url).query)
+        assert query["permissions"] == ["SERVICEDESK_AGENT"], query
+        account = query.get("accountId", [""])[0]
+        person = self._person(lambda p: p.jira == account)
+        if person is None or person.login not in self.agents:
+            return 200, {}, json.dumps([])
+        _, _, user = self._jira_user(request)
+        return 200, {}, f"[{user}]"
+
+    def _snow_roles(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """``sys_user_has_role``: one row if the user holds ``itil``."""
+        query = parse_qs(urlsplit(request.url).query)["sysparm_query"][0]
+        found = re.fullmatch(r"user=([0-9a-f]{32})\^role\.nameIN(.+)", query)
+        assert found is not None, query
+        person = self._person(lambda p: p.snow_sys_id == found.group(1))
+        agent = person is not None and person.login in self.agents and "itil" in found.group(2)
+        rows = [{"sys_id": uuid.uuid5(uuid.NAMESPACE_OID, query).hex}] if agent else []
+        return 200, {}, json.dumps({"result": rows})
+
     def _salesforce_user(self, request: Any) -> tuple[int, dict[str, str], str]:
         user_id = urlsplit(request.url).path.rsplit("/", 1)[1]
         person = self._person(lambda p: p.salesforce_user == user_id)
@@ -282,6 +304,12 @@ class Desks:
             callback=self._snow_user,
         )  # fmt: skip
         self.http.add_callback(
+            get, f"{JIRA}/rest/api/3/user/permission/search", callback=self._jira_agents
+        )
+        self.http.add_callback(
+            get, f"{SNOW}/api/now/table/sys_user_has_role", callback=self._snow_roles
+        )
+        self.http.add_callback(
             get, re.compile(rf"{SF_API}/sobjects/User/\w+"), callback=self._salesforce_user
         )
         self.http.add_callback(
@@ -293,7 +321,9 @@ class Desks:
         )
 
 
-def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:
+def settings(
+    database_url: str, sla: dict[str, Any] | None = None
+) -> tuple[AppSettings, dict[str, bytes]]:
     """Jira, Zendesk and ServiceNow signed; Jira ``jira-open`` unsigned; Salesforce by org id."""
     keys: dict[str, bytes] = {}
     desks: list[dict[str, Any]] = []
@@ -325,7 +355,7 @@ def settings(database_url: str) -> tuple[AppSettings, dict[str, bytes]]:
         "desks": desks,
         "directories": [{"name": "corp", "type": "memory"}],
         "playbooks": POLICY,
-    }
+    } | ({"sla": sla} if sla else {})
     return AppSettings.model_validate(data), keys
 
 
@@ -351,9 +381,9 @@ def _connectors() -> dict[str, DeskClient]:
 
 
 @contextmanager
-def four_desks(database_url: str) -> Iterator[Desks]:
+def four_desks(database_url: str, sla: dict[str, Any] | None = None) -> Iterator[Desks]:
     """A migrated runtime with the four desks, the company directory and the user APIs."""
-    config, keys = settings(database_url)
+    config, keys = settings(database_url, sla)
     directory = company()
     rt = build_runtime(config, desks=_connectors(), directories={"corp": directory})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:

@@ -97,6 +97,8 @@ def _jira_site(rsps: responses.RequestsMock) -> list[tuple[str, Any]]:
     rsps.add(responses.GET, TRANSITIONS, json=offered)
     rsps.add(responses.POST, TRANSITIONS, status=204)
     rsps.add_callback(responses.GET, f"{JIRA}/rest/api/3/user", callback=_user)
+    # the approver holds no agent permission on IT: their comment is not a first response
+    rsps.add(responses.GET, f"{JIRA}/rest/api/3/user/permission/search", json=[])
     rsps.add(responses.GET, EDITMETA, json={"fields": {FIELD: TEXT_FIELD}})
     answer_channel(rsps)
     return puts

@@ -209,9 +209,9 @@ def test_the_dashboard_panel_agrees_with_the_page_and_the_gauges(
         re.sub(r"<[^>]+>", "", c).strip()
         for c in re.findall(r"<td[^>]*>(.*?)</td>", page_row.group(1), re.S)
     ]
-    assert row["campaign"] == f"All-staff Q4 (staff-q4 #{campaign_id})"
+    assert row["Campaign"] == f"All-staff Q4 (staff-q4 #{campaign_id})"
     assert (
-        (int(row["decided"]), int(row["items"]))
+        (int(row["Decided"]), int(row["Items"]))
         == (
             gauges[f'deskpilot_review_items{{campaign="{name}",state="decided"}}'],
             gauges[f'deskpilot_review_items{{campaign="{name}",state="decided"}}']
@@ -220,21 +220,21 @@ def test_the_dashboard_panel_agrees_with_the_page_and_the_gauges(
         )
         == (1, 2)
     )
-    assert page_cells[3] == row["items"]
-    assert page_cells[4].startswith(row["decided"])
-    assert f"{row['reviewers_complete']} / {row['reviewers']}" == page_cells[5] == "0 / 1"
+    assert page_cells[3] == row["Items"]
+    assert page_cells[4].startswith(row["Decided"])
+    assert f"{row['Reviewers complete']} / {row['Reviewers']}" == page_cells[5] == "0 / 1"
     assert (
-        int(row["reviewers"]) - int(row["reviewers_complete"])
+        int(row["Reviewers"]) - int(row["Reviewers complete"])
         == gauges[f'deskpilot_review_reviewers{{campaign="{name}",state="open"}}']
     )
     assert (
-        int(row["overdue"]) == gauges[f'deskpilot_review_overdue_items{{campaign="{name}"}}'] == 0
+        int(row["Overdue"]) == gauges[f'deskpilot_review_overdue_items{{campaign="{name}"}}'] == 0
     )
-    assert row["revocation_percent"] == "100.0 %"
+    assert row["Revocation %"] == "100.0 %"
     assert gauges[f'deskpilot_review_revocation_ratio{{campaign="{name}"}}'] == 1.0
-    assert row["decided_percent"] == "50.0 %"
+    assert row["Decided %"] == "50.0 %"
     assert gauges[f'deskpilot_review_decided_ratio{{campaign="{name}"}}'] == 0.5
-    assert row["median_time_to_decide"] == "2h 00m"
+    assert row["Median time to decide"] == "2h 00m"
     median = gauges[f'deskpilot_review_time_to_decide_seconds{{campaign="{name}",stat="median"}}']
     assert median == 7200.0
 

@@ -18,7 +18,7 @@ import structlog
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from connectors.desks import RequestChannels
+from connectors.desks import RequestChannels, TicketAgents
 from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Person, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
@@ -240,7 +240,9 @@ def _with_comment_agents(
     """
     ``delivery`` with each comment author's agent flag from the desk's user API when the payload
     does not say (Jira, ServiceNow): the SLA clocks count a public reply as the first response
-    only when an agent wrote it. Answers are the desk client's cached ``find_person``; a
+    only when an agent wrote it. Answers are the desk client's cached ``find_person``, then,
+    where the user record does not say, its cached ``TicketAgents.is_agent_on`` (the JSM
+    project's agent permission, a ServiceNow fulfiller role); a
     permanent failure leaves the flag unknown (the comment then counts as the requester's), a
     transient one propagates (the message is retried).
     """
@@ -254,12 +256,14 @@ def _with_comment_agents(
             events.append(event)
             continue
         try:
-            found = desk.find_person(author.id)
+            is_agent = desk.find_person(author.id).is_agent
+            if is_agent is None and isinstance(desk, TicketAgents):
+                is_agent = desk.is_agent_on(delivery.ticket.key, author.id)
         except PermanentError as exc:
             log.info("comment_author.unresolved", desk=desk_name, reason=str(exc))
             events.append(event)
             continue
-        comment = replace(event.comment, author=replace(author, is_agent=found.is_agent))
+        comment = replace(event.comment, author=replace(author, is_agent=is_agent))
         events.append(replace(event, comment=comment))
     return replace(delivery, events=tuple(events))
 

@@ -11,7 +11,7 @@ its removal at once (a ``review_removal`` timer, so it is durable and retried).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from playbooks.reviews.decisions import (
     may_decide,
     parse_review_command,
 )
+from playbooks.reviews.items import Grants, grant_key
 from playbooks.reviews.render import outcome
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
@@ -37,6 +38,7 @@ from worker.db.store import compare_and_set, event_from_json, insert_ignore
 from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.authors import Author, resolve_comment_author
+from worker.runs.review_grants import grants
 from worker.runs.review_start import ticket_items, waiting_items
 from worker.runtime import Runtime
 
@@ -154,7 +156,9 @@ def _decide(
                          data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
-            for row, not_allowed in _targets(session, review, command, _names(author), fallback):
+            granted = _lazy_grants(session, campaign.directory)
+            names = _names(author)
+            for row, not_allowed in _targets(session, review, command, names, fallback, granted):
                 if not_allowed is not None:
                     refused.append(not_allowed)
                     audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
@@ -178,17 +182,39 @@ def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
 
 
+def _lazy_grants(session: Session, directory: str) -> Callable[[], Grants]:
+    """The directory's grants from the audit log, read once and only if a decision needs them."""
+    found: list[Grants] = []
+
+    def read() -> Grants:
+        if not found:
+            found.append(grants(session, directory))
+        return found[0]
+
+    return read
+
+
 def _targets(
     session: Session,
     review: ReviewTicketRow,
     command: ReviewCommand,
     names: frozenset[str],
     fallback: Sequence[str],
+    granted: Callable[[], Grants],
 ) -> list[tuple[ReviewItemRow | None, str | None]]:
     """The items a command names (every open one here for ``/keep-all``) and why not each."""
+
+    def not_allowed(row: ReviewItemRow) -> str | None:
+        problem = may_decide(status_of(row), names, fallback)
+        if problem is not None or row.reviewer.casefold() in names:
+            return problem  # the assigned reviewer was checked against the grants at the start
+        did = granted().get(grant_key(row.subject_login, row.entitlement), {})
+        for name in sorted(names & set(did)):
+            return f"item {row.number}: you {did[name]}, so someone else reviews it"
+        return None
+
     if command.items is None:
-        mine = ticket_items(session, review)
-        return [(r, None) for r in mine if may_decide(status_of(r), names, fallback) is None]
+        return [(r, None) for r in ticket_items(session, review) if not_allowed(r) is None]
     query = select(ReviewItemRow).where(ReviewItemRow.campaign_id == review.campaign_id)
     rows = session.scalars(query.where(ReviewItemRow.number.in_(command.items))).all()
     by_number = {r.number: r for r in rows}
@@ -198,7 +224,7 @@ def _targets(
         if row is None:
             found.append((None, f"there is no item {number} in this campaign"))
         else:
-            found.append((row, may_decide(status_of(row), names, fallback)))
+            found.append((row, not_allowed(row)))
     return found
 
 

@@ -30,6 +30,7 @@ from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTick
 from worker.db.store import insert_ignore, insert_ignore_id, ticket_to_json
 from worker.db.tables import TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
+from worker.runs.review_grants import grants
 from worker.runs.review_population import Population, PopulationError, read_population
 from worker.runtime import Runtime
 
@@ -71,7 +72,9 @@ def start_campaign(
                 f"{running.due_at:%Y-%m-%d %H:%M} UTC): close it first"
             ])  # fmt: skip
     population = read_population(rt, campaign, now)
-    items = build_items(campaign, population.holdings, population.people, now)
+    with rt.db.session() as session:
+        granted = grants(session, population.directory)
+    items = build_items(campaign, population.holdings, population.people, now, granted)
     problems = unassigned(items)
     if not items:
         problems = [

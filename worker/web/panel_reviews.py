@@ -15,8 +15,8 @@ from worker.web.dashboard import duration
 from worker.web.dashboard_panels import Figure, Panel, PanelContent, PanelTable, Tone
 
 HEADER = (
-    "campaign", "due", "decided", "items", "decided_percent", "reviewers_complete", "reviewers",
-    "overdue", "revocation_percent", "median_time_to_decide",
+    "Campaign", "Due", "Decided", "Items", "Decided %", "Reviewers complete", "Reviewers",
+    "Overdue", "Revocation %", "Median time to decide",
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ lines read ``desks.<name>.options.<key>: <what is wrong>``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 import structlog
@@ -89,6 +89,7 @@ class JiraModel(_Common):
     status_map: dict[str, str] = Field(default_factory=dict)
     transition_fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
     comment_api: Literal["servicedesk", "platform"] = "servicedesk"
+    agent_permission: str = Field(default="SERVICEDESK_AGENT", pattern=r"^[A-Z][A-Z0-9_]{0,99}$")
     jql: str | None = None
     extra_fields: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
@@ -118,6 +119,7 @@ class ServiceNowModel(_Common):
     status_map: dict[str, dict[str, str]] = Field(default_factory=dict)
     query: str | None = None
     poll_comments: bool = True
+    agent_roles: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]] = ["itil"]
     page_size: int = Field(default=100, gt=0, le=10000)
 
 
@@ -242,6 +244,7 @@ def _jira(s: DeskSettings, m: Any, secrets: dict[str, str], limiter: RateLimiter
         status_map=m.status_map,
         transition_fields=m.transition_fields,
         comment_api=m.comment_api,
+        agent_permission=m.agent_permission,
         jql=m.jql,
         extra_fields=tuple(m.extra_fields),
         timezone=m.timezone,
@@ -289,6 +292,7 @@ def _servicenow(
         status_map=m.status_map,
         query=m.query,
         poll_comments=m.poll_comments,
+        agent_roles=tuple(m.agent_roles),
         overlap_s=m.overlap_s,
         page_size=m.page_size,
         max_attachment_bytes=m.max_attachment_bytes,

@@ -14,6 +14,7 @@ from playbooks.reviews.items import (
     Person,
     build_items,
     by_reviewer,
+    grant_key,
     in_user_scope,
     population_digest,
     recommend,
@@ -149,3 +150,37 @@ def test_tickets_per_reviewer_or_per_reviewer_and_application() -> None:
         ("boss", None): [1, 2, 3]
     }
     assert list(by_reviewer(items, True)) == [("boss", "Payroll"), ("boss", "group:finance-share")]
+
+
+APPROVED = "approved run 7 (jira-it IT-3), which granted this access"
+REQUESTED = "requested run 7 (jira-it IT-3), which granted this access"
+
+
+@pytest.mark.parametrize(
+    ("grants", "reviewer", "rule", "note"),
+    [
+        ({}, "boss", "manager", ""),
+        ({("ann", "group:finance-share"): {"boss@corp.example": APPROVED}}, "olga", "fallback",
+         f"boss {APPROVED}"),
+        ({("ANN", "group:Finance-Share"): {"boss": REQUESTED}}, "olga", "fallback", f"boss {REQUESTED}"),
+        ({("ann", "group:finance-share"): {"boss": APPROVED, "olga@corp.example": REQUESTED}},
+         "ceo", "fallback", f"boss {APPROVED}; olga {REQUESTED}"),
+        ({("ann", "group:finance-share"): {"boss": APPROVED, "olga": APPROVED, "ceo": REQUESTED}},
+         None, "fallback", f"boss {APPROVED}; olga {APPROVED}; ceo {REQUESTED}; no fallback reviewer is eligible"),
+        ({("ben", "group:finance-share"): {"boss": APPROVED}}, "boss", "manager", ""),
+        ({("ann", "licence:finance-share"): {"boss": APPROVED}}, "boss", "manager", ""),
+    ],
+    ids=["no-grants", "approver", "requester-any-case", "skipped-fallback-says-why",
+         "nobody-left", "another-subject", "another-entitlement"],
+)  # fmt: skip
+def test_who_granted_an_item_does_not_review_it(
+    grants: dict[tuple[str, str], dict[str, str]], reviewer: str | None, rule: str, note: str
+) -> None:
+    keyed = {grant_key(*k): v for k, v in grants.items()}
+    c = campaign("{rule: manager, fallback: [olga, ceo]}")
+    (item,) = build_items(c, [Holding(ANN, FINANCE)], PEOPLE, NOW, keyed)
+    assert (item.assignment.reviewer, item.assignment.rule, item.assignment.note) == (
+        reviewer,
+        rule,
+        note,
+    )
