@@ -28,6 +28,8 @@ POSITION_HEADER = (
     "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
     "unused", "underused", "leaver", "exempt", "utilisation_pct", "cost", "waste", "notice_date",
 )  # fmt: skip
+MONTHLY_HEADER = (*POSITION_HEADER, "reclaimed", "savings")
+"""The monthly report's columns: the position and the savings realised by reclaims."""
 
 
 class ReportError(ValueError):
@@ -53,6 +55,10 @@ class SkuLine:
     cost: Decimal
     waste: Decimal
     notice_date: date
+    reclaimed: int = 0
+    """Seats removed by reclaims in the period (``playbooks.licences.savings``)."""
+    savings: Decimal = Decimal(0)
+    """``reclaimed`` seats, each at the unit price of the contract in force when removed."""
 
     @property
     def utilisation(self) -> Decimal:
@@ -201,13 +207,13 @@ def chargeback_top_down(
     return out
 
 
-def position_rows(lines: Iterable[SkuLine]) -> list[tuple[object, ...]]:
-    """The position as table rows under ``POSITION_HEADER``."""
+def position_rows(lines: Iterable[SkuLine], *, savings: bool = False) -> list[tuple[object, ...]]:
+    """The position as rows under ``POSITION_HEADER`` (``MONTHLY_HEADER`` with ``savings``)."""
     return [
         (
             x.vendor, x.sku, x.currency, x.unit_price, x.purchased, x.assigned, x.active,
             x.unassigned, x.unused, x.underused, x.leaver, x.exempt, x.utilisation, x.cost,
-            x.waste, x.notice_date.isoformat(),
+            x.waste, x.notice_date.isoformat(), *((x.reclaimed, x.savings) if savings else ()),
         )
         for x in lines
     ]  # fmt: skip

@@ -7,9 +7,16 @@ nothing changes before the notice date, then the licence is removed once and rea
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from playbooks.licences.contracts import Contract
 from playbooks.licences.reclaim import Candidate
+from playbooks.licences.savings import Reclaimed, Saving, realised
 from tests.integration.playbooks.world import World, world
+from worker.reports.licence_savings import previous_month, reclaimed_between
 from worker.runs.licence_reclaim import open_reclaim
+from worker.runs.rollback import roll_back
 
 ALICE = Candidate(
     "alice@example.com",
@@ -70,3 +77,44 @@ def test_reclaim_waits_for_notice_and_approval_then_removes_once(database_url: s
         assert "has been removed from **alice**" in w.text(key, public=True)
         assert 1 == w.directory.apply_counts[("remove_license", w.user("alice").id)]  # type: ignore[attr-defined]
         assert marker.startswith("deskpilot-licence-reclaim-microsoft-m365-e3-alice-example-com-")
+
+
+def reclaimed_in_december(w: World) -> list[Reclaimed]:
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with w.rt.db.session() as session:
+        return reclaimed_between(
+            session, start, dt.datetime(2027, 1, 1, tzinfo=dt.UTC), lambda at: at.date()
+        )
+
+
+def test_savings_count_applied_reclaims_and_drop_rolled_back_ones(database_url: str) -> None:
+    ledger = [
+        Contract(
+            "Microsoft", "m365-e3", 10, Decimal("36.00"), "EUR",
+            dt.date(2026, 1, 1), dt.date(2027, 12, 31), 30, "per_seat",
+        )
+    ]  # fmt: skip
+    with world(database_url) as w:
+        key = open_reclaim(w.rt, ALICE, desk="jira-it", wait_days=7).key
+        w.drain()
+        know_ticket(w, key, w.desk.created[next(iter(w.desk.created))][1].subject)
+        assert [] == reclaimed_in_december(w)  # proposed and waiting: nothing saved yet
+        w.comment(key, "dave", "/approve")
+        w.drain()
+        w.advance(days=7)
+        w.fire_timers()
+        assert "applied" == w.runs(key)[0].state
+
+        done = reclaimed_in_december(w)
+        start, end = previous_month("2027-01")
+        today = w.rt.clock().date()
+        assert [Reclaimed("Microsoft", "m365-e3", "alice@example.com", today)] == done
+        assert [Saving("Microsoft", "m365-e3", "EUR", 1, Decimal("36.00"))] == realised(
+            ledger, done, start, end
+        )
+
+        roll_back(w.rt, w.runs(key)[0].id, "dave", "dave@example.com")
+        w.drain()
+        assert "rolled_back" == w.runs(key)[0].state
+        assert "m365-e3" in w.directory.licenses_of(w.user("alice").id)
+        assert [] == reclaimed_in_december(w)

@@ -110,7 +110,10 @@ def test_the_report_waits_for_nine_site_time_then_runs_once(w: World, tmp_path: 
         }
     assert (10, 2, 1, 1, 0, Decimal("119.97")) == stored[("Zoom", "Licensed")]  # 9 x 13.33
     assert (tmp_path / "licences-2026-12.xlsx").is_file()
-    assert "Zoom,Licensed,USD,13.33,10,2,1,8,1" in (tmp_path / "licences-2026-12.csv").read_text()
+    written = (tmp_path / "licences-2026-12.csv").read_text()
+    assert "Zoom,Licensed,USD,13.33,10,2,1,8,1" in written
+    assert written.splitlines()[0].endswith(",notice_date,reclaimed,savings")
+    assert "Savings realised" not in note  # no reclaim was applied in November
 
 
 def test_renewal_alert_opens_at_notice_date_minus_lead_days_once(w: World) -> None:

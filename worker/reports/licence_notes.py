@@ -36,6 +36,12 @@ def report_note(
         f"cost {cost} {currency}, waste {waste} {currency}"
         for currency, (cost, waste) in sorted(totals(lines).items())
     ) or "none")]  # fmt: skip
+    saved = [x for x in lines if x.reclaimed]
+    if saved:
+        out += ["", "**Savings realised by reclaims last month** (per billing period): " + "; ".join(
+            f"{_cell(x.vendor)} {_cell(x.sku)}: {x.reclaimed} seat(s), {x.savings} {x.currency}"
+            for x in saved
+        )]  # fmt: skip
     if differences:
         out += ["", "**Where vendors disagree with the ledger**", ""]
         out += [f"- {_cell(d)}" for d in differences]

@@ -25,7 +25,8 @@ from sqlalchemy import delete, select, update
 from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
-from playbooks.licences.report import POSITION_HEADER, ReportError, SkuLine, position, position_rows
+from playbooks.licences.report import MONTHLY_HEADER, ReportError, SkuLine, position, position_rows
+from playbooks.licences.savings import Saving, realised, with_savings
 from playbooks.licences.snapshot import seat_differences, usage_of
 from playbooks.licences.usage import UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
@@ -37,6 +38,7 @@ from worker.db.tables import TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
 from worker.reports.licence_notes import renewal_note, report_note
+from worker.reports.licence_savings import previous_month, reclaimed_between
 from worker.runtime import Runtime
 from worker.wiring.licences import build_source, directory_activity
 
@@ -166,14 +168,30 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     allow = parse_allow(read_text(cfg.allow)) if cfg.allow is not None else []
     assessed = assess_all(assignments, people, cfg.policy(), allow, now)
     lines = position(ledger, assessed, cfg.site_time(now).date())
+    lines = with_savings(lines, _savings(rt, ledger, period))
     files: list[str] = []
     if cfg.report_dir is not None:
         for suffix in ("csv", "xlsx"):
             path = cfg.report_dir / f"licences-{period}.{suffix}"
-            write_table(POSITION_HEADER, position_rows(lines), path)
+            write_table(MONTHLY_HEADER, position_rows(lines, savings=True), path)
             files.append(str(path))
     differences = seat_differences(snaps, ledger, cfg.site_time(now).date())
     return report_note(period, lines, [str(d) for d in differences], files), lines
+
+
+def _savings(rt: Runtime, ledger: Sequence[Contract], period: str) -> list[Saving]:
+    """Seats reclaimed in the month before ``period`` (site time), priced by the ledger."""
+    cfg = rt.settings.licences
+    start, end = previous_month(period)
+    zone = cfg.site_time(rt.clock()).tzinfo
+    with rt.db.session() as session:
+        done = reclaimed_between(
+            session,
+            dt.datetime.combine(start, dt.time(), zone),
+            dt.datetime.combine(end, dt.time(), zone),
+            lambda at: cfg.site_time(at).date(),
+        )
+    return realised(ledger, done, start, end)
 
 
 def _finish(
