@@ -181,6 +181,55 @@ def chargeback_per_licence(
     return out
 
 
+@dataclass(frozen=True)
+class UserCharge:
+    """What one user costs their cost centre in one currency (``identity`` empty: unallocated)."""
+
+    currency: str
+    cost_centre: str
+    identity: str
+    seats: int
+    amount: Decimal
+
+
+def chargeback_per_user(
+    lines: Iterable[SkuLine],
+    assessments: Iterable[Assessment],
+    identities: Mapping[str, Identity],
+) -> list[UserCharge]:
+    """
+    Each user's cost centre charged the sum of their seats' unit prices, one row per user and
+    currency; seats nobody holds are one ``UNALLOCATED`` row per currency, and a user with no
+    cost centre is charged to ``UNALLOCATED`` by name.
+
+    Each SKU's cost is split over its holders (pro rata when more seats are assigned than
+    bought) and its unheld seats in cents, so per currency the rows add up to the invoice.
+    """
+    held: dict[tuple[str, str], Counter[str]] = {}
+    for a in assessments:
+        held.setdefault((a.assignment.vendor, a.assignment.sku), Counter())[
+            a.assignment.identity_id
+        ] += 1
+    nobody = ""  # the unheld seats: an identity is never empty
+    charged: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
+    for line in lines:
+        seats = Counter(held.get((line.vendor, line.sku), Counter()))
+        if line.unassigned:
+            seats[nobody] += line.unassigned
+        amounts = _split(line.cost, {k: Decimal(n) for k, n in seats.items()})
+        if not amounts and line.cost:
+            amounts, seats = {nobody: line.cost}, Counter({nobody: 0})
+        for who, amount in amounts.items():
+            centre = UNALLOCATED if who == nobody else identities[who].cost_centre or UNALLOCATED
+            key = (line.currency, centre, who)
+            n, total = charged.get(key, (0, Decimal(0)))
+            charged[key] = (n + seats[who], total + amount)
+    return [
+        UserCharge(currency, centre, who, n, amount)
+        for (currency, centre, who), (n, amount) in sorted(charged.items())
+    ]
+
+
 def chargeback_top_down(
     lines: Iterable[SkuLine], shares_pct: Mapping[str, Decimal]
 ) -> list[Allocation]:

@@ -20,6 +20,7 @@ from playbooks.licences.report import (
     POSITION_HEADER,
     ReportError,
     chargeback_per_licence,
+    chargeback_per_user,
     chargeback_top_down,
     position,
     position_rows,
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 
 CHARGEBACK_HEADER = ("vendor", "sku", "currency", "cost_centre", "seats", "amount")
+USER_CHARGEBACK_HEADER = ("currency", "cost_centre", "identity", "seats", "amount")
 
 
 @app.callback()
@@ -103,8 +105,14 @@ def report(
     share: Annotated[
         list[str], typer.Option(help="COSTCENTRE=PCT for a top-down chargeback (repeatable)")
     ] = [],  # noqa: B006 - as above
+    per_user: Annotated[
+        bool, typer.Option("--per-user", help="chargeback per user: their seats' unit prices")
+    ] = False,
 ) -> None:
     """Write the position per vendor and SKU (and, with --chargeback, the split) as CSV."""
+    if per_user and share:
+        typer.echo("--per-user and --share are two ways to split: choose one", err=True)
+        raise typer.Exit(2)
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(UTC)
     except ValueError as exc:
@@ -129,12 +137,16 @@ def report(
             if shares
             else chargeback_per_licence(lines, assessed, identities)
         )
+        users = chargeback_per_user(lines, assessed, identities) if per_user else []
     except (ContractError, UsageFileError, UsageError, ReportError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     rows = position_rows(lines)
     _save(POSITION_HEADER, rows, out)
-    if chargeback is not None:
+    if chargeback is not None and per_user:
+        rows = [(u.currency, u.cost_centre, u.identity, u.seats, u.amount) for u in users]
+        _save(USER_CHARGEBACK_HEADER, rows, chargeback)
+    elif chargeback is not None:
         cells = [(a.vendor, a.sku, a.currency, a.cost_centre, a.seats, a.amount) for a in split]
         _save(CHARGEBACK_HEADER, cells, chargeback)
 

@@ -67,6 +67,23 @@ def test_top_down_shares_leave_the_rest_unallocated(tmp_path: Path) -> None:
     assert zoom == {"CC1": Decimal("79.98"), "unallocated": Decimal("53.32")}
 
 
+def test_per_user_chargeback_charges_each_user_their_seats(tmp_path: Path) -> None:
+    out = tmp_path / "cb.xlsx"
+    args = [*_files(tmp_path), "--per-user", "--chargeback", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert ("currency", "cost_centre", "identity", "seats", "amount") == rows[0]
+    got = {(r[1], r[2] or ""): (r[3], Decimal(str(r[4]))) for r in rows[1:]}
+    assert got[("CC1", "a")] == (2, Decimal("22.08"))  # Zoom 13.33 + Slack 8.75
+    assert got[("unallocated", "")] == (9, Decimal("110.81"))  # 7 x 13.33 + 2 x 8.75 unheld
+    assert got[('\'=HYPERLINK("x")', "d")] == (1, Decimal("8.75"))
+    assert sum(amount for _, amount in got.values()) == Decimal("168.30")  # the invoice
+    both = CliRunner().invoke(app, [*args, "--share", "CC1=50"])
+    assert both.exit_code == 2
+    assert "--per-user and --share" in both.output
+
+
 def test_bad_input_exits_2_naming_row_and_column(tmp_path: Path) -> None:
     bad = USAGE.replace("okta_last_login,2026-11-30,", "okta,2026-11-30,")
     result = CliRunner().invoke(app, _files(tmp_path, bad))
