@@ -50,8 +50,9 @@ class Holder:
     created: datetime | None
     activity: tuple[Activity, ...] = ()
     inherited: tuple[tuple[str, str], ...] = ()
-    """(SKU, group id) for seats the account holds through a group (Entra group-based
-    licensing): those are reclaimed by a group change, not by removing the licence."""
+    """(SKU, group name) for seats the account holds through a group (Entra group-based
+    licensing, the group's ``displayName``): those are reclaimed by a group change, not by
+    removing the licence."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ Microsoft 365 seats through Microsoft Graph v1.0.
   interactive ``lastSignInDateTime`` (failures included) is used only when it is missing.
 
 Application permissions: ``LicenseAssignment.Read.All`` (or ``Directory.Read.All``),
-``User.Read.All``, ``AuditLog.Read.All``.
+``User.Read.All``, ``AuditLog.Read.All``; ``GroupMember.Read.All`` (or ``Group.Read.All``) to
+name the groups that seats are inherited from.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -100,7 +102,28 @@ class M365Licences:
             page = self.fetch.get(url, params)
             holders.extend(h for u in page["value"] if (h := self._holder(u, names)) is not None)
             url, params = page.get("@odata.nextLink"), None  # the link carries the query
-        return Snapshot(self.vendor, now, pools, tuple(holders))
+        return Snapshot(self.vendor, now, pools, tuple(self._group_names(holders)))
+
+    def _group_names(self, holders: list[Holder]) -> list[Holder]:
+        """
+        Group-based seats named by their group's ``displayName`` (one ``GET /groups/{id}`` per
+        group), the name the directory connectors find a group by for the reclaim's group change.
+        """
+        ids = sorted({group for h in holders for _, group in h.inherited})
+        named = {
+            group: str(
+                self.fetch.get(f"{self._graph}/groups/{group}", {"$select": "id,displayName"})[
+                    "displayName"
+                ]
+            )
+            for group in ids
+        }
+        return [
+            replace(h, inherited=tuple((sku, named[g]) for sku, g in h.inherited))
+            if h.inherited
+            else h
+            for h in holders
+        ]
 
     def _holder(self, user: Mapping[str, Any], names: Mapping[str, str]) -> Holder | None:
         assigned = [str(a["skuId"]) for a in user.get("assignedLicenses") or []]

@@ -44,6 +44,9 @@ class LicenceRunSettings(BaseModel):
     """A renewal alert is due this many days before the contract's notice date."""
     default_days: int = Field(default=90, ge=1)
     days_by_vendor: dict[str, int] = Field(default_factory=dict)
+    downgrade_to: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Vendor, then SKU, to the cheaper SKU a reclaim moves the seat to instead of removing it
+    (``{Zoom: {Licensed: Basic}}``)."""
 
     @field_validator("timezone")
     @classmethod

@@ -33,7 +33,7 @@ __all__ = [
 UNKNOWN_CREATED = date(1970, 1, 1)
 USAGE_HEADER = (
     "identity", "vendor", "sku", "created", "hr_status", "service_account", "cost_centre",
-    "source", "last_activity", "usage_pct",
+    "source", "last_activity", "usage_pct", "licence_group",
 )  # fmt: skip
 
 
@@ -116,6 +116,7 @@ def usage_of(
             )
             if holder.enabled
             else (),
+            group=dict(holder.inherited).get(sku),
         )
         for holder in holders
         for sku in holder.skus
@@ -131,7 +132,8 @@ def usage_rows(
     for a in assignments:
         created = people[a.identity_id].created.isoformat()
         person = (a.identity_id, a.vendor, a.sku, created, "active", "no", "")
+        group = a.group or ""
         if not a.signals:
-            yield (*person, "", "", "")
+            yield (*person, "", "", "", group)
         for signal in a.signals:
-            yield (*person, signal.source, signal.at.isoformat(), "")
+            yield (*person, signal.source, signal.at.isoformat(), "", group)

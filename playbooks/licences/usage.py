@@ -89,6 +89,8 @@ class Assignment:
     sku: str
     signals: tuple[Signal, ...] = ()
     usage_pct: Decimal | None = None
+    group: str | None = None
+    """The group the seat is inherited from (group-based licensing): reclaimed by a group change."""
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ def parse_usage(text: str) -> tuple[dict[str, Identity], list[Assignment]]:
     first_row: dict[str, int] = {}
     signals: dict[tuple[str, str, str], list[Signal]] = {}
     usage: dict[tuple[str, str, str], Decimal | None] = {}
+    groups: dict[tuple[str, str, str], str] = {}
     for row, cells in _rows(text, "usage", USAGE_COLUMNS):
         person = _identity(row, cells)
         known = identities.setdefault(person.id, person)
@@ -135,6 +136,8 @@ def parse_usage(text: str) -> tuple[dict[str, Identity], list[Assignment]]:
         pct = _usage_pct(row, cells.get("usage_pct", ""))
         if pct is not None:
             usage[key] = pct
+        if cells.get("licence_group"):
+            groups.setdefault(key, cells["licence_group"])
         source = cells.get("source", "")
         if source:
             if source not in SIGNAL_LAGS:
@@ -144,7 +147,7 @@ def parse_usage(text: str) -> tuple[dict[str, Identity], list[Assignment]]:
             stamp = _need("usage", row, cells, "last_activity")
             found.append(Signal(source, _when(row, stamp)))
     assignments = [
-        Assignment(i, v, s, tuple(found), usage.get((i, v, s)))
+        Assignment(i, v, s, tuple(found), usage.get((i, v, s)), groups.get((i, v, s)))
         for (i, v, s), found in signals.items()
     ]
     return identities, assignments

@@ -8,12 +8,14 @@ nothing changes before the notice date, then the licence is removed once and rea
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
+from connectors.identity.memory import MemoryDirectory
 from playbooks.licences.contracts import Contract
 from playbooks.licences.reclaim import Candidate
 from playbooks.licences.savings import Reclaimed, Saving, realised
-from tests.integration.playbooks.world import World, world
+from tests.integration.playbooks.world import World, seed, world
 from worker.reports.licence_savings import previous_month, reclaimed_between
 from worker.runs.licence_reclaim import open_reclaim
 from worker.runs.rollback import roll_back
@@ -118,3 +120,66 @@ def test_savings_count_applied_reclaims_and_drop_rolled_back_ones(database_url: 
         assert "rolled_back" == w.runs(key)[0].state
         assert "m365-e3" in w.directory.licenses_of(w.user("alice").id)
         assert [] == reclaimed_in_december(w)
+
+
+def approve_and_apply(w: World, candidate: Candidate) -> str:
+    key = open_reclaim(w.rt, candidate, desk="jira-it", wait_days=7).key
+    w.drain()
+    created = next(t for k, t in w.desk.created.values() if k == key)
+    know_ticket(w, key, created.subject)
+    w.comment(key, "dave", "/approve")
+    w.drain()
+    w.advance(days=7)
+    assert 1 == w.fire_timers()
+    assert "applied" == w.runs(key)[0].state
+    return key
+
+
+def test_a_downgrade_moves_the_seat_to_the_cheaper_sku_once_and_rolls_back(
+    database_url: str,
+) -> None:
+    directory = MemoryDirectory("corp", licenses={"m365-e3": 5, "m365-e1": 5})
+    seed(directory)
+    directory.apply_counts.clear()
+    with world(database_url, directory) as w:
+        alice = w.user("alice").id
+        key = approve_and_apply(w, replace(ALICE, downgrade_to="m365-e1"))
+        body = next(t for k, t in w.desk.created.values() if k == key).body
+        assert "downgraded to **m365-e1**" in body
+        plan = w.text(key, public=False)
+        assert "Assign licence m365-e1 to alice" in plan
+        assert "Remove licence m365-e3 from alice" in plan
+        assert ["m365-e1"] == w.directory.licenses_of(alice)
+        assert 1 == directory.apply_counts[("assign_license", alice)]
+        assert 1 == directory.apply_counts[("remove_license", alice)]
+
+        again = open_reclaim(
+            w.rt, replace(ALICE, downgrade_to="m365-e1"), desk="jira-it", wait_days=7
+        )
+        w.drain()
+        assert (key, False) == (again.key, again.opened)
+        assert 1 == directory.apply_counts[("assign_license", alice)]
+
+        roll_back(w.rt, w.runs(key)[0].id, "dave", "dave@example.com")
+        w.drain()
+        assert "rolled_back" == w.runs(key)[0].state
+        assert ["m365-e3"] == w.directory.licenses_of(alice)
+
+
+def test_an_inherited_seat_becomes_a_group_removal_and_rolls_back(database_url: str) -> None:
+    with world(database_url) as w:
+        alice = w.user("alice").id
+        key = approve_and_apply(w, replace(ALICE, group="sales", downgrade_to="m365-e1"))
+        body = next(t for k, t in w.desk.created.values() if k == key).body
+        assert "assigned through the group **sales**" in body
+        plan = w.text(key, public=False)
+        assert "sales" in plan
+        assert "Remove licence" not in plan
+        assert "sales" not in w.groups("alice")
+        assert "m365-e3" in w.directory.licenses_of(alice)  # the group, not the seat, changed
+        assert ("remove_license", alice) not in w.directory.apply_counts  # type: ignore[attr-defined]
+
+        roll_back(w.rt, w.runs(key)[0].id, "dave", "dave@example.com")
+        w.drain()
+        assert "rolled_back" == w.runs(key)[0].state
+        assert "sales" in w.groups("alice")

@@ -241,7 +241,8 @@ def reclaim(
         identities, assignments = parse_usage(_read(usage))
         exemptions = parse_allow(_read(allow)) if allow else []
         policy = Policy(default_days=default_days, days_by_vendor=days)
-        found = candidates(assess_all(assignments, identities, policy, exemptions, now))
+        assessed = assess_all(assignments, identities, policy, exemptions, now)
+        found = candidates(assessed, settings.licences.downgrade_to)
     except (UsageFileError, UsageError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -253,7 +254,7 @@ def reclaim(
     if not apply:
         rows = [
             (c.identity, c.vendor, c.sku, c.bucket, c.reason, c.inactive_days,
-             f"dry run: would open a reclaim ticket; removal on or after {after}")
+             f"dry run: would open a reclaim ticket; {c.action} on or after {after}")
             for c in found
         ]  # fmt: skip
         _save(RECLAIM_HEADER, rows, None)

@@ -37,6 +37,9 @@ def m365(sleeps: list[float]) -> M365Licences:
     return M365Licences("m365", TENANT, "client-id", SECRET, sleep=sleeps.append)
 
 
+GROUP = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
+
+
 def serve(http: responses.RequestsMock, *, throttle: bool = False) -> None:
     http.get(f"{GRAPH}/subscribedSkus", json=payload("m365_subscribed_skus.json"))
     first = payload("m365_users_page1.json")
@@ -49,6 +52,14 @@ def serve(http: responses.RequestsMock, *, throttle: bool = False) -> None:
         )
     http.get(f"{GRAPH}/users", json=first)
     http.get(first["@odata.nextLink"], json=payload("m365_users_page2.json"))
+    http.get(
+        f"{GRAPH}/groups/{GROUP}",
+        json={
+            "@odata.context": f"{GRAPH}/$metadata#groups(id,displayName)/$entity",
+            "id": GROUP,
+            "displayName": "Licence - Power Automate",
+        },
+    )
 
 
 def test_pools_and_holders_through_every_page(
@@ -81,7 +92,7 @@ def test_sign_in_prefers_the_successful_one_and_group_seats_are_marked(
     assert (
         Activity("entra_last_successful_signin", datetime(2026, 11, 28, 17, 45, 2, tzinfo=UTC)),
     ) == adele.activity
-    assert (("FLOW_FREE", "02bd9fd6-8f93-4758-87c3-1fb73740a315"),) == adele.inherited
+    assert (("FLOW_FREE", "Licence - Power Automate"),) == adele.inherited
     assert (
         Activity("entra_last_signin_attempt", datetime(2026, 6, 3, 10, 0, tzinfo=UTC)),
     ) == megan.activity
