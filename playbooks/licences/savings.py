@@ -5,7 +5,9 @@ unit price of the contract in force on the day each was removed.
 The input is what deskpilot's own records say was applied and read back (``Reclaimed``), never
 what was proposed: the shell (``worker.reports.licence_savings``) reads the reclaim runs that
 ended ``applied`` and leaves out those rolled back. A seat is one billing period's unit price
-saved, so a line's savings are ``reclaimed x unit_price`` and the totals tie out to the ledger.
+saved, so a line's savings are ``reclaimed x unit_price`` and the totals tie out to the ledger; a
+seat downgraded to a cheaper SKU saves the difference (the cheaper SKU's price in force that day,
+nothing when the ledger has no contract for it: a free tier such as Zoom Basic).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Reclaimed:
     sku: str
     identity: str
     on: date
+    downgrade_to: str | None = None
+    """The cheaper SKU the seat was moved to (it then saves the difference in price)."""
 
 
 @dataclass(frozen=True)
@@ -53,22 +57,34 @@ def realised(
         ReportError: a seat reclaimed on a day no contract for its vendor and SKU was in force.
     """
     ledger = list(contracts)
+
+    def in_force(vendor: str, sku: str, on: date) -> Contract | None:
+        return next(
+            (c for c in ledger if (c.vendor, c.sku) == (vendor, sku) and c.in_force(on)), None
+        )
+
     seats: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
     for r in reclaimed:
         if not start <= r.on < end:
             continue
-        contract = next(
-            (c for c in ledger if (c.vendor, c.sku) == (r.vendor, r.sku) and c.in_force(r.on)),
-            None,
-        )
+        contract = in_force(r.vendor, r.sku, r.on)
         if contract is None:
             raise ReportError(
                 f"{r.vendor} {r.sku} of {r.identity} was reclaimed on {r.on} "
                 "but no contract for it was in force that day"
             )
+        saved = contract.unit_price
+        cheaper = in_force(r.vendor, r.downgrade_to, r.on) if r.downgrade_to else None
+        if cheaper is not None:
+            if cheaper.currency != contract.currency:
+                raise ReportError(
+                    f"{r.vendor} {r.sku} of {r.identity} was downgraded to {r.downgrade_to}, "
+                    f"priced in {cheaper.currency}, not {contract.currency}"
+                )
+            saved -= cheaper.unit_price
         key = (r.vendor, r.sku, contract.currency)
         n, amount = seats.get(key, (0, Decimal(0)))
-        seats[key] = (n + 1, amount + contract.unit_price)
+        seats[key] = (n + 1, amount + saved)
     return [Saving(v, s, cur, n, amount) for (v, s, cur), (n, amount) in sorted(seats.items())]
 
 

@@ -152,6 +152,8 @@ def test_a_downgrade_moves_the_seat_to_the_cheaper_sku_once_and_rolls_back(
         assert ["m365-e1"] == w.directory.licenses_of(alice)
         assert 1 == directory.apply_counts[("assign_license", alice)]
         assert 1 == directory.apply_counts[("remove_license", alice)]
+        (moved,) = reclaimed_in_december(w)
+        assert "m365-e1" == moved.downgrade_to  # priced as the difference by realised()
 
         again = open_reclaim(
             w.rt, replace(ALICE, downgrade_to="m365-e1"), desk="jira-it", wait_days=7

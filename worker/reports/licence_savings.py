@@ -77,6 +77,12 @@ def reclaimed_between(
     for run_id, at in sorted(applied.items()):
         data = opened[runs[run_id]]
         out.append(
-            Reclaimed(str(data["vendor"]), str(data["sku"]), str(data["identity"]), local_date(at))
+            Reclaimed(
+                str(data["vendor"]),
+                str(data["sku"]),
+                str(data["identity"]),
+                local_date(at),
+                data.get("downgrade_to") or None,
+            )
         )
     return out

@@ -108,6 +108,8 @@ def open_reclaim(rt: Runtime, candidate: Candidate, *, desk: str, wait_days: int
                     "identity": candidate.identity, "vendor": candidate.vendor,
                     "sku": candidate.sku, "bucket": candidate.bucket, "reason": candidate.reason,
                     "reclaim_after": reclaim_after.isoformat(), "key": created.key,
+                    "downgrade_to": fields.get("downgrade_to"),
+                    "group": fields.get("licence_group"),
                 },
                 at=now,
             )  # fmt: skip

@@ -25,6 +25,8 @@ LEDGER = [
     contract("Zoom", "Licensed", "13.33", date(2026, 1, 1), date(2026, 11, 15)),
     contract("Zoom", "Licensed", "14.99", date(2026, 11, 16), date(2027, 11, 15)),
     contract("Slack", "Pro", "8.75", date(2026, 1, 1), date(2026, 12, 31), "EUR"),
+    contract("Slack", "Standard", "6.25", date(2026, 1, 1), date(2026, 12, 31), "EUR"),
+    contract("Slack", "Plus", "4.00", date(2026, 1, 1), date(2026, 12, 31), "USD"),
 ]
 
 
@@ -50,8 +52,23 @@ LEDGER = [
             ],
             [],
         ),
+        (
+            [Reclaimed("Slack", "Pro", "a", date(2026, 11, 3), "Standard")],
+            [Saving("Slack", "Pro", "EUR", 1, Decimal("2.50"))],
+        ),
+        (
+            [Reclaimed("Zoom", "Licensed", "a", date(2026, 11, 20), "Basic")],
+            [Saving("Zoom", "Licensed", "USD", 1, Decimal("14.99"))],
+        ),
     ],
-    ids=["nothing-reclaimed", "one-seat", "priced-by-contract-in-force-that-day", "outside-period"],
+    ids=[
+        "nothing-reclaimed",
+        "one-seat",
+        "priced-by-contract-in-force-that-day",
+        "outside-period",
+        "downgrade-saves-the-difference",
+        "downgrade-to-a-free-tier-saves-the-price",
+    ],
 )
 def test_savings_are_seats_removed_times_the_price_in_force(
     reclaimed: list[Reclaimed], expected: list[Saving]
@@ -62,6 +79,12 @@ def test_savings_are_seats_removed_times_the_price_in_force(
 def test_a_seat_reclaimed_with_no_contract_in_force_is_refused() -> None:
     with pytest.raises(ReportError, match="Figma Pro of a was reclaimed on 2026-11-02"):
         realised(LEDGER, [Reclaimed("Figma", "Pro", "a", date(2026, 11, 2))], NOV, DEC)
+
+
+def test_a_downgrade_priced_in_another_currency_is_refused() -> None:
+    moved = Reclaimed("Slack", "Pro", "a", date(2026, 11, 2), "Plus")
+    with pytest.raises(ReportError, match="priced in USD, not EUR"):
+        realised(LEDGER, [moved], NOV, DEC)
 
 
 def test_savings_without_a_position_line_are_refused() -> None:
