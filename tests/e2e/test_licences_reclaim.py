@@ -149,6 +149,7 @@ def test_a_downgrade_moves_the_seat_to_the_cheaper_sku_once_and_rolls_back(
         plan = w.text(key, public=False)
         assert "Assign licence m365-e1 to alice" in plan
         assert "Remove licence m365-e3 from alice" in plan
+        assert "has been downgraded to\nm365-e1 as announced" in w.text(key, public=True)
         assert ["m365-e1"] == w.directory.licenses_of(alice)
         assert 1 == directory.apply_counts[("assign_license", alice)]
         assert 1 == directory.apply_counts[("remove_license", alice)]
@@ -177,6 +178,7 @@ def test_an_inherited_seat_becomes_a_group_removal_and_rolls_back(database_url: 
         plan = w.text(key, public=False)
         assert "sales" in plan
         assert "Remove licence" not in plan
+        assert "taken out of the group sales, which" in w.text(key, public=True)
         assert "sales" not in w.groups("alice")
         assert "m365-e3" in w.directory.licenses_of(alice)  # the group, not the seat, changed
         assert ("remove_license", alice) not in w.directory.apply_counts  # type: ignore[attr-defined]
