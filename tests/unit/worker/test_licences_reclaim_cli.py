@@ -59,6 +59,21 @@ def test_dry_run_lists_unused_and_leavers_and_changes_nothing(files: Path) -> No
     assert not (files / "deskpilot.sqlite3").exists()
 
 
+def test_dry_run_names_the_configured_downgrade(files: Path) -> None:
+    config = files / "deskpilot.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "licences: {ticket: 'it:IT-1'}",
+            "licences: {ticket: 'it:IT-1', downgrade_to: {Zoom: {Licensed: Basic}}}",
+        )
+    )
+    rows = list(csv.DictReader(io.StringIO("\n".join(invoke(files)))))
+
+    assert {"dry run: would open a reclaim ticket; downgrade to Basic"} == {
+        r["action"].split(" on or after")[0] for r in rows
+    }
+
+
 def test_apply_opens_one_ticket_per_seat_and_a_second_run_opens_none(files: Path) -> None:
     first = invoke(files, "--apply", "--wait-days", "14")
     second = invoke(files, "--apply", "--wait-days", "14")
