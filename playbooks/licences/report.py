@@ -181,6 +181,9 @@ def chargeback_per_licence(
     return out
 
 
+USER_CHARGEBACK_HEADER = ("currency", "cost_centre", "identity", "seats", "amount")
+
+
 @dataclass(frozen=True)
 class UserCharge:
     """What one user costs their cost centre in one currency (``identity`` empty: unallocated)."""

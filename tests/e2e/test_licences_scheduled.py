@@ -114,6 +114,13 @@ def test_the_report_waits_for_nine_site_time_then_runs_once(w: World, tmp_path: 
     assert "Zoom,Licensed,USD,13.33,10,2,1,8,1" in written
     assert written.splitlines()[0].endswith(",notice_date,reclaimed,savings")
     assert "Savings realised" not in note  # no reclaim was applied in November
+    charged = (tmp_path / "licences-2026-12-chargeback.csv").read_text().splitlines()
+    assert "currency,cost_centre,identity,seats,amount" == charged[0]
+    ledger = read_contracts(w.rt.settings.licences.contracts or Path())
+    cost = sum((c.cost for c in ledger if c.in_force(dt.date(2026, 12, 1))), Decimal(0))
+    assert cost == sum(Decimal(row.rsplit(",", 1)[1]) for row in charged[1:])
+    assert "USD,CC-1,ana@example.com,1,8.75" in charged  # HR facts from licences.usage
+    assert (tmp_path / "licences-2026-12-chargeback.xlsx").is_file()
 
 
 def test_renewal_alert_opens_at_notice_date_minus_lead_days_once(w: World) -> None:

@@ -18,6 +18,7 @@ from playbooks.licences.contracts import Contract, ContractError
 from playbooks.licences.reclaim import candidates
 from playbooks.licences.report import (
     POSITION_HEADER,
+    USER_CHARGEBACK_HEADER,
     ReportError,
     chargeback_per_licence,
     chargeback_per_user,
@@ -40,7 +41,6 @@ app = typer.Typer(
 )
 
 CHARGEBACK_HEADER = ("vendor", "sku", "currency", "cost_centre", "seats", "amount")
-USER_CHARGEBACK_HEADER = ("currency", "cost_centre", "identity", "seats", "amount")
 
 
 @app.callback()

@@ -25,7 +25,15 @@ from sqlalchemy import delete, select, update
 from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
-from playbooks.licences.report import MONTHLY_HEADER, ReportError, SkuLine, position, position_rows
+from playbooks.licences.report import (
+    MONTHLY_HEADER,
+    USER_CHARGEBACK_HEADER,
+    ReportError,
+    SkuLine,
+    chargeback_per_user,
+    position,
+    position_rows,
+)
 from playbooks.licences.savings import Saving, realised, with_savings
 from playbooks.licences.snapshot import seat_differences, usage_of
 from playbooks.licences.usage import UsageError, assess_all
@@ -174,6 +182,12 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
         for suffix in ("csv", "xlsx"):
             path = cfg.report_dir / f"licences-{period}.{suffix}"
             write_table(MONTHLY_HEADER, position_rows(lines, savings=True), path)
+            files.append(str(path))
+        charges = chargeback_per_user(lines, assessed, people)
+        rows = [(c.currency, c.cost_centre, c.identity, c.seats, c.amount) for c in charges]
+        for suffix in ("csv", "xlsx"):
+            path = cfg.report_dir / f"licences-{period}-chargeback.{suffix}"
+            write_table(USER_CHARGEBACK_HEADER, rows, path)
             files.append(str(path))
     differences = seat_differences(snaps, ledger, cfg.site_time(now).date())
     return report_note(period, lines, [str(d) for d in differences], files), lines
