@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import cache, partial
 
 import structlog
 from sqlalchemy import select
@@ -149,7 +150,8 @@ def _decide(
                          data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
-            granted = _lazy_grants(session, campaign.directory)
+            # The directory's grants from the audit log: read once, and only if a decision needs them.
+            granted = cache(partial(grants, session, campaign.directory))
             names = _names(author)
             for row, not_allowed in _targets(session, review, command, names, fallback, granted):
                 if not_allowed is not None:
@@ -173,18 +175,6 @@ def _decide(
 
 def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
-
-
-def _lazy_grants(session: Session, directory: str) -> Callable[[], Grants]:
-    """The directory's grants from the audit log, read once and only if a decision needs them."""
-    found: list[Grants] = []
-
-    def read() -> Grants:
-        if not found:
-            found.append(grants(session, directory))
-        return found[0]
-
-    return read
 
 
 def _targets(
