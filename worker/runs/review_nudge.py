@@ -218,7 +218,8 @@ def close_campaign(rt: Runtime, campaign_id: int, *, by: str) -> dict[str, int] 
 
 
 def _send(rt: Runtime, ticket_ids: set[int]) -> None:
-    for ticket_id in sorted(ticket_ids):
-        with rt.db.session() as session:
-            outbox = pending_outbox_ids(session, ticket_id)
+    """After the commit: send the touched tickets' pending outbox, read in one session."""
+    with rt.db.session() as session:
+        pending = {t: pending_outbox_ids(session, t) for t in sorted(ticket_ids)}
+    for ticket_id, outbox in pending.items():
         send_outbox(rt, ticket_id, outbox)
