@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import ColumnElement, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from worker.db.database import utcnow
@@ -132,7 +132,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Recompute every hash in order and report the first entry that does not match."""
     prev = GENESIS
     count = 0
-    for row in _rows(session, batch):
+    for row in entries(session, batch=batch):
         count += 1
         if row.prev_hash != prev:
             return ChainReport(count, row.id, "link to the previous entry is broken")
@@ -145,11 +145,17 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     return ChainReport(count, None, None)
 
 
-def _rows(session: Session, batch: int) -> Iterator[AuditRow]:
+def entries(
+    session: Session, *conditions: ColumnElement[bool], batch: int = 5000
+) -> Iterator[AuditRow]:
+    """The entries matching ``conditions`` in chain order, read ``batch`` at a time (keyset)."""
     last_id = 0
     while True:
         rows = session.scalars(
-            select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
+            select(AuditRow)
+            .where(AuditRow.id > last_id, *conditions)
+            .order_by(AuditRow.id)
+            .limit(batch)
         ).all()
         if not rows:
             return

@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from playbooks.reviews.evidence import Event, render
 from playbooks.reviews.progress import ItemFacts, Progress, progress
+from worker.db import audit
 from worker.db.records import AuditRow
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow
-
-BATCH = 5000
 
 
 class UnknownCampaignError(LookupError):
@@ -79,22 +78,18 @@ def find_campaign(session: Session, campaign_id: int) -> ReviewCampaignRow:
 
 def campaign_events(session: Session, campaign_id: int) -> list[Event]:
     """The audit entries of campaign ``campaign_id`` (``review.*``), in chain order."""
-    found: list[Event] = []
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditRow)
-            .where(AuditRow.id > last, AuditRow.action.like("review.%"))
-            .order_by(AuditRow.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            return found
-        for row in rows:
-            if (row.data or {}).get("campaign_id") == campaign_id:
-                at = row.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-                found.append(Event(row.id, at, row.actor, row.action, row.data, row.hash))
-        last = rows[-1].id
+    return [
+        Event(
+            row.id,
+            row.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            row.actor,
+            row.action,
+            row.data,
+            row.hash,
+        )
+        for row in audit.entries(session, AuditRow.action.like("review.%"))
+        if (row.data or {}).get("campaign_id") == campaign_id
+    ]
 
 
 def export_campaign(session: Session, campaign_id: int) -> dict[str, bytes]:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from playbooks.reviews.items import Grants, grant_key
+from worker.db import audit
 from worker.db.records import AuditRow
 
-BATCH = 5000
 GRANTING = {"member_of:": "group:", "license:": "licence:"}
 """A step's ``after`` key prefix -> the review entitlement key prefix it grants."""
 NOBODY = frozenset({"", "deskpilot", "unknown"})
@@ -34,19 +33,7 @@ def _granted(after: object) -> list[str]:
 
 
 def _rows(session: Session, actions: Iterable[str]) -> Iterable[AuditRow]:
-    last = 0
-    wanted = tuple(actions)
-    while True:
-        rows = session.scalars(
-            select(AuditRow)
-            .where(AuditRow.id > last, AuditRow.action.in_(wanted))
-            .order_by(AuditRow.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].id
+    return audit.entries(session, AuditRow.action.in_(tuple(actions)))
 
 
 def grants(session: Session, directory: str) -> Grants:
