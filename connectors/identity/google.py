@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -65,11 +65,13 @@ SCOPES = (
 )
 
 
-def service_account_session(info: Mapping[str, Any], admin_email: str) -> AuthorizedSession:
+def service_account_session(
+    info: Mapping[str, Any], admin_email: str, *, scopes: Sequence[str] = SCOPES
+) -> AuthorizedSession:
     """An ``AuthorizedSession`` for a service-account key, impersonating ``admin_email``."""
     # google-auth ships without annotations on these two.
     credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-        dict(info), scopes=list(SCOPES), subject=admin_email
+        dict(info), scopes=list(scopes), subject=admin_email
     )
     return AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from ldap3.core.exceptions import LDAPException
 
 from connectors.errors import RejectedError
+from connectors.identity.ad import UAC_ACCOUNTDISABLE
 from connectors.identity.ldap import LdapOptions, classify_ldap_error
 from connectors.identity.ldap_session import LdapSession, close_quietly
 from connectors.licences import Activity, Logon
@@ -29,7 +30,6 @@ __all__ = ["DirectoryActivity", "filetime", "generalized_time"]
 
 Kind = Literal["active_directory", "openldap"]
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
-ACCOUNT_DISABLE = 2
 _SPEC: Mapping[Kind, tuple[str, tuple[str, ...], str]] = {
     "active_directory": (
         "(&(objectCategory=person)(objectClass=user))",
@@ -111,7 +111,7 @@ class DirectoryActivity:
             )
             made = one("whenCreated")
             flags = int((one("userAccountControl") or b"0").decode() or 0)
-            enabled = not flags & ACCOUNT_DISABLE
+            enabled = not flags & UAC_ACCOUNTDISABLE
             others: tuple[bytes | None, ...] = (one("userPrincipalName"), one("mail"))
         else:
             login = (one("uid") or b"").decode()

@@ -17,20 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.errors import PermanentError
 from connectors.identity import DirectoryUser
 from intake.date_order import date_order_for, needs_order
-from intake.model import Comment, Ticket
+from intake.model import Comment, EventKind, Ticket, TicketEvent
 from playbooks.approval import ApprovalRequirement
 from playbooks.authority import Actor
 from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan
 from playbooks.policy import Decision
 from worker.db import audit
-from worker.db.store import ticket_from_json
-from worker.db.tables import RunRow, TicketRow
+from worker.db.store import event_from_json, ticket_from_json
+from worker.db.tables import RunRow, TicketEventRow, TicketRow
 from worker.outbound.writeback import queue_writeback
 from worker.runtime import Runtime
 
@@ -225,3 +226,17 @@ def refuse(
         run_id=run_id,
         data={"command": command, "reason": reason},
     )
+
+
+def unhandled_comments(session: Session, ticket_id: int) -> list[tuple[int, TicketEvent]]:
+    """Ticket ``ticket_id``'s comment events not yet handled, oldest first, with their row ids."""
+    rows = session.scalars(
+        select(TicketEventRow)
+        .where(
+            TicketEventRow.ticket_id == ticket_id,
+            TicketEventRow.kind == EventKind.COMMENT.value,
+            TicketEventRow.handled.is_(False),
+        )
+        .order_by(TicketEventRow.at, TicketEventRow.seq)
+    ).all()
+    return [(row.id, event_from_json(row.data)) for row in rows]

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from intake.model import Comment, EventKind, TicketEvent
+from intake.model import Comment, TicketEvent
 from playbooks.approval import ApprovalVerdict, check_approval
 from playbooks.commands import Command, CommandError, parse_command
 from playbooks.lifecycle import RunState, TicketOutcome, TicketStage
@@ -26,7 +26,7 @@ from playbooks.outbox import OutboxKind
 from playbooks.planned import Plan, plan_digest
 from playbooks.template import render
 from worker.db import audit
-from worker.db.store import compare_and_set, event_from_json, insert_ignore
+from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import (
     ApprovalRow,
     RunRow,
@@ -36,7 +36,7 @@ from worker.db.tables import (
 from worker.outbound.notes import recorded_approvals
 from worker.outbound.writeback import pending_outbox_ids, queue_state, queue_writeback, send_outbox
 from worker.queue.names import ActorName
-from worker.runs.authors import Author, change_of, resolve_comment_author
+from worker.runs.authors import Author, change_of, resolve_comment_author, unhandled_comments
 from worker.runs.corrections import change_expiry, correct_intent, retry_ticket
 from worker.runs.review_decide import handle_review_comments
 from worker.runtime import Runtime
@@ -52,16 +52,7 @@ def handle_comments(rt: Runtime, ticket_id: int) -> int:
     if reviewed is not None:
         return reviewed
     with rt.db.session() as session:
-        rows = session.scalars(
-            select(TicketEventRow)
-            .where(
-                TicketEventRow.ticket_id == ticket_id,
-                TicketEventRow.kind == EventKind.COMMENT.value,
-                TicketEventRow.handled.is_(False),
-            )
-            .order_by(TicketEventRow.at, TicketEventRow.seq)
-        ).all()
-        pending = [(row.id, event_from_json(row.data)) for row in rows]
+        pending = unhandled_comments(session, ticket_id)
         ticket = session.get(TicketRow, ticket_id)
         desk = ticket.desk if ticket is not None else ""
     handled = sum(_handle(rt, ticket_id, desk, row_id, event) for row_id, event in pending)
@@ -96,12 +87,9 @@ def _handle(rt: Runtime, ticket_id: int, desk: str, row_id: int, event: TicketEv
 
 def _claim(rt: Runtime, event_row_id: int) -> bool:
     with rt.db.session() as session:
-        result = session.execute(
-            update(TicketEventRow)
-            .where(TicketEventRow.id == event_row_id, TicketEventRow.handled.is_(False))
-            .values(handled=True)
+        return compare_and_set(
+            session, TicketEventRow, event_row_id, TicketEventRow.handled.is_(False), handled=True
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _waiting_run_or_say(

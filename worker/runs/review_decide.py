@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import cache, partial
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.model import Comment, EventKind
+from intake.model import Comment
 from playbooks.outbox import OutboxKind
 from playbooks.reviews.campaign import Campaign
 from playbooks.reviews.decisions import (
@@ -34,10 +35,10 @@ from playbooks.reviews.items import Grants, grant_key
 from playbooks.reviews.render import outcome
 from worker.db import audit
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
-from worker.db.store import compare_and_set, event_from_json, insert_ignore
+from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
-from worker.runs.authors import Author, resolve_comment_author
+from worker.runs.authors import Author, resolve_comment_author, unhandled_comments
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ticket_items, waiting_items
 from worker.runtime import Runtime
@@ -57,16 +58,9 @@ def handle_review_comments(rt: Runtime, ticket_id: int) -> int | None:
         review = review_ticket_of(session, ticket_id)
         if review is None:
             return None
-        rows = session.scalars(
-            select(TicketEventRow)
-            .where(
-                TicketEventRow.ticket_id == ticket_id,
-                TicketEventRow.kind == EventKind.COMMENT.value,
-                TicketEventRow.handled.is_(False),
-            )
-            .order_by(TicketEventRow.at, TicketEventRow.seq)
-        ).all()
-        pending = [(row.id, event_from_json(row.data).comment) for row in rows]
+        pending = [
+            (row_id, event.comment) for row_id, event in unhandled_comments(session, ticket_id)
+        ]
         review_id, desk = review.id, review.desk
     handled = 0
     for row_id, comment in pending:
@@ -156,7 +150,8 @@ def _decide(
                          data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
-            granted = _lazy_grants(session, campaign.directory)
+            # The directory's grants from the audit log: read once, and only if a decision needs them.
+            granted = cache(partial(grants, session, campaign.directory))
             names = _names(author)
             for row, not_allowed in _targets(session, review, command, names, fallback, granted):
                 if not_allowed is not None:
@@ -180,18 +175,6 @@ def _decide(
 
 def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
-
-
-def _lazy_grants(session: Session, directory: str) -> Callable[[], Grants]:
-    """The directory's grants from the audit log, read once and only if a decision needs them."""
-    found: list[Grants] = []
-
-    def read() -> Grants:
-        if not found:
-            found.append(grants(session, directory))
-        return found[0]
-
-    return read
 
 
 def _targets(

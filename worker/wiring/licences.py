@@ -115,9 +115,7 @@ def _m365(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> Licen
 
 def _google(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> LicenceSource:
     # google-auth (the google extra) is loaded only for a google source, like msal above.
-    from google.auth.transport.requests import AuthorizedSession
-    from google.oauth2 import service_account
-
+    from connectors.identity.google import service_account_session
     from connectors.licences.google import SCOPES as GOOGLE_SCOPES
     from connectors.licences.google import GoogleLicences
 
@@ -125,15 +123,13 @@ def _google(name: str, vendor: str, o: dict[str, Any], s: dict[str, str]) -> Lic
         info = json.loads(s["service_account_json"])
     except ValueError:
         raise ValueError("credentials.service_account_json is not a JSON key file") from None
-    credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-        info, scopes=list(GOOGLE_SCOPES), subject=str(o["admin_email"])
-    )
+    session = service_account_session(info, str(o["admin_email"]), scopes=GOOGLE_SCOPES)
     products = o.get("products", ["Google-Apps"])
     if not isinstance(products, list) or not all(isinstance(p, str) for p in products):
         raise ValueError("options.products must be a list of product ids")
     return GoogleLicences(
         name,
-        AuthorizedSession(credentials),  # type: ignore[no-untyped-call]
+        session,
         customer_id=str(o["customer_id"]),
         products=products,
         vendor=vendor,
