@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.registry import Collector
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+_registering = threading.Lock()
+_registered: list[Collector] = []
+
+
+def register_once(collector: Collector) -> None:
+    """Register ``collector`` on ``REGISTRY`` unless this process already did."""
+    with _registering:
+        if not any(c is collector for c in _registered):
+            REGISTRY.register(collector)
+            _registered.append(collector)
+
 
 WEBHOOKS = Counter(
     "deskpilot_webhooks_total",

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
 
 from connectors.desks.attach import checked_name
-from connectors.desks.transport import DeskTransport
-
-T = TypeVar("T")
-
-
-class _Salesforce(Protocol):
-    _t: DeskTransport
-    _api: str
-
-    def _authorised(self, fn: Callable[[], T]) -> T: ...
-
-    def _query(self, soql: str, call: str, *, retry: bool = True) -> list[Any]: ...
-
-    def _case_id(self, key: str, call: str, *, retry: bool = True) -> str: ...
+from connectors.desks.salesforce_options import SalesforceCalls
 
 
 class SalesforceAttachments:
     """``attach_file`` for ``SalesforceDesk``: a ContentVersion first published on the Case."""
 
     def attach_file(
-        self: _Salesforce, key: str, filename: str, content: bytes, media_type: str
+        self: SalesforceCalls, key: str, filename: str, content: bytes, media_type: str
     ) -> str:
         call = "salesforce.attach_file"
         checked_name(filename, content, call, self._t.system)

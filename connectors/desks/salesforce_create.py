@@ -7,33 +7,22 @@ marker (``[marker]``) first, then ``POST /sobjects/Case`` and a read of its ``Ca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from connectors.desks import CreatedTicket, NewTicket
-from connectors.desks.transport import DeskTransport
+from connectors.desks.salesforce_options import SalesforceCalls
 from connectors.errors import RejectedError
 from connectors.render import to_plain
 
 MARKER = re.compile(r"^[A-Za-z0-9-]{1,60}$")
 """Letters, digits and ``-``: nothing to escape in the SOQL, no LIKE wildcard."""
 SUBJECT_MAX = 255
-T = TypeVar("T")
-
-
-class _Salesforce(Protocol):
-    _t: DeskTransport
-    _api: str
-
-    def _authorised(self, fn: Callable[[], T]) -> T: ...
-
-    def _query(self, soql: str, call: str, *, retry: bool = True) -> list[Any]: ...
 
 
 class SalesforceTicketCreation:
     """``create_ticket`` for ``SalesforceDesk``."""
 
-    def create_ticket(self: _Salesforce, ticket: NewTicket) -> CreatedTicket:
+    def create_ticket(self: SalesforceCalls, ticket: NewTicket) -> CreatedTicket:
         call = "salesforce.create_ticket"
         if not MARKER.fullmatch(ticket.marker):
             raise RejectedError(f"{call}: marker {ticket.marker[:40]!r}", system=self._t.system)

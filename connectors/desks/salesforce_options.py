@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from connectors.desks.download import MAX_ATTACHMENT_BYTES
+from connectors.desks.transport import DeskTransport
 from connectors.ratelimit import Budget
+
+T = TypeVar("T")
+
+
+class SalesforceCalls(Protocol):
+    """What the ``SalesforceDesk`` mixins (create, attach) call on the desk."""
+
+    _t: DeskTransport
+    _api: str
+
+    def _authorised(self, fn: Callable[[], T]) -> T: ...
+
+    def _query(self, soql: str, call: str, *, retry: bool = True) -> list[Any]: ...
+
+    def _case_id(self, key: str, call: str, *, retry: bool = True) -> str: ...
 
 
 class SessionSource(Protocol):
@@ -44,4 +60,4 @@ class SalesforceOptions:
     budget: Budget = field(default_factory=lambda: Budget(requests=60, per_s=60.0, burst=10))
 
 
-__all__ = ["SalesforceOptions", "SessionSource", "StaticToken"]
+__all__ = ["SalesforceCalls", "SalesforceOptions", "SessionSource", "StaticToken"]

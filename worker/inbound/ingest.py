@@ -96,6 +96,9 @@ _INGESTED = (
 _KNOWN = select(
     _TICKETS.c.id, _TICKETS.c.url, _TICKETS.c.desk_updated_at, _TICKETS.c.snapshot
 ).where(_TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key"))
+_SEEN = select(_TICKETS.c.id).where(
+    _TICKETS.c.desk == bindparam("b_desk"), _TICKETS.c.key == bindparam("b_key")
+)
 """Statements built once: ingestion runs for every delivery."""
 
 
@@ -218,7 +221,7 @@ def _with_request_channel(
         return delivery
     with rt.db.connect() as connection:
         known = connection.execute(
-            _KNOWN, {"b_desk": delivery.ticket.desk, "b_key": delivery.ticket.key}
+            _SEEN, {"b_desk": delivery.ticket.desk, "b_key": delivery.ticket.key}
         ).first()
     if known is not None:
         return delivery

@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from sla.report import Distribution, Period
-from worker.metrics import REGISTRY
+from worker.metrics import register_once
 from worker.reports.dashboard_data import DashboardView, dashboard_view, open_states
 from worker.runtime import Runtime
 
@@ -138,14 +138,9 @@ class SlaCollector(Collector):
 
 
 COLLECTOR = SlaCollector()
-_registered = threading.Lock()
-_done: list[bool] = []
 
 
 def install(rt: Runtime) -> None:
     """Register the collector on ``REGISTRY`` (once per process) and point it at ``rt``."""
     COLLECTOR.use(rt)
-    with _registered:
-        if not _done:
-            REGISTRY.register(COLLECTOR)
-            _done.append(True)
+    register_once(COLLECTOR)

@@ -9,7 +9,6 @@ taken. One collector per process, registered once on ``worker.metrics.REGISTRY``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import structlog
@@ -17,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from worker.metrics import REGISTRY
+from worker.metrics import register_once
 from worker.reports.licences import latest_positions
 from worker.runtime import Runtime
 
@@ -83,14 +82,9 @@ class LicenceCollector(Collector):
 
 
 COLLECTOR = LicenceCollector()
-_registered = threading.Lock()
-_done: list[bool] = []
 
 
 def install(rt: Runtime) -> None:
     """Register the collector on ``REGISTRY`` (once per process) and point it at ``rt``."""
     COLLECTOR.runtime = rt
-    with _registered:
-        if not _done:
-            REGISTRY.register(COLLECTOR)
-            _done.append(True)
+    register_once(COLLECTOR)

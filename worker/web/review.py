@@ -239,10 +239,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         except rollback.ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
         message, refused = _said(rt, ticket_id, since, action)
-        query = {"message": message, "back": _back(back)}
-        if refused:
-            query["problem"] = "1"
-        return RedirectResponse(f"/review/tickets/{ticket_id}?{urlencode(query)}", status_code=303)
+        return _told(f"/review/tickets/{ticket_id}", message, refused, back)
 
     @app.post("/review/{run_id}/{action}", summary="Act on a run (agent role)")
     def act(
@@ -266,10 +263,15 @@ def install(app: FastAPI, rt: Runtime) -> None:
         except rollback.ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
         message, refused = _outcome(rt, run_id, since, action)
-        query = {"message": message, "back": _back(back)}
-        if refused:
-            query["problem"] = "1"
-        return RedirectResponse(f"/review/runs/{run_id}?{urlencode(query)}", status_code=303)
+        return _told(f"/review/runs/{run_id}", message, refused, back)
+
+
+def _told(page: str, message: str, refused: bool, back: str) -> RedirectResponse:
+    """Back to ``page`` after an action, saying what it did (``problem`` when it was refused)."""
+    query = {"message": message, "back": _back(back)}
+    if refused:
+        query["problem"] = "1"
+    return RedirectResponse(f"{page}?{urlencode(query)}", status_code=303)
 
 
 def _do(rt: Runtime, who: Principal, run_id: int, action: str, reason: str, intent: str) -> None:

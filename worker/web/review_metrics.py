@@ -5,7 +5,6 @@ on every scrape (``worker.reports.reviews``), so they always equal a recount of 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import structlog
@@ -13,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from worker.metrics import REGISTRY
+from worker.metrics import register_once
 from worker.reports.reviews import CampaignProgress, campaigns
 from worker.runtime import Runtime
 
@@ -87,14 +86,9 @@ def _add(families: dict[str, GaugeMetricFamily], campaign: CampaignProgress) -> 
 
 
 COLLECTOR = ReviewCollector()
-_registered = threading.Lock()
-_done: list[bool] = []
 
 
 def install_collector(rt: Runtime) -> None:
     """Register the collector on ``REGISTRY`` (once per process) and point it at ``rt``."""
     COLLECTOR.use(rt)
-    with _registered:
-        if not _done:
-            REGISTRY.register(COLLECTOR)
-            _done.append(True)
+    register_once(COLLECTOR)
