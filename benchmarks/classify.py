@@ -153,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--headline-weight", type=float, default=None,
         help="try another headline weight (with --dev-only, while choosing)",
     )  # fmt: skip
+    parser.add_argument(
+        "--ask-weight", type=float, default=None,
+        help="try another ask-sentence weight (with --dev-only, while choosing)",
+    )  # fmt: skip
+    parser.add_argument("--learner", default=None, help="try another learner (with --dev-only)")
+    parser.add_argument("--c", type=float, default=None, help="try another C (with --dev-only)")
     args = parser.parse_args(argv)
     if not (args.shared / "github_public.jsonl").is_file():
         print(f"{args.shared}: the benchmark needs shared/tickets", file=sys.stderr)
@@ -161,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = TrainingOptions()
     if args.headline_weight is not None:
         options = replace(options, headline_weight=args.headline_weight)
+    if args.ask_weight is not None:
+        options = replace(options, ask_weight=args.ask_weight)
+    if args.learner is not None:
+        options = replace(options, learner=args.learner)
+    if args.c is not None:
+        options = replace(options, c=args.c)
     calib = calibration(data, options)
     temperature = float(calib["temperature"])
     thresholds: dict[str, float] = calib["thresholds"]

@@ -36,27 +36,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--headline", type=float, nargs="+", default=[TrainingOptions().headline_weight]
     )
+    parser.add_argument("--ask", type=float, nargs="+", default=[TrainingOptions().ask_weight])
+    parser.add_argument(
+        "--headline-rows", type=float, nargs="+", default=[TrainingOptions().headline_rows]
+    )
+    parser.add_argument("--ask-rows", type=float, nargs="+", default=[TrainingOptions().ask_rows])
+    parser.add_argument("--learner", nargs="+", default=[TrainingOptions().learner])
     args = parser.parse_args(argv)
     data = load_data(args.shared)
     dev = data.github_dev
     groups = [data.repository[e.id] for e in dev]
-    print(f"{'C':>5} {'endava':>6} {'corpus':>6} {'class weight':>12} {'headline':>8} "
-          f"{'macro-F1':>8} {'accuracy':>8} {'account F1':>10} {'Endava macro':>12} "
+    print(f"{'learner':>7} {'C':>5} {'endava':>6} {'corpus':>6} {'class weight':>12} {'headline':>8} {'ask':>5} "
+          f"{'h rows':>6} {'a rows':>6} {'macro-F1':>8} {'accuracy':>8} {'account F1':>10} {'Endava macro':>12} "
           f"{'Endava acc F1':>13}")  # fmt: skip
-    for c, endava, corpus, weighting, headline in itertools.product(
-        args.c, args.endava, args.corpus, args.class_weight, args.headline
-    ):
+    for learner, c, endava, corpus, weighting, headline, ask, h_rows, a_rows in itertools.product(
+        args.learner, args.c, args.endava, args.corpus, args.class_weight, args.headline, args.ask,
+        args.headline_rows, args.ask_rows,
+    ):  # fmt: skip
         weights = {**SOURCE_WEIGHTS, "endava": endava, "corpus": corpus}
         options = TrainingOptions(
             c=c, source_weights=weights, class_weight=None if weighting == "none" else weighting,
-            headline_weight=headline,
+            headline_weight=headline, ask_weight=ask, headline_rows=h_rows, ask_rows=a_rows,
+            learner=learner,
         )  # fmt: skip
         models = cross_fit(dev, data.endava_dev + data.corpus, options, groups=groups)
         report = evaluate([e.intent for e in dev], [r.intent for r in cross_classify(dev, models)])
         en_models = cross_fit(data.endava_dev, dev + data.corpus, options)
         en = evaluate([e.intent for e in data.endava_dev],
                       [r.intent for r in cross_classify(data.endava_dev, en_models)])  # fmt: skip
-        print(f"{c:>5} {endava:>6} {corpus:>6} {weighting:>12} {headline:>8} "
+        print(f"{learner:>7} {c:>5} {endava:>6} {corpus:>6} {weighting:>12} {headline:>8} {ask:>5} "
+              f"{h_rows:>6} {a_rows:>6} "
               f"{report.macro_f1:>8.3f} {report.accuracy:>8.3f} {report.account_f1:>10.3f} "
               f"{en.macro_f1:>12.3f} {en.account_f1:>13.3f}", flush=True)  # fmt: skip
     return 0

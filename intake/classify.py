@@ -172,7 +172,7 @@ class Classifier:
         penalty = self.settings.non_english_penalty if foreign else 1.0
         # the request kind is read as the subject's first line (``text`` starts with the subject)
         head = f"{kind}\n{subject}" if kind else subject
-        scores, headline = self.model.read(head, f"{kind}\n{text}" if kind else text)
+        scores, headline, ask = self.model.read_all(head, f"{kind}\n{text}" if kind else text)
         torn = len(scores) > 1 and scores[1][1] * TORN_ODDS >= scores[0][1]
         if torn and settle_direction([c for c, _ in scores[:2]], text):
             # the cue words pick the direction; a torn reading is never above 0.75, so it is
@@ -184,8 +184,9 @@ class Classifier:
         topic = lookalike_topic(text, intent)
         cue = has_cue(intent, text)
         return Classification(
-            intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone
-        )
+            intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone,
+            ask[0] if ask else None,
+        )  # fmt: skip
 
 
 def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:

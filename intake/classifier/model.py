@@ -5,13 +5,16 @@ The weights are JSON (never pickle) written by ``intake.classifier.train``; infe
 scikit-learn and no numpy. Format (``format: deskpilot-linear/1``)::
 
     {"format": ..., "classes": [...], "intercept": [...], "sublinear_tf": true,
-     "temperature": 1.3, "headline_weight": 0.75,
+     "temperature": 1.3, "headline_weight": 0.75, "ask_weight": 0.0,
      "features": {"w:password": [idf, w_class0, w_class1, ...], ...}, "meta": {...}}
 
 A ticket is read twice with the same weights: whole (subject and cleaned text) and its headline
 alone (the subject, with the desk's request kind when there is one). The final scores add the
 headline's logits times ``headline_weight`` to the whole ticket's: the headline states the ask in
-a few words, the body often buries it in details (absent = 0.0, the whole ticket only).
+a few words, the body often buries it in details (absent = 0.0, the whole ticket only). The
+body's first request sentence (``ask.ask_sentence``) is read alone too: its logits add
+``ask_weight`` times (absent = 0.0, which older files mean), and the intent it reads as is a
+second short reading the gate may accept when the headline says nothing of an account ask.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from intake.classifier.ask import ask_sentence
 from intake.classifier.features import count_features
 
 FORMAT = "deskpilot-linear/1"
@@ -34,7 +38,8 @@ class ModelFormatError(ValueError):
 
 @dataclass(frozen=True)
 class LinearModel:
-    """Multinomial logistic regression over TF-IDF features, read-only and thread-safe."""
+    """A linear classifier over TF-IDF features (one weight per feature and class, however it
+    was trained), read-only and thread-safe."""
 
     classes: tuple[str, ...]
     intercept: tuple[float, ...]
@@ -47,6 +52,8 @@ class LinearModel:
     confidence of 0.9 is right about nine times in ten (1.0 = uncalibrated)."""
     headline_weight: float = 0.0
     """How much the headline's own reading adds to the whole ticket's logits."""
+    ask_weight: float = 0.0
+    """How much the body's first request sentence read alone (``ask.ask_sentence``) adds."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "model") -> LinearModel:
@@ -71,7 +78,12 @@ class LinearModel:
         headline_weight = float(data.get("headline_weight", 0.0))
         if not 0.0 <= headline_weight <= 10.0:
             raise ModelFormatError(f"{where}: headline_weight {headline_weight} is out of range")
-        return cls(classes, intercept, features, sublinear, meta, temperature, headline_weight)
+        ask_weight = float(data.get("ask_weight", 0.0))
+        if not 0.0 <= ask_weight <= 10.0:
+            raise ModelFormatError(f"{where}: ask_weight {ask_weight} is out of range")
+        return cls(
+            classes, intercept, features, sublinear, meta, temperature, headline_weight, ask_weight
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form read by ``from_dict``."""
@@ -82,6 +94,7 @@ class LinearModel:
             "sublinear_tf": self.sublinear_tf,
             "temperature": self.temperature,
             "headline_weight": self.headline_weight,
+            "ask_weight": self.ask_weight,
             "meta": dict(self.meta or {}),
             "features": {k: list(v) for k, v in self.features.items()},
         }
@@ -94,28 +107,46 @@ class LinearModel:
         """Calibrated class probabilities (highest first) and the classes the headline
         (``subject``) alone reads as, best first (empty without one): the whole reading and
         the short one."""
-        logits, headline = self._readings(subject, text)
+        scores, headline, _ = self.read_all(subject, text)
+        return scores, headline
+
+    def read_all(
+        self, subject: str, text: str
+    ) -> tuple[list[tuple[str, float]], tuple[str, ...], tuple[str, ...]]:
+        """``read``, plus the classes the body's first request sentence alone reads as, best
+        first (empty when the body has no request sentence)."""
+        logits, headline, ask = self._readings(subject, text)
         scaled = [v / self.temperature for v in logits]
         scores = sorted(zip(self.classes, softmax(scaled), strict=True), key=lambda p: -p[1])
-        if headline is None:
-            return scores, ()
-        ranked = sorted(zip(headline, self.classes, strict=True), reverse=True)
-        return scores, tuple(c for _, c in ranked)
+        return scores, self._ranked(headline), self._ranked(ask)
+
+    def _ranked(self, logits: list[float] | None) -> tuple[str, ...]:
+        if logits is None:
+            return ()
+        return tuple(c for _, c in sorted(zip(logits, self.classes, strict=True), reverse=True))
 
     def combined_logits(self, subject: str, text: str) -> list[float]:
-        """The whole ticket's logits plus ``headline_weight`` times the headline's (uncalibrated)."""
+        """The whole ticket's logits plus ``headline_weight`` times the headline's and
+        ``ask_weight`` times the ask sentence's (uncalibrated)."""
         return self._readings(subject, text)[0]
 
-    def _readings(self, subject: str, text: str) -> tuple[list[float], list[float] | None]:
-        whole = self.logits(subject, text)
+    def _readings(
+        self, subject: str, text: str
+    ) -> tuple[list[float], list[float] | None, list[float] | None]:
+        """The combined logits, and the headline's and the ask sentence's alone (None when
+        there is none)."""
+        combined = self.logits(subject, text)
         head = subject.strip()
-        if not head:
-            return whole, None
-        headline = self.logits(head, head)
-        if not self.headline_weight:
-            return whole, headline
-        w = self.headline_weight
-        return [a + w * b for a, b in zip(whole, headline, strict=True)], headline
+        headline = self.logits(head, head) if head else None
+        if headline is not None and self.headline_weight:
+            w = self.headline_weight
+            combined = [a + w * b for a, b in zip(combined, headline, strict=True)]
+        sentence = ask_sentence(body_of(head, text))
+        ask = self.logits(sentence, sentence) if sentence else None
+        if ask is not None and self.ask_weight:
+            w = self.ask_weight
+            combined = [a + w * b for a, b in zip(combined, ask, strict=True)]
+        return combined, headline, ask
 
     def logits(self, subject: str, text: str) -> list[float]:
         """The raw linear scores per class (in ``classes`` order), before calibration."""
@@ -137,6 +168,17 @@ class LinearModel:
             b + sum(map(operator.mul, xs, col))
             for b, col in zip(self.intercept, columns, strict=True)
         ]
+
+
+def body_of(head: str, text: str) -> str:
+    """The body of a cleaned ticket ``text``, which starts with its headline ``head``."""
+    if text.startswith(head):
+        return text[len(head) :]
+    if not head:
+        return text
+    lines = head.count("\n") + 1
+    parts = text.split("\n", lines)
+    return parts[lines] if len(parts) > lines else ""
 
 
 def softmax(logits: Sequence[float]) -> list[float]:

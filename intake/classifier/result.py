@@ -33,11 +33,18 @@ class Classification:
     headline_intent: str | None = None
     """What the headline alone reads as (the request kind the desk gave and the subject): a
     second, shorter reading of the same ask (``ClassifierSettings.require_agreement``)."""
+    ask_intent: str | None = None
+    """What the body's first request sentence alone reads as (``intake.classifier.ask``)."""
 
     @property
     def agreed(self) -> bool:
-        """The headline alone reads as the same intent as the whole ticket."""
-        return self.headline_intent is not None and self.headline_intent == self.intent
+        """The headline alone reads as the same intent as the whole ticket; or the headline says
+        nothing of an account ask (no subject, or one read as ``not_account`` or
+        ``account_other``) and the body's first request sentence alone reads as that intent."""
+        if self.headline_intent is not None and self.headline_intent == self.intent:
+            return True
+        silent = self.headline_intent in (None, "not_account", "account_other")
+        return silent and self.ask_intent is not None and self.ask_intent == self.intent
 
     @property
     def margin(self) -> float:

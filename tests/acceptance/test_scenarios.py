@@ -33,9 +33,6 @@ PENDING: dict[str, str] = {
     "P14-timebound-extend": (
         "classifier (issue 17): the text model now reads the intent right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
     ),
-    "P15-contractor-until-contract-end": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (access_grant)"
-    ),
     "P17-offboarding-leaver-by-name": (
         "classifier (issue 17): the leaver is read as account_disable now (no badge look-alike in a leaver checklist) but below the gate's threshold (0.57 of 0.90); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10 (entity dates: classifier 17 / accounts 14.3)"
     ),
@@ -44,6 +41,9 @@ PENDING: dict[str, str] = {
     ),
     "P28-long-thread-target-in-quotes": (
         "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
+    ),
+    "P29-not-account-ztna-outage": (
+        "classifier (issue 17): the linear SVM reads a site-wide remote-access outage as access_grant (0.55, not_account 0.15; the logistic model before it read not_account by 0.45 to 0.41); the connectivity look-alike keeps it from running, but it is escalated with a suggestion instead of staying not_account"
     ),
     "P33-onboarding-catch-all-template": (
         "classifier (issue 17): the text model now reads the intent right (account_create for a new starter) but below the gate's threshold (0.55 of 0.85)"

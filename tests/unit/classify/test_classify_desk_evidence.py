@@ -108,6 +108,26 @@ def test_headline_reading_comes_from_the_kind_and_subject(classifier: Classifier
 
 
 @pytest.mark.parametrize(
+    ("subject", "body", "ask"),
+    [
+        ("", "Our audit starts Monday. Could you unlock my Windows account? I am locked out.",
+         "account_unlock"),
+        ("Quick question", "The team moved floors last week. Please reset my password, I forgot it "
+         "after the holidays.", "password_reset"),
+        ("Locked out", "My account has been locked since this morning.", None),
+    ],
+    ids=["no-subject", "vague-subject", "no-request-sentence"],
+)  # fmt: skip
+def test_ask_sentence_is_read_alone(
+    classifier: Classifier, subject: str, body: str, ask: str | None
+) -> None:
+    """The body's first request sentence is read on its own, as a short reading of the ask."""
+    result = classifier.classify_text(subject, body, now=NOW)
+
+    assert result.ask_intent == ask
+
+
+@pytest.mark.parametrize(
     ("text", "intent", "topic"),
     [
         ("Leaver: Freya leaves on Friday, please return her laptop and badge", "account_disable", None),

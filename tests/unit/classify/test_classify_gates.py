@@ -100,11 +100,12 @@ def _classification(
     lookalike: str | None = None,
     cue: bool = True,
     headline: str | None = "",
+    ask: str | None = None,
 ) -> Classification:
     top = ((intent, confidence), ("not_account", second))
     read_alone = intent if headline == "" else headline
     return Classification(
-        intent, confidence, top, entities, route, language, lookalike, cue, False, read_alone
+        intent, confidence, top, entities, route, language, lookalike, cue, False, read_alone, ask
     )
 
 
@@ -150,12 +151,25 @@ def _classification(
          "reads as nothing"),
         (_classification("account_unlock", 0.99, headline="not_account"),
          ClassifierSettings(require_agreement=False), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, headline="not_account", ask="account_unlock"),
+         ClassifierSettings(), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, headline="account_other", ask="account_unlock"),
+         ClassifierSettings(), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, headline=None, ask="account_unlock"),
+         ClassifierSettings(), "jira", True, "meets"),
+        (_classification("account_unlock", 0.99, headline="password_reset", ask="account_unlock"),
+         ClassifierSettings(), "jira", False, "headline alone reads as password_reset"),
+        (_classification("account_unlock", 0.99, headline="not_account", ask="password_reset"),
+         ClassifierSettings(), "jira", False, "headline alone reads as not_account"),
     ],
     ids=["low-tier-confident", "low-confidence-never-auto", "high-tier-needs-more", "shadow-desk",
          "shadow-intent", "not-account-never", "empty", "admin-retiered", "desk-route",
          "second-intent-too-close", "margin-below-setting", "nobody-named", "own-account-by-default", "application-named",
          "lookalike-topic", "german-handled", "dutch-gated", "target-not-required", "no-cue-words",
-         "headline-disagrees", "no-headline", "agreement-not-required"],
+         "headline-disagrees", "no-headline", "agreement-not-required",
+         "ask-stands-in-for-silent-headline", "ask-stands-in-for-account-other-headline",
+         "ask-stands-in-for-missing-headline", "ask-never-overrules-an-account-headline",
+         "ask-disagrees-too"],
 )  # fmt: skip
 def test_gate(
     classification: Classification, settings: ClassifierSettings, desk: str, auto: bool, reason: str

@@ -151,6 +151,44 @@ def test_headline_reading_adds_its_weight(
 
 
 @pytest.mark.parametrize(
+    ("weight", "text", "top"),
+    [
+        (0.0, "report\nOur quarterly report is due. Could you unlock the folder for me?", ("b", 0.6693)),
+        (2.0, "report\nOur quarterly report is due. Could you unlock the folder for me?", ("a", 0.9643)),
+        (2.0, "report\nOur quarterly report is due and the report folder stays as it is.", ("b", 0.8808)),
+        (2.0, "Could you unlock the folder for me?", ("a", 0.9975)),
+    ],
+    ids=["no-ask-weight", "ask-sentence-adds", "no-request-in-body", "no-subject"],
+)  # fmt: skip
+def test_ask_sentence_reading_adds_its_weight(
+    weight: float, text: str, top: tuple[str, float]
+) -> None:
+    """The body's first request sentence, read alone, adds ``ask_weight`` times its logits."""
+    features = {"w:unlock": (1.0, 1.0, -1.0), "w:report": (1.0, -1.0, 1.0)}
+    model = LinearModel(("a", "b"), (0.0, 0.0), features, ask_weight=weight)
+    subject = text.split("\n")[0] if "\n" in text else ""
+
+    (intent, score), *_ = model.scores(subject, text)
+
+    assert (intent, round(score, 4)) == top
+
+
+def test_old_model_files_load_without_the_ask_weight(tmp_path: Path) -> None:
+    """A weights file written before the ask-sentence reading loads with ``ask_weight`` 0."""
+    old = {
+        "format": "deskpilot-linear/1", "classes": ["a", "b"], "intercept": [0.0, 0.0],
+        "sublinear_tf": True, "temperature": 1.3, "headline_weight": 0.25, "meta": {},
+        "features": {"w:unlock": [1.0, 1.0, -1.0]},
+    }  # fmt: skip
+    (tmp_path / "model.json").write_text(json.dumps(old))
+
+    model = read_model(tmp_path)
+
+    assert (model.ask_weight, model.headline_weight, model.temperature) == (0.0, 0.25, 1.3)
+    assert model.to_dict()["ask_weight"] == 0.0
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"format": "pickle"},
@@ -175,8 +213,30 @@ def test_headline_reading_adds_its_weight(
             "features": {},
             "headline_weight": -1.0,
         },
+        {
+            "format": "deskpilot-linear/1",
+            "classes": ["a", "b"],
+            "intercept": [0.0, 0.0],
+            "features": {},
+            "ask_weight": -0.5,
+        },
+        {
+            "format": "deskpilot-linear/1",
+            "classes": ["a", "b"],
+            "intercept": [0.0, 0.0],
+            "features": {},
+            "ask_weight": 11.0,
+        },
     ],
-    ids=["wrong-format", "short-row", "no-classes", "zero-temperature", "negative-headline-weight"],
+    ids=[
+        "wrong-format",
+        "short-row",
+        "no-classes",
+        "zero-temperature",
+        "negative-headline-weight",
+        "negative-ask-weight",
+        "too-large-ask-weight",
+    ],
 )
 def test_bad_weights_are_rejected(tmp_path: Path, data: dict[str, object]) -> None:
     """A broken weights file is a clear error naming the file."""
