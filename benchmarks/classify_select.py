@@ -1,7 +1,8 @@
 """
 How the training options were chosen: a grid on dev rows only, never on test.
 
-Each candidate (C, the Endava and corpus weights, the class weighting, the headline's weight) is
+Each candidate (the learner, C, the Endava and corpus weights, the class weighting, the
+headline's and the ask sentence's weights, the short readings as extra training rows) is
 scored by 5-fold cross-validation on the github_public dev rows grouped by repository (a
 repository's issue forms never on both sides), each fold trained on the other folds plus Endava
 dev and our corpus, and on the Endava dev rows (5-fold stratified, each fold trained on the other
@@ -11,6 +12,8 @@ candidate.
 
     uv run python -m benchmarks.classify_select --c 4 10 25 --endava 0.5 1 --corpus 0.1 0.3 0.7
     uv run python -m benchmarks.classify_select --headline 0 0.25 0.5 0.75 1
+    uv run python -m benchmarks.classify_select --learner logreg svm huber --c 1 3 10
+    uv run python -m benchmarks.classify_select --ask 0 0.25 0.5 --ask-rows 0 0.5 --headline-rows 0 0.5
 """
 
 from __future__ import annotations
