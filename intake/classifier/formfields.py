@@ -82,6 +82,20 @@ def target_from_fields(
     return None
 
 
+_NOT_APP_VALUE = re.compile(
+    r"^(?:accounts?|access|other|general|hello|hi|dear)(?:$|[\s,!:])|\b(?:team|group|org|organi[sz]ation)s?$|"
+    r"^(?:https?://)?(?:localhost|127\.0\.0\.1)\b",
+    re.IGNORECASE,
+)
+"""A form's application answer that names no application: a category ("Accounts"), a greeting
+opening a sentence, a group ("Hosting team"), the requester's own machine."""
+_PRODUCT_LOGIN_KEY = re.compile(
+    r"^(?!(?:your|my|the|their|his|her|github)\b)([A-Za-z][\w.-]*(?:\s[A-Z][\w.-]*)?)\s+"
+    r"(?:user\s*name|user\s*id|login|account(?:\s*(?:name|e-?mail))?)$",
+    re.IGNORECASE,
+)
+
+
 def application_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
     """The application a form names (its first item; a URL gives its host)."""
     for key, value in fields:
@@ -90,11 +104,22 @@ def application_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
         if re.search(r"\betc\b|not sure", value, re.IGNORECASE):
             continue  # a dropdown's catch-all category, not an application
         line = _first_line(value).split(",")[0].strip()
-        if not line or _PLACEHOLDER.match(line):
+        if not line or _PLACEHOLDER.match(line) or _NOT_APP_VALUE.search(line):
             continue
+        if len(line.split()) > 6:
+            continue  # a sentence answering the field, not a name
         if "url" in key.lower() and (host := _URL_HOST.match(line)):
             return host.group(1)
         return line
+    return None
+
+
+def application_from_login_key(fields: Sequence[tuple[str, str]]) -> str | None:
+    """The application a login field's label names: "PyPI Username", "Jenkins account e-mail"."""
+    for key, value in fields:
+        match = _PRODUCT_LOGIN_KEY.match(key.strip())
+        if match and _first_line(value):
+            return match.group(1)
     return None
 
 

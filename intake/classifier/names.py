@@ -77,6 +77,25 @@ _GROUP_AFTER = re.compile(
 _GROUP_KIND = re.compile(
     r"\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role)\b", re.IGNORECASE
 )
+_EDITION = re.compile(r"[ \t]([A-Z][A-Za-z0-9+]*)\b")
+_NOT_EDITION = _words(
+    "account accounts license licence licenses licences login log user username id access "
+    "admin administrator password team group org organization request requests issue seat seats "
+    "subscription portal page site channel the for and or to of in on"
+)
+
+
+def _edition(text: str, at: int) -> str:
+    """The capitalised words after a catalogue name that belong to it: "Adobe" + " Acrobat Pro"."""
+    kept = ""
+    for _ in range(3):
+        more = _EDITION.match(text, at + len(kept))
+        if more is None or more.group(1).lower() in _NOT_EDITION | _NOT_NAMES:
+            break
+        kept += more.group(0)
+    return kept
+
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*[A-Za-z0-9+]|[A-Za-z]")
 FUZZY_CUTOFF = 86.0
 FUZZY_CHARS = 1500
@@ -91,16 +110,27 @@ def _clean_name(candidate: str) -> str | None:
     return " ".join(words)
 
 
+_NAME_THEN_NEED = re.compile(
+    rf"(?:^|[.!?][ \t]+)[ \t]*(?:[-*][ \t]+)?{_FULL_NAME}[ \t]+(?i:needs|requires|would[ \t]+like|"
+    r"wants|is[ \t]+requesting|has[ \t]+left|left|is[ \t]+leaving|will[ \t]+be[ \t]+leaving|"
+    r"(?:is|was)[ \t]+(?:locked|unable|not[ \t]+able)|cannot|can'?t|can[ \t]+not|"
+    r"no[ \t]+longer|has[ \t]+(?:been[ \t]+)?(?:locked|forgotten|lost))\b",
+    re.MULTILINE,
+)
+"""A sentence whose subject is the person the ask is for: "Jane Doe needs a Visio licence"."""
+
+
 def find_target_name(text: str) -> str | None:
     """A "First Last" name introduced as the person the ask is for, or a form's name field."""
     for match in _FORM_NAME.finditer(text):
         name = _clean_name(match.group(1).strip())
         if name:
             return name
-    for match in _TARGET_CUES.finditer(text):
-        name = _clean_name(match.group(1))
-        if name:
-            return name
+    for pattern in (_TARGET_CUES, _NAME_THEN_NEED):
+        for match in pattern.finditer(text):
+            name = _clean_name(match.group(1))
+            if name:
+                return name
     return None
 
 
@@ -109,10 +139,23 @@ _SUBJECT_PERSON = (
     re.compile(rf"\bfor[ \t]+{_PERSON}[ \t]*(?:[-(\[,:]|$)"),
     re.compile(
         r"\b(?i:onboard(?:ing)?|offboard(?:ing)?|deactivate|disable|remove|add(?:ing)?)[ \t:]+"
-        rf"{_PERSON}(?:'s)?[ \t]*(?:\b(?i:from|to|accounts?)\b|[^\w\s]*$)"
+        rf"{_PERSON}(?:'s)?[ \t]*(?:\b(?i:from|to|accounts?)\b|,|\W*$)"
     ),
     re.compile(rf"[ \t][-\u2013][ \t]+{_PERSON}[ \t]*$"),
 )
+
+
+def fuller_name(name: str, texts: Sequence[str]) -> str:
+    """``name`` as a text spells it more fully: a first name alone ("Tim", "Trisha") becomes the
+    "First Last" or "First L." that begins with it elsewhere ("Tim Shumway", "Trisha S.")."""
+    if len(name.split()) != 1:
+        return name
+    fuller = re.compile(rf"\b{re.escape(name)}[ \t]+([A-Z][a-z'\u2019-]+\b|[A-Z]\.(?!\w))")
+    for text in texts:
+        match = fuller.search(text)
+        if match and match.group(1).lower() not in _NOT_NAMES | _COMMON_WORDS:
+            return match.group(0)
+    return name
 
 
 def find_subject_person(subject: str) -> str | None:
@@ -127,20 +170,48 @@ def find_subject_person(subject: str) -> str | None:
 
 
 _NAME_THEN_LOGIN = re.compile(rf"{_FULL_NAME}[ \t]*\(@?([a-z][a-z0-9._-]{{1,38}})\)")
+_RENAMED = re.compile(
+    r"(?i:\b(?:user[ \t]*name|login|handle|user[ \t]*id|account[ \t]+name)[ \t]+(?:from[ \t]+)?)"
+    r"[\"'`]?@?([A-Za-z0-9][\w.-]{0,38}?)[\"'`]?\s+(?i:(?:be\s+|to\s+be\s+)?(?:renamed|changed)\s+)?"
+    r"(?i:to|into)\s+[\"'`]?@?[A-Za-z0-9]"
+)
+"""The login as it is now in a rename: "change my username from jdoe1 to jdoe", "could my
+username jdoe1 be renamed to jdoe"."""
+_NUMBER_ID = re.compile(
+    r"(?i:\b(?:player|member|customer|account|user|employee)\s*(?:id|number|no\.?|#))"
+    r"\s*(?:is\s+)?[:#=]?\s*(\d{3,12})\b"
+)
+"""An account known by a number: "Player ID 1234567", "member number: 80412"."""
+_STATE_LOGIN = re.compile(
+    r"(?i:\b(?:user|account)\s+)[\"'`]?([A-Za-z][\w.-]{1,38})[\"'`]?\s+"
+    r"(?i:(?:is\s+|was\s+|has\s+been\s+|got\s+|gets\s+)?(?:locked|disabled|blocked|suspended|"
+    r"deactivated)\b)"
+)
+"""A login the sentence says is locked or disabled: "user jdoe locked", "account ops2 is
+disabled"."""
 
 
 def find_login(text: str) -> str | None:
-    """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe"), never a plain
-    word."""
+    """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe", "user jdoe is
+    locked", "Player ID 1234"), never a plain word; of several, the first the text gives."""
     domain = _DOMAIN_LOGIN.search(text) or _NAME_THEN_LOGIN.search(text)
     if domain:
         return domain.group(domain.lastindex or 1)
+    for renamed in _RENAMED.finditer(text):
+        if renamed.group(1).lower() not in _COMMON_WORDS:
+            return renamed.group(1)
+    found: list[tuple[int, str]] = []
     for match in _LOGIN.finditer(text):
         token = match.group(1).rstrip(".-_")
         if token.lower() not in _COMMON_WORDS and "@" not in token:
-            return token
-    mention = _MENTION.search(text)
-    return mention.group(1) if mention else None
+            found.append((match.start(), token))
+            break
+    for pattern in (_MENTION, _NUMBER_ID, _STATE_LOGIN):
+        for match in pattern.finditer(text):
+            if match.group(1).lower() not in _COMMON_WORDS:
+                found.append((match.start(), match.group(1)))
+                break
+    return min(found)[1] if found else None
 
 
 def find_manager(text: str) -> str | None:
@@ -195,7 +266,7 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
     pattern, names, fuzzy_keys = _catalogue_index(tuple(applications))
     exact = pattern.search(text)
     if exact:
-        return names[exact.group(1).lower()], exact.group(1)
+        return names[exact.group(1).lower()], exact.group(1) + _edition(text, exact.end(1))
     for word in _WORD.findall(text[:FUZZY_CHARS]):
         if len(word) < 5 or word.lower() in _COMMON_WORDS:
             continue
@@ -228,11 +299,22 @@ _APP_WRITTEN = (
         rf"(?:[ \t]*to)?|sign[ \t]*in(?:[ \t]*to)?)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
     ),
     re.compile(rf"\b{_PRODUCT}[ \t]+(?i:log-?in|sign-?in)[ \t]+(?i:issues?|problems?|errors?)\b"),
+    re.compile(
+        r"(?i:\b(?:group|space|project|channel|role|folder|board|repo(?:sitory)?)[ \t]+(?:in|on)"
+        rf"[ \t]+(?:the[ \t]+)?){_PRODUCT}"
+    ),
 )
 _NOT_PRODUCTS = _NOT_NAMES | _words(
     "account accounts license licence login user users new old it get need needs request "
     "requesting please help pro premium cannot unable locked grant write read maintainer "
-    "maintainers hello hi team admin accounts access remove add urgent"
+    "maintainers hello hi team admin accounts access remove add urgent create creating update "
+    "updating change changing enable disable delete lost organization organisation org teams "
+    "groups group members member"
+)
+_GROUP_WORDS = re.compile(
+    r"[ \t]+(?:groups?|teams?|org|orgs|organi[sz]ations?|channels?|(?:mailing|distribution)"
+    r"[ \t]+lists?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -240,6 +322,8 @@ def find_application_written(text: str) -> str | None:
     """An application named next to account words ("my PyPI account", "access to Knack")."""
     for pattern in _APP_WRITTEN:
         for match in pattern.finditer(text):
+            if _GROUP_WORDS.match(text, match.end(1)):
+                continue  # "access to the Hosting team": a group, not an application
             words = match.group(1).split()
             while words and words[0].lower() in _NOT_PRODUCTS:
                 words.pop(0)
