@@ -111,10 +111,13 @@ def _clean_name(candidate: str) -> str | None:
 
 
 _NAME_THEN_NEED = re.compile(
-    rf"(?:^|[.!?][ \t]+)[ \t]*(?:[-*][ \t]+)?{_FULL_NAME}[ \t]+(?i:needs|requires|would[ \t]+like|"
-    r"wants|is[ \t]+requesting|has[ \t]+left|left|is[ \t]+leaving|will[ \t]+be[ \t]+leaving|"
-    r"(?:is|was)[ \t]+(?:locked|unable|not[ \t]+able)|cannot|can'?t|can[ \t]+not|"
-    r"no[ \t]+longer|has[ \t]+(?:been[ \t]+)?(?:locked|forgotten|lost))\b",
+    rf"(?:^|[.!?][ \t]+)[ \t]*(?:[-*][ \t]+)?{_FULL_NAME}[ \t]+(?:"
+    r"(?i:needs|requires|would[ \t]+like|wants|is[ \t]+requesting|cannot|can'?t|can[ \t]+not|"
+    r"(?:is|was)[ \t]+(?:unable|not[ \t]+able))"
+    r"(?=[^.\n]{0,60}\b(?i:access|accounts?|licen[cs]es?|log-?in|sign[ \t]+in|password|"
+    r"permissions?|seats?|mfa|2fa|unlock(?:ed)?|reset|added|removed)\b)"
+    r"|(?i:has[ \t]+left|left|is[ \t]+leaving|will[ \t]+be[ \t]+leaving|no[ \t]+longer|"
+    r"(?:is|was|has[ \t]+been)[ \t]+locked))\b",
     re.MULTILINE,
 )
 """A sentence whose subject is the person the ask is for: "Jane Doe needs a Visio licence"."""
