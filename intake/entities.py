@@ -135,7 +135,7 @@ def extract_entities(
             name = form_target
         else:
             login = form_target
-    group = group_from_fields(fields) or find_group(text)
+    group = group_from_fields(fields) or find_group(text, applications)
     app_name = find_application(text, applications)[0]
     named = find_application_written(subject) or application_from_fields(fields)
     # an org or team to join is the ask's object: the platform that hosts it is not named

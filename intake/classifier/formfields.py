@@ -36,10 +36,12 @@ _APP_KEY = re.compile(
     re.IGNORECASE,
 )
 _GROUP_KEY = re.compile(
-    r"^(?:group(?:\s*name)?|team(?:\s*name)?|github team to join.*|organization you are "
-    r"requesting membership in|github org|role|project role|permission level)$",
+    r"^(?:group(?:\s*name)?|team(?:\s*name)?|(?:github\s+)?team to join.*|organization you are "
+    r"requesting membership in|github org|role|project role|"
+    r"(?:[\w.-]+\s+)?organi[sz]ation(?:\s+account)?\s+name)$",
     re.IGNORECASE,
 )
+_TEAM_KEY = re.compile(r"\bteam\b", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"@?[A-Za-z0-9][\w.@+-]*")
 _URL_HOST = re.compile(r"^(?:https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.IGNORECASE)
@@ -124,9 +126,16 @@ def application_from_login_key(fields: Sequence[tuple[str, str]]) -> str | None:
 
 
 def group_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
-    """The group, team, organisation or role a form names."""
+    """The group, team, organisation or role a form names: a team ahead of the org that holds
+    it, a template's "e.g. @team" read as the answer given, an application field answered with a
+    team ("Release team")."""
+    found: list[tuple[bool, str]] = []
     for key, value in fields:
-        line = _first_line(value)
-        if _GROUP_KEY.match(key.strip()) and line and not _PLACEHOLDER.match(line):
-            return line
-    return None
+        line = re.sub(r"^e\.?g\.?,?\s*", "", _first_line(value), flags=re.IGNORECASE)
+        if not line or _PLACEHOLDER.match(line):
+            continue
+        if _GROUP_KEY.match(key.strip()):
+            found.append((not _TEAM_KEY.search(key), line))
+        elif _APP_KEY.match(key.strip()) and re.search(r"\bteams?$", line, re.IGNORECASE):
+            found.append((False, line))
+    return min(found, key=lambda f: f[0])[1] if found else None

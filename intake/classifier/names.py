@@ -75,7 +75,14 @@ _GROUP_AFTER = re.compile(
     r"([A-Za-z0-9][\w.\-&/]{1,60}(?:[ \t]+[A-Z][\w.\-&/]*){0,3})"
 )
 _GROUP_KIND = re.compile(
-    r"\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role)\b", re.IGNORECASE
+    r"\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role|team|"
+    r"org(?:ani[sz]ation)?)s?\b",
+    re.IGNORECASE,
+)
+_NOT_GROUP_NAMES = _words(
+    "member members lead leader leads admin admins owner owners manager managers vault vaults "
+    "account accounts access write read maintain permission permissions grant give add remove "
+    "new join joining request requesting join whole entire other same"
 )
 _EDITION = re.compile(r"[ \t]([A-Z][A-Za-z0-9+]*)\b")
 _NOT_EDITION = _words(
@@ -228,24 +235,51 @@ def find_manager(text: str) -> str | None:
     return None
 
 
-def find_group(text: str) -> str | None:
-    """A group, list or role named next to its kind ("the finance-reports group", "role: X")."""
+_GROUP_WORD = re.compile(r"^(?:[A-Z0-9][\w&.'-]*|[a-z][a-z]*[0-9_.-][\w.-]*|&)$")
+"""A word of a group's name: capitalised ("Platform"), a slug ("finance-reports", "sso_ops",
+"libp2p") or an ampersand; a plain lowercase word ("only", "uses") is prose."""
+_GREETINGS = _words("dear hello hi hey")
+
+
+def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
+    """A group, team, org or role named next to its kind ("the finance-reports group", "role:
+    X", "the Platform team"); a kind word capitalised like the name is part of it ("the Release
+    Working Group")."""
     for match in _GROUP_KIND.finditer(text):
         if text[match.end() : match.end() + 2].lstrip().startswith(":"):
             continue
         kept: list[str] = []
         before = text[max(0, match.start() - 80) : match.start()].split("\n")[-1]
-        for word in reversed([w.strip("\"'“”`") for w in before.split()[-4:]]):
-            if word.lower() in _COMMON_WORDS | _NOT_NAMES or word[-1:] in ",.:;!?)":
+        words = before.split()[-4:]
+        for word in reversed([w.strip("\"'“”`") for w in words]):
+            low = word.lower()
+            if low in _COMMON_WORDS | _NOT_NAMES | _NOT_GROUP_NAMES or not _GROUP_WORD.match(word):
                 break
             kept.insert(0, word)
-        if kept:
-            return " ".join(kept)
+        greeted = len(kept) < len(words) and words[-len(kept) - 1].lower() in _GREETINGS
+        # "our GitHub team", "the Slack org": the platform that holds a group is not the group
+        platform = bool(kept) and _is_application(kept[-1], applications)
+        if kept and not greeted and not platform:
+            kind = match.group(0)
+            proper = kind[:1].isupper() and kept[-1][:1].isupper()
+            return " ".join([*kept, kind] if proper else kept)
     for match in _GROUP_AFTER.finditer(text):
         token = match.group(1).rstrip(".,")
-        if token.lower() not in _COMMON_WORDS and len(token) > 1:
+        first = token.split()[0]
+        if (
+            token.lower() not in _COMMON_WORDS | _NOT_GROUP_NAMES
+            and len(token) > 1
+            and _GROUP_WORD.match(first)
+            and "/" not in token
+            and first.lower() not in _COMMON_WORDS | _NOT_GROUP_NAMES
+        ):
             return token
     return None
+
+
+def _is_application(word: str, applications: Sequence[AppEntry]) -> bool:
+    low = word.lower()
+    return any(low == alias.lower() for app in applications for alias in (app.name, *app.aliases))
 
 
 @functools.lru_cache(maxsize=16)

@@ -274,3 +274,33 @@ def test_a_catalogue_mention_still_names_the_catalogue_application() -> None:
     found = extract_entities("Help", "Our notes live in Slack, please reset my password.", now=NOW)
 
     assert (found.application, found.application_text) == ("Slack", None)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "group"),
+    [
+        ("Access", "Please add Ana to the Platform team.", (), "Platform"),
+        ("Access", "Ana joins the Release Working Group next week, please add her.", (),
+         "Release Working Group"),
+        ("Access", "Please add her to the data-eng-2 org.", (), "data-eng-2"),
+        ("Access", "We only use the team calendar.", (), None),
+        ("Access", "Please add her; our GitHub team handles reviews.", (), None),
+        ("Access", "Hello Support Team, I need a password reset.", (), None),
+        ("Access", "Please add me to the team. The team lead approved.", (), None),
+        ("Join", "", (("Org", "acme"), ("Team to join", "docs-writers")), "docs-writers"),
+        ("Join", "", (("Organization you are requesting membership in", "e.g. @acme-labs"),),
+         "@acme-labs"),
+        ("Join", "", (("Billing Organization name", "acme-labs"),), "acme-labs"),
+        ("Join", "", (("Repository", "Release team"), ("Permission level", "Write")), "Release team"),
+    ],
+    ids=["lowercase-kind-after-name", "capitalised-kind-is-part-of-the-name", "slug-org",
+         "prose-word-is-no-group", "platform-is-no-group", "greeting-is-no-group",
+         "team-member-is-no-group", "team-ahead-of-org", "template-example-answer",
+         "organisation-name-field", "team-answer-not-permission"],
+)  # fmt: skip
+def test_group_as_written(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], group: str | None
+) -> None:
+    """A group, team, org or role as written: a name next to its kind word, or a form's team or
+    org field (the team ahead of its org); prose words, platforms and greetings are none."""
+    assert group == extract_entities(subject, body, now=NOW, fields=fields).group
