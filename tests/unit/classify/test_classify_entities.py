@@ -244,6 +244,7 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
         ("Help", "Our notes live in Slack and GitHub, please reset my password.", (), None),
         ("Recovery", "Lost my phone.", (("Crates Username", "kim77"),), "Crates"),
         ("Recovery", "Lost my phone.", (("Your username", "kim77"),), None),
+        ("Recovery", "Lost my phone.", (("Preferred username", "kim77"),), None),
         ("Access", "", (("Service(s)", "Accounts"),), None),
         ("Access", "", (("Application", "Hello team, I would like to join the org please"),), None),
         ("Access", "", (("Repository", "Release team"),), None),
@@ -254,7 +255,8 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
     ],
     ids=["catalogue-word-in-body-is-not-the-ask", "catalogue-name-with-edition",
          "platform-of-a-group-is-not-named", "catalogue-mentions-are-not-the-ask",
-         "product-login-field", "own-login-field-names-no-product", "category-answer",
+         "product-login-field", "own-login-field-names-no-product",
+         "adjective-login-field-names-no-product", "category-answer",
          "sentence-answer", "group-answer", "url-host-answer", "leading-verb-dropped",
          "group-is-no-product"],
 )  # fmt: skip
