@@ -123,9 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "model_intents" in out:
             print("\n" + _table("model intents (5-fold by repository):", out["model_intents"]))
     if args.show:
-        print(f"\n{args.show} misses, gold intents (id | gold | guess):")
+        print(f"\n{args.show} misses, gold intents (id | intent | gold | guess):")
+        intents = {e.id: e.intent for e in dev}
         for ident, truth, guess in misses(dev, gold_results, data, args.show):
-            print(f"{ident} | {truth!r} | {guess!r}")
+            print(f"{ident} | {intents[ident]} | {truth!r} | {guess!r}")
     return 0
 
 

@@ -28,7 +28,8 @@ _NOT_NAMES = _words(
     "june july august september october november december today tomorrow access account "
     "password new starter hire user admin manager group role it-support support helpdesk "
     "service desk ad active directory microsoft google office vpn mfa my our her his their "
-    "i we you he she they"
+    "i we you he she they request requests form forms service services action actions ticket "
+    "project portal"
 )
 _COMMON_WORDS = _words(
     "is the a an for to of and or my me please locked unlocked expired disabled has have was "
@@ -318,8 +319,10 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
 _PRODUCT = r"([A-Z][\w+-]*(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 _APP_WRITTEN = (
     re.compile(
-        rf"\b(?i:my|a|an|the|our|your|new|additional)[ \t]+{_PRODUCT}[ \t]+(?:account|licen[cs]es?|"
-        r"log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
+        r"\b(?i:my|a|an|the|our|your|new|additional|get|need|needs|request|requesting|renew|buy|"
+        rf"purchase|activate)[ \t]+{_PRODUCT}[ \t]+(?i:(?:software|desktop|app|application|pro)"
+        r"[ \t]+)?(?:account|licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|"
+        r"subscription|access)\b"
     ),
     re.compile(
         r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of)"

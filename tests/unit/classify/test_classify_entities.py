@@ -209,9 +209,11 @@ def test_login_as_written(subject: str, body: str, login: str | None) -> None:
         ("Update the ID for Sana (legal)", "", "Sana"),
         ("Onboard Ravi K. 🎉 ✨", "", "Ravi K."),
         ("Reports", "Monthly Report needs a new column.", None),
+        ("Onboarding", "Submit the new hire Request Form for the laptop.", None),
     ],
     ids=["name-needs", "name-is-locked", "bullet-name-has-left", "subject-first-name-spelt-fully",
-         "first-name-alone-stays", "subject-trailing-emoji", "capitalised-words-are-no-person"],
+         "first-name-alone-stays", "subject-trailing-emoji", "capitalised-words-are-no-person",
+         "form-title-is-no-person"],
 )  # fmt: skip
 def test_target_name_as_written(subject: str, body: str, target: str | None) -> None:
     """A person the sentence says needs something, or the subject names, spelt as fully as the
@@ -245,6 +247,7 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
         ("Recovery", "Lost my phone.", (("Crates Username", "kim77"),), "Crates"),
         ("Recovery", "Lost my phone.", (("Your username", "kim77"),), None),
         ("Recovery", "Lost my phone.", (("Preferred username", "kim77"),), None),
+        ("Install", "I need to get Drafto software license and setup.", (), "Drafto"),
         ("Access", "", (("Service(s)", "Accounts"),), None),
         ("Access", "", (("Application", "Hello team, I would like to join the org please"),), None),
         ("Access", "", (("Repository", "Release team"),), None),
@@ -256,7 +259,7 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
     ids=["catalogue-word-in-body-is-not-the-ask", "catalogue-name-with-edition",
          "platform-of-a-group-is-not-named", "catalogue-mentions-are-not-the-ask",
          "product-login-field", "own-login-field-names-no-product",
-         "adjective-login-field-names-no-product", "category-answer",
+         "adjective-login-field-names-no-product", "product-software-licence", "category-answer",
          "sentence-answer", "group-answer", "url-host-answer", "leading-verb-dropped",
          "group-is-no-product"],
 )  # fmt: skip
