@@ -90,7 +90,8 @@ DATE_PATTERN = (
     r"|next week|next month)"
 )
 _END_CUE = re.compile(
-    rf"\b(?:until|till|til|through|thru|up to|expires?(?: on)?|ends?(?: on)?|by|"
+    rf"\b(?:until|till|til|through|thru|up to|expires?(?: on)?|ends?(?: on)?|"
+    rf"offboard(?:ing|ed)?(?: on| effective)?|"
     rf"(?:last|final) (?:working )?day(?: is| will be| on| of work)?|leaving(?: on)?|"
     rf"(?:leaving|leave|exit|termination|end) date(?: is| will be)?|"
     rf"leaves(?: on)?|finish(?:es|ing)?(?: on)?)"
@@ -116,6 +117,16 @@ _NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
 _NUMERIC_DASHED = re.compile(r"\b(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\b")
 """A numeric date as a date pattern found it: "Fri 24-10" takes dashes, the text's order does not
 (``2025-12-31`` is no month-first ``12-31``)."""
+
+
+_PAST = re.compile(r"\b(?:has|have|had|been|was|were|ago|since|past|last)\b", re.IGNORECASE)
+"""A clause in the past or perfect ("has not worked for 3 months", "I have been locked out for
+two days"): its duration is how long something lasted, not how long the ask is for."""
+
+
+def _clause_before(text: str, match: re.Match[str]) -> str:
+    start = max(text.rfind(p, 0, match.start()) for p in ".!?;\n")
+    return text[start + 1 : match.start()]
 
 
 @dataclass(frozen=True)
@@ -310,7 +321,9 @@ def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> 
     if end is not None:
         until = _end_of_day(end[0])
         is_last_day = bool(re.search(r"last|final|leav|finish", end[1].group(0), re.IGNORECASE))
-    dur = _DURATION.search(text)
+    dur = next(
+        (d for d in _DURATION.finditer(text) if not _PAST.search(_clause_before(text, d))), None
+    )
     if dur:
         amount = dur.group(1).lower()
         count = int(amount) if amount.isdigit() else _NUMBERS[amount]

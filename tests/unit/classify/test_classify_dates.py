@@ -127,6 +127,22 @@ PERIODS: list[tuple[str, str, dict[str, object]]] = [
         {"until": end_of("2025-11-30"), "until_contract_end": True},
     ),
     ("nothing", "please add me to the group", {"until": None, "until_contract_end": False}),
+    (
+        "offboarding-on-a-date",
+        "Checklist: I will be offboarding on 24/10, please remove me from the tools.",
+        {"until": end_of("2025-10-24"), "is_last_day": True},
+    ),
+    ("by-is-a-deadline-not-an-end", "Sam needs the licence by Friday", {"until": None}),
+    (
+        "past-duration-is-no-ask",
+        "I have been locked out for 3 days, please unlock me",
+        {"until": None, "duration_s": None},
+    ),
+    (
+        "past-then-asked-duration",
+        "It was broken for a week. Please grant access for two weeks.",
+        {"duration_s": 14 * 86400},
+    ),
 ]
 
 
