@@ -320,7 +320,9 @@ def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> 
     end = _first_date(_END_CUE, text, now, order)
     if end is not None:
         until = _end_of_day(end[0])
-        is_last_day = bool(re.search(r"last|final|leav|finish", end[1].group(0), re.IGNORECASE))
+        is_last_day = bool(
+            re.search(r"last|final|leav|finish|offboard", end[1].group(0), re.IGNORECASE)
+        )
     dur = next(
         (d for d in _DURATION.finditer(text) if not _PAST.search(_clause_before(text, d))), None
     )
