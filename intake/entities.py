@@ -29,6 +29,7 @@ from intake.classifier.names import (
     find_subject_person,
     find_target_name,
     fuller_name,
+    only_application,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
@@ -146,6 +147,7 @@ def extract_entities(
         or loose
         or find_application_written(body)
         or (None if group else application_from_login_key(fields))
+        or (None if group else only_application(body, applications))
     )
     if app_text:
         app_name = find_application(app_text, applications)[0] or app_name

@@ -119,7 +119,10 @@ _NUMERIC_DASHED = re.compile(r"\b(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\b")
 (``2025-12-31`` is no month-first ``12-31``)."""
 
 
-_PAST = re.compile(r"\b(?:has|have|had|been|was|were|ago|since|past|last)\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:been|since)\b|\b(?:has|have|had)(?:\s+not\b|n't\b)|\b(?:the\s+)?(?:last|past)\s*$",
+    re.IGNORECASE,
+)
 """A clause in the past or perfect ("has not worked for 3 months", "I have been locked out for
 two days"): its duration is how long something lasted, not how long the ask is for."""
 

@@ -239,6 +239,8 @@ def find_manager(text: str) -> str | None:
 _GROUP_WORD = re.compile(r"^(?:[A-Z0-9][\w&.'-]*|[a-z][a-z]*[0-9_.-][\w.-]*|&)$")
 """A word of a group's name: capitalised ("Platform"), a slug ("finance-reports", "sso_ops",
 "libp2p") or an ampersand; a plain lowercase word ("only", "uses") is prose."""
+_GROUP_PART = re.compile(r"^(?:[A-Za-z0-9][\w&.'-]*|&)$")
+"""Any word of a group's name once it has started: "AP approvers", "bcgov and bcgov-c"."""
 _GREETINGS = _words("dear hello hi hey")
 
 
@@ -254,10 +256,14 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         words = before.split()[-4:]
         for word in reversed([w.strip("\"'“”`") for w in words]):
             low = word.lower()
-            if low in _COMMON_WORDS | _NOT_NAMES | _NOT_GROUP_NAMES or not _GROUP_WORD.match(word):
+            if low in _COMMON_WORDS | _NOT_NAMES | _NOT_GROUP_NAMES or not _GROUP_PART.match(word):
                 break
+            if re.search(r"['\u2019]s$", word):
+                break  # "Sofia's team": whose team, not its name
             kept.insert(0, word)
         greeted = len(kept) < len(words) and words[-len(kept) - 1].lower() in _GREETINGS
+        while kept and not _GROUP_WORD.match(kept[0]):
+            kept.pop(0)  # a name starts with a capital or a slug: "AP approvers", not "uses X"
         # "our GitHub team", "the Slack org": the platform that holds a group is not the group
         platform = bool(kept) and _is_application(kept[-1], applications)
         if kept and not greeted and not platform:
@@ -295,6 +301,19 @@ def _catalogue_index(
     pattern = re.compile(r"\b(" + "|".join(re.escape(a) for a in ordered) + r")\b", re.IGNORECASE)
     fuzzy_keys = [a for a in ordered if len(a) >= 5 and " " not in a]
     return pattern, names, fuzzy_keys
+
+
+def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
+    """The one catalogue application the text mentions, as written (exact aliases only); None
+    when it mentions none or several (a checklist of systems names no single one)."""
+    if not applications:
+        return None
+    pattern, names, _ = _catalogue_index(tuple(applications))
+    found = {names[m.group(1).lower()]: m for m in pattern.finditer(text)}
+    if len(found) != 1:
+        return None
+    match = next(iter(found.values()))
+    return match.group(1) + _edition(text, match.end(1))
 
 
 def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str | None, str | None]:

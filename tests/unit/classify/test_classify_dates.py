@@ -139,8 +139,18 @@ PERIODS: list[tuple[str, str, dict[str, object]]] = [
         {"until": None, "duration_s": None},
     ),
     (
+        "perfect-without-elapsed-time-keeps-the-ask",
+        "My manager has approved access for two weeks.",
+        {"duration_s": 14 * 86400},
+    ),
+    (
+        "elapsed-time-is-no-ask",
+        "Deletion please: the account has not worked for 3 months.",
+        {"duration_s": None},
+    ),
+    (
         "past-then-asked-duration",
-        "It was broken for a week. Please grant access for two weeks.",
+        "It has been broken for a week. Please grant access for two weeks.",
         {"duration_s": 14 * 86400},
     ),
 ]

@@ -240,7 +240,7 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
 @pytest.mark.parametrize(
     ("subject", "body", "fields", "application"),
     [
-        ("Install request", "I would like Adobe Acrobat Pro on my laptop.", (), None),
+        ("Install request", "I would like Adobe Acrobat Pro on my laptop.", (), "Adobe Acrobat Pro"),
         ("Need Adobe Acrobat Pro installed", "", (), "Adobe Acrobat Pro"),
         ("Join the Platform team", "Please add me, I use GitHub daily.", (("Team", "platform"),), None),
         ("Help", "Our notes live in Slack and GitHub, please reset my password.", (), None),
@@ -256,7 +256,7 @@ def test_correspondent_email_is_not_the_target(body: str, target: str | None) ->
         ("Create Billing Portal account for Li", "", (), "Billing Portal"),
         ("Request access to the Build Farm group", "", (), None),
     ],
-    ids=["catalogue-word-in-body-is-not-the-ask", "catalogue-name-with-edition",
+    ids=["single-catalogue-application-in-body", "catalogue-name-with-edition",
          "platform-of-a-group-is-not-named", "catalogue-mentions-are-not-the-ask",
          "product-login-field", "own-login-field-names-no-product",
          "adjective-login-field-names-no-product", "product-software-licence", "category-answer",
@@ -274,9 +274,10 @@ def test_application_named_as_the_system_at_issue(
 
 
 def test_a_catalogue_mention_still_names_the_catalogue_application() -> None:
-    """The catalogue match anywhere in the text still fills ``application`` (the gate's "names
-    an application"), even when nothing names it as written."""
-    found = extract_entities("Help", "Our notes live in Slack, please reset my password.", now=NOW)
+    """The first catalogue match still fills ``application`` (the gate's "names an
+    application") when the text mentions several and names none as the one at issue."""
+    body = "Our notes live in Slack and Zoom, please reset my password."
+    found = extract_entities("Help", body, now=NOW)
 
     assert (found.application, found.application_text) == ("Slack", None)
 
@@ -288,10 +289,14 @@ def test_a_catalogue_mention_still_names_the_catalogue_application() -> None:
         ("Access", "Ana joins the Release Working Group next week, please add her.", (),
          "Release Working Group"),
         ("Access", "Please add her to the data-eng-2 org.", (), "data-eng-2"),
+        ("Access", "Please add me to the Billing reviewers role.", (), "Billing reviewers"),
+        ("Access", "My manager asked to add me since she uses Ledger reviewers group.", (),
+         "Ledger reviewers"),
         ("Access", "We only use the team calendar.", (), None),
         ("Access", "Please add her; our GitHub team handles reviews.", (), None),
         ("Access", "Hello Support Team, I need a password reset.", (), None),
         ("Access", "Please add me to the team. The team lead approved.", (), None),
+        ("Access", "Please add me to Noor's team.", (), None),
         ("Join", "", (("Org", "acme"), ("Team to join", "docs-writers")), "docs-writers"),
         ("Join", "", (("Organization you are requesting membership in", "e.g. @acme-labs"),),
          "@acme-labs"),
@@ -299,8 +304,9 @@ def test_a_catalogue_mention_still_names_the_catalogue_application() -> None:
         ("Join", "", (("Repository", "Release team"), ("Permission level", "Write")), "Release team"),
     ],
     ids=["lowercase-kind-after-name", "capitalised-kind-is-part-of-the-name", "slug-org",
+         "lowercase-word-inside-a-name", "prose-before-a-name-is-trimmed",
          "prose-word-is-no-group", "platform-is-no-group", "greeting-is-no-group",
-         "team-member-is-no-group", "team-ahead-of-org", "template-example-answer",
+         "team-member-is-no-group", "possessive-is-whose-team", "team-ahead-of-org", "template-example-answer",
          "organisation-name-field", "team-answer-not-permission"],
 )  # fmt: skip
 def test_group_as_written(
