@@ -60,15 +60,27 @@ def _login(value: str) -> str | None:
     return match.group(0) if match and len(match.group(0)) > 1 else None
 
 
+_FIRST_NAME_KEY = re.compile(r"^(?:first|given|fore)\s*name$", re.IGNORECASE)
+_LAST_NAME_KEY = re.compile(r"^(?:last|family|sur)\s*name$", re.IGNORECASE)
+
+
+def _split_name(fields: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A form that asks for the first and the last name apart: one "name" field joining them."""
+    first = next((_first_line(v) for k, v in fields if _FIRST_NAME_KEY.match(k.strip())), "")
+    last = next((_first_line(v) for k, v in fields if _LAST_NAME_KEY.match(k.strip())), "")
+    return [("name", f"{first} {last}")] if first and last else []
+
+
 def target_from_fields(
     fields: Sequence[tuple[str, str]], *, include_requester: bool = False
 ) -> str | None:
-    """The target as written: a login field, else a name field, else an e-mail field.
+    """The target as written: a login field, else a name field (or a first and a last name
+    field, joined), else an e-mail field.
 
     Fields describing the requester ("your name", "name of PM requesting", "requested by") are
     used only with ``include_requester`` (when the text speaks of the requester's own account).
     """
-    own = [(k, v) for k, v in fields if not _REQUESTER_KEY.search(k)]
+    own = [(k, v) for k, v in fields if not _REQUESTER_KEY.search(k)] + _split_name(fields)
     for pool in (own, [] if not include_requester else list(fields)):
         for key, value in pool:
             if _LOGIN_KEY.search(key) and not _URL_KEY.search(key) and (login := _login(value)):

@@ -47,7 +47,7 @@ _TARGET_CUES = re.compile(
     r"(?:\s+name)?\s*:?|\bname\s*:|\bmy\s+name\s+is|\b(?:add|give|grant|remove|unlock|reset|"
     r"disable|offboard(?:ing)?(?:\s+of)?)"
     r"(?:\s+user)?)"
-    rf"[\s,:]+{_FULL_NAME}"
+    rf"[\s,:\-\u2013]+{_FULL_NAME}"
 )
 _FORM_NAME = re.compile(
     r"^\s*(?i:(?:employee|full|user|starter|leaver|display|new\s+user)?\s*name)\s*[:=]\s*"

@@ -315,3 +315,24 @@ def test_group_as_written(
     """A group, team, org or role as written: a name next to its kind word, or a form's team or
     org field (the team ahead of its org); prose words, platforms and greetings are none."""
     assert group == extract_entities(subject, body, now=NOW, fields=fields).group
+
+
+@pytest.mark.parametrize(
+    ("subject", "fields", "target"),
+    [
+        ("Onboarding", (("Given name", "Noor"), ("Family name", "Haddad")), "Noor Haddad"),
+        ("Onboarding", (("First name", "Noor"), ("Surname", "Haddad"), ("Name", "Ana Ruiz")),
+         "Ana Ruiz"),
+        ("Onboarding", (("First name", "Noor"),), None),
+        ("New joiner - Kofi Mensah, Lab Technician, 3 Nov", (), "Kofi Mensah"),
+        ("Leaver \u2013 Ines Duarte", (), "Ines Duarte"),
+    ],
+    ids=["first-and-last-name-fields", "a-full-name-field-first", "first-name-field-alone",
+         "starter-dash-name-title", "leaver-en-dash-name"],
+)  # fmt: skip
+def test_target_from_split_name_fields_and_dashes(
+    subject: str, fields: tuple[tuple[str, str], ...], target: str | None
+) -> None:
+    """A form asking for the first and the last name apart names the person by both; "New
+    joiner - Name" names the person after a dash as after a colon."""
+    assert target == extract_entities(subject, "", now=NOW, fields=fields).target_text
