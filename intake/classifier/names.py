@@ -285,14 +285,24 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
 
 
 def _is_application(word: str, applications: Sequence[AppEntry]) -> bool:
-    low = word.lower()
-    return any(low == alias.lower() for app in applications for alias in (app.name, *app.aliases))
+    return bool(applications) and word.lower() in _index_of(applications)[1]
+
+
+_Index = tuple[re.Pattern[str], dict[str, str], list[str]]
+_LAST_INDEX: list[tuple[Sequence[AppEntry], _Index]] = []
+
+
+def _index_of(applications: Sequence[AppEntry]) -> _Index:
+    """The catalogue's index; the same catalogue object as last time skips hashing its entries."""
+    if _LAST_INDEX and _LAST_INDEX[0][0] is applications:
+        return _LAST_INDEX[0][1]
+    index = _catalogue_index(tuple(applications))
+    _LAST_INDEX[:] = [(applications, index)]
+    return index
 
 
 @functools.lru_cache(maxsize=16)
-def _catalogue_index(
-    applications: tuple[AppEntry, ...],
-) -> tuple[re.Pattern[str], dict[str, str], list[str]]:
+def _catalogue_index(applications: tuple[AppEntry, ...]) -> _Index:
     names: dict[str, str] = {}
     for app in applications:
         for alias in (app.name, *app.aliases):
@@ -308,19 +318,21 @@ def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
     when it mentions none or several (a checklist of systems names no single one)."""
     if not applications:
         return None
-    pattern, names, _ = _catalogue_index(tuple(applications))
-    found = {names[m.group(1).lower()]: m for m in pattern.finditer(text)}
-    if len(found) != 1:
-        return None
-    match = next(iter(found.values()))
-    return match.group(1) + _edition(text, match.end(1))
+    pattern, names, _ = _index_of(applications)
+    first: re.Match[str] | None = None
+    for match in pattern.finditer(text):
+        if first is None:
+            first = match
+        elif names[match.group(1).lower()] != names[first.group(1).lower()]:
+            return None
+    return first.group(1) + _edition(text, first.end(1)) if first else None
 
 
 def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str | None, str | None]:
     """The catalogue name and the text as written of the first application mentioned."""
     if not applications:
         return None, None
-    pattern, names, fuzzy_keys = _catalogue_index(tuple(applications))
+    pattern, names, fuzzy_keys = _index_of(applications)
     exact = pattern.search(text)
     if exact:
         return names[exact.group(1).lower()], exact.group(1) + _edition(text, exact.end(1))
