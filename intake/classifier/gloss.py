@@ -220,6 +220,63 @@ how: wie
 what: was
 why: warum
 when: wann, wenn
+must: muss, mussen, musste, mussten, soll, sollen, sollte
+because: weil, da, denn
+now: jetzt, nun, mittlerweile, inzwischen
+already: schon, bereits
+still: noch, immer noch
+without: ohne
+other: andere, anderen, anderer, anderes
+this: dies, diese, dieser, diesen, dieses, hier
+there: dort, da
+here: hier
+which: welche, welcher, welches
+who: wer
+some: einige, ein paar, paar
+all: alle, alles
+more: mehr, weitere, weiteren
+only: nur
+yes: ja
+no: nein
+old: alt, alte, alten, alter, altes
+work: arbeit, arbeiten, arbeitet
+use: nutzen, benutzen, verwenden, verwendet, benutzt, genutzt
+get: kriegen, bekommt
+make: machen, gemacht
+do: tun, macht
+know: weiss, wissen
+see: sehen
+send: senden, schicken, geschickt, gesendet, verschickt
+write: schreiben, geschrieben
+buy: kaufen, gekauft
+install: installieren, installiert, installation
+upload: hochladen
+download: herunterladen
+move: umziehen, ubertragen, verschieben
+fix: beheben, behoben, reparieren, repariert, korrigiert, korrigieren
+wait: warten
+answer: antwort, antworten
+question: frage, fragen
+information: informationen, info, infos
+message: nachricht, meldung
+ticket: ticket, vorgang
+description: beschreibung
+reason: grund
+summary: zusammenfassung
+expected: erwartet
+happened: passiert
+steps: schritte
+step: schritt
+details: details, angaben
+full name: vollstandiger name
+confirmed: bestatigt
+following: folgende, folgenden
+week: woche
+month: monat, monate, monaten
+day: tag, tage, tagen
+year: jahr, jahre
+time: zeit, mal
+soon: bald
 """
 
 _FR = """
@@ -367,6 +424,58 @@ what: quoi, que, qu
 why: pourquoi
 when: quand
 that: que, qui, ce, cela, ca, c
+must: dois, doit, devons, devez, doivent, devoir
+because: parce que, car, puisque
+now: maintenant, actuellement, desormais
+already: deja
+still: toujours, encore
+without: sans
+other: autre, autres
+this: ce, cet, cette, ces, ceci
+which: quel, quelle, quels, quelles, lequel
+who: qui
+some: quelques
+all: tout, tous, toute, toutes
+more: plus
+only: seulement, uniquement
+yes: oui
+no: non
+old: ancien, ancienne, vieux
+work: travail, travailler, travaille
+use: utiliser, utilise, utilisee, utilisez
+get: obtenir, avoir
+make: faire, fait
+know: sais, savoir
+send: envoyer, envoye, envoyee, envoie
+write: ecrire, ecrit
+buy: acheter, achete
+install: installer, installe, installation, reinstaller
+upload: televerser
+download: telecharger
+move: transferer, deplacer
+fix: corriger, corrige, repare, reparer, resoudre, regler
+wait: attendre, attente
+answer: reponse, repondre
+question: question, questions
+information: informations, info, infos, renseignements
+message: message
+description: description
+reason: motif, raison
+summary: resume
+expected: attendu
+happened: passe
+steps: etapes
+step: etape
+details: details
+full name: nom complet
+confirmed: confirme, confirmee
+following: suivant, suivants, suivante, suivantes
+week: semaine
+month: mois
+day: jour, jours
+year: an, ans, annee
+time: temps, fois
+soon: bientot
 """
 
 _ES = """
@@ -512,6 +621,57 @@ what: que
 why: por que
 when: cuando
 that: que, ese, esa, esto, eso
+must: debo, debe, debemos, deben, tengo que, tenemos que, hay que
+because: porque, ya que, pues
+now: ahora, actualmente
+already: ya
+still: todavia, aun, sigo, sigue
+without: sin
+other: otro, otra, otros, otras
+this: este, esta, estos, estas
+which: cual, cuales
+who: quien
+some: algunos, algunas, unos
+all: todo, todos, toda, todas
+more: mas
+only: solo, solamente
+yes: si
+old: antiguo, antigua, viejo, vieja
+work: trabajo, trabajar, trabaja
+use: usar, uso, utilizar, utiliza, utilizo
+get: conseguir, obtener
+make: hacer, hace, hice
+know: se, saber, sabe
+send: enviar, envie, enviado, enviada, mandar
+write: escribir, escribi, escrito
+buy: comprar
+install: instalar, instalacion, reinstalar
+upload: subir
+download: descargar
+move: pasar, traspasar, mover
+fix: arreglar, arreglo, corregir, corrigio, resolver, solucionar
+wait: esperar
+answer: respuesta, responder
+question: pregunta, preguntas, consulta
+information: informacion, info, datos
+message: mensaje
+description: descripcion
+reason: motivo, razon
+summary: resumen
+expected: esperaba, esperado
+happened: paso, ocurrio
+steps: pasos
+step: paso
+details: detalles
+full name: nombre completo
+confirmed: confirmado, confirmada
+following: siguiente, siguientes
+week: semana
+month: mes, meses
+day: dia, dias
+year: ano, anos
+time: tiempo, vez
+soon: pronto
 """
 
 
@@ -563,6 +723,14 @@ def fold(word: str) -> str:
     """Lower case, accents dropped, ß as ss: how the glossary writes its forms."""
     text = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _lookup_form(piece: str) -> str:
+    """How a piece of text is looked up: folded, or "" for a link, an e-mail address or a
+    capital initial ("David.A", "Andre.E": not the French "à" or the Spanish "e")."""
+    if not piece.isalpha() or (len(piece) == 1 and piece.isupper()):
+        return ""
+    return fold(piece)
 
 
 def _inflected(word: str, table: dict[str, str], language: str) -> str | None:
@@ -637,7 +805,7 @@ def english_rendering(text: str, language: str | None) -> str:
         return text
     text = _ELISION.sub(" ", text)
     pieces = list(_PIECE.finditer(text))
-    folded = [fold(p.group()) if p.group().isalpha() else "" for p in pieces]
+    folded = [_lookup_form(p.group()) for p in pieces]
     out: list[str] = []
     at = 0
     i = 0
