@@ -19,7 +19,6 @@ from intake.classifier.language import language_note, language_refusal
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
 
-
 SELF_SERVICE_INTENTS = frozenset({"password_reset", "account_unlock", "mfa_reset"})
 """Asks about the requester's own account unless the text names someone else: the requester is
 their resolved target (``intake.entities.resolve_target`` does the same)."""

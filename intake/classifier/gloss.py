@@ -675,7 +675,7 @@ soon: pronto
 """
 
 
-_APART = re.compile(r"['’-]")
+_APART = re.compile(r"['\u2019-]")
 """What separates the words of a form as the text's words are cut (``d'accès``, ``e-mail``)."""
 
 
@@ -703,14 +703,18 @@ def _glossary(lines: str) -> _Glossary:
     return _Glossary(words, max(len(form.split()) for form in words))
 
 
-GLOSSARIES: dict[str, _Glossary] = {"de": _glossary(_DE), "fr": _glossary(_FR), "es": _glossary(_ES)}
+GLOSSARIES: dict[str, _Glossary] = {
+    "de": _glossary(_DE),
+    "fr": _glossary(_FR),
+    "es": _glossary(_ES),
+}
 """The languages read in English words, each with its glossary."""
 RENDERED_LANGUAGES = frozenset(GLOSSARIES)
 
 _PIECE = re.compile(r"https?://\S+|[^\s@]+@[^\s@]+\.\w+|[^\W\d_]+", re.UNICODE)
-_ELISION = re.compile(r"(?<=[^\W\d_])['’](?=[^\W\d_])")
+_ELISION = re.compile(r"(?<=[^\W\d_])['\u2019](?=[^\W\d_])")
 """The apostrophe of an elision (``l'accès``, ``d'utilisateur``): a word break."""
-_SOFT = re.compile(r"[ \t'’-]*")
+_SOFT = re.compile(r"[ \t'\u2019-]*")
 """What may stand between the words of a phrase: spaces, an apostrophe, a hyphen (no line
 break, no punctuation)."""
 _COMPOUND_MIN = 8
@@ -818,8 +822,8 @@ def english_rendering(text: str, language: str | None) -> str:
             at = pieces[i - 1].end()
             continue
         piece = pieces[i]
-        english = _word(folded[i], glossary, language or "") if folded[i] else None
-        out.append(piece.group() if english is None else english)
+        word = _word(folded[i], glossary, language or "") if folded[i] else None
+        out.append(piece.group() if word is None else word)
         at = piece.end()
         i += 1
     out.append(text[at:])

@@ -43,10 +43,15 @@ def test_clear_tickets(classifier: Classifier, subject: str, body: str, intent: 
     assert len(result.top) == 3
 
 
-def test_non_english_is_flagged_and_the_configured_penalty_still_scales(classifier: Classifier) -> None:
+def test_non_english_is_flagged_and_the_configured_penalty_still_scales(
+    classifier: Classifier,
+) -> None:
     """A German ticket is flagged and read in English words; a configured
     ``non_english_penalty`` (0.8, the old default) still scales its confidence down."""
-    text = ("Passwort", "Hallo, ich habe mein Passwort vergessen, bitte setzen Sie es zurück. Danke")
+    text = (
+        "Passwort",
+        "Hallo, ich habe mein Passwort vergessen, bitte setzen Sie es zurück. Danke",
+    )
     german = classifier.classify_text(*text, now=NOW)
     lowered = Classifier(ClassifierSettings(non_english_penalty=0.8), classifier.model)
 
