@@ -30,7 +30,7 @@ from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel
 from intake.classifier.result import Classification
-from intake.classifier.text import read_ticket
+from intake.classifier.text import RAW_CAP, read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
@@ -168,7 +168,7 @@ class Classifier:
         if foreign in RENDERED_LANGUAGES:
             # read in English words; the entities above come from the text as written
             subject = english_rendering(subject or "", foreign)
-            text = read_ticket(subject, english_rendering(body or "", foreign)).text
+            text = read_ticket(subject, english_rendering((body or "")[:RAW_CAP], foreign)).text
             kind = english_rendering(kind, foreign)
         return self._by_text(subject or "", text, entities, foreign, kind)
 

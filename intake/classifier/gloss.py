@@ -718,6 +718,8 @@ _SOFT = re.compile(r"[ \t'\u2019-]*")
 """What may stand between the words of a phrase: spaces, an apostrophe, a hyphen (no line
 break, no punctuation)."""
 _COMPOUND_MIN = 8
+_COMPOUND_MAX = 40
+"""Longer "words" (a hash, a run of letters) are not split: the search stays small."""
 _PART_MIN = 3
 _LINKS = ("", "s", "es", "n", "en")
 """German linking letters between the parts of a compound ("Konto-s-perrung")."""
@@ -750,7 +752,7 @@ def _inflected(word: str, table: dict[str, str], language: str) -> str | None:
 def _compound(word: str, table: dict[str, str]) -> list[str] | None:
     """A German compound as the English of its known parts, modifier first
     ("passwortzurucksetzung" -> password, reset), or None when it does not split so."""
-    if len(word) < _COMPOUND_MIN:
+    if not _COMPOUND_MIN <= len(word) <= _COMPOUND_MAX:
         return None
     for cut in range(len(word) - _PART_MIN, _PART_MIN - 1, -1):
         head, tail = word[:cut], word[cut:]

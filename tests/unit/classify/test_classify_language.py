@@ -104,6 +104,18 @@ def test_names_links_and_other_languages_stay_as_written(
 
 
 @pytest.mark.parametrize(
+    ("text", "starts"),
+    [("neu" * 3000, "neuneu"), ("kontokontokonto" * 3, "konto"), ("Kontokonto", "account account"),
+     ("Passwortzurücksetzung " * 20_000, "password reset password reset")],
+    ids=["one-long-word", "too-long-to-split", "short-enough", "many-compounds"],
+)  # fmt: skip
+def test_long_words_are_not_split(text: str, starts: str) -> None:
+    """A "word" longer than any compound is kept as written (the split's search stays small
+    and never recurses deeply); a long body of real compounds is read word by word."""
+    assert english_rendering(text, "de").startswith(starts)
+
+
+@pytest.mark.parametrize(
     ("subject", "body", "language", "intent", "auto"),
     [
         ("Passwort zurücksetzen", "Hallo, ich habe mein Passwort vergessen. Bitte setzen Sie es zurück. Danke",
