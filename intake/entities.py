@@ -16,6 +16,7 @@ from connectors.identity import DirectoryUser
 from intake.classifier.dates import DateOrder, extract_period
 from intake.classifier.formfields import (
     application_from_fields,
+    application_from_login_key,
     group_from_fields,
     target_from_fields,
 )
@@ -27,6 +28,8 @@ from intake.classifier.names import (
     find_manager,
     find_subject_person,
     find_target_name,
+    fuller_name,
+    only_application,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
@@ -76,10 +79,23 @@ class Entities:
 EMPTY_ENTITIES = Entities()
 
 
+_CORRESPONDENT = re.compile(
+    r"(?:\b(?:e-?mail(?:ed)?|sent|send|wrote|write|reach(?:ed)?|forward(?:ed)?)(?:\s+(?:an?\s+)?"
+    r"e-?mail)?\s+to|\b(?:created|reported|opened|filed|submitted|raised)\s+by|\bcc|"
+    r"\bcontact(?:ed)?(?:\s+(?:us\s+)?at)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+"""Words before an e-mail that make it a correspondent's ("sent an e-mail to …", "created by
+…"), not the account the ask is about."""
+
+
 def _target_email(text: str, skip: set[str]) -> str | None:
     for match in _EMAIL.finditer(text):
-        if match.group(0).lower() not in skip:
-            return match.group(0)
+        if match.group(0).lower() in skip:
+            continue
+        if _CORRESPONDENT.search(text[max(0, match.start() - 40) : match.start()]):
+            continue
+        return match.group(0)
     return None
 
 
@@ -106,6 +122,9 @@ def extract_entities(
     login = find_login(text)
     name = find_target_name(text)
     named_in_subject = None if login else find_subject_person(subject)
+    if named_in_subject:
+        # "Offboard Tim" with "Tim Shumway" in the body or a form: the fuller spelling
+        named_in_subject = fuller_name(named_in_subject, [body, *(v for _, v in fields)])
     name = named_in_subject or name
     form_target = target_from_fields(fields)
     if not (form_target or email or login or name) and _SELF.search(text):
@@ -117,15 +136,21 @@ def extract_entities(
             name = form_target
         else:
             login = form_target
-    app_name, app_text = find_application(text, applications)
-    written = (
-        find_application_written(subject)
-        or application_from_fields(fields)
-        or (None if app_text else find_application_written(body))
+    group = group_from_fields(fields) or find_group(text, applications)
+    app_name = find_application(text, applications)[0]
+    named = find_application_written(subject) or application_from_fields(fields)
+    # an org or team to join is the ask's object: the platform that hosts it is not named
+    # as the application unless the text says so next to account words
+    loose = None if group else (find_application(subject, applications)[1])
+    app_text = (
+        named
+        or loose
+        or find_application_written(body)
+        or (None if group else application_from_login_key(fields))
+        or (None if group else only_application(body, applications))
     )
-    if written:
-        app_name = find_application(written, applications)[0] or app_name
-        app_text = written
+    if app_text:
+        app_name = find_application(app_text, applications)[0] or app_name
     period = extract_period(text, now, date_order)
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))
     return Entities(
@@ -137,7 +162,7 @@ def extract_entities(
         target_is_requester=is_self,
         application=app_name,
         application_text=app_text,
-        group=group_from_fields(fields) or find_group(text),
+        group=group,
         until=period.until,
         duration_s=period.duration_s,
         effective_date=period.effective_date,

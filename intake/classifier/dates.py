@@ -72,24 +72,30 @@ _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_RE = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _NUM_RE = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)"
-_WEEKDAY_PREFIX = rf"(?:(?:{_DAY_RE})\b\.?,?\s+(?:the\s+)?)?"
+_WEEKDAY_PREFIX = rf"(?:(?:{_DAY_RE})\b\.?,?(?:\s*[-\u2013(]\s*|\s+)(?:the\s+)?)?"
+"""A weekday written before a date: "Fri 24/10", "Friday, 24 October", "Fri (24/10)", "Fri - 24/10"."""
+_WEEKDAY_SUFFIX = rf"(?:,?\s*\(?(?:{_DAY_RE})\b\.?\)?)?"
+"""A weekday written after a date: "24/10 (Fri)", "24/10, Friday"."""
 DATE_PATTERN = (
     r"(?:"
-    rf"{_WEEKDAY_PREFIX}(?:\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"(?:{_DAY_RE})\b\.?,?(?:\s*[-\u2013(]\s*|\s+)\d{{1,2}}-\d{{1,2}}(?:-\d{{2,4}})?\b(?!-\d)"
+    rf"|{_WEEKDAY_PREFIX}(?:\d{{4}}-\d{{2}}-\d{{2}}\b"
     r"|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b(?![./]\d)"
     rf"|\d{{1,2}}{_ORD}?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTH_RE})\.?\s+\d{{1,2}}{_ORD}?\b(?:,?\s+\d{{4}})?"
-    rf"|\d{{1,2}}{_ORD}\b(?:\s+of\s+(?:this|next)\s+month)?)"
+    rf"|\d{{1,2}}{_ORD}\b(?:\s+of\s+(?:this|next)\s+month)?){_WEEKDAY_SUFFIX}"
     rf"|(?:next\s+|this\s+|coming\s+)?(?:{_DAY_RE})\b"
     rf"|in\s+(?:\d+|{_NUM_RE})\s+(?:day|week|month)s?\b"
     r"|today|tomorrow|day after tomorrow|end of (?:the |this |next )?(?:week|month|year)"
     r"|next week|next month)"
 )
 _END_CUE = re.compile(
-    rf"\b(?:until|till|til|through|thru|up to|expires?(?: on)?|ends?(?: on)?|by|"
+    rf"\b(?:until|till|til|through|thru|up to|expires?(?: on)?|ends?(?: on)?|"
+    rf"offboard(?:ing|ed)?(?: on| effective)?|"
     rf"(?:last|final) (?:working )?day(?: is| will be| on| of work)?|leaving(?: on)?|"
+    rf"(?:leaving|leave|exit|termination|end) date(?: is| will be)?|"
     rf"leaves(?: on)?|finish(?:es|ing)?(?: on)?)"
-    rf"\s*:?\s+(?:on\s+)?(?:the\s+)?({DATE_PATTERN})",
+    rf"\s*[:\-\u2013]?\s+(?:on\s+)?(?:the\s+)?({DATE_PATTERN})",
     re.IGNORECASE,
 )
 _START_CUE = re.compile(
@@ -108,6 +114,22 @@ CONTRACT_END = re.compile(
 )
 """``until the end of my contract``: the end is the person's contract end, not a calendar date."""
 _NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b")
+_NUMERIC_DASHED = re.compile(r"\b(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\b")
+"""A numeric date as a date pattern found it: "Fri 24-10" takes dashes, the text's order does not
+(``2025-12-31`` is no month-first ``12-31``)."""
+
+
+_PAST = re.compile(
+    r"\b(?:been|since)\b|\b(?:has|have|had)(?:\s+not\b|n't\b)|\b(?:the\s+)?(?:last|past)\s*$",
+    re.IGNORECASE,
+)
+"""A clause in the past or perfect ("has not worked for 3 months", "I have been locked out for
+two days"): its duration is how long something lasted, not how long the ask is for."""
+
+
+def _clause_before(text: str, match: re.Match[str]) -> str:
+    start = max(text.rfind(p, 0, match.start()) for p in ".!?;\n")
+    return text[start + 1 : match.start()]
 
 
 @dataclass(frozen=True)
@@ -158,14 +180,15 @@ def text_order(text: str, default: DateOrder = "dmy") -> DateOrder:
 
 
 def _weekday_of(text: str) -> int | None:
-    word = re.match(r"\s*([a-z]+)", text.lower())
-    return _WEEKDAYS.get(word.group(1)) if word else None
+    """The weekday written with a date, before it ("Fri 24/10") or after it ("24/10 (Fri)")."""
+    word = re.search(rf"\b({_DAY_RE})\b", text.lower())
+    return _WEEKDAYS[word.group(1)] if word else None
 
 
 def _numeric_date(
     text: str, now: datetime, weekday: int | None, order: DateOrder
 ) -> datetime | None:
-    match = _NUMERIC.search(text)
+    match = _NUMERIC_DASHED.search(text)
     if match is None:
         return None
     a, b = int(match.group(1)), int(match.group(2))
@@ -259,7 +282,7 @@ def parse_date(text: str, now: datetime, order: DateOrder = "dmy") -> datetime |
         y, m, d = (int(p) for p in re.findall(r"\d+", text)[:3])
         found = _safe_date(y, m, d, now)
         return found if found and (weekday is None or found.weekday() == weekday) else None
-    if _NUMERIC.search(text):
+    if _NUMERIC_DASHED.search(text):
         return _numeric_date(text, now, weekday, order)
     return (
         _named_date(text, now, weekday)
@@ -300,8 +323,12 @@ def extract_period(text: str, now: datetime, order: DateOrder | None = None) -> 
     end = _first_date(_END_CUE, text, now, order)
     if end is not None:
         until = _end_of_day(end[0])
-        is_last_day = bool(re.search(r"last|final|leav|finish", end[1].group(0), re.IGNORECASE))
-    dur = _DURATION.search(text)
+        is_last_day = bool(
+            re.search(r"last|final|leav|finish|offboard", end[1].group(0), re.IGNORECASE)
+        )
+    dur = next(
+        (d for d in _DURATION.finditer(text) if not _PAST.search(_clause_before(text, d))), None
+    )
     if dur:
         amount = dur.group(1).lower()
         count = int(amount) if amount.isdigit() else _NUMBERS[amount]

@@ -78,6 +78,7 @@ ORDERS: list[tuple[str, str, DateOrder]] = [
     ("day-first-elsewhere", "until 03/04, the audit is due 25/12/2026", "dmy"),
     ("month-first-elsewhere", "until 03/04 (audit 12/25/2026)", "mdy"),
     ("nothing-plain-keeps-default", "until 03/04", "dmy"),
+    ("iso-date-is-no-month-first", "until 03/04 (opened 2025-12-31)", "dmy"),
 ]
 
 
@@ -126,7 +127,66 @@ PERIODS: list[tuple[str, str, dict[str, object]]] = [
         {"until": end_of("2025-11-30"), "until_contract_end": True},
     ),
     ("nothing", "please add me to the group", {"until": None, "until_contract_end": False}),
+    (
+        "offboarding-on-a-date",
+        "Checklist: I will be offboarding on 24/10, please remove me from the tools.",
+        {"until": end_of("2025-10-24"), "is_last_day": True},
+    ),
+    ("by-is-a-deadline-not-an-end", "Sam needs the licence by Friday", {"until": None}),
+    (
+        "past-duration-is-no-ask",
+        "I have been locked out for 3 days, please unlock me",
+        {"until": None, "duration_s": None},
+    ),
+    (
+        "perfect-without-elapsed-time-keeps-the-ask",
+        "My manager has approved access for two weeks.",
+        {"duration_s": 14 * 86400},
+    ),
+    (
+        "elapsed-time-is-no-ask",
+        "Deletion please: the account has not worked for 3 months.",
+        {"duration_s": None},
+    ),
+    (
+        "past-then-asked-duration",
+        "It has been broken for a week. Please grant access for two weeks.",
+        {"duration_s": 14 * 86400},
+    ),
 ]
+
+
+# NOW is Monday 6 October 2025: the next Friday is the 10th, the one a date gives the 24th
+LEAVER_DATES: list[tuple[str, str, str | None]] = [
+    # id, text, last day (None: unreadable)
+    ("weekday-dd-mm-subject", "Leaver - Finance - last day Fri 24/10", "2025-10-24"),
+    ("weekday-dd-mm-in-brackets", "last day Fri (24/10)", "2025-10-24"),
+    ("weekday-dash-dd-mm", "Leaving us: last day Friday - 24/10", "2025-10-24"),
+    ("weekday-dd-mm-dashed", "last day Fri 24-10", "2025-10-24"),
+    ("dd-mm-then-weekday", "last day 24/10 (Fri)", "2025-10-24"),
+    ("dd-mm-then-wrong-weekday", "last day 24/10 (Sat)", None),
+    ("weekday-mm-dd", "her last working day will be Fri 10/24", "2025-10-24"),
+    ("weekday-settles-month-first", "last day Wed 03/04", "2026-03-04"),
+    ("weekday-d-month", "Her last day is Friday 24 October.", "2025-10-24"),
+    ("weekday-month-d", "last day: Friday, October 24th", "2025-10-24"),
+    ("weekday-alone", "His last day is Friday.", "2025-10-10"),
+    ("date-alone", "last day 24/10", "2025-10-24"),
+    ("last-working-day", "Please note the last working day is Fri 24/10.", "2025-10-24"),
+    ("leaving-date-field", "Leaving date: Fri 24/10", "2025-10-24"),
+    ("last-day-dash", "Last day - Fri 24/10", "2025-10-24"),
+    ("in-body", "Leaver notification\n\nHi team, Sam leaves us. Last day Fri 24/10, thanks.",
+     "2025-10-24"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [c[1:] for c in LEAVER_DATES], ids=[c[0] for c in LEAVER_DATES]
+)
+def test_weekday_is_read_with_its_date(text: str, want: str | None) -> None:
+    """A weekday written next to a date (before or after it, in brackets or after a dash) is
+    read with that date, never as the next such weekday; alone it is the next one."""
+    period = extract_period(text, NOW)
+    assert (period.until, period.is_last_day) == ((end_of(want), True) if want else (None, False))
 
 
 @pytest.mark.parametrize(("text", "want"), [c[1:] for c in PERIODS], ids=[c[0] for c in PERIODS])

@@ -173,3 +173,166 @@ def test_application_as_written(subject: str, body: str, application: str | None
 def test_the_subject_names_the_target(subject: str, body: str, target: str | None) -> None:
     """A person the subject names as whom the ask is for is the target as written."""
     assert target == extract_entities(subject, body, now=NOW).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "login"),
+    [
+        ("Rename request", "Please change my username from kim_77 to kimlee.", "kim_77"),
+        ("Handle", "Could my forum username OldOwl be renamed to NightOwl?", "OldOwl"),
+        ("Rename", "I'm moving my login from @jp-old to @jp-new.", "jp-old"),
+        ("Close my profile", "Please remove my data.\nMember number: 804112", "804112"),
+        ("User ops2 locked", "", "ops2"),
+        ("Help", "The account svc-build is disabled since the update.", "svc-build"),
+        ("Grant", "Please grant @rivera-k write access. Her old username is rk_2019.", "rivera-k"),
+        ("Locked", "The user account is locked.", None),
+    ],
+    ids=["rename-from-to", "rename-be-renamed", "rename-mentions", "numeric-member-id",
+         "subject-user-locked", "account-is-disabled", "first-login-given-wins",
+         "account-word-is-no-login"],
+)  # fmt: skip
+def test_login_as_written(subject: str, body: str, login: str | None) -> None:
+    """A login is the one the ask is about: the current one in a rename, a numeric member id,
+    the user a sentence says is locked, and of several cues the first."""
+    entities = extract_entities(subject, body, now=NOW)
+
+    assert (login, login) == (entities.target_login, entities.target_text)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "target"),
+    [
+        ("Licence", "Priya Natarajan needs a Miro licence for the workshop.", "Priya Natarajan"),
+        ("Locked", "Thanks. Omar Haddad is locked out since this morning.", "Omar Haddad"),
+        ("Leaver", "- Lena Vogt has left the company, please close her access.", "Lena Vogt"),
+        ("Offboard Tom, Ada,", "Make sure **Tom Becker** and **Ada Lind** lose access.", "Tom Becker"),
+        ("Update the ID for Sana (legal)", "", "Sana"),
+        ("Onboard Ravi K. 🎉 ✨", "", "Ravi K."),
+        ("Reports", "Monthly Report needs a new column.", None),
+        ("Onboarding", "Submit the new hire Request Form for the laptop.", None),
+    ],
+    ids=["name-needs", "name-is-locked", "bullet-name-has-left", "subject-first-name-spelt-fully",
+         "first-name-alone-stays", "subject-trailing-emoji", "capitalised-words-are-no-person",
+         "form-title-is-no-person"],
+)  # fmt: skip
+def test_target_name_as_written(subject: str, body: str, target: str | None) -> None:
+    """A person the sentence says needs something, or the subject names, spelt as fully as the
+    ticket spells them."""
+    assert target == extract_entities(subject, body, now=NOW).target_text
+
+
+@pytest.mark.parametrize(
+    ("body", "target"),
+    [
+        ("I sent an email to help@vendor.example yesterday, no reply.", None),
+        ("Original issue created by someone@mail.example on 2019-01-01: locked out", None),
+        ("Please contact us at desk@corp.example. Reset the password for ana@corp.example", "ana@corp.example"),
+        ("Please reset the password for ana@corp.example", "ana@corp.example"),
+    ],
+    ids=["sent-to-is-a-correspondent", "created-by-is-the-author", "correspondent-skipped-target-kept",
+         "plain-target-email"],
+)  # fmt: skip
+def test_correspondent_email_is_not_the_target(body: str, target: str | None) -> None:
+    """An address the text writes to or was written by is not the account the ask is about."""
+    assert target == extract_entities("Help", body, now=NOW).target_email
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "application"),
+    [
+        ("Install request", "I would like Adobe Acrobat Pro on my laptop.", (), "Adobe Acrobat Pro"),
+        ("Need Adobe Acrobat Pro installed", "", (), "Adobe Acrobat Pro"),
+        ("Join the Platform team", "Please add me, I use GitHub daily.", (("Team", "platform"),), None),
+        ("Help", "Our notes live in Slack and GitHub, please reset my password.", (), None),
+        ("Recovery", "Lost my phone.", (("Crates Username", "kim77"),), "Crates"),
+        ("Recovery", "Lost my phone.", (("Your username", "kim77"),), None),
+        ("Recovery", "Lost my phone.", (("Preferred username", "kim77"),), None),
+        ("Install", "I need to get Drafto software license and setup.", (), "Drafto"),
+        ("Access", "", (("Service(s)", "Accounts"),), None),
+        ("Access", "", (("Application", "Hello team, I would like to join the org please"),), None),
+        ("Access", "", (("Repository", "Release team"),), None),
+        ("Access", "", (("Which URL are you trying to login at", "account.example.org/reset"),),
+         "account.example.org"),
+        ("Create Billing Portal account for Li", "", (), "Billing Portal"),
+        ("Request access to the Build Farm group", "", (), None),
+    ],
+    ids=["single-catalogue-application-in-body", "catalogue-name-with-edition",
+         "platform-of-a-group-is-not-named", "catalogue-mentions-are-not-the-ask",
+         "product-login-field", "own-login-field-names-no-product",
+         "adjective-login-field-names-no-product", "product-software-licence", "category-answer",
+         "sentence-answer", "group-answer", "url-host-answer", "leading-verb-dropped",
+         "group-is-no-product"],
+)  # fmt: skip
+def test_application_named_as_the_system_at_issue(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], application: str | None
+) -> None:
+    """The application as written is one the text names as the system at issue (next to
+    account words, in a form's application field, in the subject), not every catalogue word."""
+    found = extract_entities(subject, body, now=NOW, fields=fields)
+
+    assert application == found.application_text
+
+
+def test_a_catalogue_mention_still_names_the_catalogue_application() -> None:
+    """The first catalogue match still fills ``application`` (the gate's "names an
+    application") when the text mentions several and names none as the one at issue."""
+    body = "Our notes live in Slack and Zoom, please reset my password."
+    found = extract_entities("Help", body, now=NOW)
+
+    assert (found.application, found.application_text) == ("Slack", None)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "group"),
+    [
+        ("Access", "Please add Ana to the Platform team.", (), "Platform"),
+        ("Access", "Ana joins the Release Working Group next week, please add her.", (),
+         "Release Working Group"),
+        ("Access", "Please add her to the data-eng-2 org.", (), "data-eng-2"),
+        ("Access", "Please add me to the Billing reviewers role.", (), "Billing reviewers"),
+        ("Access", "My manager asked to add me since she uses Ledger reviewers group.", (),
+         "Ledger reviewers"),
+        ("Access", "We only use the team calendar.", (), None),
+        ("Access", "Please add her; our GitHub team handles reviews.", (), None),
+        ("Access", "Hello Support Team, I need a password reset.", (), None),
+        ("Access", "Please add me to the team. The team lead approved.", (), None),
+        ("Access", "Please add me to Noor's team.", (), None),
+        ("Join", "", (("Org", "acme"), ("Team to join", "docs-writers")), "docs-writers"),
+        ("Join", "", (("Organization you are requesting membership in", "e.g. @acme-labs"),),
+         "@acme-labs"),
+        ("Join", "", (("Billing Organization name", "acme-labs"),), "acme-labs"),
+        ("Join", "", (("Repository", "Release team"), ("Permission level", "Write")), "Release team"),
+    ],
+    ids=["lowercase-kind-after-name", "capitalised-kind-is-part-of-the-name", "slug-org",
+         "lowercase-word-inside-a-name", "prose-before-a-name-is-trimmed",
+         "prose-word-is-no-group", "platform-is-no-group", "greeting-is-no-group",
+         "team-member-is-no-group", "possessive-is-whose-team", "team-ahead-of-org", "template-example-answer",
+         "organisation-name-field", "team-answer-not-permission"],
+)  # fmt: skip
+def test_group_as_written(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], group: str | None
+) -> None:
+    """A group, team, org or role as written: a name next to its kind word, or a form's team or
+    org field (the team ahead of its org); prose words, platforms and greetings are none."""
+    assert group == extract_entities(subject, body, now=NOW, fields=fields).group
+
+
+@pytest.mark.parametrize(
+    ("subject", "fields", "target"),
+    [
+        ("Onboarding", (("Given name", "Noor"), ("Family name", "Haddad")), "Noor Haddad"),
+        ("Onboarding", (("First name", "Noor"), ("Surname", "Haddad"), ("Name", "Ana Ruiz")),
+         "Ana Ruiz"),
+        ("Onboarding", (("First name", "Noor"),), None),
+        ("New joiner - Kofi Mensah, Lab Technician, 3 Nov", (), "Kofi Mensah"),
+        ("Leaver \u2013 Ines Duarte", (), "Ines Duarte"),
+    ],
+    ids=["first-and-last-name-fields", "a-full-name-field-first", "first-name-field-alone",
+         "starter-dash-name-title", "leaver-en-dash-name"],
+)  # fmt: skip
+def test_target_from_split_name_fields_and_dashes(
+    subject: str, fields: tuple[tuple[str, str], ...], target: str | None
+) -> None:
+    """A form asking for the first and the last name apart names the person by both; "New
+    joiner - Name" names the person after a dash as after a colon."""
+    assert target == extract_entities(subject, "", now=NOW, fields=fields).target_text
