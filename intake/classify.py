@@ -25,11 +25,12 @@ from datetime import datetime
 from intake.classifier.cues import has_cue, settle_direction
 from intake.classifier.dates import DateOrder
 from intake.classifier.gates import GateDecision, gate, suggestion_note
+from intake.classifier.gloss import RENDERED_LANGUAGES, english_rendering
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel
 from intake.classifier.result import Classification
-from intake.classifier.text import read_ticket
+from intake.classifier.text import RAW_CAP, read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
@@ -164,6 +165,11 @@ class Classifier:
                     rule.intent, rule.confidence, top, entities, "keyword", foreign
                 )
         kind = _clean_kind((desk_fields or {}).get("request_type"))
+        if foreign in RENDERED_LANGUAGES:
+            # read in English words; the entities above come from the text as written
+            subject = english_rendering(subject or "", foreign)
+            text = read_ticket(subject, english_rendering((body or "")[:RAW_CAP], foreign)).text
+            kind = english_rendering(kind, foreign)
         return self._by_text(subject or "", text, entities, foreign, kind)
 
     def _by_text(

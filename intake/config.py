@@ -65,6 +65,10 @@ DEFAULT_THRESHOLDS: dict[str, float] = {"low": 0.85, "medium": 0.85, "high": 0.9
 benchmarks/classify.py on the calibration slice (auto-run precision >= 0.98 per tier) are
 stricter: ``CALIBRATED_THRESHOLDS``; docs/classification.md says how to switch to them."""
 CALIBRATED_THRESHOLDS: dict[str, float] = {"low": 0.97, "medium": 0.97, "high": 0.99}
+DEFAULT_NON_ENGLISH_INTENTS = ("password_reset", "mfa_reset")
+"""The intents German, French and Spanish tickets may run alone for: the ones whose automatic
+runs were all right in all three languages on our translations (``benchmarks/
+classify_language.py``; an unlock was run for a request to change the lockout policy)."""
 DEFAULT_MIN_MARGIN = 0.6
 """Chosen with the thresholds on the calibration slice (see ``benchmarks/classify.py``)."""
 ROUTE_FIELDS = ("request_type", "labels", "tags", "team", "custom")
@@ -179,8 +183,14 @@ class ClassifierSettings(_Strict):
     applications: tuple[AppEntry, ...] = DEFAULT_APPLICATIONS
     model_dir: Path | None = None
     """A directory holding ``model.json`` from ``deskpilot classify retrain``; None = packaged."""
-    non_english_penalty: float = Field(default=0.8, gt=0.0, le=1.0, strict=True)
-    """Confidence is multiplied by this for text the model was not trained on (non-English)."""
+    non_english_penalty: float = Field(default=1.0, gt=0.0, le=1.0, strict=True)
+    """The confidence of a non-English ticket's text reading is multiplied by this. 1.0 since
+    December 2026: German, French and Spanish readings are gated by ``non_english_intents``
+    instead (measured, see docs/classification.md "Language"); 0.8, the old default, keeps every
+    non-English ticket below the shipped thresholds, so suggestion-only."""
+    non_english_intents: tuple[str, ...] = DEFAULT_NON_ENGLISH_INTENTS
+    """The intents a German, French or Spanish ticket's text reading may run alone for (all the
+    other gates still apply); any other intent in those languages is suggestion-only."""
     min_margin: float = Field(default=DEFAULT_MIN_MARGIN, ge=0.0, le=1.0)
     """A text-model guess runs alone only this far ahead of the second intent."""
     require_target: bool = True
@@ -212,6 +222,7 @@ class ClassifierSettings(_Strict):
     def _intents_known(self) -> ClassifierSettings:
         known = set(self.intents)
         named = [r.intent for r in self.routes] + list(self.tiers) + list(self.shadow_intents)
+        named += list(self.non_english_intents)
         unknown = sorted({name for name in named if name not in known})
         if unknown:
             raise ValueError(f"unknown intent(s): {', '.join(unknown)}")

@@ -6,7 +6,9 @@ Ignoring a ticket is an automatic decision like running a playbook: an account t
 dismisses a ticket only when it is at least as sure as the lowest-risk tier's auto-run threshold,
 or when the text is about a topic known to read like an account ask without being one (an
 outage, a printer, a badge: ``intake.classifier.lookalike``). Below that the ticket goes to an
-agent with deskpilot's suggestions, like any reading below its threshold. A desk route, a
+agent with deskpilot's suggestions, like any reading below its threshold. A non-English ticket
+is never dismissed on the text model's word (only as a look-alike topic): its reading goes
+through a glossary, and a glossary gap reads as ``not_account``. A desk route, a
 keyword rule or an agent's correction is an admin's or a person's word and is taken as given.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from intake.classifier.language import language_name
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
 
@@ -43,6 +46,9 @@ def dismissal(classification: Classification, settings: ClassifierSettings) -> D
     if classification.lookalike:
         topic = classification.lookalike.replace("_", " ")
         return Dismissal(True, f"not an account ticket: it is about a {topic}")
+    if classification.language:
+        name = language_name(classification.language)
+        return Dismissal(False, f"the ticket looks {name}: not_account is left to an agent")
     threshold = settings.threshold_of("low")
     if classification.confidence >= threshold:
         return Dismissal(True, f"not an account ticket at {classification.confidence:.2f}")

@@ -7,32 +7,21 @@ the ``classifier:`` config. Shadow mode (per desk or per intent) never acts, wha
 A guess of the text model must also be ahead of the second intent by ``min_margin``, name whom
 or which application it is about, not be a look-alike topic (printer, badge, VPN connectivity…),
 read the same from its headline alone (request kind and subject) as from the whole ticket, and
-be in English or a language the features gloss (German, French, Spanish).
+be in English, or in German, French or Spanish for the intents measured safe in those languages
+(``language.language_refusal``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from intake.classifier.language import language_note, language_refusal
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
-
-_LANGUAGES = {
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "it": "Italian",
-    "ro": "Romanian",
-}
-
 
 SELF_SERVICE_INTENTS = frozenset({"password_reset", "account_unlock", "mfa_reset"})
 """Asks about the requester's own account unless the text names someone else: the requester is
 their resolved target (``intake.entities.resolve_target`` does the same)."""
-HANDLED_LANGUAGES = frozenset({"de", "fr", "es"})
-"""Non-English languages whose common asks the features gloss to English (``gloss.py``)."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +69,9 @@ def gate(
 
 def _text_refusal(classification: Classification, settings: ClassifierSettings) -> str | None:
     """Why a confident text-model guess still may not run alone, or None when it may."""
-    if classification.language and classification.language not in HANDLED_LANGUAGES:
-        name = _LANGUAGES.get(classification.language, classification.language)
-        return f"the ticket looks {name}, a language the model does not handle: suggest only"
+    refusal = language_refusal(classification, settings)
+    if refusal:
+        return refusal
     if classification.margin < settings.min_margin:
         second = classification.top[1][0]
         return (
@@ -137,12 +126,7 @@ def suggestion_note(classification: Classification) -> str:
             "only suggests for such topics._",
         ]
     if classification.language:
-        name = _LANGUAGES.get(classification.language, classification.language)
-        lines += [
-            "",
-            f"_The ticket looks {name}; the model was trained on English, so the "
-            "confidence was lowered. Please check the suggestion._",
-        ]
+        lines += ["", language_note(classification.language)]
     lines += [
         "",
         "To correct it, comment `/intent <name>` (for example `/intent access_grant`); "

@@ -18,9 +18,6 @@ from tests.acceptance.runner import load_file, play
 pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s)
 DOC = load_file()
 PENDING: dict[str, str] = {
-    "P05-mfa-reset-french": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset, French)"
-    ),
     "P07-agent-approval-refused-then-manager": (
         "classifier (issue 17): the text model now reads the intent right (access_grant for a BigQuery access request) but below the gate's threshold (0.73 of 0.90)"
     ),

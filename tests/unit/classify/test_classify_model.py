@@ -43,14 +43,22 @@ def test_clear_tickets(classifier: Classifier, subject: str, body: str, intent: 
     assert len(result.top) == 3
 
 
-def test_non_english_lowers_confidence_and_says_so(classifier: Classifier) -> None:
-    """A German ticket is flagged and its confidence scaled down."""
-    german = classifier.classify_text(
-        "Passwort", "Hallo, ich habe mein Passwort vergessen, bitte setzen Sie es zurück. Danke", now=NOW
-    )  # fmt: skip
+def test_non_english_is_flagged_and_the_configured_penalty_still_scales(
+    classifier: Classifier,
+) -> None:
+    """A German ticket is flagged and read in English words; a configured
+    ``non_english_penalty`` (0.8, the old default) still scales its confidence down."""
+    text = (
+        "Passwort",
+        "Hallo, ich habe mein Passwort vergessen, bitte setzen Sie es zurück. Danke",
+    )
+    german = classifier.classify_text(*text, now=NOW)
+    lowered = Classifier(ClassifierSettings(non_english_penalty=0.8), classifier.model)
 
-    assert german.language == "de"
-    assert german.confidence <= 0.8
+    assert ("de", "password_reset") == (german.language, german.intent)
+    assert lowered.classify_text(*text, now=NOW).confidence == pytest.approx(
+        german.confidence * 0.8, abs=1e-3
+    )
 
 
 @pytest.mark.parametrize(
