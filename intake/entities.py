@@ -21,14 +21,16 @@ from intake.classifier.formfields import (
     target_from_fields,
 )
 from intake.classifier.names import (
-    find_application,
-    find_application_written,
-    find_group,
     find_login,
     find_manager,
     find_subject_person,
     find_target_name,
     fuller_name,
+)
+from intake.classifier.products import (
+    find_application,
+    find_application_written,
+    find_group,
     only_application,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
