@@ -19,37 +19,37 @@ pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s
 DOC = load_file()
 PENDING: dict[str, str] = {
     "P07-agent-approval-refused-then-manager": (
-        "classifier (issue 17): the text model now reads the intent right (access_grant for a BigQuery access request) but below the gate's threshold (0.73 of 0.90)"
+        "classifier (issue 17): a BigQuery access request in business prose is read not_account (0.46, access_grant 0.44): torn, so escalated with the suggestion"
     ),
     "P08-owner-only-manager-refused": (
-        "classifier (issue 17): the text model now reads the intent right (access_grant for a Deal Desk access request) but below the gate's threshold (0.56 of 0.90)"
+        "classifier (issue 17): the intent is right (access_grant for a Deal Desk access request) but far below the gate's threshold (0.37 of 0.90)"
     ),
     "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the text model now reads the intent right (access_grant for a time-bound GCP access request) but below the gate's threshold (0.84 of 0.90)"
+        "classifier (issue 17): the intent is right (access_grant for a time-bound GCP access request) but just below the gate's threshold (0.89 of 0.90)"
     ),
     "P14-timebound-extend": (
-        "classifier (issue 17): the text model now reads the intent right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
+        "classifier (issue 17): the intent is right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
     ),
     "P17-offboarding-leaver-by-name": (
-        "classifier (issue 17): the leaver is read as account_disable now (no badge look-alike in a leaver checklist) but below the gate's threshold (0.57 of 0.90); then the leaver date: 'last day Fri 24/10' in the subject is read as 2025-10-10 (entity dates: classifier 17 / accounts 14.3)"
+        "classifier (issue 17): the leaver is read as account_disable but below the gate's threshold (0.66 of 0.90); the leaver date in the subject is read right now"
     ),
     "P21-licence-request-for-report": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (license_request)"
+        "classifier (issue 17): the intent is right (license_request for a report's licence) but below the gate's threshold (0.82 of 0.85)"
     ),
     "P28-long-thread-target-in-quotes": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account for a forwarded access request)"
+        "classifier (issue 17): the text model picks the wrong intent (not_account 0.39 for a forwarded access request)"
     ),
     "P29-not-account-ztna-outage": (
         "classifier (issue 17): the linear SVM reads a site-wide remote-access outage as access_grant (0.55, not_account 0.15; the logistic model before it read not_account by 0.45 to 0.41); the connectivity look-alike keeps it from running, but it is escalated with a suggestion instead of staying not_account"
     ),
     "P33-onboarding-catch-all-template": (
-        "classifier (issue 17): the text model now reads the intent right (account_create for a new starter) but below the gate's threshold (0.55 of 0.85)"
+        "classifier (issue 17): the intent is right (account_create for a new starter) but below the gate's threshold (0.53 of 0.85)"
     ),
     "P35-owner-self-approval-refused": (
-        "classifier (issue 17): the text model now reads the intent right (access_grant for a BigQuery access request) but below the gate's threshold (0.85 of 0.90)"
+        "classifier (issue 17): the intent is right (access_grant for a BigQuery access request) but below the gate's threshold (0.75 of 0.90)"
     ),
     "P36-mfa-reset-polled-with-echo": (
-        "classifier (issue 17): the classifier's gate keeps its reading from running (confidence, margin or entity gate) (mfa_reset)"
+        "classifier (issue 17): the intent is right (mfa_reset after a reinstalled authenticator) but below the gate's threshold (0.78 of 0.90)"
     ),
 }
 """Scenario id → the missing behaviour (and who builds it) that keeps it from passing. Every one
