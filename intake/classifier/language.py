@@ -6,6 +6,7 @@ German, French or Spanish subject as such, not a language identifier.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import TYPE_CHECKING
@@ -95,19 +96,26 @@ MIN_HITS = 3
 """Fewer hits than this and no language is claimed."""
 
 
+_LONG_MARKERS = {lang: frozenset(m for m in words if len(m) >= _COMPOUND_MARKER)
+                 for lang, words in _MARKERS.items()}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8192)
 def _fold(word: str) -> str:
     text = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _is_marker(word: str, lang: str) -> bool:
-    markers = _MARKERS[lang]
-    if word in markers:
+    if word in _MARKERS[lang]:
         return True
     if lang != "de" or len(word) < _COMPOUND_MARKER + 3:
         return False
+    # a compound starts or ends with a long marker: look its prefixes and suffixes up
+    long_markers = _LONG_MARKERS[lang]
     return any(
-        len(m) >= _COMPOUND_MARKER and (word.startswith(m) or word.endswith(m)) for m in markers
+        word[:k] in long_markers or word[-k:] in long_markers
+        for k in range(_COMPOUND_MARKER, len(word) + 1)
     )
 
 
@@ -122,7 +130,7 @@ def detect_language(text: str) -> str | None:
     folded = [_fold(w) for w in words]
     for lang in _MARKERS:
         hits[lang] += _MARKER_WEIGHT * sum(1 for w in folded if _is_marker(w, lang))
-        hits[lang] += any(ch in _LETTERS[lang] for ch in head)
+        hits[lang] += not _LETTERS[lang].isdisjoint(head)
     best = max(hits, key=lambda lang: (hits[lang], lang == "en"))
     if hits[best] < MIN_HITS:
         return None
