@@ -38,18 +38,18 @@ from benchmarks.classify_eval import (
     classify_all,
     cross_classify,
     cross_fit,
-    cross_logits,
     entity_scores,
     fit,
     gate_figures,
     load_data,
+    slice_models,
     tune_gates,
 )
 from benchmarks.keyword_baseline import keyword_intent
 from intake.classifier.examples import Example
 from intake.classifier.metrics import Report, evaluate, format_report
 from intake.classifier.model import LinearModel
-from intake.classifier.train import TrainingOptions, fit_temperature
+from intake.classifier.train import TrainingOptions
 from intake.classify import Classification, Classifier
 from intake.config import ClassifierSettings
 
@@ -58,12 +58,8 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "intake" / "corpus" / "model.
 
 def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
     """Held-out predictions on dev: temperature, thresholds, margin (and the dev figures)."""
-    groups = [data.repository[e.id] for e in data.github_dev]
-    gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
-    en = cross_fit(data.endava_dev, data.github_dev + data.corpus, options)
-    logits, gold_index = cross_logits(data.github_dev, gh)
-    more_logits, more_gold = cross_logits(data.endava_dev, en)
-    temperature = fit_temperature(logits + more_logits, gold_index + more_gold)
+    models = slice_models(data, options)
+    gh, en, temperature = models.github, models.endava, models.temperature
     slice_examples = data.github_dev + data.endava_dev
     results = cross_classify(data.github_dev, gh, temperature)
     results += cross_classify(data.endava_dev, en, temperature)

@@ -24,7 +24,7 @@ from intake.classifier.examples import (
 )
 from intake.classifier.model import LinearModel
 from intake.classifier.text import clean_text
-from intake.classifier.train import TrainingOptions, train_model
+from intake.classifier.train import TrainingOptions, fit_temperature, train_model
 from intake.classify import Classification, Classifier, gate
 from intake.config import DEFAULT_TIERS, ClassifierSettings
 from worker.wiring.files import read_corpus, read_endava_labels
@@ -141,6 +141,27 @@ def cross_logits(
                 logits.append(model.combined_logits(e.subject, clean_text(e.subject, e.body)))
                 gold.append(index[e.intent])
     return logits, gold
+
+
+@dataclass(frozen=True)
+class SliceModels:
+    """The calibration slice's fold models and the temperature fitted on their held-out logits."""
+
+    github: FoldModels
+    """github_public dev, 5 folds grouped by repository (each also trained on Endava and corpus)."""
+    endava: FoldModels
+    """Endava dev, 5 stratified folds (each also trained on github_public dev and corpus)."""
+    temperature: float
+
+
+def slice_models(data: Data, options: TrainingOptions) -> SliceModels:
+    """Fold models for the calibration slice and its temperature (least log loss, held out)."""
+    groups = [data.repository[e.id] for e in data.github_dev]
+    gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
+    en = cross_fit(data.endava_dev, data.github_dev + data.corpus, options)
+    logits, gold = cross_logits(data.github_dev, gh)
+    more_logits, more_gold = cross_logits(data.endava_dev, en)
+    return SliceModels(gh, en, fit_temperature(logits + more_logits, gold + more_gold))
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,13 @@ from benchmarks.classify_eval import (
     NOW,
     SHARED,
     Data,
-    cross_fit,
-    cross_logits,
     load_data,
+    slice_models,
 )
 from intake.classifier.examples import Example, parse_example
 from intake.classifier.metrics import NOT_ACCOUNT, evaluate
 from intake.classifier.model import LinearModel
-from intake.classifier.train import TrainingOptions, fit_temperature
+from intake.classifier.train import TrainingOptions
 from intake.classify import Classification, Classifier, gate
 from intake.config import CALIBRATED_THRESHOLDS, DEFAULT_THRESHOLDS, ClassifierSettings
 
@@ -92,15 +91,10 @@ def load_translations(path: Path = TRANSLATIONS) -> list[Translation]:
 
 def held_out_models(data: Data, options: TrainingOptions) -> dict[str, LinearModel]:
     """github_public dev row id -> the calibrated fold model that never saw that row."""
-    groups = [data.repository[e.id] for e in data.github_dev]
-    gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
-    en = cross_fit(data.endava_dev, data.github_dev + data.corpus, options)
-    logits, gold = cross_logits(data.github_dev, gh)
-    more_logits, more_gold = cross_logits(data.endava_dev, en)
-    temperature = fit_temperature(logits + more_logits, gold + more_gold)
+    models = slice_models(data, options)
     return {
-        data.github_dev[i].id: replace(model, temperature=temperature)
-        for model, test_idx in gh
+        data.github_dev[i].id: replace(model, temperature=models.temperature)
+        for model, test_idx in models.github
         for i in test_idx
     }
 
