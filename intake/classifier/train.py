@@ -122,7 +122,9 @@ def _learner(opts: TrainingOptions, logreg_cls: Any) -> Any:
     if opts.learner == "svm":
         from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
-        return LinearSVC(C=opts.c, class_weight=opts.class_weight, max_iter=opts.max_iter)
+        return LinearSVC(
+            C=opts.c, class_weight=opts.class_weight, max_iter=opts.max_iter, random_state=0
+        )
     if opts.learner == "huber":
         from sklearn.linear_model import SGDClassifier
 
