@@ -24,7 +24,7 @@ SEARCH_CAP = 1_500
 SEARCH_SENTENCES = 12
 """Sentences of the body searched for the ask."""
 WORDS_BEFORE = 8
-"""Words kept before the marker in a long sentence ("For the Q3 allocation I need …")."""
+"""Words kept before the marker in a long sentence ("For the yearly stock audit I need …")."""
 WORDS_AFTER = 24
 """Words kept from the marker on: the ask and what it is about, not the whole paragraph."""
 

@@ -30,12 +30,12 @@ from intake.classifier.ask import ask_sentence
         ("Buenos días. ¿Podría desbloquear mi cuenta de correo, por favor?",
          "¿Podría desbloquear mi cuenta de correo, por favor?"),
         ("Necesito una licencia de Adobe Acrobat para el equipo.", "Necesito una licencia de Adobe Acrobat para el equipo."),
-        ("For the Q3 cost allocation review that finance runs with the regional controllers every "
-         "quarter I need read access to the billing export tables so I can split the cloud spend by "
-         "product line and by region before the board meets",
-         "finance runs with the regional controllers every quarter I need read access to the "
-         "billing export tables so I can split the cloud spend by product line and by region "
-         "before the"),
+        ("For the yearly stock audit that logistics runs with the warehouse leads every spring "
+         "I need read access to the inventory ledger tables so I can match the counts by site and "
+         "by supplier before the auditors arrive on the first of the month",
+         "logistics runs with the warehouse leads every spring I need read access to the "
+         "inventory ledger tables so I can match the counts by site and by supplier before the "
+         "auditors arrive"),
     ],
     ids=["could-you", "i-need", "i-d-like", "please-after-courtesy", "can-i-get", "kindly",
          "needs-access", "de-koennten-sie", "de-ich-brauche", "fr-pourriez-vous", "fr-j-ai-besoin",
