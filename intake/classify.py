@@ -29,7 +29,7 @@ from intake.classifier.gloss import RENDERED_LANGUAGES, english_rendering
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel
-from intake.classifier.result import Classification
+from intake.classifier.result import SILENT_HEADLINES, Classification
 from intake.classifier.text import RAW_CAP, read_ticket
 from intake.config import ClassifierSettings, Route
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
@@ -178,7 +178,9 @@ class Classifier:
         penalty = self.settings.non_english_penalty if foreign else 1.0
         # the request kind is read as the subject's first line (``text`` starts with the subject)
         head = f"{kind}\n{subject}" if kind else subject
-        scores, headline, ask = self.model.read_all(head, f"{kind}\n{text}" if kind else text)
+        scores, headline, ask = self.model.read_all(
+            head, f"{kind}\n{text}" if kind else text, ask_if=_headline_silent
+        )
         torn = len(scores) > 1 and scores[1][1] * TORN_ODDS >= scores[0][1]
         if torn and settle_direction([c for c, _ in scores[:2]], text):
             # the cue words pick the direction; a torn reading is never above 0.75, so it is
@@ -193,6 +195,12 @@ class Classifier:
             intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone,
             ask[0] if ask else None,
         )  # fmt: skip
+
+
+def _headline_silent(headline: tuple[str, ...]) -> bool:
+    """No headline, or one read as saying nothing of an account ask: only then does the gate
+    look at the ask sentence (``Classification.agreed``)."""
+    return not headline or headline[0] in SILENT_HEADLINES
 
 
 def ticket_desk_fields(ticket: Ticket) -> dict[str, str]:

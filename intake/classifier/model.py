@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,11 +111,12 @@ class LinearModel:
         return scores, headline
 
     def read_all(
-        self, subject: str, text: str
+        self, subject: str, text: str, *, ask_if: Callable[[tuple[str, ...]], bool] | None = None
     ) -> tuple[list[tuple[str, float]], tuple[str, ...], tuple[str, ...]]:
         """``read``, plus the classes the body's first request sentence alone reads as, best
-        first (empty when the body has no request sentence)."""
-        logits, headline, ask = self._readings(subject, text)
+        first (empty when the body has no request sentence, or when ``ask_if``, given the
+        headline's ranking, says it is not wanted; with an ``ask_weight`` it is always read)."""
+        logits, headline, ask = self._readings(subject, text, ask_if)
         scaled = [v / self.temperature for v in logits]
         scores = sorted(zip(self.classes, softmax(scaled), strict=True), key=lambda p: -p[1])
         return scores, self._ranked(headline), self._ranked(ask)
@@ -131,7 +132,10 @@ class LinearModel:
         return self._readings(subject, text)[0]
 
     def _readings(
-        self, subject: str, text: str
+        self,
+        subject: str,
+        text: str,
+        ask_if: Callable[[tuple[str, ...]], bool] | None = None,
     ) -> tuple[list[float], list[float] | None, list[float] | None]:
         """The combined logits, and the headline's and the ask sentence's alone (None when
         there is none)."""
@@ -141,6 +145,8 @@ class LinearModel:
         if headline is not None and self.headline_weight:
             w = self.headline_weight
             combined = [a + w * b for a, b in zip(combined, headline, strict=True)]
+        if not self.ask_weight and ask_if is not None and not ask_if(self._ranked(headline)):
+            return combined, headline, None  # finding the sentence costs; nobody wants it
         sentence = ask_sentence(body_of(head, text))
         ask = self.logits(sentence, sentence) if sentence else None
         if ask is not None and self.ask_weight:

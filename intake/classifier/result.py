@@ -9,6 +9,11 @@ from intake.entities import Entities
 __all__ = ["Classification"]
 
 
+SILENT_HEADLINES = frozenset({"not_account", "account_other"})
+"""Headline readings that say nothing of an account ask: the body's first request sentence may
+stand in for them in the gate's agreement check (``Classification.agreed``)."""
+
+
 @dataclass(frozen=True)
 class Classification:
     """What deskpilot understood of a ticket and how sure it is."""
@@ -43,7 +48,7 @@ class Classification:
         ``account_other``) and the body's first request sentence alone reads as that intent."""
         if self.headline_intent is not None and self.headline_intent == self.intent:
             return True
-        silent = self.headline_intent in (None, "not_account", "account_other")
+        silent = self.headline_intent is None or self.headline_intent in SILENT_HEADLINES
         return silent and self.ask_intent is not None and self.ask_intent == self.intent
 
     @property
