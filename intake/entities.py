@@ -31,6 +31,7 @@ from intake.classifier.products import (
     find_application,
     find_application_written,
     find_group,
+    fullest_spelling,
     only_application,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
@@ -101,6 +102,10 @@ def _target_email(text: str, skip: set[str]) -> str | None:
     return None
 
 
+_CUT_SHORT = re.compile(r"(?:\.\.\.|\u2026)\s*$")
+"""A subject the desk cut short ("… I would need to install Adobe...")."""
+
+
 def extract_entities(
     subject: str,
     body: str,
@@ -143,7 +148,9 @@ def extract_entities(
     named = find_application_written(subject) or application_from_fields(fields)
     # an org or team to join is the ask's object: the platform that hosts it is not named
     # as the application unless the text says so next to account words
-    loose = None if group else (find_application(subject, applications)[1])
+    loose = None if group else find_application(subject, applications)[1]
+    if loose and _CUT_SHORT.search(subject):
+        loose = fullest_spelling(loose, body)  # "install Adobe..." cut by the desk
     app_text = (
         named
         or loose

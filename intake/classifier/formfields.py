@@ -105,7 +105,8 @@ _NOT_APP_VALUE = re.compile(
 opening a sentence, a group ("Hosting team"), the requester's own machine."""
 _PRODUCT_LOGIN_KEY = re.compile(
     r"^(?!(?:your|my|the|their|his|her|github|new|old|pre(?:f+e)?r+ed|desired|requested|current|"
-    r"previous|former|existing|primary|secondary|alternate|display|full|first|last)\b)([A-Za-z][\w.-]*(?:\s[A-Z][\w.-]*)?)\s+"
+    r"previous|former|existing|primary|secondary|alternate|display|full|first|last|lost|"
+    r"locked|suspended|deleted|disabled|compromised|hacked)\b)([A-Za-z][\w.-]*(?:\s[A-Z][\w.-]*)?)\s+"
     r"(?:user\s*name|user\s*id|login|account(?:\s*(?:name|e-?mail))?)$",
     re.IGNORECASE,
 )

@@ -133,6 +133,9 @@ def _catalogue_index(applications: tuple[AppEntry, ...]) -> _Index:
     return pattern, names, fuzzy_keys
 
 
+_IN_ADDRESS = re.compile(r"\.[a-z]{2,}\b|/")
+
+
 def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
     """The one catalogue application the text mentions, as written (exact aliases only); None
     when it mentions none or several (a checklist of systems names no single one)."""
@@ -141,11 +144,26 @@ def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
     pattern, names, _ = _index_of(applications)
     first: re.Match[str] | None = None
     for match in pattern.finditer(text):
+        if _IN_ADDRESS.match(text, match.end()) or text[
+            max(0, match.start() - 1) : match.start()
+        ] in ("/", ".", "@"):
+            continue  # "https://github.com/acme/x": a link or an address, not the system named
         if first is None:
             first = match
         elif names[match.group(1).lower()] != names[first.group(1).lower()]:
             return None
     return first.group(1) + _edition(text, first.end(1)) if first else None
+
+
+def fullest_spelling(written: str | None, body: str) -> str | None:
+    """The fullest spelling ``body`` gives of an application named elsewhere as ``written``: a
+    subject cut short ("install Adobe...") names "Adobe", its body "Adobe Acrobat Pro"."""
+    if not written:
+        return None
+    for match in re.finditer(rf"\b{re.escape(written)}\b", body):
+        if more := _edition(body, match.end()):
+            return written + more
+    return written
 
 
 def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str | None, str | None]:
@@ -167,17 +185,25 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
     return None, None
 
 
-_PRODUCT = r"([A-Z][\w+-]*(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
+_PRODUCT = (
+    r"([A-Z][\w+-]*(?:/[A-Z][\w+-]*)?(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
+)
+"""A product as written: capitalised words ("Bluebeam Revu", "AutoDesk/CAD", "CNCF Community
+Infrastructure") or a host ("forum.example.org")."""
+_LOWER_PRODUCT = r"([a-z][a-z0-9]{2,})"
+"""A product written in lower case ("gmail"): read only after the strongest cues, and never a
+word of the generic list below."""
 _APP_WRITTEN = (
     re.compile(
-        r"\b(?i:my|a|an|the|our|your|new|additional|get|need|needs|request|requesting|renew|buy|"
-        rf"purchase|activate)[ \t]+{_PRODUCT}[ \t]+(?i:(?:software|desktop|app|application|pro)"
-        r"[ \t]+)?(?:account|licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|"
-        r"subscription|access)\b"
+        r"\b(?i:my|a|an|the|our|your|new|additional|extra|free|get|need|needs|request|requesting|"
+        r"renew|buy|purchase|activate|create|creating|register|registering)[ \t]+(?:\d+[ \t]+)?"
+        rf"{_PRODUCT}[ \t]+(?i:(?:software|desktop|app|application|pro)[ \t]+)?(?:account|"
+        r"licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
     ),
     re.compile(
-        r"(?i:\b(?:access|log[ \t]*in|login|sign[ \t]*in|locked[ \t]+out)[ \t]+(?:to|into|at|on|of)"
-        rf"[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+        r"(?i:\b(?:access|log(?:ging)?[ \t]*in|login|sign(?:ing)?[ \t]*in|locked[ \t]+out)[ \t]+"
+        rf"(?:to|into|at|on|of)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
     ),
     re.compile(
         rf"^(?:\[[^\]]{{1,20}}\][ \t]*)?{_PRODUCT}[ \t]+(?i:(?:user[ \t]+)?(?:account|licen[cs]e|"
@@ -194,13 +220,34 @@ _APP_WRITTEN = (
         r"(?i:\b(?:group|space|project|channel|role|folder|board|repo(?:sitory)?)[ \t]+(?:in|on)"
         rf"[ \t]+(?:the[ \t]+)?){_PRODUCT}"
     ),
+    re.compile(rf"(?i:\b(?:an?|my|the)[ \t]+account[ \t]+(?:in|on|at|with)[ \t]+){_PRODUCT}"),
+    re.compile(r"^\[([a-z0-9-]+(?:\.[a-z0-9-]+)+)\]", re.MULTILINE),
+    re.compile(
+        r"(?i:\b(?:locked[ \t]+out[ \t]+of|access|log[ \t]*in[ \t]+to|sign[ \t]*in[ \t]+to)[ \t]+"
+        rf"(?:the[ \t]+|my[ \t]+)){_LOWER_PRODUCT}(?=[ \t]*(?:[.,;:!?)]|$)|[ \t]+(?i:account|"
+        r"password|log-?in|because|since|anymore|again)\b)",
+        re.MULTILINE,
+    ),
+    re.compile(
+        rf"\bmy[ \t]+{_LOWER_PRODUCT}[ \t]+(?i:account|password|log-?in|licen[cs]e|user[ \t]*name)\b"
+    ),
 )
 _NOT_PRODUCTS = NOT_NAMES | words(
     "account accounts license licence login user users new old it get need needs request "
     "requesting please help pro premium cannot unable locked grant write read maintainer "
     "maintainers hello hi team admin accounts access remove add urgent create creating update "
     "updating change changing enable disable delete lost organization organisation org teams "
-    "groups group members member"
+    "groups group members member free extra add/remove"
+)
+_GENERIC = (
+    _NOT_PRODUCTS
+    | COMMON_WORDS
+    | words(
+        "own original personal work old previous current registered primary linked main computer laptop phone pc machine device "
+        "email e-mail mail inbox profile data files file folder system systems site website page "
+        "repo repository project projects code server servers dashboard settings credentials "
+        "username password passwords login logins key keys codes token tokens way"
+    )
 )
 _GROUP_WORDS = re.compile(
     r"[ \t]+(?:groups?|teams?|org|orgs|organi[sz]ations?|channels?|(?:mailing|distribution)"
@@ -218,7 +265,10 @@ def find_application_written(text: str) -> str | None:
             words = match.group(1).split()
             while words and words[0].lower() in _NOT_PRODUCTS:
                 words.pop(0)
+            if _GROUP_WORDS.search(" " + " ".join(words)):
+                continue  # "the DevOps GitHub Group access": a group, not an application
             product = " ".join(words)
-            if product and product.lower() not in _NOT_PRODUCTS and len(product) > 1:
+            generic = _GENERIC if product.islower() and "." not in product else _NOT_PRODUCTS
+            if product and product.lower() not in generic and len(product) > 1:
                 return product
     return None

@@ -336,3 +336,57 @@ def test_target_from_split_name_fields_and_dashes(
     """A form asking for the first and the last name apart names the person by both; "New
     joiner - Name" names the person after a dash as after a colon."""
     assert target == extract_entities(subject, "", now=NOW, fields=fields).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "application"),
+    [
+        ("Seats", "Our lab needs 4 Miro licences for the interns.", (), "Miro"),
+        ("Licence", "I would like my Archi/CAD licence moved to a new laptop.", (), "Archi/CAD"),
+        ("Free Rider licences", "", (), "Rider"),
+        ("Join", "I'd like to create an Orbit Tracker account for the survey.", (), "Orbit Tracker"),
+        ("Signup", "Please help me create my account in Grafana.", (), "Grafana"),
+        ("Suspended", "When signing in at pkg.example.org it says my account is suspended.", (),
+         "pkg.example.org"),
+        ("[wiki.example.org] Cannot reach my profile", "", (), "wiki.example.org"),
+        ("Lost phone", "Since the reset I am locked out of my hotmail.", (), "hotmail"),
+        ("2FA", "Please help, I forgot my protonmail password.", (), "protonmail"),
+        ("Help", "I am locked out of my account.", (), None),
+        ("Help", "Please reset my registered username.", (), None),
+        ("Rename", "Is it possible to change my work email?", (), None),
+        ("Access", "Please give her the Ops Reviewers Group access.", (), None),
+        ("Recovery", "Lost my phone.", (("Lost account", "https://example.org/u/kim"),), None),
+    ],
+    ids=["count-before-product", "slash-in-product", "adjective-before-product",
+         "create-product-account", "account-in-product", "signing-in-at-host",
+         "host-tag-in-subject", "locked-out-of-lowercase-product", "my-lowercase-product-password",
+         "locked-out-of-my-account-is-no-product", "adjective-is-no-product",
+         "generic-noun-is-no-product", "group-named-with-access-is-no-product",
+         "lost-account-field-names-no-product"],
+)  # fmt: skip
+def test_application_in_account_sentences(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], application: str | None
+) -> None:
+    """A product named in a sentence about its account, licence or sign-in, as written: with a
+    count or an adjective before it, a host, a lowercase name after the strongest cues; generic
+    nouns, adjectives of the account and groups are no products."""
+    assert application == extract_entities(subject, body, now=NOW, fields=fields).application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("Hello, for the new audit process I was told I need to install Adobe...",
+         "Hello, for the new audit process I was told I need to install Adobe Acrobat Pro today.",
+         "Adobe Acrobat Pro"),
+        ("Please install Adobe", "The Adobe Acrobat Pro trial expired.", "Adobe"),
+        ("Repository write access for Ana", "See https://github.com/acme/tools/issues/4.", None),
+        ("Handbook", "Our notes: wiki.example.org/github-howto and ana@github.example.", None),
+    ],
+    ids=["subject-cut-short-spelt-fully-in-body", "whole-subject-keeps-its-spelling",
+         "catalogue-name-in-a-link-is-no-mention", "catalogue-name-in-an-address-is-no-mention"],
+)  # fmt: skip
+def test_application_spelling_and_links(subject: str, body: str, application: str | None) -> None:
+    """A subject the desk cut short is spelt as fully as the body spells it; a catalogue name
+    inside a link or an address is not the system the ticket names."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
