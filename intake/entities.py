@@ -18,6 +18,7 @@ from intake.classifier.formfields import (
     application_from_fields,
     application_from_login_key,
     group_from_fields,
+    level_from_fields,
     target_from_fields,
 )
 from intake.classifier.names import (
@@ -32,6 +33,8 @@ from intake.classifier.products import (
     find_application_written,
     find_group,
     fullest_spelling,
+    is_group_kind,
+    joins_group,
     only_application,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
@@ -144,11 +147,16 @@ def extract_entities(
         else:
             login = form_target
     group = group_from_fields(fields) or find_group(text, applications)
+    level = None if group else level_from_fields(fields)
     app_name = find_application(text, applications)[0]
     named = find_application_written(subject) or application_from_fields(fields)
     # an org or team to join is the ask's object: the platform that hosts it is not named
-    # as the application unless the text says so next to account words
-    loose = None if group else find_application(subject, applications)[1]
+    # as the application unless the text says so next to account words; a group the form
+    # describes the person by ("Team: Billing") says nothing of the subject's application
+    loose = find_application(subject, applications)[1]
+    kind_word = loose is not None and loose.islower() and is_group_kind(loose)  # "libp2p teams"
+    if kind_word or (group and joins_group(subject)):
+        loose = None  # "Request GitHub org membership": the platform of the group
     if loose and _CUT_SHORT.search(subject):
         loose = fullest_spelling(loose, body)  # "install Adobe..." cut by the desk
     app_text = (
@@ -171,7 +179,7 @@ def extract_entities(
         target_is_requester=is_self,
         application=app_name,
         application_text=app_text,
-        group=group,
+        group=group or level,
         until=period.until,
         duration_s=period.duration_s,
         effective_date=period.effective_date,

@@ -41,6 +41,11 @@ _GROUP_KEY = re.compile(
     r"(?:[\w.-]+\s+)?organi[sz]ation(?:\s+account)?\s+name)$",
     re.IGNORECASE,
 )
+_LEVEL_KEY = re.compile(
+    r"^(?:permission|access|privilege)\s*(?:level|role)s?(?:\s*requested)?$", re.IGNORECASE
+)
+"""A repository's or a system's access level ("Permission level: Maintain"): the role asked
+for when the form names no group or team."""
 _TEAM_KEY = re.compile(r"\bteam\b", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"@?[A-Za-z0-9][\w.@+-]*")
@@ -153,3 +158,13 @@ def group_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
         elif _APP_KEY.match(key.strip()) and re.search(r"\bteams?$", line, re.IGNORECASE):
             found.append((False, line))
     return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def level_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
+    """The access level a form asks for ("Permission level: Maintain"): the role at issue when
+    neither the form nor the text names a group, team or org."""
+    for key, value in fields:
+        line = _first_line(value)
+        if _LEVEL_KEY.match(key.strip()) and 0 < len(line.split()) <= 3:
+            return None if _PLACEHOLDER.match(line) else line
+    return None

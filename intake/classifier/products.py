@@ -20,7 +20,7 @@ from intake.config import AppEntry
 
 _GROUP_AFTER = re.compile(
     r"(?i:\b(?:security\s+group|distribution\s+list|mailing\s+list|group|dl|role|channel|"
-    r"shared\s+mailbox|team)\s*(?::|called|named)?)\s*[\"'“`]?"
+    r"shared\s+mailbox|team)[ \t]*(?::|called|named)?)[ \t]*[\"'“`]?"
     r"([A-Za-z0-9][\w.\-&/]{1,60}(?:[ \t]+[A-Z][\w.\-&/]*){0,3})"
 )
 _GROUP_KIND = re.compile(
@@ -61,7 +61,11 @@ _GROUP_WORD = re.compile(r"^(?:[A-Z0-9][\w&.'-]*|[a-z][a-z]*[0-9_.-][\w.-]*|&)$"
 "libp2p") or an ampersand; a plain lowercase word ("only", "uses") is prose."""
 _GROUP_PART = re.compile(r"^(?:[A-Za-z0-9][\w&.'-]*|&)$")
 """Any word of a group's name once it has started: "AP approvers", "bcgov and bcgov-c"."""
-_GREETINGS = words("dear hello hi hey")
+_GREETINGS = words("dear hello hi hey thank thanks")
+"""Words before a team that address it ("Hello Support Team", "thank you to the PyPI team")."""
+_MEMBERS = re.compile(r"[ \t]+(?:members?|mates?|leads?)\b", re.IGNORECASE)
+_INTO = words("to into from join")
+"""Words before a lowercase name that make it a group's name ("add me to release team")."""
 
 
 def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
@@ -71,25 +75,38 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
     for match in _GROUP_KIND.finditer(text):
         if text[match.end() : match.end() + 2].lstrip().startswith(":"):
             continue
+        if text[max(0, match.start() - 1) : match.start()] in (".", "/", "@"):
+            continue  # "pypi.org", "/teams/": a link, not a group named
+        if _MEMBERS.match(text, match.end()):
+            continue  # "associated team members": people, not a group's name
         kept: list[str] = []
         before = text[max(0, match.start() - 80) : match.start()].split("\n")[-1]
-        words = before.split()[-4:]
-        for word in reversed([w.strip("\"'“”`") for w in words]):
+        words = [w.strip("\"'“”`") for w in before.split()[-6:]]
+        for at in range(len(words) - 1, max(-1, len(words) - 6), -1):
+            word = words[at]
             low = word.lower()
-            if low in COMMON_WORDS | NOT_NAMES | _NOT_GROUP_NAMES or not _GROUP_PART.match(word):
+            listed = low == "and" and kept and at > 0 and _GROUP_WORD.match(kept[0])
+            if not listed and (
+                low in COMMON_WORDS | NOT_NAMES | _NOT_GROUP_NAMES or not _GROUP_PART.match(word)
+            ):
                 break
             if re.search(r"['\u2019]s$", word):
                 break  # "Sofia's team": whose team, not its name
             kept.insert(0, word)
-        greeted = len(kept) < len(words) and words[-len(kept) - 1].lower() in _GREETINGS
-        while kept and not _GROUP_WORD.match(kept[0]):
+        at = len(words) - len(kept) - 1
+        greeted = bool(_GREETINGS & {w.lower().strip(",") for w in words[: at + 1]})
+        joined = at >= 0 and words[at].lower() in _INTO and len(kept) == 1
+        listing = {"and", "&"} & set(kept)
+        while kept and not (_GROUP_WORD.match(kept[0]) or joined or listing):
             kept.pop(0)  # a name starts with a capital or a slug: "AP approvers", not "uses X"
         # "our GitHub team", "the Slack org": the platform that holds a group is not the group
         platform = bool(kept) and _is_application(kept[-1], applications)
         if kept and not greeted and not platform:
             kind = match.group(0)
             proper = kind[:1].isupper() and kept[-1][:1].isupper()
-            return " ".join([*kept, kind] if proper else kept)
+            # "the bcgov and bcgov-c organization", "libp2p teams": several groups, one phrase
+            several = kind.lower().endswith("s") or {"and", "&"} & set(kept)
+            return " ".join([*kept, kind] if proper or several else kept)
     for match in _GROUP_AFTER.finditer(text):
         token = match.group(1).rstrip(".,")
         first = token.split()[0]
@@ -102,6 +119,19 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         ):
             return token
     return None
+
+
+_JOINING = re.compile(rf"{_GROUP_KIND.pattern}|\bmember(?:ship)?s?\b|\bjoin", re.IGNORECASE)
+
+
+def is_group_kind(word: str) -> bool:
+    """``word`` is a kind of group ("teams", "org"), whatever else a catalogue calls it."""
+    return bool(_GROUP_KIND.fullmatch(word))
+
+
+def joins_group(subject: str) -> bool:
+    """The subject speaks of a group, an org or a membership ("GitHub org membership")."""
+    return bool(_JOINING.search(subject))
 
 
 def _is_application(word: str, applications: Sequence[AppEntry]) -> bool:
@@ -148,6 +178,10 @@ def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
             max(0, match.start() - 1) : match.start()
         ] in ("/", ".", "@"):
             continue  # "https://github.com/acme/x": a link or an address, not the system named
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        if len(text[start : end if end >= 0 else None].split()) <= 3:
+            return None  # a line of its own ("Github Team"): an item of a checklist of systems
         if first is None:
             first = match
         elif names[match.group(1).lower()] != names[first.group(1).lower()]:
@@ -197,9 +231,10 @@ word of the generic list below."""
 _APP_WRITTEN = (
     re.compile(
         r"\b(?i:my|a|an|the|our|your|new|additional|extra|free|get|need|needs|request|requesting|"
-        r"renew|buy|purchase|activate|create|creating|register|registering)[ \t]+(?:\d+[ \t]+)?"
-        rf"{_PRODUCT}[ \t]+(?i:(?:software|desktop|app|application|pro)[ \t]+)?(?:account|"
-        r"licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
+        r"renew|buy|purchase|activate|create|creating|register|registering|[\w]+['\u2019]s)[ \t]+"
+        r"(?:\d+[ \t]+)?"
+        rf"{_PRODUCT}[ \t]+(?i:(?:software|desktop|app|application|pro)[ \t]+)?(?:(?:sub-?)?"
+        r"accounts?|licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
     ),
     re.compile(
         r"(?i:\b(?:access|log(?:ging)?[ \t]*in|login|sign(?:ing)?[ \t]*in|locked[ \t]+out)[ \t]+"

@@ -390,3 +390,53 @@ def test_application_spelling_and_links(subject: str, body: str, application: st
     """A subject the desk cut short is spelt as fully as the body spells it; a catalogue name
     inside a link or an address is not the system the ticket names."""
     assert application == extract_entities(subject, body, now=NOW).application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "group"),
+    [
+        ("Cleanup", "Please remove kim-o from the acme and acme-labs organization.", (),
+         "acme and acme-labs organization"),
+        ("Cleanup", "Please remove Kim from the Acme & AcmeLabs organizations.", (),
+         "Acme & AcmeLabs organizations"),
+        ("Write access for docs-core teams", "", (), "docs-core teams"),
+        ("Access", "Please add me to billing team.", (), "billing"),
+        ("Recovery", "First, thank you to the Crates team for your work. I lost my phone.", (),
+         None),
+        ("Remove Ana from the team", "Now that Ana has left please remove her.", (), None),
+        ("Access", "Please add her to our workspace, a request from the associated team members.",
+         (), None),
+        ("Login", "I can't log in at forum.example.org since Monday.", (), None),
+        ("Access", "", (("Repository", "acme/tools"), ("Permission level", "Maintain")), "Maintain"),
+        ("Add me to release team", "", (("Permission level", "Write"),), "release"),
+    ],
+    ids=["two-orgs-joined-by-and", "plural-kind-after-two-names", "plural-kind-after-a-slug",
+         "lowercase-name-after-to", "thanked-team-is-no-group", "kind-word-ends-the-line",
+         "team-members-are-people", "org-of-a-host-is-no-group", "permission-level-is-the-role",
+         "a-named-team-ahead-of-the-level"],
+)  # fmt: skip
+def test_group_lists_levels_and_non_groups(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], group: str | None
+) -> None:
+    """Several groups written as one phrase keep their kind word; a lowercase name after "to" is
+    a name; a thanked team, team members, a host's ".org" and a kind word at a line's end name no
+    group; a form's permission level is the role when nothing names a group."""
+    assert group == extract_entities(subject, body, now=NOW, fields=fields).group
+
+
+@pytest.mark.parametrize(
+    ("subject", "fields", "application"),
+    [
+        ("Figma deactivation request", (("Name", "Ana Ruiz"), ("Team", "Billing Ops")), "Figma"),
+        ("Request GitHub org membership", (("Team", "docs"),), None),
+        ("Write access for docs-core teams", (), None),
+    ],
+    ids=["person-team-field-keeps-subject-app", "membership-subject-names-the-platform",
+         "lowercase-teams-is-a-kind-word"],
+)  # fmt: skip
+def test_subject_application_beside_groups(
+    subject: str, fields: tuple[tuple[str, str], ...], application: str | None
+) -> None:
+    """A catalogue name in the subject is the application unless the subject is about joining a
+    group or org (the platform that holds it) or the word is a group's kind ("teams")."""
+    assert application == extract_entities(subject, "", now=NOW, fields=fields).application_text
