@@ -129,6 +129,8 @@ def application_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
             continue
         if len(line.split()) > 6:
             continue  # a sentence answering the field, not a name
+        if re.search(r"/(?:orgs/[^/\s]+/)?teams/", line):
+            continue  # a team's page answers with a group, not an application
         if "url" in key.lower() and (host := _URL_HOST.match(line)):
             return host.group(1)
         return line

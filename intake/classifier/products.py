@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -37,7 +37,9 @@ _EDITION = re.compile(r"[ \t]([A-Z][A-Za-z0-9+]*)\b")
 _NOT_EDITION = words(
     "account accounts license licence licenses licences login log user username id access "
     "admin administrator password team group org organization request requests issue seat seats "
-    "subscription portal page site channel the for and or to of in on"
+    "subscription portal page site channel the for and or to of in on file files folder folders "
+    "cleanup setup install installation activation deactivation removal renewal reset update "
+    "upgrade problem error"
 )
 
 
@@ -255,11 +257,16 @@ _APP_WRITTEN = (
         r"(?i:\b(?:group|space|project|channel|role|folder|board|repo(?:sitory)?)[ \t]+(?:in|on)"
         rf"[ \t]+(?:the[ \t]+)?){_PRODUCT}"
     ),
-    re.compile(rf"(?i:\b(?:an?|my|the)[ \t]+account[ \t]+(?:in|on|at|with)[ \t]+){_PRODUCT}"),
+    re.compile(
+        r"(?i:\b(?:an?|my|the)[ \t]+(?:account|user(?:[ \t]*id)?|login|profile)[ \t]+"
+        rf"(?:in|on|at|with)[ \t]+){_PRODUCT}"
+    ),
     re.compile(r"^\[([a-z0-9-]+(?:\.[a-z0-9-]+)+)\]", re.MULTILINE),
     re.compile(
-        r"(?i:\b(?:locked[ \t]+out[ \t]+of|access|log[ \t]*in[ \t]+to|sign[ \t]*in[ \t]+to)[ \t]+"
-        rf"(?:the[ \t]+|my[ \t]+)){_LOWER_PRODUCT}(?=[ \t]*(?:[.,;:!?)]|$)|[ \t]+(?i:account|"
+        r"(?i:\b(?:locked[ \t]+out[ \t]+of[ \t]+(?:the[ \t]+|my[ \t]+)?|(?:access|log[ \t]*in"
+        r"[ \t]+to|sign[ \t]*in[ \t]+to)[ \t]+(?:the|my)[ \t]+|(?:sign[ \t-]*up|register)[ \t]+(?:in|on|at|for|to)[ \t]+|"
+        r"(?:create|open|register)[ \t]+(?:an?|my|the)[ \t]+account[ \t]+(?:for|in|on|at)[ \t]+))"
+        rf"{_LOWER_PRODUCT}(?=[ \t]*(?:[.,;:!?)]|$)|[ \t]+(?i:account|"
         r"password|log-?in|because|since|anymore|again)\b)",
         re.MULTILINE,
     ),
@@ -292,7 +299,18 @@ _GROUP_WORDS = re.compile(
 
 
 def find_application_written(text: str) -> str | None:
-    """An application named next to account words ("my PyPI account", "access to Knack")."""
+    """An application named next to account words ("my PyPI account", "access to Knack"); none
+    when the text names three or more such (a checklist of systems names no single one)."""
+    found = list(_written_products(text))
+    if len({f.lower() for f in found}) >= CHECKLIST:
+        return None
+    return found[0] if found else None
+
+
+CHECKLIST = 3
+
+
+def _written_products(text: str) -> Iterator[str]:
     for pattern in _APP_WRITTEN:
         for match in pattern.finditer(text):
             if _GROUP_WORDS.match(text, match.end(1)):
@@ -305,5 +323,4 @@ def find_application_written(text: str) -> str | None:
             product = " ".join(words)
             generic = _GENERIC if product.islower() and "." not in product else _NOT_PRODUCTS
             if product and product.lower() not in generic and len(product) > 1:
-                return product
-    return None
+                yield product

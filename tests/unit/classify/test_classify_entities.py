@@ -440,3 +440,30 @@ def test_subject_application_beside_groups(
     """A catalogue name in the subject is the application unless the subject is about joining a
     group or org (the platform that holds it) or the word is a group's kind ("teams")."""
     assert application == extract_entities(subject, "", now=NOW, fields=fields).application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "application"),
+    [
+        ("Help me create a login in Grafana", "", (("Which URL", "auth.example.org/reset"),),
+         "Grafana"),
+        ("Cannot sign up for mastodon", "", (), "mastodon"),
+        ("Not able to create an account for gitea", "", (), "gitea"),
+        ("Locked out of forum", "", (), "forum"),
+        ("Help", "Since Monday I cannot access removed files.", (), None),
+        ("[chore] Figma File Cleanup", "", (), "Figma"),
+        ("Offboard Ana", "- no access to Zendesk\n- no access to Trello\n- no access to Miro", (),
+         None),
+        ("Access", "", (("Repositories", "https://git.example.org/orgs/acme/teams/docs"),), None),
+    ],
+    ids=["login-in-product-over-url-field", "sign-up-for-lowercase-product",
+         "create-an-account-for-lowercase-product", "locked-out-of-bare-product",
+         "access-without-determiner-is-prose", "title-case-chore-is-no-edition",
+         "checklist-of-systems-names-none", "team-page-is-no-application"],
+)  # fmt: skip
+def test_application_sign_up_checklists_and_team_pages(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], application: str | None
+) -> None:
+    """An account "in" or "for" a product, a sign-up, a lockout name the product; a checklist of
+    three or more systems names none, nor does a team's page in a repository field."""
+    assert application == extract_entities(subject, body, now=NOW, fields=fields).application_text
