@@ -110,10 +110,13 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
             several = kind.lower().endswith("s") or {"and", "&"} & set(kept)
             return " ".join([*kept, kind] if proper or several else kept)
     for match in _GROUP_AFTER.finditer(text):
-        token = match.group(1).rstrip(".,")
-        first = token.split()[0]
+        # a name ends with its sentence: "no security role assigned. This …"
+        token = re.split(r"[.,;:!?](?:\s|$)", match.group(1))[0].rstrip(".,")
+        first = token.split()[0] if token else ""
         if (
-            token.lower() not in COMMON_WORDS | _NOT_GROUP_NAMES
+            token
+            and not _is_application(token, applications)  # "the team Slack": its platform
+            and token.lower() not in COMMON_WORDS | _NOT_GROUP_NAMES
             and len(token) > 1
             and _GROUP_WORD.match(first)
             and "/" not in token

@@ -409,11 +409,14 @@ def test_application_spelling_and_links(subject: str, body: str, application: st
         ("Login", "I can't log in at forum.example.org since Monday.", (), None),
         ("Access", "", (("Repository", "acme/tools"), ("Permission level", "Maintain")), "Maintain"),
         ("Add me to release team", "", (("Permission level", "Write"),), "release"),
+        ("Access", "The user has no role assigned. This began on Monday.", (), None),
+        ("Onboarding", "Ask Kim for an invitation to the team Slack.", (), None),
     ],
     ids=["two-orgs-joined-by-and", "plural-kind-after-two-names", "plural-kind-after-a-slug",
          "lowercase-name-after-to", "thanked-team-is-no-group", "kind-word-ends-the-line",
          "team-members-are-people", "org-of-a-host-is-no-group", "permission-level-is-the-role",
-         "a-named-team-ahead-of-the-level"],
+         "a-named-team-ahead-of-the-level", "a-name-ends-with-its-sentence",
+         "platform-after-the-kind-is-no-group"],
 )  # fmt: skip
 def test_group_lists_levels_and_non_groups(
     subject: str, body: str, fields: tuple[tuple[str, str], ...], group: str | None
