@@ -33,6 +33,7 @@ from intake.classifier.products import (
     find_application_written,
     find_group,
     fullest_spelling,
+    host_named,
     is_group_kind,
     joins_group,
     only_application,
@@ -162,6 +163,7 @@ def extract_entities(
     app_text = (
         named
         or loose
+        or host_named(subject)
         or find_application_written(body)
         or (None if group else application_from_login_key(fields))
         or (None if group else only_application(body, applications))

@@ -266,6 +266,10 @@ _APP_WRITTEN = (
     ),
     re.compile(r"^\[([a-z0-9-]+(?:\.[a-z0-9-]+)+)\]", re.MULTILINE),
     re.compile(
+        r"(?i:\b(?:access|permissions?|rights)[ \t]+(?:to|on|for)[ \t]+(?:the[ \t]+)?)[`'\"]"
+        r"([\w.-]+(?:/[\w.-]+)?)[`'\"][ \t]+(?i:repo(?:sitory)?)\b"
+    ),
+    re.compile(
         r"(?i:\b(?:locked[ \t]+out[ \t]+of[ \t]+(?:the[ \t]+|my[ \t]+)?|(?:access|log[ \t]*in"
         r"[ \t]+to|sign[ \t]*in[ \t]+to)[ \t]+(?:the|my)[ \t]+|(?:sign[ \t-]*up|register)[ \t]+(?:in|on|at|for|to)[ \t]+|"
         r"(?:create|open|register)[ \t]+(?:an?|my|the)[ \t]+account[ \t]+(?:for|in|on|at)[ \t]+))"
@@ -294,6 +298,17 @@ _GENERIC = (
         "username password passwords login logins key keys codes token tokens way"
     )
 )
+_ROLE_WORDS = words("admin admins administrator owner owners maintainer editor viewer reviewer")
+_HOST_WRITTEN = re.compile(r"(?<![@/\w.-])((?:[a-z0-9-]+\.)+(?:io|org|com|net|dev|gov|edu|app))\b")
+
+
+def host_named(text: str) -> str | None:
+    """The first host the text names outside an address or a link ("wrong email in
+    account.example.org"): the service's own site."""
+    match = _HOST_WRITTEN.search(text)
+    return match.group(1) if match else None
+
+
 _GROUP_WORDS = re.compile(
     r"[ \t]+(?:groups?|teams?|org|orgs|organi[sz]ations?|channels?|(?:mailing|distribution)"
     r"[ \t]+lists?)\b",
@@ -323,6 +338,8 @@ def _written_products(text: str) -> Iterator[str]:
                 words.pop(0)
             if _GROUP_WORDS.search(" " + " ".join(words)):
                 continue  # "the DevOps GitHub Group access": a group, not an application
+            if words and words[-1].lower() in _ROLE_WORDS:
+                continue  # "PM Admin access": a role, not an application
             product = " ".join(words)
             generic = _GENERIC if product.islower() and "." not in product else _NOT_PRODUCTS
             if product and product.lower() not in generic and len(product) > 1:

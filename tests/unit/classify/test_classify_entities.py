@@ -470,3 +470,23 @@ def test_application_sign_up_checklists_and_team_pages(
     """An account "in" or "for" a product, a sign-up, a lockout name the product; a checklist of
     three or more systems names none, nor does a team's page in a repository field."""
     assert application == extract_entities(subject, body, now=NOW, fields=fields).application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("Add/Remove Billing Admin Access: Docs", "", None),
+        ("Wrong email in auth.example.org", "I am trying to restore my access to files.example.org",
+         "auth.example.org"),
+        ("Reset for ana@corp.example.org", "", None),
+        ("Grant access to the `ledger` repo for the Core team", "", "ledger"),
+    ],
+    ids=["admin-access-is-a-role", "host-in-subject-ahead-of-body", "address-is-no-host",
+         "repository-named-after-access-to"],
+)  # fmt: skip
+def test_application_roles_hosts_and_repositories(
+    subject: str, body: str, application: str | None
+) -> None:
+    """ "X Admin access" asks for a role; a host the subject names is the service; a quoted
+    repository after "access to the" is the system at issue."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
