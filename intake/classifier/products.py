@@ -171,6 +171,11 @@ def _catalogue_index(applications: tuple[AppEntry, ...]) -> _Index:
 _IN_ADDRESS = re.compile(r"\.[a-z]{2,}\b|/")
 
 
+def _listed(text: str) -> bool:
+    """The text holds a list: three or more short lines ("Data Tracker", "Github Team", …)."""
+    return sum(0 < len(line.split()) <= 3 for line in text.splitlines()) >= CHECKLIST
+
+
 def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
     """The one catalogue application the text mentions, as written (exact aliases only); None
     when it mentions none or several (a checklist of systems names no single one)."""
@@ -185,7 +190,7 @@ def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
             continue  # "https://github.com/acme/x": a link or an address, not the system named
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
-        if len(text[start : end if end >= 0 else None].split()) <= 3:
+        if len(text[start : end if end >= 0 else None].split()) <= 3 and _listed(text):
             return None  # a line of its own ("Github Team"): an item of a checklist of systems
         if first is None:
             first = match
@@ -295,7 +300,8 @@ _GENERIC = (
         "own original personal work old previous current registered primary linked main computer laptop phone pc machine device "
         "email e-mail mail inbox profile data files file folder system systems site website page "
         "repo repository project projects code server servers dashboard settings credentials "
-        "username password passwords login logins key keys codes token tokens way"
+        "username password passwords login logins key keys codes token tokens way area areas floor "
+        "room building door desk printer printers network wifi drive share"
     )
 )
 _ROLE_WORDS = words("admin admins administrator owner owners maintainer editor viewer reviewer")

@@ -480,9 +480,13 @@ def test_application_sign_up_checklists_and_team_pages(
          "auth.example.org"),
         ("Reset for ana@corp.example.org", "", None),
         ("Grant access to the `ledger` repo for the Core team", "", "ledger"),
+        ("Deactivate Ana's accounts", "Data Tracker\nGithub Team\n1Password", None),
+        ("Licence", "licence professional tableau", "tableau"),
+        ("Badge", "please help, I cannot access the floor", None),
     ],
     ids=["admin-access-is-a-role", "host-in-subject-ahead-of-body", "address-is-no-host",
-         "repository-named-after-access-to"],
+         "repository-named-after-access-to", "checklist-line-names-no-system",
+         "short-body-line-is-no-checklist", "a-place-is-no-application"],
 )  # fmt: skip
 def test_application_roles_hosts_and_repositories(
     subject: str, body: str, application: str | None
