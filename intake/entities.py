@@ -40,7 +40,8 @@ from intake.classifier.products import (
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}\b")
+_ADDRESS = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}"
+_EMAIL = re.compile(rf"\b{_ADDRESS}\b")
 _SELF = re.compile(
     r"\b(my|i|i'm|i am|me|myself)\b.{0,40}\b(password|account|login|access|locked|"
     r"mfa|authenticator|phone|licen[cs]e|name)\b|\bfor (me|myself)\b|"
@@ -106,6 +107,11 @@ def _target_email(text: str, skip: set[str]) -> str | None:
     return None
 
 
+_ACTED_ON = re.compile(
+    r"(?i:\b(?:de-?activate|remove|add|invite|reset|unlock|disable|delete|suspend|offboard|"
+    rf"re-?enable)[ \t]+)({_ADDRESS})\b"
+)
+"""An account verb with the e-mail it acts on ("remove ana@corp.example")."""
 _CUT_SHORT = re.compile(r"(?:\.\.\.|\u2026)\s*$")
 """A subject the desk cut short ("… I would need to install Adobe...")."""
 
@@ -138,6 +144,11 @@ def extract_entities(
         named_in_subject = fuller_name(named_in_subject, [body, *(v for _, v in fields)])
     name = named_in_subject or name
     form_target = target_from_fields(fields)
+    # "Please deactivate ana@corp.example from Figma": the address the ask acts on, as written,
+    # ahead of a form's name field (a person the subject names still comes first)
+    acted = None
+    if not named_in_subject:
+        acted = next((m.group(1) for m in _ACTED_ON.finditer(text) if m.group(1) == email), None)
     if not (form_target or email or login or name) and _SELF.search(text):
         form_target = target_from_fields(fields, include_requester=True)
     if form_target:
@@ -174,7 +185,7 @@ def extract_entities(
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))
     return Entities(
         # a person the subject names is the target as written, ahead of an e-mail in the body
-        target_text=(form_target or login or named_in_subject or email or name),
+        target_text=(acted or form_target or login or named_in_subject or email or name),
         target_email=email,
         target_login=login,
         target_name=name,

@@ -494,3 +494,22 @@ def test_application_roles_hosts_and_repositories(
     """ "X Admin access" asks for a role; a host the subject names is the service; a quoted
     repository after "access to the" is the system at issue."""
     assert application == extract_entities(subject, body, now=NOW).application_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "target"),
+    [
+        ("Seat release", "Please deactivate kim.lee@corp.example from Miro, she has left.",
+         (("Name", "Kim Lee"),), "kim.lee@corp.example"),
+        ("Adding Kim Lee to Slack", "Please add kim@corp.example as a full member.", (), "Kim Lee"),
+        ("Access", "Contact: kim@corp.example", (("Name", "Kim Lee"),), "Kim Lee"),
+    ],
+    ids=["address-the-ask-acts-on-over-name-field", "person-in-subject-first",
+         "address-in-passing-leaves-the-name-field"],
+)  # fmt: skip
+def test_target_address_the_ask_acts_on(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], target: str
+) -> None:
+    """An e-mail right after an account verb ("deactivate kim@…") is the target as written, ahead
+    of a form's name field; a person the subject names still comes first."""
+    assert target == extract_entities(subject, body, now=NOW, fields=fields).target_text
