@@ -89,12 +89,12 @@ def test_salesforce_lists_the_cases_files_then_its_classic_attachments(
     limiter: LocalRateLimiter, clock: FakeClock
 ) -> None:
     versions = (
-        "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "
+        "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (the expected query)
         "WHERE IsLatest = true AND ContentDocumentId IN (SELECT ContentDocumentId FROM "
         f"ContentDocumentLink WHERE LinkedEntityId = '{CASE_ID}') ORDER BY CreatedDate"
     )
     classic = (
-        "SELECT Id, Name, BodyLength, ContentType FROM Attachment "
+        "SELECT Id, Name, BodyLength, ContentType FROM Attachment "  # noqa: S608 (the expected query)
         f"WHERE ParentId = '{CASE_ID}' ORDER BY CreatedDate"
     )
     files = [
