@@ -282,10 +282,12 @@ class TicketFiles(Protocol):
     """A desk whose ticket deliveries do not carry the ticket's files, but whose API lists them
     (Zendesk event subscriptions, ServiceNow Business Rules, Salesforce Outbound Messages)."""
 
-    def list_attachments(self, key: str) -> tuple[DeskFile, ...]:
+    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
         """
-        The files on ticket ``key``, oldest first (those deskpilot attached itself included).
-        An unknown ticket raises ``NotFoundError``; a transient failure ``TransientError``.
+        The files on ticket ``key``, oldest first (those deskpilot attached itself included);
+        ``record_id`` is the desk's own id of the ticket when known (``Ticket.desk_id``: a
+        ServiceNow sys_id, a Salesforce Case Id), which saves looking it up. An unknown ticket
+        raises ``NotFoundError``; a transient failure ``TransientError``.
         """
         ...
 

@@ -94,7 +94,7 @@ class MemoryDesk:
             if filename is not None:
                 self.attachment_names[(key, attachment_id)] = filename
 
-    def list_attachments(self, key: str) -> tuple[DeskFile, ...]:
+    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
         """The named files ``add_attachment`` put on ``key``, in the order they were added."""
         with self._lock:
             if self.strict and key not in self._known:

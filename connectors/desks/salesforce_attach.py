@@ -14,11 +14,13 @@ class SalesforceAttachments:
     ``list_attachments``: the Case's Files (the latest ContentVersion of each document linked
     to it), then its classic Attachments, each oldest first."""
 
-    def list_attachments(self: SalesforceCalls, key: str) -> tuple[DeskFile, ...]:
+    def list_attachments(
+        self: SalesforceCalls, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
         call = "salesforce.list_attachments"
 
         def read() -> tuple[DeskFile, ...]:
-            case_id = self._case_id(key, call)
+            case_id = self._case_id(record_id or key, call)
             files = self._query(
                 "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (a checked Case Id)
                 "WHERE IsLatest = true AND ContentDocumentId IN (SELECT ContentDocumentId FROM "

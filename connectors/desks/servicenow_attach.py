@@ -24,12 +24,14 @@ LISTED = 100
 class ServiceNowAttachments:
     """``attach_file`` and ``list_attachments`` for ``ServiceNowDesk`` (the Attachment API)."""
 
-    def list_attachments(self: _ServiceNow, key: str) -> tuple[DeskFile, ...]:
+    def list_attachments(
+        self: _ServiceNow, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
         call = "servicenow.list_attachments"
+        sys_id = self._sys_id(record_id or key, call)
         query = {
             "sysparm_query": (
-                f"table_name={self.options.table}^table_sys_id={self._sys_id(key, call)}"
-                "^ORDERBYsys_created_on"
+                f"table_name={self.options.table}^table_sys_id={sys_id}^ORDERBYsys_created_on"
             ),
             "sysparm_fields": "sys_id,file_name,size_bytes,content_type",
             "sysparm_limit": LISTED,

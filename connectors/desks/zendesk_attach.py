@@ -20,7 +20,9 @@ class ZendeskAttachments:
     """``attach_file`` for ``ZendeskDesk``: an upload, then an internal comment carrying it;
     ``list_attachments``: the files of the ticket's comments, oldest comment first."""
 
-    def list_attachments(self: _Zendesk, key: str) -> tuple[DeskFile, ...]:
+    def list_attachments(
+        self: _Zendesk, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
         comments = self._comments(numeric_id(key), "zendesk.list_attachments", send=False)
         return tuple(
             DeskFile(

@@ -39,7 +39,7 @@ def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> Nor
     ):
         return delivery
     try:
-        files = desk.list_attachments(ticket.key)
+        files = desk.list_attachments(ticket.key, record_id=ticket.desk_id)
     except PermanentError as exc:
         log.warning("attachments.unlisted", desk=desk_name, key=ticket.key, reason=str(exc))
         return delivery

@@ -77,7 +77,8 @@ def test_servicenow_lists_the_records_files_from_the_attachment_api(
             match=[matchers.query_param_matcher(query)],
         )
 
-        found = snow(limiter, clock).list_attachments(SYS_ID)
+        # the delivery's sys_id saves looking the number up (an unregistered call would fail)
+        found = snow(limiter, clock).list_attachments("RITM0010001", record_id=SYS_ID)
 
     assert found == (
         DeskFile("a7a2a3f0db1f2010f1a2e8c3f39619ab", "joiners.csv", 2048, "text/csv"),
@@ -116,7 +117,7 @@ def test_salesforce_lists_the_cases_files_then_its_classic_attachments(
                 match=[matchers.query_param_matcher({"q": soql})],
             )
 
-        found = salesforce(limiter, clock).list_attachments(CASE_ID)
+        found = salesforce(limiter, clock).list_attachments("00001026", record_id=CASE_ID)
 
     assert found == (
         DeskFile("068RO000001AbcdYAC", "joiners.csv", 512),
