@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -115,8 +114,9 @@ IDS = [
 
 
 @pytest.fixture
-def s(tmp_path: Path) -> Iterator[Started]:
-    with started(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}") as built:
+def s(database_url: str) -> Iterator[Started]:
+    """On SQLite and on PostgreSQL."""
+    with started(database_url) as built:
         yield built
 
 

@@ -13,9 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.e2e.review_page_support import Started, csrf, signed_in, started, status_line
+from tests.e2e.review_page_support import (
+    Started,
+    csrf,
+    session_csrf,
+    signed_in,
+    started,
+    status_line,
+)
 from worker.db.review_tables import ReviewTicketRow
 from worker.db.tables import TimerRow
 from worker.reports.reviews import campaign_progress, export_campaign, find_campaign
@@ -23,8 +31,9 @@ from worker.runs.review_nudge import close_campaign
 
 
 @pytest.fixture
-def s(tmp_path: Path) -> Iterator[Started]:
-    with started(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}") as built:
+def s(database_url: str) -> Iterator[Started]:
+    """On SQLite and on PostgreSQL."""
+    with started(database_url) as built:
         yield built
 
 
@@ -198,3 +207,63 @@ def test_a_closed_campaign_is_read_only(s: Started) -> None:
         ("lead@example.com", True), ("lead@example.com", True),
     ]  # the close's, by the no-response policy: nothing from the page  # fmt: skip
     assert (s.items(s.staff)["alice"].state, s.items(s.staff)["alice"].flagged) == ("kept", True)
+
+
+def _decide(
+    client: TestClient, campaign_id: int, item_id: int, verdict: str, reason: str = ""
+) -> str:
+    token = session_csrf(client)
+    data = {
+        "csrf": token,
+        f"decision-{item_id}": verdict,
+        f"reason-{item_id}": reason,
+        "confirm": "yes",
+    }
+    return status_line(client.post(f"/access-reviews/{campaign_id}/decide", data=data).text)
+
+
+def test_the_second_level_and_an_escalated_fallback_decide_on_the_page(tmp_path: Path) -> None:
+    """Each sees what the comment path would let them decide, and the answer lands on the ticket
+    that lists the item for them (the second level's, the fallback's escalated one)."""
+    second = "reviewers: {rule: manager, fallback: [olivia], second_level: sam}\n"
+    with started(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", second) as s:
+        items = s.items(s.staff)
+        alice, bob = items["alice"], items["bob"]
+        with signed_in(s.w, "maria") as maria:
+            assert (
+                _decide(maria, s.staff, bob.id, "revoke", "left")
+                == f"Recorded: revoke #{bob.number}."
+            )
+            page = maria.get("/access-reviews").text
+            assert (_rows(page, "waiting"), _rows(page, "mine")) == (["alice"], ["bob"])
+            assert "waiting for the second level" in page
+        with signed_in(s.w, "sam") as sam:
+            page = sam.get("/access-reviews").text
+            staff = page.split(f'id="campaign-{s.staff}"')[1].split("</section>")[0]
+            assert _rows(staff, "waiting") == ["bob"]
+            assert "First level: <strong>revoke by maria: left</strong>" in staff
+            assert (
+                _decide(sam, s.staff, bob.id, "revoke", "confirmed")
+                == f"Recorded: revoke #{bob.number}."
+            )
+        s.w.fire_timers()
+        assert (s.items(s.staff)["bob"].state, s.items(s.staff)["bob"].removal) == (
+            "revoked",
+            "verified",
+        )
+        assert "sam@example.com (review page): recorded revoke" in s.w.text(
+            s.key(s.staff, "sam", 2)
+        )
+
+        s.w.advance(days=14)  # the due date: Alice's item is escalated to Olivia
+        s.w.fire_timers()
+        with signed_in(s.w, "olivia") as olivia:
+            page = olivia.get("/access-reviews").text
+            assert _rows(page, "waiting") == ["alice"]
+            assert 'class="pill escalated">escalated' in page
+            assert _decide(olivia, s.staff, alice.id, "keep") == f"Recorded: keep #{alice.number}."
+        s.w.drain()
+        after = s.items(s.staff)["alice"]
+        assert (after.state, (after.first or {}).get("by")) == ("confirming", "olivia")
+        escalated = s.key(s.staff, "olivia")
+        assert "olivia@example.com (review page): recorded keep" in s.w.text(escalated)

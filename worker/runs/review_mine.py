@@ -118,24 +118,36 @@ def _by_me(row: ReviewItemRow, names: frozenset[str]) -> bool:
 
 def my_reviews(rt: Runtime, identity: str) -> list[CampaignView]:
     """The running campaigns (and those closed in the last 90 days) where ``identity`` has items."""
-    now = rt.clock()
-    recent = now - dt.timedelta(days=READ_ONLY_DAYS)
-    views: list[CampaignView] = []
-    authors: dict[str, Author] = {}
+    recent = rt.clock() - dt.timedelta(days=READ_ONLY_DAYS)
     with rt.db.session() as session:
-        found = session.scalars(
-            select(ReviewCampaignRow)
+        found = session.execute(
+            select(ReviewCampaignRow.id, ReviewCampaignRow.desk)
             .where(or_(ReviewCampaignRow.state == "active", ReviewCampaignRow.closed_at >= recent))
             .order_by(ReviewCampaignRow.started_at.desc(), ReviewCampaignRow.id.desc())
             .limit(MAX_CAMPAIGNS)
         ).all()
-        for campaign in found:
-            if campaign.desk not in authors:
-                authors[campaign.desk] = review_author(rt, campaign.desk, identity)
-            view = _view(session, campaign, authors[campaign.desk])
+    # Resolved like a comment's author, once per desk, outside any transaction.
+    authors = {desk: review_author(rt, desk, identity) for desk in {d for _, d in found}}
+    views: list[CampaignView] = []
+    with rt.db.session() as session:
+        for campaign_id, desk in found:
+            campaign = session.get(ReviewCampaignRow, campaign_id)
+            assert campaign is not None
+            view = _view(session, campaign, authors[desk])
             if view.waiting or view.mine or view.problem:
                 views.append(view)
     return views
+
+
+def _author(rt: Runtime, campaign_id: int, identity: str) -> Author:
+    """``identity`` resolved on campaign ``campaign_id``'s desk (``PageInputError``: no campaign)."""
+    with rt.db.session() as session:
+        desk = session.scalar(
+            select(ReviewCampaignRow.desk).where(ReviewCampaignRow.id == campaign_id)
+        )
+    if desk is None:
+        raise PageInputError(f"there is no access review campaign {campaign_id}")
+    return review_author(rt, desk, identity)
 
 
 def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> CampaignView:
@@ -189,12 +201,9 @@ def decide_from_page(
     them the same way (the form sent twice) is reported, not decided again; every other item is
     checked and recorded, or refused, as a comment's would be.
     """
+    author = _author(rt, campaign_id, identity)
     with rt.db.session() as session:
-        campaign = session.get(ReviewCampaignRow, campaign_id)
-        if campaign is None:
-            raise PageInputError(f"there is no access review campaign {campaign_id}")
         rows = _chosen(session, campaign_id, choices)
-        author = review_author(rt, campaign.desk, identity)
         names = names_of(author) if author.user is not None else frozenset()
         already = [r for r in rows if author.user is not None and _same(r, choices[r.id], names)]
         todo = [r for r in rows if r not in already]
@@ -219,13 +228,13 @@ def keep_all_from_page(
     rt: Runtime, principal: str, identity: str, campaign_id: int, request_id: str
 ) -> PageOutcome:
     """Keep every item of campaign ``campaign_id`` still waiting for ``identity`` (``/keep-all``)."""
+    author = _author(rt, campaign_id, identity)
     with rt.db.session() as session:
         campaign = session.get(ReviewCampaignRow, campaign_id)
-        if campaign is None:
-            raise PageInputError(f"there is no access review campaign {campaign_id}")
-        view = _view(session, campaign, review_author(rt, campaign.desk, identity))
+        assert campaign is not None
+        view = _view(session, campaign, author)
     if view.problem is not None or not view.active:  # refused, and audited, by the decision path
-        return _refused_whole(rt, principal, identity, campaign.desk, campaign_id, request_id)
+        return _refused_whole(rt, principal, author, campaign_id, request_id)
     choices: dict[int, Choice] = {i.id: ("keep", None) for i in view.waiting}
     if not choices:
         return PageOutcome((), (), ("nothing is waiting for you in this campaign",))
@@ -233,7 +242,7 @@ def keep_all_from_page(
 
 
 def _refused_whole(
-    rt: Runtime, principal: str, identity: str, desk: str, campaign_id: int, request_id: str
+    rt: Runtime, principal: str, author: Author, campaign_id: int, request_id: str
 ) -> PageOutcome:
     with rt.db.session() as session:
         review_id = session.scalar(
@@ -248,7 +257,6 @@ def _refused_whole(
         {"via": VIA, "principal": principal, "request": request_id},
         VIA,
     )
-    author = review_author(rt, desk, identity)
     done = decide_items(rt, review_id, [ReviewCommand("keep", None)], author, origin)
     _send(rt, [review_id])
     return PageOutcome(done.accepted, (), done.refused)
