@@ -70,7 +70,7 @@ def read_form(form: Mapping[str, str], confirm: bool) -> dict[int, Choice]:
         elif len(reason) > MAX_REASON:
             where[item_id] = f"the reason is {len(reason)} characters; at most {MAX_REASON}"
         elif verdict and needs_reason(_verdict(verdict), reason):
-            where[item_id] = "a revoke needs a reason (the subject's manager and auditors read it)"
+            where[item_id] = "a revoke needs a reason"
         elif verdict:
             choices[item_id] = (_verdict(verdict), reason or None)
     if where:
