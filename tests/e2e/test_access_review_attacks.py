@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.e2e.review_page_support import Started, session_csrf, signed_in, started, status_line
+from worker.db.tables import OutboxRow
 from worker.web.app import create_app
 
 Form = Callable[[Started, str], tuple[str, dict[str, str]]]
@@ -140,6 +142,11 @@ def test_nothing_is_decided(s: Started, attack: Attack) -> None:
     assert s.audit("review.decided") == []
     refused = s.audit("review.refused")
     assert bool(refused) == attack.audited
+    with s.w.rt.db.session() as session:  # no note on anyone's review ticket either
+        notes = session.scalars(
+            select(OutboxRow.marker).where(OutboxRow.marker.like("%review-outcome%"))
+        )
+        assert notes.all() == []
     for entry in refused:
         assert (entry.data["via"], entry.data["principal"]) == ("review page", attack.who)
         assert attack.said in str(entry.data["reason"])

@@ -138,6 +138,10 @@ class Origin:
     """What each ``review.decided`` and ``review.refused`` entry records about it."""
     via: str = ""
     """How the answer on the ticket names the place (empty: a comment on the ticket itself)."""
+    answer_refusals: bool = True
+    """Answer on the ticket even when nothing was recorded (a comment is always answered where
+    it was written; the page shows its refusals itself, so anyone signed in cannot write on a
+    review ticket that is not theirs)."""
 
     @classmethod
     def of_comment(cls, comment: Comment) -> Origin:
@@ -204,7 +208,8 @@ def decide_items(
                         refused.append(f"item {row.number} was decided meanwhile")
             _complete(session, review, now)
         trow = session.get(TicketRow, ticket_id) if ticket_id is not None else None
-        if trow is not None:  # a ticket the desk has not opened yet gets no answer
+        answer = bool(accepted) or origin.answer_refusals
+        if trow is not None and answer:  # a ticket the desk has not opened yet gets no answer
             said = f"{author.label} ({origin.via})" if origin.via else author.label
             body = outcome(said, _short(accepted), refused)
             queue_writeback(

@@ -211,13 +211,13 @@ def decide_from_page(
         for row in todo:
             groups.setdefault(_home(session, campaign_id, row, names), []).append(row)
         said = [f"{choices[r.id][0]} #{r.number}: already recorded" for r in already]
-    origin = {"via": VIA, "principal": principal, "request": request_id}
+    data = {"via": VIA, "principal": principal, "request": request_id}
     accepted: list[str] = []
     refused: list[str] = []
     for review_id, group in groups.items():
         commands = _commands([(r.number, choices[r.id]) for r in group])
-        key = f"page-{request_id}-{review_id}"
-        done = decide_items(rt, review_id, commands, author, Origin(key, origin, VIA))
+        origin = Origin(f"page-{request_id}-{review_id}", data, VIA, answer_refusals=False)
+        done = decide_items(rt, review_id, commands, author, origin)
         accepted += done.accepted
         refused += done.refused
     _send(rt, list(groups))
@@ -256,6 +256,7 @@ def _refused_whole(
         f"page-{request_id}-{review_id}",
         {"via": VIA, "principal": principal, "request": request_id},
         VIA,
+        answer_refusals=False,
     )
     done = decide_items(rt, review_id, [ReviewCommand("keep", None)], author, origin)
     _send(rt, [review_id])
