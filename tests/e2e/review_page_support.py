@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from playbooks.reviews.campaign import load_campaign_text
-from tests.integration.playbooks.world import AGENT_TOKEN, WebToken, World, world
+from tests.integration.playbooks.world import AGENT_TOKEN, WebToken, World, settings_for, world_of
 from worker.db.records import AuditRow
 from worker.db.review_tables import ReviewItemRow, ReviewTicketRow
 from worker.runs.review_start import start_campaign
@@ -85,7 +85,7 @@ class Started:
 def started(database_url: str, staff_reviewers: str = "") -> Iterator[Started]:
     """Both campaigns started, their review tickets known to the desk."""
     reviewers = staff_reviewers or "reviewers: {rule: manager, fallback: [olivia]}\n"
-    with world(database_url, tokens=tuple(TOKENS.values())) as w:
+    with world_of(settings_for(database_url, tokens=tuple(TOKENS.values()))) as w:
         staff = start_campaign(
             w.rt, load_campaign_text(STAFF + reviewers, "staff.yaml"), started_by="lead@example.com"
         )

@@ -409,14 +409,16 @@ class World:
 
 @contextmanager
 def world(
-    database_url: str,
-    directory: DirectoryClient | None = None,
-    *,
-    tokens: Sequence[WebToken] = (),
-    **policy: Any,
+    database_url: str, directory: DirectoryClient | None = None, **policy: Any
 ) -> Iterator[World]:
-    """A World on ``database_url`` (migrated), disposed afterwards; ``tokens``: more web tokens."""
-    settings = settings_for(database_url, tokens=tokens, **policy)
+    """A World on ``database_url`` (migrated), disposed afterwards."""
+    with world_of(settings_for(database_url, **policy), directory) as w:
+        yield w
+
+
+@contextmanager
+def world_of(settings: AppSettings, directory: DirectoryClient | None = None) -> Iterator[World]:
+    """A World on ``settings`` (``settings_for``'s, e.g. with more web tokens), disposed afterwards."""
     desk = MemoryDesk(DESK)
     directory = directory if directory is not None else company()
     rt = build_runtime(settings, desks={DESK: desk}, directories={"corp": directory})
