@@ -32,6 +32,7 @@ TOKENS = {
     "sam": WebToken("sam", "viewer", "sam-token-for-tests-0123456789abcdef00", "sam@example.com"),
     "dave": WebToken("dave", "admin", "dave-token-for-tests-0123456789abcdef0", "dave@example.com"),
     "root": WebToken("root", "admin", "root-token-for-tests-0123456789abcdef0", None),
+    "ghost": WebToken("ghost", "viewer", "ghost-token-for-tests-0123456789abcdef", "ghost@example.com"),
 }  # fmt: skip
 SECRETS = {name: t.token for name, t in TOKENS.items()} | {"olivia": AGENT_TOKEN}
 STAFF = (

@@ -97,6 +97,8 @@ ATTACKS = [
     Attack("maria", _token("é")(_decide("staff", "alice")), 403, "the form is stale"),
     Attack(None, _decide("staff", "alice"), 401, "log in"),
     Attack("root", _decide("staff", "alice"), 403, "has no desk_identity"),
+    Attack("ghost", _decide("staff", "alice"), 200, "ghost@example.com is not in the directory",
+           audited=True),
     Attack("maria", _into_staff(_decide("hr", "olivia")), 422, "is not an item of campaign"),
     Attack("maria", _unknown_item, 422, "item id 987654 is not an item of campaign"),
     Attack("maria", _unknown_campaign, 422, "there is no access review campaign 999"),
@@ -110,6 +112,7 @@ IDS = [
     "reviewer-of-another-campaign", "self-review-the-subject", "self-review-in-a-campaign-she-is-in",
     "keep-all-by-someone-with-nothing-waiting", "forged-csrf-token", "missing-csrf-token",
     "non-ascii-csrf-token", "not-signed-in", "token-without-desk-identity",
+    "desk-identity-not-in-the-directory",
     "another-campaigns-item-id", "unknown-item-id", "unknown-campaign", "revoke-without-reason",
     "revocation-not-confirmed", "unknown-verdict",
 ]  # fmt: skip

@@ -62,6 +62,10 @@ def test_the_reviewer_sees_her_items_with_their_evidence_and_nobody_else_does(s:
         assert f'action="/access-reviews/{s.staff}/decide"' not in other, who
     with signed_in(s.w, "root") as client:
         assert 'id="no-identity"' in client.get("/access-reviews").text
+    with signed_in(s.w, "ghost") as client:
+        ghost = client.get("/access-reviews").text
+    assert "You cannot decide here: ghost@example.com is not in the directory." in ghost
+    assert "<form" not in ghost
 
 
 def test_keep_and_revoke_take_the_comment_path(s: Started) -> None:

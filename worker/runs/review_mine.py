@@ -35,7 +35,8 @@ VIA = "review page"
 OPEN = ("pending", "confirming")
 READ_ONLY_DAYS = 90
 """Closed campaigns stay on the page (read-only) this long after their close."""
-MAX_CAMPAIGNS = 20
+MAX_CAMPAIGNS = 50
+"""The most recent campaign runs the page looks through."""
 
 
 class PageInputError(ValueError):
@@ -134,7 +135,7 @@ def my_reviews(rt: Runtime, identity: str) -> list[CampaignView]:
             campaign = session.get(ReviewCampaignRow, campaign_id)
             assert campaign is not None
             view = _view(session, campaign, authors[desk])
-            if view.waiting or view.mine or view.problem:
+            if view.waiting or view.mine or (view.problem and view.active):
                 views.append(view)
     return views
 
