@@ -9,7 +9,9 @@ closed campaign, a replay) is refused.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,28 @@ def test_the_second_level_and_an_escalated_fallback_decide_on_the_page(tmp_path:
         assert (after.state, (after.first or {}).get("by")) == ("confirming", "olivia")
         escalated = s.key(s.staff, "olivia")
         assert "olivia@example.com (review page): recorded keep" in s.w.text(escalated)
+
+
+def test_a_double_click_sent_at_once_records_once(s: Started) -> None:
+    """Two copies of one form at the same moment (two threads, one session): one decision."""
+    items = s.items(s.staff)
+    form = {f"decision-{i.id}": "keep" for i in items.values()}
+    with (
+        signed_in(s.w, "maria") as first,
+        TestClient(first.app, base_url="https://testserver") as second,
+    ):
+        second.cookies.update(first.cookies)
+        form["csrf"] = session_csrf(first)
+        start = threading.Barrier(2)
+
+        def send(client: TestClient) -> str:
+            start.wait()
+            return status_line(client.post(f"/access-reviews/{s.staff}/decide", data=form).text)
+
+        with ThreadPoolExecutor(2) as pool:
+            said = list(pool.map(send, (first, second)))
+
+    assert not any("Refused" in line for line in said), said
+    assert {r.state for r in s.items(s.staff).values()} == {"kept"}
+    assert len(s.audit("review.decided")) == 2  # one per item, not per copy
+    assert s.audit("review.refused") == []

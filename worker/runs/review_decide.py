@@ -138,6 +138,9 @@ class Origin:
     """What each ``review.decided`` and ``review.refused`` entry records about it."""
     via: str = ""
     """How the answer on the ticket names the place (empty: a comment on the ticket itself)."""
+    repeat_is_recorded: bool = False
+    """An item the author already decided the same way is reported as recorded, not refused:
+    the review page's form sent twice (a comment's repeat is refused, as it always was)."""
     answer_refusals: bool = True
     """Answer on the ticket even when nothing was recorded (a comment is always answered where
     it was written; the page shows its refusals itself, so anyone signed in cannot write on a
@@ -156,6 +159,10 @@ class Outcome:
     accepted: tuple[str, ...]
     """``keep #3``, ``revoke #4`` …"""
     refused: tuple[str, ...]
+    raced: tuple[int, ...] = ()
+    """Items allowed but decided meanwhile by another submission (told as such on the ticket)."""
+    repeated: tuple[int, ...] = ()
+    """Items the author had already decided the same way (``Origin.repeat_is_recorded``)."""
 
 
 def decide_items(
@@ -174,6 +181,8 @@ def decide_items(
     now = rt.clock()
     accepted: list[str] = []
     refused: list[str] = []
+    raced: list[int] = []
+    repeated: list[int] = []
     with rt.db.session() as session:
         review = session.get(ReviewTicketRow, review_id)
         assert review is not None
@@ -196,6 +205,9 @@ def decide_items(
                 for row, not_allowed in _targets(
                     session, review, command, names, fallback, granted
                 ):
+                    if origin.repeat_is_recorded and row and repeats(row, command.verdict, names):
+                        repeated.append(row.number)
+                        continue
                     if not_allowed is not None:
                         refused.append(not_allowed)
                         audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
@@ -205,21 +217,31 @@ def decide_items(
                     if _record(session, row, command, author, origin, now):
                         accepted.append(f"{command.verdict} #{row.number}")
                     else:
-                        refused.append(f"item {row.number} was decided meanwhile")
+                        raced.append(row.number)
             _complete(session, review, now)
         trow = session.get(TicketRow, ticket_id) if ticket_id is not None else None
         answer = bool(accepted) or origin.answer_refusals
         if trow is not None and answer:  # a ticket the desk has not opened yet gets no answer
             said = f"{author.label} ({origin.via})" if origin.via else author.label
-            body = outcome(said, _short(accepted), refused)
+            late = [f"item {n} was decided meanwhile" for n in raced]
+            body = outcome(said, _short(accepted), refused + late)
             queue_writeback(
                 rt, session, trow, OutboxKind.PUBLIC_REPLY, body, f"review-outcome-{origin.key}"
             )
-    return Outcome(tuple(accepted), tuple(refused))
+    return Outcome(tuple(accepted), tuple(refused), tuple(raced), tuple(repeated))
 
 
 def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
+
+
+def repeats(row: ReviewItemRow, verdict: str, names: frozenset[str]) -> bool:
+    """True when someone going by ``names`` already decided ``row`` as ``verdict`` (at either
+    level)."""
+    first = row.first or {}
+    if str(first.get("by", "")).casefold() in names and first.get("verdict") == verdict:
+        return True
+    return (row.decided_by or "").casefold() in names and row.verdict == verdict
 
 
 def why_not(

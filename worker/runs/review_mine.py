@@ -26,7 +26,7 @@ from playbooks.reviews.decisions import ReviewCommand, Verdict, needs_reason
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
 from worker.outbound.writeback import pending_outbox_ids, send_outbox
 from worker.runs.authors import Author, review_author
-from worker.runs.review_decide import Origin, decide_items, names_of, why_not
+from worker.runs.review_decide import Origin, decide_items, names_of, repeats, why_not
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ESCALATED
 from worker.runtime import Runtime
@@ -203,25 +203,41 @@ def decide_from_page(
     checked and recorded, or refused, as a comment's would be.
     """
     author = _author(rt, campaign_id, identity)
+    names = names_of(author) if author.user is not None else frozenset()
     with rt.db.session() as session:
         rows = _chosen(session, campaign_id, choices)
-        names = names_of(author) if author.user is not None else frozenset()
-        already = [r for r in rows if author.user is not None and _same(r, choices[r.id], names)]
-        todo = [r for r in rows if r not in already]
         groups: dict[int, list[ReviewItemRow]] = {}
-        for row in todo:
+        for row in rows:
             groups.setdefault(_home(session, campaign_id, row, names), []).append(row)
-        said = [f"{choices[r.id][0]} #{r.number}: already recorded" for r in already]
     data = {"via": VIA, "principal": principal, "request": request_id}
     accepted: list[str] = []
     refused: list[str] = []
+    again: list[int] = []
+    raced: list[int] = []
     for review_id, group in groups.items():
         commands = _commands([(r.number, choices[r.id]) for r in group])
-        origin = Origin(f"page-{request_id}-{review_id}", data, VIA, answer_refusals=False)
+        origin = Origin(
+            f"page-{request_id}-{review_id}",
+            data,
+            VIA,
+            repeat_is_recorded=True,
+            answer_refusals=False,
+        )
         done = decide_items(rt, review_id, commands, author, origin)
         accepted += done.accepted
         refused += done.refused
+        again += done.repeated
+        raced += done.raced
     _send(rt, list(groups))
+    ids = {r.number: r.id for r in rows}
+    with rt.db.session() as session:  # decided meanwhile: by the same form sent at once?
+        for number in raced:
+            now = session.get(ReviewItemRow, ids[number])
+            if now is not None and repeats(now, choices[now.id][0], names):
+                again.append(number)
+            else:
+                refused.append(f"item {number} was decided meanwhile")
+    said = [f"{choices[ids[n]][0]} #{n}: already recorded" for n in sorted(again)]
     return PageOutcome(tuple(accepted), tuple(said), tuple(dict.fromkeys(refused)))
 
 
@@ -257,6 +273,7 @@ def _refused_whole(
         f"page-{request_id}-{review_id}",
         {"via": VIA, "principal": principal, "request": request_id},
         VIA,
+        repeat_is_recorded=True,
         answer_refusals=False,
     )
     done = decide_items(rt, review_id, [ReviewCommand("keep", None)], author, origin)
@@ -280,14 +297,6 @@ def _chosen(
         named = ", ".join(str(i) for i in stray[:10])
         raise PageInputError(f"item id {named} is not an item of campaign {campaign_id}")
     return sorted(rows.values(), key=lambda r: r.number)
-
-
-def _same(row: ReviewItemRow, choice: Choice, names: frozenset[str]) -> bool:
-    """True when they already recorded this very verdict on ``row`` (a form sent again)."""
-    first = row.first or {}
-    if str(first.get("by", "")).casefold() in names and first.get("verdict") == choice[0]:
-        return True
-    return (row.decided_by or "").casefold() in names and row.verdict == choice[0]
 
 
 def _home(session: Session, campaign_id: int, row: ReviewItemRow, names: frozenset[str]) -> int:
