@@ -207,8 +207,13 @@ def decide_from_page(
     with rt.db.session() as session:
         rows = _chosen(session, campaign_id, choices)
         groups: dict[int, list[ReviewItemRow]] = {}
+        tickets = session.scalars(
+            select(ReviewTicketRow)
+            .where(ReviewTicketRow.campaign_id == campaign_id)
+            .order_by(ReviewTicketRow.id)
+        ).all()
         for row in rows:
-            groups.setdefault(_home(session, campaign_id, row, names), []).append(row)
+            groups.setdefault(_home(tickets, row, names), []).append(row)
     data = {"via": VIA, "principal": principal, "request": request_id}
     accepted: list[str] = []
     refused: list[str] = []
@@ -299,17 +304,12 @@ def _chosen(
     return sorted(rows.values(), key=lambda r: r.number)
 
 
-def _home(session: Session, campaign_id: int, row: ReviewItemRow, names: frozenset[str]) -> int:
+def _home(tickets: Sequence[ReviewTicketRow], row: ReviewItemRow, names: frozenset[str]) -> int:
     """
-    The review ticket listing ``row`` for someone going by ``names``: the second level's when it
-    waits for confirmation; the item's own when they are its reviewer, else the escalated
-    ticket of the fallback they are; else (a refusal to come) the item's own ticket.
+    Which of the campaign's review ``tickets`` lists ``row`` for someone going by ``names``: the
+    second level's when it waits for confirmation; the item's own when they are its reviewer,
+    else the escalated ticket of the fallback they are; else (a refusal to come) the item's own.
     """
-    tickets = session.scalars(
-        select(ReviewTicketRow)
-        .where(ReviewTicketRow.campaign_id == campaign_id)
-        .order_by(ReviewTicketRow.id)
-    ).all()
     second = [t.id for t in tickets if t.level == 2]
     if row.state == "confirming" and second:
         return second[0]
