@@ -6,6 +6,9 @@ user API and the directory exactly as approvers are (``worker.runs.authors``); a
 cannot be proven, or who may not decide an item (not its reviewer, the subject, the first-level
 reviewer confirming themself), is refused item by item with the reason. A final revoke queues
 its removal at once (a ``review_removal`` timer, so it is durable and retried).
+
+``decide_items`` is the one path every decision takes: a comment's, and the review page's
+(``worker.runs.review_mine``), which says where it came from through its ``Origin``.
 """
 
 from __future__ import annotations
