@@ -4,8 +4,11 @@ Ticket -> Classification: intent, confidence, top alternatives, entities, langua
 Order of evidence: (1) a desk field the admin mapped to an intent (JSM request type, SNOW
 catalog item, Zendesk form or tag, Salesforce case type) wins with confidence 1.0; (2) a custom
 intent's keyword rule; (3) the linear text model. Empty text is ``not_account`` with no
-confidence. Pure and offline: the shell reads the model's JSON weights once and passes
-them to ``Classifier.build``.
+confidence. A text that reports a service down or failing for many people and asks for no
+account action is an incident, whatever account intent its words resemble: the text model's
+reading becomes ``not_account`` with the look-alike topic ``outage``, the model's own top list
+kept as the alternatives (``intake.classifier.outage``). Pure and offline: the shell reads the
+model's JSON weights once and passes them to ``Classifier.build``.
 
 What the desk knows beyond the text is read as the requester gave it: the **request kind** they
 picked (JSM request type, ServiceNow catalog item, Zendesk form, Salesforce case type) is read
@@ -29,9 +32,11 @@ from intake.classifier.gloss import RENDERED_LANGUAGES, english_rendering
 from intake.classifier.language import detect_language
 from intake.classifier.lookalike import lookalike_topic
 from intake.classifier.model import LinearModel
+from intake.classifier.outage import OUTAGE, outage_report
 from intake.classifier.result import SILENT_HEADLINES, Classification
 from intake.classifier.text import RAW_CAP, read_ticket
 from intake.config import ClassifierSettings, Route
+from intake.dismiss import NOT_ACCOUNT
 from intake.entities import EMPTY_ENTITIES, Entities, extract_entities
 from intake.model import Ticket
 
@@ -190,6 +195,10 @@ class Classifier:
         top = tuple((intent, round(score * penalty, 4)) for intent, score in scores[:TOP_N])
         intent, confidence = top[0]
         topic = lookalike_topic(text, intent)
+        if outage_report(text):
+            # an incident in account words: not_account, the model's reading kept as alternatives
+            intent, topic = NOT_ACCOUNT, OUTAGE
+            confidence = next((round(p * penalty, 4) for i, p in scores if i == intent), 0.0)
         cue = has_cue(intent, text)
         return Classification(
             intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.classifier.language import language_name
+from intake.classifier.lookalike import topic_name
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
 
@@ -44,8 +45,8 @@ def dismissal(classification: Classification, settings: ClassifierSettings) -> D
     if classification.route != "text":
         return Dismissal(True, f"not an account ticket ({classification.route})")
     if classification.lookalike:
-        topic = classification.lookalike.replace("_", " ")
-        return Dismissal(True, f"not an account ticket: it is about a {topic}")
+        topic = topic_name(classification.lookalike)
+        return Dismissal(True, f"not an account ticket: it is about {topic}")
     if classification.language:
         name = language_name(classification.language)
         return Dismissal(False, f"the ticket looks {name}: not_account is left to an agent")

@@ -267,6 +267,31 @@ class FileAttachments(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DeskFile:
+    """A file on a ticket as the desk lists it: the id ``download_attachment`` takes."""
+
+    id: str
+    filename: str
+    size: int | None = None
+    content_type: str | None = None
+
+
+@runtime_checkable
+class TicketFiles(Protocol):
+    """A desk whose ticket deliveries do not carry the ticket's files, but whose API lists them
+    (Zendesk event subscriptions, ServiceNow Business Rules, Salesforce Outbound Messages)."""
+
+    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
+        """
+        The files on ticket ``key``, oldest first (those deskpilot attached itself included);
+        ``record_id`` is the desk's own id of the ticket when known (``Ticket.desk_id``: a
+        ServiceNow sys_id, a Salesforce Case Id), which saves looking it up. An unknown ticket
+        raises ``NotFoundError``; a transient failure ``TransientError``.
+        """
+        ...
+
+
 @runtime_checkable
 class RequestChannels(Protocol):
     """A desk that records apart from the ticket the channel it was raised through (JSM)."""
@@ -314,6 +339,7 @@ __all__ = [
     "PEOPLE_CACHE_SIZE",
     "CreatedTicket",
     "DeskClient",
+    "DeskFile",
     "DeskPerson",
     "DeskSlaValue",
     "FileAttachments",
@@ -323,5 +349,6 @@ __all__ = [
     "RawDelivery",
     "RequestChannels",
     "TicketAgents",
+    "TicketFiles",
     "WrittenComment",
 ]

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from connectors.desks import (
     CreatedTicket,
+    DeskFile,
     DeskPerson,
     DeskSlaValue,
     NewTicket,
@@ -53,6 +54,8 @@ class MemoryDesk:
         """Desk user ids the desk calls agents (``find_person(...).is_agent``)."""
         self.post_calls = 0
         self.attachments: dict[tuple[str, str], bytes] = {}
+        self.attachment_names: dict[tuple[str, str], str] = {}
+        """(ticket key, attachment id) → file name, as ``list_attachments`` answers."""
         self.files: dict[str, dict[str, bytes]] = defaultdict(dict)
         """Ticket key → file name → content, as ``attach_file`` attached them."""
         self.sla: dict[str, list[DeskSlaValue]] = {}
@@ -80,10 +83,27 @@ class MemoryDesk:
             else:
                 self.agents.discard(person_id)
 
-    def add_attachment(self, key: str, attachment_id: str, data: bytes) -> None:
-        """Make ``data`` the content of attachment ``attachment_id`` of ticket ``key``."""
+    def add_attachment(
+        self, key: str, attachment_id: str, data: bytes, *, filename: str | None = None
+    ) -> None:
+        """Make ``data`` the content of attachment ``attachment_id`` of ticket ``key``; with a
+        ``filename`` the desk also lists it (``list_attachments``), as a desk whose deliveries
+        do not carry files would."""
         with self._lock:
             self.attachments[(key, attachment_id)] = data
+            if filename is not None:
+                self.attachment_names[(key, attachment_id)] = filename
+
+    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
+        """The named files ``add_attachment`` put on ``key``, in the order they were added."""
+        with self._lock:
+            if self.strict and key not in self._known:
+                raise NotFoundError(f"no ticket {key}", system=self.name)
+            return tuple(
+                DeskFile(attachment_id, name, len(self.attachments[(k, attachment_id)]))
+                for (k, attachment_id), name in self.attachment_names.items()
+                if k == key
+            )
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         with self._lock:

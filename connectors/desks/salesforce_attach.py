@@ -1,15 +1,50 @@
-"""``attach_file`` for ``SalesforceDesk`` (see ``connectors.desks.attach``)."""
+"""``attach_file`` and ``list_attachments`` for ``SalesforceDesk`` (see ``connectors.desks.attach``)."""
 
 from __future__ import annotations
 
 import base64
 
+from connectors.desks import DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.salesforce_options import SalesforceCalls
 
 
 class SalesforceAttachments:
-    """``attach_file`` for ``SalesforceDesk``: a ContentVersion first published on the Case."""
+    """``attach_file`` for ``SalesforceDesk``: a ContentVersion first published on the Case;
+    ``list_attachments``: the Case's Files (the latest ContentVersion of each document linked
+    to it), then its classic Attachments, each oldest first."""
+
+    def list_attachments(
+        self: SalesforceCalls, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
+        call = "salesforce.list_attachments"
+
+        def read() -> tuple[DeskFile, ...]:
+            case_id = self._case_id(record_id or key, call)
+            files = self._query(
+                "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (a checked Case Id)
+                "WHERE IsLatest = true AND ContentDocumentId IN (SELECT ContentDocumentId FROM "
+                f"ContentDocumentLink WHERE LinkedEntityId = '{case_id}') ORDER BY CreatedDate",
+                call,
+            )
+            classic = self._query(
+                "SELECT Id, Name, BodyLength, ContentType FROM Attachment "  # noqa: S608 (a checked Case Id)
+                f"WHERE ParentId = '{case_id}' ORDER BY CreatedDate",
+                call,
+            )
+            return tuple(
+                DeskFile(str(f["Id"]), _version_name(f), _size(f.get("ContentSize"))) for f in files
+            ) + tuple(
+                DeskFile(
+                    str(a["Id"]),
+                    str(a.get("Name") or ""),
+                    _size(a.get("BodyLength")),
+                    a.get("ContentType"),
+                )
+                for a in classic
+            )
+
+        return self._authorised(read)
 
     def attach_file(
         self: SalesforceCalls, key: str, filename: str, content: bytes, media_type: str
@@ -38,3 +73,16 @@ class SalesforceAttachments:
             return str(answer["id"])
 
         return self._authorised(lambda: self._t.retrying(once))
+
+
+def _version_name(version: dict[str, object]) -> str:
+    """A ContentVersion's file name: the name it was uploaded under, else title + extension."""
+    path = str(version.get("PathOnClient") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if path:
+        return path
+    title, extension = str(version.get("Title") or ""), str(version.get("FileExtension") or "")
+    return f"{title}.{extension}" if extension and not title.endswith(f".{extension}") else title
+
+
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) else None

@@ -1,9 +1,10 @@
-"""``attach_file`` for ``ServiceNowDesk`` (see ``connectors.desks.attach``)."""
+"""``attach_file`` and ``list_attachments`` for ``ServiceNowDesk`` (see ``connectors.desks.attach``)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from connectors.desks import DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.servicenow_wire import ServiceNowOptions
 from connectors.desks.transport import DeskTransport
@@ -16,8 +17,37 @@ class _ServiceNow(Protocol):
     def _sys_id(self, key: str, call: str) -> str: ...
 
 
+LISTED = 100
+"""Files listed per ticket (the Attachment API's ``sysparm_limit``); more are not read."""
+
+
 class ServiceNowAttachments:
-    """``attach_file`` for ``ServiceNowDesk``."""
+    """``attach_file`` and ``list_attachments`` for ``ServiceNowDesk`` (the Attachment API)."""
+
+    def list_attachments(
+        self: _ServiceNow, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
+        call = "servicenow.list_attachments"
+        sys_id = self._sys_id(record_id or key, call)
+        query = {
+            "sysparm_query": (
+                f"table_name={self.options.table}^table_sys_id={sys_id}^ORDERBYsys_created_on"
+            ),
+            "sysparm_fields": "sys_id,file_name,size_bytes,content_type",
+            "sysparm_limit": LISTED,
+        }
+        found = (self._t.json("GET", "/api/now/attachment", call=call, params=query) or {}).get(
+            "result"
+        ) or []
+        return tuple(
+            DeskFile(
+                id=str(item["sys_id"]),
+                filename=str(item.get("file_name") or ""),
+                size=int(item["size_bytes"]) if str(item.get("size_bytes", "")).isdigit() else None,
+                content_type=item.get("content_type") or None,
+            )
+            for item in found
+        )
 
     def attach_file(
         self: _ServiceNow, key: str, filename: str, content: bytes, media_type: str

@@ -1,9 +1,10 @@
-"""``attach_file`` for ``ZendeskDesk`` (see ``connectors.desks.attach``)."""
+"""``attach_file`` and ``list_attachments`` for ``ZendeskDesk`` (see ``connectors.desks.attach``)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from connectors.desks import DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.transport import DeskTransport
 from connectors.desks.zendesk_wire import numeric_id
@@ -16,7 +17,23 @@ class _Zendesk(Protocol):
 
 
 class ZendeskAttachments:
-    """``attach_file`` for ``ZendeskDesk``: an upload, then an internal comment carrying it."""
+    """``attach_file`` for ``ZendeskDesk``: an upload, then an internal comment carrying it;
+    ``list_attachments``: the files of the ticket's comments, oldest comment first."""
+
+    def list_attachments(
+        self: _Zendesk, key: str, *, record_id: str | None = None
+    ) -> tuple[DeskFile, ...]:
+        comments = self._comments(numeric_id(key), "zendesk.list_attachments", send=False)
+        return tuple(
+            DeskFile(
+                id=str(item["id"]),
+                filename=str(item.get("file_name") or ""),
+                size=item.get("size") if isinstance(item.get("size"), int) else None,
+                content_type=item.get("content_type"),
+            )
+            for comment in comments
+            for item in comment.get("attachments") or []
+        )
 
     def attach_file(
         self: _Zendesk, key: str, filename: str, content: bytes, media_type: str

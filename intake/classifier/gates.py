@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.classifier.language import language_note, language_refusal
+from intake.classifier.lookalike import topic_name
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
 
@@ -79,8 +80,8 @@ def _text_refusal(classification: Classification, settings: ClassifierSettings) 
             f"(needs {settings.min_margin:.2f})"
         )
     if classification.lookalike:
-        topic = classification.lookalike.replace("_", " ")
-        return f"the ticket is about a {topic}, which looks like an account ask but is not"
+        topic = topic_name(classification.lookalike)
+        return f"the ticket is about {topic}, which looks like an account ask but is not"
     if settings.require_agreement and not classification.agreed:
         alone = classification.headline_intent or "nothing"
         return (
@@ -119,10 +120,10 @@ def suggestion_note(classification: Classification) -> str:
         *_entity_lines(classification),
     ]
     if classification.lookalike:
-        topic = classification.lookalike.replace("_", " ")
+        topic = topic_name(classification.lookalike)
         lines += [
             "",
-            f"_The ticket is about a {topic}: it reads like an account request, but deskpilot "
+            f"_The ticket is about {topic}: it reads like an account request, but deskpilot "
             "only suggests for such topics._",
         ]
     if classification.language:

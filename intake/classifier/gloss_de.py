@@ -96,6 +96,20 @@ invite: einladen, einladung, eingeladen
 error: fehler, fehlermeldung
 problem: problem, probleme, storung
 not working: funktioniert nicht, geht nicht mehr
+outage: ausfall, ausfalle, systemausfall, serverausfall, netzausfall, totalausfall, \
+grossstorung, storungsmeldung
+is down: ist ausgefallen, ist down, sind ausgefallen, sind down, ausgefallen
+unreachable: nicht erreichbar, unerreichbar
+unavailable: nicht verfugbar, nicht verfugbar
+nobody: niemand, keiner, keine von uns, keiner von uns
+nobody can: niemand kann, keiner kann, kann niemand, kann keiner, kann sich niemand, \
+kann sich keiner, konnen wir alle nicht
+for everyone: bei allen, fur alle, fur jeden, bei jedem
+everyone: jeder, jede, alle kollegen
+all users: alle benutzer, alle nutzer, alle anwender, alle mitarbeiter, alle mitarbeitenden
+several users: mehrere benutzer, mehrere nutzer, mehrere kollegen, mehrere mitarbeiter
+not just me: nicht nur bei mir, nicht nur ich, nicht nur mich
+whole: ganze, ganzen, gesamte, gesamten
 works: funktioniert, klappt
 help: hilfe, helfen, unterstutzung
 urgent: dringend, eilig, asap

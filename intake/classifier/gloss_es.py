@@ -94,6 +94,19 @@ invite: invitar, invitacion
 error: error, errores, fallo
 problem: problema, problemas, incidencia, incidencias
 not working: no funciona, no va
+outage: caida del servicio, interrupcion del servicio, apagon
+is down: esta caido, esta caida, estan caidos, se cayo
+down: caido, caida
+unavailable: no disponible, no esta disponible
+unreachable: inaccesible
+nobody: nadie
+nobody can: nadie puede
+everyone: todo el mundo
+all users: todos los usuarios, todos los companeros, todos los empleados
+several users: varios usuarios, varios companeros
+not just me: no solo a mi, no soy solo yo, no solo yo
+whole team: todo el equipo
+whole office: toda la oficina
 works: funciona
 help: ayuda, ayudar
 urgent: urgente

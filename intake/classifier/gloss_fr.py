@@ -95,6 +95,19 @@ invite: inviter, invitation
 error: erreur, erreurs
 problem: probleme, problemes, souci, soucis, incident
 not working: ne fonctionne pas, ne marche pas, ne fonctionne plus, ne marche plus
+outage: panne, pannes, coupure, coupures, interruption de service, panne generale
+is down: est en panne, est tombe, est hors service, sont en panne, sont tombes
+down: en panne, hors service
+unreachable: inaccessible, inaccessibles, injoignable
+unavailable: indisponible, indisponibles
+nobody can: personne ne peut, personne n arrive, personne ne parvient
+everyone: tout le monde
+all users: tous les utilisateurs, tous les collaborateurs, tous les collegues
+several users: plusieurs utilisateurs, plusieurs collaborateurs, plusieurs collegues
+not just me: pas que moi, pas seulement moi, pas uniquement moi
+whole team: toute l equipe, toute notre equipe
+whole office: tout le bureau
+whole site: tout le site
 works: fonctionne, marche
 help: aide, aider
 urgent: urgent, urgente

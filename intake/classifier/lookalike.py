@@ -74,3 +74,10 @@ def lookalike_topic(text: str, intent: str | None = None) -> str | None:
         if name not in own and pattern.search(head):
             return name
     return None
+
+
+def topic_name(topic: str) -> str:
+    """A look-alike topic as the notes and reasons say it: "a printer", "a network route",
+    "an outage" (``intake.classifier.outage``)."""
+    words = topic.replace("_", " ")
+    return f"{'an' if words[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {words}"

@@ -21,7 +21,9 @@ class Classification:
     intent: str
     confidence: float
     top: tuple[tuple[str, float], ...]
-    """The best intents with their scores, highest first (at most three)."""
+    """The best intents with their scores, highest first (at most three): the model's reading.
+    An outage report (``lookalike == "outage"``) is ``not_account`` whatever the model read, and
+    keeps the model's list here as the alternatives agents see."""
     entities: Entities
     route: str
     """``desk_field`` (an admin's route), ``keyword`` (a custom intent's rule), ``text``,
@@ -30,7 +32,8 @@ class Classification:
     """The language guessed when it is not English (``de``, ``fr``…), else None."""
     lookalike: str | None = None
     """A topic that reads like an account ask but is not (``printer``, ``badge``,
-    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests."""
+    ``connectivity``…; see ``intake.classifier.lookalike``): the gate only suggests. ``outage``
+    (``intake.classifier.outage``) also makes the reading ``not_account``."""
     cue_found: bool = True
     """The text says in so many words what the intent does (``intake.classifier.cues``)."""
     targets_attached: bool = False

@@ -602,9 +602,14 @@ SHAPES: dict[str, Callable[[str, bytes, Mapping[str, str]], DeskShape]] = {
 }
 
 
+def attachment_name(t: DeskTicket) -> str:
+    """The file name of the ticket's CSV attachment."""
+    return str(t.spec.get("attachment_name") or "attachment.csv")
+
+
 def attachment_meta(t: DeskTicket, kind: str) -> dict[str, Any]:
     """The desk's metadata of the ticket's CSV attachment (id ``<index>01``)."""
-    name = t.spec.get("attachment_name") or "attachment.csv"
+    name = attachment_name(t)
     size = len(str(t.spec["attachment_csv"]).encode())
     return {
         "id": f"{t.index}01",

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from connectors.desks.memory import MemoryDesk
 from connectors.render import marker_text
 from tests.acceptance.deployment import DESK_NAMES, DIRECTORY, settings_for
-from tests.acceptance.desks import SHAPES, DeskShape, DeskTicket, Who
+from tests.acceptance.desks import SHAPES, DeskShape, DeskTicket, Who, attachment_name
 from tests.acceptance.directory import ScenarioDirectory, user_by_email
 from worker.boot import build_runtime
 from worker.db.records import AuditRow
@@ -118,7 +118,9 @@ class Harness:
         self.ticket = DeskTicket(1, spec, self.requester(), self.now, people)
         self.desk.register(self.key)
         if spec.get("attachment_csv") is not None:
-            self.desk.add_attachment(self.key, "101", str(spec["attachment_csv"]).encode())
+            # Jira deliveries list the file (``attachment_meta``); the other desks' API does
+            data, name = str(spec["attachment_csv"]).encode(), attachment_name(self.ticket)
+            self.desk.add_attachment(self.key, "101", data, filename=name)
         self.desk.set_ticket(self.key, self.shape.poll(self.ticket))
         if spec.get("intake", "webhook") == "polling":
             self.desk.pending.append(self.shape.poll(self.ticket))

@@ -39,9 +39,6 @@ PENDING: dict[str, str] = {
     "P28-long-thread-target-in-quotes": (
         "classifier (issue 17): the text model picks the wrong intent (not_account 0.39 for a forwarded access request)"
     ),
-    "P29-not-account-ztna-outage": (
-        "classifier (issue 17): the linear SVM reads a site-wide remote-access outage as access_grant (0.55, not_account 0.15; the logistic model before it read not_account by 0.45 to 0.41); the connectivity look-alike keeps it from running, but it is escalated with a suggestion instead of staying not_account"
-    ),
     "P33-onboarding-catch-all-template": (
         "classifier (issue 17): the intent is right (account_create for a new starter) but below the gate's threshold (0.53 of 0.85)"
     ),

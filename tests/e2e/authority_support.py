@@ -316,6 +316,13 @@ class Desks:
             get, re.compile(rf"{JIRA}/rest/api/3/issue/[A-Z]+-\d+"), callback=self._jira_issue
         )
         self.http.add_callback(get, f"{SF_API}/query", callback=self._salesforce_query)
+        # the tickets' files (none here): Zendesk lists them from the comments, ServiceNow from
+        # the Attachment API; Salesforce's two file queries get no records from the query above
+        self.http.get(
+            re.compile(rf"{ZENDESK}/api/v2/tickets/\d+/comments\.json(\?.*)?$"),
+            json={"comments": [], "meta": {"has_more": False, "after_cursor": None}},
+        )
+        self.http.get(re.compile(rf"{SNOW}/api/now/attachment(\?.*)?$"), json={"result": []})
         self.http.add_callback(
             get, f"{JIRA}/rest/api/3/search/jql", callback=self._jira_search, match=[channel_query]
         )

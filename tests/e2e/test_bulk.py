@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from connectors.identity.memory import MemoryDirectory
-from tests.integration.playbooks.world import World, seed, world
+from intake.model import (
+    EventKind,
+    NormalizedDelivery,
+    Person,
+    StatusCategory,
+    Ticket,
+    TicketEvent,
+)
+from tests.integration.playbooks.world import DESK, World, seed, world
+from worker.inbound.files import with_files
 
 CSV = (
     "First Name;Surname;Mail;Department;Start Date;Groups;Licences\n"
@@ -154,3 +164,50 @@ def test_the_full_report_and_every_rows_result_are_attached_as_csv(w: World) -> 
         ["6", "not planned"], ["7", "failed"],
     ]  # fmt: skip
     assert f"attached as `bulk-result-IT-40-run{run.id}.csv`" in w.text("IT-40", public=False)
+
+
+def test_a_file_only_the_desks_api_lists_is_found(w: World) -> None:
+    """A delivery without its files (Zendesk, ServiceNow, Salesforce): the desk is asked."""
+    w.desk.add_attachment("IT-42", "31001", CSV.encode("cp1252"), filename="starters.csv")
+    w.ticket(
+        "IT-42",
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+    )
+    w.drain()
+    [run] = w.runs("IT-42")
+    assert (run.playbook, run.state) == ("bulk-onboarding", "waiting_approval")
+    assert "3 row(s) ready, 3 row(s) with problems" in w.text("IT-42", public=False)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "listed"),
+    [
+        ((EventKind.CREATED,), ("starters.csv",)),
+        ((EventKind.STATUS,), ()),
+    ],
+    ids=["a-new-ticket-is-listed", "a-status-change-is-not"],
+)
+def test_files_are_listed_only_for_deliveries_that_can_bring_them(
+    w: World, kinds: tuple[EventKind, ...], listed: tuple[str, ...]
+) -> None:
+    w.desk.add_attachment("IT-44", "31001", b"x", filename="starters.csv")
+    found = with_files(w.rt, DESK, _delivery("IT-44", kinds))
+    assert tuple(a.filename for a in found.ticket.attachments) == listed
+
+
+def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:
+    """A ticket the desk does not show (NotFoundError) is taken as delivered, without files."""
+    w.desk.strict = True
+    delivery = _delivery("IT-45", (EventKind.CREATED,))
+    assert with_files(w.rt, DESK, delivery) is delivery
+
+
+def _delivery(key: str, kinds: tuple[EventKind, ...]) -> NormalizedDelivery:
+    ticket = Ticket(
+        desk=DESK, desk_type="jira", key=key, subject="New starters", description="",
+        requester=Person(id="u-maria", email="maria@example.com"), status=StatusCategory.NEW,
+    )  # fmt: skip
+    at = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    return NormalizedDelivery(ticket, tuple(TicketEvent(k, at, f"{k}:1") for k in kinds))

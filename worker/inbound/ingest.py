@@ -32,6 +32,7 @@ from worker.db.store import (
     ticket_to_json,
 )
 from worker.db.tables import InboxItem, TicketEventRow, TicketRow
+from worker.inbound.files import with_files
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
@@ -63,7 +64,9 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
         _with_comment_agents(rt, item.desk, _with_requester_email(rt, item.desk, d))
         for d in deliveries
     ]
-    deliveries = [_with_request_channel(rt, item.desk, d) for d in deliveries]
+    deliveries = [
+        with_files(rt, item.desk, _with_request_channel(rt, item.desk, d)) for d in deliveries
+    ]
     with rt.db.connect() as connection:
         lock = _STATE if rt.db.is_sqlite else _STATE.with_for_update()
         if connection.scalar(lock, {"b_id": inbox_id}) != "received":
