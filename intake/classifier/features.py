@@ -39,6 +39,10 @@ OPENING_WORDS = 25
 """Content words at the start of the body that count once more (``o:``): the ask comes first."""
 CHAR_TEXT_CAP = 1200
 """Characters of content words that char n-grams are taken from (they dominate the cost)."""
+CHAR_GRAM_SIZES: tuple[int, ...] = (3, 4)
+"""The lengths of the character n-grams (of a word padded with a space at each end)."""
+CHAR_GRAMS_ONCE = False
+"""Each character n-gram counts once however many words carry it (the words keep their counts)."""
 
 
 def _fold(text: str) -> str:
@@ -60,9 +64,9 @@ def _char_grams(words: list[str]) -> list[str]:
         if used > CHAR_TEXT_CAP:
             break
         padded = f" {word} "
-        for n in (3, 4):
+        for n in CHAR_GRAM_SIZES:
             grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+    return list(dict.fromkeys(grams)) if CHAR_GRAMS_ONCE else grams
 
 
 def _opening(subject: str, text: str) -> list[str]:

@@ -5,7 +5,8 @@ The weights are JSON (never pickle) written by ``intake.classifier.train``; infe
 scikit-learn and no numpy. Format (``format: deskpilot-linear/1``)::
 
     {"format": ..., "classes": [...], "intercept": [...], "sublinear_tf": true,
-     "temperature": 1.3, "headline_weight": 0.75, "ask_weight": 0.0,
+     "binary_tf": false, "l2_norm": true, "temperature": 1.3, "headline_weight": 0.75,
+     "ask_weight": 0.0,
      "features": {"w:password": [idf, w_class0, w_class1, ...], ...}, "meta": {...}}
 
 A ticket is read twice with the same weights: whole (subject and cleaned text) and its headline
@@ -54,6 +55,10 @@ class LinearModel:
     """How much the headline's own reading adds to the whole ticket's logits."""
     ask_weight: float = 0.0
     """How much the body's first request sentence read alone (``ask.ask_sentence``) adds."""
+    binary_tf: bool = False
+    """A feature counts once however often it occurs (``sublinear_tf`` is then moot)."""
+    l2_norm: bool = True
+    """The TF-IDF vector is scaled to unit length (absent = true, which older files mean)."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "model") -> LinearModel:
@@ -82,8 +87,9 @@ class LinearModel:
         if not 0.0 <= ask_weight <= 10.0:
             raise ModelFormatError(f"{where}: ask_weight {ask_weight} is out of range")
         return cls(
-            classes, intercept, features, sublinear, meta, temperature, headline_weight, ask_weight
-        )
+            classes, intercept, features, sublinear, meta, temperature, headline_weight, ask_weight,
+            binary_tf=bool(data.get("binary_tf", False)), l2_norm=bool(data.get("l2_norm", True)),
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form read by ``from_dict``."""
@@ -92,6 +98,8 @@ class LinearModel:
             "classes": list(self.classes),
             "intercept": list(self.intercept),
             "sublinear_tf": self.sublinear_tf,
+            "binary_tf": self.binary_tf,
+            "l2_norm": self.l2_norm,
             "temperature": self.temperature,
             "headline_weight": self.headline_weight,
             "ask_weight": self.ask_weight,
@@ -158,15 +166,16 @@ class LinearModel:
         """The raw linear scores per class (in ``classes`` order), before calibration."""
         rows: list[tuple[float, ...]] = []
         values: list[float] = []
+        binary, sublinear = self.binary_tf, self.sublinear_tf
         for name, count in count_features(subject, text).items():
             row = self.features.get(name)
             if row is not None:
-                tf = 1.0 + math.log(count) if self.sublinear_tf else float(count)
+                tf = 1.0 if binary else (1.0 + math.log(count) if sublinear else float(count))
                 rows.append(row)
                 values.append(tf * row[0])
         if not rows:
             return list(self.intercept)
-        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        norm = (math.sqrt(sum(v * v for v in values)) or 1.0) if self.l2_norm else 1.0
         xs = [v / norm for v in values]
         # one column per class (the first is the idf): C-level zip and sum, not a Python loop
         columns = list(zip(*rows, strict=True))[1:]

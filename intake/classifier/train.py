@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,11 +65,27 @@ class TrainingOptions:
     learner: str = "svm"
     """``logreg`` (multinomial logistic regression), ``svm`` (linear SVM, one-vs-rest) or
     ``huber`` (SGD with the modified Huber loss): each exports the same linear weights."""
+    learner_factory: Callable[[TrainingOptions], Any] | None = None
+    """A learner deskpilot does not ship (the selection grid's experiments,
+    ``benchmarks/classify_learners.py``): given these options it returns an estimator with
+    ``fit(matrix, labels, sample_weight=...)``, ``classes_``, ``coef_`` and ``intercept_``,
+    exported like the others; ``learner`` is then only its name."""
+    sublinear_tf: bool = True
+    """Term frequency as 1 + log(count) (``LinearModel.sublinear_tf``)."""
+    binary_tf: bool = False
+    """Term frequency 1 for any feature present (``LinearModel.binary_tf``)."""
+    l2_norm: bool = True
+    """Each ticket's TF-IDF vector scaled to unit length (``LinearModel.l2_norm``)."""
 
 
 @functools.lru_cache(maxsize=20_000)
 def _features(subject: str, body: str) -> tuple[str, ...]:
     return tuple(extract_features(subject, clean_text(subject, body)))
+
+
+def clear_feature_cache() -> None:
+    """Forget the features computed so far (after ``features.CHAR_GRAM_SIZES`` changed)."""
+    _features.cache_clear()
 
 
 def _analyzer(doc: tuple[str, str]) -> tuple[str, ...]:
@@ -105,8 +121,9 @@ def train_model(
         raise ValueError(f"training needs at least two intents, got {labels}")
     tfidf_cls, logreg_cls = _sklearn()
     vectorizer = tfidf_cls(
-        analyzer=_analyzer, sublinear_tf=True, min_df=opts.min_df, norm="l2", lowercase=False
-    )
+        analyzer=_analyzer, sublinear_tf=opts.sublinear_tf, binary=opts.binary_tf,
+        min_df=opts.min_df, norm="l2" if opts.l2_norm else None, lowercase=False,
+    )  # fmt: skip
     rows = [((e.subject, e.body), e.intent, opts.source_weights.get(e.source, 1.0))
             for e in examples]  # fmt: skip
     rows += _short_rows(examples, opts)
@@ -117,6 +134,8 @@ def train_model(
 
 
 def _learner(opts: TrainingOptions, logreg_cls: Any) -> Any:
+    if opts.learner_factory is not None:
+        return opts.learner_factory(opts)
     if opts.learner == "logreg":
         return logreg_cls(C=opts.c, class_weight=opts.class_weight, max_iter=opts.max_iter)
     if opts.learner == "svm":
@@ -162,7 +181,7 @@ def _export(
     classes = tuple(str(c) for c in model.classes_)
     coef = model.coef_
     intercept = model.intercept_
-    if len(classes) == 2:  # binary LR keeps one row: expand to the two-class softmax form
+    if len(coef) == 1:  # a binary learner keeps one row: expand to the two-class softmax form
         coef = [-coef[0] / 2, coef[0] / 2]
         intercept = [-intercept[0] / 2, intercept[0] / 2]
     features: dict[str, tuple[float, ...]] = {}
@@ -174,11 +193,13 @@ def _export(
         classes=classes,
         intercept=tuple(round(float(v), digits) for v in intercept),
         features=features,
-        sublinear_tf=True,
+        sublinear_tf=opts.sublinear_tf,
         meta=meta,
         temperature=opts.temperature,
         headline_weight=opts.headline_weight,
         ask_weight=opts.ask_weight,
+        binary_tf=opts.binary_tf,
+        l2_norm=opts.l2_norm,
     )
 
 

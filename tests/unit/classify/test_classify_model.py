@@ -194,6 +194,24 @@ def test_old_model_files_load_without_the_ask_weight(tmp_path: Path) -> None:
 
     assert (model.ask_weight, model.headline_weight, model.temperature) == (0.0, 0.25, 1.3)
     assert model.to_dict()["ask_weight"] == 0.0
+    assert (model.binary_tf, model.l2_norm) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("binary_tf", "l2_norm", "logit"),
+    [(False, True, 1.0), (True, True, 1.0), (False, False, 2.0986), (True, False, 1.0)],
+    ids=["sublinear-l2", "binary-l2", "sublinear-unnormalised", "binary-unnormalised"],
+)
+def test_term_frequency_and_norm_follow_the_file(
+    binary_tf: bool, l2_norm: bool, logit: float
+) -> None:
+    """A word said three times counts 1 + log 3 (sublinear) or once (binary); the unit-length
+    scaling is the model's to turn off, and both survive the JSON form."""
+    features = {"w:unlock": (1.0, 1.0, -1.0)}
+    model = LinearModel(("a", "b"), (0.0, 0.0), features, binary_tf=binary_tf, l2_norm=l2_norm)
+    again = LinearModel.from_dict(model.to_dict())
+
+    assert [round(v, 4) for v in again.logits("", "unlock unlock unlock")] == [logit, -logit]
 
 
 @pytest.mark.parametrize(

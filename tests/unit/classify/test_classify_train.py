@@ -1,9 +1,12 @@
-"""Training: each learner exports the same linear weights; the short readings as extra rows."""
+"""Training: each learner (shipped, or tried in the selection grid) exports the same linear
+weights; the short readings as extra rows; term frequency and norm options."""
 
 from __future__ import annotations
 
 import pytest
 
+from benchmarks.classify_learners import with_learner
+from intake.classifier import features
 from intake.classifier.examples import Example
 from intake.classifier.train import TrainingOptions, train_model
 
@@ -20,6 +23,13 @@ _ROWS = [
 EXAMPLES = [Example(f"t{n}", s, b, i, "github") for n, (s, b, i) in enumerate(_ROWS)]
 
 
+def _with(learner: str, *, beta: float = 1.0, nb_weight: float = 0.01) -> TrainingOptions:
+    """The selection grid's options for a learner tried and not shipped."""
+    return with_learner(
+        TrainingOptions(min_df=1), learner, alpha=1.0, beta=beta, nb_weight=nb_weight
+    )
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -27,9 +37,19 @@ EXAMPLES = [Example(f"t{n}", s, b, i, "github") for n, (s, b, i) in enumerate(_R
         TrainingOptions(min_df=1, learner="logreg", c=10.0),
         TrainingOptions(min_df=1, learner="huber", c=10.0),
         TrainingOptions(min_df=1, headline_rows=0.5, ask_rows=0.5),
+        _with("nbsvm"),
+        _with("nbsvm", beta=0.25),
+        _with("svm+mnb", nb_weight=0.03),
+        _with("svm+cnb", nb_weight=0.1),
+        TrainingOptions(min_df=1, binary_tf=True),
+        TrainingOptions(min_df=1, l2_norm=False, c=0.3),
     ],
-    ids=["svm-default", "logistic-regression", "modified-huber", "short-rows"],
-)
+    ids=[
+        "svm-default", "logistic-regression", "modified-huber", "short-rows", "nb-svm",
+        "nb-svm-interpolated", "svm-plus-multinomial-nb", "svm-plus-complement-nb",
+        "binary-tf", "no-l2-norm",
+    ],
+)  # fmt: skip
 def test_learners_export_a_working_linear_model(options: TrainingOptions) -> None:
     """Whatever the learner, the exported model reads a new ticket the way its examples do."""
     model = train_model(EXAMPLES, options)
@@ -37,9 +57,44 @@ def test_learners_export_a_working_linear_model(options: TrainingOptions) -> Non
     assert model.scores("Locked", "Locked\nPlease unlock my account")[0][0] == "account_unlock"
     assert model.scores("Printer", "Printer\nThe printer jams")[0][0] == "not_account"
     assert model.ask_weight == options.ask_weight
+    assert (model.binary_tf, model.l2_norm) == (options.binary_tf, options.l2_norm)
+
+
+@pytest.mark.parametrize("learner", ["svm+mnb", "svm+cnb"], ids=["multinomial", "complement"])
+def test_naive_bayes_at_weight_zero_is_the_plain_svm(learner: str) -> None:
+    """The ensemble is the SVM's weights plus the naive Bayes's: at weight 0 only the SVM's."""
+    plain = train_model(EXAMPLES, TrainingOptions(min_df=1))
+    mixed = train_model(EXAMPLES, _with(learner, nb_weight=0.0))
+    heavier = train_model(EXAMPLES, _with(learner, nb_weight=1.0))
+
+    assert (mixed.features, mixed.intercept) == (plain.features, plain.intercept)
+    assert heavier.features != plain.features
 
 
 def test_unknown_learner_is_an_error() -> None:
     """A misspelt learner fails loudly instead of falling back to another."""
     with pytest.raises(ValueError, match="unknown learner 'forest'"):
         train_model(EXAMPLES, TrainingOptions(min_df=1, learner="forest"))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "once", "counts"),
+    [
+        ((3, 4), False, {"c: un": 2, "c: unl": 2, "c: unlo": 0}),
+        ((3, 4), True, {"c: un": 1, "c: unl": 1, "c: unlo": 0}),
+        ((3, 4, 5), False, {"c: un": 2, "c: unl": 2, "c: unlo": 2}),
+    ],
+    ids=["shipped-3-4-counted", "each-gram-once", "3-5-grams"],
+)
+def test_character_gram_settings_of_the_grid(
+    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], once: bool, counts: dict[str, int]
+) -> None:
+    """The selection grid's character n-gram lengths and counting (``--char-grams``,
+    ``--char-once``) change the features; the words keep their counts either way."""
+    monkeypatch.setattr(features, "CHAR_GRAM_SIZES", sizes)
+    monkeypatch.setattr(features, "CHAR_GRAMS_ONCE", once)
+
+    found = features.count_features("", "unlock, then unlock again")
+
+    assert {name: found[name] for name in counts} == counts
+    assert found["w:unlock"] == 2
