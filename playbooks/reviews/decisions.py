@@ -56,12 +56,19 @@ def parse_review_command(text: str) -> ReviewCommand | None:
         if name == "keep-all":
             return ReviewCommand("keep", None)
         items, reason = _items(name, rest)
-        if name == "revoke" and not reason:
+        verdict: Verdict = "keep" if name == "keep" else "revoke"
+        if needs_reason(verdict, reason):
             raise ReviewCommandError(
                 "/revoke needs a reason after the items, e.g. `/revoke 4 7 moved to another team`"
             )
-        return ReviewCommand("keep" if name == "keep" else "revoke", items, reason or None)
+        return ReviewCommand(verdict, items, reason or None)
     return None
+
+
+def needs_reason(verdict: Verdict, reason: str | None) -> bool:
+    """True when a decision lacks the reason it must give: every revoke says why (a comment's
+    ``/revoke`` and the review page's alike)."""
+    return verdict == "revoke" and not (reason or "").strip()
 
 
 def _items(name: str, rest: str) -> tuple[tuple[int, ...], str]:

@@ -1,9 +1,10 @@
 """
-The same scenario on every desk: a scenario that carries a file (a bulk CSV) is played once more
-on each of the other three desks, its request kind moved to the key that desk uses, everything
-else as the file says. deskpilot is desk-neutral; the shipped file puts each kind of ticket on one
-desk only, and a held-out set may put it on another. Scenarios still pending on the classifier
-are left out (``PENDING``).
+The same scenario on another desk. deskpilot is desk-neutral, but the shipped file puts each
+ticket on one desk only, and a held-out set may put it on another: every scenario is played once
+more on the next desk (Jira → Zendesk → ServiceNow → Salesforce → Jira), and a scenario that
+carries a file (a bulk CSV) on each of the other three, its request kind moved to the key that
+desk uses and everything else as the file says. Scenarios still pending on the classifier are
+left out (``PENDING``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ FORM_KEYS = {
     "servicenow": "catalog_item",
     "salesforce": "case_type",
 }
-"""Each desk's own request kind, as the file's conventions name it."""
+"""Each desk's own request kind, as the file's conventions name it, in rotation order."""
+DESKS = list(FORM_KEYS)
 
 
 def on_desk(scenario: dict[str, Any], desk: str) -> dict[str, Any]:
@@ -36,16 +38,21 @@ def on_desk(scenario: dict[str, Any], desk: str) -> dict[str, Any]:
     return {**scenario, "desk": desk, "ticket": ticket}
 
 
+def _other_desks(scenario: dict[str, Any]) -> list[str]:
+    if scenario["ticket"].get("attachment_csv") is not None:
+        return [desk for desk in DESKS if desk != scenario["desk"]]
+    return [DESKS[(DESKS.index(scenario["desk"]) + 1) % len(DESKS)]]
+
+
 def _cases() -> list[Any]:
     return [
         pytest.param(on_desk(scenario, desk), id=f"{scenario['id']}-on-{desk}")
         for scenario in DOC["scenarios"]
-        if scenario["ticket"].get("attachment_csv") is not None and scenario["id"] not in PENDING
-        for desk in FORM_KEYS
-        if desk != scenario["desk"]
+        if scenario["id"] not in PENDING
+        for desk in _other_desks(scenario)
     ]
 
 
 @pytest.mark.parametrize("scenario", _cases())
-def test_a_file_scenario_holds_on_every_desk(scenario: dict[str, Any], tmp_path: Path) -> None:
+def test_a_scenario_holds_on_another_desk(scenario: dict[str, Any], tmp_path: Path) -> None:
     play(DOC, scenario, f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}")

@@ -6,12 +6,16 @@ user API and the directory exactly as approvers are (``worker.runs.authors``); a
 cannot be proven, or who may not decide an item (not its reviewer, the subject, the first-level
 reviewer confirming themself), is refused item by item with the reason. A final revoke queues
 its removal at once (a ``review_removal`` timer, so it is durable and retried).
+
+``decide_items`` is the one path every decision takes: a comment's, and the review page's
+(``worker.runs.review_mine``), which says where it came from through its ``Origin``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, partial
 
 import structlog
@@ -99,11 +103,13 @@ def _handle(
         )
     if command is None or author is None:
         return 0
-    _decide(rt, ticket_id, review_id, command, comment, author)
+    decide_items(rt, review_id, [command], author, Origin.of_comment(comment))
     return 1
 
 
-def _names(author: Author) -> frozenset[str]:
+def names_of(author: Author) -> frozenset[str]:
+    """Every name ``author`` goes by (the address proven, their login and directory address),
+    casefolded: what the reviewer checks compare."""
     found = {author.email or ""}
     if author.user is not None:
         found |= {author.user.login, author.user.email or ""}
@@ -125,56 +131,141 @@ def status_of(row: ReviewItemRow) -> ItemStatus:
     )  # fmt: skip
 
 
-def _decide(
+@dataclass(frozen=True)
+class Origin:
+    """Where a decision was made: a comment on the review ticket, or the review page."""
+
+    key: str
+    """Unique per submission (the comment's id, the page request's id): names the answer."""
+    data: Mapping[str, object]
+    """What each ``review.decided`` and ``review.refused`` entry records about it."""
+    via: str = ""
+    """How the answer on the ticket names the place (empty: a comment on the ticket itself)."""
+    repeat_is_recorded: bool = False
+    """An item the author already decided the same way is reported as recorded, not refused:
+    the review page's form sent twice (a comment's repeat is refused, as it always was)."""
+    answer_refusals: bool = True
+    """Answer on the ticket even when nothing was recorded (a comment is always answered where
+    it was written; the page shows its refusals itself, so anyone signed in cannot write on a
+    review ticket that is not theirs)."""
+
+    @classmethod
+    def of_comment(cls, comment: Comment) -> Origin:
+        """A desk comment (the entries record its id, as they always have)."""
+        return cls(comment.id, {"comment": comment.id})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one submission recorded and what it refused, and why."""
+
+    accepted: tuple[str, ...]
+    """``keep #3``, ``revoke #4`` …"""
+    refused: tuple[str, ...]
+    raced: tuple[int, ...] = ()
+    """Items allowed but decided meanwhile by another submission (told as such on the ticket)."""
+    repeated: tuple[int, ...] = ()
+    """Items the author had already decided the same way (``Origin.repeat_is_recorded``)."""
+
+
+def decide_items(
     rt: Runtime,
-    ticket_id: int,
     review_id: int,
-    command: ReviewCommand,
-    comment: Comment,
+    commands: Sequence[ReviewCommand],
     author: Author,
-) -> None:
+    origin: Origin,
+) -> Outcome:
+    """
+    Record ``commands`` by ``author`` as said on review ticket ``review_id``: the one decision
+    path of desk comments and of the review page. Each item goes through the same checks
+    (``why_not``), is recorded once (``review.decided``), a final revoke queues its removal, and
+    the ticket gets one note saying what was recorded and what was refused.
+    """
     now = rt.clock()
     accepted: list[str] = []
     refused: list[str] = []
+    raced: list[int] = []
+    repeated: list[int] = []
     with rt.db.session() as session:
         review = session.get(ReviewTicketRow, review_id)
         assert review is not None
         campaign = session.get(ReviewCampaignRow, review.campaign_id)
         assert campaign is not None
+        ticket_id = review.ticket_id
         if author.problem is not None or author.user is None or campaign.state != "active":
             why = author.problem or (
                 "the campaign is closed" if campaign.state != "active" else "unknown author"
             )
             refused.append(why)
             audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
-                         data={"campaign_id": campaign.id, "reason": why, "comment": comment.id}, at=now)  # fmt: skip
+                         data={"campaign_id": campaign.id, "reason": why, **origin.data}, at=now)  # fmt: skip
         else:
             fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
             # The directory's grants from the audit log: read once, and only if a decision needs them.
             granted = cache(partial(grants, session, campaign.directory))
-            names = _names(author)
-            for row, not_allowed in _targets(session, review, command, names, fallback, granted):
-                if not_allowed is not None:
-                    refused.append(not_allowed)
-                    audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
-                                 data={"campaign_id": campaign.id, "reason": not_allowed, "comment": comment.id}, at=now)  # fmt: skip
-                    continue
-                assert row is not None
-                if _record(rt, session, row, command, author, comment, now):
-                    accepted.append(f"{command.verdict} #{row.number}")
-                else:
-                    refused.append(f"item {row.number} was decided meanwhile")
+            names = names_of(author)
+            for command in commands:
+                for row, not_allowed in _targets(
+                    session, review, command, names, fallback, granted
+                ):
+                    if origin.repeat_is_recorded and row and repeats(row, command.verdict, names):
+                        repeated.append(row.number)
+                        continue
+                    if not_allowed is not None:
+                        refused.append(not_allowed)
+                        audit.append(session, "review.refused", actor=author.label, ticket_id=ticket_id,
+                                     data={"campaign_id": campaign.id, "reason": not_allowed, **origin.data}, at=now)  # fmt: skip
+                        continue
+                    assert row is not None
+                    if _record(session, row, command, author, origin, now):
+                        accepted.append(f"{command.verdict} #{row.number}")
+                    else:
+                        raced.append(row.number)
             _complete(session, review, now)
-        trow = session.get(TicketRow, ticket_id)
-        assert trow is not None
-        body = outcome(author.label, _short(accepted), refused)
-        queue_writeback(
-            rt, session, trow, OutboxKind.PUBLIC_REPLY, body, f"review-outcome-{comment.id}"
-        )
+        trow = session.get(TicketRow, ticket_id) if ticket_id is not None else None
+        answer = bool(accepted) or origin.answer_refusals
+        if trow is not None and answer:  # a ticket the desk has not opened yet gets no answer
+            said = f"{author.label} ({origin.via})" if origin.via else author.label
+            late = [f"item {n} was decided meanwhile" for n in raced]
+            body = outcome(said, _short(accepted), refused + late)
+            queue_writeback(
+                rt, session, trow, OutboxKind.PUBLIC_REPLY, body, f"review-outcome-{origin.key}"
+            )
+    return Outcome(tuple(accepted), tuple(refused), tuple(raced), tuple(repeated))
 
 
 def _short(accepted: Sequence[str]) -> list[str]:
     return list(accepted[:50]) + ([f"and {len(accepted) - 50} more"] if len(accepted) > 50 else [])
+
+
+def repeats(row: ReviewItemRow, verdict: str, names: frozenset[str]) -> bool:
+    """True when someone going by ``names`` already decided ``row`` as ``verdict`` (at either
+    level)."""
+    first = row.first or {}
+    if str(first.get("by", "")).casefold() in names and first.get("verdict") == verdict:
+        return True
+    return (row.decided_by or "").casefold() in names and row.verdict == verdict
+
+
+def why_not(
+    row: ReviewItemRow,
+    names: frozenset[str],
+    fallback: Sequence[str],
+    granted: Callable[[], Grants],
+) -> str | None:
+    """
+    Why someone going by ``names`` may not decide item ``row`` now, or None: not its reviewer
+    (after escalation: nor a fallback; at the second level: not the second-level reviewer, or the
+    first reviewer again), its subject, already decided, or (not the assigned reviewer) someone
+    who requested or approved the run that granted it.
+    """
+    problem = may_decide(status_of(row), names, fallback)
+    if problem is not None or row.reviewer.casefold() in names:
+        return problem  # the assigned reviewer was checked against the grants at the start
+    did = granted().get(grant_key(row.subject_login, row.entitlement), {})
+    for name in sorted(names & set(did)):
+        return f"item {row.number}: you {did[name]}, so someone else reviews it"
+    return None
 
 
 def _targets(
@@ -188,13 +279,7 @@ def _targets(
     """The items a command names (every open one here for ``/keep-all``) and why not each."""
 
     def not_allowed(row: ReviewItemRow) -> str | None:
-        problem = may_decide(status_of(row), names, fallback)
-        if problem is not None or row.reviewer.casefold() in names:
-            return problem  # the assigned reviewer was checked against the grants at the start
-        did = granted().get(grant_key(row.subject_login, row.entitlement), {})
-        for name in sorted(names & set(did)):
-            return f"item {row.number}: you {did[name]}, so someone else reviews it"
-        return None
+        return why_not(row, names, fallback, granted)
 
     if command.items is None:
         return [(r, None) for r in ticket_items(session, review) if not_allowed(r) is None]
@@ -212,12 +297,11 @@ def _targets(
 
 
 def _record(
-    rt: Runtime,
     session: Session,
     row: ReviewItemRow,
     command: ReviewCommand,
     author: Author,
-    comment: Comment,
+    origin: Origin,
     now: dt.datetime,
 ) -> bool:
     assert author.user is not None
@@ -253,7 +337,7 @@ def _record(
         data={
             "campaign_id": row.campaign_id, "item": row.number, "verdict": command.verdict,
             "level": before.level, "final": final, "reason": command.reason,
-            "login": author.user.login, "comment": comment.id, "flagged": False,
+            "login": author.user.login, **origin.data, "flagged": False,
             "escalated": row.escalated,
         },
         at=now,

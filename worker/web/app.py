@@ -22,7 +22,16 @@ from worker.db.outage import database_unavailable
 from worker.inbound.receive import Outcome, Receipt, keep_refused_delivery, receive_webhook
 from worker.metrics import ACK_SECONDS, REGISTRY, WEBHOOKS
 from worker.runtime import Runtime
-from worker.web import auth, dashboard, drift, licence_metrics, review, reviews_page, secretpage
+from worker.web import (
+    access_reviews,
+    auth,
+    dashboard,
+    drift,
+    licence_metrics,
+    review,
+    reviews_page,
+    secretpage,
+)
 from worker.web.unavailable import OutageLog, unavailable_answer
 
 
@@ -100,6 +109,7 @@ def create_app(rt: Runtime) -> FastAPI:
     drift.install(app, rt)  # before dashboard: its /dashboard/export/{table}.csv would match
     dashboard.install(app, rt)
     review.install(app, rt)
+    access_reviews.install(app, rt)  # after review: its forms use the review page's CSRF key
     reviews_page.install(app, rt)
     return app
 

@@ -77,11 +77,17 @@ def csrf_token(request: Request) -> str:
     return hmac.new(key, session.encode(), hashlib.sha256).hexdigest()
 
 
-def _check(request: Request, token: str) -> Principal:
-    who = require(request, "agent")
-    if not hmac.compare_digest(token, csrf_token(request)):
+def check_form(request: Request, token: str, role: str = "agent") -> Principal:
+    """The principal behind a form's POST: signed in with ``role``, and the form's CSRF token
+    is their session's (else 401/403)."""
+    who = require(request, role)
+    if not token.isascii() or not hmac.compare_digest(token, csrf_token(request)):
         raise HTTPException(403, "the form is stale or was not sent from the review page")
     return who
+
+
+def _check(request: Request, token: str) -> Principal:
+    return check_form(request, token, "agent")
 
 
 def _date(value: str, name: str) -> dt.date | None:

@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,13 +111,33 @@ def company() -> MemoryDirectory:
     return directory
 
 
+@dataclass(frozen=True)
+class WebToken:
+    """One more API token for the web pages (beside Olivia's agent token)."""
+
+    name: str
+    role: str
+    token: str
+    desk_identity: str | None = None
+
+
 def settings_for(
-    database_url: str, *, directory_type: str = "memory", **policy: Any
+    database_url: str,
+    *,
+    directory_type: str = "memory",
+    tokens: Sequence[WebToken] = (),
+    **policy: Any,
 ) -> AppSettings:
-    """A desk ``jira-it`` (memory writeback, signed webhooks), one directory, the test policy."""
+    """A desk ``jira-it`` (memory writeback, signed webhooks), one directory, the test policy;
+    ``tokens`` are added to Olivia's agent token."""
     env = f"DESKPILOT_TEST_PLAYBOOKS_{uuid.uuid4().hex[:8].upper()}"
     os.environ[env] = secrets.token_hex(16)
     os.environ["DESKPILOT_TEST_AGENT_TOKEN"] = AGENT_TOKEN
+    extra = []
+    for t in tokens:
+        os.environ[f"DESKPILOT_TEST_TOKEN_{t.name.upper()}"] = t.token
+        extra.append({"name": t.name, "role": t.role, "desk_identity": t.desk_identity,
+                      "token": {"env": f"DESKPILOT_TEST_TOKEN_{t.name.upper()}"}})  # fmt: skip
     return AppSettings.model_validate(
         {
             "database_url": database_url,
@@ -130,7 +150,8 @@ def settings_for(
                         "role": "agent",
                         "token": {"env": "DESKPILOT_TEST_AGENT_TOKEN"},
                         "desk_identity": "olivia@example.com",
-                    }
+                    },
+                    *extra,
                 ],
             },
             # The codes that prove a one-time link's owner (a test with a mailbox sets the port).
@@ -391,7 +412,13 @@ def world(
     database_url: str, directory: DirectoryClient | None = None, **policy: Any
 ) -> Iterator[World]:
     """A World on ``database_url`` (migrated), disposed afterwards."""
-    settings = settings_for(database_url, **policy)
+    with world_of(settings_for(database_url, **policy), directory) as w:
+        yield w
+
+
+@contextmanager
+def world_of(settings: AppSettings, directory: DirectoryClient | None = None) -> Iterator[World]:
+    """A World on ``settings`` (``settings_for``'s, e.g. with more web tokens), disposed afterwards."""
     desk = MemoryDesk(DESK)
     directory = directory if directory is not None else company()
     rt = build_runtime(settings, desks={DESK: desk}, directories={"corp": directory})

@@ -1,0 +1,97 @@
+"""
+Access reviews page benchmark: one reviewer (Maria) with N items waiting in one campaign run;
+``GET /access-reviews`` (median of five), a form of 100 keeps, then keep-all of the rest (each
+POST alone, without the page it redirects to).
+
+    uv run python -m benchmarks.access_reviews [--items N] [--db sqlite|postgres]
+
+Figures go to docs/access-reviews.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import select
+
+from connectors.identity import NewUser
+from playbooks.reviews.campaign import load_campaign_text
+from tests.conftest import _postgres_schema_url
+from tests.e2e.review_page_support import STAFF, TOKENS, session_csrf, signed_in
+from tests.integration.playbooks.world import company, settings_for, world_of
+from worker.db.review_tables import ReviewItemRow
+from worker.logging import configure_logging
+from worker.runs.review_start import start_campaign
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh SQLite file or PostgreSQL schema."""
+    if kind == "postgres":
+        yield from _postgres_schema_url()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+
+
+def bench(url: str, items: int) -> dict[str, float]:
+    """Seconds for the page and the two forms, with ``items`` reports of Maria's under review."""
+    directory = company()
+    maria = directory.find_user(login="maria")
+    assert maria is not None
+    for n in range(items):
+        login = f"user{n}"
+        directory.create_user(NewUser(login, "User", f"N{n}", email=f"{login}@example.com",
+                                      manager_id=maria.id, department="Sales", title="Staff"))  # fmt: skip
+        found = directory.find_user(login=login)
+        assert found is not None
+        directory.add_to_group(found.id, "all-staff")
+    settings = settings_for(url, tokens=tuple(TOKENS.values()))
+    figures: dict[str, float] = {}
+    with world_of(settings, directory) as w:
+        text = STAFF + "reviewers: {rule: manager, fallback: [olivia]}\n"
+        campaign_id = start_campaign(w.rt, load_campaign_text(text, "staff.yaml"), started_by="b")
+        with w.rt.db.session() as session:
+            ids = session.scalars(
+                select(ReviewItemRow.id).order_by(ReviewItemRow.number).limit(100)
+            ).all()
+        with signed_in(w, "maria") as client:
+            pages = []
+            for _ in range(5):
+                started = time.perf_counter()
+                assert client.get("/access-reviews").status_code == 200
+                pages.append(time.perf_counter() - started)
+            figures["page"] = statistics.median(pages)
+            form = {"csrf": session_csrf(client)} | {f"decision-{i}": "keep" for i in ids}
+            for name, path, data in (
+                ("100 keeps", "decide", form),
+                ("keep-all", "keep-all", {"csrf": form["csrf"]}),
+            ):
+                started = time.perf_counter()
+                answer = client.post(f"/access-reviews/{campaign_id}/{path}", data=data,
+                                     follow_redirects=False)  # fmt: skip
+                figures[name] = time.perf_counter() - started
+                assert answer.status_code == 303, answer.text
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+    configure_logging(level="WARNING")
+    with database(args.db) as url:
+        figures = bench(url, args.items)
+    for name, seconds in figures.items():
+        print(f"{name:10} {seconds * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,300 @@
+"""
+Deciding access reviews on the web page (``/access-reviews``) through the whole app and the real
+database: the reviewer sees exactly the items the comment path lets her decide, her decisions
+take the comment path's own code (same entries, removal, figures and evidence), and every way
+around it (another reviewer, the subject, an admin, a forged form, another campaign's item, a
+closed campaign, a replay) is refused.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.e2e.review_page_support import (
+    Started,
+    csrf,
+    session_csrf,
+    signed_in,
+    started,
+    status_line,
+)
+from worker.db.review_tables import ReviewTicketRow
+from worker.db.tables import TimerRow
+from worker.reports.reviews import campaign_progress, export_campaign, find_campaign
+from worker.runs.review_nudge import close_campaign
+
+
+@pytest.fixture
+def s(database_url: str) -> Iterator[Started]:
+    """On SQLite and on PostgreSQL."""
+    with started(database_url) as built:
+        yield built
+
+
+def _rows(page: str, table: str) -> list[str]:
+    """The subjects of one table of the page (``waiting`` or ``mine``), in order."""
+    part = page.split(f'class="items {table}"')
+    return (
+        re.findall(r'data-subject="([^"]+)"', part[1].split("</table>")[0]) if len(part) > 1 else []
+    )
+
+
+def test_the_reviewer_sees_her_items_with_their_evidence_and_nobody_else_does(s: Started) -> None:
+    with signed_in(s.w, "maria") as client:
+        page = client.get("/access-reviews").text
+    assert f'id="campaign-{s.staff}"' in page
+    assert f'id="campaign-{s.hr}"' not in page  # Sam reviews hr-team, Maria is only in it
+    assert _rows(page, "waiting") == ["alice", "bob"]
+    assert "all-staff" in page
+    assert "the directory reports no last use" in page  # the evidence the item carries
+    assert f'action="/access-reviews/{s.staff}/keep-all"' in page
+
+    for who in ("bob", "olivia", "dave"):  # the subject, the fallback before escalation, an admin
+        with signed_in(s.w, who) as client:
+            other = client.get("/access-reviews").text
+        assert _rows(other, "waiting") == [], who
+        assert f'action="/access-reviews/{s.staff}/decide"' not in other, who
+    with signed_in(s.w, "root") as client:
+        assert 'id="no-identity"' in client.get("/access-reviews").text
+    with signed_in(s.w, "ghost") as client:
+        ghost = client.get("/access-reviews").text
+    assert "You cannot decide here: ghost@example.com is not in the directory." in ghost
+    assert "<form" not in ghost
+
+
+def test_keep_and_revoke_take_the_comment_path(s: Started) -> None:
+    items = s.items(s.staff)
+    alice, bob = items["alice"], items["bob"]
+    with signed_in(s.w, "maria") as client:
+        token = csrf(client.get("/access-reviews").text)
+        answer = client.post(
+            f"/access-reviews/{s.staff}/decide",
+            data={"csrf": token, f"decision-{alice.id}": "keep", f"decision-{bob.id}": "revoke",
+                  f"reason-{bob.id}": "moved to\nanother team", "confirm": "yes"},
+        )  # fmt: skip
+    assert answer.status_code == 200
+    assert status_line(answer.text) == f"Recorded: keep #{alice.number}; revoke #{bob.number}."
+    assert _rows(answer.text, "waiting") == []
+    assert _rows(answer.text, "mine") == ["alice", "bob"]
+    s.w.fire_timers()
+
+    after = s.items(s.staff)
+    assert (after["alice"].state, after["alice"].decided_by) == ("kept", "maria")
+    assert (after["bob"].state, after["bob"].reason, after["bob"].removal) == (
+        "revoked", "moved to another team", "verified",
+    )  # fmt: skip
+    assert "all-staff" not in s.w.groups("bob")
+    decided = s.audit("review.decided")
+    assert [(e.actor, e.data["item"], e.data["via"], e.data["principal"]) for e in decided] == [
+        ("maria@example.com", alice.number, "review page", "maria"),
+        ("maria@example.com", bob.number, "review page", "maria"),
+    ]
+    assert len(s.audit("review.removal")) == 1
+    key = s.key(s.staff, "maria")
+    assert f"maria@example.com (review page): recorded keep #{alice.number}" in s.w.text(key)
+    with s.w.rt.db.session() as session:
+        assert session.scalars(
+            select(ReviewTicketRow.state).where(ReviewTicketRow.campaign_id == s.staff)
+        ).all() == ["complete"]
+        shown = campaign_progress(session, find_campaign(session, s.staff), s.w.now).progress
+        first, again = export_campaign(session, s.staff), export_campaign(session, s.staff)
+    assert (shown.decided, shown.revoked, shown.reviewers_complete, shown.removals_verified) == (
+        2, 1, 1, 1,
+    )  # fmt: skip
+    assert first == again  # the evidence is regenerated byte for byte
+
+
+def _same_decisions_by_comment(tmp_path: Path) -> tuple[bytes, tuple[int, ...]]:
+    with started(f"sqlite:///{tmp_path / 'comment.sqlite3'}") as c:
+        items = c.items(c.staff)
+        key = c.key(c.staff, "maria")
+        c.w.comment(key, "maria", f"/keep {items['alice'].number}", public=True)
+        c.w.comment(
+            key, "maria", f"/revoke {items['bob'].number} moved to another team", public=True
+        )
+        c.w.drain()
+        c.w.fire_timers()
+        with c.w.rt.db.session() as session:
+            p = campaign_progress(session, find_campaign(session, c.staff), c.w.now).progress
+            csv = export_campaign(session, c.staff)["items.csv"]
+    return csv, (p.decided, p.kept, p.revoked, p.reviewers_complete, p.removals_verified)
+
+
+def test_the_page_and_a_comment_leave_the_same_evidence_and_figures(
+    s: Started, tmp_path: Path
+) -> None:
+    """The same two decisions made by comment in another database: ``items.csv`` is identical."""
+    (tmp_path / "other").mkdir()
+    by_comment, figures = _same_decisions_by_comment(tmp_path / "other")
+    items = s.items(s.staff)
+    with signed_in(s.w, "maria") as client:
+        token = csrf(client.get("/access-reviews").text)
+        client.post(f"/access-reviews/{s.staff}/decide",
+                    data={"csrf": token, f"decision-{items['alice'].id}": "keep"})  # fmt: skip
+        client.post(f"/access-reviews/{s.staff}/decide",
+                    data={"csrf": token, f"decision-{items['bob'].id}": "revoke",
+                          f"reason-{items['bob'].id}": "moved to another team", "confirm": "yes"})  # fmt: skip
+    s.w.fire_timers()
+    with s.w.rt.db.session() as session:
+        p = campaign_progress(session, find_campaign(session, s.staff), s.w.now).progress
+        by_page = export_campaign(session, s.staff)["items.csv"]
+    assert by_page == by_comment
+    assert (p.decided, p.kept, p.revoked, p.reviewers_complete, p.removals_verified) == figures
+
+
+def test_keep_all_keeps_every_remaining_item_once(s: Started) -> None:
+    with signed_in(s.w, "maria") as client:
+        token = csrf(client.get("/access-reviews").text)
+        first = client.post(f"/access-reviews/{s.staff}/keep-all", data={"csrf": token})
+        again = client.post(f"/access-reviews/{s.staff}/keep-all", data={"csrf": token})
+    numbers = sorted(r.number for r in s.items(s.staff).values())
+    assert status_line(first.text) == "Recorded: " + "; ".join(f"keep #{n}" for n in numbers) + "."
+    assert "nothing is waiting for you in this campaign" in status_line(again.text)
+    assert {r.state for r in s.items(s.staff).values()} == {"kept"}
+    assert len(s.audit("review.decided")) == 2
+    assert {r.state for r in s.items(s.hr).values()} == {"pending"}  # another campaign: untouched
+
+
+def test_a_form_sent_twice_records_once(s: Started) -> None:
+    """Double submit and replay: the second answer says so; one entry, one removal."""
+    bob = s.items(s.staff)["bob"]
+    form = {f"decision-{bob.id}": "revoke", f"reason-{bob.id}": "left", "confirm": "yes"}
+    with signed_in(s.w, "maria") as client:
+        form["csrf"] = csrf(client.get("/access-reviews").text)
+        first = client.post(f"/access-reviews/{s.staff}/decide", data=form)
+        replay = client.post(f"/access-reviews/{s.staff}/decide", data=form)
+        client.post("/logout")
+        after_logout = client.post(
+            f"/access-reviews/{s.staff}/decide", data=form, follow_redirects=False
+        )
+    with signed_in(s.w, "maria") as other_session:
+        stale = other_session.post(f"/access-reviews/{s.staff}/decide", data=form)
+    s.w.fire_timers()
+
+    assert status_line(first.text) == f"Recorded: revoke #{bob.number}."
+    assert (
+        status_line(replay.text)
+        == f"Already recorded (sent twice): revoke #{bob.number}: already recorded."
+    )
+    assert after_logout.status_code == 401
+    assert stale.status_code == 403  # the token was the first session's
+    assert len(s.audit("review.decided")) == 1
+    assert s.audit("review.refused") == []
+    assert len(s.audit("review.removal")) == 1
+    with s.w.rt.db.session() as session:
+        timers = session.scalars(select(TimerRow).where(TimerRow.kind == "review_removal")).all()
+    assert len(timers) == 1
+    assert s.w.directory.apply_counts[("remove_from_group", bob.subject_id)] == 1  # type: ignore[attr-defined]
+
+
+def test_a_closed_campaign_is_read_only(s: Started) -> None:
+    alice = s.items(s.staff)["alice"]
+    with signed_in(s.w, "maria") as client:
+        token = csrf(client.get("/access-reviews").text)
+        close_campaign(s.w.rt, s.staff, by="lead@example.com")
+        page = client.get("/access-reviews").text
+        late = client.post(f"/access-reviews/{s.staff}/decide",
+                           data={"csrf": token, f"decision-{alice.id}": "keep"})  # fmt: skip
+    section = page.split(f'id="campaign-{s.staff}"')[1].split("</section>")[0]
+    assert "read-only" in section
+    assert "<form" not in section
+    assert _rows(page, "mine") == ["alice", "bob"]  # hers, kept and flagged at the close
+    assert status_line(late.text) == "Refused: the campaign is closed."
+    assert [e.data["reason"] for e in s.audit("review.refused")] == ["the campaign is closed"]
+    assert [(e.actor, e.data["flagged"]) for e in s.audit("review.decided")] == [
+        ("lead@example.com", True), ("lead@example.com", True),
+    ]  # the close's, by the no-response policy: nothing from the page  # fmt: skip
+    assert (s.items(s.staff)["alice"].state, s.items(s.staff)["alice"].flagged) == ("kept", True)
+
+
+def _decide(
+    client: TestClient, campaign_id: int, item_id: int, verdict: str, reason: str = ""
+) -> str:
+    token = session_csrf(client)
+    data = {
+        "csrf": token,
+        f"decision-{item_id}": verdict,
+        f"reason-{item_id}": reason,
+        "confirm": "yes",
+    }
+    return status_line(client.post(f"/access-reviews/{campaign_id}/decide", data=data).text)
+
+
+def test_the_second_level_and_an_escalated_fallback_decide_on_the_page(tmp_path: Path) -> None:
+    """Each sees what the comment path would let them decide, and the answer lands on the ticket
+    that lists the item for them (the second level's, the fallback's escalated one)."""
+    second = "reviewers: {rule: manager, fallback: [olivia], second_level: sam}\n"
+    with started(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", second) as s:
+        items = s.items(s.staff)
+        alice, bob = items["alice"], items["bob"]
+        with signed_in(s.w, "maria") as maria:
+            assert (
+                _decide(maria, s.staff, bob.id, "revoke", "left")
+                == f"Recorded: revoke #{bob.number}."
+            )
+            page = maria.get("/access-reviews").text
+            assert (_rows(page, "waiting"), _rows(page, "mine")) == (["alice"], ["bob"])
+            assert "waiting for the second level" in page
+        with signed_in(s.w, "sam") as sam:
+            page = sam.get("/access-reviews").text
+            staff = page.split(f'id="campaign-{s.staff}"')[1].split("</section>")[0]
+            assert _rows(staff, "waiting") == ["bob"]
+            assert "First level: <strong>revoke by maria: left</strong>" in staff
+            assert (
+                _decide(sam, s.staff, bob.id, "revoke", "confirmed")
+                == f"Recorded: revoke #{bob.number}."
+            )
+        s.w.fire_timers()
+        assert (s.items(s.staff)["bob"].state, s.items(s.staff)["bob"].removal) == (
+            "revoked",
+            "verified",
+        )
+        assert "sam@example.com (review page): recorded revoke" in s.w.text(
+            s.key(s.staff, "sam", 2)
+        )
+
+        s.w.advance(days=14)  # the due date: Alice's item is escalated to Olivia
+        s.w.fire_timers()
+        with signed_in(s.w, "olivia") as olivia:
+            page = olivia.get("/access-reviews").text
+            assert _rows(page, "waiting") == ["alice"]
+            assert 'class="pill escalated">escalated' in page
+            assert _decide(olivia, s.staff, alice.id, "keep") == f"Recorded: keep #{alice.number}."
+        s.w.drain()
+        after = s.items(s.staff)["alice"]
+        assert (after.state, (after.first or {}).get("by")) == ("confirming", "olivia")
+        escalated = s.key(s.staff, "olivia")
+        assert "olivia@example.com (review page): recorded keep" in s.w.text(escalated)
+
+
+def test_a_double_click_sent_at_once_records_once(s: Started) -> None:
+    """Two copies of one form at the same moment (two threads, one session): one decision."""
+    items = s.items(s.staff)
+    form = {f"decision-{i.id}": "keep" for i in items.values()}
+    with (
+        signed_in(s.w, "maria") as first,
+        TestClient(first.app, base_url="https://testserver") as second,
+    ):
+        second.cookies.update(first.cookies)
+        form["csrf"] = session_csrf(first)
+        start = threading.Barrier(2)
+
+        def send(client: TestClient) -> str:
+            start.wait()
+            return status_line(client.post(f"/access-reviews/{s.staff}/decide", data=form).text)
+
+        with ThreadPoolExecutor(2) as pool:
+            said = list(pool.map(send, (first, second)))
+
+    assert not any("Refused" in line for line in said), said
+    assert {r.state for r in s.items(s.staff).values()} == {"kept"}
+    assert len(s.audit("review.decided")) == 2  # one per item, not per copy
+    assert s.audit("review.refused") == []
