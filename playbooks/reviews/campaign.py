@@ -2,9 +2,9 @@
 A review campaign as defined in YAML beside the playbooks (``<playbook dir>/reviews/*.yaml``).
 
 One file holds one campaign: what is reviewed (groups, catalogue applications, licences) for
-which users (everyone, a manager's direct reports, a department), for how long (1-90 days), how
-often, and who reviews (the subject's manager, the entitlement's owner or a named person, with a
-fallback). Problems are reported as ``FILE:LINE: field: message`` like playbooks'.
+which users (everyone, a manager's direct reports, a department, a ``where`` expression), for
+how long (1-90 days), how often, and who reviews (the subject's manager, the entitlement's owner
+or a named person, with a fallback). Problems are reported as ``FILE:LINE: field: message`` like playbooks'.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from playbooks.load import PlaybookLoadError, problems_of, yaml_with_lines
+from playbooks.reviews.where import check_where
 
 REVIEW_INTENT = "access_review"
 """The intent of a review ticket deskpilot opens (not a request: no playbook, no SLA clock)."""
@@ -27,6 +28,9 @@ RECURRENCE_LIMITS = {"days": 182, "weeks": 26, "months": 24}
 """Okta's recurrence bounds (interval 1-182 days, 1-26 weeks, 1-24 months)."""
 DAYS_PER_UNIT = {"days": 1, "weeks": 7, "months": 28}
 """The shortest length of one unit, to check that a window ends before the next start."""
+
+
+WhereStr = Annotated[str, AfterValidator(check_where)]
 
 
 class CampaignError(ValueError):
@@ -49,6 +53,8 @@ class UserFilter(_Part):
     department: str | None = None
     include_disabled: bool = False
     """Disabled accounts keep their memberships; review them too when True."""
+    where: WhereStr | None = None
+    """A Jinja2 expression over ``user`` (``playbooks.reviews.where``) that must be true too."""
 
 
 class Scope(_Part):

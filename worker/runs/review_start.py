@@ -113,6 +113,8 @@ def _store(
         "digest": population_digest(population.holdings),
         "read_at": population.read_at.isoformat(),
     }
+    if population.where is not None:
+        summary["where"] = population.where
     with rt.db.session() as session:
         row = ReviewCampaignRow(
             name=campaign.name, title=campaign.title, desk=campaign.desk,

@@ -1,0 +1,204 @@
+"""
+The ``where`` expression of a campaign's user filter: a Jinja2 expression over one directory
+account (``user.department in ['Finance', 'Treasury'] and not user.disabled``).
+
+It runs in the Jinja2 sandbox playbooks' expressions use, in its immutable form
+(``ImmutableSandboxedEnvironment``: no method that changes a list, dict or set), and sees one
+name, ``user``: a read-only ``UserView`` of the account. Nothing else is reachable: no globals
+(``range``, ``dict``, ``lipsum``… are removed), a short list of filters that only read, the
+string and mapping methods that only read, no name starting with ``_``, and ``**``, ``*`` and
+``%`` bounded so a short expression cannot build a huge number or string.
+
+Undefined names are errors, never a silent false: an unknown name or ``user`` field is refused
+when the file is checked; a key missing from ``user.attributes`` is an error for that account
+when it is read (``StrictUndefined``), unless the expression asks first
+(``user.attributes.costCenter is defined``, ``'costCenter' in user.attributes``,
+``user.attributes.get('costCenter')``, ``|default('')``). The result must be true or false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.parser import Parser
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+READ_FILTERS = frozenset({
+    "abs", "capitalize", "count", "d", "default", "first", "float", "int", "join", "last",
+    "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "select",
+    "selectattr", "sort", "string", "title", "trim", "unique", "upper",
+})  # fmt: skip
+"""The filters a ``where`` expression may use: each reads its input and builds nothing large."""
+STR_METHODS = frozenset({
+    "casefold", "endswith", "isdigit", "lower", "lstrip", "rstrip", "split", "startswith",
+    "strip", "upper",
+})  # fmt: skip
+MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
+MAX_POWER_BITS = 256
+"""``a ** b`` is refused when its result could need more bits than this."""
+MAX_REPEAT = 10_000
+"""``'x' * n`` and ``[x] * n`` are refused when the result would be longer than this."""
+EMPLOYEE_TYPE_ATTRIBUTES = ("employee_type", "employeeType", "userType")
+"""Attributes a directory connector may report the employee type in (first found wins)."""
+
+
+class WhereError(ValueError):
+    """The expression failed for one account (the campaign does not start)."""
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What a ``where`` expression sees of one directory account (read-only)."""
+
+    id: str
+    login: str
+    email: str | None = None
+    display_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    employee_id: str | None = None
+    title: str | None = None
+    department: str | None = None
+    manager: str | None = None
+    """The manager's login (None: no manager, or one the directory does not list)."""
+    employee_type: str | None = None
+    """From the first of ``EMPLOYEE_TYPE_ATTRIBUTES`` the connector reports."""
+    disabled: bool = False
+    locked: bool = False
+    attributes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Every attribute the connector reports, as it names them (read-only)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+
+FIELDS = frozenset(f.name for f in fields(UserView))
+
+
+def employee_type(attributes: Mapping[str, str]) -> str | None:
+    """The employee type a connector reports under one of its usual names, if any."""
+    return next((attributes[k] for k in EMPLOYEE_TYPE_ATTRIBUTES if attributes.get(k)), None)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"**", "*", "%"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, UserView):
+            return attr in FIELDS
+        if isinstance(obj, str):
+            return attr in STR_METHODS
+        if isinstance(obj, Mapping):
+            return attr in MAPPING_METHODS
+        return False
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("string formatting with % is not available")
+        if operator == "**" and _power_bits(left, right) > MAX_POWER_BITS:
+            raise SecurityError(f"{left} ** {right} is too large")
+        if operator == "*":
+            size = _repeated_length(left, right) or _repeated_length(right, left)
+            if size > MAX_REPEAT:
+                raise SecurityError(f"repeating to {size} elements is too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def _power_bits(base: Any, exponent: Any) -> int:
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
+        return abs(base).bit_length() * exponent
+    return 0
+
+
+def _repeated_length(sequence: Any, times: Any) -> int:
+    if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+        return len(sequence) * times
+    return 0
+
+
+def _sandbox() -> _Sandbox:
+    env = _Sandbox(undefined=StrictUndefined, autoescape=False)
+    env.globals.clear()
+    env.filters = {name: f for name, f in env.filters.items() if name in READ_FILTERS}
+    return env
+
+
+ENV = _sandbox()
+
+
+def check_where(source: str) -> str:
+    """
+    Refuse an expression that cannot be evaluated: a syntax error, a filter or test that does not
+    exist, a name other than ``user``, a ``user`` field that does not exist, a name starting
+    with ``_``. The message is what ``deskpilot check`` prints after the field.
+    """
+    if not source.strip():
+        raise ValueError("the expression is empty")
+    try:
+        ENV.compile_expression(source)
+        tree = Parser(ENV, source, state="variable").parse_expression()
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"expression syntax error: {exc.message}") from None
+    problems = list(dict.fromkeys(_problems(tree)))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return source
+
+
+def _problems(tree: nodes.Node) -> Iterator[str]:
+    for node in (tree, *tree.find_all(nodes.Node)):
+        if isinstance(node, nodes.Name) and node.name != "user":
+            yield f"unknown name `{node.name}` (the expression sees only `user`)"
+        if not isinstance(node, nodes.Getattr | nodes.Getitem):
+            continue
+        name = _attribute(node)
+        if name is None:
+            continue
+        if name.startswith("_"):
+            yield f"`{name}`: names starting with _ are not available"
+        elif isinstance(node.node, nodes.Name) and node.node.name == "user" and name not in FIELDS:
+            yield (
+                f"`user.{name}` is not a field (fields: {', '.join(sorted(FIELDS))}; "
+                "other directory attributes are under `user.attributes`)"
+            )
+
+
+def _attribute(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const):
+        value = node.arg.value
+        return value if isinstance(value, str) else None
+    return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Callable[..., Any]:
+    return ENV.compile_expression(source, undefined_to_none=False)
+
+
+def matches(source: str, user: UserView) -> bool:
+    """
+    Whether ``user`` passes the expression; ``WhereError`` says why it could not be decided
+    (an error in the expression for this account, or a result that is not true or false).
+    """
+    try:
+        result = _compiled(source)(user=user)
+        if isinstance(result, Undefined):
+            bool(result)  # StrictUndefined raises, naming what is missing
+    except Exception as exc:
+        raise WhereError(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, bool):
+        raise WhereError(
+            f"the expression gave {result!r} ({type(result).__name__}), not true or false"
+        )
+    return result
