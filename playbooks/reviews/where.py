@@ -101,6 +101,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             return attr in MAPPING_METHODS
         return False
 
+    def wrap_str_format(self, value: Any) -> None:
+        # Jinja hands out a sandboxed str.format before asking is_safe_attribute: no formatting.
+        return None
+
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             raise SecurityError("string formatting with % is not available")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from worker.cli.app import app
@@ -66,3 +68,52 @@ def test_check_names_file_line_and_field(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(config)])
     assert result.exit_code == 1
     assert "2 problem(s) found." in result.output
+
+
+WHERE = """\
+name: treasury-q4
+title: Treasury access
+desk: it
+scope:
+  applications: [Payroll]
+  users:
+    department: Finance
+    where: {where}
+window_days: 14
+reviewers: {{rule: owner, fallback: [ceo]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [
+        ('"user.department in [\'Finance\'"', "expression syntax error: unexpected end of template, "
+         "expected ','."),
+        ('"department == \'Finance\'"', "unknown name `department` (the expression sees only `user`)"),
+        ('"user.cost_center == \'4100\'"', "`user.cost_center` is not a field (fields: attributes, "
+         "department, disabled, display_name, email, employee_id, employee_type, family_name, "
+         "given_name, id, locked, login, manager, title; other directory attributes are under "
+         "`user.attributes`)"),
+        ('"user.__class__ is defined"', "`__class__`: names starting with _ are not available"),
+        ('"range(10**9) | length > 0"', "unknown name `range` (the expression sees only `user`)"),
+        ('"user.login | center(10) == \'x\'"', "expression syntax error: No filter named 'center'."),
+        ("''", "the expression is empty"),
+    ],
+    ids=["syntax", "unknown-name", "unknown-field", "dunder", "range", "unknown-filter", "empty"],
+)  # fmt: skip
+def test_check_names_the_where_expression_problem(tmp_path: Path, where: str, problem: str) -> None:
+    """``deskpilot check`` names the file, the line of ``where:`` and the field, as for the rest."""
+    config = _config(tmp_path, **{"treasury.yaml": WHERE.format(where=where)})
+    folder = tmp_path / "books" / "reviews"
+    assert check_everything(config) == [
+        f"{folder / 'treasury.yaml'}:8: scope.users.where: {problem}"
+    ]
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 1
+    assert f"treasury.yaml:8: scope.users.where: {problem}" in result.output
+
+
+def test_a_good_where_expression_passes_check(tmp_path: Path) -> None:
+    where = "\"user.employee_type != 'contractor' and user.attributes.get('costCenter') == '4100'\""
+    config = _config(tmp_path, **{"treasury.yaml": WHERE.format(where=where)})
+    assert check_everything(config) == []
