@@ -6,6 +6,7 @@ refuses (at check time and when evaluated), and how an account it fails for is r
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,14 @@ def test_the_view_is_read_only_and_built_from_the_directory_account() -> None:
         view.attributes["dn"] = "x"  # type: ignore[index]
     orphan = user_view(DirectoryUser("u8", "olaf", manager_id="gone"), People([]))
     assert (orphan.manager, orphan.employee_type, orphan.disabled) == (None, None, False)
+
+
+def test_the_documented_expressions_pass_check() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "access-reviews.md").read_text()
+    examples = re.findall(r'^\s+where: "(.+)"$', docs, flags=re.MULTILINE)
+    table = docs.split("| `where:` | reviews |", 1)[1].split("\n\n", 1)[0]
+    examples += re.findall(r"^\| `(.+?)` \|", table, flags=re.MULTILINE)
+    assert len(examples) == 6
+    for example in examples:
+        assert check_where(example) == example
+        assert matches(example, ANN) in (True, False)
