@@ -21,8 +21,10 @@ from tests.integration.playbooks.world import World, company, world
 from worker.db.records import AuditRow
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow
 from worker.reports.reviews import export_campaign
+from worker.runs.review_nudge import close_campaign
 from worker.runs.review_population import PopulationError
 from worker.runs.review_start import start_campaign
+from worker.wiring.campaigns import current_definition
 
 BASE = (
     "name: finance\ntitle: Finance\ndesk: jira-it\nwindow_days: 10\n"
@@ -158,3 +160,36 @@ def test_the_evidence_shows_how_the_population_was_chosen(w: World) -> None:
     events = json.loads(first["events.json"])
     started = next(e for e in events if e["action"] == "review.started")
     assert started["data"]["population"]["where"]["matched"] == 2
+
+
+def test_a_recurring_occurrence_the_expression_fails_for_is_recorded(
+    w: World, tmp_path: Path
+) -> None:
+    """The next occurrence reads the file again; an expression failing for an account stops it,
+    and the failure (naming the account) is in the last run's evidence."""
+    (tmp_path / "books" / "reviews").mkdir(parents=True)
+    w.rt.settings = w.rt.settings.model_copy(update={"playbook_dirs": [tmp_path / "books"]})
+    path = tmp_path / "books" / "reviews" / "finance.yaml"
+    recurring = _yaml("{where: \"'costCenter' in user.attributes\"}") + (
+        "recurrence: {every: 1, unit: months}\n"
+    )
+    path.write_text(recurring)
+    campaign, text = current_definition(w.rt.settings, "finance", None)
+    first_id = start_campaign(w.rt, campaign, started_by="lead@example.com", text=text)
+    path.write_text(recurring.replace("'costCenter' in user.attributes", "user.title == 'Staff'"
+                                      " and user.attributes.costCenter == '4100'"))  # fmt: skip
+
+    close_campaign(w.rt, first_id, by="lead@example.com")
+    w.advance(days=32)
+    w.fire_timers()
+
+    with w.rt.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ReviewCampaignRow)) == 1
+        files = export_campaign(session, first_id)
+    (failure,) = json.loads(files["campaign.json"])["failures"]
+    assert failure["timer"] == "review_recur"
+    assert failure["error"].startswith("scope.users.where failed for 8 of 11 accounts")
+    assert (
+        "maria (u00001): UndefinedError: 'mappingproxy object' has no attribute 'costCenter'"
+        in (failure["error"])
+    )
