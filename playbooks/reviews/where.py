@@ -6,8 +6,9 @@ It runs in the Jinja2 sandbox playbooks' expressions use, in its immutable form
 (``ImmutableSandboxedEnvironment``: no method that changes a list, dict or set), and sees one
 name, ``user``: a read-only ``UserView`` of the account. Nothing else is reachable: no globals
 (``range``, ``dict``, ``lipsum``… are removed), a short list of filters that only read, the
-string and mapping methods that only read, no name starting with ``_``, and ``**``, ``*`` and
-``%`` bounded so a short expression cannot build a huge number or string.
+string and mapping methods that only read, no name starting with ``_``, no string formatting,
+and ``**``, ``*`` and ``join`` bounded so a short expression cannot build a huge number or
+string.
 
 Undefined names are errors, never a silent false: an unknown name or ``user`` field is refused
 when the file is checked; a key missing from ``user.attributes`` is an error for that account
@@ -18,14 +19,16 @@ when it is read (``StrictUndefined``), unless the expression asks first
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes, pass_eval_context
 from jinja2.exceptions import SecurityError
+from jinja2.filters import sync_do_join
+from jinja2.nodes import EvalContext
 from jinja2.parser import Parser
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -43,8 +46,9 @@ STR_METHODS = frozenset({
 MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 MAX_POWER_BITS = 256
 """``a ** b`` is refused when its result could need more bits than this."""
-MAX_REPEAT = 10_000
-"""``'x' * n`` and ``[x] * n`` are refused when the result would be longer than this."""
+MAX_SIZE = 100_000
+"""``'x' * n``, ``[x] * n`` and ``|join`` are refused when the result would hold more characters
+and elements than this (so no chain of them can build a huge string in memory)."""
 EMPLOYEE_TYPE_ATTRIBUTES = ("employee_type", "employeeType", "userType")
 """Attributes a directory connector may report the employee type in (first found wins)."""
 
@@ -111,9 +115,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if operator == "**" and _power_bits(left, right) > MAX_POWER_BITS:
             raise SecurityError(f"{left} ** {right} is too large")
         if operator == "*":
-            size = _repeated_length(left, right) or _repeated_length(right, left)
-            if size > MAX_REPEAT:
-                raise SecurityError(f"repeating to {size} elements is too large")
+            size = _repeated_size(left, right) or _repeated_size(right, left)
+            if size > MAX_SIZE:
+                raise SecurityError(f"repeating to {size} characters and elements is too large")
         return super().call_binop(context, operator, left, right)
 
 
@@ -123,16 +127,40 @@ def _power_bits(base: Any, exponent: Any) -> int:
     return 0
 
 
-def _repeated_length(sequence: Any, times: Any) -> int:
+def _repeated_size(sequence: Any, times: Any) -> int:
     if isinstance(sequence, str | list | tuple) and isinstance(times, int):
-        return len(sequence) * times
+        return _size(sequence) * times
     return 0
+
+
+def _size(value: Any) -> int:
+    """Characters and elements in ``value`` (nested lists and mappings counted through)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return len(value) + sum(_size(v) for v in value)
+    if isinstance(value, Mapping):
+        return len(value) + sum(_size(k) + _size(v) for k, v in value.items())
+    return 1
+
+
+@pass_eval_context
+def _join(
+    eval_ctx: EvalContext, value: Iterable[Any], d: str = "", attribute: str | int | None = None
+) -> str:
+    """Jinja's ``join``, refused before joining when the result would exceed ``MAX_SIZE``."""
+    items = list(value)
+    size = sum(_size(i) for i in items) + max(len(items) - 1, 0) * len(str(d))
+    if size > MAX_SIZE:
+        raise SecurityError(f"joining to {size} characters is too large")
+    return sync_do_join(eval_ctx, items, d, attribute)
 
 
 def _sandbox() -> _Sandbox:
     env = _Sandbox(undefined=StrictUndefined, autoescape=False)
     env.globals.clear()
     env.filters = {name: f for name, f in env.filters.items() if name in READ_FILTERS}
+    env.filters["join"] = _join
     return env
 
 
@@ -199,7 +227,7 @@ def matches(source: str, user: UserView) -> bool:
         result = _compiled(source)(user=user)
         if isinstance(result, Undefined):
             bool(result)  # StrictUndefined raises, naming what is missing
-    except Exception as exc:
+    except Exception as exc:  # any failure is this account's error: never a silent drop
         raise WhereError(f"{type(exc).__name__}: {exc}") from exc
     if not isinstance(result, bool):
         raise WhereError(

@@ -98,7 +98,12 @@ def test_check_refuses(expression: str, problem: str) -> None:
          "SecurityError: access to attribute 'format' of 'str' object is unsafe"),
         ("user.login.upper.__self__ != ''", "unsafe"),
         ("user.email * 1000000 != ''", "SecurityError: repeating to "),
-        ("([user] * 100000) | length > 0", "SecurityError: repeating to 100000 elements is too large"),
+        ("([user] * 100000) | length > 0",
+         "SecurityError: repeating to 200000 characters and elements is too large"),
+        ("([1] * 40000) | join('x' * 10) != ''",
+         "SecurityError: joining to 439990 characters is too large"),
+        ("(([1] * 30000) | join | list) | join('abc') != ''",
+         "SecurityError: joining to 119997 characters is too large"),
         ("10 ** 100000 > 0", "SecurityError: 10 ** 100000 is too large"),
         ("'%999999999d' % 1 != ''", "SecurityError: string formatting with % is not available"),
         ("[user.attributes] | map(attribute='__class__') | first",
@@ -106,7 +111,8 @@ def test_check_refuses(expression: str, problem: str) -> None:
     ],
     ids=[
         "mapping-write", "mapping-pop", "str-center-memory", "str-format-escape",
-        "method-self", "string-repeat", "list-repeat", "huge-power", "percent-format",
+        "method-self", "string-repeat", "list-repeat", "join-separator", "join-of-join",
+        "huge-power", "percent-format",
         "blocked-attribute-via-map",
     ],
 )  # fmt: skip
