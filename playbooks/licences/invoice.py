@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from playbooks.licences.contracts import ContractError, _date, _int, _price, _text
@@ -192,14 +192,15 @@ def parse_invoice(
 
 
 def _taken(raw: Mapping[str, object], row: int) -> datetime:
+    """When the pool was read; a time without a zone (a worksheet cell) is UTC."""
     value = raw.get("taken_at")
-    if isinstance(value, datetime):
-        return value
-    text = _text(raw, "taken_at", row)
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise ContractError(row, "taken_at", f"{text!r} is not an ISO 8601 time") from None
+    if not isinstance(value, datetime):
+        text = _text(raw, "taken_at", row)
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ContractError(row, "taken_at", f"{text!r} is not an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def parse_pools(

@@ -236,11 +236,20 @@ def test_a_bad_row_is_reported_by_row_and_column_and_the_rest_is_read(
     assert message in error.problem
 
 
-def test_a_missing_column_stops_the_file_and_the_invoice_date_defaults_to_the_start() -> None:
+def test_a_missing_column_stops_the_file_the_invoice_date_defaults_and_pools_are_read() -> None:
     with pytest.raises(InvoiceRowError, match=r"inv.csv row 1, column 'billed_amount': .*missing"):
         parse_invoice([c for c in HEADER if c != "billed_amount"], [GOOD], "inv.csv")
     parsed, errors = parse_invoice(list(INVOICE_COLUMNS), [GOOD[:-1]])
     assert ([NOV1], []) == ([x.invoice_date for x in parsed], errors)
+    header = ["vendor", "sku", "purchased", "assigned", "taken_at"]
+    naive = datetime(2026, 10, 31, 23)  # noqa: DTZ001 - as a worksheet cell holds it
+    pools = parse_pools(header, [["Zoom", "Business", "", "38", naive],
+                                 ["Zoom", "Business", "40", "39", "2026-10-30T08:00:00+01:00"]])  # fmt: skip
+    assert [(p.purchased, p.assigned, p.taken_at) for p in pools] == [
+        (None, 38, taken(31)), (40, 39, datetime(2026, 10, 30, 7, tzinfo=UTC))
+    ]  # fmt: skip
+    [found] = reconcile([line("Zoom", "Business", 40, "13.33", "533.20")], LEDGER, pools)
+    assert found.quantity_source.startswith("contract committed (snapshot assigned 38 2026-10-31")
     with pytest.raises(InvoiceRowError, match=r"p.csv row 2, column 'assigned'"):
         parse_pools(["vendor", "sku", "purchased", "assigned", "taken_at"],
                     [["Zoom", "Business", "", "x", "2026-10-31T00:00:00+00:00"]], "p.csv")  # fmt: skip
