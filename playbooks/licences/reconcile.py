@@ -168,7 +168,8 @@ def _judge(
     if periods != periods.to_integral_value():
         if line.quantity - expected >= limits.seats:
             return "proration", "disputed", f"prorated for {line.quantity} seats, {expected} held"
-        return "proration", "explained", f"{periods.quantize(Decimal('0.0001'))} of a period"
+        share = periods.quantize(Decimal("0.0001"))
+        return "proration", "explained", f"{line.quantity} seat(s) for {share} of a period"
     if line.quantity > contract.quantity:
         if from_pool and not qty_off:
             note = f"{line.quantity - contract.quantity} seat(s) above the {contract.quantity} committed"
