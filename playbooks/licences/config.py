@@ -7,11 +7,13 @@ alerts, when the report is due (site time), and the inactivity thresholds.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from playbooks.licences.reconcile import Thresholds
 from playbooks.licences.usage import Policy
 
 
@@ -47,6 +49,10 @@ class LicenceRunSettings(BaseModel):
     downgrade_to: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Vendor, then SKU, to the cheaper SKU a reclaim moves the seat to instead of removing it
     (``{Zoom: {Licensed: Basic}}``)."""
+    reconcile_seats: int = Field(default=1, ge=1)
+    """An invoice line whose quantity is off by this many seats or more is a discrepancy."""
+    reconcile_price_pct: Decimal = Field(default=Decimal("0.5"), ge=0)
+    """An invoice line whose unit price is off by more than this percentage is a discrepancy."""
 
     @field_validator("timezone")
     @classmethod
@@ -80,6 +86,10 @@ class LicenceRunSettings(BaseModel):
         if self.ticket is not None and self.ticket.split(":", 1)[0] not in desks:
             problems.append(f"licences.ticket: unknown desk in {self.ticket!r}")
         return problems
+
+    def thresholds(self) -> Thresholds:
+        """The invoice reconciliation's discrepancy thresholds."""
+        return Thresholds(seats=self.reconcile_seats, price_pct=self.reconcile_price_pct)
 
     def policy(self) -> Policy:
         """The inactivity thresholds as the classifier takes them."""

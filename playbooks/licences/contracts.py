@@ -40,6 +40,8 @@ class ContractError(ValueError):
         super().__init__(f"contracts row {row}, column {column!r}: {message}")
         self.row = row
         self.column = column
+        self.problem = message
+        """What is wrong with the cell, without the row and column (other files reuse it)."""
 
 
 @dataclass(frozen=True)

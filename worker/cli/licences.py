@@ -1,6 +1,7 @@
 """
-``deskpilot licences snapshot|report``: vendor seats and activity to a usage CSV, and the licence
-position and chargeback as CSV or .xlsx (docs/licences.md).
+``deskpilot licences snapshot|report|reclaim|reconcile``: vendor seats and activity to a usage
+CSV, the licence position and chargeback as CSV or .xlsx, the reclaim worklist, and a vendor
+invoice reconciled against the ledger (docs/licences.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import typer
 
 from connectors.errors import DeskpilotError
 from playbooks.licences.contracts import Contract, ContractError
+from playbooks.licences.invoice import InvoiceRowError, parse_invoice, parse_pools
 from playbooks.licences.reclaim import candidates
+from playbooks.licences.reconcile import RECONCILE_HEADER, reconcile_rows
+from playbooks.licences.reconcile import reconcile as reconcile_lines
 from playbooks.licences.report import (
     POSITION_HEADER,
     USER_CHARGEBACK_HEADER,
@@ -30,9 +34,17 @@ from playbooks.licences.snapshot import USAGE_HEADER, seat_differences, usage_ro
 from playbooks.licences.usage import Policy, UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
 from playbooks.spreadsheet import write_csv
-from worker.cli.common import ConfigOption, settings_or_exit
+from worker.cli.common import ConfigOption, database_or_exit, settings_or_exit
 from worker.config import ConfigError
-from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
+from worker.db import audit
+from worker.reports.licence_files import (
+    LicenceFileError,
+    read_contracts,
+    read_table,
+    read_text,
+    write_table,
+)
+from worker.reports.licence_recon import reconcile_audit
 from worker.wiring.directories import build_directory
 from worker.wiring.licences import build_source, directory_activity
 
@@ -274,3 +286,63 @@ def reclaim(
     finally:
         rt.broker.close()
         rt.db.dispose()
+
+
+@app.command()
+def reconcile(
+    invoice: Annotated[Path, typer.Option(help="the vendor's invoice, CSV or .xlsx")],
+    config: ConfigOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or xlsx (default: by the invoice's suffix)"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="directory for the report (CSV and .xlsx)")] = Path(),
+    contracts: Annotated[
+        Path | None, typer.Option(help="contracts CSV or .xlsx (default: licences.contracts)")
+    ] = None,
+    pools: Annotated[
+        list[Path], typer.Option(help="seat pools from `licences snapshot --pools` (repeatable)")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+) -> None:
+    """Reconcile an invoice's lines against the ledger and seat pools (docs/licences.md)."""
+    settings = settings_or_exit(config)
+    cfg = settings.licences
+    if fmt not in (None, "csv", "xlsx"):
+        typer.echo(f"--format {fmt!r}: expected csv or xlsx", err=True)
+        raise typer.Exit(2)
+    ledger_path = contracts or cfg.contracts
+    if ledger_path is None:
+        typer.echo("no contracts: pass --contracts or set licences.contracts", err=True)
+        raise typer.Exit(2)
+    try:
+        ledger = read_contracts(ledger_path)
+        counts = [c for p in pools for c in parse_pools(*read_table(p), source=str(p))]
+        lines, rejected = parse_invoice(*read_table(invoice, fmt), source=str(invoice))
+    except (LicenceFileError, ContractError, InvoiceRowError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    db = database_or_exit(settings)  # before any file is written: every run is audited
+    found = reconcile_lines(lines, ledger, counts, cfg.thresholds())
+    files = [out / f"reconcile-{invoice.stem}.{suffix}" for suffix in ("csv", "xlsx")]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for path in files:
+            write_table(RECONCILE_HEADER, reconcile_rows(found, rejected), path)
+        with db.session() as session:
+            audit.append(
+                session,
+                "licences.invoice_reconciled",
+                actor="deskpilot:licences",
+                data=reconcile_audit(invoice, found, rejected, files, ledger_path, pools),
+            )
+    finally:
+        db.dispose()
+    for e in rejected:
+        typer.echo(f"rejected: {e}", err=True)
+    disputed = sum(r.flagged for r in found)
+    typer.echo(
+        f"{len(found)} line(s) reconciled, {disputed} disputed, {len(rejected)} rejected: "
+        + ", ".join(str(f) for f in files)
+    )
+    if rejected:
+        raise typer.Exit(1)

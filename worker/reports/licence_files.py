@@ -6,6 +6,8 @@ an .xlsx workbook, text files as UTF-8, and tables written as CSV or .xlsx (ever
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from playbooks.licences.contracts import Contract, parse_csv, parse_rows
 from playbooks.spreadsheet import safe_cell, write_csv
 
-__all__ = ["LicenceFileError", "read_contracts", "read_text", "write_table"]
+__all__ = ["LicenceFileError", "read_contracts", "read_table", "read_text", "write_table"]
 
 
 class LicenceFileError(ValueError):
@@ -50,17 +52,36 @@ def read_contracts(path: Path) -> list[Contract]:
     """
     if path.suffix.lower() != ".xlsx":
         return parse_csv(read_text(path))
-    try:
-        with path.open("rb") as handle:
-            book = load_workbook(handle, read_only=True, data_only=True)
-            try:
-                rows = book.worksheets[0].iter_rows(values_only=True)
-                header = [str(h or "") for h in next(rows, ())]
-                return parse_rows(header, ([_cell(v) for v in r] for r in rows))
-            finally:
-                book.close()
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
-        raise LicenceFileError(f"{path}: cannot read as an .xlsx workbook: {exc}") from exc
+    header, rows = read_table(path, "xlsx")
+    return parse_rows(header, rows)
+
+
+def read_table(path: Path, kind: str | None = None) -> tuple[list[str], list[list[object]]]:
+    """
+    The header and rows of a CSV file or of the first worksheet of an .xlsx workbook (``kind``
+    ``csv`` or ``xlsx``; default: by the file's suffix). Worksheet numbers come as ``_cell``
+    gives them, never as floats; CSV cells are text.
+
+    Raises:
+        LicenceFileError: the file cannot be read, or has no header row.
+    """
+    kind = kind or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    if kind == "csv":
+        table: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(read_text(path)))]
+    else:
+        try:
+            with path.open("rb") as handle:
+                book = load_workbook(handle, read_only=True, data_only=True)
+                try:
+                    sheet = book.worksheets[0].iter_rows(values_only=True)
+                    table = [[_cell(v) for v in r] for r in sheet]
+                finally:
+                    book.close()
+        except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+            raise LicenceFileError(f"{path}: cannot read as an .xlsx workbook: {exc}") from exc
+    if not table:
+        raise LicenceFileError(f"{path}: the file is empty (no header row)")
+    return [str(h or "") for h in table[0]], table[1:]
 
 
 def write_table(header: Sequence[str], rows: Sequence[Sequence[object]], out: Path) -> None:
