@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from playbooks.reviews.campaign import Campaign
@@ -35,8 +35,6 @@ VIA = "review page"
 OPEN = ("pending", "confirming")
 READ_ONLY_DAYS = 90
 """Closed campaigns stay on the page (read-only) this long after their close."""
-MAX_CAMPAIGNS = 50
-"""The most recent campaign runs the page looks through."""
 
 
 class PageInputError(ValueError):
@@ -118,14 +116,17 @@ def _by_me(row: ReviewItemRow, names: frozenset[str]) -> bool:
 
 
 def my_reviews(rt: Runtime, identity: str) -> list[CampaignView]:
-    """The running campaigns (and those closed in the last 90 days) where ``identity`` has items."""
+    """
+    Every running campaign, whenever it started, and those closed in the last 90 days (read-only)
+    where ``identity`` has items: found by state and close time, not by recency.
+    """
     recent = rt.clock() - dt.timedelta(days=READ_ONLY_DAYS)
+    closed_lately = and_(ReviewCampaignRow.state != "active", ReviewCampaignRow.closed_at >= recent)
     with rt.db.session() as session:
         found = session.execute(
             select(ReviewCampaignRow.id, ReviewCampaignRow.desk)
-            .where(or_(ReviewCampaignRow.state == "active", ReviewCampaignRow.closed_at >= recent))
+            .where(or_(ReviewCampaignRow.state == "active", closed_lately))
             .order_by(ReviewCampaignRow.started_at.desc(), ReviewCampaignRow.id.desc())
-            .limit(MAX_CAMPAIGNS)
         ).all()
     # Resolved like a comment's author, once per desk, outside any transaction.
     authors = {desk: review_author(rt, desk, identity) for desk in {d for _, d in found}}

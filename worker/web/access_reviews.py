@@ -7,8 +7,10 @@ token's ``desk_identity``, resolved in the directory the way a comment's author 
 by the comment path's own rules (``worker.runs.review_mine``): a role, even admin, makes nobody a
 reviewer. The forms carry the review page's per-session CSRF token (``review.check_form``). A
 form with a mistake (a revoke without a reason, revocations not confirmed, an item of another
-campaign) records nothing and comes back with every choice and reason as typed and the problem
-next to its item; a form sent twice records once.
+campaign) records nothing and comes back, on the page and filter it was sent from, with every
+choice and reason as typed and the problem next to its item; a form sent twice records once. The
+page draws a page of items per campaign, filtered by campaign and access
+(``worker.web.access_review_pages``); keep-all keeps every item waiting in the campaign.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from worker.runs.review_mine import (
     my_reviews,
 )
 from worker.runtime import Runtime
+from worker.web.access_review_pages import PAGE_SIZE, Wanted, listing, wanted
 from worker.web.auth import Principal, require
 from worker.web.review import TEMPLATES, check_form, csrf_token
 
@@ -121,6 +124,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
     def render(
         request: Request,
         who: Principal,
+        want: Wanted,
         *,
         message: str = "",
         problem: bool = False,
@@ -130,40 +134,45 @@ def install(app: FastAPI, rt: Runtime) -> None:
     ) -> HTMLResponse:
         views = my_reviews(rt, who.desk_identity) if who.desk_identity else []
         html = TEMPLATES.get_template("access_reviews.html").render(
-            who=who, views=views, csrf=csrf_token(request), message=message, problem=problem,
-            typed=typed or {}, where=where or {}, max_reason=MAX_REASON,
+            who=who, views=views, shown=listing(views, want), want=want, csrf=csrf_token(request),
+            message=message, problem=problem, typed=typed or {}, where=where or {},
+            max_reason=MAX_REASON, page_size=PAGE_SIZE,
         )  # fmt: skip
         return HTMLResponse(html, status_code=status)
 
     @app.get(PATH, response_class=HTMLResponse, summary="My access reviews (any signed-in role)")
     def page(request: Request, message: str = "", problem: str = "") -> HTMLResponse:
+        """Filtered by ``campaign`` (id) and ``access``; ``page`` and ``done`` count from 1."""
         who = require(request, ROLE)
-        return render(request, who, message=message[:2000], problem=bool(problem))
+        want = wanted(request.query_params)
+        return render(request, who, want, message=message[:2000], problem=bool(problem))
 
     def decide(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
         who = check_form(request, form.get("csrf", ""), ROLE)
         identity = _identity(who)
+        want = wanted(form)  # the page the form was on: a mistake brings that page back
         try:
             choices = read_form(form, form.get("confirm") == "yes")
             outcome = decide_from_page(
                 rt, who.name, identity, campaign_id, choices, uuid.uuid4().hex
             )
         except FormProblem as exc:
-            return render(request, who, message=str(exc), problem=True, status=422,
+            return render(request, who, want, message=str(exc), problem=True, status=422,
                           typed=typed_form(form), where=exc.where)  # fmt: skip
         except PageInputError as exc:
-            return render(request, who, message=f"Nothing recorded: {exc}.", problem=True,
+            return render(request, who, want, message=f"Nothing recorded: {exc}.", problem=True,
                           status=422, typed=typed_form(form))  # fmt: skip
-        return _told(campaign_id, outcome)
+        return _told(campaign_id, outcome, want)
 
     def keep_all(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
+        """Every item waiting for them in the campaign, on every page, whatever the filter."""
         who = check_form(request, form.get("csrf", ""), ROLE)
         identity = _identity(who)
         try:
             outcome = keep_all_from_page(rt, who.name, identity, campaign_id, uuid.uuid4().hex)
         except PageInputError as exc:
             raise HTTPException(404, str(exc)) from exc
-        return _told(campaign_id, outcome)
+        return _told(campaign_id, outcome, wanted(form))
 
     @app.post(f"{PATH}/{{campaign_id}}/decide", summary="Keep or revoke my items (CSRF token)")
     async def decide_form(request: Request, campaign_id: int) -> Response:
@@ -194,11 +203,16 @@ def typed_form(form: Mapping[str, str]) -> Typed:
     return typed
 
 
-def _told(campaign_id: int, outcome: PageOutcome) -> RedirectResponse:
-    """Back to the page (POST, redirect, GET: reloading it sends nothing again)."""
+def _told(campaign_id: int, outcome: PageOutcome, want: Wanted) -> RedirectResponse:
+    """
+    Back to the page and filter the form was sent from (POST, redirect, GET: reloading it sends
+    nothing again); a page past the last one left is shown as the last.
+    """
     message, refused = said(outcome)
     query = {"message": message} | ({"problem": "1"} if refused else {})
-    return RedirectResponse(f"{PATH}?{urlencode(query)}#campaign-{campaign_id}", status_code=303)
+    kept = want.query()
+    where = f"{PATH}?{kept + '&' if kept else ''}{urlencode(query)}#campaign-{campaign_id}"
+    return RedirectResponse(where, status_code=303)
 
 
 __all__ = ["install", "read_form", "said", "typed_form"]
