@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from playbooks.reviews.campaign import Campaign
 from playbooks.reviews.decisions import ReviewCommand, Verdict, needs_reason
@@ -162,15 +162,40 @@ def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> Camp
     if author.user is None:
         return view((), ())
     names = names_of(author)
-    rows = _rows(session, campaign.id)
+    rows = _rows(session, campaign, names)
     if campaign.state != "active":
         return view((), [r for r in rows if r.reviewer.casefold() in names or _by_me(r, names)])
     return view(_waiting(session, campaign, rows, names), [r for r in rows if _by_me(r, names)])
 
 
-def _rows(session: Session, campaign_id: int) -> list[ReviewItemRow]:
-    query = select(ReviewItemRow).where(ReviewItemRow.campaign_id == campaign_id)
-    return list(session.scalars(query.order_by(ReviewItemRow.number)))
+def _rows(
+    session: Session, campaign: ReviewCampaignRow, names: frozenset[str]
+) -> list[ReviewItemRow]:
+    """
+    The campaign's items that may concern someone going by ``names``: those they are the
+    reviewer, second level or decider of (the stored names matched casefolded, in Python), every
+    escalated item if they are a fallback, every item with a first-level decision. A superset:
+    ``_view`` applies the exact rules; the rest of a campaign of thousands is never loaded.
+    """
+    mine = ReviewItemRow.campaign_id == campaign.id
+
+    def matching(
+        column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+    ) -> list[str]:
+        stored = session.scalars(select(column).where(mine).distinct()).all()
+        return [v for v in stored if v is not None and v.casefold() in names]
+
+    fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
+    concern = [
+        ReviewItemRow.reviewer.in_(matching(ReviewItemRow.reviewer)),
+        ReviewItemRow.second_level.in_(matching(ReviewItemRow.second_level)),
+        ReviewItemRow.decided_by.in_(matching(ReviewItemRow.decided_by)),
+        ReviewItemRow.first.is_not(None),
+    ]
+    if names & {f.casefold() for f in fallback}:
+        concern.append(ReviewItemRow.escalated.is_(True))
+    query = select(ReviewItemRow).where(mine, or_(*concern)).order_by(ReviewItemRow.number)
+    return list(session.scalars(query))
 
 
 def _waiting(

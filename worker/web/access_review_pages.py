@@ -111,7 +111,7 @@ class Listing:
     campaigns: tuple[tuple[int, str], ...]
     """Every campaign with something for the reviewer: (id, its label), for the filter."""
     accesses: tuple[str, ...]
-    """Every access among the items waiting for the reviewer (in the chosen campaign)."""
+    """Every access among the items waiting for the reviewer (in the chosen campaign, if any)."""
     waiting: int
     """Items waiting for the reviewer in every running campaign."""
     running: int
@@ -123,7 +123,8 @@ class Listing:
 def listing(views: Sequence[CampaignView], want: Wanted) -> Listing:
     """What ``want`` shows of ``views`` (every campaign the reviewer has something in)."""
     chosen = [v for v in views if want.campaign is None or v.id == want.campaign]
-    accesses = sorted({i.entitlement for v in chosen for i in v.waiting}, key=str.casefold)
+    among = chosen or views  # a campaign that is not (or no longer) theirs: every access
+    accesses = sorted({i.entitlement for v in among for i in v.waiting}, key=str.casefold)
 
     def matches(item: ItemLine) -> bool:
         return not want.access or item.entitlement == want.access
