@@ -44,7 +44,7 @@ from worker.reports.licence_files import (
     read_text,
     write_table,
 )
-from worker.reports.licence_recon import reconcile_audit
+from worker.reports.licence_recon import file_sha256, reconcile_audit, store_lines
 from worker.wiring.directories import build_directory
 from worker.wiring.licences import build_source, directory_activity
 
@@ -329,11 +329,12 @@ def reconcile(
         for path in files:
             write_table(RECONCILE_HEADER, reconcile_rows(found, rejected), path)
         with db.session() as session:
+            sha = file_sha256(invoice)
+            added, superseded = store_lines(session, sha, found, datetime.now(UTC))
+            data = reconcile_audit(invoice, found, rejected, files, ledger_path, pools)
+            data["stored"] = {"added": added, "superseded": superseded}
             audit.append(
-                session,
-                "licences.invoice_reconciled",
-                actor="deskpilot:licences",
-                data=reconcile_audit(invoice, found, rejected, files, ledger_path, pools),
+                session, "licences.invoice_reconciled", actor="deskpilot:licences", data=data
             )
     finally:
         db.dispose()
@@ -343,6 +344,10 @@ def reconcile(
     typer.echo(
         f"{len(found)} line(s) reconciled, {disputed} disputed, {len(rejected)} rejected: "
         + ", ".join(str(f) for f in files)
+    )
+    typer.echo(
+        f"{added} line(s) stored, {len(found) - added} already stored"
+        + (f", {superseded} line(s) of an earlier issue superseded" if superseded else "")
     )
     if rejected:
         raise typer.Exit(1)
