@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 
 from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
+from playbooks.licences.confirm import Confirmation, confirmed, with_confirmations
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
 from playbooks.licences.report import (
     MONTHLY_HEADER,
@@ -46,6 +47,7 @@ from worker.db.tables import TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
 from worker.reports.licence_notes import renewal_note, report_note
+from worker.reports.licence_recon import invoice_lines
 from worker.reports.licence_savings import previous_month, reclaimed_between
 from worker.runtime import Runtime
 from worker.wiring.licences import build_source, directory_activity
@@ -176,7 +178,8 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     allow = parse_allow(read_text(cfg.allow)) if cfg.allow is not None else []
     assessed = assess_all(assignments, people, cfg.policy(), allow, now)
     lines = position(ledger, assessed, cfg.site_time(now).date())
-    lines = with_savings(lines, _savings(rt, ledger, period))
+    saved, confirmations = _savings(rt, ledger, period)
+    lines = with_confirmations(with_savings(lines, saved), confirmations)
     files: list[str] = []
     if cfg.report_dir is not None:
         for suffix in ("csv", "xlsx"):
@@ -193,8 +196,13 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     return report_note(period, lines, [str(d) for d in differences], files), lines
 
 
-def _savings(rt: Runtime, ledger: Sequence[Contract], period: str) -> list[Saving]:
-    """Seats reclaimed in the month before ``period`` (site time), priced by the ledger."""
+def _savings(
+    rt: Runtime, ledger: Sequence[Contract], period: str
+) -> tuple[list[Saving], list[Confirmation]]:
+    """
+    Seats reclaimed in the month before ``period`` (site time), priced by the ledger, and those
+    of them the invoices reconciled so far confirm.
+    """
     cfg = rt.settings.licences
     start, end = previous_month(period)
     zone = cfg.site_time(rt.clock()).tzinfo
@@ -205,7 +213,8 @@ def _savings(rt: Runtime, ledger: Sequence[Contract], period: str) -> list[Savin
             dt.datetime.combine(end, dt.time(), zone),
             lambda at: cfg.site_time(at).date(),
         )
-    return realised(ledger, done, start, end)
+        billed = invoice_lines(session)
+    return realised(ledger, done, start, end), confirmed(ledger, done, billed, start, end)
 
 
 def _finish(
