@@ -6,10 +6,14 @@ seats, and a rolled-back reclaim confirms nothing.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from playbooks.licences.confirm import Confirmation, confirmed
 from playbooks.licences.contracts import Contract
@@ -17,6 +21,7 @@ from playbooks.licences.invoice import InvoiceLine
 from playbooks.licences.reconcile import reconcile
 from tests.e2e.test_licences_reclaim import ALICE, approve_and_apply, reclaimed_in_december
 from tests.integration.playbooks.world import world
+from worker.cli.licences import app
 from worker.reports.licence_recon import invoice_lines, store_lines
 from worker.runs.rollback import roll_back
 
@@ -47,7 +52,10 @@ DECEMBER = bill("INV-12", 10, DEC, dt.date(2026, 12, 31))
     ids=["january-bills-one-fewer", "january-bills-the-same", "no-january-invoice-yet"],
 )
 def test_an_applied_reclaim_is_confirmed_by_the_next_invoice_only(
-    database_url: str, january: InvoiceLine | None, expected: tuple[int, Decimal, str]
+    database_url: str,
+    tmp_path: Path,
+    january: InvoiceLine | None,
+    expected: tuple[int, Decimal, str],
 ) -> None:
     with world(database_url) as w:
         key = approve_and_apply(w, ALICE)
@@ -65,6 +73,31 @@ def test_an_applied_reclaim_is_confirmed_by_the_next_invoice_only(
             Confirmation("Microsoft", "m365-e3", "EUR", 1, seats, Decimal(amount), status, numbers)
         ] == confirmed(LEDGER, [done], billed, DEC, FEB)
 
+        assert [
+            ["Microsoft", "m365-e3", "EUR", "1", "36.00", str(seats), str(amount), status,
+             " ".join(numbers)],
+            ["TOTAL", "", "EUR", "1", "36.00", str(seats), str(amount), "", ""],
+        ] == month_report(database_url, tmp_path)  # fmt: skip
+
         roll_back(w.rt, w.runs(key)[0].id, "dave", "dave@example.com")
         w.drain()
         assert [] == confirmed(LEDGER, reclaimed_in_december(w), billed, DEC, FEB)
+        assert [] == month_report(database_url, tmp_path)
+
+
+def month_report(database_url: str, tmp_path: Path) -> list[list[str]]:
+    """``deskpilot licences savings --month 2026-12``: its CSV rows below the header."""
+    (tmp_path / "contracts.csv").write_text(
+        "vendor,sku,quantity,unit_price,currency,term_start,term_end,notice_days,billing_model\n"
+        "Microsoft,m365-e3,10,36.00,EUR,2026-01-01,2027-12-31,30,per_seat\n"
+    )
+    (tmp_path / "deskpilot.yaml").write_text(
+        f"database_url: '{database_url}'\nlicences: {{contracts: '{tmp_path / 'contracts.csv'}'}}\n"
+    )
+    result = CliRunner().invoke(
+        app, ["savings", "--month", "2026-12", "--config", str(tmp_path / "deskpilot.yaml")]
+    )
+    assert 0 == result.exit_code, result.stderr
+    header, *rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert header[3:5] == ["reclaimed", "savings"]
+    return rows

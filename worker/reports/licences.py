@@ -18,13 +18,14 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import delete, select, update
 
 from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
-from playbooks.licences.confirm import Confirmation, confirmed, with_confirmations
+from playbooks.licences.confirm import Confirmation, with_confirmations
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
 from playbooks.licences.report import (
     MONTHLY_HEADER,
@@ -35,7 +36,7 @@ from playbooks.licences.report import (
     position,
     position_rows,
 )
-from playbooks.licences.savings import Saving, realised, with_savings
+from playbooks.licences.savings import Saving, with_savings
 from playbooks.licences.snapshot import seat_differences, usage_of
 from playbooks.licences.usage import UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
@@ -47,8 +48,7 @@ from worker.db.tables import TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
 from worker.reports.licence_notes import renewal_note, report_note
-from worker.reports.licence_recon import invoice_lines
-from worker.reports.licence_savings import previous_month, reclaimed_between
+from worker.reports.licence_savings import month_savings, previous_month
 from worker.runtime import Runtime
 from worker.wiring.licences import build_source, directory_activity
 
@@ -203,18 +203,9 @@ def _savings(
     Seats reclaimed in the month before ``period`` (site time), priced by the ledger, and those
     of them the invoices reconciled so far confirm.
     """
-    cfg = rt.settings.licences
     start, end = previous_month(period)
-    zone = cfg.site_time(rt.clock()).tzinfo
     with rt.db.session() as session:
-        done = reclaimed_between(
-            session,
-            dt.datetime.combine(start, dt.time(), zone),
-            dt.datetime.combine(end, dt.time(), zone),
-            lambda at: cfg.site_time(at).date(),
-        )
-        billed = invoice_lines(session)
-    return realised(ledger, done, start, end), confirmed(ledger, done, billed, start, end)
+        return month_savings(session, ledger, start, end, ZoneInfo(rt.settings.licences.timezone))
 
 
 def _finish(

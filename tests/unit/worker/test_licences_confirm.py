@@ -228,3 +228,30 @@ def test_a_reissued_invoice_supersedes_the_earlier_issue(files: Path, db: Databa
     # the earlier file reconciled again adds nothing and does not take the place back
     assert "0 line(s) stored, 2 already stored" in reconcile(files, "dec.csv")
     assert "confirmed" == monthly_rows(db, files)[("Microsoft", "E3")]["confirmation"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--month", "2026-13"), "--month '2026-13': expected YYYY-MM"),
+        (("--month", "December"), "--month 'December': expected YYYY-MM"),
+        (("--month", "2026-11", "--contracts", "nope.csv"), "nope.csv: cannot read"),
+    ],
+    ids=["no-such-month", "not-a-month", "no-contracts-file"],
+)
+def test_the_savings_command_refuses_what_it_cannot_read(
+    files: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = CliRunner().invoke(app, ["savings", "--config", str(files / "deskpilot.yaml"), *args])
+    assert (2, "") == (result.exit_code, result.stdout)
+    assert message in result.stderr
+
+
+def test_the_savings_command_with_nothing_reclaimed_prints_the_header_only(files: Path) -> None:
+    reconcile(files, "nov.csv")
+    result = CliRunner().invoke(
+        app, ["savings", "--month", "2026-11", "--config", str(files / "deskpilot.yaml")]
+    )
+    assert 0 == result.exit_code
+    assert ["vendor,sku,currency,reclaimed,savings,confirmed_seats,confirmed_savings,"
+            "confirmation,confirmed_by"] == result.stdout.splitlines()  # fmt: skip
