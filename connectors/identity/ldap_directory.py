@@ -21,6 +21,7 @@ from connectors.identity import (
     NewUser,
     UserPage,
     UserStatus,
+    employee_type,
 )
 from connectors.identity.changes import ChangeRecorder
 from connectors.identity.ldap import (
@@ -63,6 +64,10 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     """deskpilot field → LDAP attribute, for every field ``update_user`` may set."""
     EXTRA_ATTRS: ClassVar[tuple[str, ...]]
     """The login, id and state attributes each user read asks for."""
+    EMPLOYEE_TYPE: ClassVar[str] = "employeeType"
+    """Reported as ``attributes["employee_type"]``: inetOrgPerson's ``employeeType`` (RFC 2798
+    §2.3, multi-valued: the first value the server returns) and AD's single-valued
+    ``employeeType`` (MS-ADA1 ``Employee-Type``). Read only: ``update_user`` does not set it."""
 
     def __init__(self, name: str, options: LdapOptions) -> None:
         self.name = name
@@ -293,7 +298,7 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     # -- helpers -----------------------------------------------------------------------------
 
     def _attrs(self) -> list[str]:
-        return [*self.FIELDS.values(), *self.EXTRA_ATTRS, "memberOf"]
+        return [*self.FIELDS.values(), *self.EXTRA_ATTRS, self.EMPLOYEE_TYPE, "memberOf"]
 
     def _entry(self, user_id: str) -> Entry:
         id_filter = self._id_filter(user_id)
@@ -341,7 +346,11 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
             status=status,
             locked=locked,
             password_must_change=must_change,
-            attributes={"dn": entry.dn, **self._activity(entry)},
+            attributes={
+                "dn": entry.dn,
+                **employee_type(entry.first(self.EMPLOYEE_TYPE)),
+                **self._activity(entry),
+            },
         )
 
     def _manager_id(self, manager_dn: str) -> str | None:
