@@ -220,7 +220,6 @@ class OpenApiSpec(_Spec):
             return merged
         return schema
 
-
     def properties(self, schema: str) -> frozenset[str]:
         """The property names the component schema ``schema`` declares (``allOf`` merged)."""
         resolved = self._resolve({"$ref": f"#/components/schemas/{schema}"}) or {}
