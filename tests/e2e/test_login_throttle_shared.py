@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.requests import Request
 
 from connectors.identity.memory import MemoryDirectory
 from tests.integration.playbooks.world import AGENT_TOKEN, settings_for
@@ -24,6 +25,7 @@ from worker.db.records import LoginFailureRow
 from worker.runtime import Runtime
 from worker.web.app import create_app
 from worker.web.auth import COOKIE
+from worker.web.review import csrf_token
 from worker.web.throttle import (
     FAILURE_LIMIT,
     DatabaseLoginThrottle,
@@ -166,3 +168,27 @@ def test_an_unreachable_redis_refuses_logins(tmp_path: Path) -> None:
 
 def _session(tmp_path: Path, broker_url: str = "stub") -> AbstractContextManager[list[Runtime]]:
     return _runtimes(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", broker_url, 1)
+
+
+def test_a_review_form_from_one_worker_is_accepted_by_the_other(
+    two_workers: list[Runtime],
+) -> None:
+    """The review pages' CSRF key comes from web.secret_key too: a form rendered by one worker
+    passes the other's check (an unknown action then answers 404), a forged token does not."""
+    first, second = two_workers
+    app_a, app_b = create_app(first), create_app(second)
+    with TestClient(app_a) as a, TestClient(app_b) as b:
+        login = a.post("/login", data={"token": AGENT_TOKEN}, follow_redirects=False)
+        cookie = f"{COOKIE}={login.cookies[COOKIE]}"
+        scope = {"type": "http", "headers": [(b"cookie", cookie.encode())], "app": app_a}
+        rendered = csrf_token(Request(scope))
+        answers = [
+            b.post(
+                "/review/tickets/999/no-such-action",
+                data={"csrf": token},
+                headers={"Cookie": cookie},
+            ).status_code
+            for token in (rendered, "0" * len(rendered))
+        ]
+
+    assert answers == [404, 403]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -37,6 +36,7 @@ from worker.runs import rollback
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
 from worker.web.review_run import run_detail, ticket_detail, worded
+from worker.web.sessions import cookie_key
 
 HERE = Path(__file__).parent / "templates"
 TEMPLATES = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
@@ -127,7 +127,8 @@ def _back(value: str) -> str:
 
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/review``, ``/review/runs/{id}``, their actions and static files (after ``auth``)."""
-    app.state.review_csrf_key = secrets.token_bytes(32)
+    # derived from web.secret_key: a form rendered by one web worker is accepted by another
+    app.state.review_csrf_key = cookie_key(rt.settings.web.secret_key, b"deskpilot review csrf")
     statics = {
         "review.css": "text/css; charset=utf-8",
         "review.js": "text/javascript; charset=utf-8",

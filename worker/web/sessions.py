@@ -26,13 +26,15 @@ from worker.db.records import RevokedSessionRow
 from worker.web.throttle import StoreUnavailableError
 
 
-def cookie_key(secret_key: SecretRef | None) -> bytes:
-    """The key that signs session cookies: derived from ``web.secret_key``, else random."""
+def cookie_key(
+    secret_key: SecretRef | None, purpose: bytes = b"deskpilot session cookies"
+) -> bytes:
+    """The key that signs session cookies (or, with another ``purpose``, the review pages' CSRF
+    tokens): derived from ``web.secret_key``, so every web worker holds the same one; else random
+    for this process (one worker only)."""
     if secret_key is None:
         return secrets.token_bytes(32)
-    return hmac.new(
-        secret_key.resolve().encode(), b"deskpilot session cookies", hashlib.sha256
-    ).digest()
+    return hmac.new(secret_key.resolve().encode(), purpose, hashlib.sha256).digest()
 
 
 class RevokedSessions(Protocol):
