@@ -65,6 +65,15 @@ def _extra_row(row: str) -> Callable[[dict[str, bytes]], None]:
     return change
 
 
+FAR_ROW = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def _grid_and_far_row(parts: dict[str, bytes]) -> None:
+    """5 kB: before, a million made-up rows of 16,384 cells (3.7 GB, then MemoryError)."""
+    _dimension("A1:XFD1048576")(parts)
+    _extra_row(FAR_ROW)(parts)
+
+
 def _properties_bomb(parts: dict[str, bytes]) -> None:
     """A title of MAX_XLSX_BYTES letters: the document properties are parsed whole at open."""
     name = "docProps/core.xml"
@@ -81,7 +90,7 @@ def _properties_bomb(parts: dict[str, bytes]) -> None:
 def test_a_workbook_is_read_as_its_rows_are_not_as_its_dimension_claims(
     tmp_path: Path, ref: str
 ) -> None:
-    """A 2 kB file claiming A1:XFD1048576 padded every row to 16,384 cells, a million times."""
+    """A 5 kB file claiming A1:XFD1048576 had every row padded to 16,384 cells."""
     path = _workbook(tmp_path / "inv.xlsx", _dimension(ref))
     started = time.perf_counter()
     header, rows = read_table(path)
@@ -94,11 +103,12 @@ def test_a_workbook_is_read_as_its_rows_are_not_as_its_dimension_claims(
     [
         (_extra_row('<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>'),
          f"inv.xlsx row 3: more than {MAX_COLUMNS} columns"),
-        (_extra_row('<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'),
-         f"inv.xlsx: more than {MAX_ROWS:,} rows"),
+        (_extra_row(FAR_ROW), f"inv.xlsx: more than {MAX_ROWS:,} rows"),
+        (_grid_and_far_row, f"inv.xlsx: more than {MAX_ROWS:,} rows"),
         (_properties_bomb, "inv.xlsx: the workbook unpacks to "),
     ],
-    ids=["a-cell-in-the-last-column", "a-row-at-the-last-row", "document-properties-bomb"],
+    ids=["a-cell-in-the-last-column", "a-row-at-the-last-row", "grid-dimension-and-a-far-row",
+         "document-properties-bomb"],
 )  # fmt: skip
 def test_a_workbook_past_the_bounds_is_refused_naming_the_file(
     tmp_path: Path, change: Callable[[dict[str, bytes]], None], problem: str
@@ -145,7 +155,8 @@ def test_invoice_text_that_a_spreadsheet_would_run_stays_text_in_the_report(
             written = [c for row in csv.reader(handle) for c in row]
     else:
         sheet = load_workbook(out).worksheets[0]
-        assert {c.data_type for row in sheet.iter_rows() for c in row} <= {"s", "n", "inlineStr"}  # no "f": no formula
+        kinds = {c.data_type for row in sheet.iter_rows() for c in row}
+        assert kinds <= {"s", "n", "inlineStr"}  # no "f": no cell is a formula
         written = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     for text in [*HOSTILE.values(), "=cmd|' /C calc'!A0 row 3, column 'billed_quantity'"]:
         assert any(w.startswith("'" + text) for w in written), text
