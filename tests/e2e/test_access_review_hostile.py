@@ -84,7 +84,9 @@ def test_a_form_too_large_or_not_the_pages_is_refused_before_it_is_read(
     """Any signed-in token may post here: a form of gigabytes must not be held in memory."""
     with signed_in(s.w, "maria") as client:
         content = body.replace(b"CSRF", session_csrf(client).encode())
-        answer = client.post(f"/access-reviews/{s.staff}/{action}", content=content, headers=headers)
+        answer = client.post(
+            f"/access-reviews/{s.staff}/{action}", content=content, headers=headers
+        )
     assert answer.status_code == status, answer.text
     assert {r.state for r in s.items(s.staff).values()} == {"pending"}
     assert s.audit("review.decided") == []
