@@ -234,6 +234,18 @@ class DirectoryClient(Protocol):
         ...
 
 
+EMPLOYEE_TYPE = "employee_type"
+"""The ``DirectoryUser.attributes`` key a connector reports the employee type under (employee,
+contractor, intern, …), as the directory spells it; review filters read it as
+``user.employee_type``."""
+
+
+def employee_type(value: object) -> dict[str, str]:
+    """``{EMPLOYEE_TYPE: value}`` for ``DirectoryUser.attributes``, or nothing when it is empty."""
+    text = str(value).strip() if value is not None else ""
+    return {EMPLOYEE_TYPE: text} if text else {}
+
+
 def iter_users(directory: DirectoryClient, page_size: int = 200) -> Iterator[DirectoryUser]:
     """Every account of ``directory``, page by page."""
     cursor: str | None = None
@@ -246,6 +258,7 @@ def iter_users(directory: DirectoryClient, page_size: int = 200) -> Iterator[Dir
 
 
 __all__ = [
+    "EMPLOYEE_TYPE",
     "Capability",
     "Change",
     "DirectoryClient",
@@ -254,5 +267,6 @@ __all__ = [
     "NewUser",
     "UserPage",
     "UserStatus",
+    "employee_type",
     "iter_users",
 ]

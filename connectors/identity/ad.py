@@ -22,6 +22,7 @@ import datetime as dt
 import secrets
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from connectors.errors import AuthError, NotFoundError, RejectedError
@@ -78,15 +79,24 @@ class ActiveDirectory(LdapDirectoryBase):
         "lastLogonTimestamp",
     )
 
-    def __init__(self, name: str, options: LdapOptions, *, upn_suffix: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        options: LdapOptions,
+        *,
+        upn_suffix: str | None = None,
+        read_attributes: Iterable[str] = (),
+    ) -> None:
         """
         Args:
             name: the configured instance name.
             options: where the domain controller is and how to bind (TLS required for passwords).
             upn_suffix: the suffix of new accounts' userPrincipalName when the login has no
                 ``@`` (default: the DNS name of ``base_dn``, e.g. ``corp.example.com``).
+            read_attributes: other attributes to report in ``DirectoryUser.attributes`` under
+                their own names (first value), e.g. ``extensionAttribute7`` with a contract end.
         """
-        super().__init__(name, options)
+        super().__init__(name, options, read_attributes)
         self.upn_suffix = upn_suffix or _dns_name(options.base_dn)
         self._lockout_duration_s: float | None = None
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.errors import RejectedError
-from connectors.identity import DirectoryUser, UserStatus
+from connectors.identity import DirectoryUser, UserStatus, employee_type
 
 __all__ = [
     "AUTH_HINT",
@@ -44,7 +44,10 @@ FIELDS: Mapping[str, str] = {
     "title": "jobTitle",
     "department": "department",
 }
-SELECT = "id,userPrincipalName,accountEnabled," + ",".join(FIELDS.values())
+SELECT = "id,userPrincipalName,accountEnabled,employeeType," + ",".join(FIELDS.values())
+"""``employeeType`` ("enterprise worker type. For example, Employee, Contractor, Consultant, or
+Vendor", Graph v1.0 user resource) is returned only when selected; it becomes
+``attributes["employee_type"]``. Not ``userType``: there it is Member or Guest."""
 METHOD_PATHS: Mapping[str, str] = {
     "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": "microsoftAuthenticatorMethods",
     "#microsoft.graph.fido2AuthenticationMethod": "fido2Methods",
@@ -74,6 +77,7 @@ def user_of(item: Mapping[str, Any]) -> DirectoryUser:
         title=item.get("jobTitle"),
         department=item.get("department"),
         status=UserStatus.ACTIVE if item.get("accountEnabled", True) else UserStatus.DISABLED,
+        attributes=employee_type(item.get("employeeType")),
     )
 
 

@@ -9,7 +9,7 @@ attributes they use and how an account is enabled, locked and given a one-time p
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
@@ -21,6 +21,7 @@ from connectors.identity import (
     NewUser,
     UserPage,
     UserStatus,
+    employee_type,
 )
 from connectors.identity.changes import ChangeRecorder
 from connectors.identity.ldap import (
@@ -63,10 +64,19 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     """deskpilot field → LDAP attribute, for every field ``update_user`` may set."""
     EXTRA_ATTRS: ClassVar[tuple[str, ...]]
     """The login, id and state attributes each user read asks for."""
+    EMPLOYEE_TYPE: ClassVar[str] = "employeeType"
+    """Reported as ``attributes["employee_type"]``: inetOrgPerson's ``employeeType`` (RFC 2798
+    §2.3, multi-valued: the first value the server returns) and AD's single-valued
+    ``employeeType`` (MS-ADA1 ``Employee-Type``). Read only: ``update_user`` does not set it."""
 
-    def __init__(self, name: str, options: LdapOptions) -> None:
+    def __init__(
+        self, name: str, options: LdapOptions, read_attributes: Iterable[str] = ()
+    ) -> None:
         self.name = name
         self.options = options
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
+        """Other attributes reported under their own names (the first value), e.g. the
+        contract end ``people.contract_end_attributes`` names for this directory."""
         self.session = LdapSession(options, system=name)
 
     # -- flavour hooks -----------------------------------------------------------------------
@@ -293,7 +303,8 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
     # -- helpers -----------------------------------------------------------------------------
 
     def _attrs(self) -> list[str]:
-        return [*self.FIELDS.values(), *self.EXTRA_ATTRS, "memberOf"]
+        wanted = [*self.FIELDS.values(), *self.EXTRA_ATTRS, self.EMPLOYEE_TYPE, "memberOf"]
+        return list(dict.fromkeys([*wanted, *self.read_attributes]))
 
     def _entry(self, user_id: str) -> Entry:
         id_filter = self._id_filter(user_id)
@@ -341,7 +352,12 @@ class LdapDirectoryBase(ChangeRecorder, abc.ABC):
             status=status,
             locked=locked,
             password_must_change=must_change,
-            attributes={"dn": entry.dn, **self._activity(entry)},
+            attributes={
+                **{a: v for a in self.read_attributes if (v := entry.first(a)) is not None},
+                "dn": entry.dn,
+                **employee_type(entry.first(self.EMPLOYEE_TYPE)),
+                **self._activity(entry),
+            },
         )
 
     def _manager_id(self, manager_dn: str) -> str | None:

@@ -9,7 +9,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.identity import DirectoryUser, NewUser, UserStatus
+from connectors.identity import DirectoryUser, NewUser, UserStatus, employee_type
 
 __all__ = [
     "PROFILE_KEYS",
@@ -67,7 +67,9 @@ def user_of(item: Mapping[str, Any]) -> DirectoryUser:
         status=status,
         locked=locked,
         password_must_change=must_change,
-        attributes={"okta_status": okta_status},
+        # userType: "the organization to user relationship such as Employee or Contractor"
+        # (Okta's default user profile attributes).
+        attributes={"okta_status": okta_status, **employee_type(profile.get("userType"))},
     )
 
 

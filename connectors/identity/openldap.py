@@ -18,6 +18,7 @@ in its place (the group is never deleted), and adding a real member takes it out
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from connectors.identity import Change, NewUser, UserStatus
@@ -59,7 +60,12 @@ class LdapDirectory(LdapDirectoryBase):
     EXTRA_ATTRS = ("entryUUID", "uid", _LOCK, "pwdReset")
 
     def __init__(
-        self, name: str, options: LdapOptions, *, empty_group_member: str | None = None
+        self,
+        name: str,
+        options: LdapOptions,
+        *,
+        empty_group_member: str | None = None,
+        read_attributes: Iterable[str] = (),
     ) -> None:
         """
         Args:
@@ -67,8 +73,10 @@ class LdapDirectory(LdapDirectoryBase):
             options: where the server is and how to bind.
             empty_group_member: the placeholder DN kept in a group whose last member left
                 (default ``cn=nobody,<base_dn>``; match slapd's ``refint_nothing``).
+            read_attributes: other attributes to report in ``DirectoryUser.attributes``
+                under their own names (first value), e.g. a contractor's contract end.
         """
-        super().__init__(name, options)
+        super().__init__(name, options, read_attributes)
         self.empty_group_member = empty_group_member or f"cn=nobody,{options.base_dn}"
 
     def _id_of(self, entry: Entry) -> str:

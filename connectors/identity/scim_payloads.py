@@ -12,6 +12,7 @@ from typing import Any
 from connectors.identity import (
     DirectoryUser,
     UserStatus,
+    employee_type,
 )
 
 __all__ = [
@@ -73,8 +74,17 @@ def parse_user(data: Mapping[str, Any]) -> DirectoryUser:
         department=enterprise.get("department"),
         manager_id=manager.get("value"),
         status=UserStatus.ACTIVE if active else UserStatus.DISABLED,
-        attributes={"externalId": str(data["externalId"])} if data.get("externalId") else {},
+        attributes=_attributes(data),
     )
+
+
+def _attributes(data: Mapping[str, Any]) -> dict[str, str]:
+    """
+    ``externalId``, and the employee type from core ``userType``: "the relationship between the
+    organization and the user" (RFC 7643 §4.1.1: Contractor, Employee, Intern, Temp, …).
+    """
+    external = {"externalId": str(data["externalId"])} if data.get("externalId") else {}
+    return {**external, **employee_type(data.get("userType"))}
 
 
 def parse_group(data: Mapping[str, Any], etag: str | None) -> ScimGroup:

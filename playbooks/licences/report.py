@@ -28,8 +28,14 @@ POSITION_HEADER = (
     "vendor", "sku", "currency", "unit_price", "purchased", "assigned", "active", "unassigned",
     "unused", "underused", "leaver", "exempt", "utilisation_pct", "cost", "waste", "notice_date",
 )  # fmt: skip
-MONTHLY_HEADER = (*POSITION_HEADER, "reclaimed", "savings")
-"""The monthly report's columns: the position and the savings realised by reclaims."""
+MONTHLY_HEADER = (
+    *POSITION_HEADER, "reclaimed", "savings", "confirmed_seats", "confirmed_savings",
+    "confirmation", "confirmed_by",
+)  # fmt: skip
+"""
+The monthly report's columns: the position, the savings of applied reclaims, and (added at the
+end, so readers of the older files keep working) those the next invoice confirmed.
+"""
 
 
 class ReportError(ValueError):
@@ -59,6 +65,14 @@ class SkuLine:
     """Seats removed by reclaims in the period (``playbooks.licences.savings``)."""
     savings: Decimal = Decimal(0)
     """``reclaimed`` seats, each at the unit price of the contract in force when removed."""
+    confirmed_seats: int = 0
+    """Of ``reclaimed``, the seats a later invoice bills fewer of (``playbooks.licences.confirm``)."""
+    confirmed_savings: Decimal = Decimal(0)
+    """What ``confirmed_seats`` save, priced as ``savings`` is."""
+    confirmation: str = ""
+    """``confirmed``, ``partial``, ``unconfirmed``, ``fair-billed``; empty with nothing reclaimed."""
+    confirmed_by: str = ""
+    """The invoice numbers that showed the drop, space-separated."""
 
     @property
     def utilisation(self) -> Decimal:
@@ -265,7 +279,9 @@ def position_rows(lines: Iterable[SkuLine], *, savings: bool = False) -> list[tu
         (
             x.vendor, x.sku, x.currency, x.unit_price, x.purchased, x.assigned, x.active,
             x.unassigned, x.unused, x.underused, x.leaver, x.exempt, x.utilisation, x.cost,
-            x.waste, x.notice_date.isoformat(), *((x.reclaimed, x.savings) if savings else ()),
+            x.waste, x.notice_date.isoformat(),
+            *((x.reclaimed, x.savings, x.confirmed_seats, x.confirmed_savings, x.confirmation,
+               x.confirmed_by) if savings else ()),
         )
         for x in lines
     ]  # fmt: skip

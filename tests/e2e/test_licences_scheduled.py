@@ -112,7 +112,9 @@ def test_the_report_waits_for_nine_site_time_then_runs_once(w: World, tmp_path: 
     assert (tmp_path / "licences-2026-12.xlsx").is_file()
     written = (tmp_path / "licences-2026-12.csv").read_text()
     assert "Zoom,Licensed,USD,13.33,10,2,1,8,1" in written
-    assert written.splitlines()[0].endswith(",notice_date,reclaimed,savings")
+    assert written.splitlines()[0].endswith(
+        ",notice_date,reclaimed,savings,confirmed_seats,confirmed_savings,confirmation,confirmed_by"
+    )
     assert "Savings realised" not in note  # no reclaim was applied in November
     charged = (tmp_path / "licences-2026-12-chargeback.csv").read_text().splitlines()
     assert "currency,cost_centre,identity,seats,amount" == charged[0]

@@ -1,22 +1,24 @@
 """
-``deskpilot licences snapshot|report|reclaim|reconcile``: vendor seats and activity to a usage
-CSV, the licence position and chargeback as CSV or .xlsx, the reclaim worklist, and a vendor
-invoice reconciled against the ledger (docs/licences.md).
+``deskpilot licences snapshot|report|reclaim|reconcile|savings``: vendor seats and activity to a
+usage CSV, the licence position and chargeback as CSV or .xlsx, the reclaim worklist, a vendor
+invoice reconciled against the ledger (its lines kept), and a month's savings, applied and
+confirmed by invoice (docs/licences.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from connectors.errors import DeskpilotError
 from playbooks.licences.contracts import Contract, ContractError
-from playbooks.licences.invoice import InvoiceRowError, parse_invoice, parse_pools
+from playbooks.licences.invoice import InvoiceRowError, add_months, parse_invoice, parse_pools
 from playbooks.licences.reclaim import candidates
 from playbooks.licences.reconcile import RECONCILE_HEADER, reconcile_rows
 from playbooks.licences.reconcile import reconcile as reconcile_lines
@@ -44,7 +46,8 @@ from worker.reports.licence_files import (
     read_text,
     write_table,
 )
-from worker.reports.licence_recon import reconcile_audit
+from worker.reports.licence_recon import file_sha256, reconcile_audit, store_lines
+from worker.reports.licence_savings import SAVINGS_HEADER, month_savings, savings_rows
 from worker.wiring.directories import build_directory
 from worker.wiring.licences import build_source, directory_activity
 
@@ -329,11 +332,12 @@ def reconcile(
         for path in files:
             write_table(RECONCILE_HEADER, reconcile_rows(found, rejected), path)
         with db.session() as session:
+            sha = file_sha256(invoice)
+            added, superseded = store_lines(session, sha, found, datetime.now(UTC))
+            data = reconcile_audit(invoice, found, rejected, files, ledger_path, pools)
+            data["stored"] = {"added": added, "superseded": superseded}
             audit.append(
-                session,
-                "licences.invoice_reconciled",
-                actor="deskpilot:licences",
-                data=reconcile_audit(invoice, found, rejected, files, ledger_path, pools),
+                session, "licences.invoice_reconciled", actor="deskpilot:licences", data=data
             )
     finally:
         db.dispose()
@@ -344,5 +348,47 @@ def reconcile(
         f"{len(found)} line(s) reconciled, {disputed} disputed, {len(rejected)} rejected: "
         + ", ".join(str(f) for f in files)
     )
+    typer.echo(
+        f"{added} line(s) stored, {len(found) - added} already stored"
+        + (f", {superseded} line(s) of an earlier issue superseded" if superseded else "")
+    )
     if rejected:
         raise typer.Exit(1)
+
+
+@app.command()
+def savings(
+    month: Annotated[str, typer.Option(help="YYYY-MM: the reclaims applied in that month")],
+    config: ConfigOption = None,
+    contracts: Annotated[
+        Path | None, typer.Option(help="contracts CSV or .xlsx (default: licences.contracts)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="CSV or .xlsx (default: CSV on stdout)")] = None,
+) -> None:
+    """A month's reclaim savings: applied, and confirmed by the invoices reconciled so far."""
+    settings = settings_or_exit(config)
+    try:
+        start = date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        typer.echo(f"--month {month!r}: expected YYYY-MM", err=True)
+        raise typer.Exit(2) from exc
+    ledger_path = contracts or settings.licences.contracts
+    if ledger_path is None:
+        typer.echo("no contracts: pass --contracts or set licences.contracts", err=True)
+        raise typer.Exit(2)
+    try:
+        ledger = _contracts(ledger_path)
+    except ContractError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    db = database_or_exit(settings)
+    try:
+        with db.session() as session:
+            zone = ZoneInfo(settings.licences.timezone)
+            saved, found = month_savings(session, ledger, start, add_months(start, 1), zone)
+    except ReportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    _save(SAVINGS_HEADER, savings_rows(saved, found), out)

@@ -1,7 +1,7 @@
 """
 The licence tables: the monthly position per vendor and SKU (what the gauges and the dashboard
-read), and the licence jobs claimed exactly once across workers (a month's report, a contract's
-renewal alert).
+read), the licence jobs claimed exactly once across workers (a month's report, a contract's
+renewal alert), and the invoice lines ``licences reconcile`` read (what confirms a saving).
 """
 
 from __future__ import annotations
@@ -54,3 +54,38 @@ class LicencePositionRow(Base):
     unassigned: Mapped[int] = mapped_column(Integer)
     waste: Mapped[Decimal] = mapped_column(Numeric(16, 4))
     notice_date: Mapped[dt.date]
+
+
+class LicenceInvoiceLineRow(Base):
+    """
+    One reconciled invoice line, keyed by vendor, invoice number, line and the SHA-256 of the
+    file it came from: the same file reconciled again adds nothing. A re-issued invoice (same
+    number, another file) is stored beside the earlier one, whose lines are then marked
+    ``superseded_by`` the new file's hash; only lines not superseded confirm savings.
+    """
+
+    __tablename__ = "licence_invoice_lines"
+    __table_args__ = (
+        UniqueConstraint(
+            "vendor", "invoice_number", "line", "file_sha256", name="uq_licence_invoice_line"
+        ),
+        Index("ix_licence_invoice_lines_sku", "vendor", "sku", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    vendor: Mapped[str] = mapped_column(String(128))
+    invoice_number: Mapped[str] = mapped_column(String(128))
+    line: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str] = mapped_column(String(128))
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]
+    invoice_date: Mapped[dt.date]
+    billed_quantity: Mapped[int] = mapped_column(Integer)
+    billed_unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    billed_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    reconciled_at: Mapped[dt.datetime]
+    superseded_by: Mapped[str | None] = mapped_column(String(64))

@@ -42,6 +42,12 @@ def report_note(
             f"{_cell(x.vendor)} {_cell(x.sku)}: {x.reclaimed} seat(s), {x.savings} {x.currency}"
             for x in saved
         )]  # fmt: skip
+        out += ["", "**Of these, confirmed by the next invoice** (or fair-billed): " + "; ".join(
+            f"{_cell(x.vendor)} {_cell(x.sku)}: {x.confirmed_seats} of {x.reclaimed} seat(s), "
+            f"{x.confirmed_savings} {x.currency} ({x.confirmation}"
+            + (f", {_cell(x.confirmed_by)})" if x.confirmed_by else ")")
+            for x in saved
+        )]  # fmt: skip
     if differences:
         out += ["", "**Where vendors disagree with the ledger**", ""]
         out += [f"- {_cell(d)}" for d in differences]

@@ -18,12 +18,14 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import delete, select, update
 
 from connectors.desks import NewTicket
 from connectors.errors import DeskpilotError, TransientError
+from playbooks.licences.confirm import Confirmation, with_confirmations
 from playbooks.licences.contracts import Contract, ContractError, renewals_due
 from playbooks.licences.report import (
     MONTHLY_HEADER,
@@ -34,7 +36,7 @@ from playbooks.licences.report import (
     position,
     position_rows,
 )
-from playbooks.licences.savings import Saving, realised, with_savings
+from playbooks.licences.savings import Saving, with_savings
 from playbooks.licences.snapshot import seat_differences, usage_of
 from playbooks.licences.usage import UsageError, assess_all
 from playbooks.licences.usage_csv import UsageFileError, parse_allow, parse_usage
@@ -46,7 +48,7 @@ from worker.db.tables import TicketRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.reports.licence_files import LicenceFileError, read_contracts, read_text, write_table
 from worker.reports.licence_notes import renewal_note, report_note
-from worker.reports.licence_savings import previous_month, reclaimed_between
+from worker.reports.licence_savings import month_savings, previous_month
 from worker.runtime import Runtime
 from worker.wiring.licences import build_source, directory_activity
 
@@ -176,7 +178,8 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     allow = parse_allow(read_text(cfg.allow)) if cfg.allow is not None else []
     assessed = assess_all(assignments, people, cfg.policy(), allow, now)
     lines = position(ledger, assessed, cfg.site_time(now).date())
-    lines = with_savings(lines, _savings(rt, ledger, period))
+    saved, confirmations = _savings(rt, ledger, period)
+    lines = with_confirmations(with_savings(lines, saved), confirmations)
     files: list[str] = []
     if cfg.report_dir is not None:
         for suffix in ("csv", "xlsx"):
@@ -193,19 +196,16 @@ def _report(rt: Runtime, ledger: Sequence[Contract], period: str) -> tuple[str, 
     return report_note(period, lines, [str(d) for d in differences], files), lines
 
 
-def _savings(rt: Runtime, ledger: Sequence[Contract], period: str) -> list[Saving]:
-    """Seats reclaimed in the month before ``period`` (site time), priced by the ledger."""
-    cfg = rt.settings.licences
+def _savings(
+    rt: Runtime, ledger: Sequence[Contract], period: str
+) -> tuple[list[Saving], list[Confirmation]]:
+    """
+    Seats reclaimed in the month before ``period`` (site time), priced by the ledger, and those
+    of them the invoices reconciled so far confirm.
+    """
     start, end = previous_month(period)
-    zone = cfg.site_time(rt.clock()).tzinfo
     with rt.db.session() as session:
-        done = reclaimed_between(
-            session,
-            dt.datetime.combine(start, dt.time(), zone),
-            dt.datetime.combine(end, dt.time(), zone),
-            lambda at: cfg.site_time(at).date(),
-        )
-    return realised(ledger, done, start, end)
+        return month_savings(session, ledger, start, end, ZoneInfo(rt.settings.licences.timezone))
 
 
 def _finish(

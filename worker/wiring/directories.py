@@ -42,10 +42,17 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def build_directory(
-    settings: DirectorySettings, *, environ: Mapping[str, str] | None = None
+    settings: DirectorySettings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    read_attributes: tuple[str, ...] = (),
 ) -> DirectoryClient:
     """
     The directory client for one ``directories`` section.
+
+    ``read_attributes`` are other account attributes an LDAP or AD client asks for and reports
+    under their own names (the contract end ``playbooks.people`` names for this directory); the
+    other types report what their connector maps.
 
     Raises:
         ConfigError: listing every problem as ``directories.<name>.<section>.<key>: problem``.
@@ -54,7 +61,7 @@ def build_directory(
         from worker.wiring.directories_saas import build_saas_directory
 
         return build_saas_directory(settings, environ=environ)
-    reader = _Reader(settings, os.environ if environ is None else environ)
+    reader = _Reader(settings, os.environ if environ is None else environ, read_attributes)
     reader.unknown_keys()
     build = _BUILDERS[settings.type](reader)
     if reader.problems:
@@ -68,6 +75,7 @@ class _Reader:
 
     settings: DirectorySettings
     environ: Mapping[str, str]
+    read_attributes: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
 
     def problem(self, where: str, text: str) -> None:
@@ -152,7 +160,12 @@ def _openldap(r: _Reader) -> Callable[[], DirectoryClient]:
 
     options = _ldap_options(r)
     placeholder = r.text("empty_group_member")
-    return lambda: LdapDirectory(r.settings.name, options(), empty_group_member=placeholder)
+    return lambda: LdapDirectory(
+        r.settings.name,
+        options(),
+        empty_group_member=placeholder,
+        read_attributes=r.read_attributes,
+    )
 
 
 def _active_directory(r: _Reader) -> Callable[[], DirectoryClient]:
@@ -160,7 +173,9 @@ def _active_directory(r: _Reader) -> Callable[[], DirectoryClient]:
 
     options = _ldap_options(r)
     suffix = r.text("upn_suffix")
-    return lambda: ActiveDirectory(r.settings.name, options(), upn_suffix=suffix)
+    return lambda: ActiveDirectory(
+        r.settings.name, options(), upn_suffix=suffix, read_attributes=r.read_attributes
+    )
 
 
 def _scim(r: _Reader) -> Callable[[], DirectoryClient]:

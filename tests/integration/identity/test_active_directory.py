@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.errors import RejectedError
-from connectors.identity import NewUser, UserStatus
+from connectors.identity import EMPLOYEE_TYPE, NewUser, UserStatus, iter_users
 from connectors.identity.ad import ActiveDirectory
 from connectors.identity.ldap import Connection, LdapOptions, Server, Tls
 from tests.services.samba import SambaServer, set_last_logon
@@ -146,3 +146,24 @@ def test_the_last_logon_is_reported_for_recommendations(
     set_last_logon(samba_ad_server, fresh.attributes["dn"], filetime)
 
     assert ad.get_user(change.target).attributes["last_login"] == "2026-08-01T09:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Contractor", "Contractor"), ("intern", "intern"), (None, None)],
+    ids=["contractor", "case-kept", "absent"],
+)
+def test_employee_type_is_reported(
+    ad: ActiveDirectory, value: str | None, expected: str | None
+) -> None:
+    """AD's ``employeeType`` (single-valued on user) becomes ``attributes["employee_type"]``."""
+    login = new_login()
+    extra = {"employeeType": value} if value else {}
+    change = ad.create_user(NewUser(login=login, given_name="E", family_name="T", attributes=extra))
+
+    found = ad.find_user(login=login)
+    listed = [u for u in iter_users(ad) if u.login == login]
+
+    assert found is not None
+    reads = [ad.get_user(change.target), found, *listed]
+    assert [u.attributes.get(EMPLOYEE_TYPE) for u in reads] == [expected] * 3

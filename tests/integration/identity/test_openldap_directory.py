@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.identity import NewUser
-from connectors.identity.ldap import LdapOptions
+from connectors.identity import EMPLOYEE_TYPE, NewUser, iter_users
+from connectors.identity.ldap import MODIFY_ADD, LdapOptions
 from connectors.identity.ldap_session import LdapSession
 from connectors.identity.openldap import DISABLED_LOCK, LdapDirectory
 from tests.services.slapd import EMPTY_GROUP_MEMBER, SlapdServer, make_group
@@ -85,3 +85,33 @@ def test_deleting_the_last_member_keeps_the_group(
     while members(ldap.session, group_dn) != [EMPTY_GROUP_MEMBER] and time.monotonic() < deadline:
         time.sleep(0.02)
     assert members(ldap.session, group_dn) == [EMPTY_GROUP_MEMBER]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["contractor"], "contractor"),
+        (["Contractor", "Temp"], "Contractor"),
+        (["Intern"], "Intern"),
+        ([], None),
+    ],
+    ids=["one-value", "multi-valued-first", "case-kept", "absent"],
+)
+def test_employee_type_is_reported_from_employee_type(
+    ldap: LdapDirectory, values: list[str], expected: str | None
+) -> None:
+    """inetOrgPerson ``employeeType`` (multi-valued): the first value, on every kind of read."""
+    login = f"e{uuid.uuid4().hex[:8]}"
+    user_id = ldap.create_user(NewUser(login=login, given_name="E", family_name="T")).target
+    if values:
+        dn = ldap.get_user(user_id).attributes["dn"]
+        ldap.session.modify(dn, {"employeeType": [(MODIFY_ADD, values)]})
+
+    found = ldap.find_user(login=login)
+    listed = [u for u in iter_users(ldap) if u.login == login]
+
+    assert found is not None
+    assert [u.attributes.get(EMPLOYEE_TYPE) for u in (ldap.get_user(user_id), found, *listed)] == [
+        expected
+    ] * 3
+    assert (EMPLOYEE_TYPE in found.attributes) == (expected is not None)

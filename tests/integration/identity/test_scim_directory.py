@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from connectors.errors import AuthError, RejectedError, UnavailableError
-from connectors.identity import NewUser
+from connectors.identity import EMPLOYEE_TYPE, NewUser
 from connectors.identity.scim import ScimDirectory
 from tests.services.scim import ScimServer, make_group
 
@@ -119,4 +119,29 @@ def test_real_server_group_membership_by_filter(scim_server: ScimServer) -> None
     directory.add_to_group(user_id, group)
 
     assert directory.groups_of(user_id) == [group]
+    directory.session.close()
+
+
+@pytest.mark.scim
+@pytest.mark.parametrize(
+    ("user_type", "expected"),
+    [("Contractor", "Contractor"), ("intern", "intern"), (None, None)],
+    ids=["contractor", "case-kept", "absent"],
+)
+def test_real_server_reports_the_core_user_type(
+    scim_server: ScimServer, user_type: str | None, expected: str | None
+) -> None:
+    """Core ``userType`` (RFC 7643 §4.1.1) is reported as the employee type, on every read."""
+    directory = ScimDirectory("scim", scim_server.url, scim_server.token)
+    login = f"u{uuid.uuid4().hex[:8]}"
+    extra = {"userType": user_type} if user_type else {}
+    user_id = directory.create_user(
+        NewUser(login=login, given_name="B", family_name="J", attributes=extra)
+    ).target
+
+    found = directory.find_user(login=login)
+    assert found is not None
+    reads = [directory.get_user(user_id), found]
+
+    assert [u.attributes.get(EMPLOYEE_TYPE) for u in reads] == [expected] * 2
     directory.session.close()

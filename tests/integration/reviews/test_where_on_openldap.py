@@ -1,7 +1,7 @@
 """
 A ``where`` expression on a real OpenLDAP server: department (``departmentNumber``), title,
-the manager (the ``manager`` DN, shown as its login) and a disabled account (ppolicy) as the
-connector reports them, combined with the fixed filters, and the evidence it leaves.
+the manager (the ``manager`` DN, shown as its login), the employee type (``employeeType``) and a
+disabled account (ppolicy) as the connector reports them, combined with the fixed filters, and the evidence it leaves.
 
 The server is shared with other tests, so every expression starts by keeping this test's
 accounts (``user.login.startswith(…)``); ``and`` stops there for the others.
@@ -31,12 +31,13 @@ from worker.runs.review_start import start_campaign
 
 pytestmark = [pytest.mark.slapd, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 SEED = [
-    # suffix, department, title, managed, enabled
-    ("boss", "Finance", "Controller", False, True),
-    ("tess", "Treasury", "Analyst", True, True),
-    ("cora", "Finance", "Contractor", True, True),
-    ("sven", "Sales", None, True, True),
-    ("dina", "Finance", "Analyst", False, False),
+    # suffix, department, title, managed, enabled, employeeType
+    ("boss", "Finance", "Controller", False, True, "employee"),
+    ("tess", "Treasury", "Analyst", True, True, "employee"),
+    ("cora", "Finance", "Contractor", True, True, "contractor"),
+    ("sven", "Sales", None, True, True, None),
+    ("dina", "Finance", "Analyst", False, False, "contractor"),
+    ("ivan", "Finance", "Analyst", True, True, "Contractor"),
 ]
 
 
@@ -56,11 +57,12 @@ def seeded(slapd_server: SlapdServer) -> Iterator[Seeded]:
     group = f"{prefix}-staff"
     slapd.make_group(slapd_server, group)
     boss_id = None
-    for suffix, department, title, managed, enabled in SEED:
+    for suffix, department, title, managed, enabled, kind in SEED:
         login = prefix + suffix
         directory.create_user(NewUser(login, suffix.title(), "Where", email=f"{login}@example.com",
                                       title=title, department=department,
-                                      manager_id=boss_id if managed else None))  # fmt: skip
+                                      manager_id=boss_id if managed else None,
+                                      attributes={"employeeType": kind} if kind else {}))  # fmt: skip
         found = directory.find_user(login=login)
         assert found is not None
         boss_id = boss_id or found.id
@@ -83,17 +85,27 @@ def _yaml(s: Seeded, users: str) -> str:
     ("users", "expected"),
     [
         ("{where: \"user.login.startswith('PFX') and user.department in ['Finance', 'Treasury'] "
-         "and not user.disabled\"}", {"boss", "tess", "cora"}),
-        ("{manager: PFXboss, where: \"user.title != 'Contractor'\"}", {"tess", "sven"}),
+         "and not user.disabled\"}", {"boss", "tess", "cora", "ivan"}),
+        ("{manager: PFXboss, where: \"user.title != 'Contractor'\"}", {"tess", "sven", "ivan"}),
         ("{include_disabled: true, where: \"user.login.startswith('PFX') and "
-         "user.department == 'Finance'\"}", {"boss", "cora", "dina"}),
+         "user.department == 'Finance'\"}", {"boss", "cora", "dina", "ivan"}),
         ("{where: \"user.login.startswith('PFX') and user.manager == 'PFXboss' and user.title is none\"}",
          {"sven"}),
-        ("{department: finance, where: \"user.login.startswith('PFX') and user.title == 'Analyst'\"}",
-         set()),
+        ("{department: finance, where: \"user.login.startswith('PFX') and user.title == 'Analyst' "
+         "and user.disabled\"}", set()),
+        ("{where: \"user.login.startswith('PFX') and user.employee_type == 'contractor'\"}",
+         {"cora"}),
+        ("{include_disabled: true, where: \"user.login.startswith('PFX') and "
+         "(user.employee_type or '') | lower == 'contractor'\"}", {"cora", "dina", "ivan"}),
+        ("{where: \"user.login.startswith('PFX') and user.employee_type != 'contractor'\"}",
+         {"boss", "tess", "sven", "ivan"}),
+        ("{where: \"user.login.startswith('PFX') and user.employee_type is none\"}", {"sven"}),
+        ("{where: \"user.login.startswith('PFX') and "
+         "user.attributes.get('employee_type') == 'employee'\"}", {"boss", "tess"}),
     ],
     ids=["departments-enabled", "and-manager", "with-disabled", "manager-login-no-title",
-         "disabled-left-out-first"],
+         "disabled-left-out-first", "contractors", "contractors-any-case-with-disabled",
+         "not-contractor", "no-employee-type", "employee-type-attribute"],
 )  # fmt: skip
 def test_the_expression_chooses_accounts_on_openldap(
     tmp_path: Path, seeded: Seeded, users: str, expected: set[str]

@@ -220,6 +220,20 @@ class OpenApiSpec(_Spec):
             return merged
         return schema
 
+    def properties(self, schema: str) -> frozenset[str]:
+        """The property names the component schema ``schema`` declares (``allOf`` merged)."""
+        resolved = self._resolve({"$ref": f"#/components/schemas/{schema}"}) or {}
+        return frozenset(resolved.get("properties") or {})
+
+    def payload_problems(self, schema: str, payload: Mapping[str, Any]) -> list[str]:
+        """
+        What a faked reply ``payload`` holds that the component ``schema`` does not describe
+        (OData ``@odata.*`` annotations aside), so replies keep the vendor's shape.
+        """
+        keys = {k: v for k, v in payload.items() if not k.startswith("@odata.")}
+        resolved = self._resolve({"$ref": f"#/components/schemas/{schema}"})
+        return list(self._schema_problems(resolved, keys, schema))
+
 
 class DiscoverySpec(_Spec):
     """A Google discovery document; requests must go to its rootUrl + servicePath."""
