@@ -18,7 +18,7 @@ from intake.model import (
     TicketEvent,
 )
 from tests.integration.playbooks.world import DESK, World, seed, world
-from worker.inbound.files import with_files
+from worker.inbound.files import MAX_FILES, with_files
 
 CSV = (
     "First Name;Surname;Mail;Department;Start Date;Groups;Licences\n"
@@ -195,6 +195,15 @@ def test_files_are_listed_only_for_deliveries_that_can_bring_them(
     w.desk.add_attachment("IT-44", "31001", b"x", filename="starters.csv")
     found = with_files(w.rt, DESK, _delivery("IT-44", kinds))
     assert tuple(a.filename for a in found.ticket.attachments) == listed
+
+
+def test_a_ticket_with_more_files_than_the_bound_keeps_the_oldest(w: World) -> None:
+    """Whoever can attach files decides how many a ticket has: a listing keeps MAX_FILES."""
+    for number in range(MAX_FILES + 50):
+        w.desk.add_attachment("IT-46", f"4{number:04}", b"x", filename=f"file-{number}.csv")
+    found = with_files(w.rt, DESK, _delivery("IT-46", (EventKind.CREATED,)))
+    names = [a.filename for a in found.ticket.attachments]
+    assert names == [f"file-{number}.csv" for number in range(MAX_FILES)]
 
 
 def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:
