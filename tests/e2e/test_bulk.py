@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from connectors.identity.memory import MemoryDirectory
+from connectors.render import to_html
 from intake.model import (
     EventKind,
     NormalizedDelivery,
@@ -220,3 +221,19 @@ def _delivery(key: str, kinds: tuple[EventKind, ...]) -> NormalizedDelivery:
     )  # fmt: skip
     at = datetime(2026, 12, 7, 9, tzinfo=UTC)
     return NormalizedDelivery(ticket, tuple(TicketEvent(k, at, f"{k}:1") for k in kinds))
+
+
+def test_a_file_name_cannot_write_a_link_into_deskpilots_note(w: World) -> None:
+    """The requester chose the name: it is shown literally, never as a link in the check note."""
+    name = "[Confirm your password](https://evil.example/login).csv"
+    w.desk.add_attachment("IT-46", "31001", CSV.encode("cp1252"), filename=name)
+    w.ticket(
+        "IT-46",
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+    )
+    w.drain()
+    internal = w.text("IT-46", public=False)
+    assert f"`{name}`" in internal
+    assert "<a " not in to_html(internal)
