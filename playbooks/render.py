@@ -105,3 +105,15 @@ def _steps_table(steps: tuple[PlannedStep, ...]) -> list[str]:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def code_span(text: str) -> str:
+    """
+    ``text`` from outside (a file name a requester chose, a value from a desk) as one CommonMark
+    code span: every desk shows it literally, so it cannot become a link, emphasis or a new line
+    in a note written in deskpilot's voice. The fence is longer than any run of backticks in it.
+    """
+    flat = "".join(ch for ch in " ".join(text.split()) if ch.isprintable()) or "(no name)"
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat[0] == "`" or flat[-1] == "`" else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"

@@ -104,6 +104,12 @@ def _date(raw: Mapping[str, object], column: str, row: int) -> date:
         raise ContractError(row, column, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+MAX_NUMBER = Decimal(10) ** 12
+"""No price, quantity or amount in a ledger or invoice reaches this: ``1E+999999`` is a finite
+decimal, but as a quantity it takes minutes to become an integer and as a price it overflows the
+arithmetic (a crafted file would stop the run instead of being one rejected row)."""
+
+
 def _price(raw: Mapping[str, object], column: str, row: int) -> Decimal:
     text = _text(raw, column, row)
     try:
@@ -112,6 +118,8 @@ def _price(raw: Mapping[str, object], column: str, row: int) -> Decimal:
         raise ContractError(row, column, f"{text!r} is not a number") from None
     if not price.is_finite() or price < 0:
         raise ContractError(row, column, f"{text!r} is not a price")
+    if price >= MAX_NUMBER:
+        raise ContractError(row, column, f"{text[:40]!r} is too large (at most {MAX_NUMBER:,} - 1)")
     if price.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ContractError(row, column, f"{text!r} has more than 4 decimal places")
     return price

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from playbooks.licences.contracts import ContractError, _date, _int, _price, _text
+from playbooks.licences.contracts import MAX_NUMBER, ContractError, _date, _int, _price, _text
 
 __all__ = [
     "INVOICE_COLUMNS",
@@ -114,6 +114,8 @@ def _signed(raw: Mapping[str, object], column: str, row: int, *, whole: bool) ->
         raise ContractError(row, column, f"{text!r} is not a number") from None
     if not number.is_finite():
         raise ContractError(row, column, f"{text!r} is not a number")
+    if abs(number) >= MAX_NUMBER:  # before int(): 1E+999999 would take minutes
+        raise ContractError(row, column, f"{text[:40]!r} is too large (at most {MAX_NUMBER:,} - 1)")
     if whole and number != number.to_integral_value():
         raise ContractError(row, column, f"{text!r} is not a whole number")
     if not whole and number.as_tuple().exponent < -2:  # type: ignore[operator]

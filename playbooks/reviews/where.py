@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +48,8 @@ MAX_POWER_BITS = 256
 """``a ** b`` is refused when its result could need more bits than this."""
 MAX_SIZE = 100_000
 """``'x' * n``, ``[x] * n`` and ``|join`` are refused when the result would hold more characters
-and elements than this (so no chain of them can build a huge string in memory)."""
+and elements than this, and any filter whose result does (so no chain of them can build a huge
+string in memory)."""
 EMPLOYEE_TYPE_ATTRIBUTES = ("employee_type", "employeeType", "userType")
 """Attributes a directory connector may report the employee type in (first found wins)."""
 
@@ -156,11 +157,28 @@ def _join(
     return sync_do_join(eval_ctx, items, d, attribute)
 
 
+def _bounded(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+    """Filter ``f``, refusing a result over ``MAX_SIZE``: ``string`` of a list is its repr (five
+    characters per one-letter item) and ``list`` of a string one item per character, so
+    ``|list|string`` chained would grow the input fivefold per link."""
+
+    @wraps(f)  # keeps Jinja's pass_context / pass_eval_context marker
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        result = f(*args, **kwargs)
+        if isinstance(result, str | list | tuple | Mapping):
+            size = _size(result)
+            if size > MAX_SIZE:
+                raise SecurityError(f"|{name} gave {size} characters and elements: too large")
+        return result
+
+    return bounded
+
+
 def _sandbox() -> _Sandbox:
     env = _Sandbox(undefined=StrictUndefined, autoescape=False)
     env.globals.clear()
-    env.filters = {name: f for name, f in env.filters.items() if name in READ_FILTERS}
-    env.filters["join"] = _join
+    kept = {name: f for name, f in env.filters.items() if name in READ_FILTERS}
+    env.filters = {name: _bounded(name, f) for name, f in (kept | {"join": _join}).items()}
     return env
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from connectors.identity.memory import MemoryDirectory
+from connectors.render import to_html
 from intake.model import (
     EventKind,
     NormalizedDelivery,
@@ -18,7 +19,7 @@ from intake.model import (
     TicketEvent,
 )
 from tests.integration.playbooks.world import DESK, World, seed, world
-from worker.inbound.files import with_files
+from worker.inbound.files import MAX_FILES, with_files
 
 CSV = (
     "First Name;Surname;Mail;Department;Start Date;Groups;Licences\n"
@@ -197,6 +198,15 @@ def test_files_are_listed_only_for_deliveries_that_can_bring_them(
     assert tuple(a.filename for a in found.ticket.attachments) == listed
 
 
+def test_a_ticket_with_more_files_than_the_bound_keeps_the_oldest(w: World) -> None:
+    """Whoever can attach files decides how many a ticket has: a listing keeps MAX_FILES."""
+    for number in range(MAX_FILES + 50):
+        w.desk.add_attachment("IT-46", f"4{number:04}", b"x", filename=f"file-{number}.csv")
+    found = with_files(w.rt, DESK, _delivery("IT-46", (EventKind.CREATED,)))
+    names = [a.filename for a in found.ticket.attachments]
+    assert names == [f"file-{number}.csv" for number in range(MAX_FILES)]
+
+
 def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:
     """A ticket the desk does not show (NotFoundError) is taken as delivered, without files."""
     w.desk.strict = True
@@ -211,3 +221,19 @@ def _delivery(key: str, kinds: tuple[EventKind, ...]) -> NormalizedDelivery:
     )  # fmt: skip
     at = datetime(2026, 12, 7, 9, tzinfo=UTC)
     return NormalizedDelivery(ticket, tuple(TicketEvent(k, at, f"{k}:1") for k in kinds))
+
+
+def test_a_file_name_cannot_write_a_link_into_deskpilots_note(w: World) -> None:
+    """The requester chose the name: it is shown literally, never as a link in the check note."""
+    name = "[Confirm your password](https://evil.example/login).csv"
+    w.desk.add_attachment("IT-46", "31001", CSV.encode("cp1252"), filename=name)
+    w.ticket(
+        "IT-46",
+        "maria",
+        "New starters in December",
+        "Please create accounts for the new starters listed in the attached file.",
+    )
+    w.drain()
+    internal = w.text("IT-46", public=False)
+    assert f"`{name}`" in internal
+    assert "<a " not in to_html(internal)

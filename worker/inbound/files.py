@@ -22,6 +22,10 @@ from worker.runtime import Runtime
 log = structlog.get_logger("deskpilot.ingest")
 
 _BRINGS_FILES = frozenset({EventKind.CREATED, EventKind.COMMENT, EventKind.UPDATED})
+MAX_FILES = 100
+"""Files kept from one listing, oldest first (ServiceNow's listing asks for as many): anyone who
+can attach files to a ticket decides how many there are, and each one is kept in the ticket's
+snapshot on every delivery."""
 
 
 def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> NormalizedDelivery:
@@ -45,6 +49,9 @@ def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> Nor
         return delivery
     if not files:
         return delivery
+    if len(files) > MAX_FILES:
+        log.warning("attachments.truncated", desk=desk_name, key=ticket.key, listed=len(files))
+        files = files[:MAX_FILES]
     attachments = tuple(
         Attachment(id=f.id, filename=f.filename, size=f.size, content_type=f.content_type)
         for f in files

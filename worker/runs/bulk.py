@@ -33,6 +33,7 @@ from playbooks.model import Playbook
 from playbooks.outbox import Note, NotePurpose, OutboxKind, file_note, file_stem
 from playbooks.plan import PlanRequest
 from playbooks.policy import decide
+from playbooks.render import code_span
 from playbooks.run_notes import reply
 from playbooks.verdict import Verdict, approved_by_a_person, verdict_for
 from worker.db import audit
@@ -103,13 +104,17 @@ def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
         raise BulkInputError("no CSV file is attached to the ticket")
     attachment = found[0]
     if attachment.size is not None and attachment.size > MAX_CSV_BYTES:
-        raise BulkInputError(f"{attachment.filename} is larger than {MAX_CSV_BYTES} bytes")
+        raise BulkInputError(
+            f"{code_span(attachment.filename)} is larger than {MAX_CSV_BYTES} bytes"
+        )
     try:
         data = rt.desks[ticket.desk].download_attachment(ticket.key, attachment.id)
     except (NotFoundError, RejectedError) as exc:
-        raise BulkInputError(f"{attachment.filename} could not be read ({exc})") from exc
+        raise BulkInputError(f"{code_span(attachment.filename)} could not be read ({exc})") from exc
     if len(data) > MAX_CSV_BYTES:
-        raise BulkInputError(f"{attachment.filename} is larger than {MAX_CSV_BYTES} bytes")
+        raise BulkInputError(
+            f"{code_span(attachment.filename)} is larger than {MAX_CSV_BYTES} bytes"
+        )
     return attachment, data
 
 
@@ -127,7 +132,7 @@ def report_note(
     shown = {"\t": "tab"}.get(delimiter, f"`{delimiter}`")
     first = BulkReport(report.good_rows, report.bad_rows[:SHOWN_PROBLEMS])
     body = (
-        f"**deskpilot · bulk file check · {filename}** (read as {encoding}, separator {shown})\n\n"
+        f"**deskpilot · bulk file check ·** {code_span(filename)} (read as {encoding}, separator {shown})\n\n"
         f"{first.render_markdown()}"
     )
     hidden = len(report.bad_rows) - len(first.bad_rows)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -37,12 +37,20 @@ from worker.runtime import Runtime
 from worker.web.access_review_pages import PAGE_SIZE, Wanted, listing, wanted
 from worker.web.auth import Principal, require
 from worker.web.review import TEMPLATES, check_form, csrf_token
+from worker.web.status import signed_status, status_shown
 
 PATH = "/access-reviews"
 ROLE = "viewer"
 """Signing in is enough: who may decide what is the reviewer rule's business, not the role's."""
 MAX_REASON = 1000
 MAX_SAID = 20
+MAX_FIELDS = 20_000
+"""A form's fields: a decision and a reason for each of 9,999 items, the token and the tick."""
+MAX_FORM_BYTES = 8 * 2**20
+"""A form's size: 900 items with a full 1,000-character reason in any script (up to 9 bytes a
+character once encoded) fit, and so do 9,999 items with 100-character reasons; a body of
+gigabytes is refused as it arrives instead of being held in memory (any signed-in token, even a
+viewer's, may post)."""
 _FIELD = re.compile(r"(decision|reason)-(\d{1,18})")
 Typed = dict[int, tuple[str, str]]
 """What the form held, by item id: (verdict or "", reason), to show it again as typed."""
@@ -141,11 +149,14 @@ def install(app: FastAPI, rt: Runtime) -> None:
         return HTMLResponse(html, status_code=status)
 
     @app.get(PATH, response_class=HTMLResponse, summary="My access reviews (any signed-in role)")
-    def page(request: Request, message: str = "", problem: str = "") -> HTMLResponse:
+    def page(
+        request: Request, message: str = "", problem: str = "", said: str = ""
+    ) -> HTMLResponse:
         """Filtered by ``campaign`` (id) and ``access``; ``page`` and ``done`` count from 1."""
         who = require(request, ROLE)
         want = wanted(request.query_params)
-        return render(request, who, want, message=message[:2000], problem=bool(problem))
+        shown, refused = status_shown(request, message, problem, said)  # deskpilot's words only
+        return render(request, who, want, message=shown[:2000], problem=refused)
 
     def decide(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
         who = check_form(request, form.get("csrf", ""), ROLE)
@@ -162,7 +173,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         except PageInputError as exc:
             return render(request, who, want, message=f"Nothing recorded: {exc}.", problem=True,
                           status=422, typed=typed_form(form))  # fmt: skip
-        return _told(campaign_id, outcome, want)
+        return _told(request, campaign_id, outcome, want)
 
     def keep_all(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
         """Every item waiting for them in the campaign, on every page, whatever the filter."""
@@ -172,7 +183,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
             outcome = keep_all_from_page(rt, who.name, identity, campaign_id, uuid.uuid4().hex)
         except PageInputError as exc:
             raise HTTPException(404, str(exc)) from exc
-        return _told(campaign_id, outcome, wanted(form))
+        return _told(request, campaign_id, outcome, wanted(form))
 
     @app.post(f"{PATH}/{{campaign_id}}/decide", summary="Keep or revoke my items (CSRF token)")
     async def decide_form(request: Request, campaign_id: int) -> Response:
@@ -186,9 +197,28 @@ def install(app: FastAPI, rt: Runtime) -> None:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """The form's text fields (a field sent twice: its last value)."""
-    data = await request.form(max_files=0, max_fields=20_000)
-    return {k: v for k, v in data.items() if isinstance(v, str)}
+    """The form's text fields (a field sent twice: its last value); 413 past ``MAX_FORM_BYTES``
+    (read as it arrives: Starlette would hold a form of any size in memory) and 415 for anything
+    but the urlencoded form the page sends."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "send the page's form (application/x-www-form-urlencoded)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise HTTPException(413, f"the form is larger than {MAX_FORM_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HTTPException(413, f"the form is larger than {MAX_FORM_BYTES} bytes")
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )  # fmt: skip
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HTTPException(400, f"the form cannot be read: {exc}") from exc
+    return dict(pairs)
 
 
 def typed_form(form: Mapping[str, str]) -> Typed:
@@ -203,13 +233,16 @@ def typed_form(form: Mapping[str, str]) -> Typed:
     return typed
 
 
-def _told(campaign_id: int, outcome: PageOutcome, want: Wanted) -> RedirectResponse:
+def _told(
+    request: Request, campaign_id: int, outcome: PageOutcome, want: Wanted
+) -> RedirectResponse:
     """
     Back to the page and filter the form was sent from (POST, redirect, GET: reloading it sends
-    nothing again); a page past the last one left is shown as the last.
+    nothing again; a page past the last one left is shown as the last), its status line signed
+    (``worker.web.status``).
     """
     message, refused = said(outcome)
-    query = {"message": message} | ({"problem": "1"} if refused else {})
+    query = signed_status(request, message, refused)
     kept = want.query()
     where = f"{PATH}?{kept + '&' if kept else ''}{urlencode(query)}#campaign-{campaign_id}"
     return RedirectResponse(where, status_code=303)

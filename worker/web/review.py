@@ -37,6 +37,7 @@ from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
 from worker.web.review_run import run_detail, ticket_detail, worded
 from worker.web.sessions import cookie_key
+from worker.web.status import signed_status, status_shown
 
 HERE = Path(__file__).parent / "templates"
 TEMPLATES = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(default=True))
@@ -145,12 +146,15 @@ def install(app: FastAPI, rt: Runtime) -> None:
         )
 
     @app.get("/review", response_class=HTMLResponse, summary="Review queue (agent role)")
-    def queue(request: Request, message: str = "") -> HTMLResponse:
+    def queue(request: Request, message: str = "", said: str = "") -> HTMLResponse:
         who = require(request, "agent")
+        message = status_shown(request, message, "", said)[0]
         f = _filters(request)
         with rt.db.session() as session:
             page = queue_page(session, f)
-        params = {k: v for k, v in request.query_params.items() if v and k != "message"}
+        params = {
+            k: v for k, v in request.query_params.items() if v and k not in ("message", "said")
+        }
 
         def query(number: int) -> str:
             return urlencode({**params, "page": str(number)})
@@ -175,9 +179,15 @@ def install(app: FastAPI, rt: Runtime) -> None:
 
     @app.get("/review/runs/{run_id}", response_class=HTMLResponse, summary="One run (agent role)")
     def run_page(
-        request: Request, run_id: int, message: str = "", problem: str = "", back: str = ""
+        request: Request,
+        run_id: int,
+        message: str = "",
+        problem: str = "",
+        back: str = "",
+        said: str = "",
     ) -> HTMLResponse:
         who = require(request, "agent")
+        message, refused = status_shown(request, message, problem, said)
         with rt.db.session() as session:
             detail = run_detail(session, run_id)
             if detail is None:
@@ -193,7 +203,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
             rollback=plan,
             back=_back(back),
             message=message,
-            problem=bool(problem),
+            problem=refused,
         )
         return HTMLResponse(html)
 
@@ -203,9 +213,15 @@ def install(app: FastAPI, rt: Runtime) -> None:
         summary="A ticket without a run (agent role)",
     )
     def ticket_page(
-        request: Request, ticket_id: int, message: str = "", problem: str = "", back: str = ""
+        request: Request,
+        ticket_id: int,
+        message: str = "",
+        problem: str = "",
+        back: str = "",
+        said: str = "",
     ) -> Response:
         who = require(request, "agent")
+        message, refused = status_shown(request, message, problem, said)
         with rt.db.session() as session:
             ticket = session.get(TicketRow, ticket_id)
             if ticket is None:
@@ -218,7 +234,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
             session.expunge_all()
         html = TEMPLATES.get_template("review_ticket.html").render(
             who=who, d=detail, csrf=csrf_token(request), intents=PICKER, back=_back(back),
-            message=message, problem=bool(problem),
+            message=message, problem=refused,
         )  # fmt: skip
         return HTMLResponse(html)
 
@@ -246,7 +262,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         except rollback.ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
         message, refused = _said(rt, ticket_id, since, action)
-        return _told(f"/review/tickets/{ticket_id}", message, refused, back)
+        return _told(request, f"/review/tickets/{ticket_id}", message, refused, back)
 
     @app.post("/review/{run_id}/{action}", summary="Act on a run (agent role)")
     def act(
@@ -270,14 +286,13 @@ def install(app: FastAPI, rt: Runtime) -> None:
         except rollback.ReviewError as exc:
             raise HTTPException(409, str(exc)) from exc
         message, refused = _outcome(rt, run_id, since, action)
-        return _told(f"/review/runs/{run_id}", message, refused, back)
+        return _told(request, f"/review/runs/{run_id}", message, refused, back)
 
 
-def _told(page: str, message: str, refused: bool, back: str) -> RedirectResponse:
-    """Back to ``page`` after an action, saying what it did (``problem`` when it was refused)."""
-    query = {"message": message, "back": _back(back)}
-    if refused:
-        query["problem"] = "1"
+def _told(request: Request, page: str, message: str, refused: bool, back: str) -> RedirectResponse:
+    """Back to ``page`` after an action, saying what it did (``problem`` when it was refused),
+    the status line signed (``worker.web.status``)."""
+    query = signed_status(request, message, refused) | {"back": _back(back)}
     return RedirectResponse(f"{page}?{urlencode(query)}", status_code=303)
 
 

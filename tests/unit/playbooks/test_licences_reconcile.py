@@ -206,7 +206,8 @@ def bad(column: str, value: str) -> list[str]:
 
 
 BAD_IDS = ["qty-letter", "qty-fraction", "price-negative", "amount-mills", "amount-empty",
-           "period-reversed", "start-format", "currency", "invoice-date", "line-repeated"]  # fmt: skip
+           "period-reversed", "start-format", "currency", "invoice-date", "line-repeated",
+           "qty-huge-exponent", "qty-huge-credit", "price-overflows", "amount-overflows"]  # fmt: skip
 BAD_ROWS = [
     ("billed_quantity", "4O", "'4O' is not a number"),
     ("billed_quantity", "2.5", "'2.5' is not a whole number"),
@@ -218,6 +219,10 @@ BAD_ROWS = [
     ("currency", "US$", "is not an ISO 4217 code"),
     ("invoice_date", "soon", "is not a date"),
     ("line", "1", "already on row 2"),
+    ("billed_quantity", "1E+99999", "'1E+99999' is too large (at most 1,000,000,000,000 - 1)"),
+    ("billed_quantity", "-1000000000000", "is too large"),
+    ("billed_unit_price", "9E+999999", "'9E+999999' is too large"),
+    ("billed_amount", "9E+999999", "'9E+999999' is too large"),
 ]
 
 

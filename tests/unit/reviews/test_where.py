@@ -108,12 +108,19 @@ def test_check_refuses(expression: str, problem: str) -> None:
         ("'%999999999d' % 1 != ''", "SecurityError: string formatting with % is not available"),
         ("[user.attributes] | map(attribute='__class__') | first",
          "SecurityError: access to attribute '__class__' of 'mappingproxy' object is unsafe"),
+        ("(user.login * 10000) | list | string | list | string | list | string | length > 0",
+         "SecurityError: |string gave 150000 characters and elements: too large"),
+        ("(user.login.split('x') * 20000) | string | length > 0",
+         "SecurityError: |string gave 140000 characters and elements: too large"),
+        ("((user.login * 30000) | list | map('upper') | list | sort) | length > 0",
+         "SecurityError: |list gave 180000 characters and elements: too large"),
     ],
     ids=[
         "mapping-write", "mapping-pop", "str-center-memory", "str-format-escape",
         "method-self", "string-repeat", "list-repeat", "join-separator", "join-of-join",
         "huge-power", "percent-format",
-        "blocked-attribute-via-map",
+        "blocked-attribute-via-map", "list-string-chain-grows-fivefold", "string-of-a-list",
+        "list-of-a-string",
     ],
 )  # fmt: skip
 def test_the_sandbox_refuses_when_evaluated(expression: str, error: str) -> None:
