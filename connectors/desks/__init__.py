@@ -277,14 +277,23 @@ class DeskFile:
     content_type: str | None = None
 
 
+MAX_LISTED_FILES = 100
+"""Files kept from one ticket's listing, oldest first (``TicketFiles.list_attachments``'s
+default ``limit``): anyone who can attach files to a ticket decides how many there are, and the
+listing is asked for on every delivery, so each desk asks its API for no more than that."""
+
+
 @runtime_checkable
 class TicketFiles(Protocol):
     """A desk whose ticket deliveries do not carry the ticket's files, but whose API lists them
     (Zendesk event subscriptions, ServiceNow Business Rules, Salesforce Outbound Messages)."""
 
-    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
+    def list_attachments(
+        self, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
+    ) -> tuple[DeskFile, ...]:
         """
-        The files on ticket ``key``, oldest first (those deskpilot attached itself included);
+        The files on ticket ``key``, oldest first (those deskpilot attached itself included), at
+        most ``limit`` of them: the desk is asked for no more (a newer file is not read);
         ``record_id`` is the desk's own id of the ticket when known (``Ticket.desk_id``: a
         ServiceNow sys_id, a Salesforce Case Id), which saves looking it up. An unknown ticket
         raises ``NotFoundError``; a transient failure ``TransientError``.
@@ -336,6 +345,7 @@ PEOPLE_CACHE_SIZE = 512
 
 
 __all__ = [
+    "MAX_LISTED_FILES",
     "PEOPLE_CACHE_SIZE",
     "CreatedTicket",
     "DeskClient",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from connectors.desks import (
+    MAX_LISTED_FILES,
     CreatedTicket,
     DeskFile,
     DeskPerson,
@@ -94,8 +95,10 @@ class MemoryDesk:
             if filename is not None:
                 self.attachment_names[(key, attachment_id)] = filename
 
-    def list_attachments(self, key: str, *, record_id: str | None = None) -> tuple[DeskFile, ...]:
-        """The named files ``add_attachment`` put on ``key``, in the order they were added."""
+    def list_attachments(
+        self, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
+    ) -> tuple[DeskFile, ...]:
+        """The first ``limit`` named files ``add_attachment`` put on ``key``, in that order."""
         with self._lock:
             if self.strict and key not in self._known:
                 raise NotFoundError(f"no ticket {key}", system=self.name)
@@ -103,7 +106,7 @@ class MemoryDesk:
                 DeskFile(attachment_id, name, len(self.attachments[(k, attachment_id)]))
                 for (k, attachment_id), name in self.attachment_names.items()
                 if k == key
-            )
+            )[: max(limit, 0)]
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from connectors.desks import DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.servicenow_wire import ServiceNowOptions
 from connectors.desks.transport import DeskTransport
@@ -17,24 +17,22 @@ class _ServiceNow(Protocol):
     def _sys_id(self, key: str, call: str) -> str: ...
 
 
-LISTED = 100
-"""Files listed per ticket (the Attachment API's ``sysparm_limit``); more are not read."""
-
-
 class ServiceNowAttachments:
     """``attach_file`` and ``list_attachments`` for ``ServiceNowDesk`` (the Attachment API)."""
 
     def list_attachments(
-        self: _ServiceNow, key: str, *, record_id: str | None = None
+        self: _ServiceNow, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
     ) -> tuple[DeskFile, ...]:
         call = "servicenow.list_attachments"
+        if limit < 1:
+            return ()
         sys_id = self._sys_id(record_id or key, call)
         query = {
             "sysparm_query": (
                 f"table_name={self.options.table}^table_sys_id={sys_id}^ORDERBYsys_created_on"
             ),
             "sysparm_fields": "sys_id,file_name,size_bytes,content_type",
-            "sysparm_limit": LISTED,
+            "sysparm_limit": limit,  # the oldest ``limit`` files; more are not read
         }
         found = (self._t.json("GET", "/api/now/attachment", call=call, params=query) or {}).get(
             "result"

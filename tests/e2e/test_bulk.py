@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from connectors.identity.memory import MemoryDirectory
 from connectors.render import to_html
@@ -198,13 +199,25 @@ def test_files_are_listed_only_for_deliveries_that_can_bring_them(
     assert tuple(a.filename for a in found.ticket.attachments) == listed
 
 
-def test_a_ticket_with_more_files_than_the_bound_keeps_the_oldest(w: World) -> None:
-    """Whoever can attach files decides how many a ticket has: a listing keeps MAX_FILES."""
-    for number in range(MAX_FILES + 50):
+@pytest.mark.parametrize(
+    ("on_ticket", "truncated"),
+    [(MAX_FILES, False), (MAX_FILES + 1, True), (MAX_FILES + 50, True)],
+    ids=["exactly-the-bound", "one-more-than-the-bound", "many-more"],
+)
+def test_a_ticket_with_more_files_than_the_bound_keeps_the_oldest(
+    w: World, on_ticket: int, truncated: bool
+) -> None:
+    """Whoever can attach files decides how many a ticket has: a listing keeps MAX_FILES, and
+    says so only when the ticket has more (the desk is asked for one more than that)."""
+    for number in range(on_ticket):
         w.desk.add_attachment("IT-46", f"4{number:04}", b"x", filename=f"file-{number}.csv")
-    found = with_files(w.rt, DESK, _delivery("IT-46", (EventKind.CREATED,)))
+    with capture_logs() as logs:
+        found = with_files(w.rt, DESK, _delivery("IT-46", (EventKind.CREATED,)))
     names = [a.filename for a in found.ticket.attachments]
     assert names == [f"file-{number}.csv" for number in range(MAX_FILES)]
+    events = [e for e in logs if e["event"] == "attachments.truncated"]
+    assert events == ([{"event": "attachments.truncated", "log_level": "warning", "desk": DESK,
+                        "key": "IT-46", "kept": MAX_FILES}] if truncated else [])  # fmt: skip
 
 
 def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import structlog
 
-from connectors.desks import TicketFiles
+from connectors.desks import MAX_LISTED_FILES, TicketFiles
 from connectors.errors import PermanentError
 from intake.model import Attachment, EventKind, NormalizedDelivery
 from worker.runtime import Runtime
@@ -22,10 +22,10 @@ from worker.runtime import Runtime
 log = structlog.get_logger("deskpilot.ingest")
 
 _BRINGS_FILES = frozenset({EventKind.CREATED, EventKind.COMMENT, EventKind.UPDATED})
-MAX_FILES = 100
-"""Files kept from one listing, oldest first (ServiceNow's listing asks for as many): anyone who
-can attach files to a ticket decides how many there are, and each one is kept in the ticket's
-snapshot on every delivery."""
+MAX_FILES = MAX_LISTED_FILES
+"""Files kept from one listing, oldest first: anyone who can attach files to a ticket decides how
+many there are, and each one is kept in the ticket's snapshot on every delivery. The listing is
+asked for one more, which only says that the ticket has more (``attachments.truncated``)."""
 
 
 def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> NormalizedDelivery:
@@ -43,14 +43,14 @@ def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> Nor
     ):
         return delivery
     try:
-        files = desk.list_attachments(ticket.key, record_id=ticket.desk_id)
+        files = desk.list_attachments(ticket.key, record_id=ticket.desk_id, limit=MAX_FILES + 1)
     except PermanentError as exc:
         log.warning("attachments.unlisted", desk=desk_name, key=ticket.key, reason=str(exc))
         return delivery
     if not files:
         return delivery
     if len(files) > MAX_FILES:
-        log.warning("attachments.truncated", desk=desk_name, key=ticket.key, listed=len(files))
+        log.warning("attachments.truncated", desk=desk_name, key=ticket.key, kept=MAX_FILES)
         files = files[:MAX_FILES]
     attachments = tuple(
         Attachment(id=f.id, filename=f.filename, size=f.size, content_type=f.content_type)
