@@ -3,10 +3,9 @@ Salesforce Service Cloud cases, over the REST API.
 
 ``simple-salesforce`` is used for what it does well, logging in (``salesforce_login``: the OAuth
 JWT bearer and client-credentials flows, and the legacy SOAP login; imported lazily so the core
-installs without the ``deskpilot[salesforce]`` extra). Calls themselves go
-through ``DeskTransport`` with ``requests``: the library has no backoff for
-``REQUEST_LIMIT_EXCEEDED`` or 5xx, drops the caller's headers when it re-logs in, and retries a
-failing re-login without bound.
+installs without the ``deskpilot[salesforce]`` extra). Calls themselves go through
+``DeskTransport`` with ``requests``: the library has no backoff for ``REQUEST_LIMIT_EXCEEDED`` or
+5xx, drops the caller's headers when it re-logs in, and retries a failing re-login without bound.
 
 * Salesforce signals an exhausted API allocation as **HTTP 403 ``REQUEST_LIMIT_EXCEEDED``**, not
   429. ``_classify`` turns it into ``RateLimitedError`` (``request_limit_retry_s``, default 15
@@ -53,11 +52,7 @@ from connectors.desks.groups import salesforce_group_name
 from connectors.desks.polling import PollCursor, parse_time, poll_delivery
 from connectors.desks.salesforce_attach import SalesforceAttachments
 from connectors.desks.salesforce_create import SalesforceTicketCreation
-from connectors.desks.salesforce_login import (
-    ClientCredentialsLogin,
-    JwtBearerLogin,
-    PasswordLogin,
-)
+from connectors.desks.salesforce_login import ClientCredentialsLogin, JwtBearerLogin, PasswordLogin
 from connectors.desks.salesforce_options import SalesforceOptions, SessionSource, StaticToken
 from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import (
@@ -298,19 +293,22 @@ class SalesforceDesk(SalesforceTicketCreation, SalesforceAttachments):
             self._ids[key] = str(found[0]["Id"])
         return self._ids[key]
 
-    def _query(self, soql: str, call: str, *, retry: bool = True) -> list[Any]:
-        """All records of a SOQL query; ``retry=False`` = single attempts (inside an outer retry)."""
+    def _query(
+        self, soql: str, call: str, *, retry: bool = True, limit: int | None = None
+    ) -> list[Any]:
+        """A SOQL query's records, the first ``limit`` (no page is read past them) if given;
+        ``retry=False`` = single attempts (inside an outer retry)."""
         url: str | None = f"{self._api}/query"
         params: dict[str, str] | None = {"q": soql}
         records: list[Any] = []
-        while url:
+        while url and (limit is None or len(records) < limit):
             if retry:
                 page = self._t.json("GET", url, call=call, params=params)
             else:
                 page = self._t.send("GET", url, call=call, params=params).json()
             records.extend(page.get("records") or [])
             url, params = (None if page.get("done", True) else page.get("nextRecordsUrl")), None
-        return records
+        return records[:limit]
 
     def group_name(self, group_id: str) -> str:
         def get(path: str, call: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from connectors.desks import DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.salesforce_options import SalesforceCalls
 
@@ -12,10 +12,16 @@ from connectors.desks.salesforce_options import SalesforceCalls
 class SalesforceAttachments:
     """``attach_file`` for ``SalesforceDesk``: a ContentVersion first published on the Case;
     ``list_attachments``: the Case's Files (the latest ContentVersion of each document linked
-    to it), then its classic Attachments, each oldest first."""
+    to it), then its classic Attachments, each oldest first, at most ``limit`` in all: both
+    queries carry a ``LIMIT`` (the second one what the first left, and is not sent when the
+    Files fill it), and no ``nextRecordsUrl`` page is read past it."""
 
     def list_attachments(
-        self: SalesforceCalls, key: str, *, record_id: str | None = None
+        self: SalesforceCalls,
+        key: str,
+        *,
+        record_id: str | None = None,
+        limit: int = MAX_LISTED_FILES,
     ) -> tuple[DeskFile, ...]:
         call = "salesforce.list_attachments"
 
@@ -24,13 +30,21 @@ class SalesforceAttachments:
             files = self._query(
                 "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (a checked Case Id)
                 "WHERE IsLatest = true AND ContentDocumentId IN (SELECT ContentDocumentId FROM "
-                f"ContentDocumentLink WHERE LinkedEntityId = '{case_id}') ORDER BY CreatedDate",
+                f"ContentDocumentLink WHERE LinkedEntityId = '{case_id}') ORDER BY CreatedDate "
+                f"LIMIT {limit}",
                 call,
+                limit=limit,
             )
-            classic = self._query(
-                "SELECT Id, Name, BodyLength, ContentType FROM Attachment "  # noqa: S608 (a checked Case Id)
-                f"WHERE ParentId = '{case_id}' ORDER BY CreatedDate",
-                call,
+            left = limit - len(files)
+            classic = (
+                self._query(
+                    "SELECT Id, Name, BodyLength, ContentType FROM Attachment "  # noqa: S608 (a checked Case Id)
+                    f"WHERE ParentId = '{case_id}' ORDER BY CreatedDate LIMIT {left}",
+                    call,
+                    limit=left,
+                )
+                if left > 0
+                else []
             )
             return tuple(
                 DeskFile(str(f["Id"]), _version_name(f), _size(f.get("ContentSize"))) for f in files
@@ -44,6 +58,8 @@ class SalesforceAttachments:
                 for a in classic
             )
 
+        if limit < 1:
+            return ()
         return self._authorised(read)
 
     def attach_file(
