@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Protocol
 
-from connectors.desks import DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile
 from connectors.desks.attach import checked_name
 from connectors.desks.transport import DeskTransport
-from connectors.desks.zendesk_wire import numeric_id
+from connectors.desks.zendesk_wire import comment_pages, numeric_id
 
 
 class _Zendesk(Protocol):
@@ -16,24 +17,39 @@ class _Zendesk(Protocol):
     def _comments(self, ticket_id: str, call: str, *, send: bool) -> list[Any]: ...
 
 
+LISTED_COMMENT_PAGES = 10
+"""Comment pages (of ``COMMENTS_PER_PAGE``) ``list_attachments`` reads at most: the listing runs
+on every delivery, and a thread's length is up to whoever writes on it. A file on a later comment
+(after the 1,000th) is not seen; attaching it again does not help (a new comment is later still),
+so a bulk request that long is sent as a new ticket."""
+
+
 class ZendeskAttachments:
     """``attach_file`` for ``ZendeskDesk``: an upload, then an internal comment carrying it;
-    ``list_attachments``: the files of the ticket's comments, oldest comment first."""
+    ``list_attachments``: the files of the ticket's comments, oldest comment first, at most
+    ``limit``; no comment page is read once that many are found, nor after
+    ``LISTED_COMMENT_PAGES`` pages."""
 
     def list_attachments(
-        self: _Zendesk, key: str, *, record_id: str | None = None
+        self: _Zendesk, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
     ) -> tuple[DeskFile, ...]:
-        comments = self._comments(numeric_id(key), "zendesk.list_attachments", send=False)
-        return tuple(
-            DeskFile(
-                id=str(item["id"]),
-                filename=str(item.get("file_name") or ""),
-                size=item.get("size") if isinstance(item.get("size"), int) else None,
-                content_type=item.get("content_type"),
+        ticket_id = numeric_id(key)
+        pages = comment_pages(self._t, ticket_id, "zendesk.list_attachments", send=False)
+        found: list[DeskFile] = []
+        for comments in islice(pages, LISTED_COMMENT_PAGES if limit > 0 else 0):
+            found.extend(
+                DeskFile(
+                    id=str(item["id"]),
+                    filename=str(item.get("file_name") or ""),
+                    size=item.get("size") if isinstance(item.get("size"), int) else None,
+                    content_type=item.get("content_type"),
+                )
+                for comment in comments
+                for item in comment.get("attachments") or []
             )
-            for comment in comments
-            for item in comment.get("attachments") or []
-        )
+            if len(found) >= limit:
+                break
+        return tuple(found[:limit])
 
     def attach_file(
         self: _Zendesk, key: str, filename: str, content: bytes, media_type: str

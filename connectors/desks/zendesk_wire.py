@@ -5,7 +5,7 @@ scopes deskpilot needs, ticket ids, and the user and ticket-update objects Zende
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +17,9 @@ from connectors.desks.download import MAX_ATTACHMENT_BYTES
 from connectors.desks.transport import DeskTransport
 from connectors.errors import RejectedError
 from connectors.ratelimit import Budget
+
+COMMENTS_PER_PAGE = 100
+"""``page[size]`` of the comments endpoint (its maximum)."""
 
 ZENDESK_HOSTS = (".zendesk.com", ".zdusercontent.com")
 """Hosts an attachment's ``content_url`` may point at (besides the desk's own)."""
@@ -90,11 +93,13 @@ def content_url(url: str, base_url: str, call: str, system: str) -> str:
 
 
 __all__ = [
+    "COMMENTS_PER_PAGE",
     "OAUTH_SCOPES",
     "POLL_APIS",
     "ZENDESK_HOSTS",
     "ZendeskOptions",
     "comment_id",
+    "comment_pages",
     "content_url",
     "desk_person",
     "numeric_id",
@@ -102,19 +107,25 @@ __all__ = [
 ]
 
 
-def ticket_comments(
+def comment_pages(
     transport: DeskTransport, ticket_id: str, call: str, *, send: bool
-) -> list[Any]:
-    """All comments of a ticket (cursor pages); ``send`` = single attempts (in an outer retry)."""
+) -> Iterator[list[Any]]:
+    """A ticket's comments, one cursor page (100, oldest first) at a time, each read only when
+    asked for; ``send`` = single attempts (in an outer retry)."""
     url: str | None = f"/api/v2/tickets/{ticket_id}/comments.json"
-    params: dict[str, str | int] | None = {"page[size]": 100}
-    found: list[Any] = []
+    params: dict[str, str | int] | None = {"page[size]": COMMENTS_PER_PAGE}
     while url:
         if send:
             page = transport.send("GET", url, call=call, params=params).json()
         else:
             page = transport.json("GET", url, call=call, params=params)
-        found.extend(page.get("comments") or [])
+        yield page.get("comments") or []
         more = (page.get("meta") or {}).get("has_more")
         url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
-    return found
+
+
+def ticket_comments(
+    transport: DeskTransport, ticket_id: str, call: str, *, send: bool
+) -> list[Any]:
+    """All comments of a ticket (every cursor page); ``send`` = single attempts."""
+    return [c for page in comment_pages(transport, ticket_id, call, send=send) for c in page]
