@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
@@ -39,12 +39,12 @@ from connectors.identity.entra_graph import (
     AUTH_HINT,
     FIELDS,
     METHOD_PATHS,
-    SELECT,
     deletion_rank,
     method_path,
     partial_reset,
     quoted,
     segment,
+    select_for,
     user_of,
 )
 from connectors.identity.entra_token import GraphToken
@@ -68,8 +68,13 @@ class EntraDirectory(ChangeRecorder):
         session: requests.Session | None = None,
         authority_host: str = "https://login.microsoftonline.com",
         graph_url: str = "https://graph.microsoft.com/v1.0",
+        read_attributes: Iterable[str] = (),
     ) -> None:
         self.name = name
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
+        """Other user properties reported under their own names (``entra_graph.select_for``),
+        e.g. ``employeeLeaveDateTime`` as the contract end ``people`` names for this tenant."""
+        self._select = select_for(self.read_attributes)
         self._session = session or BoundedSession()
         self._graph = graph_url.rstrip("/")
         parts = urllib.parse.urlsplit(self._graph)
@@ -97,7 +102,7 @@ class EntraDirectory(ChangeRecorder):
             raise RejectedError(
                 "find_user needs an email, a login or an employee id", system=self.name
             )
-        params = {"$filter": " and ".join(clauses), "$select": SELECT}
+        params = {"$filter": " and ".join(clauses), "$select": self._select}
         headers = {}
         if employee_id is not None:  # employeeId is only filterable as an "advanced query"
             params["$count"] = "true"
@@ -105,10 +110,11 @@ class EntraDirectory(ChangeRecorder):
         found = self._json("GET", "/users", params=params, headers=headers)["value"]
         if len(found) > 1:
             raise RejectedError(f"{len(found)} accounts match; refusing to guess", system=self.name)
-        return user_of(found[0]) if found else None
+        return user_of(found[0], self.read_attributes) if found else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        return user_of(self._json("GET", f"/users/{segment(user_id)}", params={"$select": SELECT}))
+        item = self._json("GET", f"/users/{segment(user_id)}", params={"$select": self._select})
+        return user_of(item, self.read_attributes)
 
     def groups_of(self, user_id: str) -> list[str]:
         path = f"/users/{segment(user_id)}/memberOf/microsoft.graph.group"
@@ -147,11 +153,10 @@ class EntraDirectory(ChangeRecorder):
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         if cursor is not None and not cursor.startswith(self._graph + "/users"):
             raise RejectedError("not a cursor this directory handed out", system=self.name)
-        params = None if cursor else {"$top": str(min(page_size, 999)), "$select": SELECT}
+        params = None if cursor else {"$top": str(min(page_size, 999)), "$select": self._select}
         page = self._json("GET", cursor or "/users", params=params)
-        return UserPage(
-            tuple(user_of(u) for u in page["value"]), cursor=page.get("@odata.nextLink")
-        )
+        users = tuple(user_of(u, self.read_attributes) for u in page["value"])
+        return UserPage(users, cursor=page.get("@odata.nextLink"))
 
     # -- changes -----------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ them be deleted in, and the report of a reset it stopped halfway), and OData quo
 
 from __future__ import annotations
 
+import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connectors.errors import RejectedError
@@ -25,6 +26,7 @@ __all__ = [
     "partial_reset",
     "quoted",
     "segment",
+    "select_for",
     "user_of",
 ]
 
@@ -48,6 +50,30 @@ SELECT = "id,userPrincipalName,accountEnabled,employeeType," + ",".join(FIELDS.v
 """``employeeType`` ("enterprise worker type. For example, Employee, Contractor, Consultant, or
 Vendor", Graph v1.0 user resource) is returned only when selected; it becomes
 ``attributes["employee_type"]``. Not ``userType``: there it is Member or Guest."""
+READABLE = frozenset(
+    {
+        "employeeLeaveDateTime",  # read with User-LifeCycleInfo.Read.All (Graph v1.0 user)
+        "employeeHireDate",
+        *("ageGroup", "city", "companyName", "consentProvidedForMinor", "country"),
+        *("createdDateTime", "creationType", "department", "displayName", "employeeId"),
+        *("employeeType", "externalUserState", "externalUserStateChangeDateTime", "faxNumber"),
+        *("givenName", "jobTitle", "lastPasswordChangeDateTime", "legalAgeGroupClassification"),
+        *("mail", "mailNickname", "mobilePhone", "officeLocation", "onPremisesDistinguishedName"),
+        *("onPremisesDomainName", "onPremisesImmutableId", "onPremisesLastSyncDateTime"),
+        *("onPremisesSamAccountName", "onPremisesSecurityIdentifier", "passwordPolicies"),
+        *("onPremisesUserPrincipalName", "postalCode", "preferredDataLocation", "state"),
+        *("preferredLanguage", "securityIdentifier", "signInSessionsValidFromDateTime"),
+        *("streetAddress", "surname", "usageLocation", "userPrincipalName", "userType"),
+    }
+)
+"""The text and date properties of the v1.0 user resource another attribute (the contract end)
+may name. Graph refuses a request whose ``$select`` names an unknown property, so nothing else
+is asked for; the SharePoint-backed ones (``aboutMe``, ``birthday``, ``hireDate``…) are left
+out too, since listing users cannot select them."""
+_DIRECTORY_EXTENSION = re.compile(r"^extension_[0-9a-fA-F]{32}_[A-Za-z0-9_]+$")
+_ON_PREMISES = re.compile(r"^extensionAttribute(1[0-5]|[1-9])$")
+"""Exchange's ``extensionAttribute1``…``15`` synced from AD, under
+``onPremisesExtensionAttributes``."""
 METHOD_PATHS: Mapping[str, str] = {
     "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": "microsoftAuthenticatorMethods",
     "#microsoft.graph.fido2AuthenticationMethod": "fido2Methods",
@@ -64,8 +90,39 @@ METHOD_PATHS: Mapping[str, str] = {
 PHONE_ORDER = ("office", "alternateMobile", "mobile")
 
 
-def user_of(item: Mapping[str, Any]) -> DirectoryUser:
-    """A Graph user object as a ``DirectoryUser``."""
+def select_for(read_attributes: Iterable[str]) -> str:
+    """
+    ``$select`` with the properties ``read_attributes`` name: a user property in ``READABLE``,
+    a directory extension (``extension_<app id>_<name>``) or an on-premises
+    ``extensionAttributeN``. Other names are not asked for (Graph would refuse the request).
+    """
+    extra = [_selected(name) for name in read_attributes]
+    return ",".join(dict.fromkeys([*SELECT.split(","), *(s for s in extra if s is not None)]))
+
+
+def _selected(name: str) -> str | None:
+    if name in READABLE or _DIRECTORY_EXTENSION.match(name):
+        return name
+    return "onPremisesExtensionAttributes" if _ON_PREMISES.match(name) else None
+
+
+def _read(item: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """The non-empty text values of ``names`` in a user object, under those names."""
+    found: dict[str, str] = {}
+    for name in names:
+        on_premises = _ON_PREMISES.match(name)
+        holder = (item.get("onPremisesExtensionAttributes") or {}) if on_premises else item
+        value = holder.get(name) if _selected(name) else None
+        if isinstance(value, str) and value.strip():
+            found[name] = value.strip()
+    return found
+
+
+def user_of(item: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> DirectoryUser:
+    """
+    A Graph user object as a ``DirectoryUser``; ``read_attributes`` (selected with
+    ``select_for``) are reported under their own names.
+    """
     return DirectoryUser(
         id=str(item["id"]),
         login=str(item.get("userPrincipalName", "")),
@@ -77,7 +134,7 @@ def user_of(item: Mapping[str, Any]) -> DirectoryUser:
         title=item.get("jobTitle"),
         department=item.get("department"),
         status=UserStatus.ACTIVE if item.get("accountEnabled", True) else UserStatus.DISABLED,
-        attributes=employee_type(item.get("employeeType")),
+        attributes={**_read(item, read_attributes), **employee_type(item.get("employeeType"))},
     )
 
 

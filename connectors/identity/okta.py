@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,8 +74,12 @@ class OktaDirectory(ChangeRecorder):
         session: requests.Session | None = None,
         disable_mode: DisableMode = "suspend",
         clock: Callable[[], float] = time.time,
+        read_attributes: Iterable[str] = (),
     ) -> None:
         self.name = name
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
+        """Profile properties reported under their own names, e.g. a custom ``contractEndDate``
+        as the contract end ``people`` names for this org."""
         self._base = org_url.rstrip("/")
         self._session = session or BoundedSession()
         self._headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
@@ -104,13 +108,13 @@ class OktaDirectory(ChangeRecorder):
         # `filter` is strongly consistent but only knows login/email; `search` knows every field.
         param = "search" if employee_id is not None else "filter"
         found = self._json("GET", "/api/v1/users", params={param: " and ".join(clauses)})
-        users = [user_of(item) for item in found]
+        users = [user_of(item, self.read_attributes) for item in found]
         if len(users) > 1:
             raise RejectedError(f"{len(users)} accounts match; refusing to guess", system=self.name)
         return users[0] if users else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        return user_of(self._json("GET", f"/api/v1/users/{segment(user_id)}"))
+        return user_of(self._json("GET", f"/api/v1/users/{segment(user_id)}"), self.read_attributes)
 
     def groups_of(self, user_id: str) -> list[str]:
         return sorted(group.name for group in self._groups_of(user_id))
@@ -142,7 +146,8 @@ class OktaDirectory(ChangeRecorder):
             if next_url
             else None
         )
-        return UserPage(tuple(user_of(item) for item in items), cursor=after[0] if after else None)
+        users = tuple(user_of(item, self.read_attributes) for item in items)
+        return UserPage(users, cursor=after[0] if after else None)
 
     # -- changes -----------------------------------------------------------------------------
 

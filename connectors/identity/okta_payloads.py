@@ -6,8 +6,8 @@ keys, Okta statuses to ours, and the quoting its search expressions and paths ne
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeGuard
 
 from connectors.identity import DirectoryUser, NewUser, UserStatus, employee_type
 
@@ -45,8 +45,12 @@ STATUS: Mapping[str, tuple[UserStatus, bool, bool]] = {
 }
 
 
-def user_of(item: Mapping[str, Any]) -> DirectoryUser:
-    """An Okta user object as a ``DirectoryUser``."""
+def user_of(item: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> DirectoryUser:
+    """
+    An Okta user object as a ``DirectoryUser``; the profile properties ``read_attributes``
+    name (custom ones included: Okta returns the whole profile) are reported under their names
+    when they hold text.
+    """
     profile: Mapping[str, Any] = item.get("profile") or {}
     okta_status = str(item.get("status", "ACTIVE"))
     status, locked, must_change = STATUS.get(okta_status, (UserStatus.ACTIVE, False, False))
@@ -69,8 +73,16 @@ def user_of(item: Mapping[str, Any]) -> DirectoryUser:
         password_must_change=must_change,
         # userType: "the organization to user relationship such as Employee or Contractor"
         # (Okta's default user profile attributes).
-        attributes={"okta_status": okta_status, **employee_type(profile.get("userType"))},
+        attributes={
+            **{a: v.strip() for a in read_attributes if _text(v := profile.get(a))},
+            "okta_status": okta_status,
+            **employee_type(profile.get("userType")),
+        },
     )
+
+
+def _text(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def new_user_extras(user: NewUser) -> dict[str, str]:

@@ -50,9 +50,9 @@ def build_directory(
     """
     The directory client for one ``directories`` section.
 
-    ``read_attributes`` are other account attributes an LDAP or AD client asks for and reports
-    under their own names (the contract end ``playbooks.people`` names for this directory); the
-    other types report what their connector maps.
+    ``read_attributes`` are other account attributes an LDAP, AD, Okta or Entra ID client asks
+    for and reports under their own names (the contract end ``playbooks.people`` names for this
+    directory); the other types report what their connector maps.
 
     Raises:
         ConfigError: listing every problem as ``directories.<name>.<section>.<key>: problem``.
@@ -60,7 +60,7 @@ def build_directory(
     if settings.type in SAAS_TYPES:
         from worker.wiring.directories_saas import build_saas_directory
 
-        return build_saas_directory(settings, environ=environ)
+        return build_saas_directory(settings, environ=environ, read_attributes=read_attributes)
     reader = _Reader(settings, os.environ if environ is None else environ, read_attributes)
     reader.unknown_keys()
     build = _BUILDERS[settings.type](reader)

@@ -40,6 +40,7 @@ class _Reader:
 
     settings: DirectorySettings
     environ: Mapping[str, str]
+    read_attributes: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
 
     def problem(self, section: str, key: str, text: str) -> None:
@@ -95,10 +96,17 @@ class _Reader:
 
 
 def build_saas_directory(
-    settings: DirectorySettings, *, environ: Mapping[str, str] | None = None
+    settings: DirectorySettings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    read_attributes: tuple[str, ...] = (),
 ) -> DirectoryClient:
     """
     The directory client for an ``okta``, ``entra``, ``google`` or ``salesforce`` section.
+
+    ``read_attributes`` are other account properties Okta (from the profile) and Entra ID (asked
+    for with ``$select`` when Graph has them) report under their own names: the contract end
+    ``playbooks.people`` names for this directory. Google and Salesforce report what they map.
 
     Raises:
         ConfigError: listing every problem as ``directories.<name>.<section>.<key>: problem``.
@@ -108,7 +116,7 @@ def build_saas_directory(
         raise ConfigError(
             [f"directories.{settings.name}.type: {settings.type!r} is not a SaaS directory"]
         )
-    reader = _Reader(settings, os.environ if environ is None else environ)
+    reader = _Reader(settings, os.environ if environ is None else environ, read_attributes)
     reader.unknown_keys()
     build = builder(reader)
     if reader.problems:
@@ -122,7 +130,13 @@ def _okta(r: _Reader) -> Callable[[], DirectoryClient]:
     url = r.https_url(r.settings.url, "url")
     token = r.secret("token")
     mode = r.option("disable_mode", "suspend", choices=("suspend", "deactivate"))
-    return lambda: OktaDirectory(r.settings.name, url, token, disable_mode=cast(DisableMode, mode))
+    return lambda: OktaDirectory(
+        r.settings.name,
+        url,
+        token,
+        disable_mode=cast(DisableMode, mode),
+        read_attributes=r.read_attributes,
+    )
 
 
 def _entra(r: _Reader) -> Callable[[], DirectoryClient]:
@@ -137,7 +151,13 @@ def _entra(r: _Reader) -> Callable[[], DirectoryClient]:
     )
     secret = r.secret("client_secret")
     return lambda: EntraDirectory(
-        r.settings.name, tenant, client, secret, authority_host=authority, graph_url=graph
+        r.settings.name,
+        tenant,
+        client,
+        secret,
+        authority_host=authority,
+        graph_url=graph,
+        read_attributes=r.read_attributes,
     )
 
 
