@@ -7,8 +7,6 @@ config → built client → "until the end of my contract".
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +20,7 @@ from playbooks.period import Unreadable, Until, read_period
 from worker.boot import build_directories
 from worker.config import AppSettings
 
-from .conftest import load_payload
+from .conftest import load_payload, selected
 from .spec_check import OpenApiSpec, assert_calls_allowed
 from .test_entra import GRAPH, SECRET, TENANT, UID, fake_login
 from .test_okta import ORG, TOKEN, USER_URL, user
@@ -31,28 +29,6 @@ CLIENT = "11111111-2222-3333-4444-555555555555"
 EXTENSION = "extension_b7d8e5fa0c3a4f6e9d2c1b0a98765432_contractEnd"
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ASKED = "please add me to vpn-users until the end of my contract"
-
-
-@pytest.fixture
-def graph(graph_spec: OpenApiSpec | None) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        fake_login(rsps)
-        yield rsps
-        if graph_spec is not None:
-            assert_calls_allowed(rsps.calls, [graph_spec], skip_hosts={"login.microsoftonline.com"})
-
-
-@pytest.fixture
-def okta_http(okta_spec: OpenApiSpec | None) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
-        if okta_spec is not None:
-            assert_calls_allowed(rsps.calls, [okta_spec])
-
-
-def selected(call: responses.Call) -> list[str]:
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(call.request.url)).query)
-    return query["$select"][0].split(",")
 
 
 def graph_user(**extra: Any) -> dict[str, Any]:

@@ -6,8 +6,6 @@ the HTTP boundary in the vendors' shapes; requests and replies are checked again
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,9 +16,9 @@ from connectors.identity.entra import EntraDirectory
 from connectors.identity.okta import OktaDirectory
 from playbooks.reviews.where import employee_type
 
-from .conftest import load_payload
-from .spec_check import OpenApiSpec, assert_calls_allowed
-from .test_entra import GRAPH, SECRET, TENANT, UID, fake_login
+from .conftest import load_payload, selected
+from .spec_check import OpenApiSpec
+from .test_entra import GRAPH, SECRET, TENANT, UID
 from .test_okta import ORG, TOKEN, USER_URL, user
 
 CASES = [
@@ -31,28 +29,6 @@ CASES = [
     ("", {}),
 ]
 CASE_IDS = ["contractor", "lowercase-kept", "trimmed", "null-absent", "empty-absent"]
-
-
-@pytest.fixture
-def graph(graph_spec: OpenApiSpec | None) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        fake_login(rsps)
-        yield rsps
-        if graph_spec is not None:
-            assert_calls_allowed(rsps.calls, [graph_spec], skip_hosts={"login.microsoftonline.com"})
-
-
-@pytest.fixture
-def okta_http(okta_spec: OpenApiSpec | None) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
-        if okta_spec is not None:
-            assert_calls_allowed(rsps.calls, [okta_spec])
-
-
-def selected(call: responses.Call) -> list[str]:
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(call.request.url)).query)
-    return query["$select"][0].split(",")
 
 
 @pytest.mark.parametrize(("value", "expected"), CASES, ids=CASE_IDS)
