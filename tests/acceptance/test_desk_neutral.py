@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.acceptance.deployment import DESK_NAMES
 from tests.acceptance.runner import load_file, play
 from tests.acceptance.test_scenarios import PENDING
+from worker.db.store import ticket_from_json
 
 pytestmark = pytest.mark.slow
 DOC = load_file()
@@ -55,4 +57,12 @@ def _cases() -> list[Any]:
 
 @pytest.mark.parametrize("scenario", _cases())
 def test_a_scenario_holds_on_another_desk(scenario: dict[str, Any], tmp_path: Path) -> None:
-    play(DOC, scenario, f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}")
+    """The scenario's own checks hold (``play``), and the ticket deskpilot stored is the other
+    desk's: taken from that desk instance, in that desk's kind."""
+    h = play(DOC, scenario, f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}")
+    row = h.ticket_row()
+    assert row is not None
+    assert (row.desk, ticket_from_json(row.snapshot).desk_type) == (
+        DESK_NAMES[scenario["desk"]],
+        scenario["desk"],
+    )
