@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from playbooks.licences.contracts import Contract
+from playbooks.licences.contracts import Contract, contract_on
 from playbooks.licences.invoice import InvoiceLine, billing_periods
 from playbooks.licences.report import ReportError, SkuLine
 from playbooks.licences.savings import Reclaimed, realised
@@ -123,11 +123,8 @@ def confirmed(
     for saving in realised(ledger, seats, start, end):
         key = (saving.vendor, saving.sku)
         mine = [r for r in seats if (r.vendor, r.sku) == key]
-        terms = [c for c in ledger if (c.vendor, c.sku) == key]
-        fair = all(
-            next((c.billing_model for c in terms if c.in_force(r.on)), "") == "active_user"
-            for r in mine
-        )
+        terms = {r.on: contract_on(ledger, *key, r.on) for r in mine}
+        fair = all((c.billing_model if c else "") == "active_user" for c in terms.values())
         if fair:
             out.append(Confirmation(*key, saving.currency, saving.seats, saving.seats,
                                     saving.amount, FAIR_BILLED, ()))  # fmt: skip
@@ -135,7 +132,8 @@ def confirmed(
         billed = [b for b in bills if (b.vendor, b.sku) == key]
         groups: dict[_Window, list[Reclaimed]] = {}
         for r in mine:
-            pool = next((c.quantity for c in terms if c.in_force(r.on)), None)
+            contract = terms[r.on]
+            pool = contract.quantity if contract else None
             groups.setdefault(_window(billed, r.on, pool), []).append(r)
         chosen: list[Reclaimed] = []
         numbers: set[str] = set()

@@ -202,6 +202,13 @@ def _check_overlaps(contracts: Sequence[Contract]) -> None:
                 )
 
 
+def contract_on(contracts: Iterable[Contract], vendor: str, sku: str, on: date) -> Contract | None:
+    """The contract for ``vendor``'s ``sku`` in force on ``on``, or None."""
+    return next(
+        (c for c in contracts if (c.vendor, c.sku) == (vendor, sku) and c.in_force(on)), None
+    )
+
+
 def in_force(contracts: Iterable[Contract], on: date) -> dict[tuple[str, str], Contract]:
     """The contract in force on ``on`` per (vendor, SKU)."""
     return {(c.vendor, c.sku): c for c in contracts if c.in_force(on)}

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from playbooks.licences.contracts import Contract
+from playbooks.licences.contracts import Contract, contract_on
 from playbooks.licences.invoice import InvoiceLine, InvoiceRowError, PoolCount, billing_periods
 
 __all__ = [
@@ -112,12 +112,10 @@ def _cents(value: Decimal) -> Decimal:
 
 
 def _contract(line: InvoiceLine, ledger: Sequence[Contract]) -> Contract | None:
-    same = [c for c in ledger if (c.vendor, c.sku) == (line.vendor, line.sku)]
-    for day in (line.period_start, line.period_end):
-        found = next((c for c in same if c.in_force(day)), None)
-        if found is not None:
-            return found
-    return None
+    """The contract in force at the period's start, else at its end."""
+    return contract_on(ledger, line.vendor, line.sku, line.period_start) or contract_on(
+        ledger, line.vendor, line.sku, line.period_end
+    )
 
 
 def _pool(line: InvoiceLine, pools: Sequence[PoolCount]) -> PoolCount | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from playbooks.licences.contracts import Contract
+from playbooks.licences.contracts import Contract, contract_on
 from playbooks.licences.report import ReportError, SkuLine
 
 __all__ = ["Reclaimed", "Saving", "realised", "with_savings"]
@@ -58,23 +58,18 @@ def realised(
     """
     ledger = list(contracts)
 
-    def in_force(vendor: str, sku: str, on: date) -> Contract | None:
-        return next(
-            (c for c in ledger if (c.vendor, c.sku) == (vendor, sku) and c.in_force(on)), None
-        )
-
     seats: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
     for r in reclaimed:
         if not start <= r.on < end:
             continue
-        contract = in_force(r.vendor, r.sku, r.on)
+        contract = contract_on(ledger, r.vendor, r.sku, r.on)
         if contract is None:
             raise ReportError(
                 f"{r.vendor} {r.sku} of {r.identity} was reclaimed on {r.on} "
                 "but no contract for it was in force that day"
             )
         saved = contract.unit_price
-        cheaper = in_force(r.vendor, r.downgrade_to, r.on) if r.downgrade_to else None
+        cheaper = contract_on(ledger, r.vendor, r.downgrade_to, r.on) if r.downgrade_to else None
         if cheaper is not None:
             if cheaper.currency != contract.currency:
                 raise ReportError(
