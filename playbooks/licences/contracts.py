@@ -33,15 +33,24 @@ COLUMNS = (
 )
 
 
-class ContractError(ValueError):
-    """A contract row that cannot be read; ``row`` is the spreadsheet row (header = 1)."""
+class RowError(ValueError):
+    """A row of a licence file (contracts, usage, invoices…) that cannot be read: ``source``
+    names the file's kind or name, ``row`` counts the header as 1."""
 
-    def __init__(self, row: int, column: str, message: str) -> None:
-        super().__init__(f"contracts row {row}, column {column!r}: {message}")
+    def __init__(self, source: str, row: int, column: str, message: str) -> None:
+        super().__init__(f"{source} row {row}, column {column!r}: {message}")
+        self.source = source
         self.row = row
         self.column = column
         self.problem = message
         """What is wrong with the cell, without the row and column (other files reuse it)."""
+
+
+class ContractError(RowError):
+    """A contract row that cannot be read; ``row`` is the spreadsheet row (header = 1)."""
+
+    def __init__(self, row: int, column: str, message: str) -> None:
+        super().__init__("contracts", row, column, message)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from playbooks.licences.contracts import MAX_NUMBER, ContractError, _date, _int, _price, _text
+from playbooks.licences.contracts import (
+    MAX_NUMBER,
+    ContractError,
+    RowError,
+    _date,
+    _int,
+    _price,
+    _text,
+)
 
 __all__ = [
     "INVOICE_COLUMNS",
@@ -42,15 +50,8 @@ OPTIONAL_INVOICE_COLUMNS = ("invoice_date",)
 POOL_COLUMNS = ("vendor", "sku", "purchased", "assigned", "taken_at")
 
 
-class InvoiceRowError(ValueError):
+class InvoiceRowError(RowError):
     """A row of an invoice or pool file that cannot be read; ``row`` counts the header as 1."""
-
-    def __init__(self, source: str, row: int, column: str, message: str) -> None:
-        super().__init__(f"{source} row {row}, column {column!r}: {message}")
-        self.source = source
-        self.row = row
-        self.column = column
-        self.problem = message
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from playbooks.licences.contracts import RowError
 from playbooks.licences.usage import (
     SIGNAL_LAGS,
     AllowEntry,
@@ -31,13 +32,8 @@ TRUE = ("true", "yes", "1", "y")
 FALSE = ("false", "no", "0", "n", "")
 
 
-class UsageFileError(ValueError):
+class UsageFileError(RowError):
     """A usage or allow-list row that cannot be read; ``row`` counts the header as 1."""
-
-    def __init__(self, what: str, row: int, column: str, message: str) -> None:
-        super().__init__(f"{what} row {row}, column {column!r}: {message}")
-        self.row = row
-        self.column = column
 
 
 def _rows(text: str, what: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
