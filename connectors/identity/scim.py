@@ -7,7 +7,9 @@ SCIM 2.0 (RFC 7643/7644) apps: Users and Groups over HTTP with a bearer token.
 - member removal is tried in the forms servers accept, in order: ``members[value eq "id"]``
   (RFC), ``members`` with a value list (what Entra and Okta send), then a replace of the whole
   member list guarded by the group's ETag;
-- disable is ``active: false``. SCIM has no lockout, one-time password or reset flow of its own.
+- disable is ``active: false``. SCIM has no lockout, one-time password or reset flow of its own;
+- other User attributes to report (the contract end) are named in attribute notation (RFC 7644
+  §3.10, ``urn:…:User:contractEnd`` for an extension's) and read from the resource as returned.
 """
 
 from __future__ import annotations
