@@ -40,7 +40,13 @@ from connectors.identity import (
     UserPage,
 )
 from connectors.identity.changes import ChangeRecorder
-from connectors.identity.salesforce_users import FIELDS, field_problem, select_users, user_of
+from connectors.identity.salesforce_users import (
+    FIELDS,
+    field_problem,
+    fields_to_read,
+    select_users,
+    user_of,
+)
 
 DisableMode = Literal["deactivate", "freeze"]
 
@@ -76,9 +82,8 @@ class SalesforceDirectory(ChangeRecorder):
         self.name = name
         self.read_attributes = tuple(dict.fromkeys(read_attributes))
         """Other User fields (API names) reported under their names as configured, e.g. a
-        custom ``Contract_End__c`` as the contract end ``playbooks.people`` names for this org.
-        Only a SOQL identifier that the org's User object has is asked for: SOQL refuses a
-        whole query naming a field the object lacks."""
+        custom ``Contract_End__c`` as the contract end ``playbooks.people`` names for this org;
+        selected only when User has them (``fields_to_read``)."""
         self._connect = connect
         self._disable_mode = disable_mode
         self._client: Salesforce | None = None
@@ -313,20 +318,12 @@ class SalesforceDirectory(ChangeRecorder):
         return select_users(self._read_fields().values())
 
     def _read_fields(self) -> dict[str, str]:
-        """
-        The configured names to report → the User fields read for them: those that are SOQL
-        identifiers and that ``describe`` lists (matched case-insensitively, as SOQL does).
-        The User object is described once, and only when there is a name to look up.
-        """
+        """Configured names → the User fields read for them; User is described once, if needed."""
         if self._read is None:
             wanted = [n for n in self.read_attributes if field_problem(n) is None]
-            described = self._user_fields() if wanted else {}
-            self._read = {n: described[n.casefold()] for n in wanted if n.casefold() in described}
+            described = self._call(lambda sf: _sobject(sf, "User").describe()) if wanted else {}
+            self._read = fields_to_read(wanted, described)
         return self._read
-
-    def _user_fields(self) -> dict[str, str]:
-        described = self._call(lambda sf: _sobject(sf, "User").describe())
-        return {str(f["name"]).casefold(): str(f["name"]) for f in described.get("fields", [])}
 
     def _set_login(self, user: DirectoryUser, **fields: bool) -> None:
         login_id = user.attributes["user_login_id"]

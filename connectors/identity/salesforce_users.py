@@ -12,7 +12,7 @@ from typing import Any
 
 from connectors.identity import DirectoryUser, UserStatus, read_texts
 
-__all__ = ["FIELDS", "field_problem", "select_users", "user_of"]
+__all__ = ["FIELDS", "field_problem", "fields_to_read", "select_users", "user_of"]
 
 FIELDS: Mapping[str, str] = {
     "email": "Email",
@@ -48,6 +48,20 @@ def field_problem(name: str) -> str | None:
         f"{name!r} is not a Salesforce field API name (a letter, then letters, digits and "
         "underscores, e.g. Contract_End__c)"
     )
+
+
+def fields_to_read(names: Iterable[str], described: Mapping[str, Any]) -> dict[str, str]:
+    """
+    Each of ``names`` that is a SOQL identifier and a field of the User ``describe`` result
+    (matched case-insensitively, as SOQL does) → that field, spelled as ``describe`` spells it.
+    Other names are left out: SOQL refuses a whole query naming a field the object lacks.
+    """
+    fields = {str(f["name"]).casefold(): str(f["name"]) for f in described.get("fields", [])}
+    return {
+        name: fields[name.casefold()]
+        for name in names
+        if field_problem(name) is None and name.casefold() in fields
+    }
 
 
 def user_of(
