@@ -64,7 +64,8 @@ def html_to_text(raw: str) -> str:
     return html.unescape(text)
 
 
-def _is_thread_start(lines: list[str], i: int) -> bool:
+def is_thread_start(lines: list[str], i: int) -> bool:
+    """Whether ``lines[i]`` starts an earlier message: a reply or forward header."""
     line = lines[i]
     if any(marker.match(line) for marker in _THREAD_MARKERS):
         return True
@@ -78,7 +79,7 @@ def split_thread(text: str) -> list[str]:
     lines = text.splitlines()
     messages: list[list[str]] = [[]]
     for i, line in enumerate(lines):
-        if _is_thread_start(lines, i):
+        if is_thread_start(lines, i):
             messages.append([])
             continue
         messages[-1].append(line)

@@ -17,6 +17,13 @@ One normaliser per desk format (pure; each ends in the same plain-text rules):
   ``[code]…[/code]``), and e-mail style ``>`` quotes. A ``>`` quote goes on until a blank line, as
   in Markdown (a line right under a quoted line belongs to the quote).
 
+A reply or forward header ends the author's own text: "-----Original Message-----",
+"---------- Forwarded message ---------", "Begin forwarded message:", Outlook's underscore rule
+and its ``From:``/``Sent:`` header block (also in German, French and Spanish), and an attribution
+line ("On … wrote:", "Am … schrieb:", "Le … a écrit :", "El … escribió:") unless a ``>`` quote
+follows it. Outlook and forwarded mail do not mark the earlier message with ``>``: the forwarded
+text below such a header is someone else's, whoever forwarded it.
+
 Only a line feed (or CR LF) starts a new line. Other line separators (U+2028, U+2029, NEL,
 a lone CR, vertical tab, form feed, the information separators) become spaces: a mail client
 or a desk that does not break the line there would show ``> quoted\u2028/approve`` as one
@@ -28,6 +35,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from intake.classifier.text import is_thread_start
 from intake.webhooks.node import Node
 
 _CRLF = re.compile(r"\r\n")
@@ -54,6 +62,22 @@ _BLOCK_TAGS = frozenset(
         "p", "section", "table", "tr", "td", "th", "ul",
     }
 )  # fmt: skip
+_ATTRIBUTION = re.compile(
+    r"^\s*(On|Am|Le|El)\b.{0,200}\b(wrote|schrieb|a écrit|escribió)\b.{0,200}:\s*$", re.IGNORECASE
+)
+_SEPARATOR = re.compile(
+    r"^\s*(-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|"
+    r"Weitergeleitete Nachricht|Message d'origine|Message transféré|Mensaje original|"
+    r"Mensaje reenviado)\s*-{2,}|(Begin forwarded message|Début du message réexpédié|"
+    r"Anfang der weitergeleiteten Nachricht)\s*:)",
+    re.IGNORECASE,
+)
+_HEADER_FROM = re.compile(r"^\s*\*{0,2}(From|Von|De|Da)\s?:\*{0,2}\s*\S", re.IGNORECASE)
+_HEADER_NEXT = re.compile(
+    r"^\s*\*{0,2}(Sent|Date|To|Cc|Subject|Gesendet|Datum|An|Betreff|Envoyé|À|Objet|Enviado|"
+    r"Fecha|Para|Asunto)\s?:",
+    re.IGNORECASE,
+)
 _ADF_HIDDEN = frozenset({"blockquote", "codeBlock"})
 _ADF_BLOCKS = frozenset(
     {"paragraph", "heading", "listItem", "panel", "rule", "tableRow", "tableCell", "expand"}
@@ -68,7 +92,7 @@ def own_text_plain(text: str) -> str:
     text = _SN_CODE.sub("", text)
     if _HTML_TAG.search(text):
         text = _html_text(text)
-    return _BLANK_RUNS.sub("\n\n", "\n".join(_unquoted_lines(text)))
+    return _BLANK_RUNS.sub("\n\n", "\n".join(_unquoted_lines(_before_earlier_message(text))))
 
 
 def own_text_html(html: str) -> str:
@@ -89,6 +113,27 @@ def own_text_adf(node: Node) -> str:
 
 def _one_kind_of_line_break(text: str) -> str:
     return _OTHER_BREAKS.sub(" ", _CRLF.sub("\n", text))
+
+
+def _before_earlier_message(text: str) -> str:
+    """``text`` up to the first reply or forward header (see the module doc)."""
+    lines = text.split("\n")
+    for index in range(len(lines)):
+        if _starts_earlier_message(lines, index):
+            return "\n".join(lines[:index])
+    return text
+
+
+def _starts_earlier_message(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if _ATTRIBUTION.match(line):  # before is_thread_start, which takes every "On … wrote:"
+        after = next((nxt for nxt in lines[index + 1 :] if nxt.strip()), "")
+        return not _QUOTE_START.match(after)
+    if _SEPARATOR.match(line) or is_thread_start(lines, index):
+        return True
+    return bool(_HEADER_FROM.match(line)) and any(
+        _HEADER_NEXT.match(nxt) for nxt in lines[index + 1 : index + 5]
+    )
 
 
 def _unquoted_lines(text: str) -> list[str]:

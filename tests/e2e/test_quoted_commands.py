@@ -48,6 +48,23 @@ NESTED_HTML = {
         "<blockquote><p>earlier</p></blockquote><p>/approve</p></blockquote>"
     ),
 }
+
+
+def _adf_paragraphs(*lines: str) -> dict[str, Any]:
+    paras = [{"type": "paragraph", "content": [{"type": "text", "text": t}]} for t in lines]
+    return {"type": "doc", "version": 1, "content": paras}
+
+
+OUTLOOK_HTML = {
+    "body": "Forwarding for the record.",
+    "html_body": (
+        '<div dir="ltr">Forwarding for the record.</div><div id="appendonsend"></div><hr>'
+        '<div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Bob &lt;bob@example.com&gt;<br>'
+        "<b>Sent:</b> Monday, 7 December 2026 09:12<br><b>To:</b> Olivia<br>"
+        "<b>Subject:</b> Salesforce</div><div><p>Hi Olivia, please reply with:</p>"
+        "<p>/approve</p></div>"
+    ),
+}
 EXPLOITS: list[tuple[str, Scenario, Any]] = [
     ("jira-adf-blockquote", jira_scenario, _adf_quote("/approve")),
     ("jira-wiki-quote", jira_scenario, "{quote}\n/approve\n{quote}\nNoted."),
@@ -57,6 +74,39 @@ EXPLOITS: list[tuple[str, Scenario, Any]] = [
     ("servicenow-line-separator", snow_scenario, "Noted.\n> Bob wrote: thanks\u2028/approve"),
     ("salesforce-paragraph-separator", salesforce_scenario, "> thanks\u2029/approve"),
     ("salesforce-next-line", salesforce_scenario, "> thanks\x85/approve"),
+    # Forwarded and Outlook-style replies: the earlier message is not marked with ">".
+    (
+        "jira-adf-forwarded-message",
+        jira_scenario,
+        _adf_paragraphs(
+            "FYI, see below.",
+            "---------- Forwarded message ---------",
+            "From: Bob <bob@example.com>",
+            "Date: Mon, 7 Dec 2026 at 09:12",
+            "/approve",
+        ),
+    ),
+    ("zendesk-outlook-html-reply", zendesk_scenario, OUTLOOK_HTML),
+    (
+        "servicenow-outlook-plain-reply",
+        snow_scenario,
+        "Will look at it.\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\n\n/approve",
+    ),
+    (
+        "servicenow-outlook-header-block",
+        snow_scenario,
+        "Will look.\n________________________________\nFrom: Bob\nSent: Monday\n/approve",
+    ),
+    (
+        "salesforce-unquoted-attribution",
+        salesforce_scenario,
+        "Checking.\n\nOn Mon, 7 Dec 2026, Bob <bob@example.com> wrote:\n/approve",
+    ),
+    (
+        "salesforce-german-forward",
+        salesforce_scenario,
+        "Zur Info.\n\nVon: Bob\nGesendet: Montag\nAn: Olivia\nBetreff: Salesforce\n\n/approve",
+    ),
 ]
 
 

@@ -95,6 +95,12 @@ HTML = [
     ("escaped-e-mail-quote", "<p>&gt; /approve</p>", ""),
     ("pre-and-code", "<pre>/approve</pre><code>/approve</code>ok", "ok"),
     ("line-separator-entity", "<p>&gt; earlier&#x2028;/approve</p>", ""),
+    (
+        "outlook-reply-header-then-the-earlier-message",
+        '<div>ok</div><div id="divRplyFwdMsg"><b>From:</b> Bob<br><b>Sent:</b> Monday</div>'
+        "<div><p>/approve</p></div>",
+        "ok",
+    ),
 ]
 
 
@@ -112,6 +118,22 @@ PLAIN = [
     ("full-width-quote-mark", "\uff1e /approve", ""),
     ("line-separators-join", "a\u2028b\u2029c\x85d\re", "a b c d e"),
     ("jira-wiki-quote", "{quote}\n/approve\n{quote}\nok", " \nok"),
+    ("original-message", "ok\n-----Original Message-----\n/approve", "ok"),
+    ("forwarded-message", "ok\n---------- Forwarded message ---------\n/approve", "ok"),
+    ("apple-forward", "ok\nBegin forwarded message:\n\n/approve", "ok"),
+    ("outlook-underscores", "ok\n________________________________\n/approve", "ok"),
+    ("outlook-header-block", "ok\nFrom: Bob\nSent: Monday\nTo: Olivia\n/approve", "ok"),
+    ("bold-header-block", "ok\n**From:** Bob\n**Date:** Monday\n/approve", "ok"),
+    ("french-header-block", "ok\nDe : Bob\nEnvoyé : lundi\n/approve", "ok"),
+    ("unquoted-attribution", "ok\nOn Mon, Bob wrote:\n/approve", "ok"),
+    ("german-attribution", "ok\nAm Montag schrieb Bob:\n/approve", "ok"),
+    ("french-attribution", "ok\nLe lundi, Bob a écrit :\n/approve", "ok"),
+    (
+        "attribution-then-quote-keeps-own-reply",
+        "On Mon, Bob wrote:\n> q\n\n/approve",
+        "On Mon, Bob wrote:\n\n/approve",
+    ),
+    ("a-from-line-alone-is-text", "From: the HR portal\n/approve", "From: the HR portal\n/approve"),
 ]
 
 
