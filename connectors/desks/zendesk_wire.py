@@ -65,14 +65,25 @@ def comment_id(update: Any) -> str:
     return str((update.get("audit") or {}).get("id", ""))
 
 
+NOT_AGENT_ROLE_TYPES = frozenset({1, 2, 3})
+"""Zendesk ``role_type``: 1 light agent, 2 chat-only agent, 3 chat agent as a contributor
+(0 is a custom agent role, 4 an admin, 5 a billing admin)."""
+
+
 def desk_person(person_id: str, user: Any) -> DeskPerson:
-    """A Zendesk ``user`` object as deskpilot sees the person (agents and admins are agents)."""
+    """
+    A Zendesk ``user`` object as deskpilot sees the person: admins and agents are agents, but
+    not light agents, chat-only agents or contributors (``role_type`` 1-3, ``chat_only``).
+    Their role is ``agent`` too, yet they work no tickets: a light agent is anyone from another
+    department given a free seat to add private notes.
+    """
     email, role = user.get("email"), user.get("role")
+    limited = user.get("role_type") in NOT_AGENT_ROLE_TYPES or user.get("chat_only") is True
     return DeskPerson(
         id=person_id,
         email=str(email) if email else None,
         name=str(user["name"]) if user.get("name") else None,
-        is_agent=role in ("agent", "admin") if role else None,
+        is_agent=(role == "admin" or (role == "agent" and not limited)) if role else None,
         active=user.get("active", True) is not False and not user.get("suspended"),
         email_verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
         locale=str(user["locale"]) if user.get("locale") else None,
@@ -94,6 +105,7 @@ def content_url(url: str, base_url: str, call: str, system: str) -> str:
 
 __all__ = [
     "COMMENTS_PER_PAGE",
+    "NOT_AGENT_ROLE_TYPES",
     "OAUTH_SCOPES",
     "POLL_APIS",
     "ZENDESK_HOSTS",

@@ -102,6 +102,8 @@ class Desks:
     agents: set[str] = field(default_factory=set)
     """Logins the desks call agents (Zendesk role, Salesforce Standard user, the JSM project's
     agent permission, ServiceNow's ``itil`` role)."""
+    light_agents: set[str] = field(default_factory=set)
+    """Logins Zendesk has as light agents (role ``agent``, ``role_type`` 1: private notes only)."""
     locales: dict[str, str] = field(default_factory=dict)
     """Each login's locale (``en_US``) as the user APIs give it (Jira and Zendesk ``locale``,
     ServiceNow's ``date_format`` for it); absent: the vendor sample's own."""
@@ -186,8 +188,10 @@ class Desks:
             "url": f"{ZENDESK}/api/v2/users/{user_id}.json",
             "name": person.login.title(),
             "email": person.email,
-            "role": "agent" if person.login in self.agents else "end-user",
+            "role": "agent" if person.login in self.agents | self.light_agents else "end-user",
         }
+        if person.login in self.light_agents:
+            found["user"] |= {"role_type": 1, "only_private_comments": True}
         if person.login in self.locales:
             found["user"]["locale"] = self.locales[person.login].replace("_", "-").lower()
         return 200, {}, json.dumps(found)

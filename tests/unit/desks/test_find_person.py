@@ -90,8 +90,20 @@ def test_jira_person_from_the_user_api(
             "api_user_unverified",
             DeskPerson("1500", "bob@example.com", "bob", is_agent=False, email_verified=False),
         ),
+        (
+            "9876544",
+            "api_user_light_agent",
+            DeskPerson(
+                "9876544",
+                "lena@example.com",
+                "Lena Light",
+                is_agent=False,
+                email_verified=True,
+                locale="en-gb",
+            ),
+        ),
     ],
-    ids=["agent", "unverified-end-user"],
+    ids=["agent", "unverified-end-user", "light-agent-is-not-an-agent"],
 )
 def test_zendesk_person_carries_role_and_verification(
     http: responses.RequestsMock,
