@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from intake.markdown import literal
 from playbooks.bulk_rows import carries_access
 from playbooks.config import PolicySettings
 from playbooks.model import Playbook
@@ -76,7 +77,9 @@ class BulkReport:
         if not self.bad_rows:
             return head + "\n"
         lines = [head, "", "| Row | Column | Problem |", "|---|---|---|"]
-        lines += [f"| {p.row} | {p.column or '—'} | {p.reason} |" for p in self.bad_rows]
+        lines += [  # the file's own text (a column, a value in the reason) shown literally
+            f"| {p.row} | {literal(p.column) or '—'} | {literal(p.reason)} |" for p in self.bad_rows
+        ]
         return "\n".join(lines) + "\n"
 
     def render_csv(self) -> str:
@@ -378,12 +381,15 @@ def render_bulk_result(
         applied: the row numbers whose steps all succeeded.
     """
     lines = ["| Row | Result |", "|---|---|"]
-    outcome = {n: "created" for n in applied} | {n: f"failed: {why}" for n, why in failures.items()}
+    outcome = {n: "created" for n in applied} | {
+        n: f"failed: {literal(why)}" for n, why in failures.items()
+    }
     for number, _ in report.good_rows:
         lines.append(f"| {number} | {outcome.get(number, 'not applied')} |")
     for problem in report.bad_rows:
         lines.append(
-            f"| {problem.row} | not planned: {problem.column + ' ' if problem.column else ''}{problem.reason} |"
+            f"| {problem.row} | not planned: "
+            f"{literal(problem.column) + ' ' if problem.column else ''}{literal(problem.reason)} |"
         )
     ok, failed = len(applied), len(failures)
     summary = (

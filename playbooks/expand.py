@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.identity import DirectoryUser
+from intake.markdown import code_span, literal
 from playbooks.config import PolicySettings
 from playbooks.duration import parse_duration
 from playbooks.model import STEP_PARAMS, CompensationSpec, Playbook, StepSpec
@@ -181,7 +182,8 @@ def _new_account(
         and (existing.email or "").casefold() != params.get("email", "").casefold()
     ):
         return Escalate(
-            f"login `{login}` is already taken by another account ({existing.email or existing.id})"
+            f"login {code_span(login)} is already taken by another account "
+            f"({literal(existing.email or existing.id or '')})"
         )
     display = params.get("display_name") or f"{params['given_name']} {params['family_name']}"
     account = (

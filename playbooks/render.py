@@ -7,12 +7,16 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
+from intake.markdown import code_span, literal
 from playbooks.planned import Plan, PlannedStep
+
+__all__ = ["code_span", "describe_until", "format_state", "literal", "render_plan"]
 
 
 def render_plan(plan: Plan) -> str:
     """
     Render a plan as Markdown: who, what, where, until when, and every change with before → after.
+    Names, labels and values are data (a requester may have written them): shown literally.
 
     Args:
         plan: the plan to show.
@@ -62,13 +66,13 @@ def format_state(state: Mapping[str, str | None]) -> str:
 def _header(plan: Plan) -> list[str]:
     rows = [f"- Ticket: {plan.ticket} · intent `{plan.intent}` · risk **{plan.risk}**"]
     if plan.target is not None:
-        rows.append(f"- For: **{plan.target.label}** on `{plan.target.directory}`")
+        rows.append(f"- For: **{literal(plan.target.label)}** on `{plan.target.directory}`")
     if plan.requester is not None:
-        rows.append(f"- Requested by: {plan.requester.label}")
+        rows.append(f"- Requested by: {literal(plan.requester.label)}")
     if len(plan.items) > 1:
-        rows.append(f"- Items: {', '.join(plan.items)}")
+        rows.append(f"- Items: {', '.join(literal(item) for item in plan.items)}")
     elif plan.application:
-        rows.append(f"- Application: {plan.application}")
+        rows.append(f"- Application: {literal(plan.application)}")
     if plan.steps:
         rows.append(f"- Access: {describe_until(plan.until)}")
         changes = len(plan.changes)
@@ -104,16 +108,4 @@ def _steps_table(steps: tuple[PlannedStep, ...]) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def code_span(text: str) -> str:
-    """
-    ``text`` from outside (a file name a requester chose, a value from a desk) as one CommonMark
-    code span: every desk shows it literally, so it cannot become a link, emphasis or a new line
-    in a note written in deskpilot's voice. The fence is longer than any run of backticks in it.
-    """
-    flat = "".join(ch for ch in " ".join(text.split()) if ch.isprintable()) or "(no name)"
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
-    pad = " " if flat[0] == "`" or flat[-1] == "`" else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
+    return literal(text)  # one line, and "|" escaped with the rest

@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import DateOrder, parse_date, text_order
+from intake.markdown import code_span, literal
 from playbooks.catalogue import find_items
 from playbooks.config import Application, PeopleSettings, PolicySettings, field_key
 from playbooks.duration import DurationError, parse_duration
@@ -244,7 +245,9 @@ def _convert(
         return (
             text.strip()
             if EMAIL.match(text.strip())
-            else Ask(f"“{text}” is not an e-mail address. {spec.ask or ''}".strip(), (name,))
+            else Ask(
+                f"“{literal(text)}” is not an e-mail address. {spec.ask or ''}".strip(), (name,)
+            )
         )
     if spec.type == "date":
         ticket = request.ticket
@@ -260,10 +263,12 @@ def _convert(
         app = settings.application(text)
         if app is None:
             known = ", ".join(a.name for a in settings.applications) or "none configured"
-            return Escalate(f"`{text}` is not in the application catalogue (known: {known})")
+            return Escalate(
+                f"{code_span(text)} is not in the application catalogue (known: {known})"
+            )
         return _app_facts(app)
     if spec.type == "department" and not settings.has_department(text):
-        return Escalate(f"no role template for department `{text}`")
+        return Escalate(f"no role template for department {code_span(text)}")
     return text.strip()
 
 
@@ -285,7 +290,8 @@ def _date(
         if day is not None:
             return day
         return Ask(
-            f"“{raw}” is not a date I can read (use YYYY-MM-DD). {spec.ask or ''}".strip(), (name,)
+            f"“{literal(str(raw))}” is not a date I can read (use YYYY-MM-DD). {spec.ask or ''}".strip(),
+            (name,),
         )
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -297,7 +303,7 @@ def _duration(name: str, spec: InputSpec, raw: object) -> int | Ask:
         return parse_duration(str(raw))
     except DurationError:
         return Ask(
-            f"“{raw}” is not a duration I can read (e.g. 2 weeks). {spec.ask or ''}".strip(),
+            f"“{literal(str(raw))}” is not a duration I can read (e.g. 2 weeks). {spec.ask or ''}".strip(),
             (name,),
         )
 
@@ -321,7 +327,9 @@ def _user(
             return Ask(resolved.question, (name,))
         user = resolved.user
     if user is None:
-        return Escalate(f"input `{name}`: no account {key} in directory `{directory.name}`")
+        return Escalate(
+            f"input `{name}`: no account {code_span(key)} in directory `{directory.name}`"
+        )
     facts = user_facts(user)
     assert facts is not None
     return facts
@@ -336,7 +344,7 @@ def _license(
     for lic in directory.list_licenses():
         if aliases & {lic.id.casefold(), lic.name.casefold()}:
             return lic.id
-    return Escalate(f"input `{name}`: no licence `{text}` in directory `{directory.name}`")
+    return Escalate(f"input `{name}`: no licence {code_span(text)} in directory `{directory.name}`")
 
 
 def _app_facts(app: Application) -> dict[str, Any]:

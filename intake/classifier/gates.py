@@ -19,6 +19,7 @@ from intake.classifier.language import language_note, language_refusal
 from intake.classifier.lookalike import topic_name
 from intake.classifier.result import Classification
 from intake.config import ClassifierSettings
+from intake.markdown import code_span
 
 SELF_SERVICE_INTENTS = frozenset({"password_reset", "account_unlock", "mfa_reset"})
 """Asks about the requester's own account unless the text names someone else: the requester is
@@ -102,7 +103,7 @@ def _entity_lines(classification: Classification) -> list[str]:
     shown = {k: v for k, v in classification.entities.as_dict().items() if v not in (None, "false")}
     if not shown:
         return ["- none found"]
-    return [f"- {key.replace('_', ' ')}: `{value}`" for key, value in shown.items()]
+    return [f"- {key.replace('_', ' ')}: {code_span(value)}" for key, value in shown.items()]
 
 
 def suggestion_note(classification: Classification) -> str:

@@ -41,7 +41,7 @@ EXPECTED_BAD = [
     (5, "start_date", "“01/12/2026” is not a date (use YYYY-MM-DD)"),
     (6, "login", "login nnewman is also on row 2"),
     (7, "groups", "unknown group “no-such-group”"),
-    (8, "", "input `manager`: no account nobody@example.com in directory `corp`"),
+    (8, "", "input `manager`: no account `nobody@example.com` in directory `corp`"),
 ]
 
 
