@@ -7,6 +7,12 @@ Salesforce case comments are plain text. Raw HTML in the Markdown is never passe
 is escaped in HTML and kept as text elsewhere), so a ticket's own text quoted in a note cannot
 inject markup.
 
+"Plain" text is not plain on every desk: Jira Data Center comments and JSM request comments are
+wiki markup (``[label|url]`` links, ``[~user]`` mentions, ``!url!`` images, ``{html}`` macros),
+and a ServiceNow journal entry renders what stands between ``[code]`` and ``[/code]`` as HTML.
+``to_wiki`` and ``to_journal`` are ``to_plain`` with those made literal, so nothing a note
+quotes becomes a link, a mention, an image or HTML there.
+
 The idempotency marker is a short visible footer, ``[deskpilot:<marker>]``, in the same form on
 every desk: HTML comments or hidden styles would be stripped by desks that sanitise HTML
 (Zendesk), and a stripped marker would defeat the "already posted?" check.
@@ -77,6 +83,22 @@ def to_plain(markdown: str) -> str:
         elif token.type in ("paragraph_close", "heading_close") and not prefixes:
             lines.append("")
     return "\n".join(lines).strip("\n")
+
+
+_WIKI_SPECIAL = re.compile(r"[\[\]{}!]")
+_JOURNAL_CODE = re.compile(r"\[(/?)(code)\]", re.IGNORECASE)
+
+
+def to_wiki(markdown: str) -> str:
+    """``to_plain`` for a Jira wiki renderer: link, mention, image and macro characters
+    backslash-escaped (Jira shows ``\\[`` as ``[``); ``|`` stays, so a note's table stays one."""
+    return _WIKI_SPECIAL.sub(lambda m: "\\" + m.group(0), to_plain(markdown))
+
+
+def to_journal(markdown: str) -> str:
+    """``to_plain`` for a ServiceNow journal field: ``[code]`` and ``[/code]`` (which would
+    make the rest HTML) written with full-width brackets, so they read the same and do nothing."""
+    return _JOURNAL_CODE.sub(lambda m: f"\uff3b{m.group(1)}{m.group(2)}\uff3d", to_plain(markdown))
 
 
 def _append_plain(lines: list[str], prefixes: list[str], text: str) -> None:
@@ -202,4 +224,14 @@ def _adf_text_node(nodes: list[Json], child: Token, marks: list[JsonObject]) -> 
     nodes.append(node)
 
 
-__all__ = ["Json", "JsonObject", "adf_text", "marker_text", "to_adf", "to_html", "to_plain"]
+__all__ = [
+    "Json",
+    "JsonObject",
+    "adf_text",
+    "marker_text",
+    "to_adf",
+    "to_html",
+    "to_journal",
+    "to_plain",
+    "to_wiki",
+]

@@ -56,7 +56,7 @@ from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotSupportedError, PermanentError, RejectedError
 from connectors.http import DEFAULT_TIMEOUT_S
 from connectors.ratelimit import RateLimiter
-from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_plain
+from connectors.render import JsonObject, adf_text, marker_text, to_adf, to_wiki
 
 T = TypeVar("T")
 
@@ -234,10 +234,10 @@ class JiraDesk(JiraTicketCreation, JiraAttachments, JiraRequestChannels, JiraAge
         call = "jira.post_comment"
         if self.options.comment_api == "servicedesk":
             path = f"/rest/servicedeskapi/request/{_q(key)}/comment"
-            payload: JsonObject = {"body": f"{to_plain(body)}\n\n{footer}", "public": public}
+            payload: JsonObject = {"body": f"{to_wiki(body)}\n\n{footer}", "public": public}
             return str(self._send("POST", path, call, json=payload).json()["id"])
         # REST v3 takes an ADF document as the body; the client passes it through as JSON.
-        text: Any = _adf_with(body, footer) if self._cloud else f"{to_plain(body)}\n\n{footer}"
+        text: Any = _adf_with(body, footer) if self._cloud else f"{to_wiki(body)}\n\n{footer}"
         created = self._once(
             call, lambda: self._client.add_comment(key, text, is_internal=not public)
         )

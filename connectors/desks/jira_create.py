@@ -16,7 +16,7 @@ import requests
 from connectors.desks import CreatedTicket, NewTicket
 from connectors.desks.transport import DeskTransport
 from connectors.errors import RejectedError
-from connectors.render import JsonObject, to_adf, to_plain
+from connectors.render import JsonObject, to_adf, to_wiki
 
 MARKER = re.compile(r"^[A-Za-z0-9-]{1,200}$")
 ISSUE_TYPE = "Task"
@@ -44,7 +44,7 @@ class JiraTicketCreation:
             )
         search = "/rest/api/3/search/jql" if self._cloud else "/rest/api/2/search"
         jql = f'labels = "{ticket.marker}"'
-        description: Any = to_adf(ticket.body) if self._cloud else to_plain(ticket.body)
+        description: Any = to_adf(ticket.body) if self._cloud else to_wiki(ticket.body)
         fields: JsonObject = {
             "project": {"key": ticket.project},
             "summary": ticket.subject[:255],

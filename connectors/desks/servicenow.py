@@ -69,7 +69,7 @@ from connectors.desks.transport import DeskTransport, RetryPolicy
 from connectors.errors import NotFoundError, NotSupportedError, RejectedError
 from connectors.http import BoundedSession
 from connectors.ratelimit import RateLimiter
-from connectors.render import marker_text, to_plain
+from connectors.render import marker_text, to_journal
 
 _USER_NAME = re.compile(r"^[\w.@+-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,8}[0-9]{4,12}$")
@@ -202,7 +202,7 @@ class ServiceNowDesk(ServiceNowTicketCreation, ServiceNowAttachments, ServiceNow
                 f"{self._table}/{sys_id}",
                 call="servicenow.post_comment",
                 params={"sysparm_fields": "sys_id,sys_updated_on"},
-                json={element: f"{to_plain(body)}\n\n{footer}"},
+                json={element: f"{to_journal(body)}\n\n{footer}"},
             )
             landed = self._journal_entry(sys_id, footer)
             if landed is None:

@@ -14,7 +14,7 @@ from connectors.desks import CreatedTicket, NewTicket
 from connectors.desks.servicenow_wire import ServiceNowOptions
 from connectors.desks.transport import DeskTransport
 from connectors.errors import RejectedError
-from connectors.render import to_plain
+from connectors.render import to_journal
 
 MARKER = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 """correlation_id is a 100-character string; no ``^`` (the query separator) can get in."""
@@ -33,7 +33,7 @@ class ServiceNowTicketCreation:
         call = "servicenow.create_ticket"
         if not MARKER.fullmatch(ticket.marker):
             raise RejectedError(f"{call}: marker {ticket.marker[:40]!r}", system=self._t.system)
-        description = to_plain(ticket.body)
+        description = to_journal(ticket.body)
         if ticket.requester_email:
             description = f"For: {ticket.requester_email}\n\n{description}"
         record = {
