@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sla.check import check_sla_settings, sla_warnings
 from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
-from worker.wiring.campaigns import check_campaigns
+from worker.wiring.campaigns import campaign_warnings, check_campaigns
 from worker.wiring.files import builtin_library_dir, check_library
 
 
@@ -37,7 +37,7 @@ def warnings_for(path: Path) -> list[str]:
             "flow go to a person. Configure `mail`, or accept that whoever reads the ticket's "
             "reply can open the link with web.owner_proof: none"
         )
-    return [f"{path}: {w}" for w in warnings]
+    return [f"{path}: {w}" for w in warnings] + campaign_warnings(settings)
 
 
 def _secrets(settings: AppSettings) -> list[str]:
