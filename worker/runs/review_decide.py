@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import select
@@ -116,7 +117,41 @@ def names_of(author: Author) -> frozenset[str]:
     return frozenset(n.casefold() for n in found if n)
 
 
-def status_of(row: ReviewItemRow) -> ItemStatus:
+class ItemFacts(Protocol):
+    """What ``status_of`` and ``why_not`` read of an item: a ``ReviewItemRow``, or a row of
+    just these columns (``ITEM_FACTS``: the review page checks thousands without loading them)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def subject_names(self) -> list[Any]: ...
+    @property
+    def subject_login(self) -> str: ...
+    @property
+    def entitlement(self) -> str: ...
+    @property
+    def reviewer(self) -> str: ...
+    @property
+    def second_level(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def first(self) -> dict[str, Any] | None: ...
+    @property
+    def escalated(self) -> bool: ...
+    @property
+    def flagged(self) -> bool: ...
+
+
+ITEM_FACTS = (
+    ReviewItemRow.number, ReviewItemRow.subject_names, ReviewItemRow.subject_login,
+    ReviewItemRow.entitlement, ReviewItemRow.reviewer, ReviewItemRow.second_level,
+    ReviewItemRow.state, ReviewItemRow.first, ReviewItemRow.escalated, ReviewItemRow.flagged,
+)  # fmt: skip
+"""The columns of ``ItemFacts``."""
+
+
+def status_of(row: ItemFacts) -> ItemStatus:
     """The pure decision state of an item row."""
     first = row.first
     return ItemStatus(
@@ -248,7 +283,7 @@ def repeats(row: ReviewItemRow, verdict: str, names: frozenset[str]) -> bool:
 
 
 def why_not(
-    row: ReviewItemRow,
+    row: ItemFacts,
     names: frozenset[str],
     fallback: Sequence[str],
     granted: Callable[[], Grants],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
@@ -32,6 +33,7 @@ from worker.runs.review_mine import (
     PageOutcome,
     decide_from_page,
     keep_all_from_page,
+    lines,
     my_reviews,
 )
 from worker.runtime import Runtime
@@ -144,7 +146,8 @@ def install(app: FastAPI, rt: Runtime) -> None:
     ) -> HTMLResponse:
         views = my_reviews(rt, who.desk_identity) if who.desk_identity else []
         html = TEMPLATES.get_template("access_reviews.html").render(
-            who=who, views=views, shown=listing(views, want), want=want, csrf=csrf_token(request),
+            who=who, views=views, shown=listing(views, want, partial(lines, rt)), want=want,
+            csrf=csrf_token(request),
             message=message, problem=problem, typed=typed or {}, where=where or {},
             max_reason=MAX_REASON, page_size=PAGE_SIZE,
         )  # fmt: skip
