@@ -39,8 +39,7 @@ from tests.unit.desks.test_set_priority import (
 )
 from worker.db.records import AuditRow
 from worker.db.tables import TicketRow
-from worker.inbound.files import FILES_BOUND, MAX_FILES, with_files
-from worker.inbound.ingest import FILES_UNREAD_ACTION
+from worker.inbound.files import FILES_BOUND, FILES_UNREAD_ACTION, MAX_FILES, with_files
 
 CSV = (
     "First Name;Surname;Mail;Department;Start Date;Groups;Licences\n"

@@ -10,13 +10,17 @@ before the ticket is stored and classified.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import structlog
+from sqlalchemy import Connection
 
 from connectors.desks import MAX_LISTED_FILES, TicketFiles
 from connectors.errors import PermanentError
-from intake.model import Attachment, EventKind, NormalizedDelivery
+from intake.model import Attachment, EventKind, NormalizedDelivery, Ticket
+from worker.db import audit
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.ingest")
@@ -67,4 +71,28 @@ def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> Nor
     return replace(delivery, ticket=replace(ticket, attachments=attachments, files_unread=bound))
 
 
-__all__ = ["with_files"]
+FILES_UNREAD_ACTION = "ticket.files_unread"
+
+
+def record_unread_files(
+    connection: Connection, ticket_id: int, ticket: Ticket, stored: Mapping[str, Any] | None
+) -> None:
+    """An audit entry when the desk's listing stopped at a bound before the ticket's last file,
+    once per bound (the listing is asked for on every delivery; an unchanged one says nothing)."""
+    if ticket.files_unread is None or (stored or {}).get("files_unread") == ticket.files_unread:
+        return
+    audit.append(
+        connection,
+        FILES_UNREAD_ACTION,
+        actor="deskpilot",
+        ticket_id=ticket_id,
+        data={
+            "desk": ticket.desk,
+            "key": ticket.key,
+            "bound": ticket.files_unread,
+            "read": len(ticket.attachments),
+        },
+    )
+
+
+__all__ = ["FILES_UNREAD_ACTION", "record_unread_files", "with_files"]

@@ -32,7 +32,7 @@ from worker.db.store import (
     ticket_to_json,
 )
 from worker.db.tables import InboxItem, TicketEventRow, TicketRow
-from worker.inbound.files import with_files
+from worker.inbound.files import record_unread_files, with_files
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
@@ -290,7 +290,7 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
             data={"desk": ticket.desk, "key": ticket.key, "request_type": ticket.request_type},
         )
     if ticket_id is not None:
-        _record_unread_files(connection, ticket_id, ticket, None)
+        record_unread_files(connection, ticket_id, ticket, None)
     if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
         row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
         if not delivery.partial and _is_newer(ticket, row.desk_updated_at):
@@ -298,35 +298,13 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
             connection.execute(
                 update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
             )
-            _record_unread_files(connection, int(row.id), ticket, row.snapshot)
+            record_unread_files(connection, int(row.id), ticket, row.snapshot)
         ticket_id = int(row.id)
     new_events = _store_events(connection, ticket_id, delivery.events)
     return Ingested(ticket_id, new_ticket, new_events)
 
 
 _PERSON: TypeAdapter[Person] = TypeAdapter(Person)
-FILES_UNREAD_ACTION = "ticket.files_unread"
-
-
-def _record_unread_files(
-    connection: Connection, ticket_id: int, ticket: Ticket, stored: Mapping[str, Any] | None
-) -> None:
-    """An audit entry when the desk's listing stopped at a bound before the ticket's last file,
-    once per bound (the listing is asked for on every delivery; an unchanged one says nothing)."""
-    if ticket.files_unread is None or (stored or {}).get("files_unread") == ticket.files_unread:
-        return
-    audit.append(
-        connection,
-        FILES_UNREAD_ACTION,
-        actor="deskpilot",
-        ticket_id=ticket_id,
-        data={
-            "desk": ticket.desk,
-            "key": ticket.key,
-            "bound": ticket.files_unread,
-            "read": len(ticket.attachments),
-        },
-    )
 
 
 def _pinned(ticket: Ticket, stored: Mapping[str, Any] | None) -> Ticket:

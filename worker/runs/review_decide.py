@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import select
@@ -44,6 +43,7 @@ from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.authors import Author, resolve_comment_author, unhandled_comments
+from worker.runs.review_facts import ItemFacts
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ticket_items, waiting_items
 from worker.runtime import Runtime
@@ -115,40 +115,6 @@ def names_of(author: Author) -> frozenset[str]:
     if author.user is not None:
         found |= {author.user.login, author.user.email or ""}
     return frozenset(n.casefold() for n in found if n)
-
-
-class ItemFacts(Protocol):
-    """What ``status_of`` and ``why_not`` read of an item: a ``ReviewItemRow``, or a row of
-    just these columns (``ITEM_FACTS``: the review page checks thousands without loading them)."""
-
-    @property
-    def number(self) -> int: ...
-    @property
-    def subject_names(self) -> list[Any]: ...
-    @property
-    def subject_login(self) -> str: ...
-    @property
-    def entitlement(self) -> str: ...
-    @property
-    def reviewer(self) -> str: ...
-    @property
-    def second_level(self) -> str | None: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def first(self) -> dict[str, Any] | None: ...
-    @property
-    def escalated(self) -> bool: ...
-    @property
-    def flagged(self) -> bool: ...
-
-
-ITEM_FACTS = (
-    ReviewItemRow.number, ReviewItemRow.subject_names, ReviewItemRow.subject_login,
-    ReviewItemRow.entitlement, ReviewItemRow.reviewer, ReviewItemRow.second_level,
-    ReviewItemRow.state, ReviewItemRow.first, ReviewItemRow.escalated, ReviewItemRow.flagged,
-)  # fmt: skip
-"""The columns of ``ItemFacts``."""
 
 
 def status_of(row: ItemFacts) -> ItemStatus:

@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -27,15 +26,8 @@ from playbooks.reviews.decisions import ReviewCommand, Verdict, needs_reason
 from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTicketRow
 from worker.outbound.writeback import pending_outbox_ids, send_outbox
 from worker.runs.authors import Author, review_author
-from worker.runs.review_decide import (
-    ITEM_FACTS,
-    ItemFacts,
-    Origin,
-    decide_items,
-    names_of,
-    repeats,
-    why_not,
-)
+from worker.runs.review_decide import Origin, decide_items, names_of, repeats, why_not
+from worker.runs.review_facts import PAGE_FACTS, PageFacts
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ESCALATED
 from worker.runtime import Runtime
@@ -139,12 +131,12 @@ def lines(rt: Runtime, ids: Sequence[int]) -> tuple[ItemLine, ...]:
     return tuple(found[i] for i in ids if i in found)
 
 
-def _ref(row: _Facts) -> ItemRef:
+def _ref(row: PageFacts) -> ItemRef:
     label = f"{row.application} ({row.entitlement})" if row.application else row.entitlement
     return ItemRef(row.id, row.number, label)
 
 
-def _by_me(row: _Facts, names: frozenset[str]) -> bool:
+def _by_me(row: PageFacts, names: frozenset[str]) -> bool:
     first_by = str((row.first or {}).get("by", ""))
     return (row.decided_by or "").casefold() in names or first_by.casefold() in names
 
@@ -187,7 +179,7 @@ def _author(rt: Runtime, campaign_id: int, identity: str) -> Author:
 
 
 def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> CampaignView:
-    def view(waiting: Sequence[_Facts], mine: Sequence[_Facts]) -> CampaignView:
+    def view(waiting: Sequence[PageFacts], mine: Sequence[PageFacts]) -> CampaignView:
         return CampaignView(
             campaign.id, campaign.name, campaign.title, campaign.state, campaign.due_at,
             campaign.closed_at, tuple(map(_ref, waiting)), tuple(map(_ref, mine)), author.problem,
@@ -202,27 +194,13 @@ def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> Camp
     return view(_waiting(session, campaign, rows, names), [r for r in rows if _by_me(r, names)])
 
 
-class _Facts(ItemFacts, Protocol):
-    """``ItemFacts`` and what the page adds: the id, the application, who decided."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def application(self) -> str | None: ...
-    @property
-    def decided_by(self) -> str | None: ...
-
-
-_FACTS = (ReviewItemRow.id, *ITEM_FACTS, ReviewItemRow.application, ReviewItemRow.decided_by)
-
-
-def _rows(session: Session, campaign: ReviewCampaignRow, names: frozenset[str]) -> list[_Facts]:
+def _rows(session: Session, campaign: ReviewCampaignRow, names: frozenset[str]) -> list[PageFacts]:
     """
     The campaign's items that may concern someone going by ``names``: those they are the
     reviewer, second level or decider of (the stored names matched casefolded, in Python), every
     escalated item if they are a fallback, every item with a first-level decision. A superset:
     ``_view`` applies the exact rules; the rest of a campaign of thousands is never loaded, and
-    of these only the columns the rules read (``_FACTS``): ``lines`` loads the page's items.
+    of these only the columns the rules read (``PAGE_FACTS``): ``lines`` loads the page's items.
     """
     mine = ReviewItemRow.campaign_id == campaign.id
 
@@ -241,16 +219,16 @@ def _rows(session: Session, campaign: ReviewCampaignRow, names: frozenset[str]) 
     ]
     if names & {f.casefold() for f in fallback}:
         concern.append(ReviewItemRow.escalated.is_(True))
-    query = select(*_FACTS).where(mine, or_(*concern)).order_by(ReviewItemRow.number)
+    query = select(*PAGE_FACTS).where(mine, or_(*concern)).order_by(ReviewItemRow.number)
     return list(session.connection().execute(query))  # Core rows: no ORM loading per row
 
 
 def _waiting(
     session: Session,
     campaign: ReviewCampaignRow,
-    rows: Sequence[_Facts],
+    rows: Sequence[PageFacts],
     names: frozenset[str],
-) -> list[_Facts]:
+) -> list[PageFacts]:
     """The open items the comment path would let someone going by ``names`` decide now."""
     fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
     granted = cache(partial(grants, session, campaign.directory))
