@@ -388,6 +388,7 @@ def test_a_ticket_with_files_beyond_the_bound_is_audited_once_and_the_bulk_note_
     w.drain()
     w.advance(minutes=5)
     w.ticket("IT-47", "maria", subject, text)  # a second full delivery lists the files again
+    w.comment("IT-47", "maria", "Any news?")  # a comment (an abbreviated delivery) does too
     w.drain()
 
     assert _files_audit(w, "IT-47") == [

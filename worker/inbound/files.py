@@ -10,17 +10,17 @@ before the ticket is stored and classified.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import cast
 
 import structlog
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, select
 
 from connectors.desks import MAX_LISTED_FILES, TicketFiles
 from connectors.errors import PermanentError
 from intake.model import Attachment, EventKind, NormalizedDelivery, Ticket
 from worker.db import audit
+from worker.db.records import AuditRow
 from worker.runtime import Runtime
 
 log = structlog.get_logger("deskpilot.ingest")
@@ -74,12 +74,18 @@ def with_files(rt: Runtime, desk_name: str, delivery: NormalizedDelivery) -> Nor
 FILES_UNREAD_ACTION = "ticket.files_unread"
 
 
-def record_unread_files(
-    connection: Connection, ticket_id: int, ticket: Ticket, stored: Mapping[str, Any] | None
-) -> None:
+def record_unread_files(connection: Connection, ticket_id: int, ticket: Ticket) -> None:
     """An audit entry when the desk's listing stopped at a bound before the ticket's last file,
-    once per bound (the listing is asked for on every delivery; an unchanged one says nothing)."""
-    if ticket.files_unread is None or (stored or {}).get("files_unread") == ticket.files_unread:
+    once per ticket and bound: the listing is asked for on every delivery that can bring files,
+    and a delivery that cannot (a status change) stores the ticket without them in between."""
+    if ticket.files_unread is None:
+        return
+    entries = connection.scalars(
+        select(_AUDIT.c.data).where(
+            _AUDIT.c.ticket_id == ticket_id, _AUDIT.c.action == FILES_UNREAD_ACTION
+        )
+    )
+    if any((data or {}).get("bound") == ticket.files_unread for data in entries):
         return
     audit.append(
         connection,
@@ -93,6 +99,9 @@ def record_unread_files(
             "read": len(ticket.attachments),
         },
     )
+
+
+_AUDIT = cast(Table, AuditRow.__table__)
 
 
 __all__ = ["FILES_UNREAD_ACTION", "record_unread_files", "with_files"]

@@ -289,8 +289,6 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
             ticket_id=ticket_id,
             data={"desk": ticket.desk, "key": ticket.key, "request_type": ticket.request_type},
         )
-    if ticket_id is not None:
-        record_unread_files(connection, ticket_id, ticket, None)
     if ticket_id is None:  # seen before: refresh the snapshot if this delivery is newer
         row = connection.execute(_KNOWN, {"b_desk": ticket.desk, "b_key": ticket.key}).one()
         if not delivery.partial and _is_newer(ticket, row.desk_updated_at):
@@ -298,8 +296,8 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
             connection.execute(
                 update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
             )
-            record_unread_files(connection, int(row.id), ticket, row.snapshot)
         ticket_id = int(row.id)
+    record_unread_files(connection, ticket_id, delivery.ticket)  # whatever the snapshot does
     new_events = _store_events(connection, ticket_id, delivery.events)
     return Ingested(ticket_id, new_ticket, new_events)
 
