@@ -27,6 +27,7 @@ from intake.classifier.examples import Example
 from intake.classifier.features import extract_features
 from intake.classifier.model import ACCOUNT, NOT_ACCOUNT, LinearModel, body_of, softmax
 from intake.classifier.text import clean_text
+from intake.classifier.train_variants import DomainCopies, SourceEnsemble
 
 SOURCE_WEIGHTS: Mapping[str, float] = {
     "github": 1.0,
@@ -154,9 +155,11 @@ def train_model(
     matrix = vectorizer.fit_transform([doc for doc, _, _, _ in rows])
     model = _learner(opts, logreg_cls)
     if opts.domains:
-        model = DomainCopies(model, [opts.domains.get(r[3]) for r in rows], opts)
+        domains = [opts.domains.get(r[3]) for r in rows]
+        model = DomainCopies(model, domains, opts.read_as, opts.domain_scale)
     elif opts.source_model is not None:
-        model = SourceEnsemble(model, _learner(opts, logreg_cls), [r[3] for r in rows], opts)
+        sources = [r[3] for r in rows]
+        model = SourceEnsemble(model, _learner(opts, logreg_cls), sources, opts.source_model)
     model.fit(matrix, [r[1] for r in rows], sample_weight=[r[2] for r in rows])
     return _export(vectorizer, model, opts, meta or {})
 
@@ -174,78 +177,6 @@ def _two_stage(
         rows = [e for e in examples if e.intent != NOT_ACCOUNT]
     intents = train_model(rows, replace(opts, account_gate=None), meta=meta)
     return replace(intents, gate=gate)
-
-
-class SourceEnsemble:
-    """The mixed learner plus ``weight`` times a second learner of the same kind fitted on one
-    source's rows alone (``TrainingOptions.source_model``): both are linear in the same
-    features, so their weighted sum is one linear model. A class the source lacks gets no
-    weights from it."""
-
-    def __init__(self, mixed: Any, alone: Any, row_sources: Sequence[str], opts: TrainingOptions):
-        assert opts.source_model is not None
-        self.mixed, self.alone = mixed, alone
-        self.source, self.weight = opts.source_model
-        self.row_sources = list(row_sources)
-        self.classes_: Any = None
-        self.coef_: Any = None
-        self.intercept_: Any = None
-
-    def fit(self, matrix: Any, labels: Sequence[str], sample_weight: Sequence[float]) -> None:
-        """Fit both; add the source's weights and intercepts class by class."""
-        import numpy as np
-
-        self.mixed.fit(matrix, labels, sample_weight=sample_weight)
-        self.classes_ = self.mixed.classes_
-        coef = np.array(self.mixed.coef_, dtype=float)
-        intercept = np.array(self.mixed.intercept_, dtype=float)
-        mine = [i for i, s in enumerate(self.row_sources) if s == self.source]
-        own_labels = [labels[i] for i in mine]
-        if len(set(own_labels)) > 2:  # a binary fit keeps one row: not worth its special case
-            self.alone.fit(matrix[mine], own_labels,
-                           sample_weight=[sample_weight[i] for i in mine])  # fmt: skip
-            index = {c: n for n, c in enumerate(self.classes_)}
-            for row, label in enumerate(self.alone.classes_):
-                coef[index[label]] += self.weight * np.asarray(self.alone.coef_[row])
-                intercept[index[label]] += self.weight * float(self.alone.intercept_[row])
-        self.coef_, self.intercept_ = coef, intercept
-
-
-class DomainCopies:
-    """Feature augmentation (Daumé III 2007, "Frustratingly easy domain adaptation") around a
-    linear learner: a row of domain ``d`` is ``[x, 0, …, s·x (d's block), …, 0]``, a row of no
-    domain ``[x, 0, …]``; the learner fits the shared and each domain's weights together, and
-    ``coef_`` is the shared weights plus ``s`` times those of ``read_as`` (a ticket of that
-    domain scores exactly as its augmented row did), so the export is one linear model."""
-
-    def __init__(self, learner: Any, row_domains: Sequence[str | None], opts: TrainingOptions):
-        self.learner = learner
-        self.row_domains = list(row_domains)
-        self.names = sorted({d for d in self.row_domains if d is not None})
-        self.read_as = opts.read_as
-        self.scale = opts.domain_scale
-        self.classes_: Any = None
-        self.coef_: Any = None
-        self.intercept_: Any = None
-
-    def fit(self, matrix: Any, labels: Sequence[str], sample_weight: Sequence[float]) -> None:
-        """Fit the learner on the augmented rows; fold the ``read_as`` block into ``coef_``."""
-        import numpy as np
-        from scipy import sparse  # type: ignore[import-untyped]
-
-        blocks = [matrix]
-        for name in self.names:
-            mask = np.array([self.scale if d == name else 0.0 for d in self.row_domains])
-            blocks.append(sparse.diags(mask) @ matrix)
-        self.learner.fit(sparse.hstack(blocks).tocsr(), labels, sample_weight=sample_weight)
-        width = matrix.shape[1]
-        coef = np.asarray(self.learner.coef_)
-        folded = coef[:, :width].copy()
-        if self.read_as is not None and self.read_as in self.names:
-            start = (1 + self.names.index(self.read_as)) * width
-            folded += self.scale * coef[:, start : start + width]
-        self.classes_, self.coef_ = self.learner.classes_, folded
-        self.intercept_ = self.learner.intercept_
 
 
 def _learner(opts: TrainingOptions, logreg_cls: Any) -> Any:

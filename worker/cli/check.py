@@ -7,7 +7,7 @@ from pathlib import Path
 from sla.check import check_sla_settings, sla_warnings
 from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
 from worker.config_locations import yaml_locations
-from worker.wiring.campaigns import check_campaigns
+from worker.wiring.campaigns import campaign_warnings, check_campaigns
 from worker.wiring.directories import attribute_problem
 from worker.wiring.files import builtin_library_dir, check_library
 
@@ -41,7 +41,7 @@ def warnings_for(path: Path) -> list[str]:
             "flow go to a person. Configure `mail`, or accept that whoever reads the ticket's "
             "reply can open the link with web.owner_proof: none"
         )
-    return [f"{path}: {w}" for w in warnings] + located
+    return [f"{path}: {w}" for w in warnings] + located + campaign_warnings(settings)
 
 
 def _contract_ends(path: Path, settings: AppSettings, *, shared: bool) -> list[str]:

@@ -9,12 +9,12 @@ from benchmarks.classify_learners import with_learner
 from intake.classifier import features
 from intake.classifier.examples import Example
 from intake.classifier.train import (
-    DomainCopies,
     HeldOut,
     TrainingOptions,
     fit_temperature,
     train_model,
 )
+from intake.classifier.train_variants import DomainCopies
 
 pytest.importorskip("sklearn", reason="training needs the train group (scikit-learn)")
 
@@ -157,7 +157,7 @@ def test_domain_copies_fold_into_the_read_as_weights() -> None:
     opts = TrainingOptions(domains={"github": "github", "endava": "endava"}, read_as="github",
                            domain_scale=0.5)  # fmt: skip
     learner = LinearSVC(C=1.0, random_state=0)
-    folded = DomainCopies(learner, domains, opts)
+    folded = DomainCopies(learner, domains, opts.read_as, opts.domain_scale)
     folded.fit(matrix, labels, sample_weight=[1.0] * 4)
 
     row = np.array([0.6, 0.8])
@@ -165,8 +165,7 @@ def test_domain_copies_fold_into_the_read_as_weights() -> None:
     assert float(row @ folded.coef_[0] + folded.intercept_[0]) == pytest.approx(
         float(learner.decision_function(augmented.reshape(1, -1))[0])
     )
-    shared = DomainCopies(LinearSVC(C=1.0, random_state=0), domains,
-                          TrainingOptions(domains=opts.domains))  # fmt: skip
+    shared = DomainCopies(LinearSVC(C=1.0, random_state=0), domains)
     shared.fit(matrix, labels, sample_weight=[1.0] * 4)
     assert shared.coef_[0] == pytest.approx(np.asarray(shared.learner.coef_)[0, :2])
 
