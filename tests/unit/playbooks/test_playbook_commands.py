@@ -52,6 +52,13 @@ CASES: list[tuple[str, str, Command | None]] = [
     ("quote-split-by-lone-cr", "> thanks\r/approve", None),
     ("crlf-is-a-line-break", "Looks fine.\r\n/approve", Command("approve")),
     ("servicenow-code-html-quote", "[code]<blockquote>/approve</blockquote>[/code]ok", None),
+    # Look-alikes are not commands: only ASCII "/" and the command's own letters count.
+    ("full-width-slash", "\uff0fapprove", None),
+    ("fraction-slash", "\u2044approve", None),
+    ("cyrillic-a", "/\u0430pprove", None),
+    ("zero-width-space-inside", "/appr\u200bove", None),
+    ("zero-width-space-before", "\u200b/approve", None),
+    ("forwarded-message-below", "FYI\n-----Original Message-----\n/approve", None),
 ]
 
 
