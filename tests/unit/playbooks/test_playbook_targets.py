@@ -251,6 +251,15 @@ CASES = [
         "garethp",
     ),
     (
+        "subject-line-words-do-not-reach-the-body",
+        GARETH,
+        {},
+        "Ben can't sign in to the CRM\nHi,\n\nBen Whitfield from my team forgot his password. "
+        "Can you send him a reset?",
+        (None, None, None),
+        "benw",
+    ),
+    (
         "possessive-of-something-else-is-not-the-target",
         {"requester": "benw"},
         {},
