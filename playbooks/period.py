@@ -33,6 +33,14 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
     "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2, "a few": 3, "couple of": 2,
 }  # fmt: skip
+_NUMBER_WORDS |= {
+    f"{tens}{sep}{unit}": value + n
+    for tens, value in (("twenty", 20), ("thirty", 30))
+    for n, unit in enumerate(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"), 1
+    )
+    for sep in (" ", "-")
+}  # "twenty-one days"
 _UNIT_S = {
     "hour": 3600, "hr": 3600, "day": 86400, "week": 604800, "wk": 604800,
     "fortnight": 1209600, "month": 2592000,
@@ -57,6 +65,10 @@ _MORE_END = re.compile(
 """Ends written the other ways people write them: "up to and including 20 March", "expiring on
 the 20th", "from today to 20 March", "between now and Friday". Not "ending 31 March", which as
 often dates what the access is for ("the quarter ending 31 March")."""
+_THIS_WEEK = re.compile(
+    r"\bfor\s+(?:the\s+rest\s+of\s+(?:this|the)|this)\s+week\b(?!\s+of\b)", re.IGNORECASE
+)
+""""for this week only", "for the rest of the week": until the end of the working week."""
 _RANGE = re.compile(r"\s+(?:to|until|till|through|-|\u2013)\s+")
 _UNTIL_KEY = re.compile(r"(?:^|_)(?:until|till|expir\w*|expires?|end|ends|remove|revoke)(?:_|$)")
 _DURATION_KEY = re.compile(r"(?:^|_)(?:duration|how_long|period|days|weeks|months)(?:_|$)")
@@ -191,6 +203,8 @@ def _from_text(text: str, now: datetime, order: DateOrder) -> Until | None:
         return Until(period.until, "text")
     more = _MORE_END.search(text)
     day = parse_date(more.group(1), now, order) if more else None
+    if day is None and _THIS_WEEK.search(text):
+        day = parse_date("end of this week", now, order)
     if day is not None and _end_of_day(day) > now:
         return Until(_end_of_day(day), "text")
     return None
