@@ -78,7 +78,7 @@ class BulkReport:
         if not self.bad_rows:
             return head + "\n"
         lines = [head, "", "| Row | Column | Problem |", "|---|---|---|"]
-        lines += [  # the file's own text (a column, a value in the reason) shown literally
+        lines += [
             f"| {p.row} | {literal(p.column) or '—'} | {literal(p.reason)} |" for p in self.bad_rows
         ]
         return "\n".join(lines) + "\n"
@@ -387,16 +387,12 @@ def render_bulk_result(
         applied: the row numbers whose steps all succeeded.
     """
     lines = ["| Row | Result |", "|---|---|"]
-    outcome = {n: "created" for n in applied} | {
-        n: f"failed: {literal(why)}" for n, why in failures.items()
-    }
+    outcome = {n: "created" for n in applied} | {n: f"failed: {w}" for n, w in failures.items()}
     for number, _ in report.good_rows:
-        lines.append(f"| {number} | {outcome.get(number, 'not applied')} |")
-    for problem in report.bad_rows:
-        lines.append(
-            f"| {problem.row} | not planned: "
-            f"{literal(problem.column) + ' ' if problem.column else ''}{literal(problem.reason)} |"
-        )
+        lines.append(f"| {number} | {literal(outcome.get(number, 'not applied'))} |")
+    for p in report.bad_rows:  # the file's own text shown literally
+        said = literal(" ".join(filter(None, (p.column, p.reason))))
+        lines.append(f"| {p.row} | not planned: {said} |")
     ok, failed = len(applied), len(failures)
     summary = (
         f"**{ok} created, {failed} failed, {len({p.row for p in report.bad_rows})} not planned.**"
