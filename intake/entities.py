@@ -29,6 +29,7 @@ from intake.classifier.names import (
     fuller_name,
 )
 from intake.classifier.products import (
+    catalogue_core,
     find_application,
     find_application_written,
     find_group,
@@ -37,6 +38,7 @@ from intake.classifier.products import (
     is_group_kind,
     joins_group,
     only_application,
+    subject_tag,
 )
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
@@ -45,7 +47,9 @@ _EMAIL = re.compile(rf"\b{_ADDRESS}\b")
 _SELF = re.compile(
     r"\b(my|i|i'm|i am|me|myself)\b.{0,40}\b(password|account|login|access|locked|"
     r"mfa|authenticator|phone|licen[cs]e|name)\b|\bfor (me|myself)\b|"
-    r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b",
+    r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b|"
+    r"(?:^|\b(?:says|said|the)[ \t]+)(?:account|password)[ \t]+(?:is|was|has[ \t]+been|got)[ \t]+"
+    r"(?:locked|expired|disabled)",
     re.IGNORECASE,
 )
 
@@ -173,6 +177,7 @@ def extract_entities(
         loose = fullest_spelling(loose, body)  # "install Adobe..." cut by the desk
     app_text = (
         named
+        or subject_tag(subject, body)
         or loose
         or host_named(subject)
         or find_application_written(body)
@@ -180,6 +185,7 @@ def extract_entities(
         or (None if group else only_application(body, applications))
     )
     if app_text:
+        app_text = catalogue_core(app_text, applications)
         app_name = find_application(app_text, applications)[0] or app_name
     period = extract_period(text, now, date_order)
     is_self = email is None and login is None and name is None and bool(_SELF.search(text))

@@ -37,7 +37,7 @@ _APP_KEY = re.compile(
 )
 _GROUP_KEY = re.compile(
     r"^(?:group(?:\s*name)?|team(?:\s*name)?|(?:github\s+)?team to join.*|organization you are "
-    r"requesting membership in|github org|role|project role|"
+    r"requesting membership in|github org|organi[sz]ation or repo(?:sitory)?|role|project role|"
     r"(?:[\w.-]+\s+)?organi[sz]ation(?:\s+account)?\s+name)$",
     re.IGNORECASE,
 )

@@ -89,8 +89,19 @@ _NAME_THEN_NEED = re.compile(
 """A sentence whose subject is the person the ask is for: "Jane Doe needs a Visio licence"."""
 
 
+_INITIALLED = r"[A-Z][a-z'\u2019-]+[ \t][A-Z]\.?"
+_INITIALLED_LIST = re.compile(
+    rf"(?:^|[:.][ \t]+)[ \t]*(?:[-*\u2022][ \t]+)?({_INITIALLED})(?:,?[ \t]+and[ \t]+|,[ \t]*|"
+    rf"[ \t]*\n[ \t]*[-*\u2022][ \t]+){_INITIALLED}(?![\w'\u2019-])",
+    re.MULTILINE,
+)
+"""People listed as first name and initial, as some desks write them ("David M, Justin M and
+Laura K.", a bullet list "- Sarah O." "- Chris B."): the first is the target as written."""
+
+
 def find_target_name(text: str) -> str | None:
-    """A "First Last" name introduced as the person the ask is for, or a form's name field."""
+    """A "First Last" name introduced as the person the ask is for, or a form's name field; else
+    the first of a list of people written "First L."."""
     for match in _FORM_NAME.finditer(text):
         name = _clean_name(match.group(1).strip())
         if name:
@@ -100,6 +111,9 @@ def find_target_name(text: str) -> str | None:
             name = _clean_name(match.group(1))
             if name:
                 return name
+    for match in _INITIALLED_LIST.finditer(text):
+        if match.group(1).split()[0].lower() not in NOT_NAMES | COMMON_WORDS:
+            return match.group(1)
     return None
 
 
@@ -116,10 +130,13 @@ _SUBJECT_PERSON = (
 
 def fuller_name(name: str, texts: Sequence[str]) -> str:
     """``name`` as a text spells it more fully: a first name alone ("Tim", "Trisha") becomes the
-    "First Last" or "First L." that begins with it elsewhere ("Tim Shumway", "Trisha S.")."""
+    "First Last", "First L." or "First L" that begins with it elsewhere ("Tim Shumway", "Trisha
+    S.", "Trisha S" signing a message)."""
     if len(name.split()) != 1:
         return name
-    fuller = re.compile(rf"\b{re.escape(name)}[ \t]+([A-Z][a-z'\u2019-]+\b|[A-Z]\.(?!\w))")
+    fuller = re.compile(
+        rf"\b{re.escape(name)}[ \t]+([A-Z][a-z'\u2019-]+\b|[A-Z]\.(?!\w)|(?![AI]\b)[A-Z](?![\w.'\u2019-]))"
+    )
     for text in texts:
         match = fuller.search(text)
         if match and match.group(1).lower() not in NOT_NAMES | COMMON_WORDS:

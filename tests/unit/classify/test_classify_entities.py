@@ -513,3 +513,79 @@ def test_target_address_the_ask_acts_on(
     """An e-mail right after an account verb ("deactivate kim@…") is the target as written, ahead
     of a form's name field; a person the subject names still comes first."""
     assert target == extract_entities(subject, body, now=NOW, fields=fields).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "target"),
+    [
+        ("Onboarding for Priya", "Welcome aboard!\nPriya K", (), "Priya K"),
+        ("Seats", "These staff need Miro seats: Omar T, Lena V and Joao P.", (), "Omar T"),
+        ("Access", "Please give them access:\n- Ines R.\n- Tomas B.", (), "Ines R."),
+        ("Printer", "The printer jams.\nThanks,\nKim L.", (), None),
+        ("Locked", "The system says account is locked out.", (("Requested By", "Noor A."),),
+         "Noor A."),
+        ("Locked", "Omar Haddad is locked out.", (("Requested By", "Noor A."),), "Omar Haddad"),
+    ],
+    ids=["first-name-spelt-with-a-bare-initial", "list-of-initialled-names-in-a-sentence",
+         "bullet-list-of-initialled-names", "a-single-initialled-sign-off-is-no-list",
+         "ownerless-lockout-is-the-requesters", "a-named-person-before-the-requester"],
+)  # fmt: skip
+def test_target_initialled_names_and_the_requesters_own_lockout(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], target: str | None
+) -> None:
+    """People written "First L" (with or without the point) are spelt so, the first of a list
+    is the target; an account said to be locked with no owner named is the requester's."""
+    assert target == extract_entities(subject, body, now=NOW, fields=fields).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("Need access/user account to Field Ops app", "", "Field Ops app"),
+        ("Revoke Billing console access", "", "Billing console"),
+        ("Access request", "Please approve my access to the Northwind Supplier Data Portal.", "Northwind Supplier Data Portal"),
+        ("Add Noor to ACME Slack", "", "ACME Slack"),
+        ("Premium Video Meeting Zoom licence", "", "Zoom"),
+        ("Acme Jira account", "", "Acme Jira"),
+        ("Fieldbook: nobody on my crew can log in", "Since the update Fieldbook rejects our passwords.", "Fieldbook"),
+        ("[Fieldbook] crew cannot sign in", "[Fieldbook] crew cannot sign in\nSince Monday the login page rejects passwords.", None),
+        ("Question: how do I reset my password", "Question about my password", None),
+    ],
+    ids=["kind-of-system-after-access-slash-account", "kind-of-system-before-access",
+         "four-word-product", "acronym-before-catalogue-name", "describing-words-before-catalogue-name",
+         "one-word-before-catalogue-name-stays", "subject-tag-named-again", "subject-tag-named-once",
+         "topic-tag-is-no-product"],
+)  # fmt: skip
+def test_application_kinds_prefixes_and_subject_tags(
+    subject: str, body: str, application: str | None
+) -> None:
+    """The kind of system ("app", "console", "portal") belongs to its name; an acronym before a
+    catalogue name is whose workspace it is, title-case words before it only describe it; a
+    subject filed under a product the ticket names again names the application."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
+
+
+@pytest.mark.parametrize(
+    ("body", "fields", "group"),
+    [
+        ("I am with the Survey team and need the Planning Reviewers group.", (),
+         "Planning Reviewers"),
+        ("We work in the Survey team. Please add me to the Planning Reviewers group.", (),
+         "Planning Reviewers"),
+        ("I would like access for the Platform team.", (), "Platform"),
+        ("Please remove inactive people from the Acme GitHub organizations.", (),
+         "Acme GitHub organizations"),
+        ("Figma supports learning groups with free seats.", (), None),
+        ("Remove her from the docs-team Google Group.", (), None),
+        ("", (("Organization or Repo", "acme-labs"),), "acme-labs"),
+    ],
+    ids=["requesters-own-team-skipped", "requesters-own-team-in-an-earlier-sentence",
+         "team-asked-for-is-kept", "platform-inside-a-named-org", "prose-before-a-kind-is-no-name",
+         "kind-word-inside-a-slug", "organization-or-repo-field"],
+)  # fmt: skip
+def test_group_own_team_platform_names_and_prose(
+    body: str, fields: tuple[tuple[str, str], ...], group: str | None
+) -> None:
+    """The requester's own team is who asks, not the group asked for; a platform inside a named
+    org's name stays; prose and a slug's "-team" name no group."""
+    assert group == extract_entities("Access", body, now=NOW, fields=fields).group
