@@ -34,7 +34,9 @@ from intake.classifier.products import (
     find_application_written,
     find_group,
     fullest_spelling,
+    group_of_role,
     host_named,
+    is_catalogue_name,
     is_group_kind,
     joins_group,
     only_application,
@@ -143,6 +145,11 @@ def extract_entities(
     login = find_login(text)
     name = find_target_name(text)
     named_in_subject = None if login else find_subject_person(subject)
+    # "Disable Github Action Service Accounts": a product's accounts, no person's
+    if name and is_catalogue_name(name.split()[0], applications):
+        name = None
+    if named_in_subject and is_catalogue_name(named_in_subject.split()[0], applications):
+        named_in_subject = None
     if named_in_subject:
         # "Offboard Tim" with "Tim Shumway" in the body or a form: the fuller spelling
         named_in_subject = fuller_name(named_in_subject, [body, *(v for _, v in fields)])
@@ -162,7 +169,11 @@ def extract_entities(
             name = form_target
         else:
             login = form_target
-    group = group_from_fields(fields) or find_group(text, applications)
+    group = (
+        group_from_fields(fields)
+        or find_group(text, applications)
+        or group_of_role(subject, applications)
+    )
     level = None if group else level_from_fields(fields)
     app_name = find_application(text, applications)[0]
     named = find_application_written(subject) or application_from_fields(fields)

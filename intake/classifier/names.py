@@ -177,9 +177,18 @@ _STATE_LOGIN = re.compile(
 disabled"."""
 
 
+_QUOTED_ACCOUNT = re.compile(
+    r"(?i:\b(?:password|account|log-?in)[ \t]+(?:for|of)[ \t]+(?:the[ \t]+(?:user|account)[ \t]+)?)"
+    r"[(\"'`\u201c\u2018][ \t]*([A-Za-z][\w.-]{1,38})[ \t]*[)\"'`\u201d\u2019]"
+)
+"""An account set apart in brackets or quotes after "password for": "the password for (ADMIN)",
+"reset the account of 'ops2'"."""
+
+
 def find_login(text: str) -> str | None:
     """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe", "user jdoe is
-    locked", "Player ID 1234"), never a plain word; of several, the first the text gives."""
+    locked", "Player ID 1234", "the password for (ADMIN)"), never a plain word; of several, the
+    first the text gives."""
     domain = _DOMAIN_LOGIN.search(text) or _NAME_THEN_LOGIN.search(text)
     if domain:
         return domain.group(domain.lastindex or 1)
@@ -192,7 +201,7 @@ def find_login(text: str) -> str | None:
         if token.lower() not in COMMON_WORDS and "@" not in token:
             found.append((match.start(), token))
             break
-    for pattern in (_MENTION, _NUMBER_ID, _STATE_LOGIN):
+    for pattern in (_MENTION, _NUMBER_ID, _STATE_LOGIN, _QUOTED_ACCOUNT):
         for match in pattern.finditer(text):
             if match.group(1).lower() not in COMMON_WORDS:
                 found.append((match.start(), match.group(1)))

@@ -161,6 +161,26 @@ def _is_application(word: str, applications: Sequence[AppEntry]) -> bool:
     return bool(applications) and word.lower() in _index_of(applications)[1]
 
 
+def is_catalogue_name(word: str, applications: Sequence[AppEntry]) -> bool:
+    """``word`` is one of the catalogue's names or aliases, exactly ("GitHub", "Slack")."""
+    return _is_application(word, applications)
+
+
+_ROLE_ACCESS = re.compile(
+    r"(?i:\b(?:admin|administrator|owner|maintainer|editor|manager|lead|pm)[ \t]+access[ \t]*"
+    r"[:\-\u2013][ \t]*)\[?([A-Za-z0-9][^\]\n]{0,40}?)\]?[ \t]*$"
+)
+
+
+def group_of_role(subject: str, applications: Sequence[AppEntry] = ()) -> str | None:
+    """The group or project a subject asks a role in: "Editor Access: Field Notes", "Add PM Admin
+    Access: [Data Desk]" (a catalogue application after the colon is the system, not a group)."""
+    match = _ROLE_ACCESS.search(subject)
+    if match is None or _is_application(match.group(1), applications):
+        return None
+    return match.group(1).strip()
+
+
 _Index = tuple[re.Pattern[str], dict[str, str], list[str]]
 _LAST_INDEX: list[tuple[Sequence[AppEntry], _Index]] = []
 
@@ -364,7 +384,9 @@ _NOT_PRODUCTS = NOT_NAMES | words(
     "requesting please help pro premium cannot unable locked grant write read maintainer "
     "maintainers hello hi team admin accounts access remove add urgent create creating update "
     "updating change changing enable disable delete lost organization organisation org teams "
-    "groups group members member free extra add/remove"
+    "groups group members member free extra add/remove rename renaming unlock unlocking lock "
+    "locking restore recover reactivate deactivate activate suspend transfer merge close cancel "
+    "migrate verify link unlink claim"
 )
 _GENERIC = (
     _NOT_PRODUCTS

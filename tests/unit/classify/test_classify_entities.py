@@ -589,3 +589,35 @@ def test_group_own_team_platform_names_and_prose(
     """The requester's own team is who asks, not the group asked for; a platform inside a named
     org's name stays; prose and a slug's "-team" name no group."""
     assert group == extract_entities("Access", body, now=NOW, fields=fields).group
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "expected"),
+    [
+        ("Rename account / change username", "Could I pick another name?", (),
+         {"application_text": None}),
+        ("Unlock user account", "There is no unlock button for admins.", (),
+         {"application_text": None}),
+        ("Disable Slack Bot Service Accounts", "", (), {"target_text": None}),
+        ("Editor Access: Field Notes", "Please add Kim Lee.", (), {"group": "Field Notes"}),
+        ("Add PM Admin Access: [Data Desk]", "", (), {"group": "Data Desk"}),
+        ("Owner Access: Jira", "", (), {"group": None}),
+        ("New user", "", (("Group Name", "Other"), ("Group Name (Other)", "Vega Lab")),
+         {"group": "Vega Lab"}),
+        ("Locked", "I tried to reset the password for (OPS2 ) but no mail came.", (),
+         {"target_text": "OPS2"}),
+        ("Locked", "Please reset the password for 'kimlee' today.", (), {"target_text": "kimlee"}),
+    ],
+    ids=["rename-is-no-product", "unlock-is-no-product", "catalogue-product-is-no-person",
+         "role-access-names-the-group", "role-access-bracketed-group",
+         "role-access-to-a-catalogue-system-is-no-group", "other-choice-spelt-in-its-own-field",
+         "bracketed-account-after-password-for", "quoted-account-after-password-for"],
+)  # fmt: skip
+def test_account_verbs_role_access_and_set_apart_logins(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], expected: dict[str, str | None]
+) -> None:
+    """An account verb opening a subject is no product and a catalogue product no person; a role's
+    access "to" a name after a colon is that group's; a dropdown's "Other" spelt in its own field
+    is the answer; an account set apart in brackets or quotes after "password for" is a login."""
+    entities = extract_entities(subject, body, now=NOW, fields=fields).as_dict()
+    assert {k: entities[k] for k in expected} == expected
