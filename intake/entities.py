@@ -49,11 +49,24 @@ _EMAIL = re.compile(rf"\b{_ADDRESS}\b")
 _SELF = re.compile(
     r"\b(my|i|i'm|i am|me|myself)\b.{0,40}\b(password|account|login|access|locked|"
     r"mfa|authenticator|phone|licen[cs]e|name)\b|\bfor (me|myself)\b|"
-    r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b|"
-    r"(?:^|\b(?:says|said|the)[ \t]+)(?:account|password)[ \t]+(?:is|was|has[ \t]+been|got)[ \t]+"
-    r"(?:locked|expired|disabled)",
+    r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b",
     re.IGNORECASE,
 )
+_OWNERLESS = re.compile(
+    r"(?i:(?:account|password)[ \t]+(?:is|was|has[ \t]+been|got)[ \t]+(?:locked|expired|disabled))"
+)
+_OWNERLESS_BEFORE = re.compile(r"(?:^|\b(?i:says|said|the)[ \t]+)$")
+
+
+def _speaks_of_self(text: str) -> bool:
+    """The text speaks of the requester's own account: "my password", "add me to", or an account
+    said to be locked with no owner ("the system says account is locked out")."""
+    if _SELF.search(text):
+        return True
+    return any(
+        _OWNERLESS_BEFORE.search(text, max(0, m.start() - 8), m.start())
+        for m in _OWNERLESS.finditer(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,7 @@ def extract_entities(
     acted = None
     if not named_in_subject:
         acted = next((m.group(1) for m in _ACTED_ON.finditer(text) if m.group(1) == email), None)
-    if not (form_target or email or login or name) and _SELF.search(text):
+    if not (form_target or email or login or name) and _speaks_of_self(text):
         form_target = target_from_fields(fields, include_requester=True)
     if form_target:
         if _EMAIL.fullmatch(form_target):
@@ -199,7 +212,7 @@ def extract_entities(
         app_text = catalogue_core(app_text, applications)
         app_name = find_application(app_text, applications)[0] or app_name
     period = extract_period(text, now, date_order)
-    is_self = email is None and login is None and name is None and bool(_SELF.search(text))
+    is_self = email is None and login is None and name is None and _speaks_of_self(text)
     return Entities(
         # a person the subject names is the target as written, ahead of an e-mail in the body
         target_text=(acted or form_target or login or named_in_subject or email or name),
