@@ -158,7 +158,7 @@ def extract_entities(
     login = find_login(text)
     name = find_target_name(text)
     named_in_subject = None if login else find_subject_person(subject)
-    # "Disable Github Action Service Accounts": a product's accounts, no person's
+    # "Disable Slack Bot Service Accounts": a product's accounts, no person's
     if name and is_catalogue_name(name.split()[0], applications):
         name = None
     if named_in_subject and is_catalogue_name(named_in_subject.split()[0], applications):

@@ -95,8 +95,8 @@ _INITIALLED_LIST = re.compile(
     rf"[ \t]*\n[ \t]*[-*\u2022][ \t]+){_INITIALLED}(?![\w'\u2019-])",
     re.MULTILINE,
 )
-"""People listed as first name and initial, as some desks write them ("David M, Justin M and
-Laura K.", a bullet list "- Sarah O." "- Chris B."): the first is the target as written."""
+"""People listed as first name and initial, as some desks write them ("Omar T, Lena V and
+Joao P.", a bullet list "- Ines R." "- Tomas B."): the first is the target as written."""
 
 
 def find_target_name(text: str) -> str | None:
@@ -181,13 +181,13 @@ _QUOTED_ACCOUNT = re.compile(
     r"(?i:\b(?:password|account|log-?in)[ \t]+(?:for|of)[ \t]+(?:the[ \t]+(?:user|account)[ \t]+)?)"
     r"[(\"'`\u201c\u2018][ \t]*([A-Za-z][\w.-]{1,38})[ \t]*[)\"'`\u201d\u2019]"
 )
-"""An account set apart in brackets or quotes after "password for": "the password for (ADMIN)",
+"""An account set apart in brackets or quotes after "password for": "the password for (OPS2)",
 "reset the account of 'ops2'"."""
 
 
 def find_login(text: str) -> str | None:
     """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe", "user jdoe is
-    locked", "Player ID 1234", "the password for (ADMIN)"), never a plain word; of several, the
+    locked", "Player ID 1234", "the password for (OPS2)"), never a plain word; of several, the
     first the text gives."""
     domain = _DOMAIN_LOGIN.search(text) or _NAME_THEN_LOGIN.search(text)
     if domain:

@@ -73,8 +73,8 @@ _OWN_GROUP = re.compile(
     r"(?:with|on|in|of|for|from|at)|\b(?:i|we)\s+(?:work|belong)\s+(?:in|on|for|with|to|at))"
     r"\s+(?:the\s+|our\s+)?$"
 )
-"""Words that make the group the requester's own ("I am with the SUTD team", "I am the project
-coordinator for the Arctiq Team"): who asks, not the group asked for."""
+"""Words that make the group the requester's own ("I am with the Survey team", "I am the project
+coordinator for the Harbor Team"): who asks, not the group asked for."""
 """Words before a lowercase name that make it a group's name ("add me to release team")."""
 
 
@@ -110,7 +110,7 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         while kept and not (_GROUP_WORD.match(kept[0]) or joined or listing):
             kept.pop(0)  # a name starts with a capital or a slug: "AP approvers", not "uses X"
         if sum(1 for w in kept if w.isalpha() and w.islower() and w != "and") >= 2:
-            continue  # prose: "JetBrains supports studying groups"
+            continue  # prose: "Figma supports learning groups"
         named_at = match.start() - len(before) + before.rfind(kept[0]) if kept else 0
         if kept and _OWN_GROUP.search(text[max(0, named_at - 60) : named_at]):
             continue  # the requester's own team: who asks, not what is asked for
@@ -119,7 +119,7 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         # "the bcgov and bcgov-c organization", "libp2p teams": several groups, one phrase
         several = kind.lower().endswith("s") or bool({"and", "&"} & set(kept))
         # "our GitHub team", "the Slack org": the platform that holds a group is not the group;
-        # "the Kubernetes GitHub organizations" is named, the platform inside its name
+        # "the Acme GitHub organizations" is named, the platform inside its name
         platform = bool(kept) and _is_application(kept[-1], applications)
         if platform and len(kept) > 1 and (proper or several):
             platform = False
@@ -130,7 +130,7 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         token = re.split(r"[.,;:!?](?:\s|$)", match.group(1))[0].rstrip(".,")
         first = token.split()[0] if token else ""
         if text[max(0, match.start() - 1) : match.start()] == "-":
-            continue  # "the FAC-team list": a slug, not a kind word
+            continue  # "the ops-team list": a slug, not a kind word
         if (
             token
             and not _is_application(token, applications)  # "the team Slack": its platform
@@ -241,7 +241,7 @@ _ACRONYM_BEFORE = re.compile(r"(?<![\w.@/-])([A-Z]{2,6})[ \t]+$")
 
 
 def _prefix(text: str, at: int, applications: Sequence[AppEntry]) -> str:
-    """An organisation's acronym written before a catalogue name: its workspace ("DSVA Slack")."""
+    """An organisation's acronym written before a catalogue name: its workspace ("ACME Slack")."""
     match = _ACRONYM_BEFORE.search(text, max(0, at - 12), at)
     if match is None:
         return ""
@@ -253,8 +253,8 @@ def _prefix(text: str, at: int, applications: Sequence[AppEntry]) -> str:
 
 def catalogue_core(written: str, applications: Sequence[AppEntry]) -> str:
     """``written`` without the title-case words that describe a catalogue application before its
-    name ("Secure Large Meeting Zoom" is Zoom); one word before it ("Jenkins Jira") or an acronym
-    ("DSVA Slack") names whose it is and stays."""
+    name ("Premium Video Meeting Zoom" is Zoom); one word before it ("Acme Jira") or an
+    acronym ("ACME Slack") names whose it is and stays."""
     parts = written.split()
     for at in range(2, len(parts)):
         if _is_application(" ".join(parts[at:]), applications):
@@ -274,7 +274,7 @@ _NOT_TAGS = words(
 
 
 def subject_tag(subject: str, body: str) -> str | None:
-    """A product the subject is filed under ("Knack: …", "[Data Tracker] …") and the ticket
+    """A product the subject is filed under ("Fieldbook: …", "[Field Notes] …") and the ticket
     names again: a tag that is a topic ("[URGENT]", "Question:", "Request:") names none."""
     match = _TAG.match(subject)
     if match is None:
@@ -323,10 +323,10 @@ _PRODUCT = (
     r"|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 )
 """A product as written: capitalised words ("Bluebeam Revu", "AutoDesk/CAD", "CNCF Community
-Infrastructure Lab") or a host ("forum.example.org")."""
+Data Portal") or a host ("forum.example.org")."""
 _PRODUCT_KIND = rf"((?:{_PRODUCT[1:-1]})(?:[ \t]+(?:app|application|console|portal)\b)?)"
-"""A product with the kind of system it is, as people name the thing they access ("the Smart
-Mobility app", "IAM console access", "the Vendor portal")."""
+"""A product with the kind of system it is, as people name the thing they access ("the Field Ops
+app", "Billing console access", "the Vendor portal")."""
 _LOWER_PRODUCT = r"([a-z][a-z0-9]{2,})"
 """A product written in lower case ("gmail"): read only after the strongest cues, and never a
 word of the generic list below."""

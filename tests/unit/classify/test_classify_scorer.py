@@ -11,10 +11,10 @@ from benchmarks.classify_eval import _norm
     ("gold", "guess", "same"),
     [
         ("@jdoe", "jdoe", True),
-        ("Data Tracker", "“Data Tracker”", True),
+        ("Field Notes", "“Field Notes”", True),
         ("kim@corp.example", "<kim@corp.example>", True),
         ("https://git.example.org/acme/tools", "https://git.example.org/acme/tools/", True),
-        ("Matthew S.", "Matthew S", True),
+        ("Tim S.", "Tim S", True),
         ("jdoe_", "jdoe", False),
         ("Field Ops", "field  ops", True),
         ("Field Ops app", "Field Ops", False),
