@@ -199,9 +199,12 @@ def extract_entities(
         loose = None  # "Request GitHub org membership": the platform of the group
     if loose and _CUT_SHORT.search(subject):
         loose = fullest_spelling(loose, body)  # "install Adobe..." cut by the desk
+    tag = subject_tag(subject, body)
+    if tag and tag.lower() in {(p or "").lower() for p in (name, named_in_subject, form_target)}:
+        tag = None  # "Jane Doe: locked out": the person the ticket is about, not a product
     app_text = (
         named
-        or subject_tag(subject, body)
+        or tag
         or loose
         or host_named(subject)
         or find_application_written(body)

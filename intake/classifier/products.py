@@ -246,7 +246,7 @@ def _prefix(text: str, at: int, applications: Sequence[AppEntry]) -> str:
     if match is None:
         return ""
     word = match.group(1).lower()
-    if word in NOT_NAMES | COMMON_WORDS or _is_application(word, applications):
+    if word in _NOT_PRODUCTS | COMMON_WORDS | _NOT_TAGS or _is_application(word, applications):
         return ""
     return text[match.start(1) : at]
 
@@ -269,7 +269,9 @@ _TAG = re.compile(
 _NOT_TAGS = words(
     "urgent question error bug feature task title contact monitoring action required rfe feat "
     "performance offboard offboarding onboarding onboard support request requests note fyi info "
-    "help idea proposal docs documentation chore fix enhancement update reminder"
+    "help idea proposal docs documentation chore fix enhancement update reminder re fw fwd aw wg "
+    "tr sv subject ticket incident case important follow follow-up status ref attention notice "
+    "alert warning asap"
 )
 
 
@@ -282,7 +284,7 @@ def subject_tag(subject: str, body: str) -> str | None:
     tag = match.group(1) or match.group(2)
     if {w.lower() for w in tag.split()} & (_NOT_TAGS | _NOT_PRODUCTS | COMMON_WORDS):
         return None
-    again = re.compile(rf"(?<![\w.-]){re.escape(tag)}(?![\w-])", re.IGNORECASE)
+    again = re.compile(rf"(?<![\w.'\u2019-]){re.escape(tag)}(?![\w'\u2019-])", re.IGNORECASE)
     rest = body.replace(subject, "", 1)  # a reading of the ticket starts with its subject
     return tag if again.search(subject, match.end()) or again.search(rest) else None
 

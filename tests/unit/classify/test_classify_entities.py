@@ -621,3 +621,20 @@ def test_account_verbs_role_access_and_set_apart_logins(
     is the answer; an account set apart in brackets or quotes after "password for" is a login."""
     entities = extract_entities(subject, body, now=NOW, fields=fields).as_dict()
     assert {k: entities[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("RE: password reset", "you're right, I still can't log in", None),
+        ("Jane Doe: locked out", "Jane Doe needs her account unlocked.", None),
+        ("URGENT Slack access for the intern", "", "Slack"),
+    ],
+    ids=["reply-prefix-is-no-tag", "person-tag-is-the-target", "shouted-word-is-no-acronym"],
+)  # fmt: skip
+def test_subject_tags_that_name_no_product(
+    subject: str, body: str, application: str | None
+) -> None:
+    """A reply prefix, a person the ticket is about and a shouted word before a catalogue name
+    are no product's name."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
