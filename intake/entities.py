@@ -29,19 +29,17 @@ from intake.classifier.names import (
     fuller_name,
 )
 from intake.classifier.products import (
-    catalogue_core,
     find_application,
     find_application_written,
     find_group,
     fullest_spelling,
-    group_of_role,
     host_named,
     is_catalogue_name,
     is_group_kind,
     joins_group,
     only_application,
-    subject_tag,
 )
+from intake.classifier.subject_names import catalogue_core, group_of_role, subject_tag
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
 _ADDRESS = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}"

@@ -33,6 +33,15 @@ COMMON_WORDS = words(
     "form still being correct incorrect inactive active suspended blocked invalid valid e.g eg "
     "failed issue issues problem"
 )
+TOPIC_WORDS = words(
+    "urgent question error bug feature task title contact monitoring action required rfe feat "
+    "performance offboard offboarding onboarding onboard support request requests note fyi info "
+    "help idea proposal docs documentation chore fix enhancement update reminder re fw fwd aw wg "
+    "tr sv subject ticket incident case important follow follow-up status ref attention notice "
+    "alert warning asap"
+)
+"""Words a subject is tagged with that name a topic, not a product ("[URGENT]", "Question:",
+"RE:")."""
 _NAME_WORD = r"[A-Z][a-zà-ÿ'\u2019\-]+"
 _FULL_NAME = rf"({_NAME_WORD}(?:[ \t]+(?:van|de|der|von|da|di|le|la|O')?[ \t]*{_NAME_WORD}){{1,2}})"
 _TARGET_CUES = re.compile(

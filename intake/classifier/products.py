@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz, process
 
-from intake.classifier.names import COMMON_WORDS, NOT_NAMES, words
+from intake.classifier.names import COMMON_WORDS, NOT_NAMES, TOPIC_WORDS, words
 from intake.config import AppEntry
 
 _GROUP_AFTER = re.compile(
@@ -166,21 +166,6 @@ def is_catalogue_name(word: str, applications: Sequence[AppEntry]) -> bool:
     return _is_application(word, applications)
 
 
-_ROLE_ACCESS = re.compile(
-    r"(?i:\b(?:admin|administrator|owner|maintainer|editor|manager|lead|pm)[ \t]+access[ \t]*"
-    r"[:\-\u2013][ \t]*)\[?([A-Za-z0-9][^\]\n]{0,40}?)\]?[ \t]*$"
-)
-
-
-def group_of_role(subject: str, applications: Sequence[AppEntry] = ()) -> str | None:
-    """The group or project a subject asks a role in: "Editor Access: Field Notes", "Add PM Admin
-    Access: [Data Desk]" (a catalogue application after the colon is the system, not a group)."""
-    match = _ROLE_ACCESS.search(subject)
-    if match is None or _is_application(match.group(1), applications):
-        return None
-    return match.group(1).strip()
-
-
 _Index = tuple[re.Pattern[str], dict[str, str], list[str]]
 _LAST_INDEX: list[tuple[Sequence[AppEntry], _Index]] = []
 
@@ -246,47 +231,9 @@ def _prefix(text: str, at: int, applications: Sequence[AppEntry]) -> str:
     if match is None:
         return ""
     word = match.group(1).lower()
-    if word in _NOT_PRODUCTS | COMMON_WORDS | _NOT_TAGS or _is_application(word, applications):
+    if word in NOT_PRODUCTS | COMMON_WORDS | TOPIC_WORDS or _is_application(word, applications):
         return ""
     return text[match.start(1) : at]
-
-
-def catalogue_core(written: str, applications: Sequence[AppEntry]) -> str:
-    """``written`` without the title-case words that describe a catalogue application before its
-    name ("Premium Video Meeting Zoom" is Zoom); one word before it ("Acme Jira") or an
-    acronym ("ACME Slack") names whose it is and stays."""
-    parts = written.split()
-    for at in range(2, len(parts)):
-        if _is_application(" ".join(parts[at:]), applications):
-            return written if any(w.isupper() for w in parts[:at]) else " ".join(parts[at:])
-    return written
-
-
-_TAG = re.compile(
-    r"^[ \t]*(?:\[([A-Z][\w.-]*(?:[ \t][A-Za-z][\w.-]*){0,2})\]|"
-    r"([A-Z][\w.-]*(?:[ \t][A-Z][\w.-]*){0,2})[ \t]*:)[ \t]"
-)
-_NOT_TAGS = words(
-    "urgent question error bug feature task title contact monitoring action required rfe feat "
-    "performance offboard offboarding onboarding onboard support request requests note fyi info "
-    "help idea proposal docs documentation chore fix enhancement update reminder re fw fwd aw wg "
-    "tr sv subject ticket incident case important follow follow-up status ref attention notice "
-    "alert warning asap"
-)
-
-
-def subject_tag(subject: str, body: str) -> str | None:
-    """A product the subject is filed under ("Fieldbook: …", "[Field Notes] …") and the ticket
-    names again: a tag that is a topic ("[URGENT]", "Question:", "Request:") names none."""
-    match = _TAG.match(subject)
-    if match is None:
-        return None
-    tag = match.group(1) or match.group(2)
-    if {w.lower() for w in tag.split()} & (_NOT_TAGS | _NOT_PRODUCTS | COMMON_WORDS):
-        return None
-    again = re.compile(rf"(?<![\w.'\u2019-]){re.escape(tag)}(?![\w'\u2019-])", re.IGNORECASE)
-    rest = body.replace(subject, "", 1)  # a reading of the ticket starts with its subject
-    return tag if again.search(subject, match.end()) or again.search(rest) else None
 
 
 def fullest_spelling(written: str | None, body: str) -> str | None:
@@ -381,7 +328,7 @@ _APP_WRITTEN = (
         rf"\bmy[ \t]+{_LOWER_PRODUCT}[ \t]+(?i:account|password|log-?in|licen[cs]e|user[ \t]*name)\b"
     ),
 )
-_NOT_PRODUCTS = NOT_NAMES | words(
+NOT_PRODUCTS = NOT_NAMES | words(
     "account accounts license licence login user users new old it get need needs request "
     "requesting please help pro premium cannot unable locked grant write read maintainer "
     "maintainers hello hi team admin accounts access remove add urgent create creating update "
@@ -391,7 +338,7 @@ _NOT_PRODUCTS = NOT_NAMES | words(
     "migrate verify link unlink claim"
 )
 _GENERIC = (
-    _NOT_PRODUCTS
+    NOT_PRODUCTS
     | COMMON_WORDS
     | words(
         "own original personal work old previous current registered primary linked main computer laptop phone pc machine device "
@@ -437,13 +384,13 @@ def _written_products(text: str) -> Iterator[str]:
             if _GROUP_WORDS.match(text, match.end(1)):
                 continue  # "access to the Hosting team": a group, not an application
             words = match.group(1).split()
-            while words and words[0].lower() in _NOT_PRODUCTS:
+            while words and words[0].lower() in NOT_PRODUCTS:
                 words.pop(0)
             if _GROUP_WORDS.search(" " + " ".join(words)):
                 continue  # "the DevOps GitHub Group access": a group, not an application
             if words and words[-1].lower() in _ROLE_WORDS:
                 continue  # "PM Admin access": a role, not an application
             product = " ".join(words)
-            generic = _GENERIC if product.islower() and "." not in product else _NOT_PRODUCTS
+            generic = _GENERIC if product.islower() and "." not in product else NOT_PRODUCTS
             if product and product.lower() not in generic and len(product) > 1:
                 yield product
