@@ -5,9 +5,11 @@ five), a form of 100 keeps, then keep-all of the rest (each POST alone, without 
 redirects to). A page holds 100 items (``worker.web.access_review_pages.PAGE_SIZE``); a tree
 without paging draws every item on both.
 
-    uv run python -m benchmarks.access_reviews [--items N] [--db sqlite|postgres]
+    uv run python -m benchmarks.access_reviews [--items N] [--db sqlite|postgres] [--compare REV]
 
-20,000 items take about a minute to set up and run (keep-all is most of it).
+20,000 items take about a minute to set up and run (keep-all is most of it). ``--compare REV``
+runs the same benchmark on a checkout of git revision ``REV`` first (a temporary worktree, its
+own benchmark file, in a subprocess) and prints both side by side.
 
 Figures go to docs/access-reviews.md.
 """
@@ -15,7 +17,10 @@ Figures go to docs/access-reviews.md.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -89,17 +94,48 @@ def bench(url: str, items: int) -> dict[str, float]:
     return figures
 
 
+def shown(name: str, value: float) -> str:
+    """A figure as printed: KiB, else milliseconds."""
+    return f"{value:8.0f} KiB" if name.endswith("KiB") else f"{value * 1000:8.0f} ms"
+
+
+def at_revision(revision: str, items: int, db: str) -> dict[str, str]:
+    """The figures this benchmark prints on a checkout of ``revision``, by name, as printed."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "tree"
+        git = ["git", "-C", str(root)]
+        subprocess.run([*git, "worktree", "add", "--detach", str(tree), revision], check=True,
+                       capture_output=True)  # fmt: skip
+        try:
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.access_reviews", "--items", str(items),
+                 "--db", db],
+                cwd=tree, env=os.environ | {"PYTHONPATH": str(tree)}, check=True,
+                capture_output=True, text=True,
+            ).stdout  # fmt: skip
+        finally:
+            subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=True)
+    return {line[:14].strip(): line[14:].strip() for line in out.splitlines() if line.strip()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--compare", metavar="REV", help="also run on git revision REV")
     args = parser.parse_args()
     configure_logging(level="WARNING")
+    before = at_revision(args.compare, args.items, args.db) if args.compare else None
     with database(args.db) as url:
         figures = bench(url, args.items)
+    if before is not None:
+        print(f"{'':14} {args.compare[:12]:>12} {'this tree':>12}")
     for name, value in figures.items():
-        shown = f"{value:8.0f} KiB" if name.endswith("KiB") else f"{value * 1000:8.0f} ms"
-        print(f"{name:14} {shown}")
+        if before is None:
+            print(f"{name:14} {shown(name, value)}")
+        else:
+            print(f"{name:14} {before.get(name, '—'):>12} {shown(name, value).strip():>12}")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from benchmarks.classify_eval import (
     load_data,
     slice_models,
     tune_gates,
+    with_temperatures,
 )
 from benchmarks.keyword_baseline import keyword_intent
 from intake.classifier.examples import Example
@@ -60,26 +61,30 @@ def calibration(data: Data, options: TrainingOptions) -> dict[str, Any]:
     """Held-out predictions on dev: temperature, thresholds, margin (and the dev figures)."""
     models = slice_models(data, options)
     gh, en, temperature = models.github, models.endava, models.temperature
+    gate_t = models.gate_temperature
     slice_examples = data.github_dev + data.endava_dev
-    results = cross_classify(data.github_dev, gh, temperature)
-    results += cross_classify(data.endava_dev, en, temperature)
+    results = cross_classify(data.github_dev, gh, temperature, gate_t)
+    results += cross_classify(data.endava_dev, en, temperature, gate_t)
     gold = [e.intent for e in slice_examples]
     thresholds, margin = tune_gates(gold, results)
     n = len(data.github_dev)
     return {
-        "temperature": temperature, "thresholds": thresholds, "margin": margin,
+        "temperature": temperature, "gate_temperature": gate_t,
+        "thresholds": thresholds, "margin": margin,
         "github_dev_grouped": evaluate(gold[:n], [r.intent for r in results[:n]]),
         "endava_dev": evaluate(gold[n:], [r.intent for r in results[n:]]),
         "endava_results": results[n:], "github_results": results[:n],
     }  # fmt: skip
 
 
-def by_repository(data: Data, options: TrainingOptions, temperature: float) -> Report:
+def by_repository(
+    data: Data, options: TrainingOptions, temperature: float, gate_t: float | None
+) -> Report:
     """5-fold cross-validation over all github_public rows, grouped by repository."""
     rows = data.github_dev + data.github_test
     models = cross_fit(rows, data.endava_dev + data.corpus, options,
                        groups=[data.repository[e.id] for e in rows])  # fmt: skip
-    results = cross_classify(rows, models, temperature)
+    results = cross_classify(rows, models, temperature, gate_t)
     return evaluate([e.intent for e in rows], [r.intent for r in results])
 
 
@@ -173,8 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     temperature = float(calib["temperature"])
     thresholds: dict[str, float] = calib["thresholds"]
     settings = ClassifierSettings(thresholds=thresholds, min_margin=float(calib["margin"]))
-    final = replace(
-        fit(data.github_dev + data.endava_dev + data.corpus, options), temperature=temperature
+    gate_t = calib["gate_temperature"]
+    final = with_temperatures(
+        fit(data.github_dev + data.endava_dev + data.corpus, options), temperature, gate_t
     )
     if args.write_model:
         meta = {"examples": str(len(data.github_dev + data.endava_dev + data.corpus)),
@@ -208,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             [keyword_intent(e.subject, e.body) for e in data.endava_dev])),
         "endava_dev_gates": asdict(gate_figures(
             [e.intent for e in data.endava_dev], calib["endava_results"], settings)),
-        "github_by_repository_cv": _report_json(by_repository(data, options, temperature)),
+        "github_by_repository_cv": _report_json(by_repository(data, options, temperature, gate_t)),
         "latency": latency(final, test + data.endava_dev),
     }  # fmt: skip
     if args.json:

@@ -23,8 +23,7 @@ from intake.classifier.examples import (
     join_github,
 )
 from intake.classifier.model import LinearModel
-from intake.classifier.text import clean_text
-from intake.classifier.train import TrainingOptions, fit_temperature, train_model
+from intake.classifier.train import HeldOut, TrainingOptions, fit_temperature, train_model
 from intake.classify import Classification, Classifier, gate
 from intake.config import DEFAULT_TIERS, ClassifierSettings
 from worker.wiring.files import read_corpus, read_endava_labels
@@ -115,32 +114,39 @@ def cross_fit(
 
 
 def cross_classify(
-    examples: Sequence[Example], models: FoldModels, temperature: float | None = None
+    examples: Sequence[Example],
+    models: FoldModels,
+    temperature: float | None = None,
+    gate_temperature: float | None = None,
 ) -> list[Classification]:
-    """Out-of-fold classifications: each row scored by the model that never saw it."""
+    """Out-of-fold classifications: each row scored by the model that never saw it (with the
+    temperatures given, a two-stage model's gate's too)."""
     out: list[Classification | None] = [None] * len(examples)
     for model, test_idx in models:
-        scaled = model if temperature is None else replace(model, temperature=temperature)
+        scaled = with_temperatures(model, temperature, gate_temperature)
         held = [examples[i] for i in test_idx]
         for i, result in zip(test_idx, classify_all(scaled, held), strict=True):
             out[i] = result
     return [c for c in out if c is not None]
 
 
-def cross_logits(
-    examples: Sequence[Example], models: FoldModels
-) -> tuple[list[list[float]], list[int]]:
-    """Out-of-fold raw logits and each row's gold class index (for calibration)."""
-    logits: list[list[float]] = []
-    gold: list[int] = []
+def with_temperatures(
+    model: LinearModel, temperature: float | None, gate_temperature: float | None = None
+) -> LinearModel:
+    """``model`` with the temperatures given (None: as it is)."""
+    if temperature is not None:
+        model = replace(model, temperature=temperature)
+    if gate_temperature is not None and model.gate is not None:
+        model = replace(model, gate=replace(model.gate, temperature=gate_temperature))
+    return model
+
+
+def cross_logits(examples: Sequence[Example], models: FoldModels, into: HeldOut) -> HeldOut:
+    """Out-of-fold raw logits and each row's gold class index (for calibration), added to
+    ``into``."""
     for model, test_idx in models:
-        index = {c: n for n, c in enumerate(model.classes)}
-        for i in test_idx:
-            e = examples[i]
-            if e.intent in index:
-                logits.append(model.combined_logits(e.subject, clean_text(e.subject, e.body)))
-                gold.append(index[e.intent])
-    return logits, gold
+        into.add(model, (examples[i] for i in test_idx))
+    return into
 
 
 @dataclass(frozen=True)
@@ -152,16 +158,18 @@ class SliceModels:
     endava: FoldModels
     """Endava dev, 5 stratified folds (each also trained on github_public dev and corpus)."""
     temperature: float
+    gate_temperature: float | None = None
+    """A two-stage model's gate's temperature, fitted the same way (None: no gate)."""
 
 
 def slice_models(data: Data, options: TrainingOptions) -> SliceModels:
-    """Fold models for the calibration slice and its temperature (least log loss, held out)."""
+    """Fold models for the calibration slice and its temperatures (least log loss, held out)."""
     groups = [data.repository[e.id] for e in data.github_dev]
     gh = cross_fit(data.github_dev, data.endava_dev + data.corpus, options, groups=groups)
     en = cross_fit(data.endava_dev, data.github_dev + data.corpus, options)
-    logits, gold = cross_logits(data.github_dev, gh)
-    more_logits, more_gold = cross_logits(data.endava_dev, en)
-    return SliceModels(gh, en, fit_temperature(logits + more_logits, gold + more_gold))
+    held = cross_logits(data.endava_dev, en, cross_logits(data.github_dev, gh, HeldOut()))
+    gate_t = fit_temperature(held.gate_logits, held.gate_gold) if held.gate_logits else None
+    return SliceModels(gh, en, fit_temperature(held.logits, held.gold), gate_t)
 
 
 @dataclass(frozen=True)

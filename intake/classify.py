@@ -104,7 +104,10 @@ class Classifier:
         """Classify a normalised ticket; its desk fields are matched against the routes.
 
         A ticket with a table attached (CSV or spreadsheet) names its targets in the table's
-        rows, so the gate does not ask the text to name them.
+        rows, so the gate does not ask the text to name them; so does one with files beyond its
+        desk's listing bound (``Ticket.files_unread``), whose table may be among those unread:
+        the bulk playbook then says which files were not read instead of the gate asking for
+        names the requester put in a file.
         """
         result = self.classify_text(
             ticket.subject,
@@ -114,7 +117,7 @@ class Classifier:
             requester_email=ticket.requester.email,
             date_order=ticket.date_order,
         )
-        if any(_TABLE.search(a.filename) for a in ticket.attachments):
+        if ticket.files_unread or any(_TABLE.search(a.filename) for a in ticket.attachments):
             return replace(result, targets_attached=True)
         return result
 

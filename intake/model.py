@@ -132,6 +132,9 @@ class Ticket:
     updated_at: datetime | None = None
     comments: tuple[Comment, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    files_unread: str | None = None
+    """Set when the ticket has files deskpilot did not read: the bound its desk's listing
+    stopped at (``"100 files"``, ``"10 comment pages"``); ``attachments`` are those before it."""
     desk_id: str | None = None
     """The desk's internal id when it differs from ``key`` (Jira issue id, SNOW sys_id)."""
     date_order: Literal["dmy", "mdy"] | None = None

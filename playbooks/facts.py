@@ -82,6 +82,7 @@ def ticket_facts(request: PlanRequest, settings: PolicySettings | None = None) -
         "url": ticket.url,
         "requester_name": ticket.requester.name,
         "csv_attachments": csv,
+        "files_unread": ticket.files_unread,
         "fields": _template_fields(
             request.fields if settings is None else settings.named_fields(request.fields)
         ),

@@ -187,6 +187,20 @@ class PeopleSettings(Section):
         """
         return self.contract_end_attributes.get(directory, self.contract_end_attribute)
 
+    def contract_end_written(self, directory: str) -> tuple[str, str] | None:
+        """
+        Where the configuration names the contract end of ``directory`` (the key under
+        ``people``) and the name written there; None when ``directory`` has the default.
+
+        Args:
+            directory: the directory's configured name.
+        """
+        if directory in self.contract_end_attributes:
+            return f"contract_end_attributes.{directory}", self.contract_end_attributes[directory]
+        if "contract_end_attribute" in self.model_fields_set:
+            return "contract_end_attribute", self.contract_end_attribute
+        return None
+
 
 __all__ = [
     "DEFAULT_PUBLIC_REPLIES",

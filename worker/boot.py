@@ -106,7 +106,7 @@ def build_directories(settings: AppSettings) -> dict[str, DirectoryClient]:
         if directory.type == "memory":
             built[directory.name] = MemoryDirectory(directory.name)
         else:
-            # LDAP, AD, Okta and Entra report only what they map: ask for the contract end too.
+            # Connectors report only what they map: ask for the contract end too.
             contract_end = settings.playbooks.people.contract_end_of(directory.name)
             built[directory.name] = build_directory(directory, read_attributes=(contract_end,))
     return built

@@ -217,6 +217,13 @@ class WebSettings(Strict):
     metrics: Literal["open", "viewer", "off"] = "open"
     """``/metrics``: open (for a Prometheus on a private network), viewer (a bearer token with
     the viewer role), or off."""
+    refused_decisions_limit: int = Field(default=20, gt=0)
+    """Refused decisions (not eligible, not the campaign's item, a run not waiting, a stale
+    form) one signed-in token may make on ``/access-reviews`` and ``/review`` within
+    ``refused_decisions_window_s`` before its decisions are answered 429 (each refusal is an
+    audit entry; the pause is one)."""
+    refused_decisions_window_s: float = Field(default=600.0, gt=0)
+    """The sliding window of ``refused_decisions_limit``, in seconds."""
     owner_proof: Literal["email", "none"] = "email"
     """How the owner of a one-time link proves it is theirs before the secret shows: ``email``,
     a code sent by ``mail`` to their address in the directory (a one-time password cannot be

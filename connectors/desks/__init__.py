@@ -283,6 +283,17 @@ default ``limit``): anyone who can attach files to a ticket decides how many the
 listing is asked for on every delivery, so each desk asks its API for no more than that."""
 
 
+@dataclass(frozen=True)
+class FileListing:
+    """What ``TicketFiles.list_attachments`` read: the files, and whether it stopped short."""
+
+    files: tuple[DeskFile, ...] = ()
+    stopped_at: str | None = None
+    """The desk's own bound that ended the listing while the ticket had more to read
+    (Zendesk: ``"10 comment pages"``), so files beyond it were not seen; None when the listing
+    read the ticket to its end or to ``limit`` files (the caller asks for one more to tell)."""
+
+
 @runtime_checkable
 class TicketFiles(Protocol):
     """A desk whose ticket deliveries do not carry the ticket's files, but whose API lists them
@@ -290,10 +301,11 @@ class TicketFiles(Protocol):
 
     def list_attachments(
         self, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
-    ) -> tuple[DeskFile, ...]:
+    ) -> FileListing:
         """
         The files on ticket ``key``, oldest first (those deskpilot attached itself included), at
-        most ``limit`` of them: the desk is asked for no more (a newer file is not read);
+        most ``limit`` of them: the desk is asked for no more (a newer file is not read), and a
+        bound of the desk's own that stops it earlier is named (``FileListing.stopped_at``);
         ``record_id`` is the desk's own id of the ticket when known (``Ticket.desk_id``: a
         ServiceNow sys_id, a Salesforce Case Id), which saves looking it up. An unknown ticket
         raises ``NotFoundError``; a transient failure ``TransientError``.
@@ -353,6 +365,7 @@ __all__ = [
     "DeskPerson",
     "DeskSlaValue",
     "FileAttachments",
+    "FileListing",
     "NewTicket",
     "PollPage",
     "PostedComment",

@@ -14,6 +14,7 @@ from connectors.desks import (
     DeskFile,
     DeskPerson,
     DeskSlaValue,
+    FileListing,
     NewTicket,
     PollPage,
     PostedComment,
@@ -97,16 +98,17 @@ class MemoryDesk:
 
     def list_attachments(
         self, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
-    ) -> tuple[DeskFile, ...]:
+    ) -> FileListing:
         """The first ``limit`` named files ``add_attachment`` put on ``key``, in that order."""
         with self._lock:
             if self.strict and key not in self._known:
                 raise NotFoundError(f"no ticket {key}", system=self.name)
-            return tuple(
+            files = tuple(
                 DeskFile(attachment_id, name, len(self.attachments[(k, attachment_id)]))
                 for (k, attachment_id), name in self.attachment_names.items()
                 if k == key
-            )[: max(limit, 0)]
+            )
+        return FileListing(files[: max(limit, 0)])
 
     def download_attachment(self, key: str, attachment_id: str) -> bytes:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from connectors.desks import MAX_LISTED_FILES, DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile, FileListing
 from connectors.desks.attach import checked_name
 from connectors.desks.salesforce_options import SalesforceCalls
 
@@ -22,10 +22,10 @@ class SalesforceAttachments:
         *,
         record_id: str | None = None,
         limit: int = MAX_LISTED_FILES,
-    ) -> tuple[DeskFile, ...]:
+    ) -> FileListing:
         call = "salesforce.list_attachments"
 
-        def read() -> tuple[DeskFile, ...]:
+        def read() -> FileListing:
             case_id = self._case_id(record_id or key, call)
             files = self._query(
                 "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (a checked Case Id)
@@ -46,20 +46,24 @@ class SalesforceAttachments:
                 if left > 0
                 else []
             )
-            return tuple(
-                DeskFile(str(f["Id"]), _version_name(f), _size(f.get("ContentSize"))) for f in files
-            ) + tuple(
-                DeskFile(
-                    str(a["Id"]),
-                    str(a.get("Name") or ""),
-                    _size(a.get("BodyLength")),
-                    a.get("ContentType"),
+            return FileListing(
+                tuple(
+                    DeskFile(str(f["Id"]), _version_name(f), _size(f.get("ContentSize")))
+                    for f in files
                 )
-                for a in classic
+                + tuple(
+                    DeskFile(
+                        str(a["Id"]),
+                        str(a.get("Name") or ""),
+                        _size(a.get("BodyLength")),
+                        a.get("ContentType"),
+                    )
+                    for a in classic
+                )
             )
 
         if limit < 1:
-            return ()
+            return FileListing()
         return self._authorised(read)
 
     def attach_file(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from connectors.desks import MAX_LISTED_FILES, DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile, FileListing
 from connectors.desks.attach import checked_name
 from connectors.desks.servicenow_wire import ServiceNowOptions
 from connectors.desks.transport import DeskTransport
@@ -22,10 +22,10 @@ class ServiceNowAttachments:
 
     def list_attachments(
         self: _ServiceNow, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
-    ) -> tuple[DeskFile, ...]:
+    ) -> FileListing:
         call = "servicenow.list_attachments"
         if limit < 1:
-            return ()
+            return FileListing()
         sys_id = self._sys_id(record_id or key, call)
         query = {
             "sysparm_query": (
@@ -37,14 +37,18 @@ class ServiceNowAttachments:
         found = (self._t.json("GET", "/api/now/attachment", call=call, params=query) or {}).get(
             "result"
         ) or []
-        return tuple(
-            DeskFile(
-                id=str(item["sys_id"]),
-                filename=str(item.get("file_name") or ""),
-                size=int(item["size_bytes"]) if str(item.get("size_bytes", "")).isdigit() else None,
-                content_type=item.get("content_type") or None,
+        return FileListing(
+            tuple(
+                DeskFile(
+                    id=str(item["sys_id"]),
+                    filename=str(item.get("file_name") or ""),
+                    size=int(item["size_bytes"])
+                    if str(item.get("size_bytes", "")).isdigit()
+                    else None,
+                    content_type=item.get("content_type") or None,
+                )
+                for item in found
             )
-            for item in found
         )
 
     def attach_file(

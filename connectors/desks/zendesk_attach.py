@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Any, Protocol
 
-from connectors.desks import MAX_LISTED_FILES, DeskFile
+from connectors.desks import MAX_LISTED_FILES, DeskFile, FileListing
 from connectors.desks.attach import checked_name
 from connectors.desks.transport import DeskTransport
 from connectors.desks.zendesk_wire import comment_pages, numeric_id
@@ -22,21 +21,25 @@ LISTED_COMMENT_PAGES = 10
 on every delivery, and a thread's length is up to whoever writes on it. A file on a later comment
 (after the 1,000th) is not seen; attaching it again does not help (a new comment is later still),
 so a bulk request that long is sent as a new ticket."""
+STOPPED_AT = f"{LISTED_COMMENT_PAGES} comment pages"
+"""``FileListing.stopped_at`` when the thread goes on past ``LISTED_COMMENT_PAGES`` pages."""
 
 
 class ZendeskAttachments:
     """``attach_file`` for ``ZendeskDesk``: an upload, then an internal comment carrying it;
     ``list_attachments``: the files of the ticket's comments, oldest comment first, at most
     ``limit``; no comment page is read once that many are found, nor after
-    ``LISTED_COMMENT_PAGES`` pages."""
+    ``LISTED_COMMENT_PAGES`` pages (the listing then says it stopped there)."""
 
     def list_attachments(
         self: _Zendesk, key: str, *, record_id: str | None = None, limit: int = MAX_LISTED_FILES
-    ) -> tuple[DeskFile, ...]:
+    ) -> FileListing:
+        if limit < 1:
+            return FileListing()
         ticket_id = numeric_id(key)
         pages = comment_pages(self._t, ticket_id, "zendesk.list_attachments", send=False)
         found: list[DeskFile] = []
-        for comments in islice(pages, LISTED_COMMENT_PAGES if limit > 0 else 0):
+        for number, (comments, more) in enumerate(pages, start=1):
             found.extend(
                 DeskFile(
                     id=str(item["id"]),
@@ -47,9 +50,11 @@ class ZendeskAttachments:
                 for comment in comments
                 for item in comment.get("attachments") or []
             )
-            if len(found) >= limit:
+            if len(found) >= limit or not more:
                 break
-        return tuple(found[:limit])
+            if number == LISTED_COMMENT_PAGES:
+                return FileListing(tuple(found), stopped_at=STOPPED_AT)
+        return FileListing(tuple(found[:limit]))
 
     def attach_file(
         self: _Zendesk, key: str, filename: str, content: bytes, media_type: str

@@ -109,9 +109,10 @@ __all__ = [
 
 def comment_pages(
     transport: DeskTransport, ticket_id: str, call: str, *, send: bool
-) -> Iterator[list[Any]]:
+) -> Iterator[tuple[list[Any], bool]]:
     """A ticket's comments, one cursor page (100, oldest first) at a time, each read only when
-    asked for; ``send`` = single attempts (in an outer retry)."""
+    asked for, with whether a later page follows; ``send`` = single attempts (in an outer
+    retry)."""
     url: str | None = f"/api/v2/tickets/{ticket_id}/comments.json"
     params: dict[str, str | int] | None = {"page[size]": COMMENTS_PER_PAGE}
     while url:
@@ -119,13 +120,14 @@ def comment_pages(
             page = transport.send("GET", url, call=call, params=params).json()
         else:
             page = transport.json("GET", url, call=call, params=params)
-        yield page.get("comments") or []
-        more = (page.get("meta") or {}).get("has_more")
+        more = bool((page.get("meta") or {}).get("has_more"))
         url, params = ((page.get("links") or {}).get("next"), None) if more else (None, None)
+        yield page.get("comments") or [], bool(url)
 
 
 def ticket_comments(
     transport: DeskTransport, ticket_id: str, call: str, *, send: bool
 ) -> list[Any]:
     """All comments of a ticket (every cursor page); ``send`` = single attempts."""
-    return [c for page in comment_pages(transport, ticket_id, call, send=send) for c in page]
+    pages = comment_pages(transport, ticket_id, call, send=send)
+    return [c for page, _ in pages for c in page]

@@ -10,7 +10,7 @@ Passwords go in (``set_one_time_password``) and never come back out.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -246,6 +246,25 @@ def employee_type(value: object) -> dict[str, str]:
     return {EMPLOYEE_TYPE: text} if text else {}
 
 
+def read_texts(names: Iterable[str], value_of: Callable[[str], object]) -> dict[str, str]:
+    """
+    The other attributes a connector reports under their own names (``read_attributes``, e.g.
+    the contract end ``playbooks.people`` names): each name whose value is non-empty text,
+    stripped. Anything else (absent, null, a number, a list) is left out, so a reader such as
+    "until the end of my contract" finds nothing and asks the requester instead of guessing.
+
+    Args:
+        names: the attribute names, as configured.
+        value_of: the raw value the directory holds for one name.
+    """
+    found: dict[str, str] = {}
+    for name in names:
+        value = value_of(name)
+        if isinstance(value, str) and value.strip():
+            found[name] = value.strip()
+    return found
+
+
 def iter_users(directory: DirectoryClient, page_size: int = 200) -> Iterator[DirectoryUser]:
     """Every account of ``directory``, page by page."""
     cursor: str | None = None
@@ -269,4 +288,5 @@ __all__ = [
     "UserStatus",
     "employee_type",
     "iter_users",
+    "read_texts",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connectors.errors import RejectedError
-from connectors.identity import DirectoryUser, UserStatus, employee_type
+from connectors.identity import DirectoryUser, UserStatus, employee_type, read_texts
 
 __all__ = [
     "AUTH_HINT",
@@ -108,14 +108,15 @@ def _selected(name: str) -> str | None:
 
 def _read(item: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
     """The non-empty text values of ``names`` in a user object, under those names."""
-    found: dict[str, str] = {}
-    for name in names:
-        on_premises = _ON_PREMISES.match(name)
-        holder = (item.get("onPremisesExtensionAttributes") or {}) if on_premises else item
-        value = holder.get(name) if _selected(name) else None
-        if isinstance(value, str) and value.strip():
-            found[name] = value.strip()
-    return found
+
+    def value_of(name: str) -> object:
+        if _selected(name) is None:
+            return None
+        if _ON_PREMISES.match(name):
+            return (item.get("onPremisesExtensionAttributes") or {}).get(name)
+        return item.get(name)
+
+    return read_texts(names, value_of)
 
 
 def user_of(item: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> DirectoryUser:

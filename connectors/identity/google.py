@@ -45,6 +45,7 @@ from connectors.identity.changes import ChangeRecorder
 from connectors.identity.google_http import GoogleTransport
 from connectors.identity.google_users import (
     EDITABLE,
+    custom_field_mask,
     matches,
     segment,
     sku_path,
@@ -88,8 +89,15 @@ class GoogleDirectory(ChangeRecorder):
         licenses: Iterable[str] = (),
         timeout: tuple[float, float] = DEFAULT_TIMEOUT_S,
         sleep: Callable[[float], None] = time.sleep,
+        read_attributes: Iterable[str] = (),
     ) -> None:
         self.name = name
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
+        """Custom user fields reported under their names, ``customSchemas.<schema>.<field>``,
+        e.g. the contract end ``playbooks.people`` names for this customer; other names are
+        not Directory API fields and are not read."""
+        mask = custom_field_mask(self.read_attributes)
+        self._projection = {"projection": "custom", "customFieldMask": mask} if mask else {}
         self._http = GoogleTransport(name, session, timeout=timeout, sleep=sleep)
         self._customer = customer
         self._skus = tuple(licenses)
@@ -113,12 +121,18 @@ class GoogleDirectory(ChangeRecorder):
         key = login or email
         if key is not None:
             try:
-                raw = self._json("GET", f"{DIRECTORY_URL}/users/{segment(key)}")
+                raw = self._json(
+                    "GET", f"{DIRECTORY_URL}/users/{segment(key)}", params=self._projection
+                )
             except NotFoundError:
                 return None
             found = [raw]
         elif employee_id is not None:
-            query = {"customer": self._customer, "query": f"externalId:'{employee_id}'"}
+            query = {
+                "customer": self._customer,
+                "query": f"externalId:'{employee_id}'",
+                **self._projection,
+            }
             found = self._json("GET", f"{DIRECTORY_URL}/users", params=query).get("users", [])
         else:
             raise RejectedError(
@@ -127,10 +141,11 @@ class GoogleDirectory(ChangeRecorder):
         hits = [u for u in found if matches(u, email=email, login=login, employee_id=employee_id)]
         if len(hits) > 1:
             raise RejectedError(f"{len(hits)} accounts match; refusing to guess", system=self.name)
-        return user_of(hits[0]) if hits else None
+        return user_of(hits[0], self.read_attributes) if hits else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        return user_of(self._json("GET", f"{DIRECTORY_URL}/users/{segment(user_id)}"))
+        url = f"{DIRECTORY_URL}/users/{segment(user_id)}"
+        return user_of(self._json("GET", url, params=self._projection), self.read_attributes)
 
     def groups_of(self, user_id: str) -> list[str]:
         params = {"userKey": user_id, "maxResults": "200"}
@@ -166,12 +181,14 @@ class GoogleDirectory(ChangeRecorder):
             "customer": self._customer,
             "maxResults": str(min(page_size, 500)),
             "orderBy": "email",
+            **self._projection,
         }
         if cursor is not None:
             params["pageToken"] = cursor
         page = self._json("GET", f"{DIRECTORY_URL}/users", params=params)
         return UserPage(
-            tuple(user_of(u) for u in page.get("users", [])), cursor=page.get("nextPageToken")
+            tuple(user_of(u, self.read_attributes) for u in page.get("users", [])),
+            cursor=page.get("nextPageToken"),
         )
 
     # -- changes -----------------------------------------------------------------------------

@@ -5,16 +5,20 @@ our attribute names to its name/organisation/external-id fields, and path quotin
 
 from __future__ import annotations
 
+import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.identity import DirectoryUser, UserStatus
+from connectors.identity import DirectoryUser, UserStatus, read_texts
 
 __all__ = [
     "EDITABLE",
     "NAME_KEYS",
     "ORG_KEYS",
+    "custom_field",
+    "custom_field_mask",
+    "custom_field_problem",
     "employee_id_of",
     "matches",
     "primary_org",
@@ -27,10 +31,17 @@ __all__ = [
 NAME_KEYS = {"given_name": "givenName", "family_name": "familyName"}
 ORG_KEYS = {"title": "title", "department": "department"}
 EDITABLE = frozenset({*NAME_KEYS, *ORG_KEYS, "employee_id"})
+_CUSTOM_FIELD = re.compile(r"customSchemas\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)")
+"""A custom user field as written in configuration: ``customSchemas.<schemaName>.<fieldName>``,
+the path of its value in the user resource (Directory API ``customSchemas``)."""
 
 
-def user_of(item: Mapping[str, Any]) -> DirectoryUser:
-    """A Directory API user resource as a ``DirectoryUser``."""
+def user_of(item: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> DirectoryUser:
+    """
+    A Directory API user resource as a ``DirectoryUser``; the custom fields ``read_attributes``
+    name (``customSchemas.<schema>.<field>``, fetched with ``custom_field_mask``) are reported
+    under those names when single-valued text (a DATE field reads ``2027-02-28``).
+    """
     name: Mapping[str, Any] = item.get("name") or {}
     org = primary_org(item)
     disabled = bool(item.get("suspended")) or bool(item.get("archived"))
@@ -50,7 +61,39 @@ def user_of(item: Mapping[str, Any]) -> DirectoryUser:
         status=UserStatus.DISABLED if disabled else UserStatus.ACTIVE,
         password_must_change=bool(item.get("changePasswordAtNextLogin")),
         mfa_factors=("2sv",) if item.get("isEnrolledIn2Sv") else (),
+        attributes=read_texts(read_attributes, lambda name: _custom_value(item, name)),
     )
+
+
+def custom_field(name: str) -> tuple[str, str] | None:
+    """``customSchemas.<schema>.<field>`` as (schema, field); None for any other name."""
+    match = _CUSTOM_FIELD.fullmatch(name.strip())
+    return (match[1], match[2]) if match else None
+
+
+def custom_field_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a Google Workspace user field to read, or None when it can."""
+    if custom_field(name) is not None:
+        return None
+    return (
+        f"{name!r} is not a custom user field: write customSchemas.<SchemaName>.<fieldName> "
+        "(letters, digits and underscores), e.g. customSchemas.Employment.contractEnd"
+    )
+
+
+def custom_field_mask(names: Iterable[str]) -> str | None:
+    """The ``customFieldMask`` (schema names, comma-separated) that fetches ``names``; None: none."""
+    schemas = [field[0] for name in names if (field := custom_field(name)) is not None]
+    return ",".join(dict.fromkeys(schemas)) or None
+
+
+def _custom_value(item: Mapping[str, Any], name: str) -> object:
+    field = custom_field(name)
+    if field is None:
+        return None
+    schemas = item.get("customSchemas")
+    schema = schemas.get(field[0]) if isinstance(schemas, Mapping) else None
+    return schema.get(field[1]) if isinstance(schema, Mapping) else None
 
 
 def update_body(raw: Mapping[str, Any], wanted: Mapping[str, str | None]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
-from connectors.identity import DirectoryUser, NewUser, UserStatus, employee_type
+from connectors.identity import DirectoryUser, NewUser, UserStatus, employee_type, read_texts
 
 __all__ = [
     "PROFILE_KEYS",
@@ -74,15 +74,11 @@ def user_of(item: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> Dir
         # userType: "the organization to user relationship such as Employee or Contractor"
         # (Okta's default user profile attributes).
         attributes={
-            **{a: v.strip() for a in read_attributes if _text(v := profile.get(a))},
+            **read_texts(read_attributes, profile.get),
             "okta_status": okta_status,
             **employee_type(profile.get("userType")),
         },
     )
-
-
-def _text(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def new_user_extras(user: NewUser) -> dict[str, str]:

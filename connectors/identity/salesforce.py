@@ -15,7 +15,7 @@ session classifies every reply through ``check_response`` first, and turns
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import requests
@@ -40,7 +40,13 @@ from connectors.identity import (
     UserPage,
 )
 from connectors.identity.changes import ChangeRecorder
-from connectors.identity.salesforce_users import FIELDS, SELECT_USERS, user_of
+from connectors.identity.salesforce_users import (
+    FIELDS,
+    field_problem,
+    fields_to_read,
+    select_users,
+    user_of,
+)
 
 DisableMode = Literal["deactivate", "freeze"]
 
@@ -71,11 +77,17 @@ class SalesforceDirectory(ChangeRecorder):
         connect: Callable[[], Salesforce],
         *,
         disable_mode: DisableMode = "deactivate",
+        read_attributes: Iterable[str] = (),
     ) -> None:
         self.name = name
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
+        """Other User fields (API names) reported under their names as configured, e.g. a
+        custom ``Contract_End__c`` as the contract end ``playbooks.people`` names for this org;
+        selected only when User has them (``fields_to_read``)."""
         self._connect = connect
         self._disable_mode = disable_mode
         self._client: Salesforce | None = None
+        self._read: dict[str, str] | None = None
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -94,13 +106,13 @@ class SalesforceDirectory(ChangeRecorder):
             raise RejectedError(
                 "find_user needs an email, a login or an employee id", system=self.name
             )
-        found = self._records(f"{SELECT_USERS} WHERE {' AND '.join(clauses)}")
+        found = self._records(f"{self._select()} WHERE {' AND '.join(clauses)}")
         if len(found) > 1:
             raise RejectedError(f"{len(found)} accounts match; refusing to guess", system=self.name)
         return self._with_login_state(found[0]) if found else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
-        found = self._records(format_soql(f"{SELECT_USERS} WHERE Id = {{}}", user_id))
+        found = self._records(format_soql(f"{self._select()} WHERE Id = {{}}", user_id))
         if not found:
             raise NotFoundError(f"no user {user_id}", system=self.name)
         return self._with_login_state(found[0])
@@ -150,12 +162,13 @@ class SalesforceDirectory(ChangeRecorder):
     def list_users(self, cursor: str | None = None, page_size: int = 200) -> UserPage:
         batch = {"Sforce-Query-Options": f"batchSize={max(200, min(page_size, 2000))}"}
         if cursor is None:
-            page = self._call(lambda sf: sf.query(f"{SELECT_USERS} ORDER BY Id", headers=batch))
+            soql = f"{self._select()} ORDER BY Id"
+            page = self._call(lambda sf: sf.query(soql, headers=batch))
         else:
             page = self._call(
                 lambda sf: sf.query_more(cursor, identifier_is_url=True, headers=batch)
             )
-        users = tuple(user_of(r, {}) for r in page["records"])
+        users = tuple(user_of(r, {}, self._read_fields()) for r in page["records"])
         return UserPage(
             users, cursor=None if page.get("done", True) else page.get("nextRecordsUrl")
         )
@@ -299,7 +312,18 @@ class SalesforceDirectory(ChangeRecorder):
             "SELECT Id, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = {}", record["Id"]
         )
         logins = self._records(soql)
-        return user_of(record, logins[0] if logins else {})
+        return user_of(record, logins[0] if logins else {}, self._read_fields())
+
+    def _select(self) -> str:
+        return select_users(self._read_fields().values())
+
+    def _read_fields(self) -> dict[str, str]:
+        """Configured names → the User fields read for them; User is described once, if needed."""
+        if self._read is None:
+            wanted = [n for n in self.read_attributes if field_problem(n) is None]
+            described = self._call(lambda sf: _sobject(sf, "User").describe()) if wanted else {}
+            self._read = fields_to_read(wanted, described)
+        return self._read
 
     def _set_login(self, user: DirectoryUser, **fields: bool) -> None:
         login_id = user.attributes["user_login_id"]

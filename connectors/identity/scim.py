@@ -7,12 +7,14 @@ SCIM 2.0 (RFC 7643/7644) apps: Users and Groups over HTTP with a bearer token.
 - member removal is tried in the forms servers accept, in order: ``members[value eq "id"]``
   (RFC), ``members`` with a value list (what Entra and Okta send), then a replace of the whole
   member list guarded by the group's ETag;
-- disable is ``active: false``. SCIM has no lockout, one-time password or reset flow of its own.
+- disable is ``active: false``. SCIM has no lockout, one-time password or reset flow of its own;
+- other User attributes to report (the contract end) are named in attribute notation (RFC 7644
+  §3.10, ``urn:…:User:contractEnd`` for an extension's) and read from the resource as returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
@@ -57,7 +59,13 @@ class ScimDirectory(ChangeRecorder):
     )
 
     def __init__(
-        self, name: str, base_url: str, token: str, *, session: requests.Session | None = None
+        self,
+        name: str,
+        base_url: str,
+        token: str,
+        *,
+        session: requests.Session | None = None,
+        read_attributes: Iterable[str] = (),
     ) -> None:
         """
         Args:
@@ -65,8 +73,12 @@ class ScimDirectory(ChangeRecorder):
             base_url: the SCIM base, e.g. ``https://app.example.com/scim/v2``.
             token: the bearer token (never logged).
             session: a session to reuse (default: a ``BoundedSession`` with timeouts).
+            read_attributes: other User attributes reported under their names as written, in
+                attribute notation (RFC 7644 §3.10), e.g. the contract end ``playbooks.people``
+                names for this app. Servers return them by default, so none is asked for.
         """
         self.name = name
+        self.read_attributes = tuple(dict.fromkeys(read_attributes))
         self.base_url = base_url.rstrip("/")
         self.session = session or BoundedSession()
         self.session.headers["Authorization"] = f"Bearer {token}"
@@ -121,11 +133,11 @@ class ScimDirectory(ChangeRecorder):
             raise RejectedError(
                 "more than one account matches; refusing to guess", system=self.name
             )
-        return parse_user(found[0]) if found else None
+        return parse_user(found[0], self.read_attributes) if found else None
 
     def get_user(self, user_id: str) -> DirectoryUser:
         """Read an account with its status; NotFoundError if it does not exist."""
-        return parse_user(self._send("GET", f"/Users/{user_id}").json())
+        return parse_user(self._send("GET", f"/Users/{user_id}").json(), self.read_attributes)
 
     def groups_of(self, user_id: str) -> list[str]:
         """The names of the groups the account is a direct member of, sorted."""
@@ -158,7 +170,7 @@ class ScimDirectory(ChangeRecorder):
         """One page of all accounts (index paging: ``startIndex`` and ``count``)."""
         start = int(cursor or 1)
         data = self._send("GET", "/Users", params={"startIndex": start, "count": page_size}).json()
-        users = tuple(parse_user(r) for r in data.get("Resources") or ())
+        users = tuple(parse_user(r, self.read_attributes) for r in data.get("Resources") or ())
         following = start + len(users)
         more = users and following <= int(data.get("totalResults", 0))
         return UserPage(users, str(following) if more else None)

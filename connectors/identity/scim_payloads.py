@@ -5,7 +5,8 @@ quoting and the PatchOp operations (RFC 7643, RFC 7644).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from connectors.identity import (
     DirectoryUser,
     UserStatus,
     employee_type,
+    read_texts,
 )
 
 __all__ = [
@@ -21,9 +23,12 @@ __all__ = [
     "PATCH_SCHEMA",
     "USER_SCHEMA",
     "ScimGroup",
+    "attribute_path",
+    "attribute_value",
     "operation",
     "parse_group",
     "parse_user",
+    "path_problem",
     "quote",
 ]
 
@@ -44,6 +49,15 @@ PATHS = {
 }
 
 
+_ATTRNAME = r"[A-Za-z][A-Za-z0-9_-]*"
+_ATTRIBUTE_PATH = re.compile(
+    rf"(?:(?P<urn>urn:\S+):)?(?P<name>{_ATTRNAME})(?:\.(?P<sub>{_ATTRNAME}))?", re.IGNORECASE
+)
+"""RFC 7644 §3.10: ``[<schema URN>:]attrName[.subAttr]``; ``ATTRNAME = ALPHA *(nameChar)`` with
+``nameChar = "-" / "_" / DIGIT / ALPHA`` (RFC 7643 §2.1). Without a URN, a core attribute."""
+_SCHEMAS = frozenset(urn.casefold() for urn in (USER_SCHEMA, ENTERPRISE))
+
+
 @dataclass(frozen=True)
 class ScimGroup:
     """A group as this module needs it."""
@@ -54,8 +68,11 @@ class ScimGroup:
     etag: str | None
 
 
-def parse_user(data: Mapping[str, Any]) -> DirectoryUser:
-    """A SCIM User resource → DirectoryUser."""
+def parse_user(data: Mapping[str, Any], read_attributes: Iterable[str] = ()) -> DirectoryUser:
+    """
+    A SCIM User resource → DirectoryUser; ``read_attributes`` (in attribute notation, e.g. a
+    custom extension's ``urn:…:User:contractEnd``) are reported under the names as written.
+    """
     name = data.get("name") or {}
     emails = data.get("emails") or []
     primary = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
@@ -74,7 +91,10 @@ def parse_user(data: Mapping[str, Any]) -> DirectoryUser:
         department=enterprise.get("department"),
         manager_id=manager.get("value"),
         status=UserStatus.ACTIVE if active else UserStatus.DISABLED,
-        attributes=_attributes(data),
+        attributes={
+            **read_texts(read_attributes, lambda name: attribute_value(data, name)),
+            **_attributes(data),
+        },
     )
 
 
@@ -85,6 +105,55 @@ def _attributes(data: Mapping[str, Any]) -> dict[str, str]:
     """
     external = {"externalId": str(data["externalId"])} if data.get("externalId") else {}
     return {**external, **employee_type(data.get("userType"))}
+
+
+def attribute_path(name: str) -> tuple[str | None, tuple[str, ...]] | None:
+    """
+    ``name`` in SCIM attribute notation as (schema URN or None for the core schema, the
+    attribute and its sub-attribute); None when it is not that notation.
+    """
+    match = _ATTRIBUTE_PATH.fullmatch(name.strip())
+    if match is None or name.strip().casefold() in _SCHEMAS:
+        return None  # not the notation, or a schema URN alone (no attribute)
+    urn = match["urn"]
+    core = urn is None or urn.casefold() == USER_SCHEMA.casefold()
+    return (None if core else urn), tuple(p for p in (match["name"], match["sub"]) if p)
+
+
+def path_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a User attribute over SCIM, or None when it can."""
+    if attribute_path(name) is not None:
+        return None
+    return (
+        f"{name!r} is not SCIM attribute notation (RFC 7644 §3.10): write attrName, "
+        "attrName.subAttr or <schema URN>:attrName, e.g. "
+        f"{ENTERPRISE}:costCenter"
+    )
+
+
+def attribute_value(data: Mapping[str, Any], name: str) -> object:
+    """
+    The value ``name`` (attribute notation) holds in a resource: an extension's attributes sit
+    under its schema URN, core ones at the top. Names and URNs match case-insensitively
+    (RFC 7643 §2.1). None when absent or not that notation.
+    """
+    path = attribute_path(name)
+    if path is None:
+        return None
+    urn, parts = path
+    found: object = data if urn is None else _member(data, urn)
+    for part in parts:
+        found = _member(found, part)
+    return found
+
+
+def _member(holder: object, key: str) -> object:
+    if not isinstance(holder, Mapping):
+        return None
+    if key in holder:
+        return holder[key]
+    folded = key.casefold()
+    return next((v for k, v in holder.items() if str(k).casefold() == folded), None)
 
 
 def parse_group(data: Mapping[str, Any], etag: str | None) -> ScimGroup:

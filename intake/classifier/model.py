@@ -31,6 +31,8 @@ from intake.classifier.features import count_features
 
 FORMAT = "deskpilot-linear/1"
 MODEL_FILE = "model.json"
+ACCOUNT, NOT_ACCOUNT = "account", "not_account"
+"""The classes of a two-stage model's gate (``LinearModel.gate``)."""
 
 
 class ModelFormatError(ValueError):
@@ -59,6 +61,11 @@ class LinearModel:
     """A feature counts once however often it occurs (``sublinear_tf`` is then moot)."""
     l2_norm: bool = True
     """The TF-IDF vector is scaled to unit length (absent = true, which older files mean)."""
+    gate: LinearModel | None = None
+    """A two-stage reading (absent = none): a binary model (classes ``account`` and
+    ``not_account``, its own features, weights and temperature) whose probability of an account
+    ask gates this model's account intents, read without ``not_account``:
+    p(intent) = p(account) · p(intent | account), p(not_account) = 1 - p(account)."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "model") -> LinearModel:
@@ -86,9 +93,15 @@ class LinearModel:
         ask_weight = float(data.get("ask_weight", 0.0))
         if not 0.0 <= ask_weight <= 10.0:
             raise ModelFormatError(f"{where}: ask_weight {ask_weight} is out of range")
+        gate = data.get("gate")
+        if gate is not None:
+            gate = cls.from_dict(gate, where=f"{where} gate")
+            if sorted(gate.classes) != [ACCOUNT, NOT_ACCOUNT] or gate.gate is not None:
+                raise ModelFormatError(f"{where}: the gate's classes are {list(gate.classes)}")
         return cls(
             classes, intercept, features, sublinear, meta, temperature, headline_weight, ask_weight,
             binary_tf=bool(data.get("binary_tf", False)), l2_norm=bool(data.get("l2_norm", True)),
+            gate=gate,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +118,7 @@ class LinearModel:
             "ask_weight": self.ask_weight,
             "meta": dict(self.meta or {}),
             "features": {k: list(v) for k, v in self.features.items()},
+            **({"gate": self.gate.to_dict()} if self.gate is not None else {}),
         }
 
     def scores(self, subject: str, text: str) -> list[tuple[str, float]]:
@@ -124,10 +138,55 @@ class LinearModel:
         """``read``, plus the classes the body's first request sentence alone reads as, best
         first (empty when the body has no request sentence, or when ``ask_if``, given the
         headline's ranking, says it is not wanted; with an ``ask_weight`` it is always read)."""
+        if self.gate is not None:
+            return self._read_gated(self.gate, subject, text, ask_if)
         logits, headline, ask = self._readings(subject, text, ask_if)
         scaled = [v / self.temperature for v in logits]
         scores = sorted(zip(self.classes, softmax(scaled), strict=True), key=lambda p: -p[1])
         return scores, self._ranked(headline), self._ranked(ask)
+
+    def _read_gated(
+        self,
+        gate: LinearModel,
+        subject: str,
+        text: str,
+        ask_if: Callable[[tuple[str, ...]], bool] | None,
+    ) -> tuple[list[tuple[str, float]], tuple[str, ...], tuple[str, ...]]:
+        """``read_all`` of a two-stage model: every reading (whole, headline, ask sentence) is
+        the gate's and the intents' own reading of it, combined by ``_gated``."""
+        whole, gate_whole = self.logits(subject, text), gate.logits(subject, text)
+        head = subject.strip()
+        head_rank: tuple[str, ...] = ()
+        if head:
+            mine, gates = self.logits(head, head), gate.logits(head, head)
+            whole = [a + self.headline_weight * b for a, b in zip(whole, mine, strict=True)]
+            gate_whole = [a + gate.headline_weight * b
+                          for a, b in zip(gate_whole, gates, strict=True)]  # fmt: skip
+            head_rank = tuple(c for c, _ in self._gated(mine, gates))
+        ask_rank: tuple[str, ...] = ()
+        if self.ask_weight or ask_if is None or ask_if(head_rank):
+            sentence = ask_sentence(body_of(head, text))
+            if sentence:
+                mine, gates = self.logits(sentence, sentence), gate.logits(sentence, sentence)
+                whole = [a + self.ask_weight * b for a, b in zip(whole, mine, strict=True)]
+                gate_whole = [a + gate.ask_weight * b
+                              for a, b in zip(gate_whole, gates, strict=True)]  # fmt: skip
+                ask_rank = tuple(c for c, _ in self._gated(mine, gates))
+        return self._gated(whole, gate_whole), head_rank, ask_rank
+
+    def _gated(self, logits: list[float], gate_logits: list[float]) -> list[tuple[str, float]]:
+        """p(account) from the gate's logits times the account intents' softmax (this model's
+        ``not_account``, if it has one, left out), and 1 - p(account) for ``not_account``;
+        highest first."""
+        assert self.gate is not None
+        p_gate = dict(zip(self.gate.classes,
+                          softmax([v / self.gate.temperature for v in gate_logits]),
+                          strict=True))  # fmt: skip
+        pairs = [(c, v) for c, v in zip(self.classes, logits, strict=True) if c != NOT_ACCOUNT]
+        probs = softmax([v / self.temperature for _, v in pairs])
+        out = [(c, p_gate[ACCOUNT] * p) for (c, _), p in zip(pairs, probs, strict=True)]
+        out.append((NOT_ACCOUNT, p_gate[NOT_ACCOUNT]))
+        return sorted(out, key=lambda p: -p[1])
 
     def _ranked(self, logits: list[float] | None) -> tuple[str, ...]:
         if logits is None:

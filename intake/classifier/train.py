@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intake.classifier.ask import ask_sentence
 from intake.classifier.examples import Example
 from intake.classifier.features import extract_features
-from intake.classifier.model import LinearModel, body_of, softmax
+from intake.classifier.model import ACCOUNT, NOT_ACCOUNT, LinearModel, body_of, softmax
 from intake.classifier.text import clean_text
+from intake.classifier.train_variants import DomainCopies, SourceEnsemble
 
 SOURCE_WEIGHTS: Mapping[str, float] = {
     "github": 1.0,
@@ -76,6 +77,28 @@ class TrainingOptions:
     """Term frequency 1 for any feature present (``LinearModel.binary_tf``)."""
     l2_norm: bool = True
     """Each ticket's TF-IDF vector scaled to unit length (``LinearModel.l2_norm``)."""
+    domains: Mapping[str, str] = field(default_factory=dict)
+    """Domain adaptation by feature augmentation (Daumé III 2007): a source named here (source
+    -> domain) trains every feature twice, as the shared feature and as its domain's own copy
+    (empty = off, every feature shared). The learner fits shared and domain weights at once; the
+    export folds them into one weight per feature (``read_as``)."""
+    read_as: str | None = None
+    """The domain whose own weights are added to the shared ones in the exported model (None:
+    the shared weights alone): the domain a deployment's tickets are read as."""
+    account_gate: TrainingOptions | None = None
+    """A two-stage model (``LinearModel.gate``): a binary account-vs-not model trained with
+    these options (its own C, class weighting, term frequency) on every example, labelled
+    ``account`` or ``not_account``, gates the intents (None: one model for every intent)."""
+    gate_account_rows_only: bool = True
+    """With ``account_gate``: the intent model learns from the account examples only
+    (p(intent | account)); else from all of them, ``not_account`` dropped when read."""
+    source_model: tuple[str, float] | None = None
+    """An ensemble folded into one linear model: ``(source, weight)`` adds ``weight`` times the
+    weights of a second learner fitted on that source's rows alone (the same features and
+    IDF) to the mixed model's (None: the mixed model alone)."""
+    domain_scale: float = 1.0
+    """The value of a domain's copy relative to the shared feature (1 in the paper; smaller
+    makes a domain's own weights dearer, so more of what it says is learnt as shared)."""
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -116,6 +139,8 @@ def train_model(
 ) -> LinearModel:
     """Fit the weighted linear learner of ``options`` on ``examples``; export a LinearModel."""
     opts = options or TrainingOptions()
+    if opts.account_gate is not None:
+        return _two_stage(examples, opts, meta or {})
     labels = sorted({e.intent for e in examples})
     if len(labels) < 2:
         raise ValueError(f"training needs at least two intents, got {labels}")
@@ -124,13 +149,34 @@ def train_model(
         analyzer=_analyzer, sublinear_tf=opts.sublinear_tf, binary=opts.binary_tf,
         min_df=opts.min_df, norm="l2" if opts.l2_norm else None, lowercase=False,
     )  # fmt: skip
-    rows = [((e.subject, e.body), e.intent, opts.source_weights.get(e.source, 1.0))
+    rows = [((e.subject, e.body), e.intent, opts.source_weights.get(e.source, 1.0), e.source)
             for e in examples]  # fmt: skip
     rows += _short_rows(examples, opts)
-    matrix = vectorizer.fit_transform([doc for doc, _, _ in rows])
+    matrix = vectorizer.fit_transform([doc for doc, _, _, _ in rows])
     model = _learner(opts, logreg_cls)
-    model.fit(matrix, [intent for _, intent, _ in rows], sample_weight=[w for _, _, w in rows])
+    if opts.domains:
+        domains = [opts.domains.get(r[3]) for r in rows]
+        model = DomainCopies(model, domains, opts.read_as, opts.domain_scale)
+    elif opts.source_model is not None:
+        sources = [r[3] for r in rows]
+        model = SourceEnsemble(model, _learner(opts, logreg_cls), sources, opts.source_model)
+    model.fit(matrix, [r[1] for r in rows], sample_weight=[r[2] for r in rows])
     return _export(vectorizer, model, opts, meta or {})
+
+
+def _two_stage(
+    examples: Sequence[Example], opts: TrainingOptions, meta: dict[str, str]
+) -> LinearModel:
+    """The intent model with its account gate (``TrainingOptions.account_gate``)."""
+    assert opts.account_gate is not None
+    as_gate = [replace(e, intent=NOT_ACCOUNT if e.intent == NOT_ACCOUNT else ACCOUNT)
+               for e in examples]  # fmt: skip
+    gate = train_model(as_gate, replace(opts.account_gate, account_gate=None))
+    rows = examples
+    if opts.gate_account_rows_only:
+        rows = [e for e in examples if e.intent != NOT_ACCOUNT]
+    intents = train_model(rows, replace(opts, account_gate=None), meta=meta)
+    return replace(intents, gate=gate)
 
 
 def _learner(opts: TrainingOptions, logreg_cls: Any) -> Any:
@@ -156,21 +202,21 @@ def _learner(opts: TrainingOptions, logreg_cls: Any) -> Any:
 
 def _short_rows(
     examples: Sequence[Example], opts: TrainingOptions
-) -> list[tuple[tuple[str, str], str, float]]:
+) -> list[tuple[tuple[str, str], str, float, str]]:
     """The headline and ask-sentence rows of ``TrainingOptions.headline_rows`` / ``ask_rows``:
     each read the way the model reads it at run time (as its own subject and text)."""
-    rows: list[tuple[tuple[str, str], str, float]] = []
+    rows: list[tuple[tuple[str, str], str, float, str]] = []
     if not (opts.headline_rows or opts.ask_rows):
         return rows
     for e in examples:
         weight = opts.source_weights.get(e.source, 1.0)
         head = " ".join(e.subject.split())
         if opts.headline_rows and head:
-            rows.append(((head, ""), e.intent, weight * opts.headline_rows))
+            rows.append(((head, ""), e.intent, weight * opts.headline_rows, e.source))
         if opts.ask_rows:
             ask = ask_sentence(body_of(head, clean_text(e.subject, e.body)))
             if ask:
-                rows.append(((ask, ""), e.intent, weight * opts.ask_rows))
+                rows.append(((ask, ""), e.intent, weight * opts.ask_rows, e.source))
     return rows
 
 
@@ -224,6 +270,50 @@ def fit_temperature(logits: Sequence[Sequence[float]], gold_index: Sequence[int]
     return round(best, 3)
 
 
+@dataclass
+class HeldOut:
+    """Raw logits of tickets a model did not see, with each one's gold class index: the intents'
+    (all classes; a two-stage model's account intents on its account tickets) and, for a
+    two-stage model, its gate's (``account`` / ``not_account``) on every ticket."""
+
+    logits: list[list[float]] = field(default_factory=list)
+    gold: list[int] = field(default_factory=list)
+    gate_logits: list[list[float]] = field(default_factory=list)
+    gate_gold: list[int] = field(default_factory=list)
+
+    def add(self, model: LinearModel, examples: Iterable[Example]) -> None:
+        """Read ``examples`` (which ``model`` never saw) and keep their logits."""
+        gate = model.gate
+        if gate is None:
+            index = {c: n for n, c in enumerate(model.classes)}
+        else:
+            index = {c: n for n, c in enumerate(c for c in model.classes if c != NOT_ACCOUNT)}
+        for e in examples:
+            text = clean_text(e.subject, e.body)
+            if gate is not None:
+                self.gate_logits.append(gate.combined_logits(e.subject, text))
+                self.gate_gold.append(gate.classes.index(_gate_class(e.intent)))
+            if e.intent in index:
+                logits = model.combined_logits(e.subject, text)
+                if gate is not None:
+                    logits = [v for c, v in zip(model.classes, logits, strict=True)
+                              if c != NOT_ACCOUNT]  # fmt: skip
+                self.logits.append(logits)
+                self.gold.append(index[e.intent])
+
+    def calibrate(self, model: LinearModel) -> LinearModel:
+        """``model`` with the temperatures (its own, its gate's) fitted on these logits."""
+        out = replace(model, temperature=fit_temperature(self.logits, self.gold))
+        if model.gate is not None and self.gate_logits:
+            gate_t = fit_temperature(self.gate_logits, self.gate_gold)
+            out = replace(out, gate=replace(model.gate, temperature=gate_t))
+        return out
+
+
+def _gate_class(intent: str) -> str:
+    return NOT_ACCOUNT if intent == NOT_ACCOUNT else ACCOUNT
+
+
 def calibrated_model(
     examples: Sequence[Example],
     options: TrainingOptions | None = None,
@@ -234,24 +324,19 @@ def calibrated_model(
     """Train on all ``examples`` with the temperature fitted on ``folds``-fold held-out logits.
 
     Each fold's model scores the examples it did not see; the temperature that makes those
-    held-out scores honest probabilities is given to the model trained on everything.
+    held-out scores honest probabilities is given to the model trained on everything (a
+    two-stage model's gate gets its own).
     """
     from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
     opts = options or TrainingOptions()
     labels = [e.intent for e in examples]
     rare = min(labels.count(label) for label in set(labels))
-    logits: list[list[float]] = []
-    gold: list[int] = []
+    held = HeldOut()
     if rare >= folds:
         split = StratifiedKFold(folds, shuffle=True, random_state=0).split(examples, labels)
         for train_idx, test_idx in split:
             model = train_model([examples[i] for i in train_idx], opts)
-            index = {c: n for n, c in enumerate(model.classes)}
-            for i in test_idx:
-                e = examples[i]
-                if e.intent in index:
-                    logits.append(model.combined_logits(e.subject, clean_text(e.subject, e.body)))
-                    gold.append(index[e.intent])
-    temperature = fit_temperature(logits, gold) if logits else opts.temperature
-    return train_model(examples, replace(opts, temperature=temperature), meta=meta)
+            held.add(model, (examples[i] for i in test_idx))
+    final = train_model(examples, opts, meta=meta)
+    return held.calibrate(final) if held.logits else replace(final, temperature=opts.temperature)

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from playbooks.load import PlaybookLoadError, problems_of, yaml_with_lines
-from playbooks.reviews.where import check_where
+from playbooks.reviews.where import case_warnings, check_where
 
 REVIEW_INTENT = "access_review"
 """The intent of a review ticket deskpilot opens (not a request: no playbook, no SLA clock)."""
@@ -181,6 +181,24 @@ def load_campaign_text(text: str, source: str) -> Campaign:
         return Campaign.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise CampaignError(problems_of(exc, source, lines)) from None
+
+
+def where_warnings(text: str, source: str) -> list[str]:
+    """
+    What ``deskpilot check`` warns about in a valid campaign file's ``scope.users.where``
+    (``where.case_warnings``), as ``FILE:LINE: scope.users.where: …`` lines; none for a file
+    with problems (those are reported as errors).
+    """
+    try:
+        campaign = load_campaign_text(text, source)
+        _, lines = yaml_with_lines(text, source)
+    except (CampaignError, PlaybookLoadError):
+        return []
+    where = campaign.scope.users.where
+    if where is None:
+        return []
+    line = lines.get(("scope", "users", "where"), 1)
+    return [f"{source}:{line}: scope.users.where: {w}" for w in case_warnings(where)]
 
 
 def definition_evidence(campaign: Campaign, text: str | None) -> dict[str, str]:

@@ -222,6 +222,76 @@ def _problems(tree: nodes.Node) -> Iterator[str]:
             )
 
 
+CASE_FREE_FIELDS = frozenset({"employee_type"})
+"""Fields whose values directories write in any case (``Contractor``, ``contractor``,
+``CONTRACTOR``: RFC 2798 and RFC 7643 only suggest a spelling), so a comparison with a literal
+as written matches one spelling only."""
+
+
+def case_warnings(source: str) -> list[str]:
+    """
+    What ``deskpilot check`` warns about in a valid expression: a ``CASE_FREE_FIELDS`` field
+    compared (``==``, ``!=``, ``in``, ``not in``) with a string literal as it is, which matches
+    only the directories that write the literal's case; the message gives the ``lower`` form
+    that matches every spelling. The field's value itself is never changed: a campaign's
+    population does not move under an expression that already names the directory's case.
+    """
+    tree = Parser(ENV, source, state="variable").parse_expression()
+    warned: dict[str, str] = {}
+    for compare in (tree, *tree.find_all(nodes.Compare)):
+        if not isinstance(compare, nodes.Compare) or len(compare.ops) != 1:
+            continue
+        left, right = compare.expr, compare.ops[0].expr
+        for field_side, other, first in ((left, right, True), (right, left, False)):
+            name = _case_free_field(field_side)
+            literal = _string_literal(other)
+            if name is not None and literal is not None and name not in warned:
+                warned[name] = _case_warning(name, compare.ops[0].op, literal, first)
+    return list(warned.values())
+
+
+def _case_free_field(node: nodes.Node) -> str | None:
+    if (
+        isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "user"
+        and node.attr in CASE_FREE_FIELDS
+    ):
+        return node.attr
+    return None
+
+
+def _string_literal(node: nodes.Node) -> str | list[str] | None:
+    """A string constant, or a list or tuple of them, as written; None for anything else."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, nodes.List | nodes.Tuple):
+        found = [i.value for i in node.items if isinstance(i, nodes.Const)]
+        if found and all(isinstance(v, str) for v in found):
+            return [str(v) for v in found]
+    return None
+
+
+_OPERATORS = {"eq": "==", "ne": "!=", "in": "in", "notin": "not in"}
+
+
+def _case_warning(name: str, op: str, literal: str | list[str], field_first: bool) -> str:
+    """The warning, with the comparison rewritten on the lower-cased field (the field kept on
+    its side: ``'x' in user.f`` tests a substring, ``user.f in [...]`` a membership)."""
+    values = [literal] if isinstance(literal, str) else literal
+    folded: str | list[str] = (
+        literal.lower() if isinstance(literal, str) else [v.lower() for v in literal]
+    )
+    spellings = dict.fromkeys((values[0].capitalize(), values[0].lower(), values[0].upper()))
+    sides = [f"(user.{name} or '') | lower", repr(folded)]
+    rewritten = f" {_OPERATORS.get(op, op)} ".join(sides if field_first else sides[::-1])
+    return (
+        f"`user.{name}` is compared with {', '.join(map(repr, values[:3]))} in that exact case, "
+        f"but directories write it in any case ({', '.join(map(repr, spellings))}), so "
+        f"accounts spelt otherwise are not matched; to match every spelling write `{rewritten}`"
+    )
+
+
 def _attribute(node: nodes.Getattr | nodes.Getitem) -> str | None:
     if isinstance(node, nodes.Getattr):
         return node.attr

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import responses
+from responses import matchers
+from sqlalchemy import select
 from structlog.testing import capture_logs
 
+from connectors.desks import DeskClient
+from connectors.desks.zendesk_attach import LISTED_COMMENT_PAGES, STOPPED_AT
 from connectors.identity.memory import MemoryDirectory
+from connectors.ratelimit import LocalRateLimiter
 from connectors.render import to_html
 from intake.model import (
     EventKind,
@@ -20,7 +26,20 @@ from intake.model import (
     TicketEvent,
 )
 from tests.integration.playbooks.world import DESK, World, seed, world
-from worker.inbound.files import MAX_FILES, with_files
+from tests.unit.desks.conftest import FakeClock
+from tests.unit.desks.test_set_priority import (
+    CASE_ID,
+    SF_API,
+    SNOW,
+    SYS_ID,
+    ZENDESK,
+    salesforce,
+    snow,
+    zendesk,
+)
+from worker.db.records import AuditRow
+from worker.db.tables import TicketRow
+from worker.inbound.files import FILES_BOUND, FILES_UNREAD_ACTION, MAX_FILES, with_files
 
 CSV = (
     "First Name;Surname;Mail;Department;Start Date;Groups;Licences\n"
@@ -217,7 +236,9 @@ def test_a_ticket_with_more_files_than_the_bound_keeps_the_oldest(
     assert names == [f"file-{number}.csv" for number in range(MAX_FILES)]
     events = [e for e in logs if e["event"] == "attachments.truncated"]
     assert events == ([{"event": "attachments.truncated", "log_level": "warning", "desk": DESK,
-                        "key": "IT-46", "kept": MAX_FILES}] if truncated else [])  # fmt: skip
+                        "key": "IT-46", "bound": FILES_BOUND, "kept": MAX_FILES}]
+                      if truncated else [])  # fmt: skip
+    assert found.ticket.files_unread == (FILES_BOUND if truncated else None)
 
 
 def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:
@@ -227,10 +248,13 @@ def test_a_permanent_listing_failure_keeps_the_delivery(w: World) -> None:
     assert with_files(w.rt, DESK, delivery) is delivery
 
 
-def _delivery(key: str, kinds: tuple[EventKind, ...]) -> NormalizedDelivery:
+def _delivery(
+    key: str, kinds: tuple[EventKind, ...], desk_id: str | None = None
+) -> NormalizedDelivery:
     ticket = Ticket(
         desk=DESK, desk_type="jira", key=key, subject="New starters", description="",
         requester=Person(id="u-maria", email="maria@example.com"), status=StatusCategory.NEW,
+        desk_id=desk_id,
     )  # fmt: skip
     at = datetime(2026, 12, 7, 9, tzinfo=UTC)
     return NormalizedDelivery(ticket, tuple(TicketEvent(k, at, f"{k}:1") for k in kinds))
@@ -250,3 +274,145 @@ def test_a_file_name_cannot_write_a_link_into_deskpilots_note(w: World) -> None:
     internal = w.text("IT-46", public=False)
     assert f"`{name}`" in internal
     assert "<a " not in to_html(internal)
+
+
+def _zendesk_thread(http: responses.RequestsMock) -> None:
+    """A Zendesk thread longer than the listing reads: one file per comment page, and a next
+    page after the last one read (not registered: asking for it would fail)."""
+    comments = f"{ZENDESK}/api/v2/tickets/7/comments.json"
+    for page in range(LISTED_COMMENT_PAGES):
+        file = {
+            "id": 900 + page,
+            "file_name": f"p{page}.csv",
+            "content_type": "text/csv",
+            "size": 12,
+            "content_url": f"{ZENDESK}/attachments/token/t{page}/?name=p{page}.csv",
+        }
+        http.get(
+            comments,
+            json={"comments": [{"id": page + 1, "body": "", "public": True, "attachments": [file]}],
+                  "meta": {"has_more": True, "after_cursor": f"c{page + 1}"},
+                  "links": {"next": f"{comments}?page%5Bafter%5D=c{page + 1}&page%5Bsize%5D=100"}},
+            match=[matchers.query_param_matcher(
+                {"page[size]": "100"} | ({"page[after]": f"c{page}"} if page else {}))],
+        )  # fmt: skip
+
+
+def _servicenow_listing(http: responses.RequestsMock) -> None:
+    """A record with more files than the bound: the Attachment API is asked for one more."""
+    result = [{"sys_id": f"{n:032x}", "file_name": f"f{n}.csv", "size_bytes": "12",
+               "content_type": "text/csv"} for n in range(MAX_FILES + 1)]  # fmt: skip
+    query = {
+        "sysparm_query": f"table_name=incident^table_sys_id={SYS_ID}^ORDERBYsys_created_on",
+        "sysparm_fields": "sys_id,file_name,size_bytes,content_type",
+        "sysparm_limit": str(MAX_FILES + 1),
+    }
+    http.get(
+        f"{SNOW}/api/now/attachment",
+        json={"result": result},
+        match=[matchers.query_param_matcher(query)],
+    )
+
+
+def _salesforce_listing(http: responses.RequestsMock) -> None:
+    """A Case with more Files than the bound: the LIMIT is one more, no classic query follows."""
+    records = [{"attributes": {"type": "ContentVersion"}, "Id": f"068RO00000{n:04d}AYAC",
+                "PathOnClient": f"v{n}.csv", "Title": f"v{n}", "FileExtension": "csv",
+                "ContentSize": 12} for n in range(MAX_FILES + 1)]  # fmt: skip
+    soql = (
+        "SELECT Id, PathOnClient, Title, FileExtension, ContentSize FROM ContentVersion "  # noqa: S608 (the expected query)
+        "WHERE IsLatest = true AND ContentDocumentId IN (SELECT ContentDocumentId FROM "
+        f"ContentDocumentLink WHERE LinkedEntityId = '{CASE_ID}') ORDER BY CreatedDate "
+        f"LIMIT {MAX_FILES + 1}"
+    )
+    http.get(
+        f"{SF_API}/query",
+        json={"totalSize": len(records), "done": True, "records": records},
+        match=[matchers.query_param_matcher({"q": soql})],
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "answer", "key", "desk_id", "bound", "kept"),
+    [
+        (zendesk, _zendesk_thread, "7", None, STOPPED_AT, LISTED_COMMENT_PAGES),
+        (snow, _servicenow_listing, "INC0010001", SYS_ID, FILES_BOUND, MAX_FILES),
+        (salesforce, _salesforce_listing, "00001026", CASE_ID, FILES_BOUND, MAX_FILES),
+    ],
+    ids=["zendesk-comment-pages", "servicenow-files", "salesforce-files"],
+)
+def test_every_bounded_desk_says_its_listing_stopped_at_the_bound(
+    w: World,
+    make: Callable[[LocalRateLimiter, FakeClock], DeskClient],
+    answer: Callable[[responses.RequestsMock], None],
+    key: str,
+    desk_id: str | None,
+    bound: str,
+    kept: int,
+) -> None:
+    """Each real desk client, faked only at HTTP: the ticket carries the bound, and a structured
+    warning names the ticket, the desk and the bound (files beyond it are not seen)."""
+    clock = FakeClock()
+    w.rt.desks[DESK] = make(LocalRateLimiter(clock=clock.monotonic), clock)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as http:
+        answer(http)
+        with capture_logs() as logs:
+            found = with_files(w.rt, DESK, _delivery(key, (EventKind.CREATED,), desk_id))
+
+    assert (found.ticket.files_unread, len(found.ticket.attachments)) == (bound, kept)
+    events = [e for e in logs if e["event"] == "attachments.truncated"]
+    assert events == [{"event": "attachments.truncated", "log_level": "warning", "desk": DESK,
+                       "key": key, "bound": bound, "kept": kept}]  # fmt: skip
+
+
+def _files_audit(w: World, key: str) -> list[dict[str, object]]:
+    with w.rt.db.session() as session:
+        rows = session.scalars(
+            select(AuditRow.data)
+            .join(TicketRow, TicketRow.id == AuditRow.ticket_id)
+            .where(TicketRow.key == key, AuditRow.action == FILES_UNREAD_ACTION)
+        ).all()
+    return [dict(data) for data in rows]
+
+
+def test_a_ticket_with_files_beyond_the_bound_is_audited_once_and_the_bulk_note_says_so(
+    w: World,
+) -> None:
+    """The CSV is among the files read; the agents' check note still says that files beyond the
+    bound were not read, and the audit keeps one entry however many deliveries list it."""
+    w.desk.add_attachment("IT-47", "50000", CSV.encode("cp1252"), filename="starters.csv")
+    for number in range(MAX_FILES):
+        w.desk.add_attachment("IT-47", f"5{number + 1:04}", b"x", filename=f"scan-{number}.pdf")
+    subject, text = "New starters in December", "Please create accounts for the attached file."
+    w.ticket("IT-47", "maria", subject, text)
+    w.drain()
+    w.advance(minutes=5)
+    w.ticket("IT-47", "maria", subject, text)  # a second full delivery lists the files again
+    w.comment("IT-47", "maria", "Any news?")  # a comment (an abbreviated delivery) does too
+    w.drain()
+
+    assert _files_audit(w, "IT-47") == [
+        {"desk": DESK, "key": "IT-47", "bound": FILES_BOUND, "read": MAX_FILES}
+    ]
+    internal = w.text("IT-47", public=False)
+    assert "3 row(s) ready, 3 row(s) with problems" in internal
+    assert f"files beyond the first {FILES_BOUND} were not read" in internal
+
+
+def test_no_csv_among_the_files_read_says_files_beyond_the_bound_were_not_read(w: World) -> None:
+    """ "No CSV file" would be wrong when the CSV may lie beyond the bound: the note says so."""
+    for number in range(MAX_FILES + 1):
+        w.desk.add_attachment("IT-48", f"6{number:04}", b"x", filename=f"scan-{number}.pdf")
+    w.ticket("IT-48", "maria", "New starters in December",
+             "Please create accounts for the new starters listed in the attached file.")  # fmt: skip
+    w.drain()
+
+    for text in (w.text("IT-48", public=False), w.text("IT-48", public=True)):
+        assert "no CSV file is attached to the ticket" in text
+        assert f"files beyond the first {FILES_BOUND} were not read" in text
+
+
+def test_a_ticket_whose_files_were_all_read_records_nothing(w: World) -> None:
+    _file_ticket(w, "IT-49")
+    assert _files_audit(w, "IT-49") == []
+    assert "were not read" not in w.text("IT-49", public=False)

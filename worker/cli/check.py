@@ -6,7 +6,9 @@ from pathlib import Path
 
 from sla.check import check_sla_settings, sla_warnings
 from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
-from worker.wiring.campaigns import check_campaigns
+from worker.config_locations import yaml_locations
+from worker.wiring.campaigns import campaign_warnings, check_campaigns
+from worker.wiring.directories import attribute_problem
 from worker.wiring.files import builtin_library_dir, check_library
 
 
@@ -20,6 +22,7 @@ def check_everything(path: Path) -> list[str]:
     problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
     problems += check_campaigns(settings)
     problems += [f"{path}: {p}" for p in _secrets(settings)]
+    problems += _contract_ends(path, settings, shared=False)
     return problems
 
 
@@ -30,6 +33,7 @@ def warnings_for(path: Path) -> list[str]:
     except ConfigError:
         return []
     warnings = sla_warnings(settings.sla)
+    located = _contract_ends(path, settings, shared=True)
     if settings.web.owner_proof == "email" and settings.mail is None:
         warnings.append(
             "mail: not configured, so no one-time password can be issued (web.owner_proof: "
@@ -37,7 +41,34 @@ def warnings_for(path: Path) -> list[str]:
             "flow go to a person. Configure `mail`, or accept that whoever reads the ticket's "
             "reply can open the link with web.owner_proof: none"
         )
-    return [f"{path}: {w}" for w in warnings]
+    return [f"{path}: {w}" for w in warnings] + located + campaign_warnings(settings)
+
+
+def _contract_ends(path: Path, settings: AppSettings, *, shared: bool) -> list[str]:
+    """
+    Contract-end attributes written for a directory whose kind cannot name them, at their key:
+    ``contract_end_attributes.<name>`` (an error: it is that directory's), or with ``shared``
+    the ``contract_end_attribute`` every other directory falls back to (a warning: that
+    directory may have no contract end at all, and then reads none).
+    """
+    people = settings.playbooks.people
+    locations = yaml_locations(path.read_text(encoding="utf-8"))
+    found = []
+    for directory in settings.directories:
+        written = people.contract_end_written(directory.name)
+        if written is None or (written[0] == "contract_end_attribute") != shared:
+            continue
+        problem = attribute_problem(directory.type, written[1])
+        if problem is None:
+            continue
+        where = locations.get(("playbooks", "people", *written[0].split(".", 1)))
+        at = f"{path}:{where.line}:{where.column}" if where else str(path)
+        advice = f"; name its own in contract_end_attributes.{directory.name}" if shared else ""
+        found.append(
+            f"{at}: playbooks.people.{written[0]}: directories.{directory.name} "
+            f"({directory.type}) cannot read it: {problem}{advice}"
+        )
+    return found
 
 
 def _secrets(settings: AppSettings) -> list[str]:

@@ -32,7 +32,7 @@ from worker.db.store import (
     ticket_to_json,
 )
 from worker.db.tables import InboxItem, TicketEventRow, TicketRow
-from worker.inbound.files import with_files
+from worker.inbound.files import record_unread_files, with_files
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
@@ -297,6 +297,7 @@ def _store(rt: Runtime, connection: Connection, delivery: NormalizedDelivery) ->
                 update(_TICKETS).where(_TICKETS.c.id == row.id).values(_refreshed(ticket, row.url))
             )
         ticket_id = int(row.id)
+    record_unread_files(connection, ticket_id, delivery.ticket)  # whatever the snapshot does
     new_events = _store_events(connection, ticket_id, delivery.events)
     return Ingested(ticket_id, new_ticket, new_events)
 

@@ -60,6 +60,7 @@ def bulk_verdict(
         table = parse_csv(data)
     except (BulkInputError, BulkFileError) as exc:
         question = f"The file cannot be used: {exc}. Please attach a corrected CSV file."
+        question += unread_files_line(request.ticket)
         notes = [
             Note(OutboxKind.INTERNAL_NOTE, question, NotePurpose.BULK_FILE_PROBLEM),
             *reply(rt.settings.playbooks, "asked", question, NotePurpose.BULK_FILE),
@@ -86,7 +87,8 @@ def bulk_verdict(
     plan = dataclasses.replace(plan, inputs={"file": attachment.filename, **plan.inputs})
     _keep_report(rt, ticket_id, attachment.filename, report)
     name = f"{file_stem(attachment.filename, 'bulk')}-{file_stem(attachment.id)}-problems.csv"
-    notes = [report_note(attachment.filename, report, table.encoding, table.delimiter, name)]
+    checked_note = report_note(attachment.filename, report, table.encoding, table.delimiter, name)
+    notes = [checked_note._replace(body=checked_note.body + unread_files_line(request.ticket))]
     if report.bad_rows:  # every problem, which the note can only summarise
         notes.append(file_note(name, report.render_csv(), NotePurpose.BULK_REPORT_FILE))
     if plan.kind != "apply":
@@ -116,6 +118,21 @@ def _download(rt: Runtime, ticket: Ticket) -> tuple[Attachment, bytes]:
             f"{code_span(attachment.filename)} is larger than {MAX_CSV_BYTES} bytes"
         )
     return attachment, data
+
+
+def unread_files_line(ticket: Ticket) -> str:
+    """
+    The sentence a bulk note ends with when the desk's listing stopped before the ticket's last
+    file (``Ticket.files_unread``): the file read may not be the one meant, and a file beyond
+    the bound is never seen, so a new ticket is the way to send it. Empty otherwise.
+    """
+    if ticket.files_unread is None:
+        return ""
+    return (
+        f"\n\nThis ticket has more files than deskpilot reads: files beyond the first "
+        f"{ticket.files_unread} were not read. To send a file that is not among them, raise a "
+        "new ticket with it."
+    )
 
 
 SHOWN_PROBLEMS = 25

@@ -43,6 +43,7 @@ from worker.db.store import compare_and_set, insert_ignore
 from worker.db.tables import TicketEventRow, TicketRow, TimerRow
 from worker.outbound.writeback import pending_outbox_ids, queue_writeback, send_outbox
 from worker.runs.authors import Author, resolve_comment_author, unhandled_comments
+from worker.runs.review_facts import ItemFacts
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ticket_items, waiting_items
 from worker.runtime import Runtime
@@ -116,7 +117,7 @@ def names_of(author: Author) -> frozenset[str]:
     return frozenset(n.casefold() for n in found if n)
 
 
-def status_of(row: ReviewItemRow) -> ItemStatus:
+def status_of(row: ItemFacts) -> ItemStatus:
     """The pure decision state of an item row."""
     first = row.first
     return ItemStatus(
@@ -248,7 +249,7 @@ def repeats(row: ReviewItemRow, verdict: str, names: frozenset[str]) -> bool:
 
 
 def why_not(
-    row: ReviewItemRow,
+    row: ItemFacts,
     names: frozenset[str],
     fallback: Sequence[str],
     granted: Callable[[], Grants],

@@ -27,6 +27,7 @@ from worker.db.review_tables import ReviewCampaignRow, ReviewItemRow, ReviewTick
 from worker.outbound.writeback import pending_outbox_ids, send_outbox
 from worker.runs.authors import Author, review_author
 from worker.runs.review_decide import Origin, decide_items, names_of, repeats, why_not
+from worker.runs.review_facts import PAGE_FACTS, PageFacts
 from worker.runs.review_grants import grants
 from worker.runs.review_start import ESCALATED
 from worker.runtime import Runtime
@@ -65,6 +66,16 @@ class ItemLine:
 
 
 @dataclass(frozen=True)
+class ItemRef:
+    """An item as the page counts, filters and pages it; ``lines`` draws the ones shown."""
+
+    id: int
+    number: int
+    entitlement: str
+    """As ``ItemLine.entitlement`` words it: ``Application (entitlement)`` or the entitlement."""
+
+
+@dataclass(frozen=True)
 class CampaignView:
     """One campaign run with the person's items: waiting for them, and decided by them."""
 
@@ -74,8 +85,8 @@ class CampaignView:
     state: str
     due_at: dt.datetime
     closed_at: dt.datetime | None
-    waiting: tuple[ItemLine, ...]
-    mine: tuple[ItemLine, ...]
+    waiting: tuple[ItemRef, ...]
+    mine: tuple[ItemRef, ...]
     """Decided by them (or, once closed, assigned to them): read-only."""
     problem: str | None = None
     """Why they cannot decide here (their identity is not in the directory)."""
@@ -110,7 +121,22 @@ def line(row: ReviewItemRow) -> ItemLine:
     )  # fmt: skip
 
 
-def _by_me(row: ReviewItemRow, names: frozenset[str]) -> bool:
+def lines(rt: Runtime, ids: Sequence[int]) -> tuple[ItemLine, ...]:
+    """Items ``ids`` in words, in that order: only the page's items are ever loaded whole."""
+    if not ids:
+        return ()
+    with rt.db.session() as session:
+        rows = session.scalars(select(ReviewItemRow).where(ReviewItemRow.id.in_(list(ids))))
+        found = {r.id: line(r) for r in rows}
+    return tuple(found[i] for i in ids if i in found)
+
+
+def _ref(row: PageFacts) -> ItemRef:
+    label = f"{row.application} ({row.entitlement})" if row.application else row.entitlement
+    return ItemRef(row.id, row.number, label)
+
+
+def _by_me(row: PageFacts, names: frozenset[str]) -> bool:
     first_by = str((row.first or {}).get("by", ""))
     return (row.decided_by or "").casefold() in names or first_by.casefold() in names
 
@@ -153,10 +179,10 @@ def _author(rt: Runtime, campaign_id: int, identity: str) -> Author:
 
 
 def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> CampaignView:
-    def view(waiting: Sequence[ReviewItemRow], mine: Sequence[ReviewItemRow]) -> CampaignView:
+    def view(waiting: Sequence[PageFacts], mine: Sequence[PageFacts]) -> CampaignView:
         return CampaignView(
             campaign.id, campaign.name, campaign.title, campaign.state, campaign.due_at,
-            campaign.closed_at, tuple(map(line, waiting)), tuple(map(line, mine)), author.problem,
+            campaign.closed_at, tuple(map(_ref, waiting)), tuple(map(_ref, mine)), author.problem,
         )  # fmt: skip
 
     if author.user is None:
@@ -168,14 +194,13 @@ def _view(session: Session, campaign: ReviewCampaignRow, author: Author) -> Camp
     return view(_waiting(session, campaign, rows, names), [r for r in rows if _by_me(r, names)])
 
 
-def _rows(
-    session: Session, campaign: ReviewCampaignRow, names: frozenset[str]
-) -> list[ReviewItemRow]:
+def _rows(session: Session, campaign: ReviewCampaignRow, names: frozenset[str]) -> list[PageFacts]:
     """
     The campaign's items that may concern someone going by ``names``: those they are the
     reviewer, second level or decider of (the stored names matched casefolded, in Python), every
     escalated item if they are a fallback, every item with a first-level decision. A superset:
-    ``_view`` applies the exact rules; the rest of a campaign of thousands is never loaded.
+    ``_view`` applies the exact rules; the rest of a campaign of thousands is never loaded, and
+    of these only the columns the rules read (``PAGE_FACTS``): ``lines`` loads the page's items.
     """
     mine = ReviewItemRow.campaign_id == campaign.id
 
@@ -194,16 +219,16 @@ def _rows(
     ]
     if names & {f.casefold() for f in fallback}:
         concern.append(ReviewItemRow.escalated.is_(True))
-    query = select(ReviewItemRow).where(mine, or_(*concern)).order_by(ReviewItemRow.number)
-    return list(session.scalars(query))
+    query = select(*PAGE_FACTS).where(mine, or_(*concern)).order_by(ReviewItemRow.number)
+    return list(session.connection().execute(query))  # Core rows: no ORM loading per row
 
 
 def _waiting(
     session: Session,
     campaign: ReviewCampaignRow,
-    rows: Sequence[ReviewItemRow],
+    rows: Sequence[PageFacts],
     names: frozenset[str],
-) -> list[ReviewItemRow]:
+) -> list[PageFacts]:
     """The open items the comment path would let someone going by ``names`` decide now."""
     fallback = Campaign.model_validate(campaign.definition).reviewers.fallback
     granted = cache(partial(grants, session, campaign.directory))

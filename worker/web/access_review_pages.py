@@ -4,17 +4,21 @@ access (application and entitlement), a page of ``PAGE_SIZE`` items per campaign
 of what waits overall (docs/access-reviews.md, "Deciding on the review page").
 
 Paging only chooses which items are drawn: the decisions still go item by item through
-``worker.runs.review_mine`` and keep-all still keeps every item waiting in the campaign.
+``worker.runs.review_mine`` and keep-all still keeps every item waiting in the campaign. Items
+are counted, filtered and paged as ``ItemRef`` (id, number, access); only the items of the page
+drawn are loaded whole (``Lines``: ``review_mine.lines``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from worker.runs.review_mine import CampaignView, ItemLine
+from worker.runs.review_mine import CampaignView, ItemLine, ItemRef
 
+Lines = Callable[[Sequence[int]], tuple[ItemLine, ...]]
+"""Items by id in words, in that order (``review_mine.lines`` on a runtime)."""
 PAGE_SIZE = 100
 """Items drawn per campaign and table (about 0.8 KiB of HTML each)."""
 MAX_ACCESS = 300
@@ -83,12 +87,13 @@ class Slice:
         return self.first + len(self.items) - 1 if self.items else 0
 
 
-def cut(items: Sequence[ItemLine], page: int) -> Slice:
-    """Page ``page`` of ``items``, held between the first and the last page."""
+def cut(items: Sequence[ItemRef], page: int, load: Lines) -> Slice:
+    """Page ``page`` of ``items``, held between the first and the last page, drawn by ``load``."""
     pages = max((len(items) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(page, 1), pages)
     start = (page - 1) * PAGE_SIZE
-    return Slice(tuple(items[start : start + PAGE_SIZE]), page, pages, len(items))
+    shown = load([i.id for i in items[start : start + PAGE_SIZE]])
+    return Slice(shown, page, pages, len(items))
 
 
 @dataclass(frozen=True)
@@ -120,13 +125,14 @@ class Listing:
     """Whether the reviewer has any item at all (waiting or decided): else no filter to offer."""
 
 
-def listing(views: Sequence[CampaignView], want: Wanted) -> Listing:
-    """What ``want`` shows of ``views`` (every campaign the reviewer has something in)."""
+def listing(views: Sequence[CampaignView], want: Wanted, load: Lines) -> Listing:
+    """What ``want`` shows of ``views`` (every campaign the reviewer has something in); the
+    items of the pages drawn come from ``load``."""
     chosen = [v for v in views if want.campaign is None or v.id == want.campaign]
     among = chosen or views  # a campaign that is not (or no longer) theirs: every access
     accesses = sorted({i.entitlement for v in among for i in v.waiting}, key=str.casefold)
 
-    def matches(item: ItemLine) -> bool:
+    def matches(item: ItemRef) -> bool:
         return not want.access or item.entitlement == want.access
 
     sections = []
@@ -136,7 +142,9 @@ def listing(views: Sequence[CampaignView], want: Wanted) -> Listing:
         if want.access and not waiting and not mine:
             continue
         sections.append(
-            Section(view, cut(waiting, want.page), cut(mine, want.done), len(view.waiting))
+            Section(
+                view, cut(waiting, want.page, load), cut(mine, want.done, load), len(view.waiting)
+            )
         )
     return Listing(
         sections=tuple(sections),
@@ -148,4 +156,14 @@ def listing(views: Sequence[CampaignView], want: Wanted) -> Listing:
     )
 
 
-__all__ = ["PAGE_SIZE", "Listing", "Section", "Slice", "Wanted", "cut", "listing", "wanted"]
+__all__ = [
+    "PAGE_SIZE",
+    "Lines",
+    "Listing",
+    "Section",
+    "Slice",
+    "Wanted",
+    "cut",
+    "listing",
+    "wanted",
+]

@@ -5,8 +5,9 @@ revoke decisions (docs/access-reviews.md, "Deciding on the review page").
 Any signed-in token may open the page; what it shows and what it accepts depend only on the
 token's ``desk_identity``, resolved in the directory the way a comment's author is, and checked
 by the comment path's own rules (``worker.runs.review_mine``): a role, even admin, makes nobody a
-reviewer. The forms carry the review page's per-session CSRF token (``review.check_form``). A
-form with a mistake (a revoke without a reason, revocations not confirmed, an item of another
+reviewer. The forms carry the review page's per-session CSRF token (``review.check_decision``),
+and a token whose decisions keep being refused is paused (``worker.web.refusals``). A form with
+a mistake (a revoke without a reason, revocations not confirmed, an item of another
 campaign) records nothing and comes back, on the page and filter it was sent from, with every
 choice and reason as typed and the problem next to its item; a form sent twice records once. The
 page draws a page of items per campaign, filtered by campaign and access
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
@@ -31,12 +33,14 @@ from worker.runs.review_mine import (
     PageOutcome,
     decide_from_page,
     keep_all_from_page,
+    lines,
     my_reviews,
 )
 from worker.runtime import Runtime
 from worker.web.access_review_pages import PAGE_SIZE, Wanted, listing, wanted
 from worker.web.auth import Principal, require
-from worker.web.review import TEMPLATES, check_form, csrf_token
+from worker.web.refusals import RefusalLimit
+from worker.web.review import TEMPLATES, check_decision, csrf_token
 from worker.web.status import signed_status, status_shown
 
 PATH = "/access-reviews"
@@ -142,7 +146,8 @@ def install(app: FastAPI, rt: Runtime) -> None:
     ) -> HTMLResponse:
         views = my_reviews(rt, who.desk_identity) if who.desk_identity else []
         html = TEMPLATES.get_template("access_reviews.html").render(
-            who=who, views=views, shown=listing(views, want), want=want, csrf=csrf_token(request),
+            who=who, views=views, shown=listing(views, want, partial(lines, rt)), want=want,
+            csrf=csrf_token(request),
             message=message, problem=problem, typed=typed or {}, where=where or {},
             max_reason=MAX_REASON, page_size=PAGE_SIZE,
         )  # fmt: skip
@@ -159,7 +164,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         return render(request, who, want, message=shown[:2000], problem=refused)
 
     def decide(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
-        who = check_form(request, form.get("csrf", ""), ROLE)
+        who = check_decision(request, form.get("csrf", ""), ROLE, PATH)
         identity = _identity(who)
         want = wanted(form)  # the page the form was on: a mistake brings that page back
         try:
@@ -167,23 +172,25 @@ def install(app: FastAPI, rt: Runtime) -> None:
             outcome = decide_from_page(
                 rt, who.name, identity, campaign_id, choices, uuid.uuid4().hex
             )
-        except FormProblem as exc:
+        except FormProblem as exc:  # a typing mistake, caught before any decision: not counted
             return render(request, who, want, message=str(exc), problem=True, status=422,
                           typed=typed_form(form), where=exc.where)  # fmt: skip
         except PageInputError as exc:
+            _limit(request).refused(who, PATH)
             return render(request, who, want, message=f"Nothing recorded: {exc}.", problem=True,
                           status=422, typed=typed_form(form))  # fmt: skip
-        return _told(request, campaign_id, outcome, want)
+        return _told(request, campaign_id, _counted(request, who, outcome), want)
 
     def keep_all(request: Request, campaign_id: int, form: Mapping[str, str]) -> Response:
         """Every item waiting for them in the campaign, on every page, whatever the filter."""
-        who = check_form(request, form.get("csrf", ""), ROLE)
+        who = check_decision(request, form.get("csrf", ""), ROLE, PATH)
         identity = _identity(who)
         try:
             outcome = keep_all_from_page(rt, who.name, identity, campaign_id, uuid.uuid4().hex)
         except PageInputError as exc:
+            _limit(request).refused(who, PATH)
             raise HTTPException(404, str(exc)) from exc
-        return _told(request, campaign_id, outcome, wanted(form))
+        return _told(request, campaign_id, _counted(request, who, outcome), wanted(form))
 
     @app.post(f"{PATH}/{{campaign_id}}/decide", summary="Keep or revoke my items (CSRF token)")
     async def decide_form(request: Request, campaign_id: int) -> Response:
@@ -219,6 +226,18 @@ async def _form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, f"the form cannot be read: {exc}") from exc
     return dict(pairs)
+
+
+def _limit(request: Request) -> RefusalLimit:
+    limit: RefusalLimit = request.app.state.refusal_limit
+    return limit
+
+
+def _counted(request: Request, who: Principal, outcome: PageOutcome) -> PageOutcome:
+    """``outcome``, its refusal counted against ``who`` (``worker.web.refusals``)."""
+    if outcome.refused:
+        _limit(request).refused(who, PATH)
+    return outcome
 
 
 def typed_form(form: Mapping[str, str]) -> Typed:

@@ -35,6 +35,7 @@ from worker.reports.review_queue import BANDS, PAGE_SIZES, STATES, Filters, queu
 from worker.runs import rollback
 from worker.runtime import Runtime
 from worker.web.auth import COOKIE, Principal, require
+from worker.web.refusals import RefusalLimit, build_refusal_limit
 from worker.web.review_run import run_detail, ticket_detail, worded
 from worker.web.sessions import cookie_key
 from worker.web.status import signed_status, status_shown
@@ -78,17 +79,35 @@ def csrf_token(request: Request) -> str:
     return hmac.new(key, session.encode(), hashlib.sha256).hexdigest()
 
 
+STALE_FORM = "the form is stale or was not sent from the review page"
+
+
+def _fresh(request: Request, token: str) -> bool:
+    return token.isascii() and hmac.compare_digest(token, csrf_token(request))
+
+
 def check_form(request: Request, token: str, role: str = "agent") -> Principal:
     """The principal behind a form's POST: signed in with ``role``, and the form's CSRF token
     is their session's (else 401/403)."""
     who = require(request, role)
-    if not token.isascii() or not hmac.compare_digest(token, csrf_token(request)):
-        raise HTTPException(403, "the form is stale or was not sent from the review page")
+    if not _fresh(request, token):
+        raise HTTPException(403, STALE_FORM)
     return who
 
 
-def _check(request: Request, token: str) -> Principal:
-    return check_form(request, token, "agent")
+def check_decision(request: Request, token: str, role: str, page: str) -> Principal:
+    """
+    ``check_form`` for a decision form, under the refused-decisions limit
+    (``worker.web.refusals``): 429 while the principal is paused, and a stale or forged form
+    counts as a refused decision.
+    """
+    limit: RefusalLimit = request.app.state.refusal_limit
+    who = require(request, role)
+    limit.check(who)
+    if not _fresh(request, token):
+        limit.refused(who, page)
+        raise HTTPException(403, STALE_FORM)
+    return who
 
 
 def _date(value: str, name: str) -> dt.date | None:
@@ -130,6 +149,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/review``, ``/review/runs/{id}``, their actions and static files (after ``auth``)."""
     # derived from web.secret_key: a form rendered by one web worker is accepted by another
     app.state.review_csrf_key = cookie_key(rt.settings.web.secret_key, b"deskpilot review csrf")
+    app.state.refusal_limit = limit = build_refusal_limit(rt)  # /access-reviews counts here too
     statics = {
         "review.css": "text/css; charset=utf-8",
         "review.js": "text/javascript; charset=utf-8",
@@ -248,7 +268,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         confirm: str = Form(""),
         back: str = Form("/review"),
     ) -> RedirectResponse:
-        who = _check(request, csrf)
+        who = check_decision(request, csrf, "agent", "/review")
         if action not in ("intent", "retry"):
             raise HTTPException(404, f"unknown action {action!r} for a ticket without a run")
         if confirm != "yes":
@@ -260,8 +280,11 @@ def install(app: FastAPI, rt: Runtime) -> None:
         try:
             rollback.decide_ticket(rt, ticket_id, who.name, who.desk_identity, text)
         except rollback.ReviewError as exc:
+            limit.refused(who, "/review")
             raise HTTPException(409, str(exc)) from exc
         message, refused = _said(rt, ticket_id, since, action)
+        if refused:
+            limit.refused(who, "/review")
         return _told(request, f"/review/tickets/{ticket_id}", message, refused, back)
 
     @app.post("/review/{run_id}/{action}", summary="Act on a run (agent role)")
@@ -275,7 +298,7 @@ def install(app: FastAPI, rt: Runtime) -> None:
         confirm: str = Form(""),
         back: str = Form("/review"),
     ) -> RedirectResponse:
-        who = _check(request, csrf)
+        who = check_decision(request, csrf, "agent", "/review")
         if action in CONFIRMED and confirm != "yes":
             raise HTTPException(422, f"{action}: tick the confirmation box first")
         if action in ("wrong", "intent") and intent not in PICKER:
@@ -284,8 +307,11 @@ def install(app: FastAPI, rt: Runtime) -> None:
         try:
             _do(rt, who, run_id, action, reason=reason, intent=intent)
         except rollback.ReviewError as exc:
+            limit.refused(who, "/review")
             raise HTTPException(409, str(exc)) from exc
         message, refused = _outcome(rt, run_id, since, action)
+        if refused:
+            limit.refused(who, "/review")
         return _told(request, f"/review/runs/{run_id}", message, refused, back)
 
 

@@ -24,6 +24,10 @@ FAILURE_LIMIT = 5
 FAILURE_WINDOW_S = 300.0
 CLIENT_CHARS = 64
 """An address is at most 45 characters (IPv6 with IPv4 tail); longer names are cut."""
+SCOPED = "~"
+"""How the keys of a throttle that counts something other than logins begin in the database
+(``DatabaseLoginThrottle(prefix=...)``, e.g. the refused decisions of ``worker.web.refusals``):
+no client address does, so the sign-in throttle's clean-up leaves their rows to their own window."""
 
 
 class StoreUnavailableError(RuntimeError):
@@ -105,16 +109,26 @@ class RedisLoginThrottle:
 
 
 class DatabaseLoginThrottle:
-    """The failures as rows of ``login_failures``; rows older than the window are deleted."""
+    """The failures as rows of ``login_failures``; rows older than the window are deleted.
+    A ``prefix`` (starting with ``SCOPED``) keeps another count in the same table, apart."""
 
     def __init__(
-        self, db: Database, *, limit: int = FAILURE_LIMIT, window_s: float = FAILURE_WINDOW_S
+        self,
+        db: Database,
+        *,
+        limit: int = FAILURE_LIMIT,
+        window_s: float = FAILURE_WINDOW_S,
+        prefix: str = "",
     ) -> None:
+        if prefix and not prefix.startswith(SCOPED):
+            raise ValueError(f"a throttle's prefix starts with {SCOPED!r}: {prefix!r}")
         self.limit, self.window_s = limit, window_s
-        self._db = db
+        self._db, self._prefix = db, prefix
+        starts = LoginFailureRow.client.startswith(prefix or SCOPED, autoescape=True)
+        self._own = starts if prefix else ~starts
 
     def retry_after(self, client: str, now: float) -> int | None:
-        client = client[:CLIENT_CHARS]
+        client = self._key(client)
         with self._db.session() as session:
             count, oldest = session.execute(
                 select(func.count(), func.min(LoginFailureRow.at)).where(
@@ -126,24 +140,32 @@ class DatabaseLoginThrottle:
         return _wait(float(oldest), self.window_s, now)
 
     def failed(self, client: str, now: float) -> int:
-        client = client[:CLIENT_CHARS]
+        client = self._key(client)
         with self._db.session() as session:
             # Every address's old failures go (indexed by time): the table holds one window.
             session.execute(
-                delete(LoginFailureRow).where(LoginFailureRow.at <= now - self.window_s)
+                delete(LoginFailureRow).where(LoginFailureRow.at <= now - self.window_s, self._own)
             )
             session.add(LoginFailureRow(client=client, at=now))
             session.flush()
             count: int = (
-                session.scalar(select(func.count()).where(LoginFailureRow.client == client)) or 0
+                session.scalar(
+                    select(func.count()).where(
+                        LoginFailureRow.client == client, LoginFailureRow.at > now - self.window_s
+                    )
+                )
+                or 0
             )
         return count
 
     def succeeded(self, client: str) -> None:
         with self._db.session() as session:
             session.execute(
-                delete(LoginFailureRow).where(LoginFailureRow.client == client[:CLIENT_CHARS])
+                delete(LoginFailureRow).where(LoginFailureRow.client == self._key(client))
             )
+
+    def _key(self, client: str) -> str:
+        return (self._prefix + client)[:CLIENT_CHARS]
 
 
 def build_throttle(broker_url: str, db: Database) -> LoginThrottle:
@@ -156,6 +178,7 @@ def build_throttle(broker_url: str, db: Database) -> LoginThrottle:
 __all__ = [
     "FAILURE_LIMIT",
     "FAILURE_WINDOW_S",
+    "SCOPED",
     "DatabaseLoginThrottle",
     "LoginThrottle",
     "RedisLoginThrottle",

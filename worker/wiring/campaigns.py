@@ -14,6 +14,7 @@ from playbooks.reviews.campaign import (
     campaigns_from_texts,
     check_references,
     load_campaign_text,
+    where_warnings,
 )
 from worker.config import AppSettings
 
@@ -56,6 +57,15 @@ def check_campaigns(settings: AppSettings) -> list[str]:
         except CampaignError:
             continue
     return problems
+
+
+def campaign_warnings(settings: AppSettings) -> list[str]:
+    """What the configured campaigns allow but an admin should look at (``where_warnings``)."""
+    return [
+        w
+        for source, text in campaign_texts(settings.playbook_dirs)
+        for w in where_warnings(text, source)
+    ]
 
 
 def current_definition(

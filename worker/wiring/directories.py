@@ -41,6 +41,29 @@ _CREDENTIALS: Mapping[str, frozenset[str]] = {
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+def attribute_problem(kind: str, name: str) -> str | None:
+    """
+    Why a directory of type ``kind`` cannot read an attribute written ``name`` (the contract
+    end ``playbooks.people`` names for it), or None when it can or reads names as they come.
+
+    SCIM takes attribute notation, Google a custom field (``customSchemas.<schema>.<field>``),
+    Salesforce a field's API name; LDAP, AD, Okta and Entra ID report any name they hold.
+    """
+    if kind == "scim":
+        from connectors.identity.scim_payloads import path_problem
+
+        return path_problem(name)
+    if kind == "google":
+        from connectors.identity.google_users import custom_field_problem
+
+        return custom_field_problem(name)
+    if kind == "salesforce":
+        from connectors.identity.salesforce_users import field_problem
+
+        return field_problem(name)
+    return None
+
+
 def build_directory(
     settings: DirectorySettings,
     *,
@@ -50,9 +73,9 @@ def build_directory(
     """
     The directory client for one ``directories`` section.
 
-    ``read_attributes`` are other account attributes an LDAP, AD, Okta or Entra ID client asks
-    for and reports under their own names (the contract end ``playbooks.people`` names for this
-    directory); the other types report what their connector maps.
+    ``read_attributes`` are other account attributes the client asks for (where its API asks)
+    and reports under their own names: the contract end ``playbooks.people`` names for this
+    directory. A name the directory cannot express (``attribute_problem``) is not read.
 
     Raises:
         ConfigError: listing every problem as ``directories.<name>.<section>.<key>: problem``.
@@ -189,7 +212,11 @@ def _scim(r: _Reader) -> Callable[[], DirectoryClient]:
     token = r.secret("token")
     timeout = r.seconds("timeout_s", 30.0)
     return lambda: ScimDirectory(
-        r.settings.name, url, token, session=BoundedSession(timeout=(5.0, timeout))
+        r.settings.name,
+        url,
+        token,
+        session=BoundedSession(timeout=(5.0, timeout)),
+        read_attributes=r.read_attributes,
     )
 
 

@@ -104,9 +104,11 @@ def build_saas_directory(
     """
     The directory client for an ``okta``, ``entra``, ``google`` or ``salesforce`` section.
 
-    ``read_attributes`` are other account properties Okta (from the profile) and Entra ID (asked
-    for with ``$select`` when Graph has them) report under their own names: the contract end
-    ``playbooks.people`` names for this directory. Google and Salesforce report what they map.
+    ``read_attributes`` are other account properties reported under their own names: the
+    contract end ``playbooks.people`` names for this directory. Okta reads them from the
+    profile, Entra ID asks for them with ``$select`` when Graph has them, Google fetches a
+    ``customSchemas.<schema>.<field>`` with its schema's ``customFieldMask``, and Salesforce
+    selects a User field its ``describe`` lists.
 
     Raises:
         ConfigError: listing every problem as ``directories.<name>.<section>.<key>: problem``.
@@ -179,7 +181,13 @@ def _google(r: _Reader) -> Callable[[], DirectoryClient]:
 
     def build() -> DirectoryClient:
         assert session is not None, "built only when no problem was recorded"
-        return GoogleDirectory(r.settings.name, session, customer=customer, licenses=licenses)
+        return GoogleDirectory(
+            r.settings.name,
+            session,
+            customer=customer,
+            licenses=licenses,
+            read_attributes=r.read_attributes,
+        )
 
     return build
 
@@ -219,7 +227,10 @@ def _salesforce(r: _Reader) -> Callable[[], DirectoryClient]:
             )
 
     return lambda: SalesforceDirectory(
-        r.settings.name, connect, disable_mode=cast(SalesforceDisableMode, mode)
+        r.settings.name,
+        connect,
+        disable_mode=cast(SalesforceDisableMode, mode),
+        read_attributes=r.read_attributes,
     )
 
 

@@ -1,33 +1,24 @@
 """
 "Until the end of my contract" on real directories: the attribute ``playbooks.people`` names for
 a directory (``contract_end_attributes``, else ``contract_end_attribute``) is the one the built
-LDAP/AD client asks for and reports, next to the employee type, so the period reads it.
+LDAP/AD/SCIM client asks for and reports, next to the employee type, so the period reads it.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from connectors.identity import EMPLOYEE_TYPE, DirectoryUser, NewUser
 from connectors.identity.ldap_directory import LdapDirectoryBase
-from playbooks.period import Unreadable, Until, read_period
+from tests.contract_end import app, assert_period, contract_period
 from tests.services.samba import SambaServer
+from tests.services.scim import CONTRACT_SCHEMA, ScimServer, set_user_attribute
 from tests.services.slapd import SlapdServer
 from worker.boot import build_directories
 from worker.config import AppSettings
-
-NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-ASKED = "please add me to vpn-users until the end of my contract"
-
-
-def app(section: dict[str, Any], people: dict[str, Any]) -> AppSettings:
-    return AppSettings.model_validate(
-        {"directories": [{"name": "corp", **section}], "playbooks": {"people": people}}
-    )
 
 
 def slapd_section(server: SlapdServer) -> dict[str, Any]:
@@ -73,19 +64,14 @@ def created(settings: AppSettings, attributes: dict[str, str]) -> DirectoryUser:
         directory.close()
 
 
-def period(settings: AppSettings, user: DirectoryUser) -> Until | Unreadable | None:
-    attribute = settings.playbooks.people.contract_end_of("corp")
-    return read_period({}, ASKED, now=NOW, target=user, contract_end_attribute=attribute)
-
-
 @pytest.mark.slapd
 @pytest.mark.parametrize(
     ("people", "attributes", "expected"),
     [
         ({"contract_end_attributes": {"corp": "description"}},
-         {"description": "2027-02-28", "employeeType": "contractor"}, "2027-02-28"),
+         {"description": "2027-02-28", "employeeType": "contractor"}, "2027-02-28T23:59:59+00:00"),
         ({"contract_end_attribute": "carLicense"},
-         {"carLicense": "2027-03-31", "employeeType": "contractor"}, "2027-03-31"),
+         {"carLicense": "2027-03-31", "employeeType": "contractor"}, "2027-03-31T23:59:59+00:00"),
         ({"contract_end_attributes": {"other": "description"}},
          {"description": "2027-02-28", "employeeType": "contractor"}, None),
         ({}, {"employeeType": "contractor"}, None),
@@ -104,15 +90,10 @@ def test_openldap_reports_the_configured_contract_end(
     settings = app(slapd_section(slapd_server), people)
 
     user = created(settings, attributes)
-    found = period(settings, user)
+    found = contract_period(settings, user)
 
     assert user.attributes[EMPLOYEE_TYPE] == "contractor"
-    if expected is None:
-        assert isinstance(found, Unreadable)
-        assert "no contract end date is recorded" in found.question
-    else:
-        assert isinstance(found, Until)
-        assert found.at.date().isoformat() == expected
+    assert_period(found, expected)
 
 
 @pytest.mark.samba
@@ -127,11 +108,78 @@ def test_active_directory_reports_the_configured_contract_end(
     settings = app(samba_section(samba_ad_server), {"contract_end_attributes": {"corp": "info"}})
 
     user = created(settings, {"info": "2027-02-28", "employeeType": "Contractor"})
-    found = period(settings, user)
+    found = contract_period(settings, user)
 
     assert (user.attributes[EMPLOYEE_TYPE], user.attributes["info"]) == (
         "Contractor",
         "2027-02-28",
     )
-    assert isinstance(found, Until)
-    assert found.at.date().isoformat() == "2027-02-28"
+    assert_period(found, "2027-02-28T23:59:59+00:00")
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+@pytest.mark.scim
+@pytest.mark.parametrize(
+    ("people", "path", "value", "expected"),
+    [
+        ({"contract_end_attributes": {"corp": f"{CONTRACT_SCHEMA}:contractEnd"}},
+         f"{CONTRACT_SCHEMA}:contractEnd", "2027-02-28T00:00:00Z", "2027-02-28T23:59:59+00:00"),
+        ({"contract_end_attributes": {"corp": f"{CONTRACT_SCHEMA.upper()}:CONTRACTEND"}},
+         f"{CONTRACT_SCHEMA}:contractEnd", "2027-02-28T17:00:00Z", "2027-02-28T17:00:00+00:00"),
+        ({"contract_end_attribute": f"{CONTRACT_SCHEMA}:endsOn"},
+         f"{CONTRACT_SCHEMA}:endsOn", "2027-03-31", "2027-03-31T23:59:59+00:00"),
+        ({"contract_end_attributes": {"corp": f"{ENTERPRISE}:costCenter"}},
+         f"{ENTERPRISE}:costCenter", "2027-04-30", "2027-04-30T23:59:59+00:00"),
+        ({"contract_end_attributes": {"corp": "nickName"}},
+         "nickName", "2027-05-31", "2027-05-31T23:59:59+00:00"),
+        ({"contract_end_attributes": {"corp": f"{CONTRACT_SCHEMA}:endsOn"}},
+         f"{CONTRACT_SCHEMA}:endsOn", "end of February", None),
+        ({}, f"{CONTRACT_SCHEMA}:contractEnd", "2027-02-28T00:00:00Z", None),
+        ({"contract_end_attributes": {"other": f"{CONTRACT_SCHEMA}:contractEnd"}},
+         f"{CONTRACT_SCHEMA}:contractEnd", "2027-02-28T00:00:00Z", None),
+    ],
+    ids=[
+        "custom-extension-datetime", "names-case-insensitive", "custom-extension-string-default",
+        "enterprise-extension", "core-attribute", "not-a-date", "not-configured",
+        "other-directory-only",
+    ],
+)  # fmt: skip
+def test_scim_reports_the_configured_contract_end(
+    monkeypatch: pytest.MonkeyPatch,
+    scim_server: ScimServer,
+    people: dict[str, Any],
+    path: str,
+    value: str,
+    expected: str | None,
+) -> None:
+    """
+    On a real scim2-server serving an app's own User extension: the configured attribute, in
+    RFC 7644 attribute notation (schema URN, or none for a core attribute), is found in the
+    resource the server returns. A value that is not a date, or no configured attribute, is
+    asked back.
+    """
+    monkeypatch.setenv("DP_TEST_SCIM_TOKEN", scim_server.token)
+    section = {
+        "type": "scim",
+        "url": scim_server.url,
+        "credentials": {"token": {"env": "DP_TEST_SCIM_TOKEN"}},
+    }
+    settings = app(section, people)
+    directory = build_directories(settings)["corp"]
+    login = f"c{uuid.uuid4().hex[:10]}"
+    attributes = {"userType": "Contractor"}
+    user_id = directory.create_user(
+        NewUser(login=login, given_name="Con", family_name="Tractor", attributes=attributes)
+    ).target
+    set_user_attribute(scim_server, user_id, path, value)
+
+    found = directory.find_user(login=login)
+    user = directory.get_user(user_id)
+    result = contract_period(settings, user)
+
+    assert found is not None
+    assert found.attributes == user.attributes
+    assert user.attributes[EMPLOYEE_TYPE] == "Contractor"
+    assert_period(result, expected)

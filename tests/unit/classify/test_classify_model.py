@@ -287,3 +287,50 @@ def test_metrics() -> None:
         s.intent: (s.precision, s.recall) for s in report.per_intent if s.intent != "not_account"
     } == {"a": (1.0, 0.5), "b": (0.5, 1.0)}
     assert report.account_f1 == 1.0
+
+
+def _two_stage(gate_temperature: float = 1.0) -> LinearModel:
+    """Intents ``a`` / ``b`` (and a ``not_account`` of their own), gated by an account model."""
+    gate = LinearModel(
+        ("account", "not_account"), (0.0, 0.0),
+        {"w:unlock": (1.0, 1.0, -1.0), "w:printer": (1.0, -1.0, 1.0)},
+        temperature=gate_temperature,
+    )  # fmt: skip
+    features = {"w:unlock": (1.0, 1.0, -1.0, 0.0), "w:printer": (1.0, 0.0, 0.0, 3.0)}
+    return LinearModel(("a", "b", "not_account"), (0.0, 0.0, 0.0), features, gate=gate)
+
+
+@pytest.mark.parametrize(
+    ("gate_temperature", "text", "expected"),
+    [
+        (1.0, "unlock", (("a", 0.7758), ("not_account", 0.1192), ("b", 0.105))),
+        (1.0, "printer", (("not_account", 0.8808), ("a", 0.0596), ("b", 0.0596))),
+        (2.0, "unlock", (("a", 0.6439), ("not_account", 0.2689), ("b", 0.0871))),
+    ],
+    ids=["account-ask", "not-an-account-ask", "gate-softened"],
+)  # fmt: skip
+def test_two_stage_reading(
+    gate_temperature: float, text: str, expected: tuple[tuple[str, float], ...]
+) -> None:
+    """p(intent) = p(account) · p(intent | account), the intents' own ``not_account`` left out;
+    p(not_account) = 1 - p(account); the gate's temperature is its own. The JSON form keeps the
+    gate."""
+    model = LinearModel.from_dict(_two_stage(gate_temperature).to_dict())
+
+    scores, headline = model.read(text, text)
+
+    assert tuple((c, round(p, 4)) for c, p in scores) == expected
+    assert round(sum(p for _, p in scores), 6) == 1.0
+    assert headline[0] == expected[0][0]
+    assert model.gate is not None
+    assert model.gate.temperature == gate_temperature
+
+
+def test_a_gate_must_read_account_or_not(tmp_path: Path) -> None:
+    """A gate whose classes are not ``account`` / ``not_account`` is a broken file."""
+    data = _two_stage().to_dict()
+    data["gate"]["classes"] = ["x", "y"]
+    (tmp_path / "model.json").write_text(json.dumps(data))
+
+    with pytest.raises(ModelFormatError, match=r"model\.json: the gate's classes"):
+        read_model(tmp_path)

@@ -8,7 +8,13 @@ import pytest
 from benchmarks.classify_learners import with_learner
 from intake.classifier import features
 from intake.classifier.examples import Example
-from intake.classifier.train import TrainingOptions, train_model
+from intake.classifier.train import (
+    HeldOut,
+    TrainingOptions,
+    fit_temperature,
+    train_model,
+)
+from intake.classifier.train_variants import DomainCopies
 
 pytest.importorskip("sklearn", reason="training needs the train group (scikit-learn)")
 
@@ -98,3 +104,95 @@ def test_character_gram_settings_of_the_grid(
 
     assert {name: found[name] for name in counts} == counts
     assert found["w:unlock"] == 2
+
+
+_MORE = [
+    ("Forgot password", "I forgot my password, please reset it.", "password_reset"),
+    ("Password reset", "Could you reset my password? It expired.", "password_reset"),
+    ("New password", "Please send me a password reset link.", "password_reset"),
+]  # fmt: skip
+THREE = [
+    *EXAMPLES,
+    *(Example(f"e{n}", s, b, i, "endava") for n, (s, b, i) in enumerate(_ROWS + _MORE)),
+    *(Example(f"p{n}", s, b, i, "github") for n, (s, b, i) in enumerate(_MORE)),
+]
+"""Three intents from two sources: enough for a two-stage model and for domain copies."""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        TrainingOptions(min_df=1, domains={"github": "github", "endava": "endava"},
+                        read_as="github"),
+        TrainingOptions(min_df=1, domains={"github": "github", "endava": "endava"},
+                        domain_scale=0.5),
+        TrainingOptions(min_df=1, source_model=("github", 0.5)),
+        TrainingOptions(min_df=1, account_gate=TrainingOptions(min_df=1, c=0.3)),
+        TrainingOptions(min_df=1, account_gate=TrainingOptions(min_df=1, learner="logreg"),
+                        gate_account_rows_only=False),
+    ],
+    ids=["domain-copies-read-as-github", "domain-copies-shared", "github-model-added",
+         "two-stage", "two-stage-all-rows"],
+)  # fmt: skip
+def test_domain_and_two_stage_options_read_new_tickets(options: TrainingOptions) -> None:
+    """Domain copies, the source ensemble and the two-stage model export models that read a
+    new ticket the way their examples do."""
+    model = train_model(THREE, options)
+
+    assert model.scores("Locked", "Locked\nPlease unlock my account")[0][0] == "account_unlock"
+    assert model.scores("Printer", "Printer\nThe printer jams")[0][0] == "not_account"
+    assert model.scores("Password", "Password\nReset my password")[0][0] == "password_reset"
+    assert (model.gate is not None) == (options.account_gate is not None)
+
+
+def test_domain_copies_fold_into_the_read_as_weights() -> None:
+    """The exported weights are the shared block plus the scaled block of ``read_as``: a ticket
+    of that domain scores exactly as its augmented row did in the learner."""
+    import numpy as np
+    from scipy import sparse  # type: ignore[import-untyped]
+    from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+
+    matrix = sparse.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]]))
+    labels, domains = ["x", "y", "y", "x"], ["github", "github", "endava", "endava"]
+    opts = TrainingOptions(domains={"github": "github", "endava": "endava"}, read_as="github",
+                           domain_scale=0.5)  # fmt: skip
+    learner = LinearSVC(C=1.0, random_state=0)
+    folded = DomainCopies(learner, domains, opts.read_as, opts.domain_scale)
+    folded.fit(matrix, labels, sample_weight=[1.0] * 4)
+
+    row = np.array([0.6, 0.8])
+    augmented = np.concatenate([row, 0.0 * row, 0.5 * row])  # blocks: shared, endava, github
+    assert float(row @ folded.coef_[0] + folded.intercept_[0]) == pytest.approx(
+        float(learner.decision_function(augmented.reshape(1, -1))[0])
+    )
+    shared = DomainCopies(LinearSVC(C=1.0, random_state=0), domains)
+    shared.fit(matrix, labels, sample_weight=[1.0] * 4)
+    assert shared.coef_[0] == pytest.approx(np.asarray(shared.learner.coef_)[0, :2])
+
+
+def test_source_model_at_weight_zero_is_the_mixed_model() -> None:
+    """The ensemble adds the one-source model's weights times its weight: at 0, nothing."""
+    plain = train_model(THREE, TrainingOptions(min_df=1))
+    zero = train_model(THREE, TrainingOptions(min_df=1, source_model=("github", 0.0)))
+    added = train_model(THREE, TrainingOptions(min_df=1, source_model=("github", 1.0)))
+
+    assert (zero.features, zero.intercept) == (plain.features, plain.intercept)
+    assert added.features != plain.features
+
+
+def test_held_out_logits_of_a_two_stage_model() -> None:
+    """Calibrating a two-stage model: the gate's logits of every ticket, the intents' logits
+    (without ``not_account``) of the account tickets only; each temperature fitted on its own."""
+    model = train_model(THREE, TrainingOptions(min_df=1, account_gate=TrainingOptions(min_df=1)))
+    held = HeldOut()
+
+    held.add(model, EXAMPLES)
+
+    accounts = [e for e in EXAMPLES if e.intent != "not_account"]
+    assert (len(held.gate_logits), len(held.logits)) == (len(EXAMPLES), len(accounts))
+    assert {len(row) for row in held.logits} == {2}
+    assert held.gate_gold == [0, 0, 0, 1, 1, 1]
+    calibrated = held.calibrate(model)
+    assert calibrated.gate is not None
+    assert calibrated.gate.temperature == fit_temperature(held.gate_logits, held.gate_gold)
+    assert calibrated.temperature == fit_temperature(held.logits, held.gold)

@@ -13,10 +13,10 @@ import pytest
 import responses
 from responses import matchers
 
-from connectors.desks import MAX_LISTED_FILES, DeskFile, TicketFiles
+from connectors.desks import MAX_LISTED_FILES, DeskFile, FileListing, TicketFiles
 from connectors.desks.jira import JiraDesk
 from connectors.desks.memory import MemoryDesk
-from connectors.desks.zendesk_attach import LISTED_COMMENT_PAGES
+from connectors.desks.zendesk_attach import LISTED_COMMENT_PAGES, STOPPED_AT
 from connectors.errors import NotFoundError
 from connectors.ratelimit import LocalRateLimiter
 
@@ -56,27 +56,38 @@ def test_zendesk_lists_the_files_of_every_comment_in_order(
 
     found = zendesk(limiter, clock).list_attachments("7")
 
-    assert found == (
-        DeskFile("498001", "starters.csv", 120, "text/csv"),
-        DeskFile("498002", "starters-v2.csv", 120, "text/csv"),
+    assert found == FileListing(
+        (
+            DeskFile("498001", "starters.csv", 120, "text/csv"),
+            DeskFile("498002", "starters-v2.csv", 120, "text/csv"),
+        )
     )
 
 
 @pytest.mark.parametrize(
-    ("files_per_page", "pages", "limit", "read", "kept"),
+    ("files_per_page", "pages", "limit", "read", "kept", "stopped_at"),
     [
-        (40, 20, MAX_LISTED_FILES, 3, MAX_LISTED_FILES),
-        (40, 20, MAX_LISTED_FILES + 1, 3, MAX_LISTED_FILES + 1),
-        (1, 20, MAX_LISTED_FILES, LISTED_COMMENT_PAGES, LISTED_COMMENT_PAGES),
-        (0, 20, MAX_LISTED_FILES, LISTED_COMMENT_PAGES, 0),
-        (1, 2, MAX_LISTED_FILES, 2, 2),
-        (40, 20, 0, 0, 0),
+        (40, 20, MAX_LISTED_FILES, 3, MAX_LISTED_FILES, None),
+        (40, 20, MAX_LISTED_FILES + 1, 3, MAX_LISTED_FILES + 1, None),
+        (1, 20, MAX_LISTED_FILES, LISTED_COMMENT_PAGES, LISTED_COMMENT_PAGES, STOPPED_AT),
+        (0, 20, MAX_LISTED_FILES, LISTED_COMMENT_PAGES, 0, STOPPED_AT),
+        (
+            1,
+            LISTED_COMMENT_PAGES,
+            MAX_LISTED_FILES,
+            LISTED_COMMENT_PAGES,
+            LISTED_COMMENT_PAGES,
+            None,
+        ),
+        (1, 2, MAX_LISTED_FILES, 2, 2, None),
+        (40, 20, 0, 0, 0, None),
     ],
     ids=[
         "stops-once-the-limit-is-found",
         "one-more-as-ingestion-asks",
-        "stops-after-the-page-bound",
-        "page-bound-without-files",
+        "stops-after-the-page-bound-and-says-so",
+        "page-bound-without-files-says-so",
+        "thread-ending-on-the-bound-is-complete",
         "short-thread-read-to-its-end",
         "no-limit-no-request",
     ],
@@ -90,9 +101,11 @@ def test_zendesk_reads_comment_pages_only_until_the_limit_or_the_page_bound(
     limit: int,
     read: int,
     kept: int,
+    stopped_at: str | None,
 ) -> None:
     """A thread of ``pages`` cursor pages (one comment each, ``files_per_page`` files on it):
-    only the first ``read`` pages are registered, so a further request would fail."""
+    only the first ``read`` pages are registered, so a further request would fail; a thread
+    that goes on past the page bound is named as stopped there (its later files are unseen)."""
     for page in range(read):
         files = [_zendesk_file(1000 * page + n, f"p{page}-{n}.csv") for n in range(files_per_page)]
         more = page + 1 < pages
@@ -114,9 +127,10 @@ def test_zendesk_reads_comment_pages_only_until_the_limit_or_the_page_bound(
     found = zendesk(limiter, clock).list_attachments("7", limit=limit)
 
     assert len(vendor_http.calls) == read
-    assert [f.filename for f in found] == [
+    assert [f.filename for f in found.files] == [
         f"p{page}-{n}.csv" for page in range(read) for n in range(files_per_page)
     ][:kept]
+    assert found.stopped_at == stopped_at
 
 
 def test_servicenow_lists_the_records_files_from_the_attachment_api(
@@ -143,9 +157,11 @@ def test_servicenow_lists_the_records_files_from_the_attachment_api(
         # the delivery's sys_id saves looking the number up (an unregistered call would fail)
         found = snow(limiter, clock).list_attachments("RITM0010001", record_id=SYS_ID)
 
-    assert found == (
-        DeskFile("a7a2a3f0db1f2010f1a2e8c3f39619ab", "joiners.csv", 2048, "text/csv"),
-        DeskFile("b7a2a3f0db1f2010f1a2e8c3f39619ac", "scan.pdf", None, "application/pdf"),
+    assert found == FileListing(
+        (
+            DeskFile("a7a2a3f0db1f2010f1a2e8c3f39619ab", "joiners.csv", 2048, "text/csv"),
+            DeskFile("b7a2a3f0db1f2010f1a2e8c3f39619ac", "scan.pdf", None, "application/pdf"),
+        )
     )
 
 
@@ -202,10 +218,12 @@ def test_salesforce_lists_the_cases_files_then_its_classic_attachments(
 
         found = salesforce(limiter, clock).list_attachments("00001026", record_id=CASE_ID)
 
-    assert found == (
-        DeskFile("068RO000001AbcdYAC", "joiners.csv", 512),
-        DeskFile("068RO000001AbceYAC", "handover.xlsx", 9000),
-        DeskFile("00PRO000001AbcdYAC", "legacy.csv", 64, "text/csv"),
+    assert found == FileListing(
+        (
+            DeskFile("068RO000001AbcdYAC", "joiners.csv", 512),
+            DeskFile("068RO000001AbceYAC", "handover.xlsx", 9000),
+            DeskFile("00PRO000001AbcdYAC", "legacy.csv", 64, "text/csv"),
+        )
     )
 
 
@@ -256,7 +274,7 @@ def test_salesforce_soql_carries_a_limit_and_reads_no_more(
 
         sent = [parse_qs(urlsplit(str(call.request.url)).query)["q"][0] for call in http.calls]
         assert sent == queries
-    assert [f.filename.removesuffix(".csv") for f in found] == kept
+    assert [f.filename.removesuffix(".csv") for f in found.files] == kept
 
 
 def test_salesforce_follows_no_records_page_past_the_limit(
@@ -280,7 +298,8 @@ def test_salesforce_follows_no_records_page_past_the_limit(
 
         found = salesforce(limiter, clock).list_attachments("00001026", record_id=CASE_ID, limit=3)
 
-    assert [f.filename for f in found] == ["v0.csv", "v1.csv", "v2.csv"]
+    assert found.stopped_at is None
+    assert [f.filename for f in found.files] == ["v0.csv", "v1.csv", "v2.csv"]
 
 
 def test_memory_lists_the_named_files_it_was_given() -> None:
@@ -290,8 +309,8 @@ def test_memory_lists_the_named_files_it_was_given() -> None:
     desk.add_attachment("IT-7", "2", b"unlisted")  # a Jira delivery lists its own files
     desk.add_attachment("IT-8", "3", b"x", filename="other.csv")
 
-    assert desk.list_attachments("IT-7") == (DeskFile("1", "one.csv", 4),)
-    assert desk.list_attachments("IT-7", limit=0) == ()
+    assert desk.list_attachments("IT-7") == FileListing((DeskFile("1", "one.csv", 4),))
+    assert desk.list_attachments("IT-7", limit=0) == FileListing()
     with pytest.raises(NotFoundError):
         desk.list_attachments("IT-9")
 

@@ -6,20 +6,14 @@ ones shipped in google-api-python-client (Directory and Licensing).
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import googleapiclient
 import pytest
 import requests
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from responses import matchers
 from structlog.testing import capture_logs
 
@@ -41,87 +35,23 @@ from connectors.identity.google import (
 )
 from connectors.identity.google_http import QUOTA_ATTEMPTS
 
-from .conftest import load_payload
-from .spec_check import (
-    SPECS,
-    DiscoverySpec,
-    assert_calls_allowed,
-    assert_scopes_granted,
-    load_discovery,
-)
+from .conftest import ACCESS_TOKEN, TOKEN_URI, load_payload
 
-TOKEN_URI = "https://oauth2.googleapis.com/token"
-ACCESS_TOKEN = "ya29.c.fake-access-token-for-tests"
 UID = "107226389421564187533"
 USER_URL = f"{DIRECTORY_URL}/users/{UID}"
 GROUP = "vpn-users@example.com"
 SKU = "Google-Apps/1010020027"
 SKU_URL = f"{LICENSING_URL}/product/Google-Apps/sku/1010020027/user"
-SHIPPED = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 
 
 def payload(name: str) -> Any:
     return load_payload("google", name)
 
 
-@pytest.fixture(scope="session")
-def google_specs() -> list[DiscoverySpec]:
-    found = [
-        load_discovery(p)
-        for p in (
-            SHIPPED / "admin.directory_v1.json",
-            SHIPPED / "licensing.v1.json",
-            SPECS / "admin.directory_v1.json",
-        )
-    ]
-    return [spec for spec in found if spec is not None]
-
-
-@pytest.fixture(scope="session")
-def key_info() -> dict[str, str]:
-    """A service-account key file's content, with a freshly generated (worthless) RSA key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return {
-        "type": "service_account",
-        "project_id": "deskpilot-test",
-        "private_key_id": "0123456789abcdef0123456789abcdef01234567",
-        "private_key": pem.decode(),
-        "client_email": "deskpilot@deskpilot-test.iam.gserviceaccount.com",
-        "client_id": "104857600000000000001",
-        "token_uri": TOKEN_URI,
-    }
-
-
 @pytest.fixture
-def http(google_specs: list[DiscoverySpec]) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        rsps.post(
-            TOKEN_URI,
-            json={"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"},
-        )
-        yield rsps
-        assert_calls_allowed(rsps.calls, google_specs, skip_hosts={"oauth2.googleapis.com"})
-        assert_scopes_granted(rsps.calls, google_specs, _granted_scopes(rsps.calls))
-        for call in rsps.calls:
-            if str(call.request.url) == TOKEN_URI:
-                assert "jwt-bearer" in str(call.request.body)
-            else:
-                assert call.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-
-
-def _granted_scopes(calls: responses.CallList) -> list[str]:
-    """The scopes the service account asked for, read from the JWT assertion it sent."""
-    for call in calls:
-        if str(call.request.url) == TOKEN_URI:
-            body = call.request.body or ""
-            form = urllib.parse.parse_qs(body.decode() if isinstance(body, bytes) else body)
-            claims = form["assertion"][0].split(".")[1]
-            decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
-            return str(decoded["scope"]).split()
-    return []
+def http(google_http: responses.RequestsMock) -> responses.RequestsMock:
+    """Google at the HTTP boundary, checked against its discovery documents (conftest)."""
+    return google_http
 
 
 @pytest.fixture

@@ -116,3 +116,30 @@ def test_a_good_where_expression_passes_check(tmp_path: Path) -> None:
     where = "\"user.employee_type != 'contractor' and user.attributes.get('costCenter') == '4100'\""
     config = _config(tmp_path, **{"treasury.yaml": WHERE.format(where=where)})
     assert check_everything(config) == []
+
+
+def test_check_warns_where_an_employee_type_is_compared_in_one_case(tmp_path: Path) -> None:
+    """A warning, not an error: the file is valid, and the campaign still starts; the warning
+    names the file, the line of ``where:`` and the form that matches every spelling."""
+    cased = GOOD.replace(
+        "users: {department: Finance}}",
+        "users: {department: Finance, where: \"user.employee_type != 'contractor'\"}}",
+    )
+    lowered = cased.replace(
+        "user.employee_type != 'contractor'", "(user.employee_type or '') | lower != 'contractor'"
+    ).replace("payroll-q4", "payroll-q1")
+    config = _config(tmp_path, **{"cased.yaml": cased, "lowered.yaml": lowered})
+    folder = tmp_path / "books" / "reviews"
+
+    result = CliRunner().invoke(app, ["check", str(config)])
+
+    assert check_everything(config) == []
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "scope.users.where" in line]
+    assert warnings == [
+        f"warning {folder / 'cased.yaml'}:4: scope.users.where: `user.employee_type` is compared "
+        "with 'contractor' in that exact case, but directories write it in any case "
+        "('Contractor', 'contractor', 'CONTRACTOR'), so accounts spelt otherwise are not "
+        "matched; to match every spelling write `(user.employee_type or '') | lower != "
+        "'contractor'`"
+    ]

@@ -12,7 +12,7 @@ import pytest
 
 from connectors.identity import DirectoryUser, UserStatus
 from playbooks.reviews.items import People
-from playbooks.reviews.where import UserView, WhereError, check_where, matches
+from playbooks.reviews.where import UserView, WhereError, case_warnings, check_where, matches
 from worker.runs.review_population import person_of, user_view
 
 ANN = UserView(
@@ -180,3 +180,55 @@ def test_the_documented_expressions_pass_check() -> None:
     for example in examples:
         assert check_where(example) == example
         assert matches(example, ANN) in (True, False)
+
+
+SPELLINGS = ("Contractor", "contractor", "CONTRACTOR")
+"""How directories write one employee type (RFC 2798 and RFC 7643 suggest the first)."""
+
+
+@pytest.mark.parametrize(
+    ("expression", "rewritten"),
+    [
+        ("user.employee_type == 'contractor'", "(user.employee_type or '') | lower == 'contractor'"),
+        ("user.employee_type != 'Contractor'", "(user.employee_type or '') | lower != 'contractor'"),
+        ("'Contractor' == user.employee_type", "'contractor' == (user.employee_type or '') | lower"),
+        ("user.employee_type in ['Contractor', 'Intern'] and not user.disabled",
+         "(user.employee_type or '') | lower in ['contractor', 'intern']"),
+        ("user.employee_type not in ('contractor',)",
+         "(user.employee_type or '') | lower not in ['contractor']"),
+        ("'contract' in user.employee_type", "'contract' in (user.employee_type or '') | lower"),
+    ],
+    ids=["equal", "not-equal", "literal-first", "in-list", "not-in-tuple", "substring"],
+)  # fmt: skip
+def test_an_employee_type_compared_as_written_is_warned_with_a_form_that_matches_every_case(
+    expression: str, rewritten: str
+) -> None:
+    """The expression as written matches one spelling only; the warning's rewrite, checked and
+    evaluated, treats every spelling alike (and the warning quotes it exactly)."""
+    [warning] = case_warnings(expression)
+
+    assert f"to match every spelling write `{rewritten}`" in warning
+    assert check_where(rewritten) == rewritten
+    as_written = {s: matches(check_where(expression), _typed(s)) for s in SPELLINGS}
+    folded = {s: matches(rewritten, _typed(s)) for s in SPELLINGS}
+    assert len(set(as_written.values())) == 2  # the case decided who was in
+    assert len(set(folded.values())) == 1
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "(user.employee_type or '') | lower == 'contractor'",
+        "user.employee_type is none",
+        "user.employee_type == user.department",
+        "user.department == 'Sales'",
+        "user.attributes.get('employeeType', '') | lower in ['contractor']",
+    ],
+    ids=["lowered", "is-none", "field-to-field", "other-field", "attribute-lowered"],
+)
+def test_comparisons_that_do_not_depend_on_the_case_are_not_warned(expression: str) -> None:
+    assert case_warnings(expression) == []
+
+
+def _typed(spelling: str) -> UserView:
+    return UserView("u1", "tina", employee_type=spelling, department="Finance")

@@ -138,3 +138,61 @@ def test_one_time_passwords_without_mail_are_warned(
     found = [w for w in warnings_for(config) if "one-time password" in w]
 
     assert bool(found) is warned
+
+
+CONTRACT_END = """\
+directories:
+  - {name: sf, type: salesforce}
+  - {name: gws, type: google}
+  - {name: app, type: scim, url: "https://app.example.com/scim/v2"}
+  - {name: corp, type: ldap, url: "ldaps://dc.example.com"}
+playbooks:
+  people:
+"""
+ACME = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+
+@pytest.mark.parametrize(
+    ("people", "errors", "warnings"),
+    [
+        ('    contract_end_attributes: {sf: "Contract_End__c FROM User --"}\n',
+         [r"deskpilot\.yaml:8:\d+: playbooks\.people\.contract_end_attributes\.sf: directories\.sf "
+          r"\(salesforce\) cannot read it: .* is not a Salesforce field API name"], []),
+        ("    contract_end_attributes: {gws: Employment.contractEnd}\n",
+         [r"deskpilot\.yaml:8:\d+: playbooks\.people\.contract_end_attributes\.gws: directories\."
+          r"gws \(google\) cannot read it: .* write customSchemas\.<SchemaName>\.<fieldName>"], []),
+        (f'    contract_end_attributes: {{app: "{ACME}:contract end"}}\n',
+         [r"deskpilot\.yaml:8:\d+: playbooks\.people\.contract_end_attributes\.app: directories\."
+          r"app \(scim\) cannot read it: .* is not SCIM attribute notation \(RFC 7644 §3\.10\)"], []),
+        ("    contract_end_attribute: extensionAttribute7\n", [],
+         [r"deskpilot\.yaml:8:\d+: playbooks\.people\.contract_end_attribute: directories\.gws "
+          r"\(google\) cannot read it: .*; name its own in contract_end_attributes\.gws"]),
+        ("    contract_end_attribute: extensionAttribute7\n    contract_end_attributes:\n"
+         f'      {{sf: Contract_End__c, gws: customSchemas.Employment.contractEnd, app: "{ACME}:'
+         'contractEnd", corp: description}\n', [], []),
+        ("", [], []),
+    ],
+    ids=["salesforce-not-an-identifier", "google-not-a-custom-field", "scim-not-notation",
+         "shared-name-google-cannot-read", "each-in-its-notation", "not-configured"],
+)  # fmt: skip
+def test_contract_end_attribute_each_directory_can_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    people: str,
+    errors: list[str],
+    warnings: list[str],
+) -> None:
+    """
+    A directory's own contract-end attribute that its kind cannot express is an error at its
+    key; the shared one is a warning (that directory may keep no contract end at all).
+    """
+    text = CONTRACT_END + (people or "    name_margin: 4.0\n")
+    found = _config_problems(tmp_path, text, monkeypatch)
+    warned = warnings_for(tmp_path / "deskpilot.yaml")
+
+    about = [p for p in found if "playbooks.people.contract_end" in p]
+    warned_about = [w for w in warned if "playbooks.people.contract_end" in w]
+    assert len(about) == len(errors), found
+    assert all(any(re.search(e, p) for p in about) for e in errors), about
+    assert len(warned_about) == len(warnings), warned
+    assert all(any(re.search(w, p) for p in warned_about) for w in warnings), warned_about
