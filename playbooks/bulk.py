@@ -25,6 +25,7 @@ from playbooks.config import PolicySettings
 from playbooks.model import Playbook
 from playbooks.plan import build_plan
 from playbooks.planned import Account, Plan, PlannedStep
+from playbooks.policy import privileged_problems
 from playbooks.request import DirectoryReader, PlanRequest
 from playbooks.resolve import EMAIL
 from playbooks.spreadsheet import write_csv
@@ -256,8 +257,9 @@ def build_bulk_plan(
     """
     Plan a bulk playbook for every good row (each row's cells are its desk fields).
 
-    A row whose own plan asks or escalates (its manager is not in the directory, its login is
-    taken) moves to the bad rows. Steps are keyed ``row N`` so a batch never splits a person.
+    A row whose own plan asks or escalates (its manager is not in the directory, its login or
+    address is taken) or touches a privileged group moves to the bad rows: a row with any invalid
+    value is not applied, and the other rows still are. Steps are keyed ``row N`` so a batch never splits a person.
 
     Args:
         playbook: a playbook with ``bulk: true``.
@@ -283,6 +285,10 @@ def build_bulk_plan(
         )
         if plan.kind in ("ask", "escalate"):
             bad.append(RowProblem(number, "", plan.reason or plan.question or "cannot be planned"))
+            continue
+        privileged = privileged_problems(plan, settings)
+        if privileged:  # one row asking for a privileged group must not refuse the whole file
+            bad.append(RowProblem(number, "groups", "; ".join(privileged)))
             continue
         good.append((number, row))
         steps += [dataclasses.replace(s, group_key=f"row {number}") for s in plan.steps]

@@ -183,6 +183,10 @@ def _new_account(
         return Escalate(
             f"login `{login}` is already taken by another account ({existing.email or existing.id})"
         )
+    address = params.get("email") or ""
+    holder = reader.find_user(email=address) if address and existing is None else None
+    if holder is not None:
+        return Escalate(f"address {address} is already used by another account ({holder.login})")
     display = params.get("display_name") or f"{params['given_name']} {params['family_name']}"
     account = (
         Account.of(existing, reader.name)

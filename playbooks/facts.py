@@ -6,6 +6,7 @@ Pure functions of the request (and the settings that name its fields); ``resolve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 from connectors.identity import DirectoryUser
 from playbooks.config import PolicySettings, field_key
 from playbooks.request import PlanRequest
-from playbooks.targets import text_fields
+from playbooks.targets import own_message, text_fields
 
 
 def user_facts(user: DirectoryUser | None) -> dict[str, Any] | None:
@@ -34,13 +35,48 @@ def user_facts(user: DirectoryUser | None) -> dict[str, Any] | None:
 
 
 _FULL_NAME_FIELDS = ("name", "full_name", "employee_name", "new_starter", "starter_name")
+_WORD = r"[A-ZÀ-Ý][\w'\u2019-]*"
+_NAME = rf"({_WORD}(?:[ \t]+(?:[a-z]{{1,3}}[ \t]+)?{_WORD}){{0,3}})"
+_NEW_NAME = re.compile(
+    r"(?i:\b(?:change|update|correct|rename|set)\s+(?:my|his|her|their|the)\s+"
+    r"(?:(?:display|full|account|user)\s+)?name\s+"
+    r"(?:(?:on|in|of)\s+(?:my|his|her|their|the)\s+(?:account|profile|record)\s+)?to\s+"
+    r"|\bmy\s+(?:new\s+)?(?:full\s+)?name\s+is\s+now\s+"
+    r"|\bnew\s+(?:full\s+|display\s+)?name\s*(?:is|will\s+be|:|-|\u2013)\s*)" + _NAME
+)
+_NEW_SURNAME = re.compile(
+    r"(?i:\b(?:sur|family\s+|last\s+)name\s+(?:is\s+now|is\s+changing\s+to|has\s+changed\s+to|"
+    r"changed\s+to|will\s+be|becomes)\s+"
+    r"|\bnew\s+(?:sur|family\s+|last\s+)name\s*(?:is|will\s+be|:|-|\u2013)\s*)"
+    rf"({_WORD})"
+)
+
+
+def names_in_text(text: str) -> dict[str, str]:
+    """
+    A new name the requester writes instead of filling a form: "change my name on my account to
+    Maren Holm" (``new_name``), "my surname is now Holm" (``new_surname``). Only the requester's
+    own message counts (not a quoted mail); a single word after a full-name cue is not a name.
+
+    Args:
+        text: subject and description.
+    """
+    own = own_message(text)
+    found: dict[str, str] = {}
+    full = _NEW_NAME.search(own)
+    if full is not None and len(full.group(1).split()) > 1:
+        found["new_name"] = " ".join(full.group(1).split())
+    surname = _NEW_SURNAME.search(own)
+    if surname is not None:
+        found["new_surname"] = surname.group(1)
+    return found
 
 
 def form_fields(request: PlanRequest, settings: PolicySettings) -> dict[str, str]:
     """
     The ticket's form fields by ``field_key``: the desk's fields over ``Label: value`` lines of
     the requester's message, with a full name split into first and last name when the form
-    gives only the full name.
+    gives only the full name, and a new name written in prose when the form gives none.
 
     Args:
         request: the ticket and its desk fields.
@@ -51,6 +87,8 @@ def form_fields(request: PlanRequest, settings: PolicySettings) -> dict[str, str
     fields = {
         field_key(k): v.strip() for k, v in merged.items() if isinstance(v, str) and v.strip()
     }
+    if not any(k.startswith("new_") for k in fields):  # the form's own new-name fields win
+        fields.update(names_in_text(text))
     for prefix in ("", "new_"):
         full = next((fields[prefix + k] for k in _FULL_NAME_FIELDS if fields.get(prefix + k)), None)
         if full and not (fields.get(f"{prefix}first_name") or fields.get(f"{prefix}given_name")):

@@ -68,10 +68,12 @@ def note_status(facts: RunFacts) -> NoteStatus:
         "escalate": "escalated",
         "note_only": "nothing",
     }
+    if facts.plan.kind == "escalate":
+        return "escalated"
+    if facts.decision is not None and facts.decision.outcome in ("refused", "rejected"):
+        return facts.decision.outcome  # also a question or a no-op the requester may not ask
     if facts.plan.kind in kinds:
         return kinds[facts.plan.kind]
-    if facts.decision is not None and facts.decision.outcome in ("refused", "rejected"):
-        return facts.decision.outcome
     if any(o.error or (o.verification and not o.verification.ok) for o in facts.outcomes):
         return "failed"
     if not facts.outcomes:

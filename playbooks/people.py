@@ -27,6 +27,10 @@ _MY_MANAGER = re.compile(
 _SELF_WORDS = frozenset({"me", "myself", "i", "self", "moi"})
 
 
+_BREAKS = re.compile(r"[\n!?]+")
+"""What ends a sentence or a line that ``fold`` would otherwise erase (it keeps full stops)."""
+
+
 def fold(text: str) -> str:
     """Casefolded, accents removed, spaces collapsed: how names are compared."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -199,7 +203,9 @@ class PeopleIndex:
             text: free text (compared accent- and case-insensitively, word by word).
             skip: accounts not to report (the requester).
         """
-        folded = f" {fold(text)} "
+        # Lines and sentences stay apart (" . "): the words around a name are its own sentence's,
+        # not the subject line's or a greeting's ("… log in to the console / Hi, Samir Haddad …").
+        folded = f" {' . '.join(fold(part) for part in _BREAKS.split(text))} "
         skipped = {u.id for u in skip}
         found = []
         for user in self.users:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from connectors.identity import DirectoryUser
 from intake.classifier.dates import (
     CONTRACT_END,
+    DATE_PATTERN,
     DateOrder,
     extract_period,
     parse_date,
@@ -32,14 +33,48 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
     "fifteen": 15, "twenty": 20, "thirty": 30, "a couple of": 2, "a few": 3, "couple of": 2,
 }  # fmt: skip
-_UNIT_S = {"hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
+_NUMBER_WORDS |= {
+    f"{tens}{sep}{unit}": value + n
+    for tens, value in (("twenty", 20), ("thirty", 30))
+    for n, unit in enumerate(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"), 1
+    )
+    for sep in (" ", "-")
+}  # "twenty-one days"
+_UNIT_S = {
+    "hour": 3600, "hr": 3600, "day": 86400, "week": 604800, "wk": 604800,
+    "fortnight": 1209600, "month": 2592000,
+}  # fmt: skip
+_UNIT = r"(hour|hr|day|week|wk|fortnight|month)s?"
 _NUM = "|".join(sorted((re.escape(k) for k in _NUMBER_WORDS), key=len, reverse=True))
-_TEXT_DURATION = re.compile(
+_LEAD = (
     r"(?:\bfor|\bduring|\bover|[-\u2013\u2014:(])\s*(?:the\s+next\s+|another\s+|about\s+|around\s+|"
     r"approx(?:imately|\.)?\s+|roughly\s+|some\s+|just\s+|only\s+)*"
-    rf"(\d{{1,3}}|{_NUM})[\s-]*(hour|day|week|month)s?\b",
+)
+_TEXT_DURATION = re.compile(rf"{_LEAD}(\d{{1,3}}|{_NUM})[\s-]*{_UNIT}\b", re.IGNORECASE)
+_WORKING_DAYS = re.compile(
+    rf"{_LEAD}(\d{{1,3}}|{_NUM})[\s-]*(?:working|business|work)[\s-]*days?\b", re.IGNORECASE
+)
+"""``10 working days``: weekdays from the ask, so a weekend in between adds to the calendar time."""
+_MORE_END = re.compile(
+    rf"\b(?:up\s+to\s+and\s+including|expiring(?:\s+on)?|between\s+now\s+and|"
+    rf"from\s+(?:today|now|tomorrow|{DATE_PATTERN})\s+(?:to|until|till|-|\u2013))\s+(?:the\s+)?"
+    rf"({DATE_PATTERN})",
     re.IGNORECASE,
 )
+"""Ends written the other ways people write them: "up to and including 20 March", "expiring on
+the 20th", "from today to 20 March", "between now and Friday". Not "ending 31 March", which as
+often dates what the access is for ("the quarter ending 31 March")."""
+_THIS_WEEK = re.compile(
+    r"\bfor\s+(?:the\s+rest\s+of\s+(?:this|the)|this)\s+week\b(?!\s+of\b)", re.IGNORECASE
+)
+""""for this week only", "for the rest of the week": until the end of the working week."""
+_RANGE = re.compile(r"\s+(?:to|until|till|through|-|\u2013)\s+")
+_UNTIL_KEY = re.compile(r"(?:^|_)(?:until|till|expir\w*|expires?|end|ends|remove|revoke)(?:_|$)")
+_DURATION_KEY = re.compile(r"(?:^|_)(?:duration|how_long|period|days|weeks|months)(?:_|$)")
+_UNIT_KEY = re.compile(r"(?:^|_)(hours|days|weeks|months)(?:_|$)")
+"""A form's own label for an end date or a duration ("Valid until", "Access expiry",
+"Remove access on", "Duration (days)"), when it is none of the usual ones."""
 _TIME_BOUND = re.compile(
     r"\btemporar(?:y|ily)\b|\buntil\b|\btill\b|\bonly\s+(?:needed|required)\s+(?:for|until|till)\b|"
     r"\btime[- ]?(?:bound|limited)\b|\bshort[- ]term\b|\bfor\s+the\s+duration\s+of\b|"
@@ -104,6 +139,15 @@ def read_period(
         value = folded.get(field_key(label))
         if value:
             return _from_value(value, now, target, contract_end_attribute, label, order)
+    for key, value in folded.items():  # the form's own words for an end or a duration
+        if not (_UNTIL_KEY.search(key) or _DURATION_KEY.search(key)):
+            continue
+        unit = _UNIT_KEY.search(key)
+        if unit is not None and value.isdigit():
+            value = f"{value} {unit.group(1)}"  # "Duration (days)": 10
+        read = _from_value(value, now, target, contract_end_attribute, key, order)
+        if isinstance(read, Until):  # a field of another meaning is not a question to ask
+            return read
     if extract_period(text, now, order).until_contract_end:
         return _contract_end(target, now, contract_end_attribute)
     from_text = _from_text(text, now, order)
@@ -131,6 +175,12 @@ def _from_value(
     seconds = duration_seconds(value)
     if seconds is not None:
         return Until(now + timedelta(seconds=seconds), "field")
+    working = _WORKING_DAYS.fullmatch(f"for {value.strip()}")
+    if working is not None:
+        return Until(_after_working_days(now, _count(working.group(1))), "field")
+    parts = _RANGE.split(value.strip())
+    if len(parts) == 2 and all(parse_date(p, now, order) is not None for p in parts):
+        value = parts[1]  # "2026-03-02 to 2026-03-20": the end of the range
     day = parse_date(value, now, order)
     if day is not None:
         return Until(_end_of_day(day), "field")
@@ -141,6 +191,9 @@ def _from_value(
 
 
 def _from_text(text: str, now: datetime, order: DateOrder) -> Until | None:
+    working = _WORKING_DAYS.search(text)
+    if working:
+        return Until(_after_working_days(now, _count(working.group(1))), "text")
     match = _TEXT_DURATION.search(text)
     if match:
         count = _count(match.group(1))
@@ -148,7 +201,23 @@ def _from_text(text: str, now: datetime, order: DateOrder) -> Until | None:
     period = extract_period(text, now, order)
     if period.until is not None and period.until > now and not period.is_last_day:
         return Until(period.until, "text")
+    more = _MORE_END.search(text)
+    day = parse_date(more.group(1), now, order) if more else None
+    if day is None and _THIS_WEEK.search(text):
+        day = parse_date("end of this week", now, order)
+    if day is not None and _end_of_day(day) > now:
+        return Until(_end_of_day(day), "text")
     return None
+
+
+def _after_working_days(now: datetime, count: int) -> datetime:
+    """The end of the ``count``-th weekday after ``now`` (Saturdays and Sundays skipped)."""
+    day = now
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return _end_of_day(day)
 
 
 def duration_seconds(value: str) -> int | None:
@@ -163,7 +232,7 @@ def duration_seconds(value: str) -> int | None:
     except DurationError:
         pass
     match = re.fullmatch(
-        rf"\s*(?:about\s+|around\s+)?(\d{{1,3}}|{_NUM})[\s-]*(hour|day|week|month)s?\s*\.?\s*",
+        rf"\s*(?:about\s+|around\s+)?(\d{{1,3}}|{_NUM})[\s-]*{_UNIT}\s*\.?\s*",
         value,
         re.IGNORECASE,
     )

@@ -80,7 +80,8 @@ def decide(
     """
     Apply the guardrails to a plan.
 
-    Rejected: the requester is known but not allowed to ask (and nothing else needs a person).
+    Rejected: the requester is known but not allowed to ask (and nothing else needs a person),
+    also when the plan would only ask a question or change nothing (it names its target).
     Refused (a person takes over): the requester is unknown or disabled;
     a privileged account or group is involved; a segregation-of-duties pair would be held;
     the requester asked for too many resets lately. Otherwise the playbook's approval rule,
@@ -97,6 +98,16 @@ def decide(
     if plan.kind == "escalate":
         return Decision("refused", None, (plan.reason or "the plan needs a person",))
     if plan.kind in ("ask", "note_only"):
+        # Who may ask is checked before anything is asked or reported: someone who may not ask
+        # about an account learns nothing of its state, and an unknown sender is asked nothing.
+        unknown = request.requester is None or not request.requester.enabled
+        asker = (
+            requester_problems(playbook, plan, request, settings)
+            if plan.target is not None or unknown
+            else []
+        )
+        if asker:
+            return Decision("refused" if unknown else "rejected", None, tuple(asker))
         return Decision("auto", None, ("nothing will change",))
     asker = requester_problems(playbook, plan, request, settings)
     guards = [

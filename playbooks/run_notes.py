@@ -145,12 +145,13 @@ def _plan_notes(
 ) -> list[Note]:
     facts = RunFacts(plan, decision)
     public, internal, _ = render_notes(playbook, facts, facts, settings)
-    if plan.kind == "ask":
+    stopped = decision is not None and decision.outcome in ("rejected", "refused")
+    if plan.kind == "ask" and not stopped:
         return [
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.ASK_PLAN),
             *reply(settings, "asked", public, NotePurpose.ASK),
         ]
-    if plan.kind == "note_only":
+    if plan.kind == "note_only" and not stopped:
         return [
             *reply(settings, "nothing", public, NotePurpose.NOTHING_TO_DO),
             Note(OutboxKind.INTERNAL_NOTE, internal, NotePurpose.PLAN),

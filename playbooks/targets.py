@@ -36,6 +36,15 @@ _NOT_TARGET_AFTER = re.compile(
     r"asked|has asked|wants|said|told|owns|manages|is the owner|is my manager|is his manager|"
     r"is her manager|is their manager)"
 )
+_POSSESSIVE_TARGET = re.compile(
+    r"^\s*['\u2019]?s\s+(?:\w+\s+)?(?:account|password|login|sign[- ]?in|mfa|authenticator|"
+    r"access|mailbox|credentials|user(?:name)?)\b",
+    re.IGNORECASE,
+)
+"""A name followed by "'s account" (or password, login…): the account is that person's, even when
+they are also named as someone's manager ("my line manager Hugo Winter's account is locked").
+A mention's words are folded (``hugo winter s account``), so the apostrophe is optional."""
+_POSSESSIVE = re.compile(r"['\u2019]s$")
 _MY_MANAGER_TARGET = re.compile(
     r"\b(?:for|of|to|give|add|grant)\s+(?:my|our)\s+(?:line\s+|direct\s+)?manager\b",
     re.IGNORECASE,
@@ -169,7 +178,12 @@ def _from_text(
     if mentions:
         return _one([m.user for m in mentions], mentions[0].user.display_name or "")
     for match in _FIRST_NAME_CUE.finditer(own):
-        resolved = index.by_name(match.group(1))
+        name = match.group(1)
+        if _POSSESSIVE.search(name):  # "unlock Hugo's account", not "waiting for Hugo's report"
+            if not _POSSESSIVE_TARGET.match(own[match.end(1) - 2 :]):
+                continue
+            name = _POSSESSIVE.sub("", name)
+        resolved = index.by_name(name)
         if isinstance(resolved, Found) and (requester is None or resolved.user.id != requester.id):
             return resolved
     if _MY_MANAGER_TARGET.search(own):
@@ -178,9 +192,11 @@ def _from_text(
 
 
 def _is_target(mention: Mention) -> bool:
-    return not (
-        _NOT_TARGET_BEFORE.search(mention.before) or _NOT_TARGET_AFTER.match(mention.after)
-    ) or bool(_TARGET_CUE.search(mention.before))
+    return (
+        not (_NOT_TARGET_BEFORE.search(mention.before) or _NOT_TARGET_AFTER.match(mention.after))
+        or bool(_TARGET_CUE.search(mention.before))
+        or bool(_POSSESSIVE_TARGET.match(mention.after))
+    )
 
 
 def _one(users: Sequence[DirectoryUser], written: str) -> Resolution:

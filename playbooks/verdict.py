@@ -57,11 +57,14 @@ def verdict_for(
     Args:
         playbook: the plan's playbook.
         plan: the plan.
-        decision: the policy's decision; None only for a plan that applies nothing.
+        decision: the policy's decision; None only for a plan that applies nothing. A plan
+            that applies nothing but whose requester may not ask is rejected (or refused) all
+            the same.
         notes: notes to write before the plan's own (e.g. a bulk file's report).
         settings: the deployment's reply model and group names, for the plan's notes.
     """
-    if plan.kind != "apply":
+    stopped = decision is not None and decision.outcome in ("rejected", "refused")
+    if plan.kind != "apply" and not stopped:
         own = plan_notes(playbook, plan, None, settings)
         return Verdict(
             PLAN_OUTCOMES[plan.kind], playbook=playbook.name, plan=plan, notes=[*notes, *own]

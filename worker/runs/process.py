@@ -232,8 +232,11 @@ def _verdict_for(
     rt: Runtime, playbook: Playbook, plan: Plan, request: PlanRequest, now: dt.datetime
 ) -> Verdict:
     settings = rt.settings.playbooks
-    if plan.kind != "apply":
+    if plan.kind == "escalate":
         return verdict_for(playbook, plan, None, settings=settings)
+    if plan.kind != "apply":  # who may ask still holds when nothing would change
+        decision = decide(playbook, plan, request, settings, recent_resets=())
+        return verdict_for(playbook, plan, decision, settings=settings)
     recent = recent_resets(rt, request, now)
     decision = decide(playbook, plan, request, settings, recent_resets=recent)
     return verdict_for(playbook, plan, decision, settings=settings)

@@ -167,3 +167,38 @@ def test_partial_success_report(corp: MemoryDirectory, policy: PolicySettings) -
     assert "| 9 | failed: no seats left on m365-e3 |" in text
     assert "| 3 | not planned: email “omar(at)example.com” is not an e-mail address |" in text
     assert user(corp, "maria").login == "maria"
+
+
+def test_a_row_with_a_privileged_group_or_a_taken_address_is_a_bad_row(
+    library: Library, corp: MemoryDirectory
+) -> None:
+    """
+    A row asking for a privileged group, or an address another account already has, is not
+    applied; the other rows still are (the privileged row does not refuse the whole file).
+    """
+    policy = settings(
+        role_templates=[
+            {"department": "Sales", "groups": ["all-staff", "sales", "Domain Admins"]},
+            *settings().role_templates,
+        ]
+    )
+    data = (
+        b"login,first_name,last_name,email,department,start_date,groups\n"
+        b"ninan,Nina,Newman,nina@example.com,Sales,2026-12-01,all-staff;sales\n"
+        b"peteh,Pete,Hall,pete@example.com,Sales,2026-12-01,all-staff;Domain Admins\n"
+        b"alicel,Alice,Lidd,alice@example.com,Sales,2026-12-01,all-staff\n"
+    )
+    req = request("account_create", corp, "maria")
+    playbook = library.get("bulk-onboarding")
+
+    report = validate_rows(parse_csv(data), policy)
+    plan, final = build_bulk_plan(playbook, report, req, corp, now=NOW, settings=policy)
+
+    assert [(p.row, p.column) for p in final.bad_rows] == [(3, "groups"), (4, "")]
+    assert "Domain Admins" in final.bad_rows[0].reason
+    assert "alice@example.com is already used by another account (alice)" in (
+        final.bad_rows[1].reason
+    )
+    assert [n for n, _ in final.good_rows] == [2]
+    assert {s.group_key for s in plan.steps} == {"row 2"}
+    assert decide(playbook, plan, req, policy, recent_resets=[]).outcome != "refused"

@@ -86,3 +86,34 @@ def test_a_new_name_field_changes_display_given_and_family_name(
         "given_name": "Alice",
         "family_name": "Caldwell",
     }
+
+
+PROSE_NAMES = [
+    ("full-name", "Name\nPlease change my name on my account to Alice Hart.", "Alice Hart", "Hart"),
+    ("particle", "Name\nCould you update the display name to Alice van Dijk?", "Alice van Dijk",
+     "van Dijk"),
+    ("surname-only", "Married!\nMy surname is now Hart, please update it.", None, "Hart"),
+    ("quoted-mail-ignored", "Name\nSee below.\n\nFrom: Bob <bob@example.com>\nSent: Monday\n\n"
+     "please change my name to Bob Stone", None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "display", "family"), [c[1:] for c in PROSE_NAMES], ids=[c[0] for c in PROSE_NAMES]
+)
+def test_a_new_name_written_in_prose_is_read(
+    library: Library, corp: MemoryDirectory, text: str, display: str | None, family: str | None
+) -> None:
+    """A name change asked for in the message, with no form, plans the update instead of asking."""
+    req = dataclasses.replace(request("account_update", corp, "alice"), ticket=ticket(text))
+    playbook = select_playbook(library, req)
+    assert playbook is not None
+
+    plan = build_plan(playbook, req, corp, now=NOW, settings=settings())
+
+    if family is None:
+        assert plan.kind == "ask"
+        return
+    assert plan.kind == "apply", plan.question
+    params = plan.steps[0].params
+    assert (params.get("display_name") or None, params.get("family_name")) == (display, family)

@@ -170,6 +170,23 @@ def test_offboarding_waits_for_leave_date_and_hands_over(
     assert "The account is disabled, not deleted" in plan.notes[0]
 
 
+@pytest.mark.parametrize(
+    "label",
+    ["Last working day", "Leaving date", "Date of leaving", "Termination date", "Exit date"],
+    ids=["last-working-day", "leaving-date", "date-of-leaving", "termination-date", "exit-date"],
+)
+def test_offboarding_reads_the_leave_date_from_the_forms_own_label(
+    library: Library, corp: MemoryDirectory, policy: PolicySettings, label: str
+) -> None:
+    """A leaver form names its date in its own words; the plan waits for that date all the same."""
+    kw = {"target_email": "alice@example.com", "fields": {label: "2026-11-30"}}
+    plan = _plan(library, corp, policy, "account_disable", "maria", kw)
+
+    assert plan.kind != "ask", plan.question
+    assert plan.not_before is not None
+    assert plan.not_before.date().isoformat() == "2026-11-30"
+
+
 def test_access_grant_is_time_bound_and_capped(
     library: Library, corp: MemoryDirectory, policy: PolicySettings
 ) -> None:

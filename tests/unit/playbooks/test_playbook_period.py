@@ -57,7 +57,31 @@ CASES = [
     ("temporary-without-end", {}, "I need temporary access to the drive", None, "ask"),
     ("until-unreadable", {}, "until the audit is over", None, "ask"),
     ("permanent", {}, "Could I get access to the Deal Desk drive?", None, None),
-]
+    ("text-fortnight", {}, "I'd need the drive for a fortnight", None, NOW + 14 * DAY),
+    ("text-abbreviated-unit", {}, "read access for 2 wks please", None, NOW + 14 * DAY),
+    ("text-working-days", {}, "for ten working days", None, end_of("2025-10-20")),
+    ("text-waited-days-not-a-period", {}, "I have waited 3 business days for this", None, None),
+    ("text-up-to-and-including", {}, "needed up to and including 24 October", None,
+     end_of("2025-10-24")),
+    ("text-from-today-to", {}, "from today to 24 October", None, end_of("2025-10-24")),
+    ("text-between-now-and", {}, "between now and Friday", None, end_of("2025-10-10")),
+    ("text-quarter-ending-not-a-period", {}, "the report for the quarter ending 31 December",
+     None, None),
+    ("text-compound-number", {}, "for twenty-one days please", None, NOW + 21 * DAY),
+    ("text-this-week-only", {}, "I only need it for this week", None, end_of("2025-10-10")),
+    ("text-rest-of-the-week", {}, "for the rest of the week", None, end_of("2025-10-10")),
+    ("text-the-week-of-not-this-week", {}, "access for the week of 20 October", None, None),
+    ("field-own-label-until", {"Valid until": "2025-10-24"}, "", None, end_of("2025-10-24")),
+    ("field-own-label-expiry", {"Access expiry": "24/10/2025"}, "", None, end_of("2025-10-24")),
+    ("field-own-label-remove-on", {"Remove access on": "2025-10-24"}, "", None,
+     end_of("2025-10-24")),
+    ("field-days-in-label", {"Duration (days)": "10"}, "", None, NOW + 10 * DAY),
+    ("field-range", {"Access period": "2025-10-06 to 2025-10-24"}, "", None, end_of("2025-10-24")),
+    ("field-fortnight", {"Access duration": "a fortnight"}, "", None, NOW + 14 * DAY),
+    ("field-business-days", {"Duration": "10 business days"}, "", None, end_of("2025-10-20")),
+    ("field-other-meaning-is-no-question", {"Weekend on call": "yes", "Period": "Q4 close"},
+     "", None, None),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(

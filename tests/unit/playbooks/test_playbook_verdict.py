@@ -73,8 +73,14 @@ def _shape(notes: list[Note]) -> list[tuple[OutboxKind, NotePurpose]]:
         ("apply", REJECTED, TicketOutcome.REJECTED, TicketStage.DONE,
          [(INTERNAL, NotePurpose.REJECTED), (P, NotePurpose.REJECTED_PUBLIC)],
          "bob may not ask: only the account's owner may"),
+        ("note_only", REJECTED, TicketOutcome.REJECTED, TicketStage.DONE,
+         [(INTERNAL, NotePurpose.REJECTED), (P, NotePurpose.REJECTED_PUBLIC)],
+         "bob may not ask: only the account's owner may"),
+        ("ask", REFUSED, TicketOutcome.ESCALATED, TicketStage.DONE,
+         [(INTERNAL, NotePurpose.REFUSED)], "segregation of duties; too many resets"),
     ],
-    ids=["ask", "nothing-to-do", "escalate", "auto", "needs-approval", "refused", "rejected"],
+    ids=["ask", "nothing-to-do", "escalate", "auto", "needs-approval", "refused", "rejected",
+         "nothing-to-do-rejected", "ask-refused"],
 )  # fmt: skip
 def test_verdict_for_each_plan_and_decision(
     library: Library,
