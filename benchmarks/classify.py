@@ -190,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.dev_only:
         _print_dev(data, calib, settings)
+        lat = latency(final, data.github_dev + data.endava_dev)
+        print(f"latency per ticket (github dev + Endava dev): p50 {lat['p50_ms']:.2f} ms, "
+              f"p99 {lat['p99_ms']:.2f} ms; CPU time: p50 {lat['cpu_p50_ms']:.2f} ms, "
+              f"p99 {lat['cpu_p99_ms']:.2f} ms")  # fmt: skip
         return 0
     test = data.github_test
     gold = [e.intent for e in test]

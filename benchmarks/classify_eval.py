@@ -266,8 +266,15 @@ ENTITY_FIELDS: dict[str, Callable[[Classification], str | None]] = {
 }
 
 
+_OUTER = "`'\"*.,:;!?()[]<>\u201c\u201d\u2018\u2019"
+"""Marks around a span that are not part of it: quotes (curly too), brackets, a sentence's end."""
+
+
 def _norm(value: str | None) -> str:
-    return re.sub(r"\s+", " ", (value or "").strip().strip("`'\"*.,:;()").lstrip("@")).lower()
+    """A span as the guidelines compare it: case, spacing, outer quotes and brackets, a leading
+    ``@`` ("@jdoe" is jdoe) and a link's closing slash ignored."""
+    text = (value or "").strip().strip(_OUTER).lstrip("@").strip(_OUTER)
+    return re.sub(r"\s+", " ", re.sub(r"(?<=\w)/+$", "", text)).lower()
 
 
 def _gold_date(value: str | None) -> set[str]:
@@ -286,8 +293,9 @@ def entity_scores(
     results: Sequence[Classification],
     gold: dict[str, dict[str, str | None]],
 ) -> dict[str, dict[str, float]]:
-    """Per field: exact-match precision, recall and F1 (case, spaces, a leading @ and outer
-    quotes ignored; dates compared as days). Tickets classified not_account extract nothing."""
+    """Per field: exact-match precision, recall and F1 (case, spaces, a leading @, outer quotes
+    and brackets and a link's closing slash ignored; dates compared as days). Tickets classified
+    not_account extract nothing."""
     scores: dict[str, dict[str, float]] = {}
     for name, get in ENTITY_FIELDS.items():
         predicted = right = wanted = 0

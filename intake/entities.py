@@ -34,10 +34,12 @@ from intake.classifier.products import (
     find_group,
     fullest_spelling,
     host_named,
+    is_catalogue_name,
     is_group_kind,
     joins_group,
     only_application,
 )
+from intake.classifier.subject_names import catalogue_core, group_of_role, subject_tag
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
 _ADDRESS = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}"
@@ -48,6 +50,21 @@ _SELF = re.compile(
     r"\b(add|give|grant|unlock|reset|help) me\b|\bi (need|can't|cannot|forgot|am|have)\b",
     re.IGNORECASE,
 )
+_OWNERLESS = re.compile(
+    r"(?i:(?:account|password)[ \t]+(?:is|was|has[ \t]+been|got)[ \t]+(?:locked|expired|disabled))"
+)
+_OWNERLESS_BEFORE = re.compile(r"(?:^|\b(?i:says|said|the)[ \t]+)$")
+
+
+def _speaks_of_self(text: str) -> bool:
+    """The text speaks of the requester's own account: "my password", "add me to", or an account
+    said to be locked with no owner ("the system says account is locked out")."""
+    if _SELF.search(text):
+        return True
+    return any(
+        _OWNERLESS_BEFORE.search(text, max(0, m.start() - 8), m.start())
+        for m in _OWNERLESS.finditer(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,11 @@ def extract_entities(
     login = find_login(text)
     name = find_target_name(text)
     named_in_subject = None if login else find_subject_person(subject)
+    # "Disable Slack Bot Service Accounts": a product's accounts, no person's
+    if name and is_catalogue_name(name.split()[0], applications):
+        name = None
+    if named_in_subject and is_catalogue_name(named_in_subject.split()[0], applications):
+        named_in_subject = None
     if named_in_subject:
         # "Offboard Tim" with "Tim Shumway" in the body or a form: the fuller spelling
         named_in_subject = fuller_name(named_in_subject, [body, *(v for _, v in fields)])
@@ -149,7 +171,7 @@ def extract_entities(
     acted = None
     if not named_in_subject:
         acted = next((m.group(1) for m in _ACTED_ON.finditer(text) if m.group(1) == email), None)
-    if not (form_target or email or login or name) and _SELF.search(text):
+    if not (form_target or email or login or name) and _speaks_of_self(text):
         form_target = target_from_fields(fields, include_requester=True)
     if form_target:
         if _EMAIL.fullmatch(form_target):
@@ -158,7 +180,11 @@ def extract_entities(
             name = form_target
         else:
             login = form_target
-    group = group_from_fields(fields) or find_group(text, applications)
+    group = (
+        group_from_fields(fields)
+        or find_group(text, applications)
+        or group_of_role(subject, applications)
+    )
     level = None if group else level_from_fields(fields)
     app_name = find_application(text, applications)[0]
     named = find_application_written(subject) or application_from_fields(fields)
@@ -171,8 +197,12 @@ def extract_entities(
         loose = None  # "Request GitHub org membership": the platform of the group
     if loose and _CUT_SHORT.search(subject):
         loose = fullest_spelling(loose, body)  # "install Adobe..." cut by the desk
+    tag = subject_tag(subject, body)
+    if tag and tag.lower() in {(p or "").lower() for p in (name, named_in_subject, form_target)}:
+        tag = None  # "Jane Doe: locked out": the person the ticket is about, not a product
     app_text = (
         named
+        or tag
         or loose
         or host_named(subject)
         or find_application_written(body)
@@ -180,9 +210,10 @@ def extract_entities(
         or (None if group else only_application(body, applications))
     )
     if app_text:
+        app_text = catalogue_core(app_text, applications)
         app_name = find_application(app_text, applications)[0] or app_name
     period = extract_period(text, now, date_order)
-    is_self = email is None and login is None and name is None and bool(_SELF.search(text))
+    is_self = email is None and login is None and name is None and _speaks_of_self(text)
     return Entities(
         # a person the subject names is the target as written, ahead of an e-mail in the body
         target_text=(acted or form_target or login or named_in_subject or email or name),

@@ -37,7 +37,7 @@ _APP_KEY = re.compile(
 )
 _GROUP_KEY = re.compile(
     r"^(?:group(?:\s*name)?|team(?:\s*name)?|(?:github\s+)?team to join.*|organization you are "
-    r"requesting membership in|github org|role|project role|"
+    r"requesting membership in|github org|organi[sz]ation or repo(?:sitory)?|role|project role|"
     r"(?:[\w.-]+\s+)?organi[sz]ation(?:\s+account)?\s+name)$",
     re.IGNORECASE,
 )
@@ -146,6 +146,9 @@ def application_from_login_key(fields: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+_OTHER_ANSWER = re.compile(r"\s*\((?:if\s+)?other\)$", re.IGNORECASE)
+
+
 def group_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
     """The group, team, organisation or role a form names: a team ahead of the org that holds
     it, a template's "e.g. @team" read as the answer given, an application field answered with a
@@ -155,6 +158,7 @@ def group_from_fields(fields: Sequence[tuple[str, str]]) -> str | None:
         line = re.sub(r"^e\.?g\.?,?\s*", "", _first_line(value), flags=re.IGNORECASE)
         if not line or _PLACEHOLDER.match(line):
             continue
+        key = _OTHER_ANSWER.sub("", key.strip())  # "Group Name (Other)": the "Other" choice, spelt
         if _GROUP_KEY.match(key.strip()):
             found.append((not _TEAM_KEY.search(key), line))
         elif _APP_KEY.match(key.strip()) and re.search(r"\bteams?$", line, re.IGNORECASE):

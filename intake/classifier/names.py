@@ -33,6 +33,15 @@ COMMON_WORDS = words(
     "form still being correct incorrect inactive active suspended blocked invalid valid e.g eg "
     "failed issue issues problem"
 )
+TOPIC_WORDS = words(
+    "urgent question error bug feature task title contact monitoring action required rfe feat "
+    "performance offboard offboarding onboarding onboard support request requests note fyi info "
+    "help idea proposal docs documentation chore fix enhancement update reminder re fw fwd aw wg "
+    "tr sv subject ticket incident case important follow follow-up status ref attention notice "
+    "alert warning asap"
+)
+"""Words a subject is tagged with that name a topic, not a product ("[URGENT]", "Question:",
+"RE:")."""
 _NAME_WORD = r"[A-Z][a-zà-ÿ'\u2019\-]+"
 _FULL_NAME = rf"({_NAME_WORD}(?:[ \t]+(?:van|de|der|von|da|di|le|la|O')?[ \t]*{_NAME_WORD}){{1,2}})"
 _TARGET_CUES = re.compile(
@@ -89,8 +98,19 @@ _NAME_THEN_NEED = re.compile(
 """A sentence whose subject is the person the ask is for: "Jane Doe needs a Visio licence"."""
 
 
+_INITIALLED = r"[A-Z][a-z'\u2019-]+[ \t][A-Z]\.?"
+_INITIALLED_LIST = re.compile(
+    rf"(?:^|[:.][ \t]+)[ \t]*(?:[-*\u2022][ \t]+)?({_INITIALLED})(?:,?[ \t]+and[ \t]+|,[ \t]*|"
+    rf"[ \t]*\n[ \t]*[-*\u2022][ \t]+){_INITIALLED}(?![\w'\u2019-])",
+    re.MULTILINE,
+)
+"""People listed as first name and initial, as some desks write them ("Omar T, Lena V and
+Joao P.", a bullet list "- Ines R." "- Tomas B."): the first is the target as written."""
+
+
 def find_target_name(text: str) -> str | None:
-    """A "First Last" name introduced as the person the ask is for, or a form's name field."""
+    """A "First Last" name introduced as the person the ask is for, or a form's name field; else
+    the first of a list of people written "First L."."""
     for match in _FORM_NAME.finditer(text):
         name = _clean_name(match.group(1).strip())
         if name:
@@ -100,6 +120,9 @@ def find_target_name(text: str) -> str | None:
             name = _clean_name(match.group(1))
             if name:
                 return name
+    for match in _INITIALLED_LIST.finditer(text):
+        if match.group(1).split()[0].lower() not in NOT_NAMES | COMMON_WORDS:
+            return match.group(1)
     return None
 
 
@@ -116,10 +139,13 @@ _SUBJECT_PERSON = (
 
 def fuller_name(name: str, texts: Sequence[str]) -> str:
     """``name`` as a text spells it more fully: a first name alone ("Tim", "Trisha") becomes the
-    "First Last" or "First L." that begins with it elsewhere ("Tim Shumway", "Trisha S.")."""
+    "First Last", "First L." or "First L" that begins with it elsewhere ("Tim Shumway", "Trisha
+    S.", "Trisha S" signing a message)."""
     if len(name.split()) != 1:
         return name
-    fuller = re.compile(rf"\b{re.escape(name)}[ \t]+([A-Z][a-z'\u2019-]+\b|[A-Z]\.(?!\w))")
+    fuller = re.compile(
+        rf"\b{re.escape(name)}[ \t]+([A-Z][a-z'\u2019-]+\b|[A-Z]\.(?!\w)|(?![AI]\b)[A-Z](?![\w.'\u2019-]))"
+    )
     for text in texts:
         match = fuller.search(text)
         if match and match.group(1).lower() not in NOT_NAMES | COMMON_WORDS:
@@ -160,9 +186,18 @@ _STATE_LOGIN = re.compile(
 disabled"."""
 
 
+_QUOTED_ACCOUNT = re.compile(
+    r"(?i:\b(?:password|account|log-?in)[ \t]+(?:for|of)[ \t]+(?:the[ \t]+(?:user|account)[ \t]+)?)"
+    r"[(\"'`\u201c\u2018][ \t]*([A-Za-z][\w.-]{1,38})[ \t]*[)\"'`\u201d\u2019]"
+)
+"""An account set apart in brackets or quotes after "password for": "the password for (OPS2)",
+"reset the account of 'ops2'"."""
+
+
 def find_login(text: str) -> str | None:
     """A login given after a cue ("username: jdoe", "CORP\\jdoe", "remove @jdoe", "user jdoe is
-    locked", "Player ID 1234"), never a plain word; of several, the first the text gives."""
+    locked", "Player ID 1234", "the password for (OPS2)"), never a plain word; of several, the
+    first the text gives."""
     domain = _DOMAIN_LOGIN.search(text) or _NAME_THEN_LOGIN.search(text)
     if domain:
         return domain.group(domain.lastindex or 1)
@@ -175,7 +210,7 @@ def find_login(text: str) -> str | None:
         if token.lower() not in COMMON_WORDS and "@" not in token:
             found.append((match.start(), token))
             break
-    for pattern in (_MENTION, _NUMBER_ID, _STATE_LOGIN):
+    for pattern in (_MENTION, _NUMBER_ID, _STATE_LOGIN, _QUOTED_ACCOUNT):
         for match in pattern.finditer(text):
             if match.group(1).lower() not in COMMON_WORDS:
                 found.append((match.start(), match.group(1)))

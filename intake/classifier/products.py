@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz, process
 
-from intake.classifier.names import COMMON_WORDS, NOT_NAMES, words
+from intake.classifier.names import COMMON_WORDS, NOT_NAMES, TOPIC_WORDS, words
 from intake.config import AppEntry
 
 _GROUP_AFTER = re.compile(
@@ -31,7 +31,8 @@ _GROUP_KIND = re.compile(
 _NOT_GROUP_NAMES = words(
     "member members lead leader leads admin admins owner owners manager managers vault vaults "
     "account accounts access write read maintain permission permissions grant give add remove "
-    "new join joining request requesting join whole entire other same"
+    "new join joining request requesting join whole entire other same cleanup clean invite revoke "
+    "delete archive"
 )
 _EDITION = re.compile(r"[ \t]([A-Z][A-Za-z0-9+]*)\b")
 _NOT_EDITION = words(
@@ -67,6 +68,13 @@ _GREETINGS = words("dear hello hi hey thank thanks")
 """Words before a team that address it ("Hello Support Team", "thank you to the PyPI team")."""
 _MEMBERS = re.compile(r"[ \t]+(?:members?|mates?|leads?)\b", re.IGNORECASE)
 _INTO = words("to into from join")
+_OWN_GROUP = re.compile(
+    r"(?i:\b(?:i|we)(?:'m|'re|\s+am|\s+are)\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,2}|part\s+|also\s+)?"
+    r"(?:with|on|in|of|for|from|at)|\b(?:i|we)\s+(?:work|belong)\s+(?:in|on|for|with|to|at))"
+    r"\s+(?:the\s+|our\s+)?$"
+)
+"""Words that make the group the requester's own ("I am with the Survey team", "I am the project
+coordinator for the Harbor Team"): who asks, not the group asked for."""
 """Words before a lowercase name that make it a group's name ("add me to release team")."""
 
 
@@ -77,8 +85,8 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
     for match in _GROUP_KIND.finditer(text):
         if text[match.end() : match.end() + 2].lstrip().startswith(":"):
             continue
-        if text[max(0, match.start() - 1) : match.start()] in (".", "/", "@"):
-            continue  # "pypi.org", "/teams/": a link, not a group named
+        if text[max(0, match.start() - 1) : match.start()] in (".", "/", "@", "-"):
+            continue  # "pypi.org", "/teams/", "the ops-team list": a link or a slug
         if _MEMBERS.match(text, match.end()):
             continue  # "associated team members": people, not a group's name
         kept: list[str] = []
@@ -101,18 +109,28 @@ def find_group(text: str, applications: Sequence[AppEntry] = ()) -> str | None:
         listing = {"and", "&"} & set(kept)
         while kept and not (_GROUP_WORD.match(kept[0]) or joined or listing):
             kept.pop(0)  # a name starts with a capital or a slug: "AP approvers", not "uses X"
-        # "our GitHub team", "the Slack org": the platform that holds a group is not the group
+        if sum(1 for w in kept if w.isalpha() and w.islower() and w != "and") >= 2:
+            continue  # prose: "Figma supports learning groups"
+        named_at = match.start() - len(before) + before.rfind(kept[0]) if kept else 0
+        if kept and _OWN_GROUP.search(text[max(0, named_at - 60) : named_at]):
+            continue  # the requester's own team: who asks, not what is asked for
+        kind = match.group(0)
+        proper = kind[:1].isupper() and kept[-1][:1].isupper() if kept else False
+        # "the bcgov and bcgov-c organization", "libp2p teams": several groups, one phrase
+        several = kind.lower().endswith("s") or bool({"and", "&"} & set(kept))
+        # "our GitHub team", "the Slack org": the platform that holds a group is not the group;
+        # "the Acme GitHub organizations" is named, the platform inside its name
         platform = bool(kept) and _is_application(kept[-1], applications)
+        if platform and len(kept) > 1 and (proper or several):
+            platform = False
         if kept and not greeted and not platform:
-            kind = match.group(0)
-            proper = kind[:1].isupper() and kept[-1][:1].isupper()
-            # "the bcgov and bcgov-c organization", "libp2p teams": several groups, one phrase
-            several = kind.lower().endswith("s") or {"and", "&"} & set(kept)
             return " ".join([*kept, kind] if proper or several else kept)
     for match in _GROUP_AFTER.finditer(text):
         # a name ends with its sentence: "no security role assigned. This …"
         token = re.split(r"[.,;:!?](?:\s|$)", match.group(1))[0].rstrip(".,")
         first = token.split()[0] if token else ""
+        if text[max(0, match.start() - 1) : match.start()] == "-":
+            continue  # "the ops-team list": a slug, not a kind word
         if (
             token
             and not _is_application(token, applications)  # "the team Slack": its platform
@@ -141,6 +159,11 @@ def joins_group(subject: str) -> bool:
 
 def _is_application(word: str, applications: Sequence[AppEntry]) -> bool:
     return bool(applications) and word.lower() in _index_of(applications)[1]
+
+
+def is_catalogue_name(word: str, applications: Sequence[AppEntry]) -> bool:
+    """``word`` is one of the catalogue's names or aliases, exactly ("GitHub", "Slack")."""
+    return _is_application(word, applications)
 
 
 _Index = tuple[re.Pattern[str], dict[str, str], list[str]]
@@ -199,6 +222,20 @@ def only_application(text: str, applications: Sequence[AppEntry]) -> str | None:
     return first.group(1) + _edition(text, first.end(1)) if first else None
 
 
+_ACRONYM_BEFORE = re.compile(r"(?<![\w.@/-])([A-Z]{2,6})[ \t]+$")
+
+
+def _prefix(text: str, at: int, applications: Sequence[AppEntry]) -> str:
+    """An organisation's acronym written before a catalogue name: its workspace ("ACME Slack")."""
+    match = _ACRONYM_BEFORE.search(text, max(0, at - 12), at)
+    if match is None:
+        return ""
+    word = match.group(1).lower()
+    if word in NOT_PRODUCTS | COMMON_WORDS | TOPIC_WORDS or _is_application(word, applications):
+        return ""
+    return text[match.start(1) : at]
+
+
 def fullest_spelling(written: str | None, body: str) -> str | None:
     """The fullest spelling ``body`` gives of an application named elsewhere as ``written``: a
     subject cut short ("install Adobe...") names "Adobe", its body "Adobe Acrobat Pro"."""
@@ -217,7 +254,8 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
     pattern, names, fuzzy_keys = _index_of(applications)
     exact = pattern.search(text)
     if exact:
-        return names[exact.group(1).lower()], exact.group(1) + _edition(text, exact.end(1))
+        written = exact.group(1) + _edition(text, exact.end(1))
+        return names[exact.group(1).lower()], _prefix(text, exact.start(1), applications) + written
     for word in _WORD.findall(text[:FUZZY_CHARS]):
         if len(word) < 5 or word.lower() in COMMON_WORDS:
             continue
@@ -230,11 +268,14 @@ def find_application(text: str, applications: Sequence[AppEntry]) -> tuple[str |
 
 
 _PRODUCT = (
-    r"([A-Z][\w+-]*(?:/[A-Z][\w+-]*)?(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,2}"
+    r"([A-Z][\w+-]*(?:/[A-Z][\w+-]*)?(?:\.[\w-]+)*(?:[ \t][A-Z][\w+-]*){0,3}"
     r"|[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 )
 """A product as written: capitalised words ("Bluebeam Revu", "AutoDesk/CAD", "CNCF Community
-Infrastructure") or a host ("forum.example.org")."""
+Data Portal") or a host ("forum.example.org")."""
+_PRODUCT_KIND = rf"((?:{_PRODUCT[1:-1]})(?:[ \t]+(?:app|application|console|portal)\b)?)"
+"""A product with the kind of system it is, as people name the thing they access ("the Field Ops
+app", "Billing console access", "the Vendor portal")."""
 _LOWER_PRODUCT = r"([a-z][a-z0-9]{2,})"
 """A product written in lower case ("gmail"): read only after the strongest cues, and never a
 word of the generic list below."""
@@ -247,18 +288,19 @@ _APP_WRITTEN = (
         r"accounts?|licen[cs]es?|log-?in|user[ \t]*(?:id|name)|username|seats?|subscription|access)\b"
     ),
     re.compile(
-        r"(?i:\b(?:access|log(?:ging)?[ \t]*in|login|sign(?:ing)?[ \t]*in|locked[ \t]+out)[ \t]+"
-        rf"(?:to|into|at|on|of)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+        r"(?i:\b(?:access(?:[ \t]*/[ \t]*(?:an?[ \t]+)?(?:user[ \t]+)?account)?|log(?:ging)?[ \t]*in|"
+        r"login|sign(?:ing)?[ \t]*in|locked[ \t]+out)[ \t]+"
+        rf"(?:to|into|at|on|of)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT_KIND}"
     ),
     re.compile(
-        rf"^(?:\[[^\]]{{1,20}}\][ \t]*)?{_PRODUCT}[ \t]+(?i:(?:user[ \t]+)?(?:account|licen[cs]e|"
-        r"access|login))\b",
+        r"^(?:\[[^\]]{1,20}\][ \t]*)?(?i:(?:disable|enable|revoke|remove|grant|request|need)[ \t]+)?"
+        rf"{_PRODUCT_KIND}[ \t]+(?i:(?:user[ \t]+)?(?:account|licen[cs]e|access|login))\b",
         re.MULTILINE,
     ),
     re.compile(rf"(?i:\blicen[cs]es?[ \t]+(?:for|of|to)[ \t]+(?:the[ \t]+)?){_PRODUCT}"),
     re.compile(
         r"(?i:\b(?:unable|cannot|can'?t|can not|not able)[ \t]+(?:to[ \t]+)?(?:access|log[ \t]*in"
-        rf"(?:[ \t]*to)?|sign[ \t]*in(?:[ \t]*to)?)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT}"
+        rf"(?:[ \t]*to)?|sign[ \t]*in(?:[ \t]*to)?)[ \t]+(?:the[ \t]+|my[ \t]+)?){_PRODUCT_KIND}"
     ),
     re.compile(rf"\b{_PRODUCT}[ \t]+(?i:log-?in|sign-?in)[ \t]+(?i:issues?|problems?|errors?)\b"),
     re.compile(
@@ -286,15 +328,17 @@ _APP_WRITTEN = (
         rf"\bmy[ \t]+{_LOWER_PRODUCT}[ \t]+(?i:account|password|log-?in|licen[cs]e|user[ \t]*name)\b"
     ),
 )
-_NOT_PRODUCTS = NOT_NAMES | words(
+NOT_PRODUCTS = NOT_NAMES | words(
     "account accounts license licence login user users new old it get need needs request "
     "requesting please help pro premium cannot unable locked grant write read maintainer "
     "maintainers hello hi team admin accounts access remove add urgent create creating update "
     "updating change changing enable disable delete lost organization organisation org teams "
-    "groups group members member free extra add/remove"
+    "groups group members member free extra add/remove rename renaming unlock unlocking lock "
+    "locking restore recover reactivate deactivate activate suspend transfer merge close cancel "
+    "migrate verify link unlink claim"
 )
 _GENERIC = (
-    _NOT_PRODUCTS
+    NOT_PRODUCTS
     | COMMON_WORDS
     | words(
         "own original personal work old previous current registered primary linked main computer laptop phone pc machine device "
@@ -340,13 +384,13 @@ def _written_products(text: str) -> Iterator[str]:
             if _GROUP_WORDS.match(text, match.end(1)):
                 continue  # "access to the Hosting team": a group, not an application
             words = match.group(1).split()
-            while words and words[0].lower() in _NOT_PRODUCTS:
+            while words and words[0].lower() in NOT_PRODUCTS:
                 words.pop(0)
             if _GROUP_WORDS.search(" " + " ".join(words)):
                 continue  # "the DevOps GitHub Group access": a group, not an application
             if words and words[-1].lower() in _ROLE_WORDS:
                 continue  # "PM Admin access": a role, not an application
             product = " ".join(words)
-            generic = _GENERIC if product.islower() and "." not in product else _NOT_PRODUCTS
+            generic = _GENERIC if product.islower() and "." not in product else NOT_PRODUCTS
             if product and product.lower() not in generic and len(product) > 1:
                 yield product

@@ -513,3 +513,128 @@ def test_target_address_the_ask_acts_on(
     """An e-mail right after an account verb ("deactivate kim@…") is the target as written, ahead
     of a form's name field; a person the subject names still comes first."""
     assert target == extract_entities(subject, body, now=NOW, fields=fields).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "target"),
+    [
+        ("Onboarding for Priya", "Welcome aboard!\nPriya K", (), "Priya K"),
+        ("Seats", "These staff need Miro seats: Omar T, Lena V and Joao P.", (), "Omar T"),
+        ("Access", "Please give them access:\n- Ines R.\n- Tomas B.", (), "Ines R."),
+        ("Printer", "The printer jams.\nThanks,\nKim L.", (), None),
+        ("Locked", "The system says account is locked out.", (("Requested By", "Noor A."),),
+         "Noor A."),
+        ("Locked", "Omar Haddad is locked out.", (("Requested By", "Noor A."),), "Omar Haddad"),
+    ],
+    ids=["first-name-spelt-with-a-bare-initial", "list-of-initialled-names-in-a-sentence",
+         "bullet-list-of-initialled-names", "a-single-initialled-sign-off-is-no-list",
+         "ownerless-lockout-is-the-requesters", "a-named-person-before-the-requester"],
+)  # fmt: skip
+def test_target_initialled_names_and_the_requesters_own_lockout(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], target: str | None
+) -> None:
+    """People written "First L" (with or without the point) are spelt so, the first of a list
+    is the target; an account said to be locked with no owner named is the requester's."""
+    assert target == extract_entities(subject, body, now=NOW, fields=fields).target_text
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("Need access/user account to Field Ops app", "", "Field Ops app"),
+        ("Revoke Billing console access", "", "Billing console"),
+        ("Access request", "Please approve my access to the Northwind Supplier Data Portal.", "Northwind Supplier Data Portal"),
+        ("Add Noor to ACME Slack", "", "ACME Slack"),
+        ("Premium Video Meeting Zoom licence", "", "Zoom"),
+        ("Acme Jira account", "", "Acme Jira"),
+        ("Fieldbook: nobody on my crew can log in", "Since the update Fieldbook rejects our passwords.", "Fieldbook"),
+        ("[Fieldbook] crew cannot sign in", "[Fieldbook] crew cannot sign in\nSince Monday the login page rejects passwords.", None),
+        ("Question: how do I reset my password", "Question about my password", None),
+    ],
+    ids=["kind-of-system-after-access-slash-account", "kind-of-system-before-access",
+         "four-word-product", "acronym-before-catalogue-name", "describing-words-before-catalogue-name",
+         "one-word-before-catalogue-name-stays", "subject-tag-named-again", "subject-tag-named-once",
+         "topic-tag-is-no-product"],
+)  # fmt: skip
+def test_application_kinds_prefixes_and_subject_tags(
+    subject: str, body: str, application: str | None
+) -> None:
+    """The kind of system ("app", "console", "portal") belongs to its name; an acronym before a
+    catalogue name is whose workspace it is, title-case words before it only describe it; a
+    subject filed under a product the ticket names again names the application."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
+
+
+@pytest.mark.parametrize(
+    ("body", "fields", "group"),
+    [
+        ("I am with the Survey team and need the Planning Reviewers group.", (),
+         "Planning Reviewers"),
+        ("We work in the Survey team. Please add me to the Planning Reviewers group.", (),
+         "Planning Reviewers"),
+        ("I would like access for the Platform team.", (), "Platform"),
+        ("Please remove inactive people from the Acme GitHub organizations.", (),
+         "Acme GitHub organizations"),
+        ("Figma supports learning groups with free seats.", (), None),
+        ("Remove her from the docs-team Google Group.", (), None),
+        ("", (("Organization or Repo", "acme-labs"),), "acme-labs"),
+    ],
+    ids=["requesters-own-team-skipped", "requesters-own-team-in-an-earlier-sentence",
+         "team-asked-for-is-kept", "platform-inside-a-named-org", "prose-before-a-kind-is-no-name",
+         "kind-word-inside-a-slug", "organization-or-repo-field"],
+)  # fmt: skip
+def test_group_own_team_platform_names_and_prose(
+    body: str, fields: tuple[tuple[str, str], ...], group: str | None
+) -> None:
+    """The requester's own team is who asks, not the group asked for; a platform inside a named
+    org's name stays; prose and a slug's "-team" name no group."""
+    assert group == extract_entities("Access", body, now=NOW, fields=fields).group
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "fields", "expected"),
+    [
+        ("Rename account / change username", "Could I pick another name?", (),
+         {"application_text": None}),
+        ("Unlock user account", "There is no unlock button for admins.", (),
+         {"application_text": None}),
+        ("Disable Slack Bot Service Accounts", "", (), {"target_text": None}),
+        ("Editor Access: Field Notes", "Please add Kim Lee.", (), {"group": "Field Notes"}),
+        ("Add PM Admin Access: [Data Desk]", "", (), {"group": "Data Desk"}),
+        ("Owner Access: Jira", "", (), {"group": None}),
+        ("New user", "", (("Group Name", "Other"), ("Group Name (Other)", "Vega Lab")),
+         {"group": "Vega Lab"}),
+        ("Locked", "I tried to reset the password for (OPS2 ) but no mail came.", (),
+         {"target_text": "OPS2"}),
+        ("Locked", "Please reset the password for 'kimlee' today.", (), {"target_text": "kimlee"}),
+    ],
+    ids=["rename-is-no-product", "unlock-is-no-product", "catalogue-product-is-no-person",
+         "role-access-names-the-group", "role-access-bracketed-group",
+         "role-access-to-a-catalogue-system-is-no-group", "other-choice-spelt-in-its-own-field",
+         "bracketed-account-after-password-for", "quoted-account-after-password-for"],
+)  # fmt: skip
+def test_account_verbs_role_access_and_set_apart_logins(
+    subject: str, body: str, fields: tuple[tuple[str, str], ...], expected: dict[str, str | None]
+) -> None:
+    """An account verb opening a subject is no product and a catalogue product no person; a role's
+    access "to" a name after a colon is that group's; a dropdown's "Other" spelt in its own field
+    is the answer; an account set apart in brackets or quotes after "password for" is a login."""
+    entities = extract_entities(subject, body, now=NOW, fields=fields).as_dict()
+    assert {k: entities[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "application"),
+    [
+        ("RE: password reset", "you're right, I still can't log in", None),
+        ("Jane Doe: locked out", "Jane Doe needs her account unlocked.", None),
+        ("URGENT Slack access for the intern", "", "Slack"),
+    ],
+    ids=["reply-prefix-is-no-tag", "person-tag-is-the-target", "shouted-word-is-no-acronym"],
+)  # fmt: skip
+def test_subject_tags_that_name_no_product(
+    subject: str, body: str, application: str | None
+) -> None:
+    """A reply prefix, a person the ticket is about and a shouted word before a catalogue name
+    are no product's name."""
+    assert application == extract_entities(subject, body, now=NOW).application_text
