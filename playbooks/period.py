@@ -9,6 +9,7 @@ permanent silently.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,25 @@ often dates what the access is for ("the quarter ending 31 March")."""
 _THIS_WEEK = re.compile(
     r"\bfor\s+(?:the\s+rest\s+of\s+(?:this|the)|this)\s+week\b(?!\s+of\b)", re.IGNORECASE
 )
+_MONTH_NAMES = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+} | {"sept": 9}
+_MONTH_END = re.compile(
+    r"\b(?:until|till|til|through|thru|to|by)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?(?:"
+    rf"({'|'.join(sorted(_MONTH_NAMES, key=len, reverse=True))})\.?(?:\s+(\d{{4}}))?"
+    r"|(quarter)|q([1-4])(?:\s+(\d{4}))?)\b",
+    re.IGNORECASE,
+)
+"""'until the end of March' / 'through end of Nov 2026': the month's last day, the next such
+month when no year is written; 'until the end of the quarter' / 'of Q3': the quarter's last day."""
+_WEEK_OF = re.compile(
+    rf"\b(?:for|during|in)\s+(?:the\s+)?week\s+(?:of|commencing|beginning|starting)\s+"
+    rf"(?:the\s+)?({DATE_PATTERN})",
+    re.IGNORECASE,
+)
+"""'for the week of 20 October': until the end of that working week (its Friday)."""
 """"for this week only", "for the rest of the week": until the end of the working week."""
 _RANGE = re.compile(r"\s+(?:to|until|till|through|-|\u2013)\s+")
 _UNTIL_KEY = re.compile(r"(?:^|_)(?:until|till|expir\w*|expires?|end|ends|remove|revoke)(?:_|$)")
@@ -78,7 +98,12 @@ _UNIT_KEY = re.compile(r"(?:^|_)(hours|days|weeks|months)(?:_|$)")
 _TIME_BOUND = re.compile(
     r"\btemporar(?:y|ily)\b|\buntil\b|\btill\b|\bonly\s+(?:needed|required)\s+(?:for|until|till)\b|"
     r"\btime[- ]?(?:bound|limited)\b|\bshort[- ]term\b|\bfor\s+the\s+duration\s+of\b|"
-    r"\bfor\s+(?:a\s+)?(?:while|bit|limited\s+time)\b",
+    r"\bfor\s+(?:a\s+)?(?:while|bit|limited\s+time)\b|"
+    r"\bwhile\s+(?:\w+\s+){1,3}(?:is|are|am)\s+(?:on|away|out|off)\b|"
+    r"\bduring\s+(?:\w+\s+){0,2}(?:leave|absence|holidays?|vacation|secondment|audit|"
+    r"migration|cut-?over|project|sprint)\b|\bcover(?:ing)?\s+for\b|"
+    r"\bfor\s+(?:the\s+)?(?:next|coming|current|upcoming)\s+(?:sprint|project|release|audit|"
+    r"migration|quarter)\b",
     re.IGNORECASE,
 )
 
@@ -207,6 +232,29 @@ def _from_text(text: str, now: datetime, order: DateOrder) -> Until | None:
         day = parse_date("end of this week", now, order)
     if day is not None and _end_of_day(day) > now:
         return Until(_end_of_day(day), "text")
+    return _named_end(text, now, order)
+
+
+def _named_end(text: str, now: datetime, order: DateOrder) -> Until | None:
+    """The end of a month or quarter ("until the end of March") or of a named week."""
+    month = _MONTH_END.search(text)
+    if month is not None:
+        if month.group(3):  # the current quarter
+            last = (now.month - 1) // 3 * 3 + 3
+            year = now.year
+        else:
+            last = _MONTH_NAMES[month.group(1).lower()] if month.group(1) else 3 * int(month[4])
+            written = month.group(2) or month.group(5)
+            year = int(written) if written else now.year + (last < now.month)
+        end = datetime(year, last, calendar.monthrange(year, last)[1], tzinfo=now.tzinfo)
+        if _end_of_day(end) > now:
+            return Until(_end_of_day(end), "text")
+    week = _WEEK_OF.search(text)
+    day = parse_date(week.group(1), now, order) if week else None
+    if day is not None:
+        friday = day + timedelta(days=max(0, 4 - day.weekday()))
+        if _end_of_day(friday) > now:
+            return Until(_end_of_day(friday), "text")
     return None
 
 
