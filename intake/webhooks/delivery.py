@@ -20,6 +20,9 @@ class VerifiedDelivery:
     """True when a signature proved the body came from the desk unchanged. An unsigned delivery
     (Jira ``unsigned: true``, a Salesforce Outbound Message checked by organisation id only) is
     only a notification: the worker re-reads the ticket from the desk's API and acts on that."""
+    why_notification: str | None = None
+    """Why a delivery whose signature verified is still only a notification (a Jira body whose
+    signed ``timestamp`` is missing or outside the replay window); None otherwise."""
     response_body: bytes | None = None
     """What to answer instead of the default 202 JSON (Salesforce wants a SOAP ack)."""
     response_media_type: str | None = None

@@ -85,8 +85,13 @@ def _jira_user(person: DemoPerson) -> dict[str, object]:
     }
 
 
-def jira_body(ticket: DemoTicket, desk: DemoDesk, at: datetime) -> bytes:
-    """A ``jira:issue_created`` webhook body for ``ticket``."""
+def jira_body(
+    ticket: DemoTicket, desk: DemoDesk, at: datetime, sent: datetime | None = None
+) -> bytes:
+    """
+    A ``jira:issue_created`` webhook body for ``ticket``, created ``at`` and fired ``sent``
+    (default ``at``): its signed ``timestamp`` must be within the replay window of receipt.
+    """
     base = desk.base_url.rstrip("/")
     issue_id = str(10000 + int(ticket.key.rsplit("-", 1)[1]))
     name, priority_id = _JIRA_PRIORITY[ticket.priority]
@@ -124,7 +129,7 @@ def jira_body(ticket: DemoTicket, desk: DemoDesk, at: datetime) -> bytes:
         "fields": fields,
     }
     payload = {
-        "timestamp": int(at.timestamp() * 1000),
+        "timestamp": int((sent or at).timestamp() * 1000),
         "webhookEvent": "jira:issue_created",
         "issue_event_type_name": "issue_created",
         "user": reporter,
@@ -317,7 +322,13 @@ def build_deliveries(
         builder = BUILDERS.get(desk.type)
         if builder is None:
             raise DemoDataError(f"desk {desk.name}: the demo has no {desk.type} deliveries")
-        body = builder(ticket, desk, now - timedelta(minutes=ticket.created_minutes_ago))
+        created = now - timedelta(minutes=ticket.created_minutes_ago)
+        # Jira dates the delivery in its signed body, so it must say it was fired now.
+        body = (
+            jira_body(ticket, desk, created, now)
+            if builder is jira_body
+            else builder(ticket, desk, created)
+        )
         deliveries.append(
             DemoDelivery(
                 desk=ticket.desk,

@@ -105,6 +105,8 @@ def _verify_and_store(
         log.warning("webhook.malformed", desk=desk_name, reason=str(exc))
         return Receipt(Outcome.MALFORMED, str(exc))
     # An unsigned delivery is kept as a notification: ingest re-reads the ticket from the desk.
+    if verified.why_notification:
+        log.warning("webhook.notification_only", desk=desk_name, reason=verified.why_notification)
     source = "webhook" if verified.signed else "notification"
     return store_delivery(rt, desk_name, verified, body, source=source)
 
@@ -213,6 +215,8 @@ def store_delivery(
                 "received_at": now,
                 "state": "received",
                 "attempts": 0,
+                # Why a verified delivery is only a notification (kept with the row as evidence).
+                "error": verified.why_notification,
                 "updated_at": now,
             },
             ("desk", "dedupe_key"),

@@ -37,9 +37,20 @@ def _lower(headers: dict[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-JIRA_BODY = json.dumps(
-    {"webhookEvent": "jira:issue_created", "issue": {"id": "10001", "key": "IT-7", "fields": {}}}
-).encode()
+JIRA_STAMP_MS = int(NOW.timestamp() * 1000) - 30_000
+
+
+def _jira_body(**extra: object) -> bytes:
+    doc: dict[str, object] = {
+        "timestamp": JIRA_STAMP_MS,
+        "webhookEvent": "jira:issue_created",
+        "issue": {"id": "10001", "key": "IT-7", "fields": {}},
+    }
+    doc.update(extra)
+    return json.dumps({k: v for k, v in doc.items() if v is not None}).encode()
+
+
+JIRA_BODY = _jira_body()
 SNOW_BODY = json.dumps(
     {
         "table": "incident",
@@ -161,6 +172,72 @@ def test_servicenow_replay_window(stamp: int, window: str | None, ok: bool) -> N
                 now=NOW,
                 options=options,
             )
+
+
+NOTIFICATION_ONLY = "signed, but $.timestamp is {} s away from now (window {} s)"
+
+
+@pytest.mark.parametrize(
+    ("stamp_ms", "window", "why"),
+    [
+        (JIRA_STAMP_MS, None, None),
+        (JIRA_STAMP_MS - 3_600_000, None, NOTIFICATION_ONLY.format(3630, 300)),
+        (JIRA_STAMP_MS - 400_000, "600", None),
+        (JIRA_STAMP_MS + 900_000, None, NOTIFICATION_ONLY.format(870, 300)),
+    ],
+    ids=["fresh", "captured-an-hour-ago", "stale-wide-window", "future"],
+)
+def test_jira_body_timestamp_bounds_replays(stamp_ms: int, window: str | None, why: str) -> None:
+    """
+    Jira signs the body only, so the body's own ``timestamp`` (epoch ms, inside what is signed)
+    is held to the replay window: a delivery captured an hour ago and sent again, even with a
+    fresh delivery id, is only a notification (the issue is re-read from the API), with why.
+    """
+    body = _jira_body(timestamp=stamp_ms)
+    headers = {**_signed("jira", body), "x-atlassian-webhook-identifier": "fresh-id-1"}
+    options = {"replay_window_s": window} if window else None
+    delivery = verify_delivery(
+        "jira", secret=SECRET, headers=headers, body=body, now=NOW, options=options
+    )
+
+    assert (delivery.signed, delivery.why_notification) == (why is None, why)
+    assert (delivery.dedupe_key, delivery.ticket_ref) == ("fresh-id-1", "IT-7")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "why"),
+    [
+        ("1764064770000", "signed, but $.timestamp is not epoch milliseconds"),
+        (1.5, "signed, but $.timestamp is not epoch milliseconds"),
+        (True, "signed, but $.timestamp is not epoch milliseconds"),
+        (-1, "signed, but $.timestamp is not epoch milliseconds"),
+        (10**30, "signed, but $.timestamp is not epoch milliseconds"),
+        (None, "signed, but $.timestamp is missing"),
+    ],
+    ids=["string", "fraction", "boolean", "negative", "huge", "missing"],
+)
+def test_signed_jira_body_that_cannot_be_dated_is_only_a_notification(
+    stamp: object, why: str
+) -> None:
+    """A signed body whose age is unknown could be a replay of any age: only a notification."""
+    body = _jira_body(timestamp=stamp)
+    headers = _signed("jira", body)
+    delivery = verify_delivery("jira", secret=SECRET, headers=headers, body=body, now=NOW)
+
+    assert (delivery.signed, delivery.why_notification) == (False, why)
+
+
+def test_jira_window_option_is_checked() -> None:
+    """A replay window that is not a positive integer is a configuration error: 401, not a guess."""
+    with pytest.raises(SignatureError, match="replay_window_s must be positive"):
+        verify_delivery(
+            "jira",
+            secret=SECRET,
+            headers=_signed("jira", JIRA_BODY),
+            body=JIRA_BODY,
+            now=NOW,
+            options={"replay_window_s": "0"},
+        )
 
 
 def test_jira_dedupe_key_prefers_webhook_identifier() -> None:

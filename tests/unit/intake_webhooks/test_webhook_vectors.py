@@ -102,9 +102,10 @@ def test_jira_vectors_verify_and_tampering_fails() -> None:
     """The Jira vector verifies; a changed body or secret does not."""
     vectors = _vectors()["jira"]
     assert isinstance(vectors, dict)
-    now = datetime(2026, 11, 25, tzinfo=UTC)
     for case in vectors["cases"]:
         body = (SHARED / case["body_file"]).read_bytes()
+        # Verified as of when Jira fired it: the body's own timestamp is held to the replay window.
+        now = datetime.fromtimestamp(json.loads(body)["timestamp"] / 1000, tz=UTC)
         headers = {"x-hub-signature": case["x_hub_signature"]}
         secret = vectors["secret"].encode()
         delivery = verify_delivery("jira", secret=secret, headers=headers, body=body, now=now)
@@ -113,3 +114,12 @@ def test_jira_vectors_verify_and_tampering_fails() -> None:
             verify_delivery("jira", secret=secret, headers=headers, body=body + b"\n", now=now)
         with pytest.raises(SignatureError):
             verify_delivery("jira", secret=b"other", headers=headers, body=body, now=now)
+        assert delivery.signed
+        # The same captured delivery an hour later proves nothing about the ticket any more.
+        replayed = verify_delivery(
+            "jira", secret=secret, headers=headers, body=body, now=now + timedelta(hours=1)
+        )
+        assert (replayed.signed, replayed.why_notification) == (
+            False,
+            "signed, but $.timestamp is 3600 s away from now (window 300 s)",
+        )
