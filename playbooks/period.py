@@ -19,6 +19,8 @@ from connectors.identity import DirectoryUser
 from intake.classifier.dates import (
     CONTRACT_END,
     DATE_PATTERN,
+    MONTH_RE,
+    MONTHS,
     DateOrder,
     extract_period,
     parse_date,
@@ -69,14 +71,9 @@ often dates what the access is for ("the quarter ending 31 March")."""
 _THIS_WEEK = re.compile(
     r"\bfor\s+(?:the\s+rest\s+of\s+(?:this|the)|this)\s+week\b(?!\s+of\b)", re.IGNORECASE
 )
-_MONTH_NAMES = {
-    name.lower(): number
-    for number in range(1, 13)
-    for name in (calendar.month_name[number], calendar.month_abbr[number])
-} | {"sept": 9}
 _MONTH_END = re.compile(
     r"\b(?:until|till|til|through|thru|to|by)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?(?:"
-    rf"({'|'.join(sorted(_MONTH_NAMES, key=len, reverse=True))})\.?(?:\s+(\d{{4}}))?"
+    rf"({MONTH_RE})\.?(?:\s+(\d{{4}}))?"
     r"|(quarter)|q([1-4])(?:\s+(\d{4}))?)\b",
     re.IGNORECASE,
 )
@@ -243,7 +240,7 @@ def _named_end(text: str, now: datetime, order: DateOrder) -> Until | None:
             last = (now.month - 1) // 3 * 3 + 3
             year = now.year
         else:
-            last = _MONTH_NAMES[month.group(1).lower()] if month.group(1) else 3 * int(month[4])
+            last = MONTHS[month.group(1).lower()] if month.group(1) else 3 * int(month[4])
             written = month.group(2) or month.group(5)
             year = int(written) if written else now.year + (last < now.month)
         end = datetime(year, last, calendar.monthrange(year, last)[1], tzinfo=now.tzinfo)

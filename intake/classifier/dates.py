@@ -25,7 +25,7 @@ from typing import Literal
 DateOrder = Literal["dmy", "mdy"]
 """Which part of ``03/04`` comes first when nothing else in the ticket says: day or month."""
 
-_MONTHS = {
+MONTHS = {
     m: i
     for i, names in enumerate(
         (
@@ -46,6 +46,7 @@ _MONTHS = {
     )
     for m in names
 }
+"""English month names and abbreviations (lower case) → month number."""
 _WEEKDAYS = {
     d: i
     for i, names in enumerate(
@@ -68,7 +69,7 @@ _NUMBERS = {
 }  # fmt: skip
 _UNITS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
 
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_RE = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _NUM_RE = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)"
@@ -81,8 +82,8 @@ DATE_PATTERN = (
     rf"(?:{_DAY_RE})\b\.?,?(?:\s*[-\u2013(]\s*|\s+)\d{{1,2}}-\d{{1,2}}(?:-\d{{2,4}})?\b(?!-\d)"
     rf"|{_WEEKDAY_PREFIX}(?:\d{{4}}-\d{{2}}-\d{{2}}\b"
     r"|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b(?![./]\d)"
-    rf"|\d{{1,2}}{_ORD}?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}})?"
-    rf"|(?:{_MONTH_RE})\.?\s+\d{{1,2}}{_ORD}?\b(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}{_ORD}?(?:\s+of)?\s+(?:{MONTH_RE})\b\.?(?:,?\s+\d{{4}})?"
+    rf"|(?:{MONTH_RE})\.?\s+\d{{1,2}}{_ORD}?\b(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}{_ORD}\b(?:\s+of\s+(?:this|next)\s+month)?){_WEEKDAY_SUFFIX}"
     rf"|(?:next\s+|this\s+|coming\s+)?(?:{_DAY_RE})\b"
     rf"|in\s+(?:\d+|{_NUM_RE})\s+(?:day|week|month)s?\b"
@@ -204,7 +205,7 @@ def _numeric_date(
 def _named_date(text: str, now: datetime, weekday: int | None) -> datetime | None:
     words = re.findall(r"[a-z]+|\d+", text.lower())
     nums = [int(w) for w in words if w.isdigit()]
-    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    month = next((MONTHS[w] for w in words if w in MONTHS), None)
     day = next((n for n in nums if 1 <= n <= 31), None)
     if month is None or day is None:
         return None
