@@ -60,11 +60,17 @@ def desks(tmp_path: Path) -> Iterator[Desks]:
         yield built
 
 
+def _sent() -> int:
+    """A Jira body's own ``timestamp``: when Jira sent it (now; the events happened earlier).
+    A body stamped outside the replay window would only be a hint to re-read the issue."""
+    return int(now_stamp().timestamp() * 1000)
+
+
 def _jira(desks: Desks, author: str, public: bool) -> tuple[str, str]:
     """Bob asks on JSM; ``author`` comments (public or an internal note) ten minutes later."""
     key, at = f"IT-{desks.next_id()}", now_stamp() - dt.timedelta(minutes=30)
     issue = jira_issue(key, REQUESTER, at)
-    created = jira_created(issue, at)
+    created = json.dumps(json.loads(jira_created(issue, at)) | {"timestamp": _sent()}).encode()
     assert (
         desks.post("jira-it", jira_headers(desks.secrets["jira-it"], created), created)
         is Outcome.ACCEPTED
@@ -75,6 +81,7 @@ def _jira(desks: Desks, author: str, public: bool) -> tuple[str, str]:
     doc["comment"] |= {"jsdPublic": public}
     at_reply = (at + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     doc["comment"] |= {"created": at_reply, "updated": at_reply}
+    doc["timestamp"] = _sent()
     body = json.dumps(doc).encode()
     assert (
         desks.post("jira-it", jira_headers(desks.secrets["jira-it"], body), body)
