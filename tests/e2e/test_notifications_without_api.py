@@ -15,6 +15,7 @@ warns (``tests/unit/worker/test_check_notifications.py``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 from structlog.testing import capture_logs
+from typer.testing import CliRunner
 
-from connectors.desks import DeskClient
+from connectors.desks import DeskClient, RawDelivery
+from connectors.desks.memory import MemoryDesk
 from tests.e2e.authority_support import PAYLOADS
 from worker.boot import build_runtime
+from worker.cli.app import app as cli
 from worker.config import AppSettings
 from worker.db.tables import InboxItem, TicketRow
 from worker.demo.deliveries import BUILDERS, load_demo
@@ -168,3 +172,39 @@ def test_the_file_the_tests_use_is_what_check_sees(tmp_path: Path) -> None:
         "names, so every one will be dropped (kept in the inbox as failed, never acted on). Add "
         f"desks.jira-x.credentials ({NEEDS['jira']}) and set connector: api"
     ] == warnings_for(path)
+
+
+def test_once_the_desk_can_be_asked_inbox_retry_confirms_it(tmp_path: Path) -> None:
+    """The failed notification is kept whole: given a desk client that shows the ticket,
+    ``deskpilot inbox retry`` asks again and it is confirmed, still saying why it was one."""
+    settings = _settings(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}", "jira")
+    rt = build_runtime(settings, desks={})
+    headers, body = _delivery("jira")
+    config = tmp_path / "deskpilot.yaml"
+    config.write_text(json.dumps(settings.model_dump(mode="json")))
+    try:
+        receipt = receive_webhook(rt, "jira-x", headers, body)
+        assert receipt.inbox_id is not None
+        ingest(rt, receipt.inbox_id)
+        issue = json.dumps(json.loads(body)["issue"]).encode()
+        key = json.loads(body)["issue"]["key"]
+        desk = MemoryDesk("jira-x")
+        desk.set_ticket(key, RawDelivery("jira", issue, f"{key}:api"))
+        rt.desks["jira-x"] = desk
+        retried = CliRunner().invoke(
+            cli, ["inbox", "retry", str(receipt.inbox_id), "-c", str(config)]
+        )
+        ingested = ingest(rt, receipt.inbox_id)
+        with rt.db.session() as session:
+            row = session.get(InboxItem, receipt.inbox_id)
+            assert row is not None
+            kept = (row.state, row.why_notification)
+            stored = list(session.scalars(select(TicketRow.key)))
+    finally:
+        rt.broker.close()
+        rt.db.dispose()
+
+    assert retried.exit_code == 0, retried.output
+    assert [True] == [i.new_ticket for i in ingested]
+    assert ("ingested", UNSIGNED) == kept
+    assert [key] == stored
