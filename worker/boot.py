@@ -76,12 +76,14 @@ def build_runtime(
 
 def build_desks(settings: AppSettings) -> dict[str, DeskClient]:
     """One desk client per configured desk (in-memory where the config says so)."""
+    from worker.wiring.desk_options import intake_options
     from worker.wiring.desks import build_desk
 
     limiter = build_limiter(settings.broker.url)
     desks: dict[str, DeskClient] = {}
     for desk in settings.desks:
         if desk.connector == "memory" or desk.type == "memory":
+            intake_options(desk)  # its deliveries are still read with these: refused as for api
             desks[desk.name] = MemoryDesk(desk.name)
         else:
             desks[desk.name] = build_desk(desk, limiter=limiter)

@@ -36,13 +36,14 @@ from collections.abc import Callable, Mapping
 
 from intake.model import NormalizedDelivery
 from intake.normalize.jira import normalize_jira
+from intake.normalize.options import IntakeOptions
 from intake.normalize.salesforce import normalize_salesforce, normalize_salesforce_all
 from intake.normalize.servicenow import normalize_servicenow
 from intake.normalize.zendesk import normalize_zendesk
 from intake.webhooks.errors import MalformedPayloadError
 from intake.webhooks.node import Node, parse_json
 
-_Normalizer = Callable[[str, Node, "str | None", Mapping[str, str]], NormalizedDelivery]
+_Normalizer = Callable[[str, Node, "str | None", IntakeOptions], NormalizedDelivery]
 _JSON_NORMALIZERS: Mapping[str, _Normalizer] = {
     "jira": normalize_jira,
     "zendesk": normalize_zendesk,
@@ -56,7 +57,7 @@ def normalize_delivery(
     body: bytes,
     *,
     base_url: str | None = None,
-    options: Mapping[str, str] | None = None,
+    options: IntakeOptions | None = None,
 ) -> NormalizedDelivery:
     """
     Turn one webhook body or poll form into the ticket it shows and the events it reports.
@@ -66,15 +67,16 @@ def normalize_delivery(
         desk_name: the configured desk instance (``jira-it``), copied into ``Ticket.desk``.
         body: the raw body as stored in the inbox.
         base_url: the desk's base URL, for ``Ticket.url``.
-        options: the desk's configured options (``status_map``, ``priority_map``,
-            ``request_type_field``, ``team_field``).
+        options: what the desk's configuration says about reading its tickets
+            (``inbound_status_map``, ``priority_map``, ``request_type_field``, ``team_field``),
+            validated by ``worker.wiring.desk_options.intake_options``; default: none.
 
     Raises:
         MalformedPayloadError: the body lacks something a ticket needs (the message names the
             JSON path or XML element); ``UnsupportedEventError`` for non-ticket events.
         ValueError: ``desk_type`` is unknown.
     """
-    opts = options or {}
+    opts = options if options is not None else IntakeOptions()
     if desk_type == "salesforce":
         return normalize_salesforce(desk_name, body, base_url, opts)
     normalizer = _JSON_NORMALIZERS.get(desk_type)
@@ -92,7 +94,7 @@ def normalize_deliveries(
     body: bytes,
     *,
     base_url: str | None = None,
-    options: Mapping[str, str] | None = None,
+    options: IntakeOptions | None = None,
 ) -> tuple[NormalizedDelivery, ...]:
     """
     Like :func:`normalize_delivery`, but one result per ticket the body shows.
@@ -101,8 +103,10 @@ def normalize_deliveries(
     exactly one ticket. Arguments and errors are those of :func:`normalize_delivery`.
     """
     if desk_type == "salesforce":
-        return normalize_salesforce_all(desk_name, body, base_url, options or {})
+        return normalize_salesforce_all(
+            desk_name, body, base_url, options if options is not None else IntakeOptions()
+        )
     return (normalize_delivery(desk_type, desk_name, body, base_url=base_url, options=options),)
 
 
-__all__ = ["normalize_deliveries", "normalize_delivery"]
+__all__ = ["IntakeOptions", "normalize_deliveries", "normalize_delivery"]

@@ -15,7 +15,6 @@ Event ids (the same whether the change came by webhook or by poll with ``expand=
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -42,6 +41,7 @@ from intake.normalize.jira_fields import (
     team,
 )
 from intake.normalize.mapping import priority_by_name, status_by_name
+from intake.normalize.options import IntakeOptions
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
 from intake.webhooks.errors import MalformedPayloadError
@@ -51,7 +51,7 @@ _ISSUE_EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted
 
 
 def normalize_jira(
-    desk_name: str, doc: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, doc: Node, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     """Normalise a Jira webhook body or poll form (see :mod:`intake.normalize`)."""
     poll = as_poll_form(doc)
@@ -69,7 +69,7 @@ def normalize_jira(
 
 
 def build_ticket(
-    desk_name: str, issue: Node, base_url: str | None, options: Mapping[str, str], *, partial: bool
+    desk_name: str, issue: Node, base_url: str | None, options: IntakeOptions, *, partial: bool
 ) -> Ticket:
     """The ``Ticket`` an issue shows; ``partial`` tolerates the abbreviated comment-event issue."""
     fields = issue.req("fields")
@@ -142,7 +142,7 @@ def _created(ticket: Ticket, status: StatusCategory | None) -> TicketEvent:
 
 
 def _webhook_events(
-    event: str | None, doc: Node, issue: Node, ticket: Ticket, options: Mapping[str, str]
+    event: str | None, doc: Node, issue: Node, ticket: Ticket, options: IntakeOptions
 ) -> tuple[TicketEvent, ...]:
     at = _when(doc, ticket)
     actor = jira_person(doc.get("user"))
@@ -194,7 +194,7 @@ def comment_event(comment: Comment, at: datetime) -> TicketEvent:
 
 
 def changelog_events(
-    history: Node, at: datetime, actor: Person | None, issue: Node, options: Mapping[str, str]
+    history: Node, at: datetime, actor: Person | None, issue: Node, options: IntakeOptions
 ) -> list[TicketEvent]:
     """Events of one changelog/history: STATUS, PRIORITY, ASSIGNEE per item, UPDATED for the rest."""
     history_id = history.req("id").req_text()
@@ -235,7 +235,7 @@ def _from_poll(
     issue: Node,
     comments: tuple[Node, ...] | None,
     base_url: str | None,
-    options: Mapping[str, str],
+    options: IntakeOptions,
 ) -> NormalizedDelivery:
     ticket = build_ticket(desk_name, issue, base_url, options, partial=False)
     if comments is not None:
@@ -252,7 +252,7 @@ def _from_poll(
 
 
 def _initial_status(
-    histories: list[Node], ticket: Ticket, options: Mapping[str, str]
+    histories: list[Node], ticket: Ticket, options: IntakeOptions
 ) -> StatusCategory:
     """The status at creation: the ``from`` of the earliest status change, else the current one."""
     changes = [

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from intake.model import Attachment, Comment, Person, Priority, StatusCategory
 from intake.normalize.adf import adf_to_text
 from intake.normalize.mapping import priority_by_name, status_by_name, status_override
+from intake.normalize.options import IntakeOptions
 from intake.normalize.own_text import own_text_adf
 from intake.webhooks.node import Node
 
@@ -34,7 +35,7 @@ def jira_person(node: Node) -> Person | None:
     return Person(id=ident or email or name or "", email=email, name=name)
 
 
-def jira_status(status: Node, options: Mapping[str, str]) -> tuple[StatusCategory, str | None]:
+def jira_status(status: Node, options: IntakeOptions) -> tuple[StatusCategory, str | None]:
     """Map ``fields.status``: admin override, well-known JSM names, then statusCategory.key."""
     raw = status.get("name").text()
     override = status_override(options, raw)
@@ -47,22 +48,22 @@ def jira_status(status: Node, options: Mapping[str, str]) -> tuple[StatusCategor
     return _CATEGORY.get(key or "", by_name or StatusCategory.OPEN), raw
 
 
-def status_from_name(raw: str | None, current: Node, options: Mapping[str, str]) -> StatusCategory:
+def status_from_name(raw: str | None, current: Node, options: IntakeOptions) -> StatusCategory:
     """A changelog's target status: the current status' mapping when it is the same one."""
     if raw is not None and raw == current.get("name").text():
         return jira_status(current, options)[0]
     return status_by_name(options, raw) or StatusCategory.OPEN
 
 
-def jira_priority(priority: Node, options: Mapping[str, str]) -> tuple[Priority, str | None]:
+def jira_priority(priority: Node, options: IntakeOptions) -> tuple[Priority, str | None]:
     """Map ``fields.priority.name`` (Highest/High/Medium/Low/Lowest, Blocker…)."""
     raw = priority.get("name").text()
     return priority_by_name(options, raw), raw
 
 
-def request_type(fields: Node, options: Mapping[str, str]) -> tuple[str | None, str | None]:
+def request_type(fields: Node, options: IntakeOptions) -> tuple[str | None, str | None]:
     """The JSM request type name and the custom field id that holds it."""
-    configured = options.get("request_type_field")
+    configured = options.request_type_field
     candidates = [configured] if configured else fields.member_names()
     for name in candidates:
         value = fields.get(name)
@@ -139,9 +140,9 @@ def issue_url(issue: Node, base_url: str | None) -> str | None:
     return f"{base.rstrip('/')}/browse/{key}"
 
 
-def team(fields: Node, options: Mapping[str, str]) -> str | None:
-    """``options["team_field"]`` when set, else the first component's name."""
-    configured = options.get("team_field")
+def team(fields: Node, options: IntakeOptions) -> str | None:
+    """``options.team_field`` when set, else the first component's name."""
+    configured = options.team_field
     if configured:
         return field_text(fields.get(configured))
     for component in fields.get("components").items():

@@ -1,55 +1,31 @@
 """
-Desk vocabulary → deskpilot vocabulary, with the admin's overrides from ``options``.
+Desk vocabulary → deskpilot vocabulary, with the admin's overrides.
 
-``options["status_map"]`` and ``options["priority_map"]`` are ``name=value`` pairs separated by
-``;`` or ``,`` (``"Waiting for CAB=pending_approval; Fixed=resolved"``). Names compare
-case-insensitively; overrides win over the built-in tables.
+The overrides are ``options.inbound_status_map`` and ``options.priority_map`` (desk name →
+deskpilot value), validated when the configuration is loaded and handed over as
+``IntakeOptions``. Names compare case-insensitively; overrides win over the built-in tables.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from typing import TypeVar
 
 from intake.model import Priority, StatusCategory
-from intake.webhooks.errors import MalformedPayloadError
-
-E = TypeVar("E", bound=enum.StrEnum)
+from intake.normalize.options import IntakeOptions
 
 
-def parse_override(options: Mapping[str, str], key: str, kind: type[E]) -> dict[str, E]:
-    """Read ``options[key]`` as ``name=value`` pairs; MalformedPayloadError on a bad value."""
-    result: dict[str, E] = {}
-    raw = options.get(key) or ""
-    for pair in raw.replace(",", ";").split(";"):
-        if not pair.strip():
-            continue
-        name, sep, value = pair.partition("=")
-        try:
-            result[name.strip().lower()] = kind(value.strip().lower())
-        except ValueError as exc:
-            allowed = ", ".join(m.value for m in kind)
-            raise MalformedPayloadError(
-                f"options.{key}: {pair.strip()!r} is not name=value with value in {allowed}"
-            ) from exc
-        if not sep:
-            raise MalformedPayloadError(f"options.{key}: {pair.strip()!r} is not name=value")
-    return result
-
-
-def status_override(options: Mapping[str, str], raw: str | None) -> StatusCategory | None:
+def status_override(options: IntakeOptions, raw: str | None) -> StatusCategory | None:
     """The admin's status category for desk status ``raw``, if they configured one."""
     if raw is None:
         return None
-    return parse_override(options, "status_map", StatusCategory).get(raw.strip().lower())
+    return options.statuses.get(raw.strip().lower())
 
 
-def priority_override(options: Mapping[str, str], raw: str | None) -> Priority | None:
+def priority_override(options: IntakeOptions, raw: str | None) -> Priority | None:
     """The admin's priority for desk priority ``raw``, if they configured one."""
     if raw is None:
         return None
-    return parse_override(options, "priority_map", Priority).get(raw.strip().lower())
+    return options.priorities.get(raw.strip().lower())
 
 
 WELL_KNOWN_STATUSES: Mapping[str, StatusCategory] = {
@@ -103,7 +79,7 @@ WELL_KNOWN_PRIORITIES: Mapping[str, Priority] = {
 }
 
 
-def status_by_name(options: Mapping[str, str], raw: str | None) -> StatusCategory | None:
+def status_by_name(options: IntakeOptions, raw: str | None) -> StatusCategory | None:
     """Override, then the well-known names; None when the name means nothing to us."""
     override = status_override(options, raw)
     if override is not None or raw is None:
@@ -111,7 +87,7 @@ def status_by_name(options: Mapping[str, str], raw: str | None) -> StatusCategor
     return WELL_KNOWN_STATUSES.get(raw.strip().lower())
 
 
-def priority_by_name(options: Mapping[str, str], raw: str | None) -> Priority:
+def priority_by_name(options: IntakeOptions, raw: str | None) -> Priority:
     """Override, then the well-known names, else NORMAL."""
     override = priority_override(options, raw)
     if override is not None:

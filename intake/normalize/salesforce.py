@@ -8,8 +8,8 @@ An Outbound Message carries only the current field values, so ids are built from
 * ``comment:<CaseComment id>``      COMMENT (``IsPublished`` → public), poll form only
 
 Statuses: Salesforce's default Case statuses (New, Working, Escalated, On Hold, Closed) and the
-usual custom ones map by name; ``options["status_map"]`` overrides; an unknown status of a case
-with ``IsClosed`` true is CLOSED, otherwise OPEN. Set the Outbound Message to send at least
+usual custom ones map by name; ``options.inbound_status_map`` overrides; an unknown status of a
+case with ``IsClosed`` true is CLOSED, otherwise OPEN. Set the Outbound Message to send at least
 Id, CaseNumber, Subject, Description, Status, Priority, Type, Reason, ContactId, ContactEmail,
 SuppliedEmail, SuppliedName, OwnerId, CreatedDate, LastModifiedDate, SystemModstamp, IsClosed.
 """
@@ -29,6 +29,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_by_name, status_by_name
+from intake.normalize.options import IntakeOptions
 from intake.normalize.own_text import own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
@@ -44,7 +45,7 @@ _EXTRA_STATUSES: Mapping[str, StatusCategory] = {
 
 
 def normalize_salesforce_all(
-    desk_name: str, body: bytes, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, body: bytes, base_url: str | None, options: IntakeOptions
 ) -> tuple[NormalizedDelivery, ...]:
     """Every Case an Outbound Message (up to 100 notifications) or a poll form shows."""
     if body.lstrip()[:1] == b"<":
@@ -66,7 +67,7 @@ def normalize_salesforce_all(
 
 
 def normalize_salesforce(
-    desk_name: str, body: bytes, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, body: bytes, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     """The one Case a delivery shows; MalformedPayloadError when it batches several."""
     deliveries = normalize_salesforce_all(desk_name, body, base_url, options)
@@ -77,7 +78,7 @@ def normalize_salesforce(
     return deliveries[0]
 
 
-def case_status(record: Node, options: Mapping[str, str]) -> StatusCategory:
+def case_status(record: Node, options: IntakeOptions) -> StatusCategory:
     """Map ``Status`` by name (override, well-known, Salesforce defaults), then ``IsClosed``."""
     raw = record.get("Status").text()
     mapped = status_by_name(options, raw) or _EXTRA_STATUSES.get((raw or "").strip().lower())
@@ -125,7 +126,7 @@ def _owner(record: Node) -> Person | None:
 
 
 def build_ticket(
-    desk_name: str, record: Node, document: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, record: Node, document: Node, base_url: str | None, options: IntakeOptions
 ) -> Ticket:
     """The ticket one Case record shows."""
     case_id = record.req("Id").req_text()
@@ -193,7 +194,7 @@ def _delivery(
     comments: tuple[Node, ...] | None,
     document: Node,
     base_url: str | None,
-    options: Mapping[str, str],
+    options: IntakeOptions,
 ) -> NormalizedDelivery:
     ticket = build_ticket(desk_name, record, document, base_url, options)
     created = ticket.created_at

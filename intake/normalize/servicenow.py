@@ -29,6 +29,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_override, status_override
+from intake.normalize.options import IntakeOptions
 from intake.normalize.own_text import own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
@@ -82,7 +83,7 @@ def display(node: Node) -> str | None:
 
 
 def snow_status(
-    table: str, record: Node, options: Mapping[str, str]
+    table: str, record: Node, options: IntakeOptions
 ) -> tuple[StatusCategory, str | None]:
     """Map ``state`` (incident 1..8, sc_req_item -5..7); approvals and hold reasons refine it."""
     state = value(record.get("state"))
@@ -102,7 +103,7 @@ def snow_status(
     return status, raw
 
 
-def snow_priority(record: Node, options: Mapping[str, str]) -> tuple[Priority, str | None]:
+def snow_priority(record: Node, options: IntakeOptions) -> tuple[Priority, str | None]:
     """Map ``priority`` 1 (critical) .. 5 (planning); display values ``"1 - Critical"`` too."""
     raw = display(record.get("priority"))
     override = priority_override(options, raw)
@@ -148,7 +149,7 @@ UNVERIFIED_CONTACT_TYPES = frozenset({"email"})
 
 
 def build_ticket(
-    desk_name: str, doc: Node, record: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, doc: Node, record: Node, base_url: str | None, options: IntakeOptions
 ) -> Ticket:
     """The ticket a record (and the BR's ``requester``/``assigned_to`` objects) show."""
     number = _required(record, "number")
@@ -247,7 +248,7 @@ def journal_comment(node: Node) -> Comment:
 
 
 def normalize_servicenow(
-    desk_name: str, doc: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, doc: Node, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     """Normalise a ServiceNow Business Rule body or poll form (see :mod:`intake.normalize`)."""
     poll = as_poll_form(doc)

@@ -36,6 +36,7 @@ from intake.model import (
     TicketEvent,
 )
 from intake.normalize.mapping import priority_override, status_override
+from intake.normalize.options import IntakeOptions
 from intake.normalize.own_text import own_text_html, own_text_plain
 from intake.normalize.poll import as_poll_form
 from intake.normalize.sequence import numbered
@@ -62,7 +63,7 @@ _PRIORITIES: Mapping[str, Priority] = {
 TRIGGER_SCHEMA = "zendesk.trigger/1"
 
 
-def zendesk_status(raw: str | None, options: Mapping[str, str]) -> StatusCategory:
+def zendesk_status(raw: str | None, options: IntakeOptions) -> StatusCategory:
     """Map new/open/pending/hold/solved/closed (any case); unknown → OPEN."""
     override = status_override(options, raw)
     if override is not None:
@@ -70,7 +71,7 @@ def zendesk_status(raw: str | None, options: Mapping[str, str]) -> StatusCategor
     return _STATUSES.get((raw or "").strip().lower(), StatusCategory.OPEN)
 
 
-def zendesk_priority(raw: str | None, options: Mapping[str, str]) -> Priority:
+def zendesk_priority(raw: str | None, options: IntakeOptions) -> Priority:
     """Map low/normal/high/urgent (any case); none → NORMAL."""
     return priority_override(options, raw) or _PRIORITIES.get(
         (raw or "").strip().lower(), Priority.NORMAL
@@ -78,7 +79,7 @@ def zendesk_priority(raw: str | None, options: Mapping[str, str]) -> Priority:
 
 
 def normalize_zendesk(
-    desk_name: str, doc: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, doc: Node, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     """Normalise a Zendesk webhook body or poll form (see :mod:`intake.normalize`)."""
     poll = as_poll_form(doc)
@@ -116,7 +117,7 @@ def build_ticket(
     desk_name: str,
     node: Node,
     base_url: str | None,
-    options: Mapping[str, str],
+    options: IntakeOptions,
     *,
     partial: bool = False,
 ) -> Ticket:
@@ -196,7 +197,7 @@ def _snapshot_events(ticket: Ticket) -> list[TicketEvent]:
 
 
 def _from_event(
-    desk_name: str, doc: Node, event_type: str, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, doc: Node, event_type: str, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     if event_ticket_id(doc) is None or not event_type.startswith(EVENT_PREFIX + "ticket."):
         raise UnsupportedEventError(f"{event_type} is not a ticket event")
@@ -324,7 +325,7 @@ def _from_poll(
     comments: tuple[Node, ...] | None,
     document: Node,
     base_url: str | None,
-    options: Mapping[str, str],
+    options: IntakeOptions,
 ) -> NormalizedDelivery:
     ticket = build_ticket(desk_name, record, base_url, options)
     requester = document.get("requester")
@@ -349,7 +350,7 @@ def _from_poll(
 
 
 def _from_trigger(
-    desk_name: str, node: Node, base_url: str | None, options: Mapping[str, str]
+    desk_name: str, node: Node, base_url: str | None, options: IntakeOptions
 ) -> NormalizedDelivery:
     ticket_id = node.req("id").req_text()
     requester = node.get("requester")

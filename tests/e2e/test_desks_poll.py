@@ -64,7 +64,7 @@ def _event_ids(run: DeskRun, source: str) -> set[str]:
     return {
         event.desk_event_id
         for body in bodies
-        for delivery in normalize_deliveries("jira", "jira-it", body, base_url=None, options={})
+        for delivery in normalize_deliveries("jira", "jira-it", body, base_url=None)
         for event in delivery.events
     }
 

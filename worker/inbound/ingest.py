@@ -23,6 +23,7 @@ from connectors.errors import PermanentError
 from intake.model import EventKind, NormalizedDelivery, Person, Ticket, TicketEvent
 from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
+from worker.config import ConfigError
 from worker.db import audit
 from worker.db.store import (
     event_to_json,
@@ -35,6 +36,7 @@ from worker.inbound.files import record_unread_files, with_files
 from worker.inbound.notification import mark_inbox, reread
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
+from worker.wiring.desk_options import intake_options
 
 log = structlog.get_logger("deskpilot.ingest")
 
@@ -119,9 +121,13 @@ def _normalize(
                 desk.name,
                 body,
                 base_url=desk.base_url,
-                options={k: str(v) for k, v in desk.options.items() if isinstance(v, str)},
+                options=intake_options(desk),
             )
         )
+    except ConfigError as exc:  # only a config `deskpilot check` refuses: kept for a retry
+        reason = "; ".join(exc.problems)
+        mark_inbox(rt, inbox_id, "failed", reason)
+        log.error("inbox.misconfigured", inbox_id=inbox_id, desk=desk_name, reason=reason)
     except UnsupportedEventError as exc:
         # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
         mark_inbox(rt, inbox_id, "ignored", str(exc))

@@ -10,14 +10,12 @@ lines read ``desks.<name>.options.<key>: <what is wrong>``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
+from typing import Any
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from connectors.desks import DeskClient
-from connectors.desks.download import MAX_ATTACHMENT_BYTES
 from connectors.desks.jira import JiraDesk, JiraOptions
 from connectors.desks.memory import MemoryDesk
 from connectors.desks.salesforce import (
@@ -34,120 +32,11 @@ from connectors.desks.servicenow import ServiceNowDesk, ServiceNowOptions
 from connectors.desks.zendesk import ZendeskDesk, ZendeskOptions
 from connectors.ratelimit import Budget, RateLimiter
 from worker.config import ConfigError, DeskSettings
+from worker.wiring.desk_options import CommonOptions, ReconcileSlaModel, validated_options
 
 log = structlog.get_logger("deskpilot.wiring")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RateLimitModel(_Strict):
-    """``rate_limit: {requests: 600, per_s: 60, burst: 20}``: this desk's share of the vendor budget."""
-
-    requests: int = Field(gt=0)
-    per_s: float = Field(default=60.0, gt=0)
-    burst: int = Field(default=10, gt=0)
-
-
-class ReconcileSlaModel(_Strict):
-    """
-    ``reconcile_sla: {metric_map: {"Time to resolution": resolution}, interval_s: 300}``.
-
-    Reads the desk's own SLA figures every ``interval_s`` and records where they differ from
-    deskpilot's clocks (shown, never copied). ``metric_map`` maps the desk's SLA name to ours.
-    """
-
-    metric_map: dict[str, str] = Field(min_length=1)
-    interval_s: float = Field(default=300.0, ge=30)
-    tolerance_s: float = Field(default=300.0, ge=0)
-    """Breach times further apart than this count as drift."""
-    batch: int = Field(default=100, gt=0, le=1000)
-    """Tickets read per run, least recently checked first."""
-
-    @field_validator("metric_map")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for desk_name, ours in value.items():
-            if not desk_name.strip() or not ours.strip() or len(ours) > 64:
-                raise ValueError(f"{desk_name!r}: {ours!r} must be a metric name (1-64 chars)")
-        return value
-
-
-class _Common(_Strict):
-    overlap_s: float = Field(default=120.0, ge=0)
-    replay_window_s: int = Field(default=300, gt=0)
-    """Read by the webhook intake (``intake.webhooks.signing``): a signed timestamp's window."""
-    rate_limit: RateLimitModel | None = None
-    state_field: str | None = Field(default=None, min_length=1, max_length=255)
-    """The desk field deskpilot writes its outcome into (absent: not written)."""
-    max_attachment_bytes: int = Field(default=MAX_ATTACHMENT_BYTES, gt=0)
-    reconcile_sla: ReconcileSlaModel | None = None
-
-
-class JiraModel(_Common):
-    deployment: Literal["cloud", "datacenter"] = "cloud"
-    """``cloud`` (REST v3, e-mail + API token) or ``datacenter`` (REST v2, personal access token)."""
-    status_map: dict[str, str] = Field(default_factory=dict)
-    transition_fields: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    comment_api: Literal["servicedesk", "platform"] = "servicedesk"
-    agent_permission: str = Field(default="SERVICEDESK_AGENT", pattern=r"^[A-Z][A-Z0-9_]{0,99}$")
-    jql: str | None = None
-    extra_fields: list[str] = Field(default_factory=list)
-    timezone: str = "UTC"
-    page_size: int = Field(default=50, gt=0, le=5000)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value not in available_timezones():
-            raise ValueError(
-                f"unknown time zone {value!r} (use the API user's profile zone, e.g. Europe/Berlin)"
-            )
-        return value
-
-
-class ZendeskModel(_Common):
-    status_map: dict[str, str] = Field(default_factory=dict)
-    poll_api: Literal["search", "incremental"] = "search"
-    """``search``: agent-safe search export; ``incremental``: the admin-only incremental export."""
-    poll_comments: bool = True
-    exclude_deleted: bool = False
-    page_size: int = Field(default=100, gt=0, le=1000)
-
-
-class ServiceNowModel(_Common):
-    table: str = Field(default="incident", pattern=r"^[a-z0-9_]+$")
-    status_map: dict[str, dict[str, str]] = Field(default_factory=dict)
-    query: str | None = None
-    poll_comments: bool = True
-    agent_roles: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]] = ["itil"]
-    page_size: int = Field(default=100, gt=0, le=10000)
-
-
-class SalesforceModel(_Common):
-    status_map: dict[str, str] = Field(default_factory=dict)
-    api_version: str = Field(default="61.0", pattern=r"^[0-9]{2}\.0$")
-    extra_fields: list[str] = Field(default_factory=list)
-    where: str | None = None
-    request_limit_retry_s: float = Field(default=900.0, gt=0)
-    login_domain: str = Field(default="login", pattern=r"^(login|test|[a-z0-9][a-z0-9-]*\.my)$")
-    """``login``/``test``, or the My Domain prefix (``yourcompany.my``) the client-credentials
-    flow needs."""
-    organization_id: str | None = Field(
-        default=None, pattern=r"^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$"
-    )
-    """Read by the webhook intake: the org whose Outbound Messages are accepted."""
-    hmac: bool = False
-    """Read by the webhook intake: a relay signs the Outbound Messages (with ``webhook_secret``)."""
-
-
-_MODELS: dict[str, type[_Common]] = {
-    "jira": JiraModel,
-    "zendesk": ZendeskModel,
-    "servicenow": ServiceNowModel,
-    "salesforce": SalesforceModel,
-}
 CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {  # each desk type's sets, one is needed
     "jira": (("email", "api_token"), ("personal_access_token",)),
     "zendesk": (("email", "api_token"), ("oauth_token",)),
@@ -172,8 +61,7 @@ def build_desk(
     if settings.type == "memory":
         return MemoryDesk(settings.name)
     where = f"desks.{settings.name}"
-    problems: list[str] = []
-    options = _options(settings, where, problems)
+    options, problems = validated_options(settings)
     secrets = _credentials(settings, where, environ, problems)
     if not settings.base_url:
         problems.append(f"{where}.base_url: the {settings.type} URL is required")
@@ -181,16 +69,6 @@ def build_desk(
         raise ConfigError(problems)
     assert settings.base_url is not None
     return _BUILDERS[settings.type](settings, options, secrets, limiter)
-
-
-def _options(settings: DeskSettings, where: str, problems: list[str]) -> _Common | None:
-    try:
-        return _MODELS[settings.type].model_validate(settings.options)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = ".".join(str(part) for part in error["loc"])
-            problems.append(f"{where}.options.{loc}: {error['msg']}")
-        return None
 
 
 def _credentials(
@@ -231,14 +109,15 @@ def needed_credentials(desk_type: str) -> str:
 def desk_problems(settings: DeskSettings) -> list[str]:
     """
     What ``build_desk`` would refuse in desk ``settings`` (its options, unknown credential keys,
-    no whole set of credentials), without reading a secret; empty for an in-memory desk.
+    no whole set of credentials), without reading a secret. An in-memory desk has none; a desk
+    with ``connector: memory`` only the options its deliveries are normalized with.
     """
-    if settings.type == "memory" or settings.connector == "memory":
+    if settings.type == "memory":
         return []
-    where = f"desks.{settings.name}"
-    problems: list[str] = []
-    _options(settings, where, problems)
-    _credential_set(settings, where, problems)
+    if settings.connector == "memory":
+        return validated_options(settings, intake_only=True)[1]
+    problems = validated_options(settings)[1]
+    _credential_set(settings, f"desks.{settings.name}", problems)
     return problems
 
 
@@ -267,7 +146,7 @@ def reconcile_settings(settings: DeskSettings) -> ReconcileSlaModel | None:
         ) from exc
 
 
-def _budget(model: _Common, default: Budget) -> Budget:
+def _budget(model: CommonOptions, default: Budget) -> Budget:
     limit = model.rate_limit
     return default if limit is None else Budget(limit.requests, limit.per_s, limit.burst)
 

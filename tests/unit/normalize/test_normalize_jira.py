@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intake.model import EventKind, Priority, StatusCategory
-from intake.normalize import normalize_delivery
+from intake.normalize import IntakeOptions, normalize_delivery
 from intake.normalize.adf import adf_to_text
 from intake.webhooks import MalformedPayloadError
 from intake.webhooks.node import Node
@@ -156,13 +156,16 @@ def test_adf_to_text(adf: object, text: str) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({}, StatusCategory.PENDING_REQUESTER),
-        ({"status_map": "Waiting for customer=pending_other"}, StatusCategory.PENDING_OTHER),
+        (IntakeOptions(), StatusCategory.PENDING_REQUESTER),
+        (
+            IntakeOptions.of(statuses={"Waiting for Customer": StatusCategory.PENDING_OTHER}),
+            StatusCategory.PENDING_OTHER,
+        ),
     ],
     ids=["default", "override"],
 )
-def test_status_map_option_overrides(options: dict[str, str], expected: StatusCategory) -> None:
-    """options.status_map wins over the built-in names."""
+def test_inbound_status_map_overrides(options: IntakeOptions, expected: StatusCategory) -> None:
+    """options.inbound_status_map wins over the built-in names, whatever the case of the name."""
     body = _ours("jsm_issue_updated_waiting_for_customer.json")
     assert expected == normalize_delivery("jira", "j", body, options=options).ticket.status
 
@@ -194,17 +197,6 @@ def test_malformed_names_the_path(mutate: object, match: str) -> None:
     mutate(doc)  # type: ignore[operator]
     with pytest.raises(MalformedPayloadError, match=match):
         normalize_delivery("jira", "j", json.dumps(doc).encode())
-
-
-def test_bad_option_is_named() -> None:
-    """A status_map entry with an unknown category is reported with the option name."""
-    with pytest.raises(MalformedPayloadError, match=r"options\.status_map"):
-        normalize_delivery(
-            "jira",
-            "j",
-            _ours("jsm_issue_created.json"),
-            options={"status_map": "Waiting for support=later"},
-        )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from intake.model import Priority, StatusCategory
-from intake.normalize import normalize_deliveries, normalize_delivery
+from intake.normalize import IntakeOptions, normalize_deliveries, normalize_delivery
 from intake.webhooks import MalformedPayloadError, UnsupportedEventError
 
 OURS = Path(__file__).resolve().parents[2] / "payloads" / "salesforce"
@@ -69,16 +69,15 @@ def test_soql_case_with_comments() -> None:
     ]
 
 
-def test_status_map_override() -> None:
-    """options.status_map maps an org's own picklist values."""
+def test_inbound_status_map_override() -> None:
+    """options.inbound_status_map maps an org's own picklist values."""
     body = (
         (OURS / "soql_case_with_comments.json")
         .read_bytes()
         .replace(b'"Working"', b'"Awaiting Vendor"')
     )
-    result = normalize_delivery(
-        "salesforce", "sf", body, options={"status_map": "Awaiting Vendor=pending_other"}
-    )
+    options = IntakeOptions.of(statuses={"Awaiting Vendor": StatusCategory.PENDING_OTHER})
+    result = normalize_delivery("salesforce", "sf", body, options=options)
     assert result.ticket.status == StatusCategory.PENDING_OTHER
 
 
