@@ -90,7 +90,8 @@ class TokenBook:
         if len(parts) != 4:
             return None
         session, key, expiry, mac = parts
-        if not hmac.compare_digest(mac, self._mac(f"{session}|{key}|{expiry}")):
+        # As bytes: compare_digest raises TypeError for str with non-ASCII characters.
+        if not hmac.compare_digest(mac.encode(), self._mac(f"{session}|{key}|{expiry}").encode()):
             return None
         if not expiry.isdigit() or int(expiry) < now:
             return None
