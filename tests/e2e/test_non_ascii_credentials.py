@@ -31,7 +31,7 @@ def w(tmp_path: Path) -> Iterator[World]:
 
 def test_a_non_ascii_signature_is_refused_and_kept(w: World) -> None:
     body = json.dumps({"webhookEvent": "jira:issue_created", "issue": {"key": "IT-9"}}).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature": b"sha256=\xe9\xe9"}
+    headers = {b"Content-Type": b"application/json", b"X-Hub-Signature": b"sha256=\xe9\xe9"}
     with TestClient(create_app(w.rt), raise_server_exceptions=False) as client:
         answer = client.post(f"/hooks/{DESK}", content=body, headers=headers)
     with w.rt.db.session() as session:
@@ -48,7 +48,7 @@ def test_a_non_ascii_signature_is_refused_and_kept(w: World) -> None:
 )
 @pytest.mark.parametrize("page", ["/review", "/dashboard", "/access-reviews"])
 def test_a_forged_cookie_is_not_signed_in(w: World, cookie: bytes, page: str) -> None:
-    headers = {"Cookie": COOKIE.encode() + b"=" + cookie}
+    headers = {b"Cookie": COOKIE.encode() + b"=" + cookie}
     with TestClient(create_app(w.rt), raise_server_exceptions=False) as client:
         answer = client.get(page, headers=headers)
 
