@@ -171,7 +171,7 @@ def _register_subcommands() -> None:
     app.add_typer(
         cli_inbox.app,
         name="inbox",
-        help="Refused and unreadable deliveries: see why, replay once fixed.",
+        help="Refused, unreadable and notification-only deliveries: see why, replay once fixed.",
     )
     app.add_typer(
         cli_reviews.app, name="reviews", help="Access reviews: start, status, close, export."

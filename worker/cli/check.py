@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sla.check import check_sla_settings, sla_warnings
-from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, load_config
+from worker.config import MIN_TOKEN_CHARS, AppSettings, ConfigError, DeskSettings, load_config
 from worker.config_locations import yaml_locations
 from worker.wiring.campaigns import campaign_warnings, check_campaigns
+from worker.wiring.desks import CREDENTIALS, desk_problems, needed_credentials
 from worker.wiring.directories import attribute_problem
 from worker.wiring.files import builtin_library_dir, check_library
 
@@ -22,6 +23,7 @@ def check_everything(path: Path) -> list[str]:
     problems += check_library([builtin_library_dir(), *settings.playbook_dirs])
     problems += check_campaigns(settings)
     problems += [f"{path}: {p}" for p in _secrets(settings)]
+    problems += [f"{path}: {p}" for d in settings.desks for p in desk_problems(d)]
     problems += _contract_ends(path, settings, shared=False)
     return problems
 
@@ -41,7 +43,49 @@ def warnings_for(path: Path) -> list[str]:
             "flow go to a person. Configure `mail`, or accept that whoever reads the ticket's "
             "reply can open the link with web.owner_proof: none"
         )
+    warnings += [w for w in map(_unconfirmable, settings.desks) if w is not None]
     return [f"{path}: {w}" for w in warnings] + located + campaign_warnings(settings)
+
+
+def _unconfirmable(desk: DeskSettings) -> str | None:
+    """
+    A desk taking deliveries that are only notifications while deskpilot cannot read its
+    tickets through its API: each such delivery is kept, never confirmed, never acted on.
+    """
+    which = _notifications_of(desk)
+    gap = _api_gap(desk) if which is not None else None
+    if which is None or gap is None:
+        return None
+    return (
+        f"desks.{desk.name}: {which} to /hooks/{desk.name} is only a notification, and "
+        f"deskpilot {gap} to re-read the ticket it names, so every one will be dropped (kept "
+        f"in the inbox as failed, never acted on). Add desks.{desk.name}.credentials "
+        f"({needed_credentials(desk.type)})"
+        + (" and set connector: api" if desk.connector == "memory" else "")
+    )
+
+
+def _notifications_of(desk: DeskSettings) -> str | None:
+    """Which deliveries to ``desk`` can only be notifications (None: none can)."""
+    if desk.type == "memory":
+        return None
+    relay = str(desk.options.get("hmac", "")).lower() in ("true", "1", "yes")
+    if desk.type == "salesforce" and not (relay and desk.webhook_secret is not None):
+        return "every Outbound Message (not signed)"
+    if desk.webhook_secret is None:
+        return "every delivery (unsigned: true)"
+    if desk.type == "jira":
+        return "every signed delivery outside its replay window (a late retry, a replay)"
+    return None
+
+
+def _api_gap(desk: DeskSettings) -> str | None:
+    """Why deskpilot cannot read ``desk``'s tickets through its API (None: it can)."""
+    if desk.connector == "memory":
+        return "has no API (connector: memory)"
+    if any(all(key in desk.credentials for key in keys) for keys in CREDENTIALS[desk.type]):
+        return None
+    return "has no API credentials"
 
 
 def _contract_ends(path: Path, settings: AppSettings, *, shared: bool) -> list[str]:

@@ -4,29 +4,33 @@
 Refused webhook deliveries (bad signature, unknown desk, unreadable, too large) are kept as
 received in ``rejected_deliveries``; deliveries that verified but could not be turned into a
 ticket are inbox rows in state ``failed``. Both can be sent through the pipeline again once the
-cause is fixed (a secret, a desk name, a deskpilot upgrade).
+cause is fixed (a secret, a desk name, a deskpilot upgrade). Deliveries that were only
+notifications (source ``notification``) are listed with why and what the desk's API said.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
-from sqlalchemy import ColumnElement, Row, Table, select, update
+from sqlalchemy import ColumnElement, FromClause, Row, Table, select, update
 
 from worker.cli.common import ConfigOption, database_or_exit, settings_or_exit
 from worker.config import AppSettings
 from worker.db.records import RejectedDeliveryRow
-from worker.db.tables import InboxItem
+from worker.db.tables import InboxItem, TicketRow
 from worker.inbound.receive import Outcome, ReplayError, replay_refused
 
 app = typer.Typer(no_args_is_help=True)
 
 _REJECTED = cast(Table, RejectedDeliveryRow.__table__)
 _INBOX = cast(Table, InboxItem.__table__)
+_TICKETS = cast(Table, TicketRow.__table__)
 SHOW_BODY_CHARS = 4000
 
 
@@ -171,6 +175,101 @@ def retry(
     typer.echo(f"inbox row {inbox_id} is received again; {_pickup(settings, queued=False)}")
 
 
+class Ending(enum.StrEnum):
+    """What became of a notification: the desk's API was asked about the tickets it named."""
+
+    PENDING = "pending"
+    """Not ingested yet (the worker asks the desk's API)."""
+    CONFIRMED = "confirmed"
+    """The API shows the ticket: ingested as the API shows it."""
+    UNCONFIRMED = "unconfirmed"
+    """The API does not show it: kept, never acted on."""
+    FAILED = "failed"
+    """No API to ask, or unreadable: kept, never acted on; ``inbox retry`` once fixed."""
+
+
+_ENDINGS = {
+    "received": Ending.PENDING,
+    "ingested": Ending.CONFIRMED,
+    "ignored": Ending.UNCONFIRMED,
+    "failed": Ending.FAILED,
+}
+
+
+@app.command()
+def notifications(
+    desk: Annotated[str | None, typer.Option(help="Only this desk.")] = None,
+    outcome: Annotated[
+        Ending | None, typer.Option(help="Only notifications that ended so.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """
+    List deliveries that were only notifications (unsigned, an Outbound Message, a stale Jira
+    delivery), newest first: why, and whether the desk's API confirmed the ticket they named.
+    """
+    names = ("id", "desk", "event_type", "received_at", "state", "error", "why_notification")
+    where = [_INBOX.c.source == "notification"]
+    if outcome is not None:
+        where.append(_INBOX.c.state.in_([s for s, e in _ENDINGS.items() if e is outcome]))
+    rows = _newest(
+        config,
+        _INBOX,
+        [*(_INBOX.c[name] for name in names), _TICKETS.c.key],
+        *where,
+        desk=desk,
+        limit=limit,
+        joined=_INBOX.outerjoin(_TICKETS, _TICKETS.c.id == _INBOX.c.ticket_id),
+    )
+    found = [_notification(row) for row in rows]
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, sort_keys=True))
+    elif not found:
+        typer.echo("no notifications")
+    else:
+        head = ("inbox id", "received (UTC)", "desk", "event", "outcome", "ticket", "why", "detail")
+        _print(head, [_cells(n) for n in found])
+
+
+def _notification(row: Row[Any]) -> dict[str, Any]:
+    """One notification row as the listing shows it (never its body: what it carried is not
+    trusted, and it may hold what a sender should not have sent)."""
+    at: dt.datetime = row.received_at
+    ending = _ENDINGS.get(row.state, Ending.FAILED)
+    if ending is Ending.CONFIRMED:
+        detail = f"the desk's API shows it: ingested as ticket {row.key}"
+    elif ending is Ending.PENDING:
+        detail = "waiting for the worker to ask the desk's API"
+    else:
+        detail = row.error or ""
+    return {
+        "inbox_id": row.id,
+        "received_at": (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).isoformat(),
+        "desk": row.desk,
+        "event_type": row.event_type,
+        "why_notification": row.why_notification,
+        "outcome": ending.value,
+        "ticket": row.key if ending is Ending.CONFIRMED else None,
+        "detail": detail,
+    }
+
+
+def _cells(found: dict[str, Any]) -> tuple[str, ...]:
+    when = dt.datetime.fromisoformat(found["received_at"])
+    return (
+        str(found["inbox_id"]),
+        f"{when:%Y-%m-%d %H:%M:%S}",
+        found["desk"],
+        found["event_type"],
+        found["outcome"],
+        found["ticket"] or "-",
+        found["why_notification"] or "(not recorded)",
+        found["detail"],
+    )
+
+
 def _newest(
     config: Path | None,
     table: Table,
@@ -178,10 +277,12 @@ def _newest(
     *where: ColumnElement[bool],
     desk: str | None,
     limit: int,
+    joined: FromClause | None = None,
 ) -> list[Row[Any]]:
     """The newest ``limit`` rows of ``table`` (of ``desk``, if given) matching ``where``."""
     db = database_or_exit(settings_or_exit(config))
-    query = select(*columns).where(*where).order_by(table.c.id.desc()).limit(limit)
+    query = select(*columns).select_from(table if joined is None else joined)
+    query = query.where(*where).order_by(table.c.id.desc()).limit(limit)
     if desk is not None:
         query = query.where(table.c.desk == desk)
     try:

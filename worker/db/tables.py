@@ -46,11 +46,13 @@ class InboxItem(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[dt.datetime]
     state: Mapped[str] = mapped_column(String(16), default="received")
-    """received → ingested | failed."""
+    """received → ingested | ignored | failed."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(BigId)
     updated_at: Mapped[dt.datetime]
+    why_notification: Mapped[str | None] = mapped_column(Text)
+    """Why a delivery was only a notification (source ``notification``); kept whatever its end."""
 
 
 class TicketRow(Base):

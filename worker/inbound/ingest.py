@@ -25,7 +25,6 @@ from intake.normalize import normalize_deliveries
 from intake.webhooks import UnsupportedEventError, WebhookError
 from worker.db import audit
 from worker.db.store import (
-    compare_and_set,
     event_to_json,
     insert_ignore,
     insert_ignore_id,
@@ -33,6 +32,7 @@ from worker.db.store import (
 )
 from worker.db.tables import InboxItem, TicketEventRow, TicketRow
 from worker.inbound.files import record_unread_files, with_files
+from worker.inbound.notification import mark_inbox, reread
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
@@ -56,7 +56,9 @@ def ingest(rt: Runtime, inbox_id: int) -> list[Ingested]:
         return []
     deliveries = _normalize(rt, inbox_id, item.desk, item.body)
     if deliveries is not None and item.source == "notification":
-        deliveries = _reread(rt, inbox_id, item.desk, deliveries)
+        deliveries = reread(
+            rt, inbox_id, item.desk, deliveries, lambda b: _normalize(rt, inbox_id, item.desk, b)
+        )
     if deliveries is None:
         return []
     # Desk look-ups happen before the transaction: no row lock is held across an HTTP call.
@@ -122,56 +124,11 @@ def _normalize(
         )
     except UnsupportedEventError as exc:
         # A genuine delivery that is not about a ticket (a user or messaging event): kept, ignored.
-        _mark(rt, inbox_id, "ignored", str(exc))
+        mark_inbox(rt, inbox_id, "ignored", str(exc))
     except WebhookError as exc:
-        _mark(rt, inbox_id, "failed", str(exc))
+        mark_inbox(rt, inbox_id, "failed", str(exc))
         log.error("inbox.unreadable", inbox_id=inbox_id, desk=desk_name, reason=str(exc))
     return None
-
-
-def _reread(
-    rt: Runtime, inbox_id: int, desk_name: str, named: list[NormalizedDelivery]
-) -> list[NormalizedDelivery] | None:
-    """
-    An unsigned delivery is only a notification: the tickets it names, as the desk's API shows
-    them to deskpilot's own credentials. Nothing else it carries (ticket fields, comments, their
-    authors) is used. A ticket the API does not show is dropped; none left marks the row
-    ``ignored`` with the reason. A transient desk failure propagates (the message is retried).
-    """
-    desk = rt.desks.get(desk_name)
-    if desk is None:
-        _mark(rt, inbox_id, "failed", f"desk {desk_name} has no API client to re-read the ticket")
-        return None
-    found: list[NormalizedDelivery] = []
-    problems: list[str] = []
-    for key in dict.fromkeys(d.ticket.key for d in named):
-        try:
-            raw = desk.fetch_ticket(key)
-        except PermanentError as exc:
-            problems.append(f"{key[:64]}: {exc}")
-            continue
-        read = _normalize(rt, inbox_id, desk_name, raw.body)
-        if read is None:
-            return None
-        found.extend(read)
-    if not found:
-        reason = "unsigned notification; the desk's API does not show " + "; ".join(problems)
-        _mark(rt, inbox_id, "ignored", reason)
-        log.warning("notification.unconfirmed", inbox_id=inbox_id, desk=desk_name)
-    return found or None
-
-
-def _mark(rt: Runtime, inbox_id: int, state: str, error: str) -> None:
-    with rt.db.connect() as connection:
-        compare_and_set(
-            connection,
-            InboxItem,
-            inbox_id,
-            InboxItem.state == "received",
-            state=state,
-            error=error[:2000],
-            updated_at=rt.clock(),
-        )
 
 
 def _with_requester_email(

@@ -27,6 +27,7 @@ from intake.webhooks import (
 from worker.db.records import RejectedDeliveryRow
 from worker.db.store import insert_ignore_id
 from worker.db.tables import InboxItem
+from worker.inbound.notification import why_unsigned
 from worker.queue.names import ActorName
 from worker.runtime import Runtime
 
@@ -104,11 +105,13 @@ def _verify_and_store(
     except WebhookError as exc:
         log.warning("webhook.malformed", desk=desk_name, reason=str(exc))
         return Receipt(Outcome.MALFORMED, str(exc))
+    if verified.signed:
+        return store_delivery(rt, desk_name, verified, body, source="webhook")
     # An unsigned delivery is kept as a notification: ingest re-reads the ticket from the desk.
     if verified.why_notification:
         log.warning("webhook.notification_only", desk=desk_name, reason=verified.why_notification)
-    source = "webhook" if verified.signed else "notification"
-    return store_delivery(rt, desk_name, verified, body, source=source)
+    why = verified.why_notification or why_unsigned(desk.type)
+    return store_delivery(rt, desk_name, verified, body, source="notification", why=why)
 
 
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -209,9 +212,18 @@ def replay_refused(rt: Runtime, rejected_id: int) -> Receipt:
 
 
 def store_delivery(
-    rt: Runtime, desk_name: str, verified: VerifiedDelivery, body: bytes, *, source: str
+    rt: Runtime,
+    desk_name: str,
+    verified: VerifiedDelivery,
+    body: bytes,
+    *,
+    source: str,
+    why: str | None = None,
 ) -> Receipt:
-    """Keep a verified delivery in the inbox (once) and enqueue it; duplicates do nothing."""
+    """
+    Keep a verified delivery in the inbox (once) and enqueue it; duplicates do nothing.
+    ``why`` says why a ``notification`` is only one (kept with the row, whatever its end).
+    """
     now = rt.clock()
     with rt.db.connect(urgent=source in ("webhook", "notification")) as connection:
         inbox_id = insert_ignore_id(
@@ -228,6 +240,7 @@ def store_delivery(
                 "attempts": 0,
                 # Why a verified delivery is only a notification (kept with the row as evidence).
                 "error": verified.why_notification,
+                "why_notification": why,
                 "updated_at": now,
             },
             ("desk", "dedupe_key"),

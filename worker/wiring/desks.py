@@ -76,6 +76,8 @@ class ReconcileSlaModel(_Strict):
 
 class _Common(_Strict):
     overlap_s: float = Field(default=120.0, ge=0)
+    replay_window_s: int = Field(default=300, gt=0)
+    """Read by the webhook intake (``intake.webhooks.signing``): a signed timestamp's window."""
     rate_limit: RateLimitModel | None = None
     state_field: str | None = Field(default=None, min_length=1, max_length=255)
     """The desk field deskpilot writes its outcome into (absent: not written)."""
@@ -132,6 +134,12 @@ class SalesforceModel(_Common):
     login_domain: str = Field(default="login", pattern=r"^(login|test|[a-z0-9][a-z0-9-]*\.my)$")
     """``login``/``test``, or the My Domain prefix (``yourcompany.my``) the client-credentials
     flow needs."""
+    organization_id: str | None = Field(
+        default=None, pattern=r"^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$"
+    )
+    """Read by the webhook intake: the org whose Outbound Messages are accepted."""
+    hmac: bool = False
+    """Read by the webhook intake: a relay signs the Outbound Messages (with ``webhook_secret``)."""
 
 
 _MODELS: dict[str, type[_Common]] = {
@@ -140,7 +148,7 @@ _MODELS: dict[str, type[_Common]] = {
     "servicenow": ServiceNowModel,
     "salesforce": SalesforceModel,
 }
-_CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {
+CREDENTIALS: dict[str, tuple[tuple[str, ...], ...]] = {  # each desk type's sets, one is needed
     "jira": (("email", "api_token"), ("personal_access_token",)),
     "zendesk": (("email", "api_token"), ("oauth_token",)),
     "servicenow": (("username", "password"), ("oauth_token",)),
@@ -188,7 +196,21 @@ def _options(settings: DeskSettings, where: str, problems: list[str]) -> _Common
 def _credentials(
     settings: DeskSettings, where: str, environ: Mapping[str, str] | None, problems: list[str]
 ) -> dict[str, str]:
-    choices = _CREDENTIALS[settings.type]
+    chosen = _credential_set(settings, where, problems)
+    secrets: dict[str, str] = {}
+    for key in chosen or ():
+        try:
+            secrets[key] = settings.credentials[key].resolve(environ)
+        except ConfigError as exc:
+            problems.extend(f"{where}.credentials.{key}: {problem}" for problem in exc.problems)
+    return secrets
+
+
+def _credential_set(
+    settings: DeskSettings, where: str, problems: list[str]
+) -> tuple[str, ...] | None:
+    """The first whole set of credentials given, reporting unknown keys and a missing set."""
+    choices = CREDENTIALS[settings.type]
     known = {key for choice in choices for key in choice}
     for key in sorted(set(settings.credentials) - known):
         problems.append(
@@ -196,16 +218,28 @@ def _credentials(
         )
     chosen = next((c for c in choices if all(k in settings.credentials for k in c)), None)
     if chosen is None:
-        sets = " or ".join("+".join(choice) for choice in choices)
-        problems.append(f"{where}.credentials: {settings.type} needs {sets}")
-        return {}
-    secrets: dict[str, str] = {}
-    for key in chosen:
-        try:
-            secrets[key] = settings.credentials[key].resolve(environ)
-        except ConfigError as exc:
-            problems.extend(f"{where}.credentials.{key}: {problem}" for problem in exc.problems)
-    return secrets
+        problems.append(f"{where}.credentials: {needed_credentials(settings.type)}")
+    return chosen
+
+
+def needed_credentials(desk_type: str) -> str:
+    """The credential sets a desk of ``desk_type`` can call its API with, as one phrase."""
+    sets = " or ".join("+".join(choice) for choice in CREDENTIALS[desk_type])
+    return f"{desk_type} needs {sets}"
+
+
+def desk_problems(settings: DeskSettings) -> list[str]:
+    """
+    What ``build_desk`` would refuse in desk ``settings`` (its options, unknown credential keys,
+    no whole set of credentials), without reading a secret; empty for an in-memory desk.
+    """
+    if settings.type == "memory" or settings.connector == "memory":
+        return []
+    where = f"desks.{settings.name}"
+    problems: list[str] = []
+    _options(settings, where, problems)
+    _credential_set(settings, where, problems)
+    return problems
 
 
 def state_field(settings: DeskSettings) -> str | None:
@@ -352,4 +386,12 @@ _BUILDERS: dict[str, Callable[[DeskSettings, Any, dict[str, str], RateLimiter], 
     "salesforce": _salesforce,
 }
 
-__all__ = ["ReconcileSlaModel", "build_desk", "reconcile_settings", "state_field"]
+__all__ = [
+    "CREDENTIALS",
+    "ReconcileSlaModel",
+    "build_desk",
+    "desk_problems",
+    "needed_credentials",
+    "reconcile_settings",
+    "state_field",
+]

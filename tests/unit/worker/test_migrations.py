@@ -18,4 +18,4 @@ def test_migrations_match_the_models(database_url: str) -> None:
     db.dispose()
 
     assert [] == [d for d in diff if d[0] not in ("modify_type",)]
-    assert migrate.head_revision() == "0014_licence_invoice_lines"
+    assert migrate.head_revision() == "0015_inbox_why_notification"
