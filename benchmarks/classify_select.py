@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--c", type=float, nargs="+", default=[TrainingOptions().c])
     parser.add_argument("--endava", type=float, nargs="+", default=[SOURCE_WEIGHTS["endava"]])
     parser.add_argument("--corpus", type=float, nargs="+", default=[SOURCE_WEIGHTS["corpus"]])
+    parser.add_argument("--desk", type=float, nargs="+", default=[SOURCE_WEIGHTS["desk"]])
     parser.add_argument("--class-weight", nargs="+", default=["balanced"])
     parser.add_argument(
         "--headline", type=float, nargs="+", default=[TrainingOptions().headline_weight]
@@ -127,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups = [data.repository[e.id] for e in dev]
     axes = {
         "learner": args.learner, "C": args.c, "endava": args.endava, "corpus": args.corpus,
+        "desk": args.desk,
         "class weight": args.class_weight, "headline": args.headline, "ask": args.ask,
         "h rows": args.headline_rows, "a rows": args.ask_rows, "nb alpha": args.nb_alpha,
         "nb beta": args.nb_beta, "nb weight": args.nb_weight, "tf": args.tf, "norm": args.norm,
@@ -211,7 +213,7 @@ def _options(point: dict[str, object]) -> TrainingOptions:
     options = TrainingOptions(
         c=float(str(point["C"])),
         source_weights={**SOURCE_WEIGHTS, "endava": float(str(point["endava"])),
-                        "corpus": float(str(point["corpus"]))},
+                        "corpus": float(str(point["corpus"])), "desk": float(str(point["desk"]))},
         class_weight=None if weighting == "none" else weighting,
         headline_weight=float(str(point["headline"])), ask_weight=float(str(point["ask"])),
         headline_rows=float(str(point["h rows"])), ask_rows=float(str(point["a rows"])),

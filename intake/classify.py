@@ -172,7 +172,7 @@ class Classifier:
                 return Classification(
                     rule.intent, rule.confidence, top, entities, "keyword", foreign
                 )
-        kind = _clean_kind((desk_fields or {}).get("request_type"))
+        kind = clean_kind((desk_fields or {}).get("request_type"))
         if foreign in RENDERED_LANGUAGES:
             # read in English words; the entities above come from the text as written
             subject = english_rendering(subject or "", foreign)
@@ -189,6 +189,10 @@ class Classifier:
         scores, headline, ask = self.model.read_all(
             head, f"{kind}\n{text}" if kind else text, ask_if=_headline_silent
         )
+        # under a kind, the subject is also read alone: a broad kind ("Account & Access") can
+        # outvote a subject that states the ask in the headline's reading
+        alone = subject.strip() if kind else ""
+        subject_alone = self.model.scores(alone, alone)[0][0] if alone else None
         torn = len(scores) > 1 and scores[1][1] * TORN_ODDS >= scores[0][1]
         if torn and settle_direction([c for c, _ in scores[:2]], text):
             # the cue words pick the direction; a torn reading is never above 0.75, so it is
@@ -205,7 +209,7 @@ class Classifier:
         cue = has_cue(intent, text)
         return Classification(
             intent, confidence, top, entities, "text", foreign, topic, cue, False, read_alone,
-            ask[0] if ask else None,
+            ask[0] if ask else None, subject_alone,
         )  # fmt: skip
 
 
@@ -284,7 +288,7 @@ _CATCH_ALL = frozenset(
 a kind made only of these says nothing about the ask and is not read."""
 
 
-def _clean_kind(kind: str | None) -> str:
+def clean_kind(kind: str | None) -> str:
     """A request kind worth reading: a name that says something about the ask (not a numeric
     id, not a catch-all), at most ``_KIND_CAP`` characters; else empty."""
     value = " ".join((kind or "").split())[:_KIND_CAP]

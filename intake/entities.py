@@ -39,7 +39,12 @@ from intake.classifier.products import (
     joins_group,
     only_application,
 )
-from intake.classifier.subject_names import catalogue_core, group_of_role, subject_tag
+from intake.classifier.subject_names import (
+    catalogue_core,
+    catalogue_match,
+    group_of_role,
+    subject_tag,
+)
 from intake.config import DEFAULT_APPLICATIONS, AppEntry
 
 _ADDRESS = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}"
@@ -211,7 +216,11 @@ def extract_entities(
     )
     if app_text:
         app_text = catalogue_core(app_text, applications)
-        app_name = find_application(app_text, applications)[0] or app_name
+        app_name = (
+            find_application(app_text, applications)[0]
+            or catalogue_match(app_text, applications)
+            or app_name
+        )
     period = extract_period(text, now, date_order)
     is_self = email is None and login is None and name is None and _speaks_of_self(text)
     return Entities(

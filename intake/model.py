@@ -86,6 +86,10 @@ class Comment:
     """What the author wrote themself (quotes and code left out), as the normaliser for the
     desk's format decided (``intake.normalize.own_text``); commands are read only from this.
     None for comments that were not normalised (the plain-text rules then apply to ``body``)."""
+    edited_by: Person | None = None
+    """Who last edited the text, when the desk says it was someone other than ``author`` (Jira's
+    ``updateAuthor``: project administrators may edit anyone's comment). The text is then not
+    the author's word, and no command in it is theirs."""
 
 
 @dataclass(frozen=True)

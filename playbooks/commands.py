@@ -13,6 +13,7 @@ come through a normaliser (the review page) is read the same way.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Literal
@@ -59,11 +60,42 @@ def parse_command(text: str) -> Command | None:
         The command, or None for an ordinary comment. ``CommandError`` when a command's
         argument is missing or unreadable (``/extend soon``, ``/reject`` without a reason).
     """
+    look_alike: str | None = None
     for line in _own_lines(text):
         match = _COMMAND.match(line)
         if match:
             return _build(match.group(1).lower(), match.group(2).strip())
+        if look_alike is None and (imitated := _COMMAND.match(_folded(line))):
+            look_alike = imitated.group(1).lower()
+    if look_alike is not None:
+        raise CommandError(
+            f"this line looks like /{look_alike} but is written with look-alike characters (a "
+            "full-width or other slash, a Cyrillic or Greek letter, an invisible character), "
+            f"so it was not run; to run it, type /{look_alike} again with a plain slash and letters"
+        )
     return None
+
+
+_SLASHES = dict.fromkeys(map(ord, "\u2044\u2215\u29f8\u2571"), "/")
+_HYPHENS = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-")
+_LETTERS = str.maketrans(
+    "\u0430\u0441\u0435\u0456\u0458\u043a\u043e\u0440\u0455\u0445\u0443\u0501\u051d"
+    "\u03b1\u03b5\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
+    "aceijkopsxydwaeikvoptux",
+)
+"""Cyrillic and Greek letters drawn like the Latin letters of the command names."""
+
+
+def _folded(line: str) -> str:
+    """
+    ``line`` as a reader sees it: invisible characters (zero-width spaces and joiners, soft
+    hyphens: Unicode format characters) left out, compatibility forms (full-width slash U+FF0F and
+    letters) and look-alike slashes, hyphens and letters made plain. Only used to tell a writer
+    that what they wrote is not a command; commands are matched on the line as written.
+    """
+    visible = "".join(ch for ch in line if unicodedata.category(ch) != "Cf")
+    plain = unicodedata.normalize("NFKC", visible).lower()
+    return plain.translate(_SLASHES).translate(_HYPHENS).translate(_LETTERS)
 
 
 def _own_lines(text: str) -> list[str]:

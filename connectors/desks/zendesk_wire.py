@@ -67,7 +67,17 @@ def comment_id(update: Any) -> str:
 
 NOT_AGENT_ROLE_TYPES = frozenset({1, 2, 3})
 """Zendesk ``role_type``: 1 light agent, 2 chat-only agent, 3 chat agent as a contributor
-(0 is a custom agent role, 4 an admin, 5 a billing admin)."""
+(0 is a custom agent role, 4 an admin, 5 a billing admin). Zendesk sends it as a number, and
+for the administrator roles as a string (``"role_type": "4"``), so both are read."""
+
+
+def _role_type(value: Any) -> int | None:
+    """``role_type`` as a number, whether Zendesk sent ``1`` or ``"1"``; None when absent."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def desk_person(person_id: str, user: Any) -> DeskPerson:
@@ -78,7 +88,9 @@ def desk_person(person_id: str, user: Any) -> DeskPerson:
     department given a free seat to add private notes.
     """
     email, role = user.get("email"), user.get("role")
-    limited = user.get("role_type") in NOT_AGENT_ROLE_TYPES or user.get("chat_only") is True
+    limited = (
+        _role_type(user.get("role_type")) in NOT_AGENT_ROLE_TYPES or user.get("chat_only") is True
+    )
     return DeskPerson(
         id=person_id,
         email=str(email) if email else None,

@@ -7,10 +7,11 @@ A correction is the same shape as any example: ``{id, subject, body, intent, sou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 CORPUS_FILE = "deskpilot_corpus.jsonl"
+DESK_STYLE_FILE = "desk_style_corpus.jsonl"
 ENDAVA_LABELS_FILE = "endava_dev_labels.jsonl"
 
 
@@ -49,6 +50,27 @@ def corpus_examples(lines: Iterable[str]) -> list[Example]:
         lines: the file's lines.
     """
     return [parse_example(row, source="corpus") for row in _json_lines(lines)]
+
+
+def desk_style_examples(lines: Iterable[str], read_kind: Callable[[str], str]) -> list[Example]:
+    """
+    Our desk-style training tickets (``DESK_STYLE_FILE``: enterprise e-mails, portal forms and
+    threads, some with the request kind the requester picked), source ``desk``. A kind is read
+    the way the classifier reads it at run time: as the subject's first line, when ``read_kind``
+    (``intake.classify.clean_kind``) finds it worth reading.
+
+    Args:
+        lines: the file's lines.
+        read_kind: a request kind -> the kind as read, or "" for a catch-all.
+    """
+    examples = []
+    for row in _json_lines(lines):
+        example = parse_example(row, source="desk")
+        given = row.get("request_kind")
+        kind = read_kind(given) if isinstance(given, str) else ""
+        subject = f"{kind}\n{example.subject}" if kind else example.subject
+        examples.append(Example(example.id, subject, example.body, example.intent, "desk"))
+    return examples
 
 
 def endava_labels(lines: Iterable[str]) -> dict[str, str]:

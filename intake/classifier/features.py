@@ -33,7 +33,8 @@ STOP_WORDS = _words(
     "us let know get got go"
 )
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:[-_'][a-z0-9]+)*")
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_RUN = re.compile(r"\S+")
+_WORD_CHARS = re.compile(r"\w+")
 _URL = re.compile(r"https?://\S+")
 OPENING_WORDS = 25
 """Content words at the start of the body that count once more (``o:``): the ask comes first."""
@@ -48,7 +49,30 @@ CHAR_GRAMS_ONCE = False
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _URL.sub(" zurl ", _EMAIL.sub(" zemail ", text))
+    return _URL.sub(" zurl ", _RUN.sub(_masked_email, text))
+
+
+def _masked_email(run: re.Match[str]) -> str:
+    """
+    One run of non-space characters with what ``\\S+@\\S+\\.\\w+`` matches in it (from the
+    run's start to the last ``.`` and word characters after an ``@``) as ``zemail``, in one pass.
+
+    The pattern itself backtracks over each ``@`` and ``.`` from every starting point: a body of
+    5,000 ``@`` took 31 s to read and 200 KB of them hours. Its match always starts where the
+    run does (a longer ``\\S+`` matches wherever a shorter one does) and ends after the word
+    characters of the last ``.`` that has a word character after it and at least one character
+    between it and the run's first ``@`` after its first character, so that is computed directly.
+    """
+    text = run.group()
+    at = text.find("@", 1)
+    if at < 0:
+        return text
+    dot = len(text)
+    while (dot := text.rfind(".", at + 2, dot)) >= 0:
+        words = _WORD_CHARS.match(text, dot + 1)
+        if words is not None:
+            return " zemail " + text[words.end() :]
+    return text
 
 
 def content_words(text: str) -> list[str]:

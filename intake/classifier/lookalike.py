@@ -27,7 +27,9 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:wi-?fi|wireless|internet|network|vpn|ztna|zscaler)\b.{0,60}\b(?:connect\w*|"
             r"disconnect\w*|drops?|dropping|slow|down|outage|not working|unreachable|timing out|"
             r"time-?outs?)\b|\b(?:can'?t|cannot|unable to) connect\b.{0,40}\b(?:wi-?fi|vpn|"
-            r"network|internet)\b",
+            r"network|internet)\b|\b(?:wi-?fi|wireless|guest network|ssid)\b.{0,40}\b(?:password|"
+            r"passcode|passphrase|network key|vouchers?)\b|\b(?:password|passphrase) (?:for|to|of) "
+            r"(?:the |our )?(?:guest |visitor )?(?:wi-?fi|wireless)\b",
         ),
         (
             "network_route",

@@ -43,13 +43,17 @@ class Classification:
     second, shorter reading of the same ask (``ClassifierSettings.require_agreement``)."""
     ask_intent: str | None = None
     """What the body's first request sentence alone reads as (``intake.classifier.ask``)."""
+    subject_intent: str | None = None
+    """What the subject alone reads as, when the desk gave a request kind that heads the
+    headline: a broad kind ("Account & Access") can outvote a subject that states the ask."""
 
     @property
     def agreed(self) -> bool:
-        """The headline alone reads as the same intent as the whole ticket; or the headline says
-        nothing of an account ask (no subject, or one read as ``not_account`` or
-        ``account_other``) and the body's first request sentence alone reads as that intent."""
-        if self.headline_intent is not None and self.headline_intent == self.intent:
+        """The headline alone (or, under a request kind, the subject alone) reads as the same
+        intent as the whole ticket; or the headline says nothing of an account ask (no subject,
+        or one read as ``not_account`` or ``account_other``) and the body's first request
+        sentence alone reads as that intent."""
+        if self.intent in (self.headline_intent, self.subject_intent):
             return True
         silent = self.headline_intent is None or self.headline_intent in SILENT_HEADLINES
         return silent and self.ask_intent is not None and self.ask_intent == self.intent

@@ -1,16 +1,20 @@
 """
 Names the subject line gives beside the text: a product it is filed under ("Fieldbook: …"), the
 group a role is asked in ("Editor Access: Field Notes"), and a catalogue name without the words
-that only describe it ("Premium Video Meeting Zoom" is Zoom).
+that only describe it ("Premium Video Meeting Zoom" is Zoom), and a catalogue name written as a
+whole with other punctuation or a slip ("Google Cloud (production)").
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz, process
+
 from intake.classifier.names import COMMON_WORDS, TOPIC_WORDS
-from intake.classifier.products import NOT_PRODUCTS, is_catalogue_name
+from intake.classifier.products import FUZZY_CUTOFF, NOT_PRODUCTS, is_catalogue_name
 from intake.config import AppEntry
 
 _ROLE_ACCESS = re.compile(
@@ -57,3 +61,38 @@ def subject_tag(subject: str, body: str) -> str | None:
     again = re.compile(rf"(?<![\w.'\u2019-]){re.escape(tag)}(?![\w'\u2019-])", re.IGNORECASE)
     rest = body.replace(subject, "", 1)  # a reading of the ticket starts with its subject
     return tag if again.search(subject, match.end()) or again.search(rest) else None
+
+
+_NAME_PUNCTUATION = re.compile(r"[()\[\]{}\"'\u2018\u2019\u201c\u201d:,;/|_\-]+")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(_NAME_PUNCTUATION.sub(" ", name).lower().split())
+
+
+@functools.lru_cache(maxsize=16)
+def _name_keys(applications: tuple[AppEntry, ...]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for app in applications:
+        for alias in (app.name, *app.aliases):
+            keys.setdefault(_name_key(alias), app.name)
+    keys.pop("", None)
+    return keys
+
+
+def catalogue_match(written: str, applications: Sequence[AppEntry]) -> str | None:
+    """The catalogue name of an application written as a whole name (a form field's answer, a
+    name the subject gives) that no alias matches word for word: punctuation, brackets and case
+    aside ("Google Cloud (production)" is the alias "Google Cloud production"), else the closest
+    name or alias of several words by rapidfuzz ratio at ``FUZZY_CUTOFF`` ("Tableau Finanace").
+    Long texts are no names (None)."""
+    key = _name_key(written)
+    if not key or len(key.split()) > 5 or not applications:
+        return None
+    keys = _name_keys(tuple(applications))
+    if key in keys:
+        return keys[key]
+    if len(key) < 5:
+        return None
+    best = process.extractOne(key, list(keys), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return keys[best[0]] if best is not None else None

@@ -35,6 +35,7 @@ SOURCE_WEIGHTS: Mapping[str, float] = {
     "config": 1.0,
     "endava": 0.5,
     "corpus": 0.3,
+    "desk": 0.3,
 }
 """Chosen by cross-validation on the dev rows only (``benchmarks/classify.py --select``)."""
 

@@ -104,13 +104,16 @@ def custom_fields(fields: Node, skip: str | None) -> dict[str, str]:
 def jira_comment(node: Node) -> Comment:
     """A Jira comment; ``jsdPublic`` false means a JSM internal note (absent: public)."""
     public = node.get("jsdPublic").flag()
+    author = jira_person(node.get("author"))
+    editor = jira_person(node.get("updateAuthor"))
     return Comment(
         id=node.req("id").req_text(),
         body=adf_to_text(node.get("body")),
         public=True if public is None else public,
-        author=jira_person(node.get("author")),
+        author=author,
         created_at=node.get("created").instant(),
         own_text=own_text_adf(node.get("body")),
+        edited_by=editor if editor and (author is None or editor.id != author.id) else None,
     )
 
 

@@ -9,7 +9,9 @@ needs to store the delivery once. Normalising the body into a ``Ticket`` is
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from intake.webhooks.delivery import VerifiedDelivery
@@ -67,7 +69,27 @@ def verify_delivery(
         raise ValueError(f"unknown desk type {desk_type!r}; expected one of {DESK_TYPES}")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return verifier(secret=secret, headers=headers, body=body, now=now, options=options or {})
+    delivery: VerifiedDelivery = verifier(
+        secret=secret, headers=headers, body=body, now=now, options=options or {}
+    )
+    if delivery.signed:
+        return delivery
+    return replace(delivery, dedupe_key=unsigned_key(delivery.dedupe_key, body))
+
+
+def unsigned_key(claimed: str, body: bytes) -> str:
+    """
+    The dedupe key of a delivery no signature proves: the key its body or headers claim, bound to
+    the body by a hash, in a namespace of its own.
+
+    Anyone can post an unsigned body naming any key: a Salesforce notification id (sequential)
+    or a ServiceNow ``sys_mod_count`` that the desk has yet to send, or a poll's
+    ``poll:<key>:<updated>``. Under the claimed key alone, the forgery was stored first and the
+    genuine delivery was then a duplicate, never read. Bound to the body, only the same body
+    (the desk sending it again) is a duplicate.
+    """
+    digest = hashlib.sha256(claimed.encode() + b"\0" + body).hexdigest()
+    return f"unsigned:{claimed[:120]}:{digest}"
 
 
 __all__ = [
@@ -80,5 +102,6 @@ __all__ = [
     "sign_jira",
     "sign_servicenow",
     "sign_zendesk",
+    "unsigned_key",
     "verify_delivery",
 ]

@@ -9,6 +9,8 @@ missing or wrongly typed field becomes a :class:`MalformedPayloadError` naming i
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,16 +33,35 @@ def parse_json(body: bytes, *, what: str = "body") -> Node:
         raise MalformedPayloadError(
             f"{what} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except ValueError as exc:  # an integer past Python's digit limit: not a vendor's number
+        raise MalformedPayloadError(
+            f"{what} holds a number with more than {sys.get_int_max_str_digits()} digits"
+        ) from exc
     if nesting_depth(value) > MAX_DEPTH:
         raise MalformedPayloadError(f"{what} nests deeper than {MAX_DEPTH} levels")
     return Node(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""What is left of a ``\\uXXXX`` escape that named half a character (a pair is one character)."""
+
+
 def nesting_depth(value: object) -> int:
-    """How deeply arrays and objects nest in ``value`` (a scalar is 0), counted without recursion."""
+    """
+    How deeply arrays and objects nest in ``value`` (a scalar is 0), counted without recursion.
+
+    Raises MalformedPayloadError for a string or member name holding a lone surrogate: valid
+    JSON syntax, but no Unicode text, so it could be neither stored nor written anywhere.
+    """
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            _text(item)
+            continue
+        if isinstance(item, dict):
+            for name in item:
+                _text(name)
         children = (
             item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
         )
@@ -50,6 +71,15 @@ def nesting_depth(value: object) -> int:
         if depth <= MAX_DEPTH:
             stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _text(value: str) -> None:
+    found = _SURROGATE.search(value)
+    if found is not None:
+        raise MalformedPayloadError(
+            f"a string holds a lone surrogate (U+{ord(found.group()):04X}, half a character), "
+            "so it is not Unicode text"
+        )
 
 
 def _type_name(value: object) -> str:

@@ -52,6 +52,13 @@ def sign_servicenow(secret: bytes, body: bytes, timestamp: int) -> dict[str, str
     return {"X-Deskpilot-Timestamp": stamp, "X-Deskpilot-Signature": "v1=" + signature}
 
 
+def _same(expected: str, got: str) -> bool:
+    """Constant-time comparison of a signature with what came, which may hold any character:
+    ``hmac.compare_digest`` raises ``TypeError`` for ``str`` with non-ASCII characters (header
+    bytes are read as Latin-1), so both are compared as UTF-8 bytes."""
+    return hmac.compare_digest(expected.encode(), got.encode())
+
+
 def _header(headers: Mapping[str, str], name: str) -> str:
     value = headers.get(name, "").strip()
     if not value:
@@ -83,7 +90,7 @@ def verify_jira(secret: bytes, headers: Mapping[str, str], body: bytes) -> None:
     method, _, got = _header(headers, JIRA_SIGNATURE).partition("=")
     if method.lower() != "sha256":
         raise SignatureError(f"{JIRA_SIGNATURE} uses {method!r:.20}, expected sha256")
-    if not hmac.compare_digest(_mac(secret, body).hex(), got.strip().lower()):
+    if not _same(_mac(secret, body).hex(), got.strip().lower()):
         raise SignatureError(f"{JIRA_SIGNATURE} does not match the body")
 
 
@@ -94,7 +101,7 @@ def verify_zendesk(
     stamp = _header(headers, ZENDESK_TIMESTAMP)
     got = _header(headers, ZENDESK_SIGNATURE)
     expected = base64.b64encode(_mac(secret, stamp.encode() + body)).decode()
-    if not hmac.compare_digest(expected.encode(), got.encode()):
+    if not _same(expected, got):
         raise SignatureError(f"{ZENDESK_SIGNATURE} does not match the body and timestamp")
     try:
         signed_at = parse_instant(stamp, where=ZENDESK_TIMESTAMP)
@@ -112,7 +119,7 @@ def verify_deskpilot(
     if version != "v1":
         raise SignatureError(f"{DESKPILOT_SIGNATURE} has version {version!r:.10}, expected v1")
     expected = _mac(secret, stamp.encode() + b"." + body).hex()
-    if not hmac.compare_digest(expected, got.strip().lower()):
+    if not _same(expected, got.strip().lower()):
         raise SignatureError(f"{DESKPILOT_SIGNATURE} does not match the body and timestamp")
     if not stamp.isdigit():
         raise SignatureError(f"{DESKPILOT_TIMESTAMP} is not Unix seconds")

@@ -19,34 +19,19 @@ pytestmark = pytest.mark.slow  # each scenario runs the whole pipeline (1 to 5 s
 DOC = load_file()
 PENDING: dict[str, str] = {
     "P07-agent-approval-refused-then-manager": (
-        "classifier (issue 17): a BigQuery access request in business prose is read not_account (0.46, access_grant 0.44): torn, so escalated with the suggestion"
+        "classifier (issue 17): the intent is right (access_grant for a BigQuery access request in business prose) but below the gate's threshold (0.62 of 0.90)"
     ),
     "P08-owner-only-manager-refused": (
-        "classifier (issue 17): the intent is right (access_grant for a Deal Desk access request) but far below the gate's threshold (0.37 of 0.90)"
-    ),
-    "P12-timebound-duration-in-text": (
-        "classifier (issue 17): the intent is right (access_grant for a time-bound GCP access request) but just below the gate's threshold (0.89 of 0.90)"
+        "classifier (issue 17): the intent is right (access_grant for a Deal Desk access request) but far below the gate's threshold (0.56 of 0.90)"
     ),
     "P14-timebound-extend": (
-        "classifier (issue 17): the intent is right (access_grant for a Benchling access request) but below the gate's threshold (0.74 of 0.90)"
-    ),
-    "P17-offboarding-leaver-by-name": (
-        "classifier (issue 17): the leaver is read as account_disable but below the gate's threshold (0.66 of 0.90); the leaver date in the subject is read right now"
-    ),
-    "P21-licence-request-for-report": (
-        "classifier (issue 17): the intent is right (license_request for a report's licence) but below the gate's threshold (0.82 of 0.85)"
+        "classifier (issue 17): the intent is right (access_grant for a Benchling access request) but below the gate's threshold (0.85 of 0.90)"
     ),
     "P28-long-thread-target-in-quotes": (
-        "classifier (issue 17): the text model picks the wrong intent (not_account 0.39 for a forwarded access request)"
+        "classifier (issue 17): the intent is right (access_grant for a forwarded access request) but far below the gate's threshold (0.30 of 0.90), not_account close behind (0.25)"
     ),
     "P33-onboarding-catch-all-template": (
-        "classifier (issue 17): the intent is right (account_create for a new starter) but below the gate's threshold (0.53 of 0.85)"
-    ),
-    "P35-owner-self-approval-refused": (
-        "classifier (issue 17): the intent is right (access_grant for a BigQuery access request) but below the gate's threshold (0.75 of 0.90)"
-    ),
-    "P36-mfa-reset-polled-with-echo": (
-        "classifier (issue 17): the intent is right (mfa_reset after a reinstalled authenticator) but below the gate's threshold (0.78 of 0.90)"
+        "classifier (issue 17): the intent is right (account_create for a new starter) but below the gate's threshold (0.62 of 0.85)"
     ),
 }
 """Scenario id → the missing behaviour (and who builds it) that keeps it from passing. Every one

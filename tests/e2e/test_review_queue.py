@@ -167,6 +167,18 @@ def test_a_run_reads_in_words(w: World, client: TestClient) -> None:
     assert client.get("/review/runs/999999").status_code == 404
 
 
+def test_a_pasted_password_is_withheld_on_the_run_page(w: World, client: TestClient) -> None:
+    """A password the requester pasted into the ticket is not shown to reviewers."""
+    w.ticket("IT-8", "bob", "Access request: Salesforce",
+             "Please grant me access to Salesforce for 2 weeks. My password is Hunter2024!")  # fmt: skip
+    w.drain()
+    page = client.get(f"/review/runs/{w.runs('IT-8')[0].id}")
+
+    assert page.status_code == 200
+    assert "Hunter2024" not in page.text
+    assert "[password withheld]" in page.text
+
+
 def test_approving_yourself_is_refused_and_shown(w: World, client: TestClient) -> None:
     """Olivia owns Salesforce but asked for it herself: refused, recorded, nothing applied."""
     w.ticket("IT-9", "olivia", *GRANT)

@@ -117,6 +117,17 @@ def _verify_and_store(
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 """Never kept with a refused delivery (a desk's signature header is not a credential: it is a
 hash of the body that proves nothing without the secret)."""
+CREDENTIAL_WORDS = ("auth", "key", "token", "secret", "password", "passwd", "cookie", "session")
+"""Nor is any header whose name holds one of these (an API gateway's or relay's ``X-Api-Key``,
+``X-Auth-Token``, ``X-Relay-Secret``): a header's name is the sender's choice."""
+
+
+def is_credential_header(name: str) -> bool:
+    """True for a header never kept with a refused delivery (see ``CREDENTIAL_WORDS``)."""
+    lowered = name.lower()
+    return lowered in CREDENTIAL_HEADERS or any(word in lowered for word in CREDENTIAL_WORDS)
+
+
 _INBOX = cast(Table, InboxItem.__table__)
 _REJECTED = cast(Table, RejectedDeliveryRow.__table__)
 _KEEP_REJECTED = insert(_REJECTED).returning(_REJECTED.c.id)
@@ -140,7 +151,7 @@ def keep_refused_delivery(
     keep = rt.settings.web.keep_rejected
     if keep == 0:
         return None
-    kept_headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+    kept_headers = {k: v for k, v in headers.items() if not is_credential_header(k)}
     try:
         # Not urgent: unauthenticated requests must not get ahead of the pipeline's own work.
         with rt.db.connect() as connection:

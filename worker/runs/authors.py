@@ -67,6 +67,12 @@ def resolve_comment_author(rt: Runtime, desk_name: str, comment: Comment) -> Aut
     person = comment.author
     if person is None or not person.id:
         return _unproven(None, "the comment names no author the desk can look up")
+    if comment.edited_by is not None:
+        return _unproven(
+            person.id,
+            f"the comment was last edited by desk user {comment.edited_by.id[:60]}, not by its "
+            "author, so who wrote this command cannot be verified (its author can write it again)",
+        )
     desk = rt.desks.get(desk_name)
     if desk is None:
         return _unproven(person.id, f"desk {desk_name!r} has no API client to look the author up")

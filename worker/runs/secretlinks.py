@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from intake.pasted import mask_pasted_passwords
 from worker.db.records import SecretLinkRow
 from worker.runtime import Runtime
 
@@ -73,9 +74,11 @@ def public_after(after: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def redact_links(value: Any) -> Any:
-    """``value`` (text, or JSON-like data at any depth) with every one-time link's token cut out."""
+    """``value`` (text, or JSON-like data at any depth) as pages, exports and sent notes show it:
+    every one-time link's token cut out, and every password a requester pasted into the text
+    masked (``intake.pasted``)."""
     if isinstance(value, str):
-        return _LINK.sub("/secret/(one-time link withheld)", value)
+        return mask_pasted_passwords(_LINK.sub("/secret/(one-time link withheld)", value))
     if isinstance(value, Mapping):
         return {k: redact_links(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -27,7 +27,7 @@ from jinja2 import Environment, select_autoescape
 from worker.config import MIN_TOKEN_CHARS, ConfigError
 from worker.runtime import Runtime
 from worker.web.sessions import RevokedSessions, build_revoked_sessions, cookie_key
-from worker.web.throttle import StoreUnavailableError, build_throttle
+from worker.web.throttle import LoginThrottle, StoreUnavailableError, build_throttle
 
 log = structlog.get_logger("deskpilot.auth")
 
@@ -90,7 +90,8 @@ class TokenBook:
         if len(parts) != 4:
             return None
         session, key, expiry, mac = parts
-        if not hmac.compare_digest(mac, self._mac(f"{session}|{key}|{expiry}")):
+        # As bytes: compare_digest raises TypeError for str with non-ASCII characters.
+        if not hmac.compare_digest(mac.encode(), self._mac(f"{session}|{key}|{expiry}").encode()):
             return None
         if not expiry.isdigit() or int(expiry) < now:
             return None
@@ -132,13 +133,36 @@ def principal(request: Request) -> Principal | None:
     book: TokenBook = request.app.state.tokens
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return book.by_token(header[7:].strip())
+        return _bearer(request, book, header[7:].strip())
     cookie = request.cookies.get(COOKIE)
     try:
         return book.from_cookie(cookie, time.time()) if cookie else None
     except StoreUnavailableError as exc:
         log.error("auth.sessions_unavailable", error=str(exc))
         raise HTTPException(503, "sessions are unavailable: the shared store is down") from exc
+
+
+def _bearer(request: Request, book: TokenBook, token: str) -> Principal | None:
+    """
+    The principal of a bearer token, held to the sign-in throttle: a wrong token counts as a
+    failed login of the client's address, and while that address is throttled no token is
+    looked at (429). Before, ``/login`` was throttled but every page took unlimited guesses
+    as ``Authorization: Bearer …``.
+    """
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client, now = request.client.host if request.client else "unknown", time.time()
+    try:
+        wait = throttle.retry_after(client, now)
+        if wait is not None:
+            log.warning("auth.login_throttled", client=client, retry_after_s=wait)
+            raise HTTPException(429, "too many failed logins", {"Retry-After": str(wait)})
+        who = book.by_token(token)
+        if who is None:
+            log.warning("auth.bearer_failed", client=client, failures=throttle.failed(client, now))
+        return who
+    except StoreUnavailableError as exc:
+        log.error("auth.throttle_unavailable", error=str(exc))
+        raise HTTPException(503, "sign-in is unavailable: the throttle's store is down") from exc
 
 
 def require(request: Request, role: str) -> Principal:
@@ -160,7 +184,7 @@ def _next(target: str) -> str:
 def install(app: FastAPI, rt: Runtime) -> None:
     """Add ``/login`` (GET: the form; POST: the token) and ``/logout`` and the token book."""
     app.state.tokens = build_token_book(rt)
-    throttle = build_throttle(rt.settings.broker.url, rt.db)
+    app.state.login_throttle = throttle = build_throttle(rt.settings.broker.url, rt.db)
     secure = rt.settings.web.cookies_secure
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)

@@ -149,7 +149,7 @@ def ticket_detail(session: Session, ticket: TicketRow, run_intent: str = "") -> 
     )
     return TicketDetail(
         ticket=ticket,
-        text=ticket_from_json(ticket.snapshot).description,
+        text=redact_links(ticket_from_json(ticket.snapshot).description),
         intent=cls.intent if cls else (run_intent or ticket.intent or ""),
         corrected=cls.corrected_intent if cls else None,
         confidence=cls.confidence if cls else None,

@@ -15,13 +15,15 @@ from pathlib import Path
 
 from intake.classifier.examples import (
     CORPUS_FILE,
+    DESK_STYLE_FILE,
     ENDAVA_LABELS_FILE,
     Example,
     corpus_examples,
+    desk_style_examples,
     endava_labels,
 )
 from intake.classifier.model import MODEL_FILE, LinearModel, ModelFormatError
-from intake.classify import Classifier
+from intake.classify import Classifier, clean_kind
 from intake.config import ClassifierSettings
 from playbooks.load import Library, PlaybookLoadError, PlaybookText, library_from_texts
 
@@ -105,8 +107,10 @@ def load_classifier(
 
 
 def read_corpus() -> list[Example]:
-    """deskpilot's own training tickets, shipped with the package."""
-    return corpus_examples(_package_lines(CORPUS_FILE))
+    """deskpilot's own training tickets, shipped with the package: the short plain asks
+    (``corpus``) and the desk-style tickets (``desk``)."""
+    corpus = corpus_examples(_package_lines(CORPUS_FILE))
+    return corpus + desk_style_examples(_package_lines(DESK_STYLE_FILE), clean_kind)
 
 
 def read_endava_labels() -> dict[str, str]:

@@ -125,6 +125,10 @@ def test_requester_field_names_the_target_only_when_asked() -> None:
         ("Please create a distribution list for the board members", "create_group"),
         ("Please add me to the finance-reports group", None),
         ("My laptop kept trying the old password and now my account is locked", None),
+        ("What is the new guest Wi-Fi password for the boardroom?", "connectivity"),
+        ("the wifi password for the warehouse (WH-Staff) was changed", "connectivity"),
+        ("Could you send me the password for the visitor wifi", "connectivity"),
+        ("My password expired and I need it reset before the audit", None),
     ],
     ids=[
         "device",
@@ -136,6 +140,10 @@ def test_requester_field_names_the_target_only_when_asked() -> None:
         "create-list",
         "group-membership-is-an-ask",
         "laptop-mentioned-in-passing",
+        "guest-wifi-password",
+        "network-key-changed",
+        "password-for-the-wifi",
+        "own-password-is-an-ask",
     ],
 )
 def test_lookalike_topics(text: str, topic: str | None) -> None:

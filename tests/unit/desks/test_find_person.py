@@ -9,7 +9,7 @@ import pytest
 import responses
 from responses import matchers
 
-from connectors.desks import DeskPerson
+from connectors.desks import DeskPerson, zendesk_wire
 from connectors.desks.memory import MemoryDesk
 from connectors.errors import NotFoundError
 from connectors.ratelimit import LocalRateLimiter
@@ -231,3 +231,33 @@ def test_memory_desk_people(strict: bool) -> None:
             desk.find_person("9002")
     else:
         assert desk.find_person("9002").email is None
+
+
+@pytest.mark.parametrize(
+    ("role", "role_type", "chat_only", "is_agent"),
+    [
+        ("agent", None, False, True),
+        ("agent", 0, False, True),
+        ("agent", "0", False, True),
+        ("agent", 1, False, False),
+        ("agent", "1", False, False),
+        ("agent", 2, True, False),
+        ("agent", "3", False, False),
+        ("admin", "4", False, True),
+        ("admin", 5, False, True),
+        ("agent", None, True, False),
+        ("end-user", None, False, False),
+    ],
+    ids=["agent", "custom-agent", "custom-agent-as-string", "light-agent", "light-agent-as-string",
+         "chat-only-agent", "contributor-as-string", "admin-as-string", "billing-admin",
+         "chat-only-flag", "end-user"],
+)  # fmt: skip
+def test_zendesk_role_types_as_documented(
+    role: str, role_type: int | str | None, chat_only: bool, is_agent: bool
+) -> None:
+    """Zendesk's role_type (0 custom agent, 1 light agent, 2 chat agent, 3 contributor, 4 admin,
+    5 billing admin), sent as a number or, for administrators, a string: only full agents and
+    admins work tickets as agents."""
+    user = {"email": "x@example.com", "role": role, "role_type": role_type, "chat_only": chat_only}
+
+    assert zendesk_wire.desk_person("7", user).is_agent is is_agent

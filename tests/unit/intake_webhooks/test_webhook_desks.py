@@ -17,6 +17,7 @@ from intake.webhooks import (
     sign_jira,
     sign_servicenow,
     sign_zendesk,
+    unsigned_key,
     verify_delivery,
 )
 
@@ -201,7 +202,9 @@ def test_jira_body_timestamp_bounds_replays(stamp_ms: int, window: str | None, w
     )
 
     assert (delivery.signed, delivery.why_notification) == (why is None, why)
-    assert (delivery.dedupe_key, delivery.ticket_ref) == ("fresh-id-1", "IT-7")
+    # Only a notification: its key is bound to the body (``unsigned_key``), not the header alone.
+    key = "fresh-id-1" if why is None else unsigned_key("fresh-id-1", body)
+    assert (delivery.dedupe_key, delivery.ticket_ref) == (key, "IT-7")
 
 
 @pytest.mark.parametrize(
@@ -325,7 +328,10 @@ def test_zendesk_prismatic_capture_parses() -> None:
     body = capture["rawBody"].encode()
     delivery = verify_delivery("zendesk", secret=None, headers={}, body=body, now=NOW)
     # The event id is the capture's own, as its publisher anonymised it (shared/payloads/zendesk).
-    assert (delivery.dedupe_key, delivery.ticket_ref) == ("event:01HNXXXX-CTEXAMPLE", "35436")
+    assert (delivery.dedupe_key, delivery.ticket_ref) == (
+        unsigned_key("event:01HNXXXX-CTEXAMPLE", body),
+        "35436",
+    )
 
 
 def _trigger(**ticket: Any) -> dict[str, Any]:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.webhooks import MalformedPayloadError, SignatureError, sign_servicenow, verify_delivery
+from intake.webhooks import (
+    MalformedPayloadError,
+    SignatureError,
+    sign_servicenow,
+    unsigned_key,
+    verify_delivery,
+)
 
 OURS = Path(__file__).resolve().parents[2] / "payloads" / "salesforce"
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "payloads" / "salesforce"
@@ -23,7 +29,7 @@ def test_outbound_message_is_acknowledged() -> None:
     )
 
     assert (delivery.event_type, delivery.ticket_ref) == ("salesforce:outbound", "00001042")
-    assert delivery.dedupe_key.startswith("notifications:2:")
+    assert delivery.dedupe_key.startswith("unsigned:notifications:2:")
     assert not delivery.signed  # an organisation id proves nothing: only a notification
     swapped = (
         BODY.replace(b"N0tif1", b"N0tifX")
@@ -33,7 +39,9 @@ def test_outbound_message_is_acknowledged() -> None:
     again = verify_delivery(
         "salesforce", secret=None, headers={}, body=swapped, now=NOW, options=ORG
     )
-    assert again.dedupe_key == delivery.dedupe_key  # the same notifications, in another order
+    # Unsigned: bound to the body, so another body under the same ids is another delivery.
+    assert again.dedupe_key.startswith(delivery.dedupe_key.rpartition(":")[0] + ":")
+    assert again.dedupe_key != delivery.dedupe_key
     assert (
         delivery.response_media_type,
         b"<Ack>true</Ack>" in (delivery.response_body or b""),
@@ -141,7 +149,7 @@ def test_real_outbound_message_parses() -> None:
         now=NOW,
         options={"organization_id": "ABC90000000gNcmEAE"},
     )
-    assert (
-        delivery.dedupe_key,
-        delivery.ticket_ref,
-    ) == ("notification:04l9000001olR84AAE", "0019000001KwyWtAAJ")
+    assert (delivery.dedupe_key, delivery.ticket_ref) == (
+        unsigned_key("notification:04l9000001olR84AAE", path.read_bytes()),
+        "0019000001KwyWtAAJ",
+    )

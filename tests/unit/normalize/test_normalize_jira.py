@@ -11,6 +11,7 @@ import pytest
 from intake.model import EventKind, Priority, StatusCategory
 from intake.normalize import IntakeOptions, normalize_delivery
 from intake.normalize.adf import adf_to_text
+from intake.normalize.jira_fields import jira_comment
 from intake.webhooks import MalformedPayloadError
 from intake.webhooks.node import Node
 
@@ -225,3 +226,33 @@ def test_server_comment_without_issue_is_malformed() -> None:
         pytest.skip(f"shared payloads not available at {SHARED}")
     with pytest.raises(MalformedPayloadError, match=r"\$\.issue"):
         normalize_delivery("jira", "j", path.read_bytes())
+
+
+def _user(ident: str, *, cloud: bool = True) -> dict[str, str]:
+    return {"accountId": ident} if cloud else {"name": ident, "key": ident}
+
+
+@pytest.mark.parametrize(
+    ("author", "editor", "edited_by"),
+    [
+        (_user("712020:olivia"), _user("712020:olivia"), None),
+        (_user("712020:olivia"), None, None),
+        (_user("712020:olivia"), _user("712020:bob"), "712020:bob"),
+        (_user("olivia", cloud=False), _user("bob", cloud=False), "bob"),
+        (_user("olivia", cloud=False), _user("olivia", cloud=False), None),
+        (None, _user("712020:bob"), "712020:bob"),
+    ],
+    ids=["by-the-author", "never-edited", "by-someone-else", "data-center-someone-else",
+         "data-center-author", "no-author"],
+)  # fmt: skip
+def test_a_comment_names_who_else_last_edited_it(
+    author: dict[str, str] | None, editor: dict[str, str] | None, edited_by: str | None
+) -> None:
+    """``updateAuthor`` other than the author is kept: the text is not the author's word."""
+    doc: dict[str, object] = {"id": "10100", "body": "/approve", "author": author}
+    if editor is not None:
+        doc["updateAuthor"] = editor
+
+    comment = jira_comment(Node(doc))
+
+    assert edited_by == (comment.edited_by.id if comment.edited_by else None)

@@ -52,13 +52,11 @@ CASES: list[tuple[str, str, Command | None]] = [
     ("quote-split-by-lone-cr", "> thanks\r/approve", None),
     ("crlf-is-a-line-break", "Looks fine.\r\n/approve", Command("approve")),
     ("servicenow-code-html-quote", "[code]<blockquote>/approve</blockquote>[/code]ok", None),
-    # Look-alikes are not commands: only ASCII "/" and the command's own letters count.
-    ("full-width-slash", "\uff0fapprove", None),
-    ("fraction-slash", "\u2044approve", None),
-    ("cyrillic-a", "/\u0430pprove", None),
-    ("zero-width-space-inside", "/appr\u200bove", None),
-    ("zero-width-space-before", "\u200b/approve", None),
     ("forwarded-message-below", "FYI\n-----Original Message-----\n/approve", None),
+    # A look-alike line does not hide a real command after it.
+    ("look-alike-then-real", "\uff0fapprove\n/approve", Command("approve")),
+    ("look-alike-word-goes-on", "\uff0fapproved by whom?", None),
+    ("full-width-slash-in-a-sentence", "see \uff0fapprove", None),
 ]
 
 
@@ -73,6 +71,18 @@ BAD = [
     ("extend-unreadable", "/extend soon", "needs a duration"),
     ("extend-bad-date", "/extend until 2026-02-30", "is not a date"),
     ("intent-unknown", "/intent make_coffee", "needs one of"),
+    # Look-alikes are never run (only ASCII "/" and the command's own letters count), and never
+    # dropped silently either: the writer is told, so a real approver's intent is not lost.
+    ("full-width-slash", "\uff0fapprove", "look-alike characters"),
+    ("fraction-slash", "\u2044approve", "look-alike characters"),
+    ("division-slash", "\u2215reject not now", "looks like /reject"),
+    ("cyrillic-a", "/\u0430pprove", "looks like /approve"),
+    ("greek-omicron", "/appr\u03bfve", "looks like /approve"),
+    ("full-width-letters", "\uff0f\uff41\uff50\uff50\uff52\uff4f\uff56\uff45", "/approve"),
+    ("zero-width-space-inside", "/appr\u200bove", "looks like /approve"),
+    ("zero-width-space-before", "\u200b/approve", "looks like /approve"),
+    ("soft-hyphen-inside", "/re\u00adtry", "looks like /retry"),
+    ("non-breaking-hyphen", "/revoke\u2011now", "looks like /revoke-now"),
 ]
 
 
