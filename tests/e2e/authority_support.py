@@ -41,7 +41,7 @@ from tests.e2e.desks_support import channel_query
 from tests.integration.playbooks.world import POLICY, company, settle
 from worker.boot import build_runtime
 from worker.config import AppSettings
-from worker.db.tables import ApprovalRow, RunRow, TicketRow
+from worker.db.tables import ApprovalRow, OutboxRow, RunRow, TicketRow
 from worker.inbound.receive import Outcome, receive_webhook
 from worker.runtime import Runtime
 
@@ -139,6 +139,18 @@ class Desks:
                     .where(TicketRow.desk == desk, TicketRow.key == key)
                     .order_by(RunRow.attempt.desc())
                 ).first()
+            )
+
+    def notes(self, desk: str, key: str) -> list[str]:
+        """Every note and reply deskpilot queued for the ticket, in order."""
+        with self.rt.db.session() as session:
+            return list(
+                session.scalars(
+                    select(OutboxRow.body)
+                    .join(TicketRow, TicketRow.id == OutboxRow.ticket_id)
+                    .where(TicketRow.desk == desk, TicketRow.key == key)
+                    .order_by(OutboxRow.id)
+                )
             )
 
     def approvals(self, desk: str, key: str) -> list[tuple[str, str | None, str]]:

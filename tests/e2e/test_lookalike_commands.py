@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from tests.e2e.authority_scenarios import (
     Scenario,
@@ -23,25 +22,12 @@ from tests.e2e.authority_scenarios import (
     zendesk_scenario,
 )
 from tests.e2e.authority_support import Desks, four_desks
-from worker.db.tables import OutboxRow, TicketRow
 
 
 @pytest.fixture
 def desks(tmp_path: Path) -> Iterator[Desks]:
     with four_desks(f"sqlite:///{tmp_path / 'deskpilot.sqlite3'}") as built:
         yield built
-
-
-def _notes(d: Desks, desk: str, key: str) -> list[str]:
-    with d.rt.db.session() as session:
-        return list(
-            session.scalars(
-                select(OutboxRow.body)
-                .join(TicketRow, TicketRow.id == OutboxRow.ticket_id)
-                .where(TicketRow.desk == desk, TicketRow.key == key)
-                .order_by(OutboxRow.id)
-            )
-        )
 
 
 LOOK_ALIKES: list[tuple[str, Scenario, str]] = [
@@ -65,6 +51,6 @@ def test_a_look_alike_approve_is_not_run_and_is_answered(
     assert before == desks.groups("bob")
     assert "waiting_approval" == desks.run_state(desk, key)
     assert [] == desks.approvals(desk, key)
-    told = [n for n in _notes(desks, desk, key) if "could not run that command" in n]
+    told = [n for n in desks.notes(desk, key) if "could not run that command" in n]
     assert len(told) == 1
     assert "looks like /approve" in told[0]
