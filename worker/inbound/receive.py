@@ -114,18 +114,18 @@ def _verify_and_store(
     return store_delivery(rt, desk_name, verified, body, source="notification", why=why)
 
 
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-"""Never kept with a refused delivery (a desk's signature header is not a credential: it is a
-hash of the body that proves nothing without the secret)."""
 CREDENTIAL_WORDS = ("auth", "key", "token", "secret", "password", "passwd", "cookie", "session")
-"""Nor is any header whose name holds one of these (an API gateway's or relay's ``X-Api-Key``,
-``X-Auth-Token``, ``X-Relay-Secret``): a header's name is the sender's choice."""
+"""A header whose name holds one of these is never kept with a refused delivery:
+``Authorization``, ``Proxy-Authorization``, ``Cookie``, and an API gateway's or relay's
+``X-Api-Key``, ``X-Auth-Token``, ``X-Relay-Secret`` (a header's name is the sender's choice). A
+desk's signature header is not a credential: it is a hash of the body that proves nothing
+without the secret."""
 
 
 def is_credential_header(name: str) -> bool:
     """True for a header never kept with a refused delivery (see ``CREDENTIAL_WORDS``)."""
     lowered = name.lower()
-    return lowered in CREDENTIAL_HEADERS or any(word in lowered for word in CREDENTIAL_WORDS)
+    return any(word in lowered for word in CREDENTIAL_WORDS)
 
 
 _INBOX = cast(Table, InboxItem.__table__)

@@ -152,17 +152,26 @@ def _bearer(request: Request, book: TokenBook, token: str) -> Principal | None:
     throttle: LoginThrottle = request.app.state.login_throttle
     client, now = request.client.host if request.client else "unknown", time.time()
     try:
-        wait = throttle.retry_after(client, now)
-        if wait is not None:
-            log.warning("auth.login_throttled", client=client, retry_after_s=wait)
-            raise HTTPException(429, "too many failed logins", {"Retry-After": str(wait)})
-        who = book.by_token(token)
-        if who is None:
-            log.warning("auth.bearer_failed", client=client, failures=throttle.failed(client, now))
-        return who
+        return _throttled_lookup(throttle, book, client, now, token, failed="auth.bearer_failed")
     except StoreUnavailableError as exc:
         log.error("auth.throttle_unavailable", error=str(exc))
         raise HTTPException(503, "sign-in is unavailable: the throttle's store is down") from exc
+
+
+def _throttled_lookup(
+    throttle: LoginThrottle, book: TokenBook, client: str, now: float, token: str, *, failed: str
+) -> Principal | None:
+    """``token``'s principal, or None (counted as a failure of ``client``, logged as ``failed``);
+    429 while ``client`` is throttled, before the token is looked at. Sign-in and bearer tokens
+    both go through here."""
+    wait = throttle.retry_after(client, now)
+    if wait is not None:
+        log.warning("auth.login_throttled", client=client, retry_after_s=wait)
+        raise HTTPException(429, "too many failed logins", {"Retry-After": str(wait)})
+    who = book.by_token(token)
+    if who is None:
+        log.warning(failed, client=client, failures=throttle.failed(client, now))
+    return who
 
 
 def require(request: Request, role: str) -> Principal:
@@ -205,15 +214,9 @@ def install(app: FastAPI, rt: Runtime) -> None:
             ) from exc
 
     def _login(client: str, now: float, token: str, next: str) -> HTMLResponse | RedirectResponse:
-        wait = throttle.retry_after(client, now)
-        if wait is not None:
-            log.warning("auth.login_throttled", client=client, retry_after_s=wait)
-            raise HTTPException(429, "too many failed logins", {"Retry-After": str(wait)})
         book: TokenBook = app.state.tokens
-        who = book.by_token(token)
+        who = _throttled_lookup(throttle, book, client, now, token, failed="auth.login_failed")
         if who is None:
-            count = throttle.failed(client, now)
-            log.warning("auth.login_failed", client=client, failures=count)
             page = _LOGIN_PAGE.render(
                 next=_next(next), min_chars=MIN_TOKEN_CHARS, problem="Unknown token."
             )
